@@ -1,0 +1,140 @@
+import type { Diagnostic, DiagnosticCode } from './diagnostics.js'
+import type { Frame, PortName, PortTypes } from './ports.js'
+import type { TensorBackend } from './backends/types.js'
+
+/** The stage kinds, in data-flow order. */
+export const STAGE_KINDS = [
+  'input',
+  'backbone',
+  'text-encoder',
+  'masker',
+  'aggregator',
+  'storage2d',
+  'lifter',
+  'storage3d',
+  'querier',
+  'evaluator',
+] as const
+
+/** One stage kind. */
+export type StageKind = (typeof STAGE_KINDS)[number]
+
+/** A JSON Schema object (draft 2020-12 subset that ajv 8 compiles in strict mode). */
+export type JsonSchema = Record<string, unknown>
+
+/** A warning or info reported by a plugin; the runtime stamps stage, plugin and frame. */
+export type PluginNote = Partial<Diagnostic> & { code: DiagnosticCode; message: string }
+
+/** What a plugin gets when it is created (config time). */
+export interface PluginContext {
+  /** The stage key in the pipeline (`backbone`, `masker`, …), or the plugin name when standalone. */
+  stage: string
+  /** The run directory; every output goes under it. */
+  runDir: string
+  /** This stage's own output directory, `<runDir>/<stage>`; create it when you first write. */
+  outDir: string
+  /** Directory of the pipeline file, to resolve relative paths in options. */
+  baseDir: string
+  /** The tensor seam chosen for this run (matmul, row normalisation, top-k, float16). */
+  tensor: TensorBackend
+  /** Creates another registered plugin by kind and name (e.g. the querier's text encoder). */
+  instantiate(kind: StageKind, use: string, options?: unknown): Promise<StageInstance>
+  /** Reports a warning or info; errors are thrown as PlafError instead. */
+  warn(note: PluginNote): void
+  /** Free-text progress note for the log. */
+  log(message: string): void
+}
+
+/** What a stage gets on each call (run time). */
+export interface RunContext {
+  /** The frame being processed; absent in scene-level calls. */
+  frame?: { id: string; index: number }
+  /** Adds a figure to this stage's report (summed over frames), e.g. bytes written. */
+  metric(name: string, value: number, unit?: string): void
+  warn(note: PluginNote): void
+}
+
+type Awaitable<T> = T | Promise<T>
+/** Loose record of port values, used where the port set is only known at run time. */
+export type PortRecord = Record<string, unknown>
+
+/**
+ * A created stage. `run` is called once per frame with the frame-scoped inputs (or once per scene,
+ * at the end, for a stage whose inputs are all scene-scoped). `finish` is called once after the
+ * last frame with the scene-scoped inputs and returns the scene-scoped outputs of an accumulator.
+ */
+export interface StageInstance<I extends PortRecord = PortRecord, O extends PortRecord = PortRecord> {
+  run(inputs: I, rc: RunContext): Awaitable<O>
+  finish?(inputs: PortRecord, rc: RunContext): Awaitable<PortRecord>
+  /** For storage codecs: rebuilds the outputs a finished run stored (frame given for 2D codecs). */
+  read?(frame?: { id: string }): Promise<PortRecord>
+  /** A fingerprint of everything the options do not show (model hashes); goes into cache keys. */
+  fingerprint?: string
+  dispose?(): Awaitable<void>
+}
+
+/** A frame source created by an input plugin. */
+export interface InputSource {
+  /** Content identity of the source (hash of scene files or of generator parameters). */
+  identity: string
+  /** Human-readable description, e.g. the scene directory. */
+  describe: string
+  /** Number of frames `frames()` will yield (after any frame_step/limit), for progress and ETA. */
+  frameCount: number
+  /** Yields frames in order, starting at the `from`-th frame of this sequence (for --resume). */
+  frames(from?: number): AsyncIterable<Frame>
+  dispose?(): Awaitable<void>
+}
+
+interface PluginBase<O> {
+  /** The YAML `use:` value: short, kebab-case, unique within its kind. */
+  name: string
+  version: string
+  /** One sentence shown by `plaf plugins`. */
+  description: string
+  /** JSON Schema of the `with:` block (additionalProperties false, defaults for every optional key). */
+  options: JsonSchema
+  /** npm package the plugin ships in, for messages (`@plaf/masker-classic`). */
+  package?: string
+  /** Type-only marker for the options type; never set at run time. */
+  readonly __options?: O
+}
+
+/** An input plugin: yields frames. */
+export interface InputPlugin<O = any> extends PluginBase<O> {
+  kind: 'input'
+  outputs: { frame: 'Frame' }
+  create(options: O, ctx: PluginContext): Promise<InputSource>
+}
+
+/** A stage plugin of any non-input kind. */
+export interface StagePlugin<
+  O = any,
+  I extends Record<string, PortName> = Record<string, PortName>,
+  P extends Record<string, PortName> = Record<string, PortName>,
+> extends PluginBase<O> {
+  kind: Exclude<StageKind, 'input'>
+  inputs: I
+  outputs: P
+  /** True when run() outputs depend only on inputs, options and fingerprint (safe to cache). */
+  cacheable?: boolean
+  create(options: O, ctx: PluginContext): Promise<StageInstance<PortsOf<I>, Partial<PortsOf<P>>>>
+}
+
+/** Any plugin. */
+export type Plugin = InputPlugin | StagePlugin
+
+/** Port values for a record of port names. */
+export type PortsOf<P extends Record<string, PortName>> = { [K in keyof P]: PortTypes[P[K]] }
+
+/** Identity helper that keeps the plugin's literal types (ports, options) for inference. */
+export function defineStage<O, I extends Record<string, PortName>, P extends Record<string, PortName>>(
+  plugin: StagePlugin<O, I, P>,
+): StagePlugin<O, I, P> {
+  return plugin
+}
+
+/** Identity helper for input plugins. */
+export function defineInput<O>(plugin: InputPlugin<O>): InputPlugin<O> {
+  return plugin
+}

@@ -1,0 +1,228 @@
+/**
+ * Port types: the typed values that flow between stages. Every tensor carries its dtype in the
+ * TypeScript type and its shape next to the data, row-major (C order), as numpy would read it.
+ *
+ * Scope: `frame` ports are produced once per frame and handed to a stage's `run()`; `scene` ports
+ * are produced once per scene (by an accumulator's `finish()` or a scene stage's `run()`).
+ */
+
+/** A row-major 4×4 camera-to-world matrix, OpenCV camera axes (x right, y down, z forward). */
+export type Mat4 = Float64Array
+
+/** Pinhole intrinsics for an image of `width`×`height` pixels; integer pixel coords are centres. */
+export interface Intrinsics {
+  fx: number
+  fy: number
+  cx: number
+  cy: number
+  width: number
+  height: number
+}
+
+/** 8-bit RGB image, H×W×3, row-major. */
+export interface RgbImage {
+  data: Uint8Array
+  shape: [h: number, w: number, c: 3]
+}
+
+/** Depth in metres, H×W; 0 means no measurement. */
+export interface DepthImage {
+  data: Float32Array
+  shape: [h: number, w: number]
+}
+
+/** Per-pixel ground-truth label ids (ScanNet raw ids), H×W at colour resolution, 0 = unlabelled. */
+export interface LabelImage {
+  data: Uint16Array
+  shape: [h: number, w: number]
+}
+
+/** One RGB(-D) frame of a scene. */
+export interface Frame {
+  /** Stable frame id used in file names and diagnostics, e.g. `000120`. */
+  id: string
+  /** Position in the source sequence (before any frame_step). */
+  index: number
+  rgb: RgbImage
+  depth?: DepthImage
+  /** Camera-to-world pose, or null when the source marks it invalid (e.g. ScanNet `-inf`). */
+  pose: Mat4 | null
+  colorIntrinsics: Intrinsics
+  /** Intrinsics of the depth image (its own size); absent when there is no depth. */
+  depthIntrinsics?: Intrinsics
+  labels?: LabelImage
+}
+
+/**
+ * Where the patch grid lands on image pixels. For image pixel (x, y) (integer = pixel centre),
+ * the continuous grid coordinate is gx = ax·x + bx, gy = ay·y + by, with grid cell centres at
+ * integers; bilinear sampling clamps at the grid edges (torch `align_corners=False` semantics).
+ * A plain resize of an H×W image onto an h×w grid has ax = w/W, bx = 0.5·w/W − 0.5.
+ */
+export interface GridTransform {
+  /** Network input size [h, w] in pixels, for reporting. */
+  inputSize: [h: number, w: number]
+  /** Image size [H, W] the transform maps from. */
+  imageSize: [h: number, w: number]
+  ax: number
+  bx: number
+  ay: number
+  by: number
+}
+
+/** h×w×D patch features in a language-aligned space. */
+export interface FeatureGrid {
+  data: Float32Array
+  shape: [h: number, w: number, d: number]
+  transform: GridTransform
+  /** Embedding space id; text embeddings must name the same space to be compared. */
+  space: string
+}
+
+/** One class-agnostic mask, stored as a bitmap cropped to its bounding box. */
+export interface Mask {
+  /** [x, y, w, h] in image pixels (SAM's XYWH convention). */
+  bbox: [x: number, y: number, w: number, h: number]
+  /** Number of set pixels. */
+  area: number
+  /** bbox.w × bbox.h bytes, row-major, 1 = inside. */
+  bitmap: Uint8Array
+  /** Predicted IoU (SAM) or 1 for maskers without a score. */
+  predictedIou: number
+  /** Stability score (SAM) or 1 for maskers without a score. */
+  stabilityScore: number
+}
+
+/** All masks of one image. */
+export interface MaskSet {
+  width: number
+  height: number
+  masks: Mask[]
+}
+
+/** The 2D mask-indexed memory: one id per pixel and one feature row per id (row 0 = no mask). */
+export interface SemanticMemory2D {
+  ids: { data: Uint16Array; shape: [h: number, w: number] }
+  features: { data: Float32Array; shape: [rows: number, d: number] }
+  space: string
+}
+
+/** A 3D point map whose points hold a reference into a shared feature pool. */
+export interface SemanticMap3D {
+  /** N×3 world coordinates in metres. */
+  positions: Float32Array
+  /** N×3 colours. */
+  colors: Uint8Array
+  /** N references into the pool rows. */
+  refs: Uint32Array
+  pool: { data: Float32Array; shape: [rows: number, d: number] }
+  space: string
+}
+
+/** Texts to embed. */
+export interface TextBatch {
+  texts: string[]
+}
+
+/** Q×D unit-norm text embeddings. */
+export interface TextEmbeddings {
+  texts: string[]
+  data: Float32Array
+  shape: [q: number, d: number]
+  space: string
+}
+
+/** The value type of each port name. */
+export interface PortTypes {
+  Frame: Frame
+  FeatureGrid: FeatureGrid
+  MaskSet: MaskSet
+  SemanticMemory2D: SemanticMemory2D
+  SemanticMap3D: SemanticMap3D
+  TextBatch: TextBatch
+  TextEmbeddings: TextEmbeddings
+}
+
+/** Name of a port type. */
+export type PortName = keyof PortTypes
+
+/** Frame-scoped ports flow per frame; scene-scoped once per scene. */
+export const PORT_SCOPES: Readonly<Record<PortName, 'frame' | 'scene'>> = {
+  Frame: 'frame',
+  FeatureGrid: 'frame',
+  MaskSet: 'frame',
+  SemanticMemory2D: 'frame',
+  SemanticMap3D: 'scene',
+  TextBatch: 'scene',
+  TextEmbeddings: 'scene',
+}
+
+/** Port values for a record of port names. */
+export type PortValues<P extends Record<string, PortName>> = { [K in keyof P]: PortTypes[P[K]] }
+
+const isInt = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0
+
+function tensor(v: unknown, ctor: Function, rank: number, what: string): string | null {
+  const t = v as { data?: unknown; shape?: unknown }
+  if (!t || !(t.data instanceof ctor)) return `${what}.data must be a ${ctor.name}`
+  if (!Array.isArray(t.shape) || t.shape.length !== rank || !t.shape.every(isInt)) {
+    return `${what}.shape must be ${rank} non-negative integers`
+  }
+  const n = (t.shape as number[]).reduce((a, b) => a * b, 1)
+  const len = (t.data as ArrayLike<number>).length
+  return len === n ? null : `${what}.data has ${len} elements, shape ${JSON.stringify(t.shape)} needs ${n}`
+}
+
+function intrinsics(v: unknown, what: string): string | null {
+  const k = v as Partial<Intrinsics> | undefined
+  if (!k) return `${what} is missing`
+  for (const key of ['fx', 'fy', 'cx', 'cy'] as const) {
+    if (!Number.isFinite(k[key])) return `${what}.${key} must be a finite number`
+  }
+  return isInt(k.width) && isInt(k.height) ? null : `${what}.width/height must be integers`
+}
+
+const checks: { [K in PortName]: (v: PortTypes[K]) => string | null } = {
+  Frame: (f) => {
+    if (typeof f.id !== 'string' || !isInt(f.index)) return 'Frame.id must be a string and index an integer'
+    const bad = tensor(f.rgb, Uint8Array, 3, 'Frame.rgb') ?? intrinsics(f.colorIntrinsics, 'Frame.colorIntrinsics')
+    if (bad) return bad
+    if (f.rgb.shape[2] !== 3) return 'Frame.rgb must have 3 channels'
+    if (f.pose !== null && !(f.pose instanceof Float64Array && f.pose.length === 16)) {
+      return 'Frame.pose must be null or a Float64Array of 16'
+    }
+    if (f.depth) return tensor(f.depth, Float32Array, 2, 'Frame.depth') ?? intrinsics(f.depthIntrinsics, 'Frame.depthIntrinsics')
+    return f.labels ? tensor(f.labels, Uint16Array, 2, 'Frame.labels') : null
+  },
+  FeatureGrid: (g) => tensor(g, Float32Array, 3, 'FeatureGrid') ??
+    (typeof g.space === 'string' && g.transform && Number.isFinite(g.transform.ax) ? null : 'FeatureGrid needs space and transform'),
+  MaskSet: (m) => {
+    if (!isInt(m.width) || !isInt(m.height) || !Array.isArray(m.masks)) return 'MaskSet needs width, height, masks'
+    for (let i = 0; i < m.masks.length; i++) {
+      const k = m.masks[i]
+      const [x, y, w, h] = k.bbox
+      if (!(k.bitmap instanceof Uint8Array) || k.bitmap.length !== w * h) return `MaskSet.masks[${i}].bitmap must be bbox w×h bytes`
+      if (x < 0 || y < 0 || x + w > m.width || y + h > m.height) return `MaskSet.masks[${i}].bbox lies outside the image`
+    }
+    return null
+  },
+  SemanticMemory2D: (m) => tensor(m.ids, Uint16Array, 2, 'SemanticMemory2D.ids') ??
+    tensor(m.features, Float32Array, 2, 'SemanticMemory2D.features') ??
+    (typeof m.space === 'string' ? null : 'SemanticMemory2D.space must be a string'),
+  SemanticMap3D: (m) => {
+    const n = m.refs instanceof Uint32Array ? m.refs.length : -1
+    if (n < 0) return 'SemanticMap3D.refs must be a Uint32Array'
+    if (!(m.positions instanceof Float32Array) || m.positions.length !== 3 * n) return 'SemanticMap3D.positions must be N×3 float32'
+    if (!(m.colors instanceof Uint8Array) || m.colors.length !== 3 * n) return 'SemanticMap3D.colors must be N×3 uint8'
+    return tensor(m.pool, Float32Array, 2, 'SemanticMap3D.pool')
+  },
+  TextBatch: (t) => (Array.isArray(t.texts) && t.texts.every((s) => typeof s === 'string') ? null : 'TextBatch.texts must be strings'),
+  TextEmbeddings: (t) => tensor(t, Float32Array, 2, 'TextEmbeddings') ??
+    (t.texts.length === t.shape[0] ? null : 'TextEmbeddings has one row per text'),
+}
+
+/** Checks a value against its port type: returns what is wrong, or null when it conforms. */
+export function checkPort<K extends PortName>(type: K, value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return `${type} must be an object`
+  return checks[type](value as PortTypes[K])
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createReferenceBackend } from '../backends/reference.js'
+import type { TensorBackend } from '../backends/types.js'
+import { PlafError, diagnostic } from '../diagnostics.js'
+import { validateOptions } from '../options.js'
+import type { Plugin, PluginContext, PluginNote, RunContext, StageInstance, StageKind } from '../plugin.js'
+
+/** Options for a standalone plugin context (tests, `plaf query`, benchmarks). */
+export interface TestContextOptions {
+  stage?: string
+  runDir?: string
+  baseDir?: string
+  tensor?: TensorBackend
+  /** Plugins that `instantiate` may create (e.g. a text encoder for a querier). */
+  plugins?: readonly Plugin[]
+}
+
+/** A plugin context outside a pipeline run; notes are collected in `notes`. */
+export function createTestContext(opts: TestContextOptions = {}): PluginContext & { notes: PluginNote[] } {
+  const runDir = opts.runDir ?? mkdtempSync(join(tmpdir(), 'plaf-test-'))
+  const stage = opts.stage ?? 'stage'
+  const notes: PluginNote[] = []
+  const ctx: PluginContext & { notes: PluginNote[] } = {
+    stage,
+    runDir,
+    outDir: join(runDir, stage),
+    baseDir: opts.baseDir ?? process.cwd(),
+    tensor: opts.tensor ?? createReferenceBackend(),
+    notes,
+    warn: (n) => void notes.push(n),
+    log: () => {},
+    async instantiate(kind: StageKind, use: string, options?: unknown): Promise<StageInstance> {
+      const plugin = (opts.plugins ?? []).find((p) => p.kind === kind && p.name === use)
+      if (!plugin || plugin.kind === 'input') {
+        throw new PlafError(diagnostic('PLAF_UNKNOWN_PLUGIN', `no ${kind} plugin named "${use}" in this context`))
+      }
+      const r = validateOptions(plugin, options)
+      if (!r.ok) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `${use}: ${r.errors.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`))
+      return plugin.create(r.value, { ...ctx, stage: use, outDir: join(runDir, use) })
+    },
+  }
+  return ctx
+}
+
+/** A run context that records metrics and notes. */
+export function createRunContext(frame?: { id: string; index: number }): RunContext & {
+  metrics: Record<string, number>
+  notes: PluginNote[]
+} {
+  const metrics: Record<string, number> = {}
+  const notes: PluginNote[] = []
+  return {
+    frame,
+    metrics,
+    notes,
+    metric: (name, value) => void (metrics[name] = (metrics[name] ?? 0) + value),
+    warn: (n) => void notes.push(n),
+  }
+}

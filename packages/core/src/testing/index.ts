@@ -1,0 +1,3 @@
+/** `@plaf/core/testing`: the conformance kit and standalone contexts for plugin tests. */
+export { describeInputPlugin, describeStagePlugin, fingerprint, type InputCase, type StageCase } from './conformance.js'
+export { createRunContext, createTestContext, type TestContextOptions } from './context.js'
