@@ -6,7 +6,7 @@ import type { JsonSchema, Plugin } from './plugin.js'
  * `plafPlugin: <kind>` marks a string option that names another plugin (checked by the resolver).
  */
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, allowUnionTypes: true })
+  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, allowUnionTypes: true, verbose: true })
   ajv.addKeyword({ keyword: 'plafPlugin', schemaType: 'string' })
   ajv.addKeyword({ keyword: 'markdownDescription', schemaType: 'string' })
   return ajv

@@ -1,0 +1,37 @@
+import nx from '@nx/eslint-plugin'
+import tseslint from 'typescript-eslint'
+
+const heavyNative = ['onnxruntime-node', 'onnxruntime-common', '@tensorflow/*']
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', 'runs', 'demo-data', '.plaf-cache', '**/vitest.config.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', {
+        enforceBuildableLibDependency: true,
+        allow: [],
+        depConstraints: [
+          { sourceTag: 'type:core', onlyDependOnLibsWithTags: [], bannedExternalImports: [] },
+          { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: heavyNative },
+          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin'], bannedExternalImports: heavyNative },
+        ],
+      }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unsafe-function-type': 'off',
+    },
+  },
+  {
+    // Only the tensor seam and ONNX session modules may touch onnxruntime or tfjs.
+    files: ['packages/**/*.ts'],
+    ignores: ['packages/core/src/backends/**', 'packages/core/test/backends/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: heavyNative, message: 'Only packages/core/src/backends/ may import onnxruntime or tfjs: use the tensor seam or openOnnxSession from @plaf/core.' }],
+      }],
+    },
+  },
+]

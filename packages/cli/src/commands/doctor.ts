@@ -1,0 +1,25 @@
+import { describeEnvironment, selectTensorBackend } from '@plaf/core'
+import { EXIT, type Io } from '../io.js'
+
+/** `plaf doctor [--json]`: Node, onnxruntime, tensor backends available and chosen, and why. */
+export async function doctorCommand(opts: { json?: boolean; backend?: string }, io: Io): Promise<number> {
+  const env = await describeEnvironment()
+  const { backend, choices } = await selectTensorBackend((opts.backend ?? 'auto') as never)
+  const active = { name: backend.name, device: backend.device, why: choices.find((c) => c.status === 'chosen')?.why ?? '' }
+  await backend.dispose()
+  if (opts.json) {
+    io.out(JSON.stringify({ ...env, activeTensorBackend: active, selection: choices }, null, 2))
+    return EXIT.ok
+  }
+  const gib = (b: number): string => (b / 2 ** 30).toFixed(1)
+  io.out(`node           ${env.node} (${env.platform}-${env.arch}), ${env.cpus} cores (${env.cpuModel}), ${gib(env.totalMemoryBytes)} GiB`)
+  io.out(`onnxruntime    ${env.onnxruntime.version ?? 'not loadable: ' + env.onnxruntime.error}`)
+  io.out(`  providers    ${env.onnxruntime.backends.map((b) => `${b.name}${b.bundled ? '' : ' (libraries not bundled)'}`).join(', ')}`)
+  io.out(`  cuda libs    ${env.onnxruntime.cudaProviderLibraries.map((l) => `${l.file} ${l.present ? 'present' : 'missing'}`).join(', ') || 'n/a'}`)
+  io.out(`Float16Array   ${env.float16Array}`)
+  io.out('tensor backends (auto order):')
+  for (const c of env.tensorBackends) io.out(`  ${c.name.padEnd(14)} ${c.status.padEnd(9)} ${c.why}`)
+  io.out(`active tensor backend: ${active.name} on ${active.device}: ${active.why}`)
+  for (const c of choices.filter((c) => c.status === 'skipped')) io.out(`  skipped ${c.name}: ${c.why}`)
+  return EXIT.ok
+}

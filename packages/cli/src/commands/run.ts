@@ -1,0 +1,77 @@
+import { join, resolve } from 'node:path'
+import { expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { builtinRegistry } from '../builtins.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { createProgress, type ProgressMode } from '../progress.js'
+import { formatDiagnostic } from '../render.js'
+import { VERSION } from '../version.js'
+
+/** Options of `plaf run`. */
+export interface RunCommandOptions {
+  set?: string[]
+  out?: string
+  resume?: boolean
+  progress?: ProgressMode
+  json?: boolean
+}
+
+/** Runs one pipeline (no sweep) and returns the result; prints warnings as they come (first 3 per code). */
+export async function runOnce(file: string, opts: RunCommandOptions, io: Io, label = 'plaf', resolved?: ResolveResult): Promise<RunResult | number> {
+  const r = resolved ?? (await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] }))
+  printDiagnostics(io, r.diagnostics, opts.json)
+  if (!r.pipeline || hasErrors(r.diagnostics)) return EXIT.user
+  const progress = createProgress(opts.progress ?? r.pipeline.runtime.progress, label, io.progressStream)
+  const seen = new Map<string, number>()
+  try {
+    return await runPipeline(r.pipeline, {
+      outDir: opts.out, resume: opts.resume, toolVersion: VERSION, onProgress: progress.onProgress,
+      onNote: (d) => {
+        const n = (seen.get(d.code) ?? 0) + 1
+        seen.set(d.code, n)
+        if (n <= 3) io.err(formatDiagnostic(d))
+        else if (n === 4) io.err(`(further ${d.code} warnings are counted in report.json)`)
+      },
+    })
+  } finally {
+    progress.stop()
+  }
+}
+
+/** `plaf run <pipeline>`: a single run, or every variant of its `sweep:` plus a summary table. */
+export async function runCommand(file: string, opts: RunCommandOptions, io: Io): Promise<number> {
+  const first = await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] })
+  const sweep = first.pipeline?.sweep
+  if (!sweep) {
+    const res = await runOnce(file, opts, io, 'plaf', first)
+    if (typeof res === 'number') return res
+    io.out(opts.json ? JSON.stringify(res.report, null, 2) : `run written to ${res.runDir}\n\n${res.report && summaryLine(res)}`)
+    return EXIT.ok
+  }
+  const root = resolve(opts.out ?? first.pipeline!.output.dir)
+  const rows: Record<string, unknown>[] = []
+  for (const v of expandSweep(sweep)) {
+    io.err(`== sweep variant ${v.name}`)
+    const res = await runOnce(file, { ...opts, set: [...(opts.set ?? []), ...v.overrides], out: join(root, v.name) }, io, v.name)
+    if (typeof res === 'number') return res
+    const row: Record<string, unknown> = { variant: v.name, wall_s: +(res.report.wall_ms / 1000).toFixed(2), frames: res.report.frames.processed }
+    for (const [stage, s] of Object.entries(res.report.stages)) {
+      row[`${stage}.ms_mean`] = +s.ms_mean.toFixed(1)
+      for (const [m, val] of Object.entries(s.metrics)) row[`${stage}.${m}`] = val
+    }
+    rows.push(row)
+  }
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))]
+  const md = [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => String(r[c] ?? '')).join(' | ')} |`)].join('\n') + '\n'
+  writeJsonAtomic(join(root, 'sweep-summary.json'), rows)
+  writeFileAtomic(join(root, 'sweep-summary.md'), md)
+  io.out(opts.json ? JSON.stringify(rows, null, 2) : `sweep of ${rows.length} variants written to ${root}\n\n${md}`)
+  return EXIT.ok
+}
+
+function summaryLine(res: RunResult): string {
+  const r = res.report
+  const lines = [`frames ${r.frames.processed}/${r.frames.total}, ${(r.wall_ms / 1000).toFixed(1)} s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`]
+  for (const [k, s] of Object.entries(r.stages)) lines.push(`  ${k.padEnd(12)} ${s.plugin.padEnd(16)} ${s.ms_mean.toFixed(1).padStart(8)} ms/call  cache ${s.cache_hits}/${s.cache_hits + s.cache_misses}`)
+  lines.push(`report: ${join(res.runDir, 'report.md')}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,76 @@
+import { Command, CommanderError, Option } from 'commander'
+import { demoCommand } from './commands/demo.js'
+import { doctorCommand } from './commands/doctor.js'
+import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
+import { makeSceneCommand } from './commands/make-scene.js'
+import { queryCommand } from './commands/query.js'
+import { runCommand } from './commands/run.js'
+import { EXIT, processIo, reportError, type Io } from './io.js'
+import { VERSION } from './version.js'
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
+const progressOption = () => new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none'])
+
+/** Builds the commander program; every action stores its exit code in `result.code`. */
+export function buildProgram(io: Io, result: { code: number }): Command {
+  const program = new Command('plaf')
+    .description('PLAF-TS: pixel-wise language-aligned features for open-vocabulary 3D scene understanding')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+  const act = <A extends unknown[]>(fn: (...a: A) => Promise<number> | number) => async (...a: A) => {
+    result.code = await fn(...a)
+  }
+  program.command('run <pipeline>').description('run a pipeline into a run directory')
+    .option('--set <path=value>', 'override a value (repeatable), e.g. stages.masker.use=grid', collect, [])
+    .option('--out <dir>', 'run directory (default: the pipeline output.dir)')
+    .option('--resume', 'continue an interrupted run in the same directory')
+    .option('--json', 'print the report and diagnostics as JSON')
+    .addOption(progressOption())
+    .action(act((file: string, o) => runCommand(file, o, io)))
+  program.command('validate <pipeline>').description('check a pipeline without running it (exit 1 on any error)')
+    .option('--set <path=value>', 'override a value (repeatable)', collect, [])
+    .option('--json', 'print diagnostics as JSON')
+    .action(act((file: string, o) => validateCommand(file, o, io)))
+  program.command('plugins [name]').description('list plugins with their kind, description and options schema')
+    .option('--json', 'machine-readable, with the full JSON Schema of each plugin')
+    .action(act((name: string | undefined, o) => pluginsCommand(name, o, io)))
+  program.command('schema').description('write the JSON Schema of pipeline files (for yaml-language-server)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(act((o) => schemaCommand(o, io)))
+  program.command('doctor').description('Node, onnxruntime, tensor backends available and chosen, and why')
+    .option('--json', 'machine-readable')
+    .option('--backend <name>', 'check an explicit tensor backend instead of auto')
+    .action(act((o) => doctorCommand(o, io)))
+  program.command('make-scene <dir>').description('write a procedural RGB-D scene in the ScanNet export layout')
+    .option('--frames <n>', 'number of frames', (v) => parseInt(v, 10))
+    .option('--seed <n>', 'random seed', (v) => parseInt(v, 10))
+    .option('--objects <n>', 'number of coloured objects', (v) => parseInt(v, 10))
+    .option('--set <path=value>', 'any synthetic-room option, e.g. invalid_pose_frames=[3]', collect, [])
+    .action(act((dir: string, o) => makeSceneCommand(dir, o, io)))
+  program.command('query <run-dir>').description('query a finished run with text, without recomputing features')
+    .requiredOption('--text <text>', 'a text query (repeatable)', collect, [])
+    .option('--out <dir>', 'output directory (default <run-dir>/queries)')
+    .option('--threshold <t>', 'cosine threshold for masks and point selection', parseFloat)
+    .option('--json', 'print the scores as JSON')
+    .action(act((runDir: string, o) => queryCommand(runDir, o, io)))
+  program.command('demo').description('generate the demo scene if missing, run pipelines/demo.yaml, run colour queries, print a summary')
+    .option('--out <dir>', 'run directory', 'runs/demo')
+    .option('--scene <dir>', 'scene directory', 'demo-data/scene0000_00')
+    .option('--set <path=value>', 'override a pipeline value (repeatable)', collect, [])
+    .addOption(progressOption())
+    .action(act((o) => demoCommand(o, io)))
+  return program
+}
+
+/** Runs the CLI with argv (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const result = { code: EXIT.ok as number }
+  try {
+    await buildProgram(io, result).parseAsync(argv, { from: 'user' })
+    return result.code
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.user
+    return reportError(io, e)
+  }
+}

@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, dirname, extname, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
+import { interpolate } from './interpolate.js'
+import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
+import { originOf, toPointer, type Provenance } from './provenance.js'
+import { parseYamlSource } from './yaml-source.js'
+
+/** A pipeline file after `extends`, `--set` and interpolation, with origins for every value. */
+export interface LoadedPipeline {
+  file: string
+  baseDir: string
+  value: Record<string, unknown>
+  provenance: Provenance
+  diagnostics: Diagnostic[]
+  /** Every file read, in load order (the pipeline and what it extends). */
+  files: string[]
+  /** Raw text of each `--set` value by pointer, so the resolver can keep strings as strings. */
+  rawOverrides: Map<string, string>
+}
+
+/** Options for loading. */
+export interface LoadOptions {
+  /** `--set path=value` arguments, applied in order after every file is merged. */
+  overrides?: readonly string[]
+  env?: Record<string, string | undefined>
+}
+
+/** One parsed `--set` argument. */
+export interface Override {
+  arg: string
+  path: string[]
+  raw: string
+  value: unknown
+}
+
+/** Parses `path=value` (value is YAML: `3`, `true`, `[0, 10]`, `grid`). */
+export function parseOverride(arg: string): Override | Diagnostic {
+  const eq = arg.indexOf('=')
+  const path = eq > 0 ? arg.slice(0, eq).trim() : ''
+  if (!path || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) {
+    return diagnostic('PLAF_INVALID_OVERRIDE', `--set expects path=value with a dotted path (e.g. stages.masker.with.k=3)`, {
+      source: `--set ${arg}`, column: 7, actual: arg,
+    })
+  }
+  const raw = arg.slice(eq + 1)
+  let value: unknown
+  try {
+    value = raw === '' ? '' : parseYaml(raw)
+  } catch (e) {
+    return diagnostic('PLAF_INVALID_OVERRIDE', `--set value is not valid YAML: ${(e as Error).message.split('\n')[0]}`, {
+      source: `--set ${arg}`, column: 7 + eq + 1, actual: raw,
+    })
+  }
+  return { arg, path: path.split('.'), raw, value }
+}
+
+function readSource(file: string, chain: string[], from: { prov: Provenance; ptr: string } | undefined, out: Diagnostic[]) {
+  const o = from ? originOf(from.prov, from.ptr) : undefined
+  if (chain.includes(file)) {
+    out.push(diagnostic('PLAF_EXTENDS_CYCLE', `extends cycle: ${[...chain, file].map((f) => basename(f)).join(' → ')}`, {
+      file: o?.file, line: o?.line, column: o?.column, path: 'extends', actual: file,
+    }))
+    return undefined
+  }
+  if (!existsSync(file)) {
+    const code = from ? 'PLAF_EXTENDS_NOT_FOUND' : 'PLAF_FILE_NOT_FOUND'
+    out.push(diagnostic(code, from ? `extends file not found: ${file}` : `pipeline file not found: ${file}`, {
+      file: o?.file ?? file, line: o?.line, column: o?.column, path: from ? 'extends' : undefined, actual: file,
+    }))
+    return undefined
+  }
+  return parseYamlSource(file, readFileSync(file, 'utf8'))
+}
+
+function loadTree(file: string, chain: string[], from: { prov: Provenance; ptr: string } | undefined, out: Diagnostic[], files: string[]) {
+  const src = readSource(file, chain, from, out)
+  if (!src) return undefined
+  files.push(file)
+  out.push(...src.diagnostics)
+  if (hasErrors(src.diagnostics)) return undefined
+  if (src.value !== null && !isPlainObject(src.value)) {
+    out.push(diagnostic('PLAF_INVALID_PIPELINE', 'a pipeline file must be a YAML mapping', { file, line: 1, column: 1 }))
+    return undefined
+  }
+  let value: unknown = src.value ?? {}
+  let prov: Provenance = src.provenance
+  const ext = (value as Record<string, unknown>).extends
+  if (ext !== undefined) {
+    const list = Array.isArray(ext) ? ext : [ext]
+    let merged: unknown = {}
+    const mergedProv: Provenance = new Map()
+    list.forEach((e, i) => {
+      const ptr = Array.isArray(ext) ? `/extends/${i}` : '/extends'
+      if (typeof e !== 'string') {
+        const o = originOf(prov, ptr)
+        out.push(diagnostic('PLAF_INVALID_PIPELINE', 'extends must be a path or a list of paths', { file, line: o?.line, column: o?.column, path: 'extends', expected: 'string' }))
+        return
+      }
+      const parent = loadTree(resolve(dirname(file), e), [...chain, file], { prov, ptr }, out, files)
+      if (parent) merged = deepMerge(merged, mergedProv, parent.value, parent.prov)
+    })
+    const own = { ...(value as Record<string, unknown>) }
+    delete own.extends
+    value = deepMerge(merged, mergedProv, own, prov)
+    prov = mergedProv
+  }
+  return { value, prov }
+}
+
+/** Loads a pipeline file: parse, `extends`, `--set`, interpolation. Never throws for user errors. */
+export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeline {
+  const file = resolve(path)
+  const diagnostics: Diagnostic[] = []
+  const files: string[] = []
+  const rawOverrides = new Map<string, string>()
+  const tree = loadTree(file, [], undefined, diagnostics, files)
+  let value = (tree?.value ?? {}) as Record<string, unknown>
+  const provenance: Provenance = tree?.prov ?? new Map()
+  for (const arg of opts.overrides ?? []) {
+    const o = parseOverride(arg)
+    if ('code' in o) {
+      diagnostics.push(o)
+      continue
+    }
+    const ptr = toPointer(o.path)
+    value = setAt(value, o.path, o.value) as Record<string, unknown>
+    for (const k of [...provenance.keys()]) if (k === ptr || k.startsWith(ptr + '/')) provenance.delete(k)
+    provenance.set(ptr, { source: `--set ${arg}`, column: 7 + arg.indexOf('=') + 1 })
+    rawOverrides.set(ptr, o.raw)
+  }
+  const name = typeof value.name === 'string' ? value.name : basename(file, extname(file))
+  const vars = isPlainObject(value.vars) ? value.vars : {}
+  if (!hasErrors(diagnostics)) {
+    value = interpolate(value, provenance, { env: opts.env ?? process.env, name, vars }, diagnostics) as Record<string, unknown>
+  }
+  if (value.name === undefined) value = { name, ...value }
+  return { file, baseDir: dirname(file), value, provenance, diagnostics, files, rawOverrides }
+}
+
+export { getAt }

@@ -1,0 +1,73 @@
+import { dropBelow, escapeSegment, type Provenance } from './provenance.js'
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Deep-merges `over` onto `base` (both plain values): maps merge key by key, lists and scalars are
+ * replaced, and `null` deletes a key. Provenance entries follow the values that won.
+ */
+export function deepMerge(
+  base: unknown,
+  baseProv: Provenance,
+  over: unknown,
+  overProv: Provenance,
+  ptr = '',
+): unknown {
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base }
+    for (const [k, v] of Object.entries(over)) {
+      const p = ptr + '/' + escapeSegment(k)
+      if (v === null) {
+        delete out[k]
+        dropBelow(baseProv, p)
+        continue
+      }
+      out[k] = k in base ? deepMerge(base[k], baseProv, v, overProv, p) : v
+      if (!(k in base) || !isPlainObject(base[k]) || !isPlainObject(v)) copyBelow(baseProv, overProv, p)
+      else copyOne(baseProv, overProv, p)
+    }
+    return out
+  }
+  dropBelow(baseProv, ptr)
+  copyBelow(baseProv, overProv, ptr)
+  return over
+}
+
+function copyOne(into: Provenance, from: Provenance, ptr: string): void {
+  const o = from.get(ptr)
+  if (o) into.set(ptr, o)
+}
+
+function copyBelow(into: Provenance, from: Provenance, ptr: string): void {
+  dropBelow(into, ptr)
+  for (const [k, o] of from) if (k === ptr || k.startsWith(ptr + '/')) into.set(k, o)
+}
+
+/** Sets a value at a path, creating maps on the way; returns the new root. */
+export function setAt(root: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0) return value
+  const [head, ...rest] = path
+  if (Array.isArray(root) && /^\d+$/.test(head)) {
+    const copy = [...root]
+    copy[Number(head)] = setAt(copy[Number(head)], rest, value)
+    return copy
+  }
+  const obj = isPlainObject(root) ? { ...root } : {}
+  if (value === null && rest.length === 0) delete obj[head]
+  else obj[head] = setAt(obj[head], rest, value)
+  return obj
+}
+
+/** Reads the value at a path, or undefined. */
+export function getAt(root: unknown, path: readonly string[]): unknown {
+  let v = root
+  for (const seg of path) {
+    if (Array.isArray(v) && /^\d+$/.test(seg)) v = v[Number(seg)]
+    else if (isPlainObject(v)) v = v[seg]
+    else return undefined
+  }
+  return v
+}
+
+export { isPlainObject }

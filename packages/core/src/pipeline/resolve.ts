@@ -1,0 +1,182 @@
+import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
+import { createAjv, validateOptions } from '../options.js'
+import { STAGE_KINDS, type InputPlugin, type Plugin, type StageKind, type StagePlugin } from '../plugin.js'
+import { PORT_SCOPES, type PortName } from '../ports.js'
+import type { Registry } from '../registry.js'
+import { loadPipeline, type LoadOptions, type LoadedPipeline } from './load.js'
+import { getAt, isPlainObject, setAt } from './merge.js'
+import { optionDiagnostics } from './option-errors.js'
+import { loadThirdPartyPlugins } from './plugins.js'
+import { dotted, escapeSegment, fromPointer, originOf, type Provenance } from './provenance.js'
+import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
+
+/** Where one input port of a stage is fed from (`input` is the frame source). */
+export interface PortSource {
+  stage: string
+  port: string
+}
+
+/** A stage ready to run. */
+export interface ResolvedStage {
+  key: string
+  use: string
+  plugin: StagePlugin
+  /** Validated options with defaults filled in. */
+  options: Record<string, unknown>
+  wiring: Record<string, PortSource>
+  /** 'frame': run() per frame (+ optional finish); 'scene': run() once after the frames. */
+  mode: 'frame' | 'scene'
+}
+
+/** A pipeline checked end to end: every plugin found, every option valid, every port wired. */
+export interface ResolvedPipeline {
+  name: string
+  file: string
+  baseDir: string
+  files: string[]
+  input: { use: string; plugin: InputPlugin; options: Record<string, unknown> }
+  stages: ResolvedStage[]
+  runtime: RuntimeSettings
+  output: { dir: string }
+  sweep?: { matrix: Record<string, unknown[]>; include?: Record<string, unknown>[]; exclude?: Record<string, unknown>[] }
+  /** The whole configuration with defaults filled in (what config.resolved.yaml holds). */
+  config: Record<string, unknown>
+  registry: Registry
+}
+
+/** The outcome: a pipeline when there is no error, and every diagnostic either way. */
+export interface ResolveResult {
+  pipeline?: ResolvedPipeline
+  diagnostics: Diagnostic[]
+  loaded: LoadedPipeline
+}
+
+const skeletonValidator = createAjv().compile(pipelineSkeletonSchema)
+const STAGE_ONLY: StageKind[] = STAGE_KINDS.filter((k) => k !== 'input')
+
+function locate(prov: Provenance, ptr: string, key = false) {
+  const o = originOf(prov, ptr)
+  return { file: o?.file, source: o?.source, line: key ? (o?.keyLine ?? o?.line) : o?.line, column: key ? (o?.keyColumn ?? o?.column) : o?.column }
+}
+
+/** Keeps `--set` values as the raw text where the schema wants a string (`--set a.b=0001`). */
+function keepStringOverrides(loaded: LoadedPipeline, schema: Record<string, unknown>, base: string, opts: Record<string, unknown>): void {
+  for (const [ptr, raw] of loaded.rawOverrides) {
+    if (!ptr.startsWith(base + '/')) continue
+    const rel = fromPointer(ptr.slice(base.length))
+    let s: Record<string, unknown> | undefined = schema
+    for (const seg of rel) s = (s?.properties as Record<string, Record<string, unknown>> | undefined)?.[seg]
+    if (s?.type === 'string' && typeof getAt(opts, rel) !== 'string') Object.assign(opts, setAt(opts, rel, raw))
+  }
+}
+
+function unknownPlugin(registry: Registry, use: string, kinds: StageKind[], ptr: string, prov: Provenance, stage: string): Diagnostic {
+  const near = registry.suggest(use, kinds)
+  return diagnostic('PLAF_UNKNOWN_PLUGIN', `${dotted(ptr)}: no ${kinds.length === 1 ? kinds[0] : 'stage'} plugin named "${use}"`, {
+    ...locate(prov, ptr), path: dotted(ptr), stage, actual: use,
+    expected: 'a registered plugin name (plaf plugins)',
+    hint: near.length ? `closest registered: ${near.slice(0, 4).join(', ')}` : undefined,
+  })
+}
+
+function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedPipeline, registry: Registry, stage: string, out: Diagnostic[]): Record<string, unknown> {
+  const given = isPlainObject(raw) ? raw : {}
+  const r = validateOptions(plugin, given)
+  keepStringOverrides(loaded, plugin.options, ptr, r.value)
+  const again = validateOptions(plugin, r.value)
+  out.push(...optionDiagnostics(again.errors, {
+    value: setAt(loaded.value, fromPointer(ptr), given), provenance: loaded.provenance, base: ptr, code: 'PLAF_INVALID_OPTION',
+    plugin: plugin.name, stage, hint: `options: plaf plugins ${plugin.name}`,
+  }))
+  // Options that name another plugin (schema keyword plafPlugin), and their `<name>_options`.
+  const props = (plugin.options.properties ?? {}) as Record<string, { plafPlugin?: StageKind }>
+  for (const [key, p] of Object.entries(props)) {
+    if (!p.plafPlugin || typeof again.value[key] !== 'string') continue
+    const ref = again.value[key] as string
+    const target = registry.get(p.plafPlugin, ref)
+    const refPtr = `${ptr}/${escapeSegment(key)}`
+    if (!target) {
+      out.push(unknownPlugin(registry, ref, [p.plafPlugin], refPtr, loaded.provenance, stage))
+      continue
+    }
+    const subKey = `${key}_options`
+    if (subKey in props) checkOptions(target, again.value[subKey], `${ptr}/${escapeSegment(subKey)}`, loaded, registry, stage, out)
+  }
+  return again.value
+}
+
+/** Loads and resolves a pipeline against a registry (plus the plugins the file lists). */
+export async function resolvePipeline(path: string, registry: Registry, opts: LoadOptions = {}): Promise<ResolveResult> {
+  const loaded = loadPipeline(path, opts)
+  const out = [...loaded.diagnostics]
+  if (hasErrors(out)) return { diagnostics: out, loaded }
+  const prov = loaded.provenance
+  const config = structuredClone(loaded.value)
+  if (!skeletonValidator(config)) {
+    out.push(...optionDiagnostics(skeletonValidator.errors ?? [], { value: loaded.value, provenance: prov, base: '', code: 'PLAF_INVALID_PIPELINE' }))
+  }
+  for (const d of out) if (!d.file && !d.source) Object.assign(d, { file: loaded.file, line: d.line ?? 1, column: d.column ?? 1 })
+  if (hasErrors(out)) return { diagnostics: out, loaded }
+
+  const reg = await loadThirdPartyPlugins(config.plugins as string[] | undefined, loaded, registry, out)
+  if (hasErrors(out)) return { diagnostics: out, loaded }
+
+  const inputRef = config.input as { use: string; with?: unknown }
+  const inputPlugin = reg.get('input', inputRef.use) as InputPlugin | undefined
+  let inputOptions: Record<string, unknown> = {}
+  if (!inputPlugin) out.push(unknownPlugin(reg, inputRef.use, ['input'], '/input/use', prov, 'input'))
+  else inputOptions = checkOptions(inputPlugin, inputRef.with, '/input/with', loaded, reg, 'input', out)
+
+  const producers: { stage: string; port: string; type: PortName }[] = [{ stage: 'input', port: 'frame', type: 'Frame' }]
+  const stages: ResolvedStage[] = []
+  for (const [key, ref] of Object.entries(config.stages as Record<string, { use: string; with?: unknown; from?: Record<string, string> }>)) {
+    const base = `/stages/${escapeSegment(key)}`
+    const plugin = reg.find(ref.use, STAGE_ONLY) as StagePlugin | undefined
+    if (!plugin) {
+      out.push(unknownPlugin(reg, ref.use, STAGE_ONLY, `${base}/use`, prov, key))
+      continue
+    }
+    const options = checkOptions(plugin, ref.with, `${base}/with`, loaded, reg, key, out)
+    const wiring: Record<string, PortSource> = {}
+    for (const [port, type] of Object.entries(plugin.inputs)) {
+      const explicit = ref.from?.[port]
+      const src = explicit
+        ? producers.find((p) => `${p.stage}.${p.port}` === explicit)
+        : [...producers].reverse().find((p) => p.type === type)
+      if (!src || src.type !== type) {
+        out.push(diagnostic('PLAF_PORT_UNCONNECTED', `stage ${key} (${plugin.name}): input port "${port}" needs a ${type}${explicit ? `, but ${explicit} is not an earlier ${type} output` : ' and no earlier stage produces one'}`, {
+          ...locate(prov, explicit ? `${base}/from/${escapeSegment(port)}` : `${base}/use`), path: `stages.${key}`, stage: key, plugin: plugin.name,
+          expected: type, actual: explicit ?? 'nothing',
+        }))
+        continue
+      }
+      wiring[port] = { stage: src.stage, port: src.port }
+    }
+    for (const port of Object.keys(ref.from ?? {})) {
+      if (!(port in plugin.inputs)) {
+        out.push(diagnostic('PLAF_PORT_UNCONNECTED', `stage ${key} (${plugin.name}) has no input port "${port}" (ports: ${Object.keys(plugin.inputs).join(', ') || 'none'})`, {
+          ...locate(prov, `${base}/from/${escapeSegment(port)}`, true), path: `stages.${key}.from.${port}`, stage: key, plugin: plugin.name,
+        }))
+      }
+    }
+    const mode = Object.values(plugin.inputs).some((t) => PORT_SCOPES[t] === 'frame') ? 'frame' : 'scene'
+    stages.push({ key, use: ref.use, plugin, options, wiring, mode })
+    for (const [port, type] of Object.entries(plugin.outputs)) producers.push({ stage: key, port, type })
+    Object.assign(ref, { with: options })
+  }
+  if (inputPlugin) Object.assign(inputRef, { with: inputOptions })
+  if (hasErrors(out) || !inputPlugin) return { diagnostics: out, loaded }
+  const name = config.name as string
+  const output = config.output as { dir: string }
+  output.dir = output.dir.replace(/\$\{name\}/g, name)
+  return {
+    diagnostics: out,
+    loaded,
+    pipeline: {
+      name, file: loaded.file, baseDir: loaded.baseDir, files: loaded.files,
+      input: { use: inputRef.use, plugin: inputPlugin, options: inputOptions },
+      stages, runtime: config.runtime as RuntimeSettings, output, config, registry: reg,
+      sweep: config.sweep as ResolvedPipeline['sweep'],
+    },
+  }
+}

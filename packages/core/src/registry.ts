@@ -1,0 +1,109 @@
+import { closest, distance } from 'fastest-levenshtein'
+import { type Diagnostic, PlafError, diagnostic } from './diagnostics.js'
+import { optionsValidator } from './options.js'
+import { STAGE_KINDS, type Plugin, type StageKind } from './plugin.js'
+import { PORT_SCOPES } from './ports.js'
+
+/** Where a plugin came from, for messages (`built-in`, a package name or a file path). */
+export interface PluginOrigin {
+  source: string
+}
+
+/**
+ * The explicit plugin registry: built from arrays of plugin objects, never by import side effects.
+ * Names are unique per kind.
+ */
+export class Registry {
+  private readonly byKind = new Map<StageKind, Map<string, { plugin: Plugin; origin: string }>>()
+
+  constructor(plugins: readonly Plugin[] = [], origin = 'built-in') {
+    this.addAll(plugins, origin)
+  }
+
+  /** Adds plugins; throws a PlafError listing every invalid or duplicate one. */
+  addAll(plugins: readonly Plugin[], origin: string): this {
+    const problems: Diagnostic[] = []
+    for (const p of plugins) {
+      const bad = checkPluginShape(p)
+      if (bad) {
+        problems.push(diagnostic('PLAF_PLUGIN_INVALID', `plugin from ${origin} is invalid: ${bad}`, { plugin: (p as Plugin)?.name }))
+        continue
+      }
+      const kind = this.byKind.get(p.kind) ?? new Map()
+      const prev = kind.get(p.name)
+      if (prev) {
+        problems.push(diagnostic('PLAF_DUPLICATE_PLUGIN', `${p.kind} plugin "${p.name}" from ${origin} is already registered by ${prev.origin}`, { plugin: p.name }))
+        continue
+      }
+      kind.set(p.name, { plugin: p, origin })
+      this.byKind.set(p.kind, kind)
+    }
+    if (problems.length) throw new PlafError(problems)
+    return this
+  }
+
+  /** A copy that later additions do not affect (the CLI's built-ins stay as they are). */
+  clone(): Registry {
+    const r = new Registry()
+    for (const [k, m] of this.byKind) r.byKind.set(k, new Map(m))
+    return r
+  }
+
+  /** The plugin of a kind and name, or undefined. */
+  get(kind: StageKind, name: string): Plugin | undefined {
+    return this.byKind.get(kind)?.get(name)?.plugin
+  }
+
+  /** Where a registered plugin came from. */
+  origin(kind: StageKind, name: string): string | undefined {
+    return this.byKind.get(kind)?.get(name)?.origin
+  }
+
+  /** Finds a plugin by name in any of the given kinds (stage keys do not fix the kind). */
+  find(name: string, kinds: readonly StageKind[] = STAGE_KINDS): Plugin | undefined {
+    for (const k of kinds) {
+      const p = this.get(k, name)
+      if (p) return p
+    }
+    return undefined
+  }
+
+  /** Every plugin, in kind order then name order. */
+  list(): Plugin[] {
+    const out: Plugin[] = []
+    for (const k of STAGE_KINDS) {
+      const m = this.byKind.get(k)
+      if (m) out.push(...[...m.values()].map((e) => e.plugin).sort((a, b) => a.name.localeCompare(b.name)))
+    }
+    return out
+  }
+
+  /** Registered names closest to `name` (edit distance ≤ 3, or the single closest), for "did you mean". */
+  suggest(name: string, kinds: readonly StageKind[] = STAGE_KINDS): string[] {
+    const names = [...new Set(kinds.flatMap((k) => [...(this.byKind.get(k)?.keys() ?? [])]))]
+    if (!names.length) return []
+    const near = names.filter((n) => distance(n, name) <= 3 || n.includes(name) || name.includes(n))
+    return near.length ? near.sort((a, b) => distance(a, name) - distance(b, name)) : [closest(name, names)]
+  }
+}
+
+/** Checks the static shape of a plugin object; returns what is wrong or null. */
+export function checkPluginShape(p: unknown): string | null {
+  const o = p as Partial<Plugin> | null
+  if (!o || typeof o !== 'object') return 'not an object'
+  if (typeof o.name !== 'string' || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(o.name)) return `name ${JSON.stringify(o.name)} is not kebab-case`
+  if (!STAGE_KINDS.includes(o.kind as StageKind)) return `"${o.name}": kind ${JSON.stringify(o.kind)} is not one of ${STAGE_KINDS.join(', ')}`
+  if (typeof o.version !== 'string' || typeof o.description !== 'string') return `"${o.name}": version and description must be strings`
+  if (typeof o.create !== 'function') return `"${o.name}": create must be a function`
+  if (!o.options || typeof o.options !== 'object') return `"${o.name}": options must be a JSON Schema object`
+  try {
+    optionsValidator(o as Plugin)
+  } catch (e) {
+    return `"${o.name}": options schema does not compile: ${(e as Error).message}`
+  }
+  const ports = { ...((o as { inputs?: object }).inputs ?? {}), ...((o as { outputs?: object }).outputs ?? {}) }
+  for (const [port, type] of Object.entries(ports)) {
+    if (typeof type !== "string" || !(type in PORT_SCOPES)) return `"${o.name}": port ${port} has unknown type ${String(type)}`
+  }
+  return null
+}
