@@ -23,7 +23,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw e
   }
   closeSync(fd)
-  renameSync(tmp, path)
+  try {
+    renameSync(tmp, path)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw e
+  }
 }
 
 /** Writes JSON (2-space indent, trailing newline) atomically. */

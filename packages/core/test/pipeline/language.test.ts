@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { Registry, expandSweep, loadPipeline, resolvePipeline } from '../../src/index.js'
+import { fixturePlugins } from '../fixtures/plugins.js'
+import { files } from './helpers.js'
+
+const registry = new Registry(fixturePlugins)
+const base = `name: base
+vars: { block: 4 }
+input: { use: flat-frames, with: { frames: 2, size: 8 } }
+stages:
+  backbone: { use: block-mean, with: { block: "\${vars.block}", scale: 2 } }
+  masker: { use: halves }
+  count: { use: counter, with: { label: n } }
+`
+
+describe('extends', () => {
+  it('deep-merges maps, replaces lists, deletes with null, and records where values came from', () => {
+    const dir = files({
+      'base.yaml': base + 'plugins: []\n',
+      'child.yaml': 'extends: ./base.yaml\nname: child\nstages:\n  backbone: { with: { scale: 3 } }\n  count: null\n',
+    })
+    const l = loadPipeline(join(dir, 'child.yaml'), { env: {} })
+    expect(l.diagnostics).toEqual([])
+    expect(l.value.stages).toEqual({ backbone: { use: 'block-mean', with: { block: 4, scale: 3 } }, masker: { use: 'halves' } })
+    expect(l.provenance.get('/stages/backbone/with/scale')).toMatchObject({ file: join(dir, 'child.yaml'), line: 4 })
+    expect(l.provenance.get('/stages/backbone/with/block')).toMatchObject({ file: join(dir, 'base.yaml'), line: 5 })
+    expect(l.provenance.has('/stages/count')).toBe(false)
+    expect(l.files).toEqual([join(dir, 'child.yaml'), join(dir, 'base.yaml')])
+  })
+  it('merges a list of extends left to right', () => {
+    const dir = files({ 'a.yaml': 'vars: { x: 1, y: 1 }\n', 'b.yaml': 'vars: { y: 2 }\n', 'p.yaml': 'extends: [./a.yaml, ./b.yaml]\nvars: { z: 3 }\n' })
+    expect(loadPipeline(join(dir, 'p.yaml')).value.vars).toEqual({ x: 1, y: 2, z: 3 })
+  })
+})
+
+describe('interpolation and --set', () => {
+  it('resolves env (with defaults), name and typed vars', () => {
+    const dir = files({ 'p.yaml': 'name: n1\nvars: { k: 7 }\noutput: { dir: "out/${name}/${env.RUN_TAG}" }\nx: { a: "${vars.k}", b: "v${vars.k}", c: "${env.MISSING:-fallback}" }\n' })
+    const l = loadPipeline(join(dir, 'p.yaml'), { env: { RUN_TAG: 't1' } })
+    expect(l.diagnostics).toEqual([])
+    expect(l.value.output).toEqual({ dir: 'out/n1/t1' })
+    expect(l.value.x).toEqual({ a: 7, b: 'v7', c: 'fallback' })
+  })
+  it('types --set values as YAML and through the schema', async () => {
+    const dir = files({ 'p.yaml': base })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, {
+      overrides: ['stages.masker.with.mode=horizontal', 'stages.backbone.with.scale=0.5', 'stages.count.with.label=007', 'stages.masker.use=halves'],
+    })
+    expect(r.diagnostics).toEqual([])
+    const s = r.pipeline!.stages
+    expect(s[0].options).toEqual({ block: 4, scale: 0.5 })
+    expect(s[1].options).toEqual({ mode: 'horizontal' })
+    expect(s[2].options).toEqual({ label: '007' })
+  })
+  it('fills defaults, wires ports by type and tells frame from scene stages', async () => {
+    const dir = files({ 'p.yaml': base })
+    const p = (await resolvePipeline(join(dir, 'p.yaml'), registry)).pipeline!
+    expect(p.runtime).toMatchObject({ tensor_backend: 'auto', cache: true })
+    expect(p.output.dir).toBe('runs/base')
+    expect(p.stages.map((s) => [s.key, s.mode, s.wiring])).toEqual([
+      ['backbone', 'frame', { frame: { stage: 'input', port: 'frame' } }],
+      ['masker', 'frame', { frame: { stage: 'input', port: 'frame' } }],
+      ['count', 'frame', { masks: { stage: 'masker', port: 'masks' } }],
+    ])
+  })
+})
+
+describe('sweep', () => {
+  it('expands the matrix minus exclude plus include', () => {
+    const v = expandSweep({
+      matrix: { 'stages.masker.with.mode': ['vertical', 'horizontal'], 'stages.backbone.with.block': [2, 4] },
+      exclude: [{ 'stages.masker.with.mode': 'horizontal', 'stages.backbone.with.block': 4 }],
+      include: [{ 'stages.masker.with.mode': 'vertical', 'stages.backbone.with.block': 8 }],
+    })
+    expect(v.map((x) => x.name)).toEqual([
+      'masker.mode=vertical,backbone.block=2',
+      'masker.mode=vertical,backbone.block=4',
+      'masker.mode=horizontal,backbone.block=2',
+      'masker.mode=vertical,backbone.block=8',
+    ])
+    expect(v[0].overrides).toEqual(['stages.masker.with.mode=vertical', 'stages.backbone.with.block=2'])
+  })
+})

@@ -1,0 +1,84 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { PlafError, Registry, resolvePipeline, runPipeline, type ProgressEvent } from '../../src/index.js'
+import { fixturePlugins } from '../fixtures/plugins.js'
+import { files } from '../pipeline/helpers.js'
+
+const registry = new Registry(fixturePlugins)
+const pipeline = `name: t
+input: { use: flat-frames, with: { frames: 3, size: 8 } }
+stages:
+  backbone: { use: block-mean, with: { block: 2 } }
+  masker: { use: halves }
+  count: { use: counter }
+runtime: { tensor_backend: reference, cache_dir: cache }
+output: { dir: out }
+`
+
+async function run(dir: string, overrides: string[] = [], opts: { resume?: boolean; outDir?: string } = {}) {
+  const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides })
+  expect(r.diagnostics).toEqual([])
+  const events: ProgressEvent[] = []
+  const res = await runPipeline(r.pipeline!, { cwd: dir, onProgress: (e) => events.push(e), ...opts })
+  return { res, events }
+}
+
+const listAll = (d: string): string[] => readdirSync(d, { recursive: true, encoding: 'utf8' })
+
+describe('runtime', () => {
+  it('writes a complete run directory with config, manifest, report and progress', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const { res, events } = await run(dir)
+    const out = join(dir, 'out')
+    for (const f of ['config.resolved.yaml', 'manifest.json', 'report.json', 'report.md', 'progress.json']) expect(existsSync(join(out, f)), f).toBe(true)
+    expect(listAll(out).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))
+    expect(manifest).toMatchObject({ input: { plugin: 'flat-frames', identity: 'flat-frames:3:8', frames: 3 }, tensor_backend: { chosen: 'reference' }, node: process.version })
+    expect(manifest.ended_at).toBeTruthy()
+    expect(res.report.frames).toEqual({ total: 3, processed: 3, resumed_from: 0 })
+    expect(res.report.stages.count.metrics).toEqual({ count_frames: 3, count_masks: 6 })
+    expect(res.report.stages.count.frame_metrics['000001']).toEqual({ count_frames: 1, count_masks: 2 })
+    expect(res.report.stages.backbone).toMatchObject({ calls: 3, cache_hits: 0, cache_misses: 3 })
+    expect(events.map((e) => e.phase)).toEqual(['start', 'frame', 'frame', 'frame', 'finish', 'done'])
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| backbone | block-mean 1.0.0 | 3 |')
+    expect(readFileSync(join(out, 'config.resolved.yaml'), 'utf8')).toContain('scale: 1')
+  })
+
+  it('reuses cached backbone outputs when only the masker changes', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    await run(dir)
+    const { res } = await run(dir, ['stages.masker.with.mode=horizontal'], { outDir: 'out2' })
+    expect(res.report.stages.backbone).toMatchObject({ cache_hits: 3, cache_misses: 0, calls: 0 })
+    expect(res.report.stages.masker).toMatchObject({ cache_hits: 0, cache_misses: 3 })
+    const { res: third } = await run(dir, ['stages.backbone.with.scale=2'], { outDir: 'out3' })
+    expect(third.report.stages.backbone.cache_misses).toBe(3)
+  })
+
+  it('wraps a stage failure with stage, plugin and frame, and leaves the run resumable', async () => {
+    const dir = files({ 'p.yaml': pipeline + '  # failing stage added by --set\n' })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides: ['stages.boom.use=failing', 'stages.boom.with.fail_at=1'] })
+    const err = await runPipeline(r.pipeline!, { cwd: dir }).catch((e) => e)
+    expect(err).toBeInstanceOf(PlafError)
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', stage: 'boom', plugin: 'failing', frame: '000001', message: 'stage boom (failing) frame 000001: deliberate failure' })
+    const out = join(dir, 'out')
+    expect(existsSync(join(out, 'report.json'))).toBe(false)
+    expect(JSON.parse(readFileSync(join(out, 'progress.json'), 'utf8'))).toMatchObject({ completed: 1, last_frame: '000000', complete: false })
+    // resuming with a different configuration is refused
+    const mismatch = await runPipeline((await resolvePipeline(join(dir, 'p.yaml'), registry)).pipeline!, { cwd: dir, resume: true }).catch((e) => e)
+    expect(mismatch.diagnostics[0].code).toBe('PLAF_RESUME_MISMATCH')
+  })
+
+  it('resumes an interrupted run from the last completed frame', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry)
+    // interrupt after the second frame by throwing from the progress callback
+    const stop = await runPipeline(r.pipeline!, { cwd: dir, onProgress: (e) => { if (e.phase === 'frame' && e.done === 2) throw new Error('interrupted') } }).catch((e) => e)
+    expect(stop.message).toBe('interrupted')
+    expect(existsSync(join(dir, 'out', 'report.json'))).toBe(false)
+    const { res } = await run(dir, [], { resume: true })
+    expect(res.report.frames).toEqual({ total: 3, processed: 3, resumed_from: 2 })
+    expect(res.report.stages.backbone).toMatchObject({ cache_hits: 2, cache_misses: 1 })
+    expect(res.report.stages.count.metrics).toEqual({ count_frames: 3, count_masks: 6 })
+  })
+})

@@ -1,0 +1,125 @@
+import { join } from 'node:path'
+import { decodeNpy, defineStage, fail, float32ToFloat16, type NpyDtype, type SemanticMemory2D } from '@plaf/core'
+import { featureDtypeOption, fromStored, npyDtypeOf, type FeatureDtype } from './feature-dtype.js'
+import { denseBytes, storageRatio } from './figures.js'
+import { frameIdOf, readBytes, writeBatch, type OutputBatch } from './files.js'
+import { FrameIndexBuilder, frameEntry, readFrameIndex, type FrameEntry } from './frame-index.js'
+import { VERSION } from './version.js'
+
+/** Options of `dense`. */
+export interface DenseOptions {
+  feature_dtype: FeatureDtype
+  max_frames: number | null
+}
+
+/** `format` of a dense `index.json`. */
+export const DENSE_FORMAT = 'plaf-dense'
+
+/**
+ * Streams `<id>.dense.npy`, the H×W×D per-pixel tensor (pixel p gets features[ids[p]]), one image
+ * row at a time: memory stays at one row (W×D) plus the table, never H×W×D. An id without a table
+ * row fails mid-stream and leaves no file behind.
+ */
+export function writeDenseFrame(dir: string, frameId: string, memory: SemanticMemory2D, dtype: FeatureDtype, batch: OutputBatch): FrameEntry {
+  const [h, w] = memory.ids.shape
+  const [rows, d] = memory.features.shape
+  const ids = memory.ids.data
+  const table = dtype === 'float16' ? float32ToFloat16(memory.features.data) : memory.features.data
+  const row = dtype === 'float16' ? new Uint16Array(w * d) : new Float32Array(w * d)
+  const file = `${frameId}.dense.npy`
+  const size = batch.npy(join(dir, file), [h, w, d], npyDtypeOf(dtype), (write) => {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0, o = 0; x < w; x++) {
+        const id = ids[y * w + x]
+        if (id >= rows) {
+          fail('PLAF_PORT_VALUE_INVALID', `frame ${frameId}: pixel (${x}, ${y}) has id ${id} but the feature table has ${rows} rows`, { frame: frameId })
+        }
+        for (let k = 0, s = id * d; k < d; k++) row[o++] = table[s + k]
+      }
+      write(row)
+    }
+  })
+  return { id: frameId, files: { dense: file }, file_bytes: { dense: size }, bytes: size, image_size: [h, w] }
+}
+
+/** A dense per-pixel tensor read back from disk (float16 widened to float32). */
+export interface DenseFrame {
+  data: Float32Array
+  shape: [h: number, w: number, d: number]
+  /** The stored element type. */
+  dtype: NpyDtype
+}
+
+/**
+ * Reads one `.dense.npy` file (H×W×D) into memory. Meant for tests, small crops and benchmarks:
+ * at full resolution this is the very tensor the mask-indexed format avoids holding.
+ */
+export function readDenseFile(path: string): DenseFrame {
+  const npy = decodeNpy(readBytes(path, 'dense feature file'), path)
+  if ((npy.dtype !== '<f4' && npy.dtype !== '<f2') || npy.shape.length !== 3) {
+    fail('PLAF_INPUT_INVALID', `${path} must be an H×W×D float32/float16 array, found ${npy.dtype} (${npy.shape.join(', ')})`, { file: path })
+  }
+  const [h, w, d] = npy.shape
+  return { data: fromStored(npy.data as Float32Array | Uint16Array, npy.dtype), shape: [h, w, d], dtype: npy.dtype }
+}
+
+/** Reads the dense tensor of one frame of a `dense` output directory (through its index.json). */
+export function readDenseFrame(dir: string, frameId: string): DenseFrame {
+  const entry = frameEntry(readFrameIndex(dir, DENSE_FORMAT), dir, frameId)
+  return readDenseFile(join(dir, entry.files.dense))
+}
+
+const options = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    feature_dtype: featureDtypeOption,
+    max_frames: {
+      type: ['integer', 'null'],
+      minimum: 0,
+      default: null,
+      description: 'Store only the first this-many frames (null = all); later frames write and report nothing, so a demo can measure the ratio to mask-indexed on a few frames.',
+    },
+  },
+}
+
+/**
+ * `dense`: the per-pixel baseline of the paper's eq. (4), H×W×D features per frame as `.npy`,
+ * streamed row by row so the tensor is never held in memory; `index.json` lists the frames.
+ */
+export const denseStorage = defineStage<DenseOptions, { memory: 'SemanticMemory2D' }, Record<string, never>>({
+  name: 'dense',
+  kind: 'storage2d',
+  version: VERSION,
+  package: '@plaf/storage',
+  description: 'Baseline: stores every pixel\'s feature (H×W×D .npy per frame), to measure what mask-indexed storage saves.',
+  options,
+  inputs: { memory: 'SemanticMemory2D' },
+  outputs: {},
+  async create(opts, ctx) {
+    const index = new FrameIndexBuilder(DENSE_FORMAT, opts.feature_dtype, ctx.stage)
+    return {
+      run({ memory }, rc) {
+        const id = frameIdOf(rc.frame, ctx.stage)
+        const stored = index.entries.some((f) => f.id === id)
+        if (opts.max_frames !== null && !stored && index.entries.length >= opts.max_frames) return {}
+        index.check(id, memory.space, memory.features.shape[1])
+        const entry = writeBatch((batch) => writeDenseFrame(ctx.outDir, id, memory, opts.feature_dtype, batch))
+        index.add(entry, memory.space, memory.features.shape[1])
+        rc.metric('bytes', entry.bytes, 'B')
+        rc.metric('frames', 1)
+        return {}
+      },
+      finish() {
+        let dense = 0
+        let measured = 0
+        for (const f of index.entries) {
+          dense += denseBytes(f.image_size[0] * f.image_size[1], index.featureDim ?? 0)
+          measured += f.bytes
+        }
+        writeBatch((batch) => index.write(ctx.outDir, batch, { bytes: measured, paper_dense_bytes: dense, ratio_to_paper_dense: storageRatio(measured, dense) }))
+        return {}
+      },
+    }
+  },
+})

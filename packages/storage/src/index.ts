@@ -1,0 +1,19 @@
+/** `@plaf/storage`: the 2D and 3D storage codecs (mask-indexed, dense, index-reference) and their readers. */
+import type { StagePlugin } from '@plaf/core'
+import { denseStorage } from './dense.js'
+import { indexReferenceStorage } from './index-reference.js'
+import { maskIndexedStorage } from './mask-indexed.js'
+
+export { denseStorage, readDenseFile, readDenseFrame, writeDenseFrame, DENSE_FORMAT, type DenseFrame, type DenseOptions } from './dense.js'
+export {
+  indexReferenceStorage, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
+  type IndexReferenceManifest, type IndexReferenceOptions,
+} from './index-reference.js'
+export { maskIndexedStorage, readMaskIndexedFrame, writeMaskIndexedFrame, MASK_INDEXED_FORMAT, type MaskIndexedOptions } from './mask-indexed.js'
+export { readFrameIndex, INDEX_FILE, type FrameEntry, type FrameIndex } from './frame-index.js'
+export { denseBytes, indexedBytes, storageRatio } from './figures.js'
+export type { FeatureDtype } from './feature-dtype.js'
+export { VERSION } from './version.js'
+
+/** Every storage plugin of this package, for the CLI's built-in list. */
+export const storagePlugins: readonly StagePlugin[] = [maskIndexedStorage, denseStorage, indexReferenceStorage]

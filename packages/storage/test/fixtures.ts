@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { validateOptions, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type StagePlugin } from '@plaf/core'
+import { createTestContext } from '@plaf/core/testing'
+
+/** Deterministic PRNG (mulberry32) so fixtures are the same on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Unit-norm random rows (row 0 left at zero when `background`). */
+function unitRows(rows: number, d: number, rand: () => number, background: boolean): Float32Array {
+  const data = new Float32Array(rows * d)
+  for (let r = background ? 1 : 0; r < rows; r++) {
+    let s = 0
+    for (let k = 0; k < d; k++) s += (data[r * d + k] = rand() * 2 - 1) ** 2
+    const inv = 1 / Math.sqrt(s)
+    for (let k = 0; k < d; k++) data[r * d + k] *= inv
+  }
+  return data
+}
+
+/** A SemanticMemory2D of rectangles painted over a background: ids 0..masks, (masks+1)×d table. */
+export function makeMemory(h: number, w: number, d: number, masks: number, seed = 1, space = 'test-space'): SemanticMemory2D {
+  const rand = rng(seed)
+  const ids = new Uint16Array(h * w)
+  for (let k = 1; k <= masks; k++) {
+    const x0 = Math.floor(rand() * w)
+    const y0 = Math.floor(rand() * h)
+    const x1 = Math.min(w, x0 + 1 + Math.floor(rand() * w * 0.5))
+    const y1 = Math.min(h, y0 + 1 + Math.floor(rand() * h * 0.5))
+    for (let y = y0; y < y1; y++) ids.fill(k, y * w + x0, y * w + x1)
+  }
+  return { ids: { data: ids, shape: [h, w] }, features: { data: unitRows(masks + 1, d, rand, true), shape: [masks + 1, d] }, space }
+}
+
+/** A SemanticMap3D of n points referencing an m-row pool. */
+export function makeMap(n: number, m: number, d: number, seed = 2, space = 'test-space'): SemanticMap3D {
+  const rand = rng(seed)
+  const positions = new Float32Array(3 * n).map(() => (rand() - 0.5) * 8)
+  const colors = new Uint8Array(3 * n).map(() => Math.floor(rand() * 256))
+  const refs = new Uint32Array(n).map(() => Math.floor(rand() * m))
+  return { positions, colors, refs, pool: { data: unitRows(m, d, rand, false), shape: [m, d] }, space }
+}
+
+/** A fresh temp dir and its cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `plaf-${prefix}-`))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Files in a directory, temporaries (dot files) included, sorted; [] when it does not exist. */
+export const listDir = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : [])
+
+/** True when `python3 -c 'import numpy'` works (the independent .npy reader). */
+export const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0
+/** Suffix for numpy test names, so a skipped run says why. */
+export const numpyNote = hasNumpy ? '' : ' (skipped: python3-numpy is missing; CI installs the Debian package python3-numpy)'
+
+/** Runs a Python script and parses the JSON it prints. */
+export function runPython(script: string, args: string[] = []): unknown {
+  const r = spawnSync('python3', ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 })
+  if (r.status !== 0) throw new Error(`python3 failed (${r.status}): ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+/** Largest absolute difference of two float arrays of the same length. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
+  return m
+}
+
+/** Creates a plugin instance with validated options (defaults filled in) writing under `runDir/<stage>`. */
+export async function openStage(plugin: StagePlugin, options: Record<string, unknown>, runDir: string, stage = 'store'): Promise<{ inst: StageInstance; outDir: string }> {
+  const v = validateOptions(plugin, options)
+  if (!v.ok) throw new Error(JSON.stringify(v.errors))
+  const ctx = createTestContext({ runDir, stage })
+  return { inst: await plugin.create(v.value, ctx), outDir: ctx.outDir }
+}

@@ -1,0 +1,142 @@
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { decodePly, encodePly, PlafError, type SemanticMap3D } from '@plaf/core'
+import { createRunContext, describeStagePlugin } from '@plaf/core/testing'
+import { ColorManagement } from 'three'
+import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { indexReferenceStorage, readIndexReferenceMap, type IndexReferenceManifest } from '../src/index.js'
+import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, openStage, runPython, tempDir } from './fixtures.js'
+
+describeStagePlugin(indexReferenceStorage, [
+  { name: 'float32', inputs: () => ({ map: makeMap(50, 6, 8) }) },
+  { name: 'float16 with dense baseline', options: { feature_dtype: 'float16', dense_baseline: true }, inputs: () => ({ map: makeMap(20, 3, 4) }) },
+  { name: 'empty map', inputs: () => ({ map: makeMap(0, 0, 4) }) },
+])
+
+let cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const c of cleanups) c()
+  cleanups = []
+})
+const temp = () => {
+  const t = tempDir('index-ref')
+  cleanups.push(t.cleanup)
+  return t.dir
+}
+
+async function store(options: Record<string, unknown>, map: SemanticMap3D) {
+  const { inst, outDir } = await openStage(indexReferenceStorage, options, temp())
+  const rc = createRunContext()
+  expect(await inst.run({ map }, rc)).toEqual({})
+  return { inst, outDir, metrics: rc.metrics }
+}
+
+const size = (dir: string, f: string) => statSync(join(dir, f)).size
+
+describe('index-reference', () => {
+  it('round-trips a float32 map exactly through read()', async () => {
+    const map = makeMap(500, 17, 32)
+    const { inst, outDir, metrics } = await store({}, map)
+    const { map: back } = (await inst.read!()) as { map: SemanticMap3D }
+    expect(back).toEqual(map)
+    expect(listDir(outDir)).toEqual(['map.json', 'map.ply', 'pool.npy'])
+    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 500, pool_rows: 17 })
+  })
+
+  it('stores a float16 pool within 1e-3, and measures the dense per-point baseline on disk', async () => {
+    const map = makeMap(300, 9, 64)
+    const { outDir, metrics } = await store({ feature_dtype: 'float16', dense_baseline: true }, map)
+    const back = readIndexReferenceMap(outDir)
+    expect(back.refs).toEqual(map.refs)
+    expect(maxAbsDiff(back.pool.data, map.pool.data)).toBeLessThan(1e-3)
+    const dense = size(outDir, 'dense-points.npy')
+    expect(dense).toBe(128 + 300 * 64 * 4)
+    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 300, pool_rows: 9, dense_bytes: dense })
+    const man = JSON.parse(readFileSync(join(outDir, 'map.json'), 'utf8')) as IndexReferenceManifest
+    const pool = size(outDir, 'pool.npy')
+    expect(pool).toBe(128 + 9 * 64 * 2)
+    expect(man).toMatchObject({
+      format: 'plaf-index-reference', version: 1, points: 300, pool_rows: 9, feature_dim: 64, feature_dtype: 'float16', space: 'test-space',
+      files: { ply: { name: 'map.ply', bytes: size(outDir, 'map.ply') }, pool: { name: 'pool.npy', bytes: pool }, dense: { name: 'dense-points.npy', bytes: dense } },
+    })
+    // Paper eqs. (7)–(9): dense N·D·4, ours M·D·b + N·r, with b = 2 (float16) and r = 4 (uint32).
+    expect(man.storage.paper).toEqual({ dense_bytes: 300 * 64 * 4, index_reference_bytes: 9 * 64 * 2 + 300 * 4, ratio: (9 * 64 * 2 + 300 * 4) / (300 * 64 * 4), feature_bytes: 2, ref_bytes: 4 })
+    expect(man.storage.measured).toEqual({
+      pool_bytes: pool, ref_bytes: 1200, semantic_bytes: pool + 1200, total_bytes: pool + size(outDir, 'map.ply'), dense_bytes: dense, ratio: (pool + 1200) / dense,
+    })
+  })
+
+  it('writes map.ply with exactly the documented header', async () => {
+    const { outDir } = await store({}, { ...makeMap(3, 2, 5), space: 'radio-siglip' })
+    const text = new TextDecoder().decode(readFileSync(join(outDir, 'map.ply')))
+    expect(text.slice(0, text.indexOf('end_header') + 11)).toBe([
+      'ply', 'format binary_little_endian 1.0', 'comment PLAF-TS index-reference map v1', 'comment pool=pool.npy', 'comment feature_dim=5',
+      'comment feature_dtype=float32', 'comment space=radio-siglip', 'element vertex 3', 'property float x', 'property float y', 'property float z',
+      'property uchar red', 'property uchar green', 'property uchar blue', 'property uint32 ref', 'end_header', '',
+    ].join('\n'))
+    expect(size(outDir, 'map.ply')).toBe(text.indexOf('end_header') + 11 + 3 * 19)
+  })
+
+  it('map.ply loads in three.js PLYLoader with the right positions, colours and refs', async () => {
+    const map = makeMap(400, 31, 4)
+    const { outDir } = await store({}, map)
+    ColorManagement.enabled = false // compare raw /255 colours, not linearised ones
+    try {
+      const loader = new PLYLoader()
+      loader.setCustomPropertyNameMapping({ ref: ['ref'] })
+      const geo = loader.parse(readFileSync(join(outDir, 'map.ply')).buffer.slice(0) as ArrayBuffer)
+      expect(Array.from(geo.getAttribute('ref').array)).toEqual(Array.from(map.refs))
+      expect(Array.from(geo.getAttribute('position').array)).toEqual(Array.from(map.positions))
+      const colors = geo.getAttribute('color').array
+      expect(maxAbsDiff(colors, Array.from(map.colors, (c) => c / 255))).toBeLessThan(1e-6)
+    } finally {
+      ColorManagement.enabled = true
+    }
+  })
+
+  it.skipIf(!hasNumpy)(`pool.npy and dense-points.npy load in numpy, and pool[ref] is the dense row${numpyNote}`, async () => {
+    const map = makeMap(40, 5, 6)
+    const { outDir } = await store({ dense_baseline: true }, map)
+    const got = runPython(`import sys, json, numpy as np
+pool = np.load(sys.argv[1]); dense = np.load(sys.argv[2])
+refs = np.array(json.loads(sys.argv[3]), dtype=np.int64)
+print(json.dumps({'pool': list(pool.shape), 'dense': list(dense.shape), 'dtype': dense.dtype.str, 'same': bool((pool[refs] == dense).all()), 'first': pool[0].astype(float).tolist()}))`,
+    [join(outDir, 'pool.npy'), join(outDir, 'dense-points.npy'), JSON.stringify(Array.from(map.refs))]) as Record<string, unknown>
+    expect(got).toEqual({ pool: [5, 6], dense: [40, 6], dtype: '<f4', same: true, first: Array.from(map.pool.data.subarray(0, 6)) })
+  })
+
+  it('rejects refs past the pool before writing anything', async () => {
+    const { inst, outDir } = await openStage(indexReferenceStorage, {}, temp())
+    const map = makeMap(10, 3, 2)
+    map.refs[4] = 3
+    await expect(async () => inst.run({ map }, createRunContext())).rejects.toThrow(/point 4 references pool row 3 but the pool has 3 rows/)
+    expect(listDir(outDir)).toEqual([])
+  })
+
+  it('leaves no file under a final name when a write fails part-way', async () => {
+    const { inst, outDir } = await openStage(indexReferenceStorage, { dense_baseline: true }, temp())
+    // pool.npy and dense-points.npy are written first; the blocked map.ply rename then fails.
+    mkdirSync(join(outDir, 'map.ply', 'blocker'), { recursive: true })
+    await expect(async () => inst.run({ map: makeMap(30, 4, 3) }, createRunContext())).rejects.toThrow()
+    expect(listDir(outDir)).toEqual(['map.ply'])
+    expect(statSync(join(outDir, 'map.ply')).isDirectory()).toBe(true)
+  })
+
+  it('read() names missing or malformed files', async () => {
+    const { inst, outDir } = await store({}, makeMap(5, 2, 3))
+    const noRef = encodePly({ vertexCount: 1, properties: ['x', 'y', 'z'].map((name) => ({ name, type: 'float' as const, data: [0] })) })
+    writeFileSync(join(outDir, 'map.ply'), noRef)
+    await expect(inst.read!()).rejects.toThrow(/map\.ply needs vertex property "uchar red", found none/)
+    writeFileSync(join(outDir, 'pool.npy'), new Uint8Array(3))
+    writeFileSync(join(outDir, 'map.ply'), encodePly({ vertexCount: 0, properties: [
+      ...['x', 'y', 'z'].map((name) => ({ name, type: 'float' as const, data: [] })),
+      ...['red', 'green', 'blue'].map((name) => ({ name, type: 'uchar' as const, data: [] })), { name: 'ref', type: 'uint' as const, data: [] },
+    ] }))
+    const err = await inst.read!().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PlafError)
+    expect((err as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(outDir, 'pool.npy') })
+    expect(() => readIndexReferenceMap(temp())).toThrow(/map\.json does not exist/)
+    expect(decodePly(readFileSync(join(outDir, 'map.ply'))).vertexCount).toBe(0)
+  })
+})
