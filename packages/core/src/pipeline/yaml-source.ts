@@ -17,7 +17,8 @@ export function parseYamlSource(file: string, text: string): YamlSource {
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, merge: true })
   const diagnostics: Diagnostic[] = []
-  for (const e of [...doc.errors, ...doc.warnings]) {
+  // After the first syntax error the parser's further errors are cascades: report the first only.
+  for (const e of [...doc.errors.slice(0, 1), ...doc.warnings]) {
     const pos = e.linePos?.[0]
     const message = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     diagnostics.push(

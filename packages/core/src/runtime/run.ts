@@ -117,7 +117,7 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
       tool: { name: 'plaf-ts', version: opts.toolVersion ?? '0.0.0' },
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
-      pipeline: { name: p.name, file: p.file, files: p.files, config_hash: configHash },
+      pipeline: { name: p.name, file: p.file, base_dir: p.baseDir, files: p.files, config_hash: configHash },
       input: { plugin: p.input.use, version: p.input.plugin.version, identity: source.identity, describe: source.describe, frames: source.frameCount },
       plugins: Object.fromEntries(p.stages.map((s) => [s.key, { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, package: s.plugin.package }])),
       fingerprints: Object.fromEntries(instances.filter((i) => i.inst.fingerprint).map((i) => [i.stage.key, i.inst.fingerprint])),

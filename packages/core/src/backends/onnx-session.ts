@@ -1,0 +1,192 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { PlafError, diagnostic, fail, type DiagnosticCode } from '../diagnostics.js'
+import type { OnnxDataType } from './onnx-graph.js'
+import { ONNX_WORKER_SOURCE } from './onnx-worker-source.js'
+import { onnxruntimeEntry, planProviders, type OnnxDevice, type OnnxProvider } from './ort-providers.js'
+
+/** Tensor element type names as onnxruntime spells them. */
+export type OnnxTensorType = OnnxDataType | 'string'
+
+/** Typed array (or strings) holding a tensor's values; float16 is `Uint16Array` bits. */
+export type OnnxTensorData =
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[]
+
+/** A tensor crossing the session boundary: row-major `data` of shape `dims`. */
+export interface OnnxTensor {
+  type: OnnxTensorType
+  data: OnnxTensorData
+  dims: number[]
+}
+
+/** A model input or output as the model declares it; strings in `shape` are symbolic dims. */
+export interface OnnxValueInfo {
+  name: string
+  type: string
+  shape: (number | string)[]
+}
+
+/** Options of `openOnnxSession`. */
+export interface OnnxSessionOptions {
+  /** `auto`: CUDA when its provider libraries load, else CPU. `cuda`/`webgpu` fall back to CPU too. */
+  device?: OnnxDevice
+  /** Intra-op threads; default: the number of cores. */
+  threads?: number
+  /** Name used in messages for an in-memory model (a path names itself). */
+  name?: string
+}
+
+/** Options of one `run`. */
+export interface OnnxRunOptions {
+  /**
+   * Move the feeds' buffers to the worker instead of copying them (they are detached here
+   * afterwards). Only typed arrays that span their whole buffer are moved; others are copied.
+   */
+  transfer?: boolean
+}
+
+/** An ONNX model session living in its own worker thread. */
+export interface OnnxSession {
+  /** The model path, or `name` / `<in-memory model>` for bytes. */
+  readonly model: string
+  readonly inputs: readonly OnnxValueInfo[]
+  readonly outputs: readonly OnnxValueInfo[]
+  /** Execution provider the session actually runs on. */
+  readonly provider: OnnxProvider
+  /** Why each provider tried before `provider` was skipped. */
+  readonly providerReasons: readonly string[]
+  /** Runs the model; outputs come back by transfer (one copy: ORT's own output buffer). */
+  run(feeds: Record<string, OnnxTensor>, outputNames?: string[], opts?: OnnxRunOptions): Promise<Record<string, OnnxTensor>>
+  /** Releases the session and stops the worker; later runs throw. */
+  release(): Promise<void>
+}
+
+// A model that will not load, a run ORT rejects, and a worker that dies (our bug).
+const CODE_LOAD: DiagnosticCode = 'PLAF_MODEL_INVALID'
+const CODE_RUN: DiagnosticCode = 'PLAF_MODEL_RUN_FAILED'
+const CODE_CRASH: DiagnosticCode = 'PLAF_INTERNAL'
+
+type Reply =
+  | { kind: 'ready'; provider: OnnxProvider; reasons: string[]; inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[] }
+  | { kind: 'open-error'; message: string; stack?: string }
+  | { kind: 'result'; id: number; ok: true; outputs: Record<string, OnnxTensor> }
+  | { kind: 'result'; id: number; ok: false; message: string; stack?: string }
+
+function workerError(code: DiagnosticCode, model: string, file: string | undefined, what: string, message: string, stack?: string): PlafError {
+  const cause = Object.assign(new Error(message), stack ? { stack } : {})
+  return new PlafError(diagnostic(code, `${what} ${model}: ${message.split('\n')[0]}`, { file, cause }), { cause })
+}
+
+/**
+ * Opens an ONNX model (a file path, or the model's bytes) in a `worker_threads` Worker, so the
+ * event loop keeps ticking while it runs (onnxruntime-node's `run` blocks the thread that calls it).
+ * Execution providers are tried in order, CPU last; the one used and why earlier ones were skipped
+ * are reported. Failures come back as PlafError naming the model: PLAF_MODEL_MISSING for a path
+ * that does not exist, PLAF_INPUT_INVALID for a model ORT cannot load or a run it rejects.
+ */
+export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSessionOptions = {}): Promise<OnnxSession> {
+  const file = typeof model === 'string' ? resolve(model) : undefined
+  const label = file ?? opts.name ?? `<in-memory model, ${(model as Uint8Array).byteLength} bytes>`
+  if (file && !existsSync(file)) fail('PLAF_MODEL_MISSING', `ONNX model not found: ${file}`, { file })
+
+  const plan = planProviders(opts.device ?? 'auto')
+  const options = {
+    intraOpNumThreads: opts.threads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  }
+  const worker = new Worker(ONNX_WORKER_SOURCE, {
+    eval: true,
+    workerData: { ortEntry: onnxruntimeEntry(), model: file ?? model, order: plan.order, reasons: plan.reasons, options },
+  })
+  const pending = new Map<number, { resolve: (r: Record<string, OnnxTensor>) => void; reject: (e: unknown) => void }>()
+  let nextId = 1
+  let dead: PlafError | undefined
+  let onReady: ((r: Reply) => void) | undefined
+  // An idle session must not keep the process alive; a pending call must.
+  const refresh = (): void => void (pending.size || onReady ? worker.ref() : worker.unref())
+
+  const die = (err: PlafError): void => {
+    dead ??= err
+    for (const p of pending.values()) p.reject(dead)
+    pending.clear()
+    onReady?.({ kind: 'open-error', message: err.diagnostics[0].message })
+  }
+  worker.on('message', (msg: Reply) => {
+    if (msg.kind !== 'result') return onReady?.(msg)
+    const p = pending.get(msg.id)
+    if (!p) return
+    pending.delete(msg.id)
+    refresh()
+    if (msg.ok) p.resolve(msg.outputs)
+    else p.reject(workerError(CODE_RUN, label, file, 'ONNX run failed for', msg.message, msg.stack))
+  })
+  worker.on('error', (e) => die(workerError(CODE_CRASH, label, file, 'ONNX worker crashed for', e.message, e.stack)))
+  worker.on('exit', (code) => die(workerError(CODE_CRASH, label, file, 'ONNX worker stopped for', `exit code ${code}`)))
+
+  const ready = await new Promise<Reply>((res) => {
+    onReady = res
+    refresh()
+  })
+  onReady = undefined
+  refresh()
+  if (ready.kind !== 'ready') {
+    const crashed = dead
+    await worker.terminate()
+    const stack = ready.kind === 'open-error' ? ready.stack : undefined
+    throw crashed ?? workerError(CODE_LOAD, label, file, 'cannot load ONNX model', ready.kind === 'open-error' ? ready.message : 'unexpected reply', stack)
+  }
+
+  const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Record<string, OnnxTensor>> => {
+    if (dead) return Promise.reject(dead)
+    const id = nextId++
+    return new Promise((res, rej) => {
+      pending.set(id, { resolve: res, reject: rej })
+      refresh()
+      worker.postMessage({ ...msg, id }, transfer)
+    })
+  }
+
+  return {
+    model: label,
+    inputs: ready.inputs,
+    outputs: ready.outputs,
+    provider: ready.provider,
+    providerReasons: ready.reasons,
+    run(feeds, outputNames, runOpts = {}) {
+      const transfer: ArrayBuffer[] = []
+      if (runOpts.transfer) {
+        for (const t of Object.values(feeds)) {
+          const d = t.data
+          if (ArrayBuffer.isView(d) && d.buffer instanceof ArrayBuffer && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && !transfer.includes(d.buffer)) {
+            transfer.push(d.buffer)
+          }
+        }
+      }
+      return call({ kind: 'run', feeds, outputNames }, transfer)
+    },
+    async release() {
+      if (dead) return
+      try {
+        await call({ kind: 'release' })
+      } finally {
+        dead = new PlafError(diagnostic(CODE_CRASH, `ONNX session for ${label} was released`, { file }))
+        await worker.terminate()
+      }
+    },
+  }
+}
