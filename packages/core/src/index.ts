@@ -18,3 +18,4 @@ export { reportMarkdown, type RunReport, type StageReport } from './runtime/repo
 export { StageCache, hashJson, stableStringify } from './runtime/cache.js'
 export { encodeValue, decodeValue } from './runtime/serialize.js'
 export { pipelineEditorSchema } from './pipeline/editor-schema.js'
+export { createRunContext, createStandaloneContext, type StandaloneContextOptions } from './runtime/context.js'

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
-  PlafError, createTestContext, diagnostic, hasErrors, resolvePipeline, selectTensorBackend, validateOptions,
+  PlafError, createStandaloneContext, diagnostic, hasErrors, resolvePipeline, selectTensorBackend, validateOptions,
   type PortRecord, type ResolvedStage, type StageInstance,
 } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
@@ -43,7 +43,7 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
   const { backend } = await selectTensorBackend(p.runtime.tensor_backend)
   const outDir = resolve(o.out ?? join(dir, 'queries'))
   const ctxFor = (s: ResolvedStage | undefined, out?: string) =>
-    ({ ...createTestContext({ stage: s?.key ?? 'input', runDir: dir, baseDir: p.baseDir, tensor: backend, plugins: p.registry.list() }), ...(out ? { outDir: out } : {}) })
+    ({ ...createStandaloneContext({ stage: s?.key ?? 'input', runDir: dir, baseDir: p.baseDir, tensor: backend, plugins: p.registry.list() }), ...(out ? { outDir: out } : {}) })
   const opened: StageInstance[] = []
   const open = async (s: ResolvedStage, options: Record<string, unknown>, out?: string) => {
     const inst = await s.plugin.create(options, ctxFor(s, out))
@@ -64,14 +64,14 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
         for await (const frame of source.frames()) {
           const stored = await s2.read({ id: frame.id }).catch(() => undefined)
           if (!stored) continue
-          await q.run({ frame, memory: stored.memory } as PortRecord, noRc({ id: frame.id, index: frame.index }))
+          await q.run({ frame, memory: stored.memory } as never, noRc({ id: frame.id, index: frame.index }))
           frames++
         }
       } finally {
         await source.dispose?.()
       }
     }
-    if (s3?.read && q.finish) await q.finish({ map: (await s3.read()).map } as PortRecord, noRc())
+    if (s3?.read && q.finish) await q.finish({ map: (await s3.read()).map }, noRc())
     const ms = performance.now() - t0
     const scoresFile = join(outDir, 'scores.json')
     const scores = existsSync(scoresFile) ? JSON.parse(readFileSync(scoresFile, 'utf8')) : {}

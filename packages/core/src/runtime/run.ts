@@ -186,17 +186,25 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
         }
         const cacheable = stage.plugin.cacheable === true && upstream.every((k) => k !== null)
         const key = cacheable ? hashJson([stage.use, stage.plugin.version, stage.options, inst.fingerprint ?? null, upstream]) : null
-        let out = key ? cache.get(key) : undefined
-        if (out) stats[stage.key].cache_hits++
-        else {
+        // A cache entry keeps the outputs and the metrics the call reported, so a hit reports the same figures.
+        const hit = key ? (cache.get(key) as { outputs: PortRecord; metrics: [string, number][] } | undefined) : undefined
+        const rc = rcFor(stage.key, stage.use, frame)
+        let out: PortRecord
+        if (hit) {
+          stats[stage.key].cache_hits++
+          out = hit.outputs
+          for (const [name, value] of hit.metrics) rc.metric(name, value)
+        } else {
           if (cacheable) stats[stage.key].cache_misses++
+          const metrics: [string, number][] = []
+          const recording: RunContext = { ...rc, metric: (name, value) => (metrics.push([name, value]), rc.metric(name, value)) }
           try {
-            out = ((await timed(stage.key, () => inst.run(inputs, rcFor(stage.key, stage.use, frame)))) ?? {}) as PortRecord
+            out = ((await timed(stage.key, () => inst.run(inputs, recording))) ?? {}) as PortRecord
           } catch (e) {
             throw wrapError(e, stage, frame.id)
           }
           checkOutputs(stage, out, 'frame', frame.id)
-          if (key) cache.set(key, out)
+          if (key) cache.set(key, { outputs: out, metrics })
         }
         for (const port of Object.keys(stage.plugin.outputs)) {
           values.set(`${stage.key}.${port}`, out[port])

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { optionsValidator, validateOptions } from '../options.js'
 import type { InputPlugin, Plugin, PortRecord, StagePlugin } from '../plugin.js'
 import { PORT_SCOPES, checkPort, type PortName } from '../ports.js'
-import { createRunContext, createTestContext, type TestContextOptions } from './context.js'
+import { createRunContext, createStandaloneContext as createTestContext, type StandaloneContextOptions as TestContextOptions } from '../runtime/context.js'
 
 /** One scenario for a stage plugin. */
 export interface StageCase {

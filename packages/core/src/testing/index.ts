@@ -1,4 +1,8 @@
 /** `@plaf/core/testing`: the conformance kit and standalone contexts for plugin tests. */
 export { describeInputPlugin, describeStagePlugin, fingerprint, type InputCase, type StageCase } from './conformance.js'
-export { createRunContext, createTestContext, type TestContextOptions } from './context.js'
+export {
+  createRunContext,
+  createStandaloneContext as createTestContext,
+  type StandaloneContextOptions as TestContextOptions,
+} from '../runtime/context.js'
 export { findPython, runPython } from './python.js'

@@ -53,6 +53,8 @@ describe('runtime', () => {
     expect(res.report.stages.masker).toMatchObject({ cache_hits: 0, cache_misses: 3 })
     const { res: third } = await run(dir, ['stages.backbone.with.scale=2'], { outDir: 'out3' })
     expect(third.report.stages.backbone.cache_misses).toBe(3)
+    // a cache hit reports the figures the original call measured
+    expect(third.report.stages.masker).toMatchObject({ cache_hits: 3, calls: 0, metrics: { masks: 6 } })
   })
 
   it('wraps a stage failure with stage, plugin and frame, and leaves the run resumable', async () => {

@@ -8,7 +8,7 @@ import { validateOptions } from '../options.js'
 import type { Plugin, PluginContext, PluginNote, RunContext, StageInstance, StageKind } from '../plugin.js'
 
 /** Options for a standalone plugin context (tests, `plaf query`, benchmarks). */
-export interface TestContextOptions {
+export interface StandaloneContextOptions {
   stage?: string
   runDir?: string
   baseDir?: string
@@ -17,8 +17,8 @@ export interface TestContextOptions {
   plugins?: readonly Plugin[]
 }
 
-/** A plugin context outside a pipeline run; notes are collected in `notes`. */
-export function createTestContext(opts: TestContextOptions = {}): PluginContext & { notes: PluginNote[] } {
+/** A plugin context outside a pipeline run (a temp run directory unless given); notes are collected in `notes`. */
+export function createStandaloneContext(opts: StandaloneContextOptions = {}): PluginContext & { notes: PluginNote[] } {
   const runDir = opts.runDir ?? mkdtempSync(join(tmpdir(), 'plaf-test-'))
   const stage = opts.stage ?? 'stage'
   const notes: PluginNote[] = []

@@ -1,0 +1,10 @@
+/** `@plaf/aggregator`: the `mask-mean` aggregator and the kernels of the exact sparse mask mean. */
+export { maskMeanAggregator } from './plugin.js'
+export { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions } from './aggregate.js'
+export { axisSampling, type AxisSampling } from './kernels/axis-sampling.js'
+export { innerProductTables, type InnerProductTables } from './kernels/inner-products.js'
+export { inverseNorms, ZERO_NORM } from './kernels/inverse-norms.js'
+export { accumulateMaskWeights } from './kernels/mask-weights.js'
+export { orderMasks } from './kernels/mask-order.js'
+export { paintIds } from './kernels/paint-ids.js'
+export { VERSION } from './version.js'

@@ -1,0 +1,53 @@
+import { defineStage } from '@plaf/core'
+import { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions } from './aggregate.js'
+import { VERSION } from './version.js'
+
+const options = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    overlap: {
+      type: 'string',
+      enum: ['smallest-wins', 'largest-wins'],
+      default: MASK_MEAN_DEFAULTS.overlap,
+      description:
+        'Which mask owns a pixel covered by several masks in the id map. smallest-wins is the official painter order ' +
+        '(ids by area, largest first; smaller masks overwrite larger ones). Feature rows always average the whole mask.',
+    },
+    min_area: {
+      type: 'integer',
+      minimum: 0,
+      default: MASK_MEAN_DEFAULTS.min_area,
+      description: 'Masks with fewer pixels than this are dropped before ids are assigned (0 keeps every mask, as the official code does).',
+    },
+  },
+}
+
+/**
+ * `mask-mean`: the exact sparse mask-averaged pixel features of PLAF eqs. (1)–(2). Per frame it
+ * turns a FeatureGrid and a MaskSet into a SemanticMemory2D (uint16 id map + (K+1)×D table).
+ */
+export const maskMeanAggregator = defineStage<
+  MaskMeanOptions,
+  { features: 'FeatureGrid'; masks: 'MaskSet' },
+  { memory: 'SemanticMemory2D' }
+>({
+  name: 'mask-mean',
+  kind: 'aggregator',
+  version: VERSION,
+  package: '@plaf/aggregator',
+  description: 'Mask-averaged, L2-normalised upsampled patch features with a painted mask-id map, computed exactly without the dense tensor.',
+  options,
+  inputs: { features: 'FeatureGrid', masks: 'MaskSet' },
+  outputs: { memory: 'SemanticMemory2D' },
+  cacheable: true,
+  async create(opts, ctx) {
+    return {
+      async run({ features, masks }, rc) {
+        const memory = await aggregateMasks(features, masks, opts, ctx.tensor, rc.frame?.id)
+        rc.metric('masks', memory.features.shape[0] - 1)
+        return { memory }
+      },
+    }
+  },
+})

@@ -1,0 +1,2 @@
+/** Version of `@plaf/aggregator`, stamped on its plugins. */
+export const VERSION = '0.1.0'

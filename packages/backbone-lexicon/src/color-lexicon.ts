@@ -1,0 +1,94 @@
+import { defineStage, fail, type FeatureGrid, type GridTransform } from '@plaf/core'
+import { buildAssignmentLut, type AssignmentLut } from './kernels/assignment-lut.js'
+import { patchFeatures, type Assigner } from './kernels/patch-features.js'
+import { resizeBilinear } from './kernels/resize-bilinear.js'
+import { DEFAULT_TEMPERATURE, lexiconSpace, vocabulary } from './vocabulary.js'
+import { VERSION } from './version.js'
+
+/** Options of the `color-lexicon` backbone (the YAML `with:` block). */
+export interface ColorLexiconOptions {
+  /** Network input size: one number for a square, or [h, w]. */
+  resolution: number | [h: number, w: number]
+  patch_size: number
+  temperature: number
+  lut_bits: number
+}
+
+const options = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    resolution: {
+      description: 'Network input size in pixels: one integer for a square (RADIO runs at 512²) or [h, w]. Each side must be a multiple of patch_size.',
+      default: 512,
+      anyOf: [
+        { type: 'integer', minimum: 1 },
+        { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 },
+      ],
+    },
+    patch_size: { type: 'integer', minimum: 1, default: 16, description: 'Patch side in network-input pixels; the grid is resolution/patch_size.' },
+    temperature: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_TEMPERATURE, description: 'Softmax temperature τ of the soft assignment exp(−ΔE²/τ²), in CIE76 ΔE units.' },
+    lut_bits: { type: 'integer', minimum: 0, maximum: 6, default: 5, description: 'Bits per channel of the precomputed RGB lattice (5: 32³ nodes, 18 MB; 6: 146 MB); 0 computes every pixel exactly (slow).' },
+  },
+}
+
+/** The exact map from image pixels to grid cells for a plain (aspect-distorting) resize. */
+export function resizeTransform(imageSize: [h: number, w: number], inputSize: [h: number, w: number], grid: [h: number, w: number]): GridTransform {
+  const [H, W] = imageSize
+  const [gh, gw] = grid
+  return { inputSize, imageSize, ax: gw / W, bx: (0.5 * gw) / W - 0.5, ay: gh / H, by: (0.5 * gh) / H - 0.5 }
+}
+
+/**
+ * `color-lexicon`: a weight-free, language-aligned backbone. Each patch feature is the mean soft
+ * assignment of its pixels to the CSS named colours (D = 139), L2-normalised. The frame is resized
+ * to the network input exactly like RADIO's 512² square resize, so upsampling and aggregation are
+ * exercised on the same grid geometry as with the real model.
+ */
+export const colorLexiconBackbone = defineStage<
+  ColorLexiconOptions,
+  { frame: 'Frame' },
+  { features: 'FeatureGrid' }
+>({
+  name: 'color-lexicon',
+  kind: 'backbone',
+  version: VERSION,
+  package: '@plaf/backbone-lexicon',
+  description: 'Weight-free backbone: per-patch soft assignment of pixel colours to the 139 CSS named colours.',
+  options,
+  inputs: { frame: 'Frame' },
+  outputs: { features: 'FeatureGrid' },
+  cacheable: true,
+  async create(opts, ctx) {
+    const res = typeof opts.resolution === 'number' ? [opts.resolution, opts.resolution] : opts.resolution
+    const [ih, iw] = res
+    const p = opts.patch_size
+    if (ih % p !== 0 || iw % p !== 0) {
+      fail('PLAF_INVALID_OPTION', `resolution ${ih}×${iw} is not a multiple of patch_size ${p}`, {
+        path: `stages.${ctx.stage}.with.resolution`,
+        plugin: 'color-lexicon',
+        expected: `multiples of ${p}`,
+        actual: JSON.stringify(opts.resolution),
+      })
+    }
+    const vocab = vocabulary()
+    const lut: AssignmentLut | undefined = opts.lut_bits > 0 ? buildAssignmentLut(opts.lut_bits, vocab.lab, opts.temperature) : undefined
+    const assigner: Assigner = lut ? { kind: 'lut', lut } : { kind: 'exact', vocabLab: vocab.lab, temperature: opts.temperature }
+    const space = lexiconSpace(opts.temperature)
+    const d = vocab.entries.length
+    return {
+      run({ frame }) {
+        const [H, W] = frame.rgb.shape
+        const img = resizeBilinear(frame.rgb.data, H, W, ih, iw)
+        const grid: [number, number] = [ih / p, iw / p]
+        const features: FeatureGrid = {
+          data: patchFeatures(img, ih, iw, p, assigner),
+          shape: [grid[0], grid[1], d],
+          transform: resizeTransform([H, W], [ih, iw], grid),
+          space,
+        }
+        return { features }
+      },
+    }
+  },
+})

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PlafError, diagnostic, type RunReport } from '@plaf/core'
+import { writeScene } from '@plaf/datasets'
+import { EXIT, type Io } from '../io.js'
+import type { ProgressMode } from '../progress.js'
+import { runOnce } from './run.js'
+
+/** Options of `plaf demo`. */
+export interface DemoOptions {
+  out: string
+  scene: string
+  set?: string[]
+  progress?: ProgressMode
+}
+
+/** Seed and size of the demo scene (the synthetic-room defaults otherwise). */
+export const DEMO_SCENE = { seed: 7, frames: 12 } as const
+
+/** Finds pipelines/demo.yaml: from the working directory upwards, then from this package upwards. */
+export function findDemoPipeline(): string {
+  for (const start of [process.cwd(), dirname(fileURLToPath(import.meta.url))]) {
+    let d = start
+    for (;;) {
+      const f = join(d, 'pipelines', 'demo.yaml')
+      if (existsSync(f)) return f
+      const up = dirname(d)
+      if (up === d) break
+      d = up
+    }
+  }
+  throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', 'pipelines/demo.yaml not found above the working directory or the plaf package'))
+}
+
+const mb = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`)
+const pct = (x: number): string => `${(100 * x).toPrecision(3)} %`
+
+/** The figures the demo prints, all read from the run's report (measured, never assumed). */
+export function demoFigures(r: RunReport): [string, string][] {
+  const byPlugin = (name: string) => Object.values(r.stages).find((s) => s.plugin === name)
+  const mi = byPlugin('mask-indexed')
+  const dense = byPlugin('dense')
+  const map = byPlugin('index-reference')
+  const q = byPlugin('text')
+  const rows: [string, string][] = [['frames', `${r.frames.processed} (${(r.wall_ms / 1000).toFixed(1)} s wall, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB)`]]
+  if (mi) {
+    const frames = mi.metrics.frames ?? 0
+    rows.push(['masks per frame', frames ? ((mi.metrics.rows - frames) / frames).toFixed(1) : '0'])
+    rows.push(['2D memory (mask-indexed)', `${mb(mi.metrics.bytes)} for ${frames} frames`])
+    const denseFrames = Object.keys(dense?.frame_metrics ?? {})
+    if (dense && denseFrames.length) {
+      const same = denseFrames.reduce((s, f) => s + (mi.frame_metrics[f]?.bytes ?? 0), 0)
+      const dn = dense.metrics.bytes
+      rows.push(['2D dense per-pixel baseline', `${mb(dn)} for ${denseFrames.length} frames (${mb(dn / denseFrames.length)}/frame)`])
+      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${denseFrames.length} frames (${(dn / same).toFixed(0)}× smaller)`])
+    }
+  }
+  if (map) {
+    rows.push(['3D points', (map.metrics.points ?? 0).toLocaleString('en-US')])
+    rows.push(['3D pool rows', (map.metrics.pool_rows ?? 0).toLocaleString('en-US')])
+    rows.push(['3D map (PLY + pool)', mb(map.metrics.bytes)])
+    if (map.metrics.dense_bytes) {
+      rows.push(['3D dense per-point baseline', mb(map.metrics.dense_bytes)])
+      rows.push(['3D index-reference / dense', `${pct(map.metrics.bytes / map.metrics.dense_bytes)} (${(map.metrics.dense_bytes / map.metrics.bytes).toFixed(0)}× smaller)`])
+    }
+  }
+  if (q) rows.push(['query time', `${(q.metrics.query_ms ?? 0).toFixed(1)} ms total (${q.metrics.masks_scored ?? 0} masks, ${(q.metrics.points_scored ?? 0).toLocaleString('en-US')} points scored)`])
+  return rows
+}
+
+/** `plaf demo`: scene (generated if missing) → pipelines/demo.yaml → colour queries → summary. */
+export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
+  const scene = resolve(o.scene)
+  if (!existsSync(join(scene, 'pose'))) {
+    io.err(`generating the demo scene in ${scene} (${DEMO_SCENE.frames} frames)…`)
+    await writeScene(scene, { ...DEMO_SCENE })
+  }
+  const pipeline = findDemoPipeline()
+  const res = await runOnce(pipeline, { set: [`input.with.scene=${scene}`, ...(o.set ?? [])], out: o.out, progress: o.progress }, io, 'demo')
+  if (typeof res === 'number') return res
+  const rel = (p: string) => relative(process.cwd(), p) || '.'
+  const rows = demoFigures(res.report)
+  const w = Math.max(...rows.map(([k]) => k.length))
+  io.out(`\nPLAF demo: ${rel(pipeline)} on ${rel(scene)}\n`)
+  for (const [k, v] of rows) io.out(`  ${k.padEnd(w)}  ${v}`)
+  const stageDir = (plugin: string) => {
+    const key = Object.entries(res.report.stages).find(([, s]) => s.plugin === plugin)?.[0]
+    return key ? rel(join(res.runDir, key)) : '-'
+  }
+  io.out(`\noutputs in ${rel(res.runDir)}:`)
+  io.out(`  2D memory   ${stageDir('mask-indexed')}/  (<frame>.ids.png 16-bit id maps, <frame>.features.npy)`)
+  io.out(`  3D map      ${stageDir('index-reference')}/map.ply + pool.npy + map.json`)
+  io.out(`  queries     ${stageDir('text')}/  (<query>/<frame>.mask.png, .overlay.png, <query>.ply, scores.json)`)
+  io.out(`  report      ${rel(join(res.runDir, 'report.md'))}`)
+  io.out(`\nnext: npx plaf query ${rel(res.runDir)} --text orange --text purple`)
+  return EXIT.ok
+}

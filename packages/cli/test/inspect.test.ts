@@ -1,0 +1,94 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { Ajv } from 'ajv'
+import { builtins } from '../src/builtins.js'
+import { cli, tempDir } from './helpers.js'
+
+const good = `input: { use: synthetic-room, with: { frames: 2 } }
+stages:
+  backbone: { use: color-lexicon }
+  masker: { use: grid, with: { cell_size: 32 } }
+  aggregator: { use: mask-mean }
+`
+
+describe('plaf validate', () => {
+  it('accepts a good pipeline and shows the wiring', async () => {
+    const dir = tempDir({ 'p.yaml': good })
+    const r = await cli('validate', join(dir, 'p.yaml'))
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('aggregator   mask-mean')
+    expect(r.out).toContain('features←backbone.features, masks←masker.masks')
+  })
+  it('prints file:line:col, the option path and a caret, and exits 1', async () => {
+    const dir = tempDir({ 'p.yaml': good.replace('cell_size: 32', 'cell_size: 3.5') })
+    const r = await cli('validate', join(dir, 'p.yaml'))
+    expect(r.code).toBe(1)
+    const lines = r.err.split('\n')
+    expect(lines[0]).toMatch(/p\.yaml:4:40 error stages\.masker\.with\.cell_size must be integer {2}PLAF_INVALID_OPTION$/)
+    expect(lines[1]).toBe('   4 |   masker: { use: grid, with: { cell_size: 3.5 } }')
+    expect(lines[2]).toBe('     |                                        ^')
+    expect(lines[3]).toContain('expected integer; got 3.5; options: plaf plugins grid')
+  })
+  it('points a --set error at the argument', async () => {
+    const dir = tempDir({ 'p.yaml': good })
+    const r = await cli('validate', join(dir, 'p.yaml'), '--set', 'stages.masker.with.cell_size=big')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('--set stages.masker.with.cell_size=big error stages.masker.with.cell_size must be integer')
+    expect(r.err).toContain('     | --set stages.masker.with.cell_size=big\n     |                                     ^')
+  })
+  it('says which plugins the paper configuration still needs', async () => {
+    const r = await cli('validate', join(__dirname, '../../../pipelines/scannet.yaml'))
+    expect(r.code).toBe(1)
+    for (const name of ['radio', 'sam', 'siglip-text']) expect(r.err).toContain(`"${name}" is the`)
+    expect(r.err).not.toContain('PLAF_INVALID_OPTION')
+  })
+  it('emits JSON diagnostics with --json', async () => {
+    const dir = tempDir({ 'p.yaml': good.replace('use: grid', 'use: gird') })
+    const r = await cli('validate', join(dir, 'p.yaml'), '--json')
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.err)[0]).toMatchObject({ code: 'PLAF_UNKNOWN_PLUGIN', line: 4, column: 18, actual: 'gird', hint: expect.stringContaining('grid') })
+  })
+})
+
+describe('plaf plugins, schema, doctor', () => {
+  it('lists every built-in plugin with a compiling schema', async () => {
+    const r = await cli('plugins', '--json')
+    expect(r.code).toBe(0)
+    const list = JSON.parse(r.out) as { name: string; kind: string; options: object }[]
+    expect(list.map((p) => p.name).sort()).toEqual(builtins.map((p) => p.name).sort())
+    const ajv = new Ajv({ strict: false })
+    for (const p of list) expect(() => ajv.compile(p.options), p.name).not.toThrow()
+  })
+  it('shows one plugin with its options table', async () => {
+    const r = await cli('plugins', 'grid')
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/cell_size\s+integer\s+64/)
+    expect((await cli('plugins', 'gird')).err).toContain('closest: grid')
+  })
+  it('writes a JSON Schema that checks a pipeline by plugin', async () => {
+    const r = await cli('schema')
+    const schema = JSON.parse(r.out)
+    const validate = new Ajv({ strict: false }).compile(schema)
+    const pipeline = { input: { use: 'synthetic-room' }, stages: { masker: { use: 'grid', with: { cell_size: 8 } } } }
+    expect(validate(pipeline)).toBe(true)
+    expect(validate({ ...pipeline, stages: { masker: { use: 'grid', with: { cell_size: 'x' } } } })).toBe(false)
+  })
+  it('doctor names the active tensor backend and why', async () => {
+    const r = await cli('doctor', '--json')
+    expect(r.code).toBe(0)
+    const d = JSON.parse(r.out)
+    expect(d.activeTensorBackend.name).toBeTruthy()
+    expect(d.activeTensorBackend.why.length).toBeGreaterThan(5)
+    expect(d.selection.find((c: { name: string }) => c.name === 'tfjs-node-gpu').status).toBe('skipped')
+    const text = await cli('doctor')
+    expect(text.out).toContain(`active tensor backend: ${d.activeTensorBackend.name}`)
+  })
+})
+
+describe('exit codes', () => {
+  it('1 for a missing file, 1 for a bad command, 0 for --help', async () => {
+    expect((await cli('validate', '/nonexistent/p.yaml')).code).toBe(1)
+    expect((await cli('frobnicate')).code).toBe(1)
+    expect((await cli('--help')).code).toBe(0)
+  })
+})

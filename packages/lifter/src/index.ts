@@ -1,0 +1,11 @@
+/** `@plaf/lifter`: the `backproject` lifter and its kernels (back-projection, voxel grid, votes, pool). */
+export { backprojectLifter, type BackprojectLifterOptions } from './plugin.js'
+export { MapBuilder, type MapBuilderOptions } from './map-builder.js'
+export { FeaturePool } from './pool.js'
+export {
+  backproject, type BackprojectedPoints, type BackprojectOptions, type DepthView, type PixelAttributes,
+} from './kernels/backproject.js'
+export { centreIndex } from './kernels/pixel-map.js'
+export { VoxelGrid } from './kernels/voxel-grid.js'
+export { VoteTable } from './kernels/vote-table.js'
+export { VERSION } from './version.js'

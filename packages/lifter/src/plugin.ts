@@ -1,0 +1,97 @@
+import { defineStage, fail, type Frame } from '@plaf/core'
+import { backproject } from './kernels/backproject.js'
+import { MapBuilder } from './map-builder.js'
+import { VERSION } from './version.js'
+
+/** Options of the `backproject` lifter (the YAML `with:` block). */
+export interface BackprojectLifterOptions {
+  stride: number
+  min_depth: number
+  max_depth: number
+  voxel_size: number
+  keep_background: boolean
+  pool_merge_threshold: number | null
+}
+
+const options = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    stride: { type: 'integer', minimum: 1, default: 1, description: 'Use every stride-th depth pixel in each direction (the official script uses 4).' },
+    min_depth: { type: 'number', minimum: 0, default: 0.1, description: 'Depths at or below this (metres) are dropped.' },
+    max_depth: { type: 'number', exclusiveMinimum: 0, default: 6.0, description: 'Depths at or above this (metres) are dropped (the official script uses 5).' },
+    voxel_size: { type: 'number', exclusiveMinimum: 0, default: 0.02, description: 'Voxel edge in metres; one point per voxel, keyed by round(p / voxel_size) in world coordinates.' },
+    keep_background: { type: 'boolean', default: false, description: 'Keep depth pixels no mask covers (id 0); they reference a zero feature row.' },
+    pool_merge_threshold: {
+      type: ['number', 'null'], minimum: -1, maximum: 1, default: null,
+      description: 'When set (e.g. 0.95), a new pool row whose cosine to an existing row exceeds this reuses that row (greedy); null keeps every row.',
+    },
+  },
+}
+
+/** Why a frame cannot be lifted, or null. */
+function skipReason(frame: Frame): string | null {
+  if (!frame.pose) return 'it has no valid camera pose'
+  if (!frame.pose.every(Number.isFinite)) return 'its camera pose has non-finite entries'
+  if (!frame.depth || !frame.depthIntrinsics) return 'it has no depth image'
+  return null
+}
+
+/**
+ * `backproject`: lifts every frame's 2D memory into one scene map. Depth pixels become world
+ * points (pinhole + camera-to-world pose), take the mask id of the pixel-centre-mapped id-map
+ * pixel, and are voxel-downsampled; each voxel references the feature-pool row that most of its
+ * observations referenced.
+ */
+export const backprojectLifter = defineStage<
+  BackprojectLifterOptions,
+  { frame: 'Frame'; memory: 'SemanticMemory2D' },
+  { map: 'SemanticMap3D' }
+>({
+  name: 'backproject',
+  kind: 'lifter',
+  version: VERSION,
+  package: '@plaf/lifter',
+  description: 'Back-projects depth with the camera pose into a voxel-downsampled point map whose points reference a shared feature pool.',
+  options,
+  inputs: { frame: 'Frame', memory: 'SemanticMemory2D' },
+  outputs: { map: 'SemanticMap3D' },
+  async create(opts, ctx) {
+    if (opts.min_depth >= opts.max_depth) {
+      fail('PLAF_INVALID_OPTION', `min_depth (${opts.min_depth}) must be below max_depth (${opts.max_depth})`, {
+        path: 'min_depth', expected: `< ${opts.max_depth}`, actual: String(opts.min_depth),
+      })
+    }
+    const builder = new MapBuilder({ voxelSize: opts.voxel_size, poolMergeThreshold: opts.pool_merge_threshold, tensor: ctx.tensor })
+    return {
+      async run({ frame, memory }, rc) {
+        const why = skipReason(frame)
+        if (why) {
+          rc.warn({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', message: `frame ${frame.id} not lifted: ${why}`, frame: frame.id })
+          rc.metric('frames_skipped', 1)
+          return {}
+        }
+        const depth = frame.depth!
+        const k = frame.depthIntrinsics!
+        const [H, W] = depth.shape
+        const [ih, iw] = memory.ids.shape
+        const [ch, cw] = frame.rgb.shape
+        const points = backproject(
+          { depth: depth.data, width: W, height: H, fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, pose: frame.pose! },
+          { ids: memory.ids.data, idsWidth: iw, idsHeight: ih, rgb: frame.rgb.data, rgbWidth: cw, rgbHeight: ch },
+          { stride: opts.stride, minDepth: opts.min_depth, maxDepth: opts.max_depth, keepBackground: opts.keep_background },
+        )
+        await builder.addFrame(points, memory, frame.id)
+        rc.metric('frames_used', 1)
+        return {}
+      },
+      finish(_inputs, rc) {
+        const map = builder.finish()
+        if (map.refs.length === 0) ctx.log('backproject: no frame contributed a point; the map is empty')
+        rc.metric('points', map.refs.length)
+        rc.metric('pool_rows', map.pool.shape[0])
+        return { map }
+      },
+    }
+  },
+})

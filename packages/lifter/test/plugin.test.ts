@@ -1,0 +1,166 @@
+import { checkPort, type SemanticMap3D } from '@plaf/core'
+import { createRunContext, createTestContext, describeStagePlugin } from '@plaf/core/testing'
+import { describe, expect, it } from 'vitest'
+import { backprojectLifter, type BackprojectLifterOptions } from '../src/index.js'
+import { memory, memoryOf, planeFrame, pose } from './fixtures.js'
+
+const W = 8
+const H = 6
+const halves = () => Uint16Array.from({ length: 4 * W * H }, (_, i) => ((i % (2 * W)) < W ? 1 : 2))
+
+describeStagePlugin(backprojectLifter, [
+  { name: 'defaults', inputs: () => ({ frame: planeFrame(), memory: memory(halves(), 2 * W, 2 * H, 3) }) },
+  {
+    name: 'merging, background, stride 2',
+    options: { pool_merge_threshold: 0.95, keep_background: true, stride: 2, voxel_size: 0.05 },
+    inputs: () => ({ frame: planeFrame(), memory: memory(new Uint16Array(4 * W * H), 2 * W, 2 * H, 2) }),
+  },
+  { name: 'skipped frame', inputs: () => ({ frame: planeFrame({ pose: null }), memory: memory(halves(), 2 * W, 2 * H, 3) }) },
+])
+
+const defaults: BackprojectLifterOptions = {
+  stride: 1, min_depth: 0.1, max_depth: 6, voxel_size: 0.02, keep_background: false, pool_merge_threshold: null,
+}
+
+async function lift(frames: Array<{ frame: ReturnType<typeof planeFrame>; memory: ReturnType<typeof memory> }>, options: Partial<BackprojectLifterOptions> = {}) {
+  const ctx = createTestContext()
+  const inst = await backprojectLifter.create({ ...defaults, ...options }, ctx)
+  const rcs = []
+  for (const f of frames) {
+    const rc = createRunContext({ id: f.frame.id, index: f.frame.index })
+    await inst.run(f, rc)
+    rcs.push(rc)
+  }
+  const rc = createRunContext()
+  const { map } = (await inst.finish!({}, rc)) as { map: SemanticMap3D }
+  expect(checkPort('SemanticMap3D', map)).toBeNull()
+  return { map, rc, rcs }
+}
+
+const row = (map: SemanticMap3D, point: number) => {
+  const d = map.pool.shape[1]
+  return Array.from(map.pool.data.subarray(map.refs[point] * d, map.refs[point] * d + d))
+}
+
+describe('backproject lifter', () => {
+  it('puts a plane at a known depth at the right world coordinates under a non-identity pose', async () => {
+    const P = pose(0.7, -0.4, [1.5, -2, 0.8])
+    const f = planeFrame({ pose: P, z: 2 })
+    const { map, rc } = await lift([{ frame: f, memory: memory(halves(), 2 * W, 2 * H, 3) }], { voxel_size: 1e-4 })
+    expect(map.refs.length).toBe(W * H)
+    let worst = 0
+    for (let v = 0; v < H; v++) {
+      for (let u = 0; u < W; u++) {
+        const xc = [((u - 3.5) * 2) / 4, ((v - 2.5) * 2) / 4, 2]
+        const i = v * W + u // voxels are created in pixel scan order
+        for (let r = 0; r < 3; r++) {
+          const want = P[r * 4] * xc[0] + P[r * 4 + 1] * xc[1] + P[r * 4 + 2] * xc[2] + P[r * 4 + 3]
+          worst = Math.max(worst, Math.abs(map.positions[i * 3 + r] - want))
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-5)
+    // Left half of the depth image reads id 1, right half id 2 (pixel-centre mapping to 2× colour).
+    expect(row(map, 0)).toEqual([1, 0, 0, 0])
+    expect(row(map, W - 1)).toEqual([0, 1, 0, 0])
+    expect(rc.metrics).toEqual({ points: W * H, pool_rows: 2 })
+  })
+
+  it('deduplicates two overlapping frames into shared voxels (ties go to the earlier frame)', async () => {
+    const a = { frame: planeFrame({ id: 'a' }), memory: memoryOf(halves(), 2 * W, 2 * H, [[0, 0], [1, 0], [0, 1]]) }
+    const b = { frame: planeFrame({ id: 'b' }), memory: memoryOf(halves(), 2 * W, 2 * H, [[0, 0], [0.6, 0.8], [0.8, 0.6]]) }
+    const one = await lift([a])
+    const two = await lift([a, b])
+    expect(two.map.refs.length).toBe(one.map.refs.length)
+    expect(Array.from(two.map.positions)).toEqual(Array.from(one.map.positions))
+    // Equal votes from both frames: the earlier frame's rows win; b's rows are compacted away.
+    expect(two.map.pool.shape).toEqual([2, 2])
+    expect(Array.from(two.map.pool.data)).toEqual([1, 0, 0, 1])
+    expect(two.rc.metrics.pool_rows).toBe(2)
+  })
+
+  it('keeps the pool ref with the most observations per voxel', async () => {
+    const ids = new Uint16Array(4 * W * H).fill(1)
+    ids.fill(2, 0, 2 * W * 2) // the first 4 colour rows → the first 2 depth rows: 16 of 48 pixels
+    const big = { voxel_size: 1000 } // one voxel
+    const f1 = { frame: planeFrame({ id: 'f1' }), memory: memoryOf(ids, 2 * W, 2 * H, [[0, 0], [1, 0], [0, 1]]) }
+    const r1 = await lift([f1], big)
+    expect(r1.map.refs.length).toBe(1)
+    expect(row(r1.map, 0)).toEqual([1, 0]) // 32 pixels of id 1 beat 16 of id 2
+    // A later frame seen entirely as one mask (48 votes) outvotes the first frame's 32.
+    const f2 = { frame: planeFrame({ id: 'f2' }), memory: memoryOf(new Uint16Array(4 * W * H).fill(1), 2 * W, 2 * H, [[0, 0], [0.6, 0.8]]) }
+    expect(row((await lift([f1, f2], big)).map, 0)).toEqual([0.6, 0.8].map(Math.fround))
+  })
+
+  it('with pool merging, votes of merged rows accumulate across frames', async () => {
+    // Frame 1: 32 votes for A, 16 for B. Frame 2: 40 for A' (≈ A), 8 for C. Unmerged, A' (40) wins;
+    // merged, A + A' = 72 and the surviving row is frame 1's A.
+    const ids1 = new Uint16Array(4 * W * H).fill(1)
+    ids1.fill(2, 0, 2 * W * 2)
+    const ids2 = new Uint16Array(4 * W * H).fill(1)
+    ids2.fill(2, 0, 2 * W * 2 * 0.5)
+    const A = [1, 0, 0]
+    const f1 = { frame: planeFrame({ id: 'f1' }), memory: memoryOf(ids1, 2 * W, 2 * H, [[0, 0, 0], A, [0, 1, 0]]) }
+    const f2 = { frame: planeFrame({ id: 'f2' }), memory: memoryOf(ids2, 2 * W, 2 * H, [[0, 0, 0], [0.99, 0.1, 0], [0, 0, 1]]) }
+    const plain = await lift([f1, f2], { voxel_size: 1000 })
+    expect(row(plain.map, 0)).toEqual([0.99, 0.1, 0].map(Math.fround))
+    const merged = await lift([f1, f2], { voxel_size: 1000, pool_merge_threshold: 0.95 })
+    expect(row(merged.map, 0)).toEqual(A)
+    expect(merged.map.pool.shape[0]).toBe(1)
+  })
+
+  it('drops depth outside (min_depth, max_depth) and background unless keep_background', async () => {
+    const f = planeFrame()
+    f.depth!.data[0] = 6 // exactly max_depth: dropped
+    f.depth!.data[1] = 0.1 // exactly min_depth: dropped
+    f.depth!.data[2] = 0 // no measurement
+    f.depth!.data[3] = Number.NaN
+    const ids = halves()
+    ids.fill(0, 4 * W * H - 2 * W * 2) // the last 2 colour rows → the last depth row is background
+    const { map } = await lift([{ frame: f, memory: memory(ids, 2 * W, 2 * H, 3) }], { voxel_size: 1e-4 })
+    expect(map.refs.length).toBe(W * H - 4 - W)
+    const bg = await lift([{ frame: f, memory: memory(ids, 2 * W, 2 * H, 3) }], { voxel_size: 1e-4, keep_background: true })
+    expect(bg.map.refs.length).toBe(W * H - 4)
+    expect(bg.map.pool.shape[0]).toBe(3)
+    expect(row(bg.map, bg.map.refs.length - 1)).toEqual([0, 0, 0, 0])
+    // Two frames' background rows collapse to one zero row in the pool.
+    const shifted = planeFrame({ id: 'b', pose: pose(0.2, 0.1, [5, 5, 5]) })
+    const two = await lift([{ frame: f, memory: memory(ids, 2 * W, 2 * H, 3) }, { frame: shifted, memory: memory(ids, 2 * W, 2 * H, 3) }], { voxel_size: 1e-4, keep_background: true })
+    expect(two.map.refs.length).toBe(2 * W * H - 4)
+    expect(two.map.pool.shape[0]).toBe(5)
+  })
+
+  it('skips frames with a null or non-finite pose or no depth, with a counted warning', async () => {
+    const bad = Float64Array.from(pose(0, 0, [0, 0, 0]))
+    bad[3] = -Infinity
+    const frames = [planeFrame({ id: '000001', pose: null }), planeFrame({ id: '000002', pose: bad }), planeFrame({ id: '000003', depth: false }), planeFrame({ id: '000004' })]
+    const { map, rcs } = await lift(frames.map((frame) => ({ frame, memory: memory(halves(), 2 * W, 2 * H, 3) })))
+    expect(rcs.map((rc) => rc.notes.map((n) => [n.code, n.frame]))).toEqual([
+      [['PLAF_FRAME_SKIPPED', '000001']], [['PLAF_FRAME_SKIPPED', '000002']], [['PLAF_FRAME_SKIPPED', '000003']], [],
+    ])
+    expect(rcs[0].notes[0].message).toMatch(/000001.*no valid camera pose/)
+    expect(rcs.map((rc) => rc.metrics)).toEqual([{ frames_skipped: 1 }, { frames_skipped: 1 }, { frames_skipped: 1 }, { frames_used: 1 }])
+    expect(map.refs.length).toBeGreaterThan(0)
+  })
+
+  it('reports an empty map when no frame can be lifted', async () => {
+    const { map, rc } = await lift([{ frame: planeFrame({ pose: null }), memory: memory(halves(), 2 * W, 2 * H, 3) }])
+    expect(map.refs.length).toBe(0)
+    expect(rc.metrics).toEqual({ points: 0, pool_rows: 0 })
+  })
+
+  it('rejects memories in different embedding spaces, naming the frame', async () => {
+    const inst = await backprojectLifter.create(defaults, createTestContext())
+    await inst.run({ frame: planeFrame(), memory: memory(halves(), 2 * W, 2 * H, 3, 4, 'one') }, createRunContext({ id: '000000', index: 0 }))
+    await expect(inst.run({ frame: planeFrame({ id: '000009' }), memory: memory(halves(), 2 * W, 2 * H, 3, 4, 'two') }, createRunContext({ id: '000009', index: 9 })))
+      .rejects.toMatchObject({ code: 'PLAF_SPACE_MISMATCH', diagnostics: [{ frame: '000009', expected: 'one', actual: 'two' }] })
+  })
+
+  it('rejects ids without a feature row and min_depth ≥ max_depth', async () => {
+    const inst = await backprojectLifter.create(defaults, createTestContext())
+    await expect(inst.run({ frame: planeFrame(), memory: memory(halves(), 2 * W, 2 * H, 2) }, createRunContext()))
+      .rejects.toMatchObject({ code: 'PLAF_INPUT_INVALID' })
+    await expect(backprojectLifter.create({ ...defaults, min_depth: 7 }, createTestContext()))
+      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION' })
+  })
+})

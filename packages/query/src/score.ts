@@ -1,0 +1,108 @@
+import { fail, type SemanticMap3D, type SemanticMemory2D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
+
+/** Cosine similarity of every feature row to every query. */
+export interface RowScores {
+  texts: string[]
+  /** Q×rows, row-major: data[q·rows + r] = cos(row r, query q); rows with a zero feature score 0. */
+  data: Float32Array
+  shape: [q: number, rows: number]
+  /** 1 where the row's feature is non-zero (a real mask or pool entry), else 0 (e.g. row 0, no mask). */
+  valid: Uint8Array
+}
+
+/** 3D scores: the pool rows scored once, then gathered per point. */
+export interface MapScores {
+  pool: RowScores
+  /** Q×N, row-major: the score of each point's pool row. */
+  points: Float32Array
+  /** Time spent (ms, performance.now) on the pool product and on the per-point gather. */
+  timings: { poolMs: number; gatherMs: number }
+}
+
+function rowNorms(a: Float32Array, rows: number, d: number): Float64Array {
+  const out = new Float64Array(rows)
+  for (let r = 0; r < rows; r++) {
+    let s = 0
+    for (let j = r * d, e = j + d; j < e; j++) s += a[j] * a[j]
+    out[r] = Math.sqrt(s)
+  }
+  return out
+}
+
+/**
+ * Cosine of every row of a rows×D table with every text: one rows×D · D×Q product on the tensor
+ * seam, then division by the norms (so unnormalised tables and texts still give cosines).
+ */
+export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend): Promise<RowScores> {
+  const [q, d] = embeddings.shape
+  const textT = new Float32Array(d * q)
+  for (let i = 0; i < q; i++) for (let c = 0; c < d; c++) textT[c * q + i] = embeddings.data[i * d + c]
+  const prod = rows > 0 && q > 0 ? await tensor.matmul(table, textT, rows, d, q) : new Float32Array(0)
+  const rn = rowNorms(table, rows, d)
+  const tn = rowNorms(embeddings.data, q, d)
+  const data = new Float32Array(q * rows)
+  const valid = new Uint8Array(rows)
+  for (let r = 0; r < rows; r++) {
+    valid[r] = rn[r] > 0 ? 1 : 0
+    for (let i = 0; i < q; i++) data[i * rows + r] = rn[r] > 0 && tn[i] > 0 ? prod[r * q + i] / (rn[r] * tn[i]) : 0
+  }
+  return { texts: embeddings.texts, data, shape: [q, rows], valid }
+}
+
+function checkSpace(space: string, dim: number, embeddings: TextEmbeddings, what: string, frame?: string): void {
+  if (space !== embeddings.space) {
+    fail('PLAF_SPACE_MISMATCH', `the ${what} is in embedding space "${space}" but the text embeddings are in "${embeddings.space}"; use a text encoder paired with the backbone`, {
+      frame, expected: space, actual: embeddings.space,
+    })
+  }
+  if (dim !== embeddings.shape[1]) {
+    fail('PLAF_INPUT_INVALID', `the ${what} has ${dim}-dimensional features but the text embeddings have ${embeddings.shape[1]}`, {
+      frame, expected: String(dim), actual: String(embeddings.shape[1]),
+    })
+  }
+}
+
+/**
+ * Scores a 2D memory: one cosine per feature row and query (K+1 rows, not H×W pixels). Per-pixel
+ * scores are a gather through the id map (`gatherScores`). Throws PLAF_SPACE_MISMATCH when the
+ * memory and the texts come from different embedding spaces. `frame` only names it in errors.
+ */
+export async function scoreMemory(memory: SemanticMemory2D, embeddings: TextEmbeddings, tensor: TensorBackend, frame?: string): Promise<RowScores> {
+  const [rows, d] = memory.features.shape
+  checkSpace(memory.space, d, embeddings, 'memory', frame)
+  return scoreRows(memory.features.data, rows, embeddings, tensor)
+}
+
+/**
+ * Scores a 3D map's pool: Q×M cosines, M = pool rows (not N points). Throws PLAF_SPACE_MISMATCH
+ * like `scoreMemory`; an empty map (no points) is not checked.
+ */
+export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend): Promise<RowScores> {
+  const [rows, d] = map.pool.shape
+  if (map.refs.length > 0) checkSpace(map.space, d, embeddings, 'map', undefined)
+  return scoreRows(map.pool.data, rows, embeddings, tensor)
+}
+
+/**
+ * Scores a 3D map: the M pool rows once (Q×M cosines), then each of the N points takes its pool
+ * row's score (a gather, no per-point D work). Throws PLAF_SPACE_MISMATCH like `scoreMemory`.
+ */
+export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend): Promise<MapScores> {
+  const t0 = performance.now()
+  const pool = await scorePool(map, embeddings, tensor)
+  const t1 = performance.now()
+  const n = map.refs.length
+  const q = embeddings.shape[0]
+  const points = new Float32Array(q * n)
+  for (let i = 0; i < q; i++) points.set(gatherScores(pool, i, map.refs), i * n)
+  return { pool, points, timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
+}
+
+/** Scores of query `q` per element of `index` (an id map or point refs): out[i] = score[index[i]]. */
+export function gatherScores(scores: RowScores, q: number, index: Uint16Array | Uint32Array): Float32Array {
+  const rows = scores.shape[1]
+  const row = scores.data.subarray(q * rows, q * rows + rows)
+  const out = new Float32Array(index.length)
+  for (let i = 0; i < index.length; i++) out[i] = row[index[i]]
+  return out
+}

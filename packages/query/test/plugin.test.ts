@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { decodePng, type SemanticMap3D, type SemanticMemory2D } from '@plaf/core'
+import { createRunContext, createTestContext, describeStagePlugin } from '@plaf/core/testing'
+import { Color, SRGBColorSpace } from 'three'
+import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { textQuerier, type TextQuerierOptions } from '../src/index.js'
+import { cosine, frameFor, prng, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
+
+const [W, H] = [12, 9]
+const inputs = () => ({ frame: frameFor(W, H, 2), memory: randomMemory(prng(3), W, H, 6) })
+const sceneInputs = () => ({ map: randomMap(prng(5), 200, 8) })
+const context = { plugins: [wordHotEncoder] }
+
+describeStagePlugin(textQuerier, [
+  { name: 'two queries, 2D and 3D', options: { encoder: 'word-hot', queries: ['chair', 'red lamp'], threshold: 0.3 }, inputs, sceneInputs, context },
+  { name: 'no queries', options: { encoder: 'word-hot' }, inputs, sceneInputs, context },
+  { name: 'no map, no overlays', options: { encoder: 'word-hot', queries: ['wall'], write_overlays: false }, inputs, context },
+])
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+async function runQuerier(options: Partial<TextQuerierOptions>, memory: SemanticMemory2D, map?: SemanticMap3D, frameScale = 1) {
+  const runDir = mkdtempSync(join(tmpdir(), 'plaf-query-'))
+  dirs.push(runDir)
+  const ctx = createTestContext({ stage: 'querier', runDir, plugins: [wordHotEncoder] })
+  const opts: TextQuerierOptions = { encoder: 'word-hot', encoder_options: {}, queries: [], threshold: 0.5, write_overlays: true, ...options }
+  const inst = await textQuerier.create(opts, ctx)
+  const [h, w] = memory.ids.shape
+  const rc = createRunContext({ id: '000010', index: 10 })
+  await inst.run({ frame: frameFor(w, h, frameScale), memory, map: undefined as never }, rc)
+  const fin = createRunContext()
+  await inst.finish!({ map }, fin)
+  await inst.dispose?.()
+  return { out: ctx.outDir, rc, fin }
+}
+
+describe('text querier outputs', () => {
+  it('writes binary masks equal to thresholded per-pixel cosines, overlays, a PLY three.js reads, and scores.json', async () => {
+    const memory = randomMemory(prng(21), W, H, 7)
+    const map = randomMap(prng(22), 300, 9)
+    const queries = ['red chair', 'lamp']
+    const { out, rc, fin } = await runQuerier({ queries, threshold: 0.4 }, memory, map, 2)
+    expect(readdirSync(out).sort()).toEqual(['lamp', 'lamp.ply', 'red-chair', 'red-chair.ply', 'scores.json'])
+    const d = VOCAB.length
+    const text = (q: number) => {
+      const v = VOCAB.map((word) => (queries[q].split(' ').includes(word) ? 1 : 0))
+      return v.map((x) => x / Math.hypot(...v))
+    }
+    const report = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8'))
+    for (const [q, slug] of ['red-chair', 'lamp'].entries()) {
+      const mask = decodePng(readFileSync(join(out, slug, '000010.mask.png')))
+      expect([mask.width, mask.height, mask.channels, mask.depth]).toEqual([W, H, 1, 8])
+      let selected = 0
+      for (let p = 0; p < W * H; p++) {
+        const id = memory.ids.data[p]
+        const cos = cosine(memory.features.data.subarray(id * d, id * d + d), text(q))
+        const want = id > 0 && cos >= 0.4 ? 255 : 0
+        expect(mask.data[p], `pixel ${p}`).toBe(want)
+        selected += want ? 1 : 0
+      }
+      expect(selected).toBeGreaterThan(0) // the test would not see a broken threshold otherwise
+      expect(report.queries[q].frames_2d.pixels_above_threshold).toBe(selected)
+      const overlay = decodePng(readFileSync(join(out, slug, '000010.overlay.png')))
+      expect([overlay.width, overlay.height, overlay.channels]).toEqual([W, H, 3])
+
+      const loader = new PLYLoader()
+      loader.setCustomPropertyNameMapping({ score: ['score'] })
+      const geo = loader.parse(new Uint8Array(readFileSync(join(out, `${slug}.ply`))).buffer)
+      const pos = geo.getAttribute('position')
+      const score = geo.getAttribute('score')
+      const col = geo.getAttribute('color')
+      expect(pos.count).toBe(300)
+      let above = 0
+      for (let i = 0; i < 300; i++) {
+        expect([pos.getX(i), pos.getY(i), pos.getZ(i)]).toEqual(Array.from(map.positions.subarray(i * 3, i * 3 + 3)))
+        const r = map.refs[i]
+        const cos = cosine(map.pool.data.subarray(r * d, r * d + d), text(q))
+        expect(Math.abs(score.getX(i) - cos)).toBeLessThan(1e-6)
+        if (r > 0 && cos >= 0.4) above++
+        if (r === 0) {
+          // Zero pool row: the point keeps its own colour (three.js stores colours linear).
+          const c = new Color(col.getX(i), col.getY(i), col.getZ(i)).getRGB({ r: 0, g: 0, b: 0 }, SRGBColorSpace)
+          expect([c.r, c.g, c.b].map((v) => Math.round(v * 255))).toEqual(Array.from(map.colors.subarray(i * 3, i * 3 + 3)))
+        }
+      }
+      expect(above).toBeGreaterThan(0)
+      expect(report.queries[q].map.points_above_threshold).toBe(above)
+      const top = report.queries[q].map.top_pool_rows as Array<{ row: number; score: number }>
+      expect(top.length).toBe(8) // 9 pool rows minus the zero row
+      expect(top.map((t) => t.score)).toEqual([...top.map((t) => t.score)].sort((a, b) => b - a))
+    }
+    expect(report.space).toBe('test-space')
+    expect(rc.metrics.masks_scored).toBe(7)
+    expect(rc.metrics.query_ms).toBeGreaterThanOrEqual(0)
+    expect(fin.metrics.points_scored).toBe(300)
+  })
+
+  it('fails with PLAF_SPACE_MISMATCH naming the frame when the memory is from another space', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'plaf-query-'))
+    dirs.push(runDir)
+    const ctx = createTestContext({ runDir, plugins: [wordHotEncoder] })
+    const inst = await textQuerier.create({ encoder: 'word-hot', encoder_options: { space: 'siglip' }, queries: ['chair'], threshold: 0.5, write_overlays: true }, ctx)
+    const memory = randomMemory(prng(1), W, H, 3)
+    await expect(inst.run({ frame: frameFor(W, H), memory, map: undefined as never }, createRunContext({ id: '000010', index: 10 })))
+      .rejects.toMatchObject({ code: 'PLAF_SPACE_MISMATCH', diagnostics: [{ frame: '000010', expected: 'test-space', actual: 'siglip' }] })
+  })
+
+  it('fails when the encoder is not a registered text encoder', async () => {
+    await expect(textQuerier.create({ encoder: 'nope', encoder_options: {}, queries: [], threshold: 0.5, write_overlays: true }, createTestContext({ plugins: [wordHotEncoder] })))
+      .rejects.toMatchObject({ code: 'PLAF_UNKNOWN_PLUGIN' })
+  })
+})

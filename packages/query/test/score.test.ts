@@ -1,0 +1,82 @@
+import { createReferenceBackend, type TextEmbeddings } from '@plaf/core'
+import { createRunContext } from '@plaf/core/testing'
+import { describe, expect, it } from 'vitest'
+import { gatherScores, scoreMap, scoreMemory, slugify, uniqueSlugs } from '../src/index.js'
+import { cosine, prng, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
+
+const tensor = createReferenceBackend()
+
+async function embed(texts: string[], space = 'test-space'): Promise<TextEmbeddings> {
+  const enc = await wordHotEncoder.create({ vocabulary: VOCAB, space }, {} as never)
+  return (await enc.run({ text: { texts } }, createRunContext())).embeddings as TextEmbeddings
+}
+
+describe('scoreMemory', () => {
+  it('equals a dense per-pixel cosine oracle after the id-map gather', async () => {
+    const rand = prng(4)
+    const [W, H] = [23, 17]
+    const mem = randomMemory(rand, W, H, 9)
+    const emb = await embed(['chair', 'red lamp', 'wall table chair'])
+    const scores = await scoreMemory(mem, emb, tensor)
+    expect(scores.shape).toEqual([3, 10])
+    const d = VOCAB.length
+    let worst = 0
+    for (let q = 0; q < 3; q++) {
+      const px = gatherScores(scores, q, mem.ids.data)
+      const t = emb.data.subarray(q * d, q * d + d)
+      for (let p = 0; p < W * H; p++) {
+        const id = mem.ids.data[p]
+        // Dense oracle: materialise the pixel's descriptor F̃(p) = f_{m(p)} and take its cosine.
+        const f = Array.from(mem.features.data.subarray(id * d, id * d + d))
+        worst = Math.max(worst, Math.abs(px[p] - cosine(f, t)))
+      }
+    }
+    expect(worst).toBeLessThan(1e-6)
+    expect(Array.from(scores.valid)).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+  })
+
+  it('throws PLAF_SPACE_MISMATCH when memory and texts come from different spaces', async () => {
+    const mem = randomMemory(prng(1), 4, 4, 2)
+    await expect(scoreMemory(mem, await embed(['chair'], 'other-space'), tensor, '000003')).rejects.toMatchObject({
+      code: 'PLAF_SPACE_MISMATCH', diagnostics: [{ frame: '000003', expected: 'test-space', actual: 'other-space' }],
+    })
+  })
+
+  it('throws PLAF_INPUT_INVALID when the dimensions differ in the same space', async () => {
+    const mem = randomMemory(prng(1), 4, 4, 2, 3)
+    await expect(scoreMemory(mem, await embed(['chair']), tensor)).rejects.toMatchObject({ code: 'PLAF_INPUT_INVALID' })
+  })
+})
+
+describe('scoreMap', () => {
+  it('scores the pool once and gathers per point, equal to per-point cosines', async () => {
+    const map = randomMap(prng(8), 500, 12)
+    const emb = await embed(['lamp', 'table red'])
+    const s = await scoreMap(map, emb, tensor)
+    expect(s.pool.shape).toEqual([2, 12])
+    const d = VOCAB.length
+    for (let q = 0; q < 2; q++) {
+      for (let i = 0; i < 500; i++) {
+        const r = map.refs[i]
+        const want = cosine(map.pool.data.subarray(r * d, r * d + d), emb.data.subarray(q * d, q * d + d))
+        expect(Math.abs(s.points[q * 500 + i] - want)).toBeLessThan(1e-6)
+      }
+    }
+    expect(s.timings.poolMs).toBeGreaterThanOrEqual(0)
+  })
+
+  it('rejects a map from another space', async () => {
+    await expect(scoreMap(randomMap(prng(2), 5, 3, VOCAB.length, 'x'), await embed(['chair']), tensor)).rejects.toMatchObject({ code: 'PLAF_SPACE_MISMATCH' })
+  })
+})
+
+describe('slugify', () => {
+  it('makes file-name-safe, unique slugs', () => {
+    expect(slugify('Red Chair / Sofa')).toBe('red-chair-sofa')
+    expect(slugify('  Café crème!  ')).toBe('cafe-creme')
+    expect(slugify('../../etc')).toBe('etc')
+    expect(slugify('???')).toBe('query')
+    expect(slugify('a'.repeat(80))).toHaveLength(50)
+    expect(uniqueSlugs(['Chair', 'chair', 'CHAIR!', 'lamp'])).toEqual(['chair', 'chair-2', 'chair-3', 'lamp'])
+  })
+})
