@@ -38,6 +38,6 @@ describe('vocabulary', () => {
   it('names the space after the package version, with a non-default temperature in the id', () => {
     expect(lexiconSpace()).toBe('color-lexicon/0.1.0')
     expect(lexiconSpace(DEFAULT_TEMPERATURE)).toBe('color-lexicon/0.1.0')
-    expect(lexiconSpace(20)).toBe('color-lexicon/0.1.0;t=20')
+    expect(lexiconSpace(30)).toBe('color-lexicon/0.1.0;t=30')
   })
 })

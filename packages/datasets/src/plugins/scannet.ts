@@ -1,0 +1,39 @@
+import { isAbsolute, resolve } from 'node:path'
+import { defineInput } from '@plaf/core'
+import { openScannetScene, type ScannetReadOptions, type ScannetSource } from '../scannet/reader.js'
+import { DATASETS_VERSION } from '../version.js'
+
+/** Options of the `scannet` input (the `with:` block). */
+export interface ScannetOptions {
+  scene: string
+  frame_step: number
+  max_frames: number | null
+  load_labels: boolean | null
+}
+
+/**
+ * `scannet`: reads a scene in the ScanNet export layout (SensReader output: color/, depth/,
+ * pose/, intrinsic/, plus label-filt/). Frames with a non-finite pose are skipped with one
+ * PLAF_FRAME_SKIPPED warning each; `source.skipped` counts them.
+ */
+export const scannetInput = defineInput<ScannetOptions>({
+  name: 'scannet',
+  kind: 'input',
+  version: DATASETS_VERSION,
+  package: '@plaf/datasets',
+  description: 'ScanNet scene in the export layout (color/, depth/, pose/, intrinsic/, label-filt/).',
+  options: {
+    type: 'object', additionalProperties: false, required: ['scene'],
+    properties: {
+      scene: { type: 'string', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/); relative paths resolve against the pipeline file.' },
+      frame_step: { type: 'integer', minimum: 1, default: 1, description: 'Use every n-th frame of the sorted sequence (before invalid poses are skipped).' },
+      max_frames: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Stop after this many frames (after frame_step and skipping); null = all.' },
+      load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
+    },
+  },
+  outputs: { frame: 'Frame' },
+  async create(options, ctx): Promise<ScannetSource> {
+    const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
+    return openScannetScene(read, (note) => ctx.warn(note))
+  },
+})

@@ -1,0 +1,216 @@
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodePng, validateOptions, type Frame } from '@plaf/core'
+import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
+import { scannetInput, type ScannetOptions } from '../../src/plugins/scannet.js'
+import { syntheticRoomInput } from '../../src/plugins/synthetic-room.js'
+import type { ScannetSource } from '../../src/scannet/reader.js'
+import type { SyntheticOptions } from '../../src/synthetic/options.js'
+import { writeScene } from '../../src/write-scene.js'
+import { SMALL, diagnosticOf, tempRoot } from '../fixtures.js'
+
+const tmp = tempRoot()
+const dir = join(tmp.root, 'scene0042_00')
+const generator = { ...SMALL, invalid_pose_frames: [2] }
+beforeAll(async () => {
+  await writeScene(dir, generator)
+})
+afterAll(() => tmp.cleanup())
+
+describeInputPlugin(scannetInput, [
+  { name: 'written synthetic scene', options: { scene: dir }, frames: 3 },
+  { name: 'every 2nd frame, no labels', options: { scene: dir, frame_step: 2, load_labels: false } },
+])
+
+async function open(options: Partial<ScannetOptions>, baseDir?: string) {
+  const r = validateOptions(scannetInput, options)
+  expect(r.errors).toEqual([])
+  const ctx = createTestContext({ baseDir })
+  const src = (await scannetInput.create(r.value as unknown as ScannetOptions, ctx)) as ScannetSource
+  return { src, notes: ctx.notes }
+}
+
+async function collect(src: ScannetSource, from?: number): Promise<Frame[]> {
+  const out: Frame[] = []
+  for await (const f of src.frames(from)) out.push(f)
+  return out
+}
+
+/** A copy of the written scene to damage. */
+function copyScene(name: string): string {
+  const copy = join(tmp.root, name)
+  cpSync(dir, copy, { recursive: true })
+  return copy
+}
+
+describe('scannet: round trip of a written scene', () => {
+  it('skips the -inf pose frame with one PLAF_FRAME_SKIPPED warning and counts it', async () => {
+    const { src, notes } = await open({ scene: dir })
+    expect(src.frameCount).toBe(5)
+    expect(src.skipped).toBe(1)
+    expect(src.skippedFrames).toEqual(['000002'])
+    expect(notes).toEqual([{
+      code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000002', file: join(dir, 'pose', '2.txt'),
+      message: `frame 000002: pose ${join(dir, 'pose', '2.txt')} has non-finite values (-inf marks lost tracking); frame skipped`,
+    }])
+    const frames = await collect(src)
+    expect(frames.map((f) => f.id)).toEqual(['000000', '000001', '000003', '000004', '000005'])
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 3, 4, 5])
+    // Iterating again warns no more.
+    await collect(src)
+    expect(notes).toHaveLength(1)
+  })
+
+  it('reads back what synthetic-room renders: depth exact in mm, labels exact, poses to 1e-6, JPEG close', async () => {
+    const { src } = await open({ scene: dir })
+    const { mesh_spacing: _m, ...synth } = generator
+    const gen = await syntheticRoomInput.create(validateOptions(syntheticRoomInput, synth).value as unknown as SyntheticOptions, createTestContext())
+    const byIndex = new Map<number, Frame>()
+    for await (const f of gen.frames()) byIndex.set(f.index, f)
+    for (const f of await collect(src)) {
+      const g = byIndex.get(f.index)!
+      expect(f.depth!.shape).toEqual(g.depth!.shape)
+      let depthDiff = 0
+      for (let i = 0; i < f.depth!.data.length; i++) depthDiff = Math.max(depthDiff, Math.abs(Math.round(f.depth!.data[i] * 1000) - Math.round(g.depth!.data[i] * 1000)))
+      expect(depthDiff).toBe(0)
+      let labelDiff = 0
+      for (let i = 0; i < f.labels!.data.length; i++) if (f.labels!.data[i] !== g.labels!.data[i]) labelDiff++
+      expect(labelDiff).toBe(0)
+      expect(f.labels!.data.length).toBe(320 * 240)
+      for (let k = 0; k < 16; k++) expect(Math.abs(f.pose![k] - g.pose![k])).toBeLessThanOrEqual(1e-6)
+      for (const key of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) {
+        expect(Math.abs(f.colorIntrinsics[key] - g.colorIntrinsics[key])).toBeLessThanOrEqual(1e-6)
+        expect(Math.abs(f.depthIntrinsics![key] - g.depthIntrinsics![key])).toBeLessThanOrEqual(1e-6)
+      }
+      let abs = 0
+      for (let i = 0; i < f.rgb.data.length; i++) abs += Math.abs(f.rgb.data[i] - g.rgb.data[i])
+      expect(abs / f.rgb.data.length).toBeLessThan(3) // JPEG quality 90
+    }
+  })
+
+  it('honours frame_step, max_frames and frames(from)', async () => {
+    const step = (await open({ scene: dir, frame_step: 2 })).src
+    expect(step.files.map((f) => f.index)).toEqual([0, 4]) // 2 is stepped on but skipped
+    expect(step.skipped).toBe(1)
+    const limited = (await open({ scene: dir, max_frames: 3 })).src
+    expect(limited.frameCount).toBe(3)
+    expect((await collect(limited)).map((f) => f.id)).toEqual(['000000', '000001', '000003'])
+    expect((await collect(limited, 1)).map((f) => f.id)).toEqual(['000001', '000003'])
+    expect(await collect(limited, 3)).toEqual([])
+  })
+
+  it('resolves a relative scene path against the pipeline directory', async () => {
+    const { src } = await open({ scene: relative(tmp.root, dir) }, tmp.root)
+    expect(src.dir).toBe(dir)
+  })
+
+  it('sorts frames numerically and finds labels in an unzipped <scene>_2d-label-filt folder', async () => {
+    const copy = copyScene('scene0042_01')
+    // Rename frame 5 to 10: as text, "10" would sort before "3".
+    for (const [from, to] of [['color', 'jpg'], ['depth', 'png'], ['pose', 'txt'], ['label-filt', 'png']]) renameSync(join(copy, from, `5.${to}`), join(copy, from, `10.${to}`))
+    mkdirSync(join(copy, 'scene0042_01_2d-label-filt'))
+    renameSync(join(copy, 'label-filt'), join(copy, 'scene0042_01_2d-label-filt', 'label-filt'))
+    const { src } = await open({ scene: copy })
+    expect(src.files.map((f) => f.index)).toEqual([0, 1, 3, 4, 10])
+    expect(src.labelDir).toBe(join(copy, 'scene0042_01_2d-label-filt', 'label-filt'))
+    expect((await collect(src)).at(-1)!.labels).toBeDefined()
+  })
+
+  it('resizes a label image of another size to colour resolution (nearest)', async () => {
+    const copy = copyScene('scene0042_02')
+    writeFileSync(join(copy, 'label-filt', '0.png'), encodePng({ width: 2, height: 2, channels: 1, data: Uint16Array.from([1, 2, 3, 4]) }))
+    const [f] = await collect((await open({ scene: copy, max_frames: 1 })).src)
+    expect(f.labels!.shape).toEqual([240, 320])
+    expect([f.labels!.data[0], f.labels!.data[319], f.labels!.data[320 * 239], f.labels!.data[320 * 240 - 1]]).toEqual([1, 2, 3, 4])
+  })
+
+  it('changes identity when a frame file changes', async () => {
+    const copy = copyScene('scene0042_03')
+    const before = (await open({ scene: copy })).src.identity
+    expect((await open({ scene: copy })).src.identity).toBe(before)
+    const pose = join(copy, 'pose', '1.txt')
+    writeFileSync(pose, readFileSync(pose, 'utf8').replace(/^(\S+)/, '0.500000'))
+    expect((await open({ scene: copy })).src.identity).not.toBe(before)
+  })
+})
+
+describe('scannet: bad inputs', () => {
+  it('a missing scene directory is PLAF_FILE_NOT_FOUND', async () => {
+    const missing = join(tmp.root, 'nope')
+    expect(await diagnosticOf(() => open({ scene: missing }))).toEqual({
+      code: 'PLAF_FILE_NOT_FOUND', severity: 'error', message: `scene directory ${missing} does not exist`, file: missing,
+    })
+  })
+
+  it('a missing pose file is PLAF_INPUT_INVALID naming the file and frame', async () => {
+    const copy = copyScene('missing-pose')
+    rmSync(join(copy, 'pose', '3.txt'))
+    const d = await diagnosticOf(() => open({ scene: copy }))
+    expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(copy, 'pose', '3.txt'), frame: '000003' })
+    expect(d?.message).toBe(`${join(copy, 'pose', '3.txt')}: the pose is missing (frame 000003)`)
+  })
+
+  it('a missing depth file is reported when the scene is opened', async () => {
+    const copy = copyScene('missing-depth')
+    rmSync(join(copy, 'depth', '4.png'))
+    expect(await diagnosticOf(() => open({ scene: copy }))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(copy, 'depth', '4.png'), frame: '000004' })
+  })
+
+  it('a corrupt depth PNG is PLAF_INPUT_INVALID when its frame is read', async () => {
+    const copy = copyScene('corrupt-png')
+    const file = join(copy, 'depth', '1.png')
+    writeFileSync(file, readFileSync(file).subarray(0, 100))
+    const { src } = await open({ scene: copy })
+    const d = await diagnosticOf(() => collect(src))
+    expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000001' })
+    expect(d?.message).toMatch(/^frame 000001: .*depth\/1\.png: not a readable PNG/)
+  })
+
+  it('an 8-bit or RGB depth PNG is rejected with what was found', async () => {
+    const copy = copyScene('rgb-depth')
+    const file = join(copy, 'depth', '0.png')
+    writeFileSync(file, encodePng({ width: 160, height: 120, channels: 3, data: new Uint8Array(160 * 120 * 3) }))
+    const d = await diagnosticOf(async () => collect((await open({ scene: copy })).src))
+    expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000000' })
+    expect(d?.message).toMatch(/depth must be a single-channel 16-bit PNG, found 3 channel\(s\) at 8 bits/)
+  })
+
+  it('a corrupt JPEG is PLAF_INPUT_INVALID with its file and frame', async () => {
+    const copy = copyScene('corrupt-jpg')
+    const file = join(copy, 'color', '4.jpg')
+    writeFileSync(file, 'not a jpeg')
+    const d = await diagnosticOf(async () => collect((await open({ scene: copy })).src))
+    expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000004' })
+  })
+
+  it('a pose with a non-number token is PLAF_INPUT_INVALID, not a skip', async () => {
+    const copy = copyScene('bad-pose')
+    const file = join(copy, 'pose', '0.txt')
+    writeFileSync(file, '1 0 0 0\n0 1 0 0\n0 0 1 x\n0 0 0 1\n')
+    expect(await diagnosticOf(() => open({ scene: copy }))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000000', actual: 'x' })
+  })
+
+  it('missing intrinsics, missing color/ and labels demanded but absent are PLAF_INPUT_INVALID', async () => {
+    const noK = copyScene('no-intrinsics')
+    rmSync(join(noK, 'intrinsic', 'intrinsic_depth.txt'))
+    expect(await diagnosticOf(() => open({ scene: noK }))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(noK, 'intrinsic', 'intrinsic_depth.txt') })
+    const noLabels = copyScene('no-labels')
+    rmSync(join(noLabels, 'label-filt'), { recursive: true })
+    expect(await diagnosticOf(() => open({ scene: noLabels, load_labels: true }))).toMatchObject({ code: 'PLAF_INPUT_INVALID' })
+    const auto = await open({ scene: noLabels })
+    expect((await collect(auto.src))[0].labels).toBeUndefined()
+    const empty = join(tmp.root, 'empty')
+    mkdirSync(empty)
+    expect(await diagnosticOf(() => open({ scene: empty }))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(empty, 'color') })
+  })
+
+  it('a scene whose every pose is invalid is an error, after one warning per frame', async () => {
+    const copy = copyScene('all-invalid')
+    for (const i of [0, 1, 3, 4, 5]) writeFileSync(join(copy, 'pose', `${i}.txt`), '-inf -inf -inf -inf\n'.repeat(4))
+    const ctx = createTestContext()
+    const opts = validateOptions(scannetInput, { scene: copy }).value as unknown as ScannetOptions
+    expect(await diagnosticOf(() => scannetInput.create(opts, ctx))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: copy })
+    expect(ctx.notes.map((n) => n.frame)).toEqual(['000000', '000001', '000002', '000003', '000004', '000005'])
+  })
+})
