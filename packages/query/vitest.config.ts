@@ -1,6 +1,6 @@
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
-  test: { name: 'query', include: ['test/**/*.test.ts'], environment: 'node' },
+  test: { name: 'query', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 600_000 },
   resolve: { conditions: ['development'] },
 })

@@ -24,9 +24,9 @@ describe('plaf validate', () => {
     const r = await cli('validate', join(dir, 'p.yaml'))
     expect(r.code).toBe(1)
     const lines = r.err.split('\n')
-    expect(lines[0]).toMatch(/p\.yaml:4:40 error stages\.masker\.with\.cell_size must be integer {2}PLAF_INVALID_OPTION$/)
+    expect(lines[0]).toMatch(/p\.yaml:4:43 error stages\.masker\.with\.cell_size must be integer {2}PLAF_INVALID_OPTION$/)
     expect(lines[1]).toBe('   4 |   masker: { use: grid, with: { cell_size: 3.5 } }')
-    expect(lines[2]).toBe('     |                                        ^')
+    expect(lines[2]).toBe('     | ' + ' '.repeat(42) + '^')
     expect(lines[3]).toContain('expected integer; got 3.5; options: plaf plugins grid')
   })
   it('points a --set error at the argument', async () => {
@@ -34,7 +34,7 @@ describe('plaf validate', () => {
     const r = await cli('validate', join(dir, 'p.yaml'), '--set', 'stages.masker.with.cell_size=big')
     expect(r.code).toBe(1)
     expect(r.err).toContain('--set stages.masker.with.cell_size=big error stages.masker.with.cell_size must be integer')
-    expect(r.err).toContain('     | --set stages.masker.with.cell_size=big\n     |                                     ^')
+    expect(r.err).toContain('     | --set stages.masker.with.cell_size=big\n     | ' + ' '.repeat(35) + '^')
   })
   it('says which plugins the paper configuration still needs', async () => {
     const r = await cli('validate', join(__dirname, '../../../pipelines/scannet.yaml'))

@@ -8,6 +8,7 @@ export interface BackprojectLifterOptions {
   stride: number
   min_depth: number
   max_depth: number
+  max_depth_jump: number
   voxel_size: number
   keep_background: boolean
   pool_merge_threshold: number | null
@@ -20,6 +21,10 @@ const options = {
     stride: { type: 'integer', minimum: 1, default: 1, description: 'Use every stride-th depth pixel in each direction (the official script uses 4).' },
     min_depth: { type: 'number', minimum: 0, default: 0.1, description: 'Depths at or below this (metres) are dropped.' },
     max_depth: { type: 'number', exclusiveMinimum: 0, default: 6.0, description: 'Depths at or above this (metres) are dropped (the official script uses 5).' },
+    max_depth_jump: {
+      type: 'number', minimum: 0, default: 0.05,
+      description: 'Drop pixels on a depth discontinuity: a 4-neighbour depth differing by more than this fraction of the pixel depth (0 = off, as the official script). A one-pixel mask error there would label the background metres behind an object.',
+    },
     voxel_size: { type: 'number', exclusiveMinimum: 0, default: 0.02, description: 'Voxel edge in metres; one point per voxel, keyed by round(p / voxel_size) in world coordinates.' },
     keep_background: { type: 'boolean', default: false, description: 'Keep depth pixels no mask covers (id 0); they reference a zero feature row.' },
     pool_merge_threshold: {
@@ -79,7 +84,7 @@ export const backprojectLifter = defineStage<
         const points = backproject(
           { depth: depth.data, width: W, height: H, fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, pose: frame.pose! },
           { ids: memory.ids.data, idsWidth: iw, idsHeight: ih, rgb: frame.rgb.data, rgbWidth: cw, rgbHeight: ch },
-          { stride: opts.stride, minDepth: opts.min_depth, maxDepth: opts.max_depth, keepBackground: opts.keep_background },
+          { stride: opts.stride, minDepth: opts.min_depth, maxDepth: opts.max_depth, keepBackground: opts.keep_background, maxDepthJump: opts.max_depth_jump },
         )
         await builder.addFrame(points, memory, frame.id)
         rc.metric('frames_used', 1)

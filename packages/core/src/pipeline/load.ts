@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
 import { interpolate } from './interpolate.js'
 import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
-import { originOf, toPointer, type Provenance } from './provenance.js'
+import { dropBelow, originOf, toPointer, type Provenance } from './provenance.js'
 import { parseYamlSource } from './yaml-source.js'
 
 /** A pipeline file after `extends`, `--set` and interpolation, with origins for every value. */
@@ -109,6 +109,12 @@ function loadTree(file: string, chain: string[], from: { prov: Provenance; ptr: 
   return { value, prov }
 }
 
+/** True when a path is `input.use` or `stages.<key>.use` and the value names a different plugin. */
+function isUseSwitch(root: unknown, path: readonly string[], value: unknown): boolean {
+  const isUse = (path.length === 2 && path[0] === 'input' && path[1] === 'use') || (path.length === 3 && path[0] === 'stages' && path[2] === 'use')
+  return isUse && getAt(root, path) !== undefined && getAt(root, path) !== value
+}
+
 /** Loads a pipeline file: parse, `extends`, `--set`, interpolation. Never throws for user errors. */
 export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeline {
   const file = resolve(path)
@@ -125,6 +131,12 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
       continue
     }
     const ptr = toPointer(o.path)
+    // A stage's `with:` belongs to its plugin: switching `use:` drops the old plugin's options.
+    if (isUseSwitch(value, o.path, o.value)) {
+      const withPath = [...o.path.slice(0, -1), 'with']
+      value = setAt(value, withPath, null) as Record<string, unknown>
+      dropBelow(provenance, toPointer(withPath))
+    }
     value = setAt(value, o.path, o.value) as Record<string, unknown>
     for (const k of [...provenance.keys()]) if (k === ptr || k.startsWith(ptr + '/')) provenance.delete(k)
     provenance.set(ptr, { source: `--set ${arg}`, column: 7 + arg.indexOf('=') + 1 })

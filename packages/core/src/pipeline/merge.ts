@@ -18,6 +18,13 @@ export function deepMerge(
     const out: Record<string, unknown> = { ...base }
     for (const [k, v] of Object.entries(over)) {
       const p = ptr + '/' + escapeSegment(k)
+      // A stage (or input) that names a different plugin replaces the inherited one whole: the
+      // parent's `with:` belongs to the parent's plugin.
+      if (isPlainObject(v) && isPlainObject(base[k]) && typeof v.use === 'string' && typeof base[k].use === 'string' && v.use !== base[k].use) {
+        out[k] = v
+        copyBelow(baseProv, overProv, p)
+        continue
+      }
       if (v === null) {
         delete out[k]
         dropBelow(baseProv, p)

@@ -66,6 +66,22 @@ describe('interpolation and --set', () => {
   })
 })
 
+describe('switching a plugin', () => {
+  it('drops the old plugin\'s with: when --set changes use:, keeping later --set options', async () => {
+    const dir = files({ 'p.yaml': base })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides: ['stages.backbone.use=block-mean', 'stages.count.use=failing', 'stages.count.with.fail_at=5'] })
+    expect(r.diagnostics).toEqual([])
+    // same plugin: options kept; different plugin: old options (label) dropped, new ones applied
+    expect(r.pipeline!.stages[0].options).toEqual({ block: 4, scale: 2 })
+    expect(r.pipeline!.stages[2]).toMatchObject({ use: 'failing', options: { fail_at: 5 } })
+  })
+  it('replaces an inherited stage whole when a child extends with another plugin', () => {
+    const dir = files({ 'base.yaml': base, 'child.yaml': 'extends: ./base.yaml\nstages:\n  count: { use: halves }\n' })
+    const l = loadPipeline(join(dir, 'child.yaml'))
+    expect((l.value.stages as Record<string, unknown>).count).toEqual({ use: 'halves' })
+  })
+})
+
 describe('sweep', () => {
   it('expands the matrix minus exclude plus include', () => {
     const v = expandSweep({

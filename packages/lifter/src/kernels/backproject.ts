@@ -32,6 +32,12 @@ export interface BackprojectOptions {
   maxDepth: number
   /** Keep pixels whose id is 0 (no mask). */
   keepBackground: boolean
+  /**
+   * Drop a pixel when a 4-neighbour's valid depth differs from its own by more than this fraction
+   * of its depth (0 = off). Pixels on a depth discontinuity are where a one-pixel mask error puts
+   * a label metres away (the background seen past an object's silhouette).
+   */
+  maxDepthJump: number
 }
 
 /** World points of one frame: count, xyz (float64, metres), mask id and colour of each. */
@@ -63,6 +69,7 @@ export function backproject(view: DepthView, attrs: PixelAttributes, opts: Backp
   const minDepth = Math.fround(opts.minDepth)
   const maxDepth = Math.fround(opts.maxDepth)
   const keepBackground = opts.keepBackground
+  const jump = opts.maxDepthJump
   let n = 0
   for (let v = 0; v < H; v += s) {
     const idRow = idY[v] * attrs.idsWidth
@@ -73,6 +80,7 @@ export function backproject(view: DepthView, attrs: PixelAttributes, opts: Backp
       if (!(d > minDepth && d < maxDepth)) continue
       const id = attrs.ids[idRow + idX[u]]
       if (id === 0 && !keepBackground) continue
+      if (jump > 0 && onDiscontinuity(depth, W, H, u, v, d, jump * d)) continue
       const x = ((u - cx) / fx) * d
       const y = yn * d
       const o = n * 3
@@ -88,4 +96,14 @@ export function backproject(view: DepthView, attrs: PixelAttributes, opts: Backp
     }
   }
   return { count: n, positions: positions.subarray(0, n * 3), ids: ids.subarray(0, n), colors: colors.subarray(0, n * 3) }
+}
+
+/** True when a 4-neighbour has a valid depth differing from d by more than `tol` metres. */
+function onDiscontinuity(depth: Float32Array, W: number, H: number, u: number, v: number, d: number, tol: number): boolean {
+  const i = v * W + u
+  const check = (j: number) => {
+    const e = depth[j]
+    return e > 0 && Math.abs(e - d) > tol
+  }
+  return (u > 0 && check(i - 1)) || (u + 1 < W && check(i + 1)) || (v > 0 && check(i - W)) || (v + 1 < H && check(i + W))
 }

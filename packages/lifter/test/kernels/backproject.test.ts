@@ -35,7 +35,7 @@ describe('backproject', () => {
     const pts = backproject(
       { depth, width: W, height: H, fx: 2, fy: 2, cx: 1.5, cy: 1, pose: pose(0, 0, [0, 0, 0]) },
       { ids, idsWidth: IW, idsHeight: IH, rgb, rgbWidth: 2, rgbHeight: 2 },
-      { stride: 1, minDepth: 0.1, maxDepth: 6, keepBackground: false },
+      { stride: 1, minDepth: 0.1, maxDepth: 6, keepBackground: false, maxDepthJump: 0 },
     )
     expect(pts.count).toBe(W * H)
     const mx = centreIndex(W, IW)
@@ -54,7 +54,7 @@ describe('backproject', () => {
     const pts = backproject(
       { depth, width: W, height: H, fx: 3, fy: 2.5, cx: 2.2, cy: 1.9, pose: P },
       { ids: new Uint16Array(25).fill(1), idsWidth: W, idsHeight: H, rgb: new Uint8Array(75), rgbWidth: W, rgbHeight: H },
-      { stride: 2, minDepth: 0.1, maxDepth: 6, keepBackground: false },
+      { stride: 2, minDepth: 0.1, maxDepth: 6, keepBackground: false, maxDepthJump: 0 },
     )
     expect(pts.count).toBe(9)
     let k = 0
@@ -68,5 +68,22 @@ describe('backproject', () => {
         }
       }
     }
+  })
+
+  it('drops pixels on a depth discontinuity when max_depth_jump is set, keeps them when it is 0', () => {
+    // A 5×1 strip: a near object (1 m) in the middle three pixels, far wall (4 m) at both ends.
+    const W = 5
+    const depth = Float32Array.from([4, 1, 1, 1, 4])
+    const view = { depth, width: W, height: 1, fx: 1, fy: 1, cx: 2, cy: 0, pose: pose(0, 0, [0, 0, 0]) }
+    const attrs = { ids: new Uint16Array(W).fill(1), idsWidth: W, idsHeight: 1, rgb: new Uint8Array(3 * W), rgbWidth: W, rgbHeight: 1 }
+    const base = { stride: 1, minDepth: 0.1, maxDepth: 6, keepBackground: false }
+    expect(backproject(view, attrs, { ...base, maxDepthJump: 0 }).count).toBe(5)
+    const kept = backproject(view, attrs, { ...base, maxDepthJump: 0.05 })
+    // only the centre pixel has no neighbour across the jump
+    expect(kept.count).toBe(1)
+    expect(Array.from(kept.positions)).toEqual([0, 0, 1])
+    // a smooth slope within the tolerance is kept
+    const slope = backproject({ ...view, depth: Float32Array.from([1, 1.02, 1.04, 1.06, 1.08]) }, attrs, { ...base, maxDepthJump: 0.05 })
+    expect(slope.count).toBe(5)
   })
 })

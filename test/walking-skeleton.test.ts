@@ -1,0 +1,112 @@
+// The whole PLAF flow end to end through the plaf CLI, on a generated scene: frames → features →
+// masks → mask means → 2D memory → 3D map → text queries, checked against the scene's ground truth.
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeNpy, decodePly, decodePng, type RunReport } from '@plaf/core'
+import { readLabelledMesh, readSceneMeta, sceneObjects, vertexInstances } from '@plaf/datasets'
+import { nearestWithin, plaf, tempDir } from './helpers.js'
+
+const repo = join(__dirname, '..')
+const demo = join(repo, 'pipelines', 'demo.yaml')
+const { dir, cleanup } = tempDir()
+const scene = join(dir, 'scene0000_00')
+const run = join(dir, 'run')
+const cache = join(dir, 'cache')
+let colours: string[] = []
+
+// The demo's scene (ScanNet sizes, 12 frames) and pipeline file; only the dense 2D baseline is cut to one frame.
+const common = [
+  `--set`, `input.with.scene=${scene}`,
+  `--set`, `runtime.cache_dir=${cache}`,
+  `--set`, `stages.dense2d.with.max_frames=1`,
+  `--set`, `stages.storage3d.with.dense_baseline=true`,
+  `--progress`, `none`,
+]
+
+beforeAll(async () => {
+  await plaf(['make-scene', scene, '--frames', '12', '--seed', '3'])
+  colours = sceneObjects(readSceneMeta(scene)).map((o) => o.colour)
+  await plaf(['run', demo, ...common, '--out', run, '--set', `stages.querier.with.queries=[${colours.join(',')}]`])
+}, 600_000)
+afterAll(cleanup)
+
+const report = (d: string): RunReport => JSON.parse(readFileSync(join(d, 'report.json'), 'utf8'))
+
+describe('walking skeleton: demo pipeline on a generated scene', () => {
+  it('writes every output the issue lists', () => {
+    for (const f of ['config.resolved.yaml', 'manifest.json', 'report.json', 'report.md', 'storage2d/index.json', 'storage3d/map.ply', 'storage3d/pool.npy', 'storage3d/map.json', 'querier/scores.json']) {
+      expect(existsSync(join(run, f)), f).toBe(true)
+    }
+    const r = report(run)
+    expect(r.frames.processed).toBe(12)
+    expect(r.stages.storage2d.metrics.frames).toBe(12)
+    expect(r.stages.dense2d.metrics.frames).toBe(1)
+    expect(r.stages.storage3d.metrics.points).toBeGreaterThan(1000)
+    expect(readdirSync(join(run, 'querier', colours[0])).filter((f) => f.endsWith('.mask.png'))).toHaveLength(12)
+  })
+
+  it('finds each coloured object in 3D: thresholded per-vertex scores have IoU ≥ 0.5 with its ground-truth vertices', () => {
+    const meta = readSceneMeta(scene)
+    const mesh = readLabelledMesh(join(scene, `${meta.scene}_vh_clean_2.labels.ply`))
+    const gt = vertexInstances(scene, meta)
+    const threshold = JSON.parse(readFileSync(join(run, 'querier', 'scores.json'), 'utf8')).threshold as number
+    const ious: Record<string, number> = {}
+    for (const obj of sceneObjects(meta)) {
+      const ply = decodePly(readFileSync(join(run, 'querier', `${obj.colour}.ply`)))
+      const { x, y, z, score } = ply.properties as Record<string, Float32Array>
+      const pts = new Float32Array(x.length * 3)
+      for (let i = 0; i < x.length; i++) pts.set([x[i], y[i], z[i]], 3 * i)
+      // transfer the map to the mesh: each vertex takes its nearest map point's score (searched
+      // within 0.5 m; a vertex with no map point that close counts as not selected)
+      const nn = nearestWithin(pts, mesh.positions, 0.5)
+      let inter = 0
+      let union = 0
+      for (let v = 0; v < nn.length; v++) {
+        const pred = nn[v] >= 0 && score[nn[v]] >= threshold
+        const truth = gt[v] === obj.instanceId
+        if (pred && truth) inter++
+        if (pred || truth) union++
+      }
+      ious[`${obj.colour} ${obj.rawCategory}`] = inter / union
+    }
+    console.log('per-object IoU', ious)
+    for (const [name, iou] of Object.entries(ious)) expect(iou, name).toBeGreaterThanOrEqual(0.5)
+  })
+
+  it('writes files readers we did not write can load (16-bit PNG id maps, .npy, PLY)', () => {
+    const ids = decodePng(readFileSync(join(run, 'storage2d', '000000.ids.png')))
+    expect(ids).toMatchObject({ depth: 16, channels: 1, width: 1296, height: 968 })
+    const table = decodeNpy(readFileSync(join(run, 'storage2d', '000000.features.npy')))
+    expect(table.dtype).toBe('<f2')
+    let maxId = 0
+    for (const id of ids.data) maxId = Math.max(maxId, id)
+    expect(maxId).toBeLessThan(table.shape[0])
+    expect(maxId).toBeGreaterThan(0)
+  })
+
+  it('runs with the grid masker by changing only --set, reusing the cached backbone output', async () => {
+    const out = join(dir, 'run-grid')
+    await plaf(['run', demo, ...common, '--out', out, '--set', 'stages.masker.use=grid'])
+    const r = report(out)
+    expect(r.stages.backbone).toMatchObject({ cache_hits: 12, cache_misses: 0, calls: 0 })
+    expect(r.stages.masker).toMatchObject({ plugin: 'grid', cache_misses: 12 })
+    expect(r.stages.aggregator.cache_misses).toBe(12)
+  })
+
+  it('queries a finished run without recomputing features', async () => {
+    const out = join(dir, 'q')
+    const r = await plaf(['query', run, '--text', colours[0], '--text', 'dark green', '--out', out])
+    expect(r.out).toContain('no features recomputed')
+    expect(existsSync(join(out, `${colours[0]}.ply`))).toBe(true)
+    expect(readdirSync(join(out, colours[0])).filter((f) => f.endsWith('.mask.png'))).toHaveLength(12)
+    // the same query as the pipeline's gives the same 3D scores, up to the float16 rounding of the
+    // stored pool (the pipeline scored the in-memory float32 pool; the demo stores float16)
+    const a = decodePly(readFileSync(join(out, `${colours[0]}.ply`))).properties.score
+    const b = decodePly(readFileSync(join(run, 'querier', `${colours[0]}.ply`))).properties.score
+    expect(a.length).toBe(b.length)
+    let worst = 0
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
+    expect(worst).toBeLessThan(2e-3)
+  })
+})
