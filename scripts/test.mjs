@@ -28,6 +28,8 @@ if (!existsSync(report)) {
   process.exit(1)
 }
 const r = JSON.parse(readFileSync(report, 'utf8'))
-const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0)
+// A test file that fails to load has no assertions but a failed status: count it as one failure.
+const brokenFiles = r.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length
+const failed = r.numFailedTests + brokenFiles
 console.log(`${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`)
 process.exit(vitest !== 0 || failed > 0 || r.numPassedTests === 0 ? 1 : 0)

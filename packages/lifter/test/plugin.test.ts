@@ -19,7 +19,9 @@ describeStagePlugin(backprojectLifter, [
 ])
 
 const defaults: BackprojectLifterOptions = {
-  stride: 1, min_depth: 0.1, max_depth: 6, voxel_size: 0.02, keep_background: false, pool_merge_threshold: null,
+  // max_depth_jump 0 (the official behaviour): these fixtures have depth steps on purpose; the
+  // discontinuity filter is tested in test/kernels/backproject.test.ts.
+  stride: 1, min_depth: 0.1, max_depth: 6, max_depth_jump: 0, voxel_size: 0.02, keep_background: false, pool_merge_threshold: null,
 }
 
 async function lift(frames: Array<{ frame: ReturnType<typeof planeFrame>; memory: ReturnType<typeof memory> }>, options: Partial<BackprojectLifterOptions> = {}) {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
   PlafError, createStandaloneContext, diagnostic, hasErrors, resolvePipeline, selectTensorBackend, validateOptions,
-  type PortRecord, type ResolvedStage, type StageInstance,
+  type ResolvedStage, type StageInstance,
 } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
