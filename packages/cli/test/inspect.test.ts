@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Ajv } from 'ajv'
@@ -90,5 +91,13 @@ describe('exit codes', () => {
     expect((await cli('validate', '/nonexistent/p.yaml')).code).toBe(1)
     expect((await cli('frobnicate')).code).toBe(1)
     expect((await cli('--help')).code).toBe(0)
+  })
+})
+
+describe('pipelines/pipeline.schema.json', () => {
+  it('is what `plaf schema` writes today (editors read the committed file)', async () => {
+    const committed = readFileSync(join(__dirname, '../../../pipelines/pipeline.schema.json'), 'utf8')
+    const r = await cli('schema')
+    expect(committed.trimEnd(), 'stale: run npx plaf schema --out pipelines/pipeline.schema.json').toBe(r.out.trimEnd())
   })
 })
