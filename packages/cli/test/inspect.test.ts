@@ -101,3 +101,25 @@ describe('pipelines/pipeline.schema.json', () => {
     expect(committed.trimEnd(), 'stale: run npx plaf schema --out pipelines/pipeline.schema.json').toBe(r.out.trimEnd())
   })
 })
+
+describe('the shipped pipelines', () => {
+  it('demo.yaml and ablation.yaml validate; scannet.yaml fails only on the plugins this build lacks', async () => {
+    const dir = join(__dirname, '../../../pipelines')
+    expect((await cli('validate', join(dir, 'demo.yaml'))).code).toBe(0)
+    expect((await cli('validate', join(dir, 'ablation.yaml'))).code).toBe(0)
+    const r = await cli('validate', join(dir, 'scannet.yaml'), '--json')
+    expect(r.code).toBe(1)
+    const diags = JSON.parse(r.err) as { code: string; actual: string }[]
+    expect(diags.map((d) => [d.code, d.actual])).toEqual([
+      ['PLAF_UNKNOWN_PLUGIN', 'radio'],
+      ['PLAF_UNKNOWN_PLUGIN', 'sam'],
+      ['PLAF_UNKNOWN_PLUGIN', 'siglip-text'],
+    ])
+  })
+  it('points an unknown key given with --set at the key', async () => {
+    const r = await cli('validate', join(__dirname, '../../../pipelines/ablation.yaml'), '--set', 'stages.masker.with.cell_sise=32')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('     | --set stages.masker.with.cell_sise=32\n     | ' + ' '.repeat(25) + '^')
+    expect(r.err).toContain('did you mean "cell_size"?')
+  })
+})

@@ -139,7 +139,9 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
     }
     value = setAt(value, o.path, o.value) as Record<string, unknown>
     for (const k of [...provenance.keys()]) if (k === ptr || k.startsWith(ptr + '/')) provenance.delete(k)
-    provenance.set(ptr, { source: `--set ${arg}`, column: 7 + arg.indexOf('=') + 1 })
+    // columns are 1-based in the text `--set <arg>`: arg[i] is at column 7 + i
+    const eq = arg.indexOf('=')
+    provenance.set(ptr, { source: `--set ${arg}`, column: 7 + eq + 1, keyColumn: 7 + arg.lastIndexOf('.', eq) + 1 })
     rawOverrides.set(ptr, o.raw)
   }
   const name = typeof value.name === 'string' ? value.name : basename(file, extname(file))

@@ -129,11 +129,14 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
 
   const producers: { stage: string; port: string; type: PortName }[] = [{ stage: 'input', port: 'frame', type: 'Frame' }]
   const stages: ResolvedStage[] = []
+  // After an unknown plugin its outputs are unknown too: unwired ports below it would only echo that error.
+  let unresolved = false
   for (const [key, ref] of Object.entries(config.stages as Record<string, { use: string; with?: unknown; from?: Record<string, string> }>)) {
     const base = `/stages/${escapeSegment(key)}`
     const plugin = reg.find(ref.use, STAGE_ONLY) as StagePlugin | undefined
     if (!plugin) {
       out.push(unknownPlugin(reg, ref.use, STAGE_ONLY, `${base}/use`, prov, key))
+      unresolved = true
       continue
     }
     const options = checkOptions(plugin, ref.with, `${base}/with`, loaded, reg, key, out)
@@ -144,6 +147,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
         ? producers.find((p) => `${p.stage}.${p.port}` === explicit)
         : [...producers].reverse().find((p) => p.type === type)
       if (!src || src.type !== type) {
+        if (unresolved && !explicit) continue
         out.push(diagnostic('PLAF_PORT_UNCONNECTED', `stage ${key} (${plugin.name}): input port "${port}" needs a ${type}${explicit ? `, but ${explicit} is not an earlier ${type} output` : ' and no earlier stage produces one'}`, {
           ...locate(prov, explicit ? `${base}/from/${escapeSegment(port)}` : `${base}/use`), path: `stages.${key}`, stage: key, plugin: plugin.name,
           expected: type, actual: explicit ?? 'nothing',
