@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // One root run over every package plus the cross-package tests in test/ (faster than N runs on 2 cores).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'test'],
+    projects: ['packages/*', 'test', 'bench'],
     pool: 'forks',
   },
 })

@@ -1,0 +1,2 @@
+/** `@plaf/bench`: benchmark runners (see bench/README.md). */
+export {}
