@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeNpy, decodePly, decodePng, type RunReport } from '@plaf/core'
-import { readLabelledMesh, readSceneMeta, sceneObjects, vertexInstances } from '@plaf/datasets'
+import { OBJECT_COLOURS, readLabelledMesh, readSceneMeta, sceneObjects, vertexInstances } from '@plaf/datasets'
 import { nearestWithin, plaf, tempDir } from './helpers.js'
 
 const repo = join(__dirname, '..')
@@ -15,25 +15,31 @@ const run = join(dir, 'run')
 const cache = join(dir, 'cache')
 let colours: string[] = []
 
-// The demo's scene (ScanNet sizes, 12 frames) and pipeline file; only the dense 2D baseline is cut to one frame.
+// `plaf demo` itself, on its own scene (generated into a temp dir), with every object colour the
+// generator uses as a query; only the dense 2D baseline's size and the cache location differ.
 const common = [
-  `--set`, `input.with.scene=${scene}`,
   `--set`, `runtime.cache_dir=${cache}`,
-  `--set`, `stages.dense2d.with.max_frames=1`,
   `--set`, `stages.storage3d.with.dense_baseline=true`,
   `--progress`, `none`,
 ]
+let demoOut = ''
 
 beforeAll(async () => {
-  await plaf(['make-scene', scene, '--frames', '12', '--seed', '3'])
+  const queries = OBJECT_COLOURS.map((c) => c.name).join(',')
+  demoOut = (await plaf(['demo', '--scene', scene, '--out', run, ...common, '--set', `stages.querier.with.queries=[${queries}]`])).out
   colours = sceneObjects(readSceneMeta(scene)).map((o) => o.colour)
-  await plaf(['run', demo, ...common, '--out', run, '--set', `stages.querier.with.queries=[${colours.join(',')}]`])
 }, 600_000)
 afterAll(cleanup)
 
 const report = (d: string): RunReport => JSON.parse(readFileSync(join(d, 'report.json'), 'utf8'))
 
 describe('walking skeleton: demo pipeline on a generated scene', () => {
+  it('prints where the outputs are and the measured figures', () => {
+    for (const k of ['frames', 'masks per frame', '2D mask-indexed / dense', '3D points', '3D pool rows', '3D index-reference / dense', 'query time']) expect(demoOut).toContain(k)
+    expect(demoOut).toMatch(/outputs in .*run:/)
+    expect(demoOut).toMatch(/3D text queries \(cosine ≥ 0\.5\):/)
+  })
+
   it('writes every output the issue lists', () => {
     for (const f of ['config.resolved.yaml', 'manifest.json', 'report.json', 'report.md', 'storage2d/index.json', 'storage3d/map.ply', 'storage3d/pool.npy', 'storage3d/map.json', 'querier/scores.json']) {
       expect(existsSync(join(run, f)), f).toBe(true)
@@ -41,7 +47,7 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
     const r = report(run)
     expect(r.frames.processed).toBe(12)
     expect(r.stages.storage2d.metrics.frames).toBe(12)
-    expect(r.stages.dense2d.metrics.frames).toBe(1)
+    expect(r.stages.dense2d.metrics.frames).toBe(1) // demo.yaml: max_frames 1
     expect(r.stages.storage3d.metrics.points).toBeGreaterThan(1000)
     expect(readdirSync(join(run, 'querier', colours[0])).filter((f) => f.endsWith('.mask.png'))).toHaveLength(12)
   })
@@ -87,7 +93,7 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
 
   it('runs with the grid masker by changing only --set, reusing the cached backbone output', async () => {
     const out = join(dir, 'run-grid')
-    await plaf(['run', demo, ...common, '--out', out, '--set', 'stages.masker.use=grid'])
+    await plaf(['run', demo, ...common, '--set', `input.with.scene=${scene}`, '--out', out, '--set', 'stages.masker.use=grid'])
     const r = report(out)
     expect(r.stages.backbone).toMatchObject({ cache_hits: 12, cache_misses: 0, calls: 0 })
     expect(r.stages.masker).toMatchObject({ plugin: 'grid', cache_misses: 12 })

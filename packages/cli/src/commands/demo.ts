@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PlafError, diagnostic, type RunReport } from '@plaf/core'
@@ -34,6 +34,7 @@ export function findDemoPipeline(): string {
 }
 
 const mb = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`)
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 const pct = (x: number): string => `${(100 * x).toPrecision(3)} %`
 
 /** The figures the demo prints, all read from the run's report (measured, never assumed). */
@@ -47,13 +48,13 @@ export function demoFigures(r: RunReport): [string, string][] {
   if (mi) {
     const frames = mi.metrics.frames ?? 0
     rows.push(['masks per frame', frames ? ((mi.metrics.rows - frames) / frames).toFixed(1) : '0'])
-    rows.push(['2D memory (mask-indexed)', `${mb(mi.metrics.bytes)} for ${frames} frames`])
+    rows.push(['2D memory (mask-indexed)', `${mb(mi.metrics.bytes)} for ${plural(frames, 'frame')}`])
     const denseFrames = Object.keys(dense?.frame_metrics ?? {})
     if (dense && denseFrames.length) {
       const same = denseFrames.reduce((s, f) => s + (mi.frame_metrics[f]?.bytes ?? 0), 0)
       const dn = dense.metrics.bytes
-      rows.push(['2D dense per-pixel baseline', `${mb(dn)} for ${denseFrames.length} frames (${mb(dn / denseFrames.length)}/frame)`])
-      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${denseFrames.length} frames (${(dn / same).toFixed(0)}× smaller)`])
+      rows.push(['2D dense per-pixel baseline', `${mb(dn)} for ${plural(denseFrames.length, 'frame')} (${mb(dn / denseFrames.length)}/frame)`])
+      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${plural(denseFrames.length, 'frame')} (${(dn / same).toFixed(0)}× smaller)`])
     }
   }
   if (map) {
@@ -88,11 +89,26 @@ export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
     const key = Object.entries(res.report.stages).find(([, s]) => s.plugin === plugin)?.[0]
     return key ? rel(join(res.runDir, key)) : '-'
   }
+  const querierKey = Object.entries(res.report.stages).find(([, s]) => s.plugin === 'text')?.[0]
+  const scoresFile = querierKey ? join(res.runDir, querierKey, 'scores.json') : ''
+  if (scoresFile && existsSync(scoresFile)) {
+    const scores = JSON.parse(readFileSync(scoresFile, 'utf8')) as {
+      threshold: number
+      queries: { text: string; map?: { points: number; points_above_threshold: number; top_pool_rows: { score: number }[] } }[]
+    }
+    io.out(`\n3D text queries (cosine ≥ ${scores.threshold}):`)
+    const qw = Math.max(...scores.queries.map((q) => q.text.length))
+    for (const q of scores.queries) {
+      if (!q.map) continue
+      const best = q.map.top_pool_rows[0]?.score ?? 0
+      io.out(`  ${q.text.padEnd(qw)}  ${q.map.points_above_threshold.toLocaleString('en-US').padStart(7)} of ${q.map.points.toLocaleString('en-US')} points, best ${best.toFixed(2)}`)
+    }
+  }
   io.out(`\noutputs in ${rel(res.runDir)}:`)
   io.out(`  2D memory   ${stageDir('mask-indexed')}/  (<frame>.ids.png 16-bit id maps, <frame>.features.npy)`)
   io.out(`  3D map      ${stageDir('index-reference')}/map.ply + pool.npy + map.json`)
   io.out(`  queries     ${stageDir('text')}/  (<query>/<frame>.mask.png, .overlay.png, <query>.ply, scores.json)`)
   io.out(`  report      ${rel(join(res.runDir, 'report.md'))}`)
-  io.out(`\nnext: npx plaf query ${rel(res.runDir)} --text orange --text purple`)
+  io.out(`\nnext: npx plaf query ${rel(res.runDir)} --text cyan --text purple`)
   return EXIT.ok
 }
