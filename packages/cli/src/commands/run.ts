@@ -22,8 +22,17 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
   if (!r.pipeline || hasErrors(r.diagnostics)) return EXIT.user
   const progress = createProgress(opts.progress ?? r.pipeline.runtime.progress, label, io.progressStream)
   const seen = new Map<string, number>()
+  // Ctrl-C stops between frames: every file written so far is complete, and --resume continues.
+  const abort = new AbortController()
+  const onSigint = () => {
+    io.err('\ninterrupt: stopping after the current frame (Ctrl-C again to quit at once)')
+    abort.abort()
+    process.once('SIGINT', () => process.exit(130))
+  }
+  process.once('SIGINT', onSigint)
   try {
     return await runPipeline(r.pipeline, {
+      signal: abort.signal,
       outDir: opts.out, resume: opts.resume, toolVersion: VERSION, onProgress: progress.onProgress,
       onNote: (d) => {
         const n = (seen.get(d.code) ?? 0) + 1
@@ -33,6 +42,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
       },
     })
   } finally {
+    process.removeListener('SIGINT', onSigint)
     progress.stop()
   }
 }

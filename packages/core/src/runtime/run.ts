@@ -34,6 +34,8 @@ export interface RunOptions {
   toolVersion?: string
   onProgress?(e: ProgressEvent): void
   onNote?(d: Diagnostic): void
+  /** Stops the run between frames (e.g. on Ctrl-C); completed frames stay resumable. */
+  signal?: AbortSignal
 }
 
 /** What a run produced. */
@@ -173,6 +175,9 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
     emit('start')
     const frameStages = instances.filter((i) => i.stage.mode === 'frame')
     for await (const frame of source.frames()) {
+      if (opts.signal?.aborted) {
+        throw new PlafError(diagnostic('PLAF_INTERRUPTED', `interrupted after ${done} of ${total} frames; nothing half-written is left, continue with --resume`, { file: progressFile }))
+      }
       const values = new Map<string, unknown>([['input.frame', frame]])
       const keys = new Map<string, string | null>([['input.frame', hashJson([source.identity, frame.id])]])
       for (const { stage, inst } of frameStages) {

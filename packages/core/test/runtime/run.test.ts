@@ -83,4 +83,15 @@ describe('runtime', () => {
     expect(res.report.stages.backbone).toMatchObject({ cache_hits: 2, cache_misses: 1 })
     expect(res.report.stages.count.metrics).toEqual({ count_frames: 3, count_masks: 6 })
   })
+
+  it('stops between frames when aborted, leaving a resumable run', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry)
+    const abort = new AbortController()
+    const err = await runPipeline(r.pipeline!, { cwd: dir, signal: abort.signal, onProgress: (e) => { if (e.done === 1) abort.abort() } }).catch((e) => e)
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_INTERRUPTED', message: expect.stringContaining('interrupted after 1 of 3 frames') })
+    expect(listAll(join(dir, 'out')).filter((f) => f.endsWith('.tmp') || f === 'report.json')).toEqual([])
+    const { res } = await run(dir, [], { resume: true })
+    expect(res.report.frames).toMatchObject({ processed: 3, resumed_from: 1 })
+  })
 })
