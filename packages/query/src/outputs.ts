@@ -23,10 +23,10 @@ export function writeFrameOutputs(
   const mask = renderMask(memory.ids.data, selected)
   const gatherMs = performance.now() - t0
   const name = fileSafe(frame.id)
-  writeFileAtomic(join(dir, `${name}.mask.png`), encodePng({ width: W, height: H, channels: 1, data: mask.data, depth: 8 }))
+  writeFileAtomic(join(dir, `${name}.mask.png`), encodePng({ width: W, height: H, channels: 1, data: mask.data, depth: 8 }, { fast: true }))
   if (overlay) {
     const rgb = renderOverlay(memory.ids.data, W, H, frame.rgb, heatColors(scores, valid), valid, OVERLAY_ALPHA)
-    writeFileAtomic(join(dir, `${name}.overlay.png`), encodePng({ width: W, height: H, channels: 3, data: rgb, depth: 8 }))
+    writeFileAtomic(join(dir, `${name}.overlay.png`), encodePng({ width: W, height: H, channels: 3, data: rgb, depth: 8 }, { fast: true }))
   }
   let masks = 0
   for (let r = 0; r < selected.length; r++) masks += selected[r]

@@ -1,6 +1,6 @@
 /** File formats readable without PLAF: .npy, 16-bit and 8-bit PNG, binary PLY, half floats. */
 export { float16ToFloat32, float32ToFloat16, toHalfBits } from './float16.js'
-export { decodePng, encodePng, type PngImage } from './png.js'
+export { decodePng, encodePng, type PngEncodeOptions, type PngImage } from './png.js'
 export {
   decodeNpy, encodeNpy, npyDtypeOf, npyHeader, npyItemSize, parseNpyHeader, typedBytes,
   type NpyArray, type NpyData, type NpyDtype, type NpyHeaderInfo,

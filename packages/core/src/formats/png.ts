@@ -1,4 +1,4 @@
-import { crc32, deflateSync } from 'node:zlib'
+import { constants as zlibConstants, crc32, deflateSync } from 'node:zlib'
 import { decode } from 'fast-png'
 
 /** A decoded PNG: 8-bit data as Uint8Array, 16-bit as Uint16Array, row-major, channels interleaved. */
@@ -8,6 +8,16 @@ export interface PngImage {
   channels: 1 | 2 | 3 | 4
   depth: 8 | 16
   data: Uint8Array | Uint16Array
+}
+
+/** How to compress. */
+export interface PngEncodeOptions {
+  /**
+   * Run-length deflate (Z_RLE): about 9× faster on noisy RGB images for about 10 % more bytes
+   * (measured on a 1296×968 query overlay: 19 ms / 644 kB vs 181 ms / 592 kB). For previews;
+   * stored data (id maps, whose size is a reported figure) keeps the default.
+   */
+  fast?: boolean
 }
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)
@@ -28,7 +38,7 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
  * written as 16-bit samples, exactly. Rows use PNG's "Up" filter and node:zlib's deflate (about
  * ten times faster than a pure-JS deflate on a 1296×968 RGB image, measured); decoding uses fast-png.
  */
-export function encodePng(img: Omit<PngImage, 'depth'> & { depth?: 8 | 16 }): Uint8Array {
+export function encodePng(img: Omit<PngImage, 'depth'> & { depth?: 8 | 16 }, opts: PngEncodeOptions = {}): Uint8Array {
   const depth = img.depth ?? (img.data instanceof Uint16Array ? 16 : 8)
   const { width, height, channels } = img
   if (img.data.length !== width * height * channels) {
@@ -67,7 +77,7 @@ export function encodePng(img: Omit<PngImage, 'depth'> & { depth?: 8 | 16 }): Ui
   dv.setUint32(4, height)
   ihdr[8] = depth
   ihdr[9] = COLOR_TYPE[channels]
-  const parts = [SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))]
+  const parts = [SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, opts.fast ? { level: 6, strategy: zlibConstants.Z_RLE } : { level: 6 })), chunk('IEND', new Uint8Array(0))]
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let off = 0
   for (const p of parts) {
