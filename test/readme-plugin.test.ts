@@ -28,6 +28,9 @@ describe('README: write a plugin', () => {
     expect(report.stages.masker.plugin).toBe('bands')
     // 6 bands per frame plus the background row, on 2 frames
     expect(report.stages.storage2d.metrics).toMatchObject({ frames: 2, rows: 14 })
+    // the resolved config in the run directory still finds the plugin file
+    expect(readFileSync(join(out, 'config.resolved.yaml'), 'utf8')).toContain(`- ${join(dir, 'bands.ts')}`)
+    await plaf(['validate', join(out, 'config.resolved.yaml')])
   })
   it('reports a typo in the plugin options at its line and column', async () => {
     writeFileSync(join(dir, 'typo.yaml'), block('bands.yaml').replace('bands: 6', 'bands: six'))

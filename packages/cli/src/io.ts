@@ -40,7 +40,7 @@ export function printDiagnostics(io: Io, list: Diagnostic[], json = false): void
 export function reportError(io: Io, e: unknown): number {
   if (e instanceof PlafError) {
     io.err(explainPlanned(e.diagnostics).map(formatDiagnostic).join('\n\n'))
-    return EXIT.user
+    return e.diagnostics.some((d) => d.code === 'PLAF_INTERNAL') ? EXIT.internal : EXIT.user
   }
   const err = e as Error
   io.err(`internal error: ${err?.stack ?? String(e)}\nThis is a bug in plaf; please report it with the command you ran.`)

@@ -91,6 +91,7 @@ describe('exit codes', () => {
     expect((await cli('validate', '/nonexistent/p.yaml')).code).toBe(1)
     expect((await cli('frobnicate')).code).toBe(1)
     expect((await cli('--help')).code).toBe(0)
+    expect((await cli('query', '/nonexistent-run')).err).toContain('at least one --text')
   })
 })
 

@@ -28,7 +28,7 @@ export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io)
   if (o.objects !== undefined) options.objects = o.objects
   try {
     const s = await writeScene(dir, options as Partial<WriteSceneOptions>, (p) => {
-      if (p.phase === 'frames' && (p.done + 1) % 5 === 0) io.err(`[make-scene] frame ${p.done + 1}/${p.total}`)
+      if (p.phase === 'frames' && p.done > 0 && (p.done % 5 === 0 || p.done === p.total)) io.err(`[make-scene] ${p.done}/${p.total} frames written`)
     })
     io.out(`scene ${s.scene} written to ${s.dir}: ${s.frames} frames (invalid poses: ${s.invalidPoseFrames.join(', ') || 'none'}), ` +
       `${s.objects.length} objects (${s.objects.map((x) => x.name).join(', ')}), mesh ${s.vertices} vertices / ${s.faces} faces, ` +

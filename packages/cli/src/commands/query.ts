@@ -25,6 +25,7 @@ const noRc = (frame?: { id: string; index: number }) => ({ frame, metric: () => 
  */
 export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Promise<number> {
   const dir = resolve(runDir)
+  if (!o.text.length) throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', 'plaf query needs at least one --text', { source: `plaf query ${runDir}` }))
   const configFile = join(dir, 'config.resolved.yaml')
   const manifestFile = join(dir, 'manifest.json')
   for (const f of [configFile, manifestFile, join(dir, 'report.json')]) {

@@ -3,7 +3,7 @@ import { cudaProviderLibraries, firstLine, loadOnnxruntime, onnxruntimeBindingDi
 import { probeTensorBackends } from './select.js'
 import type { BackendChoice } from './types.js'
 
-/** What `plaf doctor` prints and every run manifest records about the machine and the runtimes. */
+/** What `plaf doctor` prints about the machine and the runtimes (run manifests record a cheap subset: see runtime/run.ts). */
 export interface EnvironmentReport {
   node: string
   platform: NodeJS.Platform

@@ -94,7 +94,7 @@ function workerError(code: DiagnosticCode, model: string, file: string | undefin
  * event loop keeps ticking while it runs (onnxruntime-node's `run` blocks the thread that calls it).
  * Execution providers are tried in order, CPU last; the one used and why earlier ones were skipped
  * are reported. Failures come back as PlafError naming the model: PLAF_MODEL_MISSING for a path
- * that does not exist, PLAF_INPUT_INVALID for a model ORT cannot load or a run it rejects.
+ * that does not exist, PLAF_MODEL_INVALID for a model ORT cannot load, PLAF_MODEL_RUN_FAILED for a run it rejects.
  */
 export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSessionOptions = {}): Promise<OnnxSession> {
   const file = typeof model === 'string' ? resolve(model) : undefined

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path'
 import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
 import { createAjv, validateOptions } from '../options.js'
 import { STAGE_KINDS, type InputPlugin, type Plugin, type StageKind, type StagePlugin } from '../plugin.js'
@@ -119,6 +120,8 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   if (hasErrors(out)) return { diagnostics: out, loaded }
 
   const reg = await loadThirdPartyPlugins(config.plugins as string[] | undefined, loaded, registry, out)
+  // config.resolved.yaml lives in the run directory: keep plugin files findable from there.
+  if (Array.isArray(config.plugins)) config.plugins = (config.plugins as string[]).map((s) => (s.startsWith('.') ? resolvePath(loaded.baseDir, s) : s))
   if (hasErrors(out)) return { diagnostics: out, loaded }
 
   const inputRef = config.input as { use: string; with?: unknown }

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { stringify as toYaml } from 'yaml'
@@ -92,7 +93,11 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
     opts.onNote?.(d)
   }
 
-  const { backend, choices } = await selectTensorBackend(p.runtime.tensor_backend)
+  const { backend, choices } = await selectTensorBackend(p.runtime.tensor_backend, {
+    // the tensor seam has no WebGPU path: `webgpu` (meant for model sessions) falls back to auto there
+    device: p.runtime.device === 'webgpu' ? 'auto' : p.runtime.device,
+    threads: p.runtime.threads || undefined,
+  })
   const cache = new StageCache(resolve(cwd, p.runtime.cache_dir), p.runtime.cache)
   const instances: { stage: ResolvedStage; inst: StageInstance }[] = []
   let source: InputSource | undefined
@@ -119,6 +124,7 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
       tool: { name: 'plaf-ts', version: opts.toolVersion ?? '0.0.0' },
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
+      machine: { cpus: availableParallelism(), cpu_model: cpus()[0]?.model ?? 'unknown', total_memory_bytes: totalmem() },
       pipeline: { name: p.name, file: p.file, base_dir: p.baseDir, files: p.files, config_hash: configHash },
       input: { plugin: p.input.use, version: p.input.plugin.version, identity: source.identity, describe: source.describe, frames: source.frameCount },
       plugins: Object.fromEntries(p.stages.map((s) => [s.key, { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, package: s.plugin.package }])),
@@ -200,7 +206,7 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
           out = hit.outputs
           for (const [name, value] of hit.metrics) rc.metric(name, value)
         } else {
-          if (cacheable) stats[stage.key].cache_misses++
+          if (key && cache.enabled) stats[stage.key].cache_misses++
           const metrics: [string, number][] = []
           const recording: RunContext = { ...rc, metric: (name, value) => (metrics.push([name, value]), rc.metric(name, value)) }
           try {
