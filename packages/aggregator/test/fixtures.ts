@@ -1,16 +1,8 @@
+import { mulberry32 } from '@plaf/core'
 import type { FeatureGrid, GridTransform, Mask, MaskSet } from '@plaf/core'
 
-/** Deterministic PRNG (mulberry32) returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers in [0, 1): mulberry32 from @plaf/core. */
+export const prng = mulberry32
 
 /** The transform of a plain resize of an H×W image onto an h×w grid (align_corners=False). */
 export function resizeTransform(H: number, W: number, h: number, w: number, input: [number, number] = [h, w]): GridTransform {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@plaf/core'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
@@ -5,17 +6,8 @@ import { join } from 'node:path'
 import { validateOptions, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type StagePlugin } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
 
-/** Deterministic PRNG (mulberry32) so fixtures are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers in [0, 1): mulberry32 from @plaf/core. */
+export const rng = mulberry32
 
 /** Unit-norm random rows (row 0 left at zero when `background`). */
 function unitRows(rows: number, d: number, rand: () => number, background: boolean): Float32Array {

@@ -6,3 +6,5 @@ export {
   type StandaloneContextOptions as TestContextOptions,
 } from '../runtime/context.js'
 export { findPython, runPython } from './python.js'
+export { frameOf, makeFrame } from './frames.js'
+export { describeReadmeOptions } from './readme.js'

@@ -1,20 +1,7 @@
-/**
- * Seeded pseudo-random numbers. mulberry32: a 32-bit state, period 2^32, good enough for scene
- * layout and noise, and identical on every platform (integer arithmetic only).
- */
-export type Rng = () => number
+/** Seeded pseudo-random numbers: mulberry32 (from @plaf/core) plus seed mixing and Gaussians. */
+import { mulberry32, type Rng } from '@plaf/core'
 
-/** A generator of uniform numbers in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32, type Rng }
 
 /** Mixes integers into one 32-bit seed (for per-frame streams derived from the scene seed). */
 export function mixSeed(...parts: number[]): number {
