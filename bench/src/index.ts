@@ -1,2 +1,15 @@
-/** `@plaf/bench`: benchmark runners (see bench/README.md). */
-export {}
+/** `@plaf/bench`: the benchmarks behind `npm run bench` (see bench/README.md), exported for tests. */
+export { main, BENCH_EXIT, type BenchIo, type LatestResults } from './main.js'
+export { parseConfig, CASES, USAGE, UsageError, type BenchConfig, type CaseName, type Mode } from './config.js'
+export { runAggregatorCase, AGGREGATOR_TOLERANCE } from './cases/aggregator.js'
+export { runQuery3dCase, QUERY_TOLERANCE } from './cases/query3d.js'
+export { runStorageCase } from './cases/storage.js'
+export { denseAggregate, denseTensorBytes, type DenseSteps } from './baselines/dense-aggregate.js'
+export { denseMaskMeans, type DenseMemory } from './baselines/dense-mask-mean.js'
+export { normalizeVectors, NORMALIZE_EPS } from './baselines/dense-normalize.js'
+export { axisTaps, upsampleBilinear, type AxisTaps } from './baselines/dense-upsample.js'
+export { densePointFeatures, denseQuery, DENSE_QUERY_BLOCK, type DenseQueryResult } from './baselines/dense-query.js'
+export { collectGarbage, MemoryProbe, throttledSampler, type MemoryPeak } from './memory.js'
+export { measure, median, type RunStats } from './timing.js'
+export { BENCH_SPACE, maskPixels, resizeTransform, syntheticGrid, syntheticMap, syntheticMasks, syntheticTexts, unitRows } from './fixtures.js'
+export { countDiffering, formatTable, maxAbsDiff, type BenchTable, type CaseReport } from './report.js'

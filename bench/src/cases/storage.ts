@@ -1,0 +1,159 @@
+import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs'
+import { join } from 'node:path'
+import { aggregateMasks, MASK_MEAN_DEFAULTS } from '@plaf/aggregator'
+import { createRunContext, createStandaloneContext, npyHeader, validateOptions, type SemanticMemory2D, type StagePlugin } from '@plaf/core'
+import { denseBytes, denseStorage, indexedBytes, INDEX_REFERENCE_FILES, maskIndexedStorage, storageRatio, writeIndexReferenceMap } from '@plaf/storage'
+import type { BenchConfig } from '../config.js'
+import type { BenchEnv } from '../env.js'
+import { syntheticGrid, syntheticMap, syntheticMasks } from '../fixtures.js'
+import { formatBytes, formatMs, formatRatio, type CaseReport, type Cell } from '../report.js'
+
+/** A size on disk and how it was obtained. */
+interface Sized {
+  bytes: number
+  /** `measured`: written by the storage package and summed from its own report; `computed`: a formula. */
+  how: 'measured' | string
+  write_ms?: number
+}
+
+/** Null when `bytes` fit on the file system of `dir` with a 20 % margin, else the reason. */
+function diskShortfall(dir: string, bytes: number): string | null {
+  const s = statfsSync(dir)
+  const free = s.bavail * s.bsize
+  return bytes * 1.2 <= free ? null : `needs ${formatBytes(bytes)} on disk, ${formatBytes(free)} free in ${dir}`
+}
+
+/** Runs one storage plugin on one frame in a fresh stage directory and returns the bytes it reports. */
+async function storeFrame(plugin: StagePlugin, options: Record<string, unknown>, memory: SemanticMemory2D, runDir: string): Promise<Sized> {
+  const v = validateOptions(plugin, options)
+  if (!v.ok) throw new Error(`${plugin.name}: invalid options ${JSON.stringify(v.errors)}`)
+  const ctx = createStandaloneContext({ runDir, stage: `${plugin.name}-${String(options.feature_dtype)}` })
+  const instance = await plugin.create(v.value, ctx)
+  const rc = createRunContext({ id: '000000', index: 0 })
+  const t0 = performance.now()
+  await instance.run({ memory }, rc)
+  const write_ms = performance.now() - t0
+  await instance.finish?.({}, createRunContext())
+  await instance.dispose?.()
+  rmSync(ctx.outDir, { recursive: true, force: true })
+  return { bytes: rc.metrics.bytes, how: 'measured', write_ms }
+}
+
+/**
+ * `storage`: bytes on disk of one frame's 2D memory (mask-indexed, float32 and float16) against
+ * the dense per-pixel H×W×D `.npy`, and of the 3D index-and-reference map against dense per-point
+ * features; each next to the paper's eqs. (4)–(9). Big dense files are deleted right after.
+ */
+export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promise<CaseReport> {
+  const started = new Date()
+  const t0 = performance.now()
+  const s = config.storage
+  const [gh, gw] = s.grid
+  mkdirSync(config.tmpDir, { recursive: true })
+  const root = mkdtempSync(join(config.tmpDir, 'plaf-bench-storage-'))
+  const backend = env.backends[0].backend
+  const twoD: Record<string, unknown>[] = []
+  const rows2d: Cell[][] = []
+  const rows3d: Cell[][] = []
+  let threeD: Record<string, unknown>
+  try {
+    for (const [si, { H, W, measureDense }] of s.sizes2d.entries()) {
+      const tag = `storage 2D ${H}×${W}`
+      const grid = syntheticGrid(config.seed + 400 + si, H, W, gh, gw, s.d)
+      const memory = await aggregateMasks(grid, syntheticMasks(config.seed + 500 + si, W, H, s.k), MASK_MEAN_DEFAULTS, backend)
+      const pixels = H * W
+      const K = memory.features.shape[0] - 1
+      const f32 = await storeFrame(maskIndexedStorage, { feature_dtype: 'float32' }, memory, root)
+      const f16 = await storeFrame(maskIndexedStorage, { feature_dtype: 'float16' }, memory, root)
+      const computedDense = npyHeader([H, W, s.d], '<f4').length + pixels * s.d * 4
+      let dense: Sized = { bytes: computedDense, how: 'computed, = npy header + H·W·D·4 (written only with --full at this size)' }
+      const noDisk = measureDense ? diskShortfall(root, computedDense) : null
+      if (measureDense && noDisk === null) {
+        env.progress(`${tag}: writing the dense per-pixel .npy (${formatBytes(computedDense)}), deleted right after`)
+        dense = await storeFrame(denseStorage, { feature_dtype: 'float32' }, memory, root)
+      } else if (noDisk) {
+        dense = { bytes: computedDense, how: `computed, = npy header + H·W·D·4 (${noDisk})` }
+      }
+      env.progress(`${tag}: mask-indexed ${formatBytes(f32.bytes)} (float32), ${formatBytes(f16.bytes)} (float16), dense ${formatBytes(dense.bytes)} (${dense.how === 'measured' ? 'measured' : 'computed'})`)
+      const paper = { eq4_dense_bytes: denseBytes(pixels, s.d), eq5_mask_indexed_bytes: indexedBytes(pixels, 2, K, s.d, 4) }
+      const eq6 = storageRatio(paper.eq5_mask_indexed_bytes, paper.eq4_dense_bytes)
+      const pickle = pixels * 2 + (K + 1) * s.d * 4
+      twoD.push({
+        size: [H, W], masks: K, feature_dim: s.d, mask_indexed_float32: f32, mask_indexed_float16: f16, dense_float32: dense,
+        ratio_float32_to_dense: storageRatio(f32.bytes, dense.bytes), ratio_float16_to_dense: storageRatio(f16.bytes, dense.bytes),
+        paper: { ...paper, eq6_ratio: eq6 },
+        official_pickle_bytes_computed: pickle,
+      })
+      const size = `${H}×${W}`
+      const how = (x: Sized) => (x.how === 'measured' ? 'measured' : 'computed')
+      rows2d.push(
+        [size, 'dense per-pixel H×W×D float32 .npy', formatBytes(dense.bytes), how(dense), formatMs(dense.write_ms ?? null), '100 %'],
+        [size, 'mask-indexed float32 (PNG ids + .npy table)', formatBytes(f32.bytes), how(f32), formatMs(f32.write_ms ?? null), formatRatio(storageRatio(f32.bytes, dense.bytes), true)],
+        [size, 'mask-indexed float16', formatBytes(f16.bytes), how(f16), formatMs(f16.write_ms ?? null), formatRatio(storageRatio(f16.bytes, dense.bytes), true)],
+        [size, `paper eq. (5), uint16 ids + K·D·4 (K = ${K})`, formatBytes(paper.eq5_mask_indexed_bytes), 'computed', '–', formatRatio(eq6, true) + ' (eq. 6)'],
+        [size, 'official pickle, H·W·2 + (K+1)·D·4', formatBytes(pickle), 'computed', '–', formatRatio(storageRatio(pickle, dense.bytes), true)],
+      )
+    }
+
+    const { n, m, d } = { n: s.n, m: s.m, d: s.d }
+    const tag = `storage 3D N=${n}`
+    const map = syntheticMap(config.seed + 600, n, m, d)
+    const denseNpy = npyHeader([n, d], '<f4').length + n * d * 4
+    const noDisk = s.measureDense3d ? diskShortfall(root, denseNpy) : 'not requested'
+    if (noDisk === null) env.progress(`${tag}: writing map.ply + pool.npy and the dense per-point .npy (${formatBytes(denseNpy)}), deleted right after`)
+    const dir32 = join(root, 'map-f32')
+    let t = performance.now()
+    const man32 = writeIndexReferenceMap(dir32, map, { feature_dtype: 'float32', dense_baseline: noDisk === null })
+    const ms32 = performance.now() - t
+    rmSync(dir32, { recursive: true, force: true })
+    const dir16 = join(root, 'map-f16')
+    t = performance.now()
+    const man16 = writeIndexReferenceMap(dir16, map, { feature_dtype: 'float16', dense_baseline: false })
+    const ms16 = performance.now() - t
+    rmSync(dir16, { recursive: true, force: true })
+    const measuredDense = man32.storage.measured.dense_bytes
+    const dense: Sized = measuredDense !== null ? { bytes: measuredDense, how: 'measured' } : { bytes: denseNpy, how: `computed, = npy header + N·D·4 (${noDisk})` }
+    const eq7 = denseBytes(n, d)
+    const eq8 = { uint32_refs: indexedBytes(n, 4, m, d, 4), uint16_refs: indexedBytes(n, 2, m, d, 4) }
+    threeD = {
+      points: n, pool_rows: m, feature_dim: d,
+      dense_per_point_float32: dense,
+      index_reference_float32: { ...man32.storage.measured, dense_bytes: undefined, ratio: undefined, files: man32.files, write_ms: ms32 },
+      index_reference_float16: { ...man16.storage.measured, dense_bytes: undefined, ratio: undefined, files: man16.files, write_ms: ms16 },
+      ratio_semantic_float32_to_dense: storageRatio(man32.storage.measured.semantic_bytes, dense.bytes),
+      ratio_semantic_float16_to_dense: storageRatio(man16.storage.measured.semantic_bytes, dense.bytes),
+      paper: { eq7_dense_bytes: eq7, eq8_index_reference_bytes: eq8, eq9_ratio: { uint32_refs: storageRatio(eq8.uint32_refs, eq7), uint16_refs: storageRatio(eq8.uint16_refs, eq7) } },
+      dense_file: INDEX_REFERENCE_FILES.dense,
+    }
+    env.progress(`${tag}: pool + refs ${formatBytes(man32.storage.measured.semantic_bytes)} (float32) vs dense ${formatBytes(dense.bytes)}`)
+    const label = `N=${n}, M=${m}`
+    const how = dense.how === 'measured' ? 'measured' : 'computed'
+    rows3d.push(
+      [label, 'dense per-point N×D float32 .npy', formatBytes(dense.bytes), how, '100 %'],
+      [label, 'pool float32 + uint32 refs (semantic part)', formatBytes(man32.storage.measured.semantic_bytes), 'measured', formatRatio(storageRatio(man32.storage.measured.semantic_bytes, dense.bytes), true)],
+      [label, 'pool float16 + uint32 refs', formatBytes(man16.storage.measured.semantic_bytes), 'measured', formatRatio(storageRatio(man16.storage.measured.semantic_bytes, dense.bytes), true)],
+      [label, 'map.ply (xyz, rgb, ref) + pool.npy float32, whole map', formatBytes(man32.storage.measured.total_bytes), 'measured', formatRatio(storageRatio(man32.storage.measured.total_bytes, dense.bytes), true)],
+      [label, 'paper eq. (8), b_r = 4: N·4 + M·D·4', formatBytes(eq8.uint32_refs), 'computed', formatRatio(storageRatio(eq8.uint32_refs, eq7), true) + ' (eq. 9)'],
+      [label, 'paper eq. (8), b_r = 2: N·2 + M·D·4', formatBytes(eq8.uint16_refs), 'computed', formatRatio(storageRatio(eq8.uint16_refs, eq7), true) + ' (eq. 9)'],
+    )
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+  return {
+    name: 'storage',
+    started_at: started.toISOString(),
+    duration_ms: performance.now() - t0,
+    params: { sizes_2d: s.sizes2d, masks: s.k, feature_dim: s.d, grid: s.grid, points: s.n, pool_rows: s.m, measure_dense_3d: s.measureDense3d, seed: config.seed },
+    measurements: { two_d: twoD, three_d: threeD },
+    checks: { passed: true, details: [] },
+    official: { pickle_2d: 'official 2D pickle: 0.06–0.11 % of dense' },
+    tables: [
+      { title: `storage 2D: one frame, K = ${s.k} masks, D = ${s.d} (bytes on disk; 1 MB = 10⁶ B)`, columns: ['size', 'format', 'bytes', 'how', 'write', 'of dense'], rows: rows2d },
+      { title: `storage 3D: D = ${s.d}`, columns: ['map', 'format', 'bytes', 'how', 'of dense'], rows: rows3d },
+    ],
+    notes: [
+      '"measured": bytes the storage package wrote and reported (files deleted right after); "computed": the formula named in the row.',
+      'Mask-indexed sizes depend on how well the PNG id map compresses; the synthetic masks are ellipses and rectangles.',
+    ],
+  }
+}

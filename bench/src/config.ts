@@ -1,0 +1,158 @@
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { TENSOR_BACKENDS, type TensorBackendName } from '@plaf/core'
+
+/** The benchmark cases, in the order they run. */
+export const CASES = ['aggregator', 'query3d', 'storage'] as const
+/** One benchmark case. */
+export type CaseName = (typeof CASES)[number]
+
+/** Size presets: `tiny` is for tests (seconds), `quick` a smoke run, `full` adds the 968×1296 dense baseline. */
+export type Mode = 'tiny' | 'quick' | 'default' | 'full'
+
+/** One image size of the aggregator case; `dense` runs the official dense baseline at it. */
+export interface AggregatorSize {
+  H: number
+  W: number
+  dense: boolean
+}
+
+/** One image size of the 2D storage case; `measureDense` writes the dense .npy (else its size is computed). */
+export interface Storage2dSize {
+  H: number
+  W: number
+  measureDense: boolean
+}
+
+/** Everything one benchmark run does. */
+export interface BenchConfig {
+  mode: Mode
+  only: CaseName[]
+  /** Directory of the per-case JSON files. */
+  outDir: string
+  /** The combined file (machine info plus every case run). */
+  latestFile: string
+  /** Where the storage case writes its temporary files (deleted after each measurement). */
+  tmpDir: string
+  /** Tensor backend for the "auto" column (the reference backend always runs as well). */
+  backend: 'auto' | TensorBackendName
+  seed: number
+  aggregator: { sizes: AggregatorSize[]; k: number; d: number; grid: [h: number, w: number]; runsSparse: number; runsDense: number }
+  query3d: { n: number; m: number; d: number; runsPlaf: number; runsDense: number }
+  storage: { sizes2d: Storage2dSize[]; k: number; d: number; grid: [h: number, w: number]; n: number; m: number; measureDense3d: boolean }
+}
+
+/** A command-line mistake: main prints it with the usage and exits 1. */
+export class UsageError extends Error {}
+
+/** The command-line help. */
+export const USAGE = `usage: npm run bench -- [options]
+
+  --quick            smaller sizes, fewer runs (about a minute)
+  --full             also run the dense baseline at 968×1296 (needs about 12 GB free)
+  --tiny             toy sizes (seconds), for tests
+  --only NAME        run only this case (repeatable): ${CASES.join(', ')}
+  --out PATH         results directory, or a .json file for the combined results (default bench/results)
+  --tmp DIR          directory for the storage case's temporary files (default: the OS temp dir)
+  --runs N           runs per implementation (overrides the preset; the median is reported)
+  --backend NAME     tensor backend for the sparse paths: auto (default), ${TENSOR_BACKENDS.join(', ')}
+  --seed N           seed of the synthetic inputs (default 1)
+  -h, --help         this text`
+
+/** bench/results, next to bench/src and bench/dist. */
+export function defaultResultsDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results')
+}
+
+function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage'> {
+  const D = 1152
+  const grid: [number, number] = [32, 32]
+  switch (mode) {
+    case 'tiny':
+      return {
+        aggregator: { sizes: [{ H: 24, W: 32, dense: true }], k: 6, d: 16, grid: [4, 4], runsSparse: 2, runsDense: 1 },
+        query3d: { n: 3000, m: 40, d: 16, runsPlaf: 2, runsDense: 1 },
+        storage: { sizes2d: [{ H: 24, W: 32, measureDense: true }, { H: 30, W: 40, measureDense: false }], k: 6, d: 16, grid: [4, 4], n: 3000, m: 40, measureDense3d: true },
+      }
+    case 'quick':
+      return {
+        aggregator: { sizes: [{ H: 480, W: 640, dense: true }], k: 100, d: D, grid, runsSparse: 3, runsDense: 1 },
+        query3d: { n: 100_000, m: 5000, d: D, runsPlaf: 3, runsDense: 1 },
+        storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }], k: 100, d: D, grid, n: 100_000, m: 5000, measureDense3d: true },
+      }
+    case 'default':
+    case 'full': {
+      const full = mode === 'full'
+      return {
+        aggregator: { sizes: [{ H: 480, W: 640, dense: true }, { H: 968, W: 1296, dense: full }], k: 100, d: D, grid, runsSparse: 7, runsDense: full ? 2 : 3 },
+        query3d: { n: 1_000_000, m: 5000, d: D, runsPlaf: 7, runsDense: 3 },
+        storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }, { H: 968, W: 1296, measureDense: full }], k: 100, d: D, grid, n: 1_000_000, m: 5000, measureDense3d: true },
+      }
+    }
+  }
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got "${v}"`)
+  return n
+}
+
+/** Parses the command line (without `node main.js`) into a config; throws UsageError. Returns null for --help. */
+export function parseConfig(argv: readonly string[]): BenchConfig | null {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: 'boolean' },
+        full: { type: 'boolean' },
+        tiny: { type: 'boolean' },
+        only: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        tmp: { type: 'string' },
+        runs: { type: 'string' },
+        backend: { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const v = parsed.values
+  if (v.help) return null
+  const modes = (['tiny', 'quick', 'full'] as const).filter((m) => v[m])
+  if (modes.length > 1) throw new UsageError(`choose one of --${modes.join(', --')}`)
+  const mode: Mode = modes[0] ?? 'default'
+  const only = (v.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
+  for (const name of only) {
+    if (!(CASES as readonly string[]).includes(name)) throw new UsageError(`unknown case "${name}"; cases: ${CASES.join(', ')}`)
+  }
+  const backend = v.backend ?? 'auto'
+  if (backend !== 'auto' && !(TENSOR_BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`unknown tensor backend "${backend}"; choose auto, ${TENSOR_BACKENDS.join(', ')}`)
+  }
+  const out = resolve(v.out ?? defaultResultsDir())
+  const isFile = out.endsWith('.json')
+  const sizes = preset(mode)
+  if (v.runs !== undefined) {
+    const r = positiveInt('--runs', v.runs)
+    Object.assign(sizes.aggregator, { runsSparse: r, runsDense: r })
+    Object.assign(sizes.query3d, { runsPlaf: r, runsDense: r })
+  }
+  return {
+    mode,
+    only: only.length ? CASES.filter((c) => only.includes(c)) : [...CASES],
+    outDir: isFile ? dirname(out) : out,
+    latestFile: isFile ? out : join(out, 'latest.json'),
+    tmpDir: resolve(v.tmp ?? tmpdir()),
+    backend: backend as BenchConfig['backend'],
+    seed: v.seed === undefined ? 1 : positiveInt('--seed', v.seed),
+    ...sizes,
+  }
+}

@@ -1,0 +1,50 @@
+import { collectGarbage, MemoryProbe, throttledSampler, type MemoryPeak } from './memory.js'
+
+/** Timings and memory of N runs of one implementation. */
+export interface RunStats {
+  runs_ms: number[]
+  median_ms: number
+  /** Largest peak over the runs. */
+  peak_extra: MemoryPeak
+}
+
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty list')
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+
+/**
+ * Runs `fn` `warmup` times untimed (JIT compilation, ORT session creation), then `runs` times;
+ * before each timed run the garbage is collected (not timed) and a memory probe starts. `fn` gets
+ * a sampler to call from inside its loops. Returns the stats and the first timed run's result
+ * (later results are dropped at once, so big outputs do not pile up).
+ */
+export async function measure<T>(
+  runs: number, fn: (sample: () => void) => T | Promise<T>, opts: { warmup?: number; onRun?: (i: number, ms: number) => void } = {},
+): Promise<{ stats: RunStats; first: T }> {
+  if (runs < 1) throw new RangeError('measure needs at least one run')
+  for (let i = 0; i < (opts.warmup ?? 0); i++) await fn(() => {})
+  const times: number[] = []
+  let peak: MemoryPeak = { rss_bytes: 0, array_buffers_bytes: 0, samples: 0 }
+  let first: T | undefined
+  for (let i = 0; i < runs; i++) {
+    collectGarbage()
+    const probe = MemoryProbe.start()
+    const t0 = performance.now()
+    const out = await fn(throttledSampler(probe))
+    const ms = performance.now() - t0
+    const p = probe.stop()
+    times.push(ms)
+    peak = {
+      rss_bytes: Math.max(peak.rss_bytes, p.rss_bytes),
+      array_buffers_bytes: Math.max(peak.array_buffers_bytes, p.array_buffers_bytes),
+      samples: peak.samples + p.samples,
+    }
+    if (i === 0) first = out
+    opts.onRun?.(i, ms)
+  }
+  return { stats: { runs_ms: times, median_ms: median(times), peak_extra: peak }, first: first as T }
+}

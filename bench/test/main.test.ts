@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BENCH_EXIT, main, type BenchIo } from '../src/main.js'
+
+const root = mkdtempSync(join(tmpdir(), 'plaf-bench-test-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+function captureIo(): BenchIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = []
+  const stderr: string[] = []
+  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l) }
+}
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'))
+
+describe('main --tiny', () => {
+  const out = join(root, 'results')
+  const scratch = join(root, 'scratch')
+  const io = captureIo()
+  const run = main(['--tiny', '--out', out, '--tmp', scratch], io)
+
+  it('runs every case end to end and exits 0', async () => {
+    expect(await run).toBe(BENCH_EXIT.ok)
+    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'latest.json', 'query3d.json', 'storage.json'])
+    // The storage case removed every file it wrote.
+    expect(readdirSync(scratch)).toEqual([])
+  })
+
+  it('writes latest.json with the machine, the backend chosen and every case', async () => {
+    await run
+    const latest = readJson(join(out, 'latest.json'))
+    expect(latest).toMatchObject({ format: 'plaf-bench', version: 1, mode: 'tiny', checks_passed: true })
+    expect(latest.machine.node).toBe(process.version)
+    expect(latest.machine.cores).toBeGreaterThanOrEqual(1)
+    expect(typeof latest.machine.cpu_model).toBe('string')
+    expect(latest.machine.tensor_backend_choices.some((c: { status: string }) => c.status === 'chosen')).toBe(true)
+    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage'])
+  })
+
+  it('aggregator.json: sparse within 1e-5 of the dense baseline, with timings, memory and a speed-up', async () => {
+    await run
+    const agg = readJson(join(out, 'aggregator.json'))
+    expect(agg.machine.tensor_backend).toBeTruthy()
+    expect(agg.checks.passed).toBe(true)
+    const size = agg.measurements.sizes[0]
+    expect(size.size).toEqual([24, 32])
+    expect(size.dense.median_ms).toBeGreaterThan(0)
+    expect(Object.keys(size.dense.first_run_steps_ms)).toEqual(['upsample_ms', 'normalize_ms', 'mask_mean_ms'])
+    expect(size.sparse.map((s: { backend: string }) => s.backend)).toContain('reference')
+    for (const s of size.sparse) {
+      expect(s.max_abs_diff_vs_dense).toBeLessThanOrEqual(1e-5)
+      expect(s.id_pixels_differing_from_dense).toBe(0)
+      expect(s.stats.runs_ms).toHaveLength(2)
+      expect(s.speedup_vs_dense).toBeGreaterThan(0)
+      expect(s.stats.peak_extra).toHaveProperty('rss_bytes')
+    }
+    expect(agg.tables[0].rows.length).toBe(1 + size.sparse.length)
+  })
+
+  it('query3d.json: pool + gather against both dense variants', async () => {
+    await run
+    const q = readJson(join(out, 'query3d.json'))
+    expect(q.params).toMatchObject({ points: 3000, pool_rows: 40, feature_dim: 16 })
+    expect(q.measurements.dense.map((x: { variant: string }) => x.variant)).toEqual(['official', 'product-only'])
+    for (const p of q.measurements.plaf) {
+      expect(p.max_abs_diff_vs_dense).toBeLessThanOrEqual(1e-5)
+      expect(p.held_bytes).toBe(40 * 16 * 4 + 3000 * 4)
+      expect(p.speedup_vs_dense_official).toBeGreaterThan(0)
+    }
+    expect(q.measurements.dense[0].held_bytes).toBe(3000 * 16 * 4)
+  })
+
+  it('storage.json: measured bytes next to the paper figures', async () => {
+    await run
+    const s = readJson(join(out, 'storage.json'))
+    const [measured, computed] = s.measurements.two_d
+    expect(measured.dense_float32).toMatchObject({ how: 'measured', bytes: 24 * 32 * 16 * 4 + 128 })
+    expect(measured.mask_indexed_float32.how).toBe('measured')
+    expect(measured.mask_indexed_float16.bytes).toBeLessThan(measured.mask_indexed_float32.bytes)
+    expect(measured.paper.eq4_dense_bytes).toBe(24 * 32 * 16 * 4)
+    expect(computed.dense_float32.how).toMatch(/^computed/)
+    const three = s.measurements.three_d
+    expect(three.dense_per_point_float32).toMatchObject({ how: 'measured', bytes: 3000 * 16 * 4 + 128 })
+    expect(three.index_reference_float32.semantic_bytes).toBe(three.index_reference_float32.pool_bytes + 3000 * 4)
+    expect(three.paper.eq7_dense_bytes).toBe(3000 * 16 * 4)
+  })
+
+  it('prints the tables on stdout and progress on stderr', async () => {
+    await run
+    expect(io.stdout.join('\n')).toContain('| size')
+    expect(io.stderr.every((l) => l.startsWith('[bench] '))).toBe(true)
+  })
+})
+
+describe('main with --only and mistakes', () => {
+  it('--only storage writes only that case and the combined file (a .json --out)', async () => {
+    const dir = join(root, 'only')
+    const code = await main(['--tiny', '--only', 'storage', '--out', join(dir, 'all.json'), '--tmp', join(root, 'scratch2')], captureIo())
+    expect(code).toBe(BENCH_EXIT.ok)
+    expect(readdirSync(dir).sort()).toEqual(['all.json', 'storage.json'])
+    expect(Object.keys(readJson(join(dir, 'all.json')).cases)).toEqual(['storage'])
+  })
+
+  it('a bad flag exits 1 with the usage and writes nothing', async () => {
+    const io = captureIo()
+    const dir = join(root, 'bad')
+    expect(await main(['--tiny', '--out', dir, '--only', 'nope'], io)).toBe(BENCH_EXIT.usage)
+    expect(io.stderr.join('\n')).toContain('unknown case "nope"')
+    expect(io.stderr.join('\n')).toContain('usage: npm run bench')
+    expect(existsSync(dir)).toBe(false)
+  })
+
+  it('--help prints the usage and exits 0', async () => {
+    const io = captureIo()
+    expect(await main(['--help'], io)).toBe(BENCH_EXIT.ok)
+    expect(io.stdout[0]).toContain('--quick')
+  })
+})

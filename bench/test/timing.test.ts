@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { collectGarbage, MemoryProbe } from '../src/memory.js'
+import { measure, median } from '../src/timing.js'
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the middle two', () => {
+    expect(median([5, 1, 3])).toBe(3)
+    expect(median([4, 1, 3, 10])).toBe(3.5)
+    expect(() => median([])).toThrow(RangeError)
+  })
+})
+
+describe('MemoryProbe', () => {
+  it('can force a garbage collection', () => {
+    expect(collectGarbage()).toBe(true)
+  })
+
+  it('sees a typed array allocated after the baseline in arrayBuffers', () => {
+    const probe = MemoryProbe.start()
+    const big = new Float64Array(4_000_000).fill(1)
+    probe.sample()
+    const peak = probe.stop()
+    expect(big[0]).toBe(1)
+    expect(peak.array_buffers_bytes).toBeGreaterThanOrEqual(32_000_000)
+    expect(peak.samples).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('measure', () => {
+  it('runs the warm-ups untimed, then N timed runs; keeps the first timed result', async () => {
+    let calls = 0
+    const seen: number[] = []
+    const { stats, first } = await measure(3, () => ++calls, { warmup: 2, onRun: (i) => seen.push(i) })
+    expect(first).toBe(3)
+    expect(calls).toBe(5)
+    expect(seen).toEqual([0, 1, 2])
+    expect(stats.runs_ms).toHaveLength(3)
+    expect(stats.median_ms).toBe(median(stats.runs_ms))
+    await expect(measure(0, () => 1)).rejects.toThrow(RangeError)
+  })
+})
