@@ -1,6 +1,6 @@
 export { makeFrame } from '@plaf/core/testing'
 import { mulberry32 } from '@plaf/core'
-import type { Frame } from '@plaf/core'
+
 
 
 /** Deterministic pseudo-random numbers in [0, 1): mulberry32 from @plaf/core. */

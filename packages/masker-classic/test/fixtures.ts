@@ -1,6 +1,6 @@
 export { makeFrame, frameOf } from '@plaf/core/testing'
 import { mulberry32 } from '@plaf/core'
-import type { Frame, MaskSet } from '@plaf/core'
+import type { MaskSet } from '@plaf/core'
 
 
 
