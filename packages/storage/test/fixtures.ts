@@ -1,10 +1,9 @@
 import { mulberry32 } from '@plaf/core'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { validateOptions, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type StagePlugin } from '@plaf/core'
-import { createTestContext } from '@plaf/core/testing'
+import { createTestContext, pythonCheck } from '@plaf/core/testing'
 
 /** Deterministic pseudo-random numbers in [0, 1): mulberry32 from @plaf/core. */
 export const rng = mulberry32
@@ -53,17 +52,13 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 /** Files in a directory, temporaries (dot files) included, sorted; [] when it does not exist. */
 export const listDir = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : [])
 
-/** True when `python3 -c 'import numpy'` works (the independent .npy reader). */
-export const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0
+const numpy = pythonCheck(['numpy'], ['python3-numpy'])
+/** True when a python3 with numpy is there (the independent .npy reader). */
+export const hasNumpy = numpy.available
 /** Suffix for numpy test names, so a skipped run says why. */
-export const numpyNote = hasNumpy ? '' : ' (skipped: python3-numpy is missing; CI installs the Debian package python3-numpy)'
-
+export const numpyNote = numpy.note
 /** Runs a Python script and parses the JSON it prints. */
-export function runPython(script: string, args: string[] = []): unknown {
-  const r = spawnSync('python3', ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 })
-  if (r.status !== 0) throw new Error(`python3 failed (${r.status}): ${r.stderr}`)
-  return JSON.parse(r.stdout)
-}
+export const runPython = (script: string, args: string[] = []): unknown => numpy.json(script, args)
 
 /** Largest absolute difference of two float arrays of the same length. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -5,6 +5,6 @@ export {
   createStandaloneContext as createTestContext,
   type StandaloneContextOptions as TestContextOptions,
 } from '../runtime/context.js'
-export { findPython, runPython } from './python.js'
+export { findPython, pythonCheck, runPython, type PythonCheck } from './python.js'
 export { frameOf, makeFrame } from './frames.js'
 export { describeReadmeOptions } from './readme.js'

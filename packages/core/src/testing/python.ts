@@ -28,3 +28,25 @@ export function runPython(exe: string, code: string, args: readonly string[] = [
   if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`)
   return r.stdout
 }
+
+/** An independent Python reader for tests: whether it is there, why a test was skipped, and a runner. */
+export interface PythonCheck {
+  available: boolean
+  /** Suffix for test names, so a skipped run says why (empty when available). */
+  note: string
+  /** Runs a script with the interpreter and parses the JSON it prints on stdout. */
+  json(script: string, args?: readonly string[]): unknown
+}
+
+/** A PythonCheck for the modules, naming the Debian packages that provide them in the skip note. */
+export function pythonCheck(modules: readonly string[], debianPackages: readonly string[]): PythonCheck {
+  const exe = findPython(modules)
+  return {
+    available: exe !== null,
+    note: exe ? '' : ` (skipped: python3 with ${modules.join(', ')} is missing; CI installs the Debian package ${debianPackages.join(', ')})`,
+    json: (script, args = []) => {
+      if (!exe) throw new Error(`no python3 with ${modules.join(', ')}`)
+      return JSON.parse(runPython(exe, script, args))
+    },
+  }
+}

@@ -1,3 +1,4 @@
+import { findPython } from '../../src/testing/python.js'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -49,15 +50,6 @@ function expected(x: number[][]): { picked: number[]; half: number[] } {
     half.push(scaled[0] + 0.25, scaled[1], scaled[2] - 1)
   }
   return { picked, half }
-}
-
-/** A python3 that has the `onnx` package (the Debian one is /usr/bin/python3 + python3-onnx). */
-function pythonWithOnnx(): string | undefined {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(py, ['-c', 'import onnx'], { encoding: 'utf8', timeout: 20_000 })
-    if (r.status === 0) return py
-  }
-  return undefined
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'plaf-onnx-graph-'))
@@ -119,7 +111,7 @@ describe('buildModel', () => {
     expect(bad({ initializers: [{ name: 'w', type: 'float32', dims: [2, 2], data: [1, 2, 3] }] })).toThrow(PlafError)
   })
 
-  const python = pythonWithOnnx()
+  const python = (findPython(['onnx']) ?? undefined)
   const checkerTest = python ? it : it.skip
   checkerTest(
     python
