@@ -17,6 +17,25 @@ export interface StandaloneContextOptions {
   plugins?: readonly Plugin[]
 }
 
+/**
+ * Creates a plugin by kind and name with validated options (what `ctx.instantiate` does, in a
+ * pipeline run and standalone alike). `find` looks the plugin up; `ctxFor` gives its context.
+ */
+export async function instantiatePlugin(
+  find: (kind: StageKind, name: string) => Plugin | undefined,
+  kind: StageKind, use: string, options: unknown,
+  ctxFor: () => PluginContext,
+  suggest: (name: string) => string[] = () => [],
+): Promise<StageInstance> {
+  const plugin = find(kind, use)
+  if (!plugin || plugin.kind === 'input') {
+    throw new PlafError(diagnostic('PLAF_UNKNOWN_PLUGIN', `no ${kind} plugin named "${use}"`, { actual: use, hint: suggest(use).join(', ') || undefined }))
+  }
+  const r = validateOptions(plugin, options)
+  if (!r.ok) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `${use} options: ${r.errors.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`, { plugin: use }))
+  return plugin.create(r.value, ctxFor())
+}
+
 /** A plugin context outside a pipeline run (a temp run directory unless given); notes are collected in `notes`. */
 export function createStandaloneContext(opts: StandaloneContextOptions = {}): PluginContext & { notes: PluginNote[] } {
   const runDir = opts.runDir ?? mkdtempSync(join(tmpdir(), 'plaf-test-'))
@@ -31,15 +50,8 @@ export function createStandaloneContext(opts: StandaloneContextOptions = {}): Pl
     notes,
     warn: (n) => void notes.push(n),
     log: () => {},
-    async instantiate(kind: StageKind, use: string, options?: unknown): Promise<StageInstance> {
-      const plugin = (opts.plugins ?? []).find((p) => p.kind === kind && p.name === use)
-      if (!plugin || plugin.kind === 'input') {
-        throw new PlafError(diagnostic('PLAF_UNKNOWN_PLUGIN', `no ${kind} plugin named "${use}" in this context`))
-      }
-      const r = validateOptions(plugin, options)
-      if (!r.ok) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `${use}: ${r.errors.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`))
-      return plugin.create(r.value, { ...ctx, stage: use, outDir: join(runDir, use) })
-    },
+    instantiate: (kind: StageKind, use: string, options?: unknown) =>
+      instantiatePlugin((k, n) => (opts.plugins ?? []).find((p) => p.kind === k && p.name === n), kind, use, options, () => ({ ...ctx, stage: use, outDir: join(runDir, use) })),
   }
   return ctx
 }

@@ -6,11 +6,11 @@ import { stringify as toYaml } from 'yaml'
 import { selectTensorBackend } from '../backends/select.js'
 import type { BackendChoice } from '../backends/types.js'
 import { type Diagnostic, PlafError, diagnostic } from '../diagnostics.js'
-import { validateOptions } from '../options.js'
 import type { InputSource, PluginContext, PluginNote, PortRecord, RunContext, StageInstance, StageKind } from '../plugin.js'
 import { checkPort, PORT_SCOPES, type Frame, type PortName } from '../ports.js'
 import type { ResolvedPipeline, ResolvedStage } from '../pipeline/resolve.js'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
+import { instantiatePlugin } from './context.js'
 import { StageCache, hashJson } from './cache.js'
 import { reportMarkdown, type RunReport, type StageReport } from './report.js'
 
@@ -109,7 +109,8 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
     tensor: backend,
     warn: (n) => note(n, stage, plugin),
     log: () => {},
-    instantiate: (kind: StageKind, use: string, options?: unknown) => instantiate(p, kind, use, options, makeCtx),
+    instantiate: (kind: StageKind, use: string, options?: unknown) =>
+      instantiatePlugin((k, n) => p.registry.get(k, n), kind, use, options, () => makeCtx(use, use), (n) => p.registry.suggest(n, [kind])),
   })
   try {
     source = await p.input.plugin.create(structuredClone(p.input.options), makeCtx('input', p.input.use))
@@ -269,18 +270,4 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
     await source?.dispose?.()
     await backend.dispose()
   }
-}
-
-/** Creates a registered plugin by kind and name with validated options (for ctx.instantiate). */
-async function instantiate(
-  p: ResolvedPipeline, kind: StageKind, use: string, options: unknown,
-  makeCtx: (stage: string, plugin: string) => PluginContext,
-): Promise<StageInstance> {
-  const plugin = p.registry.get(kind, use)
-  if (!plugin || plugin.kind === 'input') {
-    throw new PlafError(diagnostic('PLAF_UNKNOWN_PLUGIN', `no ${kind} plugin named "${use}"`, { hint: p.registry.suggest(use, [kind]).join(', ') || undefined }))
-  }
-  const r = validateOptions(plugin, options)
-  if (!r.ok) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `${use} options: ${r.errors.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`, { plugin: use }))
-  return plugin.create(r.value, makeCtx(use, use))
 }
