@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { fail, npyHeader, npyItemSize, openAtomicWriter, type NpyDtype } from '@plaf/core'
+import { fail, npyHeader, npyItemSize, openAtomicWriter, writeFileAtomic, type NpyDtype } from '@plaf/core'
 
 /** Frame ids become file names: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 const FRAME_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
@@ -40,17 +40,9 @@ export class OutputBatch {
 
   /** Writes bytes atomically; returns the size in bytes. */
   file(path: string, data: Uint8Array | string): number {
-    // openAtomicWriter, not writeFileAtomic: it also removes its temporary when the rename fails.
-    const w = openAtomicWriter(path)
-    try {
-      w.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
-      const size = w.commit()
-      this.written.push(path)
-      return size
-    } catch (e) {
-      w.abort()
-      throw e
-    }
+    writeFileAtomic(path, data)
+    this.written.push(path)
+    return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.byteLength
   }
 
   /**

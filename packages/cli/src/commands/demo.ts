@@ -85,11 +85,12 @@ export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
   const w = Math.max(...rows.map(([k]) => k.length))
   io.out(`\nPLAF demo: ${rel(pipeline)} on ${rel(scene)}\n`)
   for (const [k, v] of rows) io.out(`  ${k.padEnd(w)}  ${v}`)
+  const stageKey = (plugin: string) => Object.entries(res.report.stages).find(([, s]) => s.plugin === plugin)?.[0]
   const stageDir = (plugin: string) => {
-    const key = Object.entries(res.report.stages).find(([, s]) => s.plugin === plugin)?.[0]
+    const key = stageKey(plugin)
     return key ? rel(join(res.runDir, key)) : '-'
   }
-  const querierKey = Object.entries(res.report.stages).find(([, s]) => s.plugin === 'text')?.[0]
+  const querierKey = stageKey('text')
   const scoresFile = querierKey ? join(res.runDir, querierKey, 'scores.json') : ''
   if (scoresFile && existsSync(scoresFile)) {
     const scores = JSON.parse(readFileSync(scoresFile, 'utf8')) as {

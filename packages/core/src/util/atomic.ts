@@ -8,25 +8,12 @@ let counter = 0
  * never sees a half-written file under the final name, even if the process dies mid-write.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const dir = dirname(path)
-  mkdirSync(dir, { recursive: true })
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`)
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-  const fd = openSync(tmp, 'w')
+  const w = openAtomicWriter(path)
   try {
-    let off = 0
-    while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off)
-    fsyncSync(fd)
+    w.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
+    w.commit()
   } catch (e) {
-    closeSync(fd)
-    rmSync(tmp, { force: true })
-    throw e
-  }
-  closeSync(fd)
-  try {
-    renameSync(tmp, path)
-  } catch (e) {
-    rmSync(tmp, { force: true })
+    w.abort()
     throw e
   }
 }
