@@ -13,6 +13,7 @@ export { pipelineSkeletonSchema, type RuntimeSettings } from './pipeline/skeleto
 export { expandSweep, type SweepVariant } from './pipeline/sweep.js'
 export { importPluginModule } from './pipeline/plugins.js'
 export { dotted, type Origin, type Provenance } from './pipeline/provenance.js'
+export { flagOrigin, optionDiagnostics, type OptionsSource } from './pipeline/option-errors.js'
 export { runPipeline, type ProgressEvent, type RunOptions, type RunResult } from './runtime/run.js'
 export { reportMarkdown, type RunReport, type StageReport } from './runtime/report.js'
 export { StageCache, hashJson, stableStringify } from './runtime/cache.js'

@@ -3,6 +3,7 @@ import { basename, dirname, extname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
 import { interpolate } from './interpolate.js'
+import { flagOrigin } from './option-errors.js'
 import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
 import { dropBelow, originOf, toPointer, type Provenance } from './provenance.js'
 import { parseYamlSource } from './yaml-source.js'
@@ -139,9 +140,7 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
     }
     value = setAt(value, o.path, o.value) as Record<string, unknown>
     for (const k of [...provenance.keys()]) if (k === ptr || k.startsWith(ptr + '/')) provenance.delete(k)
-    // columns are 1-based in the text `--set <arg>`: arg[i] is at column 7 + i
-    const eq = arg.indexOf('=')
-    provenance.set(ptr, { source: `--set ${arg}`, column: 7 + eq + 1, keyColumn: 7 + arg.lastIndexOf('.', eq) + 1 })
+    provenance.set(ptr, flagOrigin(`--set ${arg}`))
     rawOverrides.set(ptr, o.raw)
   }
   const name = typeof value.name === 'string' ? value.name : basename(file, extname(file))

@@ -6,7 +6,7 @@ import { PORT_SCOPES, type PortName } from '../ports.js'
 import type { Registry } from '../registry.js'
 import { loadPipeline, type LoadOptions, type LoadedPipeline } from './load.js'
 import { getAt, isPlainObject, setAt } from './merge.js'
-import { optionDiagnostics } from './option-errors.js'
+import { schemaDiagnostics } from './option-errors.js'
 import { loadThirdPartyPlugins } from './plugins.js'
 import { dotted, escapeSegment, fromPointer, originOf, type Provenance } from './provenance.js'
 import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
@@ -85,7 +85,7 @@ function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedP
   const r = validateOptions(plugin, given)
   keepStringOverrides(loaded, plugin.options, ptr, r.value)
   const again = validateOptions(plugin, r.value)
-  out.push(...optionDiagnostics(again.errors, {
+  out.push(...schemaDiagnostics(again.errors, {
     value: setAt(loaded.value, fromPointer(ptr), given), provenance: loaded.provenance, base: ptr, code: 'PLAF_INVALID_OPTION',
     plugin: plugin.name, stage, hint: `options: plaf plugins ${plugin.name}`,
   }))
@@ -114,7 +114,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   const prov = loaded.provenance
   const config = structuredClone(loaded.value)
   if (!skeletonValidator(config)) {
-    out.push(...optionDiagnostics(skeletonValidator.errors ?? [], { value: loaded.value, provenance: prov, base: '', code: 'PLAF_INVALID_PIPELINE' }))
+    out.push(...schemaDiagnostics(skeletonValidator.errors ?? [], { value: loaded.value, provenance: prov, base: '', code: 'PLAF_INVALID_PIPELINE' }))
   }
   for (const d of out) if (!d.file && !d.source) Object.assign(d, { file: loaded.file, line: d.line ?? 1, column: d.column ?? 1 })
   if (hasErrors(out)) return { diagnostics: out, loaded }
