@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { PlafError, diagnostic, fail, type DiagnosticCode } from '../diagnostics.js'
 import type { OnnxDataType } from './onnx-graph.js'
-import { ONNX_WORKER_SOURCE } from './onnx-worker-source.js'
+import type { OnnxWorkerData, OnnxWorkerReply } from './onnx-worker.js'
 import { onnxruntimeEntry, planProviders, type OnnxDevice, type OnnxProvider } from './ort-providers.js'
 
 /** Tensor element type names as onnxruntime spells them. */
@@ -78,11 +79,35 @@ const CODE_LOAD: DiagnosticCode = 'PLAF_MODEL_INVALID'
 const CODE_RUN: DiagnosticCode = 'PLAF_MODEL_RUN_FAILED'
 const CODE_CRASH: DiagnosticCode = 'PLAF_INTERNAL'
 
-type Reply =
-  | { kind: 'ready'; provider: OnnxProvider; reasons: string[]; inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[] }
-  | { kind: 'open-error'; message: string; stack?: string }
-  | { kind: 'result'; id: number; ok: true; outputs: Record<string, OnnxTensor> }
-  | { kind: 'result'; id: number; ok: false; message: string; stack?: string }
+type Reply = OnnxWorkerReply
+
+/** How the session worker is started: the built module, or the source transpiled to CommonJS. */
+export type OnnxWorkerScript = { kind: 'built'; url: URL } | { kind: 'source'; file: string; code: string }
+
+let fromSource: OnnxWorkerScript | undefined
+
+/**
+ * Finds the worker module `onnx-worker`. From the build (`dist/`, also inside an installed npm
+ * tarball) `onnx-worker.js` sits next to this file and runs as the ES module it is. From the
+ * sources (vitest with the `development` condition) only `onnx-worker.ts` exists, and Node 20
+ * cannot run it: a worker gets neither vitest's transform nor type stripping. So it is transpiled
+ * once per process with the `typescript` package (already a dependency, for `.ts` plugins; loaded
+ * only here) to CommonJS and run with `eval: true`. That needs no loader hook, no temp file and no
+ * extra dependency, and works because the worker imports only Node built-ins at run time (a
+ * CommonJS eval worker has `require` but no module resolution relative to a file).
+ */
+export async function onnxWorkerScript(): Promise<OnnxWorkerScript> {
+  const built = new URL('./onnx-worker.js', import.meta.url)
+  if (built.protocol === 'file:' && existsSync(fileURLToPath(built))) return { kind: 'built', url: built }
+  if (fromSource) return fromSource
+  const file = fileURLToPath(new URL('./onnx-worker.ts', import.meta.url))
+  const ts = (await import('typescript')).default
+  const code = ts.transpileModule(readFileSync(file, 'utf8'), {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText
+  return (fromSource = { kind: 'source', file, code })
+}
 
 function workerError(code: DiagnosticCode, model: string, file: string | undefined, what: string, message: string, stack?: string): PlafError {
   const cause = Object.assign(new Error(message), stack ? { stack } : {})
@@ -109,10 +134,11 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   }
-  const worker = new Worker(ONNX_WORKER_SOURCE, {
-    eval: true,
-    workerData: { ortEntry: onnxruntimeEntry(), model: file ?? model, order: plan.order, reasons: plan.reasons, options },
-  })
+  const script = await onnxWorkerScript()
+  const workerData: OnnxWorkerData = { role: 'plaf-onnx-session', ortEntry: onnxruntimeEntry(), model: file ?? model, order: plan.order, reasons: plan.reasons, options }
+  // No inherited node flags: the worker needs none, and some break it (`node --input-type=module
+  // -e …` would make a file worker fail to start).
+  const worker = script.kind === 'built' ? new Worker(script.url, { workerData, execArgv: [] }) : new Worker(script.code, { eval: true, workerData, execArgv: [] })
   const pending = new Map<number, { resolve: (r: Record<string, OnnxTensor>) => void; reject: (e: unknown) => void }>()
   let nextId = 1
   let dead: PlafError | undefined

@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildModel, type GraphNode } from '../../src/backends/onnx-graph.js'
-import { openOnnxSession, type OnnxSession } from '../../src/backends/onnx-session.js'
+import { onnxWorkerScript, openOnnxSession, type OnnxSession } from '../../src/backends/onnx-session.js'
+import { checkFeedNames } from '../../src/backends/onnx-worker.js'
 import { cudaProviderLibraries } from '../../src/backends/ort-providers.js'
 import { PlafError } from '../../src/diagnostics.js'
 import { float16ToFloat32 } from '../../src/formats/float16.js'
@@ -151,5 +155,63 @@ describe('openOnnxSession', () => {
     }
     await expectPlafError(s.run(feeds()), 'PLAF_INTERNAL', /was released/)
     await s.release() // twice is harmless
+  })
+})
+
+describe('the session worker module (src/backends/onnx-worker.ts)', () => {
+  it('is what the session runs: its feed-name check (ORT has none) answers a misspelt input', async () => {
+    expect(checkFeedNames(['pixel_values'], ['pixel_values'])).toBeUndefined()
+    const s = await openOnnxSession(small, { name: 'tiny' })
+    try {
+      // ORT alone says only that "pixel_values" is missing; the worker names the misspelt feed too.
+      const e = await expectPlafError(s.run({ pixel_valeus: feeds().pixel_values }), 'PLAF_MODEL_RUN_FAILED', /ONNX run failed for tiny: /)
+      expect(e.message).toContain(`unknown input "pixel_valeus"; missing input "pixel_values" (the model's inputs: "pixel_values")`)
+    } finally {
+      await s.release()
+    }
+  })
+
+  it('runs from the sources transpiled to CommonJS, since Node 20 cannot start a .ts worker', async () => {
+    const script = await onnxWorkerScript()
+    expect(script.kind).toBe('source')
+    if (script.kind !== 'source') return
+    expect(script.file).toBe(fileURLToPath(new URL('../../src/backends/onnx-worker.ts', import.meta.url)))
+    expect(script.code).toContain('function serveOnnxSession(')
+    expect(script.code).not.toMatch(/^import /m) // CommonJS: an eval worker has no ES module loader
+  })
+
+  it('runs from a build: onnx-worker.js next to onnx-session.js, in a plain node process', () => {
+    // The build's layout (what tsc writes to dist/ and npm pack ships), transpiled here so the test
+    // does not depend on a stale dist/. It sits inside packages/core so node_modules resolve as
+    // they do for the package.
+    const src = fileURLToPath(new URL('../../src/', import.meta.url))
+    const out = mkdtempSync(join(dirname(src), '.test-build-'))
+    try {
+      const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]))
+      for (const file of walk(src).filter((f) => f.endsWith('.ts'))) {
+        const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+          fileName: file,
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        }).outputText
+        const target = join(out, relative(src, file)).replace(/\.ts$/, '.js')
+        mkdirSync(dirname(target), { recursive: true })
+        writeFileSync(target, js)
+      }
+      const model = join(out, 'small.onnx')
+      writeFileSync(model, small)
+      const program = `
+        const { onnxWorkerScript, openOnnxSession } = await import(${JSON.stringify(pathToFileURL(join(out, 'backends/onnx-session.js')).href)})
+        const script = await onnxWorkerScript()
+        const s = await openOnnxSession(${JSON.stringify(model)}, { device: 'cpu', threads: 1 })
+        const out = await s.run({ pixel_values: { type: 'float32', data: Float32Array.of(1, 2, 3, 4, 0, 1), dims: [2, 3] } })
+        const bad = await s.run({ nope: { type: 'float32', data: new Float32Array(3), dims: [1, 3] } }).catch((e) => e.message)
+        await s.release()
+        console.log(JSON.stringify({ kind: script.kind, url: String(script.url), scores: Array.from(out.scores.data), bad }))`
+      const got = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' }))
+      expect(got).toMatchObject({ kind: 'built', url: pathToFileURL(join(out, 'backends/onnx-worker.js')).href, scores: [4, 7, 5, 1] })
+      expect(got.bad).toMatch(/unknown input "nope"/)
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
   })
 })
