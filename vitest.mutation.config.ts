@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 // whose kernels or file formats are mutated. Stryker copies the repository into a sandbox, but
 // node_modules/@plaf/* are workspace symlinks back into the original tree, so `@plaf/<pkg>` is
 // aliased to the sandbox's own sources here: every test then sees the mutated code, whichever way
-// it imports it. `development` is the export condition the normal suite uses for the same reason.
+// it imports it. `@plaf/source` is the export condition the normal suite uses for the same reason.
 const root = fileURLToPath(new URL('.', import.meta.url))
 const packages = ['aggregator', 'backbone-lexicon', 'core', 'lifter', 'masker-classic', 'query']
 
@@ -14,7 +14,7 @@ export default defineConfig({
     projects: packages.map((name) => ({
       root: `${root}packages/${name}`,
       resolve: {
-        conditions: ['development'],
+        conditions: ['@plaf/source'],
         alias: [
           { find: /^@plaf\/core\/testing$/, replacement: `${root}packages/core/src/testing/index.ts` },
           { find: /^@plaf\/([\w-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
