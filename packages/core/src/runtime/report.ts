@@ -1,4 +1,6 @@
+import { join } from 'node:path'
 import type { Diagnostic } from '../diagnostics.js'
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
 
 /** Figures of one stage over a run. */
 export interface StageReport {
@@ -51,4 +53,10 @@ export function reportMarkdown(r: RunReport): string {
     lines.push(`| ${key} | ${s.plugin} ${s.version} | ${s.calls} | ${s.ms_total.toFixed(1)} | ${s.ms_mean.toFixed(1)} | ${s.cache_hits}/${s.cache_hits + s.cache_misses} | ${s.peak_rss_mib.toFixed(0)} | ${m} |`)
   }
   return lines.join('\n') + '\n'
+}
+
+/** Writes report.json and report.md (atomically); their presence means the run completed. */
+export function writeReport(runDir: string, report: RunReport): void {
+  writeJsonAtomic(join(runDir, 'report.json'), report)
+  writeFileAtomic(join(runDir, 'report.md'), reportMarkdown(report))
 }

@@ -1,0 +1,111 @@
+/**
+ * The frame loop: every frame stage's `run` on every frame, in pipeline order, through the stage
+ * cache; progress.json after every frame.
+ */
+import { PlafError, diagnostic } from '../diagnostics.js'
+import type { InputSource, PortRecord, RunContext, StageInstance } from '../plugin.js'
+import { PORT_SCOPES, type Frame } from '../ports.js'
+import type { ResolvedStage } from '../pipeline/resolve.js'
+import { hashJson, type StageCache } from './cache.js'
+import { type RunDir, writeProgress } from './run-dir.js'
+import { checkOutputs, type ProgressClock, type RunStats, wrapError } from './stats.js'
+
+/** An opened stage: its resolved configuration and its instance. */
+export interface OpenStage {
+  stage: ResolvedStage
+  inst: StageInstance
+}
+
+/** What the frame loop needs. */
+export interface FrameLoop {
+  dir: RunDir
+  source: InputSource
+  stages: readonly OpenStage[]
+  cache: StageCache
+  stats: RunStats
+  progress: ProgressClock
+  signal?: AbortSignal
+}
+
+/** A cache entry: the outputs and the metrics the call reported, so a hit reports the same figures. */
+interface CachedCall {
+  outputs: PortRecord
+  metrics: [string, number][]
+}
+
+/**
+ * The cache key of a frame stage's call: null unless the plugin is cacheable and every frame-scoped
+ * input it reads has a key itself (so nothing downstream of an uncached stage is cached).
+ */
+export function cacheKey(stage: ResolvedStage, inst: StageInstance, upstream: readonly (string | null)[]): string | null {
+  const cacheable = stage.plugin.cacheable === true && upstream.every((k) => k !== null)
+  return cacheable ? hashJson([stage.use, stage.plugin.version, stage.options, inst.fingerprint ?? null, upstream]) : null
+}
+
+/**
+ * One frame stage's outputs for one frame: replayed from the cache on a hit (with the metrics the
+ * original call reported), computed, checked and stored otherwise. Counts hits and misses.
+ */
+async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inputs: PortRecord, key: string | null, frame: Frame): Promise<PortRecord> {
+  const { cache, stats } = loop
+  const hit = key ? (cache.get(key) as CachedCall | undefined) : undefined
+  const rc = stats.rc(stage.key, stage.use, frame)
+  if (hit) {
+    stats.stages[stage.key].cache_hits++
+    for (const [name, value] of hit.metrics) rc.metric(name, value)
+    return hit.outputs
+  }
+  if (key && cache.enabled) stats.stages[stage.key].cache_misses++
+  const metrics: [string, number][] = []
+  const recording: RunContext = { ...rc, metric: (name, value) => (metrics.push([name, value]), rc.metric(name, value)) }
+  let out: PortRecord
+  try {
+    out = ((await stats.timed(stage.key, () => inst.run(inputs, recording))) ?? {}) as PortRecord
+  } catch (e) {
+    throw wrapError(e, stage, frame.id)
+  }
+  checkOutputs(stage, out, 'frame', frame.id)
+  if (key) cache.set(key, { outputs: out, metrics } satisfies CachedCall)
+  return out
+}
+
+/** Runs the frame stages on one frame, wiring each stage's frame-scoped inputs from earlier outputs. */
+async function runFrame(loop: FrameLoop, frame: Frame): Promise<void> {
+  const values = new Map<string, unknown>([['input.frame', frame]])
+  const keys = new Map<string, string | null>([['input.frame', hashJson([loop.source.identity, frame.id])]])
+  for (const open of loop.stages) {
+    const { stage } = open
+    const inputs: PortRecord = {}
+    const upstream: (string | null)[] = []
+    for (const [port, src] of Object.entries(stage.wiring)) {
+      const ref = `${src.stage}.${src.port}`
+      if (PORT_SCOPES[stage.plugin.inputs[port]] !== 'frame') continue
+      inputs[port] = values.get(ref)
+      upstream.push(keys.get(ref) ?? null)
+    }
+    const key = cacheKey(stage, open.inst, upstream)
+    const out = await cachedRun(loop, open, inputs, key, frame)
+    for (const port of Object.keys(stage.plugin.outputs)) {
+      values.set(`${stage.key}.${port}`, out[port])
+      keys.set(`${stage.key}.${port}`, key)
+    }
+  }
+}
+
+/**
+ * Runs every frame of the source through the frame stages (`loop.stages` holds only those), writing
+ * progress.json and emitting a `frame` event after each. Stops with PLAF_INTERRUPTED between frames
+ * once `loop.signal` is aborted.
+ */
+export async function runFrames(loop: FrameLoop): Promise<void> {
+  const { dir, progress } = loop
+  for await (const frame of loop.source.frames()) {
+    if (loop.signal?.aborted) {
+      throw new PlafError(diagnostic('PLAF_INTERRUPTED', `interrupted after ${progress.done} of ${progress.total} frames; nothing half-written is left, continue with --resume`, { file: dir.progressFile }))
+    }
+    await runFrame(loop, frame)
+    progress.done++
+    writeProgress(dir, Math.max(progress.done, dir.resumeFrom), frame.id, false)
+    progress.emit('frame', { frame: frame.id })
+  }
+}

@@ -1,0 +1,48 @@
+/** `config.resolved.yaml` and `manifest.json` of a run directory. */
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { stringify as toYaml } from 'yaml'
+import type { BackendChoice, TensorBackend } from '../backends/types.js'
+import type { InputSource, StageInstance } from '../plugin.js'
+import type { ResolvedPipeline, ResolvedStage } from '../pipeline/resolve.js'
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
+import type { RunDir } from './run-dir.js'
+
+/** What the manifest records about the opened stages. */
+export interface ManifestSources {
+  backend: TensorBackend
+  choices: BackendChoice[]
+  source: InputSource
+  instances: readonly { stage: ResolvedStage; inst: StageInstance }[]
+}
+
+/**
+ * Writes `config.resolved.yaml` and `manifest.json` (with `ended_at: null`) at the start of a run,
+ * and returns the manifest; `finishManifest` writes it again at the end.
+ */
+export function writeManifest(p: ResolvedPipeline, dir: RunDir, open: ManifestSources, started: Date, toolVersion = '0.0.0'): Record<string, unknown> {
+  const { backend, choices, source, instances } = open
+  const manifest: Record<string, unknown> = {
+    tool: { name: 'plaf-ts', version: toolVersion },
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    machine: { cpus: availableParallelism(), cpu_model: cpus()[0]?.model ?? 'unknown', total_memory_bytes: totalmem() },
+    pipeline: { name: p.name, file: p.file, base_dir: p.baseDir, files: p.files, config_hash: dir.configHash },
+    input: { plugin: p.input.use, version: p.input.plugin.version, identity: source.identity, describe: source.describe, frames: source.frameCount },
+    plugins: Object.fromEntries(p.stages.map((s) => [s.key, { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, package: s.plugin.package }])),
+    fingerprints: Object.fromEntries(instances.filter((i) => i.inst.fingerprint).map((i) => [i.stage.key, i.inst.fingerprint])),
+    tensor_backend: { chosen: backend.name, device: backend.device, candidates: choices satisfies BackendChoice[] },
+    started_at: started.toISOString(),
+    ended_at: null as string | null,
+    resumed_from: dir.resumeFrom,
+  }
+  writeFileAtomic(join(dir.path, 'config.resolved.yaml'), `# Resolved by plaf from ${p.file}\n` + toYaml(p.config))
+  writeJsonAtomic(join(dir.path, 'manifest.json'), manifest)
+  return manifest
+}
+
+/** Stamps `ended_at` and writes manifest.json again. */
+export function finishManifest(dir: RunDir, manifest: Record<string, unknown>): void {
+  manifest.ended_at = new Date().toISOString()
+  writeJsonAtomic(join(dir.path, 'manifest.json'), manifest)
+}

@@ -1,0 +1,122 @@
+/**
+ * What a run measures while it runs: per-stage figures (calls, time, cache, RSS, metrics), the
+ * notes plugins raise, and progress events. Also the two checks every stage call goes through
+ * (`checkOutputs`, `wrapError`).
+ */
+import { performance } from 'node:perf_hooks'
+import { type Diagnostic, PlafError, diagnostic } from '../diagnostics.js'
+import type { PluginNote, PortRecord, RunContext } from '../plugin.js'
+import { checkPort, PORT_SCOPES, type Frame, type PortName } from '../ports.js'
+import type { ResolvedStage } from '../pipeline/resolve.js'
+import type { StageReport } from './report.js'
+
+/** Progress of a run, emitted after every frame and at each scene-level step. */
+export interface ProgressEvent {
+  phase: 'start' | 'frame' | 'finish' | 'done'
+  done: number
+  total: number
+  framesPerSecond: number
+  etaSeconds: number
+  frame?: string
+  stage?: string
+}
+
+const mib = (bytes: number): number => bytes / 1048576
+
+/** The warnings plugins raise during a run, stamped with stage, plugin and frame. */
+export class RunNotes {
+  readonly list: Diagnostic[] = []
+  constructor(private readonly onNote?: (d: Diagnostic) => void) {}
+
+  /** Records a plugin's note as a warning diagnostic and passes it on. */
+  add(n: PluginNote, stage: string, plugin: string, frame?: string): void {
+    const d = diagnostic(n.code, n.message, { severity: 'warning', ...n, stage: n.stage ?? stage, plugin: n.plugin ?? plugin, frame: n.frame ?? frame })
+    this.list.push(d)
+    this.onNote?.(d)
+  }
+
+  /** Count of notes by code, for the report. */
+  byCode(): Record<string, number> {
+    const warnings: Record<string, number> = {}
+    for (const n of this.list) warnings[n.code] = (warnings[n.code] ?? 0) + 1
+    return warnings
+  }
+}
+
+/** Per-stage figures of a run (the `stages` of report.json), and the run contexts that fill them. */
+export class RunStats {
+  readonly stages: Record<string, StageReport> = {}
+  constructor(stages: readonly ResolvedStage[], private readonly notes: RunNotes) {
+    for (const s of stages) {
+      this.stages[s.key] = { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, calls: 0, ms_total: 0, ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics: {}, frame_metrics: {} }
+    }
+  }
+
+  /** The run context of one call: metrics are summed per stage (and per frame, in frame calls). */
+  rc(key: string, plugin: string, frame?: Frame): RunContext {
+    return {
+      frame: frame ? { id: frame.id, index: frame.index } : undefined,
+      metric: (name, value) => {
+        const st = this.stages[key]
+        st.metrics[name] = (st.metrics[name] ?? 0) + value
+        if (frame) {
+          const fm = (st.frame_metrics[frame.id] ??= {})
+          fm[name] = (fm[name] ?? 0) + value
+        }
+      },
+      warn: (n) => this.notes.add(n, key, plugin, frame?.id),
+    }
+  }
+
+  /** Runs one computed stage call, counting it with its time and the RSS right after it. */
+  async timed<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    const t = performance.now()
+    const r = await fn()
+    const st = this.stages[key]
+    st.calls++
+    st.ms_total += performance.now() - t
+    st.peak_rss_mib = Math.max(st.peak_rss_mib, mib(process.memoryUsage().rss))
+    return r
+  }
+
+  /** Fills in each stage's mean time per call; call once after the last call. */
+  close(): Record<string, StageReport> {
+    for (const st of Object.values(this.stages)) st.ms_mean = st.calls ? st.ms_total / st.calls : 0
+    return this.stages
+  }
+}
+
+/** Emits progress events; `done` counts the frames processed in this run. */
+export class ProgressClock {
+  done = 0
+  private readonly t0 = performance.now()
+  constructor(readonly total: number, private readonly onProgress?: (e: ProgressEvent) => void) {}
+
+  emit(phase: ProgressEvent['phase'], extra: Partial<ProgressEvent> = {}): void {
+    const secs = (performance.now() - this.t0) / 1000
+    const fps = this.done > 0 && secs > 0 ? this.done / secs : 0
+    this.onProgress?.({ phase, done: this.done, total: this.total, framesPerSecond: fps, etaSeconds: fps > 0 ? (this.total - this.done) / fps : NaN, ...extra })
+  }
+}
+
+/** Throws PLAF_PORT_VALUE_INVALID when an output of the given scope is not a valid value of its port type. */
+export function checkOutputs(stage: ResolvedStage, out: PortRecord, scope: 'frame' | 'scene', frame?: string): void {
+  for (const [port, type] of Object.entries(stage.plugin.outputs) as [string, PortName][]) {
+    if (PORT_SCOPES[type] !== scope) continue
+    const bad = checkPort(type, out?.[port])
+    if (bad) throw new PlafError(diagnostic('PLAF_PORT_VALUE_INVALID', `stage ${stage.key} (${stage.use})${frame ? ` frame ${frame}` : ''}: output "${port}" is not a valid ${type}: ${bad}`, { stage: stage.key, plugin: stage.use, frame }))
+  }
+}
+
+/**
+ * Wraps what a stage threw: a PlafError gets the prefix `stage <key> (<plugin>) frame <id>:` and
+ * stage, plugin and frame filled in; anything else becomes PLAF_STAGE_FAILED with it as cause.
+ */
+export function wrapError(e: unknown, stage: { key: string; plugin: { name: string } }, frame?: string): PlafError {
+  const where = `stage ${stage.key} (${stage.plugin.name})${frame ? ` frame ${frame}` : ''}`
+  if (e instanceof PlafError) {
+    return new PlafError(e.diagnostics.map((d) => ({ ...d, stage: d.stage ?? stage.key, plugin: d.plugin ?? stage.plugin.name, frame: d.frame ?? frame, message: `${where}: ${d.message}` })), { cause: e })
+  }
+  const err = e as Error
+  return new PlafError(diagnostic('PLAF_STAGE_FAILED', `${where}: ${err?.message ?? String(e)}`, { stage: stage.key, plugin: stage.plugin.name, frame, cause: e }), { cause: e })
+}
