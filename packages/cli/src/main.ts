@@ -5,11 +5,13 @@ import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspe
 import { makeSceneCommand } from './commands/make-scene.js'
 import { queryCommand } from './commands/query.js'
 import { runCommand } from './commands/run.js'
-import { EXIT, processIo, reportError, type Io } from './io.js'
+import { choiceDiagnostic } from './flags.js'
+import { EXIT, printDiagnostics, processIo, reportError, type Io } from './io.js'
 import { VERSION } from './version.js'
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
-const progressOption = () => new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none'])
+const PROGRESS_MODES = ['auto', 'bar', 'lines', 'none']
+const progressOption = () => new Option('--progress <mode>', `progress display: ${PROGRESS_MODES.join(', ')}`)
 
 /** Builds the commander program; every action stores its exit code in `result.code`. */
 export function buildProgram(io: Io, result: { code: number }): Command {
@@ -19,6 +21,14 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
   const act = <A extends unknown[]>(fn: (...a: A) => Promise<number> | number) => async (...a: A) => {
+    // Flags with a fixed set of values are checked here, so their errors read like every other option error.
+    const opts = a.find((x): x is { progress?: string } => typeof x === 'object' && x !== null && 'progress' in x)
+    const bad = opts?.progress !== undefined ? choiceDiagnostic('--progress', opts.progress, PROGRESS_MODES, 'progress mode') : undefined
+    if (bad) {
+      printDiagnostics(io, [bad])
+      result.code = EXIT.user
+      return
+    }
     result.code = await fn(...a)
   }
   program.command('run <pipeline>').description('run a pipeline into a run directory')
@@ -43,9 +53,9 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--backend <name>', 'check an explicit tensor backend instead of auto')
     .action(act((o) => doctorCommand(o, io)))
   program.command('make-scene <dir>').description('write a procedural RGB-D scene in the ScanNet export layout')
-    .option('--frames <n>', 'number of frames', (v) => parseInt(v, 10))
-    .option('--seed <n>', 'random seed', (v) => parseInt(v, 10))
-    .option('--objects <n>', 'number of coloured objects', (v) => parseInt(v, 10))
+    .option('--frames <n>', 'number of frames')
+    .option('--seed <n>', 'random seed')
+    .option('--objects <n>', 'number of coloured objects')
     .option('--set <path=value>', 'any synthetic-room option, e.g. invalid_pose_frames=[3]', collect, [])
     .action(act((dir: string, o) => makeSceneCommand(dir, o, io)))
   program.command('query <run-dir>').description('query a finished run with text, without recomputing features')

@@ -1,4 +1,3 @@
-import { closest, distance } from 'fastest-levenshtein'
 import { type Diagnostic, PlafError, diagnostic } from './diagnostics.js'
 import { optionsValidator } from './options.js'
 import { STAGE_KINDS, type Plugin, type StageKind } from './plugin.js'
@@ -78,13 +77,39 @@ export class Registry {
     return out
   }
 
-  /** Registered names closest to `name` (edit distance ≤ 3, or the single closest), for "did you mean". */
+  /** Registered names close to `name`, for "did you mean" (see {@link closestNames}); often none. */
   suggest(name: string, kinds: readonly StageKind[] = STAGE_KINDS): string[] {
-    const names = [...new Set(kinds.flatMap((k) => [...(this.byKind.get(k)?.keys() ?? [])]))]
-    if (!names.length) return []
-    const near = names.filter((n) => distance(n, name) <= 3 || n.includes(name) || name.includes(n))
-    return near.length ? near.sort((a, b) => distance(a, name) - distance(b, name)) : [closest(name, names)]
+    return closestNames(name, kinds.flatMap((k) => [...(this.byKind.get(k)?.keys() ?? [])]))
   }
+}
+
+/** Edit distance counting an adjacent transposition as one edit (`gird` → `grid` is 1). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
+}
+
+/**
+ * The candidates that plausibly are what `name` meant, nearest first: within an edit distance of
+ * about a third of the name's length (at least 1, at most 3), or containing the name when it has
+ * at least 4 characters (`lexicon` → `color-lexicon`). A name unlike every candidate gets none:
+ * a wrong suggestion (`radio` → `grid`) misleads more than no suggestion.
+ */
+export function closestNames(name: string, candidates: readonly string[]): string[] {
+  const limit = Math.min(3, Math.max(1, Math.round(name.length / 3)))
+  const scored = [...new Set(candidates)].map((n) => ({ n, d: editDistance(n, name) }))
+  return scored
+    .filter(({ n, d }) => d <= limit || (name.length >= 4 && n.includes(name)))
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .map(({ n }) => n)
 }
 
 /** Checks the static shape of a plugin object; returns what is wrong or null. */

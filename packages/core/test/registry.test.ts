@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PlafError, Registry, resolvePipeline } from '../src/index.js'
+import { PlafError, Registry, closestNames, editDistance, resolvePipeline } from '../src/index.js'
 import { blockMean, fixturePlugins, halves } from './fixtures/plugins.js'
 import { clean, files } from './pipeline/helpers.js'
 
@@ -44,6 +44,19 @@ describe('Registry', () => {
     const r = new Registry(fixturePlugins)
     expect(r.suggest('halfs')).toEqual(['halves'])
     expect(r.suggest('block')).toEqual(['block-mean'])
+  })
+
+  it('suggests nothing for a name unlike every registered one', () => {
+    const r = new Registry(fixturePlugins)
+    expect(r.suggest('radio')).toEqual([])
+    expect(r.suggest('sam')).toEqual([])
+    expect(r.suggest('flat-frame')).toEqual(['flat-frames'])
+    expect(closestNames('radio', ['grid', 'dense', 'text', 'felzenszwalb'])).toEqual([])
+    expect(closestNames('gird', ['grid', 'dense'])).toEqual(['grid'])
+    expect(closestNames('felzenzwalb', ['felzenszwalb', 'grid'])).toEqual(['felzenszwalb'])
+    expect(closestNames('siglip-text', ['text', 'color-lexicon-text'])).toEqual([])
+    expect(editDistance('gird', 'grid')).toBe(1)
+    expect(editDistance('radio', 'grid')).toBe(4)
   })
 })
 

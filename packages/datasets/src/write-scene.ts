@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import sharp from 'sharp'
-import { encodePly, encodePng, fail, writeFileAtomic, type JsonSchema, type PlyProperty } from '@plaf/core'
+import { encodePly, encodePng, fail, writeFileAtomic, type JsonSchema, type OptionsSource, type PlyProperty } from '@plaf/core'
 import { CATEGORIES, NYU40_PALETTE, formatLabelsTsv } from './synthetic/catalogue.js'
 import { tessellate } from './synthetic/mesh.js'
 import { SYNTHETIC_OPTION_PROPERTIES, resolveOptions, type SyntheticOptions } from './synthetic/options.js'
@@ -101,9 +101,13 @@ function commit(tmp: string, dir: string): void {
  */
 export async function writeScene(
   dir: string, options: Partial<WriteSceneOptions> = {}, onProgress?: (p: WriteSceneProgress) => void,
+  /** Where the options came from (e.g. `plaf make-scene`'s flags), to locate option errors. */
+  source: Omit<OptionsSource, 'value'> = {},
 ): Promise<WriteSceneSummary> {
   const t0 = performance.now()
-  const opts = resolveOptions<WriteSceneOptions>(WRITE_SCENE_SCHEMA, options, 'make-scene')
+  const opts = resolveOptions<WriteSceneOptions>(WRITE_SCENE_SCHEMA, options, 'make-scene', {
+    hint: 'options: plaf plugins synthetic-room, plus scene, jpeg_quality and mesh_spacing', ...source,
+  })
   const target = resolve(dir)
   const name = opts.scene ?? (SCENE_NAME.test(basename(target)) ? basename(target) : 'scene0000_00')
   const { jpeg_quality, mesh_spacing, scene: _scene, ...generatorOptions } = opts

@@ -1,10 +1,17 @@
-import { describeEnvironment, selectTensorBackend } from '@plaf/core'
-import { EXIT, type Io } from '../io.js'
+import { TENSOR_BACKENDS, describeEnvironment, selectTensorBackend, type TensorBackendName } from '@plaf/core'
+import { choiceDiagnostic } from '../flags.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
 
 /** `plaf doctor [--json]`: Node, onnxruntime, tensor backends available and chosen, and why. */
 export async function doctorCommand(opts: { json?: boolean; backend?: string }, io: Io): Promise<number> {
+  const preference = opts.backend ?? 'auto'
+  const bad = choiceDiagnostic('--backend', preference, ['auto', ...TENSOR_BACKENDS], 'tensor backend')
+  if (bad) {
+    printDiagnostics(io, [bad], opts.json)
+    return EXIT.user
+  }
   const env = await describeEnvironment()
-  const { backend, choices } = await selectTensorBackend((opts.backend ?? 'auto') as never)
+  const { backend, choices } = await selectTensorBackend(preference as 'auto' | TensorBackendName)
   const active = { name: backend.name, device: backend.device, why: choices.find((c) => c.status === 'chosen')?.why ?? '' }
   await backend.dispose()
   if (opts.json) {

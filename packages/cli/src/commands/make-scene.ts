@@ -2,34 +2,45 @@ import { parseOverride, PlafError, type Diagnostic } from '@plaf/core'
 import { writeScene, type WriteSceneOptions } from '@plaf/datasets'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
-/** Options of `plaf make-scene`. */
+/** Options of `plaf make-scene`: flag values as typed, checked against the scene schema. */
 export interface MakeSceneOptions {
-  frames?: number
-  seed?: number
-  objects?: number
+  frames?: string
+  seed?: string
+  objects?: string
   set?: string[]
 }
+
+/** A flag's text as a value: a number when it reads as one, else the string (the schema says what is wrong). */
+const flagValue = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw)
 
 /** `plaf make-scene <dir>`: a procedural scene in the ScanNet export layout. */
 export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io): Promise<number> {
   const options: Record<string, unknown> = {}
+  // The command-line text each option came from, so its errors point at the flag.
+  const flags: Record<string, string> = {}
   const bad: Diagnostic[] = []
   for (const arg of o.set ?? []) {
     const p = parseOverride(arg)
     if ('code' in p) bad.push(p)
-    else options[p.path.join('.')] = p.value
+    else {
+      options[p.path.join('.')] = p.value
+      flags[p.path.join('.')] = `--set ${arg}`
+    }
   }
   if (bad.length) {
     printDiagnostics(io, bad)
     return EXIT.user
   }
-  if (o.frames !== undefined) options.frames = o.frames
-  if (o.seed !== undefined) options.seed = o.seed
-  if (o.objects !== undefined) options.objects = o.objects
+  for (const key of ['frames', 'seed', 'objects'] as const) {
+    const raw = o[key]
+    if (raw === undefined) continue
+    options[key] = flagValue(raw)
+    flags[key] = `--${key} ${raw}`
+  }
   try {
     const s = await writeScene(dir, options as Partial<WriteSceneOptions>, (p) => {
       if (p.phase === 'frames' && p.done > 0 && (p.done % 5 === 0 || p.done === p.total)) io.err(`[make-scene] ${p.done}/${p.total} frames written`)
-    })
+    }, { flags })
     io.out(`scene ${s.scene} written to ${s.dir}: ${s.frames} frames (invalid poses: ${s.invalidPoseFrames.join(', ') || 'none'}), ` +
       `${s.objects.length} objects (${s.objects.map((x) => x.name).join(', ')}), mesh ${s.vertices} vertices / ${s.faces} faces, ` +
       `${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB in ${(s.elapsedMs / 1000).toFixed(1)} s`)

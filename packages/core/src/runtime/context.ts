@@ -5,6 +5,7 @@ import { createReferenceBackend } from '../backends/reference.js'
 import type { TensorBackend } from '../backends/types.js'
 import { PlafError, diagnostic } from '../diagnostics.js'
 import { validateOptions } from '../options.js'
+import { optionDiagnostics } from '../pipeline/option-errors.js'
 import type { Plugin, PluginContext, PluginNote, RunContext, StageInstance, StageKind } from '../plugin.js'
 
 /** Options for a standalone plugin context (tests, `plaf query`, benchmarks). */
@@ -32,7 +33,7 @@ export async function instantiatePlugin(
     throw new PlafError(diagnostic('PLAF_UNKNOWN_PLUGIN', `no ${kind} plugin named "${use}"`, { actual: use, hint: suggest(use).join(', ') || undefined }))
   }
   const r = validateOptions(plugin, options)
-  if (!r.ok) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `${use} options: ${r.errors.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`, { plugin: use }))
+  if (!r.ok) throw new PlafError(optionDiagnostics(plugin, r.errors, { value: options ?? {} }))
   return plugin.create(r.value, ctxFor())
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { flagOrigin, optionDiagnostics, validateOptions } from '../../src/index.js'
+import { PlafError, createStandaloneContext, flagOrigin, optionDiagnostics, validateOptions } from '../../src/index.js'
 import { blockMean } from '../fixtures/plugins.js'
 
 const check = (value: Record<string, unknown>, source: Omit<Parameters<typeof optionDiagnostics>[2], 'value'>) =>
@@ -65,5 +65,14 @@ describe('optionDiagnostics: option errors outside pipeline files', () => {
     expect(flagOrigin('--frames 1.5')).toEqual({ source: '--frames 1.5', column: 10, keyColumn: 1 })
     expect(flagOrigin('--threshold=2')).toEqual({ source: '--threshold=2', column: 13, keyColumn: 1 })
     expect(flagOrigin('--set input.with.frames=x')).toEqual({ source: '--set input.with.frames=x', column: 25, keyColumn: 18 })
+  })
+  it('is what ctx.instantiate reports for bad options', async () => {
+    const ctx = createStandaloneContext({ plugins: [blockMean] })
+    const e = await ctx.instantiate('backbone', 'block-mean', { block: 2, scale: 'big' }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(PlafError)
+    expect((e as PlafError).diagnostics).toEqual([{
+      code: 'PLAF_INVALID_OPTION', severity: 'error', message: 'scale must be number', path: 'scale', plugin: 'block-mean',
+      expected: 'number', actual: '"big"', hint: 'options: plaf plugins block-mean',
+    }])
   })
 })

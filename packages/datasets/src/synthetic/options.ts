@@ -1,4 +1,4 @@
-import { fail, validateOptions, type JsonSchema } from '@plaf/core'
+import { PlafError, fail, optionDiagnostics, validateOptions, type JsonSchema, type OptionsSource } from '@plaf/core'
 
 /** Options of the procedural room (the `with:` block of `synthetic-room`, snake_case as in YAML). */
 export interface SyntheticOptions {
@@ -42,15 +42,15 @@ export const SYNTHETIC_OPTIONS_SCHEMA: JsonSchema = {
 }
 
 /**
- * Validates options against a schema and fills defaults; throws PLAF_INVALID_OPTION listing every
- * problem. Also checks what a schema cannot: invalid_pose_frames within [0, frames).
+ * Validates options against a schema and fills defaults; throws a PlafError with one located
+ * diagnostic per problem (`optionDiagnostics`; `source` says which flags gave which option). Also
+ * checks what a schema cannot: invalid_pose_frames within [0, frames).
  */
-export function resolveOptions<T extends SyntheticOptions>(schema: JsonSchema, options: Partial<T> | undefined, what: string): T {
+export function resolveOptions<T extends SyntheticOptions>(
+  schema: JsonSchema, options: Partial<T> | undefined, what: string, source: Omit<OptionsSource, 'value'> = {},
+): T {
   const r = validateOptions({ options: schema }, options ?? {})
-  if (!r.ok) {
-    const list = r.errors.map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`)
-    fail('PLAF_INVALID_OPTION', `${what}: ${list.join('; ')}`)
-  }
+  if (!r.ok) throw new PlafError(optionDiagnostics({ name: what, options: schema }, r.errors, { value: options ?? {}, ...source }))
   return checkSyntheticOptions(r.value as unknown as T, what)
 }
 

@@ -71,7 +71,14 @@ describe('generateRoom', () => {
     expect(code(() => generateScene({ frames: 3, invalid_pose_frames: [1, 3] }))).toMatchObject({
       code: 'PLAF_INVALID_OPTION', message: 'synthetic-room: invalid_pose_frames [3] are not below frames (3)',
     })
-    expect(code(() => generateScene({ color_width: 2.5 } as never))?.message).toMatch(/color_width must be integer/)
-    expect(code(() => generateScene({ colour_width: 200 } as never))?.message).toMatch(/must NOT have additional properties \(colour_width\)/)
+    // the same located diagnostics as pipeline files, never raw ajv wording
+    expect(code(() => generateScene({ color_width: 2.5 } as never))).toEqual({
+      code: 'PLAF_INVALID_OPTION', severity: 'error', message: 'color_width must be integer', path: 'color_width', plugin: 'synthetic-room',
+      expected: 'integer', actual: '2.5', hint: 'options: plaf plugins synthetic-room',
+    })
+    expect(code(() => generateScene({ colour_width: 200 } as never))).toEqual({
+      code: 'PLAF_UNKNOWN_OPTION', severity: 'error', message: 'colour_width is not a known option', path: 'colour_width', plugin: 'synthetic-room',
+      expected: expect.stringMatching(/^one of seed, frames, color_width, /), actual: 'colour_width', hint: 'did you mean "color_width"? options: plaf plugins synthetic-room',
+    })
   })
 })
