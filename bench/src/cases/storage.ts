@@ -103,12 +103,12 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
     if (noDisk === null) env.progress(`${tag}: writing map.ply + pool.npy and the dense per-point .npy (${formatBytes(denseNpy)}), deleted right after`)
     const dir32 = join(root, 'map-f32')
     let t = performance.now()
-    const man32 = writeIndexReferenceMap(dir32, map, { feature_dtype: 'float32', dense_baseline: noDisk === null })
+    const man32 = writeIndexReferenceMap(dir32, map, { feature_dtype: 'float32', dense_baseline: noDisk === null, keep_dense_baseline: true })
     const ms32 = performance.now() - t
     rmSync(dir32, { recursive: true, force: true })
     const dir16 = join(root, 'map-f16')
     t = performance.now()
-    const man16 = writeIndexReferenceMap(dir16, map, { feature_dtype: 'float16', dense_baseline: false })
+    const man16 = writeIndexReferenceMap(dir16, map, { feature_dtype: 'float16', dense_baseline: false, keep_dense_baseline: false })
     const ms16 = performance.now() - t
     rmSync(dir16, { recursive: true, force: true })
     const measuredDense = man32.storage.measured.dense_bytes

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { decodeNpy, defineStage, fail, float32ToFloat16, type NpyDtype, type SemanticMemory2D } from '@plaf/core'
 import { featureDtypeOption, fromStored, npyDtypeOf, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, storageRatio } from './figures.js'
-import { frameIdOf, readBytes, writeBatch, type OutputBatch } from './files.js'
+import { frameIdOf, npyFileBytes, readBytes, writeBatch, type OutputBatch } from './files.js'
 import { FrameIndexBuilder, frameEntry, readFrameIndex, type FrameEntry } from './frame-index.js'
 import { VERSION } from './version.js'
 
@@ -10,6 +10,7 @@ import { VERSION } from './version.js'
 export interface DenseOptions {
   feature_dtype: FeatureDtype
   max_frames: number | null
+  keep: boolean
 }
 
 /** `format` of a dense `index.json`. */
@@ -42,6 +43,24 @@ export function writeDenseFrame(dir: string, frameId: string, memory: SemanticMe
   return { id: frameId, files: { dense: file }, file_bytes: { dense: size }, bytes: size, image_size: [h, w] }
 }
 
+/**
+ * Measures `<id>.dense.npy` without writing it: checks every pixel's id as writing would, and
+ * returns an entry whose `bytes` is the exact size the file would have (npyFileBytes) and that
+ * lists no file (`measured_only`).
+ */
+export function measureDenseFrame(frameId: string, memory: SemanticMemory2D, dtype: FeatureDtype): FrameEntry {
+  const [h, w] = memory.ids.shape
+  const [rows, d] = memory.features.shape
+  const ids = memory.ids.data
+  for (let p = 0; p < ids.length; p++) {
+    if (ids[p] >= rows) {
+      fail('PLAF_PORT_VALUE_INVALID', `frame ${frameId}: pixel (${p % w}, ${Math.floor(p / w)}) has id ${ids[p]} but the feature table has ${rows} rows`, { frame: frameId })
+    }
+  }
+  const size = npyFileBytes([h, w, d], npyDtypeOf(dtype))
+  return { id: frameId, files: {}, file_bytes: {}, bytes: size, image_size: [h, w], measured_only: true }
+}
+
 /** A dense per-pixel tensor read back from disk (float16 widened to float32). */
 export interface DenseFrame {
   data: Float32Array
@@ -66,6 +85,9 @@ export function readDenseFile(path: string): DenseFrame {
 /** Reads the dense tensor of one frame of a `dense` output directory (through its index.json). */
 export function readDenseFrame(dir: string, frameId: string): DenseFrame {
   const entry = frameEntry(readFrameIndex(dir, DENSE_FORMAT), dir, frameId)
+  if (!entry.files.dense) {
+    fail('PLAF_FILE_NOT_FOUND', `frame ${frameId} in ${join(dir, 'index.json')} was measured, not stored (dense with keep: false)`, { file: join(dir, 'index.json'), frame: frameId })
+  }
   return readDenseFile(join(dir, entry.files.dense))
 }
 
@@ -79,6 +101,11 @@ const options = {
       minimum: 0,
       default: null,
       description: 'Store only the first this-many frames (null = all); later frames write and report nothing, so a demo can measure the ratio to mask-indexed on a few frames.',
+    },
+    keep: {
+      type: 'boolean',
+      default: true,
+      description: 'Write the .dense.npy files. false only measures them: each frame\'s exact file size (npy header + H×W×D data) is computed and reported, nothing but index.json is written.',
     },
   },
 }
@@ -104,7 +131,9 @@ export const denseStorage = defineStage<DenseOptions, { memory: 'SemanticMemory2
         const stored = index.entries.some((f) => f.id === id)
         if (opts.max_frames !== null && !stored && index.entries.length >= opts.max_frames) return {}
         index.check(id, memory.space, memory.features.shape[1])
-        const entry = writeBatch((batch) => writeDenseFrame(ctx.outDir, id, memory, opts.feature_dtype, batch))
+        const entry = opts.keep
+          ? writeBatch((batch) => writeDenseFrame(ctx.outDir, id, memory, opts.feature_dtype, batch))
+          : measureDenseFrame(id, memory, opts.feature_dtype)
         index.add(entry, memory.space, memory.features.shape[1])
         rc.metric('bytes', entry.bytes, 'B')
         rc.metric('frames', 1)

@@ -13,6 +13,15 @@ export function frameIdOf(frame: { id: string } | undefined, stage: string): str
   return frame.id
 }
 
+/**
+ * The exact size in bytes of the C-order `.npy` file `OutputBatch.npy` (or `encodeNpy`) writes for
+ * this shape and dtype: numpy's header (its length depends on the shape's digits) plus the data.
+ * Lets a baseline be measured without writing it.
+ */
+export function npyFileBytes(shape: readonly number[], dtype: NpyDtype): number {
+  return npyHeader(shape, dtype).length + shape.reduce((a, b) => a * b, 1) * npyItemSize(dtype)
+}
+
 /** Reads a whole file; a missing one is a PLAF_FILE_NOT_FOUND naming it. */
 export function readBytes(path: string, what: string): Uint8Array {
   if (!existsSync(path)) fail('PLAF_FILE_NOT_FOUND', `${what} ${path} does not exist`, { file: path })
@@ -55,7 +64,7 @@ export class OutputBatch {
       const header = npyHeader(shape, dtype)
       w.write(header)
       fill((chunk) => w.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)))
-      const expected = header.length + shape.reduce((a, b) => a * b, 1) * npyItemSize(dtype)
+      const expected = npyFileBytes(shape, dtype)
       if (w.bytesWritten !== expected) fail('PLAF_INTERNAL', `${path}: wrote ${w.bytesWritten} bytes, the header promises ${expected}`, { file: path })
       const size = w.commit()
       this.written.push(path)

@@ -19,6 +19,8 @@ export interface FrameEntry {
   image_size: [h: number, w: number]
   /** Feature table rows (mask-indexed only; row 0 is background). */
   rows?: number
+  /** True when the frame was measured but its files were not written (`dense` with `keep: false`); `bytes` is then the size they would have. */
+  measured_only?: true
 }
 
 /** `index.json` of a 2D codec output directory. */
@@ -32,7 +34,7 @@ export interface FrameIndex {
   /** [height, width] of the first stored frame; null when no frame was stored. */
   image_size: [h: number, w: number] | null
   frames: FrameEntry[]
-  /** Bytes of all per-frame files (index.json itself excluded). */
+  /** Bytes of all per-frame files (index.json itself excluded), written or only measured. */
   total_bytes: number
   /** Storage figures of the paper's cost model next to the measured total. */
   storage: Record<string, number | null>

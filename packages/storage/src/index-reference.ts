@@ -2,13 +2,14 @@ import { join } from 'node:path'
 import { decodeNpy, decodePly, defineStage, encodeNpy, encodePly, fail, type SemanticMap3D } from '@plaf/core'
 import { featureBytes, featureDtypeOption, fromStored, npyDtypeOf, toStored, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
-import { readBytes, readJson, writeBatch } from './files.js'
+import { npyFileBytes, readBytes, readJson, writeBatch } from './files.js'
 import { VERSION } from './version.js'
 
 /** Options of `index-reference`. */
 export interface IndexReferenceOptions {
   feature_dtype: FeatureDtype
   dense_baseline: boolean
+  keep_dense_baseline: boolean
 }
 
 /** `format` of `map.json`. */
@@ -44,7 +45,7 @@ export interface IndexReferenceManifest {
       semantic_bytes: number
       /** map.ply + pool.npy. */
       total_bytes: number
-      /** dense-points.npy on disk, when dense_baseline wrote it. */
+      /** Size of dense-points.npy with dense_baseline: on disk when kept, else computed exactly without writing it. */
       dense_bytes: number | null
       /** semantic_bytes / dense_bytes, when measured. */
       ratio: number | null
@@ -63,7 +64,9 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: In
     const f = INDEX_REFERENCE_FILES
     const files: IndexReferenceManifest['files'] = {}
     files.pool = { name: f.pool, bytes: batch.file(join(dir, f.pool), encodeNpy({ data: toStored(map.pool.data, opts.feature_dtype), shape: [m, d], dtype: npyDtypeOf(opts.feature_dtype) })) }
-    if (opts.dense_baseline) {
+    let denseSize: number | null = null
+    if (opts.dense_baseline && !opts.keep_dense_baseline) denseSize = npyFileBytes([n, d], '<f4')
+    if (opts.dense_baseline && opts.keep_dense_baseline) {
       const chunk = new Float32Array(DENSE_CHUNK * d)
       const bytes = batch.npy(join(dir, f.dense), [n, d], '<f4', (write) => {
         for (let start = 0; start < n; start += DENSE_CHUNK) {
@@ -75,6 +78,7 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: In
         }
       })
       files.dense = { name: f.dense, bytes }
+      denseSize = bytes
     }
     const col = <T extends Float32Array | Uint8Array>(src: T, k: number, out: T): T => {
       for (let i = 0; i < n; i++) out[i] = src[3 * i + k]
@@ -114,8 +118,8 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: In
           ref_bytes: n * REF_BYTES,
           semantic_bytes: semantic,
           total_bytes: files.pool.bytes + files.ply.bytes,
-          dense_bytes: files.dense?.bytes ?? null,
-          ratio: files.dense ? storageRatio(semantic, files.dense.bytes) : null,
+          dense_bytes: denseSize,
+          ratio: denseSize === null ? null : storageRatio(semantic, denseSize),
         },
       },
     }
@@ -172,7 +176,12 @@ const options = {
     dense_baseline: {
       type: 'boolean',
       default: false,
-      description: 'Also stream dense-points.npy (N×D float32, each point\'s pool row) so the dense per-point size is measured on disk, not assumed.',
+      description: 'Also measure the dense per-point baseline, dense-points.npy (N×D float32, each point\'s pool row): its exact file size is reported as dense_bytes.',
+    },
+    keep_dense_baseline: {
+      type: 'boolean',
+      default: true,
+      description: 'With dense_baseline, really write dense-points.npy; false only computes its exact size (npy header + N×D×4), writing nothing.',
     },
   },
 }

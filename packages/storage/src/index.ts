@@ -4,7 +4,7 @@ import { denseStorage } from './dense.js'
 import { indexReferenceStorage } from './index-reference.js'
 import { maskIndexedStorage } from './mask-indexed.js'
 
-export { denseStorage, readDenseFile, readDenseFrame, writeDenseFrame, DENSE_FORMAT, type DenseFrame, type DenseOptions } from './dense.js'
+export { denseStorage, measureDenseFrame, readDenseFile, readDenseFrame, writeDenseFrame, DENSE_FORMAT, type DenseFrame, type DenseOptions } from './dense.js'
 export {
   indexReferenceStorage, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
   type IndexReferenceManifest, type IndexReferenceOptions,
@@ -12,6 +12,7 @@ export {
 export { maskIndexedStorage, readMaskIndexedFrame, writeMaskIndexedFrame, MASK_INDEXED_FORMAT, type MaskIndexedOptions } from './mask-indexed.js'
 export { readFrameIndex, INDEX_FILE, type FrameEntry, type FrameIndex } from './frame-index.js'
 export { denseBytes, indexedBytes, storageRatio } from './figures.js'
+export { npyFileBytes } from './files.js'
 export type { FeatureDtype } from './feature-dtype.js'
 export { VERSION } from './version.js'
 

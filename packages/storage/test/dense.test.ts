@@ -1,14 +1,15 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { float16ToFloat32, float32ToFloat16, type SemanticMemory2D, type StagePlugin } from '@plaf/core'
+import { encodeNpy, float16ToFloat32, float32ToFloat16, type SemanticMemory2D, type StagePlugin } from '@plaf/core'
 import { createRunContext, describeStagePlugin } from '@plaf/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { denseStorage, maskIndexedStorage, readDenseFile, readDenseFrame, type FrameIndex } from '../src/index.js'
+import { denseStorage, maskIndexedStorage, npyFileBytes, readDenseFile, readDenseFrame, type FrameIndex } from '../src/index.js'
 import { hasNumpy, listDir, makeMemory, maxAbsDiff, numpyNote, openStage, runPython, tempDir } from './fixtures.js'
 
 describeStagePlugin(denseStorage, [
   { name: 'float32', inputs: () => ({ memory: makeMemory(6, 8, 4, 3) }) },
   { name: 'float16, first frame only', options: { feature_dtype: 'float16', max_frames: 1 }, inputs: () => ({ memory: makeMemory(5, 3, 2, 2) }) },
+  { name: 'measured, not kept', options: { keep: false }, inputs: () => ({ memory: makeMemory(4, 6, 3, 2) }) },
 ])
 
 /** Test oracle: the H×W×D tensor built in memory (fine at test sizes). */
@@ -84,6 +85,37 @@ describe('dense', () => {
     memory.ids.data[63] = 9 // the last pixel: header and 7 rows are already streamed
     await expect(async () => inst.run({ memory }, createRunContext({ id: 'bad', index: 0 }))).rejects.toThrow(/pixel \(7, 7\) has id 9/)
     expect(listDir(outDir)).toEqual([])
+  })
+
+  it('keep: false writes only index.json and reports the exact size writing would give', async () => {
+    for (const [dtype, h, w, d] of [['float32', 17, 23, 12], ['float16', 9, 11, 32], ['float16', 1, 1, 1], ['float32', 0, 4, 3]] as const) {
+      const memory = makeMemory(h, w, d, Math.min(4, h))
+      const kept = await store({ feature_dtype: dtype }, [['f', memory]])
+      const measured = await store({ feature_dtype: dtype, keep: false }, [['f', memory]])
+      const onDisk = statSync(join(kept.outDir, 'f.dense.npy')).size
+      expect(measured.metrics[0], `${dtype} ${h}×${w}×${d}`).toEqual({ bytes: onDisk, frames: 1 })
+      expect(npyFileBytes([h, w, d], dtype === 'float16' ? '<f2' : '<f4')).toBe(onDisk)
+      expect(listDir(measured.outDir)).toEqual(['index.json'])
+      const index = JSON.parse(readFileSync(join(measured.outDir, 'index.json'), 'utf8')) as FrameIndex
+      expect(index).toMatchObject({ total_bytes: onDisk, frames: [{ id: 'f', files: {}, bytes: onDisk, image_size: [h, w], measured_only: true }] })
+      expect(() => readDenseFrame(measured.outDir, 'f')).toThrow(/frame f in .*index\.json was measured, not stored \(dense with keep: false\)/)
+    }
+  })
+
+  it('keep: false still checks every id against the table', async () => {
+    const { inst, outDir } = await openStage(denseStorage, { keep: false }, temp())
+    const memory = makeMemory(8, 8, 4, 3)
+    memory.ids.data[62] = 9
+    await expect(async () => inst.run({ memory }, createRunContext({ id: 'bad', index: 0 }))).rejects.toThrow(/pixel \(6, 7\) has id 9/)
+    expect(listDir(outDir)).toEqual([])
+  })
+
+  it('npyFileBytes follows the header growing with the shape\'s digits', () => {
+    // a zero-sized first axis writes no data, so huge other axes can be checked against encodeNpy
+    for (const shape of [[0], [0, 1e15, 1e15, 1e15], [0, ...Array<number>(20).fill(123456789)]]) {
+      expect(npyFileBytes(shape, '<f4')).toBe(encodeNpy({ data: new Float32Array(0), shape }).length)
+    }
+    expect(npyFileBytes([0, ...Array<number>(20).fill(123456789)], '<f2')).toBeGreaterThan(128)
   })
 
   it('readDenseFile names a file that is not a dense tensor', () => {

@@ -5,12 +5,13 @@ import { createRunContext, describeStagePlugin } from '@plaf/core/testing'
 import { ColorManagement } from 'three'
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { indexReferenceStorage, readIndexReferenceMap, type IndexReferenceManifest } from '../src/index.js'
+import { indexReferenceStorage, npyFileBytes, readIndexReferenceMap, type IndexReferenceManifest } from '../src/index.js'
 import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, openStage, runPython, tempDir } from './fixtures.js'
 
 describeStagePlugin(indexReferenceStorage, [
   { name: 'float32', inputs: () => ({ map: makeMap(50, 6, 8) }) },
   { name: 'float16 with dense baseline', options: { feature_dtype: 'float16', dense_baseline: true }, inputs: () => ({ map: makeMap(20, 3, 4) }) },
+  { name: 'dense baseline measured only', options: { dense_baseline: true, keep_dense_baseline: false }, inputs: () => ({ map: makeMap(20, 3, 4) }) },
   { name: 'empty map', inputs: () => ({ map: makeMap(0, 0, 4) }) },
 ])
 
@@ -35,6 +36,22 @@ async function store(options: Record<string, unknown>, map: SemanticMap3D) {
 const size = (dir: string, f: string) => statSync(join(dir, f)).size
 
 describe('index-reference', () => {
+  it('measures the dense per-point baseline without writing it: the exact size writing gives', async () => {
+    for (const [n, m, d] of [[300, 9, 64], [1, 1, 1], [0, 0, 5], [12345, 7, 3]]) {
+      const map = makeMap(n, m, d)
+      const kept = await store({ dense_baseline: true }, map)
+      const measured = await store({ dense_baseline: true, keep_dense_baseline: false }, map)
+      expect(listDir(measured.outDir)).toEqual(['map.json', 'map.ply', 'pool.npy'])
+      const onDisk = size(kept.outDir, 'dense-points.npy')
+      expect(measured.metrics.dense_bytes, `${n}×${d}`).toBe(onDisk)
+      expect(npyFileBytes([n, d], '<f4')).toBe(onDisk)
+      const man = JSON.parse(readFileSync(join(measured.outDir, 'map.json'), 'utf8')) as IndexReferenceManifest
+      expect(man.files.dense).toBeUndefined()
+      expect(man.storage.measured.dense_bytes).toBe(onDisk)
+      expect(man.storage.measured.ratio).toBe(man.storage.measured.semantic_bytes / onDisk)
+    }
+  })
+
   it('round-trips a float32 map exactly through read()', async () => {
     const map = makeMap(500, 17, 32)
     const { inst, outDir, metrics } = await store({}, map)
