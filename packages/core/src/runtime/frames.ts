@@ -101,7 +101,8 @@ export async function runFrames(loop: FrameLoop): Promise<void> {
   const { dir, progress } = loop
   for await (const frame of loop.source.frames()) {
     if (loop.signal?.aborted) {
-      throw new PlafError(diagnostic('PLAF_INTERRUPTED', `interrupted after ${progress.done} of ${progress.total} frames; nothing half-written is left, continue with --resume`, { file: dir.progressFile }))
+      const next = dir.completed ? 'nothing half-written is left, continue with --resume' : 'no frame completed, nothing to resume'
+      throw new PlafError(diagnostic('PLAF_INTERRUPTED', `interrupted after ${progress.done} of ${progress.total} frames; ${next}`, { file: dir.progressFile }))
     }
     await runFrame(loop, frame)
     progress.done++

@@ -2,7 +2,7 @@
  * `runPipeline`: a resolved pipeline into a run directory. The phases, in order, each in one place:
  * `prepareRunDir` (resume check, run-dir.ts) → `openStages` → `writeManifest` (manifest.ts) →
  * `runFrames` (frames.ts, with the stage cache) → `finishScene` (scene.ts) → `buildReport` and
- * `writeReport` (report.ts) → `closeStages`.
+ * `writeReport` (report.ts) → `closeStages`; on failure, `settleFailedRun` (run-dir.ts).
  */
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -16,7 +16,7 @@ import { instantiatePlugin } from './context.js'
 import { runFrames, type OpenStage } from './frames.js'
 import { finishManifest, writeManifest } from './manifest.js'
 import { writeReport, type RunReport } from './report.js'
-import { prepareRunDir, writeProgress, type RunDir } from './run-dir.js'
+import { prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './run-dir.js'
 import { finishScene } from './scene.js'
 import { ProgressClock, RunNotes, RunStats, wrapError, type ProgressEvent } from './stats.js'
 
@@ -105,30 +105,34 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
   const started = new Date()
   const t0 = performance.now()
   const dir = prepareRunDir(p, { ...opts, cwd })
-  const notes = new RunNotes(opts.onNote)
-  const { backend, choices } = await selectTensorBackend(p.runtime.tensor_backend, {
-    // the tensor seam has no WebGPU path: `webgpu` (meant for model sessions) falls back to auto there
-    device: p.runtime.device === 'webgpu' ? 'auto' : p.runtime.device,
-    threads: p.runtime.threads || undefined,
-  })
-  const cache = new StageCache(resolve(cwd, p.runtime.cache_dir), p.runtime.cache)
-  const open: OpenRun = { backend, choices, instances: [] }
   try {
-    const source = await openStages(p, dir.path, open, notes)
-    const manifest = writeManifest(p, dir, { backend, choices, source, instances: open.instances }, started, opts.toolVersion)
-    const stats = new RunStats(p.stages, notes)
-    const progress = new ProgressClock(source.frameCount, opts.onProgress)
-    progress.emit('start')
-    const frameStages = open.instances.filter((i) => i.stage.mode === 'frame')
-    await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal })
-    await finishScene(open.instances, stats, progress)
-    const report = buildReport(p, dir, t0, backend, stats, notes, progress)
-    finishManifest(dir, manifest)
-    writeReport(dir.path, report)
-    writeProgress(dir, progress.done, null, true)
-    progress.emit('done')
-    return { runDir: dir.path, report, manifest }
-  } finally {
-    await closeStages(open)
+    const notes = new RunNotes(opts.onNote)
+    const { backend, choices } = await selectTensorBackend(p.runtime.tensor_backend, {
+      // the tensor seam has no WebGPU path: `webgpu` (meant for model sessions) falls back to auto there
+      device: p.runtime.device === 'webgpu' ? 'auto' : p.runtime.device,
+      threads: p.runtime.threads || undefined,
+    })
+    const cache = new StageCache(resolve(cwd, p.runtime.cache_dir), p.runtime.cache)
+    const open: OpenRun = { backend, choices, instances: [] }
+    try {
+      const source = await openStages(p, dir.path, open, notes)
+      const manifest = writeManifest(p, dir, { backend, choices, source, instances: open.instances }, started, opts.toolVersion)
+      const stats = new RunStats(p.stages, notes)
+      const progress = new ProgressClock(source.frameCount, opts.onProgress)
+      progress.emit('start')
+      const frameStages = open.instances.filter((i) => i.stage.mode === 'frame')
+      await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal })
+      await finishScene(open.instances, stats, progress)
+      const report = buildReport(p, dir, t0, backend, stats, notes, progress)
+      finishManifest(dir, manifest)
+      writeReport(dir.path, report)
+      writeProgress(dir, progress.done, null, true)
+      progress.emit('done')
+      return { runDir: dir.path, report, manifest }
+    } finally {
+      await closeStages(open)
+    }
+  } catch (e) {
+    throw settleFailedRun(dir, e)
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PlafError, Registry, resolvePipeline, runPipeline, type ProgressEvent } from '../../src/index.js'
@@ -91,6 +91,65 @@ describe('runtime', () => {
     const err = await runPipeline(r.pipeline!, { cwd: dir, signal: abort.signal, onProgress: (e) => { if (e.done === 1) abort.abort() } }).catch((e) => e)
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_INTERRUPTED', message: expect.stringContaining('interrupted after 1 of 3 frames') })
     expect(listAll(join(dir, 'out')).filter((f) => f.endsWith('.tmp') || f === 'report.json')).toEqual([])
+    const { res } = await run(dir, [], { resume: true })
+    expect(res.report.frames).toMatchObject({ processed: 3, resumed_from: 1 })
+  })
+})
+
+describe('what a failed run leaves behind', () => {
+  const failAt = (n: number) => ['stages.boom.use=failing', `stages.boom.with.fail_at=${n}`]
+  const fail = async (dir: string, overrides: string[], opts: { outDir?: string; resume?: boolean; signal?: AbortSignal } = {}) => {
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides })
+    return (await runPipeline(r.pipeline!, { cwd: dir, ...opts }).catch((e) => e)) as PlafError
+  }
+
+  it('removes a run directory it created, with the parents it created, when no frame completed', async () => {
+    const dir = files({ 'p.yaml': pipeline, 'runs/keep.txt': 'not ours' })
+    const err = await fail(dir, failAt(0), { outDir: 'runs/new/out' })
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', frame: '000000' })
+    expect(err.diagnostics[0].hint).toBeUndefined()
+    expect(existsSync(join(dir, 'runs', 'new'))).toBe(false)
+    expect(readdirSync(join(dir, 'runs'))).toEqual(['keep.txt'])
+  })
+
+  it('removes it when the run stops before the first frame, and does not offer --resume', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const abort = new AbortController()
+    abort.abort()
+    const err = await fail(dir, [], { signal: abort.signal })
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_INTERRUPTED', message: 'interrupted after 0 of 3 frames; no frame completed, nothing to resume' })
+    expect(existsSync(join(dir, 'out'))).toBe(false)
+  })
+
+  it('keeps a run directory with completed frames and says --resume continues', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const err = await fail(dir, failAt(2))
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', message: 'stage boom (failing) frame 000002: deliberate failure' })
+    expect(err.diagnostics[0].hint).toBe(`2 completed frames kept in ${join(dir, 'out')}: continue with --resume`)
+    expect(err.cause).toBeInstanceOf(Error)
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 2, complete: false })
+  })
+
+  it('never removes a directory that existed before the run', async () => {
+    const dir = files({ 'p.yaml': pipeline, 'mine/notes.txt': 'user data' })
+    const err = await fail(dir, failAt(0), { outDir: 'mine' })
+    expect(err.diagnostics[0].code).toBe('PLAF_STAGE_FAILED')
+    expect(readFileSync(join(dir, 'mine', 'notes.txt'), 'utf8')).toBe('user data')
+    mkdirSync(join(dir, 'empty'))
+    await fail(dir, failAt(0), { outDir: 'empty' })
+    expect(existsSync(join(dir, 'empty'))).toBe(true)
+  })
+
+  it('never removes a resumed run directory, even when the resumed run completes no frame', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const first = new AbortController()
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry)
+    await runPipeline(r.pipeline!, { cwd: dir, signal: first.signal, onProgress: (e) => { if (e.done === 1) first.abort() } }).catch((e) => e)
+    const again = new AbortController()
+    again.abort()
+    const err = await fail(dir, [], { resume: true, signal: again.signal })
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_INTERRUPTED', message: expect.stringContaining('continue with --resume') })
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 1 })
     const { res } = await run(dir, [], { resume: true })
     expect(res.report.frames).toMatchObject({ processed: 3, resumed_from: 1 })
   })
