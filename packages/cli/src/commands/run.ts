@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { cacheUse, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
@@ -82,6 +82,7 @@ function summaryLine(res: RunResult): string {
   const r = res.report
   const lines = [`frames ${r.frames.processed}/${r.frames.total}, ${(r.wall_ms / 1000).toFixed(1)} s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`]
   for (const [k, s] of Object.entries(r.stages)) lines.push(`  ${k.padEnd(12)} ${s.plugin.padEnd(16)} ${s.ms_mean.toFixed(1).padStart(8)} ms/call  cache ${s.cache_hits}/${s.cache_hits + s.cache_misses}`)
+  lines.push(`cache: ${describeCacheUse(cacheUse(r))}`)
   lines.push(`report: ${join(res.runDir, 'report.md')}`)
   return lines.join('\n')
 }

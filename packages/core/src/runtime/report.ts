@@ -34,6 +34,32 @@ export interface RunReport {
   notes: Diagnostic[]
 }
 
+/** How much of a run came from the stage cache, summed over its stages. */
+export interface CacheUse {
+  /** Stage calls replayed from the cache (the sum of `cache_hits`). */
+  reused: number
+  /** Every stage call of the run: computed (the sum of `calls`) plus reused. */
+  calls: number
+  /** Cache lookups: hits plus misses (frame calls of cacheable stages, with the cache on). */
+  lookups: number
+}
+
+/** Sums a report's per-stage cache hits, misses and calls. */
+export function cacheUse(r: Pick<RunReport, 'stages'>): CacheUse {
+  const u: CacheUse = { reused: 0, calls: 0, lookups: 0 }
+  for (const s of Object.values(r.stages)) {
+    u.reused += s.cache_hits
+    u.calls += s.calls + s.cache_hits
+    u.lookups += s.cache_hits + s.cache_misses
+  }
+  return u
+}
+
+/** `24 of 40 stage calls reused (24 of 36 cache lookups hit)`: what the run summary and report.md say. */
+export function describeCacheUse(u: CacheUse): string {
+  return `${u.reused} of ${u.calls} stage calls reused (${u.lookups ? `${u.reused} of ${u.lookups} cache lookups hit` : 'no cache lookups'})`
+}
+
 const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
 
 /** report.md: the same figures as a table a person reads. */
@@ -43,6 +69,7 @@ export function reportMarkdown(r: RunReport): string {
     '',
     `- frames: ${r.frames.processed} of ${r.frames.total}${r.frames.resumed_from ? ` (resumed after ${r.frames.resumed_from})` : ''}`,
     `- wall time: ${(r.wall_ms / 1000).toFixed(2)} s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`,
+    `- cache: ${describeCacheUse(cacheUse(r))}`,
     `- warnings: ${Object.entries(r.warnings).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`,
     '',
     '| stage | plugin | calls | total ms | mean ms | cache hits | peak RSS MiB | metrics |',

@@ -17,7 +17,7 @@ export async function finishScene(stages: readonly OpenStage[], stats: RunStats,
     for (const [port, src] of Object.entries(stage.wiring)) {
       if (PORT_SCOPES[stage.plugin.inputs[port]] === 'scene') inputs[port] = scene.get(`${src.stage}.${src.port}`)
     }
-    progress.emit('finish', { stage: stage.key })
+    progress.emit('finish', { stage: stage.key, plugin: stage.use })
     let out: PortRecord
     try {
       const rc = stats.rc(stage.key, stage.use)

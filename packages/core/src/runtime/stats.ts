@@ -17,8 +17,12 @@ export interface ProgressEvent {
   total: number
   framesPerSecond: number
   etaSeconds: number
+  /** The frame just processed (phase `frame`). */
   frame?: string
+  /** The stage about to be finished (phase `finish`): its key in the pipeline. */
   stage?: string
+  /** That stage's plugin (phase `finish`). */
+  plugin?: string
 }
 
 const mib = (bytes: number): number => bytes / 1048576
