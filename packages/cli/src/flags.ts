@@ -13,3 +13,6 @@ export function choiceDiagnostic(flag: string, value: string, choices: readonly 
     hint: near.length ? `did you mean "${near[0]}"?` : undefined,
   })
 }
+
+/** A flag's text as a value: a number when it reads as one, else the string (the schema says what is wrong). */
+export const flagValue = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw)

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import {
-  checkPort, defineStage, fail, writeJsonAtomic, type PluginContext, type SemanticMap3D, type StageInstance, type TextEmbeddings,
+  checkPort, defineStage, fail, writeJsonAtomic, type PluginContext, type QueryScores, type QueryScores3D, type SemanticMap3D, type StageInstance, type TextEmbeddings,
 } from '@plaf/core'
 import { writeFrameOutputs, writeMapPly } from './outputs.js'
 import { gatherScores, scoreMemory, scorePool } from './score.js'
@@ -34,7 +34,9 @@ const options = {
 
 /** Per-query 2D statistics summed over frames. */
 interface FrameStats {
+  masks: number
   masks_above_threshold: number
+  pixels: number
   pixels_above_threshold: number
   best: { frame: string; row: number; score: number } | null
   gather_ms: number
@@ -76,7 +78,7 @@ export const textQuerier = defineStage<
     const embeddings = opts.queries.length > 0 ? await embedQueries(ctx, opts.encoder, encoder, opts.queries) : null
     const encodeMs = performance.now() - t0
     const slugs = uniqueSlugs(opts.queries)
-    const stats: FrameStats[] = opts.queries.map(() => ({ masks_above_threshold: 0, pixels_above_threshold: 0, best: null, gather_ms: 0 }))
+    const stats: FrameStats[] = opts.queries.map(() => ({ masks: 0, masks_above_threshold: 0, pixels: 0, pixels_above_threshold: 0, best: null, gather_ms: 0 }))
     let frames = 0
     let frameScoringMs = 0
     return {
@@ -88,12 +90,15 @@ export const textQuerier = defineStage<
         frames++
         frameScoringMs += scoringMs
         const rows = scores.shape[1]
+        const masks = scores.valid.reduce((a, b) => a + b, 0)
         let gatherMs = 0
         for (let q = 0; q < slugs.length; q++) {
           const s = scores.data.subarray(q * rows, q * rows + rows)
           const out = writeFrameOutputs(join(ctx.outDir, slugs[q]), frame, memory, s, scores.valid, opts.threshold, opts.write_overlays)
           const st = stats[q]
+          st.masks += masks
           st.masks_above_threshold += out.masks
+          st.pixels += memory.ids.data.length
           st.pixels_above_threshold += out.pixels
           st.gather_ms += out.gatherMs
           gatherMs += out.gatherMs
@@ -111,7 +116,7 @@ export const textQuerier = defineStage<
           text,
           slug: slugs[q],
           frames_2d: { ...stats[q], gather_ms: round3(stats[q].gather_ms), files: frames > 0 ? `${slugs[q]}/<frame>.mask.png` : null },
-          map: null as null | Record<string, unknown>,
+          map: null as null | (QueryScores3D & { gather_ms: number; file: string }),
         }))
         let poolMs = 0
         if (embeddings && map) {
@@ -145,14 +150,15 @@ export const textQuerier = defineStage<
           rc.metric('query_ms', poolMs + gatherTotal, 'ms')
           rc.metric('points_scored', map.refs.length)
         }
-        writeJsonAtomic(join(ctx.outDir, 'scores.json'), {
+        const scores = {
           encoder: opts.encoder,
           space: embeddings?.space ?? null,
           threshold: opts.threshold,
           frames,
           timings_ms: { encode_queries: round3(encodeMs), frames_2d_scoring: round3(frameScoringMs), pool_scoring: round3(poolMs) },
           queries: perQuery,
-        })
+        }
+        writeJsonAtomic(join(ctx.outDir, 'scores.json'), scores satisfies QueryScores)
         return {}
       },
       dispose: () => encoder.dispose?.(),

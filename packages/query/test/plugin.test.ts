@@ -64,6 +64,7 @@ describe('text querier outputs', () => {
       }
       expect(selected).toBeGreaterThan(0) // the test would not see a broken threshold otherwise
       expect(report.queries[q].frames_2d.pixels_above_threshold).toBe(selected)
+      expect(report.queries[q].frames_2d).toMatchObject({ masks: 7, pixels: W * H }) // what the counts are out of
       const overlay = decodePng(readFileSync(join(out, slug, '000010.overlay.png')))
       expect([overlay.width, overlay.height, overlay.channels]).toEqual([W, H, 3])
 

@@ -1,5 +1,6 @@
 import { parseOverride, PlafError, type Diagnostic } from '@plaf/core'
 import { writeScene, type WriteSceneOptions } from '@plaf/datasets'
+import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
 /** Options of `plaf make-scene`: flag values as typed, checked against the scene schema. */
@@ -9,9 +10,6 @@ export interface MakeSceneOptions {
   objects?: string
   set?: string[]
 }
-
-/** A flag's text as a value: a number when it reads as one, else the string (the schema says what is wrong). */
-const flagValue = (raw: string): unknown => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw)
 
 /** `plaf make-scene <dir>`: a procedural scene in the ScanNet export layout. */
 export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io): Promise<number> {

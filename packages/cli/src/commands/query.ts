@@ -1,86 +1,83 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { performance } from 'node:perf_hooks'
-import {
-  PlafError, createStandaloneContext, diagnostic, hasErrors, resolvePipeline, selectTensorBackend, validateOptions,
-  type ResolvedStage, type StageInstance,
-} from '@plaf/core'
+import { relative } from 'node:path'
+import { PlafError, diagnostic, openRun, type QueryHit, type QueryResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
+import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { formatDiagnostic } from '../render.js'
 
-/** Options of `plaf query`. */
+/** Options of `plaf query`: flag values as typed (the querier's schema checks them). */
 export interface QueryOptions {
   text: string[]
   out?: string
-  threshold?: number
+  threshold?: string
   json?: boolean
 }
 
-const noRc = (frame?: { id: string; index: number }) => ({ frame, metric: () => {}, warn: () => {} })
+const int = (n: number): string => n.toLocaleString('en-US')
+const score = (s: number | null): string => (s === null ? '-' : s.toFixed(2))
 
 /**
- * `plaf query <run-dir> --text T…`: embeds the texts with the run's text encoder and scores the
- * stored 2D memories and 3D map, reading them with the run's own storage codecs; no backbone,
- * masker or aggregator runs. Outputs go to `<run-dir>/queries` (or --out).
+ * The per-query table: 3D points and 2D masks and pixels selected at the threshold, with the best
+ * score of each, counts right-aligned: `  red   3D 2,523 of 77,997 points, best 1.00   2D …`.
+ */
+export function queryTable(r: QueryResult): string[] {
+  const width = (f: (q: QueryHit) => string) => Math.max(0, ...r.queries.map((q) => f(q).length))
+  const name = width((q) => q.text)
+  const points = width((q) => (q.map3d ? int(q.map3d.pointsSelected) : ''))
+  const masks = width((q) => (q.frames2d ? int(q.frames2d.masksSelected) : ''))
+  const pixels = width((q) => (q.frames2d ? int(q.frames2d.pixelsSelected) : ''))
+  return r.queries.map((q) => {
+    const parts = [q.text.padEnd(name)]
+    const m = q.map3d
+    if (m) parts.push(`3D ${int(m.pointsSelected).padStart(points)} of ${int(m.points)} points, best ${score(m.best)}`)
+    const f = q.frames2d
+    if (f) {
+      parts.push(`2D ${int(f.masksSelected).padStart(masks)} of ${int(f.masks)} masks, ${int(f.pixelsSelected).padStart(pixels)} of ${int(f.pixels)} pixels, best ${score(f.best)}`)
+    }
+    return `  ${parts.join('   ')}`
+  })
+}
+
+/**
+ * `plaf query <run-dir> --text T…`: opens the finished run with `openRun` (no backbone, masker or
+ * aggregator runs), scores the texts against its stored 2D memories and 3D map, and prints per
+ * query how many points, masks and pixels reach the threshold and the best score (`--json`: the
+ * whole `QueryResult`). Outputs go to `<run-dir>/queries` (or --out).
  */
 export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Promise<number> {
-  const dir = resolve(runDir)
   if (!o.text.length) throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', 'plaf query needs at least one --text', { source: `plaf query ${runDir}` }))
-  const configFile = join(dir, 'config.resolved.yaml')
-  const manifestFile = join(dir, 'manifest.json')
-  for (const f of [configFile, manifestFile, join(dir, 'report.json')]) {
-    if (!existsSync(f)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `${dir} is not a finished run: ${f} is missing`, { file: f }))
-  }
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { pipeline: { base_dir: string } }
-  const r = await resolvePipeline(configFile, builtinRegistry())
-  printDiagnostics(io, r.diagnostics)
-  if (!r.pipeline || hasErrors(r.diagnostics)) return EXIT.user
-  const p = { ...r.pipeline, baseDir: manifest.pipeline.base_dir }
-  const byKind = (kind: string) => p.stages.find((s) => s.plugin.kind === kind)
-  const querier = byKind('querier')
-  const store2d = p.stages.find((s) => s.plugin.kind === 'storage2d' && s.use === 'mask-indexed') ?? byKind('storage2d')
-  const store3d = byKind('storage3d')
-  if (!querier) throw new PlafError(diagnostic('PLAF_INVALID_PIPELINE', `the run in ${dir} has no querier stage, so its text encoder is unknown`, { file: configFile }))
-  const { backend } = await selectTensorBackend(p.runtime.tensor_backend)
-  const outDir = resolve(o.out ?? join(dir, 'queries'))
-  const ctxFor = (s: ResolvedStage | undefined, out?: string) =>
-    ({ ...createStandaloneContext({ stage: s?.key ?? 'input', runDir: dir, baseDir: p.baseDir, tensor: backend, plugins: p.registry.list() }), ...(out ? { outDir: out } : {}) })
-  const opened: StageInstance[] = []
-  const open = async (s: ResolvedStage, options: Record<string, unknown>, out?: string) => {
-    const inst = await s.plugin.create(options, ctxFor(s, out))
-    opened.push(inst)
-    return inst
-  }
+  const run = await openRun(runDir, builtinRegistry())
   try {
-    const qOptions = validateOptions(querier.plugin, { ...querier.options, queries: o.text, ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) })
-    if (!qOptions.ok) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `query options: ${qOptions.errors.map((e) => `${e.instancePath} ${e.message}`).join('; ')}`))
-    const t0 = performance.now()
-    const q = await open(querier, qOptions.value, outDir)
-    const s2 = store2d ? await open(store2d, store2d.options) : undefined
-    const s3 = store3d ? await open(store3d, store3d.options) : undefined
-    let frames = 0
-    if (s2?.read) {
-      const source = await p.input.plugin.create(structuredClone(p.input.options), ctxFor(undefined))
-      try {
-        for await (const frame of source.frames()) {
-          const stored = await s2.read({ id: frame.id }).catch(() => undefined)
-          if (!stored) continue
-          await q.run({ frame, memory: stored.memory } as never, noRc({ id: frame.id, index: frame.index }))
-          frames++
-        }
-      } finally {
-        await source.dispose?.()
-      }
+    printDiagnostics(io, run.diagnostics)
+    // The command-line text each option came from, so its errors point at the flag.
+    const flags: Record<string, string> = Object.fromEntries(o.text.map((t, i) => [`queries.${i}`, `--text ${t}`]))
+    const options: Record<string, unknown> = {}
+    if (o.threshold !== undefined) {
+      options.threshold = flagValue(o.threshold)
+      flags.threshold = `--threshold ${o.threshold}`
     }
-    if (s3?.read && q.finish) await q.finish({ map: (await s3.read()).map }, noRc())
-    const ms = performance.now() - t0
-    const scoresFile = join(outDir, 'scores.json')
-    const scores = existsSync(scoresFile) ? JSON.parse(readFileSync(scoresFile, 'utf8')) : {}
-    if (o.json) io.out(JSON.stringify({ out: outDir, frames, ms, scores }, null, 2))
-    else io.out(`queried ${o.text.map((t) => JSON.stringify(t)).join(', ')} on ${frames} stored frames${s3 ? ' and the 3D map' : ''} in ${ms.toFixed(0)} ms (no features recomputed)\noutputs: ${outDir}`)
+    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out })
+    const seen = new Map<string, number>()
+    for (const d of r.notes) {
+      const n = (seen.get(d.code) ?? 0) + 1
+      seen.set(d.code, n)
+      if (n <= 3) io.err(formatDiagnostic(d))
+      else if (n === 4) io.err(`(further ${d.code} warnings not shown; --json lists them all)`)
+    }
+    if (o.json) {
+      io.out(JSON.stringify(r, null, 2))
+      return EXIT.ok
+    }
+    const { storage2d, storage3d } = run.stages
+    const what = [storage2d ? `${r.frames} stored frames (${storage2d})` : '', storage3d ? `the 3D map (${storage3d})` : ''].filter(Boolean).join(' and ')
+    io.out(`queried ${r.texts.length} text${r.texts.length === 1 ? '' : 's'} on ${what || 'nothing stored'} in ${r.timings.totalMs.toFixed(0)} ms (no features recomputed)`)
+    if (r.framesNotStored.length) io.out(`${r.framesNotStored.length} input frames were not stored by ${storage2d} and are left out: ${r.framesNotStored.join(', ')}`)
+    io.out(`\ntext queries (cosine ≥ ${r.threshold}):`)
+    for (const line of queryTable(r)) io.out(line)
+    const rel = relative(process.cwd(), r.out)
+    io.out(`\noutputs: ${rel && !rel.startsWith('..') ? rel : r.out} (scores.json and the querier's masks and point clouds)`)
     return EXIT.ok
   } finally {
-    for (const i of opened) await i.dispose?.()
-    await backend.dispose()
+    await run.close()
   }
 }

@@ -1,0 +1,211 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { decodePly, decodePng, openRun, PlafError, type QueryResult } from '@plaf/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { builtinRegistry } from '../src/builtins.js'
+import { cli, tempDir } from './helpers.js'
+
+// One small finished run for the whole file: two readable 2D codecs (float32 first, so pipeline
+// order alone would pick it; float16 stores fewer bytes per frame) and a dense one that cannot
+// read back, plus the 3D map and a querier.
+const room = 'use: synthetic-room, with: { frames: 2, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 }'
+const pipeline = (querier: boolean) => `name: q
+input: { ${room} }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 64 } }
+  masker: { use: grid, with: { cell_size: 20 } }
+  aggregator: { use: mask-mean }
+  storage2d: { use: mask-indexed, with: { feature_dtype: float32 } }
+  dense2d: { use: dense }
+  compact2d: { use: mask-indexed, with: { feature_dtype: float16 } }
+  lifter: { use: backproject }
+  storage3d: { use: index-reference }
+${querier ? '  querier: { use: text, with: { encoder: color-lexicon-text, queries: [red] } }\n' : ''}`
+
+let base = ''
+let run = ''
+const registry = builtinRegistry()
+
+beforeAll(async () => {
+  // helpers.tempDir is cleaned after each test; this directory lives for the whole file.
+  base = mkdtempSync(join(tmpdir(), 'plaf-query-'))
+  writeFileSync(join(base, 'p.yaml'), pipeline(true))
+  writeFileSync(join(base, 'noq.yaml'), pipeline(false))
+  run = join(base, 'run')
+  const r = await cli('run', join(base, 'p.yaml'), '--out', run, '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+  expect(r.code, r.err).toBe(0)
+}, 120_000)
+
+afterAll(() => rmSync(base, { recursive: true, force: true }))
+
+const scoresOf = (r: QueryResult) => JSON.parse(readFileSync(r.scoresFile, 'utf8'))
+
+/** Pixels set in every `<slug>/<frame>.mask.png` the querier wrote: an oracle independent of scores.json. */
+function maskPixels(dir: string): number {
+  let n = 0
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.mask.png'))) {
+    const png = decodePng(readFileSync(join(dir, f)))
+    for (const v of png.data) if (v === 255) n++
+  }
+  return n
+}
+
+describe('openRun', () => {
+  it('reads 2D memories from the codec that stores fewest bytes per frame, and counts hits as scores.json and the written files do', async () => {
+    const h = await openRun(run, registry)
+    try {
+      expect(h.stages).toEqual({ querier: 'querier', storage2d: 'compact2d', storage3d: 'storage3d' })
+      const out = join(base, 'out-a')
+      const r = await h.query(['red', 'dark green'], { out })
+      expect(r).toMatchObject({ texts: ['red', 'dark green'], threshold: 0.5, out, scoresFile: join(out, 'scores.json'), frames: 2, framesNotStored: [] })
+      const s = scoresOf(r)
+      for (const [i, q] of r.queries.entries()) {
+        const f = s.queries[i].frames_2d
+        const m = s.queries[i].map
+        expect(q.frames2d).toEqual({
+          masks: f.masks, masksSelected: f.masks_above_threshold, pixels: f.pixels, pixelsSelected: f.pixels_above_threshold,
+          best: f.best.score, bestFrame: f.best.frame,
+        })
+        expect(q.map3d).toEqual({ points: m.points, pointsSelected: m.points_above_threshold, poolRows: m.pool_rows, best: m.top_pool_rows[0].score })
+      }
+      const [red, green] = r.queries
+      // 2 frames of 160×120, 8×6 grid cells each; the mask PNGs and the scored PLY agree with the counts
+      expect(red.frames2d).toMatchObject({ pixels: 2 * 160 * 120, masks: 2 * 48 })
+      for (const q of r.queries) {
+        const slug = q.text.replace(' ', '-')
+        expect(q.frames2d!.pixelsSelected).toBe(maskPixels(join(out, slug)))
+        const ply = decodePly(readFileSync(join(out, `${slug}.ply`)))
+        expect(q.map3d!.points).toBe(ply.vertexCount)
+        expect(q.map3d!.pointsSelected).toBe(Array.from(ply.properties.score).filter((v) => v >= r.threshold).length)
+        expect(q.map3d!.best).toBeCloseTo(Math.max(...ply.properties.score), 6)
+      }
+      // the room has a red object and a green one: each text selects something, but not everything
+      for (const q of [red, green]) {
+        expect(q.map3d!.pointsSelected).toBeGreaterThan(0)
+        expect(q.map3d!.pointsSelected).toBeLessThan(q.map3d!.points)
+        expect(q.frames2d!.pixelsSelected).toBeGreaterThan(0)
+      }
+      expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.frames2dMs + r.timings.map3dMs)
+      expect(Object.keys(r.timings.querier)).toContain('encode_queries')
+    } finally {
+      await h.close()
+    }
+  })
+
+  it('uses the 2D codec the caller names, and the threshold given for one query only', async () => {
+    const h = await openRun(run, registry, { storage2d: 'storage2d' })
+    try {
+      expect(h.stages.storage2d).toBe('storage2d')
+      const all = await h.query(['red'], { out: join(base, 'out-b'), with: { threshold: -1 } })
+      expect(all.threshold).toBe(-1)
+      // at -1 every mask and every point with a feature is selected
+      expect(all.queries[0].frames2d!.masksSelected).toBe(all.queries[0].frames2d!.masks)
+      const again = await h.query(['red'], { out: join(base, 'out-c') })
+      expect(again.threshold).toBe(0.5)
+      expect(again.queries[0].frames2d!.masksSelected).toBeLessThan(all.queries[0].frames2d!.masksSelected)
+    } finally {
+      await h.close()
+    }
+  })
+
+  it('refuses a named codec that cannot read back, a stage that does not exist, and a run without a querier', async () => {
+    await expect(openRun(run, registry, { storage2d: 'dense2d' })).rejects.toThrow(/storage2d stage "dense2d" \(dense\) cannot read back what it stored: its plugin has no read\(\)/)
+    const e = await openRun(run, registry, { storage3d: 'nope' }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(PlafError)
+    expect((e as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_RUN_NOT_QUERYABLE', actual: 'nope', expected: 'one of storage3d' })
+
+    const noq = join(base, 'noq')
+    expect((await cli('run', join(base, 'noq.yaml'), '--out', noq, '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)).code).toBe(0)
+    const err = await openRun(noq, registry).catch((x: unknown) => x)
+    expect(err).toBeInstanceOf(PlafError)
+    expect((err as PlafError).diagnostics).toEqual([expect.objectContaining({
+      code: 'PLAF_RUN_NOT_QUERYABLE', file: join(noq, 'config.resolved.yaml'),
+      message: 'the run has no querier stage, so which text encoder embeds the queries is unknown',
+    })])
+  }, 60_000)
+
+  it('refuses a directory that is not a finished run, naming what is missing', async () => {
+    const empty = tempDir()
+    await expect(openRun(join(empty, 'none'), registry)).rejects.toThrow(/run directory .*none does not exist/)
+    await expect(openRun(empty, registry)).rejects.toThrow(/is not a run directory: config.resolved.yaml and manifest.json missing/)
+    // a run without report.json (interrupted, or still running)
+    for (const f of ['config.resolved.yaml', 'manifest.json']) cpSync(join(run, f), join(empty, f))
+    const e = await openRun(empty, registry).catch((x: unknown) => x)
+    expect((e as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_FILE_NOT_FOUND', file: join(empty, 'report.json'), hint: 'finish it with plaf run <pipeline> --resume --out <run dir>' })
+  })
+
+  it('reports a bad query option as a located diagnostic: the flag, the option path, expected and actual', async () => {
+    const h = await openRun(run, registry)
+    try {
+      const e = await h.query(['red'], { with: { threshold: 1.5 }, flags: { threshold: '--threshold 1.5' } }).catch((x: unknown) => x)
+      expect(e).toBeInstanceOf(PlafError)
+      expect((e as PlafError).diagnostics).toMatchInlineSnapshot(`
+        [
+          {
+            "actual": "1.5",
+            "code": "PLAF_INVALID_OPTION",
+            "column": 13,
+            "expected": "<= 1",
+            "hint": "options: plaf plugins text",
+            "message": "threshold must be <= 1",
+            "path": "threshold",
+            "plugin": "text",
+            "severity": "error",
+            "source": "--threshold 1.5",
+            "stage": "querier",
+          },
+        ]
+      `)
+      await expect(h.query([])).rejects.toThrow(/at least one text/)
+    } finally {
+      await h.close()
+    }
+    await expect(h.query(['red'])).rejects.toThrow(/after close/)
+  })
+})
+
+describe('plaf query', () => {
+  it('prints per query the points, masks and pixels selected and the best scores', async () => {
+    const out = join(base, 'out-cli')
+    const r = await cli('query', run, '--text', 'red', '--text', 'dark green', '--out', out)
+    expect(r.code, r.err).toBe(0)
+    const s = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8'))
+    const n = (x: number) => x.toLocaleString('en-US')
+    const line = (q: { text: string; frames_2d: Record<string, number> & { best: { score: number } }; map: Record<string, number> & { top_pool_rows: { score: number }[] } }, pad: number, w: number[]) =>
+      `  ${q.text.padEnd(pad)}   3D ${n(q.map.points_above_threshold).padStart(w[0])} of ${n(q.map.points)} points, best ${q.map.top_pool_rows[0].score.toFixed(2)}` +
+      `   2D ${n(q.frames_2d.masks_above_threshold).padStart(w[1])} of ${n(q.frames_2d.masks)} masks, ${n(q.frames_2d.pixels_above_threshold).padStart(w[2])} of ${n(q.frames_2d.pixels)} pixels, best ${q.frames_2d.best.score.toFixed(2)}`
+    const w = [
+      Math.max(...s.queries.map((q: { map: { points_above_threshold: number } }) => n(q.map.points_above_threshold).length)),
+      Math.max(...s.queries.map((q: { frames_2d: { masks_above_threshold: number } }) => n(q.frames_2d.masks_above_threshold).length)),
+      Math.max(...s.queries.map((q: { frames_2d: { pixels_above_threshold: number } }) => n(q.frames_2d.pixels_above_threshold).length)),
+    ]
+    const lines = r.out.split('\n')
+    expect(lines[0]).toMatch(/^queried 2 texts on 2 stored frames \(compact2d\) and the 3D map \(storage3d\) in \d+ ms \(no features recomputed\)$/)
+    expect(lines.slice(1, 5)).toEqual(['', 'text queries (cosine ≥ 0.5):', line(s.queries[0], 10, w), line(s.queries[1], 10, w)])
+    expect(lines[4]).toMatch(/^ {2}dark green {3}3D +[\d,]+ of [\d,]+ points, best \d\.\d\d {3}2D +\d+ of 96 masks, +[\d,]+ of 38,400 pixels, best \d\.\d\d$/)
+  })
+
+  it('--json prints the whole result', async () => {
+    const r = await cli('query', run, '--text', 'red', '--threshold', '0.25', '--out', join(base, 'out-json'), '--json')
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as QueryResult
+    expect(j).toMatchObject({ texts: ['red'], threshold: 0.25, frames: 2, framesNotStored: [], notes: [] })
+    expect(j.queries[0].map3d!.pointsSelected).toBe(JSON.parse(readFileSync(j.scoresFile, 'utf8')).queries[0].map.points_above_threshold)
+  })
+
+  it('points a bad --threshold at the flag, exit 1', async () => {
+    const r = await cli('query', run, '--text', 'red', '--threshold', '1.5', '--out', join(base, 'out-bad'))
+    expect(r.code).toBe(1)
+    expect(r.err).toMatchInlineSnapshot(`
+      "--threshold 1.5 error threshold must be <= 1  PLAF_INVALID_OPTION
+           | --threshold 1.5
+           |             ^
+           expected <= 1; got 1.5; options: plaf plugins text
+      "
+    `)
+    const nan = await cli('query', run, '--text', 'red', '--threshold', 'high')
+    expect(nan.code).toBe(1)
+    expect(nan.err.split('\n')[0]).toBe('--threshold high error threshold must be number  PLAF_INVALID_OPTION')
+  })
+})
