@@ -3,12 +3,16 @@ import type { JsonSchema, Plugin } from './plugin.js'
 
 /**
  * The one ajv instance for plugin options: strict schemas, every error, defaults filled in.
- * `plafPlugin: <kind>` marks a string option that names another plugin (checked by the resolver).
+ * `plafPlugin: <kind>` marks a string option that names another plugin (checked by the resolver);
+ * `format: 'path'` one that is a path (resolved against the file that declares it).
  */
 export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, allowUnionTypes: true, verbose: true })
   ajv.addKeyword({ keyword: 'plafPlugin', schemaType: 'string' })
   ajv.addKeyword({ keyword: 'markdownDescription', schemaType: 'string' })
+  // `format: path` marks a string option that is a file or directory path: any string validates,
+  // and the resolver makes a relative one absolute against the file that declares it.
+  ajv.addFormat('path', true)
   return ajv
 }
 

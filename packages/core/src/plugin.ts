@@ -100,11 +100,25 @@ interface PluginBase<O> {
   readonly __options?: O
 }
 
+/** What an input plugin's `check` gets: where relative paths in options resolve (for API callers). */
+export interface InputCheckContext {
+  /** Directory of the pipeline file. Path options (`format: 'path'`) arrive absolute from the resolver. */
+  baseDir: string
+}
+
 /** An input plugin: yields frames. */
 export interface InputPlugin<O = any> extends PluginBase<O> {
   kind: 'input'
   outputs: { frame: 'Frame' }
   create(options: O, ctx: PluginContext): Promise<InputSource>
+  /**
+   * Optional cheap check of the source, called by the resolver (so by `plaf validate`, and by
+   * `plaf run` before anything is created or written) once the options are valid: existence and
+   * layout of files, cross-option rules; never decoding frames. Returns what is wrong (severity
+   * error unless given); each note's `path` is the dotted option path inside `with:` (`scene`), so
+   * the diagnostic points at that option's line and column in the YAML.
+   */
+  check?(options: O, ctx: InputCheckContext): PluginNote[] | Promise<PluginNote[]>
 }
 
 /** A stage plugin of any non-input kind. */

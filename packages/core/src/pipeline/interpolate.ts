@@ -4,11 +4,14 @@ import { isPlainObject } from './merge.js'
 
 const PATTERN = /\$\{([^}]*)\}/g
 
-/** What `${…}` may refer to. */
+/**
+ * What `${…}` may refer to. `name` and `vars` are undefined where they cannot be used yet:
+ * `vars:` is interpolated first (env only), then `name:` (env and vars), then everything else.
+ */
 export interface InterpolationScope {
   env: Record<string, string | undefined>
-  name: string
-  vars: Record<string, unknown>
+  name?: string
+  vars?: Record<string, unknown>
 }
 
 /**
@@ -37,9 +40,13 @@ function lookup(expr: string, scope: InterpolationScope): { ok: true; value: unk
     if (dflt !== undefined) return { ok: true, value: dflt }
     return { ok: false, why: `environment variable ${ref.slice(4)} is not set (give a default with \${${ref}:-value})` }
   }
-  if (ref === 'name') return { ok: true, value: scope.name }
+  if (ref === 'name') {
+    if (scope.name === undefined) return { ok: false, why: '${name} cannot be used in name: or vars: (they are interpolated before it)' }
+    return { ok: true, value: scope.name }
+  }
   if (ref.startsWith('vars.')) {
     const key = ref.slice(5)
+    if (scope.vars === undefined) return { ok: false, why: 'vars cannot refer to other vars (vars: is interpolated first, with env only)' }
     if (key in scope.vars) return { ok: true, value: scope.vars[key] }
     if (dflt !== undefined) return { ok: true, value: dflt }
     return { ok: false, why: `vars.${key} is not defined under vars:` }

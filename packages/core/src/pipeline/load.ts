@@ -5,7 +5,7 @@ import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
 import { interpolate } from './interpolate.js'
 import { flagOrigin } from './option-errors.js'
 import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
-import { dropBelow, originOf, toPointer, type Provenance } from './provenance.js'
+import { dropBelow, escapeSegment, originOf, toPointer, type Provenance } from './provenance.js'
 import { parseYamlSource } from './yaml-source.js'
 
 /** A pipeline file after `extends`, `--set` and interpolation, with origins for every value. */
@@ -26,6 +26,13 @@ export interface LoadOptions {
   /** `--set path=value` arguments, applied in order after every file is merged. */
   overrides?: readonly string[]
   env?: Record<string, string | undefined>
+  /** Directory that relative `--set` paths and path defaults resolve against; default process.cwd(). */
+  cwd?: string
+  /**
+   * resolvePipeline: run the input plugin's `check` (default true). False where the input is not
+   * read, e.g. re-opening a finished run to query it after its scene moved.
+   */
+  checkInput?: boolean
 }
 
 /** One parsed `--set` argument. */
@@ -116,6 +123,24 @@ function isUseSwitch(root: unknown, path: readonly string[], value: unknown): bo
   return isUse && getAt(root, path) !== undefined && getAt(root, path) !== value
 }
 
+/**
+ * The note that a `--set …use=` switch drops the old plugin's `with:` (the right behaviour: those
+ * options belong to the old plugin, but it must be visible). Located at the dropped block.
+ */
+function droppedOptionsNote(root: unknown, prov: Provenance, withPath: string[], arg: string, use: unknown): Diagnostic | undefined {
+  const old = getAt(root, withPath)
+  if (!isPlainObject(old) || Object.keys(old).length === 0) return undefined
+  const where = originOf(prov, toPointer(withPath))
+  const from = getAt(root, [...withPath.slice(0, -1), 'use'])
+  const keys = Object.keys(old)
+  const message = `--set ${arg} replaces plugin "${String(from)}" with "${String(use)}": the options of "${String(from)}" in ${withPath.join('.')} (${keys.join(', ')}) are dropped`
+  return diagnostic('PLAF_OPTIONS_DROPPED', message, {
+    severity: 'info', file: where?.file, line: where?.line, column: where?.column, source: where?.file ? undefined : where?.source,
+    path: withPath.join('.'), stage: withPath[0] === 'stages' ? withPath[1] : 'input', actual: keys.join(', '),
+    hint: `options of "${String(use)}" can follow it: --set ${withPath.join('.')}.<option>=<value>`,
+  })
+}
+
 /** Loads a pipeline file: parse, `extends`, `--set`, interpolation. Never throws for user errors. */
 export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeline {
   const file = resolve(path)
@@ -135,6 +160,8 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
     // A stage's `with:` belongs to its plugin: switching `use:` drops the old plugin's options.
     if (isUseSwitch(value, o.path, o.value)) {
       const withPath = [...o.path.slice(0, -1), 'with']
+      const dropped = droppedOptionsNote(value, provenance, withPath, arg, o.value)
+      if (dropped) diagnostics.push(dropped)
       value = setAt(value, withPath, null) as Record<string, unknown>
       dropBelow(provenance, toPointer(withPath))
     }
@@ -143,10 +170,16 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
     provenance.set(ptr, flagOrigin(`--set ${arg}`))
     rawOverrides.set(ptr, o.raw)
   }
-  const name = typeof value.name === 'string' ? value.name : basename(file, extname(file))
-  const vars = isPlainObject(value.vars) ? value.vars : {}
+  let name = typeof value.name === 'string' ? value.name : basename(file, extname(file))
   if (!hasErrors(diagnostics)) {
-    value = interpolate(value, provenance, { env: opts.env ?? process.env, name, vars }, diagnostics) as Record<string, unknown>
+    // vars, then name, then the rest: `${name}` and `${vars.KEY}` always see interpolated values.
+    const env = opts.env ?? process.env
+    const vars = isPlainObject(value.vars) ? (interpolate(value.vars, provenance, { env }, diagnostics, '/vars') as Record<string, unknown>) : {}
+    if (typeof value.name === 'string') name = interpolate(value.name, provenance, { env, vars }, diagnostics, '/name') as string
+    const done: Record<string, unknown> = {}
+    if (isPlainObject(value.vars)) done.vars = vars
+    if (typeof value.name === 'string') done.name = name
+    value = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k in done ? done[k] : interpolate(v, provenance, { env, name, vars }, diagnostics, '/' + escapeSegment(k))]))
   }
   if (value.name === undefined) value = { name, ...value }
   return { file, baseDir: dirname(file), value, provenance, diagnostics, files, rawOverrides }

@@ -6,6 +6,7 @@ import { type Diagnostic, PlafError, diagnostic } from '../diagnostics.js'
 import type { Plugin } from '../plugin.js'
 import { Registry } from '../registry.js'
 import type { LoadedPipeline } from './load.js'
+import { declaringDir } from './paths.js'
 import { originOf } from './provenance.js'
 
 const supportsTypeStripping = (): boolean => Boolean((process.features as { typescript?: unknown }).typescript)
@@ -47,12 +48,13 @@ export async function importPluginModule(spec: string, baseDir: string): Promise
   return { plugins: (Array.isArray(exported) ? exported : [exported]) as Plugin[], origin: isPath ? target : spec }
 }
 
-/** Loads the pipeline's `plugins:` into a copy of the registry; problems become diagnostics. */
+/** Loads the pipeline's `plugins:` into a copy of the registry (`cwd`: for `--set` entries); problems become diagnostics. */
 export async function loadThirdPartyPlugins(
   list: readonly string[] | undefined,
   loaded: LoadedPipeline,
   registry: Registry,
   out: Diagnostic[],
+  cwd = process.cwd(),
 ): Promise<Registry> {
   if (!list?.length) return registry
   const reg = registry.clone()
@@ -60,7 +62,8 @@ export async function loadThirdPartyPlugins(
     const o = originOf(loaded.provenance, `/plugins/${i}`)
     const where = { file: o?.file ?? loaded.file, line: o?.line, column: o?.column, path: `plugins.${i}`, actual: spec }
     try {
-      const { plugins, origin } = await importPluginModule(spec, loaded.baseDir)
+      // Paths and package names resolve from the file that lists them (an inherited list: the parent).
+      const { plugins, origin } = await importPluginModule(spec, declaringDir(loaded, `/plugins/${i}`, cwd))
       reg.addAll(plugins, origin)
     } catch (e) {
       if (e instanceof PlafError) {

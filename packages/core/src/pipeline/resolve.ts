@@ -1,14 +1,15 @@
 import { resolve as resolvePath } from 'node:path'
-import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
+import { type Diagnostic, PlafError, diagnostic, hasErrors } from '../diagnostics.js'
 import { createAjv, validateOptions } from '../options.js'
-import { STAGE_KINDS, type InputPlugin, type Plugin, type StageKind, type StagePlugin } from '../plugin.js'
+import { STAGE_KINDS, type InputPlugin, type Plugin, type PluginNote, type StageKind, type StagePlugin } from '../plugin.js'
 import { PORT_SCOPES, type PortName } from '../ports.js'
 import type { Registry } from '../registry.js'
 import { loadPipeline, type LoadOptions, type LoadedPipeline } from './load.js'
 import { getAt, isPlainObject, setAt } from './merge.js'
 import { schemaDiagnostics } from './option-errors.js'
+import { declaringDir, resolvePaths } from './paths.js'
 import { loadThirdPartyPlugins } from './plugins.js'
-import { dotted, escapeSegment, fromPointer, originOf, type Provenance } from './provenance.js'
+import { dotted, escapeSegment, fromPointer, originOf, toPointer, type Provenance } from './provenance.js'
 import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
 
 /** Where one input port of a stage is fed from (`input` is the frame source). */
@@ -80,7 +81,7 @@ function unknownPlugin(registry: Registry, use: string, kinds: StageKind[], ptr:
   })
 }
 
-function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedPipeline, registry: Registry, stage: string, out: Diagnostic[]): Record<string, unknown> {
+function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedPipeline, registry: Registry, stage: string, out: Diagnostic[], cwd: string): Record<string, unknown> {
   const given = isPlainObject(raw) ? raw : {}
   const r = validateOptions(plugin, given)
   keepStringOverrides(loaded, plugin.options, ptr, r.value)
@@ -89,6 +90,7 @@ function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedP
     value: setAt(loaded.value, fromPointer(ptr), given), provenance: loaded.provenance, base: ptr, code: 'PLAF_INVALID_OPTION',
     plugin: plugin.name, stage, hint: `options: plaf plugins ${plugin.name}`,
   }))
+  resolvePaths(plugin.options, again.value, ptr, loaded, cwd)
   // Options that name another plugin (schema keyword plafPlugin), and their `<name>_options`.
   const props = (plugin.options.properties ?? {}) as Record<string, { plafPlugin?: StageKind }>
   for (const [key, p] of Object.entries(props)) {
@@ -101,14 +103,31 @@ function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedP
       continue
     }
     const subKey = `${key}_options`
-    if (subKey in props) checkOptions(target, again.value[subKey], `${ptr}/${escapeSegment(subKey)}`, loaded, registry, stage, out)
+    if (subKey in props) again.value[subKey] = checkOptions(target, again.value[subKey], `${ptr}/${escapeSegment(subKey)}`, loaded, registry, stage, out, cwd)
   }
   return again.value
+}
+
+/** Runs an input plugin's cheap `check` and locates each note at its option in the YAML. */
+async function checkInput(plugin: InputPlugin, options: Record<string, unknown>, loaded: LoadedPipeline): Promise<Diagnostic[]> {
+  if (!plugin.check) return []
+  let notes: PluginNote[]
+  try {
+    notes = await plugin.check(structuredClone(options), { baseDir: loaded.baseDir })
+  } catch (e) {
+    if (e instanceof PlafError) notes = e.diagnostics
+    else throw e
+  }
+  return notes.map((n) => {
+    const ptr = '/input/with' + (n.path ? toPointer(n.path.split('.')) : '')
+    return diagnostic(n.code, n.message, { ...n, severity: n.severity ?? 'error', ...locate(loaded.provenance, ptr), path: dotted(ptr), stage: 'input', plugin: plugin.name })
+  })
 }
 
 /** Loads and resolves a pipeline against a registry (plus the plugins the file lists). */
 export async function resolvePipeline(path: string, registry: Registry, opts: LoadOptions = {}): Promise<ResolveResult> {
   const loaded = loadPipeline(path, opts)
+  const cwd = resolvePath(opts.cwd ?? process.cwd())
   const out = [...loaded.diagnostics]
   if (hasErrors(out)) return { diagnostics: out, loaded }
   const prov = loaded.provenance
@@ -119,16 +138,20 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   for (const d of out) if (!d.file && !d.source) Object.assign(d, { file: loaded.file, line: d.line ?? 1, column: d.column ?? 1 })
   if (hasErrors(out)) return { diagnostics: out, loaded }
 
-  const reg = await loadThirdPartyPlugins(config.plugins as string[] | undefined, loaded, registry, out)
+  const reg = await loadThirdPartyPlugins(config.plugins as string[] | undefined, loaded, registry, out, cwd)
   // config.resolved.yaml lives in the run directory: keep plugin files findable from there.
-  if (Array.isArray(config.plugins)) config.plugins = (config.plugins as string[]).map((s) => (s.startsWith('.') ? resolvePath(loaded.baseDir, s) : s))
+  if (Array.isArray(config.plugins)) config.plugins = (config.plugins as string[]).map((s, i) => (s.startsWith('.') ? resolvePath(declaringDir(loaded, `/plugins/${i}`, cwd), s) : s))
   if (hasErrors(out)) return { diagnostics: out, loaded }
 
   const inputRef = config.input as { use: string; with?: unknown }
   const inputPlugin = reg.get('input', inputRef.use) as InputPlugin | undefined
   let inputOptions: Record<string, unknown> = {}
   if (!inputPlugin) out.push(unknownPlugin(reg, inputRef.use, ['input'], '/input/use', prov, 'input'))
-  else inputOptions = checkOptions(inputPlugin, inputRef.with, '/input/with', loaded, reg, 'input', out)
+  else {
+    const before = out.length
+    inputOptions = checkOptions(inputPlugin, inputRef.with, '/input/with', loaded, reg, 'input', out, cwd)
+    if (opts.checkInput !== false && !hasErrors(out.slice(before))) out.push(...(await checkInput(inputPlugin, inputOptions, loaded)))
+  }
 
   const producers: { stage: string; port: string; type: PortName }[] = [{ stage: 'input', port: 'frame', type: 'Frame' }]
   const stages: ResolvedStage[] = []
@@ -142,7 +165,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
       unresolved = true
       continue
     }
-    const options = checkOptions(plugin, ref.with, `${base}/with`, loaded, reg, key, out)
+    const options = checkOptions(plugin, ref.with, `${base}/with`, loaded, reg, key, out, cwd)
     const wiring: Record<string, PortSource> = {}
     for (const [port, type] of Object.entries(plugin.inputs)) {
       const explicit = ref.from?.[port]
@@ -175,7 +198,10 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   if (hasErrors(out) || !inputPlugin) return { diagnostics: out, loaded }
   const name = config.name as string
   const output = config.output as { dir: string }
+  // The default `runs/${name}` is filled in after interpolation.
   output.dir = output.dir.replace(/\$\{name\}/g, name)
+  // output.dir, runtime.cache_dir: absolute, against the file that sets them (defaults: cwd).
+  resolvePaths(pipelineSkeletonSchema, config, '', loaded, cwd)
   return {
     diagnostics: out,
     loaded,

@@ -59,7 +59,7 @@ export const pipelineSkeletonSchema = {
         tensor_backend: { enum: ['auto', ...TENSOR_BACKENDS], default: 'auto', description: 'Tensor seam implementation (auto tries them in order).' },
         device: { enum: ['auto', 'cpu', 'cuda', 'webgpu'], default: 'auto', description: 'Execution device for model sessions.' },
         cache: { type: 'boolean', default: true, description: 'Cache stage outputs by content hash.' },
-        cache_dir: { type: 'string', default: '.plaf-cache', description: 'Cache directory, relative to the working directory.' },
+        cache_dir: { type: 'string', format: 'path', default: '.plaf-cache', description: 'Cache directory; relative to the file that sets it (the default: to the working directory).' },
         threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads for model sessions (0 = all cores).' },
         progress: { enum: ['auto', 'bar', 'lines', 'none'], default: 'auto', description: 'Progress display (auto: bar on a TTY, lines otherwise).' },
       },
@@ -69,7 +69,7 @@ export const pipelineSkeletonSchema = {
       type: 'object',
       additionalProperties: false,
       description: 'Where the run directory goes.',
-      properties: { dir: { type: 'string', default: 'runs/${name}', description: 'Run directory, relative to the working directory.' } },
+      properties: { dir: { type: 'string', format: 'path', default: 'runs/${name}', description: 'Run directory; relative to the file that sets it (the default: to the working directory).' } },
       default: {},
     },
     sweep: {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { Registry, expandSweep, loadPipeline, resolvePipeline } from '../../src/index.js'
 import { fixturePlugins } from '../fixtures/plugins.js'
-import { files } from './helpers.js'
+import { clean, files } from './helpers.js'
 
 const registry = new Registry(fixturePlugins)
 const base = `name: base
@@ -57,7 +57,7 @@ describe('interpolation and --set', () => {
     const dir = files({ 'p.yaml': base })
     const p = (await resolvePipeline(join(dir, 'p.yaml'), registry)).pipeline!
     expect(p.runtime).toMatchObject({ tensor_backend: 'auto', cache: true })
-    expect(p.output.dir).toBe('runs/base')
+    expect(p.output.dir).toBe(resolve('runs/base')) // a default: against the working directory
     expect(p.stages.map((s) => [s.key, s.mode, s.wiring])).toEqual([
       ['backbone', 'frame', { frame: { stage: 'input', port: 'frame' } }],
       ['masker', 'frame', { frame: { stage: 'input', port: 'frame' } }],
@@ -70,10 +70,23 @@ describe('switching a plugin', () => {
   it('drops the old plugin\'s with: when --set changes use:, keeping later --set options', async () => {
     const dir = files({ 'p.yaml': base })
     const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides: ['stages.backbone.use=block-mean', 'stages.count.use=failing', 'stages.count.with.fail_at=5'] })
-    expect(r.diagnostics).toEqual([])
+    // ...and says so, at the dropped block
+    expect(clean(r.diagnostics, dir)).toEqual([{
+      code: 'PLAF_OPTIONS_DROPPED', severity: 'info', file: '<dir>/p.yaml', line: 7, column: 32, path: 'stages.count.with', stage: 'count', actual: 'label',
+      message: '--set stages.count.use=failing replaces plugin "counter" with "failing": the options of "counter" in stages.count.with (label) are dropped',
+      hint: 'options of "failing" can follow it: --set stages.count.with.<option>=<value>',
+    }])
     // same plugin: options kept; different plugin: old options (label) dropped, new ones applied
     expect(r.pipeline!.stages[0].options).toEqual({ block: 4, scale: 2 })
     expect(r.pipeline!.stages[2]).toMatchObject({ use: 'failing', options: { fail_at: 5 } })
+  })
+  it('the note points into the file the dropped options came from, or at the --set that gave them', async () => {
+    const dir = files({ 'lib/base.yaml': base, 'mine/p.yaml': 'extends: ../lib/base.yaml\n' })
+    const r = await resolvePipeline(join(dir, 'mine/p.yaml'), registry, { overrides: ['stages.backbone.with.scale=3', 'stages.backbone.use=halves', 'stages.count.with={ label: x }', 'stages.count.use=failing'] })
+    expect(clean(r.diagnostics, dir).map((d) => [d.code, d.severity, d.file ?? d.source, d.line, d.column, d.actual])).toEqual([
+      ['PLAF_OPTIONS_DROPPED', 'info', '<dir>/lib/base.yaml', 5, 38, 'block, scale'],
+      ['PLAF_OPTIONS_DROPPED', 'info', '--set stages.count.with={ label: x }', undefined, 25, 'label'],
+    ])
   })
   it('replaces an inherited stage whole when a child extends with another plugin', () => {
     const dir = files({ 'base.yaml': base, 'child.yaml': 'extends: ./base.yaml\nstages:\n  count: { use: halves }\n' })

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { defineInput } from '@plaf/core'
+import { checkScannetScene } from '../scannet/check.js'
 import { openScannetScene, type ScannetReadOptions, type ScannetSource } from '../scannet/reader.js'
 import { DATASETS_VERSION } from '../version.js'
 
@@ -25,13 +26,14 @@ export const scannetInput = defineInput<ScannetOptions>({
   options: {
     type: 'object', additionalProperties: false, required: ['scene'],
     properties: {
-      scene: { type: 'string', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/); relative paths resolve against the pipeline file.' },
+      scene: { type: 'string', format: 'path', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/); a relative path resolves against the file that sets it.' },
       frame_step: { type: 'integer', minimum: 1, default: 1, description: 'Use every n-th frame of the sorted sequence (before invalid poses are skipped).' },
       max_frames: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Stop after this many frames (after frame_step and skipping); null = all.' },
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
     },
   },
   outputs: { frame: 'Frame' },
+  check: (options, ctx) => checkScannetScene({ ...options, scene: resolve(ctx.baseDir, options.scene) }),
   async create(options, ctx): Promise<ScannetSource> {
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
     return openScannetScene(read, (note) => ctx.warn(note))

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { defineInput, type InputSource } from '@plaf/core'
+import { PlafError, defineInput, type InputSource } from '@plaf/core'
 import { SYNTHETIC_OPTIONS_SCHEMA, checkSyntheticOptions, type SyntheticOptions } from '../synthetic/options.js'
 import { createRenderer, toFramePort } from '../synthetic/render.js'
 import { generateRoom, type SyntheticScene } from '../synthetic/room.js'
@@ -29,6 +29,17 @@ export const syntheticRoomInput = defineInput<SyntheticOptions>({
   description: 'Procedural ScanNet-like room (coloured boxes, labelled), rendered in memory by analytic ray casting.',
   options: SYNTHETIC_OPTIONS_SCHEMA,
   outputs: { frame: 'Frame' },
+  // What the schema cannot say (invalid_pose_frames below frames, objects that fit the room),
+  // checked at validation: laying out the room is cheap, only rendering is not.
+  check(options) {
+    try {
+      generateRoom(checkSyntheticOptions(options, 'synthetic-room'))
+      return []
+    } catch (e) {
+      if (e instanceof PlafError) return e.diagnostics
+      throw e
+    }
+  },
   async create(options): Promise<SyntheticRoomSource> {
     // Options arrive validated with defaults filled in; only the cross-field rule is left to check.
     const opts = checkSyntheticOptions(options, 'synthetic-room')
