@@ -135,6 +135,29 @@ describe('openRun', () => {
     expect((e as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_FILE_NOT_FOUND', file: join(empty, 'report.json'), hint: 'finish it with plaf run <pipeline> --resume --out <run dir>' })
   })
 
+  it('leaves out frames the codec never stored, and stops with the stage and frame on a stored file that is gone', async () => {
+    const copy = join(tempDir(), 'run')
+    cpSync(run, copy, { recursive: true })
+    const indexFile = join(copy, 'compact2d', 'index.json')
+    const index = JSON.parse(readFileSync(indexFile, 'utf8'))
+    index.frames = index.frames.filter((f: { id: string }) => f.id !== '000001')
+    writeFileSync(indexFile, JSON.stringify(index))
+    const h = await openRun(copy, registry)
+    try {
+      const r = await h.query(['red'])
+      expect(r).toMatchObject({ frames: 1, framesNotStored: ['000001'] })
+      expect(r.queries[0].frames2d!.pixels).toBe(160 * 120)
+      rmSync(join(copy, 'compact2d', '000000.ids.png'))
+      const e = await h.query(['red']).catch((x: unknown) => x)
+      expect((e as PlafError).diagnostics[0]).toMatchObject({
+        code: 'PLAF_FILE_NOT_FOUND', stage: 'compact2d', plugin: 'mask-indexed', frame: '000000',
+        message: expect.stringMatching(/^stage compact2d \(mask-indexed\) frame 000000: id map .*000000\.ids\.png does not exist$/),
+      })
+    } finally {
+      await h.close()
+    }
+  })
+
   it('reports a bad query option as a located diagnostic: the flag, the option path, expected and actual', async () => {
     const h = await openRun(run, registry)
     try {
