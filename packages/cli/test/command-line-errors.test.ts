@@ -71,3 +71,45 @@ describe('suggestions and unknown names', () => {
     ])
   })
 })
+
+describe('a missing input scene', () => {
+  it('validate and run report the same located diagnostic; run writes nothing', async () => {
+    const dir = tempDir({ 'p.yaml': 'input:\n  use: scannet\n  with: { scene: ../nowhere/scene0000_00 }\nstages:\n  backbone: { use: color-lexicon }\noutput: { dir: out }\n' })
+    const v = await cli('validate', join(dir, 'p.yaml'), '--json')
+    expect(v.code).toBe(1)
+    const expected = [{
+      code: 'PLAF_FILE_NOT_FOUND', severity: 'error', message: `scene directory ${join(dir, '../nowhere/scene0000_00')} does not exist`,
+      file: join(dir, 'p.yaml'), line: 3, column: 18, path: 'input.with.scene', stage: 'input', plugin: 'scannet',
+      expected: 'a directory holding color/, depth/, pose/, intrinsic/', actual: join(dir, '../nowhere/scene0000_00'),
+      hint: 'a scene in this layout can be written with plaf make-scene <dir>',
+    }]
+    expect(JSON.parse(v.err)).toEqual(expected)
+    const r = await cli('run', join(dir, 'p.yaml'), '--json')
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.err)).toEqual(expected)
+    expect(existsSync(join(dir, 'out'))).toBe(false)
+  })
+})
+
+describe('${name} in the run directory', () => {
+  it('a sweep of a pipeline whose name interpolates runs under the expanded name, next to the pipeline file', async () => {
+    const dir = tempDir({
+      'p.yaml': [
+        'name: room-${env.PLAF_TEST_SURELY_UNSET:-s1}',
+        'input: { use: synthetic-room, with: { frames: 1, color_width: 64, color_height: 48, depth_width: 32, depth_height: 24 } }',
+        'stages:',
+        '  backbone: { use: color-lexicon, with: { resolution: 64, patch_size: 16 } }',
+        '  masker: { use: grid, with: { cell_size: 32 } }',
+        'runtime: { cache: false }',
+        'output: { dir: "runs/${name}" }',
+        'sweep: { matrix: { stages.masker.with.cell_size: [16, 32] } }',
+        '',
+      ].join('\n'),
+    })
+    const r = await cli('run', join(dir, 'p.yaml'), '--progress', 'none')
+    expect(r.code).toBe(0)
+    expect(r.out).toContain(`sweep of 2 variants written to ${join(dir, 'runs', 'room-s1')}`)
+    for (const v of ['masker.cell_size=16', 'masker.cell_size=32']) expect(existsSync(join(dir, 'runs', 'room-s1', v, 'report.json'))).toBe(true)
+  })
+})
+
