@@ -1,8 +1,8 @@
-import { defineStage } from '@plaf/core'
+import { defineStage, type OptionsSchema } from '@plaf/core'
 import { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions } from './aggregate.js'
 import { VERSION } from './version.js'
 
-const options = {
+const options: OptionsSchema<MaskMeanOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

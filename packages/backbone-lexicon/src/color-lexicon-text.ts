@@ -1,4 +1,4 @@
-import { defineStage, fail, type TextEmbeddings } from '@plaf/core'
+import { defineStage, fail, type OptionsSchema, type TextEmbeddings } from '@plaf/core'
 import { colorEmbedding } from './embedding.js'
 import { parseColorPhrase } from './phrase.js'
 import { DEFAULT_TEMPERATURE, lexiconSpace, vocabulary } from './vocabulary.js'
@@ -10,7 +10,7 @@ export interface ColorLexiconTextOptions {
   unknown: 'error' | 'zero'
 }
 
-const options = {
+const options: OptionsSchema<ColorLexiconTextOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

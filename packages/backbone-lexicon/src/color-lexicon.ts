@@ -1,4 +1,4 @@
-import { defineStage, fail, type FeatureGrid, type GridTransform } from '@plaf/core'
+import { defineStage, fail, type FeatureGrid, type GridTransform, type OptionsSchema } from '@plaf/core'
 import { buildAssignmentLut, type AssignmentLut } from './kernels/assignment-lut.js'
 import { patchFeatures, type Assigner } from './kernels/patch-features.js'
 import { resizeBilinear } from './kernels/resize-bilinear.js'
@@ -14,7 +14,7 @@ export interface ColorLexiconOptions {
   lut_bits: number
 }
 
-const options = {
+const options: OptionsSchema<ColorLexiconOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -1,6 +1,7 @@
 /** `@plaf/core`: contracts, port types, diagnostics, registry, pipeline language, runtime, tensor seam. */
 export * from './ports.js'
 export * from './plugin.js'
+export type { OptionProperties, OptionsSchema, SchemaFor } from './option-schema.js'
 export * from './diagnostics.js'
 export * from './options.js'
 export * from './backends/index.js'

@@ -1,6 +1,7 @@
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js'
 import type { Frame, PortName, PortTypes } from './ports.js'
 import type { TensorBackend } from './backends/types.js'
+import type { OptionsSchema } from './option-schema.js'
 
 /** The stage kinds, in data-flow order. */
 export const STAGE_KINDS = [
@@ -92,8 +93,11 @@ interface PluginBase<O> {
   version: string
   /** One sentence shown by `plaf plugins`. */
   description: string
-  /** JSON Schema of the `with:` block (additionalProperties false, defaults for every optional key). */
-  options: JsonSchema
+  /**
+   * JSON Schema of the `with:` block (additionalProperties false, defaults for every optional key),
+   * typed against the options type `O` when it is known, so schema and interface cannot drift.
+   */
+  options: OptionsSchema<O>
   /** npm package the plugin ships in, for messages (`@plaf/masker-classic`). */
   package?: string
   /** Type-only marker for the options type; never set at run time. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import sharp from 'sharp'
-import { encodePly, encodePng, fail, writeFileAtomic, type JsonSchema, type OptionsSource, type PlyProperty } from '@plaf/core'
+import { encodePly, encodePng, fail, writeFileAtomic, type OptionsSchema, type OptionsSource, type PlyProperty } from '@plaf/core'
 import { CATEGORIES, NYU40_PALETTE, formatLabelsTsv } from './synthetic/catalogue.js'
 import { tessellate } from './synthetic/mesh.js'
 import { SYNTHETIC_OPTION_PROPERTIES, resolveOptions, type SyntheticOptions } from './synthetic/options.js'
@@ -20,7 +20,7 @@ export interface WriteSceneOptions extends SyntheticOptions {
 }
 
 /** JSON Schema of WriteSceneOptions (for the CLI's flags and `plaf plugins`-style help). */
-export const WRITE_SCENE_SCHEMA: JsonSchema = {
+export const WRITE_SCENE_SCHEMA: OptionsSchema<WriteSceneOptions> = {
   type: 'object', additionalProperties: false,
   properties: {
     ...SYNTHETIC_OPTION_PROPERTIES,

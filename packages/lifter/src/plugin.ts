@@ -1,4 +1,4 @@
-import { defineStage, fail, type Frame } from '@plaf/core'
+import { defineStage, fail, type Frame, type OptionsSchema } from '@plaf/core'
 import { backproject } from './kernels/backproject.js'
 import { MapBuilder } from './map-builder.js'
 import { VERSION } from './version.js'
@@ -14,7 +14,7 @@ export interface BackprojectLifterOptions {
   pool_merge_threshold: number | null
 }
 
-const options = {
+const options: OptionsSchema<BackprojectLifterOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -1,4 +1,4 @@
-import { defineStage, type MaskSet } from '@plaf/core'
+import { defineStage, type MaskSet, type OptionsSchema } from '@plaf/core'
 import { felzenszwalb, type FelzenszwalbParams } from './felzenszwalb.js'
 import { labelsToMasks } from './kernels/labels-to-masks.js'
 import { VERSION } from './version.js'
@@ -6,7 +6,7 @@ import { VERSION } from './version.js'
 /** Options of the `felzenszwalb` masker. */
 export type FelzenszwalbOptions = FelzenszwalbParams
 
-const options = {
+const options: OptionsSchema<FelzenszwalbOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

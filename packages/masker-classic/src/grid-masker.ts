@@ -1,4 +1,4 @@
-import { defineStage } from '@plaf/core'
+import { defineStage, type OptionsSchema } from '@plaf/core'
 import { gridLabels } from './kernels/grid-labels.js'
 import { labelsToMasks } from './kernels/labels-to-masks.js'
 import { VERSION } from './version.js'
@@ -8,7 +8,7 @@ export interface GridOptions {
   cell_size: number
 }
 
-const options = {
+const options: OptionsSchema<GridOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

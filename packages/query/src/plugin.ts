@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import {
-  checkPort, defineStage, fail, writeJsonAtomic, type PluginContext, type QueryScores, type QueryScores3D, type SemanticMap3D, type StageInstance, type TextEmbeddings,
+  checkPort, defineStage, fail, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores, type QueryScores3D, type SemanticMap3D, type StageInstance, type TextEmbeddings,
 } from '@plaf/core'
 import { writeFrameOutputs, writeMapPly } from './outputs.js'
 import { gatherScores, scoreMemory, scorePool } from './score.js'
@@ -16,7 +16,7 @@ export interface TextQuerierOptions {
   write_overlays: boolean
 }
 
-const options = {
+const options: OptionsSchema<TextQuerierOptions> = {
   type: 'object',
   additionalProperties: false,
   required: ['encoder'],

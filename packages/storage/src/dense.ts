@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { decodeNpy, defineStage, fail, float32ToFloat16, type NpyDtype, type SemanticMemory2D } from '@plaf/core'
+import { decodeNpy, defineStage, fail, float32ToFloat16, type NpyDtype, type OptionsSchema, type SemanticMemory2D } from '@plaf/core'
 import { featureDtypeOption, fromStored, npyDtypeOf, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, storageRatio } from './figures.js'
 import { frameIdOf, npyFileBytes, readBytes, writeBatch, type OutputBatch } from './files.js'
@@ -91,7 +91,7 @@ export function readDenseFrame(dir: string, frameId: string): DenseFrame {
   return readDenseFile(join(dir, entry.files.dense))
 }
 
-const options = {
+const options: OptionsSchema<DenseOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

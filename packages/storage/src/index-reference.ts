@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { decodeNpy, decodePly, defineStage, encodeNpy, encodePly, fail, type SemanticMap3D } from '@plaf/core'
+import { decodeNpy, decodePly, defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
 import { featureBytes, featureDtypeOption, fromStored, npyDtypeOf, toStored, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
 import { npyFileBytes, readBytes, readJson, writeBatch } from './files.js'
@@ -168,7 +168,7 @@ export function readIndexReferenceMap(dir: string): SemanticMap3D {
   return { positions, colors, refs, pool: { data: fromStored(pool.data as Float32Array | Uint16Array, pool.dtype), shape: [m, d] }, space: man.space }
 }
 
-const options = {
+const options: OptionsSchema<IndexReferenceOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { decodeNpy, decodePng, defineStage, encodeNpy, encodePng, fail, PlafError, type SemanticMemory2D } from '@plaf/core'
+import { decodeNpy, decodePng, defineStage, encodeNpy, encodePng, fail, PlafError, type OptionsSchema, type SemanticMemory2D } from '@plaf/core'
 import { featureBytes, featureDtypeOption, fromStored, npyDtypeOf, toStored, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
 import { frameIdOf, readBytes, writeBatch, type OutputBatch } from './files.js'
@@ -74,7 +74,7 @@ export function readMaskIndexedFrame(dir: string, frameId: string): SemanticMemo
   }
 }
 
-const options = {
+const options: OptionsSchema<MaskIndexedOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: { feature_dtype: featureDtypeOption },

@@ -1,4 +1,4 @@
-import { PlafError, fail, optionDiagnostics, validateOptions, type JsonSchema, type OptionsSource } from '@plaf/core'
+import { PlafError, fail, optionDiagnostics, validateOptions, type JsonSchema, type OptionProperties, type OptionsSchema, type OptionsSource } from '@plaf/core'
 
 /** Options of the procedural room (the `with:` block of `synthetic-room`, snake_case as in YAML). */
 export interface SyntheticOptions {
@@ -16,7 +16,7 @@ export interface SyntheticOptions {
 }
 
 /** JSON Schema properties of SyntheticOptions, shared by the plugin and `writeScene`. */
-export const SYNTHETIC_OPTION_PROPERTIES: Record<string, JsonSchema> = {
+export const SYNTHETIC_OPTION_PROPERTIES: OptionProperties<SyntheticOptions> = {
   seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of the layout, camera path and noise; the same seed gives the same scene.' },
   frames: { type: 'integer', minimum: 1, maximum: 100000, default: 12, description: 'Number of frames on one loop of the elliptical camera path.' },
   color_width: { type: 'integer', minimum: 16, maximum: 8192, default: 1296, description: 'Colour image width in pixels (ScanNet: 1296).' },
@@ -37,7 +37,7 @@ export const SYNTHETIC_OPTION_PROPERTIES: Record<string, JsonSchema> = {
 }
 
 /** Schema of SyntheticOptions alone. */
-export const SYNTHETIC_OPTIONS_SCHEMA: JsonSchema = {
+export const SYNTHETIC_OPTIONS_SCHEMA: OptionsSchema<SyntheticOptions> = {
   type: 'object', additionalProperties: false, properties: SYNTHETIC_OPTION_PROPERTIES,
 }
 
