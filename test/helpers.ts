@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { main } from '@plaf/cli'
+import { tempDir as coreTempDir, type TempDir } from '@plaf/core/testing'
 
-/** A temp dir; call the returned cleanup in afterAll. */
-export function tempDir(prefix = 'plaf-e2e-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
-}
+/** A temp dir `plaf-<name>-XXXXXX` (from @plaf/core/testing); call its cleanup in afterAll. */
+export const tempDir = (name = 'e2e'): TempDir => coreTempDir(name)
 
 /** Runs the plaf CLI in-process; throws with its stderr when the exit code is not the expected one. */
 export async function plaf(args: string[], expectCode = 0): Promise<{ code: number; out: string; err: string }> {

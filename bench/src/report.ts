@@ -1,5 +1,8 @@
 import type { CaseName } from './config.js'
 
+/** Largest absolute difference of two equally long arrays (NaN counts as Infinity): shared with the tests. */
+export { maxAbsDiff } from '@plaf/core/testing'
+
 /** A cell of a printed table. */
 export type Cell = string | number | null
 
@@ -63,17 +66,6 @@ export function formatTable(t: BenchTable): string {
   const widths = t.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]?.length ?? 0)))
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
   return [`${t.title}`, '', line(t.columns), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n')
-}
-
-/** Largest absolute difference between two equally long arrays. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`lengths differ: ${a.length} vs ${b.length}`)
-  let m = 0
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i])
-    if (d > m || Number.isNaN(d)) m = Number.isNaN(d) ? Infinity : d
-  }
-  return m
 }
 
 /** Number of positions where two arrays differ. */

@@ -7,7 +7,7 @@ import { normalizeVectors } from '../../src/baselines/dense-normalize.js'
 import { upsampleBilinear } from '../../src/baselines/dense-upsample.js'
 import { syntheticGrid, syntheticMasks } from '../../src/fixtures.js'
 import { countDiffering, maxAbsDiff } from '../../src/report.js'
-import { naiveOfficial } from '../oracle.js'
+import { denseMaskMeanOracle } from '@plaf/core/testing'
 
 const W = 37
 const H = 29
@@ -36,7 +36,7 @@ describe('denseAggregate (the official path, op for op)', () => {
   })
 
   it('equals a naive float64 oracle: same ids, features within 1e-6', () => {
-    const oracle = naiveOfficial(grid, set)
+    const oracle = denseMaskMeanOracle(grid, set)
     expect(dense.rows).toBe(set.masks.length + 1)
     expect(countDiffering(dense.ids, oracle.ids)).toBe(0)
     expect(maxAbsDiff(dense.features, oracle.features)).toBeLessThan(1e-6)

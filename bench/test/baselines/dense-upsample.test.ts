@@ -3,7 +3,7 @@ import { mulberry32, type FeatureGrid } from '@plaf/core'
 import { axisTaps, upsampleBilinear } from '../../src/baselines/dense-upsample.js'
 import { resizeTransform, syntheticGrid } from '../../src/fixtures.js'
 import { maxAbsDiff } from '../../src/report.js'
-import { naiveUpsample } from '../oracle.js'
+import { naiveUpsample } from '@plaf/core/testing'
 
 describe('axisTaps', () => {
   it('follows torch align_corners=False: negative sources clamp to cell 0, the last cell repeats', () => {

@@ -1,7 +1,7 @@
 import { createReferenceBackend, type FeatureGrid, type GridTransform, type MaskSet } from '@plaf/core'
 import { describe, expect, it } from 'vitest'
 import { accumulateMaskWeights, aggregateMasks, axisSampling, orderMasks } from '../src/index.js'
-import { denseOracle, maxAbsDiff } from './dense-oracle.js'
+import { denseMaskMeanOracle as denseOracle, maxAbsDiff } from '@plaf/core/testing'
 import { ellipse, maskFromFull, prng, randomGrid, randomMasks, resizeTransform } from './fixtures.js'
 
 const tensor = createReferenceBackend()

@@ -1,20 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempDir as coreTempDir, type TempDir } from '@plaf/core/testing'
 import { afterEach } from 'vitest'
 import { main } from '../src/main.js'
 
-const dirs: string[] = []
+const dirs: TempDir[] = []
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  for (const d of dirs.splice(0)) d.cleanup()
 })
 
-/** A temp dir deleted after the test, with the given files. */
+/** A temp dir (tempDir from @plaf/core/testing) with the given files, deleted after the test. */
 export function tempDir(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plaf-cli-'))
-  dirs.push(dir)
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t)
-  return dir
+  const t = coreTempDir('cli', files)
+  dirs.push(t)
+  return t.dir
 }
 
 /** Runs the CLI in-process and captures stdout, stderr and the exit code. */

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { tempDir } from '@plaf/core/testing'
 import type { WriteSceneOptions } from '../src/write-scene.js'
 
 /** A small, fast scene: 320×240 colour, 160×120 depth, coarse mesh. */
@@ -9,10 +7,10 @@ export const SMALL: Partial<WriteSceneOptions> = {
   room_size: [5, 4, 2.6], mesh_spacing: 0.1, seed: 7,
 }
 
-/** A fresh temporary directory and its clean-up. */
-export function tempRoot(prefix = 'plaf-datasets-'): { root: string; cleanup: () => void } {
-  const root = mkdtempSync(join(tmpdir(), prefix))
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+/** A fresh temporary directory (tempDir from @plaf/core/testing) and its clean-up. */
+export function tempRoot(name = 'datasets'): { root: string; cleanup: () => void } {
+  const { dir, cleanup } = tempDir(name)
+  return { root: dir, cleanup }
 }
 
 /** Runs `f` and returns the first diagnostic of the PlafError it throws (sync or async). */

@@ -44,16 +44,8 @@ export const wordHotEncoder = defineStage<
   },
 })
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic pseudo-random numbers in [0, 1): mulberry32 from @plaf/core/testing. */
+export { mulberry32 as prng } from '@plaf/core/testing'
 
 /** A memory with K random (unnormalised, mostly positive) rows plus a zero row 0, and a random id map. */
 export function randomMemory(rand: () => number, W: number, H: number, K: number, d = VOCAB.length, space = 'test-space'): SemanticMemory2D {

@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodePng, type SemanticMap3D, type SemanticMemory2D } from '@plaf/core'
-import { createRunContext, createTestContext, describeStagePlugin } from '@plaf/core/testing'
+import { createRunContext, createTestContext, describeStagePlugin, tempDir, type TempDir } from '@plaf/core/testing'
 import { Color, SRGBColorSpace } from 'three'
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -18,14 +17,20 @@ describeStagePlugin(textQuerier, [
   { name: 'two queries, 2D and 3D', options: { encoder: 'word-hot', queries: ['chair', 'red lamp'], threshold: 0.3 }, inputs, sceneInputs, context },
   { name: 'no queries', options: { encoder: 'word-hot' }, inputs, sceneInputs, context },
   { name: 'no map, no overlays', options: { encoder: 'word-hot', queries: ['wall'], write_overlays: false }, inputs, context },
-])
+], {
+  volatile: [{ file: 'querier/scores.json', fields: ['timings_ms.*', 'queries.*.frames_2d.gather_ms', 'queries.*.map.gather_ms'], why: 'wall-clock milliseconds' }],
+})
 
-const dirs: string[] = []
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+const dirs: TempDir[] = []
+afterAll(() => dirs.forEach((d) => d.cleanup()))
+const temp = (): string => {
+  const t = tempDir('query')
+  dirs.push(t)
+  return t.dir
+}
 
 async function runQuerier(options: Partial<TextQuerierOptions>, memory: SemanticMemory2D, map?: SemanticMap3D, frameScale = 1) {
-  const runDir = mkdtempSync(join(tmpdir(), 'plaf-query-'))
-  dirs.push(runDir)
+  const runDir = temp()
   const ctx = createTestContext({ stage: 'querier', runDir, plugins: [wordHotEncoder] })
   const opts: TextQuerierOptions = { encoder: 'word-hot', encoder_options: {}, queries: [], threshold: 0.5, write_overlays: true, ...options }
   const inst = await textQuerier.create(opts, ctx)
@@ -101,8 +106,7 @@ describe('text querier outputs', () => {
   })
 
   it('fails with PLAF_SPACE_MISMATCH naming the frame when the memory is from another space', async () => {
-    const runDir = mkdtempSync(join(tmpdir(), 'plaf-query-'))
-    dirs.push(runDir)
+    const runDir = temp()
     const ctx = createTestContext({ runDir, plugins: [wordHotEncoder] })
     const inst = await textQuerier.create({ encoder: 'word-hot', encoder_options: { space: 'siglip' }, queries: ['chair'], threshold: 0.5, write_overlays: true }, ctx)
     const memory = randomMemory(prng(1), W, H, 3)

@@ -1,9 +1,10 @@
 import { mulberry32 } from '@plaf/core'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync, readdirSync } from 'node:fs'
 import { validateOptions, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type StagePlugin } from '@plaf/core'
 import { createTestContext, pythonCheck } from '@plaf/core/testing'
+
+/** Shared helpers from @plaf/core/testing: `tempDir(name)` is `plaf-<name>-XXXXXX` with its `cleanup()`. */
+export { maxAbsDiff, tempDir } from '@plaf/core/testing'
 
 /** Deterministic pseudo-random numbers in [0, 1): mulberry32 from @plaf/core. */
 export const rng = mulberry32
@@ -43,12 +44,6 @@ export function makeMap(n: number, m: number, d: number, seed = 2, space = 'test
   return { positions, colors, refs, pool: { data: unitRows(m, d, rand, false), shape: [m, d] }, space }
 }
 
-/** A fresh temp dir and its cleanup. */
-export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `plaf-${prefix}-`))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
-}
-
 /** Files in a directory, temporaries (dot files) included, sorted; [] when it does not exist. */
 export const listDir = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : [])
 
@@ -59,14 +54,6 @@ export const hasNumpy = numpy.available
 export const numpyNote = numpy.note
 /** Runs a Python script and parses the JSON it prints. */
 export const runPython = (script: string, args: string[] = []): unknown => numpy.json(script, args)
-
-/** Largest absolute difference of two float arrays of the same length. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
-  return m
-}
 
 /** Creates a plugin instance with validated options (defaults filled in) writing under `runDir/<stage>`. */
 export async function openStage(plugin: StagePlugin, options: Record<string, unknown>, runDir: string, stage = 'store'): Promise<{ inst: StageInstance; outDir: string }> {

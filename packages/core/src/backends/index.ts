@@ -18,6 +18,7 @@ export { createOnnxruntimeBackend, type OnnxruntimeBackend, type OnnxruntimeBack
 export { createTfjsBackend, tfjsNodeBlocker, type TfjsBackend, type TfjsBackendName } from './tfjs.js'
 export { createTensorBackend, probeTensorBackends, selectTensorBackend, type TensorBackendOptions } from './select.js'
 export {
+  liveOnnxSessions,
   openOnnxSession,
   type OnnxRunOptions,
   type OnnxSession,

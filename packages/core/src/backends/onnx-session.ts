@@ -85,6 +85,15 @@ type Reply = OnnxWorkerReply
 export type OnnxWorkerScript = { kind: 'built'; url: URL } | { kind: 'source'; file: string; code: string }
 
 let fromSource: OnnxWorkerScript | undefined
+let live = 0
+
+/**
+ * How many sessions are open in this process (opened and neither released nor dead). The
+ * conformance kit checks that a plugin's `dispose` brings it back to where it was.
+ */
+export function liveOnnxSessions(): number {
+  return live
+}
 
 /**
  * Finds the worker module `onnx-worker`. From the build (`dist/`, also inside an installed npm
@@ -177,6 +186,14 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
     throw crashed ?? workerError(CODE_LOAD, label, file, 'cannot load ONNX model', ready.kind === 'open-error' ? ready.message : 'unexpected reply', stack)
   }
 
+  live++
+  let counted = true
+  const uncount = (): void => {
+    if (counted) live--
+    counted = false
+  }
+  worker.once('exit', uncount)
+
   const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Record<string, OnnxTensor>> => {
     if (dead) return Promise.reject(dead)
     const id = nextId++
@@ -211,6 +228,7 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
         await call({ kind: 'release' })
       } finally {
         dead = new PlafError(diagnostic(CODE_CRASH, `ONNX session for ${label} was released`, { file }))
+        uncount()
         await worker.terminate()
       }
     },

@@ -1,5 +1,16 @@
-/** `@plaf/core/testing`: the conformance kit and standalone contexts for plugin tests. */
-export { describeInputPlugin, describeStagePlugin, fingerprint, type InputCase, type StageCase } from './conformance.js'
+/**
+ * `@plaf/core/testing`: the conformance kit, standalone contexts and shared helpers for plugin
+ * tests. Importable without vitest (an optional peer); only the suites need it.
+ */
+export {
+  describeInputPlugin,
+  describeStagePlugin,
+  fingerprint,
+  runStageCase,
+  type InputCase,
+  type StageCase,
+  type StageSuiteOptions,
+} from './conformance.js'
 export {
   createRunContext,
   createStandaloneContext as createTestContext,
@@ -8,3 +19,9 @@ export {
 export { findPython, pythonCheck, runPython, type PythonCheck } from './python.js'
 export { frameOf, makeFrame } from './frames.js'
 export { describeReadmeOptions } from './readme.js'
+export { mulberry32, type Rng } from '../util/random.js'
+export { maxAbsDiff } from './numeric.js'
+export { tempDir, type TempDir } from './temp.js'
+export { denseMaskMeanOracle, naiveUpsample } from './mask-mean-oracle.js'
+export { fingerprintFiles, listFiles, type VolatileField } from './written-files.js'
+export { InstanceLedger } from './lifecycle.js'

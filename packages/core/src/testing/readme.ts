@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
 import type { Plugin } from '../plugin.js'
+import { runner } from './runner.js'
 
 /**
  * Checks that a package README names each plugin (`` `name` ``) and documents every option
  * in a table row `| \`key\` | … | \`default\` | …`, so the README cannot drift from the schemas.
  */
 export function describeReadmeOptions(readmeUrl: URL, plugins: readonly Plugin[]): void {
+  const { describe, expect, it } = runner()
   const readme = readFileSync(readmeUrl, 'utf8')
   const rows = readme.split('\n')
   describe('README', () => {

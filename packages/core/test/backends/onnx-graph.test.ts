@@ -1,8 +1,7 @@
 import { findPython } from '../../src/testing/python.js'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import onnxProto from 'onnx-proto'
 import type * as Ort from 'onnxruntime-node'
@@ -10,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildModel, tensorRawData, type ModelSpec } from '../../src/backends/onnx-graph.js'
 import { PlafError } from '../../src/diagnostics.js'
 import { float16ToFloat32, float32ToFloat16 } from '../../src/formats/float16.js'
+import { tempDir } from '../../src/testing/temp.js'
 
 const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort
 
@@ -52,8 +52,9 @@ function expected(x: number[][]): { picked: number[]; half: number[] } {
   return { picked, half }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'plaf-onnx-graph-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const tmp = tempDir('onnx-graph')
+const dir = tmp.dir
+afterAll(() => tmp.cleanup())
 
 describe('buildModel', () => {
   it('builds a model onnxruntime loads and runs with the declared names, types and symbolic dims', async () => {

@@ -1,19 +1,20 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import ts from 'typescript'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildModel, type GraphNode } from '../../src/backends/onnx-graph.js'
-import { onnxWorkerScript, openOnnxSession, type OnnxSession } from '../../src/backends/onnx-session.js'
+import { liveOnnxSessions, onnxWorkerScript, openOnnxSession, type OnnxSession } from '../../src/backends/onnx-session.js'
 import { checkFeedNames } from '../../src/backends/onnx-worker.js'
+import { tempDir } from '../../src/testing/temp.js'
 import { cudaProviderLibraries } from '../../src/backends/ort-providers.js'
 import { PlafError } from '../../src/diagnostics.js'
 import { float16ToFloat32 } from '../../src/formats/float16.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'plaf-onnx-session-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const tmp = tempDir('onnx-session')
+const dir = tmp.dir
+afterAll(() => tmp.cleanup())
 
 /** scores = x·W (W = [[1,0],[0,2],[1,1]]), label = argmax(scores), half = float16(scores). */
 const small = buildModel({
@@ -129,6 +130,20 @@ describe('openOnnxSession', () => {
     } finally {
       await s.release()
     }
+  })
+
+  it('counts live sessions: open adds one, release (once, however often called) removes it', async () => {
+    const before = liveOnnxSessions()
+    const a = await openOnnxSession(small)
+    const b = await openOnnxSession(small)
+    expect(liveOnnxSessions()).toBe(before + 2)
+    await a.release()
+    await a.release()
+    expect(liveOnnxSessions()).toBe(before + 1)
+    await b.release()
+    expect(liveOnnxSessions()).toBe(before)
+    await expect(openOnnxSession(Buffer.from('not a model'))).rejects.toThrow(PlafError)
+    expect(liveOnnxSessions()).toBe(before) // a model that fails to load never counts
   })
 
   it('a missing model path is PLAF_MODEL_MISSING naming the file', async () => {

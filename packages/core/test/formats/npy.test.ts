@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { PlafError } from '../../src/diagnostics.js'
 import { float16ToFloat32, float32ToFloat16 } from '../../src/formats/float16.js'
 import { decodeNpy, encodeNpy, npyHeader, type NpyData, type NpyDtype } from '../../src/formats/npy.js'
+import { tempDir } from '../../src/testing/temp.js'
 import { openAtomicWriter } from '../../src/util/atomic.js'
 import { hasNumpy, numpyNote, runPython } from './numpy.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'plaf-npy-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const tmp = tempDir('npy')
+const dir = tmp.dir
+afterAll(() => tmp.cleanup())
 
 /** One fixture per dtype, with awkward values (negatives, extremes, fractions). */
 const cases: Array<{ dtype: NpyDtype; shape: number[]; data: NpyData }> = [

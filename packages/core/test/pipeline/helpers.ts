@@ -1,23 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
 import { afterEach } from 'vitest'
+import { tempDir, type TempDir } from '../../src/testing/temp.js'
 import type { Diagnostic } from '../../src/index.js'
 
-const dirs: string[] = []
+const dirs: TempDir[] = []
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  for (const d of dirs.splice(0)) d.cleanup()
 })
 
 /** Writes files into a fresh temp dir (deleted after the test) and returns its path. */
 export function files(map: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'plaf-pipe-'))
-  dirs.push(dir)
-  for (const [name, text] of Object.entries(map)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
-  return dir
+  const t = tempDir('pipe', map)
+  dirs.push(t)
+  return t.dir
 }
 
 /** Diagnostics without causes and with the temp dir replaced by <dir>, for snapshots. */

@@ -1,6 +1,6 @@
-import type { FeatureGrid, MaskSet } from '@plaf/core'
+import type { FeatureGrid, MaskSet } from '../ports.js'
 
-/** Bilinear sample of grid channel k at continuous grid coords, clamped at the edges (float64). */
+/** Bilinear sample of channel `k` at continuous grid coordinates, clamped to the grid (float64). */
 function sample(grid: FeatureGrid, gx: number, gy: number, k: number): number {
   const [h, w, d] = grid.shape
   const x = Math.min(Math.max(gx, 0), w - 1)
@@ -15,20 +15,32 @@ function sample(grid: FeatureGrid, gx: number, gy: number, k: number): number {
   return (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1))
 }
 
-/** Naive float64 upsample of the whole grid to H×W×D (tests only: tiny sizes). */
+/**
+ * The grid upsampled to `H×W×d` in float64, pixel by pixel through `grid.transform`: torch-style
+ * bilinear (`align_corners=False`: source coordinates below 0 clamp to 0, the last cell repeats).
+ * Tests only: it allocates H·W·d doubles.
+ */
 export function naiveUpsample(grid: FeatureGrid, H: number, W: number): Float64Array {
   const d = grid.shape[2]
   const t = grid.transform
   const out = new Float64Array(H * W * d)
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let k = 0; k < d; k++) out[(y * W + x) * d + k] = sample(grid, t.ax * x + t.bx, t.ay * y + t.by, k)
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      for (let k = 0; k < d; k++) out[(y * W + x) * d + k] = sample(grid, t.ax * x + t.bx, t.ay * y + t.by, k)
+    }
+  }
   return out
 }
 
 /**
- * The official 2D path written as plainly as possible in float64: upsample, normalise each pixel,
- * sort masks by area (stable, largest first), mean of each mask's unit pixels, normalise, paint ids.
+ * The paper's official 2D path written as plainly as possible, with the dense H×W×d tensor in
+ * float64: upsample ({@link naiveUpsample}), L2-normalise each pixel (`F.normalize`, eps 1e-12),
+ * sort masks by area, largest first (stable), take each
+ * mask's mean over its pixels and L2-normalise it, paint ids in that order (later masks win),
+ * row 0 and empty masks' rows all zeros. The oracle for the sparse mask-mean aggregator and the
+ * benchmark's dense baseline. Tests only: it allocates H·W·d doubles.
  */
-export function naiveOfficial(grid: FeatureGrid, set: MaskSet): { ids: Uint16Array; features: Float64Array } {
+export function denseMaskMeanOracle(grid: FeatureGrid, set: MaskSet): { ids: Uint16Array; features: Float64Array; rows: number } {
   const { width: W, height: H } = set
   const d = grid.shape[2]
   const up = naiveUpsample(grid, H, W)
@@ -39,15 +51,17 @@ export function naiveOfficial(grid: FeatureGrid, set: MaskSet): { ids: Uint16Arr
     for (let k = 0; k < d; k++) up[p * d + k] /= n
   }
   const order = set.masks.map((m, i) => ({ m, i })).sort((a, b) => b.m.area - a.m.area)
-  const features = new Float64Array((order.length + 1) * d)
+  const rows = order.length + 1
+  const features = new Float64Array(rows * d)
   const ids = new Uint16Array(H * W)
   order.forEach(({ m }, n) => {
+    const [bx, by, bw, bh] = m.bbox
     const mean = new Float64Array(d)
     let count = 0
-    for (let y = 0; y < m.bbox[3]; y++) {
-      for (let x = 0; x < m.bbox[2]; x++) {
-        if (!m.bitmap[y * m.bbox[2] + x]) continue
-        const p = (m.bbox[1] + y) * W + m.bbox[0] + x
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        if (!m.bitmap[y * bw + x]) continue
+        const p = (by + y) * W + bx + x
         for (let k = 0; k < d; k++) mean[k] += up[p * d + k]
         ids[p] = n + 1
         count++
@@ -59,5 +73,5 @@ export function naiveOfficial(grid: FeatureGrid, set: MaskSet): { ids: Uint16Arr
     const norm = Math.max(Math.sqrt(n2), 1e-12)
     for (let k = 0; k < d; k++) features[(n + 1) * d + k] = mean[k] / count / norm
   })
-  return { ids, features }
+  return { ids, features, rows }
 }
