@@ -68,6 +68,23 @@ describe('backproject lifter', () => {
     expect(rc.metrics).toEqual({ points: W * H, pool_rows: 2 })
   })
 
+  it('colours each point from the colour pixel nearest its depth pixel, on a non-square colour image of its own size', async () => {
+    // Depth 8×6, colour 20 wide × 9 high (scales 2.5 and 1.5): a swapped width/height or x/y in
+    // the colour lookup reads another pixel. Each colour pixel encodes its own coordinates.
+    const [CW, CH] = [20, 9]
+    const rgb = new Uint8Array(CW * CH * 3)
+    for (let y = 0; y < CH; y++) for (let x = 0; x < CW; x++) rgb.set([x * 10, y * 25, 99], (y * CW + x) * 3)
+    const plane = planeFrame()
+    const frame = { ...plane, rgb: { data: rgb, shape: [CH, CW, 3] as [number, number, 3] }, colorIntrinsics: { fx: 20, fy: 12, cx: 9.5, cy: 4, width: CW, height: CH } }
+    const { map } = await lift([{ frame, memory: memory(halves(), 2 * W, 2 * H, 3) }], { voxel_size: 1e-4 })
+    expect(map.refs.length).toBe(W * H)
+    // Pixel-centre rule: (u + 0.5)·20/8 − 0.5 = 2.5u + 0.75 and (v + 0.5)·9/6 − 0.5 = 1.5v + 0.25,
+    // rounded (no ties at these sizes); voxels come in pixel scan order.
+    const want: number[] = []
+    for (let v = 0; v < H; v++) for (let u = 0; u < W; u++) want.push(Math.round(2.5 * u + 0.75) * 10, Math.round(1.5 * v + 0.25) * 25, 99)
+    expect(Array.from(map.colors)).toEqual(want)
+  })
+
   it('deduplicates two overlapping frames into shared voxels (ties go to the earlier frame)', async () => {
     const a = { frame: planeFrame({ id: 'a' }), memory: memoryOf(halves(), 2 * W, 2 * H, [[0, 0], [1, 0], [0, 1]]) }
     const b = { frame: planeFrame({ id: 'b' }), memory: memoryOf(halves(), 2 * W, 2 * H, [[0, 0], [0.6, 0.8], [0.8, 0.6]]) }

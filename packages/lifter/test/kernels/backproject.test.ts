@@ -47,6 +47,25 @@ describe('backproject', () => {
     expect(Array.from(pts.colors.subarray(0, 12))).toEqual([0, 10, 20, 0, 10, 20, 30, 40, 50, 30, 40, 50])
   })
 
+  it('reads colour at the right pixel of a non-square colour image of another size than the depth', () => {
+    // depth 6×4, colour 9 wide × 5 high: both scales non-integer and different, so a swapped
+    // width/height or x/y anywhere in the lookup picks another pixel. Each colour pixel says where it is.
+    const [W, H, CW, CH] = [6, 4, 9, 5]
+    const rgb = new Uint8Array(CW * CH * 3)
+    for (let y = 0; y < CH; y++) for (let x = 0; x < CW; x++) rgb.set([x * 20, y * 40, 255], (y * CW + x) * 3)
+    const pts = backproject(
+      { depth: new Float32Array(W * H).fill(1), width: W, height: H, fx: 2, fy: 2, cx: 2.5, cy: 1.5, pose: pose(0, 0, [0, 0, 0]) },
+      { ids: new Uint16Array(W * H).fill(1), idsWidth: W, idsHeight: H, rgb, rgbWidth: CW, rgbHeight: CH },
+      { stride: 1, minDepth: 0.1, maxDepth: 6, keepBackground: false, maxDepthJump: 0 },
+    )
+    expect(pts.count).toBe(W * H)
+    // The colour pixel whose centre is nearest depth pixel (u, v)'s: (u + 0.5)·CW/W − 0.5 = 1.5u + 0.25
+    // and (v + 0.5)·CH/H − 0.5 = 1.25v + 0.125, rounded (no ties at these sizes).
+    const want: number[] = []
+    for (let v = 0; v < H; v++) for (let u = 0; u < W; u++) want.push(Math.round(1.5 * u + 0.25) * 20, Math.round(1.25 * v + 0.125) * 40, 255)
+    expect(Array.from(pts.colors)).toEqual(want)
+  })
+
   it('applies stride from pixel 0 and the camera-to-world pose', () => {
     const [W, H] = [5, 5]
     const depth = Float32Array.from({ length: 25 }, (_, i) => 1 + i / 10)
