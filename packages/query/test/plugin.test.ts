@@ -119,3 +119,46 @@ describe('text querier outputs', () => {
       .rejects.toMatchObject({ code: 'PLAF_UNKNOWN_PLUGIN' })
   })
 })
+
+describe('text querier: threshold boundaries and background', () => {
+  // Cosines with "chair" (one-hot on dimension 0) that are exact in float32: row r scores
+  // scores[r]. Rows 0 and 5 are zero features (no mask / no feature): never selected or counted.
+  const rows = [
+    [0, 0, 0, 0, 0], // 0: background
+    [1, 1, 1, 1, 0], // 1: 1/2
+    [3, 0, 0, 0, 0], // 2: 1
+    [0, 1, 0, 0, 0], // 3: 0
+    [1, 3, 2, 1, 1], // 4: 1/4 (norm 4)
+    [0, 0, 0, 0, 0], // 5: zero feature
+    [-1, 0, 0, 0, 0], // 6: −1
+  ]
+  const ids = [0, 1, 2, 3, 4, 5, 6, 0, 1, 1, 4, 4, 6, 0]
+  const memory: SemanticMemory2D = {
+    ids: { data: Uint16Array.from(ids), shape: [2, 7] },
+    features: { data: Float32Array.from(rows.flat()), shape: [rows.length, 5] },
+    space: 'test-space',
+  }
+  const map: SemanticMap3D = {
+    positions: Float32Array.from(ids.flatMap((_, i) => [i, 0, 1])),
+    colors: new Uint8Array(ids.length * 3),
+    refs: Uint32Array.from(ids),
+    pool: { data: Float32Array.from(rows.flat()), shape: [rows.length, 5] },
+    space: 'test-space',
+  }
+
+  // The README: selected "if its score is at or above this value"; rows that are all zero never.
+  it.each([
+    [0.5, [1, 2]],
+    [0.25, [1, 2, 4]],
+    [0, [1, 2, 3, 4]],
+    [-1, [1, 2, 3, 4, 6]],
+  ])('threshold %d selects exactly rows %j: scores equal to it included, zero features excluded, in 2D and 3D', async (threshold, selected) => {
+    const { out } = await runQuerier({ queries: ['chair'], threshold }, memory, map)
+    const hits = ids.filter((id) => selected.includes(id)).length
+    const report = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8'))
+    const q = report.queries[0]
+    expect([q.frames_2d.masks_above_threshold, q.frames_2d.pixels_above_threshold, q.map.points_above_threshold]).toEqual([selected.length, hits, hits])
+    const png = decodePng(readFileSync(join(out, 'chair', '000010.mask.png')))
+    expect(Array.from(png.data as Uint8Array)).toEqual(ids.map((id) => (selected.includes(id) ? 255 : 0)))
+  })
+})
