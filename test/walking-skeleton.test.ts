@@ -1,10 +1,11 @@
 // The whole PLAF flow end to end through the plaf CLI, on a generated scene: frames → features →
 // masks → mask means → 2D memory → 3D map → text queries, checked against the scene's ground truth.
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeNpy, decodePly, decodePng, type RunReport } from '@plaf/core'
 import { OBJECT_COLOURS, readLabelledMesh, readSceneMeta, sceneObjects, vertexInstances } from '@plaf/datasets'
+import { npyFileBytes } from '@plaf/storage'
 import { nearestWithin, plaf, tempDir } from './helpers.js'
 
 const repo = join(__dirname, '..')
@@ -16,10 +17,9 @@ const cache = join(dir, 'cache')
 let colours: string[] = []
 
 // `plaf demo` itself, on its own scene (generated into a temp dir), with every object colour the
-// generator uses as a query; only the dense 2D baseline's size and the cache location differ.
+// generator uses as a query; only the cache location differs.
 const common = [
   `--set`, `runtime.cache_dir=${cache}`,
-  `--set`, `stages.storage3d.with.dense_baseline=true`,
   `--progress`, `none`,
 ]
 let demoOut = ''
@@ -38,6 +38,22 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
     for (const k of ['frames', 'masks per frame', '2D mask-indexed / dense', '3D points', '3D pool rows', '3D index-reference / dense', 'query time']) expect(demoOut).toContain(k)
     expect(demoOut).toMatch(/outputs in .*run:/)
     expect(demoOut).toMatch(/3D text queries \(cosine ≥ 0\.5\):/)
+  })
+
+  it('measures both dense baselines exactly without leaving them on disk, and says the run directory size', () => {
+    const r = report(run)
+    const all = readdirSync(run, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    expect(all.filter((e) => /dense/.test(e.name) && e.name.endsWith('.npy')).map((e) => e.name)).toEqual([])
+    const [h, w] = [968, 1296]
+    const d = decodeNpy(readFileSync(join(run, 'storage2d', '000000.features.npy'))).shape[1]
+    expect(r.stages.dense2d.metrics.bytes).toBe(npyFileBytes([h, w, d], '<f2'))
+    expect(r.stages.storage3d.metrics.dense_bytes).toBe(npyFileBytes([r.stages.storage3d.metrics.points, d], '<f4'))
+    const bytes = all.reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0)
+    const shown = /run directory\s+([\d.]+) (MB|kB) in (\d+) files/.exec(demoOut)
+    expect(shown, demoOut).not.toBeNull()
+    expect(Number(shown![3])).toBe(all.length)
+    expect(Number(shown![1])).toBeCloseTo(bytes / (shown![2] === 'MB' ? 1e6 : 1e3), shown![2] === 'MB' ? 2 : 1)
+    expect(bytes).toBeLessThan(100e6) // 437 MB with the dense baselines kept; the query PNGs are most of the rest
   })
 
   it('writes every output the issue lists', () => {

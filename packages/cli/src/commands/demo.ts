@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PlafError, diagnostic, type RunReport } from '@plaf/core'
 import { writeScene } from '@plaf/datasets'
@@ -18,19 +18,44 @@ export interface DemoOptions {
 /** Seed and size of the demo scene (the synthetic-room defaults otherwise). */
 export const DEMO_SCENE = { seed: 7, frames: 12 } as const
 
-/** Finds pipelines/demo.yaml: from the working directory upwards, then from this package upwards. */
+/**
+ * The demo pipeline. Inside the clone (this file is packages/cli/{src,dist}/commands/demo.*) it is
+ * the repository's pipelines/demo.yaml, so edits to it take effect at once; an installed package
+ * runs the copy `npm pack` put into the package (`prepack`: scripts/pack-demo.mjs).
+ */
 export function findDemoPipeline(): string {
-  for (const start of [process.cwd(), dirname(fileURLToPath(import.meta.url))]) {
-    let d = start
-    for (;;) {
-      const f = join(d, 'pipelines', 'demo.yaml')
-      if (existsSync(f)) return f
-      const up = dirname(d)
-      if (up === d) break
-      d = up
+  const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
+  const inClone = join(repoRoot, 'pipelines', 'demo.yaml')
+  if (existsSync(inClone) && isPlafRepo(repoRoot)) return inClone
+  const packed = fileURLToPath(new URL('../../pipelines/demo.yaml', import.meta.url))
+  if (existsSync(packed)) return packed
+  throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `the demo pipeline is missing: neither ${packed} (packed into @plaf/cli) nor a PLAF-TS clone's pipelines/demo.yaml exists`, { file: packed }))
+}
+
+function isPlafRepo(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'plaf-ts'
+  } catch {
+    return false
+  }
+}
+
+/** Bytes and number of the files under `dir` (recursively; symlinks are not followed). */
+export function directorySize(dir: string): { bytes: number; files: number } {
+  let bytes = 0
+  let files = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) {
+      const sub = directorySize(p)
+      bytes += sub.bytes
+      files += sub.files
+    } else if (e.isFile()) {
+      bytes += statSync(p).size
+      files++
     }
   }
-  throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', 'pipelines/demo.yaml not found above the working directory or the plaf package'))
+  return { bytes, files }
 }
 
 const mb = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`)
@@ -82,6 +107,8 @@ export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
   if (typeof res === 'number') return res
   const rel = (p: string) => relative(process.cwd(), p) || '.'
   const rows = demoFigures(res.report)
+  const size = directorySize(res.runDir)
+  rows.push(['run directory', `${mb(size.bytes)} in ${plural(size.files, 'file')}`])
   const w = Math.max(...rows.map(([k]) => k.length))
   io.out(`\nPLAF demo: ${rel(pipeline)} on ${rel(scene)}\n`)
   for (const [k, v] of rows) io.out(`  ${k.padEnd(w)}  ${v}`)
