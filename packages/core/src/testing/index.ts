@@ -7,6 +7,7 @@ export {
   describeStagePlugin,
   fingerprint,
   runStageCase,
+  unusedVolatile,
   type InputCase,
   type StageCase,
   type StageSuiteOptions,

@@ -197,11 +197,14 @@ describe('the session worker module (src/backends/onnx-worker.ts)', () => {
 
   it('runs from a build: onnx-worker.js next to onnx-session.js, in a plain node process', () => {
     // The build's layout (what tsc writes to dist/ and npm pack ships), transpiled here so the test
-    // does not depend on a stale dist/. It sits inside packages/core so node_modules resolve as
-    // they do for the package.
+    // does not depend on a stale dist/. It sits in packages/core/node_modules so dependencies
+    // resolve as they do for the package (and linters skip it); its own package.json makes it ESM.
     const src = fileURLToPath(new URL('../../src/', import.meta.url))
-    const out = mkdtempSync(join(dirname(src), '.test-build-'))
+    const cache = join(dirname(src), 'node_modules', '.cache')
+    mkdirSync(cache, { recursive: true })
+    const out = mkdtempSync(join(cache, 'plaf-test-build-'))
     try {
+      writeFileSync(join(out, 'package.json'), '{ "type": "module" }')
       const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]))
       for (const file of walk(src).filter((f) => f.endsWith('.ts'))) {
         const js = ts.transpileModule(readFileSync(file, 'utf8'), {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { buildModel } from '../../src/backends/onnx-graph.js'
 import { liveOnnxSessions, openOnnxSession, type OnnxSession } from '../../src/backends/onnx-session.js'
 import type { PluginContext, StageInstance, StagePlugin } from '../../src/plugin.js'
-import { describeStagePlugin, runStageCase, type StageCase, type StageSuiteOptions } from '../../src/testing/index.js'
+import { describeStagePlugin, runStageCase, unusedVolatile, type StageCase, type StageSuiteOptions } from '../../src/testing/index.js'
 
 // Deliberately broken plugins, each run through the kit's case runner (what each `it` of
 // describeStagePlugin calls), which must report the fault; and a well-behaved twin that passes.
@@ -110,6 +110,13 @@ describe('conformance kit: determinism of what a sink writes', () => {
     await runStageCase(timed(() => 0), sinkCase, suite, seen)
     expect([...seen]).toEqual(['querier/*.json timings_ms.*'])
     expect(await failure(timed(() => Math.random()), sinkCase, suite)).toMatch(/second run equals the first/)
+  })
+
+  it('reports a declared volatile field that no case wrote (a stale declaration)', async () => {
+    const suite: StageSuiteOptions = { volatile: [{ file: 'querier/report.json', fields: ['n', 'timings_ms.total'], why: 'wall-clock milliseconds' }] }
+    const seen = new Set<string>()
+    await runStageCase(sink('untimed', () => JSON.stringify({ n: 1 })), sinkCase, suite, seen)
+    expect(unusedVolatile(suite, seen)).toEqual(['querier/report.json timings_ms.total'])
   })
 })
 
