@@ -19,11 +19,13 @@ export class InstanceLedger {
     const entry: Entry = { label, disposes: 0 }
     this.entries.push(entry)
     const original = inst.dispose?.bind(inst)
-    inst.dispose = async () => {
+    const dispose = async (): Promise<void> => {
       entry.disposes++
       await original?.()
     }
-    return inst
+    // A frozen instance cannot take the wrapper: hand out an object that inherits from it instead.
+    if (!Object.isFrozen(inst)) return Object.assign(inst, { dispose })
+    return Object.create(inst, { dispose: { value: dispose, enumerable: true } }) as T
   }
 
   /** Makes `ctx.instantiate` (and so every context derived from `ctx` later) track what it creates. */

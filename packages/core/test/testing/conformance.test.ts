@@ -132,6 +132,13 @@ describe('conformance kit: create and dispose pair up', () => {
     expect(await failure(parent('leaky', () => undefined), parentCase)).toMatch(/text-encoder child \(instantiated #1\): disposed 0 times, expected once/)
   })
 
+  it('counts a frozen instance too', async () => {
+    const frozen: StagePlugin = { ...child, name: 'frozen', async create() { return Object.freeze({ run: () => ({}) }) } }
+    const leaky: StagePlugin = { ...parent('leaky-frozen', () => undefined), async create(_o, ctx) { await ctx.instantiate('text-encoder', 'frozen', {}); return { run: () => ({}) } } }
+    expect(await failure(leaky, { ...sinkCase, context: { plugins: [frozen] } })).toMatch(/text-encoder frozen \(instantiated #1\): disposed 0 times/)
+    await runStageCase({ ...sink('frozen-top', () => '{}'), async create() { return Object.freeze({ run: () => ({}), dispose: () => {} }) } }, sinkCase)
+  })
+
   it('fails a parent that disposes its child twice', async () => {
     const twice = parent('twice', async (c) => {
       await c.dispose?.()
