@@ -9,7 +9,7 @@ import { plaf, tempDir } from './helpers.js'
 import { buildPackages, exec, packAll, repo, spawn } from './packing.js'
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8')
-const { dir, cleanup } = tempDir('plaf-readme-')
+const { dir, cleanup } = tempDir('readme')
 afterAll(cleanup)
 
 /** The fenced code block right after `<!-- plugin-example:NAME -->`. */
