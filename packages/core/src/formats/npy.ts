@@ -95,12 +95,12 @@ export function npyHeader(shape: readonly number[], dtype: NpyDtype): Uint8Array
   let dict = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${tuple}, }`
   if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length))
   // 1.0 has a 2-byte header length; 2.0 (4 bytes) only when that overflows, as numpy does.
+  // numpy pads a full ALIGN (64 spaces), not 0, when the header already ends on a boundary.
   let prefix = 10
   let pad = ALIGN - ((prefix + dict.length + 1) % ALIGN)
-  if (pad === ALIGN) pad = 0
   if (dict.length + pad + 1 > 0xffff) {
     prefix = 12
-    pad = (ALIGN - ((prefix + dict.length + 1) % ALIGN)) % ALIGN
+    pad = ALIGN - ((prefix + dict.length + 1) % ALIGN)
   }
   const headerLen = dict.length + pad + 1
   const out = new Uint8Array(prefix + headerLen)
