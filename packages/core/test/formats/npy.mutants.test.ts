@@ -76,6 +76,8 @@ describe('encodeNpy', () => {
   it('refuses arrays and dtypes it has no .npy type for, naming them', () => {
     expect(() => encodeNpy({ data: new Uint8ClampedArray(2) as never, shape: [2] })).toThrow('no .npy dtype for Uint8ClampedArray')
     expect(() => encodeNpy({ data: [1, 2] as never, shape: [2] })).toThrow('no .npy dtype for Array')
+    expect(() => encodeNpy({ data: Object.create(null) as never, shape: [2] })).toThrow('no .npy dtype for object')
+    expect(() => encodeNpy({ data: null as never, shape: [2] })).toThrow('no .npy dtype for object')
     expect(() => encodeNpy({ data: new Float32Array(2), shape: [2], dtype: '>f4' as NpyDtype })).toThrow('unsupported .npy dtype ">f4"')
     expect(() => npyHeader([2], '<c8' as NpyDtype)).toThrow('unsupported .npy dtype "<c8"')
   })

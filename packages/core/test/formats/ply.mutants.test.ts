@@ -80,7 +80,7 @@ describe('decodePly elements', () => {
     `ply\nformat ${format} 1.0\nelement camera 1\nproperty float fov\nproperty uchar id\n` +
     'element vertex 3\nproperty float x\nproperty list uchar int extra\nproperty ushort label\n' +
     'element face 2\nproperty list uchar int vertex_indices\nproperty list uchar float texcoord\nproperty uchar flags\n' +
-    'element edge 1\nproperty list uchar int vertex_indices\nend_header\n'
+    'element strip 1\nproperty list uchar int vertex_indices\nend_header\n'
   const want = (back: ReturnType<typeof decodePly>) => {
     expect(back.vertexCount).toBe(3)
     expect(Object.keys(back.properties).sort()).toEqual(['label', 'x'])
@@ -95,16 +95,16 @@ describe('decodePly elements', () => {
       ['float', 0.5], ['uchar', 2], ['int', 1], ['int', 2], ['ushort', 7],
       ['float', 1.5], ['uchar', 0], ['ushort', 8],
       ['float', 2.5], ['uchar', 1], ['int', 5], ['ushort', 9],
-      ['uchar', 3], ['int', 0], ['int', 1], ['int', 2], ['uchar', 2], ['float', 0.25], ['float', 0.75], ['uchar', 1],
-      ['uchar', 3], ['int', 2], ['int', 1], ['int', 0], ['uchar', 0], ['uchar', 0],
-      ['uchar', 2], ['int', 0], ['int', 2],
+      ['uchar', 3], ['int', 0], ['int', 1], ['int', 2], ['uchar', 3], ['float', 0.25], ['float', 0.75], ['float', 1], ['uchar', 1],
+      ['uchar', 3], ['int', 2], ['int', 1], ['int', 0], ['uchar', 3], ['float', 2], ['float', 2], ['float', 2], ['uchar', 0],
+      ['uchar', 3], ['int', 0], ['int', 2], ['int', 1],
     ])
     want(decodePly(bytes))
     expect(error(bytes.subarray(0, bytes.length - 5))).toMatch(/^m\.ply: PLY data is truncated at byte \d+ \(file has \d+\)$/)
   })
 
   it('does the same in ascii, with nan and inf spelled every way', () => {
-    const body = '60 4\n0.5 2 1 2 7\n1.5 0 8\n2.5 1 5 9\n3 0 1 2 2 0.25 0.75 1\n3 2 1 0 0 0\n2 0 2\n'
+    const body = '60 4\n0.5 2 1 2 7\n1.5 0 8\n2.5 1 5 9\n3 0 1 2 3 0.25 0.75 1 1\n3 2 1 0 3 2 2 2 0\n3 0 2 1\n'
     want(decodePly(text(header('ascii') + body)))
     const specials = decodePly(text('ply\nformat ascii 1.0\nelement vertex 8\nproperty double v\nend_header\nnan -NaN +nan inf -inf +Infinity -INFINITY 1e3\n'))
     const v = Array.from(specials.properties.v)
@@ -133,6 +133,7 @@ describe('decodePly elements', () => {
     expect(error(text(h + '1\n'))).toBe('m.ply: PLY ascii data ends early')
     expect(error(text(h + '1 2 3 0 1\n'))).toBe('m.ply: PLY ascii data ends early')
     expect(error(text(h + '1 oops\n'))).toBe('m.ply: PLY ascii value "oops" is not a number')
+    for (const tok of ['xnan', 'nanx', 'xinf', 'infx', 'infinit']) expect(error(text(h + `1 ${tok}\n`))).toBe(`m.ply: PLY ascii value "${tok}" is not a number`)
     expect(error(text(h + '1 2 -1 0\n'))).toBe('m.ply: PLY ascii list length "-1" is not a count')
     expect(error(text(h + '1 2 1.5 0\n'))).toBe('m.ply: PLY ascii list length "1.5" is not a count')
     expect(Array.from(decodePly(text(h + '  1\n\n 2  0  \n')).properties.x)).toEqual([1, 2])
