@@ -149,7 +149,8 @@ describe('VoxelGrid', () => {
       e.n++
       expect(v, key).toBe(e.i)
     }
-    for (let k = 1; k <= 700; k++) add(k * s, (k % 7) * s, 0) // 700 voxels: the table rehashes twice
+    // The 513th voxel makes the 1024-slot table rehash; the origin is the first new key after it.
+    for (let k = 1; k <= 513; k++) add(k * s, (k % 7) * s, 0)
     add(0, 0, 0)
     add(0.01, -0.02, 0.03)
     for (let k = 1; k <= 50; k++) add(-k * s, 0, s)
