@@ -5,7 +5,9 @@
 // prints, (killed + timeout) / (killed + timeout + survived + no coverage), plus the date, the
 // commit the run started from, its wall time and the command. Prints the per-file table that
 // docs/testing.md quotes. Extra arguments go to `stryker run` (e.g. --mutate <file>).
-// `node scripts/mutate.mjs --summary-only [report.json] [out.json]` only summarises a report.
+// `node scripts/mutate.mjs --summary-only <report.json>…` only summarises reports (of runs over
+// different files, e.g. `--mutate` subsets) into docs/mutation-summary.json; run details, if any,
+// come as JSON in MUTATION_RUNS.
 import { execSync, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 
@@ -25,12 +27,12 @@ function score(c) {
   return valid === 0 ? null : Math.round((10000 * detected) / valid) / 100
 }
 
-function summarise(reportPath, outPath, run) {
-  const report = JSON.parse(readFileSync(reportPath, 'utf8'))
+function summarise(reportPaths, outPath, runs) {
   const zero = () => Object.fromEntries(STATUSES.map((s) => [s, 0]))
   const total = zero()
   const files = {}
-  for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+  const entries = reportPaths.flatMap((p) => Object.entries(JSON.parse(readFileSync(p, 'utf8')).files))
+  for (const [file, { mutants }] of entries.sort(([a], [b]) => a.localeCompare(b))) {
     const c = zero()
     for (const m of mutants) {
       c[m.status]++
@@ -38,7 +40,7 @@ function summarise(reportPath, outPath, run) {
     }
     files[file] = { ...c, score: score(c) }
   }
-  writeFileSync(outPath, JSON.stringify({ ...run, total: { ...total, score: score(total) }, files }, null, 2) + '\n')
+  writeFileSync(outPath, JSON.stringify({ runs, total: { ...total, score: score(total) }, files }, null, 2) + '\n')
   console.log('| file | score % | killed | timeout | survived | no coverage |\n|---|---:|---:|---:|---:|---:|')
   for (const [f, c] of [...Object.entries(files), ['**all files**', { ...total, score: score(total) }]]) {
     console.log(`| ${f.replace(/^packages\//, '')} | ${c.score ?? '–'} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} |`)
@@ -48,7 +50,8 @@ function summarise(reportPath, outPath, run) {
 
 const args = process.argv.slice(2)
 if (args[0] === '--summary-only') {
-  summarise(args[1] ?? 'reports/mutation/mutation.json', args[2] ?? 'docs/mutation-summary.json', { command: 'npm run mutate' })
+  const reports = args.length > 1 ? args.slice(1) : ['reports/mutation/mutation.json']
+  summarise(reports, 'docs/mutation-summary.json', JSON.parse(process.env.MUTATION_RUNS ?? '[]'))
 } else {
   const started = new Date()
   const commit = git('rev-parse --short HEAD')
@@ -57,8 +60,8 @@ if (args[0] === '--summary-only') {
   const status = spawnSync('npx', ['stryker', 'run', ...args], { stdio: 'inherit' }).status ?? 1
   const minutes = Math.round((Date.now() - started.getTime()) / 600) / 100
   if (status !== 0) process.exit(status)
-  summarise('reports/mutation/mutation.json', 'docs/mutation-summary.json', {
+  summarise(['reports/mutation/mutation.json'], 'docs/mutation-summary.json', [{
     date: started.toISOString(), commit, uncommitted: dirty ? dirty.split('\n').map((l) => l.trim()) : [],
     command: ['npm run mutate', ...args].join(' '), minutes,
-  })
+  }])
 }
