@@ -1,4 +1,4 @@
-import { mulberry32 } from '@plaf/core'
+import { mulberry32 } from '../../src/util/random.js'
 import { describe, expect, it } from 'vitest'
 import { float16ToFloat32, float32ToFloat16, toHalfBits } from '../../src/formats/float16.js'
 

@@ -6,8 +6,9 @@ import { fixturePlugins, flatFrames } from '../fixtures/plugins.js'
 import { clean, files } from './helpers.js'
 
 /** flat-frames reading "from" a directory, with a cheap check that the directory exists. */
+const { check: _check, __options: _options, ...flatBase } = flatFrames
 const dirFrames = defineInput<{ root: string; frames: number }>({
-  ...flatFrames, name: 'dir-frames', description: 'Flat frames, checked against a directory.',
+  ...flatBase, name: 'dir-frames', description: 'Flat frames, checked against a directory.',
   options: {
     type: 'object', additionalProperties: false, required: ['root'],
     properties: {

@@ -5,8 +5,9 @@ import { fixturePlugins, flatFrames } from '../fixtures/plugins.js'
 import { files } from './helpers.js'
 
 /** flat-frames with a path option, to see where the resolver points it. */
+const { check: _check, __options: _options, ...flatBase } = flatFrames
 const dirFrames = defineInput<{ root: string; frames: number }>({
-  ...flatFrames, name: 'dir-frames', description: 'Flat frames, with a directory option.',
+  ...flatBase, name: 'dir-frames', description: 'Flat frames, with a directory option.',
   options: {
     type: 'object', additionalProperties: false, required: ['root'],
     properties: {
