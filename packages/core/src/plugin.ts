@@ -1,5 +1,6 @@
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js'
 import type { Frame, PortName, PortTypes } from './ports.js'
+import type { ModelAccess, SessionSettings } from './models/access.js'
 import type { TensorBackend } from './backends/types.js'
 import type { OptionsSchema } from './option-schema.js'
 
@@ -38,6 +39,10 @@ export interface PluginContext {
   baseDir: string
   /** The tensor seam chosen for this run (matmul, row normalisation, top-k, float16). */
   tensor: TensorBackend
+  /** The model store (`PLAF_HOME`): `open('radio-v2.5-b')` gives the manifest and file paths. */
+  models: ModelAccess
+  /** Device and threads for ONNX sessions, from the pipeline's `runtime:` block. */
+  session: SessionSettings
   /** Creates another registered plugin by kind and name (e.g. the querier's text encoder). */
   instantiate(kind: StageKind, use: string, options?: unknown): Promise<StageInstance>
   /** Reports a warning or info; errors are thrown as PlafError instead. */

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createReferenceBackend } from '../backends/reference.js'
 import type { TensorBackend } from '../backends/types.js'
 import { PlafError, diagnostic } from '../diagnostics.js'
+import { localModelAccess, type ModelAccess, type SessionSettings } from '../models/access.js'
 import { validateOptions } from '../options.js'
 import { optionDiagnostics } from '../pipeline/option-errors.js'
 import type { Plugin, PluginContext, PluginNote, RunContext, StageInstance, StageKind } from '../plugin.js'
@@ -16,6 +17,10 @@ export interface StandaloneContextOptions {
   tensor?: TensorBackend
   /** Plugins that `instantiate` may create (e.g. a text encoder for a querier). */
   plugins?: readonly Plugin[]
+  /** The model store; default: the models installed under `PLAF_HOME`. */
+  models?: ModelAccess
+  /** ONNX session settings; default: auto device, all cores. */
+  session?: SessionSettings
 }
 
 /**
@@ -48,6 +53,8 @@ export function createStandaloneContext(opts: StandaloneContextOptions = {}): Pl
     outDir: join(runDir, stage),
     baseDir: opts.baseDir ?? process.cwd(),
     tensor: opts.tensor ?? createReferenceBackend(),
+    models: opts.models ?? localModelAccess(),
+    session: opts.session ?? { device: 'auto', threads: 0 },
     notes,
     warn: (n) => void notes.push(n),
     log: () => {},

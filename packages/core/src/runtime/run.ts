@@ -13,6 +13,7 @@ import type { InputSource, PluginContext, StageKind } from '../plugin.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
 import { StageCache } from './cache.js'
 import { instantiatePlugin } from './context.js'
+import { localModelAccess } from '../models/access.js'
 import { runFrames, type OpenStage } from './frames.js'
 import { finishManifest, writeManifest } from './manifest.js'
 import { writeReport, type RunReport } from './report.js'
@@ -59,6 +60,8 @@ function pluginContext(p: ResolvedPipeline, runDir: string, backend: TensorBacke
     outDir: join(runDir, stage),
     baseDir: p.baseDir,
     tensor: backend,
+    models: localModelAccess(),
+    session: { device: p.runtime.device, threads: p.runtime.threads },
     warn: (n) => notes.add(n, stage, plugin),
     log: () => {},
     instantiate: (kind: StageKind, use: string, options?: unknown) =>
