@@ -25,7 +25,7 @@ export type { ProgressEvent } from './stats.js'
 
 /** How to run. */
 export interface RunOptions {
-  /** Run directory (default: the pipeline's output.dir, relative to cwd). */
+  /** Run directory (default: the pipeline's `output.dir`, already absolute after resolvePipeline: relative paths resolve against the file that declared them). */
   outDir?: string
   /** Continue an interrupted run in the same directory. */
   resume?: boolean
