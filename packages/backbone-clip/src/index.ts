@@ -1,0 +1,2 @@
+/** `@plaf/backbone-clip`. */
+export { VERSION } from './version.js'

@@ -1,0 +1,2 @@
+/** `@plaf/backbone-clip/testing`: generators of contract models for tests. */
+export { VERSION } from '../version.js'

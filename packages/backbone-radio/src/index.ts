@@ -1,0 +1,2 @@
+/** `@plaf/backbone-radio`. */
+export { VERSION } from './version.js'

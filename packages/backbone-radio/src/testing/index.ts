@@ -1,0 +1,2 @@
+/** `@plaf/backbone-radio/testing`: generators of contract models for tests. */
+export { VERSION } from '../version.js'
