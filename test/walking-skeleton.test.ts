@@ -38,6 +38,10 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
     for (const k of ['frames', 'masks per frame', '2D mask-indexed / dense', '3D points', '3D pool rows', '3D index-reference / dense', 'query time']) expect(demoOut).toContain(k)
     expect(demoOut).toMatch(/outputs in .*run:/)
     expect(demoOut).toMatch(/3D text queries \(cosine ≥ 0\.5\):/)
+    const r = report(run)
+    const reused = Object.values(r.stages).reduce((s, st) => s + st.cache_hits, 0)
+    const calls = Object.values(r.stages).reduce((s, st) => s + st.calls + st.cache_hits, 0)
+    expect(demoOut).toMatch(new RegExp(`cache\\s+${reused} of ${calls} stage calls reused`))
   })
 
   it('measures both dense baselines exactly without leaving them on disk, and says the run directory size', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PlafError, diagnostic, type RunReport } from '@plaf/core'
+import { PlafError, cacheUse, describeCacheUse, diagnostic, readQueryScores, type QueryScores, type RunReport } from '@plaf/core'
 import { writeScene } from '@plaf/datasets'
 import { EXIT, type Io } from '../io.js'
 import type { ProgressMode } from '../progress.js'
@@ -70,6 +70,7 @@ export function demoFigures(r: RunReport): [string, string][] {
   const map = byPlugin('index-reference')
   const q = byPlugin('text')
   const rows: [string, string][] = [['frames', `${r.frames.processed} (${(r.wall_ms / 1000).toFixed(1)} s wall, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB)`]]
+  rows.push(['cache', describeCacheUse(cacheUse(r))])
   if (mi) {
     const frames = mi.metrics.frames ?? 0
     rows.push(['masks per frame', frames ? ((mi.metrics.rows - frames) / frames).toFixed(1) : '0'])
@@ -119,11 +120,10 @@ export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
   }
   const querierKey = stageKey('text')
   const scoresFile = querierKey ? join(res.runDir, querierKey, 'scores.json') : ''
-  if (scoresFile && existsSync(scoresFile)) {
-    const scores = JSON.parse(readFileSync(scoresFile, 'utf8')) as {
-      threshold: number
-      queries: { text: string; map?: { points: number; points_above_threshold: number; top_pool_rows: { score: number }[] } }[]
-    }
+  if (querierKey && existsSync(scoresFile)) {
+    // the texts come from the file itself; readQueryScores checks every field the table prints
+    const texts = (JSON.parse(readFileSync(scoresFile, 'utf8')) as QueryScores).queries.map((q) => q.text)
+    const scores = readQueryScores(join(res.runDir, querierKey), texts, 'text')
     io.out(`\n3D text queries (cosine ≥ ${scores.threshold}):`)
     const qw = Math.max(...scores.queries.map((q) => q.text.length))
     for (const q of scores.queries) {
