@@ -61,7 +61,8 @@ export function prepareRunDir(p: ResolvedPipeline, opts: { outDir?: string; resu
   const configHash = hashJson(p.config)
   const resumeFrom = opts.resume ? readResume(path, configHash) : 0
   const createdFrom = mkdirSync(path, { recursive: true })
-  for (const f of ['report.json', 'report.md']) rmSync(join(path, f), { force: true })
+  // a fresh run in a used directory must not leave the last run's progress to mislead --resume
+  for (const f of opts.resume ? ['report.json', 'report.md'] : ['report.json', 'report.md', 'progress.json']) rmSync(join(path, f), { force: true })
   return { path, progressFile: join(path, 'progress.json'), configHash, resumeFrom, completed: resumeFrom, createdFrom }
 }
 

@@ -140,6 +140,16 @@ describe('what a failed run leaves behind', () => {
     expect(existsSync(join(dir, 'empty'))).toBe(true)
   })
 
+  it('a fresh run in a used directory drops the last run\'s progress, so a failure leaves nothing to resume', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    await run(dir)
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 3, complete: true })
+    const err = await fail(dir, failAt(0))
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', frame: '000000' })
+    expect(existsSync(join(dir, 'out', 'progress.json'))).toBe(false)
+    expect((await fail(dir, failAt(0), { resume: true })).diagnostics[0]).toMatchObject({ code: 'PLAF_RESUME_MISMATCH' })
+  })
+
   it('never removes a resumed run directory, even when the resumed run completes no frame', async () => {
     const dir = files({ 'p.yaml': pipeline })
     const first = new AbortController()
