@@ -26,3 +26,7 @@ export { createRunContext, createStandaloneContext, type StandaloneContextOption
 export { mulberry32, type Rng } from './util/random.js'
 export * from './models/manifest.js'
 export { localModelAccess, openModelDir, parseModelRef, plafHome, type ModelAccess, type OpenedModel, type SessionSettings } from './models/access.js'
+export { ImagePreprocessor, inputGridTransform, resizedSize, type PreparedImage, type ResizePolicy } from './models/image-input.js'
+export { openImageBackbone, type ImageBackbone, type ImageBackboneSpec } from './models/image-backbone.js'
+export { basicClean, canonicalizeText, cleanText, whitespaceClean, type TextCleanMode } from './models/text-clean.js'
+export { createTextTokenizer, fitToLength, loadTextTokenizer, type TextTokenizer, type TokenBatch } from './models/text-tokenizer.js'

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { cleanText } from '../../src/models/text-clean.js'
+import { createTextTokenizer, fitToLength } from '../../src/models/text-tokenizer.js'
+import type { TokenizerInfo } from '../../src/models/manifest.js'
+import { unigramTokenizerJson, type UnigramPiece } from '../../src/testing/tokenizers.js'
+import { SPM_REFERENCE, sentencepiece } from './spm-reference.js'
+
+/** Strings that have tripped tokenizers: case, punctuation, entities, Unicode forms, length. */
+export const TRICKY = [
+  'a photo of a chair.',
+  'A Photo Of THE Chair!!!',
+  '  red   chair\t\n near the  window ',
+  'wooden_table-top (kitchen)',
+  'café',
+  'cafe\u0301',
+  'naïve Ünïcödé ÀÉÎ',
+  'Ｆｕｌｌｗｉｄｔｈ ＲＧＢ ｌａｍｐ',
+  '🪑 chair 🛋️ sofa',
+  'Tom &amp; Jerry&#39;s sofa',
+  '&amp;lt;b&amp;gt; bold',
+  '3d chair 2024 #42, 7.5%',
+  '',
+  '   ',
+  '中文 椅子',
+  "it's the chair's leg",
+  '\u00a0non\u2009breaking\u3000spaces\u2028here',
+  'a\u200bzero width',
+  'ΟΔΟΣ σοφάς',
+  'a photo of a {}.'.replace('{}', 'lamp'),
+  Array.from({ length: 80 }, (_, i) => ['red', 'chair', 'near', 'the', 'window'][i % 5]).join(' '),
+]
+
+const WORDS = ('a photo of the chair table sofa lamp window door red green blue wooden kitchen cabinet bed pillow plant shelf book ' +
+  'monitor keyboard mouse cup bottle floor wall ceiling picture frame television toilet sink bathtub towel curtain desk office café ' +
+  'naïve 2024 3d rgb large small big dark light white black brown grey yellow orange purple pink of in on under near left right top ' +
+  'bottom corner room house living bedroom bathroom its leg').split(' ')
+
+const SIGLIP: TokenizerInfo = { file: 'tokenizer.json', context_length: 64, pad_id: 1, eos_id: 1, clean: 'siglip', keep_eos_on_truncate: true }
+
+interface SpmCase { text: string; clean: string; ids: number[] }
+
+describe('SigLIP-style tokenizer against SentencePiece', () => {
+  it.skipIf(!sentencepiece.available)(`matches sentencepiece + open_clip's canonicalize on every tricky string${sentencepiece.note}`, () => {
+    const ref = sentencepiece.json(SPM_REFERENCE, [JSON.stringify([WORDS, TRICKY, 64])]) as { pieces: UnigramPiece[]; charsmap: string; cases: SpmCase[] }
+    const tok = createTextTokenizer(unigramTokenizerJson({ pieces: ref.pieces, precompiledCharsmap: ref.charsmap }), {}, SIGLIP, 'spm-test')
+    const ours = TRICKY.map((text) => ({ text, clean: tok.clean(text), ids: tok.encode(text) }))
+    expect(ours).toEqual(ref.cases)
+    // The check has teeth: several strings hit unknown pieces, the long one is truncated.
+    expect(ref.cases.filter((c) => c.ids.includes(2)).length).toBeGreaterThan(0)
+    expect(ref.cases.at(-1)!.ids.filter((i) => i !== 1).length).toBe(63)
+  })
+})
+
+describe('cleanText', () => {
+  it('siglip: open_clip canonicalize after basic_clean', () => {
+    expect(TRICKY.slice(0, 4).map((t) => cleanText(t, 'siglip'))).toEqual(['a photo of a chair', 'a photo of the chair', 'red chair near the window', 'wooden tabletop kitchen'])
+    expect(cleanText('Tom &amp;amp; Jerry', 'siglip')).toBe('tom jerry')
+  })
+  it('clip: whitespace collapsed and lower-cased, punctuation kept', () => {
+    expect(cleanText('  A Photo\tof a &quot;Chair&quot;.  ', 'clip')).toBe('a photo of a "chair".')
+  })
+  it('none: unchanged', () => {
+    expect(cleanText(' A_B ', 'none')).toBe(' A_B ')
+  })
+})
+
+describe('fitToLength', () => {
+  const info: TokenizerInfo = { file: 't', context_length: 4, pad_id: 0, eos_id: 9, clean: 'none', keep_eos_on_truncate: true }
+  it('pads with pad_id', () => expect(fitToLength([5, 9], info)).toEqual([5, 9, 0, 0]))
+  it('keeps a sequence of exactly L', () => expect(fitToLength([1, 2, 3, 9], info)).toEqual([1, 2, 3, 9]))
+  it('keeps eos last on truncation when asked', () => expect(fitToLength([1, 2, 3, 4, 5, 9], info)).toEqual([1, 2, 3, 9]))
+  it('cuts plainly otherwise', () => expect(fitToLength([1, 2, 3, 4, 5, 9], { ...info, keep_eos_on_truncate: false })).toEqual([1, 2, 3, 4]))
+})
