@@ -14,12 +14,12 @@ const ASCII_PUNCT = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g
 const strip = (s: string): string => s.replace(EDGES, '')
 
 /**
- * open_clip's `basic_clean` without ftfy: HTML entities decoded twice (`&amp;amp;` → `&`, as
- * `html.unescape(html.unescape(t))`), then stripped. ftfy's mojibake repair is not reproduced:
- * text that is already valid Unicode (everything a user types) passes ftfy unchanged.
+ * open_clip's `basic_clean`: NFC (the normalisation `ftfy.fix_text` ends with), HTML entities
+ * decoded twice (`&amp;amp;` → `&`, as `html.unescape(html.unescape(t))`), then stripped. ftfy's
+ * mojibake repair (text decoded with the wrong codec) is not reproduced.
  */
 export function basicClean(text: string): string {
-  return strip(decodeHTML(decodeHTML(text)))
+  return strip(decodeHTML(decodeHTML(text.normalize('NFC'))).normalize('NFC'))
 }
 
 /** open_clip's `whitespace_clean`: runs of whitespace become one space; ends stripped. */

@@ -61,12 +61,16 @@ export interface ClipBpeTokenizerOptions {
 /**
  * A CLIP-style byte-level BPE tokenizer.json (the layout of `CLIPTokenizerFast`): NFC + whitespace
  * collapse + lower-case, CLIP's split regex then ByteLevel, BPE with the `</w>` end-of-word suffix,
- * and `<|startoftext|>` … `<|endoftext|>` around each text. The vocabulary is the 256 byte symbols,
+ * and `<|startoftext|>` … `<|endoftext|>` around each text. The vocabulary is the 256 byte symbols
+ * (printable bytes first, in CLIP's order),
  * the same with `</w>`, one token per merge, then the two specials (so their ids are the last two,
  * as in CLIP's 49406/49407).
  */
 export function clipBpeTokenizerJson(opts: ClipBpeTokenizerOptions): Record<string, unknown> {
-  const bytes = bytesToUnicode()
+  // CLIP's vocabulary starts with the printable bytes (`!` is id 0), then the remapped ones.
+  const table = bytesToUnicode()
+  const printable = (b: number) => table[b].codePointAt(0) === b
+  const bytes = [...table.filter((_, b) => printable(b)), ...table.filter((_, b) => !printable(b))]
   const vocab: Record<string, number> = {}
   const add = (t: string) => {
     if (!(t in vocab)) vocab[t] = Object.keys(vocab).length

@@ -4,13 +4,13 @@ import { pythonCheck } from '../../src/testing/python.js'
  * The independent side of the SigLIP-tokenizer check: Google's SentencePiece (Debian's
  * python3-sentencepiece, the library T5's c4-en vocabulary was made with) trains a small Unigram
  * model with T5's ids (pad 0, eos 1, unk 2) and nmt_nfkc normalisation, then encodes each text after
- * open_clip's SigLIP clean-up written with Python's own primitives (html.unescape, str.lower,
+ * open_clip's SigLIP clean-up written with Python's own primitives (html.unescape, NFC as ftfy ends, str.lower,
  * re's \s, string.punctuation). It prints the pieces, the precompiled charsmap and, per text, the
  * cleaned text and the 64 ids open_clip feeds the network (eos appended, kept last on truncation,
  * padded with eos = 1).
  */
 export const SPM_REFERENCE = String.raw`
-import base64, html, io, json, re, string, sys
+import base64, html, io, json, re, string, sys, unicodedata
 import sentencepiece as spm
 
 def varint(b, i):
@@ -31,7 +31,7 @@ def fields(b):
         yield f, v
 
 def canonicalize(t):
-    t = html.unescape(html.unescape(t)).strip()
+    t = unicodedata.normalize('NFC', html.unescape(html.unescape(t))).strip()
     t = t.replace('_', ' ').translate(str.maketrans('', '', string.punctuation)).lower()
     return re.sub(r'\s+', ' ', t).strip()
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { cleanText } from '../../src/models/text-clean.js'
 import { createTextTokenizer, fitToLength } from '../../src/models/text-tokenizer.js'
 import type { TokenizerInfo } from '../../src/models/manifest.js'
-import { unigramTokenizerJson, type UnigramPiece } from '../../src/testing/tokenizers.js'
+import { clipBpeTokenizerJson, unigramTokenizerJson, type UnigramPiece } from '../../src/testing/tokenizers.js'
+import { CLIP_REFERENCE, pythonRegex } from './clip-reference.js'
 import { SPM_REFERENCE, sentencepiece } from './spm-reference.js'
 
 /** Strings that have tripped tokenizers: case, punctuation, entities, Unicode forms, length. */
@@ -48,6 +49,18 @@ describe('SigLIP-style tokenizer against SentencePiece', () => {
     // The check has teeth: several strings hit unknown pieces, the long one is truncated.
     expect(ref.cases.filter((c) => c.ids.includes(2)).length).toBeGreaterThan(0)
     expect(ref.cases.at(-1)!.ids.filter((i) => i !== 1).length).toBe(63)
+  })
+})
+
+describe('CLIP-style tokenizer against a Python SimpleTokenizer', () => {
+  it.skipIf(!pythonRegex.available)(`matches open_clip's byte-level BPE and clean-up on every tricky string${pythonRegex.note}`, () => {
+    const ref = pythonRegex.json(CLIP_REFERENCE, [JSON.stringify([WORDS, TRICKY, 77, 200])]) as { merges: string[]; cases: SpmCase[] }
+    const json = clipBpeTokenizerJson({ merges: ref.merges })
+    const eot = (json.added_tokens as Array<{ id: number }>)[1].id
+    const tok = createTextTokenizer(json, {}, { file: 'tokenizer.json', context_length: 77, pad_id: 0, eos_id: eot, clean: 'clip', keep_eos_on_truncate: true }, 'clip-test')
+    expect(TRICKY.map((text) => ({ text, clean: tok.clean(text), ids: tok.encode(text) }))).toEqual(ref.cases)
+    expect(ref.merges.length).toBe(200)
+    expect(ref.cases.at(-1)!.ids.at(-1)).toBe(eot)
   })
 })
 
