@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildModel, type GraphInitializer, type GraphNode, type GraphValue } from '../backends/onnx-graph.js'
+import type { ImagePreprocessing, ModelManifest, TensorSpec } from '../models/manifest.js'
+import { mulberry32 } from '../util/random.js'
+
+/** One feature-grid output of a generated image model. */
+export interface ContractOutput {
+  name: string
+  /** `features` (language-aligned) or `backbone_features`. */
+  role: string
+  /** Feature dimension D. */
+  dim: number
+  layout: 'nhwc' | 'nchw' | 'nlc'
+  /** `tokens`: the patch embedding itself (D must equal `embedDim`); `projection`: a random linear map of it. */
+  source: 'tokens' | 'projection'
+}
+
+/** Everything a generated ONNX image model and its manifest are made of. */
+export interface ImageContractSpec {
+  name: string
+  version: string
+  family: string
+  description: string
+  licence: ModelManifest['licence']
+  /** ONNX file name inside the model directory. */
+  file: string
+  /** Graph input name (RADIO and CLIP exports: `image`). */
+  inputName: string
+  patchSize: number
+  /** Width of the patch embedding (the backbone's own D). */
+  embedDim: number
+  embeddingSpace: string
+  preprocessing: ImagePreprocessing
+  /** Normalisation the graph applies to its input itself (RADIO's input conditioner), if any. */
+  graphNormalize?: { mean: [number, number, number]; std: [number, number, number] }
+  /** Symbolic H/W instead of `preprocessing.input_size`. */
+  symbolic?: boolean
+  outputs: ContractOutput[]
+  /** Seed of the weights (mulberry32). */
+  seed: number
+}
+
+/** A generated model directory. */
+export interface ContractModel {
+  dir: string
+  manifest: ModelManifest
+  /** The weights, for tests that recompute features: patch embedding E×3×p×p (+ bias E), projections E×D row-major. */
+  weights: { embed: Float32Array; bias: Float32Array; projections: Record<string, Float32Array> }
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/** Uniform values in [−a, a) with a = 1/√fanIn (the usual initialisation scale). */
+function uniform(rng: () => number, n: number, fanIn: number): Float32Array {
+  const a = 1 / Math.sqrt(fanIn)
+  const out = new Float32Array(n)
+  for (let i = 0; i < n; i++) out[i] = (2 * rng() - 1) * a
+  return out
+}
+
+/**
+ * Writes a small ONNX image model in `dir` with the exact I/O of a real export (names, dtypes,
+ * shapes, layouts) and its `plaf-model.json` (files with their sha256 and bytes). The network is a
+ * patchify Conv (kernel = stride = patch) to `embedDim`, in NHWC, then per output either those
+ * tokens or a random MatMul to D, then the output's layout. Weights are random but deterministic,
+ * so features depend on the image content and are the same on every run.
+ */
+export function writeImageContractModel(dir: string, spec: ImageContractSpec): ContractModel {
+  const { patchSize: p, embedDim: e } = spec
+  const [ih, iw] = spec.preprocessing.input_size
+  const [H, W, h, w] = spec.symbolic ? ['H', 'W', 'h', 'w'] : [ih, iw, ih / p, iw / p]
+  const rng = mulberry32(spec.seed)
+  const embed = uniform(rng, e * 3 * p * p, 3 * p * p)
+  const bias = uniform(rng, e, 3 * p * p)
+  const inits: GraphInitializer[] = [
+    { name: 'patch_embed.weight', type: 'float32', dims: [e, 3, p, p], data: embed },
+    { name: 'patch_embed.bias', type: 'float32', dims: [e], data: bias },
+  ]
+  const nodes: GraphNode[] = []
+  let x = spec.inputName
+  if (spec.graphNormalize) {
+    inits.push({ name: 'norm.mean', type: 'float32', dims: [1, 3, 1, 1], data: spec.graphNormalize.mean })
+    inits.push({ name: 'norm.std', type: 'float32', dims: [1, 3, 1, 1], data: spec.graphNormalize.std })
+    nodes.push({ op: 'Sub', inputs: [x, 'norm.mean'], outputs: ['centred'] }, { op: 'Div', inputs: ['centred', 'norm.std'], outputs: ['normalised'] })
+    x = 'normalised'
+  }
+  nodes.push(
+    { op: 'Conv', inputs: [x, 'patch_embed.weight', 'patch_embed.bias'], outputs: ['patches'], attributes: { kernel_shape: [p, p], strides: [p, p] } },
+    { op: 'Transpose', inputs: ['patches'], outputs: ['tokens'], attributes: { perm: [0, 2, 3, 1] } },
+  )
+  const projections: Record<string, Float32Array> = {}
+  const outputs: GraphValue[] = []
+  const specs: TensorSpec[] = []
+  for (const o of spec.outputs) {
+    let t = 'tokens'
+    if (o.source === 'projection') {
+      projections[o.name] = uniform(rng, e * o.dim, e)
+      inits.push({ name: `${o.name}.proj`, type: 'float32', dims: [e, o.dim], data: projections[o.name]! })
+      nodes.push({ op: 'MatMul', inputs: ['tokens', `${o.name}.proj`], outputs: (t = `${o.name}_nhwc`, [t]) })
+    } else if (o.dim !== e) {
+      throw new Error(`writeImageContractModel: output ${o.name} takes the tokens, so its dim must be ${e}, not ${o.dim}`)
+    }
+    if (o.layout === 'nchw') nodes.push({ op: 'Transpose', inputs: [t], outputs: [o.name], attributes: { perm: [0, 3, 1, 2] } })
+    if (o.layout === 'nlc') {
+      inits.push({ name: `${o.name}.shape`, type: 'int64', dims: [3], data: [1, -1, o.dim] })
+      nodes.push({ op: 'Reshape', inputs: [t, `${o.name}.shape`], outputs: [o.name] })
+    }
+    if (o.layout === 'nhwc') nodes.push({ op: 'Identity', inputs: [t], outputs: [o.name] })
+    const shape = o.layout === 'nhwc' ? [1, h, w, o.dim] : o.layout === 'nchw' ? [1, o.dim, h, w] : [1, spec.symbolic ? 'hw' : (h as number) * (w as number), o.dim]
+    outputs.push({ name: o.name, type: 'float32', shape })
+    specs.push({ name: o.name, dtype: 'float32', shape, role: o.role, layout: o.layout })
+  }
+  const input: GraphValue = { name: spec.inputName, type: 'float32', shape: [1, 3, H, W] }
+  const bytes = buildModel({ inputs: [input], outputs, nodes, initializers: inits, name: spec.name })
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, spec.file), bytes)
+  const features = spec.outputs.find((o) => o.role === 'features')
+  const backbone = spec.outputs.find((o) => o.role === 'backbone_features')
+  const manifest: ModelManifest = {
+    format: 1,
+    name: spec.name,
+    version: spec.version,
+    description: spec.description,
+    licence: spec.licence,
+    source: { exported_by: 'generated by @plaf/core/testing writeImageContractModel (random weights)' },
+    family: spec.family,
+    files: [{ path: spec.file, sha256: sha256(bytes), bytes: bytes.byteLength }],
+    graphs: {
+      vision: {
+        file: spec.file,
+        inputs: [{ name: spec.inputName, dtype: 'float32', shape: input.shape, role: 'image' }],
+        outputs: specs,
+      },
+    },
+    image: {
+      patch_size: p,
+      feature_dim: features?.dim ?? e,
+      ...(backbone ? { backbone_dim: backbone.dim } : {}),
+      embedding_space: spec.embeddingSpace,
+      preprocessing: spec.preprocessing,
+    },
+  }
+  writeFileSync(join(dir, 'plaf-model.json'), JSON.stringify(manifest, null, 2) + '\n')
+  return { dir, manifest, weights: { embed, bias, projections } }
+}
