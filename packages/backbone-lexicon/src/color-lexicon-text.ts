@@ -38,6 +38,7 @@ export const colorLexiconTextEncoder = defineStage<
   inputs: { text: 'TextBatch' },
   outputs: { embeddings: 'TextEmbeddings' },
   cacheable: true,
+  embeddingSpace: (opts) => lexiconSpace(opts.temperature),
   async create(opts) {
     const d = vocabulary().entries.length
     const space = lexiconSpace(opts.temperature)

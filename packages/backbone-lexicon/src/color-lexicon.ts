@@ -59,6 +59,7 @@ export const colorLexiconBackbone = defineStage<
   inputs: { frame: 'Frame' },
   outputs: { features: 'FeatureGrid' },
   cacheable: true,
+  embeddingSpace: (opts) => lexiconSpace(opts.temperature),
   async create(opts, ctx) {
     const res = typeof opts.resolution === 'number' ? [opts.resolution, opts.resolution] : opts.resolution
     const [ih, iw] = res

@@ -30,3 +30,6 @@ export { ImagePreprocessor, inputGridTransform, resizedSize, type PreparedImage,
 export { openImageBackbone, type ImageBackbone, type ImageBackboneSpec } from './models/image-backbone.js'
 export { basicClean, canonicalizeText, cleanText, whitespaceClean, type TextCleanMode } from './models/text-clean.js'
 export { createTextTokenizer, fitToLength, loadTextTokenizer, type TextTokenizer, type TokenBatch } from './models/text-tokenizer.js'
+export { openTextEncoder, type TextEncoder, type TextEncoderSpec } from './models/text-encoder.js'
+export { TextEmbeddingCache, clearTextEmbeddingMemory, type TextCacheMode } from './models/text-embedding-cache.js'
+export { checkEmbeddingSpaces } from './pipeline/spaces.js'

@@ -130,6 +130,12 @@ export interface InputPlugin<O = any> extends PluginBase<O> {
   check?(options: O, ctx: InputCheckContext): PluginNote[] | Promise<PluginNote[]>
 }
 
+/** What a plugin's `embeddingSpace` gets: the model store (read-only) and the pipeline's directory. */
+export interface EmbeddingSpaceContext {
+  models: ModelAccess
+  baseDir: string
+}
+
 /** A stage plugin of any non-input kind. */
 export interface StagePlugin<
   O = any,
@@ -142,6 +148,14 @@ export interface StagePlugin<
   /** True when run() outputs depend only on inputs, options and fingerprint (safe to cache). */
   cacheable?: boolean
   create(options: O, ctx: PluginContext): Promise<StageInstance<PortsOf<I>, Partial<PortsOf<P>>>>
+  /**
+   * Optional, for backbones and text encoders: the embedding space id the stage's vectors will be
+   * in with these (validated, defaulted) options, without running anything (for a model-backed
+   * plugin: its manifest's `embedding_space`). The resolver rejects a pipeline whose backbone and
+   * text encoder answer differently, at validate time. Throwing `PLAF_MODEL_MISSING` is fine: the
+   * check then becomes a warning. Undefined: no claim.
+   */
+  embeddingSpace?(options: O, ctx: EmbeddingSpaceContext): string | undefined | Promise<string | undefined>
 }
 
 /** Any plugin. */

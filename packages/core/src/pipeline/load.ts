@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
+import type { ModelAccess } from '../models/access.js'
 import { interpolate } from './interpolate.js'
 import { flagOrigin } from './option-errors.js'
 import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
@@ -33,6 +34,11 @@ export interface LoadOptions {
    * read, e.g. re-opening a finished run to query it after its scene moved.
    */
   checkInput?: boolean
+  /**
+   * resolvePipeline: the model store the validate-time embedding-space check reads manifests from
+   * (default: the models installed under PLAF_HOME; nothing is downloaded).
+   */
+  models?: ModelAccess
 }
 
 /** One parsed `--set` argument. */

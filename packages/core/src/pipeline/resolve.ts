@@ -11,6 +11,7 @@ import { declaringDir, resolvePaths } from './paths.js'
 import { loadThirdPartyPlugins } from './plugins.js'
 import { dotted, escapeSegment, fromPointer, originOf, toPointer, type Provenance } from './provenance.js'
 import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
+import { checkEmbeddingSpaces } from './spaces.js'
 
 /** Where one input port of a stage is fed from (`input` is the frame source). */
 export interface PortSource {
@@ -196,6 +197,8 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   }
   if (inputPlugin) Object.assign(inputRef, { with: inputOptions })
   if (hasErrors(out) || !inputPlugin) return { diagnostics: out, loaded }
+  out.push(...(await checkEmbeddingSpaces(stages, loaded, reg, opts.models)))
+  if (hasErrors(out)) return { diagnostics: out, loaded }
   const name = config.name as string
   const output = config.output as { dir: string }
   // The default `runs/${name}` is filled in after interpolation.

@@ -1,0 +1,95 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PlafError, diagnostic, fail, type Diagnostic } from '../diagnostics.js'
+import { openModelDir, parseModelRef, plafHome, type ModelAccess } from '../models/access.js'
+import type { StageKind, StagePlugin } from '../plugin.js'
+import type { Registry } from '../registry.js'
+import type { LoadedPipeline } from './load.js'
+import { dotted, escapeSegment, originOf } from './provenance.js'
+
+/** A stage the resolver has checked: enough of `ResolvedStage` for the space check. */
+interface CheckedStage {
+  key: string
+  plugin: StagePlugin
+  options: Record<string, unknown>
+}
+
+/** One claim: which stage/option declares which space, and where that is in the YAML. */
+interface Claim {
+  who: string
+  ptr: string
+  space: string
+}
+
+/** The installed models under PLAF_HOME, read-only and without a hub (validate never downloads). */
+function installedModels(): ModelAccess {
+  const root = join(plafHome(), 'models')
+  return {
+    async open(ref) {
+      const { name, version } = parseModelRef(ref)
+      const dirs = existsSync(root) ? readdirSync(root).filter((d) => (version ? d === `${name}@${version}` : d.startsWith(`${name}@`))).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : []
+      if (dirs.length === 0) fail('PLAF_MODEL_MISSING', `model "${ref}" is not in the model store ${root}`, { actual: ref, hint: `plaf models pull ${name}` })
+      return openModelDir(join(root, dirs[dirs.length - 1]!))
+    },
+  }
+}
+
+function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
+  const o = originOf(loaded.provenance, ptr)
+  return { file: o?.file ?? loaded.file, source: o?.source, line: o?.line, column: o?.column, path: dotted(ptr) }
+}
+
+/**
+ * The validate-time embedding-space check: asks every backbone stage and every option that names a
+ * text encoder (the querier's `encoder:` with its `encoder_options:`) for its space
+ * (`StagePlugin.embeddingSpace`), and rejects text encoders whose space differs from a backbone's,
+ * naming both, at the encoder's line. A space that cannot be known yet (model not installed: it may
+ * be pulled when the run starts) is a warning.
+ */
+export async function checkEmbeddingSpaces(stages: readonly CheckedStage[], loaded: LoadedPipeline, registry: Registry, models: ModelAccess = installedModels()): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = []
+  const ctx = { models, baseDir: loaded.baseDir }
+  async function ask(plugin: StagePlugin, options: Record<string, unknown>, stage: string, ptr: string, who: string): Promise<Claim | undefined> {
+    if (!plugin.embeddingSpace) return undefined
+    try {
+      const space = await plugin.embeddingSpace(structuredClone(options), ctx)
+      return space === undefined ? undefined : { who, ptr, space }
+    } catch (e) {
+      if (!(e instanceof PlafError)) throw e
+      const d = e.diagnostics[0]!
+      out.push(diagnostic(d.code, `cannot check the embedding space of ${who} yet: ${d.message}`, {
+        ...locate(loaded, ptr), severity: 'warning', stage, plugin: plugin.name, actual: d.actual, hint: d.hint,
+      }))
+      return undefined
+    }
+  }
+  const backbones: Claim[] = []
+  const texts: Array<Claim & { stage: string; plugin: string }> = []
+  for (const s of stages) {
+    const base = `/stages/${escapeSegment(s.key)}/with`
+    if (s.plugin.kind === 'backbone') {
+      const c = await ask(s.plugin, s.options, s.key, base, `backbone ${s.plugin.name} (stage ${s.key})`)
+      if (c) backbones.push(c)
+    }
+    const props = (s.plugin.options.properties ?? {}) as Record<string, { plafPlugin?: StageKind }>
+    for (const [key, p] of Object.entries(props)) {
+      if (p.plafPlugin !== 'text-encoder' || typeof s.options[key] !== 'string') continue
+      const target = registry.get('text-encoder', s.options[key] as string) as StagePlugin | undefined
+      if (!target) continue
+      const sub = s.options[`${key}_options`]
+      const opts = sub && typeof sub === 'object' ? (sub as Record<string, unknown>) : {}
+      const c = await ask(target, opts, s.key, `${base}/${escapeSegment(key)}`, `text encoder ${target.name} (stages.${s.key}.with.${key})`)
+      if (c) texts.push({ ...c, stage: s.key, plugin: target.name })
+    }
+  }
+  for (const t of texts) {
+    for (const b of backbones) {
+      if (b.space === t.space) continue
+      out.push(diagnostic('PLAF_SPACE_MISMATCH', `${t.who} embeds texts in space "${t.space}", but ${b.who} produces features in space "${b.space}": their similarities would mean nothing`, {
+        ...locate(loaded, t.ptr), stage: t.stage, plugin: t.plugin, expected: b.space, actual: t.space,
+        hint: 'pair the backbone with a text encoder of the same embedding space (the embedding_space of both plaf-model.json files)',
+      }))
+    }
+  }
+  return out
+}
