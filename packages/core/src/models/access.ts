@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { isAbsolute, join, relative, resolve } from 'node:path'
-import { fail } from '../diagnostics.js'
+import { join, resolve } from 'node:path'
+import { PlafError, fail } from '../diagnostics.js'
 import type { OnnxDevice } from '../backends/ort-providers.js'
 import type { ModelManifest } from './manifest.js'
+import { jsonLocator, parseManifest } from './manifest-schema.js'
+import { manifestPathDiagnostics, resolveInside } from './model-paths.js'
+
+/** The manifest's file name inside a model folder. */
+export const MANIFEST_FILE = 'plaf-model.json'
 
 /** A model found in the store, ready for a plugin to open its graphs. */
 export interface OpenedModel {
@@ -46,43 +51,34 @@ export function parseModelRef(ref: string): { name: string; version?: string } {
   return at > 0 ? { name: ref.slice(0, at), version: ref.slice(at + 1) } : { name: ref }
 }
 
-/** Opens a model directory: reads its manifest and gives escape-checked file paths. */
+/**
+ * Opens a model directory: reads and checks its manifest (schema, then every path stays inside
+ * the folder and graph/tokenizer files are listed) and gives escape-checked file paths. Throws
+ * PLAF_MODEL_INVALID diagnostics located in `plaf-model.json`. Files are not hashed here; see
+ * `ModelStore.check` and `createModelAccess`.
+ */
 export function openModelDir(dir: string): OpenedModel {
-  const file = join(dir, 'plaf-model.json')
-  const bytes = readFileSync(file)
-  let manifest: ModelManifest
+  const file = join(dir, MANIFEST_FILE)
+  let bytes: Buffer
   try {
-    manifest = JSON.parse(bytes.toString('utf8')) as ModelManifest
+    bytes = readFileSync(file)
   } catch (e) {
-    fail('PLAF_MODEL_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file })
+    fail('PLAF_MODEL_INVALID', `model folder ${dir} has no readable ${MANIFEST_FILE}`, { file, expected: `${MANIFEST_FILE} in the model folder`, actual: (e as NodeJS.ErrnoException).code ?? 'unreadable', cause: e })
   }
+  const text = bytes.toString('utf8')
+  const manifest = parseManifest(text, file)
+  const problems = manifestPathDiagnostics(manifest, file, jsonLocator(text))
+  if (problems.length) throw new PlafError(problems)
   return {
     manifest,
     dir,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     path(p: string) {
-      const abs = resolve(dir, p)
-      const rel = relative(dir, abs)
-      if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-        fail('PLAF_MODEL_INVALID', `model ${manifest.name}: file path "${p}" escapes the model folder ${dir}`, { file, actual: p, expected: 'a path inside the model folder' })
+      const r = resolveInside(dir, p)
+      if ('escape' in r) {
+        fail('PLAF_MODEL_INVALID', `model ${manifest.name}@${manifest.version}: file path "${p}" escapes the model folder ${dir}: ${r.escape}`, { file, actual: p, expected: 'a path inside the model folder' })
       }
-      return abs
-    },
-  }
-}
-
-/** Read-only access to the models installed under `home` (no hub): what a standalone context gets. */
-export function localModelAccess(home: string = plafHome()): ModelAccess {
-  return {
-    async open(ref: string) {
-      const { name, version } = parseModelRef(ref)
-      const root = join(home, 'models')
-      const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith(`${name}@`) && (!version || d === `${name}@${version}`)) : []
-      if (dirs.length === 0) {
-        fail('PLAF_MODEL_MISSING', `model "${ref}" is not in the model store ${root}`, { actual: ref, hint: `plaf models pull ${name}  (or plaf models import <dir>)` })
-      }
-      dirs.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-      return openModelDir(join(root, dirs[dirs.length - 1]!))
+      return r.path
     },
   }
 }

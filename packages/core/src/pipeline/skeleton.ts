@@ -23,6 +23,10 @@ export interface RuntimeSettings {
   cache_dir: string
   threads: number
   progress: 'auto' | 'bar' | 'lines' | 'none'
+  /** Model hub base URL for models missing from the store. */
+  hub?: string
+  /** Never use the network (missing models are an error). */
+  offline: boolean
 }
 
 /** JSON Schema of the pipeline file itself; `with:` blocks are checked per plugin afterwards. */
@@ -62,6 +66,8 @@ export const pipelineSkeletonSchema = {
         cache_dir: { type: 'string', format: 'path', default: '.plaf-cache', description: 'Cache directory; relative to the file that sets it (the default: to the working directory).' },
         threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads for model sessions (0 = all cores).' },
         progress: { enum: ['auto', 'bar', 'lines', 'none'], default: 'auto', description: 'Progress display (auto: bar on a TTY, lines otherwise).' },
+        hub: { type: 'string', pattern: '^https?://', description: 'Model hub base URL ({hub}/{repo}/resolve/{revision}/{path}, as Hugging Face); a model missing from PLAF_HOME is pulled from it. The --hub flag and PLAF_HUB take precedence.' },
+        offline: { type: 'boolean', default: false, description: 'Never use the network: a model missing from PLAF_HOME is an error (PLAF_OFFLINE=1 does the same).' },
       },
       default: {},
     },

@@ -3,6 +3,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { stringify as toYaml } from 'yaml'
 import type { BackendChoice, TensorBackend } from '../backends/types.js'
+import type { ModelRecord } from '../models/model-access.js'
 import type { InputSource, StageInstance } from '../plugin.js'
 import type { ResolvedPipeline, ResolvedStage } from '../pipeline/resolve.js'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
@@ -14,6 +15,8 @@ export interface ManifestSources {
   choices: BackendChoice[]
   source: InputSource
   instances: readonly { stage: ResolvedStage; inst: StageInstance }[]
+  /** Models the stages opened (name, version, sha256 of the manifest and of each graph file, licence). */
+  models?: readonly ModelRecord[]
 }
 
 /**
@@ -32,6 +35,7 @@ export function writeManifest(p: ResolvedPipeline, dir: RunDir, open: ManifestSo
     plugins: Object.fromEntries(p.stages.map((s) => [s.key, { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, package: s.plugin.package }])),
     fingerprints: Object.fromEntries(instances.filter((i) => i.inst.fingerprint).map((i) => [i.stage.key, i.inst.fingerprint])),
     tensor_backend: { chosen: backend.name, device: backend.device, candidates: choices satisfies BackendChoice[] },
+    models: open.models ?? [],
     started_at: started.toISOString(),
     ended_at: null as string | null,
     resumed_from: dir.resumeFrom,

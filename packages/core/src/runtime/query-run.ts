@@ -11,6 +11,7 @@ import type { Frame } from '../ports.js'
 import type { PluginContext, PluginNote, RunContext } from '../plugin.js'
 import type { Registry } from '../registry.js'
 import { createStandaloneContext } from './context.js'
+import { createModelAccess, hubSettings } from '../models/model-access.js'
 import { readQueryScores } from './query-scores.js'
 import type { RunReport } from './report.js'
 import { type StoredReader, asStage, isNotStored, notQueryable, openStoredReader, storedInputs } from './stored-reader.js'
@@ -161,8 +162,9 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
     device: p.runtime.device === 'webgpu' ? 'auto' : p.runtime.device,
     threads: p.runtime.threads || undefined,
   })
+  const models = createModelAccess(hubSettings({ runtime: p.runtime }))
   const ctxFor = (stage: string, outDir?: string) => {
-    const c = createStandaloneContext({ stage, runDir: dir, baseDir: p.baseDir, tensor: backend, plugins: p.registry.list() })
+    const c = createStandaloneContext({ stage, runDir: dir, baseDir: p.baseDir, tensor: backend, plugins: p.registry.list(), models })
     return outDir ? { ...c, outDir } : c
   }
   const readers: StoredReader[] = []

@@ -13,7 +13,8 @@ import type { InputSource, PluginContext, StageKind } from '../plugin.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
 import { StageCache } from './cache.js'
 import { instantiatePlugin } from './context.js'
-import { localModelAccess } from '../models/access.js'
+import { createModelAccess, hubSettings, type RecordingModelAccess } from '../models/model-access.js'
+import type { PullProgress } from '../models/pull.js'
 import { runFrames, type OpenStage } from './frames.js'
 import { finishManifest, writeManifest } from './manifest.js'
 import { writeReport, type RunReport } from './report.js'
@@ -35,6 +36,10 @@ export interface RunOptions {
   onNote?(d: Diagnostic): void
   /** Stops the run between frames (e.g. on Ctrl-C); completed frames stay resumable. */
   signal?: AbortSignal
+  /** Where plugins get models (default: the store under PLAF_HOME with the pipeline's hub; see `hubSettings`). */
+  models?: RecordingModelAccess
+  /** Download progress of models pulled while stages open. */
+  onModelProgress?(e: PullProgress): void
 }
 
 /** What a run produced. */
@@ -50,32 +55,33 @@ interface OpenRun {
   choices: BackendChoice[]
   source?: InputSource
   instances: OpenStage[]
+  models: RecordingModelAccess
 }
 
 /** The plugin context of one stage (`instantiate` creates further plugins with their own context). */
-function pluginContext(p: ResolvedPipeline, runDir: string, backend: TensorBackend, notes: RunNotes, stage: string, plugin: string): PluginContext {
+function pluginContext(p: ResolvedPipeline, runDir: string, backend: TensorBackend, notes: RunNotes, stage: string, plugin: string, models: RecordingModelAccess): PluginContext {
   return {
     stage,
     runDir,
     outDir: join(runDir, stage),
     baseDir: p.baseDir,
     tensor: backend,
-    models: localModelAccess(),
+    models,
     session: { device: p.runtime.device, threads: p.runtime.threads },
     warn: (n) => notes.add(n, stage, plugin),
     log: () => {},
     instantiate: (kind: StageKind, use: string, options?: unknown) =>
-      instantiatePlugin((k, n) => p.registry.get(k, n), kind, use, options, () => pluginContext(p, runDir, backend, notes, use, use), (n) => p.registry.suggest(n, [kind])),
+      instantiatePlugin((k, n) => p.registry.get(k, n), kind, use, options, () => pluginContext(p, runDir, backend, notes, use, use, models), (n) => p.registry.suggest(n, [kind])),
   }
 }
 
 /** Creates the input source, then every stage in pipeline order, recording each in `open` as it goes. */
 async function openStages(p: ResolvedPipeline, runDir: string, open: OpenRun, notes: RunNotes): Promise<InputSource> {
-  const source = await p.input.plugin.create(structuredClone(p.input.options), pluginContext(p, runDir, open.backend, notes, 'input', p.input.use))
+  const source = await p.input.plugin.create(structuredClone(p.input.options), pluginContext(p, runDir, open.backend, notes, 'input', p.input.use, open.models))
   open.source = source
   for (const stage of p.stages) {
     try {
-      open.instances.push({ stage, inst: await stage.plugin.create(structuredClone(stage.options), pluginContext(p, runDir, open.backend, notes, stage.key, stage.use)) })
+      open.instances.push({ stage, inst: await stage.plugin.create(structuredClone(stage.options), pluginContext(p, runDir, open.backend, notes, stage.key, stage.use, open.models)) })
     } catch (e) {
       throw wrapError(e, stage)
     }
@@ -116,10 +122,11 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
       threads: p.runtime.threads || undefined,
     })
     const cache = new StageCache(resolve(cwd, p.runtime.cache_dir), p.runtime.cache)
-    const open: OpenRun = { backend, choices, instances: [] }
+    const models = opts.models ?? createModelAccess({ ...hubSettings({ runtime: p.runtime }), onProgress: opts.onModelProgress })
+    const open: OpenRun = { backend, choices, instances: [], models }
     try {
       const source = await openStages(p, dir.path, open, notes)
-      const manifest = writeManifest(p, dir, { backend, choices, source, instances: open.instances }, started, opts.toolVersion)
+      const manifest = writeManifest(p, dir, { backend, choices, source, instances: open.instances, models: models.opened() }, started, opts.toolVersion)
       const stats = new RunStats(p.stages, notes)
       const progress = new ProgressClock(source.frameCount, opts.onProgress)
       progress.emit('start')
@@ -127,6 +134,7 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
       await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal })
       await finishScene(open.instances, stats, progress)
       const report = buildReport(p, dir, t0, backend, stats, notes, progress)
+      manifest.models = models.opened()
       finishManifest(dir, manifest)
       writeReport(dir.path, report)
       writeProgress(dir, progress.done, null, true)

@@ -1,0 +1,118 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { PlafError, diagnostic, fail } from '../diagnostics.js'
+import { sha256File } from './file-check.js'
+import type { ModelFile } from './manifest.js'
+
+/** `{base}/{repo}/resolve/{revision}/{path}`: the Hugging Face URL layout, each segment escaped. */
+export function hubUrl(base: string, repo: string, revision: string, path: string): string {
+  const seg = (s: string) => s.split('/').map(encodeURIComponent).join('/')
+  return `${base.replace(/\/+$/, '')}/${seg(repo)}/resolve/${encodeURIComponent(revision)}/${seg(path)}`
+}
+
+const HINT_UNREACHABLE = 'check --hub, PLAF_HUB or runtime.hub; without a network, copy the model folder here and run plaf models import <dir>'
+
+/** Why a request failed before any status: connection refused, unknown host, reset… */
+function networkFailure(url: string, e: unknown): PlafError {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause
+  const code = cause?.code ?? (e as { code?: string }).code ?? 'ERROR'
+  const what = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : (cause?.message ?? (e as Error).message)
+  return new PlafError(diagnostic('PLAF_DOWNLOAD_FAILED', `cannot reach the model hub for ${url}: ${what}`, {
+    expected: 'a reachable model hub', actual: code, hint: HINT_UNREACHABLE, cause: e,
+  }), { cause: e })
+}
+
+/**
+ * GETs a hub URL. A status other than 200/206 (and 416 when `range` is set) is PLAF_DOWNLOAD_FAILED
+ * naming the URL and the status; a request that cannot connect is PLAF_DOWNLOAD_FAILED with the
+ * system's error code (`ECONNREFUSED`, …).
+ */
+export async function hubGet(url: string, init: { range?: number; signal?: AbortSignal; what: string }): Promise<Response> {
+  let res: Response
+  try {
+    res = await fetch(url, { headers: init.range ? { Range: `bytes=${init.range}-` } : {}, signal: init.signal, redirect: 'follow' })
+  } catch (e) {
+    if (init.signal?.aborted) throw e
+    throw networkFailure(url, e)
+  }
+  if (res.ok || (init.range && res.status === 416)) return res
+  await res.body?.cancel()
+  const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
+  fail('PLAF_DOWNLOAD_FAILED', res.status === 404 ? `the hub has no ${init.what}: ${url} (${status})` : `the hub answered ${status} for ${url}`, {
+    expected: 'HTTP 200', actual: status,
+    hint: res.status === 404 ? 'check the model name (or --repo) and --revision' : res.status >= 500 ? 'the hub failed; try again later (partial downloads are kept and resumed)' : undefined,
+  })
+}
+
+/** Progress of one file: bytes on disk so far and where this session's transfer started. */
+export interface FileProgress {
+  received: number
+  resumedFrom: number
+}
+
+/**
+ * Downloads one model file to `dest`, through `dest + '.part'`: a part left by an earlier attempt
+ * (this process or another) is resumed with an HTTP Range request, and a connection dropped
+ * mid-body is resumed the same way up to `retries` times. The finished part must have the listed
+ * size and sha256 before it is renamed onto `dest`; a mismatch deletes the part and is
+ * PLAF_MODEL_CORRUPT naming the file, the expected and the actual hash. Returns the bytes fetched.
+ */
+export async function downloadFile(url: string, dest: string, expect: ModelFile, opts: { model: string; retries: number; signal?: AbortSignal; onBytes?(p: FileProgress): void }): Promise<number> {
+  const part = `${dest}.part`
+  mkdirSync(dirname(part), { recursive: true })
+  let fetched = 0
+  let lastError: unknown
+  for (let attempt = 0; attempt <= opts.retries; attempt++) {
+    let have = existsSync(part) ? statSync(part).size : 0
+    if (have > expect.bytes) {
+      rmSync(part)
+      have = 0
+    }
+    if (have === expect.bytes) break
+    const res = await hubGet(url, { range: have, signal: opts.signal, what: `file ${expect.path} of model ${opts.model}` })
+    if (res.status === 416) {
+      // The part is at least as long as the server's file: start over.
+      await res.body?.cancel()
+      rmSync(part, { force: true })
+      continue
+    }
+    const resumed = res.status === 206 && (res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)
+    if (!resumed) have = 0
+    const fd = openSync(part, resumed ? 'a' : 'w')
+    const resumedFrom = have
+    try {
+      opts.onBytes?.({ received: have, resumedFrom })
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        let off = 0
+        while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off)
+        have += chunk.byteLength
+        fetched += chunk.byteLength
+        opts.onBytes?.({ received: have, resumedFrom })
+      }
+      fsyncSync(fd)
+      lastError = undefined
+    } catch (e) {
+      if (opts.signal?.aborted) throw e
+      lastError = e
+    } finally {
+      closeSync(fd)
+    }
+    if (!lastError && have >= expect.bytes) break
+  }
+  const size = existsSync(part) ? statSync(part).size : 0
+  if (size !== expect.bytes) {
+    const dropped = (lastError as { cause?: { code?: string } } | undefined)?.cause?.code ?? (lastError ? (lastError as Error).message : 'the server closed the connection early')
+    fail('PLAF_DOWNLOAD_FAILED', `download of ${expect.path} (model ${opts.model}) stopped at ${size} of ${expect.bytes} bytes after ${opts.retries + 1} attempts`, {
+      expected: `${expect.bytes} bytes`, actual: `${size} bytes (${dropped})`, hint: 'run the pull again: the partial file is kept and resumed', cause: lastError,
+    })
+  }
+  const sha = await sha256File(part)
+  if (sha !== expect.sha256) {
+    rmSync(part)
+    fail('PLAF_MODEL_CORRUPT', `downloaded ${expect.path} of model ${opts.model} does not match the sha256 its manifest lists; the download was deleted`, {
+      expected: `sha256 ${expect.sha256}`, actual: `sha256 ${sha}`, hint: 'the hub serves a different file than its plaf-model.json describes; tell whoever publishes the model',
+    })
+  }
+  renameSync(part, dest)
+  return fetched
+}

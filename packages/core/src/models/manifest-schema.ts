@@ -1,0 +1,173 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml'
+import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
+import { closestNames } from '../registry.js'
+import type { ModelManifest } from './manifest.js'
+
+/** Names and versions become one folder name `<name>@<version>`: no separators, no leading dot. */
+export const MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]*$'
+const DTYPES = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'uint32', 'uint64', 'bool']
+const str = { type: 'string', minLength: 1 } as const
+const triple = { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 } as const
+const closed = <P extends Record<string, unknown>>(properties: P, required: (keyof P & string)[]) =>
+  ({ type: 'object', additionalProperties: false, required, properties }) as const
+
+const tensorSpec = closed({
+  name: str,
+  dtype: { enum: DTYPES },
+  shape: { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', minLength: 1 }] } },
+  role: str,
+  layout: { enum: ['nhwc', 'nchw', 'nlc'] },
+  description: { type: 'string' },
+}, ['name', 'dtype', 'shape'])
+
+/** JSON Schema of `plaf-model.json` (format 1); the TypeScript shape is `ModelManifest`. */
+export const modelManifestSchema = closed({
+  $schema: { type: 'string' },
+  format: { const: 1 },
+  name: { type: 'string', pattern: MODEL_NAME_PATTERN },
+  version: { type: 'string', pattern: MODEL_NAME_PATTERN },
+  description: { type: 'string' },
+  licence: closed({ id: str, url: { type: 'string' }, commercial_use: { type: 'boolean' }, note: { type: 'string' } }, ['id']),
+  source: closed({ url: { type: 'string' }, repo: { type: 'string' }, revision: { type: 'string' }, exported_by: { type: 'string' }, notes: { type: 'string' } }, []),
+  family: str,
+  files: {
+    type: 'array',
+    minItems: 1,
+    items: closed({ path: str, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, bytes: { type: 'integer', minimum: 0 } }, ['path', 'sha256', 'bytes']),
+  },
+  graphs: {
+    type: 'object',
+    additionalProperties: closed({ file: str, inputs: { type: 'array', items: tensorSpec }, outputs: { type: 'array', minItems: 1, items: tensorSpec } }, ['file', 'inputs', 'outputs']),
+  },
+  image: closed({
+    patch_size: { type: 'integer', minimum: 1 },
+    feature_dim: { type: 'integer', minimum: 1 },
+    backbone_dim: { type: 'integer', minimum: 1 },
+    embedding_space: str,
+    preprocessing: closed({
+      input_size: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 },
+      resize: { enum: ['squash', 'pad', 'longest-side'] },
+      scale: { type: 'number', exclusiveMinimum: 0 },
+      mean: triple,
+      std: triple,
+      channel_order: { enum: ['rgb', 'bgr'] },
+      pad_value: { type: 'number' },
+    }, ['input_size', 'resize', 'scale', 'mean', 'std', 'channel_order']),
+  }, ['patch_size', 'feature_dim', 'embedding_space', 'preprocessing']),
+  text: closed({
+    embedding_space: str,
+    feature_dim: { type: 'integer', minimum: 1 },
+    tokenizer: closed({
+      file: str,
+      config_file: str,
+      context_length: { type: 'integer', minimum: 1 },
+      pad_id: { type: 'integer', minimum: 0 },
+      clean: { enum: ['siglip', 'clip', 'none'] },
+      keep_eos_on_truncate: { type: 'boolean' },
+      eos_id: { type: 'integer', minimum: 0 },
+    }, ['file', 'context_length', 'pad_id', 'clean']),
+    logit_scale: { type: 'number' },
+    logit_bias: { type: 'number' },
+  }, ['embedding_space', 'feature_dim', 'tokenizer']),
+}, ['format', 'name', 'version', 'licence', 'source', 'family', 'files', 'graphs'])
+
+const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(modelManifestSchema)
+
+/** `graphs.vision.inputs[0].dtype` from `['graphs', 'vision', 'inputs', 0, 'dtype']`. */
+export function jsonPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+}
+
+/**
+ * Finds the 1-based line and column of the value at `path` in JSON text (of its key, with
+ * `{ key: true }`). JSON is YAML, so the `yaml` parser the pipelines use gives positions; a path
+ * that does not exist falls back to its nearest existing parent; undefined when the text does not
+ * parse.
+ */
+export function jsonLocator(text: string): (path: readonly (string | number)[], o?: { key?: boolean }) => { line: number; column: number } | undefined {
+  const lc = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lc })
+  const pos = (range: readonly number[] | null | undefined) => {
+    if (!range) return undefined
+    const p = lc.linePos(range[0]!)
+    return { line: p.line, column: p.col }
+  }
+  return (path, o = {}) => {
+    if (doc.errors.length) return undefined
+    if (o.key && path.length) {
+      const parent = doc.getIn(path.slice(0, -1), true)
+      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1)) : undefined
+      if (pair && isScalar(pair.key)) return pos(pair.key.range)
+    }
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined
+      if (node?.range) return pos(node.range)
+    }
+    return undefined
+  }
+}
+
+const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
+
+function schemaDiagnostic(e: ErrorObject, data: unknown, file: string, locate: ReturnType<typeof jsonLocator>): Diagnostic {
+  const path: (string | number)[] = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+  let value: unknown = data
+  for (const p of path) value = (value as Record<string | number, unknown> | undefined)?.[p]
+  let expected = e.message ?? e.keyword
+  let actual = show(value)
+  let hint: string | undefined
+  let at = path
+  if (e.keyword === 'required') {
+    const key = (e.params as { missingProperty: string }).missingProperty
+    at = [...path, key]
+    expected = `a "${key}" field`
+    actual = 'none'
+  } else if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty
+    at = [...path, key]
+    const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {})
+    expected = allowed.length ? `one of ${allowed.join(', ')}` : 'no other field'
+    actual = key
+    const near = closestNames(key, allowed)
+    hint = near.length ? `did you mean "${near[0]}"?` : undefined
+  } else if (e.keyword === 'enum') {
+    expected = `one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => String(v)).join(', ')}`
+  } else if (e.keyword === 'pattern' && path.at(-1) === 'sha256') {
+    expected = '64 lowercase hex digits'
+  } else if (e.keyword === 'pattern') {
+    expected = 'letters, digits and . _ + - (a folder name, not starting with a dot)'
+  }
+  const where = jsonPath(at)
+  const message = e.keyword === 'required' ? `${file}: ${where} is required but missing`
+    : e.keyword === 'additionalProperties' ? `${file}: ${where} is not a known field`
+      : `${file}: ${where} ${e.message}`
+  return diagnostic('PLAF_MODEL_INVALID', message, { file, path: where || undefined, ...locate(at, { key: e.keyword === 'additionalProperties' }), expected, actual, hint })
+}
+
+/**
+ * Parses and checks `plaf-model.json` text against `modelManifestSchema`. Throws a PlafError of
+ * PLAF_MODEL_INVALID diagnostics (each with the JSON path, line and column, expected and actual)
+ * for text that is not JSON or breaks the schema.
+ */
+export function parseManifest(text: string, file: string): ModelManifest {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message)
+    const loc = m ? offsetPosition(text, Number(m[1])) : {}
+    throw new PlafError(diagnostic('PLAF_MODEL_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file, ...loc, expected: 'a JSON object (plaf-model.json)', cause: e }))
+  }
+  if (validate(data)) return data as unknown as ModelManifest
+  const locate = jsonLocator(text)
+  // anyOf reports each branch; the branch errors say more than the summary, so drop the summary.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf')
+  throw new PlafError(errors.map((e) => schemaDiagnostic(e, data, file, locate)))
+}
+
+/** 1-based line and column of a character offset. */
+function offsetPosition(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n')
+  return { line: before.length, column: before.at(-1)!.length + 1 }
+}

@@ -1,0 +1,210 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
+import { closestNames } from '../registry.js'
+import { openModelDir, parseModelRef, plafHome, type OpenedModel } from './access.js'
+import { checkModelFile, fileCheckDiagnostic, type FileCheck } from './file-check.js'
+import { importModel, type ImportOptions } from './import.js'
+import { compareGraphIo } from './io-check.js'
+import type { ModelManifest, TensorSpec } from './manifest.js'
+import { jsonLocator } from './manifest-schema.js'
+import { readOnnxIo, type OnnxIo } from './onnx-io.js'
+import { pullModel, type PullOptions, type PullResult } from './pull.js'
+
+/** A model installed in the store. */
+export interface StoredModel extends OpenedModel {
+  /** `name@version`, also the folder name. */
+  readonly ref: string
+  /** Total size of its files in bytes, as listed in the manifest. */
+  readonly bytes: number
+}
+
+/** What `verify` found for one model: every listed file's check and the diagnostics of the failed ones. */
+export interface VerifyResult {
+  ref: string
+  dir: string
+  files: FileCheck[]
+  diagnostics: Diagnostic[]
+}
+
+/** One graph of `info`: what the manifest declares and what the ONNX file really has. */
+export interface GraphInfo {
+  role: string
+  file: string
+  declared: { inputs: TensorSpec[]; outputs: TensorSpec[] }
+  /** Unset when the file could not be read (its diagnostic is in `ModelInfo.diagnostics`). */
+  real?: OnnxIo
+}
+
+/** `info`: the model, its graphs' declared and real I/O, and every mismatch as a diagnostic. */
+export interface ModelInfo {
+  model: StoredModel
+  graphs: GraphInfo[]
+  diagnostics: Diagnostic[]
+}
+
+const byVersion = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
+
+/**
+ * The model store: `<home>/models/<name>@<version>/`, each folder a model with its
+ * `plaf-model.json`. Writes happen only under `<home>/models` and always atomically: a model is
+ * assembled in `<home>/models/.incoming/` and renamed into place whole, so a folder under its
+ * final name is always complete.
+ */
+export class ModelStore {
+  /** `<home>/models`. */
+  readonly root: string
+
+  constructor(readonly home: string = plafHome()) {
+    this.root = join(home, 'models')
+  }
+
+  /** Installed models sorted by name and version, plus a diagnostic for each folder that is not a valid model. */
+  list(): { models: StoredModel[]; problems: Diagnostic[] } {
+    const models: StoredModel[] = []
+    const problems: Diagnostic[] = []
+    const dirs = existsSync(this.root) ? readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')) : []
+    for (const d of dirs.map((x) => x.name).sort(byVersion)) {
+      try {
+        const m = openModelDir(join(this.root, d))
+        const ref = `${m.manifest.name}@${m.manifest.version}`
+        if (ref !== d) problems.push(diagnostic('PLAF_MODEL_INVALID', `model folder ${d} holds ${ref}; the folder must be named <name>@<version>`, { file: join(this.root, d), expected: ref, actual: d, severity: 'warning' }))
+        else models.push(this.stored(m))
+      } catch (e) {
+        if (!(e instanceof PlafError)) throw e
+        problems.push(...e.diagnostics.map((x) => ({ ...x, severity: 'warning' as const })))
+      }
+    }
+    return { models, problems }
+  }
+
+  /** The installed model `name` (its highest version) or `name@version`, undefined if absent. */
+  find(ref: string): StoredModel | undefined {
+    const { name, version } = parseModelRef(ref)
+    const found = this.list().models.filter((m) => m.manifest.name === name && (!version || m.manifest.version === version))
+    return found.at(-1)
+  }
+
+  /**
+   * Like `find`, but a missing model is PLAF_MODEL_MISSING: naming the installed versions of that
+   * name or the closest installed names, and the `plaf models pull` command.
+   */
+  get(ref: string): StoredModel {
+    const found = this.find(ref)
+    if (found) return found
+    throw new PlafError(this.missing(ref))
+  }
+
+  /** The PLAF_MODEL_MISSING diagnostic for `ref` (what `get` throws). */
+  missing(ref: string, extraHint?: string): Diagnostic {
+    const { name } = parseModelRef(ref)
+    const installed = this.list().models
+    const versions = installed.filter((m) => m.manifest.name === name).map((m) => m.ref)
+    const near = closestNames(name, installed.map((m) => m.manifest.name))
+    const hints = [
+      versions.length ? `installed: ${versions.join(', ')}` : near.length ? `closest installed: ${near.join(', ')}` : undefined,
+      `get it with: plaf models pull ${name} (or plaf models import <dir>)`,
+      extraHint,
+    ].filter(Boolean)
+    return diagnostic('PLAF_MODEL_MISSING', `model "${ref}" is not in the model store ${this.root}`, {
+      actual: ref, expected: 'an installed model (plaf models list)', hint: hints.join('; '),
+    })
+  }
+
+  /** Checks every listed file of a model (`hash` as in `checkModelFile`); returns the failed checks' diagnostics. */
+  async check(model: OpenedModel, hash: 'none' | 'cached' | 'always'): Promise<{ files: FileCheck[]; diagnostics: Diagnostic[] }> {
+    const ref = `${model.manifest.name}@${model.manifest.version}`
+    const hint = `plaf models pull ${model.manifest.name} fetches it again, plaf models rm ${ref} removes it`
+    const files = await Promise.all(model.manifest.files.map((f) => checkModelFile(model.dir, f, hash)))
+    return { files, diagnostics: files.map((c) => fileCheckDiagnostic(ref, c, hint)).filter((d): d is Diagnostic => !!d) }
+  }
+
+  /** Re-hashes every file of one model (`name` or `name@version`) or of all installed models. */
+  async verify(ref?: string): Promise<VerifyResult[]> {
+    const models = ref ? this.matching(ref) : this.list().models
+    const out: VerifyResult[] = []
+    for (const m of models) out.push({ ref: m.ref, dir: m.dir, ...(await this.check(m, 'always')) })
+    return out
+  }
+
+  /** Removes `name@version`, or every version of `name`; returns what was removed. */
+  remove(ref: string): StoredModel[] {
+    const models = this.matching(ref)
+    for (const m of models) {
+      const trash = join(this.root, '.trash', `${m.ref}.${process.pid}.${Date.now()}`)
+      mkdirSync(join(this.root, '.trash'), { recursive: true })
+      renameSync(m.dir, trash)
+      rmSync(trash, { recursive: true, force: true })
+    }
+    return models
+  }
+
+  /** The manifest plus the real I/O read from each ONNX file, with every declared/real difference as a diagnostic. */
+  async info(ref: string): Promise<ModelInfo> {
+    const model = this.get(ref)
+    const graphs: GraphInfo[] = []
+    const diagnostics: Diagnostic[] = []
+    const manifestFile = join(model.dir, 'plaf-model.json')
+    const locate = jsonLocator(readFileSync(manifestFile, 'utf8'))
+    for (const [role, g] of Object.entries(model.manifest.graphs)) {
+      const info: GraphInfo = { role, file: g.file, declared: { inputs: g.inputs, outputs: g.outputs } }
+      try {
+        info.real = readOnnxIo(model.path(g.file))
+        diagnostics.push(...compareGraphIo(model.ref, role, g, info.real, manifestFile, locate))
+      } catch (e) {
+        if (!(e instanceof PlafError)) throw e
+        diagnostics.push(...e.diagnostics)
+      }
+      graphs.push(info)
+    }
+    return { model, graphs, diagnostics }
+  }
+
+  /** Imports a model folder (see `importModel`). */
+  import(dir: string, opts: ImportOptions = {}): Promise<StoredModel> {
+    return importModel(this, dir, opts)
+  }
+
+  /** Downloads a model from a hub (see `pullModel`). */
+  pull(ref: string, opts: PullOptions): Promise<PullResult> {
+    return pullModel(this, ref, opts)
+  }
+
+  /** A fresh or resumable work folder under `<root>/.incoming/` for assembling a model. */
+  incoming(key: string): string {
+    const dir = join(this.root, '.incoming', key)
+    mkdirSync(dir, { recursive: true })
+    return dir
+  }
+
+  /**
+   * Moves an assembled folder into place as `<name>@<version>` (renames only: atomic on one file
+   * system). An installed folder of that name is replaced. The folder's manifest is checked first.
+   */
+  install(assembled: string): StoredModel {
+    const m = openModelDir(assembled)
+    const ref = `${m.manifest.name}@${m.manifest.version}`
+    const target = join(this.root, ref)
+    const old = join(this.root, '.trash', `${ref}.${process.pid}.${Date.now()}`)
+    const replacing = existsSync(target)
+    if (replacing) {
+      mkdirSync(join(this.root, '.trash'), { recursive: true })
+      renameSync(target, old)
+    }
+    renameSync(assembled, target)
+    if (replacing) rmSync(old, { recursive: true, force: true })
+    return this.stored(openModelDir(target))
+  }
+
+  private matching(ref: string): StoredModel[] {
+    const { name, version } = parseModelRef(ref)
+    const models = this.list().models.filter((m) => m.manifest.name === name && (!version || m.manifest.version === version))
+    if (!models.length) throw new PlafError(this.missing(ref))
+    return models
+  }
+
+  private stored(m: OpenedModel): StoredModel {
+    const manifest: ModelManifest = m.manifest
+    return Object.assign(m, { ref: `${manifest.name}@${manifest.version}`, bytes: manifest.files.reduce((a, f) => a + f.bytes, 0) })
+  }
+}
