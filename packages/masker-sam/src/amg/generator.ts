@@ -1,0 +1,138 @@
+import type { RgbImage } from '@plaf/core'
+import { maskToBox } from './boxes.js'
+import { generateCropBoxes, isBoxNearCropEdge } from './crops.js'
+import { buildAllLayerPointGrids } from './grid.js'
+import { cropToBox, type AmgMask } from './mask-record.js'
+import { nms } from './nms.js'
+import type { AmgOptions } from './options.js'
+import type { AmgTimings, EncodedCrop, MaskPredictor } from './predictor.js'
+import { removeSmallRegionsAll } from './postprocess.js'
+import { stabilityScore } from './stability.js'
+import { upsampleLogits } from './upsample.js'
+
+/** The point grids the options ask for, one per crop layer, as interleaved [x, y] in [0, 1]. */
+export function pointGridsFor(opts: AmgOptions): Float64Array[] {
+  if (opts.point_grids) return opts.point_grids.map((g) => Float64Array.from(g.flat()))
+  return buildAllLayerPointGrids(opts.points_per_side!, opts.crop_n_layers, opts.crop_n_points_downscale_factor)
+}
+
+const now = (): number => performance.now()
+
+/** Copies the [x0, x1) × [y0, y1) window of an RGB image. */
+function cropImage(image: RgbImage, [x0, y0, x1, y1]: readonly number[]): RgbImage {
+  const [, w] = image.shape
+  if (x0 === 0 && y0 === 0 && x1 === w && y1 === image.shape[0]) return image
+  const cw = x1! - x0!
+  const ch = y1! - y0!
+  const data = new Uint8Array(cw * ch * 3)
+  for (let y = 0; y < ch; y++) data.set(image.data.subarray(((y0! + y) * w + x0!) * 3, ((y0! + y) * w + x1!) * 3), y * cw * 3)
+  return { data, shape: [ch, cw, 3] }
+}
+
+/**
+ * SAM's automatic mask generator (`SamAutomaticMaskGenerator.generate`) over a promptable model:
+ * for each crop box (layer 0 = the whole image), encode the crop, prompt it with the layer's
+ * point grid in batches of `points_per_batch`, keep masks with predicted IoU > `pred_iou_thresh`
+ * and stability ≥ `stability_score_thresh` (logits upsampled to the crop first, as SAM does),
+ * binarise at `mask_threshold`, drop masks near inner crop edges, box NMS per crop
+ * (`box_nms_thresh`, by predicted IoU), then across crops (`crop_nms_thresh`, preferring smaller
+ * crops), then optionally remove small holes and islands and NMS again. Returns SAM's records in
+ * SAM's order. Only one full-resolution logit plane is held at a time.
+ */
+export async function generateMasks(image: RgbImage, predictor: MaskPredictor, opts: AmgOptions, timings?: AmgTimings): Promise<AmgMask[]> {
+  const [H, W] = image.shape
+  const grids = pointGridsFor(opts)
+  const crops = generateCropBoxes(H, W, opts.crop_n_layers, opts.crop_overlap_ratio)
+  let all: AmgMask[] = []
+  for (const { box, layer } of crops) {
+    const t0 = now()
+    const encoded = await predictor.encode(cropImage(image, box))
+    if (timings) timings.encoder += now() - t0
+    all = all.concat(await processCrop(encoded, box, grids[layer]!, [W, H], opts, timings))
+  }
+  if (crops.length > 1) {
+    const t = now()
+    const boxes = new Float64Array(all.length * 4)
+    const scores = new Float32Array(all.length)
+    all.forEach((m, i) => {
+      boxes.set(m.box, 4 * i)
+      scores[i] = 1 / ((m.cropBox[2] - m.cropBox[0]) * (m.cropBox[3] - m.cropBox[1]))
+    })
+    all = Array.from(nms(boxes, scores, opts.crop_nms_thresh), (i) => all[i]!)
+    if (timings) timings.nms += now() - t
+  }
+  if (opts.min_mask_region_area > 0) {
+    const t = now()
+    all = removeSmallRegionsAll(all, W, H, opts.min_mask_region_area, Math.max(opts.box_nms_thresh, opts.crop_nms_thresh))
+    if (timings) timings.postprocess += now() - t
+  }
+  return all
+}
+
+async function processCrop(encoded: EncodedCrop, cropBox: [number, number, number, number], grid: Float64Array, [W, H]: [number, number], opts: AmgOptions, timings?: AmgTimings): Promise<AmgMask[]> {
+  const [cx0, cy0, cx1, cy1] = cropBox
+  const cw = cx1 - cx0
+  const ch = cy1 - cy0
+  const nPoints = grid.length / 2
+  const points = new Float64Array(grid.length)
+  for (let i = 0; i < nPoints; i++) {
+    points[2 * i] = grid[2 * i]! * cw
+    points[2 * i + 1] = grid[2 * i + 1]! * ch
+  }
+  const plane = new Float32Array(cw * ch)
+  const binary = new Uint8Array(cw * ch)
+  const box = new Int32Array(4)
+  const kept: AmgMask[] = []
+  // torch compares a float32 tensor with a Python float in float32.
+  const iouThresh = Math.fround(opts.pred_iou_thresh)
+  const stabilityThresh = Math.fround(opts.stability_score_thresh)
+  for (let start = 0; start < nPoints; start += opts.points_per_batch) {
+    const n = Math.min(opts.points_per_batch, nPoints - start)
+    let t = now()
+    const out = await encoded.predict(points.subarray(2 * start, 2 * (start + n)), n)
+    if (timings) timings.decoder += now() - t
+    const planeSize = out.lh * out.lw
+    for (let p = 0; p < n; p++) {
+      for (let j = 0; j < out.k; j++) {
+        const idx = p * out.k + j
+        const iou = out.iou[idx]!
+        if (opts.pred_iou_thresh > 0 && !(iou > iouThresh)) continue
+        t = now()
+        upsampleLogits(out.logits.subarray(idx * planeSize, (idx + 1) * planeSize), out.lh, out.lw, encoded.plan, plane)
+        const t1 = now()
+        if (timings) timings.upsample += t1 - t
+        const stability = stabilityScore(plane, opts.mask_threshold, opts.stability_score_offset)
+        const record = opts.stability_score_thresh <= 0 || stability >= stabilityThresh
+          ? binarise(plane, binary, cw, ch, box, opts.mask_threshold, cropBox, [W, H])
+          : undefined
+        if (timings) timings.filter += now() - t1
+        if (!record) continue
+        const px = points[2 * (start + p)]!
+        const py = points[2 * (start + p) + 1]!
+        kept.push({ ...record, predictedIou: iou, stabilityScore: stability, point: [px + cx0, py + cy0], cropBox })
+      }
+    }
+  }
+  const t = now()
+  const boxes = new Float64Array(kept.length * 4)
+  kept.forEach((m, i) => boxes.set(m.box, 4 * i))
+  const order = nms(boxes, Float32Array.from(kept, (m) => m.predictedIou), opts.box_nms_thresh)
+  const result = Array.from(order, (i) => {
+    const m = kept[i]!
+    const b = m.box
+    return { ...m, box: [b[0] + cx0, b[1] + cy0, b[2] + cx0, b[3] + cy0] as AmgMask['box'] }
+  })
+  if (timings) timings.nms += now() - t
+  return result
+}
+
+/** Thresholds one plane, takes its box, drops it near an inner crop edge, crops the bitmap to the box (crop coordinates). */
+function binarise(plane: Float32Array, binary: Uint8Array, cw: number, ch: number, box: Int32Array, threshold: number, cropBox: number[], [W, H]: [number, number]): Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined {
+  const thr = Math.fround(threshold)
+  for (let i = 0; i < plane.length; i++) binary[i] = plane[i]! > thr ? 1 : 0
+  maskToBox(binary, ch, cw, box)
+  if (isBoxNearCropEdge(box, cropBox, W, H)) return undefined
+  const empty = box[2]! === 0 && box[3]! === 0 && !binary[0]
+  const { bitmap, area } = empty ? { bitmap: new Uint8Array(0), area: 0 } : cropToBox(binary, cw, box)
+  return { box: [box[0]!, box[1]!, box[2]!, box[3]!], bitmap, area }
+}

@@ -1,0 +1,2 @@
+/** Version of @plaf/masker-sam, reported by its plugins. */
+export const VERSION = '0.1.0'
