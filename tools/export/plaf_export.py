@@ -138,6 +138,26 @@ def _no_mha_fastpath(module: torch.nn.Module):
             p.requires_grad_(r)
 
 
+def _pin_output_shapes(model: onnx.ModelProto, module: torch.nn.Module, args: tuple,
+                       output_names: Sequence[str], dynamic_axes: dict) -> None:
+    """Declares every output dim the way the contract states it: the traced size, or the name given
+    in `dynamic_axes`. torch's shape inference leaves some fixed dims symbolic (e.g. after an
+    argmax-gather), which the manifest check would then refuse."""
+    with torch.no_grad():
+        outs = module(*args)
+    outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+    for vi, name, t in zip(model.graph.output, output_names, outs):
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) != t.dim():
+            raise ExportError(f'output {name}: the graph declares {len(dims)} axes, PyTorch gives {t.dim()}')
+        for axis, d in enumerate(dims):
+            sym = dynamic_axes.get(name, {}).get(axis)
+            if sym is not None:
+                d.dim_param = sym
+            else:
+                d.dim_value = int(t.shape[axis])
+
+
 def export_onnx(module: torch.nn.Module, args: tuple, path: Path, input_names: Sequence[str],
                 output_names: Sequence[str], dynamic_axes: dict | None = None,
                 external_data: bool | None = None) -> list[str]:
@@ -155,12 +175,13 @@ def export_onnx(module: torch.nn.Module, args: tuple, path: Path, input_names: S
                               output_names=list(output_names), dynamic_axes=dynamic_axes or {},
                               do_constant_folding=True)
         model = onnx.load(str(raw))  # pulls in any external tensors torch wrote beside it
+        _pin_output_shapes(model, module, args, output_names, dynamic_axes or {})
         data_name = f'{path.name}_data'
         for stale in (path, path.parent / data_name):
             stale.unlink(missing_ok=True)
         if external_data:
             onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                            location=data_name, size_threshold=0)
+                            location=data_name, size_threshold=1024)  # shape tensors stay inline (ORT needs them)
             return [path.name, data_name]
         onnx.save_model(model, str(path))
     return [path.name]
