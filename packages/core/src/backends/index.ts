@@ -20,6 +20,7 @@ export { createTensorBackend, probeTensorBackends, selectTensorBackend, type Ten
 export {
   liveOnnxSessions,
   openOnnxSession,
+  type OnnxBufferStats,
   type OnnxRunOptions,
   type OnnxSession,
   type OnnxSessionOptions,
@@ -28,4 +29,5 @@ export {
   type OnnxTensorType,
   type OnnxValueInfo,
 } from './onnx-session.js'
+export { withSessionLog, type SessionRecord } from './session-log.js'
 export { describeEnvironment, type EnvironmentReport } from './environment.js'

@@ -5,8 +5,12 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { PlafError, diagnostic, fail, type DiagnosticCode } from '../diagnostics.js'
 import type { OnnxDataType } from './onnx-graph.js'
-import type { OnnxWorkerData, OnnxWorkerReply } from './onnx-worker.js'
+import type { OnnxBufferStats, OnnxWorkerData, OnnxWorkerReply } from './onnx-worker.js'
 import { onnxruntimeEntry, planProviders, type OnnxDevice, type OnnxProvider } from './ort-providers.js'
+import { InputPool } from './input-pool.js'
+import { logSession, skippedProviders } from './session-log.js'
+
+export type { OnnxBufferStats } from './onnx-worker.js'
 
 /** Tensor element type names as onnxruntime spells them. */
 export type OnnxTensorType = OnnxDataType | 'string'
@@ -43,7 +47,11 @@ export interface OnnxValueInfo {
 export interface OnnxSessionOptions {
   /** `auto`: CUDA when its provider libraries load, else CPU. `cuda`/`webgpu` fall back to CPU too. */
   device?: OnnxDevice
-  /** Intra-op threads; default: the number of cores. */
+  /**
+   * Intra-op threads (the threads one operator's work is split over); 0 or absent: the number of
+   * cores. Inter-op parallelism stays off (one thread, sequential execution): a ViT is a chain of
+   * operators, and a second pool would only compete for the same cores.
+   */
   threads?: number
   /** Name used in messages for an in-memory model (a path names itself). */
   name?: string
@@ -54,6 +62,8 @@ export interface OnnxRunOptions {
   /**
    * Move the feeds' buffers to the worker instead of copying them (they are detached here
    * afterwards). Only typed arrays that span their whole buffer are moved; others are copied.
+   * The worker moves them back with the result, and buffers that came from `borrowInput` return to
+   * the session's pool for the next run.
    */
   transfer?: boolean
 }
@@ -66,10 +76,25 @@ export interface OnnxSession {
   readonly outputs: readonly OnnxValueInfo[]
   /** Execution provider the session actually runs on. */
   readonly provider: OnnxProvider
-  /** Why each provider tried before `provider` was skipped. */
+  /** Why each provider tried before `provider` was skipped (`provider: reason`). */
   readonly providerReasons: readonly string[]
-  /** Runs the model; outputs come back by transfer (one copy: ORT's own output buffer). */
+  /** ONNX Runtime's thread settings for this session. */
+  readonly threads: { intraOp: number; interOp: number }
+  /**
+   * Runs the model. Outputs are the caller's to keep: the worker hands ORT the same pre-allocated
+   * output tensors on every run with the same feed shapes (no allocation by ORT), and copies the
+   * values once into a new buffer that is moved (not copied again) to this thread.
+   */
   run(feeds: Record<string, OnnxTensor>, outputNames?: string[], opts?: OnnxRunOptions): Promise<Record<string, OnnxTensor>>
+  /**
+   * A tensor of the given type and shape whose buffer comes from the session's pool (its values
+   * are left from an earlier run: overwrite them all). Fed to `run` with `transfer: true`, it goes
+   * to the worker and back without a copy and returns to the pool, so a frame loop allocates its
+   * input buffers once. Other tensors work too; they are just not pooled.
+   */
+  borrowInput(type: Exclude<OnnxTensorType, 'string'>, dims: number[]): OnnxTensor
+  /** How buffers were reused so far: the worker's output buffers, and the input pool. */
+  bufferStats(): Promise<OnnxBufferStats & { inputsAllocated: number; inputsReused: number }>
   /** Releases the session and stops the worker; later runs throw. */
   release(): Promise<void>
 }
@@ -98,7 +123,7 @@ export function liveOnnxSessions(): number {
 /**
  * Finds the worker module `onnx-worker`. From the build (`dist/`, also inside an installed npm
  * tarball) `onnx-worker.js` sits next to this file and runs as the ES module it is. From the
- * sources (vitest with the `development` condition) only `onnx-worker.ts` exists, and Node 20
+ * sources (vitest with the `@plaf/source` export condition) only `onnx-worker.ts` exists, and Node 20
  * cannot run it: a worker gets neither vitest's transform nor type stripping. So it is transpiled
  * once per process with the `typescript` package (already a dependency, for `.ts` plugins; loaded
  * only here) to CommonJS and run with `eval: true`. That needs no loader hook, no temp file and no
@@ -136,9 +161,10 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
   if (file && !existsSync(file)) fail('PLAF_MODEL_MISSING', `ONNX model not found: ${file}`, { file })
 
   const plan = planProviders(opts.device ?? 'auto')
+  const threads = { intraOp: opts.threads || availableParallelism(), interOp: 1 }
   const options = {
-    intraOpNumThreads: opts.threads ?? availableParallelism(),
-    interOpNumThreads: 1,
+    intraOpNumThreads: threads.intraOp,
+    interOpNumThreads: threads.interOp,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
@@ -148,7 +174,8 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
   // No inherited node flags: the worker needs none, and some break it (`node --input-type=module
   // -e …` would make a file worker fail to start).
   const worker = script.kind === 'built' ? new Worker(script.url, { workerData, execArgv: [] }) : new Worker(script.code, { eval: true, workerData, execArgv: [] })
-  const pending = new Map<number, { resolve: (r: Record<string, OnnxTensor>) => void; reject: (e: unknown) => void }>()
+  const pending = new Map<number, { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: unknown) => void }>()
+  const pool = new InputPool()
   let nextId = 1
   let dead: PlafError | undefined
   let onReady: ((r: Reply) => void) | undefined
@@ -167,7 +194,7 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
     if (!p) return
     pending.delete(msg.id)
     refresh()
-    if (msg.ok) p.resolve(msg.outputs)
+    if (msg.ok) p.resolve(msg)
     else p.reject(workerError(CODE_RUN, label, file, 'ONNX run failed for', msg.message, msg.stack))
   })
   worker.on('error', (e) => die(workerError(CODE_CRASH, label, file, 'ONNX worker crashed for', e.message, e.stack)))
@@ -193,8 +220,9 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
     counted = false
   }
   worker.once('exit', uncount)
+  logSession({ model: label, device: opts.device ?? 'auto', provider: ready.provider, skipped: skippedProviders(ready.reasons), threads: { intra_op: threads.intraOp, inter_op: threads.interOp } })
 
-  const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Record<string, OnnxTensor>> => {
+  const call = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Extract<Reply, { ok: true }>> => {
     if (dead) return Promise.reject(dead)
     const id = nextId++
     return new Promise((res, rej) => {
@@ -210,7 +238,8 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
     outputs: ready.outputs,
     provider: ready.provider,
     providerReasons: ready.reasons,
-    run(feeds, outputNames, runOpts = {}) {
+    threads,
+    async run(feeds, outputNames, runOpts = {}) {
       const transfer: ArrayBuffer[] = []
       if (runOpts.transfer) {
         for (const t of Object.values(feeds)) {
@@ -220,7 +249,15 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
           }
         }
       }
-      return call({ kind: 'run', feeds, outputNames }, transfer)
+      const pooled = Object.keys(feeds).filter((n) => pool.isPooled(feeds[n]) && transfer.includes((feeds[n].data as ArrayBufferView).buffer as ArrayBuffer))
+      const reply = await call({ kind: 'run', feeds, outputNames, giveBack: pooled.length > 0 }, transfer)
+      for (const n of pooled) if (reply.returned?.[n]) pool.giveBack(reply.returned[n])
+      return reply.outputs
+    },
+    borrowInput: (type, dims) => pool.borrow(type, dims),
+    async bufferStats() {
+      const { stats } = await call({ kind: 'stats' })
+      return { ...(stats as OnnxBufferStats), inputsAllocated: pool.allocated, inputsReused: pool.reused }
     },
     async release() {
       if (dead) return

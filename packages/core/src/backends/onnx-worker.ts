@@ -30,16 +30,30 @@ export interface OnnxWorkerData {
   options: Record<string, unknown>
 }
 
-/** A message from the parent; `id` pairs it with its `result`. */
+/**
+ * A message from the parent; `id` pairs it with its `result`. `giveBack`: transfer the feeds'
+ * buffers back with the result (they were transferred here, and the parent reuses them).
+ */
 export type OnnxWorkerRequest =
-  | { kind: 'run'; id: number; feeds: Record<string, OnnxTensor>; outputNames?: string[] }
+  | { kind: 'run'; id: number; feeds: Record<string, OnnxTensor>; outputNames?: string[]; giveBack?: boolean }
+  | { kind: 'stats'; id: number }
   | { kind: 'release'; id: number }
+
+/**
+ * How the worker's output buffers were used: `allocated` counts output buffers ORT wrote into that
+ * the worker had not seen before, `reused` the ones it wrote into again (by buffer identity).
+ */
+export interface OnnxBufferStats {
+  runs: number
+  allocated: number
+  reused: number
+}
 
 /** A message to the parent: `ready` or `open-error` once, then one `result` per request. */
 export type OnnxWorkerReply =
   | { kind: 'ready'; provider: OnnxProvider; reasons: string[]; inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[] }
   | { kind: 'open-error'; message: string; stack?: string }
-  | { kind: 'result'; id: number; ok: true; outputs: Record<string, OnnxTensor> }
+  | { kind: 'result'; id: number; ok: true; outputs: Record<string, OnnxTensor>; returned?: Record<string, OnnxTensor>; stats?: OnnxBufferStats }
   | { kind: 'result'; id: number; ok: false; message: string; stack?: string }
 
 type Session = Ort.InferenceSession
@@ -78,7 +92,11 @@ export function checkFeedNames(given: readonly string[], inputs: readonly string
   return `${parts.join('; ')} (the model's inputs: ${list(inputs)})`
 }
 
-/** Outputs go back by transfer. A Float16Array (Node 24+) travels as its Uint16Array bits. */
+/**
+ * An output for the parent: its buffer is moved, not copied. The Node binding returns every output
+ * in a new buffer of its own (measured: even into pre-allocated outputs ORT writes first, then the
+ * binding copies), so that buffer is free to go. A Float16Array (Node 24+) travels as its Uint16Array bits.
+ */
 function pack(tensor: Ort.Tensor, transfer: TransferListItem[]): OnnxTensor {
   let data = tensor.data as unknown as OnnxTensor['data']
   const F16 = (globalThis as { Float16Array?: new (...a: never[]) => ArrayBufferView }).Float16Array
@@ -91,6 +109,68 @@ function pack(tensor: Ort.Tensor, transfer: TransferListItem[]): OnnxTensor {
     transfer.push(data.buffer as ArrayBuffer)
   }
   return { type: tensor.type as OnnxTensor['type'], data, dims: Array.from(tensor.dims) }
+}
+
+const bytesOf = (v: ArrayBufferView): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+
+/**
+ * Pre-allocated output tensors, one set per run signature (feed types and dims, output names).
+ * After the first run of a signature, tensors of its outputs' types and shapes are made once and
+ * passed to every later run of that signature, so ORT writes into the same buffers each time
+ * instead of allocating its outputs. At most `limit` signatures are kept (the oldest goes), so
+ * memory stays bounded when input shapes vary. `stats` counts the buffers by identity, and a run
+ * counts as a reuse only when the pre-allocated buffers hold exactly the values the run returned.
+ */
+export class OutputBuffers {
+  readonly stats: OnnxBufferStats = { runs: 0, allocated: 0, reused: 0 }
+  private readonly sets = new Map<string, { tensors: Record<string, Ort.Tensor>; busy: boolean }>()
+  private readonly seen = new WeakSet<ArrayBufferLike>()
+  private readonly refused = new Set<string>()
+  constructor(private readonly limit = 4) {}
+
+  /** The key of a run: feed names, types and dims, and the requested outputs. */
+  static signature(feeds: Record<string, OnnxTensor>, outputNames: readonly string[] | undefined): string {
+    return JSON.stringify([Object.entries(feeds).map(([n, t]) => [n, t.type, t.dims]), outputNames ?? null])
+  }
+
+  /** The outputs to pass to `run` for this signature (lent until `settle`), or undefined. */
+  take(sig: string): Record<string, Ort.Tensor> | undefined {
+    const set = this.sets.get(sig)
+    if (!set || set.busy) return undefined
+    set.busy = true
+    return set.tensors
+  }
+
+  /** Forgets a signature's outputs for good (a run into them failed: e.g. an output whose shape depends on the values). */
+  drop(sig: string): void {
+    this.sets.delete(sig)
+    this.refused.add(sig)
+  }
+
+  /** Counts a run; `lent`: the outputs `take` gave it. Makes the signature's outputs after its first run. */
+  settle(ort: typeof Ort, sig: string, result: Record<string, Ort.Tensor>, lent: Record<string, Ort.Tensor> | undefined): void {
+    this.stats.runs++
+    if (lent) {
+      const wrote = Object.entries(result).every(([n, t]) => lent[n] && bytesOf(lent[n].data as ArrayBufferView).equals(bytesOf(t.data as ArrayBufferView)))
+      for (const t of Object.values(lent)) if (this.seen.has((t.data as ArrayBufferView).buffer)) this.stats.reused += wrote ? 1 : 0
+      if (wrote) (this.sets.get(sig) as { busy: boolean }).busy = false
+      else this.drop(sig) // ORT did not write into them: stop passing them
+      return
+    }
+    if (this.sets.has(sig) || this.refused.has(sig)) return
+    const views = Object.values(result).map((t) => t.data)
+    if (!views.every((d) => ArrayBuffer.isView(d) && !(d instanceof DataView))) return
+    if (this.sets.size >= this.limit) this.sets.delete(this.sets.keys().next().value as string)
+    const tensors: Record<string, Ort.Tensor> = {}
+    for (const [name, t] of Object.entries(result)) {
+      const d = t.data as unknown as { constructor: new (n: number) => ArrayBufferView; length: number }
+      const data = new d.constructor(d.length)
+      this.seen.add(data.buffer)
+      this.stats.allocated++
+      tensors[name] = new ort.Tensor(t.type, data as never, t.dims)
+    }
+    this.sets.set(sig, { tensors, busy: false })
+  }
 }
 
 /** Tries each provider in order, one session creation each; CPU (last) failing is fatal. */
@@ -118,6 +198,7 @@ export function serveOnnxSession(port: MessagePort, data: OnnxWorkerData): void 
   const ort = createRequire(data.ortEntry)(data.ortEntry) as typeof Ort
   const opened = open(ort, data)
   const inflight = new Set<Promise<void>>()
+  const buffers = new OutputBuffers()
   const post = (reply: OnnxWorkerReply, transfer: TransferListItem[] = []): void => port.postMessage(reply, transfer)
 
   const run = async (session: Session, msg: Extract<OnnxWorkerRequest, { kind: 'run' }>): Promise<void> => {
@@ -125,12 +206,28 @@ export function serveOnnxSession(port: MessagePort, data: OnnxWorkerData): void 
     if (problem) throw new Error(problem)
     const feeds: Record<string, Ort.Tensor> = {}
     for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims)
-    const result = msg.outputNames ? await session.run(feeds, msg.outputNames) : await session.run(feeds)
+    const sig = OutputBuffers.signature(msg.feeds, msg.outputNames)
+    const fetches = buffers.take(sig)
+    const plain = (): Promise<Record<string, Ort.Tensor>> => (msg.outputNames ? session.run(feeds, msg.outputNames) : session.run(feeds))
+    let result: Record<string, Ort.Tensor>
+    let took = fetches !== undefined
+    try {
+      result = fetches ? await session.run(feeds, fetches) : await plain()
+    } catch (e) {
+      if (!fetches) throw e
+      // pre-allocated outputs of the wrong shape (data-dependent dims): forget them and run plainly
+      buffers.drop(sig)
+      took = false
+      result = await plain()
+    }
+    buffers.settle(ort, sig, result, took ? fetches : undefined)
     const outputs: Record<string, OnnxTensor> = {}
     const transfer: TransferListItem[] = []
     for (const [name, t] of Object.entries(result)) outputs[name] = pack(t, transfer)
+    const returned = msg.giveBack ? msg.feeds : undefined
+    if (returned) for (const t of Object.values(returned)) if (ArrayBuffer.isView(t.data) && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer)
     try {
-      post({ kind: 'result', id: msg.id, ok: true, outputs }, transfer)
+      post({ kind: 'result', id: msg.id, ok: true, outputs, returned }, transfer)
     } catch {
       post({ kind: 'result', id: msg.id, ok: true, outputs }) // non-detachable buffers: copy
     }
@@ -143,6 +240,8 @@ export function serveOnnxSession(port: MessagePort, data: OnnxWorkerData): void 
         .catch((e: unknown) => post({ kind: 'result', id: msg.id, ok: false, message: messageOf(e), stack: stackOf(e) }))
       inflight.add(p)
       void p.finally(() => inflight.delete(p))
+    } else if (msg.kind === 'stats') {
+      post({ kind: 'result', id: msg.id, ok: true, outputs: {}, stats: { ...buffers.stats } })
     } else if (msg.kind === 'release') {
       Promise.allSettled([...inflight])
         .then(() => opened)

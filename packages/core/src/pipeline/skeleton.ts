@@ -22,6 +22,8 @@ export interface RuntimeSettings {
   cache: boolean
   cache_dir: string
   threads: number
+  /** Frames read and not yet completed, at most: 1 runs one frame at a time. */
+  frames_in_flight: number
   progress: 'auto' | 'bar' | 'lines' | 'none'
   /** Model hub base URL for models missing from the store. */
   hub?: string
@@ -65,6 +67,10 @@ export const pipelineSkeletonSchema = {
         cache: { type: 'boolean', default: true, description: 'Cache stage outputs by content hash.' },
         cache_dir: { type: 'string', format: 'path', default: '.plaf-cache', description: 'Cache directory; relative to the file that sets it (the default: to the working directory).' },
         threads: { type: 'integer', minimum: 0, default: 0, description: 'Threads for model sessions (0 = all cores).' },
+        frames_in_flight: {
+          type: 'integer', minimum: 1, maximum: 64, default: 2,
+          description: 'Frames in flight at most: the next frame is read while models run on the current one, and stages whose inputs are ready run side by side (results identical to 1: one frame at a time).',
+        },
         progress: { enum: ['auto', 'bar', 'lines', 'none'], default: 'auto', description: 'Progress display (auto: bar on a TTY, lines otherwise).' },
         hub: { type: 'string', pattern: '^https?://', description: 'Model hub base URL ({hub}/{repo}/resolve/{revision}/{path}, as Hugging Face); a model missing from PLAF_HOME is pulled from it. The --hub flag and PLAF_HUB take precedence.' },
         offline: { type: 'boolean', default: false, description: 'Never use the network: a model missing from PLAF_HOME is an error (PLAF_OFFLINE=1 does the same).' },

@@ -1,12 +1,14 @@
 /**
- * The frame loop: every frame stage's `run` on every frame, in pipeline order, through the stage
- * cache; progress.json after every frame.
+ * The frame loop: every frame stage's `run` on every frame, through the stage cache; progress.json
+ * after every frame. With `framesInFlight` 1 one frame at a time, stage after stage in pipeline
+ * order (below); with more, the bounded pipeline of frame-pipeline.ts, which gives the same results.
  */
 import { PlafError, diagnostic } from '../diagnostics.js'
 import type { InputSource, PortRecord, RunContext, StageInstance } from '../plugin.js'
 import { PORT_SCOPES, type Frame } from '../ports.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import { hashJson, type StageCache } from './cache.js'
+import { runPipelined } from './frame-pipeline.js'
 import { type RunDir, writeProgress } from './run-dir.js'
 import { checkOutputs, type ProgressClock, type RunStats, wrapError } from './stats.js'
 
@@ -25,6 +27,17 @@ export interface FrameLoop {
   stats: RunStats
   progress: ProgressClock
   signal?: AbortSignal
+  /** Frames read and not yet completed, at most (`runtime.frames_in_flight`); default 1. */
+  framesInFlight?: number
+}
+
+/**
+ * Where a stage call's side effects go when they must wait for the frame to complete (the
+ * pipelined loop): the notes it raised and its cache write, each as a thunk to run in order.
+ */
+export interface Deferred {
+  notes: (() => void)[]
+  writes: (() => void)[]
 }
 
 /** A cache entry: the outputs and the metrics the call reported, so a hit reports the same figures. */
@@ -46,7 +59,7 @@ export function cacheKey(stage: ResolvedStage, inst: StageInstance, upstream: re
  * One frame stage's outputs for one frame: replayed from the cache on a hit (with the metrics the
  * original call reported), computed, checked and stored otherwise. Counts hits and misses.
  */
-async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inputs: PortRecord, key: string | null, frame: Frame): Promise<PortRecord> {
+export async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inputs: PortRecord, key: string | null, frame: Frame, defer?: Deferred): Promise<PortRecord> {
   const { cache, stats } = loop
   const hit = key ? (cache.get(key) as CachedCall | undefined) : undefined
   const rc = stats.rc(stage.key, stage.use, frame)
@@ -57,7 +70,11 @@ async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inputs: Po
   }
   if (key && cache.enabled) stats.stages[stage.key].cache_misses++
   const metrics: [string, number][] = []
-  const recording: RunContext = { ...rc, metric: (name, value) => (metrics.push([name, value]), rc.metric(name, value)) }
+  const recording: RunContext = {
+    ...rc,
+    metric: (name, value) => (metrics.push([name, value]), rc.metric(name, value)),
+    warn: defer ? (n) => void defer.notes.push(() => rc.warn(n)) : rc.warn,
+  }
   let out: PortRecord
   try {
     out = ((await stats.timed(stage.key, () => inst.run(inputs, recording))) ?? {}) as PortRecord
@@ -65,48 +82,73 @@ async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inputs: Po
     throw wrapError(e, stage, frame.id)
   }
   checkOutputs(stage, out, 'frame', frame.id)
-  if (key) cache.set(key, { outputs: out, metrics } satisfies CachedCall)
+  if (key) {
+    const write = (): void => cache.set(key, { outputs: out, metrics } satisfies CachedCall)
+    if (defer) defer.writes.push(write)
+    else write()
+  }
   return out
 }
 
-/** Runs the frame stages on one frame, wiring each stage's frame-scoped inputs from earlier outputs. */
-async function runFrame(loop: FrameLoop, frame: Frame): Promise<void> {
-  const values = new Map<string, unknown>([['input.frame', frame]])
-  const keys = new Map<string, string | null>([['input.frame', hashJson([loop.source.identity, frame.id])]])
-  for (const open of loop.stages) {
-    const { stage } = open
-    const inputs: PortRecord = {}
-    const upstream: (string | null)[] = []
-    for (const [port, src] of Object.entries(stage.wiring)) {
-      const ref = `${src.stage}.${src.port}`
-      if (PORT_SCOPES[stage.plugin.inputs[port]] !== 'frame') continue
-      inputs[port] = values.get(ref)
-      upstream.push(keys.get(ref) ?? null)
-    }
-    const key = cacheKey(stage, open.inst, upstream)
-    const out = await cachedRun(loop, open, inputs, key, frame)
-    for (const port of Object.keys(stage.plugin.outputs)) {
-      values.set(`${stage.key}.${port}`, out[port])
-      keys.set(`${stage.key}.${port}`, key)
-    }
+/** One frame's port values and their cache keys, starting from the frame itself. */
+export interface FrameValues {
+  values: Map<string, unknown>
+  keys: Map<string, string | null>
+}
+
+/** The port values of a frame before any stage ran: `input.frame`. */
+export function frameValues(loop: FrameLoop, frame: Frame): FrameValues {
+  return {
+    values: new Map<string, unknown>([['input.frame', frame]]),
+    keys: new Map<string, string | null>([['input.frame', hashJson([loop.source.identity, frame.id])]]),
   }
+}
+
+/** Runs one stage on one frame: its frame-scoped inputs from `fv`, its outputs into `fv`. */
+export async function runStage(loop: FrameLoop, open: OpenStage, frame: Frame, fv: FrameValues, defer?: Deferred): Promise<void> {
+  const { stage } = open
+  const inputs: PortRecord = {}
+  const upstream: (string | null)[] = []
+  for (const [port, src] of Object.entries(stage.wiring)) {
+    const ref = `${src.stage}.${src.port}`
+    if (PORT_SCOPES[stage.plugin.inputs[port]] !== 'frame') continue
+    inputs[port] = fv.values.get(ref)
+    upstream.push(fv.keys.get(ref) ?? null)
+  }
+  const key = cacheKey(stage, open.inst, upstream)
+  const out = await cachedRun(loop, open, inputs, key, frame, defer)
+  for (const port of Object.keys(stage.plugin.outputs)) {
+    fv.values.set(`${stage.key}.${port}`, out[port])
+    fv.keys.set(`${stage.key}.${port}`, key)
+  }
+}
+
+/** PLAF_INTERRUPTED after the frames completed so far. */
+export function interrupted(loop: FrameLoop): PlafError {
+  const { dir, progress } = loop
+  const next = dir.completed ? 'nothing half-written is left, continue with --resume' : 'no frame completed, nothing to resume'
+  return new PlafError(diagnostic('PLAF_INTERRUPTED', `interrupted after ${progress.done} of ${progress.total} frames; ${next}`, { file: dir.progressFile }))
+}
+
+/** Marks a frame completed: progress.json and a `frame` event. */
+export function completeFrame(loop: FrameLoop, frame: Frame): void {
+  const { dir, progress } = loop
+  progress.done++
+  writeProgress(dir, Math.max(progress.done, dir.resumeFrom), frame.id, false)
+  progress.emit('frame', { frame: frame.id })
 }
 
 /**
  * Runs every frame of the source through the frame stages (`loop.stages` holds only those), writing
  * progress.json and emitting a `frame` event after each. Stops with PLAF_INTERRUPTED between frames
- * once `loop.signal` is aborted.
+ * once `loop.signal` is aborted. More than one frame in flight: `runPipelined`.
  */
 export async function runFrames(loop: FrameLoop): Promise<void> {
-  const { dir, progress } = loop
+  if ((loop.framesInFlight ?? 1) > 1) return runPipelined(loop)
   for await (const frame of loop.source.frames()) {
-    if (loop.signal?.aborted) {
-      const next = dir.completed ? 'nothing half-written is left, continue with --resume' : 'no frame completed, nothing to resume'
-      throw new PlafError(diagnostic('PLAF_INTERRUPTED', `interrupted after ${progress.done} of ${progress.total} frames; ${next}`, { file: dir.progressFile }))
-    }
-    await runFrame(loop, frame)
-    progress.done++
-    writeProgress(dir, Math.max(progress.done, dir.resumeFrom), frame.id, false)
-    progress.emit('frame', { frame: frame.id })
+    if (loop.signal?.aborted) throw interrupted(loop)
+    const fv = frameValues(loop, frame)
+    for (const open of loop.stages) await runStage(loop, open, frame, fv)
+    completeFrame(loop, frame)
   }
 }

@@ -2,6 +2,7 @@
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { stringify as toYaml } from 'yaml'
+import type { SessionRecord } from '../backends/session-log.js'
 import type { BackendChoice, TensorBackend } from '../backends/types.js'
 import type { ModelRecord } from '../models/model-access.js'
 import type { InputSource, StageInstance } from '../plugin.js'
@@ -15,6 +16,8 @@ export interface ManifestSources {
   choices: BackendChoice[]
   source: InputSource
   instances: readonly { stage: ResolvedStage; inst: StageInstance }[]
+  /** The run's ONNX sessions as opened so far (the list grows; `finishManifest` writes it again). */
+  sessions?: SessionRecord[]
   /** Models the stages opened (name, version, sha256 of the manifest and of each graph file, licence). */
   models?: readonly ModelRecord[]
 }
@@ -35,6 +38,7 @@ export function writeManifest(p: ResolvedPipeline, dir: RunDir, open: ManifestSo
     plugins: Object.fromEntries(p.stages.map((s) => [s.key, { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, package: s.plugin.package }])),
     fingerprints: Object.fromEntries(instances.filter((i) => i.inst.fingerprint).map((i) => [i.stage.key, i.inst.fingerprint])),
     tensor_backend: { chosen: backend.name, device: backend.device, candidates: choices satisfies BackendChoice[] },
+    sessions: open.sessions ?? [],
     models: open.models ?? [],
     started_at: started.toISOString(),
     ended_at: null as string | null,

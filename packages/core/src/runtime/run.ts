@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { selectTensorBackend } from '../backends/select.js'
+import { withSessionLog, type SessionRecord } from '../backends/session-log.js'
 import type { BackendChoice, TensorBackend } from '../backends/types.js'
 import type { Diagnostic } from '../diagnostics.js'
 import type { InputSource, PluginContext, StageKind } from '../plugin.js'
@@ -110,6 +111,12 @@ function buildReport(p: ResolvedPipeline, dir: RunDir, t0: number, backend: Tens
 
 /** Runs a resolved pipeline into a run directory; see DESIGN.md §3 for what the directory holds. */
 export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): Promise<RunResult> {
+  // every ONNX session a plugin opens during the run is listed in the manifest's `sessions`
+  const sessions: SessionRecord[] = []
+  return withSessionLog(sessions, () => runLogged(p, opts, sessions))
+}
+
+async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: SessionRecord[]): Promise<RunResult> {
   const cwd = opts.cwd ?? process.cwd()
   const started = new Date()
   const t0 = performance.now()
@@ -126,12 +133,12 @@ export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): P
     const open: OpenRun = { backend, choices, instances: [], models }
     try {
       const source = await openStages(p, dir.path, open, notes)
-      const manifest = writeManifest(p, dir, { backend, choices, source, instances: open.instances, models: models.opened() }, started, opts.toolVersion)
+      const manifest = writeManifest(p, dir, { backend, choices, source, instances: open.instances, sessions, models: models.opened() }, started, opts.toolVersion)
       const stats = new RunStats(p.stages, notes)
       const progress = new ProgressClock(source.frameCount, opts.onProgress)
       progress.emit('start')
       const frameStages = open.instances.filter((i) => i.stage.mode === 'frame')
-      await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal })
+      await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal, framesInFlight: p.runtime.frames_in_flight })
       await finishScene(open.instances, stats, progress)
       const report = buildReport(p, dir, t0, backend, stats, notes, progress)
       manifest.models = models.opened()
