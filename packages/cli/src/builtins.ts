@@ -1,7 +1,7 @@
 import { Registry, type Plugin } from '@plaf/core'
 import { maskMeanAggregator } from '@plaf/aggregator'
 import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-lexicon'
-import { scannetInput, syntheticRoomInput } from '@plaf/datasets'
+import { rgbdFolderInput, scannetInput, syntheticRoomInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
 import { textQuerier } from '@plaf/query'
@@ -11,6 +11,7 @@ import { denseStorage, indexReferenceStorage, maskIndexedStorage } from '@plaf/s
 export const builtins: readonly Plugin[] = [
   syntheticRoomInput,
   scannetInput,
+  rgbdFolderInput,
   colorLexiconBackbone,
   colorLexiconTextEncoder,
   felzenszwalbMasker,

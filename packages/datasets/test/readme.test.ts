@@ -1,4 +1,4 @@
 import { describeReadmeOptions } from '@plaf/core/testing'
-import { syntheticRoomInput, scannetInput } from '../src/index.js'
+import { rgbdFolderInput, syntheticRoomInput, scannetInput } from '../src/index.js'
 
-describeReadmeOptions(new URL('../README.md', import.meta.url), [syntheticRoomInput, scannetInput])
+describeReadmeOptions(new URL('../README.md', import.meta.url), [syntheticRoomInput, scannetInput, rgbdFolderInput])

@@ -55,7 +55,14 @@ export async function decodeColor(file: string, frame: string, expected?: Expect
     out = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
   } catch (e) {
     const msg = (e as Error).message
-    const what = /unsupported image format/i.test(msg) ? 'not an image (no known image format)' : `not a readable image, truncated or corrupt (${msg})`
+    // libvips words the same failure differently depending on what else runs; a JPEG without its
+    // end-of-image marker is named as truncated, deterministically.
+    const jpeg = bytes.length > 2 && bytes[0] === 0xff && bytes[1] === 0xd8
+    if (jpeg && !(bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9)) {
+      const actual = `${bytes.length} bytes without the end-of-image marker FFD9`
+      return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: truncated JPEG (${actual})`, { file, frame, cause: e, expected: 'a complete JPEG or PNG colour image', actual })
+    }
+    const what = /unsupported image format/i.test(msg) ? 'not an image (no known image format)' : `not a readable image, corrupt (${msg})`
     return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: ${what}`, { file, frame, cause: e, expected: 'a JPEG or PNG colour image', actual: msg })
   }
   const { data, info } = out
@@ -120,4 +127,35 @@ export async function decodeDepthNpy(file: string, frame: string, expected?: Exp
   const data = arr.data as Float32Array // a fresh copy: cleaned in place
   for (let i = 0; i < data.length; i++) if (!(data[i] > 0 && data[i] < Infinity)) data[i] = 0
   return { data, width, height }
+}
+
+/** A decoded label image: one id per pixel. */
+export interface LabelIds {
+  data: Uint16Array
+  width: number
+  height: number
+}
+
+/** Decodes a single-channel 8- or 16-bit label PNG (ScanNet `label-filt/<i>.png`, ADE20K annotations). */
+export async function decodeLabelPng(file: string, frame: string): Promise<LabelIds> {
+  const bytes = await bytesOf(file, frame, 'label image')
+  let meta: Metadata
+  try {
+    meta = await sharp(bytes).metadata()
+  } catch (e) {
+    return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: not a readable PNG (${(e as Error).message})`, { file, frame, cause: e, expected: 'an 8- or 16-bit single-channel PNG', actual: (e as Error).message })
+  }
+  const wide = meta.depth === 'ushort'
+  if (meta.format !== 'png' || !(wide || meta.depth === 'uchar') || meta.channels !== 1) {
+    const actual = meta.format !== 'png' ? `a ${meta.format} image` : `${meta.channels} channel(s) at ${meta.depth === 'uchar' ? 8 : meta.depth} bits`
+    fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: label image must be a single-channel 8- or 16-bit PNG, found ${actual}`, { file, frame, expected: 'a single-channel 8- or 16-bit PNG', actual })
+  }
+  let raw: Buffer
+  try {
+    raw = wide ? await sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer() : await sharp(bytes).raw().toBuffer()
+  } catch (e) {
+    return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: not a readable PNG, truncated or corrupt (${(e as Error).message})`, { file, frame, cause: e, expected: 'an 8- or 16-bit single-channel PNG', actual: (e as Error).message })
+  }
+  const data = wide ? new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : Uint16Array.from(raw)
+  return { data, width: meta.width!, height: meta.height! }
 }

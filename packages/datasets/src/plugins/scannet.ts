@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { defineInput } from '@plaf/core'
+import { SELECTION_SCHEMA } from '../frames/select.js'
 import { checkScannetScene } from '../scannet/check.js'
 import { openScannetScene, type ScannetReadOptions, type ScannetSource } from '../scannet/reader.js'
 import { DATASETS_VERSION } from '../version.js'
@@ -8,14 +9,15 @@ import { DATASETS_VERSION } from '../version.js'
 export interface ScannetOptions {
   scene: string
   frame_step: number
+  frame_range: [number, number] | null
   max_frames: number | null
   load_labels: boolean | null
 }
 
 /**
  * `scannet`: reads a scene in the ScanNet export layout (SensReader output: color/, depth/,
- * pose/, intrinsic/, plus label-filt/). Frames with a non-finite pose are skipped with one
- * PLAF_FRAME_SKIPPED warning each; `source.skipped` counts them.
+ * pose/, intrinsic/, plus label-filt/). Frames with a non-finite or non-rigid pose are skipped
+ * with one PLAF_FRAME_SKIPPED warning each; `source.skipped` counts them.
  */
 export const scannetInput = defineInput<ScannetOptions>({
   name: 'scannet',
@@ -27,8 +29,7 @@ export const scannetInput = defineInput<ScannetOptions>({
     type: 'object', additionalProperties: false, required: ['scene'],
     properties: {
       scene: { type: 'string', format: 'path', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/); a relative path resolves against the file that sets it.' },
-      frame_step: { type: 'integer', minimum: 1, default: 1, description: 'Use every n-th frame of the sorted sequence (before invalid poses are skipped).' },
-      max_frames: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Stop after this many frames (after frame_step and skipping); null = all.' },
+      ...SELECTION_SCHEMA,
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
     },
   },

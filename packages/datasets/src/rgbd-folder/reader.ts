@@ -116,7 +116,7 @@ export function openRgbdFolder(o: RgbdFolderReadOptions, warn: (note: PluginNote
   return datasetSource({
     format: 'rgbd-folder', found: candidates.length, skips, depthScale: k.depthScale,
     identity: hash.digest('hex'), describe: `rgbd-folder ${dir} (${items.length} frames${skipped})`,
-    items, load,
+    items, load, files: (f) => f,
   })
 }
 

@@ -1,5 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodePng, validateOptions, type Frame } from '@plaf/core'
 import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
@@ -50,9 +51,11 @@ describe('scannet: round trip of a written scene', () => {
     expect(src.frameCount).toBe(5)
     expect(src.skipped).toBe(1)
     expect(src.skippedFrames).toEqual(['000002'])
+    expect(src.skips).toEqual([{ frame: 2, file: join(dir, 'pose', '2.txt'), reason: 'non-finite pose (tracking lost)' }])
+    expect([src.format, src.found, src.depthScale]).toEqual(['scannet', 6, 1000])
     expect(notes).toEqual([{
       code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000002', file: join(dir, 'pose', '2.txt'),
-      message: `frame 000002: pose ${join(dir, 'pose', '2.txt')} has non-finite values (-inf marks lost tracking); frame skipped`,
+      message: `frame 000002: ${join(dir, 'pose', '2.txt')}: non-finite pose (tracking lost); frame skipped`,
     }])
     const frames = await collect(src)
     expect(frames.map((f) => f.id)).toEqual(['000000', '000001', '000003', '000004', '000005'])
@@ -182,6 +185,27 @@ describe('scannet: bad inputs', () => {
     writeFileSync(file, 'not a jpeg')
     const d = await diagnosticOf(async () => collect((await open({ scene: copy })).src))
     expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000004' })
+  })
+
+  it('colour images whose size changes mid-sequence: an error naming both frames', async () => {
+    const copy = copyScene('size-change')
+    const file = join(copy, 'color', '3.jpg')
+    writeFileSync(file, await sharp({ create: { width: 80, height: 60, channels: 3, background: '#808080' } }).jpeg().toBuffer())
+    const d = await diagnosticOf(async () => collect((await open({ scene: copy })).src))
+    const { cause: _c, ...rest } = d!
+    expect(rest).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000003', expected: '320×240', actual: '80×60',
+      message: `frame 000003: ${file}: colour image is 80×60, but frame 000000 was 320×240; colour size changes mid-sequence`,
+    })
+  })
+
+  it('a pose that is not rigid is skipped with its deviation, like a non-finite one', async () => {
+    const copy = copyScene('non-rigid')
+    const file = join(copy, 'pose', '4.txt')
+    writeFileSync(file, '2 0 0 1\n0 1 0 1\n0 0 1 1\n0 0 0 1\n')
+    const { src } = await open({ scene: copy })
+    expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: 'not a rigid transform: max |RᵀR − I| = 3, det R = 2 (tolerance 0.001)' })
+    expect(src.files.map((f) => f.index)).toEqual([0, 1, 3, 5])
   })
 
   it('a pose with a non-number token is PLAF_INPUT_INVALID, not a skip', async () => {

@@ -33,11 +33,12 @@ describe('rgbd-folder: every fault is a clear error or a counted skip', () => {
   it('a truncated JPEG: error naming the frame and file', async () => {
     const dir = damaged()
     const file = join(dir, 'color', '3.jpg')
-    truncateSync(file, Math.floor(statSync(file).size / 2))
+    const size = Math.floor(statSync(file).size / 2)
+    truncateSync(file, size)
     expect(await fault(dir)).toEqual({
       code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000003',
-      message: `frame 000003: ${file}: not a readable image, truncated or corrupt (VipsJpeg: premature end of JPEG image)`,
-      expected: 'a JPEG or PNG colour image', actual: 'VipsJpeg: premature end of JPEG image',
+      message: `frame 000003: ${file}: truncated JPEG (${size} bytes without the end-of-image marker FFD9)`,
+      expected: 'a complete JPEG or PNG colour image', actual: `${size} bytes without the end-of-image marker FFD9`,
     })
   })
 
