@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     size = visual.image_size[0] if isinstance(visual.image_size, (tuple, list)) else visual.image_size
     patch = visual.patch_size[0] if isinstance(visual.patch_size, (tuple, list)) else visual.patch_size
     space = f'openclip-{a.arch}-{a.pretrained}'.lower()
-    eot = int(getattr(tok, 'eot_token_id', None) or tok.tokenizer.eos_token_id)
-    pad = int(getattr(tok, 'pad_token_id', None) or 0)  # open_clip's SimpleTokenizer pads with 0
+    hf = getattr(tok, 'tokenizer', None)  # HF-backed open_clip tokenizers; SimpleTokenizer has none
+    eot = int(hf.eos_token_id if hf is not None else tok.eot_token_id)
+    pad = int(hf.pad_token_id if hf is not None else 0)  # SimpleTokenizer pads with 0
     path = export_clip(
         model, out, name=a.name or space, version=a.model_version, space=space, licence=a.licence,
         source={'url': 'https://github.com/mlfoundations/open_clip', 'repo': 'mlfoundations/open_clip',

@@ -110,6 +110,7 @@ class TinyVisual(nn.Module):
     def __init__(self, image_size: int, patch_size: int, width: int, heads: int, depth: int, out: int, batch_first: bool):
         super().__init__()
         grid = image_size // patch_size
+        self.image_size, self.patch_size = (image_size, image_size), (patch_size, patch_size)  # open_clip: 2-tuples
         self.conv1 = nn.Conv2d(3, width, patch_size, patch_size, bias=False)
         self.class_embedding = nn.Parameter(torch.randn(width) * 0.1)
         self.positional_embedding = nn.Parameter(torch.randn(grid * grid + 1, width) * 0.1)
