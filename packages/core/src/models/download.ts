@@ -70,13 +70,23 @@ export async function downloadFile(url: string, dest: string, expect: ModelFile,
     }
     if (have === expect.bytes) break
     const res = await hubGet(url, { range: have, signal: opts.signal, what: `file ${expect.path} of model ${opts.model}` })
+    // The size the hub says its file has: 200's Content-Length, 206's or 416's Content-Range total.
+    const range = res.headers.get('content-range') ?? ''
+    const total = res.status === 200 ? Number(res.headers.get('content-length') ?? NaN) : Number(/\/(\d+)$/.exec(range)?.[1] ?? NaN)
+    if (Number.isFinite(total) && total !== expect.bytes) {
+      await res.body?.cancel()
+      rmSync(part, { force: true })
+      fail('PLAF_MODEL_CORRUPT', `the hub serves ${total} bytes for ${expect.path} of model ${opts.model}, but its manifest lists ${expect.bytes}`, {
+        expected: `${expect.bytes} bytes`, actual: `${total} bytes`, hint: 'the file on the hub is truncated or is another file; tell whoever publishes the model',
+      })
+    }
     if (res.status === 416) {
-      // The part is at least as long as the server's file: start over.
+      // The part does not fit the hub's file: start over.
       await res.body?.cancel()
       rmSync(part, { force: true })
       continue
     }
-    const resumed = res.status === 206 && (res.headers.get('content-range') ?? '').startsWith(`bytes ${have}-`)
+    const resumed = res.status === 206 && range.startsWith(`bytes ${have}-`)
     if (!resumed) have = 0
     const fd = openSync(part, resumed ? 'a' : 'w')
     const resumedFrom = have

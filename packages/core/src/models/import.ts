@@ -94,6 +94,8 @@ export async function importModel(store: ModelStore, dir: string, opts: ImportOp
   }
   const layout = opts.layout ?? detectLayout(src)
   const { manifest, files } = layout === 'plaf' ? await checkedPlafFolder(src) : await transformersFolder(src, opts)
+  // A plaf manifest is copied byte for byte (its sha256 identifies the model) unless renamed.
+  const verbatim = layout === 'plaf' && !opts.name && !opts.version
   if (layout === 'plaf') {
     if (opts.name) manifest.name = checkName(opts.name, 'name')
     if (opts.version) manifest.version = checkName(opts.version, 'version')
@@ -104,7 +106,8 @@ export async function importModel(store: ModelStore, dir: string, opts: ImportOp
       mkdirSync(dirname(join(work, f)), { recursive: true })
       copyFileSync(join(src, f), join(work, f))
     }
-    writeJsonAtomic(join(work, MANIFEST_FILE), manifest)
+    if (verbatim) copyFileSync(join(src, MANIFEST_FILE), join(work, MANIFEST_FILE))
+    else writeJsonAtomic(join(work, MANIFEST_FILE), manifest)
     const copied = openModelDir(work)
     const bad = (await Promise.all(manifest.files.map((f) => checkModelFile(work, f, 'none'))))
       .map((c) => fileCheckDiagnostic(`${manifest.name}@${manifest.version}`, c)).filter((d) => !!d)

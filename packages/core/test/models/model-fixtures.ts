@@ -46,3 +46,32 @@ export function tinyFiles(): Record<string, Uint8Array> {
   for (let i = 0; i < data.length; i++) data[i] = (i * 7 + 3) & 0xff
   return { 'onnx/vision.onnx': tinyVisionOnnx(), 'extra/data.bin': data }
 }
+
+/**
+ * A transformers.js-style text tower: `input_ids` int64[batch_size, n] → Cast → MatMul by an
+ * n×d ones matrix → `output` f32[batch_size, d].
+ */
+export function textTowerOnnx(n: number, d: number, output: string): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch_size', n] }],
+    outputs: [{ name: output, type: 'float32', shape: ['batch_size', d] }],
+    initializers: [{ name: 'w', type: 'float32', dims: [n, d], data: new Float32Array(n * d).fill(1) }],
+    nodes: [
+      { op: 'Cast', inputs: ['input_ids'], outputs: ['ids_f'], attributes: { to: 1 } },
+      { op: 'MatMul', inputs: ['ids_f', 'w'], outputs: [output] },
+    ],
+  })
+}
+
+/** A transformers.js-style vision tower: `pixel_values` f32[batch_size, 3, s, s] → mean over H, W → 3×d MatMul → `output` f32[batch_size, d]. */
+export function visionTowerOnnx(s: number, d: number, output: string): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'pixel_values', type: 'float32', shape: ['batch_size', 3, s, s] }],
+    outputs: [{ name: output, type: 'float32', shape: ['batch_size', d] }],
+    initializers: [{ name: 'w', type: 'float32', dims: [3, d], data: new Float32Array(3 * d).fill(0.5) }],
+    nodes: [
+      { op: 'ReduceMean', inputs: ['pixel_values'], outputs: ['m'], attributes: { axes: [2, 3], keepdims: 0 } },
+      { op: 'MatMul', inputs: ['m', 'w'], outputs: [output] },
+    ],
+  })
+}
