@@ -1,6 +1,8 @@
 import { Registry, type Plugin } from '@plaf/core'
 import { maskMeanAggregator } from '@plaf/aggregator'
+import { clipTextEncoder } from '@plaf/backbone-clip'
 import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-lexicon'
+import { siglipTextEncoder } from '@plaf/backbone-radio'
 import { rgbdFolderInput, scannetInput, syntheticRoomInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
@@ -14,6 +16,8 @@ export const builtins: readonly Plugin[] = [
   rgbdFolderInput,
   colorLexiconBackbone,
   colorLexiconTextEncoder,
+  siglipTextEncoder,
+  clipTextEncoder,
   felzenszwalbMasker,
   gridMasker,
   maskMeanAggregator,
@@ -31,7 +35,6 @@ export const builtins: readonly Plugin[] = [
 export const planned: Readonly<Record<string, string>> = {
   radio: 'RADIOv2.5 backbone with its SigLIP language adaptor (ONNX); needs the model plugins and an exported model',
   sam: 'SAM automatic mask generation (ONNX encoder + decoder); needs the model plugins and an exported model',
-  'siglip-text': 'SigLIP text tower (ONNX) matching the RADIO siglip adaptor; needs the model plugins and an exported model',
 }
 
 /** A fresh registry of the built-ins. */

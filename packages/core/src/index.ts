@@ -42,5 +42,6 @@ export { openImageBackbone, type ImageBackbone, type ImageBackboneSpec } from '.
 export { basicClean, canonicalizeText, cleanText, whitespaceClean, type TextCleanMode } from './models/text-clean.js'
 export { createTextTokenizer, fitToLength, loadTextTokenizer, type TextTokenizer, type TokenBatch } from './models/text-tokenizer.js'
 export { openTextEncoder, type TextEncoder, type TextEncoderSpec } from './models/text-encoder.js'
+export { defineOnnxTextEncoder, type OnnxTextEncoderMeta, type OnnxTextEncoderOptions } from './models/text-encoder-plugin.js'
 export { TextEmbeddingCache, clearTextEmbeddingMemory, type TextCacheMode } from './models/text-embedding-cache.js'
 export { checkEmbeddingSpaces } from './pipeline/spaces.js'

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { openOnnxSession, type OnnxSession } from '../backends/onnx-session.js'
-import { fail, type Diagnostic } from '../diagnostics.js'
+import { PlafError, fail, type Diagnostic } from '../diagnostics.js'
 import { float16ToFloat32 } from '../formats/float16.js'
 import type { PluginContext } from '../plugin.js'
 import { plafHome, type OpenedModel } from './access.js'
@@ -80,7 +80,13 @@ export async function openTextEncoder(ctx: PluginContext, spec: TextEncoderSpec)
   const label = `model ${m.name}@${m.version}`
   const text = m.text
   if (!text) fail('PLAF_MODEL_INVALID', `${label} (family ${m.family}) has no "text" section: it is not a text model`, { ...where, path: `stages.${ctx.stage}.with.model`, actual: spec.model })
-  const tokenizer = loadTextTokenizer(model)
+  let tokenizer: TextTokenizer
+  try {
+    tokenizer = loadTextTokenizer(model)
+  } catch (e) {
+    if (e instanceof PlafError) for (const d of e.diagnostics) Object.assign(d, { plugin: d.plugin ?? spec.plugin, stage: d.stage ?? ctx.stage })
+    throw e
+  }
   const L = text.tokenizer.context_length
   const D = text.feature_dim
   const { graphName, input, output, file } = findIo(m, where)
