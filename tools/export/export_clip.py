@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 import plaf_export as px
+import plaf_text as pt
 
 # Tokenizer.json for open_clip models whose tokenizer is its own BPE (not Hugging Face): the
 # same vocabulary and merges as OpenAI CLIP's, from transformers' CLIPTokenizerFast.
@@ -81,7 +82,7 @@ def export_clip(model: torch.nn.Module, out_dir: Path, *, name: str, version: st
     }, {
         'features': {'role': 'features', 'layout': 'nhwc', 'description': "MaskCLIP dense tokens: last block's value path, ln_post, proj"},
     }, {'image': [1, 3, s, s], 'features': [1, s // p, s // p, e]})
-    tfiles, tgraph, tinfo = px.text_part(px.TextTower(model), out_dir, space=space, **text)
+    tfiles, tgraph, tinfo = pt.text_part(pt.TextTower(model), out_dir, space=space, **text)
     if tinfo['feature_dim'] != e:
         raise px.ExportError(f'image features are {e}-d but text embeddings {tinfo["feature_dim"]}-d')
     manifest = {
@@ -102,24 +103,24 @@ def load_open_clip(arch: str, pretrained: str, device: str = 'cpu'):
     model = model.to(device).eval()
     tok = open_clip.get_tokenizer(arch)
     if hasattr(tok, 'tokenizer') and hasattr(tok.tokenizer, 'save_pretrained'):
-        return model, tok, px.hf_saver(tok.tokenizer)
+        return model, tok, pt.hf_saver(tok.tokenizer)
     from transformers import CLIPTokenizerFast
     hf = CLIPTokenizerFast.from_pretrained(HF_CLIP_TOKENIZER)
-    ours, theirs = tok(px.GOLDEN_TEXTS), hf(px.GOLDEN_TEXTS, padding='max_length', max_length=tok.context_length,
+    ours, theirs = tok(pt.GOLDEN_TEXTS), hf(pt.GOLDEN_TEXTS, padding='max_length', max_length=tok.context_length,
                                              truncation=True, return_tensors='pt')['input_ids']
     eot = tok.eot_token_id
-    for i, text in enumerate(px.GOLDEN_TEXTS):  # equal up to and including the end-of-text token
+    for i, text in enumerate(pt.GOLDEN_TEXTS):  # equal up to and including the end-of-text token
         n = int((ours[i] == eot).nonzero()[0]) + 1
         if not torch.equal(ours[i, :n], theirs[i, :n]):
             raise px.ExportError(f'{HF_CLIP_TOKENIZER} tokenizes {text!r} differently from open_clip\'s tokenizer')
-    return model, tok, px.hf_saver(hf)
+    return model, tok, pt.hf_saver(hf)
 
 
 def torch_graphs(manifest: dict, device: str = 'cpu') -> dict[str, torch.nn.Module]:
     """The PyTorch modules behind a manifest written by this script (real weights), for check.py."""
     arch, _, pretrained = manifest['source']['revision'].partition('/')
     model = load_open_clip(arch, pretrained, device)[0]
-    return {'vision': MaskClipVision(model.visual).eval(), 'text': px.TextTower(model).eval()}
+    return {'vision': MaskClipVision(model.visual).eval(), 'text': pt.TextTower(model).eval()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.no_check:
         return 0
     import check
-    return check.check_model(out, {'vision': MaskClipVision(visual).eval(), 'text': px.TextTower(model).eval()}, device=a.device)
+    return check.check_model(out, {'vision': MaskClipVision(visual).eval(), 'text': pt.TextTower(model).eval()}, device=a.device)
 
 
 if __name__ == '__main__':

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 import plaf_export as px
+import plaf_text as pt
 
 SO400M = ('ViT-SO400M-14-SigLIP-384', 'webli')
 
@@ -31,7 +32,7 @@ def export_text(tower: torch.nn.Module, out_dir: Path, *, name: str, version: st
                 source: dict, description: str, **text) -> Path:
     """Wrap + export + manifest for a text tower (real or test-sized); `text` holds
     `plaf_export.text_part`'s keyword arguments (tokenizer, space, scoring)."""
-    files, graph, info = px.text_part(tower, out_dir, **text)
+    files, graph, info = pt.text_part(tower, out_dir, **text)
     manifest = {'name': name, 'version': version, 'description': description, 'licence': px.LICENCES[licence],
                 'source': source, 'family': family, 'graphs': {'text': graph}, 'text': info}
     return px.write_manifest(out_dir, manifest, files)
@@ -45,7 +46,7 @@ def load_open_clip(model_name: str, pretrained: str, device: str = 'cpu'):
     tok = open_clip.get_tokenizer(model_name)
     scale = math.exp(float(model.logit_scale)) if getattr(model, 'logit_scale', None) is not None else None
     bias = float(model.logit_bias) if getattr(model, 'logit_bias', None) is not None else None
-    return px.TextTower(model.to(device).eval()), tok, scale, bias
+    return pt.TextTower(model.to(device).eval()), tok, scale, bias
 
 
 def load_radio_text(version: str, device: str = 'cpu'):
@@ -63,7 +64,7 @@ def load_radio_text(version: str, device: str = 'cpu'):
         tok = lambda texts: ad.tokenizer(texts)['input_ids']  # noqa: E731
         tok.tokenizer, tok.context_length = hf, 64
         encoder, encode = ad.text_model, (lambda m, ids: m(input_ids=ids, return_dict=True).pooler_output)
-    return px.TextTower(encoder.to(device).eval(), encode), tok, None, None
+    return pt.TextTower(encoder.to(device).eval(), encode), tok, None, None
 
 
 def torch_graphs(manifest: dict, device: str = 'cpu') -> dict[str, torch.nn.Module]:
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         tower, out, name=name, version=a.model_version, family='siglip-text', space=space, licence=licence,
         source={**source, 'exported_by': px.exported_by('export_siglip_text.py')},
         description=f'SigLIP text tower ({source["revision"]}), {context} tokens',
-        tokenize=lambda texts: tok(texts).to(a.device), save_tokenizer=px.hf_saver(hf), context_length=context,
+        tokenize=lambda texts: tok(texts).to(a.device), save_tokenizer=pt.hf_saver(hf), context_length=context,
         pad_id=int(hf.pad_token_id), eos_id=int(hf.eos_token_id), clean='siglip',
         logit_scale=scale, logit_bias=bias)
     print(f'wrote {path}')

@@ -20,6 +20,7 @@ import export_clip
 import export_radio
 import export_siglip_text
 import plaf_export as px
+import plaf_text as pt
 
 
 def save_expected(out: Path, model: str, graph: str, module: torch.nn.Module, model_dir: Path) -> None:
@@ -46,7 +47,7 @@ def main(out: Path) -> None:
     save_expected(expected, 'radio', 'vision', vision, out / 'radio')
 
     seeded(11)
-    tower = px.TextTower(TinyTextTower(out=40, context=16)).eval()
+    tower = pt.TextTower(TinyTextTower(out=40, context=16)).eval()
     tok = ToyTokenizer(16, pad_id=1, eos_id=1, vocab=64)
     export_siglip_text.export_text(
         tower, px.fresh_dir(out / 'siglip-text', True), name='siglip-tiny-text', version='1.0.0', family='siglip-text',
@@ -64,7 +65,7 @@ def main(out: Path) -> None:
         image_size=32, patch_size=8, mean=px.CLIP_MEAN, std=px.CLIP_STD, tokenize=ctok, save_tokenizer=ctok.save,
         context_length=12, pad_id=0, eos_id=63, clean='clip')
     save_expected(expected, 'clip', 'vision', export_clip.MaskClipVision(clip.visual).eval(), out / 'clip')
-    save_expected(expected, 'clip', 'text', px.TextTower(clip).eval(), out / 'clip')
+    save_expected(expected, 'clip', 'text', pt.TextTower(clip).eval(), out / 'clip')
 
 
 if __name__ == '__main__':

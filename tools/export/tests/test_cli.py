@@ -15,6 +15,7 @@ import export_clip
 import export_radio
 import export_siglip_text
 import plaf_export as px
+import plaf_text as pt
 
 
 class HfLike(ToyTokenizer):
@@ -70,7 +71,7 @@ class CliTest(unittest.TestCase):
 
     def test_export_siglip_text_then_check(self):
         seeded(21)
-        tower = px.TextTower(TinyTextTower(context=64)).eval()
+        tower = pt.TextTower(TinyTextTower(context=64)).eval()
         tok = HfLike(64, pad_id=1, eos_id=1)
         out = self.dir / 'siglip'
         with mock.patch.object(export_siglip_text, 'load_open_clip', return_value=(tower, tok, 117.3, -12.9)) as load:

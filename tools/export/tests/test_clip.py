@@ -17,6 +17,7 @@ from helpers import TinyClip, ToyTokenizer, seeded
 import check
 import export_clip
 import plaf_export as px
+import plaf_text as pt
 from onnx_run import run_onnx
 
 MEAN, STD = list(px.CLIP_MEAN), list(px.CLIP_STD)
@@ -123,7 +124,7 @@ class ClipExportTest(unittest.TestCase):
             want = F.normalize(model.ln_final(x)[0, 2] @ model.text_projection, dim=-1)
         np.testing.assert_allclose(got['text_embeds'][0], want.numpy(), atol=1e-5)
         with redirect_stdout(io.StringIO()) as log:
-            modules = {'vision': export_clip.MaskClipVision(model.visual), 'text': px.TextTower(model)}
+            modules = {'vision': export_clip.MaskClipVision(model.visual), 'text': pt.TextTower(model)}
             self.assertEqual(check.check_model(self.out, modules), 0, log.getvalue())
 
     def test_image_and_text_dims_must_agree(self):

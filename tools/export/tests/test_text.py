@@ -18,6 +18,7 @@ from helpers import TinyTextTower, ToyTokenizer, seeded
 import check
 import export_siglip_text
 import plaf_export as px
+import plaf_text as pt
 from onnx_run import run_onnx
 
 CONTEXT = 16
@@ -29,7 +30,7 @@ class SiglipTextExportTest(unittest.TestCase):
         self.out = Path(self.tmp.name)
         seeded(2)
         self.encoder = TinyTextTower(context=CONTEXT).eval()
-        self.tower = px.TextTower(self.encoder).eval()
+        self.tower = pt.TextTower(self.encoder).eval()
         self.tok = ToyTokenizer(CONTEXT, pad_id=1, eos_id=1, vocab=64)
         export_siglip_text.export_text(
             self.tower, self.out, name='siglip-tiny-text', version='1.0.0', family='siglip-text', licence='Apache-2.0',
@@ -67,12 +68,12 @@ class SiglipTextExportTest(unittest.TestCase):
                 ids[long, -1] = 5
                 return ids
         tok = Cuts(CONTEXT, pad_id=1, eos_id=1, vocab=64)
-        _, _, info = px.text_part(self.tower, self.out / 'cut', tokenize=tok, save_tokenizer=tok.save,
+        _, _, info = pt.text_part(self.tower, self.out / 'cut', tokenize=tok, save_tokenizer=tok.save,
                                   context_length=CONTEXT, pad_id=1, eos_id=1, clean='siglip', space='s')
         self.assertIs(info['tokenizer']['keep_eos_on_truncate'], False)
 
     def test_onnx_equals_torch_for_any_batch_and_is_normalised(self):
-        ids = self.tok(px.GOLDEN_TEXTS)
+        ids = self.tok(pt.GOLDEN_TEXTS)
         for batch in (ids[:1], ids):
             got, _ = run_onnx(self.out / 'text.onnx', {'input_ids': batch.numpy()})
             with torch.no_grad():
@@ -82,8 +83,8 @@ class SiglipTextExportTest(unittest.TestCase):
 
     def test_golden_tokens_and_files(self):
         golden = json.loads((self.out / 'tokens.json').read_text())
-        self.assertEqual(golden['texts'], px.GOLDEN_TEXTS)
-        self.assertEqual(golden['input_ids'], self.tok(px.GOLDEN_TEXTS).tolist())
+        self.assertEqual(golden['texts'], pt.GOLDEN_TEXTS)
+        self.assertEqual(golden['input_ids'], self.tok(pt.GOLDEN_TEXTS).tolist())
         self.assertEqual(golden['input_ids'][1][:5], [3, 5, 6, 3, 4])  # 'A Photo of a CHAIR.' → a photo of a chair
         files = {f['path']: f for f in self.manifest['files']}
         self.assertEqual(set(files), {'text.onnx', 'tokens.json', 'tokenizer.json', 'tokenizer_config.json'})
@@ -98,7 +99,7 @@ class SiglipTextExportTest(unittest.TestCase):
 
     def test_a_tokenizer_that_does_not_fit_the_context_is_refused(self):
         with self.assertRaisesRegex(px.ExportError, r'expected int64 \[11, 8\]'):
-            px.text_part(self.tower, self.out / 'x', tokenize=self.tok, save_tokenizer=self.tok.save,
+            pt.text_part(self.tower, self.out / 'x', tokenize=self.tok, save_tokenizer=self.tok.save,
                          context_length=8, pad_id=1, eos_id=1, clean='siglip', space='s')
 
     def test_hf_saver_keeps_only_what_the_manifest_lists(self):
@@ -109,7 +110,7 @@ class SiglipTextExportTest(unittest.TestCase):
         d = self.out / 'hf'
         d.mkdir()
         (d / 'text.onnx').write_text('kept')
-        self.assertEqual(px.hf_saver(SavesLikeT5())(d), ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
+        self.assertEqual(pt.hf_saver(SavesLikeT5())(d), ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
         self.assertEqual(sorted(p.name for p in d.iterdir()),
                          ['special_tokens_map.json', 'text.onnx', 'tokenizer.json', 'tokenizer_config.json'])
 
