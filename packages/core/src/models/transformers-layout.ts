@@ -68,7 +68,7 @@ function tensor(v: OnnxIoValue, file: string, role: string): TensorSpec {
 }
 
 /** Picks one file per graph from `onnx/` (fp32 first) and its external data files. */
-function pickGraphs(dir: string, notes: string[]): { graphs: Record<string, ModelGraph>; files: string[] } {
+function pickGraphs(dir: string, family: string, notes: string[]): { graphs: Record<string, ModelGraph>; files: string[] } {
   const onnxDir = join(dir, 'onnx')
   const all = readdirSync(onnxDir)
   const groups = new Map<string, Map<string, string>>()
@@ -85,7 +85,9 @@ function pickGraphs(dir: string, notes: string[]): { graphs: Record<string, Mode
   for (const [base, variants] of groups) {
     const dtype = variants.has('fp32') ? 'fp32' : VARIANTS.map(([, d]) => d).find((d) => variants.has(d))!
     const file = `onnx/${variants.get(dtype)!}`
-    const role = ROLES[base] ?? base
+    // a single-tower export (`siglip_text_model`) names its graph model.onnx: its role is the tower's
+    const tower = family.endsWith('-text') ? 'text' : family.endsWith('-vision') ? 'vision' : undefined
+    const role = base === 'model' && tower ? tower : (ROLES[base] ?? base)
     const io = readOnnxIo(join(dir, file))
     graphs[role] = { file, inputs: io.inputs.map((v) => tensor(v, file, role)), outputs: io.outputs.map((v) => tensor(v, file, role)) }
     files.push(file, ...all.filter((x) => x.startsWith(`${variants.get(dtype)!}_data`)).sort().map((x) => `onnx/${x}`))
@@ -167,7 +169,7 @@ export function readTransformersLayout(dir: string, family?: string): Transforme
   const fam = family ?? FAMILIES[type] ?? (type || undefined)
   if (!fam) fail('PLAF_MODEL_INVALID', `${join(dir, 'config.json')} has no model_type, so the model family is unknown`, { file: join(dir, 'config.json'), path: 'model_type', expected: `one of ${Object.keys(FAMILIES).join(', ')}`, actual: 'none', hint: 'give the family with --family' })
   const notes: string[] = []
-  const { graphs, files } = pickGraphs(dir, notes)
+  const { graphs, files } = pickGraphs(dir, fam, notes)
   const image = imageInfo(fam, config, readJson(dir, 'preprocessor_config.json'), notes)
   const text = textInfo(fam, config, dir)
   for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) if (existsSync(join(dir, f))) files.push(f)

@@ -1,0 +1,181 @@
+import {
+  MODEL_LAYOUTS, ModelStore, PlafError, describeTensor, hubSettings, plafHome,
+  type Diagnostic, type ModelInfo, type OnnxIoValue, type StoredModel, type TensorSpec,
+} from '@plaf/core'
+import { choiceDiagnostic } from '../flags.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
+import type { ProgressMode } from '../progress.js'
+import { createPullProgress, formatBytes } from '../pull-progress.js'
+
+/** Flags shared by the `plaf models` verbs. */
+export interface ModelsFlags {
+  json?: boolean
+}
+
+const store = (): ModelStore => new ModelStore(plafHome())
+
+/** Runs a verb; a PlafError is printed as located diagnostics (JSON with --json) and exits 1. */
+async function guarded(io: Io, json: boolean | undefined, fn: () => Promise<number> | number): Promise<number> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (!(e instanceof PlafError)) throw e
+    printDiagnostics(io, e.diagnostics, json)
+    return EXIT.user
+  }
+}
+
+const row = (m: StoredModel): Record<string, unknown> => ({
+  ref: m.ref, name: m.manifest.name, version: m.manifest.version, licence: m.manifest.licence.id,
+  bytes: m.bytes, family: m.manifest.family, dir: m.dir, sha256: m.sha256,
+})
+
+/** `plaf models list`: name@version, licence, size and family of every installed model. */
+export function modelsListCommand(o: ModelsFlags, io: Io): Promise<number> {
+  return guarded(io, o.json, () => {
+    const s = store()
+    const { models, problems } = s.list()
+    if (o.json) {
+      io.out(JSON.stringify({ store: s.root, models: models.map(row), problems: problems.map(({ cause: _c, ...d }) => d) }, null, 2))
+      return EXIT.ok
+    }
+    if (!models.length) io.out(`no models in ${s.root}; get one with plaf models pull <name> or plaf models import <dir>`)
+    else {
+      const w = (f: (m: StoredModel) => string, title: string) => Math.max(title.length, ...models.map((m) => f(m).length))
+      const cols: [string, (m: StoredModel) => string][] = [
+        ['model', (m) => m.ref], ['licence', (m) => m.manifest.licence.id], ['size', (m) => formatBytes(m.bytes)], ['family', (m) => m.manifest.family],
+      ]
+      const widths = cols.map(([t, f]) => w(f, t))
+      io.out(cols.map(([t], i) => t.padEnd(widths[i]!)).join('  ').trimEnd())
+      for (const m of models) io.out(cols.map(([, f], i) => (i === 2 ? f(m).padStart(widths[i]!) : f(m).padEnd(widths[i]!))).join('  ').trimEnd())
+      io.out(`(${models.length} in ${s.root})`)
+    }
+    printDiagnostics(io, problems)
+    return EXIT.ok
+  })
+}
+
+/** Flags of `plaf models pull`. */
+export interface PullFlags extends ModelsFlags {
+  hub?: string
+  revision?: string
+  repo?: string
+  offline?: boolean
+  progress?: string
+}
+
+/** `plaf models pull <name>`: downloads a model from the hub (flag, PLAF_HUB), resuming and verifying. */
+export function modelsPullCommand(name: string, o: PullFlags, io: Io): Promise<number> {
+  return guarded(io, o.json, async () => {
+    const { hub, offline } = hubSettings({ hub: o.hub, offline: o.offline ? true : undefined })
+    const progress = createPullProgress(o.json ? 'none' : ((o.progress ?? 'auto') as ProgressMode), io.progressStream)
+    try {
+      const r = await store().pull(name, { hub, offline, revision: o.revision, repo: o.repo, onProgress: (e) => progress.onProgress(e) })
+      if (o.json) io.out(JSON.stringify({ ...row(r.model), upToDate: r.upToDate, fetchedBytes: r.fetchedBytes, fetchedFiles: r.fetchedFiles }, null, 2))
+      else if (r.upToDate) io.out(`${r.model.ref} is up to date (${r.model.dir})`)
+      else io.out(`pulled ${r.model.ref}: ${r.fetchedFiles} of ${r.model.manifest.files.length} files fetched (${formatBytes(r.fetchedBytes)}), licence ${r.model.manifest.licence.id}, into ${r.model.dir}`)
+      return EXIT.ok
+    } finally {
+      progress.stop()
+    }
+  })
+}
+
+/** Flags of `plaf models import`. */
+export interface ImportFlags extends ModelsFlags {
+  layout?: string
+  name?: string
+  modelVersion?: string
+  family?: string
+  licence?: string
+}
+
+/** `plaf models import <dir>`: copies a plaf or transformers.js folder into the store. */
+export function modelsImportCommand(dir: string, o: ImportFlags, io: Io): Promise<number> {
+  return guarded(io, o.json, async () => {
+    const bad = o.layout !== undefined ? choiceDiagnostic('--layout', o.layout, MODEL_LAYOUTS, 'model folder layout') : undefined
+    if (bad) throw new PlafError(bad)
+    const m = await store().import(dir, {
+      layout: o.layout as (typeof MODEL_LAYOUTS)[number] | undefined, name: o.name, version: o.modelVersion, family: o.family, licence: o.licence,
+    })
+    if (o.json) io.out(JSON.stringify(row(m), null, 2))
+    else {
+      io.out(`imported ${m.ref} (${m.manifest.family}, ${m.manifest.files.length} files, ${formatBytes(m.bytes)}, licence ${m.manifest.licence.id}) into ${m.dir}`)
+      if (m.manifest.source.notes) io.out(`  notes: ${m.manifest.source.notes}`)
+    }
+    return EXIT.ok
+  })
+}
+
+/** `plaf models verify [name]`: re-hashes every file; exit 1 when any is missing, truncated or changed. */
+export function modelsVerifyCommand(name: string | undefined, o: ModelsFlags, io: Io): Promise<number> {
+  return guarded(io, o.json, async () => {
+    const results = await store().verify(name)
+    const problems = results.flatMap((r) => r.diagnostics)
+    if (o.json) {
+      io.out(JSON.stringify(results.map((r) => ({ ref: r.ref, dir: r.dir, ok: !r.diagnostics.length, files: r.files.map((c) => ({ path: c.file.path, ok: !c.problem, problem: c.problem })) })), null, 2))
+      printDiagnostics(io, problems, true)
+    } else {
+      if (!results.length) io.out('no models to verify')
+      for (const r of results) io.out(`${r.diagnostics.length ? 'FAILED' : 'ok    '} ${r.ref} (${r.files.length - r.diagnostics.length} of ${r.files.length} files intact)`)
+      printDiagnostics(io, problems)
+    }
+    return problems.length ? EXIT.user : EXIT.ok
+  })
+}
+
+/** `plaf models rm <name>`: removes `name@version`, or every version of `name`. */
+export function modelsRemoveCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
+  return guarded(io, o.json, () => {
+    const removed = store().remove(name)
+    if (o.json) io.out(JSON.stringify(removed.map((m) => ({ ref: m.ref, dir: m.dir, bytes: m.bytes })), null, 2))
+    else for (const m of removed) io.out(`removed ${m.ref} (${formatBytes(m.bytes)}, ${m.dir})`)
+    return EXIT.ok
+  })
+}
+
+const tensorLine = (kind: string, d: TensorSpec, real: OnnxIoValue | undefined, nameWidth: number): string =>
+  `  ${kind.padEnd(6)} ${d.name.padEnd(nameWidth)}  ${describeTensor(d).padEnd(26)}  file: ${real ? describeTensor(real) : 'absent'}${d.role ? `  role ${d.role}` : ''}${d.layout ? ` (${d.layout})` : ''}`
+
+/** The text of `plaf models info`. */
+export function infoLines(info: ModelInfo): string[] {
+  const { manifest: m, dir, sha256, bytes, ref } = info.model
+  const lines = [
+    `${ref}  family ${m.family}  licence ${m.licence.id}${m.licence.commercial_use === false ? ' (non-commercial)' : ''}`,
+    ...(m.description ? [`  ${m.description}`] : []),
+    `  folder ${dir}`,
+    `  manifest sha256 ${sha256}`,
+    `  ${m.files.length} files, ${formatBytes(bytes)}`,
+  ]
+  const src = Object.entries(m.source).map(([k, v]) => `${k} ${v}`)
+  if (src.length) lines.push(`  source: ${src.join('; ')}`)
+  if (m.image) {
+    const p = m.image.preprocessing
+    lines.push(`  image: patch ${m.image.patch_size}, D ${m.image.feature_dim}, space ${m.image.embedding_space}, input ${p.input_size.join('×')} ${p.resize}, scale ${p.scale}, mean [${p.mean.join(', ')}], std [${p.std.join(', ')}], ${p.channel_order}`)
+  }
+  if (m.text) {
+    const t = m.text.tokenizer
+    lines.push(`  text: D ${m.text.feature_dim}, space ${m.text.embedding_space}, tokenizer ${t.file}, context ${t.context_length}, pad ${t.pad_id}, clean ${t.clean}`)
+  }
+  for (const g of info.graphs) {
+    lines.push(`  graph ${g.role} (${g.file})`)
+    const width = Math.max(0, ...[...g.declared.inputs, ...g.declared.outputs].map((d) => d.name.length))
+    for (const d of g.declared.inputs) lines.push(tensorLine('input', d, g.real?.inputs.find((r) => r.name === d.name), width))
+    for (const d of g.declared.outputs) lines.push(tensorLine('output', d, g.real?.outputs.find((r) => r.name === d.name), width))
+  }
+  return lines
+}
+
+/** `plaf models info <name>`: the manifest summary and the real I/O of each ONNX file; exit 1 on a mismatch. */
+export function modelsInfoCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
+  return guarded(io, o.json, async () => {
+    const info = await store().info(name)
+    const problems: Diagnostic[] = info.diagnostics
+    if (o.json) {
+      const { manifest, dir, sha256, bytes, ref } = info.model
+      io.out(JSON.stringify({ ref, dir, sha256, bytes, manifest, graphs: info.graphs }, null, 2))
+    } else io.out(infoLines(info).join('\n'))
+    printDiagnostics(io, problems, o.json)
+    return problems.some((d) => d.severity === 'error') ? EXIT.user : EXIT.ok
+  })
+}

@@ -1,0 +1,204 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { buildModel } from '@plaf/core'
+import { serveHub, writeModelDir, type ModelManifestParts } from '@plaf/core/testing'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { main } from '../src/main.js'
+import { tempDir } from './helpers.js'
+
+/** A valid tiny graph: `image` f32[1,3,32,32] → 16×16 average pool → NHWC `features` f32[1,2,2,3]. */
+const vision = buildModel({
+  inputs: [{ name: 'image', type: 'float32', shape: [1, 3, 32, 32] }],
+  outputs: [{ name: 'features', type: 'float32', shape: [1, 2, 2, 3] }],
+  nodes: [
+    { op: 'AveragePool', inputs: ['image'], outputs: ['p'], attributes: { kernel_shape: [16, 16], strides: [16, 16] } },
+    { op: 'Transpose', inputs: ['p'], outputs: ['features'], attributes: { perm: [0, 2, 3, 1] } },
+  ],
+})
+const parts = (features = [1, 2, 2, 3]): ModelManifestParts => ({
+  name: 'tiny-radio', version: '1.0.0', licence: { id: 'NSCL-RADIO', commercial_use: false }, source: { repo: 'tiny-radio' }, family: 'radio',
+  graphs: {
+    vision: {
+      file: 'onnx/vision.onnx',
+      inputs: [{ name: 'image', dtype: 'float32', shape: [1, 3, 32, 32], role: 'image' }],
+      outputs: [{ name: 'features', dtype: 'float32', shape: features, role: 'features', layout: 'nhwc' }],
+    },
+  },
+  image: {
+    patch_size: 16, feature_dim: 3, embedding_space: 'tiny-space',
+    preprocessing: { input_size: [32, 32], resize: 'squash', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], channel_order: 'rgb' },
+  },
+})
+const files = () => ({ 'onnx/vision.onnx': vision, 'extra/data.bin': new Uint8Array(3000).fill(5) })
+
+let home = ''
+beforeEach(() => {
+  home = tempDir()
+  vi.stubEnv('PLAF_HOME', home)
+  vi.stubEnv('PLAF_HUB', '')
+  vi.stubEnv('PLAF_OFFLINE', '')
+})
+afterEach(() => void vi.unstubAllEnvs())
+
+/** Runs the CLI in-process with a non-TTY progress stream whose text is captured too. */
+async function plaf(...argv: string[]): Promise<{ code: number; out: string; err: string; progress: string }> {
+  let out = ''
+  let err = ''
+  let progress = ''
+  const progressStream = new Writable({ write: (c, _e, cb) => void ((progress += String(c)), cb()) }) as unknown as NodeJS.WriteStream
+  const code = await main(argv, { out: (t) => void (out += t + '\n'), err: (t) => void (err += t + '\n'), progressStream })
+  return { code, out, err, progress }
+}
+const installed = () => writeModelDir(join(home, 'models', 'tiny-radio@1.0.0'), parts(), files())
+const modelDir = () => join(home, 'models', 'tiny-radio@1.0.0')
+
+describe('plaf models', () => {
+  it('list: nothing installed, then name@version, licence, size and family; --json', async () => {
+    expect(await plaf('models', 'list')).toEqual({ code: 0, out: `no models in ${join(home, 'models')}; get one with plaf models pull <name> or plaf models import <dir>\n`, err: '', progress: '' })
+    installed()
+    const r = await plaf('models', 'list')
+    expect(r.code).toBe(0)
+    expect(r.out).toBe([
+      'model             licence     size     family',
+      'tiny-radio@1.0.0  NSCL-RADIO  3.24 kB  radio',
+      `(1 in ${join(home, 'models')})`, '',
+    ].join('\n'))
+    const j = JSON.parse((await plaf('models', 'list', '--json')).out)
+    expect(j.models.map((m: { ref: string; bytes: number }) => [m.ref, m.bytes])).toEqual([['tiny-radio@1.0.0', vision.byteLength + 3000]])
+  })
+
+  it('pull: progress lines on a non-TTY, the result on stdout; then up to date', async () => {
+    const root = tempDir()
+    writeModelDir(join(root, 'tiny-radio'), parts(), files())
+    const hub = await serveHub(root)
+    try {
+      const r = await plaf('models', 'pull', 'tiny-radio', '--hub', hub.url, '--progress', 'lines')
+      expect(r.err).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.out).toBe(`pulled tiny-radio@1.0.0: 2 of 2 files fetched (3.24 kB), licence NSCL-RADIO, into ${modelDir()}\n`)
+      expect(r.progress.split('\n')).toEqual(expect.arrayContaining([
+        `[pull tiny-radio@1.0.0] onnx/vision.onnx ${vision.byteLength} B of ${vision.byteLength} B (100%)`,
+        '[pull tiny-radio@1.0.0] extra/data.bin 3.00 kB of 3.00 kB (100%)',
+        '[pull tiny-radio@1.0.0] done, 3.24 kB in 2 files',
+      ]))
+      vi.stubEnv('PLAF_HUB', hub.url)
+      expect((await plaf('models', 'pull', 'tiny-radio')).out).toBe(`tiny-radio@1.0.0 is up to date (${modelDir()})\n`)
+    } finally {
+      await hub.close()
+    }
+  })
+
+  it('pull --offline and PLAF_OFFLINE=1 refuse the network with a clear message (exit 1)', async () => {
+    const r = await plaf('models', 'pull', 'tiny-radio', '--hub', 'http://127.0.0.1:9', '--offline')
+    expect(r.code).toBe(1)
+    expect(r.err).toBe([
+      'plaf error model "tiny-radio" would be downloaded, but the network is off (--offline)  PLAF_OFFLINE',
+      '     expected network access; got offline; allow it (drop --offline, unset PLAF_OFFLINE, runtime.offline: false), or copy the model folder here and run plaf models import <dir>',
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n'))
+    vi.stubEnv('PLAF_OFFLINE', '1')
+    expect((await plaf('models', 'pull', 'tiny-radio', '--hub', 'http://127.0.0.1:9')).err.split('\n')[0]).toBe(
+      'plaf error model "tiny-radio" would be downloaded, but the network is off (PLAF_OFFLINE=1)  PLAF_OFFLINE')
+  })
+
+  it('import: a plaf folder; a layout that does not exist is a located flag error', async () => {
+    const src = join(tempDir(), 'export')
+    writeModelDir(src, parts(), files())
+    const r = await plaf('models', 'import', src)
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(`imported tiny-radio@1.0.0 (radio, 2 files, 3.24 kB, licence NSCL-RADIO) into ${modelDir()}\n`)
+    const bad = await plaf('models', 'import', src, '--layout', 'transformersjs')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toBe([
+      '--layout transformersjs error unknown model folder layout "transformersjs"  PLAF_INVALID_OPTION',
+      '     | --layout transformersjs',
+      '     |          ^',
+      '     expected one of plaf, transformers.js; got transformersjs; did you mean "transformers.js"?',
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n'))
+  })
+
+  it('verify: ok, then a changed byte fails with both hashes (exit 1)', async () => {
+    const m = installed()
+    expect(await plaf('models', 'verify')).toMatchObject({ code: 0, out: 'ok     tiny-radio@1.0.0 (2 of 2 files intact)\n', err: '' })
+    const f = join(modelDir(), 'extra', 'data.bin')
+    const b = readFileSync(f)
+    b[10] = 6
+    writeFileSync(f, b)
+    const { createHash } = await import('node:crypto')
+    const r = await plaf('models', 'verify', 'tiny-radio')
+    expect(r.code).toBe(1)
+    expect(r.out).toBe('FAILED tiny-radio@1.0.0 (1 of 2 files intact)\n')
+    expect(r.err).toBe([
+      `${f} error model tiny-radio@1.0.0: extra/data.bin does not match its sha256 (the file changed or is damaged)  PLAF_MODEL_CORRUPT`,
+      `     expected sha256 ${m.files[1]!.sha256}; got sha256 ${createHash('sha256').update(b).digest('hex')}; plaf models pull tiny-radio fetches it again, plaf models rm tiny-radio@1.0.0 removes it`,
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n'))
+  })
+
+  it('rm removes a model; a name not in the store suggests the closest and the pull command (exit 1)', async () => {
+    installed()
+    const typo = await plaf('models', 'rm', 'tiny-raido')
+    expect(typo.code).toBe(1)
+    expect(typo.err).toBe([
+      `plaf error model "tiny-raido" is not in the model store ${join(home, 'models')}  PLAF_MODEL_MISSING`,
+      '     expected an installed model (plaf models list); got tiny-raido; closest installed: tiny-radio; get it with: plaf models pull tiny-raido (or plaf models import <dir>)',
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n'))
+    expect(await plaf('models', 'rm', 'tiny-radio')).toMatchObject({ code: 0, out: `removed tiny-radio@1.0.0 (3.24 kB, ${modelDir()})\n` })
+    expect((await plaf('models', 'list')).out).toMatch(/^no models in /)
+  })
+
+  it('info prints the manifest summary and the real I/O; a declared shape the ONNX file does not have exits 1 at its line', async () => {
+    installed()
+    const r = await plaf('models', 'info', 'tiny-radio')
+    expect(r.code).toBe(0)
+    expect(r.out.split('\n').filter((l) => !l.includes('sha256'))).toEqual([
+      'tiny-radio@1.0.0  family radio  licence NSCL-RADIO (non-commercial)',
+      `  folder ${modelDir()}`,
+      `  2 files, 3.24 kB`,
+      '  source: repo tiny-radio',
+      '  image: patch 16, D 3, space tiny-space, input 32×32 squash, scale 1, mean [0, 0, 0], std [1, 1, 1], rgb',
+      '  graph vision (onnx/vision.onnx)',
+      '  input  image     float32 [1, 3, 32, 32]      file: float32 [1, 3, 32, 32]  role image',
+      '  output features  float32 [1, 2, 2, 3]        file: float32 [1, 2, 2, 3]  role features (nhwc)',
+      '',
+    ])
+    writeModelDir(modelDir(), parts([1, 2, 2, 1152]), files())
+    const bad = await plaf('models', 'info', 'tiny-radio')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toBe([
+      `${join(modelDir(), 'plaf-model.json')}:30:9 error model tiny-radio@1.0.0, graph "vision" (onnx/vision.onnx): output "features" is declared float32 [1, 2, 2, 1152] but the ONNX file has float32 [1, 2, 2, 3]  PLAF_MODEL_IO_MISMATCH`,
+      '  30 |         {',
+      '     |         ^',
+      '     expected float32 [1, 2, 2, 1152]; got float32 [1, 2, 2, 3]',
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n'))
+  })
+})
+
+describe('plaf models import --layout transformers.js', () => {
+  it('writes a manifest for a single-tower SigLIP text export (onnx/model.onnx, tokenizer.json, config.json)', async () => {
+    const src = join(tempDir(), 'siglip-text')
+    const text = buildModel({
+      inputs: [{ name: 'input_ids', type: 'int64', shape: ['batch_size', 64] }],
+      outputs: [{ name: 'pooler_output', type: 'float32', shape: ['batch_size', 8] }],
+      initializers: [{ name: 'w', type: 'float32', dims: [64, 8], data: new Float32Array(512).fill(1) }],
+      nodes: [{ op: 'Cast', inputs: ['input_ids'], outputs: ['f'], attributes: { to: 1 } }, { op: 'MatMul', inputs: ['f', 'w'], outputs: ['pooler_output'] }],
+    })
+    mkdirSync(join(src, 'onnx'), { recursive: true })
+    writeFileSync(join(src, 'onnx', 'model.onnx'), text)
+    writeFileSync(join(src, 'config.json'), JSON.stringify({ model_type: 'siglip_text_model', hidden_size: 8, max_position_embeddings: 64 }))
+    writeFileSync(join(src, 'tokenizer.json'), JSON.stringify({ added_tokens: [{ id: 1, content: '</s>' }] }))
+    const r = await plaf('models', 'import', src, '--layout', 'transformers.js', '--model-version', '1', '--licence', 'Apache-2.0', '--json')
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.out)).toMatchObject({ ref: 'siglip-text@1', family: 'siglip-text', licence: 'Apache-2.0' })
+    const manifest = JSON.parse(readFileSync(join(home, 'models', 'siglip-text@1', 'plaf-model.json'), 'utf8'))
+    expect([manifest.graphs, manifest.text]).toEqual([
+      { text: { file: 'onnx/model.onnx', inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['batch_size', 64], role: 'input_ids' }], outputs: [{ name: 'pooler_output', dtype: 'float32', shape: ['batch_size', 8], role: 'text_embeds' }] } },
+      { feature_dim: 8, embedding_space: 'siglip-text', tokenizer: { file: 'tokenizer.json', context_length: 64, pad_id: 1, clean: 'siglip', eos_id: 1 } },
+    ])
+  })
+})
