@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { inputGridTransform, validateOptions } from '@plaf/core'
 import { createTestContext, describeStagePlugin, makeFrame, mulberry32, uniformColourFeatures } from '@plaf/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { radioBackbone } from '../src/radio.js'
+import { radioBackbone, type RadioOptions } from '../src/radio.js'
 import { RADIO_CONTRACT } from '../src/testing/index.js'
 import { cellDiff, runFrames, testStore } from './fixtures.js'
 
@@ -109,7 +109,7 @@ describe('radio on the RADIO-contract model', () => {
     const sha = createHash('sha256').update(readFileSync(join(contract.dir, 'plaf-model.json'))).digest('hex')
     const other = store.addRadio({ name: 'radio-other', inputSize: 64, featureDim: 24, backboneDim: 16, seed: 99 })
     const fp = async (model: string) => {
-      const opts = validateOptions(radioBackbone, { model }).value
+      const opts = validateOptions(radioBackbone, { model }).value as unknown as RadioOptions
       const inst = await radioBackbone.create(opts, createTestContext({ stage: 'backbone', models: store.models }))
       await inst.dispose?.()
       return inst.fingerprint
