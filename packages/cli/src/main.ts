@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander'
+import { dataInspectCommand } from './commands/data.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
 import { makeSceneCommand } from './commands/make-scene.js'
-import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
 import { queryCommand } from './commands/query.js'
 import { runCommand } from './commands/run.js'
 import { choiceDiagnostic } from './flags.js'
@@ -65,41 +65,17 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--threshold <t>', 'cosine threshold for masks and point selection (default: the run\'s)')
     .option('--json', 'print the result (per-query counts, best scores, timings, paths) as JSON')
     .action(act((runDir: string, o) => queryCommand(runDir, o, io)))
+  const data = program.command('data').description('inspect and convert RGB-D data sets')
+  data.command('inspect <path>').description('read a data set as plaf run would: format, frames usable and skipped (with reasons), sizes, intrinsics, labels')
+    .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k (readers so far: scannet, rgbd-folder)')
+    .option('--json', 'print one JSON object: format, frames, usable, skipped, color, depth, intrinsics, labels')
+    .action(act((path: string, o) => dataInspectCommand(path, o, io)))
   program.command('demo').description('generate the demo scene if missing, run pipelines/demo.yaml, run colour queries, print a summary')
     .option('--out <dir>', 'run directory', 'runs/demo')
     .option('--scene <dir>', 'scene directory', 'demo-data/scene0000_00')
     .option('--set <path=value>', 'override a pipeline value (repeatable)', collect, [])
     .addOption(progressOption())
     .action(act((o) => demoCommand(o, io)))
-  const models = program.command('models').description('the model store under PLAF_HOME (default ~/.cache/plaf): list, pull, import, verify, rm, info')
-  models.command('list').description('installed models: name@version, licence, size, family')
-    .option('--json', 'machine-readable')
-    .action(act((o) => modelsListCommand(o, io)))
-  models.command('pull <name>').description('download a model from a hub ({hub}/{repo}/resolve/{revision}/{path}), resuming and verifying sha256')
-    .option('--hub <url>', 'hub base URL (default: PLAF_HUB)')
-    .option('--revision <rev>', 'branch, tag or commit on the hub', 'main')
-    .option('--repo <repo>', 'repository on the hub (default: the model name)')
-    .option('--offline', 'refuse the network (as PLAF_OFFLINE=1)')
-    .option('--json', 'print the result as JSON')
-    .addOption(progressOption())
-    .action(act((name: string, o) => modelsPullCommand(name, o, io)))
-  models.command('import <dir>').description('copy a model folder (plaf-model.json, or the transformers.js layout) into the store')
-    .option('--layout <layout>', 'plaf or transformers.js (default: detected)')
-    .option('--name <name>', 'model name (default: the manifest\'s, or the folder name)')
-    .option('--model-version <version>', 'model version (default: the manifest\'s, or sha-<hash of the files>)')
-    .option('--family <family>', 'transformers.js: the family when config.json does not say it')
-    .option('--licence <id>', 'transformers.js: the licence id when README.md does not say it')
-    .option('--json', 'print the result as JSON')
-    .action(act((dir: string, o) => modelsImportCommand(dir, o, io)))
-  models.command('verify [name]').description('re-hash every file of one or all models (exit 1 on a missing, truncated or changed file)')
-    .option('--json', 'machine-readable')
-    .action(act((name: string | undefined, o) => modelsVerifyCommand(name, o, io)))
-  models.command('rm <name>').description('remove name@version, or every version of name')
-    .option('--json', 'machine-readable')
-    .action(act((name: string, o) => modelsRemoveCommand(name, o, io)))
-  models.command('info <name>').description('the manifest and the real inputs/outputs read from each ONNX file (exit 1 on a mismatch)')
-    .option('--json', 'machine-readable')
-    .action(act((name: string, o) => modelsInfoCommand(name, o, io)))
   return program
 }
 

@@ -19,6 +19,7 @@ export { parseTrajectory, poseAt, type Trajectory } from './rgbd-folder/trajecto
 export { formatPoseRows, writeRgbdFolder, type WriteRgbdFolderOptions, type WriteRgbdFolderSummary } from './rgbd-folder/write.js'
 export { RIGID_TOLERANCE, parsePoseRows, poseFault, quaternionPose, rigidInverse, rotationQuaternion, toCameraToWorldOpenCv, type PoseAxes, type PoseDirection } from './frames/pose.js'
 export { SELECTION_SCHEMA, selectFrames, type FrameSelection, type FrameSkip, type PoseRead } from './frames/select.js'
+export { INSPECT_FORMATS, detectFormat, inspectDataset, openDataset, type InspectReport, type PinholeJson } from './inspect.js'
 export { DATASET_FORMATS, datasetSource, type DatasetFormat, type DatasetSource } from './frames/source.js'
 export { decodeColor, decodeDepthNpy, decodeDepthPng, type ColorImage, type DepthMetres, type ExpectedSize } from './frames/images.js'
 export { openScannetScene, type ScannetReadOptions, type ScannetSource } from './scannet/reader.js'

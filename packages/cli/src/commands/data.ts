@@ -1,0 +1,62 @@
+import { PlafError } from '@plaf/core'
+import { DATASET_FORMATS, INSPECT_FORMATS, inspectDataset, type DatasetFormat, type InspectReport } from '@plaf/datasets'
+import { choiceDiagnostic } from '../flags.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
+
+/** Flags of `plaf data inspect`. */
+export interface DataInspectOptions {
+  format?: string
+  json?: boolean
+}
+
+/** Values `--format` takes: `auto` and every format name (those without a reader say so when used). */
+export const FORMAT_CHOICES: readonly string[] = ['auto', ...DATASET_FORMATS]
+
+const size = (s: { width: number; height: number } | null): string => (s ? `${s.width}×${s.height}` : 'none')
+const pin = (k: { fx: number; fy: number; cx: number; cy: number }): string => `fx ${k.fx} fy ${k.fy} cx ${k.cx} cy ${k.cy}`
+
+/** The text form of an inspect report. */
+export function formatInspectReport(r: InspectReport): string {
+  const scale = r.intrinsics.depth_scale === null ? 'metres' : `${r.intrinsics.depth_scale} units per metre`
+  const lines = [
+    `format       ${r.format}`,
+    `frames       ${r.frames} (${r.usable} usable, ${r.skipped.length} skipped)`,
+    `colour       ${size(r.color)}`,
+    `depth        ${size(r.depth)}${r.depth ? `, ${scale}` : ''}`,
+    `intrinsics   colour ${pin(r.intrinsics.color)}`,
+    ...(r.intrinsics.depth ? [`             depth  ${pin(r.intrinsics.depth)}`] : []),
+    `labels       ${r.labels ? `${r.labels.found.length} ids found (${r.labels.set}); unknown: ${r.labels.unknown.join(', ') || 'none'}` : 'none'}`,
+  ]
+  if (r.skipped.length) {
+    lines.push('skipped:')
+    for (const s of r.skipped) lines.push(`  frame ${s.frame}  ${s.file}: ${s.reason}`)
+  }
+  return lines.join('\n')
+}
+
+/**
+ * `plaf data inspect <path>`: reads the whole data set as `plaf run` would (same reader, same
+ * frame checks, every frame decoded) and reports it. Exit 0 when the data could be read (skips
+ * included), 1 when it cannot, with the error naming the file.
+ */
+export async function dataInspectCommand(path: string, o: DataInspectOptions, io: Io): Promise<number> {
+  const format = o.format ?? 'auto'
+  const bad = choiceDiagnostic('--format', format, FORMAT_CHOICES, `data format (readers so far: ${INSPECT_FORMATS.join(', ')})`)
+  if (bad) {
+    printDiagnostics(io, [bad], o.json)
+    return EXIT.user
+  }
+  try {
+    const report = await inspectDataset(path, format as DatasetFormat | 'auto', (done, total) => {
+      if (!o.json && done % 100 === 0) io.err(`[inspect] ${done}/${total} frames read`)
+    })
+    io.out(o.json ? JSON.stringify(report, null, 2) : formatInspectReport(report))
+    return EXIT.ok
+  } catch (e) {
+    if (e instanceof PlafError) {
+      printDiagnostics(io, e.diagnostics, o.json)
+      return EXIT.user
+    }
+    throw e
+  }
+}

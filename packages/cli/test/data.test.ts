@@ -1,0 +1,115 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { validateOptions, type Frame } from '@plaf/core'
+import { createTestContext } from '@plaf/core/testing'
+import { syntheticRoomInput, writeRgbdFolder, writeScene, type SyntheticOptions } from '@plaf/datasets'
+import { cli, tempDir } from './helpers.js'
+
+const ROOM = { frames: 5, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60, seed: 3, invalid_pose_frames: [1] }
+
+async function* room(): AsyncIterable<Frame> {
+  const src = await syntheticRoomInput.create(validateOptions(syntheticRoomInput, ROOM).value as unknown as SyntheticOptions, createTestContext())
+  yield* src.frames()
+}
+
+/** A recording with frame 1 lost (-inf pose) and frame 3 given a scaled, non-rigid pose. */
+async function recording(): Promise<string> {
+  const dir = tempDir()
+  const rec = join(dir, 'rec')
+  await writeRgbdFolder(rec, room())
+  writeFileSync(join(rec, 'pose', '3.txt'), '1.5 0 0 2\n0 1 0 2\n0 0 1 1.5\n0 0 0 1\n')
+  return rec
+}
+
+const pipeline = `name: data
+input: { use: rgbd-folder, with: { folder: ./rec } }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 64 } }
+  masker: { use: grid, with: { cell_size: 40 } }
+  aggregator: { use: mask-mean }
+  storage2d: { use: mask-indexed }
+`
+
+describe('plaf data inspect', () => {
+  it('--json prints exactly the documented fields, every skip with its file and reason', async () => {
+    const rec = await recording()
+    const r = await cli('data', 'inspect', rec, '--json')
+    expect(r.code).toBe(0)
+    const k = JSON.parse(readFileSync(join(rec, 'intrinsics.json'), 'utf8'))
+    const { width: _w, height: _h, ...color } = k.color
+    const { width: _dw, height: _dh, ...depth } = k.depth
+    expect(JSON.parse(r.out)).toEqual({
+      format: 'rgbd-folder', frames: 5, usable: 3,
+      skipped: [
+        { frame: 1, file: join(rec, 'pose', '1.txt'), reason: 'non-finite pose (tracking lost)' },
+        { frame: 3, file: join(rec, 'pose', '3.txt'), reason: 'not a rigid transform: max |RᵀR − I| = 1.25, det R = 1.5 (tolerance 0.001)' },
+      ],
+      color: { width: 160, height: 120 }, depth: { width: 80, height: 60 },
+      intrinsics: { color, depth, depth_scale: 1000 },
+      labels: null,
+    })
+  })
+
+  it('agrees with plaf run on the usable frames; the run completes and its report lists every skip', async () => {
+    const rec = await recording()
+    const dir = join(rec, '..')
+    writeFileSync(join(dir, 'p.yaml'), pipeline)
+    const inspect = JSON.parse((await cli('data', 'inspect', rec, '--json')).out)
+    const run = await cli('run', join(dir, 'p.yaml'), '--out', join(dir, 'out'), '--progress', 'none', '--set', `runtime.cache_dir=${join(dir, 'cache')}`)
+    expect(run.code).toBe(0)
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'))
+    expect(report.frames.processed).toBe(inspect.usable)
+    const skips = report.notes.filter((n: { code: string }) => n.code === 'PLAF_FRAME_SKIPPED')
+    expect(skips.map((n: { frame: string; file: string }) => [Number(n.frame), n.file])).toEqual(inspect.skipped.map((s: { frame: number; file: string }) => [s.frame, s.file]))
+    for (const [n, s] of skips.map((n: { message: string }, i: number) => [n, inspect.skipped[i]])) expect(n.message).toContain(s.reason)
+  })
+
+  it('text output names the format, sizes and each skipped frame', async () => {
+    const rec = await recording()
+    const r = await cli('data', 'inspect', rec)
+    expect(r.code).toBe(0)
+    expect(r.out).toContain('format       rgbd-folder')
+    expect(r.out).toContain('frames       5 (3 usable, 2 skipped)')
+    expect(r.out).toContain(`frame 1  ${join(rec, 'pose', '1.txt')}: non-finite pose (tracking lost)`)
+  })
+
+  it('reads a ScanNet export with its labels, and names label ids the TSV does not know', async () => {
+    const scene = join(tempDir(), 'scene0001_00')
+    await writeScene(scene, { ...ROOM, mesh_spacing: 0.2 })
+    const tsv = join(scene, 'scannetv2-labels.combined.tsv')
+    const rows = readFileSync(tsv, 'utf8').trimEnd().split('\n')
+    const dropped = Number(rows[1].split('\t')[0])
+    writeFileSync(tsv, [rows[0], ...rows.slice(2)].join('\n') + '\n')
+    const r = JSON.parse((await cli('data', 'inspect', scene, '--json')).out)
+    expect([r.format, r.frames, r.usable, r.skipped.map((s: { frame: number }) => s.frame)]).toEqual(['scannet', 5, 4, [1]])
+    expect(r.labels.found.length).toBeGreaterThan(3)
+    expect(r.labels.found).toContain(dropped)
+    expect(r.labels.unknown).toEqual([dropped])
+    expect(r.intrinsics.depth_scale).toBe(1000)
+  })
+
+  it('an unreadable scene is exit 1 with the error naming the file; an empty one too', async () => {
+    const rec = await recording()
+    rmSync(join(rec, 'intrinsics.json'))
+    writeFileSync(join(rec, 'intrinsics.json'), '{"color": {"width": 160}}')
+    const r = await cli('data', 'inspect', rec, '--format', 'rgbd-folder')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain(`${join(rec, 'intrinsics.json')}: color.height is missing`)
+    const empty = tempDir()
+    const e = await cli('data', 'inspect', empty)
+    expect(e.code).toBe(1)
+    expect(e.err).toContain(`${empty} is empty; no dataset to inspect`)
+  })
+
+  it('a format without a reader yet is a clear error, and an unknown --format is named', async () => {
+    const dir = tempDir({ 'rgb.txt': '# timestamp filename\n', 'depth.txt': '# timestamp filename\n' })
+    const r = await cli('data', 'inspect', dir)
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('format tum is not supported yet (supported: scannet, rgbd-folder)')
+    const bad = await cli('data', 'inspect', dir, '--format', 'tumm')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('unknown data format (readers so far: scannet, rgbd-folder) "tumm"')
+    expect(bad.err).toContain('did you mean "tum"?')
+  })
+})

@@ -1,0 +1,132 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
+import { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.js'
+import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
+import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
+import { openScannetScene } from './scannet/reader.js'
+import { parseLabelsTsv } from './scannet/text.js'
+import type { FrameSkip } from './frames/select.js'
+import type { DatasetFormat, DatasetSource } from './frames/source.js'
+
+/** The formats `inspectDataset` (and `plaf data inspect`) reads today; the others are refused as not supported yet. */
+export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'rgbd-folder']
+
+/** Pinhole parameters without the image size (sizes are reported separately). */
+export interface PinholeJson {
+  fx: number
+  fy: number
+  cx: number
+  cy: number
+}
+
+/** What `plaf data inspect --json` prints: exactly these fields. */
+export interface InspectReport {
+  format: DatasetFormat
+  /** Frames the sequence holds. */
+  frames: number
+  /** Frames `plaf run` processes with the input's default options. */
+  usable: number
+  /** Every frame skipped, with the file and the reason. */
+  skipped: FrameSkip[]
+  color: { width: number; height: number }
+  depth: { width: number; height: number } | null
+  /** Colour and depth intrinsics, and the stored depth's units per metre (null: stored in metres). */
+  intrinsics: { color: PinholeJson; depth: PinholeJson | null; depth_scale: number | null }
+  /** Label ids found in the label images, and those the label table does not know; null when the data has no labels. */
+  labels: { set: string; found: number[]; unknown: number[] } | null
+}
+
+const LAYOUTS = 'an rgbd-folder (intrinsics.json, color/, depth/), a ScanNet export (color/, depth/, pose/, intrinsic/), a .sens file, TUM (rgb.txt, depth.txt), Replica (results/, traj.txt) or ADE20K (images/, annotations/)'
+
+/** Which format a path holds, from its layout alone (no frame is decoded). */
+export function detectFormat(path: string): DatasetFormat {
+  if (!existsSync(path)) fail('PLAF_FILE_NOT_FOUND', `${path} does not exist`, { file: path, expected: LAYOUTS })
+  if (statSync(path).isFile()) {
+    if (path.toLowerCase().endsWith('.sens')) return 'sens'
+    fail('PLAF_INPUT_INVALID', `${path} is a file of no known dataset format`, { file: path, expected: LAYOUTS, actual: 'a file' })
+  }
+  const names = readdirSync(path)
+  if (!names.length) fail('PLAF_INPUT_INVALID', `${path} is empty; no dataset to inspect`, { file: path, expected: LAYOUTS, actual: 'an empty directory' })
+  const has = (n: string) => names.includes(n)
+  if (isRgbdFolder(path)) return 'rgbd-folder'
+  if (has('color') && has('intrinsic')) return 'scannet'
+  if (has('rgb.txt') && has('depth.txt')) return 'tum'
+  if (has('results') && has('traj.txt')) return 'replica'
+  if (has('images') && has('annotations')) return 'ade20k'
+  if (names.some((n) => n.toLowerCase().endsWith('.sens'))) return 'sens'
+  return fail('PLAF_INPUT_INVALID', `${path} holds no known dataset layout`, { file: path, expected: LAYOUTS, actual: names.slice(0, 8).join(', ') + (names.length > 8 ? ', …' : '') })
+}
+
+/** The plugin's defaults for a path option: exactly what `plaf run` would use. */
+function defaults<O>(plugin: InputPlugin<O>, options: Record<string, unknown>): O {
+  const r = validateOptions(plugin, options)
+  if (r.errors.length) throw new Error(`internal: defaults of ${plugin.name} do not validate: ${JSON.stringify(r.errors)}`)
+  return r.value as unknown as O
+}
+
+/** Opens a path in a given format with the input plugin's default options (warnings are not printed: skips are in `skips`). */
+export function openDataset(path: string, format: DatasetFormat): DatasetSource {
+  const quiet = () => {}
+  switch (format) {
+    case 'rgbd-folder':
+      return openRgbdFolder(defaults<RgbdFolderOptions>(rgbdFolderInput, { folder: path }), quiet)
+    case 'scannet':
+      return openScannetScene(defaults<ScannetOptions>(scannetInput, { scene: path }), quiet)
+    default:
+      return fail('PLAF_INPUT_INVALID', `format ${format} is not supported yet (supported: ${INSPECT_FORMATS.join(', ')})`, { file: path, expected: `one of ${INSPECT_FORMATS.join(', ')}`, actual: format })
+  }
+}
+
+const pinhole = (k: Intrinsics): PinholeJson => ({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy })
+
+/** The ScanNet label table next to a scene or in its parent (where ScanNet's download script puts it), if any. */
+function findLabelsTsv(dir: string): string | undefined {
+  for (const d of [dir, dirname(dir), dirname(dirname(dir))]) {
+    const f = join(d, 'scannetv2-labels.combined.tsv')
+    if (existsSync(f)) return f
+  }
+  return undefined
+}
+
+/**
+ * Reads a whole data set the way `plaf run` would (same reader, default options, every frame
+ * decoded) and reports what `plaf data inspect` prints. A fault that stops a run throws the same
+ * PlafError here; skips are listed, not thrown.
+ */
+export async function inspectDataset(path: string, format: DatasetFormat | 'auto' = 'auto', onFrame?: (done: number, total: number) => void): Promise<InspectReport> {
+  const fmt = format === 'auto' ? detectFormat(path) : format
+  const src = openDataset(path, fmt)
+  const seen = new Uint8Array(65536)
+  let anyLabels = false
+  let done = 0
+  let color = { width: 0, height: 0 }
+  let depth: InspectReport['depth'] = null
+  let intrinsics: InspectReport['intrinsics'] | undefined
+  for await (const f of src.frames()) {
+    if (!intrinsics) {
+      color = { width: f.rgb.shape[1], height: f.rgb.shape[0] }
+      depth = f.depth ? { width: f.depth.shape[1], height: f.depth.shape[0] } : null
+      intrinsics = { color: pinhole(f.colorIntrinsics), depth: f.depthIntrinsics ? pinhole(f.depthIntrinsics) : null, depth_scale: src.depthScale }
+    }
+    if (f.labels) {
+      anyLabels = true
+      const l = f.labels.data
+      for (let i = 0; i < l.length; i++) seen[l[i]] = 1
+    }
+    onFrame?.(++done, src.frameCount)
+  }
+  await src.dispose?.()
+  let labels: InspectReport['labels'] = null
+  if (anyLabels) {
+    const found: number[] = []
+    for (let id = 1; id < seen.length; id++) if (seen[id]) found.push(id)
+    const tsv = findLabelsTsv(path)
+    const known = tsv ? new Set(parseLabelsTsv(readFileSync(tsv, 'utf8'), tsv).map((r) => r.id)) : undefined
+    labels = {
+      set: tsv ? `ScanNet raw label ids (${tsv})` : 'ScanNet raw label ids (no scannetv2-labels.combined.tsv found: ids not checked)',
+      found, unknown: known ? found.filter((id) => !known.has(id)) : [],
+    }
+  }
+  return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics!, labels }
+}
