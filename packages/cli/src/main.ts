@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
 import { makeSceneCommand } from './commands/make-scene.js'
+import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
 import { queryCommand } from './commands/query.js'
 import { runCommand } from './commands/run.js'
 import { choiceDiagnostic } from './flags.js'
@@ -76,6 +77,35 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--set <path=value>', 'override a pipeline value (repeatable)', collect, [])
     .addOption(progressOption())
     .action(act((o) => demoCommand(o, io)))
+  const models = program.command('models').description('the model store under PLAF_HOME (default ~/.cache/plaf): list, pull, import, verify, rm, info')
+  models.command('list').description('installed models: name@version, licence, size, family')
+    .option('--json', 'machine-readable')
+    .action(act((o) => modelsListCommand(o, io)))
+  models.command('pull <name>').description('download a model from a hub ({hub}/{repo}/resolve/{revision}/{path}), resuming and verifying sha256')
+    .option('--hub <url>', 'hub base URL (default: PLAF_HUB)')
+    .option('--revision <rev>', 'branch, tag or commit on the hub', 'main')
+    .option('--repo <repo>', 'repository on the hub (default: the model name)')
+    .option('--offline', 'refuse the network (as PLAF_OFFLINE=1)')
+    .option('--json', 'print the result as JSON')
+    .addOption(progressOption())
+    .action(act((name: string, o) => modelsPullCommand(name, o, io)))
+  models.command('import <dir>').description('copy a model folder (plaf-model.json, or the transformers.js layout) into the store')
+    .option('--layout <layout>', 'plaf or transformers.js (default: detected)')
+    .option('--name <name>', 'model name (default: the manifest\'s, or the folder name)')
+    .option('--model-version <version>', 'model version (default: the manifest\'s, or sha-<hash of the files>)')
+    .option('--family <family>', 'transformers.js: the family when config.json does not say it')
+    .option('--licence <id>', 'transformers.js: the licence id when README.md does not say it')
+    .option('--json', 'print the result as JSON')
+    .action(act((dir: string, o) => modelsImportCommand(dir, o, io)))
+  models.command('verify [name]').description('re-hash every file of one or all models (exit 1 on a missing, truncated or changed file)')
+    .option('--json', 'machine-readable')
+    .action(act((name: string | undefined, o) => modelsVerifyCommand(name, o, io)))
+  models.command('rm <name>').description('remove name@version, or every version of name')
+    .option('--json', 'machine-readable')
+    .action(act((name: string, o) => modelsRemoveCommand(name, o, io)))
+  models.command('info <name>').description('the manifest and the real inputs/outputs read from each ONNX file (exit 1 on a mismatch)')
+    .option('--json', 'machine-readable')
+    .action(act((name: string, o) => modelsInfoCommand(name, o, io)))
   return program
 }
 
