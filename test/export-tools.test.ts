@@ -14,6 +14,8 @@ import { tempDir } from './helpers.js'
 const repo = join(__dirname, '..')
 const tools = join(repo, 'tools', 'export')
 const python = findPython(['torch', 'onnx', 'numpy'])
+// No __pycache__ folders in the working tree from test runs.
+const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }
 const skipNote = python ? '' : ' (skipped: no python3 with torch, onnx and numpy; CI installs python3-torch, python3-onnx, python3-numpy)'
 
 describe.skipIf(!python)(`tools/export${skipNote}`, () => {
@@ -21,7 +23,7 @@ describe.skipIf(!python)(`tools/export${skipNote}`, () => {
   afterAll(cleanup)
 
   it('passes its own unittest suite, every test in it discovered and none skipped', () => {
-    const r = spawnSync(python!, ['-W', 'ignore', '-m', 'unittest', 'discover', '-s', join(tools, 'tests'), '-v'], { cwd: repo, encoding: 'utf8' })
+    const r = spawnSync(python!, ['-W', 'ignore', '-m', 'unittest', 'discover', '-s', join(tools, 'tests'), '-v'], { cwd: repo, env, encoding: 'utf8' })
     const log = r.stderr
     expect(r.status, log).toBe(0)
     const defined = readdirSync(join(tools, 'tests'))
@@ -35,7 +37,7 @@ describe.skipIf(!python)(`tools/export${skipNote}`, () => {
   describe('manifests and graphs read back by PLAF-TS', () => {
     const models: Record<string, OpenedModel> = {}
     beforeAll(() => {
-      const r = spawnSync(python!, ['-W', 'ignore', join(tools, 'tests', 'make_tiny_models.py'), dir], { encoding: 'utf8' })
+      const r = spawnSync(python!, ['-W', 'ignore', join(tools, 'tests', 'make_tiny_models.py'), dir], { env, encoding: 'utf8' })
       if (r.status !== 0) throw new Error(`make_tiny_models.py failed (${r.status}): ${r.stderr}`)
       for (const m of ['radio', 'siglip-text', 'clip']) models[m] = openModelDir(join(dir, m))
     }, 120_000)
