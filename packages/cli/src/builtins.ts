@@ -1,8 +1,8 @@
 import { Registry, type Plugin } from '@plaf/core'
 import { maskMeanAggregator } from '@plaf/aggregator'
-import { clipTextEncoder } from '@plaf/backbone-clip'
+import { clipDenseBackbone, clipTextEncoder } from '@plaf/backbone-clip'
 import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-lexicon'
-import { siglipTextEncoder } from '@plaf/backbone-radio'
+import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
 import { rgbdFolderInput, scannetInput, syntheticRoomInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
@@ -16,7 +16,9 @@ export const builtins: readonly Plugin[] = [
   rgbdFolderInput,
   colorLexiconBackbone,
   colorLexiconTextEncoder,
+  radioBackbone,
   siglipTextEncoder,
+  clipDenseBackbone,
   clipTextEncoder,
   felzenszwalbMasker,
   gridMasker,
@@ -33,7 +35,6 @@ export const builtins: readonly Plugin[] = [
  * Used only to make `plaf validate` say precisely what is missing; they are not registered.
  */
 export const planned: Readonly<Record<string, string>> = {
-  radio: 'RADIOv2.5 backbone with its SigLIP language adaptor (ONNX); needs the model plugins and an exported model',
   sam: 'SAM automatic mask generation (ONNX encoder + decoder); needs the model plugins and an exported model',
 }
 

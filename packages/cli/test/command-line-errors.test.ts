@@ -33,14 +33,14 @@ describe('command-line option errors are located diagnostics, never raw ajv word
 
 describe('suggestions and unknown names', () => {
   it('a planned plugin gets no far-fetched "closest registered"', async () => {
-    const dir = tempDir({ 'p.yaml': 'input: { use: synthetic-room, with: { frames: 1 } }\nstages:\n  backbone: { use: radio }\n' })
+    const dir = tempDir({ 'p.yaml': 'input: { use: synthetic-room, with: { frames: 1 } }\nstages:\n  masker: { use: sam }\n' })
     const r = await cli('validate', join(dir, 'p.yaml'), '--json')
     expect(r.code).toBe(1)
     expect(JSON.parse(r.err)).toEqual([{
-      code: 'PLAF_UNKNOWN_PLUGIN', severity: 'error', message: 'stages.backbone.use: no stage plugin named "radio"',
-      file: join(dir, 'p.yaml'), line: 3, column: 20, path: 'stages.backbone.use', stage: 'backbone', actual: 'radio',
+      code: 'PLAF_UNKNOWN_PLUGIN', severity: 'error', message: 'stages.masker.use: no stage plugin named "sam"',
+      file: join(dir, 'p.yaml'), line: 3, column: 18, path: 'stages.masker.use', stage: 'masker', actual: 'sam',
       expected: 'a registered plugin name (plaf plugins)',
-      hint: '"radio" is the RADIOv2.5 backbone with its SigLIP language adaptor (ONNX); needs the model plugins and an exported model; it is not in this build yet',
+      hint: '"sam" is the SAM automatic mask generation (ONNX encoder + decoder); needs the model plugins and an exported model; it is not in this build yet',
     }])
   })
   it('doctor --backend nope says the name is unknown, lists the known ones, exit 1', async () => {
