@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { dataInspectCommand } from './commands/data.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
+import { embedTextCommand } from './commands/embed-text.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
 import { makeSceneCommand } from './commands/make-scene.js'
 import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
@@ -66,6 +67,17 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--threshold <t>', 'cosine threshold for masks and point selection (default: the run\'s)')
     .option('--json', 'print the result (per-query counts, best scores, timings, paths) as JSON')
     .action(act((runDir: string, o) => queryCommand(runDir, o, io)))
+  program.command('embed-text [texts...]').description('embed texts with a text encoder: a table (text, norm, first values), JSON, or an N×D float32 .npy')
+    .requiredOption('--encoder <plugin>', 'text-encoder plugin: siglip-text, clip-text, color-lexicon-text')
+    .option('--model <name>', 'model name (or name@version) in the store; default: the encoder\'s')
+    .option('--templates <template>', 'prompt template with {} (repeatable); each text is embedded under every one and averaged', collect, [])
+    .option('--batch-size <n>', 'prompts per session run')
+    .option('--cache <mode>', 'embedding cache: disk, memory or off')
+    .option('--out <file>', 'write the embeddings as an N×D float32 .npy file')
+    .option('--hub <url>', 'hub to pull a missing model from (default: PLAF_HUB)')
+    .option('--offline', 'never use the network (as PLAF_OFFLINE=1)')
+    .option('--json', 'print encoder, space, shape and the embeddings as JSON')
+    .action(act((texts: string[], o) => embedTextCommand(texts, o, io)))
   const data = program.command('data').description('inspect and convert RGB-D data sets')
   data.command('inspect <path>').description('read a data set as plaf run would: format, frames usable and skipped (with reasons), sizes, intrinsics, labels')
     .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k (readers so far: scannet, rgbd-folder)')

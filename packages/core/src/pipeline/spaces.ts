@@ -1,7 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { PlafError, diagnostic, fail, type Diagnostic } from '../diagnostics.js'
-import { openModelDir, parseModelRef, plafHome, type ModelAccess } from '../models/access.js'
+import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
+import type { ModelAccess } from '../models/access.js'
+import { localModelAccess } from '../models/model-access.js'
 import type { StageKind, StagePlugin } from '../plugin.js'
 import type { Registry } from '../registry.js'
 import type { LoadedPipeline } from './load.js'
@@ -21,19 +20,6 @@ interface Claim {
   space: string
 }
 
-/** The installed models under PLAF_HOME, read-only and without a hub (validate never downloads). */
-function installedModels(): ModelAccess {
-  const root = join(plafHome(), 'models')
-  return {
-    async open(ref) {
-      const { name, version } = parseModelRef(ref)
-      const dirs = existsSync(root) ? readdirSync(root).filter((d) => (version ? d === `${name}@${version}` : d.startsWith(`${name}@`))).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : []
-      if (dirs.length === 0) fail('PLAF_MODEL_MISSING', `model "${ref}" is not in the model store ${root}`, { actual: ref, hint: `plaf models pull ${name}` })
-      return openModelDir(join(root, dirs[dirs.length - 1]!))
-    },
-  }
-}
-
 function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
   const o = originOf(loaded.provenance, ptr)
   return { file: o?.file ?? loaded.file, source: o?.source, line: o?.line, column: o?.column, path: dotted(ptr) }
@@ -44,9 +30,10 @@ function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
  * text encoder (the querier's `encoder:` with its `encoder_options:`) for its space
  * (`StagePlugin.embeddingSpace`), and rejects text encoders whose space differs from a backbone's,
  * naming both, at the encoder's line. A space that cannot be known yet (model not installed: it may
- * be pulled when the run starts) is a warning.
+ * be pulled when the run starts) is a warning. `models` defaults to the installed models under
+ * PLAF_HOME, without a hub: validating never downloads.
  */
-export async function checkEmbeddingSpaces(stages: readonly CheckedStage[], loaded: LoadedPipeline, registry: Registry, models: ModelAccess = installedModels()): Promise<Diagnostic[]> {
+export async function checkEmbeddingSpaces(stages: readonly CheckedStage[], loaded: LoadedPipeline, registry: Registry, models: ModelAccess = localModelAccess()): Promise<Diagnostic[]> {
   const out: Diagnostic[] = []
   const ctx = { models, baseDir: loaded.baseDir }
   async function ask(plugin: StagePlugin, options: Record<string, unknown>, stage: string, ptr: string, who: string): Promise<Claim | undefined> {
