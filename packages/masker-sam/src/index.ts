@@ -14,3 +14,14 @@ export { removeSmallRegions, type OutsidePixels } from './amg/small-regions.js'
 export { stabilityScore } from './amg/stability.js'
 export { linearTaps, resizeBilinear, upsampleLogits, type UpsamplePlan } from './amg/upsample.js'
 export { VERSION } from './version.js'
+export { samMasker, toMaskSet } from './plugin.js'
+export { checkSamOptions, samOptionsSchema, type SamOptions } from './options-schema.js'
+export { openSamModel, type SamModel } from './session.js'
+export { ADAPTERS, SAM_FAMILIES } from './adapters/layouts.js'
+export { maskSelection, readMasks, type AdapterInfo, type Binding, type DecoderAdapter, type SamLayout, type TensorNeed } from './adapters/types.js'
+
+import { samMasker } from './plugin.js'
+
+/** The package's plugins, for registration (default export, as third-party loading expects). */
+export const plugins = [samMasker] as const
+export default plugins

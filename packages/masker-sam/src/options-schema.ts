@@ -1,0 +1,69 @@
+import { fail, type OptionsSchema } from '@plaf/core'
+import { AMG_DEFAULTS, type AmgOptions } from './amg/options.js'
+
+/** Options of the `sam` masker: the model and SAM's generator options under SAM's names. */
+export interface SamOptions extends AmgOptions {
+  model: string
+}
+
+const d = AMG_DEFAULTS
+const unit = (description: string, def: number) => ({ type: 'number', minimum: 0, maximum: 1, default: def, description }) as const
+
+/** JSON Schema of the `sam` masker's options (defaults: segment-anything's). */
+export const samOptionsSchema: OptionsSchema<SamOptions> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    model: { type: 'string', minLength: 1, default: 'sam-vit-h', description: 'SAM, MobileSAM or SAM 2 model (name or name@version) in the model store; its family and decoder I/O choose the adapter.' },
+    points_per_side: { type: ['integer', 'null'], minimum: 1, default: d.points_per_side, description: 'Points per side of the prompt grid (points_per_side² prompts on crop layer 0); null when point_grids is given.' },
+    point_grids: {
+      type: ['array', 'null'],
+      default: null,
+      description: 'Explicit prompt grids, one per crop layer (crop_n_layers + 1 of them): lists of [x, y] in [0, 1] of the crop. Exclusive with points_per_side.',
+      items: { type: 'array', items: { type: 'array', items: { type: 'number', minimum: 0, maximum: 1 }, minItems: 2, maxItems: 2 } },
+    },
+    points_per_batch: { type: 'integer', minimum: 1, default: d.points_per_batch, description: 'Prompts per decoder run (exports that take one prompt per run run them one by one).' },
+    multimask_output: { type: 'boolean', default: d.multimask_output, description: 'Keep the three multimask outputs of every prompt (SAM AMG); false keeps the single-mask output (exports that have one).' },
+    pred_iou_thresh: unit('Keep masks whose predicted IoU is strictly above this (0 disables the filter).', d.pred_iou_thresh),
+    stability_score_thresh: unit('Keep masks whose stability score (IoU of the masks at mask_threshold ± offset) is at least this (0 disables).', d.stability_score_thresh),
+    stability_score_offset: { type: 'number', minimum: 0, default: d.stability_score_offset, description: 'Logit offset of the stability score\'s two cutoffs.' },
+    mask_threshold: { type: 'number', default: d.mask_threshold, description: 'Logit above which a pixel is inside the mask.' },
+    box_nms_thresh: unit('Box IoU above which the lower-scored of two masks of one crop is dropped (NMS by predicted IoU).', d.box_nms_thresh),
+    crop_n_layers: { type: 'integer', minimum: 0, default: d.crop_n_layers, description: 'Extra crop layers: layer i runs the model again on (2^i)² overlapping crops.' },
+    crop_nms_thresh: unit('Box IoU above which duplicates across crops are dropped (smaller crops preferred).', d.crop_nms_thresh),
+    crop_overlap_ratio: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: d.crop_overlap_ratio, description: 'Overlap of the crops of layer 1, as a fraction of the short image side (halved per further layer).' },
+    crop_n_points_downscale_factor: { type: 'integer', minimum: 1, default: d.crop_n_points_downscale_factor, description: 'Crop layer i uses points_per_side / factor^i points per side.' },
+    min_mask_region_area: { type: 'integer', minimum: 0, default: d.min_mask_region_area, description: 'Remove holes and islands smaller than this many pixels from each mask, then NMS again (0 disables).' },
+  },
+}
+
+/**
+ * Checks that cross options, which the schema cannot express, agree (SAM asserts these): exactly
+ * one of points_per_side and point_grids; one grid per crop layer; no crop layer without points.
+ * Throws PLAF_INVALID_OPTION at the option's path.
+ */
+export function checkSamOptions(o: SamOptions, stage: string): void {
+  const at = (key: string) => ({ path: `stages.${stage}.with.${key}`, plugin: 'sam', stage })
+  if ((o.points_per_side === null) === (o.point_grids === null)) {
+    fail('PLAF_INVALID_OPTION', o.point_grids ? 'point_grids replaces the regular grid: give points_per_side: null with it' : 'give points_per_side or point_grids', {
+      ...at('point_grids'), expected: 'exactly one of points_per_side and point_grids', actual: `points_per_side ${o.points_per_side}, point_grids ${o.point_grids ? `${o.point_grids.length} grid(s)` : 'null'}`,
+    })
+  }
+  if (o.point_grids) {
+    if (o.point_grids.length !== o.crop_n_layers + 1) {
+      fail('PLAF_INVALID_OPTION', `point_grids has ${o.point_grids.length} grid(s), but crop_n_layers ${o.crop_n_layers} needs one per layer`, { ...at('point_grids'), expected: `${o.crop_n_layers + 1} grids`, actual: `${o.point_grids.length}` })
+    }
+    const empty = o.point_grids.findIndex((g) => g.length === 0)
+    if (empty >= 0) fail('PLAF_INVALID_OPTION', `point_grids[${empty}] has no points`, { ...at(`point_grids.${empty}`), expected: 'at least one [x, y] point', actual: '[]' })
+    return
+  }
+  for (let i = 1; i <= o.crop_n_layers; i++) {
+    const n = Math.trunc(o.points_per_side! / o.crop_n_points_downscale_factor ** i)
+    if (n < 1) {
+      fail('PLAF_INVALID_OPTION', `crop layer ${i} gets no prompt points: ${o.points_per_side} / ${o.crop_n_points_downscale_factor}^${i} < 1`, {
+        ...at('crop_n_points_downscale_factor'), expected: `a factor f with ${o.points_per_side} / f^${o.crop_n_layers} ≥ 1`, actual: String(o.crop_n_points_downscale_factor),
+        hint: 'use fewer crop layers, a smaller downscale factor or more points per side',
+      })
+    }
+  }
+}

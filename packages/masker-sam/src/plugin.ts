@@ -1,0 +1,48 @@
+import { defineStage, type Mask, type MaskSet } from '@plaf/core'
+import { generateMasks } from './amg/generator.js'
+import type { AmgMask } from './amg/mask-record.js'
+import { checkSamOptions, samOptionsSchema, type SamOptions } from './options-schema.js'
+import { openSamModel } from './session.js'
+import { VERSION } from './version.js'
+
+/** Generator records → the MaskSet port: tight XYWH boxes, empty masks dropped, largest first (stable). */
+export function toMaskSet(records: AmgMask[], width: number, height: number): MaskSet {
+  const masks: Mask[] = records
+    .filter((r) => r.area > 0)
+    .map((r) => ({ bbox: [r.box[0], r.box[1], r.box[2] - r.box[0] + 1, r.box[3] - r.box[1] + 1], area: r.area, bitmap: r.bitmap, predictedIou: r.predictedIou, stabilityScore: r.stabilityScore }))
+  masks.sort((a, b) => b.area - a.area)
+  return { width, height, masks }
+}
+
+/**
+ * `sam`: SAM's automatic mask generator, in TypeScript, over an ONNX SAM, MobileSAM or SAM 2
+ * export from the model store (encoder and decoder sessions opened in `create`, released in
+ * `dispose`). Options are SAM's, with SAM's defaults.
+ */
+export const samMasker = defineStage<SamOptions, { frame: 'Frame' }, { masks: 'MaskSet' }>({
+  name: 'sam',
+  kind: 'masker',
+  version: VERSION,
+  package: '@plaf/masker-sam',
+  description: 'SAM automatic mask generation (ONNX SAM, MobileSAM, SAM 2): point grid, IoU/stability filters, NMS, crops, small-region clean-up.',
+  options: samOptionsSchema,
+  inputs: { frame: 'Frame' },
+  outputs: { masks: 'MaskSet' },
+  cacheable: true,
+  async create(opts, ctx) {
+    checkSamOptions(opts, ctx.stage)
+    const model = await openSamModel(ctx, opts.model, opts.multimask_output)
+    ctx.log(`sam: ${opts.model} through the ${model.layout} adapter (${model.adapter.info.batchAxis})`)
+    return {
+      fingerprint: model.fingerprint,
+      async run({ frame }, rc) {
+        const [h, w] = frame.rgb.shape
+        const records = await generateMasks(frame.rgb, model, opts)
+        const masks = toMaskSet(records, w, h)
+        rc.metric('masks', masks.masks.length)
+        return { masks }
+      },
+      dispose: () => model.release(),
+    }
+  },
+})
