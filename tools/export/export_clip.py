@@ -15,7 +15,6 @@ Usage (needs the weights; open_clip downloads them):
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
@@ -162,4 +161,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    px.run_cli(main)

@@ -16,7 +16,6 @@ SigLIP checkpoint for the adaptor's text tower):
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
@@ -150,4 +149,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    px.run_cli(main)

@@ -17,9 +17,10 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import onnx
 import torch
@@ -244,6 +245,16 @@ def fresh_dir(path: Path, force: bool) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def run_cli(main: Callable[[], int]) -> None:
+    """Runs a script's main: a refused export (ExportError) is a one-line message and exit 1, not a traceback."""
+    try:
+        code = main()
+    except ExportError as e:
+        print(f'error: {e}', file=sys.stderr)
+        code = 1
+    sys.exit(code)
 
 
 def exported_by(script: str) -> str:

@@ -69,6 +69,9 @@ def text_part(tower: torch.nn.Module, out_dir: Path, *, tokenize: Callable, save
     first). `keep_eos_on_truncate` is read from the tokenizer: whether the longest golden string,
     which is past any context length, ends in `eos_id`."""
     files, graph, d = export_text_graph(tower, out_dir, tokenize, context_length)
+    short = tokenize(GOLDEN_TEXTS[:1])[0]  # 'a chair': a few ids, then padding
+    if int(short[-1]) != pad_id:
+        raise ExportError(f'pad_id {pad_id} is not what the tokenizer pads with ({int(short[-1])}): {GOLDEN_TEXTS[0]!r} → {short.tolist()}')
     tok_files = save_tokenizer(out_dir)
     if not tok_files or tok_files[0] != 'tokenizer.json':
         raise ExportError(f'the tokenizer was saved as {tok_files}; PLAF-TS reads tokenizer.json (a fast HF tokenizer)')

@@ -102,6 +102,11 @@ class SiglipTextExportTest(unittest.TestCase):
             pt.text_part(self.tower, self.out / 'x', tokenize=self.tok, save_tokenizer=self.tok.save,
                          context_length=8, pad_id=1, eos_id=1, clean='siglip', space='s')
 
+    def test_a_pad_id_the_tokenizer_does_not_use_is_refused(self):
+        with self.assertRaisesRegex(px.ExportError, r"pad_id 0 is not what the tokenizer pads with \(1\): 'a chair' → \[3, 4, 1, 1,"):
+            pt.text_part(self.tower, self.out / 'x', tokenize=self.tok, save_tokenizer=self.tok.save,
+                         context_length=CONTEXT, pad_id=0, eos_id=1, clean='siglip', space='s')
+
     def test_hf_saver_keeps_only_what_the_manifest_lists(self):
         class SavesLikeT5:  # what T5TokenizerFast.save_pretrained writes
             def save_pretrained(self, d):
