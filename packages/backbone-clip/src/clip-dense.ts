@@ -43,6 +43,8 @@ export const clipDenseBackbone = defineStage<ClipDenseOptions, { frame: 'Frame' 
   inputs: { frame: 'Frame' },
   outputs: { features: 'FeatureGrid' },
   cacheable: true,
+  // For the validate-time space check: the manifest's space, read without opening a session.
+  embeddingSpace: async (opts, ctx) => (await ctx.models.open(opts.model)).manifest.image?.embedding_space,
   async create(opts, ctx) {
     const net = await openImageBackbone(ctx, { plugin: 'clip-dense', model: opts.model, role: 'features', resize: opts.resize, resolution: opts.resolution })
     return {

@@ -50,6 +50,11 @@ export const radioBackbone = defineStage<RadioOptions, { frame: 'Frame' }, { fea
   inputs: { frame: 'Frame' },
   outputs: { features: 'FeatureGrid' },
   cacheable: true,
+  // For the validate-time space check, read without opening a session: as openImageBackbone names it.
+  async embeddingSpace(opts, ctx) {
+    const m = (await ctx.models.open(opts.model)).manifest
+    return opts.adaptor === 'siglip' ? m.image?.embedding_space : `${m.name}@${m.version}/backbone_features`
+  },
   async create(opts, ctx) {
     const net = await openImageBackbone(ctx, {
       plugin: 'radio',
