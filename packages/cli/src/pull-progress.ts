@@ -17,7 +17,8 @@ export function formatBytes(n: number): string {
 /**
  * A progress sink for model downloads (`pullModel`'s `onProgress`): a byte bar over the whole
  * model on a TTY, otherwise one line per file started, per 2 s, and per file finished
- * (`[pull radio@1] onnx/vision.onnx 12.3 MB of 412 MB (3%), resumed at 8.1 MB`). Call `stop()` after.
+ * (`[pull radio@1] onnx/vision.onnx 12.3 MB of 412 MB (3%), resumed at 8.1 MB`). A bar closes at each
+ * model's `done`; call `stop()` after a failed pull.
  */
 export function createPullProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr) {
   const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true)
@@ -36,7 +37,11 @@ export function createPullProgress(mode: ProgressMode, stream: NodeJS.WriteStrea
           bar.start(e.totalBytes, 0, { got: formatBytes(0), size: formatBytes(e.totalBytes), file: '' })
         }
         bar.update(e.totalReceived, { got: formatBytes(e.totalReceived), file: e.file ? `· ${e.file}` : '' })
-        if (e.phase === 'done') bar.render()
+        if (e.phase === 'done') {
+          // a run pulls models before its frames start: close this bar before the frame bar draws
+          bar.stop()
+          bar = undefined
+        }
         return
       }
       const now = Date.now()

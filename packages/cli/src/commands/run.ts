@@ -3,6 +3,7 @@ import { cacheUse, describeCacheUse, expandSweep, hasErrors, resolvePipeline, ru
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
+import { createPullProgress } from '../pull-progress.js'
 import { formatDiagnostic } from '../render.js'
 import { VERSION } from '../version.js'
 
@@ -21,6 +22,8 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
   printDiagnostics(io, r.diagnostics, opts.json)
   if (!r.pipeline || hasErrors(r.diagnostics)) return EXIT.user
   const progress = createProgress(opts.progress ?? r.pipeline.runtime.progress, label, io.progressStream)
+  // models a stage opens but the store lacks are pulled from runtime.hub / PLAF_HUB before the frames start
+  const pulls = createPullProgress(opts.progress ?? r.pipeline.runtime.progress, io.progressStream)
   const seen = new Map<string, number>()
   // Ctrl-C stops between frames: every file written so far is complete, and --resume continues.
   const abort = new AbortController()
@@ -33,7 +36,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
   try {
     return await runPipeline(r.pipeline, {
       signal: abort.signal,
-      outDir: opts.out, resume: opts.resume, toolVersion: VERSION, onProgress: progress.onProgress,
+      outDir: opts.out, resume: opts.resume, toolVersion: VERSION, onProgress: progress.onProgress, onModelProgress: pulls.onProgress,
       onNote: (d) => {
         const n = (seen.get(d.code) ?? 0) + 1
         seen.set(d.code, n)
@@ -43,6 +46,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
     })
   } finally {
     process.removeListener('SIGINT', onSigint)
+    pulls.stop()
     progress.stop()
   }
 }
