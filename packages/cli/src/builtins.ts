@@ -6,6 +6,7 @@ import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
 import { rgbdFolderInput, scannetInput, syntheticRoomInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
+import { samMasker } from '@plaf/masker-sam'
 import { textQuerier } from '@plaf/query'
 import { denseStorage, indexReferenceStorage, maskIndexedStorage } from '@plaf/storage'
 
@@ -22,6 +23,7 @@ export const builtins: readonly Plugin[] = [
   clipTextEncoder,
   felzenszwalbMasker,
   gridMasker,
+  samMasker,
   maskMeanAggregator,
   maskIndexedStorage,
   denseStorage,
@@ -34,9 +36,7 @@ export const builtins: readonly Plugin[] = [
  * Plugins the paper's configuration names that this build does not have yet, with what they are.
  * Used only to make `plaf validate` say precisely what is missing; they are not registered.
  */
-export const planned: Readonly<Record<string, string>> = {
-  sam: 'SAM automatic mask generation (ONNX encoder + decoder); needs the model plugins and an exported model',
-}
+export const planned: Readonly<Record<string, string>> = {}
 
 /** A fresh registry of the built-ins. */
 export function builtinRegistry(): Registry {

@@ -38,11 +38,11 @@ describe('plaf validate', () => {
     expect(r.err).toContain('--set stages.masker.with.cell_size=big error stages.masker.with.cell_size must be integer')
     expect(r.err).toContain('     | --set stages.masker.with.cell_size=big\n     | ' + ' '.repeat(35) + '^')
   })
-  it('says which plugins the paper configuration still needs', async () => {
+  it('the paper configuration names only registered plugins, with valid options', async () => {
     const r = await cli('validate', join(__dirname, '../../../pipelines/scannet.yaml'))
-    expect(r.code).toBe(1)
-    expect(r.err).toContain('"sam" is the')
-    for (const name of ['radio', 'siglip-text']) expect(r.err).not.toContain(`"${name}"`)
+    expect(r.code).toBe(1) // the default ScanNet scene is not on this machine
+    expect(r.err).toContain('PLAF_FILE_NOT_FOUND')
+    expect(r.err).not.toContain('PLAF_UNKNOWN_PLUGIN')
     expect(r.err).not.toContain('PLAF_INVALID_OPTION')
   })
   it('emits JSON diagnostics with --json', async () => {
@@ -106,7 +106,7 @@ describe('pipelines/pipeline.schema.json', () => {
 })
 
 describe('the shipped pipelines', () => {
-  it('demo.yaml and ablation.yaml validate; scannet.yaml fails only on the plugins this build lacks', async () => {
+  it('demo.yaml, ablation.yaml and scannet.yaml validate', async () => {
     const dir = join(__dirname, '../../../pipelines')
     // validate checks the input scene exists: give each pipeline a small written one
     const scene = join(tempDir(), 'scene0000_00')
@@ -114,12 +114,11 @@ describe('the shipped pipelines', () => {
     const set = ['--set', `input.with.scene=${scene}`]
     expect((await cli('validate', join(dir, 'demo.yaml'), ...set)).code).toBe(0)
     expect((await cli('validate', join(dir, 'ablation.yaml'), ...set)).code).toBe(0)
+    // Only warnings may remain (models not installed here: their embedding spaces cannot be checked).
     const r = await cli('validate', join(dir, 'scannet.yaml'), '--json', ...set)
-    expect(r.code).toBe(1)
-    const diags = JSON.parse(r.err) as { code: string; actual: string }[]
-    expect(diags.map((d) => [d.code, d.actual])).toEqual([
-      ['PLAF_UNKNOWN_PLUGIN', 'sam'],
-    ])
+    expect(r.code).toBe(0)
+    const diags = (r.err ? JSON.parse(r.err) : []) as { severity: string }[]
+    expect(diags.filter((d) => d.severity !== 'warning')).toEqual([])
   })
   it('points an unknown key given with --set at the key', async () => {
     const r = await cli('validate', join(__dirname, '../../../pipelines/ablation.yaml'), '--set', 'stages.masker.with.cell_sise=32')
