@@ -97,14 +97,16 @@ def export_clip(model: torch.nn.Module, out_dir: Path, *, name: str, version: st
 
 def load_open_clip(arch: str, pretrained: str, device: str = 'cpu'):
     """Real weights: the open_clip model, its tokenizer and a tokenizer.json saver."""
-    import open_clip
-    model, _, _ = open_clip.create_model_and_transforms(arch, pretrained=pretrained)
+    with px.loading(f'open_clip {arch} ({pretrained})', 'pip install open_clip_torch and network access to the weights\' host'):
+        import open_clip
+        model, _, _ = open_clip.create_model_and_transforms(arch, pretrained=pretrained)
+        tok = open_clip.get_tokenizer(arch)
     model = model.to(device).eval()
-    tok = open_clip.get_tokenizer(arch)
     if hasattr(tok, 'tokenizer') and hasattr(tok.tokenizer, 'save_pretrained'):
         return model, tok, pt.hf_saver(tok.tokenizer)
-    from transformers import CLIPTokenizerFast
-    hf = CLIPTokenizerFast.from_pretrained(HF_CLIP_TOKENIZER)
+    with px.loading(f'the tokenizer.json of {HF_CLIP_TOKENIZER}', 'pip install transformers and network access to huggingface.co'):
+        from transformers import CLIPTokenizerFast
+        hf = CLIPTokenizerFast.from_pretrained(HF_CLIP_TOKENIZER)
     ours, theirs = tok(pt.GOLDEN_TEXTS), hf(pt.GOLDEN_TEXTS, padding='max_length', max_length=tok.context_length,
                                              truncation=True, return_tensors='pt')['input_ids']
     eot = tok.eot_token_id

@@ -30,6 +30,10 @@ VERSIONS = {
 }
 
 
+NEEDS = ('network access to github.com and the checkpoint hosts (huggingface.co), and '
+         'pip install timm open_clip_torch (plus transformers for C-RADIO\'s siglip2-g adaptor)')
+
+
 class RadioVision(torch.nn.Module):
     """RADIO + adaptor head as PLAF's contract: `image` [1,3,H,W] in [0,1] → (`features`,
     `backbone_features`), both NHWC grids.
@@ -63,8 +67,9 @@ def load_radio(version: str, device: str = 'cpu', fp16: bool = False) -> RadioVi
     if version not in VERSIONS:
         raise px.ExportError(f'unknown RADIO version {version}: one of {", ".join(VERSIONS)}')
     adaptor_name = VERSIONS[version]['adaptor']
-    model = torch.hub.load('NVlabs/RADIO', 'radio_model', version=version, adaptor_names=[adaptor_name],
-                           progress=True, skip_validation=True, trust_repo=True)
+    with px.loading(f'RADIO {version} with its {adaptor_name} adaptor through torch.hub (NVlabs/RADIO)', NEEDS):
+        model = torch.hub.load('NVlabs/RADIO', 'radio_model', version=version, adaptor_names=[adaptor_name],
+                               progress=True, skip_validation=True, trust_repo=True)
     adaptor = model.adaptors[adaptor_name]
     model.adaptors = torch.nn.ModuleDict()  # forward returns the backbone output only
     dtype = torch.float16 if fp16 else torch.float32

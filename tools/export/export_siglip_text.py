@@ -39,10 +39,11 @@ def export_text(tower: torch.nn.Module, out_dir: Path, *, name: str, version: st
 
 def load_open_clip(model_name: str, pretrained: str, device: str = 'cpu'):
     """Real weights: an open_clip model's text tower, tokenizer and logit scale/bias."""
-    import open_clip
-    model = open_clip.create_model_from_pretrained(model_name, pretrained=pretrained, return_transform=False)
+    with px.loading(f'open_clip {model_name} ({pretrained})', 'pip install open_clip_torch transformers and network access to huggingface.co'):
+        import open_clip
+        model = open_clip.create_model_from_pretrained(model_name, pretrained=pretrained, return_transform=False)
+        tok = open_clip.get_tokenizer(model_name)
     model.visual = None
-    tok = open_clip.get_tokenizer(model_name)
     scale = math.exp(float(model.logit_scale)) if getattr(model, 'logit_scale', None) is not None else None
     bias = float(model.logit_bias) if getattr(model, 'logit_bias', None) is not None else None
     return pt.TextTower(model.to(device).eval()), tok, scale, bias
@@ -50,10 +51,11 @@ def load_open_clip(model_name: str, pretrained: str, device: str = 'cpu'):
 
 def load_radio_text(version: str, device: str = 'cpu'):
     """Real weights: the text tower of RADIO's language adaptor (open_clip or SigLIP2 wrapper)."""
-    from export_radio import VERSIONS
+    from export_radio import NEEDS, VERSIONS
     ad_name = VERSIONS[version]['adaptor']
-    model = torch.hub.load('NVlabs/RADIO', 'radio_model', version=version, adaptor_names=[ad_name],
-                           progress=True, skip_validation=True, trust_repo=True)
+    with px.loading(f'RADIO {version} with its {ad_name} adaptor through torch.hub (NVlabs/RADIO)', NEEDS):
+        model = torch.hub.load('NVlabs/RADIO', 'radio_model', version=version, adaptor_names=[ad_name],
+                               progress=True, skip_validation=True, trust_repo=True)
     ad = model.adaptors[ad_name]
     if hasattr(ad, 'oc_model'):  # RADIOv2.5 `siglip`: open_clip
         tok = ad.tokenizer

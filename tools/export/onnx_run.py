@@ -28,7 +28,9 @@ class RuntimeUnavailable(Exception):
 
 def _onnxruntime(path: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     import onnxruntime as ort
-    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    # CUDA when onnxruntime-gpu has it (fp16 exports), else CPU; never TensorRT's slow engine builds
+    providers = [p for p in ('CUDAExecutionProvider', 'CPUExecutionProvider') if p in ort.get_available_providers()]
+    sess = ort.InferenceSession(str(path), providers=providers)
     names = [o.name for o in sess.get_outputs()]
     return dict(zip(names, sess.run(names, feeds)))
 

@@ -247,6 +247,18 @@ def fresh_dir(path: Path, force: bool) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def loading(what: str, needs: str):
+    """Turns a failure while loading real weights (no network, a missing package, an unknown
+    version upstream) into an ExportError saying what was being loaded and what it needs."""
+    try:
+        yield
+    except ExportError:
+        raise
+    except Exception as e:  # noqa: BLE001 (any upstream failure becomes one clear message)
+        raise ExportError(f'could not load {what}: {type(e).__name__}: {e}. It needs {needs}') from e
+
+
 def run_cli(main: Callable[[], int]) -> None:
     """Runs a script's main: a refused export (ExportError) is a one-line message and exit 1, not a traceback."""
     try:

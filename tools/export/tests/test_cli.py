@@ -113,6 +113,16 @@ class CliTest(unittest.TestCase):
         self.assertEqual(code, 0, log)
         self.assertEqual(log.count('ok  '), 2)
 
+    def test_a_loader_failure_is_one_clear_line(self):
+        def offline(*a, **k):
+            raise OSError('Name or service not known')
+        with mock.patch('torch.hub.load', offline), mock.patch('sys.argv', ['export_radio.py', '--out', str(self.dir / 'r')]), \
+                mock.patch('sys.stderr', io.StringIO()) as err, self.assertRaises(SystemExit) as exit_:
+            px.run_cli(export_radio.main)
+        self.assertEqual(exit_.exception.code, 1)
+        self.assertRegex(err.getvalue(), r'^error: could not load RADIO radio_v2\.5-b with its siglip adaptor through torch\.hub '
+                                         r'\(NVlabs/RADIO\): OSError: Name or service not known\. It needs network access')
+
     def test_check_refuses_a_family_it_did_not_write(self):
         (self.dir / 'plaf-model.json').write_text('{"family": "sam", "files": []}')
         with mock.patch('sys.stderr', io.StringIO()) as err, self.assertRaises(SystemExit):
