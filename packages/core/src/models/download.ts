@@ -30,7 +30,9 @@ function networkFailure(url: string, e: unknown): PlafError {
 export async function hubGet(url: string, init: { range?: number; signal?: AbortSignal; what: string }): Promise<Response> {
   let res: Response
   try {
-    res = await fetch(url, { headers: init.range ? { Range: `bytes=${init.range}-` } : {}, signal: init.signal, redirect: 'follow' })
+    // identity: sizes and byte ranges must be those of the file itself, not of a compressed body
+    const headers: Record<string, string> = { 'Accept-Encoding': 'identity', ...(init.range ? { Range: `bytes=${init.range}-` } : {}) }
+    res = await fetch(url, { headers, signal: init.signal, redirect: 'follow' })
   } catch (e) {
     if (init.signal?.aborted) throw e
     throw networkFailure(url, e)
@@ -72,21 +74,22 @@ export async function downloadFile(url: string, dest: string, expect: ModelFile,
     const res = await hubGet(url, { range: have, signal: opts.signal, what: `file ${expect.path} of model ${opts.model}` })
     // The size the hub says its file has: 200's Content-Length, 206's or 416's Content-Range total.
     const range = res.headers.get('content-range') ?? ''
+    const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity'
     const total = res.status === 200 ? Number(res.headers.get('content-length') ?? NaN) : Number(/\/(\d+)$/.exec(range)?.[1] ?? NaN)
-    if (Number.isFinite(total) && total !== expect.bytes) {
+    if (!encoded && Number.isFinite(total) && total !== expect.bytes) {
       await res.body?.cancel()
       rmSync(part, { force: true })
       fail('PLAF_MODEL_CORRUPT', `the hub serves ${total} bytes for ${expect.path} of model ${opts.model}, but its manifest lists ${expect.bytes}`, {
         expected: `${expect.bytes} bytes`, actual: `${total} bytes`, hint: 'the file on the hub is truncated or is another file; tell whoever publishes the model',
       })
     }
-    if (res.status === 416) {
-      // The part does not fit the hub's file: start over.
+    if (res.status === 416 || (res.status === 206 && !range.startsWith(`bytes ${have}-`))) {
+      // The part does not fit the hub's file, or the hub sent another range: start over.
       await res.body?.cancel()
       rmSync(part, { force: true })
       continue
     }
-    const resumed = res.status === 206 && range.startsWith(`bytes ${have}-`)
+    const resumed = res.status === 206
     if (!resumed) have = 0
     const fd = openSync(part, resumed ? 'a' : 'w')
     const resumedFrom = have

@@ -48,6 +48,7 @@ export interface RecordingModelAccess extends ModelAccess {
 export function createModelAccess(opts: ModelAccessOptions = {}): RecordingModelAccess {
   const store = new ModelStore(opts.home ?? plafHome())
   const records = new Map<string, ModelRecord>()
+  const pulling = new Map<string, Promise<OpenedModel>>()
   const record = (m: OpenedModel, pulled: boolean) => {
     const { manifest: man } = m
     const key = `${man.name}@${man.version}`
@@ -67,7 +68,14 @@ export function createModelAccess(opts: ModelAccessOptions = {}): RecordingModel
         if (!opts.hub || opts.offline) {
           throw new PlafError(store.missing(ref, opts.offline ? `the network is off (${typeof opts.offline === 'string' ? opts.offline : 'offline mode'}), so no hub was asked` : 'no hub is configured (--hub, PLAF_HUB or runtime.hub)'))
         }
-        model = (await pullModel(store, ref, { hub: opts.hub, revision: opts.revision, onProgress: opts.onProgress })).model
+        // stages opening the same missing model at once share one download
+        let p = pulling.get(ref)
+        if (!p) {
+          p = pullModel(store, ref, { hub: opts.hub, revision: opts.revision, onProgress: opts.onProgress }).then((r) => r.model)
+          pulling.set(ref, p)
+          void p.catch(() => {}).finally(() => pulling.delete(ref))
+        }
+        model = await p
         pulled = true
       }
       const { diagnostics } = await store.check(model, 'cached')

@@ -49,6 +49,11 @@ describe('createModelAccess', () => {
     expect(m.path('onnx/vision.onnx')).toBe(t.path('home', 'models', 'tiny-radio@1.0.0', 'onnx', 'vision.onnx'))
     await access.open('tiny-radio@1.0.0')
     expect(hub.requests).toHaveLength(3)
+    // two stages opening a missing model at once share one download
+    const other = createModelAccess({ home: t.path('home2'), hub: hub.url })
+    const [a, b] = await Promise.all([other.open('tiny-radio'), other.open('tiny-radio')])
+    expect(a.dir).toBe(b.dir)
+    expect(hub.requests).toHaveLength(6)
     const { createHash } = await import('node:crypto')
     expect(access.opened()).toEqual([{
       name: 'tiny-radio', version: '1.0.0', licence: 'Apache-2.0', family: 'radio', pulled: true,

@@ -67,6 +67,17 @@ describe('pull from a hub', () => {
     expect((await store.verify('tiny-radio'))[0]!.diagnostics).toEqual([])
   })
 
+  it('a hub that ignores Range is read from the start again, and the file still verifies', async () => {
+    const { hub, store } = await setup()
+    hub.faults = { drop: [{ path: 'extra/data.bin', afterBytes: 1200 }], ignoreRange: true }
+    await store.pull('tiny-radio', { hub: hub.url })
+    expect(hub.requests.filter((q) => q.file === 'extra/data.bin').map(({ status, rangeStart, bytesSent }) => ({ status, rangeStart, bytesSent }))).toEqual([
+      { status: 200, rangeStart: undefined, bytesSent: 1200 },
+      { status: 200, rangeStart: 1200, bytesSent: 3000 },
+    ])
+    expect((await store.verify('tiny-radio'))[0]!.diagnostics).toEqual([])
+  })
+
   it('keeps the partial file when every attempt drops, and the next pull resumes it', async () => {
     const { hub, store } = await setup()
     hub.faults = { drop: [{ path: 'extra/data.bin', afterBytes: 1200, times: 2 }] }
