@@ -40,6 +40,16 @@ export interface ImageBackbone {
 }
 
 type Layout = 'nhwc' | 'nchw' | 'nlc'
+
+/**
+ * Embedding space of a backbone output: the manifest's `image.embedding_space` for the
+ * language-aligned `features`; any other role (`backbone_features`) gets a space of its own,
+ * `<name>@<version>/<role>`, which no text encoder declares (undefined without an image section).
+ */
+export function imageBackboneSpace(m: ModelManifest, role: string): string | undefined {
+  if (!m.image) return undefined
+  return role === 'features' ? m.image.embedding_space : `${m.name}@${m.version}/${role}`
+}
 const show = (dims: readonly (number | string)[]): string => `[${dims.join(', ')}]`
 
 /** The graph and output of the requested role, or a diagnostic naming what the manifest offers. */
@@ -140,7 +150,7 @@ export async function openImageBackbone(ctx: PluginContext, spec: ImageBackboneS
 
   const prep = new ImagePreprocessor(pre, p)
   const policy: ResizePolicy = spec.resize ?? pre.resize
-  const space = spec.role === 'features' ? image.embedding_space : `${m.name}@${m.version}/${spec.role}`
+  const space = imageBackboneSpace(m, spec.role)!
   return {
     model,
     space,
