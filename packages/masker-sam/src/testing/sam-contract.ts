@@ -131,8 +131,10 @@ function decoderModel(layout: SamContractLayout, o: Required<Pick<SamContractOpt
     // input_points [1, P, N, 2]: the first point of each of the P prompts.
     const pts = g.reshape(g.slice('input_points', 2, 0, 1), [-1, 2])
     const { logits, iou } = promptMasks(g, embName, pts, o)
-    g.op('Unsqueeze', [g.op('Add', [iou, zero]), g.ints([0])], undefined, 'iou_scores')
-    g.op('Unsqueeze', [g.op('Add', [logits, zero]), g.ints([0])], undefined, 'pred_masks')
+    // [B, P] from the input (B = 1), so the outputs keep the export's symbolic batch dims.
+    const bp = g.slice(g.op('Shape', ['input_points']), 0, 0, 2)
+    g.op('Reshape', [g.op('Add', [iou, zero]), g.op('Concat', [bp, g.ints([K])], { axis: 0 })], undefined, 'iou_scores')
+    g.op('Reshape', [g.op('Add', [logits, zero]), g.op('Concat', [bp, g.ints([K, 256, 256])], { axis: 0 })], undefined, 'pred_masks')
   } else if (layout === 'sam-onnx') {
     const pts = g.reshape(g.slice('point_coords', 1, 0, 1), [-1, 2])
     const { logits, iou } = promptMasks(g, embName, pts, o)
