@@ -89,6 +89,20 @@ describe('plaf data inspect', () => {
     expect(r.intrinsics.depth_scale).toBe(1000)
   })
 
+  it('reads the .sens that plaf make-scene --sens writes, agreeing with the export layout it writes beside it', async () => {
+    const scene = join(tempDir(), 'scene0002_00')
+    const made = await cli('make-scene', scene, '--sens', '--frames', '4', '--set', 'color_width=160', '--set', 'color_height=120',
+      '--set', 'depth_width=80', '--set', 'depth_height=60', '--set', 'invalid_pose_frames=[3]', '--set', 'mesh_spacing=0.3')
+    expect(made.code).toBe(0)
+    expect(made.out).toContain('(with scene0002_00.sens)')
+    const sens = join(scene, 'scene0002_00.sens')
+    const fromSens = JSON.parse((await cli('data', 'inspect', sens, '--json')).out)
+    const fromExport = JSON.parse((await cli('data', 'inspect', scene, '--json')).out)
+    expect(fromSens.format).toBe('sens')
+    expect(fromSens.skipped).toEqual([{ frame: 3, file: sens, reason: 'non-finite pose (tracking lost)' }])
+    for (const key of ['frames', 'usable', 'color', 'depth', 'labels'] as const) expect(fromSens[key]).toEqual(fromExport[key])
+  })
+
   it('an unreadable scene is exit 1 with the error naming the file; an empty one too', async () => {
     const rec = await recording()
     rmSync(join(rec, 'intrinsics.json'))
@@ -106,10 +120,10 @@ describe('plaf data inspect', () => {
     const dir = tempDir({ 'rgb.txt': '# timestamp filename\n', 'depth.txt': '# timestamp filename\n' })
     const r = await cli('data', 'inspect', dir)
     expect(r.code).toBe(1)
-    expect(r.err).toContain('format tum is not supported yet (supported: scannet, rgbd-folder)')
+    expect(r.err).toContain('format tum is not supported yet (supported: scannet, sens, rgbd-folder)')
     const bad = await cli('data', 'inspect', dir, '--format', 'tumm')
     expect(bad.code).toBe(1)
-    expect(bad.err).toContain('unknown data format (readers so far: scannet, rgbd-folder) "tumm"')
+    expect(bad.err).toContain('unknown data format (readers so far: scannet, sens, rgbd-folder) "tumm"')
     expect(bad.err).toContain('did you mean "tum"?')
   })
 })

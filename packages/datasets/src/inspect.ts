@@ -5,12 +5,13 @@ import { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.j
 import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
+import { findSensFile, openSensFile } from './sens/reader.js'
 import { parseLabelsTsv } from './scannet/text.js'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
 /** The formats `inspectDataset` (and `plaf data inspect`) reads today; the others are refused as not supported yet. */
-export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'rgbd-folder']
+export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'sens', 'rgbd-folder']
 
 /** Pinhole parameters without the image size (sizes are reported separately). */
 export interface PinholeJson {
@@ -73,6 +74,11 @@ export function openDataset(path: string, format: DatasetFormat): DatasetSource 
       return openRgbdFolder(defaults<RgbdFolderOptions>(rgbdFolderInput, { folder: path }), quiet)
     case 'scannet':
       return openScannetScene(defaults<ScannetOptions>(scannetInput, { scene: path }), quiet)
+    case 'sens': {
+      const file = findSensFile(path)
+      if (!file) fail('PLAF_INPUT_INVALID', `${path} is not a .sens file, nor a directory holding one`, { file: path, expected: 'a .sens file', actual: path })
+      return openSensFile(defaults<ScannetOptions>(scannetInput, { scene: file }), quiet)
+    }
     default:
       return fail('PLAF_INPUT_INVALID', `format ${format} is not supported yet (supported: ${INSPECT_FORMATS.join(', ')})`, { file: path, expected: `one of ${INSPECT_FORMATS.join(', ')}`, actual: format })
   }

@@ -9,6 +9,7 @@ import { createRenderer } from './synthetic/render.js'
 import { generateRoom, type SyntheticScene } from './synthetic/room.js'
 import { IDENTITY4, formatMatrix, formatMetadata, intrinsicMatrix } from './scannet/text.js'
 import { SCENE_META_FILE, buildSceneMeta } from './scene-meta.js'
+import { openSensWriter } from './sens/write.js'
 import { GENERATOR_VERSION } from './version.js'
 
 /** Options of writeScene (`plaf make-scene`): the generator's plus file-level settings. */
@@ -17,6 +18,8 @@ export interface WriteSceneOptions extends SyntheticOptions {
   scene: string | null
   jpeg_quality: number
   mesh_spacing: number
+  /** Also write the frames as ScanNet's raw `<scene>.sens` (version 4: the same JPEGs, zlib depth, float32 poses). */
+  sens: boolean
 }
 
 /** JSON Schema of WriteSceneOptions (for the CLI's flags and `plaf plugins`-style help). */
@@ -27,6 +30,7 @@ export const WRITE_SCENE_SCHEMA: OptionsSchema<WriteSceneOptions> = {
     scene: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_.-]+$', default: null, description: 'Scene name in file names (<scene>_vh_clean_2.ply); null = the directory name if it looks like sceneXXXX_YY, else scene0000_00.' },
     jpeg_quality: { type: 'integer', minimum: 1, maximum: 100, default: 90, description: 'JPEG quality of color/<i>.jpg.' },
     mesh_spacing: { type: 'number', minimum: 0.01, maximum: 1, default: 0.05, description: 'Largest edge length in metres of the tessellated mesh grid.' },
+    sens: { type: 'boolean', default: false, description: 'Also write <scene>.sens (ScanNet raw format v4) holding the same frames.' },
   },
 }
 
@@ -110,7 +114,7 @@ export async function writeScene(
   })
   const target = resolve(dir)
   const name = opts.scene ?? (SCENE_NAME.test(basename(target)) ? basename(target) : 'scene0000_00')
-  const { jpeg_quality, mesh_spacing, scene: _scene, ...generatorOptions } = opts
+  const { jpeg_quality, mesh_spacing, sens: writeSens, scene: _scene, ...generatorOptions } = opts
   const scene: SyntheticScene = generateRoom(generatorOptions)
   const tmp = prepareTarget(target)
   let files = 0, bytes = 0
@@ -128,6 +132,10 @@ export async function writeScene(
     put('intrinsic/extrinsic_depth.txt', formatMatrix(IDENTITY4))
     const renderer = createRenderer(scene)
     const frames = scene.poses.length
+    const sens = writeSens ? openSensWriter(join(tmp, `${name}.sens`), {
+      sensorName: `PLAF synthetic-room ${GENERATOR_VERSION}`, intrinsicColor: intrinsicMatrix(kc), intrinsicDepth: intrinsicMatrix(kd),
+      colorWidth: kc.width, colorHeight: kc.height, depthWidth: kd.width, depthHeight: kd.height, depthShift: 1000, frameCount: frames,
+    }) : undefined
     for (let i = 0; i < frames; i++) {
       const f = renderer.render(i)
       // The JPEG encodes on libuv's thread pool while this thread writes the PNGs and renders on.
@@ -137,11 +145,20 @@ export async function writeScene(
       put(`instance-filt/${i}.png`, encodePng({ width: kc.width, height: kc.height, channels: 1, data: f.instances, depth: 8 }))
       put(`pose/${i}.txt`, formatMatrix(f.poseValid ? f.pose : new Float64Array(16).fill(-Infinity)))
       await pending
-      pending = jpeg.then((buf) => put(`color/${i}.jpg`, buf))
+      const pose = f.poseValid ? f.pose : new Float64Array(16).fill(-Infinity)
+      pending = jpeg.then((buf) => {
+        put(`color/${i}.jpg`, buf)
+        sens?.frame(pose, buf, f.depthMm, Math.round((i * 1e6) / 30))
+      })
       pending.catch(() => {})
       onProgress?.({ phase: 'frames', done: i, total: frames })
     }
     await pending
+    if (sens) {
+      sens.close()
+      files++
+      bytes += statSync(join(tmp, `${name}.sens`)).size
+    }
     onProgress?.({ phase: 'frames', done: frames, total: frames })
     onProgress?.({ phase: 'mesh', done: 0, total: 1 })
     const mesh = tessellate(scene, mesh_spacing)

@@ -8,6 +8,8 @@ export interface MakeSceneOptions {
   frames?: string
   seed?: string
   objects?: string
+  /** Also write `<scene>.sens` (ScanNet's raw format). */
+  sens?: boolean
   set?: string[]
 }
 
@@ -35,13 +37,17 @@ export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io)
     options[key] = flagValue(raw)
     flags[key] = `--${key} ${raw}`
   }
+  if (o.sens) {
+    options.sens = true
+    flags.sens = '--sens'
+  }
   try {
     const s = await writeScene(dir, options as Partial<WriteSceneOptions>, (p) => {
       if (p.phase === 'frames' && p.done > 0 && (p.done % 5 === 0 || p.done === p.total)) io.err(`[make-scene] ${p.done}/${p.total} frames written`)
     }, { flags })
     io.out(`scene ${s.scene} written to ${s.dir}: ${s.frames} frames (invalid poses: ${s.invalidPoseFrames.join(', ') || 'none'}), ` +
       `${s.objects.length} objects (${s.objects.map((x) => x.name).join(', ')}), mesh ${s.vertices} vertices / ${s.faces} faces, ` +
-      `${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB in ${(s.elapsedMs / 1000).toFixed(1)} s`)
+      `${s.files} files${o.sens ? ` (with ${s.scene}.sens)` : ''}, ${(s.bytes / 1e6).toFixed(1)} MB in ${(s.elapsedMs / 1000).toFixed(1)} s`)
     return EXIT.ok
   } catch (e) {
     if (e instanceof PlafError) {

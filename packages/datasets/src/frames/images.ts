@@ -49,7 +49,11 @@ function checkSize(file: string, frame: string, what: string, width: number, hei
 
 /** Decodes a colour image (JPEG, PNG, anything libvips reads) to 8-bit sRGB, dropping alpha. */
 export async function decodeColor(file: string, frame: string, expected?: ExpectedSize): Promise<ColorImage> {
-  const bytes = await bytesOf(file, frame, 'colour image')
+  return decodeColorBytes(await bytesOf(file, frame, 'colour image'), file, frame, expected)
+}
+
+/** Decodes colour image bytes held in memory (a .sens frame); `file` names where they came from. */
+export async function decodeColorBytes(bytes: Buffer, file: string, frame: string, expected?: ExpectedSize): Promise<ColorImage> {
   let out: { data: Buffer; info: OutputInfo }
   try {
     out = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })

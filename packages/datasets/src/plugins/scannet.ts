@@ -1,6 +1,9 @@
 import { isAbsolute, resolve } from 'node:path'
-import { defineInput } from '@plaf/core'
+import { PlafError, defineInput, type PluginNote } from '@plaf/core'
 import { SELECTION_SCHEMA } from '../frames/select.js'
+import type { DatasetSource } from '../frames/source.js'
+import { indexSens } from '../sens/header.js'
+import { findSensFile, openSensFile } from '../sens/reader.js'
 import { checkScannetScene } from '../scannet/check.js'
 import { openScannetScene, type ScannetReadOptions, type ScannetSource } from '../scannet/reader.js'
 import { DATASETS_VERSION } from '../version.js'
@@ -24,19 +27,31 @@ export const scannetInput = defineInput<ScannetOptions>({
   kind: 'input',
   version: DATASETS_VERSION,
   package: '@plaf/datasets',
-  description: 'ScanNet scene in the export layout (color/, depth/, pose/, intrinsic/, label-filt/).',
+  description: 'ScanNet scene: the export layout (color/, depth/, pose/, intrinsic/, label-filt/) or the raw .sens (v4).',
   options: {
     type: 'object', additionalProperties: false, required: ['scene'],
     properties: {
-      scene: { type: 'string', format: 'path', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/); a relative path resolves against the file that sets it.' },
+      scene: { type: 'string', format: 'path', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/), or the raw <scene>.sens (or a directory holding it and no color/); a relative path resolves against the file that sets it.' },
       ...SELECTION_SCHEMA,
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
     },
   },
   outputs: { frame: 'Frame' },
-  check: (options, ctx) => checkScannetScene({ ...options, scene: resolve(ctx.baseDir, options.scene) }),
-  async create(options, ctx): Promise<ScannetSource> {
+  check(options, ctx): PluginNote[] {
+    const scene = resolve(ctx.baseDir, options.scene)
+    const sens = findSensFile(scene)
+    if (!sens) return checkScannetScene({ ...options, scene })
+    try {
+      indexSens(sens)
+      return []
+    } catch (e) {
+      if (!(e instanceof PlafError)) throw e
+      return e.diagnostics.map(({ severity: _s, cause: _c, ...d }) => ({ ...d, path: 'scene' }))
+    }
+  },
+  async create(options, ctx): Promise<ScannetSource | DatasetSource> {
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
-    return openScannetScene(read, (note) => ctx.warn(note))
+    const sens = findSensFile(read.scene)
+    return sens ? openSensFile({ ...read, scene: sens }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
   },
 })

@@ -1,0 +1,152 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { fail } from '@plaf/core'
+
+/**
+ * ScanNet's `.sens` container, version 4 (little-endian; SensReader's `sensorData.h`):
+ * ```
+ * u32 version = 4 · u64 strlen · u8[strlen] sensor name
+ * f32[16] intrinsic_color, extrinsic_color, intrinsic_depth, extrinsic_depth   (row-major 4×4)
+ * i32 color_compression {-1 unknown, 0 raw, 1 png, 2 jpeg} · i32 depth_compression {-1, 0 raw_ushort, 1 zlib_ushort, 2 occi}
+ * u32 color_width, color_height, depth_width, depth_height · f32 depth_shift · u64 num_frames
+ * per frame: f32[16] camera_to_world · u64 timestamp_color, timestamp_depth · u64 color_bytes, depth_bytes · data
+ * u64 num_imu_frames · IMU records (not read)
+ * ```
+ * Only the header and the 96-byte frame headers are read here, with positioned reads: a .sens is
+ * often over 1 GB and is never read whole.
+ */
+export const SENS_VERSION = 4
+/** Bytes of a frame's header: the pose, two timestamps and two sizes. */
+export const FRAME_HEADER_BYTES = 96
+
+/** The stream header of a .sens file. */
+export interface SensHeader {
+  version: number
+  sensorName: string
+  intrinsicColor: Float64Array
+  extrinsicColor: Float64Array
+  intrinsicDepth: Float64Array
+  extrinsicDepth: Float64Array
+  colorCompression: number
+  depthCompression: number
+  colorWidth: number
+  colorHeight: number
+  depthWidth: number
+  depthHeight: number
+  /** Depth units per metre (ScanNet: 1000). */
+  depthShift: number
+  /** Frames the header claims. */
+  frameCount: number
+  /** Byte offset of the first frame. */
+  framesOffset: number
+}
+
+/** One frame's place in the file. */
+export interface SensFrameEntry {
+  index: number
+  /** Camera-to-world, row-major, from float32. */
+  pose: Float64Array
+  timestampColor: number
+  timestampDepth: number
+  /** Byte offset of the colour data; depth data follows it. */
+  offset: number
+  colorBytes: number
+  depthBytes: number
+}
+
+/** Where the frame index stops short of what the header claims. */
+export interface SensCut {
+  /** The frame that is missing or incomplete. */
+  frame: number
+  /** Byte offset where the file ends. */
+  offset: number
+  reason: string
+}
+
+/** Everything `indexSens` learns without reading image data. */
+export interface SensIndex {
+  file: string
+  size: number
+  header: SensHeader
+  frames: SensFrameEntry[]
+  /** Set when the file ends before the header's frame count is reached. */
+  cut?: SensCut
+}
+
+const COLOR = ['unknown', 'raw', 'png', 'jpeg']
+const DEPTH = ['unknown', 'raw_ushort', 'zlib_ushort', 'occi_ushort']
+
+function readAt(fd: number, offset: number, length: number): Buffer {
+  const buf = Buffer.alloc(length)
+  const n = readSync(fd, buf, 0, length, offset)
+  return n === length ? buf : buf.subarray(0, n)
+}
+
+const u64 = (b: Buffer, at: number): number => Number(b.readBigUInt64LE(at))
+const mat = (b: Buffer, at: number): Float64Array => {
+  const m = new Float64Array(16)
+  for (let i = 0; i < 16; i++) m[i] = b.readFloatLE(at + 4 * i)
+  return m
+}
+
+/** Reads the header and every frame header of a .sens file (positioned reads; image data is skipped). */
+export function indexSens(file: string): SensIndex {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT'
+    return fail(missing ? 'PLAF_FILE_NOT_FOUND' : 'PLAF_INPUT_INVALID', `${file} ${missing ? 'does not exist' : `cannot be read (${(e as Error).message})`}`, { file, cause: e })
+  }
+  try {
+    const size = fstatSync(fd).size
+    const bad = (message: string, expected: string, actual: string): never => fail('PLAF_INPUT_INVALID', `${file}: ${message}`, { file, expected, actual })
+    const head = readAt(fd, 0, 12)
+    if (head.length < 12) bad(`too short for a .sens header (${size} bytes)`, 'a .sens file (version 4)', `${size} bytes`)
+    const version = head.readUInt32LE(0)
+    if (version !== SENS_VERSION) bad(`.sens version ${version}; only version ${SENS_VERSION} (ScanNet) is read`, `version ${SENS_VERSION}`, `version ${version}`)
+    const nameLength = u64(head, 4)
+    const fixed = 4 * 16 * 4 + 4 * 2 + 4 * 4 + 4 + 8
+    if (nameLength > 4096 || 12 + nameLength + fixed > size) bad(`header cut short or corrupt (sensor name length ${nameLength}, file ${size} bytes)`, 'a complete .sens header', `${size} bytes`)
+    const b = readAt(fd, 12, nameLength + fixed)
+    let at = nameLength
+    const sensorName = b.subarray(0, nameLength).toString('utf8')
+    const intrinsicColor = mat(b, at), extrinsicColor = mat(b, at + 64), intrinsicDepth = mat(b, at + 128), extrinsicDepth = mat(b, at + 192)
+    at += 256
+    const colorCompression = b.readInt32LE(at), depthCompression = b.readInt32LE(at + 4)
+    const [colorWidth, colorHeight, depthWidth, depthHeight] = [0, 1, 2, 3].map((k) => b.readUInt32LE(at + 8 + 4 * k))
+    const depthShift = b.readFloatLE(at + 24)
+    const frameCount = u64(b, at + 28)
+    if (![0, 1, 2].includes(colorCompression)) bad(`colour compression ${COLOR[colorCompression + 1] ?? colorCompression} is not supported`, 'raw, png or jpeg', COLOR[colorCompression + 1] ?? String(colorCompression))
+    if (![0, 1].includes(depthCompression)) bad(`depth compression ${DEPTH[depthCompression + 1] ?? depthCompression} is not supported`, 'raw_ushort or zlib_ushort', DEPTH[depthCompression + 1] ?? String(depthCompression))
+    if (!(depthShift > 0)) bad(`depth shift ${depthShift} is not positive`, 'depth units per metre > 0 (ScanNet: 1000)', String(depthShift))
+    const header: SensHeader = {
+      version, sensorName, intrinsicColor, extrinsicColor, intrinsicDepth, extrinsicDepth, colorCompression, depthCompression,
+      colorWidth, colorHeight, depthWidth, depthHeight, depthShift, frameCount, framesOffset: 12 + nameLength + fixed,
+    }
+    const frames: SensFrameEntry[] = []
+    let offset = header.framesOffset
+    let cut: SensCut | undefined
+    for (let index = 0; index < frameCount; index++) {
+      if (offset === size) {
+        cut = { frame: index, offset, reason: `the header claims ${frameCount} frames but the file ends at byte ${offset} after ${index}` }
+        break
+      }
+      const h = readAt(fd, offset, FRAME_HEADER_BYTES)
+      if (h.length < FRAME_HEADER_BYTES) {
+        cut = { frame: index, offset: size, reason: `truncated in the header of frame ${index}: it starts at byte ${offset}, the file ends at byte ${size}` }
+        break
+      }
+      const colorBytes = u64(h, 80), depthBytes = u64(h, 88)
+      const end = offset + FRAME_HEADER_BYTES + colorBytes + depthBytes
+      if (end > size) {
+        cut = { frame: index, offset: size, reason: `truncated mid-frame ${index}: its data runs from byte ${offset} to ${end}, the file ends at byte ${size}` }
+        break
+      }
+      frames.push({ index, pose: mat(h, 0), timestampColor: u64(h, 64), timestampDepth: u64(h, 72), offset: offset + FRAME_HEADER_BYTES, colorBytes, depthBytes })
+      offset = end
+    }
+    return { file, size, header, frames, cut }
+  } finally {
+    closeSync(fd)
+  }
+}

@@ -1,0 +1,152 @@
+import { cpSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { validateOptions, type Frame, type PluginNote } from '@plaf/core'
+import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
+import { scannetInput, type ScannetOptions } from '../../src/plugins/scannet.js'
+import type { DatasetSource } from '../../src/frames/source.js'
+import { indexSens } from '../../src/sens/header.js'
+import { findSensFile } from '../../src/sens/reader.js'
+import { writeScene } from '../../src/write-scene.js'
+import { SMALL, diagnosticOf, tempRoot } from '../fixtures.js'
+import { roomFrames } from '../rgbd-folder/helpers.js'
+
+const tmp = tempRoot('sens')
+const dir = join(tmp.root, 'scene0007_00')
+const sens = join(dir, 'scene0007_00.sens')
+const generator = { ...SMALL, invalid_pose_frames: [2] }
+let truth: Frame[]
+beforeAll(async () => {
+  await writeScene(dir, { ...generator, sens: true })
+  const { mesh_spacing: _m, ...synth } = generator
+  truth = await roomFrames(synth)
+})
+afterAll(() => tmp.cleanup())
+
+describeInputPlugin(scannetInput, [{ name: 'a .sens written by writeScene', options: { scene: sens }, frames: 2 }])
+
+async function open(options: Partial<ScannetOptions>): Promise<{ src: DatasetSource; notes: PluginNote[] }> {
+  const ctx = createTestContext()
+  const src = (await scannetInput.create(validateOptions(scannetInput, options).value as unknown as ScannetOptions, ctx)) as DatasetSource
+  return { src, notes: ctx.notes }
+}
+
+async function all(src: DatasetSource): Promise<Frame[]> {
+  const out: Frame[] = []
+  for await (const f of src.frames()) out.push(f)
+  return out
+}
+
+/** A copy of the .sens to damage. */
+function copy(name: string): string {
+  const d = join(tmp.root, name)
+  mkdirSync(d)
+  cpSync(sens, join(d, 'x.sens'))
+  return join(d, 'x.sens')
+}
+
+describe('sens: round trip of a .sens written by writeScene', () => {
+  it('the header states what was written', () => {
+    const { header, frames, cut, size } = indexSens(sens)
+    expect(cut).toBeUndefined()
+    expect(frames).toHaveLength(6)
+    expect([header.version, header.colorCompression, header.depthCompression, header.depthShift, header.frameCount]).toEqual([4, 2, 1, 1000, 6])
+    expect([header.colorWidth, header.colorHeight, header.depthWidth, header.depthHeight]).toEqual([320, 240, 160, 120])
+    const last = frames.at(-1)!
+    expect(last.offset + last.colorBytes + last.depthBytes + 8).toBe(size) // then the empty IMU section
+  })
+
+  it('every pose (float32), depth value, colour byte and label equals the generator and the export layout', async () => {
+    const { src, notes } = await open({ scene: sens })
+    expect([src.format, src.found, src.frameCount, src.depthScale]).toEqual(['sens', 6, 5, 1000])
+    expect(src.skips).toEqual([{ frame: 2, file: sens, reason: 'non-finite pose (tracking lost)' }])
+    expect(notes.map((n) => n.message)).toEqual([`frame 000002: ${sens}: non-finite pose (tracking lost); frame skipped`])
+    const exported = await all((await open({ scene: dir })).src)
+    const frames = await all(src)
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 3, 4, 5])
+    frames.forEach((f, k) => {
+      const want = truth[f.index]
+      const exp = exported[k]
+      expect(Array.from(f.pose!)).toEqual(Array.from(want.pose!, Math.fround))
+      expect(f.depth!.shape).toEqual(want.depth!.shape)
+      let depthDiff = 0
+      for (let i = 0; i < want.depth!.data.length; i++) if (f.depth!.data[i] !== want.depth!.data[i]) depthDiff++
+      expect(depthDiff).toBe(0)
+      expect(Buffer.compare(Buffer.from(f.rgb.data), Buffer.from(exp.rgb.data))).toBe(0)
+      expect(Buffer.compare(Buffer.from(f.labels!.data.buffer), Buffer.from(want.labels!.data.buffer))).toBe(0)
+      for (const key of ['fx', 'fy', 'cx', 'cy'] as const) {
+        expect(f.colorIntrinsics[key]).toBe(Math.fround(want.colorIntrinsics[key]))
+        expect(f.depthIntrinsics![key]).toBe(Math.fround(want.depthIntrinsics![key]))
+      }
+    })
+  })
+
+  it('a directory holding only the .sens is read as the .sens', () => {
+    const d = join(tmp.root, 'scene0007_01')
+    mkdirSync(d)
+    cpSync(sens, join(d, 'scene0007_01.sens'))
+    expect(findSensFile(d)).toBe(join(d, 'scene0007_01.sens'))
+    expect(findSensFile(dir)).toBeUndefined() // color/ is there: the export layout wins
+  })
+
+  it('frame_step, frame_range and max_frames select as on the export layout', async () => {
+    expect((await all((await open({ scene: sens, frame_range: [1, 5], frame_step: 2 })).src)).map((f) => f.index)).toEqual([1, 3])
+    expect((await all((await open({ scene: sens, max_frames: 2 })).src)).map((f) => f.index)).toEqual([0, 1])
+  })
+})
+
+describe('sens: bad files', () => {
+  it('truncated mid-frame: the frames before the cut are read, the cut reported with its byte offset', async () => {
+    const file = copy('cut-mid')
+    const { frames } = indexSens(file)
+    const cutAt = frames[4].offset + 100
+    truncateSync(file, cutAt)
+    const end = frames[4].offset + frames[4].colorBytes + frames[4].depthBytes
+    const { src, notes } = await open({ scene: file })
+    const reason = `truncated mid-frame 4: its data runs from byte ${frames[4].offset - 96} to ${end}, the file ends at byte ${cutAt}; frames from 4 on are not read`
+    expect(src.skips).toEqual([{ frame: 2, file, reason: 'non-finite pose (tracking lost)' }, { frame: 4, file, reason }])
+    expect(notes.at(-1)).toEqual({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000004', file, message: `frame 000004: ${file}: ${reason}`, actual: `file ends at byte ${cutAt}` })
+    expect((await all(src)).map((f) => f.index)).toEqual([0, 1, 3])
+  })
+
+  it('a header claiming more frames than the file holds', async () => {
+    const file = copy('short')
+    const { frames } = indexSens(file)
+    const end = frames[3].offset + frames[3].colorBytes + frames[3].depthBytes
+    truncateSync(file, end)
+    const { src } = await open({ scene: file })
+    expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: `the header claims 6 frames but the file ends at byte ${end} after 4; frames from 4 on are not read` })
+    expect([src.found, src.frameCount]).toEqual([5, 3])
+  })
+
+  it('a wrong version is an error naming the file and both versions', async () => {
+    const file = copy('v3')
+    const bytes = readFileSync(file)
+    bytes.writeUInt32LE(3, 0)
+    writeFileSync(file, bytes)
+    const d = await diagnosticOf(() => open({ scene: file }))
+    expect(d).toEqual({ code: 'PLAF_INPUT_INVALID', severity: 'error', file, message: `${file}: .sens version 3; only version 4 (ScanNet) is read`, expected: 'version 4', actual: 'version 3' })
+  })
+
+  it('a depth blob that is not zlib is an error naming the frame', async () => {
+    const file = copy('bad-zlib')
+    const { frames } = indexSens(file)
+    const bytes = readFileSync(file)
+    bytes.fill(0x55, frames[1].offset + frames[1].colorBytes, frames[1].offset + frames[1].colorBytes + 16)
+    writeFileSync(file, bytes)
+    const { src } = await open({ scene: file })
+    const d = await diagnosticOf(() => all(src))
+    expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000001', expected: 'zlib-compressed uint16 depth' })
+    expect(d!.message).toMatch(/^frame 000001: .*x\.sens: depth is not a valid zlib stream/)
+  })
+
+  it('the plugin check reads only the header and names a bad one at the scene option', async () => {
+    const file = copy('check')
+    const bytes = readFileSync(file)
+    bytes.writeUInt32LE(5, 0)
+    writeFileSync(file, bytes)
+    const notes = await scannetInput.check!({ scene: file, frame_step: 1, frame_range: null, max_frames: null, load_labels: null }, { baseDir: tmp.root })
+    expect(notes).toEqual([{ code: 'PLAF_INPUT_INVALID', file, path: 'scene', message: `${file}: .sens version 5; only version 4 (ScanNet) is read`, expected: 'version 4', actual: 'version 5' }])
+    renameSync(file, `${file}.moved`)
+  })
+})
