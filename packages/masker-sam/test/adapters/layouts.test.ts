@@ -1,4 +1,4 @@
-import { openOnnxSession } from '@plaf/core'
+import { liveOnnxSessions, openOnnxSession } from '@plaf/core'
 import { createTestContext, tempDir } from '@plaf/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ADAPTERS } from '../../src/adapters/layouts.js'
@@ -98,7 +98,6 @@ describe('the generator through each export layout finds the four quadrants', ()
 
   it('the encoder and decoder sessions are released on dispose', async () => {
     const ctx = createTestContext({ stage: 'masker', models: store.models })
-    const { liveOnnxSessions } = await import('@plaf/core')
     const before = liveOnnxSessions()
     const m = await openSamModel(ctx, 'slimsam', true)
     expect(liveOnnxSessions()).toBe(before + 2)
