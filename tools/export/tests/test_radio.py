@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import tempfile
 import unittest
 from contextlib import redirect_stderr, redirect_stdout
@@ -36,14 +37,20 @@ def export(vision, out: Path, resolution=(32, 48), **kw) -> dict:
 
 
 class RadioExportTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.out = Path(self.tmp.name)
-        self.vision = tiny_vision()
-        self.manifest = export(self.vision, self.out)
+    # one export for the class; tests that change files work on a copy
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = Path(cls.tmp.name) / 'radio'
+        cls.vision = tiny_vision()
+        cls.manifest = export(cls.vision, cls.out)
 
-    def tearDown(self):
-        self.tmp.cleanup()
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def scratch(self, name: str) -> Path:
+        return Path(self.tmp.name) / name
 
     def test_graph_io_is_the_contract(self):
         g = self.manifest['graphs']['vision']
@@ -103,9 +110,12 @@ class RadioExportTest(unittest.TestCase):
             self.assertEqual(f['sha256'], hashlib.sha256(data).hexdigest())
             self.assertEqual(f['bytes'], len(data))
         self.assertEqual(px.verify_files(self.out), [])
-        with open(self.out / 'vision_32x48.onnx', 'ab') as fh:
+        copy = self.scratch('changed')
+        shutil.copytree(self.out, copy)
+        with open(copy / 'vision_32x48.onnx', 'ab') as fh:
             fh.write(b'\0')
-        self.assertEqual(len(px.verify_files(self.out)), 1)
+        n = files['vision_32x48.onnx']['bytes']
+        self.assertEqual(px.verify_files(copy), [f'vision_32x48.onnx: {n + 1} bytes, manifest says {n}'])
 
     def test_check_passes_on_the_honest_export(self):
         with redirect_stdout(io.StringIO()) as out:
@@ -114,7 +124,7 @@ class RadioExportTest(unittest.TestCase):
         self.assertIn('ok   vision.backbone_features', out.getvalue())
 
     def test_external_data_for_large_models(self):
-        out = self.out / 'ext'
+        out = self.scratch('ext')
         m = export(self.vision, out, external_data=True)
         self.assertEqual([f['path'] for f in m['files']], ['vision_32x48.onnx', 'vision_32x48.onnx_data'])
         graph = onnx.load(str(out / 'vision_32x48.onnx'), load_external_data=False).graph
@@ -131,11 +141,11 @@ class RadioExportTest(unittest.TestCase):
 
     def test_other_resolutions_and_patch_sizes(self):
         vision = tiny_vision(patch=16)
-        m = export(vision, self.out / 'p16', resolution=(64, 64))
+        m = export(vision, self.scratch('p16'), resolution=(64, 64))
         self.assertEqual(m['graphs']['vision']['outputs'][0]['shape'], [1, 4, 4, 40])
         self.assertEqual(m['image']['patch_size'], 16)
         with self.assertRaisesRegex(px.ExportError, 'not a multiple of the patch size 16'):
-            export(vision, self.out / 'bad', resolution=(64, 72))
+            export(vision, self.scratch('bad'), resolution=(64, 72))
 
     def test_default_names(self):
         self.assertEqual(export_radio.default_name('radio_v2.5-b', 512, 512), 'radio-v2.5-b')
@@ -146,7 +156,7 @@ class RadioExportTest(unittest.TestCase):
 
     def test_cli_refuses_fp16_on_the_cpu_and_a_full_output_folder(self):
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()) as err, self.assertRaises(SystemExit):
-            export_radio.main(['--out', str(self.out / 'x'), '--fp16'])
+            export_radio.main(['--out', str(self.scratch('x')), '--fp16'])
         self.assertIn('--fp16 needs --device cuda', err.getvalue())
         with self.assertRaisesRegex(px.ExportError, 'not empty'):
             px.fresh_dir(self.out, force=False)

@@ -25,22 +25,31 @@ CONTEXT = 16
 
 
 class SiglipTextExportTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.out = Path(self.tmp.name)
+    # one export for the class, in model/; no test changes its files, scratch work goes beside it
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = Path(cls.tmp.name) / 'model'
+        cls.out.mkdir()
         seeded(2)
-        self.encoder = TinyTextTower(context=CONTEXT).eval()
-        self.tower = pt.TextTower(self.encoder).eval()
-        self.tok = ToyTokenizer(CONTEXT, pad_id=1, eos_id=1, vocab=64)
+        cls.encoder = TinyTextTower(context=CONTEXT).eval()
+        cls.tower = pt.TextTower(cls.encoder).eval()
+        cls.tok = ToyTokenizer(CONTEXT, pad_id=1, eos_id=1, vocab=64)
         export_siglip_text.export_text(
-            self.tower, self.out, name='siglip-tiny-text', version='1.0.0', family='siglip-text', licence='Apache-2.0',
+            cls.tower, cls.out, name='siglip-tiny-text', version='1.0.0', family='siglip-text', licence='Apache-2.0',
             source={'repo': 'mlfoundations/open_clip', 'revision': 'tiny/none'}, description='test',
-            tokenize=self.tok, save_tokenizer=self.tok.save, context_length=CONTEXT, pad_id=1, eos_id=1,
+            tokenize=cls.tok, save_tokenizer=cls.tok.save, context_length=CONTEXT, pad_id=1, eos_id=1,
             clean='siglip', space='siglip-so400m-patch14-384', logit_scale=10.0, logit_bias=-10.0)
-        self.manifest = px.read_manifest(self.out)
+        cls.manifest = px.read_manifest(cls.out)
 
-    def tearDown(self):
-        self.tmp.cleanup()
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def scratch(self, name: str) -> Path:
+        d = Path(self.tmp.name) / name
+        d.mkdir(exist_ok=True)
+        return d
 
     def test_graph_io_is_the_contract(self):
         g = self.manifest['graphs']['text']
@@ -68,7 +77,7 @@ class SiglipTextExportTest(unittest.TestCase):
                 ids[long, -1] = 5
                 return ids
         tok = Cuts(CONTEXT, pad_id=1, eos_id=1, vocab=64)
-        _, _, info = pt.text_part(self.tower, self.out / 'cut', tokenize=tok, save_tokenizer=tok.save,
+        _, _, info = pt.text_part(self.tower, self.scratch('cut'), tokenize=tok, save_tokenizer=tok.save,
                                   context_length=CONTEXT, pad_id=1, eos_id=1, clean='siglip', space='s')
         self.assertIs(info['tokenizer']['keep_eos_on_truncate'], False)
 
@@ -99,12 +108,12 @@ class SiglipTextExportTest(unittest.TestCase):
 
     def test_a_tokenizer_that_does_not_fit_the_context_is_refused(self):
         with self.assertRaisesRegex(px.ExportError, r'expected int64 \[11, 8\]'):
-            pt.text_part(self.tower, self.out / 'x', tokenize=self.tok, save_tokenizer=self.tok.save,
+            pt.text_part(self.tower, self.scratch('x'), tokenize=self.tok, save_tokenizer=self.tok.save,
                          context_length=8, pad_id=1, eos_id=1, clean='siglip', space='s')
 
     def test_a_pad_id_the_tokenizer_does_not_use_is_refused(self):
         with self.assertRaisesRegex(px.ExportError, r"pad_id 0 is not what the tokenizer pads with \(1\): 'a chair' → \[3, 4, 1, 1,"):
-            pt.text_part(self.tower, self.out / 'x', tokenize=self.tok, save_tokenizer=self.tok.save,
+            pt.text_part(self.tower, self.scratch('x'), tokenize=self.tok, save_tokenizer=self.tok.save,
                          context_length=CONTEXT, pad_id=0, eos_id=1, clean='siglip', space='s')
 
     def test_hf_saver_keeps_only_what_the_manifest_lists(self):
@@ -112,8 +121,7 @@ class SiglipTextExportTest(unittest.TestCase):
             def save_pretrained(self, d):
                 for f in ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'spiece.model'):
                     Path(d, f).write_text('{}')
-        d = self.out / 'hf'
-        d.mkdir()
+        d = self.scratch('hf')
         (d / 'text.onnx').write_text('kept')
         self.assertEqual(pt.hf_saver(SavesLikeT5())(d), ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
         self.assertEqual(sorted(p.name for p in d.iterdir()),
