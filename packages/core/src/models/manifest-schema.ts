@@ -86,14 +86,16 @@ export function jsonPath(path: readonly (string | number)[]): string {
  * parse.
  */
 export function jsonLocator(text: string): (path: readonly (string | number)[], o?: { key?: boolean }) => { line: number; column: number } | undefined {
+  // parsed on the first lookup: most manifests are valid and never need positions
   const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc })
+  let parsed: ReturnType<typeof parseDocument> | undefined
   const pos = (range: readonly number[] | null | undefined) => {
     if (!range) return undefined
     const p = lc.linePos(range[0]!)
     return { line: p.line, column: p.col }
   }
   return (path, o = {}) => {
+    const doc = (parsed ??= parseDocument(text, { lineCounter: lc }))
     if (doc.errors.length) return undefined
     if (o.key && path.length) {
       const parent = doc.getIn(path.slice(0, -1), true)
