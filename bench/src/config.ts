@@ -3,9 +3,10 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { TENSOR_BACKENDS, type TensorBackendName } from '@plaf/core'
+import { VIT_B16_512, type VitShape } from './backbone/vit-graph.js'
 
 /** The benchmark cases, in the order they run. */
-export const CASES = ['aggregator', 'query3d', 'storage'] as const
+export const CASES = ['aggregator', 'query3d', 'storage', 'backbone'] as const
 /** One benchmark case. */
 export type CaseName = (typeof CASES)[number]
 
@@ -42,6 +43,8 @@ export interface BenchConfig {
   aggregator: { sizes: AggregatorSize[]; k: number; d: number; grid: [h: number, w: number]; runsSparse: number; runsDense: number }
   query3d: { n: number; m: number; d: number; runsPlaf: number; runsDense: number }
   storage: { sizes2d: Storage2dSize[]; k: number; d: number; grid: [h: number, w: number]; n: number; m: number; measureDense3d: boolean }
+  /** The generated ViT, the scene's frames and image sizes, session-only runs, the frames_in_flight values to run. */
+  backbone: { vit: VitShape; frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; sessionRuns: number; inFlight: number[] }
 }
 
 /** A command-line mistake: main prints it with the usage and exits 1. */
@@ -66,7 +69,8 @@ export function defaultResultsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results')
 }
 
-function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage'> {
+function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone'> {
+  const scannet = { color: [968, 1296] as [number, number], depth: [480, 640] as [number, number] }
   const D = 1152
   const grid: [number, number] = [32, 32]
   switch (mode) {
@@ -75,12 +79,14 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         aggregator: { sizes: [{ H: 24, W: 32, dense: true }], k: 6, d: 16, grid: [4, 4], runsSparse: 2, runsDense: 1 },
         query3d: { n: 3000, m: 40, d: 16, runsPlaf: 2, runsDense: 1 },
         storage: { sizes2d: [{ H: 24, W: 32, measureDense: true }, { H: 30, W: 40, measureDense: false }], k: 6, d: 16, grid: [4, 4], n: 3000, m: 40, measureDense3d: true },
+        backbone: { vit: { size: 64, patch: 16, width: 32, depth: 1, heads: 2, mlp: 64, seed: 1 }, frames: 3, color: [48, 64], depth: [24, 32], sessionRuns: 2, inFlight: [1, 2] },
       }
     case 'quick':
       return {
         aggregator: { sizes: [{ H: 480, W: 640, dense: true }], k: 100, d: D, grid, runsSparse: 3, runsDense: 1 },
         query3d: { n: 100_000, m: 5000, d: D, runsPlaf: 3, runsDense: 1 },
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }], k: 100, d: D, grid, n: 100_000, m: 5000, measureDense3d: true },
+        backbone: { vit: VIT_B16_512, frames: 5, ...scannet, sessionRuns: 3, inFlight: [1, 2] },
       }
     case 'default':
     case 'full': {
@@ -89,6 +95,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         aggregator: { sizes: [{ H: 480, W: 640, dense: true }, { H: 968, W: 1296, dense: full }], k: 100, d: D, grid, runsSparse: 7, runsDense: full ? 2 : 3 },
         query3d: { n: 1_000_000, m: 5000, d: D, runsPlaf: 7, runsDense: 3 },
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }, { H: 968, W: 1296, measureDense: full }], k: 100, d: D, grid, n: 1_000_000, m: 5000, measureDense3d: true },
+        backbone: { vit: VIT_B16_512, frames: 12, ...scannet, sessionRuns: 7, inFlight: [1, 2] },
       }
     }
   }
@@ -144,6 +151,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | null {
     const r = positiveInt('--runs', v.runs)
     Object.assign(sizes.aggregator, { runsSparse: r, runsDense: r })
     Object.assign(sizes.query3d, { runsPlaf: r, runsDense: r })
+    sizes.backbone.sessionRuns = r
   }
   return {
     mode,

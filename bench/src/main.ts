@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { writeJsonAtomic } from '@plaf/core'
 import { runAggregatorCase } from './cases/aggregator.js'
+import { runBackboneCase } from './cases/backbone.js'
 import { runQuery3dCase } from './cases/query3d.js'
 import { runStorageCase } from './cases/storage.js'
 import { parseConfig, USAGE, UsageError, type BenchConfig, type CaseName } from './config.js'
@@ -37,6 +38,7 @@ const RUNNERS: Record<CaseName, (config: BenchConfig, env: BenchEnv) => Promise<
   aggregator: runAggregatorCase,
   query3d: runQuery3dCase,
   storage: runStorageCase,
+  backbone: runBackboneCase,
 }
 
 const processIo: BenchIo = {
