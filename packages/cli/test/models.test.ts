@@ -102,6 +102,23 @@ describe('plaf models', () => {
       'plaf error model "tiny-radio" would be downloaded, but the network is off (PLAF_OFFLINE=1)  PLAF_OFFLINE')
   })
 
+  it('pull without a hub, or with a hub that is not an http(s) URL, says what to give (exit 1)', async () => {
+    const none = await plaf('models', 'pull', 'tiny-radio')
+    expect([none.code, none.err]).toEqual([1, [
+      'plaf error no model hub is configured  PLAF_MISSING_OPTION',
+      '     expected a hub URL; got none; give --hub URL, set PLAF_HUB, or set runtime.hub in the pipeline',
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n')])
+    const ftp = await plaf('models', 'pull', 'tiny-radio', '--hub', 'ftp://models.example.org')
+    expect([ftp.code, ftp.err]).toEqual([1, [
+      '--hub ftp://models.example.org error hub "ftp://models.example.org" is not an http(s) URL  PLAF_INVALID_OPTION',
+      '     | --hub ftp://models.example.org',
+      '     |       ^',
+      '     expected an http:// or https:// URL; got ftp:',
+      '', '1 error(s), 0 warning(s)', '',
+    ].join('\n')])
+  })
+
   it('import: a plaf folder; a layout that does not exist is a located flag error', async () => {
     const src = join(tempDir(), 'export')
     writeModelDir(src, parts(), files())

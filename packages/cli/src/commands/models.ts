@@ -1,5 +1,5 @@
 import {
-  MODEL_LAYOUTS, ModelStore, PlafError, describeTensor, hubSettings, plafHome,
+  MODEL_LAYOUTS, ModelStore, PlafError, checkHub, describeTensor, flagOrigin, hubSettings, plafHome,
   type Diagnostic, type ModelInfo, type OnnxIoValue, type StoredModel, type TensorSpec,
 } from '@plaf/core'
 import { choiceDiagnostic } from '../flags.js'
@@ -68,6 +68,16 @@ export interface PullFlags extends ModelsFlags {
 export function modelsPullCommand(name: string, o: PullFlags, io: Io): Promise<number> {
   return guarded(io, o.json, async () => {
     const { hub, offline } = hubSettings({ hub: o.hub, offline: o.offline ? true : undefined })
+    if (o.hub !== undefined && !offline) {
+      // a bad --hub is pointed at on the command line, like every other flag error
+      try {
+        checkHub(o.hub)
+      } catch (e) {
+        const { source, column } = flagOrigin(`--hub ${o.hub}`)
+        if (e instanceof PlafError) throw new PlafError(e.diagnostics.map((d) => ({ ...d, source, column })))
+        throw e
+      }
+    }
     const progress = createPullProgress(o.json ? 'none' : ((o.progress ?? 'auto') as ProgressMode), io.progressStream)
     try {
       const r = await store().pull(name, { hub, offline, revision: o.revision, repo: o.repo, onProgress: (e) => progress.onProgress(e) })
