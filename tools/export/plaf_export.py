@@ -104,16 +104,18 @@ def _weight_bytes(module: torch.nn.Module) -> int:
 def _no_mha_fastpath(module: torch.nn.Module):
     """nn.MultiheadAttention's eval fast path (`_native_multi_head_attention`, open_clip's batch-first
     blocks) has no ONNX symbolic. torch >= 2.1 can switch it off; older torch skips it only when
-    grad is enabled and a weight requires grad, so the export runs that way (no weights change)."""
+    grad is enabled and a weight requires grad, so a module with such attention is exported that
+    way (no weight changes). Anything else (RADIO's timm blocks) is exported without grad."""
     mha = getattr(torch.backends, 'mha', None)
     was = mha.get_fastpath_enabled() if mha else None
-    flags = [(p, p.requires_grad) for p in module.parameters()]
+    with_grad = mha is None and any(isinstance(m, torch.nn.MultiheadAttention) for m in module.modules())
+    flags = [(p, p.requires_grad) for p in module.parameters()] if with_grad else []
     try:
         if mha:
             mha.set_fastpath_enabled(False)
         for p, _ in flags:
             p.requires_grad_(True)
-        with torch.enable_grad():
+        with torch.enable_grad() if with_grad else torch.no_grad():
             yield
     finally:
         if mha:

@@ -3,7 +3,7 @@ tokenizer. The exporters' wrap/export/manifest/check code runs on these unchange
 
 - TinyRadio: RADIO's shape of computation: input conditioner (CLIP mean/std inside the model),
   patch embedding, CPE-style position grid bilinearly resized to the input's grid, CLS token,
-  transformer blocks; forward returns RadioOutput(summary, features) with NLC features.
+  timm-style blocks (qkv Linear, attention written out); forward returns RadioOutput(summary, features) with NLC features.
   MLP2: RADIO's adaptor MLP (fc1, residual LayerNorm-GELU-Linear blocks, final LN-GELU-Linear),
   used as the GenericAdaptor's head_mlp.
 - TinyTextTower: SigLIP's text tower shape: token + position embedding, blocks without a causal
@@ -53,6 +53,26 @@ class Block(nn.Module):
         return x + self.ls_2(self.mlp(self.ln_2(x)))
 
 
+class TimmBlock(nn.Module):
+    """timm's ViT block as RADIO uses it: one qkv Linear, softmax attention written out, proj."""
+
+    def __init__(self, width: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(width)
+        self.qkv = nn.Linear(width, 3 * width)
+        self.proj = nn.Linear(width, width)
+        self.norm2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, n, c = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
+        a = ((q @ k.transpose(-2, -1)) * (c // self.heads) ** -0.5).softmax(dim=-1)
+        x = x + self.proj((a @ v).transpose(1, 2).reshape(b, n, c))
+        return x + self.mlp(self.norm2(x))
+
+
 class TinyRadio(nn.Module):
     def __init__(self, width: int = 32, depth: int = 2, heads: int = 4, patch_size: int = 8, max_grid: int = 8):
         super().__init__()
@@ -62,7 +82,7 @@ class TinyRadio(nn.Module):
         self.patch_embed = nn.Conv2d(3, width, patch_size, patch_size)
         self.pos_embed = nn.Parameter(torch.randn(1, width, max_grid, max_grid) * 0.1)
         self.cls_token = nn.Parameter(torch.randn(1, 1, width) * 0.1)
-        self.blocks = nn.ModuleList(Block(width, heads) for _ in range(depth))
+        self.blocks = nn.ModuleList(TimmBlock(width, heads) for _ in range(depth))
 
     def forward(self, x: torch.Tensor) -> RadioOutput:
         x = (x - self.mean) / self.std

@@ -127,6 +127,18 @@ class ClipExportTest(unittest.TestCase):
             modules = {'vision': export_clip.MaskClipVision(model.visual), 'text': pt.TextTower(model)}
             self.assertEqual(check.check_model(self.out, modules), 0, log.getvalue())
 
+    def test_batch_first_attention_exports_and_weights_keep_their_requires_grad(self):
+        # nn.MultiheadAttention's eval fast path has no ONNX symbolic; the exporter avoids it
+        seeded(6)
+        model = TinyClip(batch_first=True).eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        files = px.export_onnx(export_clip.MaskClipVision(model.visual), (torch.randn(1, 3, 32, 32),),
+                               self.out / 'v.onnx', ['image'], ['features'])
+        self.assertEqual(files, ['v.onnx'])
+        self.assertFalse(any(p.requires_grad for p in model.parameters()))
+        self.assertTrue(torch.is_grad_enabled())
+
     def test_image_and_text_dims_must_agree(self):
         seeded(5)
         model = TinyClip().eval()
