@@ -5,7 +5,7 @@ import { createRunContext, createTestContext, describeStagePlugin } from '@plaf/
 import { afterAll, describe, expect, it } from 'vitest'
 import { siglipTextEncoder, type SiglipTextOptions } from '../src/siglip-text.js'
 import { SIGLIP_TEXT_CONTRACT, writeSiglipTextContractModel } from '../src/testing/index.js'
-import { dot, textStore } from './text-fixtures.js'
+import { dot, editManifest, textStore } from './text-fixtures.js'
 
 const store = textStore()
 afterAll(() => store.home.cleanup())
@@ -80,6 +80,18 @@ describe('siglip-text on the contract model', () => {
     expect([one.runs, all.runs]).toEqual([3, 1])
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 6)
     await Promise.all([one.dispose(), all.dispose()])
+  })
+  it('an export with a fixed batch runs its own batch size, padding the last batch', async () => {
+    const dir = store.folder('siglip-fixed')
+    writeSiglipTextContractModel(dir, { name: 'siglip-fixed' })
+    editManifest(dir, (m) => void (m.graphs.text!.inputs[0]!.shape = [2, 64]))
+    const texts = ['a chair', 'a lamp', 'a door']
+    const fixed = await openTextEncoder(ctx(), { plugin: 'siglip-text', model: 'siglip-fixed', templates: ['{}'], batchSize: 32, cache: 'off' })
+    const free = await openTextEncoder(ctx(), { plugin: 'siglip-text', model: 'siglip-so400m-text', templates: ['{}'], batchSize: 32, cache: 'off' })
+    const [a, b] = [await fixed.embed(texts), await free.embed(texts)]
+    expect(fixed.runs).toBe(2)
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 6)
+    await Promise.all([fixed.dispose(), free.dispose()])
   })
 })
 
