@@ -91,6 +91,21 @@ describe('radio on the RADIO-contract model', () => {
     }
   })
 
+  it('reads a float16 output (a half-precision export) as float32', async () => {
+    const small = { inputSize: 64, featureDim: 24, backboneDim: 16, layout: 'nchw' as const }
+    store.addRadio({ ...small, name: 'radio-f32' })
+    store.addRadio({ ...small, name: 'radio-f16', dtype: 'float16' })
+    const frame = noise()
+    for (const adaptor of ['siglip', 'none']) {
+      const [a] = await runFrames(radioBackbone, { model: 'radio-f32', adaptor }, store.models, [frame])
+      const [b] = await runFrames(radioBackbone, { model: 'radio-f16', adaptor }, store.models, [frame])
+      expect(b!.data).toBeInstanceOf(Float32Array)
+      expect(b!.shape).toEqual(a!.shape)
+      // float16 keeps 11 significant bits: |x − half(x)| ≤ 2^-11·|x|
+      for (let i = 0; i < a!.data.length; i++) expect(Math.abs(b!.data[i]! - a!.data[i]!)).toBeLessThanOrEqual(Math.abs(a!.data[i]!) / 2048 + 1e-7)
+    }
+  })
+
   it('runs a graph with symbolic H/W at the chosen resolution, and pads only to the patch multiple', async () => {
     store.addRadio({ name: 'radio-dyn', symbolic: true, featureDim: 24, backboneDim: 16 })
     const frame = uniform(48, 64, RED)

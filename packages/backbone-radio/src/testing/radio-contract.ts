@@ -28,6 +28,8 @@ export interface RadioContractOptions {
   layout?: 'nhwc' | 'nchw' | 'nlc'
   /** Symbolic H/W input and outputs. */
   symbolic?: boolean
+  /** Element type of both outputs (float16 as a half-precision export; the input stays float32). */
+  dtype?: 'float32' | 'float16'
   /** Leave out the `backbone_features` output. */
   withoutBackbone?: boolean
   seed?: number
@@ -54,8 +56,8 @@ export function radioContractSpec(o: RadioContractOptions = {}): ImageContractSp
     graphNormalize: { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
     symbolic: o.symbolic,
     outputs: [
-      { name: 'features', role: 'features', dim: o.featureDim ?? RADIO_CONTRACT.featureDim, layout, source: 'projection' },
-      ...(o.withoutBackbone ? [] : [{ name: 'backbone_features', role: 'backbone_features', dim: backboneDim, layout, source: 'tokens' as const }]),
+      { name: 'features', role: 'features', dim: o.featureDim ?? RADIO_CONTRACT.featureDim, layout, source: 'projection', dtype: o.dtype },
+      ...(o.withoutBackbone ? [] : [{ name: 'backbone_features', role: 'backbone_features', dim: backboneDim, layout, source: 'tokens' as const, dtype: o.dtype }]),
     ],
     seed: o.seed ?? 0x5ad10,
   }

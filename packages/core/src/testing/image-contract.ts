@@ -13,6 +13,8 @@ export interface ContractOutput {
   layout: 'nhwc' | 'nchw' | 'nlc'
   /** `tokens`: the patch embedding itself (D must equal `embedDim`); `projection`: a random linear map of it. */
   source: 'tokens' | 'projection'
+  /** Element type of the output (float16: a Cast at the end, as a half-precision export has); default float32. */
+  dtype?: 'float32' | 'float16'
 }
 
 /** Everything a generated ONNX image model and its manifest are made of. */
@@ -99,6 +101,7 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
     } else if (o.dim !== e) {
       throw new Error(`writeImageContractModel: output ${o.name} takes the tokens, so its dim must be ${e}, not ${o.dim}`)
     }
+    if (o.dtype === 'float16') nodes.push({ op: 'Cast', inputs: [t], outputs: (t = `${o.name}_f16`, [t]), attributes: { to: 10 } })
     if (o.layout === 'nchw') nodes.push({ op: 'Transpose', inputs: [t], outputs: [o.name], attributes: { perm: [0, 3, 1, 2] } })
     if (o.layout === 'nlc') {
       inits.push({ name: `${o.name}.shape`, type: 'int64', dims: [3], data: [1, -1, o.dim] })
@@ -106,8 +109,9 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
     }
     if (o.layout === 'nhwc') nodes.push({ op: 'Identity', inputs: [t], outputs: [o.name] })
     const shape = o.layout === 'nhwc' ? [1, h, w, o.dim] : o.layout === 'nchw' ? [1, o.dim, h, w] : [1, spec.symbolic ? 'hw' : (h as number) * (w as number), o.dim]
-    outputs.push({ name: o.name, type: 'float32', shape })
-    specs.push({ name: o.name, dtype: 'float32', shape, role: o.role, layout: o.layout })
+    const dtype = o.dtype ?? 'float32'
+    outputs.push({ name: o.name, type: dtype, shape })
+    specs.push({ name: o.name, dtype, shape, role: o.role, layout: o.layout })
   }
   const input: GraphValue = { name: spec.inputName, type: 'float32', shape: [1, 3, H, W] }
   const bytes = buildModel({ inputs: [input], outputs, nodes, initializers: inits, name: spec.name })
