@@ -106,12 +106,13 @@ describe('the embedding cache', () => {
     expect([a.runs, a.cache.misses, a.cache.hits]).toEqual([1, 4, 0])
     expect(readdirSync(cacheDir)).toHaveLength(4)
     expect(Array.from(await a.embed(['lamp', 'chair', 'chair']))).toEqual(Array.from([...first.subarray(1152), ...first.subarray(0, 1152), ...first.subarray(0, 1152)]))
-    expect([a.runs, a.cache.hits]).toEqual([1, 4])
+    expect([a.runs, a.cache.hits, a.sessionOpen]).toEqual([1, 4, true])
     await a.dispose()
     clearTextEmbeddingMemory()
     const b = await open('disk')
     expect(Array.from(await b.embed(['chair']))).toEqual(Array.from(first.subarray(0, 1152)))
     expect([b.runs, b.cache.hits, b.cache.misses]).toEqual([0, 2, 0])
+    expect([a.sessionOpen, b.sessionOpen]).toEqual([false, false]) // a was disposed; b never needed the weights
     await b.dispose()
   })
   it('memory keeps no files; off reruns every time', async () => {

@@ -5,6 +5,7 @@ import { float16ToFloat32 } from '../formats/float16.js'
 import type { PluginContext } from '../plugin.js'
 import { plafHome, type OpenedModel } from './access.js'
 import type { ModelManifest, TensorSpec } from './manifest.js'
+import { readOnnxIo, type OnnxIo } from './onnx-io.js'
 import { TextEmbeddingCache, type TextCacheMode } from './text-embedding-cache.js'
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js'
 
@@ -35,6 +36,8 @@ export interface TextEncoder {
   readonly cache: TextEmbeddingCache
   /** Session runs so far (each a batch of prompts). */
   readonly runs: number
+  /** Whether the session has been opened (on the first cache miss). */
+  readonly sessionOpen: boolean
   /** n×D row-major unit embeddings, each the normalised mean over the templates. */
   embed(texts: readonly string[]): Promise<Float32Array>
   dispose(): Promise<void>
@@ -68,10 +71,11 @@ function findIo(m: ModelManifest, where: Partial<Diagnostic>): { graphName: stri
 
 /**
  * Opens a model's text graph for a text-encoder plugin: checks manifest, tokenizer and the ONNX
- * file's real I/O against each other, opens one session (released by `dispose`), and returns an
+ * file's real I/O (read from the file without loading it) against each other, and returns an
  * encoder that tokenises each prompt (template applied, cleaned, fixed length), runs the misses in
  * batches, normalises every output row and averages over templates (RayFronts' prompt ensemble),
- * with a cache keyed by the model's hash and the cleaned prompt.
+ * with a cache keyed by the model's hash and the cleaned prompt. The one session is opened on the
+ * first cache miss (texts all in the cache never load the weights) and released by `dispose`.
  */
 export async function openTextEncoder(ctx: PluginContext, spec: TextEncoderSpec): Promise<TextEncoder> {
   const model = await ctx.models.open(spec.model)
@@ -99,13 +103,12 @@ export async function openTextEncoder(ctx: PluginContext, spec: TextEncoderSpec)
   const fixedBatch = typeof input.shape[0] === 'number' ? input.shape[0] : undefined
   const batch = fixedBatch ?? spec.batchSize
 
-  const session = await openOnnxSession(model.path(file), { device: ctx.session.device, threads: ctx.session.threads > 0 ? ctx.session.threads : undefined })
-  try {
-    checkRealIo(session, label, input.name, output.name, where)
-  } catch (e) {
-    await session.release()
-    throw e
-  }
+  // The real I/O is read from the file's protobuf (cheap, weights skipped); the session itself is
+  // opened on the first cache miss, so fully cached texts never load the weights.
+  const onnxFile = model.path(file)
+  checkRealIo(readOnnxIo(onnxFile), onnxFile, label, input.name, output.name, where)
+  let session: Promise<OnnxSession> | undefined
+  const openSession = () => (session ??= openOnnxSession(onnxFile, { device: ctx.session.device, threads: ctx.session.threads > 0 ? ctx.session.threads : undefined }))
   const cache = new TextEmbeddingCache(spec.cache, model.sha256, D, spec.cacheDir ?? join(plafHome(), 'cache', 'text-embeddings'))
   let runs = 0
 
@@ -113,10 +116,11 @@ export async function openTextEncoder(ctx: PluginContext, spec: TextEncoderSpec)
     const rows = fixedBatch ?? prompts.length
     const tokens = tokenizer.encodeBatch([...prompts, ...Array<string>(rows - prompts.length).fill('')])
     runs++
-    const out = (await session.run({ [input.name]: { type: 'int64', data: tokens.ids, dims: tokens.shape } }, [output.name]))[output.name]
+    const s = await openSession()
+    const out = (await s.run({ [input.name]: { type: 'int64', data: tokens.ids, dims: tokens.shape } }, [output.name]))[output.name]
     if (!out || out.dims.length !== 2 || out.dims[0] !== rows || out.dims[1] !== D || (out.type !== 'float32' && out.type !== 'float16')) {
       fail('PLAF_MODEL_IO_MISMATCH', `${label}: graph ${graphName} returned ${out ? `${out.type} ${show(out.dims)}` : 'nothing'} for output ${output.name}, expected float32 ${show([rows, D])} (text.feature_dim ${D} from the manifest)`, {
-        ...where, file: session.model, expected: show([rows, D]), actual: out ? `${out.type} ${show(out.dims)}` : 'no output',
+        ...where, file: s.model, expected: show([rows, D]), actual: out ? `${out.type} ${show(out.dims)}` : 'no output',
       })
     }
     const data = out.type === 'float16' ? float16ToFloat32(out.data as Uint16Array) : (out.data as Float32Array)
@@ -162,17 +166,24 @@ export async function openTextEncoder(ctx: PluginContext, spec: TextEncoderSpec)
       })
       return result
     },
-    dispose: () => session.release(),
+    get sessionOpen() {
+      return session !== undefined
+    },
+    async dispose() {
+      const s = session
+      session = undefined
+      // A session that failed to open has nothing to release (its error was already thrown).
+      if (s) await s.then((x) => x.release(), () => {})
+    },
   }
 }
 
 /** The ONNX file must really have the manifest's input and output. */
-function checkRealIo(session: OnnxSession, label: string, inputName: string, outputName: string, where: Partial<Diagnostic>): void {
-  const file = session.model
-  if (!session.inputs.some((i) => i.name === inputName)) {
-    fail('PLAF_MODEL_IO_MISMATCH', `${label}: the manifest's input ${inputName} is not in ${file}, which has inputs ${session.inputs.map((i) => i.name).join(', ')}`, { ...where, file, expected: inputName, actual: session.inputs.map((i) => i.name).join(', ') })
+function checkRealIo(io: OnnxIo, file: string, label: string, inputName: string, outputName: string, where: Partial<Diagnostic>): void {
+  if (!io.inputs.some((i) => i.name === inputName)) {
+    fail('PLAF_MODEL_IO_MISMATCH', `${label}: the manifest's input ${inputName} is not in ${file}, which has inputs ${io.inputs.map((i) => i.name).join(', ')}`, { ...where, file, expected: inputName, actual: io.inputs.map((i) => i.name).join(', ') })
   }
-  if (!session.outputs.some((o) => o.name === outputName)) {
-    fail('PLAF_MODEL_IO_MISMATCH', `${label}: the manifest's output ${outputName} is not in ${file}, which has outputs ${session.outputs.map((o) => o.name).join(', ')}`, { ...where, file, expected: outputName, actual: session.outputs.map((o) => o.name).join(', ') })
+  if (!io.outputs.some((o) => o.name === outputName)) {
+    fail('PLAF_MODEL_IO_MISMATCH', `${label}: the manifest's output ${outputName} is not in ${file}, which has outputs ${io.outputs.map((o) => o.name).join(', ')}`, { ...where, file, expected: outputName, actual: io.outputs.map((o) => o.name).join(', ') })
   }
 }
