@@ -157,9 +157,13 @@ export function parseManifest(text: string, file: string): ModelManifest {
   try {
     data = JSON.parse(text)
   } catch (e) {
+    // Node's wording differs between versions; only the position is kept (the error stays as cause)
     const m = /position (\d+)/.exec((e as Error).message)
-    const loc = m ? offsetPosition(text, Number(m[1])) : {}
-    throw new PlafError(diagnostic('PLAF_MODEL_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file, ...loc, expected: 'a JSON object (plaf-model.json)', cause: e }))
+    const at = m ? Number(m[1]) : text.length
+    const loc = offsetPosition(text, at)
+    throw new PlafError(diagnostic('PLAF_MODEL_INVALID', `${file} is not valid JSON (line ${loc.line}, column ${loc.column})`, {
+      file, ...loc, expected: 'a JSON object (plaf-model.json)', actual: at < text.length ? JSON.stringify(text[at]) : 'the end of the file', cause: e,
+    }))
   }
   if (validate(data)) return data as unknown as ModelManifest
   const locate = jsonLocator(text)

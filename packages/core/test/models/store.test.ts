@@ -45,6 +45,26 @@ describe('ModelStore', () => {
     expect(store.list().models).toEqual([])
   })
 
+  it('list warns about folders that are not valid models: a misnamed folder, a manifest that is not JSON', async () => {
+    const h = home()
+    writeModelDir(join(h, 'models', 'renamed@1'), tinyManifest(), tinyFiles())
+    const broken = join(h, 'models', 'broken@1', 'plaf-model.json')
+    writeModelDir(join(h, 'models', 'broken@1'), tinyManifest({ name: 'broken', version: '1' }), {})
+    writeFileSync(broken, '{\n  "format": 1,\n  "name": "broken",,\n}\n')
+    const { models, problems } = new ModelStore(h).list()
+    expect(models).toEqual([])
+    expect(problems.map(({ cause: _c, ...d }) => d)).toEqual([
+      {
+        code: 'PLAF_MODEL_INVALID', severity: 'warning', file: broken, line: 3, column: 20, expected: 'a JSON object (plaf-model.json)', actual: '","',
+        message: `${broken} is not valid JSON (line 3, column 20)`,
+      },
+      {
+        code: 'PLAF_MODEL_INVALID', severity: 'warning', message: 'model folder renamed@1 holds tiny-radio@1.0.0; the folder must be named <name>@<version>',
+        file: join(h, 'models', 'renamed@1'), expected: 'tiny-radio@1.0.0', actual: 'renamed@1',
+      },
+    ])
+  })
+
   it('a model not in the store names the closest installed names and the pull command', async () => {
     const h = home()
     writeModelDir(join(h, 'models', 'tiny-radio@1.0.0'), tinyManifest(), tinyFiles())
