@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeClipTextContractModel } from '@plaf/backbone-clip/testing'
 import { writeRadioContractModel, writeSiglipTextContractModel } from '@plaf/backbone-radio/testing'
@@ -60,6 +61,15 @@ describe('plaf validate: backbone and text encoder must share an embedding space
     const r = await cli('validate', join(dir, 'p.yaml'))
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
+  })
+  it('reads manifests only: a damaged weight file is not hashed at validation (the run checks it)', async () => {
+    const onnx = join(home, 'models', 'siglip-so400m-text@1.0.0', 'siglip_so400m_text.onnx')
+    const bytes = readFileSync(onnx)
+    bytes[bytes.length - 1] ^= 0xff
+    writeFileSync(onnx, bytes)
+    const dir = tempDir({ 'p.yaml': pipeline('siglip-text') })
+    const r = await cli('validate', join(dir, 'p.yaml'))
+    expect([r.code, r.err]).toEqual([0, ''])
   })
   it('a text model not installed yet is a warning, not an error', async () => {
     const dir = tempDir({ 'p.yaml': pipeline('siglip-text').replace('queries: [chair]', 'queries: [chair]\n      encoder_options: { model: siglip-later }') })

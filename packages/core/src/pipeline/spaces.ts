@@ -1,6 +1,6 @@
 import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import type { ModelAccess } from '../models/access.js'
-import { localModelAccess } from '../models/model-access.js'
+import { ModelStore } from '../models/store.js'
 import type { StageKind, StagePlugin } from '../plugin.js'
 import type { Registry } from '../registry.js'
 import type { LoadedPipeline } from './load.js'
@@ -20,6 +20,16 @@ interface Claim {
   space: string
 }
 
+/**
+ * The installed models' manifests, read without checking or hashing their files: the space check
+ * needs the manifest only, and hashing gigabytes of weights has no place in `plaf validate` (the
+ * run checks the files when it opens the models). Never downloads.
+ */
+function installedManifests(): ModelAccess {
+  const store = new ModelStore()
+  return { open: async (ref) => store.get(ref) }
+}
+
 function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
   const o = originOf(loaded.provenance, ptr)
   return { file: o?.file ?? loaded.file, source: o?.source, line: o?.line, column: o?.column, path: dotted(ptr) }
@@ -30,10 +40,10 @@ function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
  * text encoder (the querier's `encoder:` with its `encoder_options:`) for its space
  * (`StagePlugin.embeddingSpace`), and rejects text encoders whose space differs from a backbone's,
  * naming both, at the encoder's line. A space that cannot be known yet (model not installed: it may
- * be pulled when the run starts) is a warning. `models` defaults to the installed models under
- * PLAF_HOME, without a hub: validating never downloads.
+ * be pulled when the run starts) is a warning. `models` defaults to the installed manifests under
+ * PLAF_HOME (no hub, no file hashing).
  */
-export async function checkEmbeddingSpaces(stages: readonly CheckedStage[], loaded: LoadedPipeline, registry: Registry, models: ModelAccess = localModelAccess()): Promise<Diagnostic[]> {
+export async function checkEmbeddingSpaces(stages: readonly CheckedStage[], loaded: LoadedPipeline, registry: Registry, models: ModelAccess = installedManifests()): Promise<Diagnostic[]> {
   const out: Diagnostic[] = []
   const ctx = { models, baseDir: loaded.baseDir }
   async function ask(plugin: StagePlugin, options: Record<string, unknown>, stage: string, ptr: string, who: string): Promise<Claim | undefined> {
