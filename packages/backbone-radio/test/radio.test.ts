@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { inputGridTransform, validateOptions } from '@plaf/core'
+import { inputGridTransform, openImageBackbone, validateOptions } from '@plaf/core'
 import { createTestContext, describeStagePlugin, makeFrame, mulberry32, uniformColourFeatures } from '@plaf/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { radioBackbone, type RadioOptions } from '../src/radio.js'
@@ -118,6 +118,19 @@ describe('radio on the RADIO-contract model', () => {
     expect(a!.transform).toEqual(inputGridTransform([48, 64], [192, 256], [192, 256], 16))
     expect(b!.shape).toEqual([13, 16, 24])
     expect(b!.transform).toEqual(inputGridTransform([50, 64], [208, 256], [200, 256], 16))
+  })
+
+  it('feeds the session its pooled input buffer: one allocation for a sequence of frames', async () => {
+    const net = await openImageBackbone(createTestContext({ stage: 'backbone', models: store.models }), { plugin: 'radio', model: 'radio-v2.5-b', role: 'features' })
+    try {
+      const grids = []
+      for (let i = 0; i < 3; i++) grids.push(await net.run(noise()))
+      expect(grids[2]!.data).toEqual(grids[0]!.data)
+      expect(grids[2]!.data).not.toBe(grids[0]!.data)
+      expect(await net.session.bufferStats()).toMatchObject({ inputsAllocated: 1, inputsReused: 2 })
+    } finally {
+      await net.dispose()
+    }
   })
 
   it('fingerprints the model by its manifest sha256, so another export gets another cache key', async () => {

@@ -32,6 +32,8 @@ export interface ImageBackbone {
   /** Feature dimension D. */
   readonly dim: number
   readonly patchSize: number
+  /** The ONNX session (for its provider, threads and buffer statistics). */
+  readonly session: OnnxSession
   /** `name@version sha256:<manifest hash>`: the stage's cache fingerprint. */
   readonly fingerprint: string
   run(frame: Frame): Promise<FeatureGrid>
@@ -156,6 +158,7 @@ export async function openImageBackbone(ctx: PluginContext, spec: ImageBackboneS
     space,
     dim: d,
     patchSize: p,
+    session,
     fingerprint: `${m.name}@${m.version} sha256:${model.sha256}`,
     async run(frame) {
       const [H, W] = frame.rgb.shape
@@ -165,9 +168,11 @@ export async function openImageBackbone(ctx: PluginContext, spec: ImageBackboneS
         const [rh, rw] = resizedSize([H, W], policy, base)
         inputSize = [Math.ceil(rh / p) * p, Math.ceil(rw / p) * p]
       }
-      const x = prep.prepare(frame.rgb, inputSize, policy)
+      // The session's pooled input buffer: written here, moved to the worker and back, no copy.
+      const feed = session.borrowInput('float32', [1, 3, inputSize[0], inputSize[1]])
+      const x = prep.prepare(frame.rgb, inputSize, policy, feed.data as Float32Array)
       const [gh, gw] = [inputSize[0] / p, inputSize[1] / p]
-      const out = (await session.run({ [input.name]: { type: 'float32', data: x.data, dims: x.dims } }, [output.name]))[output.name]
+      const out = (await session.run({ [input.name]: feed }, [output.name], { transfer: true }))[output.name]
       const expect = outputDims(layout, gh, gw, d)
       if (!out || out.dims.length !== expect.length || out.dims.some((v, i) => v !== expect[i]) || (out.type !== 'float32' && out.type !== 'float16')) {
         fail('PLAF_MODEL_IO_MISMATCH', `${label}: graph ${graphName} returned ${out ? `${out.type} ${show(out.dims)}` : 'nothing'} for output ${output.name}, expected float32 ${show(expect)} (${layout}: ${inputSize[0]}×${inputSize[1]} input, patch ${p}, D ${d} from the manifest)`, {

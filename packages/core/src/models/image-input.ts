@@ -82,7 +82,7 @@ function channelAffine(pre: ImagePreprocessing): { src: Int32Array; mul: Float64
 
 /** A network input ready to feed: NCHW float32 values, its dims, and where the image landed. */
 export interface PreparedImage {
-  /** 1×3×h×w, row-major; the same buffer on every call with the same input size (copy it to keep it). */
+  /** 1×3×h×w, row-major: `out`, or the preprocessor's buffer, the same on every call with the same input size (copy it to keep it). */
   data: Float32Array
   dims: [1, 3, number, number]
   /** Size the image was resized to, at the top-left of the input. */
@@ -110,8 +110,12 @@ export class ImagePreprocessor {
     this.affine = channelAffine(preprocessing)
   }
 
-  /** Prepares `rgb` for an input of `inputSize` ([h, w]); `policy` overrides the manifest's resize. */
-  prepare(rgb: RgbImage, inputSize: readonly [number, number], policy: ResizePolicy = this.preprocessing.resize): PreparedImage {
+  /**
+   * Prepares `rgb` for an input of `inputSize` ([h, w]); `policy` overrides the manifest's resize.
+   * Writes into `out` when given (3·h·w values, e.g. a session's pooled input buffer), else into
+   * the preprocessor's own buffer.
+   */
+  prepare(rgb: RgbImage, inputSize: readonly [number, number], policy: ResizePolicy = this.preprocessing.resize, out?: Float32Array): PreparedImage {
     const [H, W] = rgb.shape
     const [ih, iw] = inputSize
     const [rh, rw] = resizedSize([H, W], policy, inputSize)
@@ -121,9 +125,15 @@ export class ImagePreprocessor {
       this.cols = bilinearTaps(W, rw)
       this.tapsKey = key
     }
-    if (this.buffer.length !== 3 * ih * iw) this.buffer = new Float32Array(3 * ih * iw)
-    resizeNormalizeNchw(rgb.data, W, this.rows!, this.cols!, this.buffer, ih, iw, this.affine, this.preprocessing.pad_value ?? 0)
-    return { data: this.buffer, dims: [1, 3, ih, iw], resized: [rh, rw], transform: inputGridTransform([H, W], [ih, iw], [rh, rw], this.patchSize) }
+    let data = out
+    if (!data) {
+      if (this.buffer.length !== 3 * ih * iw) this.buffer = new Float32Array(3 * ih * iw)
+      data = this.buffer
+    } else if (data.length !== 3 * ih * iw) {
+      throw new RangeError(`ImagePreprocessor.prepare: out holds ${data.length} values, a 3×${ih}×${iw} input needs ${3 * ih * iw}`)
+    }
+    resizeNormalizeNchw(rgb.data, W, this.rows!, this.cols!, data, ih, iw, this.affine, this.preprocessing.pad_value ?? 0)
+    return { data, dims: [1, 3, ih, iw], resized: [rh, rw], transform: inputGridTransform([H, W], [ih, iw], [rh, rw], this.patchSize) }
   }
 }
 

@@ -196,6 +196,14 @@ describe('buffers and padding', () => {
     expect(prep.prepare(noise(50, 40, 3), [64, 64]).data).toBe(first)
     expect(prep.prepare(noise(30, 40, 4), [32, 64]).data).not.toBe(first)
   })
+  it('writes into a given buffer (a session\'s pooled input) and refuses one of the wrong size', () => {
+    const prep = new ImagePreprocessor(pre(), 16)
+    const own = prep.prepare(noise(30, 40, 1), [64, 64]).data.slice()
+    const out = new Float32Array(3 * 64 * 64)
+    expect(prep.prepare(noise(30, 40, 1), [64, 64], 'squash', out).data).toBe(out)
+    expect(out).toEqual(own)
+    expect(() => prep.prepare(noise(30, 40, 1), [64, 64], 'squash', new Float32Array(10))).toThrow('out holds 10 values, a 3×64×64 input needs 12288')
+  })
   it('fills the padding with pad_value in every channel and leaves the valid region to the image', () => {
     const img = { data: new Uint8Array(20 * 40 * 3).fill(255), shape: [20, 40, 3] as [number, number, 3] }
     const x = new ImagePreprocessor(pre({ mean: CLIP_MEAN, std: CLIP_STD, pad_value: -7 }), 16).prepare(img, [64, 64], 'pad')
