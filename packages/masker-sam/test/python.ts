@@ -5,6 +5,8 @@ import { pythonCheck, tempDir, type PythonCheck } from '@plaf/core/testing'
 export const torch = pythonCheck(['torch', 'torchvision', 'numpy'], ['python3-torchvision'])
 /** OpenCV's connectedComponentsWithStats, which SAM's remove_small_regions uses. */
 export const cv2 = pythonCheck(['cv2', 'numpy'], ['python3-opencv'])
+/** Both, for the whole-generator reference. */
+export const amgReference = pythonCheck(['torch', 'torchvision', 'cv2', 'numpy'], ['python3-torchvision', 'python3-opencv'])
 
 /**
  * Runs `script` with `input` as JSON in a temp file whose path is `sys.argv[1]`; the script

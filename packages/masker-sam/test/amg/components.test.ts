@@ -1,8 +1,8 @@
-import { mulberry32 } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
 import { connectedComponents } from '../../src/amg/components.js'
 import { removeSmallRegions } from '../../src/amg/small-regions.js'
 import { cv2, runWith } from '../python.js'
+import { blobby } from './masks.js'
 
 /** Flood fill in raster order with an explicit stack: the naive 8-connected labelling. */
 function naiveLabels(mask: Uint8Array, h: number, w: number): Int32Array {
@@ -27,19 +27,6 @@ function naiveLabels(mask: Uint8Array, h: number, w: number): Int32Array {
     }
   }
   return labels
-}
-
-/** Blobby random masks: random rectangles painted on and off, so there are islands and holes. */
-export function blobby(seed: number, h: number, w: number, n = 12): Uint8Array {
-  const r = mulberry32(seed)
-  const m = new Uint8Array(h * w)
-  for (let k = 0; k < n; k++) {
-    const [x0, y0] = [Math.floor(r() * w), Math.floor(r() * h)]
-    const [x1, y1] = [Math.min(w, x0 + 1 + Math.floor(r() * w * 0.4)), Math.min(h, y0 + 1 + Math.floor(r() * h * 0.4))]
-    const v = k % 3 === 2 ? 0 : 1
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) m[y * w + x] = v
-  }
-  return m
 }
 
 describe('connected components (8-connected)', () => {
