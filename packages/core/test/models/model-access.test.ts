@@ -2,11 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  PlafError, Registry, createModelAccess, defineStage, hubSettings, resolvePipeline, runPipeline, type Diagnostic,
+  Registry, createModelAccess, defineStage, hubSettings, resolvePipeline, runPipeline,
 } from '../../src/index.js'
 import { serveHub, tempDir, writeModelDir, type TempDir } from '../../src/testing/index.js'
 import { fixturePlugins } from '../fixtures/plugins.js'
-import { tinyFiles, tinyManifest } from './model-fixtures.js'
+import { thrown, tinyFiles, tinyManifest } from './model-fixtures.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -16,15 +16,6 @@ function temp(): TempDir {
   const t = tempDir('access')
   cleanups.push(() => t.cleanup())
   return t
-}
-async function thrown(p: Promise<unknown>): Promise<Diagnostic[]> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof PlafError) return e.diagnostics.map(({ cause: _c, ...d }) => d as Diagnostic)
-    throw e
-  }
-  throw new Error('expected a PlafError')
 }
 
 /** A stage that opens a model at create time, as ONNX plugins do, and counts frames. */

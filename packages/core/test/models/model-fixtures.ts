@@ -1,4 +1,5 @@
 import { buildModel } from '../../src/backends/onnx-graph.js'
+import { PlafError, type Diagnostic } from '../../src/diagnostics.js'
 import type { ModelManifestParts } from '../../src/testing/model-dir.js'
 
 /**
@@ -74,4 +75,15 @@ export function visionTowerOnnx(s: number, d: number, output: string): Uint8Arra
       { op: 'MatMul', inputs: ['m', 'w'], outputs: [output] },
     ],
   })
+}
+
+/** The diagnostics (without causes) a call or promise throws; fails when it does not throw a PlafError. */
+export async function thrown(p: Promise<unknown> | (() => unknown)): Promise<Diagnostic[]> {
+  try {
+    await (typeof p === 'function' ? p() : p)
+  } catch (e) {
+    if (e instanceof PlafError) return e.diagnostics.map(({ cause: _c, ...d }) => d as Diagnostic)
+    throw e
+  }
+  throw new Error('expected a PlafError')
 }

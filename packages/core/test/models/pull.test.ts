@@ -2,9 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ModelStore, PlafError, sha256File, type Diagnostic, type ModelManifest, type PullProgress } from '../../src/index.js'
+import { ModelStore, sha256File, type ModelManifest, type PullProgress } from '../../src/index.js'
 import { serveHub, tempDir, writeModelDir, type HubServer, type TempDir } from '../../src/testing/index.js'
-import { tinyFiles, tinyManifest } from './model-fixtures.js'
+import { thrown, tinyFiles, tinyManifest } from './model-fixtures.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -21,15 +21,6 @@ async function setup(): Promise<{ hub: HubServer; store: ModelStore; manifest: M
   return { hub, store: new ModelStore(t.path('home')), manifest, root: t.path('root'), home: t.path('home') }
 }
 
-async function thrown(p: Promise<unknown>): Promise<Diagnostic[]> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof PlafError) return e.diagnostics.map(({ cause: _c, ...d }) => d as Diagnostic)
-    throw e
-  }
-  throw new Error('expected a PlafError')
-}
 
 const partsUnder = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.part')) : [])
 

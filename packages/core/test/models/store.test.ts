@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ModelStore, PlafError, openModelDir, sha256File, type Diagnostic } from '../../src/index.js'
+import { ModelStore, openModelDir, sha256File } from '../../src/index.js'
 import { tempDir, writeModelDir, type TempDir } from '../../src/testing/index.js'
-import { tinyFiles, tinyManifest } from './model-fixtures.js'
+import { thrown, tinyFiles, tinyManifest } from './model-fixtures.js'
 
 const dirs: TempDir[] = []
 afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()))
@@ -13,16 +13,6 @@ function home(): string {
   return t.dir
 }
 
-/** The diagnostics a call throws (it must throw a PlafError). */
-async function thrown(fn: () => unknown): Promise<Diagnostic[]> {
-  try {
-    await fn()
-  } catch (e) {
-    if (e instanceof PlafError) return e.diagnostics.map(({ cause: _c, ...d }) => d as Diagnostic)
-    throw e
-  }
-  throw new Error('expected a PlafError')
-}
 
 describe('ModelStore', () => {
   it('lists, gets, reads the real I/O and removes an installed model', async () => {
