@@ -3,7 +3,7 @@ import { maskMeanAggregator } from '@plaf/aggregator'
 import { clipDenseBackbone, clipTextEncoder } from '@plaf/backbone-clip'
 import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-lexicon'
 import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
-import { rgbdFolderInput, scannetInput, syntheticRoomInput } from '@plaf/datasets'
+import { replicaInput, rgbdFolderInput, scannetInput, syntheticRoomInput, tumInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
 import { samMasker } from '@plaf/masker-sam'
@@ -15,6 +15,8 @@ export const builtins: readonly Plugin[] = [
   syntheticRoomInput,
   scannetInput,
   rgbdFolderInput,
+  tumInput,
+  replicaInput,
   colorLexiconBackbone,
   colorLexiconTextEncoder,
   radioBackbone,

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
-import { dataInspectCommand } from './commands/data.js'
+import { dataConvertCommand, dataInspectCommand } from './commands/data.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { embedTextCommand } from './commands/embed-text.js'
@@ -81,9 +81,14 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .action(act((texts: string[], o) => embedTextCommand(texts, o, io)))
   const data = program.command('data').description('inspect and convert RGB-D data sets')
   data.command('inspect <path>').description('read a data set as plaf run would: format, frames usable and skipped (with reasons), sizes, intrinsics, labels')
-    .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k (readers so far: scannet, sens, rgbd-folder)')
+    .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k (readers so far: scannet, sens, rgbd-folder, tum, replica)')
     .option('--json', 'print one JSON object: format, frames, usable, skipped, color, depth, intrinsics, labels')
     .action(act((path: string, o) => dataInspectCommand(path, o, io)))
+  data.command('convert <src> <dir>').description('write a data set (its usable frames, losslessly) in another format: --to rgbd-folder')
+    .requiredOption('--to <format>', 'output format: rgbd-folder')
+    .option('--format <format>', 'source format: auto, scannet, sens, rgbd-folder, tum, replica')
+    .option('--json', 'print the summary as JSON')
+    .action(act((src: string, dir: string, o) => dataConvertCommand(src, dir, o, io)))
   program.command('demo').description('generate the demo scene if missing, run pipelines/demo.yaml, run colour queries, print a summary')
     .option('--out <dir>', 'run directory', 'runs/demo')
     .option('--scene <dir>', 'scene directory', 'demo-data/scene0000_00')

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateOptions, type Frame } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
-import { syntheticRoomInput, writeRgbdFolder, writeScene, type SyntheticOptions } from '@plaf/datasets'
+import { openDataset, syntheticRoomInput, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type SyntheticOptions } from '@plaf/datasets'
 import { cli, tempDir } from './helpers.js'
 
 const ROOM = { frames: 5, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60, seed: 3, invalid_pose_frames: [1] }
@@ -117,13 +117,73 @@ describe('plaf data inspect', () => {
   })
 
   it('a format without a reader yet is a clear error, and an unknown --format is named', async () => {
-    const dir = tempDir({ 'rgb.txt': '# timestamp filename\n', 'depth.txt': '# timestamp filename\n' })
+    const dir = tempDir({ 'images/training/a.jpg': 'x', 'annotations/training/a.png': 'x' })
     const r = await cli('data', 'inspect', dir)
     expect(r.code).toBe(1)
-    expect(r.err).toContain('format tum is not supported yet (supported: scannet, sens, rgbd-folder)')
+    expect(r.err).toContain('format ade20k is not supported yet (supported: scannet, sens, rgbd-folder, tum, replica)')
     const bad = await cli('data', 'inspect', dir, '--format', 'tumm')
     expect(bad.code).toBe(1)
-    expect(bad.err).toContain('unknown data format (readers so far: scannet, sens, rgbd-folder) "tumm"')
+    expect(bad.err).toContain('unknown data format (readers so far: scannet, sens, rgbd-folder, tum, replica) "tumm"')
     expect(bad.err).toContain('did you mean "tum"?')
+  })
+})
+
+async function readAll(path: string, format: DatasetFormat): Promise<Frame[]> {
+  const out: Frame[] = []
+  for await (const f of openDataset(path, format).frames()) out.push(f)
+  return out
+}
+
+/** Every frame of `b` equals the same frame of `a`: colour bytes, depth values, pose and intrinsics. */
+function expectSameFrames(a: Frame[], b: Frame[]): void {
+  expect(b.map((f) => f.index)).toEqual(a.map((f) => f.index))
+  a.forEach((f, k) => {
+    const g = b[k]
+    expect(Buffer.compare(Buffer.from(g.rgb.data), Buffer.from(f.rgb.data))).toBe(0)
+    let diff = 0
+    for (let i = 0; i < f.depth!.data.length; i++) if (g.depth!.data[i] !== f.depth!.data[i]) diff++
+    expect(diff).toBe(0)
+    expect(Array.from(g.pose!)).toEqual(Array.from(f.pose!))
+    expect(g.colorIntrinsics).toEqual(f.colorIntrinsics)
+    expect(g.depthIntrinsics).toEqual(f.depthIntrinsics)
+  })
+}
+
+describe('plaf data convert', () => {
+  const square = { ...ROOM, color_width: 640, color_height: 480, depth_width: 640, depth_height: 480, frames: 3 }
+  async function* frames(options: object): AsyncIterable<Frame> {
+    const src = await syntheticRoomInput.create(validateOptions(syntheticRoomInput, options).value as unknown as SyntheticOptions, createTestContext())
+    yield* src.frames()
+  }
+
+  it('a TUM sequence to an rgbd-folder: every pixel, depth value and pose reads back the same', async () => {
+    const tum = join(tempDir(), 'rgbd_dataset_freiburg3_synthetic')
+    await writeTumSequence(tum, frames(square))
+    const out = join(tum, '..', 'converted')
+    const r = await cli('data', 'convert', tum, '--to', 'rgbd-folder', out)
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(`tum ${tum} → rgbd-folder ${out}: 2 frames written, 1 skipped as plaf run would (plaf data inspect ${tum} lists why)\n`)
+    expect(JSON.parse(readFileSync(join(out, 'intrinsics.json'), 'utf8')).depth_scale).toBe(5000)
+    expectSameFrames(await readAll(tum, 'tum'), await readAll(out, 'rgbd-folder'))
+  })
+
+  it('a Replica sequence to an rgbd-folder, likewise', async () => {
+    const replica = join(tempDir(), 'Replica', 'room0')
+    await writeReplicaSequence(replica, frames({ ...square, color_width: 240, color_height: 160, depth_width: 240, depth_height: 160 }))
+    const out = join(replica, '..', '..', 'room0-folder')
+    const r = await cli('data', 'convert', replica, '--to', 'rgbd-folder', out, '--json')
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.out)).toMatchObject({ from: 'replica', frames: 2, invalidPoses: 0, depthOutOfRange: 0, skipped: [{ frame: 1, reason: 'non-finite pose (tracking lost)' }] })
+    expectSameFrames(await readAll(replica, 'replica'), await readAll(out, 'rgbd-folder'))
+  })
+
+  it('refuses an unknown --to and a non-empty target', async () => {
+    const bad = await cli('data', 'convert', 'x', '--to', 'rgbd', 'y')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('unknown output format "rgbd"')
+    const rec = await recording()
+    const r = await cli('data', 'convert', rec, '--to', 'rgbd-folder', rec)
+    expect(r.code).toBe(1)
+    expect(r.err).toContain(`${rec} exists and is not empty; refusing to write an rgbd-folder over it`)
   })
 })

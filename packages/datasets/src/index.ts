@@ -1,11 +1,13 @@
 /**
- * `@plaf/datasets`: input plugins (`synthetic-room`, `scannet`, `rgbd-folder`), the ScanNet-layout
+ * `@plaf/datasets`: input plugins (`synthetic-room`, `scannet` incl. `.sens`, `rgbd-folder`, `tum`, `replica`), the ScanNet-layout
  * scene writer behind `plaf make-scene`, the rgbd-folder writer behind `plaf data convert`,
  * `inspectDataset` behind `plaf data inspect`, and ground truth for synthetic scenes.
  */
 import type { InputPlugin } from '@plaf/core'
 import { scannetInput } from './plugins/scannet.js'
+import { replicaInput } from './plugins/replica.js'
 import { rgbdFolderInput } from './plugins/rgbd-folder.js'
+import { tumInput } from './plugins/tum.js'
 import { syntheticRoomInput } from './plugins/synthetic-room.js'
 
 export { DATASETS_VERSION, GENERATOR_VERSION } from './version.js'
@@ -13,15 +15,26 @@ export { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 export { syntheticIdentity, syntheticRoomInput, type SyntheticRoomSource } from './plugins/synthetic-room.js'
 export { WRITE_SCENE_SCHEMA, writeScene, type WriteSceneOptions, type WriteSceneProgress, type WriteSceneSummary } from './write-scene.js'
 export { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.js'
+export { tumInput, type TumOptions } from './plugins/tum.js'
+export { replicaInput, type ReplicaOptions } from './plugins/replica.js'
+export { TUM_CAMERAS, TUM_DEPTH_SCALE, openTumSequence, parseTimedFiles, tumCamera, type TumCamera, type TumReadOptions } from './tum/reader.js'
+export { writeTumSequence, type TumTiming } from './tum/write.js'
+export { openReplicaSequence, parseReplicaTrajectory, readReplicaCamera, type ReplicaCamera, type ReplicaReadOptions } from './replica/reader.js'
+export { REPLICA_DEPTH_SCALE, writeReplicaSequence } from './replica/write.js'
+export { findSensFile, openSensFile, type SensReadOptions } from './sens/reader.js'
+export { FRAME_HEADER_BYTES, SENS_VERSION, indexSens, type SensCut, type SensFrameEntry, type SensHeader, type SensIndex } from './sens/header.js'
+export { encodeSensFrame, encodeSensHeader, openSensWriter, type SensWriteHeader, type SensWriter } from './sens/write.js'
+export { fileFrameSource, type FileFrame, type FileFramesParts } from './frames/file-frames.js'
 export { openRgbdFolder, isRgbdFolder, type RgbdFolderReadOptions } from './rgbd-folder/reader.js'
 export { INTRINSICS_EXAMPLE, readFolderIntrinsics, type FolderIntrinsics } from './rgbd-folder/intrinsics.js'
 export { parseTrajectory, poseAt, type Trajectory } from './rgbd-folder/trajectory.js'
 export { formatPoseRows, writeRgbdFolder, type WriteRgbdFolderOptions, type WriteRgbdFolderSummary } from './rgbd-folder/write.js'
 export { RIGID_TOLERANCE, parsePoseRows, poseFault, quaternionPose, rigidInverse, rotationQuaternion, toCameraToWorldOpenCv, type PoseAxes, type PoseDirection } from './frames/pose.js'
-export { SELECTION_SCHEMA, selectFrames, type FrameSelection, type FrameSkip, type PoseRead } from './frames/select.js'
+export { POSE_CONVENTION_SCHEMA, SELECTION_SCHEMA, selectFrames, type FrameSelection, type FrameSkip, type PoseRead } from './frames/select.js'
+export { convertToRgbdFolder, type ConvertSummary } from './convert.js'
 export { INSPECT_FORMATS, detectFormat, inspectDataset, openDataset, type InspectReport, type PinholeJson } from './inspect.js'
 export { DATASET_FORMATS, datasetSource, type DatasetFormat, type DatasetSource } from './frames/source.js'
-export { decodeColor, decodeDepthNpy, decodeDepthPng, type ColorImage, type DepthMetres, type ExpectedSize } from './frames/images.js'
+export { decodeColor, decodeColorBytes, decodeDepthNpy, decodeDepthPng, decodeLabelPng, type LabelIds, type ColorImage, type DepthMetres, type ExpectedSize } from './frames/images.js'
 export { openScannetScene, type ScannetReadOptions, type ScannetSource } from './scannet/reader.js'
 export { formatMatrix, parseLabelsTsv, parseMatrix, parseMetadata, parseNumberToken, type LabelsTsvRow } from './scannet/text.js'
 export { SCENE_META_FILE, readSceneMeta, sceneObjects, type SceneMeta, type SceneObject } from './scene-meta.js'
@@ -36,4 +49,4 @@ export { SCANNET_COLOR_INTRINSICS, backProject, lookAtPose, projectPoint, scaleI
 export { CATEGORIES, OBJECT_COLOURS, SURFACE_COLOURS, TSV_COLUMNS, type Category, type NamedColour } from './synthetic/catalogue.js'
 
 /** Every input plugin of this package, for the CLI's built-in list. */
-export const datasetPlugins: readonly InputPlugin[] = [syntheticRoomInput, scannetInput, rgbdFolderInput]
+export const datasetPlugins: readonly InputPlugin[] = [syntheticRoomInput, scannetInput, rgbdFolderInput, tumInput, replicaInput]

@@ -1,7 +1,11 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
+import { replicaInput, type ReplicaOptions } from './plugins/replica.js'
 import { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.js'
+import { tumInput, type TumOptions } from './plugins/tum.js'
+import { openReplicaSequence } from './replica/reader.js'
+import { openTumSequence } from './tum/reader.js'
 import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
@@ -11,7 +15,7 @@ import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
 /** The formats `inspectDataset` (and `plaf data inspect`) reads today; the others are refused as not supported yet. */
-export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'sens', 'rgbd-folder']
+export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'sens', 'rgbd-folder', 'tum', 'replica']
 
 /** Pinhole parameters without the image size (sizes are reported separately). */
 export interface PinholeJson {
@@ -79,6 +83,10 @@ export function openDataset(path: string, format: DatasetFormat): DatasetSource 
       if (!file) fail('PLAF_INPUT_INVALID', `${path} is not a .sens file, nor a directory holding one`, { file: path, expected: 'a .sens file', actual: path })
       return openSensFile(defaults<ScannetOptions>(scannetInput, { scene: file }), quiet)
     }
+    case 'tum':
+      return openTumSequence(defaults<TumOptions>(tumInput, { sequence: path }), quiet)
+    case 'replica':
+      return openReplicaSequence(defaults<ReplicaOptions>(replicaInput, { sequence: path }), quiet)
     default:
       return fail('PLAF_INPUT_INVALID', `format ${format} is not supported yet (supported: ${INSPECT_FORMATS.join(', ')})`, { file: path, expected: `one of ${INSPECT_FORMATS.join(', ')}`, actual: format })
   }

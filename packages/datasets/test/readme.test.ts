@@ -1,4 +1,4 @@
 import { describeReadmeOptions } from '@plaf/core/testing'
-import { rgbdFolderInput, syntheticRoomInput, scannetInput } from '../src/index.js'
+import { replicaInput, rgbdFolderInput, scannetInput, syntheticRoomInput, tumInput } from '../src/index.js'
 
-describeReadmeOptions(new URL('../README.md', import.meta.url), [syntheticRoomInput, scannetInput, rgbdFolderInput])
+describeReadmeOptions(new URL('../README.md', import.meta.url), [syntheticRoomInput, scannetInput, rgbdFolderInput, tumInput, replicaInput])

@@ -1,5 +1,5 @@
 import { PlafError } from '@plaf/core'
-import { DATASET_FORMATS, INSPECT_FORMATS, inspectDataset, type DatasetFormat, type InspectReport } from '@plaf/datasets'
+import { DATASET_FORMATS, INSPECT_FORMATS, convertToRgbdFolder, inspectDataset, type DatasetFormat, type InspectReport } from '@plaf/datasets'
 import { choiceDiagnostic } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
@@ -51,6 +51,43 @@ export async function dataInspectCommand(path: string, o: DataInspectOptions, io
       if (!o.json && done % 100 === 0) io.err(`[inspect] ${done}/${total} frames read`)
     })
     io.out(o.json ? JSON.stringify(report, null, 2) : formatInspectReport(report))
+    return EXIT.ok
+  } catch (e) {
+    if (e instanceof PlafError) {
+      printDiagnostics(io, e.diagnostics, o.json)
+      return EXIT.user
+    }
+    throw e
+  }
+}
+
+/** Flags of `plaf data convert`. */
+export interface DataConvertOptions {
+  to: string
+  format?: string
+  json?: boolean
+}
+
+/**
+ * `plaf data convert <src> --to rgbd-folder <dir>`: reads any supported data set with its reader
+ * (the frames `plaf run` would use) and writes it losslessly as an rgbd-folder.
+ */
+export async function dataConvertCommand(src: string, dir: string, o: DataConvertOptions, io: Io): Promise<number> {
+  const format = o.format ?? 'auto'
+  const bad = choiceDiagnostic('--to', o.to, ['rgbd-folder'], 'output format') ??
+    choiceDiagnostic('--format', format, FORMAT_CHOICES, `data format (readers so far: ${INSPECT_FORMATS.join(', ')})`)
+  if (bad) {
+    printDiagnostics(io, [bad], o.json)
+    return EXIT.user
+  }
+  try {
+    const s = await convertToRgbdFolder(src, dir, format as DatasetFormat | 'auto')
+    if (o.json) io.out(JSON.stringify(s, null, 2))
+    else {
+      io.out(`${s.from} ${src} → rgbd-folder ${s.dir}: ${s.frames} frames written` +
+        `${s.skipped.length ? `, ${s.skipped.length} skipped as plaf run would (plaf data inspect ${src} lists why)` : ''}` +
+        `${s.depthOutOfRange ? `, ${s.depthOutOfRange} depth pixels beyond the 16-bit range written as 0` : ''}`)
+    }
     return EXIT.ok
   } catch (e) {
     if (e instanceof PlafError) {

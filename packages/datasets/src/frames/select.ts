@@ -76,3 +76,9 @@ export function selectFrames<T extends PoseCandidate>(
   }
   return { frames, skips }
 }
+
+/** JSON Schema fragments of the pose convention options, shared by the readers of poses from other tools. */
+export const POSE_CONVENTION_SCHEMA = {
+  pose_axes: { type: 'string', enum: ['opencv', 'opengl'], default: 'opencv', description: 'Camera axes of the poses: opencv (x right, y down, z forward) or opengl (x right, y up, z backward).' },
+  pose_direction: { type: 'string', enum: ['camera-to-world', 'world-to-camera'], default: 'camera-to-world', description: 'Whether a pose maps camera to world coordinates (ScanNet, TUM) or world to camera (extrinsics).' },
+} as const

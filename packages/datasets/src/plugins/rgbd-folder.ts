@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { PlafError, defineInput, type PluginNote } from '@plaf/core'
 import type { PoseAxes, PoseDirection } from '../frames/pose.js'
-import { SELECTION_SCHEMA } from '../frames/select.js'
+import { POSE_CONVENTION_SCHEMA, SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
 import { openRgbdFolder, type RgbdFolderReadOptions } from '../rgbd-folder/reader.js'
 import { DATASETS_VERSION } from '../version.js'
@@ -35,8 +35,7 @@ export const rgbdFolderInput = defineInput<RgbdFolderOptions>({
     properties: {
       folder: { type: 'string', format: 'path', minLength: 1, description: 'The recording folder (intrinsics.json, color/, depth/, pose/ or trajectory.txt); a relative path resolves against the file that sets it.' },
       ...SELECTION_SCHEMA,
-      pose_axes: { type: 'string', enum: ['opencv', 'opengl'], default: 'opencv', description: 'Camera axes of the poses: opencv (x right, y down, z forward) or opengl (x right, y up, z backward).' },
-      pose_direction: { type: 'string', enum: ['camera-to-world', 'world-to-camera'], default: 'camera-to-world', description: 'Whether a pose maps camera to world coordinates (ScanNet, TUM) or world to camera (extrinsics).' },
+      ...POSE_CONVENTION_SCHEMA,
       max_time_diff: { type: 'number', exclusiveMinimum: 0, default: 0.02, description: 'With trajectory.txt: the largest gap in seconds between an image timestamp and its pose (TUM associate.py uses 0.02).' },
     },
   },

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { fail, type Frame, type PluginNote } from '@plaf/core'
-import { decodeColor, decodeDepthNpy, decodeDepthPng } from '../frames/images.js'
+import { fail, type PluginNote } from '@plaf/core'
+import { fileFrameSource } from '../frames/file-frames.js'
 import { parsePoseRows, poseFault, toCameraToWorldOpenCv, type PoseAxes, type PoseDirection } from '../frames/pose.js'
 import { selectFrames, type FrameSelection, type PoseRead } from '../frames/select.js'
-import { datasetSource, type DatasetSource } from '../frames/source.js'
-import { hashFileSample } from '../scannet/layout.js'
+import type { DatasetSource } from '../frames/source.js'
 import { frameId } from '../synthetic/render.js'
 import { readFolderIntrinsics } from './intrinsics.js'
 import { RGBD_FOLDER_LAYOUT, colorStems, depthByStem, findPoseSource, listFolder } from './layout.js'
@@ -63,8 +61,10 @@ export function openRgbdFolder(o: RgbdFolderReadOptions, warn: (note: PluginNote
   const stems = colorStems(listFolder(colorDir)!)
   if (!stems.length) fail('PLAF_INPUT_INVALID', `${colorDir} holds no colour images`, { file: colorDir, expected: 'color/<stem>.jpg or .png', actual: 'no images' })
   const trajectory = poses.kind === 'trajectory' ? parseTrajectory(readFileSync(poses.file, 'utf8'), poses.file) : undefined
-  const candidates: Candidate[] = stems.map((s, index) => ({
-    index, stem: s.stem, color: join(colorDir, s.name),
+  // Integer stems are the frame indices (pose/7.txt is frame 7, as in ScanNet); otherwise (timestamps, names) the position.
+  const integers = stems.every((s) => /^\d+$/.test(s.stem))
+  const candidates: Candidate[] = stems.map((s, position) => ({
+    index: integers ? Number(s.stem) : position, stem: s.stem, color: join(colorDir, s.name),
     poseFile: poses.kind === 'files' ? join(poses.dir, `${s.stem}.txt`) : poses.file,
   }))
   if (trajectory) {
@@ -81,9 +81,7 @@ export function openRgbdFolder(o: RgbdFolderReadOptions, warn: (note: PluginNote
   if (!frames.length) fail('PLAF_INPUT_INVALID', `${dir}: no usable frame among the ${candidates.length} found (${skips.length} skipped for their poses)`, { file: dir, expected: 'at least one frame with a valid pose', actual: `${skips.length} skipped` })
 
   const depthNames = depthByStem(listFolder(join(dir, 'depth'))!)
-  const hash = createHash('sha256').update('plaf-rgbd-folder-identity-v1\0').update(readFileSync(intrinsicsFile))
-  hash.update(`${o.pose_axes} ${o.pose_direction}\0`)
-  const items = frames.map(({ item, pose }) => {
+  const fileFrames = frames.map(({ item, pose }) => {
     const id = frameId(item.index)
     const depthName = depthNames.get(item.stem)
     if (!depthName) fail('PLAF_INPUT_INVALID', `frame ${id}: ${join(dir, 'depth')} has no depth image for ${item.color}`, { file: join(dir, 'depth', `${item.stem}.png`), frame: id, expected: `depth/${item.stem}.png or depth/${item.stem}.npy`, actual: 'no such file' })
@@ -91,32 +89,14 @@ export function openRgbdFolder(o: RgbdFolderReadOptions, warn: (note: PluginNote
     if (depthName.toLowerCase().endsWith('.png') && k.depthScale === null) {
       fail('PLAF_INPUT_INVALID', `${intrinsicsFile}: depth images are 16-bit PNGs (${depth}) but depth_scale is not stated`, { file: intrinsicsFile, path: 'depth_scale', expected: 'depth_scale: depth PNG units per metre (1000 for millimetres)', actual: 'missing' })
     }
-    hash.update(`frame ${item.index}\0`).update(pose)
-    hashFileSample(hash, item.color, `color/${item.stem}`, id)
-    hashFileSample(hash, depth, `depth/${item.stem}`, id)
-    return { ...item, id, depth, pose }
+    return { index: item.index, color: item.color, depth, pose }
   })
-  const colorSize = { width: k.color.width, height: k.color.height, from: `${intrinsicsFile} (color)` }
-  const depthSize = { width: k.depth.width, height: k.depth.height, from: `${intrinsicsFile} (${k.depth === k.color ? 'color, as no depth camera is given' : 'depth'})` }
-
-  async function load(f: (typeof items)[number]): Promise<Frame> {
-    const [color, depth] = await Promise.all([
-      decodeColor(f.color, f.id, colorSize),
-      f.depth.toLowerCase().endsWith('.npy') ? decodeDepthNpy(f.depth, f.id, depthSize) : decodeDepthPng(f.depth, f.id, k.depthScale!, depthSize),
-    ])
-    return {
-      id: f.id, index: f.index,
-      rgb: { data: color.data, shape: [color.height, color.width, 3] },
-      depth: { data: depth.data, shape: [depth.height, depth.width] },
-      pose: Float64Array.from(f.pose),
-      colorIntrinsics: { ...k.color }, depthIntrinsics: { ...k.depth },
-    }
-  }
   const skipped = skips.length ? `, ${skips.length} skipped` : ''
-  return datasetSource({
-    format: 'rgbd-folder', found: candidates.length, skips, depthScale: k.depthScale,
-    identity: hash.digest('hex'), describe: `rgbd-folder ${dir} (${items.length} frames${skipped})`,
-    items, load, files: (f) => f,
+  return fileFrameSource({
+    format: 'rgbd-folder', found: candidates.length, skips, depthScale: k.depthScale, color: k.color, depth: k.depth,
+    intrinsicsFrom: { color: `${intrinsicsFile} (color)`, depth: `${intrinsicsFile} (${k.depth === k.color ? 'color, as no depth camera is given' : 'depth'})` },
+    identitySeed: `${readFileSync(intrinsicsFile, 'utf8')}\0${o.pose_axes} ${o.pose_direction}`,
+    describe: `rgbd-folder ${dir} (${fileFrames.length} frames${skipped})`, frames: fileFrames,
   })
 }
 
