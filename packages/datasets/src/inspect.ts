@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
 import { replicaInput, type ReplicaOptions } from './plugins/replica.js'
@@ -10,7 +10,7 @@ import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
 import { findSensFile, openSensFile } from './sens/reader.js'
-import { parseLabelsTsv } from './scannet/text.js'
+import { readLabelTable, unknownLabelIds } from './scannet/scan.js'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
@@ -136,10 +136,9 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
     const found: number[] = []
     for (let id = 1; id < seen.length; id++) if (seen[id]) found.push(id)
     const tsv = findLabelsTsv(path)
-    const known = tsv ? new Set(parseLabelsTsv(readFileSync(tsv, 'utf8'), tsv).map((r) => r.id)) : undefined
     labels = {
       set: tsv ? `ScanNet raw label ids (${tsv})` : 'ScanNet raw label ids (no scannetv2-labels.combined.tsv found: ids not checked)',
-      found, unknown: known ? found.filter((id) => !known.has(id)) : [],
+      found, unknown: tsv ? unknownLabelIds(found, readLabelTable(tsv)) : [],
     }
   }
   return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics!, labels }

@@ -15,6 +15,7 @@ export interface ScannetOptions {
   frame_range: [number, number] | null
   max_frames: number | null
   load_labels: boolean | null
+  axis_align: boolean
 }
 
 /**
@@ -34,6 +35,7 @@ export const scannetInput = defineInput<ScannetOptions>({
       scene: { type: 'string', format: 'path', minLength: 1, description: 'Scene directory (holding color/, depth/, pose/, intrinsic/), or the raw <scene>.sens (or a directory holding it and no color/); a relative path resolves against the file that sets it.' },
       ...SELECTION_SCHEMA,
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
+      axis_align: { type: 'boolean', default: false, description: 'Left-multiply every pose by the axisAlignment of <scene>.txt (world to axis-aligned world, as ScanNet200 preprocessing does); an error when the scan has none.' },
     },
   },
   outputs: { frame: 'Frame' },

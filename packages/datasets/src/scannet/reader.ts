@@ -9,12 +9,15 @@ import { datasetSource, type DatasetSource } from '../frames/source.js'
 import { frameId } from '../synthetic/render.js'
 import { colorFile, findLabelDir, hashFileSample, listFrameStems, type FrameFiles } from './layout.js'
 import { parseMatrix } from './text.js'
+import { findSceneMetadata, multiply4, readAxisAlignment } from './scan.js'
 import { resizeNearest } from './resize.js'
 
 /** How to read a scene (the `scannet` plugin's options, with `scene` already resolved to an absolute path). */
 export interface ScannetReadOptions extends FrameSelection {
   scene: string
   load_labels: boolean | null
+  /** Left-multiply poses by `<scene>.txt`'s axisAlignment (default false). */
+  axis_align?: boolean
 }
 
 /** ScanNet's depth PNGs hold millimetres. */
@@ -81,6 +84,8 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
   }, warn)
   const skippedFrames = skips.map((k) => frameId(k.frame))
   const poses = new Map<number, Float64Array>()
+  const align = opts.axis_align ? sceneAlignment(dir) : undefined
+  if (align) hash.update('aligned\0').update(align)
   const files: FrameFiles[] = selected.map(({ item, pose }) => {
     const { index } = item
     const id = frameId(index)
@@ -90,7 +95,7 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     hashFileSample(hash, f.color, `color/${index}`, id)
     hashFileSample(hash, f.depth, `depth/${index}`, id)
     if (f.label) hashFileSample(hash, f.label, `label/${index}`, id)
-    poses.set(index, pose)
+    poses.set(index, align ? multiply4(align, pose) : pose)
     return f
   })
   if (files.length === 0) fail('PLAF_INPUT_INVALID', `${dir}: no frame with a valid pose among the ${stems.length} frames selected by frame_step ${opts.frame_step}`, { file: dir })
@@ -129,4 +134,11 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     items: files, load, files: (f) => f,
   })
   return { ...source, dir, labelDir, files, skipped: skips.length, skippedFrames }
+}
+
+/** The axisAlignment of the scan folder `dir` (its `<scene>.txt`), or an error naming what is missing. */
+export function sceneAlignment(dir: string): Float64Array {
+  const meta = findSceneMetadata(dir)
+  if (!meta) fail('PLAF_INPUT_INVALID', `axis_align is true but ${dir} has no <scene>.txt`, { file: dir, path: 'axis_align', expected: `${dir}/<scene>.txt with axisAlignment`, actual: 'no scene*.txt' })
+  return readAxisAlignment(meta)
 }

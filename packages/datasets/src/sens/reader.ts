@@ -9,7 +9,9 @@ import { decodeColorBytes, decodeLabelPng, type ColorImage } from '../frames/ima
 import { selectFrames, type FrameSelection, type FrameSkip } from '../frames/select.js'
 import { datasetSource, type DatasetSource } from '../frames/source.js'
 import { findLabelDir, hashFileSample } from '../scannet/layout.js'
+import { sceneAlignment } from '../scannet/reader.js'
 import { resizeNearest } from '../scannet/resize.js'
+import { multiply4 } from '../scannet/scan.js'
 import { frameId } from '../synthetic/render.js'
 import { indexSens, type SensFrameEntry, type SensIndex } from './header.js'
 
@@ -20,6 +22,8 @@ export interface SensReadOptions extends FrameSelection {
   /** Absolute path of the .sens file. */
   scene: string
   load_labels: boolean | null
+  /** Left-multiply poses by the axisAlignment of the `<scene>.txt` beside the file (default false). */
+  axis_align?: boolean
 }
 
 const pinhole = (m: Float64Array, width: number, height: number): Intrinsics => ({ fx: m[0], fy: m[5], cx: m[2], cy: m[6], width, height })
@@ -67,7 +71,9 @@ export function openSensFile(o: SensReadOptions, warn: (note: PluginNote) => voi
   hashFileSample(hash, file, 'sens')
   hash.update(`${idx.size} labels:${labelDir ? 'yes' : 'no'}\0`)
   for (const { item } of frames) hash.update(`${item.index} ${item.offset} ${item.colorBytes} ${item.depthBytes}\0`).update(item.pose)
-  const items = frames.map(({ item, pose }) => ({ entry: item, pose, label: labelDir ? `${labelDir}/${item.index}.png` : undefined }))
+  const align = o.axis_align ? sceneAlignment(dirname(file)) : undefined
+  if (align) hash.update('aligned\0').update(align)
+  const items = frames.map(({ item, pose }) => ({ entry: item, pose: align ? multiply4(align, pose) : pose, label: labelDir ? `${labelDir}/${item.index}.png` : undefined }))
 
   async function color(bytes: Buffer, id: string): Promise<ColorImage> {
     if (h.colorCompression !== 0) return decodeColorBytes(bytes, file, id, colorSize)
