@@ -18,6 +18,7 @@
  * flight without completing them. Either way the loop waits for the calls running to settle before
  * it throws, and frames never completed leave no cache entry, so `--resume` recomputes them.
  */
+import type { Diagnostic } from '../diagnostics.js'
 import type { Frame } from '../ports.js'
 import { completeFrame, frameValues, interrupted, runStage, type Deferred, type FrameLoop, type FrameValues } from './frames.js'
 
@@ -34,6 +35,8 @@ interface Job {
   settled: Promise<unknown>
   /** What reading this frame threw (the frames before it still complete first). */
   readError?: unknown
+  /** Notes the input made while reading this frame, recorded when the frame before it completes. */
+  readNotes: Diagnostic[]
 }
 
 /** For each frame stage, the indices of the earlier frame stages whose frame-scoped outputs it reads. */
@@ -52,7 +55,7 @@ export async function runPipelined(loop: FrameLoop): Promise<void> {
   let stopAt = Infinity
 
   const start = (frame: Frame, seq: number): Job => {
-    const job: Job = { seq, frame, fv: frameValues(loop, frame), tasks: [], deferred: [], errors: [], settled: Promise.resolve() }
+    const job: Job = { seq, frame, fv: frameValues(loop, frame), tasks: [], deferred: [], errors: [], settled: Promise.resolve(), readNotes: [] }
     loop.stages.forEach((open, s) => {
       const defer: Deferred = { notes: [], writes: [] }
       job.deferred.push(defer)
@@ -77,6 +80,8 @@ export async function runPipelined(loop: FrameLoop): Promise<void> {
   // a completed frame's held side effects in pipeline order; of a failed one, those of the stages
   // before the failed stage (what the sequential loop would have done)
   const release = (job: Job, upTo = job.deferred.length): void => {
+    for (const d of job.readNotes) loop.notes?.emit(d)
+    job.readNotes = []
     for (const d of job.deferred.slice(0, upTo)) {
       for (const w of d.writes) w()
       for (const n of d.notes) n()
@@ -88,26 +93,42 @@ export async function runPipelined(loop: FrameLoop): Promise<void> {
   const window: Job[] = []
   let seq = 0
   let exhausted = false
+  // notes held while reading past the last frame: recorded after it completed
+  const trailing: Diagnostic[] = []
   try {
     for (;;) {
       while (!exhausted && window.length < limit && stopAt === Infinity && !aborted()) {
+        // the sequential loop records what the input says while reading a frame after the frame
+        // before it completed: hold it until then (only while other frames are in flight)
+        const ahead = window.length > 0
+        if (ahead) loop.notes?.hold()
         try {
           const next = await frames.next()
           if (next.done) exhausted = true
           else window.push(start(next.value, seq++))
         } catch (e) {
           exhausted = true
-          window.push({ seq: seq++, readError: e } as Job)
+          window.push({ seq: seq++, readError: e, readNotes: [] } as unknown as Job)
         }
+        const held = ahead ? (loop.notes?.take() ?? []) : []
+        // a frame read, or a read that failed: its own notes; the end of the frames: the last frame's
+        if (!exhausted || window.at(-1)?.readError !== undefined) window.at(-1)!.readNotes.push(...held)
+        else trailing.push(...held)
       }
       const job = window.shift()
       if (!job) {
-        if (exhausted) break
+        if (exhausted) {
+          for (const d of trailing) loop.notes?.emit(d)
+          break
+        }
         // stopped with nothing in flight: like the sequential loop, an interrupt only if a frame is left
         if ((await frames.next()).done) break
         throw interrupted(loop)
       }
-      if (job.readError !== undefined) throw job.readError
+      if (job.readError !== undefined) {
+        release(job, 0)
+        throw job.readError
+      }
       if (aborted()) throw interrupted(loop)
       await job.settled
       const failed = job.errors.findIndex((e) => e !== undefined)

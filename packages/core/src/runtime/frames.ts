@@ -10,7 +10,7 @@ import type { ResolvedStage } from '../pipeline/resolve.js'
 import { hashJson, type StageCache } from './cache.js'
 import { runPipelined } from './frame-pipeline.js'
 import { type RunDir, writeProgress } from './run-dir.js'
-import { checkOutputs, type ProgressClock, type RunStats, wrapError } from './stats.js'
+import { checkOutputs, type ProgressClock, type RunNotes, type RunStats, wrapError } from './stats.js'
 
 /** An opened stage: its resolved configuration and its instance. */
 export interface OpenStage {
@@ -29,6 +29,8 @@ export interface FrameLoop {
   signal?: AbortSignal
   /** Frames read and not yet completed, at most (`runtime.frames_in_flight`); default 1. */
   framesInFlight?: number
+  /** The run's notes: the pipelined loop holds the input's notes while it reads ahead. */
+  notes?: RunNotes
 }
 
 /**

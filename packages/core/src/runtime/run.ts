@@ -138,7 +138,7 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
       const progress = new ProgressClock(source.frameCount, opts.onProgress)
       progress.emit('start')
       const frameStages = open.instances.filter((i) => i.stage.mode === 'frame')
-      await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal, framesInFlight: p.runtime.frames_in_flight })
+      await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal, framesInFlight: p.runtime.frames_in_flight, notes })
       await finishScene(open.instances, stats, progress)
       const report = buildReport(p, dir, t0, backend, stats, notes, progress)
       manifest.models = models.opened()

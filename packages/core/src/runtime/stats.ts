@@ -30,11 +30,33 @@ const mib = (bytes: number): number => bytes / 1048576
 /** The warnings plugins raise during a run, stamped with stage, plugin and frame. */
 export class RunNotes {
   readonly list: Diagnostic[] = []
+  private held: Diagnostic[] | undefined
   constructor(private readonly onNote?: (d: Diagnostic) => void) {}
 
-  /** Records a plugin's note as a warning diagnostic and passes it on. */
+  /** Records a plugin's note as a warning diagnostic and passes it on (or holds it, see `hold`). */
   add(n: PluginNote, stage: string, plugin: string, frame?: string): void {
     const d = diagnostic(n.code, n.message, { severity: 'warning', ...n, stage: n.stage ?? stage, plugin: n.plugin ?? plugin, frame: n.frame ?? frame })
+    if (this.held) this.held.push(d)
+    else this.emit(d)
+  }
+
+  /**
+   * Holds the notes added from now on until `take`: the pipelined frame loop holds what the input
+   * says while it reads ahead, and records it where the sequential loop would have.
+   */
+  hold(): void {
+    this.held ??= []
+  }
+
+  /** Stops holding and returns the held notes, to `emit` later. */
+  take(): Diagnostic[] {
+    const held = this.held ?? []
+    this.held = undefined
+    return held
+  }
+
+  /** Records a note made earlier (held) now. */
+  emit(d: Diagnostic): void {
     this.list.push(d)
     this.onNote?.(d)
   }

@@ -78,7 +78,8 @@ describe('frames in flight', () => {
     }
     // the notes come in the sequential order: by frame, then by stage
     const notes = results.map((r) => r.report.notes.map((n) => n.message))
-    expect(notes[0].slice(0, 4)).toEqual(['backbone note on 000000', 'masker note on 000001', 'backbone note on 000003', 'masker note on 000003'])
+    expect(notes[0].slice(0, 5)).toEqual(['backbone note on 000000', 'masker note on 000001', 'source note before 2', 'backbone note on 000003', 'masker note on 000003'])
+    expect(notes[0].at(-1)).toBe('source note after the last frame')
     expect(notes[1]).toEqual(notes[0])
     expect(notes[2]).toEqual(notes[0])
   })
