@@ -1,6 +1,7 @@
 // The demo pipeline (color-lexicon, felzenszwalb, mask-mean, both storages, backproject, text
-// querier) run with 1, 2 and 4 frames in flight: the run directories and the caches are identical
-// byte for byte, apart from times, the setting itself and the temp paths.
+// querier) run with 1, 2 and 4 frames in flight on a scene with a skipped frame: the run
+// directories and the caches are identical byte for byte, apart from times, the setting itself and
+// the temp paths.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -43,7 +44,8 @@ function snapshot(root: string): Record<string, string> {
 const runs: Record<number, { out: Record<string, string>; cache: Record<string, string> }> = {}
 
 beforeAll(async () => {
-  await plaf(['make-scene', scene, '--frames', '6', '--objects', '4', '--set', 'color_width=320', '--set', 'color_height=240', '--set', 'depth_width=160', '--set', 'depth_height=120'])
+  // frame 3's pose is invalid: the input skips it with a note while it reads ahead
+  await plaf(['make-scene', scene, '--frames', '7', '--objects', '4', '--set', 'color_width=320', '--set', 'color_height=240', '--set', 'depth_width=160', '--set', 'depth_height=120', '--set', 'invalid_pose_frames=[3]'])
   for (const n of [1, 2, 4]) {
     const out = join(dir, `run-${n}`)
     const cache = join(dir, `cache-${n}`)
@@ -57,6 +59,7 @@ describe('frames in flight on the demo pipeline', () => {
     expect(Object.keys(runs[1].out)).toEqual(expect.arrayContaining(['storage2d/index.json', 'storage3d/map.ply', 'querier/scores.json', 'report.json']))
     expect(Object.keys(runs[1].out).filter((f) => f.startsWith('storage2d/') && f.endsWith('.features.npy'))).toHaveLength(6)
     expect(Object.keys(runs[1].cache).length).toBeGreaterThanOrEqual(18) // backbone, masker, aggregator × 6 frames
+    expect(JSON.parse(runs[1].out['report.json']).notes.map((n: { code: string }) => n.code)).toContain('PLAF_FRAME_SKIPPED')
     for (const n of [2, 4]) {
       expect(runs[n].out, `frames_in_flight ${n}`).toEqual(runs[1].out)
       expect(runs[n].cache, `frames_in_flight ${n}`).toEqual(runs[1].cache)
