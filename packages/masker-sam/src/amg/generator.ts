@@ -8,7 +8,7 @@ import type { AmgOptions } from './options.js'
 import type { AmgTimings, EncodedCrop, MaskPredictor } from './predictor.js'
 import { removeSmallRegionsAll } from './postprocess.js'
 import { stabilityScore } from './stability.js'
-import { upsampleLogits } from './upsample.js'
+import { LogitUpsampler, type LogitWindow } from './upsample-window.js'
 
 /** The point grids the options ask for, one per crop layer, as interleaved [x, y] in [0, 1]. */
 export function pointGridsFor(opts: AmgOptions): Float64Array[] {
@@ -79,18 +79,21 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
     points[2 * i] = grid[2 * i]! * cw
     points[2 * i + 1] = grid[2 * i + 1]! * ch
   }
-  const plane = new Float32Array(cw * ch)
-  const binary = new Uint8Array(cw * ch)
+  let binary = new Uint8Array(0)
   const box = new Int32Array(4)
   const kept: AmgMask[] = []
   // torch compares a float32 tensor with a Python float in float32.
   const iouThresh = Math.fround(opts.pred_iou_thresh)
   const stabilityThresh = Math.fround(opts.stability_score_thresh)
+  const maskThresh = Math.fround(opts.mask_threshold)
+  const floor = Math.min(maskThresh, Math.fround(opts.mask_threshold - opts.stability_score_offset))
+  let up: LogitUpsampler | undefined
   for (let start = 0; start < nPoints; start += opts.points_per_batch) {
     const n = Math.min(opts.points_per_batch, nPoints - start)
     let t = now()
     const out = await encoded.predict(points.subarray(2 * start, 2 * (start + n)), n)
     if (timings) timings.decoder += now() - t
+    if (!up || up.lh !== out.lh || up.lw !== out.lw) up = new LogitUpsampler(out.lh, out.lw, encoded.plan)
     const planeSize = out.lh * out.lw
     for (let p = 0; p < n; p++) {
       for (let j = 0; j < out.k; j++) {
@@ -98,13 +101,16 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
         const iou = out.iou[idx]!
         if (opts.pred_iou_thresh > 0 && !(iou > iouThresh)) continue
         t = now()
-        upsampleLogits(out.logits.subarray(idx * planeSize, (idx + 1) * planeSize), out.lh, out.lw, encoded.plan, plane)
+        // Only the window where logits can exceed the lowest cutoff; outside it every value is below.
+        const win = up.run(out.logits, floor, idx * planeSize)
         const t1 = now()
         if (timings) timings.upsample += t1 - t
-        const stability = stabilityScore(plane, opts.mask_threshold, opts.stability_score_offset)
-        const record = opts.stability_score_thresh <= 0 || stability >= stabilityThresh
-          ? binarise(plane, binary, cw, ch, box, opts.mask_threshold, cropBox, [W, H])
-          : undefined
+        const stability = win ? stabilityScore(win.values, opts.mask_threshold, opts.stability_score_offset) : NaN
+        let record: Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined
+        if (opts.stability_score_thresh <= 0 || stability >= stabilityThresh) {
+          if (win && binary.length < win.values.length) binary = new Uint8Array(win.values.length)
+          record = binarise(win, binary, maskThresh, box, cropBox, [W, H])
+        }
         if (timings) timings.filter += now() - t1
         if (!record) continue
         const px = points[2 * (start + p)]!
@@ -126,13 +132,28 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
   return result
 }
 
-/** Thresholds one plane, takes its box, drops it near an inner crop edge, crops the bitmap to the box (crop coordinates). */
-function binarise(plane: Float32Array, binary: Uint8Array, cw: number, ch: number, box: Int32Array, threshold: number, cropBox: number[], [W, H]: [number, number]): Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined {
-  const thr = Math.fround(threshold)
-  for (let i = 0; i < plane.length; i++) binary[i] = plane[i]! > thr ? 1 : 0
-  maskToBox(binary, ch, cw, box)
-  if (isBoxNearCropEdge(box, cropBox, W, H)) return undefined
-  const empty = box[2]! === 0 && box[3]! === 0 && !binary[0]
-  const { bitmap, area } = empty ? { bitmap: new Uint8Array(0), area: 0 } : cropToBox(binary, cw, box)
-  return { box: [box[0]!, box[1]!, box[2]!, box[3]!], bitmap, area }
+/**
+ * Thresholds a logit window (crop coordinates; null: nothing above the cutoffs), takes the mask's
+ * box, drops it near an inner crop edge, and crops the bitmap to the box.
+ */
+function binarise(win: LogitWindow | null, binary: Uint8Array, threshold: number, box: Int32Array, cropBox: number[], [W, H]: [number, number]): Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined {
+  let empty = true
+  if (win) {
+    const v = win.values
+    for (let i = 0; i < v.length; i++) {
+      const b = v[i]! > threshold ? 1 : 0
+      binary[i] = b
+      if (b) empty = false
+    }
+  }
+  if (empty || !win) box.fill(0)
+  else {
+    const w = win.x1 - win.x0
+    maskToBox(binary, win.y1 - win.y0, w, box)
+  }
+  const local = empty || !win ? [0, 0, 0, 0] : [box[0]! + win.x0, box[1]! + win.y0, box[2]! + win.x0, box[3]! + win.y0]
+  if (isBoxNearCropEdge(local, cropBox, W, H)) return undefined
+  if (empty || !win) return { box: [0, 0, 0, 0], bitmap: new Uint8Array(0), area: 0 }
+  const { bitmap, area } = cropToBox(binary, win.x1 - win.x0, box)
+  return { box: local as AmgMask['box'], bitmap, area }
 }

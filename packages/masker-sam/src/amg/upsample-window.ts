@@ -1,0 +1,146 @@
+import { linearTaps, type UpsamplePlan } from './upsample.js'
+
+type Taps = ReturnType<typeof linearTaps>
+
+/** One axis of a plan: the taps of each stage and, per output index, its lowest and highest low-res source. */
+interface Axis {
+  stage1?: Taps
+  stage2: Taps
+  srcLo: Int32Array
+  srcHi: Int32Array
+}
+
+function axis(low: number, plan: UpsamplePlan, horizontal: boolean): Axis {
+  const out = horizontal ? plan.outW : plan.outH
+  if (plan.kind === 'direct') {
+    const t = linearTaps(low, out)
+    return { stage2: t, srcLo: t.i0, srcHi: t.i1 }
+  }
+  const valid = horizontal ? plan.validW : plan.validH
+  const stage1 = linearTaps(low, plan.padSize, valid)
+  const stage2 = linearTaps(valid, out)
+  const srcLo = new Int32Array(out)
+  const srcHi = new Int32Array(out)
+  for (let d = 0; d < out; d++) {
+    srcLo[d] = stage1.i0[stage2.i0[d]!]!
+    srcHi[d] = stage1.i1[stage2.i1[d]!]!
+  }
+  return { stage1, stage2, srcLo, srcHi }
+}
+
+/** The output interval [a, b) whose low-res sources meet [lo, hi] (sources are monotone in the output index). */
+function span(ax: Axis, lo: number, hi: number): [number, number] {
+  const n = ax.srcLo.length
+  let a = 0
+  while (a < n && ax.srcHi[a]! < lo) a++
+  let b = n
+  while (b > a && ax.srcLo[b - 1]! > hi) b--
+  return [a, b]
+}
+
+/** A window of upsampled logits: values for [x0, x1) × [y0, y1) of the output, row-major. */
+export interface LogitWindow {
+  x0: number
+  y0: number
+  x1: number
+  y1: number
+  values: Float32Array
+}
+
+/**
+ * `upsampleLogits` computed only where it can matter. Every output value is a convex combination
+ * of low-res logits, so outside the window spanned by the low-res cells above `floor` (less a
+ * margin that covers float32 rounding) every value is ≤ `floor`. Inside, values are computed with
+ * exactly the taps and operation order of the full computation, so they are bit-identical to it.
+ * With `floor` = mask_threshold − stability offset (the lowest cutoff the generator uses), the
+ * stability score, the binary mask and its box are exactly those of the full plane. Taps and
+ * buffers are kept across calls (one instance per crop).
+ */
+export class LogitUpsampler {
+  private readonly x: Axis
+  private readonly y: Axis
+  private buf = new Float32Array(0)
+  private mid = new Float32Array(0)
+  private stage1 = new Float32Array(0)
+
+  constructor(
+    readonly lh: number,
+    readonly lw: number,
+    readonly plan: UpsamplePlan,
+  ) {
+    this.x = axis(lw, plan, true)
+    this.y = axis(lh, plan, false)
+  }
+
+  /** The window of the plane `low` (lh×lw at `offset`) outside which all values are ≤ floor; null when it is empty. */
+  run(low: Float32Array, floor: number, offset = 0): LogitWindow | null {
+    const { lh, lw } = this
+    let maxAbs = 0
+    for (let i = offset, e = offset + lh * lw; i < e; i++) maxAbs = Math.max(maxAbs, Math.abs(low[i]!))
+    const cut = floor - (1e-3 * (1 + Math.abs(floor)) + 1e-6 * maxAbs)
+    let ax0 = lw
+    let ax1 = -1
+    let ay0 = lh
+    let ay1 = -1
+    for (let y = 0; y < lh; y++) {
+      const row = offset + y * lw
+      for (let x = 0; x < lw; x++) {
+        if (low[row + x]! > cut) {
+          if (x < ax0) ax0 = x
+          if (x > ax1) ax1 = x
+          if (y < ay0) ay0 = y
+          ay1 = y
+        }
+      }
+    }
+    if (ax1 < 0) return null
+    const [x0, x1] = span(this.x, ax0, ax1)
+    const [y0, y1] = span(this.y, ay0, ay1)
+    if (x0 >= x1 || y0 >= y1) return null
+    const w = x1 - x0
+    const h = y1 - y0
+    if (this.buf.length < w * h) this.buf = new Float32Array(w * h)
+    const values = this.buf.subarray(0, w * h)
+    if (this.plan.kind === 'direct') {
+      this.separable(low, offset, lw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, values, 0, 0)
+    } else {
+      // Stage 1 only on the intermediate rows/columns stage 2 reads for this window.
+      const jx0 = this.x.stage2.i0[x0]!
+      const jx1 = this.x.stage2.i1[x1 - 1]! + 1
+      const jy0 = this.y.stage2.i0[y0]!
+      const jy1 = this.y.stage2.i1[y1 - 1]! + 1
+      const iw = jx1 - jx0
+      if (this.stage1.length < iw * (jy1 - jy0)) this.stage1 = new Float32Array(iw * (jy1 - jy0))
+      const inter = this.stage1.subarray(0, iw * (jy1 - jy0))
+      this.separable(low, offset, lw, this.x.stage1!, this.y.stage1!, jx0, jx1, jy0, jy1, inter, 0, 0)
+      this.separable(inter, 0, iw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, values, jx0, jy0)
+    }
+    return { x0, y0, x1, y1, values }
+  }
+
+  /**
+   * Separable bilinear resize of `src` (row stride `stride`, its origin at (sx0, sy0) of the source
+   * grid the taps index) into out[(y − y0)·w + (x − x0)] for x in [x0, x1), y in [y0, y1): rows first,
+   * then columns, as `resizeBilinear`.
+   */
+  private separable(src: Float32Array, offset: number, stride: number, tx: Taps, ty: Taps, x0: number, x1: number, y0: number, y1: number, out: Float32Array, sx0: number, sy0: number): void {
+    const w = x1 - x0
+    const r0 = ty.i0[y0]!
+    const r1 = ty.i1[y1 - 1]! + 1
+    if (this.mid.length < (r1 - r0) * w) this.mid = new Float32Array((r1 - r0) * w)
+    const mid = this.mid
+    for (let r = r0; r < r1; r++) {
+      const s = offset + (r - sy0) * stride - sx0
+      const m = (r - r0) * w
+      for (let x = x0; x < x1; x++) mid[m + x - x0] = tx.w0[x]! * src[s + tx.i0[x]!]! + tx.w1[x]! * src[s + tx.i1[x]!]!
+    }
+    for (let y = y0; y < y1; y++) {
+      const a = (ty.i0[y]! - r0) * w
+      const b = (ty.i1[y]! - r0) * w
+      const w0 = ty.w0[y]!
+      const w1 = ty.w1[y]!
+      const o = (y - y0) * w
+      for (let x = 0; x < w; x++) out[o + x] = w0 * mid[a + x]! + w1 * mid[b + x]!
+    }
+  }
+}
