@@ -6,7 +6,7 @@ import { TENSOR_BACKENDS, type TensorBackendName } from '@plaf/core'
 import { VIT_B16_512, type VitShape } from './backbone/vit-graph.js'
 
 /** The benchmark cases, in the order they run. */
-export const CASES = ['aggregator', 'query3d', 'storage', 'backbone'] as const
+export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data'] as const
 /** One benchmark case. */
 export type CaseName = (typeof CASES)[number]
 
@@ -45,6 +45,8 @@ export interface BenchConfig {
   storage: { sizes2d: Storage2dSize[]; k: number; d: number; grid: [h: number, w: number]; n: number; m: number; measureDense3d: boolean }
   /** The generated ViT, the scene's frames and image sizes, session-only runs, the frames_in_flight values to run. */
   backbone: { vit: VitShape; frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; sessionRuns: number; inFlight: number[] }
+  /** Frames of the generated scene read from its export folder and its .sens, image sizes, timed runs. */
+  data: { frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; runs: number }
 }
 
 /** A command-line mistake: main prints it with the usage and exits 1. */
@@ -69,7 +71,7 @@ export function defaultResultsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results')
 }
 
-function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone'> {
+function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data'> {
   const scannet = { color: [968, 1296] as [number, number], depth: [480, 640] as [number, number] }
   const D = 1152
   const grid: [number, number] = [32, 32]
@@ -80,6 +82,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         query3d: { n: 3000, m: 40, d: 16, runsPlaf: 2, runsDense: 1 },
         storage: { sizes2d: [{ H: 24, W: 32, measureDense: true }, { H: 30, W: 40, measureDense: false }], k: 6, d: 16, grid: [4, 4], n: 3000, m: 40, measureDense3d: true },
         backbone: { vit: { size: 64, patch: 16, width: 32, depth: 1, heads: 2, mlp: 64, seed: 1 }, frames: 3, color: [48, 64], depth: [24, 32], sessionRuns: 2, inFlight: [1, 2] },
+        data: { frames: 3, color: [48, 64], depth: [24, 32], runs: 2 },
       }
     case 'quick':
       return {
@@ -87,6 +90,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         query3d: { n: 100_000, m: 5000, d: D, runsPlaf: 3, runsDense: 1 },
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }], k: 100, d: D, grid, n: 100_000, m: 5000, measureDense3d: true },
         backbone: { vit: VIT_B16_512, frames: 5, ...scannet, sessionRuns: 3, inFlight: [1, 2] },
+        data: { frames: 5, ...scannet, runs: 3 },
       }
     case 'default':
     case 'full': {
@@ -96,6 +100,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         query3d: { n: 1_000_000, m: 5000, d: D, runsPlaf: 7, runsDense: 3 },
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }, { H: 968, W: 1296, measureDense: full }], k: 100, d: D, grid, n: 1_000_000, m: 5000, measureDense3d: true },
         backbone: { vit: VIT_B16_512, frames: 12, ...scannet, sessionRuns: 7, inFlight: [1, 2] },
+        data: { frames: 20, ...scannet, runs: 5 },
       }
     }
   }
@@ -152,6 +157,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | null {
     Object.assign(sizes.aggregator, { runsSparse: r, runsDense: r })
     Object.assign(sizes.query3d, { runsPlaf: r, runsDense: r })
     sizes.backbone.sessionRuns = r
+    sizes.data.runs = r
   }
   return {
     mode,

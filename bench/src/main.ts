@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { writeJsonAtomic } from '@plaf/core'
 import { runAggregatorCase } from './cases/aggregator.js'
 import { runBackboneCase } from './cases/backbone.js'
+import { runDataCase } from './cases/data.js'
 import { runQuery3dCase } from './cases/query3d.js'
 import { runStorageCase } from './cases/storage.js'
 import { parseConfig, USAGE, UsageError, type BenchConfig, type CaseName } from './config.js'
@@ -39,6 +40,7 @@ const RUNNERS: Record<CaseName, (config: BenchConfig, env: BenchEnv) => Promise<
   query3d: runQuery3dCase,
   storage: runStorageCase,
   backbone: runBackboneCase,
+  data: runDataCase,
 }
 
 const processIo: BenchIo = {

@@ -23,7 +23,7 @@ describe('main --tiny', () => {
 
   it('runs every case end to end and exits 0', async () => {
     expect(await run).toBe(BENCH_EXIT.ok)
-    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'latest.json', 'query3d.json', 'storage.json'])
+    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'latest.json', 'query3d.json', 'storage.json'])
     // The storage and backbone cases removed every file they wrote.
     expect(readdirSync(scratch)).toEqual([])
   })
@@ -36,7 +36,7 @@ describe('main --tiny', () => {
     expect(latest.machine.cores).toBeGreaterThanOrEqual(1)
     expect(typeof latest.machine.cpu_model).toBe('string')
     expect(latest.machine.tensor_backend_choices.some((c: { status: string }) => c.status === 'chosen')).toBe(true)
-    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone'])
+    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data'])
   })
 
   it('aggregator.json: sparse within 1e-5 of the dense baseline, with timings, memory and a speed-up', async () => {

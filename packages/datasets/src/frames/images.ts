@@ -81,7 +81,11 @@ export async function decodeColorBytes(bytes: Buffer, file: string, frame: strin
  * values cannot be depths at any useful scale, and reading it would silently give nonsense.
  */
 export async function decodeDepthPng(file: string, frame: string, scale: number, expected?: ExpectedSize): Promise<DepthMetres> {
-  const bytes = await bytesOf(file, frame, 'depth image')
+  return decodeDepthPngBytes(await bytesOf(file, frame, 'depth image'), file, frame, scale, expected)
+}
+
+/** Decodes 16-bit depth PNG bytes held in memory; `file` names where they came from. */
+export async function decodeDepthPngBytes(bytes: Buffer, file: string, frame: string, scale: number, expected?: ExpectedSize): Promise<DepthMetres> {
   let meta: Metadata
   try {
     meta = await sharp(bytes).metadata()

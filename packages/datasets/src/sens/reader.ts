@@ -13,7 +13,7 @@ import { sceneAlignment } from '../scannet/reader.js'
 import { resizeNearest } from '../scannet/resize.js'
 import { multiply4 } from '../scannet/scan.js'
 import { frameId } from '../synthetic/render.js'
-import { indexSens, type SensFrameEntry, type SensIndex } from './header.js'
+import { indexSens, type SensFrameEntry, type SensHeader, type SensIndex } from './header.js'
 
 const inflateAsync = promisify(inflate)
 
@@ -39,6 +39,28 @@ async function readFrameBytes(file: string, e: SensFrameEntry): Promise<Buffer> 
     await fh.close()
   }
 }
+
+/** Decodes one frame's depth blob of a .sens (zlib or raw uint16, little-endian) to metres. */
+export async function decodeSensDepth(bytes: Buffer, h: SensHeader, file: string, id: string): Promise<Float32Array> {
+  let raw: Buffer = bytes
+  if (h.depthCompression === 1) {
+    try {
+      raw = await inflateAsync(bytes)
+    } catch (e) {
+      return fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth is not a valid zlib stream (${(e as Error).message})`, { file, frame: id, cause: e, expected: 'zlib-compressed uint16 depth', actual: (e as Error).message })
+    }
+  }
+  const want = h.depthWidth * h.depthHeight * 2
+  if (raw.length !== want) fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth holds ${raw.length} bytes, expected ${want} (${h.depthWidth}×${h.depthHeight} uint16)`, { file, frame: id, expected: `${want} bytes`, actual: `${raw.length} bytes` })
+  // An aligned little-endian copy (zlib output may start at any byte offset).
+  const u16 = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+  const out = new Float32Array(u16.length)
+  for (let i = 0; i < out.length; i++) out[i] = u16[i] / h.depthShift
+  return out
+}
+
+/** Reads one frame's colour and depth bytes with a positioned read (the file is never read whole). */
+export { readFrameBytes as readSensFrameBytes }
 
 /**
  * Opens a ScanNet `.sens` file: the header and frame headers are indexed with positioned reads,
@@ -82,30 +104,12 @@ export function openSensFile(o: SensReadOptions, warn: (note: PluginNote) => voi
     return { data: new Uint8Array(bytes), width: h.colorWidth, height: h.colorHeight }
   }
 
-  async function depth(bytes: Buffer, id: string): Promise<Float32Array> {
-    let raw: Buffer = bytes
-    if (h.depthCompression === 1) {
-      try {
-        raw = await inflateAsync(bytes)
-      } catch (e) {
-        return fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth is not a valid zlib stream (${(e as Error).message})`, { file, frame: id, cause: e, expected: 'zlib-compressed uint16 depth', actual: (e as Error).message })
-      }
-    }
-    const want = h.depthWidth * h.depthHeight * 2
-    if (raw.length !== want) fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth holds ${raw.length} bytes, expected ${want} (${h.depthWidth}×${h.depthHeight} uint16)`, { file, frame: id, expected: `${want} bytes`, actual: `${raw.length} bytes` })
-    // An aligned little-endian copy (zlib output may start at any byte offset).
-    const u16 = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
-    const out = new Float32Array(u16.length)
-    for (let i = 0; i < out.length; i++) out[i] = u16[i] / h.depthShift
-    return out
-  }
-
   async function load(it: (typeof items)[number]): Promise<Frame> {
     const id = frameId(it.entry.index)
     const bytes = await readFrameBytes(file, it.entry)
     const [c, d, l] = await Promise.all([
       color(bytes.subarray(0, it.entry.colorBytes), id),
-      depth(bytes.subarray(it.entry.colorBytes), id),
+      decodeSensDepth(bytes.subarray(it.entry.colorBytes), h, file, id),
       it.label ? decodeLabelPng(it.label, id) : undefined,
     ])
     const frame: Frame = {
