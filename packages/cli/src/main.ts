@@ -81,7 +81,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .action(act((texts: string[], o) => embedTextCommand(texts, o, io)))
   const data = program.command('data').description('inspect and convert RGB-D data sets')
   data.command('inspect <path>').description('read a data set as plaf run would: format, frames usable and skipped (with reasons), sizes, intrinsics, labels')
-    .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k (readers so far: scannet, sens, rgbd-folder, tum, replica)')
+    .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k')
     .option('--json', 'print one JSON object: format, frames, usable, skipped, color, depth, intrinsics, labels')
     .action(act((path: string, o) => dataInspectCommand(path, o, io)))
   data.command('convert <src> <dir>').description('write a data set (its usable frames, losslessly) in another format: --to rgbd-folder')

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateOptions, type Frame } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
-import { openDataset, syntheticRoomInput, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type SyntheticOptions } from '@plaf/datasets'
+import { openDataset, syntheticRoomInput, writeAde20kSplit, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type SyntheticOptions } from '@plaf/datasets'
 import { cli, tempDir } from './helpers.js'
 
 const ROOM = { frames: 5, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60, seed: 3, invalid_pose_frames: [1] }
@@ -116,14 +116,20 @@ describe('plaf data inspect', () => {
     expect(e.err).toContain(`${empty} is empty; no dataset to inspect`)
   })
 
-  it('a format without a reader yet is a clear error, and an unknown --format is named', async () => {
-    const dir = tempDir({ 'images/training/a.jpg': 'x', 'annotations/training/a.png': 'x' })
-    const r = await cli('data', 'inspect', dir)
-    expect(r.code).toBe(1)
-    expect(r.err).toContain('format ade20k is not supported yet (supported: scannet, sens, rgbd-folder, tum, replica)')
-    const bad = await cli('data', 'inspect', dir, '--format', 'tumm')
+  it('inspects ADE20K (both splits, label ids found), refuses to convert it, and names an unknown --format', async () => {
+    const root = join(tempDir(), 'ADEChallengeData2016')
+    await writeAde20kSplit(root, 'training', 2, [32, 24], 1)
+    await writeAde20kSplit(root, 'validation', 1, [32, 24], 2)
+    const r = JSON.parse((await cli('data', 'inspect', root, '--json')).out)
+    expect(r).toMatchObject({ format: 'ade20k', frames: 3, usable: 3, skipped: [], color: { width: 32, height: 24 }, depth: null, intrinsics: null })
+    expect(r.labels.found.every((id: number) => id >= 1 && id <= 150)).toBe(true)
+    expect(r.labels.unknown).toEqual([])
+    const c = await cli('data', 'convert', root, '--to', 'rgbd-folder', join(root, '..', 'out'))
+    expect(c.code).toBe(1)
+    expect(c.err).toContain('ADE20K holds images and annotations, not RGB-D frames')
+    const bad = await cli('data', 'inspect', root, '--format', 'tumm')
     expect(bad.code).toBe(1)
-    expect(bad.err).toContain('unknown data format (readers so far: scannet, sens, rgbd-folder, tum, replica) "tumm"')
+    expect(bad.err).toContain('unknown data format (readers so far: scannet, sens, rgbd-folder, tum, replica, ade20k) "tumm"')
     expect(bad.err).toContain('did you mean "tum"?')
   })
 })

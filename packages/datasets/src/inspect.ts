@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { ADE20K_CLASSES } from './ade20k/classes.js'
+import { openAde20kSplit } from './ade20k/reader.js'
 import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
 import { replicaInput, type ReplicaOptions } from './plugins/replica.js'
 import { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.js'
@@ -15,7 +17,7 @@ import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
 /** The formats `inspectDataset` (and `plaf data inspect`) reads today; the others are refused as not supported yet. */
-export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'sens', 'rgbd-folder', 'tum', 'replica']
+export const INSPECT_FORMATS: readonly DatasetFormat[] = ['scannet', 'sens', 'rgbd-folder', 'tum', 'replica', 'ade20k']
 
 /** Pinhole parameters without the image size (sizes are reported separately). */
 export interface PinholeJson {
@@ -36,8 +38,8 @@ export interface InspectReport {
   skipped: FrameSkip[]
   color: { width: number; height: number }
   depth: { width: number; height: number } | null
-  /** Colour and depth intrinsics, and the stored depth's units per metre (null: stored in metres). */
-  intrinsics: { color: PinholeJson; depth: PinholeJson | null; depth_scale: number | null }
+  /** Colour and depth intrinsics, and the stored depth's units per metre (null: stored in metres); null for images without a camera (ADE20K). */
+  intrinsics: { color: PinholeJson; depth: PinholeJson | null; depth_scale: number | null } | null
   /** Label ids found in the label images, and those the label table does not know; null when the data has no labels. */
   labels: { set: string; found: number[]; unknown: number[] } | null
 }
@@ -87,6 +89,8 @@ export function openDataset(path: string, format: DatasetFormat): DatasetSource 
       return openTumSequence(defaults<TumOptions>(tumInput, { sequence: path }), quiet)
     case 'replica':
       return openReplicaSequence(defaults<ReplicaOptions>(replicaInput, { sequence: path }), quiet)
+    case 'ade20k':
+      return fail('PLAF_INPUT_INVALID', `${path}: ADE20K holds images and annotations, not RGB-D frames; read it with openAde20kSplit`, { file: path, expected: 'an RGB-D format', actual: 'ade20k' })
     default:
       return fail('PLAF_INPUT_INVALID', `format ${format} is not supported yet (supported: ${INSPECT_FORMATS.join(', ')})`, { file: path, expected: `one of ${INSPECT_FORMATS.join(', ')}`, actual: format })
   }
@@ -110,6 +114,7 @@ function findLabelsTsv(dir: string): string | undefined {
  */
 export async function inspectDataset(path: string, format: DatasetFormat | 'auto' = 'auto', onFrame?: (done: number, total: number) => void): Promise<InspectReport> {
   const fmt = format === 'auto' ? detectFormat(path) : format
+  if (fmt === 'ade20k') return inspectAde20k(path, onFrame)
   const src = openDataset(path, fmt)
   const seen = new Uint8Array(65536)
   let anyLabels = false
@@ -142,4 +147,29 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
     }
   }
   return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics!, labels }
+}
+
+/** `inspectDataset` for ADEChallengeData2016: every image and annotation of both splits present, decoded and checked. */
+async function inspectAde20k(root: string, onFrame?: (done: number, total: number) => void): Promise<InspectReport> {
+  const splits = (['training', 'validation'] as const).filter((s) => existsSync(join(root, 'images', s)))
+  if (!splits.length) fail('PLAF_INPUT_INVALID', `${root} has neither images/training/ nor images/validation/`, { file: root, expected: 'ADEChallengeData2016 (images/, annotations/)', actual: 'no split folders' })
+  const sources = splits.map((s) => openAde20kSplit(root, s))
+  const total = sources.reduce((a, s) => a + s.images.length, 0)
+  const seen = new Uint8Array(256)
+  let color: InspectReport['color'] | undefined
+  let done = 0
+  for (const src of sources) {
+    for await (const sample of src.samples()) {
+      color ??= { width: sample.image.shape[1], height: sample.image.shape[0] }
+      const l = sample.labels.data
+      for (let i = 0; i < l.length; i++) seen[l[i]] = 1
+      onFrame?.(++done, total)
+    }
+  }
+  const found: number[] = []
+  for (let id = 1; id < seen.length; id++) if (seen[id]) found.push(id)
+  return {
+    format: 'ade20k', frames: total, usable: total, skipped: [], color: color!, depth: null, intrinsics: null,
+    labels: { set: `ADE20K SceneParse150 (${ADE20K_CLASSES.length} classes, 0 = ignore; splits ${splits.join(', ')})`, found, unknown: [] },
+  }
 }

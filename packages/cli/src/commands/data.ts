@@ -17,14 +17,14 @@ const pin = (k: { fx: number; fy: number; cx: number; cy: number }): string => `
 
 /** The text form of an inspect report. */
 export function formatInspectReport(r: InspectReport): string {
-  const scale = r.intrinsics.depth_scale === null ? 'metres' : `${r.intrinsics.depth_scale} units per metre`
+  const scale = r.intrinsics?.depth_scale == null ? 'metres' : `${r.intrinsics.depth_scale} units per metre`
   const lines = [
     `format       ${r.format}`,
     `frames       ${r.frames} (${r.usable} usable, ${r.skipped.length} skipped)`,
-    `colour       ${size(r.color)}`,
+    `colour       ${size(r.color)}${r.format === 'ade20k' ? ' (the first image; sizes vary)' : ''}`,
     `depth        ${size(r.depth)}${r.depth ? `, ${scale}` : ''}`,
-    `intrinsics   colour ${pin(r.intrinsics.color)}`,
-    ...(r.intrinsics.depth ? [`             depth  ${pin(r.intrinsics.depth)}`] : []),
+    `intrinsics   ${r.intrinsics ? `colour ${pin(r.intrinsics.color)}` : 'none (images without a camera)'}`,
+    ...(r.intrinsics?.depth ? [`             depth  ${pin(r.intrinsics.depth)}`] : []),
     `labels       ${r.labels ? `${r.labels.found.length} ids found (${r.labels.set}); unknown: ${r.labels.unknown.join(', ') || 'none'}` : 'none'}`,
   ]
   if (r.skipped.length) {

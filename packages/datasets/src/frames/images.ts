@@ -160,10 +160,13 @@ export async function decodeLabelPng(file: string, frame: string): Promise<Label
   }
   let raw: Buffer
   try {
-    raw = wide ? await sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer() : await sharp(bytes).raw().toBuffer()
+    // Without an explicit grey colourspace libvips would hand 8-bit grey out as 3-channel sRGB.
+    raw = wide ? await sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer() : await sharp(bytes).toColourspace('b-w').raw().toBuffer()
   } catch (e) {
     return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: not a readable PNG, truncated or corrupt (${(e as Error).message})`, { file, frame, cause: e, expected: 'an 8- or 16-bit single-channel PNG', actual: (e as Error).message })
   }
+  const n = meta.width! * meta.height!
+  if (raw.byteLength !== n * (wide ? 2 : 1)) fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: decoded to ${raw.byteLength} bytes for ${meta.width}×${meta.height} ids`, { file, frame, expected: `${n * (wide ? 2 : 1)} bytes`, actual: `${raw.byteLength} bytes` })
   const data = wide ? new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : Uint16Array.from(raw)
   return { data, width: meta.width!, height: meta.height! }
 }

@@ -128,6 +128,15 @@ describe('scannet: round trip of a written scene', () => {
     expect([f.labels!.data[0], f.labels!.data[319], f.labels!.data[320 * 239], f.labels!.data[320 * 240 - 1]]).toEqual([1, 2, 3, 4])
   })
 
+  it('reads an 8-bit label image value for value (not as sRGB)', async () => {
+    const copy = copyScene('scene0042_04')
+    const ids = new Uint8Array(320 * 240)
+    for (let i = 0; i < ids.length; i++) ids[i] = i % 251
+    writeFileSync(join(copy, 'label-filt', '0.png'), encodePng({ width: 320, height: 240, channels: 1, data: ids, depth: 8 }))
+    const [f] = await collect((await open({ scene: copy, max_frames: 1 })).src)
+    expect(Array.from(f.labels!.data)).toEqual(Array.from(ids))
+  })
+
   it('changes identity when a frame file changes', async () => {
     const copy = copyScene('scene0042_03')
     const before = (await open({ scene: copy })).src.identity
