@@ -1,14 +1,12 @@
 import type { RgbImage } from '@plaf/core'
-import { maskToBox } from './boxes.js'
 import { generateCropBoxes, isBoxNearCropEdge } from './crops.js'
 import { buildAllLayerPointGrids } from './grid.js'
-import { cropToBox, type AmgMask } from './mask-record.js'
+import type { AmgMask } from './mask-record.js'
 import { nms } from './nms.js'
 import type { AmgOptions } from './options.js'
 import type { AmgTimings, EncodedCrop, MaskPredictor } from './predictor.js'
 import { removeSmallRegionsAll } from './postprocess.js'
-import { stabilityScore } from './stability.js'
-import { LogitUpsampler, type LogitWindow } from './upsample-window.js'
+import { LogitUpsampler, type Classified } from './upsample-window.js'
 
 /** The point grids the options ask for, one per crop layer, as interleaved [x, y] in [0, 1]. */
 export function pointGridsFor(opts: AmgOptions): Float64Array[] {
@@ -79,14 +77,13 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
     points[2 * i] = grid[2 * i]! * cw
     points[2 * i + 1] = grid[2 * i + 1]! * ch
   }
-  let binary = new Uint8Array(0)
-  const box = new Int32Array(4)
   const kept: AmgMask[] = []
   // torch compares a float32 tensor with a Python float in float32.
   const iouThresh = Math.fround(opts.pred_iou_thresh)
   const stabilityThresh = Math.fround(opts.stability_score_thresh)
   const maskThresh = Math.fround(opts.mask_threshold)
-  const floor = Math.min(maskThresh, Math.fround(opts.mask_threshold - opts.stability_score_offset))
+  // The cutoffs as torch compares them (float32): binarisation at t, stability at t ± offset.
+  const cut = { t: maskThresh, hi: Math.fround(opts.mask_threshold + opts.stability_score_offset), lo: Math.fround(opts.mask_threshold - opts.stability_score_offset) }
   let up: LogitUpsampler | undefined
   for (let start = 0; start < nPoints; start += opts.points_per_batch) {
     const n = Math.min(opts.points_per_batch, nPoints - start)
@@ -101,16 +98,13 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
         const iou = out.iou[idx]!
         if (opts.pred_iou_thresh > 0 && !(iou > iouThresh)) continue
         t = now()
-        // Only the window where logits can exceed the lowest cutoff; outside it every value is below.
-        const win = up.run(out.logits, floor, idx * planeSize)
+        // Counts and mask over the window where logits can exceed the lowest cutoff (exact; see LogitUpsampler).
+        const c = up.classify(out.logits, cut, idx * planeSize)
         const t1 = now()
         if (timings) timings.upsample += t1 - t
-        const stability = win ? stabilityScore(win.values, opts.mask_threshold, opts.stability_score_offset) : NaN
+        const stability = c ? Math.fround(c.inter / c.union) : NaN
         let record: Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined
-        if (opts.stability_score_thresh <= 0 || stability >= stabilityThresh) {
-          if (win && binary.length < win.values.length) binary = new Uint8Array(win.values.length)
-          record = binarise(win, binary, maskThresh, box, cropBox, [W, H])
-        }
+        if (opts.stability_score_thresh <= 0 || stability >= stabilityThresh) record = boxAndBitmap(c, cropBox, [W, H])
         if (timings) timings.filter += now() - t1
         if (!record) continue
         const px = points[2 * (start + p)]!
@@ -133,27 +127,17 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
 }
 
 /**
- * Thresholds a logit window (crop coordinates; null: nothing above the cutoffs), takes the mask's
- * box, drops it near an inner crop edge, and crops the bitmap to the box.
+ * The box of a classified mask in crop coordinates (SAM's [0,0,0,0] when empty), dropped near an
+ * inner crop edge, and the bitmap cropped to the box.
  */
-function binarise(win: LogitWindow | null, binary: Uint8Array, threshold: number, box: Int32Array, cropBox: number[], [W, H]: [number, number]): Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined {
-  let empty = true
-  if (win) {
-    const v = win.values
-    for (let i = 0; i < v.length; i++) {
-      const b = v[i]! > threshold ? 1 : 0
-      binary[i] = b
-      if (b) empty = false
-    }
-  }
-  if (empty || !win) box.fill(0)
-  else {
-    const w = win.x1 - win.x0
-    maskToBox(binary, win.y1 - win.y0, w, box)
-  }
-  const local = empty || !win ? [0, 0, 0, 0] : [box[0]! + win.x0, box[1]! + win.y0, box[2]! + win.x0, box[3]! + win.y0]
-  if (isBoxNearCropEdge(local, cropBox, W, H)) return undefined
-  if (empty || !win) return { box: [0, 0, 0, 0], bitmap: new Uint8Array(0), area: 0 }
-  const { bitmap, area } = cropToBox(binary, win.x1 - win.x0, box)
-  return { box: local as AmgMask['box'], bitmap, area }
+function boxAndBitmap(c: Classified | null, cropBox: number[], [W, H]: [number, number]): Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined {
+  if (!c || !c.box) return isBoxNearCropEdge([0, 0, 0, 0], cropBox, W, H) ? undefined : { box: [0, 0, 0, 0], bitmap: new Uint8Array(0), area: 0 }
+  const [bx0, by0, bx1, by1] = c.box
+  const box: AmgMask['box'] = [bx0 + c.x0, by0 + c.y0, bx1 + c.x0, by1 + c.y0]
+  if (isBoxNearCropEdge(box, cropBox, W, H)) return undefined
+  const w = c.x1 - c.x0
+  const bw = bx1 - bx0 + 1
+  const bitmap = new Uint8Array(bw * (by1 - by0 + 1))
+  for (let y = by0; y <= by1; y++) bitmap.set(c.binary.subarray(y * w + bx0, y * w + bx1 + 1), (y - by0) * bw)
+  return { box, bitmap, area: c.area }
 }

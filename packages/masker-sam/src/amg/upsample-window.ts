@@ -47,6 +47,23 @@ export interface LogitWindow {
   values: Float32Array
 }
 
+/** What `classify` finds in one logit plane: window, stability counts, binary mask, its area and box. */
+export interface Classified {
+  /** The window [x0, x1) × [y0, y1) of the output that `binary` covers; every value outside is ≤ lo. */
+  x0: number
+  y0: number
+  x1: number
+  y1: number
+  /** Values above hi and above lo over the whole plane. */
+  inter: number
+  union: number
+  /** (x1 − x0)·(y1 − y0) bytes, 1 where the value is above t. */
+  binary: Uint8Array
+  area: number
+  /** The mask's box in window coordinates, inclusive; null when empty. */
+  box: [x0: number, y0: number, x1: number, y1: number] | null
+}
+
 /**
  * `upsampleLogits` computed only where it can matter. Every output value is a convex combination
  * of low-res logits, so outside the window spanned by the low-res cells above `floor` (less a
@@ -62,6 +79,8 @@ export class LogitUpsampler {
   private buf = new Float32Array(0)
   private mid = new Float32Array(0)
   private stage1 = new Float32Array(0)
+  private bin = new Uint8Array(0)
+  private tileBuf = new Float32Array(0)
 
   constructor(
     readonly lh: number,
@@ -74,10 +93,103 @@ export class LogitUpsampler {
 
   /** The window of the plane `low` (lh×lw at `offset`) outside which all values are ≤ floor; null when it is empty. */
   run(low: Float32Array, floor: number, offset = 0): LogitWindow | null {
+    const win = this.window(low, floor, offset)
+    if (!win) return null
+    const { x0, x1, y0, y1 } = win
+    if (this.buf.length < (x1 - x0) * (y1 - y0)) this.buf = new Float32Array((x1 - x0) * (y1 - y0))
+    const values = this.buf.subarray(0, (x1 - x0) * (y1 - y0))
+    this.region(low, offset, x0, x1, y0, y1, values)
+    return { x0, y0, x1, y1, values }
+  }
+
+  /**
+   * What the generator needs from one plane, without materialising it: the counts of values above
+   * `hi` and above `lo` (the stability score's two cutoffs) and the binary mask at `t`
+   * (lo ≤ t ≤ hi) over the window. The window is cut into tiles; a tile whose low-res sources all
+   * lie clearly above `hi` is wholly inside and one whose sources all lie at or below `lo` wholly
+   * outside (values are convex combinations of their sources), and only the other tiles are
+   * computed, exactly as `run` computes them. Counts and mask equal those of the full plane.
+   * `binary` (window width × height, row-major) is valid until the next call.
+   */
+  classify(low: Float32Array, cut: { t: number; hi: number; lo: number }, offset = 0, tile = 32): Classified | null {
+    const win = this.window(low, cut.lo, offset)
+    if (!win) return null
+    const { x0, x1, y0, y1 } = win
+    const w = x1 - x0
+    if (this.bin.length < w * (y1 - y0)) this.bin = new Uint8Array(w * (y1 - y0))
+    const binary = this.bin.subarray(0, w * (y1 - y0))
+    binary.fill(0)
+    if (this.tileBuf.length < tile * tile) this.tileBuf = new Float32Array(tile * tile)
+    const { lw } = this
+    let inter = 0
+    let union = 0
+    let area = 0
+    // Box of the binary mask in window coordinates (inclusive).
+    let bx0 = w
+    let by0 = y1 - y0
+    let bx1 = -1
+    let by1 = -1
+    for (let ty0 = y0; ty0 < y1; ty0 += tile) {
+      const ty1 = Math.min(y1, ty0 + tile)
+      for (let tx0 = x0; tx0 < x1; tx0 += tile) {
+        const tx1 = Math.min(x1, tx0 + tile)
+        let mn = Infinity
+        let mx = -Infinity
+        for (let r = this.y.srcLo[ty0]!; r <= this.y.srcHi[ty1 - 1]!; r++) {
+          const row = offset + r * lw
+          for (let c = this.x.srcLo[tx0]!; c <= this.x.srcHi[tx1 - 1]!; c++) {
+            const v = low[row + c]!
+            if (v < mn) mn = v
+            if (v > mx) mx = v
+          }
+        }
+        const n = (tx1 - tx0) * (ty1 - ty0)
+        if (mx <= cut.lo - win.margin) continue
+        if (mn > cut.hi + win.margin) {
+          inter += n
+          union += n
+          area += n
+          for (let y = ty0; y < ty1; y++) binary.fill(1, (y - y0) * w + tx0 - x0, (y - y0) * w + tx1 - x0)
+          bx0 = Math.min(bx0, tx0 - x0)
+          bx1 = Math.max(bx1, tx1 - 1 - x0)
+          by0 = Math.min(by0, ty0 - y0)
+          by1 = Math.max(by1, ty1 - 1 - y0)
+          continue
+        }
+        const vals = this.tileBuf
+        this.region(low, offset, tx0, tx1, ty0, ty1, vals)
+        const tw = tx1 - tx0
+        for (let y = ty0; y < ty1; y++) {
+          const o = (y - ty0) * tw
+          const b = (y - y0) * w + tx0 - x0
+          for (let x = 0; x < tw; x++) {
+            const v = vals[o + x]!
+            if (v > cut.hi) inter++
+            if (v > cut.lo) union++
+            if (v > cut.t) {
+              binary[b + x] = 1
+              area++
+              const bx = tx0 - x0 + x
+              if (bx < bx0) bx0 = bx
+              if (bx > bx1) bx1 = bx
+              if (y - y0 < by0) by0 = y - y0
+              if (y - y0 > by1) by1 = y - y0
+            }
+          }
+        }
+      }
+    }
+    return { x0, y0, x1, y1, inter, union, binary, area, box: area > 0 ? [bx0, by0, bx1, by1] : null }
+  }
+
+  /** The output window whose low-res sources include a logit above `floor − margin`, and the margin. */
+  private window(low: Float32Array, floor: number, offset: number): { x0: number; x1: number; y0: number; y1: number; margin: number } | null {
     const { lh, lw } = this
     let maxAbs = 0
     for (let i = offset, e = offset + lh * lw; i < e; i++) maxAbs = Math.max(maxAbs, Math.abs(low[i]!))
-    const cut = floor - (1e-3 * (1 + Math.abs(floor)) + 1e-6 * maxAbs)
+    // Float32 rounding of a convex combination stays far inside this margin.
+    const margin = 1e-3 * (1 + Math.abs(floor)) + 1e-6 * maxAbs
+    const cut = floor - margin
     let ax0 = lw
     let ax1 = -1
     let ay0 = lh
@@ -97,25 +209,25 @@ export class LogitUpsampler {
     const [x0, x1] = span(this.x, ax0, ax1)
     const [y0, y1] = span(this.y, ay0, ay1)
     if (x0 >= x1 || y0 >= y1) return null
-    const w = x1 - x0
-    const h = y1 - y0
-    if (this.buf.length < w * h) this.buf = new Float32Array(w * h)
-    const values = this.buf.subarray(0, w * h)
+    return { x0, x1, y0, y1, margin }
+  }
+
+  /** Exact values of the output region [x0, x1) × [y0, y1) into `out` (row-major, width x1 − x0). */
+  private region(low: Float32Array, offset: number, x0: number, x1: number, y0: number, y1: number, out: Float32Array): void {
     if (this.plan.kind === 'direct') {
-      this.separable(low, offset, lw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, values, 0, 0)
-    } else {
-      // Stage 1 only on the intermediate rows/columns stage 2 reads for this window.
-      const jx0 = this.x.stage2.i0[x0]!
-      const jx1 = this.x.stage2.i1[x1 - 1]! + 1
-      const jy0 = this.y.stage2.i0[y0]!
-      const jy1 = this.y.stage2.i1[y1 - 1]! + 1
-      const iw = jx1 - jx0
-      if (this.stage1.length < iw * (jy1 - jy0)) this.stage1 = new Float32Array(iw * (jy1 - jy0))
-      const inter = this.stage1.subarray(0, iw * (jy1 - jy0))
-      this.separable(low, offset, lw, this.x.stage1!, this.y.stage1!, jx0, jx1, jy0, jy1, inter, 0, 0)
-      this.separable(inter, 0, iw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, values, jx0, jy0)
+      this.separable(low, offset, this.lw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, out, 0, 0)
+      return
     }
-    return { x0, y0, x1, y1, values }
+    // Stage 1 only on the intermediate rows/columns stage 2 reads for this region.
+    const jx0 = this.x.stage2.i0[x0]!
+    const jx1 = this.x.stage2.i1[x1 - 1]! + 1
+    const jy0 = this.y.stage2.i0[y0]!
+    const jy1 = this.y.stage2.i1[y1 - 1]! + 1
+    const iw = jx1 - jx0
+    if (this.stage1.length < iw * (jy1 - jy0)) this.stage1 = new Float32Array(iw * (jy1 - jy0))
+    const inter = this.stage1
+    this.separable(low, offset, this.lw, this.x.stage1!, this.y.stage1!, jx0, jx1, jy0, jy1, inter, 0, 0)
+    this.separable(inter, 0, iw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, out, jx0, jy0)
   }
 
   /**

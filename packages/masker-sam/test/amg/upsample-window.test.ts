@@ -2,6 +2,7 @@ import { mulberry32 } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
 import { upsampleLogits, type UpsamplePlan } from '../../src/amg/upsample.js'
 import { LogitUpsampler } from '../../src/amg/upsample-window.js'
+import { maskToBox } from '../../src/amg/boxes.js'
 
 /** A low-res plane: background at `bg`, a blob of positive logits, some noise. */
 function plane(seed: number, n: number, bg: number): Float32Array {
@@ -49,6 +50,38 @@ describe('windowed logit upsampling', () => {
       }
     })
   }
+
+  it('classify: the stability counts and the binary mask equal those of the full plane (tiles inside, outside and mixed)', () => {
+    const plan: UpsamplePlan = { kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }
+    const up = new LogitUpsampler(64, 64, plan)
+    for (let seed = 1; seed <= 8; seed++) {
+      for (const [t, off] of [[0, 1], [0.5, 0.25], [0, 0]] as const) {
+        const low = plane(seed, 64, -20)
+        const full = upsampleLogits(low, 64, 64, plan)
+        const cut = { t: Math.fround(t), hi: Math.fround(t + off), lo: Math.fround(t - off) }
+        const c = up.classify(low, cut, 0, 16)!
+        let [inter, union, inside] = [0, 0, 0]
+        for (const v of full) {
+          if (v > cut.hi) inter++
+          if (v > cut.lo) union++
+        }
+        const w = c.x1 - c.x0
+        for (let y = 0; y < plan.outH; y++) {
+          for (let x = 0; x < plan.outW; x++) {
+            const inWin = x >= c.x0 && x < c.x1 && y >= c.y0 && y < c.y1
+            const b = inWin ? c.binary[(y - c.y0) * w + (x - c.x0)]! : 0
+            if (b !== (full[y * plan.outW + x]! > cut.t ? 1 : 0)) throw new Error(`seed ${seed} t ${t}: binary differs at (${x}, ${y})`)
+            inside += b
+          }
+        }
+        expect([c.inter, c.union], `seed ${seed} t ${t} offset ${off}`).toEqual([inter, union])
+        expect(inside).toBeGreaterThan(0)
+        expect(c.area).toBe(inside)
+        const box = maskToBox(c.binary, c.y1 - c.y0, w)
+        expect(c.box).toEqual(Array.from(box))
+      }
+    }
+  })
 
   it('returns null when no logit comes near the floor; a plane above it everywhere gives the whole output', () => {
     const plan: UpsamplePlan = { kind: 'direct', outH: 40, outW: 50 }
