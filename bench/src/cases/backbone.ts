@@ -39,16 +39,27 @@ async function readDecodeTimes(source: InputSource): Promise<{ ms: number[]; fir
 }
 
 /** The steady-state wall time per frame of a run: the intervals between frame completions. */
-async function pipelineRun(registry: Registry, file: string, out: string, inFlight: number): Promise<{ report: RunReport; intervals: number[]; wall_ms: number }> {
+async function pipelineRun(registry: Registry, file: string, out: string, inFlight: number): Promise<{ report: RunReport; intervals: number[]; wall_ms: number; cpu_ms: number }> {
   const r = await resolvePipeline(file, registry, { overrides: [`runtime.frames_in_flight=${inFlight}`] })
   if (!r.pipeline) throw new Error(`bench pipeline invalid: ${r.diagnostics.map((d) => d.message).join('; ')}`)
   const done: number[] = []
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const res = await runPipeline(r.pipeline, { outDir: out, onProgress: (e) => void (e.phase === 'frame' && done.push(performance.now())) })
   const wall_ms = performance.now() - t0
+  const cpu_ms = cpuMs(cpu0)
   rmSync(out, { recursive: true, force: true })
-  return { report: res.report, intervals: done.slice(1).map((t, i) => t - done[i]), wall_ms }
+  return { report: res.report, intervals: done.slice(1).map((t, i) => t - done[i]), wall_ms, cpu_ms }
 }
+
+/** CPU time of the whole process (every thread: the main one, the session worker, ORT's pool) since `from`, in ms. */
+const cpuMs = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from)
+  return (d.user + d.system) / 1000
+}
+
+/** The value a quarter of the way up a sorted copy: the frames the machine's other load touched least. */
+const lowerQuartile = (v: readonly number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 4)]
 
 const frameMetric = (report: RunReport, name: string): number[] => Object.values(report.stages.backbone.frame_metrics).map((m) => m[name])
 
@@ -90,13 +101,16 @@ export async function runBackboneCase(config: BenchConfig, env: BenchEnv): Promi
     // the network alone is timed in groups before, between and after the pipelines, so a load
     // that comes and goes on the machine shows in both figures alike
     const sessionMs: number[] = []
+    let sessionCpuMs = 0
     const groups = b.inFlight.length + 1
     const networkAlone = async (group: number): Promise<void> => {
       const runs = Math.floor(b.sessionRuns / groups) + (group < b.sessionRuns % groups ? 1 : 0)
       for (let i = 0; i < runs; i++) {
         const t = performance.now()
+        const cpu0 = process.cpuUsage()
         await session.run(feed)
         sessionMs.push(performance.now() - t)
+        sessionCpuMs += cpuMs(cpu0)
         env.progress(`backbone: network alone, run ${sessionMs.length}/${b.sessionRuns}: ${formatMs(sessionMs.at(-1)!)}`)
       }
     }
@@ -155,7 +169,12 @@ export async function runBackboneCase(config: BenchConfig, env: BenchEnv): Promi
         read_decode_ms: read.ms, preprocess_ms: frameMetric(main.report, 'pre_ms'), postprocess_ms: frameMetric(main.report, 'post_ms'),
         session_alone_ms: sessionMs, session_in_pipeline_ms: frameMetric(main.report, 'session_ms'),
         medians: { read_decode_ms: readMs, preprocess_ms: preMs, postprocess_ms: postMs, session_in_pipeline_ms: inPipelineSession },
-        pipelines: Object.fromEntries(Object.entries(runs).map(([n, r]) => [`frames_in_flight_${n}`, { frame_intervals_ms: r.intervals, median_frame_ms: median(r.intervals), wall_ms: r.wall_ms, wall_ms_per_frame: r.wall_ms / b.frames, stage_ms_mean: Object.fromEntries(Object.entries(r.report.stages).map(([k, s]) => [k, s.ms_mean])) }])),
+        session_alone_lower_quartile_ms: lowerQuartile(sessionMs),
+        session_alone_cpu_ms_per_run: sessionCpuMs / sessionMs.length,
+        pipelines: Object.fromEntries(Object.entries(runs).map(([n, r]) => [`frames_in_flight_${n}`, {
+          frame_intervals_ms: r.intervals, median_frame_ms: median(r.intervals), lower_quartile_frame_ms: lowerQuartile(r.intervals),
+          wall_ms: r.wall_ms, wall_ms_per_frame: r.wall_ms / b.frames, cpu_ms_per_frame: r.cpu_ms / b.frames, stage_ms_mean: Object.fromEntries(Object.entries(r.report.stages).map(([k, s]) => [k, s.ms_mean])),
+        }])),
         worker_buffers: buffers,
         load_average_1_5_15: load,
         session: provider,
@@ -177,6 +196,8 @@ export async function runBackboneCase(config: BenchConfig, env: BenchEnv): Promi
       }],
       notes: [
         `session run inside the pipeline: ${formatMs(inPipelineSession)} median${seq ? `; sequential pipeline ${formatMs(median(seq.intervals))} per frame` : ''}`,
+        `lower quartiles (the frames least touched by other load): network alone ${formatMs(lowerQuartile(sessionMs))}, ${b.inFlight.map((n) => `frames_in_flight ${n} ${formatMs(lowerQuartile(runs[n].intervals))}`).join(', ')}`,
+        `CPU time of the process (all threads) per frame: network alone ${formatMs(sessionCpuMs / sessionMs.length)}, ${b.inFlight.map((n) => `pipeline with ${n} in flight ${formatMs(runs[n].cpu_ms / b.frames)} (scene setup and finish included)`).join(', ')}`,
         'read + decode is timed outside the pipeline; inside it, it overlaps the network (frames_in_flight ≥ 2)',
         `the CPU is shared with whatever else runs on the machine (load average ${load.map((l) => l[0].toFixed(1)).join(', ')} on ${availableParallelism()} cores during this run): compare medians of one run, not runs of different days`,
       ],
