@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { ADE20K_CLASSES } from './ade20k/classes.js'
 import { openAde20kSplit } from './ade20k/reader.js'
 import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
@@ -12,7 +12,7 @@ import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
 import { findSensFile, openSensFile } from './sens/reader.js'
-import { readLabelTable, unknownLabelIds } from './scannet/scan.js'
+import { findLabelsTsv, readLabelTable, unknownLabelIds } from './scannet/scan.js'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
@@ -97,15 +97,6 @@ export function openDataset(path: string, format: DatasetFormat): DatasetSource 
 }
 
 const pinhole = (k: Intrinsics): PinholeJson => ({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy })
-
-/** The ScanNet label table next to a scene or in its parent (where ScanNet's download script puts it), if any. */
-function findLabelsTsv(dir: string): string | undefined {
-  for (const d of [dir, dirname(dir), dirname(dirname(dir))]) {
-    const f = join(d, 'scannetv2-labels.combined.tsv')
-    if (existsSync(f)) return f
-  }
-  return undefined
-}
 
 /**
  * Reads a whole data set the way `plaf run` would (same reader, default options, every frame

@@ -170,3 +170,13 @@ export async function decodeLabelPng(file: string, frame: string): Promise<Label
   const data = wide ? new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) : Uint16Array.from(raw)
   return { data, width: meta.width!, height: meta.height! }
 }
+
+/**
+ * Resizes a colour image with libvips (triangle filter, antialiased when shrinking, pixel centres
+ * aligned), e.g. ScanNet's 1296×968 colour to the 640×480 depth size as PLAF's reference does.
+ */
+export async function resizeColor(img: ColorImage, width: number, height: number): Promise<ColorImage> {
+  if (img.width === width && img.height === height) return img
+  const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(width, height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height }
+}

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { PlafError, defineInput, type PluginNote } from '@plaf/core'
+import { withColorAtDepthSize } from '../frames/color-to-depth.js'
 import { SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
 import { indexSens } from '../sens/header.js'
@@ -16,6 +17,7 @@ export interface ScannetOptions {
   max_frames: number | null
   load_labels: boolean | null
   axis_align: boolean
+  resize: 'none' | 'color-to-depth'
 }
 
 /**
@@ -36,6 +38,7 @@ export const scannetInput = defineInput<ScannetOptions>({
       ...SELECTION_SCHEMA,
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
       axis_align: { type: 'boolean', default: false, description: 'Left-multiply every pose by the axisAlignment of <scene>.txt (world to axis-aligned world, as ScanNet200 preprocessing does); an error when the scan has none.' },
+      resize: { type: 'string', enum: ['none', 'color-to-depth'], default: 'none', description: 'none: colour at its own size; color-to-depth: colour (and labels, nearest) resized to the depth size, colour intrinsics scaled with the pixel-centre rule (PLAF reference preprocessing).' },
     },
   },
   outputs: { frame: 'Frame' },
@@ -54,6 +57,7 @@ export const scannetInput = defineInput<ScannetOptions>({
   async create(options, ctx): Promise<ScannetSource | DatasetSource> {
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
     const sens = findSensFile(read.scene)
-    return sens ? openSensFile({ ...read, scene: sens }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
+    const src = sens ? openSensFile({ ...read, scene: sens }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
+    return options.resize === 'color-to-depth' ? withColorAtDepthSize(src) : src
   },
 })

@@ -9,7 +9,7 @@ import { datasetSource, type DatasetSource } from '../frames/source.js'
 import { frameId } from '../synthetic/render.js'
 import { colorFile, findLabelDir, hashFileSample, listFrameStems, type FrameFiles } from './layout.js'
 import { parseMatrix } from './text.js'
-import { findSceneMetadata, multiply4, readAxisAlignment } from './scan.js'
+import { findSceneMetadata, labelIdChecker, multiply4, readAxisAlignment } from './scan.js'
 import { resizeNearest } from './resize.js'
 
 /** How to read a scene (the `scannet` plugin's options, with `scene` already resolved to an absolute path). */
@@ -100,6 +100,7 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
   })
   if (files.length === 0) fail('PLAF_INPUT_INVALID', `${dir}: no frame with a valid pose among the ${stems.length} frames selected by frame_step ${opts.frame_step}`, { file: dir })
 
+  const checkLabels = labelDir ? labelIdChecker(dir, warn) : undefined
   async function load(f: FrameFiles): Promise<Frame> {
     const id = frameId(f.index)
     const [color, depthPng, labelPng] = await Promise.all([
@@ -118,6 +119,7 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     }
     if (labelPng) {
       const raw = labelPng.data
+      checkLabels?.(raw, f.label!, id)
       frame.labels = {
         data: resizeNearest(raw, labelPng.width, labelPng.height, color.width, color.height),
         shape: [color.height, color.width],

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { basename, join } from 'node:path'
-import { PlafError, decodePly, fail } from '@plaf/core'
+import { basename, dirname, join } from 'node:path'
+import { PlafError, decodePly, fail, type PluginNote } from '@plaf/core'
 import { parseLabelsTsv, parseMetadata, parseNumberToken, type LabelsTsvRow } from './text.js'
 
 /**
@@ -128,4 +128,39 @@ export function multiply4(a: ArrayLike<number>, b: ArrayLike<number>): Float64Ar
     out[4 * r + c] = s
   }
   return out
+}
+
+/** The labels TSV of a scan: in its folder or the two above (where ScanNet's download puts it), if any. */
+export function findLabelsTsv(dir: string): string | undefined {
+  for (const d of [dir, dirname(dir), dirname(dirname(dir))]) {
+    const f = join(d, 'scannetv2-labels.combined.tsv')
+    if (existsSync(f)) return f
+  }
+  return undefined
+}
+
+/**
+ * A check of label images against the labels TSV: each raw id not in the table gets one warning
+ * (the first frame and file it appears in), since its pixels map to no class. Undefined without
+ * a TSV.
+ */
+export function labelIdChecker(dir: string, warn: (note: PluginNote) => void): ((labels: Uint16Array, file: string, frame: string) => void) | undefined {
+  const tsv = findLabelsTsv(dir)
+  if (!tsv) return undefined
+  const table = readLabelTable(tsv)
+  const checked = new Uint8Array(65536)
+  checked[0] = 1
+  return (labels, file, frame) => {
+    for (let i = 0; i < labels.length; i++) {
+      const id = labels[i]
+      if (checked[id]) continue
+      checked[id] = 1
+      if (!table.byId.has(id)) {
+        warn({
+          code: 'PLAF_INPUT_INVALID', severity: 'warning', file, frame, expected: `a raw id listed in ${tsv}`, actual: String(id),
+          message: `frame ${frame}: ${file}: label id ${id} is not in ${tsv}; its pixels map to no class`,
+        })
+      }
+    }
+  }
 }

@@ -11,7 +11,7 @@ import { datasetSource, type DatasetSource } from '../frames/source.js'
 import { findLabelDir, hashFileSample } from '../scannet/layout.js'
 import { sceneAlignment } from '../scannet/reader.js'
 import { resizeNearest } from '../scannet/resize.js'
-import { multiply4 } from '../scannet/scan.js'
+import { labelIdChecker, multiply4 } from '../scannet/scan.js'
 import { frameId } from '../synthetic/render.js'
 import { indexSens, type SensFrameEntry, type SensHeader, type SensIndex } from './header.js'
 
@@ -104,6 +104,7 @@ export function openSensFile(o: SensReadOptions, warn: (note: PluginNote) => voi
     return { data: new Uint8Array(bytes), width: h.colorWidth, height: h.colorHeight }
   }
 
+  const checkLabels = labelDir ? labelIdChecker(dirname(file), warn) : undefined
   async function load(it: (typeof items)[number]): Promise<Frame> {
     const id = frameId(it.entry.index)
     const bytes = await readFrameBytes(file, it.entry)
@@ -119,6 +120,7 @@ export function openSensFile(o: SensReadOptions, warn: (note: PluginNote) => voi
       pose: Float64Array.from(it.pose),
       colorIntrinsics: { ...colorK }, depthIntrinsics: { ...depthK },
     }
+    if (l) checkLabels?.(l.data, it.label!, id)
     if (l) frame.labels = { data: resizeNearest(l.data, l.width, l.height, c.width, c.height), shape: [c.height, c.width] }
     return frame
   }

@@ -137,6 +137,17 @@ describe('scannet: round trip of a written scene', () => {
     expect(Array.from(f.labels!.data)).toEqual(Array.from(ids))
   })
 
+  it('resize: color-to-depth gives colour and labels at the depth size with the colour intrinsics scaled to it', async () => {
+    const [plain] = await collect((await open({ scene: dir, max_frames: 1 })).src)
+    const { src } = await open({ scene: dir, max_frames: 1, resize: 'color-to-depth' })
+    expect(src.identity).not.toBe((await open({ scene: dir, max_frames: 1 })).src.identity)
+    const [f] = await collect(src)
+    expect([f.rgb.shape, f.labels!.shape, f.depth!.shape]).toEqual([[120, 160, 3], [120, 160], [120, 160]])
+    for (const key of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) expect(Math.abs(f.colorIntrinsics[key] - f.depthIntrinsics![key])).toBeLessThan(1e-5)
+    expect(f.labels!.data[0]).toBe(plain.labels!.data[0])
+    expect(Array.from(f.depth!.data)).toEqual(Array.from(plain.depth!.data))
+  })
+
   it('changes identity when a frame file changes', async () => {
     const copy = copyScene('scene0042_03')
     const before = (await open({ scene: copy })).src.identity
@@ -215,6 +226,22 @@ describe('scannet: bad inputs', () => {
     const { src } = await open({ scene: copy })
     expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: 'not a rigid transform: max |RᵀR − I| = 3, det R = 2 (tolerance 0.001)' })
     expect(src.files.map((f) => f.index)).toEqual([0, 1, 3, 5])
+  })
+
+  it('label ids absent from the TSV: one warning per id, naming the first frame and file, and the frames still read', async () => {
+    const copy = copyScene('unknown-labels')
+    const file = join(copy, 'label-filt', '3.png')
+    const ids = new Uint16Array(320 * 240).fill(4242)
+    ids.fill(4243, 0, 10)
+    writeFileSync(file, encodePng({ width: 320, height: 240, channels: 1, data: ids }))
+    writeFileSync(join(copy, 'label-filt', '4.png'), encodePng({ width: 320, height: 240, channels: 1, data: ids }))
+    const { src, notes } = await open({ scene: copy })
+    expect((await collect(src)).map((f) => f.index)).toEqual([0, 1, 3, 4, 5])
+    const tsv = join(copy, 'scannetv2-labels.combined.tsv')
+    expect(notes.filter((n) => n.code === 'PLAF_INPUT_INVALID')).toEqual([4243, 4242].map((id) => ({ // in pixel order
+      code: 'PLAF_INPUT_INVALID', severity: 'warning', file, frame: '000003', expected: `a raw id listed in ${tsv}`, actual: String(id),
+      message: `frame 000003: ${file}: label id ${id} is not in ${tsv}; its pixels map to no class`,
+    })))
   })
 
   it('a pose with a non-number token is PLAF_INPUT_INVALID, not a skip', async () => {
