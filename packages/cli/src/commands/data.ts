@@ -46,15 +46,22 @@ export async function dataInspectCommand(path: string, o: DataInspectOptions, io
     printDiagnostics(io, [bad], o.json)
     return EXIT.user
   }
-  try {
+  return userErrors(io, o.json, async () => {
     const report = await inspectDataset(path, format as DatasetFormat | 'auto', (done, total) => {
       if (!o.json && done % 100 === 0) io.err(`[inspect] ${done}/${total} frames read`)
     })
     io.out(o.json ? JSON.stringify(report, null, 2) : formatInspectReport(report))
+  })
+}
+
+/** Runs a command body: exit 0, or 1 with the diagnostics printed when it throws a PlafError. */
+async function userErrors(io: Io, json: boolean | undefined, body: () => Promise<void>): Promise<number> {
+  try {
+    await body()
     return EXIT.ok
   } catch (e) {
     if (e instanceof PlafError) {
-      printDiagnostics(io, e.diagnostics, o.json)
+      printDiagnostics(io, e.diagnostics, json)
       return EXIT.user
     }
     throw e
@@ -80,7 +87,7 @@ export async function dataConvertCommand(src: string, dir: string, o: DataConver
     printDiagnostics(io, [bad], o.json)
     return EXIT.user
   }
-  try {
+  return userErrors(io, o.json, async () => {
     const s = await convertToRgbdFolder(src, dir, format as DatasetFormat | 'auto')
     if (o.json) io.out(JSON.stringify(s, null, 2))
     else {
@@ -88,12 +95,5 @@ export async function dataConvertCommand(src: string, dir: string, o: DataConver
         `${s.skipped.length ? `, ${s.skipped.length} skipped as plaf run would (plaf data inspect ${src} lists why)` : ''}` +
         `${s.depthOutOfRange ? `, ${s.depthOutOfRange} depth pixels beyond the 16-bit range written as 0` : ''}`)
     }
-    return EXIT.ok
-  } catch (e) {
-    if (e instanceof PlafError) {
-      printDiagnostics(io, e.diagnostics, o.json)
-      return EXIT.user
-    }
-    throw e
-  }
+  })
 }

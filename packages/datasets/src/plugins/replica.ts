@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path'
-import { PlafError, defineInput, type PluginNote } from '@plaf/core'
+import { defineInput, type PluginNote } from '@plaf/core'
 import type { PoseAxes, PoseDirection } from '../frames/pose.js'
 import { POSE_CONVENTION_SCHEMA, SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
 import { openReplicaSequence, type ReplicaReadOptions } from '../replica/reader.js'
 import { DATASETS_VERSION } from '../version.js'
+import { checkByOpening } from './check-by-opening.js'
 
 /** Options of the `replica` input (the `with:` block). */
 export interface ReplicaOptions {
@@ -34,15 +35,7 @@ export const replicaInput = defineInput<ReplicaOptions>({
     },
   },
   outputs: { frame: 'Frame' },
-  check(options, ctx): PluginNote[] {
-    try {
-      openReplicaSequence(absolute(options, ctx.baseDir), () => {})
-      return []
-    } catch (e) {
-      if (!(e instanceof PlafError)) throw e
-      return e.diagnostics.map(({ severity: _s, cause: _c, ...d }) => ({ ...d, path: 'sequence' }))
-    }
-  },
+  check: (options, ctx): PluginNote[] => checkByOpening(() => openReplicaSequence(absolute(options, ctx.baseDir), () => {}), 'sequence'),
   async create(options, ctx): Promise<DatasetSource> {
     return openReplicaSequence(absolute(options, ctx.baseDir), (note) => ctx.warn(note))
   },

@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path'
-import { PlafError, defineInput, type PluginNote } from '@plaf/core'
+import { defineInput, type PluginNote } from '@plaf/core'
 import type { PoseAxes, PoseDirection } from '../frames/pose.js'
 import { POSE_CONVENTION_SCHEMA, SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
 import { openRgbdFolder, type RgbdFolderReadOptions } from '../rgbd-folder/reader.js'
 import { DATASETS_VERSION } from '../version.js'
+import { checkByOpening } from './check-by-opening.js'
 
 /** Options of the `rgbd-folder` input (the `with:` block). */
 export interface RgbdFolderOptions {
@@ -40,15 +41,7 @@ export const rgbdFolderInput = defineInput<RgbdFolderOptions>({
     },
   },
   outputs: { frame: 'Frame' },
-  check(options, ctx): PluginNote[] {
-    try {
-      openRgbdFolder(absolute(options, ctx.baseDir), () => {})
-      return []
-    } catch (e) {
-      if (!(e instanceof PlafError)) throw e
-      return e.diagnostics.map(({ severity: _s, cause: _c, ...d }) => ({ ...d, path: 'folder' }))
-    }
-  },
+  check: (options, ctx): PluginNote[] => checkByOpening(() => openRgbdFolder(absolute(options, ctx.baseDir), () => {}), 'folder'),
   async create(options, ctx): Promise<DatasetSource> {
     return openRgbdFolder(absolute(options, ctx.baseDir), (note) => ctx.warn(note))
   },

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path'
-import { PlafError, defineInput, type PluginNote } from '@plaf/core'
+import { defineInput, type PluginNote } from '@plaf/core'
 import { withColorAtDepthSize } from '../frames/color-to-depth.js'
 import { SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
@@ -8,6 +8,7 @@ import { findSensFile, openSensFile } from '../sens/reader.js'
 import { checkScannetScene } from '../scannet/check.js'
 import { openScannetScene, type ScannetReadOptions, type ScannetSource } from '../scannet/reader.js'
 import { DATASETS_VERSION } from '../version.js'
+import { checkByOpening } from './check-by-opening.js'
 
 /** Options of the `scannet` input (the `with:` block). */
 export interface ScannetOptions {
@@ -45,14 +46,7 @@ export const scannetInput = defineInput<ScannetOptions>({
   check(options, ctx): PluginNote[] {
     const scene = resolve(ctx.baseDir, options.scene)
     const sens = findSensFile(scene)
-    if (!sens) return checkScannetScene({ ...options, scene })
-    try {
-      indexSens(sens)
-      return []
-    } catch (e) {
-      if (!(e instanceof PlafError)) throw e
-      return e.diagnostics.map(({ severity: _s, cause: _c, ...d }) => ({ ...d, path: 'scene' }))
-    }
+    return sens ? checkByOpening(() => indexSens(sens), 'scene') : checkScannetScene({ ...options, scene })
   },
   async create(options, ctx): Promise<ScannetSource | DatasetSource> {
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }

@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path'
-import { PlafError, defineInput, type PluginNote } from '@plaf/core'
+import { defineInput, type PluginNote } from '@plaf/core'
 import type { PoseAxes, PoseDirection } from '../frames/pose.js'
 import { POSE_CONVENTION_SCHEMA, SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
 import { openTumSequence, type TumCamera, type TumReadOptions } from '../tum/reader.js'
 import { DATASETS_VERSION } from '../version.js'
+import { checkByOpening } from './check-by-opening.js'
 
 /** Options of the `tum` input (the `with:` block). */
 export interface TumOptions {
@@ -38,15 +39,7 @@ export const tumInput = defineInput<TumOptions>({
     },
   },
   outputs: { frame: 'Frame' },
-  check(options, ctx): PluginNote[] {
-    try {
-      openTumSequence(absolute(options, ctx.baseDir), () => {})
-      return []
-    } catch (e) {
-      if (!(e instanceof PlafError)) throw e
-      return e.diagnostics.map(({ severity: _s, cause: _c, ...d }) => ({ ...d, path: d.path === 'camera' ? 'camera' : 'sequence' }))
-    }
-  },
+  check: (options, ctx): PluginNote[] => checkByOpening(() => openTumSequence(absolute(options, ctx.baseDir), () => {}), 'sequence', (d) => (d.path === 'camera' ? 'camera' : 'sequence')),
   async create(options, ctx): Promise<DatasetSource> {
     return openTumSequence(absolute(options, ctx.baseDir), (note) => ctx.warn(note))
   },
