@@ -62,8 +62,8 @@ export interface OnnxRunOptions {
   /**
    * Move the feeds' buffers to the worker instead of copying them (they are detached here
    * afterwards). Only typed arrays that span their whole buffer are moved; others are copied.
-   * The worker moves them back with the result, and buffers that came from `borrowInput` return to
-   * the session's pool for the next run.
+   * Buffers that came from `borrowInput` are moved back with the result and return to the
+   * session's pool for the next run.
    */
   transfer?: boolean
 }
