@@ -183,6 +183,15 @@ describe('plaf data convert', () => {
     expectSameFrames(await readAll(replica, 'replica'), await readAll(out, 'rgbd-folder'))
   })
 
+  it('a ScanNet .sens to an rgbd-folder, likewise', async () => {
+    const scene = join(tempDir(), 'scene0004_00')
+    await writeScene(scene, { ...ROOM, frames: 3, mesh_spacing: 0.3, sens: true })
+    const sens = join(scene, 'scene0004_00.sens')
+    const out = join(scene, '..', 'from-sens')
+    expect((await cli('data', 'convert', sens, '--to', 'rgbd-folder', out)).code).toBe(0)
+    expectSameFrames(await readAll(sens, 'sens'), await readAll(out, 'rgbd-folder'))
+  })
+
   it('refuses an unknown --to and a non-empty target', async () => {
     const bad = await cli('data', 'convert', 'x', '--to', 'rgbd', 'y')
     expect(bad.code).toBe(1)

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateOptions, type Frame, type PluginNote } from '@plaf/core'
@@ -92,6 +92,33 @@ describe('sens: round trip of a .sens written by writeScene', () => {
   it('frame_step, frame_range and max_frames select as on the export layout', async () => {
     expect((await all((await open({ scene: sens, frame_range: [1, 5], frame_step: 2 })).src)).map((f) => f.index)).toEqual([1, 3])
     expect((await all((await open({ scene: sens, max_frames: 2 })).src)).map((f) => f.index)).toEqual([0, 1])
+  })
+})
+
+describe('sens: streaming', () => {
+  // Reading the file whole would fail outright (Node refuses files over 2 GB) or cost 3 GB of memory.
+  it('a 3 GB .sens is indexed and its first frames read without reading the file whole', async () => {
+    const file = copy('huge')
+    const { frames, header } = indexSens(file)
+    // Keep frames 0 and 1, then a third frame claiming 3 GB of colour: a sparse file, cheap on disk.
+    const keep = frames[1].offset + frames[1].colorBytes + frames[1].depthBytes
+    truncateSync(file, keep)
+    const head = Buffer.alloc(96)
+    for (let i = 0; i < 16; i++) head.writeFloatLE(i % 5 === 0 ? 1 : 0, 4 * i)
+    head.writeBigUInt64LE(3_000_000_000n, 80)
+    head.writeBigUInt64LE(16n, 88)
+    appendFileSync(file, head)
+    truncateSync(file, keep + 96 + 3_000_000_016)
+    const counted = Buffer.from(readFileSync(sens).subarray(0, header.framesOffset))
+    counted.writeBigUInt64LE(3n, header.framesOffset - 8)
+    const fd = openSync(file, 'r+')
+    writeSync(fd, counted, 0, counted.length, 0)
+    closeSync(fd)
+    const rss = process.memoryUsage().rss
+    const { src } = await open({ scene: file, max_frames: 2 })
+    expect([src.found, src.frameCount]).toEqual([3, 2])
+    expect((await all(src)).map((f) => f.index)).toEqual([0, 1])
+    expect(process.memoryUsage().rss - rss).toBeLessThan(300e6)
   })
 })
 
