@@ -62,6 +62,8 @@ export function detectFormat(path: string): DatasetFormat {
   if (has('results') && has('traj.txt')) return 'replica'
   if (has('images') && has('annotations')) return 'ade20k'
   if (names.some((n) => n.toLowerCase().endsWith('.sens'))) return 'sens'
+  // color/ and depth/ without either camera file: most likely an rgbd-folder missing its intrinsics.json, which its reader names.
+  if (has('color') && has('depth')) return 'rgbd-folder'
   return fail('PLAF_INPUT_INVALID', `${path} holds no known dataset layout`, { file: path, expected: LAYOUTS, actual: names.slice(0, 8).join(', ') + (names.length > 8 ? ', …' : '') })
 }
 
