@@ -7,8 +7,10 @@ import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeNpy, openModelDir, openOnnxSession, type OnnxTensor, type OpenedModel } from '@plaf/core'
-import { findPython, maxAbsDiff } from '@plaf/core/testing'
+import { createRunContext, createStandaloneContext, decodeNpy, openModelDir, openOnnxSession, validateOptions, type FeatureGrid, type ModelAccess, type OnnxTensor, type OpenedModel, type Plugin, type TextEmbeddings } from '@plaf/core'
+import { findPython, makeFrame, maxAbsDiff } from '@plaf/core/testing'
+import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
+import { clipDenseBackbone, clipTextEncoder } from '@plaf/backbone-clip'
 import { tempDir } from './helpers.js'
 
 const repo = join(__dirname, '..')
@@ -84,6 +86,50 @@ describe.skipIf(!python)(`tools/export${skipNote}`, () => {
           } finally {
             await session.release()
           }
+        }
+      }
+    })
+
+    it('run through the radio, siglip-text, clip-dense and clip-text plugins as written (roles, layouts, preprocessing, tokenizer, spaces)', async () => {
+      // the store is the export folders themselves: a model ref is the folder name
+      const models: ModelAccess = { open: async (ref) => openModelDir(join(dir, ref)) }
+      const ctx = createStandaloneContext({ models, session: { device: 'cpu', threads: 1 } })
+      const create = async (plugin: Plugin, options: Record<string, unknown>) => {
+        const v = validateOptions(plugin, options)
+        expect(v.ok, JSON.stringify(v)).toBe(true)
+        return (plugin as { create(o: unknown, c: typeof ctx): Promise<{ run(i: unknown, rc: unknown): Promise<Record<string, unknown>>; dispose?(): unknown }> }).create(v.value, ctx)
+      }
+      // left half red, right half blue: patches on either side must differ
+      const frame = makeFrame(60, 90, (x) => (x < 45 ? [220, 30, 30] : [30, 30, 220]))
+      const spaces: Record<string, string> = {}
+      for (const [plugin, ref, d] of [[radioBackbone, 'radio', 40], [clipDenseBackbone, 'clip', models ? undefined : 0]] as const) {
+        const inst = await create(plugin, { model: ref })
+        try {
+          const { features } = (await inst.run({ frame }, createRunContext())) as { features: FeatureGrid }
+          const m = (await models.open(ref)).manifest
+          const [gh, gw, fd] = features.shape
+          expect([gh, gw], ref).toEqual(m.image!.preprocessing.input_size.map((s) => s / m.image!.patch_size))
+          expect(fd).toBe(d ?? m.image!.feature_dim)
+          expect(features.space).toBe(m.image!.embedding_space)
+          const cell = (y: number, x: number) => features.data.subarray((y * gw + x) * fd, (y * gw + x + 1) * fd)
+          expect(maxAbsDiff(cell(0, 0), cell(0, gw - 1)), `${ref}: red and blue patches`).toBeGreaterThan(1e-3)
+          spaces[ref] = features.space
+        } finally {
+          await inst.dispose?.()
+        }
+      }
+      for (const [plugin, ref, image] of [[siglipTextEncoder, 'siglip-text', 'radio'], [clipTextEncoder, 'clip', 'clip']] as const) {
+        const inst = await create(plugin, { model: ref, cache: 'off' })
+        try {
+          const out = (await inst.run({ text: { texts: ['a chair', 'A  chair!', 'a table'] } }, createRunContext())) as { embeddings?: TextEmbeddings } & Record<string, TextEmbeddings>
+          const e = Object.values(out)[0] as TextEmbeddings
+          expect(e.space, ref).toBe(spaces[image])
+          const row = (i: number) => e.data.subarray(i * e.shape[1], (i + 1) * e.shape[1])
+          // both clean-ups fold case and whitespace (siglip also drops punctuation), so rows 0 and 1 agree
+          if (ref === 'siglip-text') expect(maxAbsDiff(row(0), row(1))).toBeLessThan(1e-6)
+          expect(maxAbsDiff(row(0), row(2)), `${ref}: different texts`).toBeGreaterThan(1e-4)
+        } finally {
+          await inst.dispose?.()
         }
       }
     })

@@ -164,7 +164,7 @@ class TinyClip(nn.Module):
 class ToyTokenizer:
     """Word-level tokenizer: lower-case, punctuation stripped, ids from a fixed vocabulary (unk 2),
     end-of-text appended (kept on truncation), padded with `pad_id`. Saves an equivalent HF
-    `tokenizer.json` (WordLevel) plus `tokenizer_config.json`."""
+    `tokenizer.json` (WordPiece over whole words) plus `tokenizer_config.json`."""
 
     WORDS = ['a', 'chair', 'photo', 'of', 'pillow', 'table', 'lamp', 'sofa', 'multiple', 'spaces', 'and', 'very', 'long']
 
@@ -182,13 +182,17 @@ class ToyTokenizer:
         return out
 
     def save(self, out_dir: Path) -> list[str]:
-        vocab = {'<pad>': 0, '</s>': 1, '<unk>': 2, **self.vocab}
+        # '</s>' at the eos id the ids use (CLIP-style exports put it last: 63 here), so the saved
+        # tokenizer.json holds every id the tokenizer emits (PLAF-TS refuses an eos outside the vocabulary)
+        vocab = {'<pad>': 0, '<unk>': 2, **self.vocab, '</s>': self.eos_id}
         tok = {
             'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': [],
             'normalizer': {'type': 'Lowercase'}, 'pre_tokenizer': {'type': 'Whitespace'},
             'post_processor': {'type': 'TemplateProcessing', 'single': [{'Sequence': {'id': 'A', 'type_id': 0}}, {'SpecialToken': {'id': '</s>', 'type_id': 0}}],
                                'pair': [], 'special_tokens': {'</s>': {'id': '</s>', 'ids': [self.eos_id], 'tokens': ['</s>']}}},
-            'decoder': None, 'model': {'type': 'WordLevel', 'vocab': vocab, 'unk_token': '<unk>'},
+            # WordPiece over whole-word entries is word-level (no '##' pieces in the vocabulary), and it is
+            # a model type both Hugging Face tokenizers and PLAF-TS's @huggingface/tokenizers implement
+            'decoder': None, 'model': {'type': 'WordPiece', 'vocab': vocab, 'unk_token': '<unk>', 'continuing_subword_prefix': '##', 'max_input_chars_per_word': 100},
         }
         (out_dir / 'tokenizer.json').write_text(json.dumps(tok))
         (out_dir / 'tokenizer_config.json').write_text(json.dumps({'model_max_length': self.context_length}))

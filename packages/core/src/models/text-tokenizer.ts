@@ -54,6 +54,9 @@ function readJson(file: string, what: string, model: string): object {
   }
 }
 
+/** Tokenizer model types the engine implements. */
+const TOKENIZER_MODELS = ['Unigram', 'BPE', 'WordPiece']
+
 /**
  * Builds a tokenizer from parsed `tokenizer.json` (and optional `tokenizer_config.json`) objects.
  * The tokenizer runs in `@huggingface/tokenizers`, the engine of transformers.js: its normalizer,
@@ -68,6 +71,14 @@ export function createTextTokenizer(json: object, config: object, info: Tokenize
   if (!model || typeof model !== 'object') {
     fail('PLAF_MODEL_INVALID', `model ${name}: ${file ?? 'tokenizer.json'} has no "model" section, so it is not a Hugging Face tokenizer.json`, { file, expected: 'a tokenizer.json with model.type Unigram, BPE or WordPiece' })
   }
+  // @huggingface/tokenizers implements these three; any other type (WordLevel, …) would fall back to
+  // its untyped 'Legacy' model, which maps unknown words to no id at all
+  const type = (model as { type?: unknown }).type
+  if (!TOKENIZER_MODELS.includes(type as string)) {
+    fail('PLAF_MODEL_INVALID', `model ${name}: ${file ?? 'tokenizer.json'} has a ${JSON.stringify(type)} model, which the tokenizer engine (@huggingface/tokenizers) does not implement`, {
+      file, path: 'model.type', expected: TOKENIZER_MODELS.join(', '), actual: String(type),
+    })
+  }
   let tok: Tokenizer
   try {
     tok = new Tokenizer(json, config)
@@ -76,7 +87,16 @@ export function createTextTokenizer(json: object, config: object, info: Tokenize
     fail('PLAF_MODEL_INVALID', `model ${name}: ${file ?? 'tokenizer.json'} cannot be loaded: ${(e as Error).message}`, { file, cause: e })
   }
   const clean = (text: string) => cleanText(text, info.clean)
-  const encodeRaw = (text: string) => tok.encode(clean(text)).ids
+  const encodeRaw = (text: string) => {
+    const { ids, tokens } = tok.encode(clean(text))
+    const bad = ids.findIndex((id) => !Number.isInteger(id))
+    if (bad >= 0) {
+      fail('PLAF_MODEL_INVALID', `model ${name}: ${file ?? 'tokenizer.json'} maps the token ${JSON.stringify(tokens[bad])} of ${JSON.stringify(text)} to no id (no unknown-token id for it)`, {
+        file, actual: JSON.stringify(tokens[bad]), expected: 'a vocabulary that covers every token or names an unk token',
+      })
+    }
+    return ids
+  }
   const encode = (text: string) => fitToLength(encodeRaw(text), info)
   for (const [k, id] of [['pad_id', info.pad_id], ['eos_id', info.eos_id]] as const) {
     if (id !== undefined && (!Number.isInteger(id) || tok.id_to_token(id) === undefined)) {

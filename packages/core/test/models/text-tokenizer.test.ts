@@ -84,3 +84,28 @@ describe('fitToLength', () => {
   it('keeps eos last on truncation when asked', () => expect(fitToLength([1, 2, 3, 4, 5, 9], info)).toEqual([1, 2, 3, 9]))
   it('cuts plainly otherwise', () => expect(fitToLength([1, 2, 3, 4, 5, 9], { ...info, keep_eos_on_truncate: false })).toEqual([1, 2, 3, 4]))
 })
+
+describe('tokenizer.json models the engine cannot run faithfully', () => {
+  const info: TokenizerInfo = { file: 'tokenizer.json', context_length: 8, pad_id: 0, clean: 'clip' }
+  const wordLevel = { model: { type: 'WordLevel', vocab: { '<pad>': 0, '<unk>': 1, a: 2 }, unk_token: '<unk>' }, pre_tokenizer: { type: 'Whitespace' } }
+
+  it('refuses a WordLevel model (the engine would map unknown words to no id), naming the types it runs', () => {
+    expect(() => createTextTokenizer(wordLevel, {}, info, 'toy', '/m/tokenizer.json')).toThrow(expect.objectContaining({
+      diagnostics: [expect.objectContaining({
+        code: 'PLAF_MODEL_INVALID',
+        message: 'model toy: /m/tokenizer.json has a "WordLevel" model, which the tokenizer engine (@huggingface/tokenizers) does not implement',
+        file: '/m/tokenizer.json', path: 'model.type', expected: 'Unigram, BPE, WordPiece', actual: 'WordLevel',
+      })],
+    }))
+  })
+
+  it('names a token that gets no id instead of passing undefined on to the model', () => {
+    // WordPiece without its unk token in the vocabulary: "b" has no id
+    const json = { model: { type: 'WordPiece', vocab: { '<pad>': 0, a: 1 }, unk_token: '<unk>', continuing_subword_prefix: '##', max_input_chars_per_word: 100 }, pre_tokenizer: { type: 'Whitespace' }, decoder: null, post_processor: null, normalizer: null, added_tokens: [] }
+    const tok = createTextTokenizer(json, {}, info, 'toy', '/m/tokenizer.json')
+    expect(tok.encode('a')).toEqual([1, 0, 0, 0, 0, 0, 0, 0])
+    expect(() => tok.encode('a b')).toThrow(expect.objectContaining({
+      diagnostics: [expect.objectContaining({ code: 'PLAF_MODEL_INVALID', message: expect.stringContaining('maps the token') as unknown, file: '/m/tokenizer.json' })],
+    }))
+  })
+})
