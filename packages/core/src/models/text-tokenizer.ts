@@ -89,7 +89,7 @@ export function createTextTokenizer(json: object, config: object, info: Tokenize
   const clean = (text: string) => cleanText(text, info.clean)
   const encodeRaw = (text: string) => {
     const { ids, tokens } = tok.encode(clean(text))
-    const bad = ids.findIndex((id) => !Number.isInteger(id))
+    const bad = ids.findIndex((id: unknown) => !Number.isInteger(id))
     if (bad >= 0) {
       fail('PLAF_MODEL_INVALID', `model ${name}: ${file ?? 'tokenizer.json'} maps the token ${JSON.stringify(tokens[bad])} of ${JSON.stringify(text)} to no id (no unknown-token id for it)`, {
         file, actual: JSON.stringify(tokens[bad]), expected: 'a vocabulary that covers every token or names an unk token',

@@ -30,3 +30,4 @@ export { uniformColourFeatures, writeImageContractModel, type ContractModel, typ
 export { serveHub, type HubFaults, type HubRequest, type HubServer } from './hub-server.js'
 export { writeModelDir, type ModelManifestParts } from './model-dir.js'
 export { bytesToUnicode, clipBpeTokenizerJson, unigramTokenizerJson, type ClipBpeTokenizerOptions, type UnigramPiece, type UnigramTokenizerOptions } from './tokenizers.js'
+export { CONTRACT_TEXT_WORDS, writeTextContractModel, type TextContractModel, type TextContractSpec } from './text-contract.js'
