@@ -103,6 +103,27 @@ describe('plaf data inspect', () => {
     for (const key of ['frames', 'usable', 'color', 'depth', 'labels'] as const) expect(fromSens[key]).toEqual(fromExport[key])
   })
 
+  it('plaf make-scene --format rgbd-folder and --format replica write sequences that inspect reads back', async () => {
+    const root = tempDir()
+    const size = ['--frames', '3', '--set', 'color_width=160', '--set', 'color_height=120', '--set', 'invalid_pose_frames=[1]']
+    const folder = join(root, 'my-room')
+    const a = await cli('make-scene', folder, '--format', 'rgbd-folder', ...size, '--set', 'depth_width=80', '--set', 'depth_height=60')
+    expect(a.code).toBe(0)
+    expect(a.out).toContain(`rgbd-folder sequence written to ${folder}: 3 frames (invalid poses: 1)`)
+    const ra = JSON.parse((await cli('data', 'inspect', folder, '--json')).out)
+    expect([ra.format, ra.frames, ra.usable, ra.color, ra.depth, ra.intrinsics.depth_scale]).toEqual(['rgbd-folder', 3, 2, { width: 160, height: 120 }, { width: 80, height: 60 }, 1000])
+    const replica = join(root, 'Replica', 'room0')
+    expect((await cli('make-scene', replica, '--format', 'replica', ...size)).code).toBe(0)
+    const rr = JSON.parse((await cli('data', 'inspect', replica, '--json')).out)
+    expect([rr.format, rr.frames, rr.usable, rr.depth, rr.intrinsics.depth_scale]).toEqual(['replica', 3, 2, { width: 160, height: 120 }, 6553.5])
+    const bad = await cli('make-scene', join(root, 'x'), '--format', 'replica', '--sens')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('--sens writes a ScanNet .sens; it does not go with --format replica')
+    const mixed = await cli('make-scene', join(root, 'y'), '--format', 'replica', '--set', 'depth_width=80')
+    expect(mixed.code).toBe(1)
+    expect(mixed.err).toContain('a Replica sequence has depth at the colour size; got colour 1296×968, depth 80×968')
+  })
+
   it('an unreadable scene is exit 1 with the error naming the file; an empty one too', async () => {
     const rec = await recording()
     rmSync(join(rec, 'intrinsics.json'))

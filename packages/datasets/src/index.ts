@@ -35,6 +35,7 @@ export { POSE_CONVENTION_SCHEMA, SELECTION_SCHEMA, selectFrames, type FrameSelec
 export { ADE20K_CLASSES } from './ade20k/classes.js'
 export { openAde20kSplit, reduceZeroLabel, type Ade20kSample, type Ade20kSplit, type Ade20kSplitSource } from './ade20k/reader.js'
 export { writeAde20kSplit, type GeneratedAde20kSample } from './ade20k/write.js'
+export { SEQUENCE_FORMATS, writeSyntheticSequence, type SequenceFormat, type WriteSequenceSummary } from './write-sequence.js'
 export { convertToRgbdFolder, type ConvertSummary } from './convert.js'
 export { INSPECT_FORMATS, detectFormat, inspectDataset, openDataset, type InspectReport, type PinholeJson } from './inspect.js'
 export { DATASET_FORMATS, datasetSource, type DatasetFormat, type DatasetSource } from './frames/source.js'

@@ -1,7 +1,7 @@
-import { PlafError } from '@plaf/core'
 import { DATASET_FORMATS, INSPECT_FORMATS, convertToRgbdFolder, inspectDataset, type DatasetFormat, type InspectReport } from '@plaf/datasets'
 import { choiceDiagnostic } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { userErrors } from '../user-errors.js'
 
 /** Flags of `plaf data inspect`. */
 export interface DataInspectOptions {
@@ -54,19 +54,6 @@ export async function dataInspectCommand(path: string, o: DataInspectOptions, io
   })
 }
 
-/** Runs a command body: exit 0, or 1 with the diagnostics printed when it throws a PlafError. */
-async function userErrors(io: Io, json: boolean | undefined, body: () => Promise<void>): Promise<number> {
-  try {
-    await body()
-    return EXIT.ok
-  } catch (e) {
-    if (e instanceof PlafError) {
-      printDiagnostics(io, e.diagnostics, json)
-      return EXIT.user
-    }
-    throw e
-  }
-}
 
 /** Flags of `plaf data convert`. */
 export interface DataConvertOptions {

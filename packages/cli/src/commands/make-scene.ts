@@ -1,7 +1,8 @@
 import { parseOverride, PlafError, type Diagnostic } from '@plaf/core'
-import { writeScene, type WriteSceneOptions } from '@plaf/datasets'
-import { flagValue } from '../flags.js'
+import { SEQUENCE_FORMATS, writeScene, writeSyntheticSequence, type SequenceFormat, type WriteSceneOptions } from '@plaf/datasets'
+import { choiceDiagnostic, flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { userErrors } from '../user-errors.js'
 
 /** Options of `plaf make-scene`: flag values as typed, checked against the scene schema. */
 export interface MakeSceneOptions {
@@ -10,6 +11,8 @@ export interface MakeSceneOptions {
   objects?: string
   /** Also write `<scene>.sens` (ScanNet's raw format). */
   sens?: boolean
+  /** `scannet` (default), or a sequence format: `rgbd-folder`, `replica`. */
+  format?: string
   set?: string[]
 }
 
@@ -37,6 +40,22 @@ export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io)
     options[key] = flagValue(raw)
     flags[key] = `--${key} ${raw}`
   }
+  const format = o.format ?? 'scannet'
+  const badFormat = choiceDiagnostic('--format', format, ['scannet', ...SEQUENCE_FORMATS], 'scene format')
+  if (badFormat) {
+    printDiagnostics(io, [badFormat])
+    return EXIT.user
+  }
+  if (format !== 'scannet') {
+    if (o.sens) {
+      printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: `--sens writes a ScanNet .sens; it does not go with --format ${format}`, path: 'sens', source: '--sens' }])
+      return EXIT.user
+    }
+    return userErrors(io, false, async () => {
+      const s = await writeSyntheticSequence(dir, format as SequenceFormat, options, { flags })
+      io.out(`${s.format} sequence written to ${s.dir}: ${s.frames} frames (invalid poses: ${s.invalidPoseFrames.join(', ') || 'none'}) in ${(s.elapsedMs / 1000).toFixed(1)} s`)
+    })
+  }
   if (o.sens) {
     options.sens = true
     flags.sens = '--sens'
@@ -57,3 +76,4 @@ export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io)
     throw e
   }
 }
+

@@ -1,0 +1,56 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fail, type Frame, type OptionsSource } from '@plaf/core'
+import { writeReplicaSequence } from './replica/write.js'
+import { writeRgbdFolder } from './rgbd-folder/write.js'
+import { SYNTHETIC_OPTIONS_SCHEMA, resolveOptions, type SyntheticOptions } from './synthetic/options.js'
+import { createRenderer, toFramePort } from './synthetic/render.js'
+import { generateRoom } from './synthetic/room.js'
+
+/** Formats `writeSyntheticSequence` writes besides the ScanNet layout of `writeScene`. */
+export const SEQUENCE_FORMATS = ['rgbd-folder', 'replica'] as const
+/** One of them. */
+export type SequenceFormat = (typeof SEQUENCE_FORMATS)[number]
+
+/** What was written. */
+export interface WriteSequenceSummary {
+  dir: string
+  format: SequenceFormat
+  frames: number
+  invalidPoseFrames: number[]
+  elapsedMs: number
+}
+
+/**
+ * Renders the synthetic room (`synthetic-room` options) and writes it as an rgbd-folder (own-data
+ * format, PNG colour, 16-bit depth in mm, pose files, `-inf` rows for invalid poses) or a Replica
+ * sequence (NICE-SLAM layout, cam_params.json beside it): `plaf make-scene --format`. The camera
+ * written is the one rendered, so the geometry is consistent. (TUM is not offered: its reader
+ * uses TUM's published cameras, which the renderer does not.)
+ */
+export async function writeSyntheticSequence(
+  dir: string, format: SequenceFormat, options: Partial<SyntheticOptions> = {}, source: Omit<OptionsSource, 'value'> = {},
+): Promise<WriteSequenceSummary> {
+  const t0 = performance.now()
+  const given = { ...options }
+  if (format === 'replica') {
+    // Replica stores depth at the colour size, with one camera for both.
+    given.depth_width ??= given.color_width ?? 1296
+    given.depth_height ??= given.color_height ?? 968
+  }
+  const opts = resolveOptions<SyntheticOptions>(SYNTHETIC_OPTIONS_SCHEMA, given, 'make-scene', { hint: 'options: plaf plugins synthetic-room', ...source })
+  if (format === 'replica' && (opts.depth_width !== opts.color_width || opts.depth_height !== opts.color_height)) {
+    fail('PLAF_INVALID_OPTION', `make-scene: a Replica sequence has depth at the colour size; got colour ${opts.color_width}×${opts.color_height}, depth ${opts.depth_width}×${opts.depth_height}`, {
+      path: 'depth_width', expected: `${opts.color_width}×${opts.color_height}`, actual: `${opts.depth_width}×${opts.depth_height}`,
+    })
+  }
+  const target = resolve(dir)
+  if (existsSync(target) && readdirSync(target).length) fail('PLAF_INVALID_OPTION', `${target} exists and is not empty; refusing to write a ${format} sequence into it`, { file: target, expected: 'a new or empty directory', actual: 'a non-empty directory' })
+  const scene = generateRoom(opts)
+  const renderer = createRenderer(scene)
+  async function* frames(): AsyncIterable<Frame> {
+    for (let i = 0; i < scene.poses.length; i++) yield toFramePort(scene, renderer.render(i))
+  }
+  const n = format === 'replica' ? await writeReplicaSequence(target, frames()) : (await writeRgbdFolder(target, frames())).frames
+  return { dir: target, format, frames: n, invalidPoseFrames: [...opts.invalid_pose_frames].sort((a, b) => a - b), elapsedMs: performance.now() - t0 }
+}
