@@ -42,6 +42,7 @@ export { imageBackboneSpace, openImageBackbone, type ImageBackbone, type ImageBa
 export { defineOnnxImageBackbone, type OnnxImageBackboneMeta, type OnnxImageBackboneOptions } from './models/image-backbone-plugin.js'
 export { basicClean, canonicalizeText, cleanText, whitespaceClean, type TextCleanMode } from './models/text-clean.js'
 export { createTextTokenizer, fitToLength, loadTextTokenizer, type TextTokenizer, type TokenBatch } from './models/text-tokenizer.js'
+export { TOKENIZER_GOLDEN_FILE, checkTokenizerGolden } from './models/tokenizer-golden.js'
 export { openTextEncoder, type TextEncoder, type TextEncoderSpec } from './models/text-encoder.js'
 export { defineOnnxTextEncoder, type OnnxTextEncoderMeta, type OnnxTextEncoderOptions } from './models/text-encoder-plugin.js'
 export { TextEmbeddingCache, clearTextEmbeddingMemory, type TextCacheMode } from './models/text-embedding-cache.js'

@@ -14,9 +14,12 @@ tokenizer. The exporters' wrap/export/manifest/check code runs on these unchange
 """
 from __future__ import annotations
 
+import html
 import json
 import re
+import string
 import sys
+import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
@@ -162,21 +165,31 @@ class TinyClip(nn.Module):
 
 
 class ToyTokenizer:
-    """Word-level tokenizer: lower-case, punctuation stripped, ids from a fixed vocabulary (unk 2),
-    end-of-text appended (kept on truncation), padded with `pad_id`. Saves an equivalent HF
-    `tokenizer.json` (WordPiece over whole words) plus `tokenizer_config.json`."""
+    """Word-level tokenizer over open_clip's clean-ups (`siglip`: canonicalize(basic_clean(t)), as
+    SigLipTokenizer; `clip`: whitespace_clean(basic_clean(t)).lower(), as SimpleTokenizer; basic_clean
+    without ftfy: NFC and html.unescape twice), then words split on whitespace, ids from a fixed
+    vocabulary (unk 2), end-of-text appended (kept on truncation), padded with `pad_id`. Saves an
+    equivalent HF `tokenizer.json` (WordPiece over whole words, WhitespaceSplit) plus
+    `tokenizer_config.json`, so PLAF-TS (cleaning as the manifest's `clean` says) gives the same ids."""
 
     WORDS = ['a', 'chair', 'photo', 'of', 'pillow', 'table', 'lamp', 'sofa', 'multiple', 'spaces', 'and', 'very', 'long']
 
-    def __init__(self, context_length: int, pad_id: int, eos_id: int, vocab: int):
-        self.context_length, self.pad_id, self.eos_id = context_length, pad_id, eos_id
+    def __init__(self, context_length: int, pad_id: int, eos_id: int, vocab: int, clean: str = 'siglip'):
+        self.context_length, self.pad_id, self.eos_id, self.clean = context_length, pad_id, eos_id, clean
         self.vocab = {w: 3 + i for i, w in enumerate(self.WORDS)}
-        assert max(self.vocab.values()) < vocab and eos_id < vocab
+        assert max(self.vocab.values()) < vocab and eos_id < vocab and clean in ('siglip', 'clip')
+
+    def cleaned(self, text: str) -> str:
+        t = unicodedata.normalize('NFC', html.unescape(html.unescape(text))).strip()
+        if self.clean == 'siglip':
+            t = t.replace('_', ' ').translate(str.maketrans('', '', string.punctuation)).lower()
+            return ' '.join(t.split()).strip()
+        return re.sub(r'\s+', ' ', t).strip().lower()
 
     def __call__(self, texts: list[str]) -> torch.Tensor:
         out = torch.full((len(texts), self.context_length), self.pad_id, dtype=torch.int64)
         for i, t in enumerate(texts):
-            ids = [self.vocab.get(w, 2) for w in re.sub(r'[^\w\s]|_', ' ', t.lower()).split()]
+            ids = [self.vocab.get(w, 2) for w in self.cleaned(t).split()]
             ids = ids[: self.context_length - 1] + [self.eos_id]
             out[i, : len(ids)] = torch.tensor(ids)
         return out
@@ -187,7 +200,7 @@ class ToyTokenizer:
         vocab = {'<pad>': 0, '<unk>': 2, **self.vocab, '</s>': self.eos_id}
         tok = {
             'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': [],
-            'normalizer': {'type': 'Lowercase'}, 'pre_tokenizer': {'type': 'Whitespace'},
+            'normalizer': {'type': 'Lowercase'}, 'pre_tokenizer': {'type': 'WhitespaceSplit'},
             'post_processor': {'type': 'TemplateProcessing', 'single': [{'Sequence': {'id': 'A', 'type_id': 0}}, {'SpecialToken': {'id': '</s>', 'type_id': 0}}],
                                'pair': [], 'special_tokens': {'</s>': {'id': '</s>', 'ids': [self.eos_id], 'tokens': ['</s>']}}},
             # WordPiece over whole-word entries is word-level (no '##' pieces in the vocabulary), and it is

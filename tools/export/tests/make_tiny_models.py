@@ -58,7 +58,7 @@ def main(out: Path) -> None:
 
     seeded(12)
     clip = TinyClip().eval()
-    ctok = ToyTokenizer(12, pad_id=0, eos_id=63, vocab=64)
+    ctok = ToyTokenizer(12, pad_id=0, eos_id=63, vocab=64, clean='clip')
     export_clip.export_clip(
         clip, px.fresh_dir(out / 'clip', True), name='openclip-tiny', version='1.0.0', space='openclip-tiny-none',
         licence='MIT', source={'repo': 'mlfoundations/open_clip', 'revision': 'tiny/none'}, description='test-sized CLIP',

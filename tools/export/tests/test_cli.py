@@ -98,7 +98,7 @@ class CliTest(unittest.TestCase):
     def test_export_clip_then_check(self):
         seeded(22)
         model = TinyClip().eval()
-        tok = ToyTokenizer(12, pad_id=0, eos_id=63, vocab=64)
+        tok = ToyTokenizer(12, pad_id=0, eos_id=63, vocab=64, clean='clip')
         tok.eot_token_id = 63
         out = self.dir / 'clip'
         with mock.patch.object(export_clip, 'load_open_clip', return_value=(model, tok, tok.save)):

@@ -58,7 +58,7 @@ class ClipExportTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.out = Path(self.tmp.name)
-        self.tok = ToyTokenizer(12, pad_id=0, eos_id=63, vocab=64)
+        self.tok = ToyTokenizer(12, pad_id=0, eos_id=63, vocab=64, clean='clip')
 
     def tearDown(self):
         self.tmp.cleanup()

@@ -7,6 +7,7 @@ import { plafHome, type OpenedModel } from './access.js'
 import type { ModelManifest, TensorSpec } from './manifest.js'
 import { readOnnxIo, type OnnxIo } from './onnx-io.js'
 import { TextEmbeddingCache, type TextCacheMode } from './text-embedding-cache.js'
+import { checkTokenizerGolden } from './tokenizer-golden.js'
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js'
 
 /** What a text-encoder plugin asks of its model. */
@@ -87,6 +88,7 @@ export async function openTextEncoder(ctx: PluginContext, spec: TextEncoderSpec)
   let tokenizer: TextTokenizer
   try {
     tokenizer = loadTextTokenizer(model)
+    checkTokenizerGolden(model, tokenizer)
   } catch (e) {
     if (e instanceof PlafError) for (const d of e.diagnostics) Object.assign(d, { plugin: d.plugin ?? spec.plugin, stage: d.stage ?? ctx.stage })
     throw e

@@ -41,7 +41,8 @@ export function fitToLength(ids: readonly number[], info: TokenizerInfo): number
   return out
 }
 
-function readJson(file: string, what: string, model: string): object {
+/** Reads a JSON object file of a model (tokenizer.json, its config, tokens.json), with named errors. */
+export function readTokenizerJson(file: string, what: string, model: string): object {
   if (!existsSync(file)) {
     fail('PLAF_MODEL_CORRUPT', `model ${model}: ${what} ${file} does not exist`, { file, hint: `plaf models verify ${model}  (re-pull or re-import the model)` })
   }
@@ -133,7 +134,7 @@ export function loadTextTokenizer(model: OpenedModel): TextTokenizer {
     })
   }
   const file = model.path(info.file)
-  const json = readJson(file, 'tokenizer file', manifest.name)
-  const config = info.config_file ? readJson(model.path(info.config_file), 'tokenizer config', manifest.name) : {}
+  const json = readTokenizerJson(file, 'tokenizer file', manifest.name)
+  const config = info.config_file ? readTokenizerJson(model.path(info.config_file), 'tokenizer config', manifest.name) : {}
   return createTextTokenizer(json, config, info, manifest.name, file)
 }
