@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { fail } from '@plaf/core'
-import type { FeatureDtype } from './feature-dtype.js'
+import type { TableDtype } from './table-codec.js'
 import { readJson, type OutputBatch } from './files.js'
 
 /** Name of the manifest a 2D codec writes next to its per-frame files. */
@@ -30,7 +30,7 @@ export interface FrameIndex {
   /** Embedding space of the features (as in SemanticMemory2D.space); null when no frame was stored. */
   space: string | null
   feature_dim: number | null
-  feature_dtype: FeatureDtype
+  feature_dtype: TableDtype
   /** [height, width] of the first stored frame; null when no frame was stored. */
   image_size: [h: number, w: number] | null
   frames: FrameEntry[]
@@ -48,7 +48,7 @@ export class FrameIndexBuilder {
 
   constructor(
     private readonly format: string,
-    private readonly dtype: FeatureDtype,
+    private readonly dtype: TableDtype,
     private readonly stage: string,
   ) {}
 

@@ -9,7 +9,11 @@ export {
   indexReferenceStorage, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
   type IndexReferenceManifest, type IndexReferenceOptions,
 } from './index-reference.js'
-export { maskIndexedStorage, readMaskIndexedFrame, writeMaskIndexedFrame, MASK_INDEXED_FORMAT, type MaskIndexedOptions } from './mask-indexed.js'
+export { maskIndexedStorage, readMaskIndexedFrame, writeMaskIndexedFrame, MASK_INDEXED_FORMAT, type MaskIndexedOptions, type StoredFrame } from './mask-indexed.js'
+export { open2D, read2DFrame, readFrameManifest, type Opened2D, type Stored2DFrame } from './open2d.js'
+export { writeFrameFiles, FRAME_MANIFEST_FORMAT, type FrameCodec, type FrameManifest, type IdsFormat, type Memory2D, type TableFormat } from './frame-files.js'
+export { decodeTable, encodeTable, quantizeInt8, worstRowCosine, type StoredTable, type TableDtype } from './table-codec.js'
+export { decodeSafetensors, encodeSafetensors, type SafetensorsData, type SafetensorsDtype, type SafetensorsFile, type SafetensorsTensor } from './safetensors.js'
 export { readFrameIndex, INDEX_FILE, type FrameEntry, type FrameIndex } from './frame-index.js'
 export { denseBytes, indexedBytes, storageRatio } from './figures.js'
 export { npyFileBytes } from './files.js'

@@ -1,112 +1,108 @@
-import { join } from 'node:path'
-import { decodeNpy, decodePng, defineStage, encodeNpy, encodePng, fail, PlafError, type OptionsSchema, type SemanticMemory2D } from '@plaf/core'
-import { featureBytes, featureDtypeOption, fromStored, npyDtypeOf, toStored, type FeatureDtype } from './feature-dtype.js'
+import { defineStage, fail, type OptionsSchema, type SemanticMemory2D } from '@plaf/core'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
-import { frameIdOf, readBytes, writeBatch, type OutputBatch } from './files.js'
-import { FrameIndexBuilder, frameEntry, readFrameIndex, type FrameEntry } from './frame-index.js'
+import { frameIdOf, writeBatch, type OutputBatch } from './files.js'
+import { writeFrameFiles, type FrameCodec, type IdsFormat, type Memory2D, type TableFormat } from './frame-files.js'
+import { FrameIndexBuilder, type FrameEntry } from './frame-index.js'
+import { read2DFrame } from './open2d.js'
+import { tableDtypeOption, tableElementBytes, type TableDtype } from './table-codec.js'
 import { VERSION } from './version.js'
 
 /** Options of `mask-indexed`. */
 export interface MaskIndexedOptions {
-  feature_dtype: FeatureDtype
+  feature_dtype: TableDtype
+  ids_format: IdsFormat
+  table_format: TableFormat
 }
 
 /** `format` of a mask-indexed `index.json`. */
 export const MASK_INDEXED_FORMAT = 'plaf-mask-indexed'
 
-/** Largest id in an id map. */
-function maxId(ids: Uint16Array): number {
-  let m = 0
-  for (let i = 0; i < ids.length; i++) if (ids[i] > m) m = ids[i]
-  return m
+/** What one stored frame adds: its index entry (manifest included in the bytes) and, for int8, its worst-row cosine. */
+export interface StoredFrame {
+  entry: FrameEntry
+  dense_float32_bytes: number
+  int8_worst_row_cosine?: number
 }
 
 /**
- * Writes one frame's `<id>.ids.png` (16-bit greyscale id map) and `<id>.features.npy` (rows × D)
- * into `dir` through `batch`; returns its index entry.
+ * Writes one frame (id map, table, int8 scales, `<frameId>.json`) into `dir` through `batch`;
+ * returns its index entry, whose `bytes` counts every file of the frame, manifest included.
  */
-export function writeMaskIndexedFrame(dir: string, frameId: string, memory: SemanticMemory2D, dtype: FeatureDtype, batch: OutputBatch): FrameEntry {
-  const [h, w] = memory.ids.shape
-  const [rows, d] = memory.features.shape
-  const top = maxId(memory.ids.data)
-  if (rows < 1 || top >= rows) {
-    fail('PLAF_PORT_VALUE_INVALID', `frame ${frameId}: the id map uses id ${top} but the feature table has ${rows} rows`, { frame: frameId })
+export function writeMaskIndexedFrame(dir: string, frameId: string, memory: Memory2D, codec: FrameCodec, batch: OutputBatch): StoredFrame {
+  const { manifest, manifestBytes } = writeFrameFiles(dir, frameId, memory, codec, batch)
+  const files: Record<string, string> = { ids: manifest.ids.file, features: manifest.table.file, manifest: `${frameId}.json` }
+  if (manifest.table.scales_file) files.scales = manifest.table.scales_file
+  const file_bytes = { ...manifest.file_bytes, manifest: manifestBytes }
+  return {
+    entry: { id: frameId, files, file_bytes, bytes: manifest.bytes + manifestBytes, image_size: manifest.image_size, rows: manifest.rows },
+    dense_float32_bytes: manifest.dense_float32_bytes,
+    int8_worst_row_cosine: manifest.int8_worst_row_cosine,
   }
-  const files = { ids: `${frameId}.ids.png`, features: `${frameId}.features.npy` }
-  const file_bytes = {
-    ids: batch.file(join(dir, files.ids), encodePng({ width: w, height: h, channels: 1, data: memory.ids.data })),
-    features: batch.file(join(dir, files.features), encodeNpy({ data: toStored(memory.features.data, dtype), shape: [rows, d], dtype: npyDtypeOf(dtype) })),
-  }
-  return { id: frameId, files, file_bytes, bytes: file_bytes.ids + file_bytes.features, image_size: [h, w], rows }
 }
 
-/** Reads one stored frame of a mask-indexed directory back into a SemanticMemory2D (float32 features). */
+/**
+ * Reads one stored frame of a mask-indexed directory back into a SemanticMemory2D (features widened
+ * to float32). An id map with ids beyond 65,535 cannot be a SemanticMemory2D: PLAF_INPUT_INVALID
+ * (read it with `open2D`, or `read2DFrame`).
+ */
 export function readMaskIndexedFrame(dir: string, frameId: string): SemanticMemory2D {
-  const index = readFrameIndex(dir, MASK_INDEXED_FORMAT)
-  const entry = frameEntry(index, dir, frameId)
-  const idsPath = join(dir, entry.files.ids)
-  let png
-  try {
-    png = decodePng(readBytes(idsPath, 'id map'))
-  } catch (e) {
-    if (e instanceof PlafError) throw e
-    fail('PLAF_INPUT_INVALID', `${idsPath} is not a readable PNG: ${(e as Error).message}`, { file: idsPath, frame: frameId, cause: e })
+  const f = read2DFrame(dir, frameId)
+  if (!(f.ids.data instanceof Uint16Array)) {
+    fail('PLAF_INPUT_INVALID', `frame ${frameId} in ${dir} has 32-bit ids; a SemanticMemory2D holds 16-bit ids`, { file: dir, frame: frameId, hint: 'read it with open2D(dir)' })
   }
-  if (png.channels !== 1 || png.depth !== 16) {
-    fail('PLAF_INPUT_INVALID', `${idsPath} must be a 16-bit greyscale PNG, found ${png.depth}-bit with ${png.channels} channels`, { file: idsPath, frame: frameId })
-  }
-  const featPath = join(dir, entry.files.features)
-  const npy = decodeNpy(readBytes(featPath, 'feature table'), featPath)
-  if ((npy.dtype !== '<f4' && npy.dtype !== '<f2') || npy.shape.length !== 2) {
-    fail('PLAF_INPUT_INVALID', `${featPath} must be a 2-D float32/float16 array, found ${npy.dtype} (${npy.shape.join(', ')})`, { file: featPath, frame: frameId })
-  }
-  const [rows, d] = npy.shape
-  if (index.feature_dim !== null && d !== index.feature_dim) {
-    fail('PLAF_INPUT_INVALID', `${featPath} has ${d} columns, index.json says feature_dim ${index.feature_dim}`, { file: featPath, frame: frameId })
-  }
-  const ids = png.data as Uint16Array
-  const top = maxId(ids)
-  if (top >= rows) fail('PLAF_INPUT_INVALID', `${idsPath} uses id ${top} but ${featPath} has ${rows} rows`, { file: idsPath, frame: frameId })
-  return {
-    ids: { data: ids, shape: [png.height, png.width] },
-    features: { data: fromStored(npy.data as Float32Array | Uint16Array, npy.dtype), shape: [rows, d] },
-    space: index.space ?? '',
-  }
+  return { ids: { data: f.ids.data, shape: f.ids.shape }, features: { data: f.features(), shape: f.table.shape }, space: f.space }
 }
 
 const options: OptionsSchema<MaskIndexedOptions> = {
   type: 'object',
   additionalProperties: false,
-  properties: { feature_dtype: featureDtypeOption },
+  properties: {
+    feature_dtype: tableDtypeOption,
+    ids_format: {
+      type: 'string', enum: ['png', 'npy'], default: 'png',
+      description: 'Id map file: png (16-bit greyscale PNG, compressed) or npy (<u2, or <u4 when an id exceeds 65,535).',
+    },
+    table_format: {
+      type: 'string', enum: ['npy', 'safetensors'], default: 'npy',
+      description: 'Feature table file: npy (int8 row scales in <frame>.scales.npy) or safetensors (tensors features and, for int8, scales).',
+    },
+  },
 }
 
 /**
- * `mask-indexed`: the paper's 2D semantic memory on disk (eqs. (4)–(6)). Per frame a 16-bit PNG id map and
- * a rows×D `.npy` feature table (row 0 = background); `index.json` ties the frames together.
+ * `mask-indexed`: the paper's 2D semantic memory on disk (eqs. (4)–(6)). Per frame an id map and a
+ * rows×D feature table (row 0 = background) tied together by `<frame>.json`; `index.json` lists
+ * the frames with the storage figures.
  */
 export const maskIndexedStorage = defineStage<MaskIndexedOptions, { memory: 'SemanticMemory2D' }, Record<string, never>>({
   name: 'mask-indexed',
   kind: 'storage2d',
   version: VERSION,
   package: '@plaf/storage',
-  description: 'Stores each frame as a 16-bit PNG mask-id map plus a .npy feature table (one row per mask), with an index.json.',
+  description: 'Stores each frame as a mask-id map (16-bit PNG or .npy) plus a feature table (.npy or safetensors; float32, float16 or int8), one row per mask, with a per-frame manifest.',
   options,
   inputs: { memory: 'SemanticMemory2D' },
   outputs: {},
   async create(opts, ctx) {
     const index = new FrameIndexBuilder(MASK_INDEXED_FORMAT, opts.feature_dtype, ctx.stage)
+    const codec: FrameCodec = { feature_dtype: opts.feature_dtype, ids_format: opts.ids_format, table_format: opts.table_format }
+    let denseTotal = 0
+    let worst: number | null = null
     return {
       run({ memory }, rc) {
         const id = frameIdOf(rc.frame, ctx.stage)
         index.check(id, memory.space, memory.features.shape[1])
-        const entry = writeBatch((batch) => writeMaskIndexedFrame(ctx.outDir, id, memory, opts.feature_dtype, batch))
-        index.add(entry, memory.space, memory.features.shape[1])
-        rc.metric('bytes', entry.bytes, 'B')
+        const stored = writeBatch((batch) => writeMaskIndexedFrame(ctx.outDir, id, memory, codec, batch))
+        index.add(stored.entry, memory.space, memory.features.shape[1])
+        denseTotal += stored.dense_float32_bytes
+        if (stored.int8_worst_row_cosine !== undefined) worst = Math.min(worst ?? 1, stored.int8_worst_row_cosine)
+        rc.metric('bytes', stored.entry.bytes, 'B')
+        rc.metric('dense_float32_bytes', stored.dense_float32_bytes, 'B')
         rc.metric('frames', 1)
-        rc.metric('rows', entry.rows ?? 0)
+        rc.metric('rows', stored.entry.rows ?? 0)
         return {}
       },
-      finish() {
+      finish(_inputs, rc) {
         const dim = index.featureDim ?? 0
         let dense = 0
         let paper = 0
@@ -114,11 +110,17 @@ export const maskIndexedStorage = defineStage<MaskIndexedOptions, { memory: 'Sem
         for (const f of index.entries) {
           const pixels = f.image_size[0] * f.image_size[1]
           dense += denseBytes(pixels, dim)
-          paper += indexedBytes(pixels, 2, f.rows ?? 0, dim, featureBytes(opts.feature_dtype))
+          paper += indexedBytes(pixels, 2, f.rows ?? 0, dim, tableElementBytes(opts.feature_dtype))
           measured += f.bytes
         }
+        const ratio = storageRatio(measured, denseTotal)
+        if (ratio !== null) rc.metric('ratio_to_dense_float32', ratio)
+        if (worst !== null) rc.metric('int8_worst_row_cosine', worst)
         writeBatch((batch) => index.write(ctx.outDir, batch, {
           bytes: measured,
+          dense_float32_bytes: denseTotal,
+          ratio_to_dense_float32: ratio,
+          int8_worst_row_cosine: worst,
           paper_dense_bytes: dense,
           paper_mask_indexed_bytes: paper,
           paper_ratio: storageRatio(paper, dense),

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { decodeNpy, decodePng, PlafError, type SemanticMemory2D } from '@plaf/core'
 import { createRunContext, describeStagePlugin } from '@plaf/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { maskIndexedStorage, readMaskIndexedFrame, type FrameIndex } from '../src/index.js'
+import { maskIndexedStorage, npyFileBytes, readMaskIndexedFrame, type FrameIndex } from '../src/index.js'
 import { hasNumpy, listDir, makeMemory, maxAbsDiff, numpyNote, openStage, runPython, tempDir } from './fixtures.js'
 
 describeStagePlugin(maskIndexedStorage, [
@@ -41,10 +41,11 @@ describe('mask-indexed', () => {
     for (const [k, [id, memory]] of frames.entries()) {
       const { memory: back } = (await inst.read!({ id })) as { memory: SemanticMemory2D }
       expect(back).toEqual(memory)
-      const onDisk = statSync(join(outDir, `${id}.ids.png`)).size + statSync(join(outDir, `${id}.features.npy`)).size
-      expect(metrics[k]).toEqual({ bytes: onDisk, frames: 1, rows: memory.features.shape[0] })
+      const onDisk = ['ids.png', 'features.npy', 'json'].reduce((a, ext) => a + statSync(join(outDir, `${id}.${ext}`)).size, 0)
+      const dense = npyFileBytes([30, 40, 16], '<f4')
+      expect(metrics[k]).toEqual({ bytes: onDisk, dense_float32_bytes: dense, frames: 1, rows: memory.features.shape[0] })
     }
-    expect(listDir(outDir)).toEqual(['000000.features.npy', '000000.ids.png', '000010.features.npy', '000010.ids.png', 'index.json'])
+    expect(listDir(outDir)).toEqual(['000000.features.npy', '000000.ids.png', '000000.json', '000010.features.npy', '000010.ids.png', '000010.json', 'index.json'])
   })
 
   it('round-trips float16 within 1e-3 and halves the table', async () => {
@@ -57,7 +58,7 @@ describe('mask-indexed', () => {
     const npy = decodeNpy(readFileSync(join(outDir, 'f1.features.npy')))
     expect(npy.dtype).toBe('<f2')
     expect(statSync(join(outDir, 'f1.features.npy')).size).toBe(128 + 13 * 64 * 2)
-    expect(metrics[0].bytes).toBe(statSync(join(outDir, 'f1.features.npy')).size + statSync(join(outDir, 'f1.ids.png')).size)
+    expect(metrics[0].bytes).toBe(statSync(join(outDir, 'f1.features.npy')).size + statSync(join(outDir, 'f1.ids.png')).size + statSync(join(outDir, 'f1.json')).size)
   })
 
   it('writes readable files: a 16-bit greyscale PNG, a .npy with a zero background row, and index.json', async () => {
@@ -70,10 +71,10 @@ describe('mask-indexed', () => {
     expect(npy.shape).toEqual([4, 4])
     expect(Array.from(npy.data.subarray(0, 4) as Float32Array)).toEqual([0, 0, 0, 0])
     const index = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as FrameIndex
-    const bytes = statSync(join(outDir, 'a.ids.png')).size + statSync(join(outDir, 'a.features.npy')).size
+    const bytes = statSync(join(outDir, 'a.ids.png')).size + statSync(join(outDir, 'a.features.npy')).size + statSync(join(outDir, 'a.json')).size
     expect(index).toMatchObject({
       format: 'plaf-mask-indexed', version: 1, space: 'siglip-test', feature_dim: 4, feature_dtype: 'float32', image_size: [10, 12], total_bytes: bytes,
-      frames: [{ id: 'a', files: { ids: 'a.ids.png', features: 'a.features.npy' }, bytes, rows: 4, image_size: [10, 12] }],
+      frames: [{ id: 'a', files: { ids: 'a.ids.png', features: 'a.features.npy', manifest: 'a.json' }, bytes, rows: 4, image_size: [10, 12] }],
     })
     // Paper eqs. (4)–(5): dense H·W·D·4, mask-indexed H·W·2 + K·D·b.
     expect(index.storage).toMatchObject({ bytes, paper_dense_bytes: 10 * 12 * 4 * 4, paper_mask_indexed_bytes: 10 * 12 * 2 + 4 * 4 * 4 })
@@ -94,7 +95,7 @@ describe('mask-indexed', () => {
     const other = makeMemory(4, 4, 2, 2, 1, 'other-space')
     await expect(async () => inst.run({ memory: other }, createRunContext({ id: 'z', index: 2 }))).rejects.toMatchObject({ code: 'PLAF_SPACE_MISMATCH' })
     await expect(async () => inst.run({ memory: makeMemory(4, 4, 2, 2) }, createRunContext({ id: '../up', index: 3 }))).rejects.toThrow(/cannot be used in a file name/)
-    expect(listDir(outDir)).toEqual(['y.features.npy', 'y.ids.png'])
+    expect(listDir(outDir)).toEqual(['y.features.npy', 'y.ids.png', 'y.json'])
   })
 
   it('leaves no file under a final name when a write fails mid-frame', async () => {
@@ -108,7 +109,7 @@ describe('mask-indexed', () => {
 
   it('read() names the file that is missing or broken', async () => {
     const { inst, outDir } = await store({}, [['k', makeMemory(6, 6, 3, 2)]])
-    await expect(inst.read!({ id: 'nope' })).rejects.toThrow(/frame nope is not stored in .*index\.json/)
+    await expect(inst.read!({ id: 'nope' })).rejects.toMatchObject({ code: 'PLAF_FILE_NOT_FOUND', diagnostics: [{ frame: 'nope', message: expect.stringMatching(/frame nope is not stored in .*store \(1 frames\)/) }] })
     writeFileSync(join(outDir, 'k.features.npy'), 'garbage')
     const err = await inst.read!({ id: 'k' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PlafError)
@@ -116,7 +117,7 @@ describe('mask-indexed', () => {
     writeFileSync(join(outDir, 'k.ids.png'), 'not a png')
     await expect(inst.read!({ id: 'k' })).rejects.toThrow(/k\.ids\.png is not a readable PNG/)
     const empty = temp()
-    expect(() => readMaskIndexedFrame(empty, 'k')).toThrow(/plaf-mask-indexed index .*index\.json does not exist/)
+    expect(() => readMaskIndexedFrame(empty, 'k')).toThrow(/frame k is not stored in .* \(0 frames\)/)
   })
 
   it.skipIf(!hasNumpy)(`the id map and table load outside PLAF (zlib + numpy PNG reader, np.load)${numpyNote}`, async () => {
