@@ -14,6 +14,8 @@ interface Sized {
   /** `measured`: written by the storage package and summed from its own report; `computed`: a formula. */
   how: 'measured' | string
   write_ms?: number
+  /** int8 tables only: the lowest cosine of a stored row to its float32 row (the codec's report). */
+  int8_worst_row_cosine?: number
 }
 
 /** Null when `bytes` fit on the file system of `dir` with a 20 % margin, else the reason. */
@@ -27,16 +29,18 @@ function diskShortfall(dir: string, bytes: number): string | null {
 async function storeFrame(plugin: StagePlugin, options: Record<string, unknown>, memory: SemanticMemory2D, runDir: string): Promise<Sized> {
   const v = validateOptions(plugin, options)
   if (!v.ok) throw new Error(`${plugin.name}: invalid options ${JSON.stringify(v.errors)}`)
-  const ctx = createStandaloneContext({ runDir, stage: `${plugin.name}-${String(options.feature_dtype)}` })
+  const ctx = createStandaloneContext({ runDir, stage: `${plugin.name}-${Object.values(options).join('-')}` })
   const instance = await plugin.create(v.value, ctx)
   const rc = createRunContext({ id: '000000', index: 0 })
   const t0 = performance.now()
   await instance.run({ memory }, rc)
   const write_ms = performance.now() - t0
-  await instance.finish?.({}, createRunContext())
+  const fin = createRunContext()
+  await instance.finish?.({}, fin)
   await instance.dispose?.()
   rmSync(ctx.outDir, { recursive: true, force: true })
-  return { bytes: rc.metrics.bytes, how: 'measured', write_ms }
+  const worst = fin.metrics.int8_worst_row_cosine
+  return { bytes: rc.metrics.bytes, how: 'measured', write_ms, ...(worst !== undefined ? { int8_worst_row_cosine: worst } : {}) }
 }
 
 /**
@@ -65,6 +69,8 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
       const K = memory.features.shape[0] - 1
       const f32 = await storeFrame(maskIndexedStorage, { feature_dtype: 'float32' }, memory, root)
       const f16 = await storeFrame(maskIndexedStorage, { feature_dtype: 'float16' }, memory, root)
+      const i8 = await storeFrame(maskIndexedStorage, { feature_dtype: 'int8' }, memory, root)
+      const i8st = await storeFrame(maskIndexedStorage, { feature_dtype: 'int8', table_format: 'safetensors' }, memory, root)
       const computedDense = npyHeader([H, W, s.d], '<f4').length + pixels * s.d * 4
       let dense: Sized = { bytes: computedDense, how: 'computed, = npy header + H·W·D·4 (written only with --full at this size)' }
       const noDisk = measureDense ? diskShortfall(root, computedDense) : null
@@ -74,13 +80,16 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
       } else if (noDisk) {
         dense = { bytes: computedDense, how: `computed, = npy header + H·W·D·4 (${noDisk})` }
       }
-      env.progress(`${tag}: mask-indexed ${formatBytes(f32.bytes)} (float32), ${formatBytes(f16.bytes)} (float16), dense ${formatBytes(dense.bytes)} (${dense.how === 'measured' ? 'measured' : 'computed'})`)
+      env.progress(`${tag}: mask-indexed ${formatBytes(f32.bytes)} (float32), ${formatBytes(f16.bytes)} (float16), ${formatBytes(i8.bytes)} (int8), dense ${formatBytes(dense.bytes)} (${dense.how === 'measured' ? 'measured' : 'computed'})`)
       const paper = { eq4_dense_bytes: denseBytes(pixels, s.d), eq5_mask_indexed_bytes: indexedBytes(pixels, 2, K, s.d, 4) }
       const eq6 = storageRatio(paper.eq5_mask_indexed_bytes, paper.eq4_dense_bytes)
       const pickle = pixels * 2 + (K + 1) * s.d * 4
       twoD.push({
         size: [H, W], masks: K, feature_dim: s.d, mask_indexed_float32: f32, mask_indexed_float16: f16, dense_float32: dense,
         ratio_float32_to_dense: storageRatio(f32.bytes, dense.bytes), ratio_float16_to_dense: storageRatio(f16.bytes, dense.bytes),
+        mask_indexed_int8: i8, mask_indexed_int8_safetensors: i8st,
+        ratio_int8_to_dense: storageRatio(i8.bytes, dense.bytes), ratio_int8_safetensors_to_dense: storageRatio(i8st.bytes, dense.bytes),
+        int8_worst_row_cosine: i8.int8_worst_row_cosine ?? null,
         paper: { ...paper, eq6_ratio: eq6 },
         official_pickle_bytes_computed: pickle,
       })
@@ -90,6 +99,8 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
         [size, 'dense per-pixel H×W×D float32 .npy', formatBytes(dense.bytes), how(dense), formatMs(dense.write_ms ?? null), '100 %'],
         [size, 'mask-indexed float32 (PNG ids + .npy table)', formatBytes(f32.bytes), how(f32), formatMs(f32.write_ms ?? null), formatRatio(storageRatio(f32.bytes, dense.bytes), true)],
         [size, 'mask-indexed float16', formatBytes(f16.bytes), how(f16), formatMs(f16.write_ms ?? null), formatRatio(storageRatio(f16.bytes, dense.bytes), true)],
+        [size, `mask-indexed int8 + row scales (worst-row cosine ${i8.int8_worst_row_cosine?.toFixed(6)})`, formatBytes(i8.bytes), how(i8), formatMs(i8.write_ms ?? null), formatRatio(storageRatio(i8.bytes, dense.bytes), true)],
+        [size, 'mask-indexed int8, safetensors table', formatBytes(i8st.bytes), how(i8st), formatMs(i8st.write_ms ?? null), formatRatio(storageRatio(i8st.bytes, dense.bytes), true)],
         [size, `paper eq. (5), uint16 ids + K·D·4 (K = ${K})`, formatBytes(paper.eq5_mask_indexed_bytes), 'computed', '–', formatRatio(eq6, true) + ' (eq. 6)'],
         [size, 'official pickle, H·W·2 + (K+1)·D·4', formatBytes(pickle), 'computed', '–', formatRatio(storageRatio(pickle, dense.bytes), true)],
       )
@@ -154,6 +165,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
     notes: [
       '"measured": bytes the storage package wrote and reported (files deleted right after); "computed": the formula named in the row.',
       'Mask-indexed sizes depend on how well the PNG id map compresses; the synthetic masks are ellipses and rectangles.',
+      'Mask-indexed bytes count every file of the frame: id map, table, int8 row scales and the per-frame JSON manifest.',
     ],
   }
 }
