@@ -4,7 +4,7 @@
  * order (below); with more, the bounded pipeline of frame-pipeline.ts, which gives the same results.
  */
 import { PlafError, diagnostic } from '../diagnostics.js'
-import type { InputSource, PortRecord, RunContext, StageInstance } from '../plugin.js'
+import type { InputSource, PluginNote, PortRecord, RunContext, StageInstance } from '../plugin.js'
 import { PORT_SCOPES, type Frame } from '../ports.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import { hashJson, type StageCache } from './cache.js'
@@ -63,8 +63,14 @@ export function cacheKey(stage: ResolvedStage, inst: StageInstance, upstream: re
  */
 export async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inputs: PortRecord, key: string | null, frame: Frame, defer?: Deferred): Promise<PortRecord> {
   const { cache, stats } = loop
-  const hit = key ? (cache.get(key) as CachedCall | undefined) : undefined
   const rc = stats.rc(stage.key, stage.use, frame)
+  const warn = defer ? (n: PluginNote) => void defer.notes.push(() => rc.warn(n)) : rc.warn
+  const damaged = (file: string, reason: string) => warn({
+    code: 'PLAF_CACHE_DAMAGED', severity: 'warning', file,
+    message: `cache entry of stage ${stage.key} (${stage.use}) for frame ${frame.id} is damaged, recomputed: ${reason}`,
+    hint: 'the entry is rewritten by this run; a disk that keeps damaging files needs checking',
+  })
+  const hit = key ? (cache.get(key, damaged) as CachedCall | undefined) : undefined
   if (hit) {
     stats.stages[stage.key].cache_hits++
     for (const [name, value] of hit.metrics) rc.metric(name, value)
@@ -75,7 +81,7 @@ export async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inp
   const recording: RunContext = {
     ...rc,
     metric: (name, value) => (metrics.push([name, value]), rc.metric(name, value)),
-    warn: defer ? (n) => void defer.notes.push(() => rc.warn(n)) : rc.warn,
+    warn,
   }
   let out: PortRecord
   try {
