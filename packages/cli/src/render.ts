@@ -22,6 +22,28 @@ const rel = (f: string): string => {
   return r.startsWith('..') ? f : r
 }
 
+/** Columns of a source line a code frame shows at most; longer lines are cut around the column. */
+export const CODE_FRAME_WIDTH = 100
+/** Characters of an expected/actual value shown at most. */
+const VALUE_WIDTH = 200
+
+/**
+ * The part of a source line a code frame shows: the whole line when it fits, else a window of
+ * CODE_FRAME_WIDTH characters around the 0-based `column`, with `…` where it was cut, and the
+ * caret's position in what is shown.
+ */
+export function sourceWindow(text: string, column: number): { shown: string; caret: number } {
+  if (text.length <= CODE_FRAME_WIDTH) return { shown: text, caret: column }
+  const col = Math.min(column, text.length)
+  let start = Math.max(0, col - Math.floor(CODE_FRAME_WIDTH / 2))
+  const end = Math.min(text.length, start + CODE_FRAME_WIDTH)
+  start = Math.max(0, end - CODE_FRAME_WIDTH)
+  const head = start > 0 ? '…' : ''
+  return { shown: `${head}${text.slice(start, end)}${end < text.length ? '…' : ''}`, caret: col - start + head.length }
+}
+
+const clip = (v: string): string => (v.length > VALUE_WIDTH ? `${v.slice(0, VALUE_WIDTH)}… (${v.length} characters)` : v)
+
 /**
  * Formats one diagnostic the way compilers do:
  *   file:line:col severity message  CODE
@@ -42,12 +64,13 @@ export function formatDiagnostic(d: Diagnostic): string {
   }
   if (text !== undefined) {
     const gutter = ' '.repeat(Math.max(4 - lineNo.length, 1)) + lineNo
-    out.push(`${gutter} | ${text}`)
-    out.push(`${' '.repeat(gutter.length)} | ${' '.repeat(Math.max((d.column ?? 1) - 1, 0))}^`)
+    const { shown, caret } = sourceWindow(text, Math.max((d.column ?? 1) - 1, 0))
+    out.push(`${gutter} | ${shown}`)
+    out.push(`${' '.repeat(gutter.length)} | ${' '.repeat(caret)}^`)
   }
   const extra: string[] = []
-  if (d.expected) extra.push(`expected ${d.expected}`)
-  if (d.actual) extra.push(`got ${d.actual}`)
+  if (d.expected) extra.push(`expected ${clip(d.expected)}`)
+  if (d.actual) extra.push(`got ${clip(d.actual)}`)
   if (d.frame && !d.message.includes(d.frame)) extra.push(`frame ${d.frame}`)
   if (d.hint) extra.push(d.hint)
   if (extra.length) out.push(`     ${extra.join('; ')}`)
