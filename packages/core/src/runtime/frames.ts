@@ -72,6 +72,7 @@ export async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inp
   })
   const hit = key ? (cache.get(key, damaged) as CachedCall | undefined) : undefined
   if (hit) {
+    stats.count(stage, hit.outputs)
     stats.stages[stage.key].cache_hits++
     for (const [name, value] of hit.metrics) rc.metric(name, value)
     return hit.outputs
@@ -90,6 +91,7 @@ export async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inp
     throw wrapError(e, stage, frame.id)
   }
   checkOutputs(stage, out, 'frame', frame.id)
+  stats.count(stage, out)
   if (key) {
     const write = (): void => cache.set(key, { outputs: out, metrics } satisfies CachedCall)
     if (defer) defer.writes.push(write)

@@ -140,6 +140,7 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
       const frameStages = open.instances.filter((i) => i.stage.mode === 'frame')
       await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal, framesInFlight: p.runtime.frames_in_flight, notes })
       await finishScene(open.instances, stats, progress)
+      for (const { key, plugin, note } of stats.emptyResultNotes(progress.done)) notes.add(note, key, plugin)
       const report = buildReport(p, dir, t0, backend, stats, notes, progress)
       manifest.models = models.opened()
       finishManifest(dir, manifest)

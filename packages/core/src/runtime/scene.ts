@@ -26,6 +26,7 @@ export async function finishScene(stages: readonly OpenStage[], stats: RunStats,
       throw wrapError(e, stage)
     }
     checkOutputs(stage, out, 'scene')
+    stats.count(stage, out)
     for (const [port, type] of Object.entries(stage.plugin.outputs)) if (PORT_SCOPES[type] === 'scene') scene.set(`${stage.key}.${port}`, out[port])
   }
   return scene

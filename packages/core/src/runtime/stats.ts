@@ -78,6 +78,34 @@ export class RunStats {
     }
   }
 
+  /** Masks (MaskSet outputs, summed over frames) and points (SemanticMap3D outputs) each stage produced. */
+  readonly produced: Record<string, { masks?: number; points?: number }> = {}
+
+  /** Counts what a call produced (computed or replayed from the cache), for {@link emptyResultNotes}. */
+  count(stage: ResolvedStage, out: PortRecord): void {
+    const p = (this.produced[stage.key] ??= {})
+    for (const [port, type] of Object.entries(stage.plugin.outputs) as [string, PortName][]) {
+      const v = out?.[port] as { masks?: unknown[]; positions?: Float32Array } | undefined
+      if (type === 'MaskSet' && Array.isArray(v?.masks)) p.masks = (p.masks ?? 0) + v.masks.length
+      if (type === 'SemanticMap3D' && v?.positions) p.points = (p.points ?? 0) + v.positions.length / 3
+    }
+  }
+
+  /** Warnings for a run whose maskers produced no mask in any frame, or whose 3D map holds no point. */
+  emptyResultNotes(frames: number): { key: string; plugin: string; note: PluginNote }[] {
+    const out: { key: string; plugin: string; note: PluginNote }[] = []
+    for (const [key, p] of Object.entries(this.produced)) {
+      const plugin = this.stages[key]!.plugin
+      if (p.masks === 0 && frames > 0) {
+        out.push({ key, plugin, note: { code: 'PLAF_EMPTY_RESULT', severity: 'warning', message: `stage ${key} (${plugin}) produced no mask in any of the ${frames} frame${frames === 1 ? '' : 's'}: the 2D memory holds no features`, hint: 'check the masker\'s thresholds (e.g. min_area, pred_iou_thresh) against these images' } })
+      }
+      if (p.points === 0) {
+        out.push({ key, plugin, note: { code: 'PLAF_EMPTY_RESULT', severity: 'warning', message: `stage ${key} (${plugin}) built a 3D map with no point`, hint: 'check the depth images, depth scale and the lifter\'s max_depth; plaf data inspect <scene> shows what the frames hold' } })
+      }
+    }
+    return out
+  }
+
   /** The run context of one call: metrics are summed per stage (and per frame, in frame calls). */
   rc(key: string, plugin: string, frame?: Frame): RunContext {
     return {
