@@ -3,7 +3,7 @@ import { maskMeanAggregator } from '@plaf/aggregator'
 import { clipDenseBackbone, clipTextEncoder } from '@plaf/backbone-clip'
 import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-lexicon'
 import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
-import { replicaInput, rgbdFolderInput, scannetInput, syntheticRoomInput, tumInput } from '@plaf/datasets'
+import { ade20kInput, replicaInput, rgbdFolderInput, scannetInput, syntheticRoomInput, tumInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
 import { samMasker } from '@plaf/masker-sam'
@@ -17,6 +17,7 @@ export const builtins: readonly Plugin[] = [
   rgbdFolderInput,
   tumInput,
   replicaInput,
+  ade20kInput,
   colorLexiconBackbone,
   colorLexiconTextEncoder,
   radioBackbone,

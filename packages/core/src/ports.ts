@@ -31,7 +31,10 @@ export interface DepthImage {
   shape: [h: number, w: number]
 }
 
-/** Per-pixel ground-truth label ids (ScanNet raw ids), H×W at colour resolution, 0 = unlabelled. */
+/**
+ * Per-pixel ground-truth label ids, H×W at colour resolution, 0 = unlabelled: ScanNet raw ids for
+ * ScanNet-like sources, the class number 1…150 for ADE20K (the source documents its label set).
+ */
 export interface LabelImage {
   data: Uint16Array
   shape: [h: number, w: number]
@@ -47,7 +50,11 @@ export interface Frame {
   depth?: DepthImage
   /** Camera-to-world pose, or null when the source marks it invalid (e.g. ScanNet `-inf`). */
   pose: Mat4 | null
-  colorIntrinsics: Intrinsics
+  /**
+   * Intrinsics of the colour image; absent only for images without a known camera (ADE20K), which
+   * also have no depth and a null pose: stages that lift or project skip such frames, counted.
+   */
+  colorIntrinsics?: Intrinsics
   /** Intrinsics of the depth image (its own size); absent when there is no depth. */
   depthIntrinsics?: Intrinsics
   labels?: LabelImage
@@ -185,7 +192,8 @@ function intrinsics(v: unknown, what: string): string | null {
 const checks: { [K in PortName]: (v: PortTypes[K]) => string | null } = {
   Frame: (f) => {
     if (typeof f.id !== 'string' || !isInt(f.index)) return 'Frame.id must be a string and index an integer'
-    const bad = tensor(f.rgb, Uint8Array, 3, 'Frame.rgb') ?? intrinsics(f.colorIntrinsics, 'Frame.colorIntrinsics')
+    const bad = tensor(f.rgb, Uint8Array, 3, 'Frame.rgb') ??
+      (f.colorIntrinsics !== undefined || f.depth ? intrinsics(f.colorIntrinsics, 'Frame.colorIntrinsics') : null)
     if (bad) return bad
     if (f.rgb.shape[2] !== 3) return 'Frame.rgb must have 3 channels'
     if (f.pose !== null && !(f.pose instanceof Float64Array && f.pose.length === 16)) {

@@ -1,3 +1,4 @@
+import { fail } from '@plaf/core'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat } from './frames/source.js'
 import { detectFormat, openDataset } from './inspect.js'
@@ -20,6 +21,7 @@ export interface ConvertSummary extends WriteRgbdFolderSummary {
  */
 export async function convertToRgbdFolder(path: string, dir: string, format: DatasetFormat | 'auto' = 'auto'): Promise<ConvertSummary> {
   const from = format === 'auto' ? detectFormat(path) : format
+  if (from === 'ade20k') fail('PLAF_INPUT_INVALID', `${path}: ADE20K holds images and annotations, not RGB-D frames (no depth, no camera); an rgbd-folder needs both`, { file: path, expected: 'an RGB-D format', actual: 'ade20k' })
   const src = openDataset(path, from)
   try {
     const scale = src.depthScale

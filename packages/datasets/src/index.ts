@@ -1,5 +1,5 @@
 /**
- * `@plaf/datasets`: input plugins (`synthetic-room`, `scannet` incl. `.sens`, `rgbd-folder`, `tum`, `replica`), the ScanNet-layout
+ * `@plaf/datasets`: input plugins (`synthetic-room`, `scannet` incl. `.sens`, `rgbd-folder`, `tum`, `replica`, `ade20k`), the ScanNet-layout
  * scene writer behind `plaf make-scene`, the rgbd-folder writer behind `plaf data convert`,
  * `inspectDataset` behind `plaf data inspect`, and ground truth for synthetic scenes.
  */
@@ -8,6 +8,7 @@ import { scannetInput } from './plugins/scannet.js'
 import { replicaInput } from './plugins/replica.js'
 import { rgbdFolderInput } from './plugins/rgbd-folder.js'
 import { tumInput } from './plugins/tum.js'
+import { ade20kInput } from './plugins/ade20k.js'
 import { syntheticRoomInput } from './plugins/synthetic-room.js'
 
 export { DATASETS_VERSION, GENERATOR_VERSION } from './version.js'
@@ -17,6 +18,8 @@ export { WRITE_SCENE_SCHEMA, writeScene, type WriteSceneOptions, type WriteScene
 export { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.js'
 export { tumInput, type TumOptions } from './plugins/tum.js'
 export { replicaInput, type ReplicaOptions } from './plugins/replica.js'
+export { ade20kInput, type Ade20kOptions } from './plugins/ade20k.js'
+export { ade20kFrame, openAde20kSource, type Ade20kReadOptions } from './ade20k/source.js'
 export { TUM_CAMERAS, TUM_DEPTH_SCALE, openTumSequence, parseTimedFiles, tumCamera, type TumCamera, type TumReadOptions } from './tum/reader.js'
 export { writeTumSequence, type TumTiming } from './tum/write.js'
 export { openReplicaSequence, parseReplicaTrajectory, readReplicaCamera, type ReplicaCamera, type ReplicaReadOptions } from './replica/reader.js'
@@ -56,4 +59,4 @@ export { SCANNET_COLOR_INTRINSICS, backProject, lookAtPose, projectPoint, scaleI
 export { CATEGORIES, OBJECT_COLOURS, SURFACE_COLOURS, TSV_COLUMNS, type Category, type NamedColour } from './synthetic/catalogue.js'
 
 /** Every input plugin of this package, for the CLI's built-in list. */
-export const datasetPlugins: readonly InputPlugin[] = [syntheticRoomInput, scannetInput, rgbdFolderInput, tumInput, replicaInput]
+export const datasetPlugins: readonly InputPlugin[] = [syntheticRoomInput, scannetInput, rgbdFolderInput, tumInput, replicaInput, ade20kInput]

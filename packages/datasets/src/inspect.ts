@@ -4,6 +4,8 @@ import { ADE20K_CLASSES } from './ade20k/classes.js'
 import { openAde20kSplit } from './ade20k/reader.js'
 import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
 import { replicaInput, type ReplicaOptions } from './plugins/replica.js'
+import { ade20kInput, type Ade20kOptions } from './plugins/ade20k.js'
+import { openAde20kSource } from './ade20k/source.js'
 import { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.js'
 import { tumInput, type TumOptions } from './plugins/tum.js'
 import { openReplicaSequence } from './replica/reader.js'
@@ -92,7 +94,7 @@ export function openDataset(path: string, format: DatasetFormat): DatasetSource 
     case 'replica':
       return openReplicaSequence(defaults<ReplicaOptions>(replicaInput, { sequence: path }), quiet)
     case 'ade20k':
-      return fail('PLAF_INPUT_INVALID', `${path}: ADE20K holds images and annotations, not RGB-D frames; read it with openAde20kSplit`, { file: path, expected: 'an RGB-D format', actual: 'ade20k' })
+      return openAde20kSource(defaults<Ade20kOptions>(ade20kInput, { root: path }))
     default:
       return fail('PLAF_INPUT_INVALID', `format ${format} is not supported yet (supported: ${INSPECT_FORMATS.join(', ')})`, { file: path, expected: `one of ${INSPECT_FORMATS.join(', ')}`, actual: format })
   }
@@ -116,10 +118,10 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
   let depth: InspectReport['depth'] = null
   let intrinsics: InspectReport['intrinsics'] | undefined
   for await (const f of src.frames()) {
-    if (!intrinsics) {
+    if (intrinsics === undefined) {
       color = { width: f.rgb.shape[1], height: f.rgb.shape[0] }
       depth = f.depth ? { width: f.depth.shape[1], height: f.depth.shape[0] } : null
-      intrinsics = { color: pinhole(f.colorIntrinsics), depth: f.depthIntrinsics ? pinhole(f.depthIntrinsics) : null, depth_scale: src.depthScale }
+      intrinsics = f.colorIntrinsics ? { color: pinhole(f.colorIntrinsics), depth: f.depthIntrinsics ? pinhole(f.depthIntrinsics) : null, depth_scale: src.depthScale } : null
     }
     if (f.labels) {
       anyLabels = true
@@ -139,7 +141,7 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
       found, unknown: tsv ? unknownLabelIds(found, readLabelTable(tsv)) : [],
     }
   }
-  return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics!, labels }
+  return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics ?? null, labels }
 }
 
 /** `inspectDataset` for ADEChallengeData2016: every image and annotation of both splits present, decoded and checked. */

@@ -133,11 +133,11 @@ describe('writeScene: geometry and colour survive the files', () => {
       const i = f.index
       const hits = castRays(scene.rays, scene.depthIntrinsics, scene.poses[i])
       const [H, W] = f.depth!.shape
-      const lab = f.labels!.data, cw = f.colorIntrinsics.width, ch = f.colorIntrinsics.height
+      const lab = f.labels!.data, cw = f.colorIntrinsics!.width, ch = f.colorIntrinsics!.height
       for (let v = 0; v < H; v += stride) for (let u = 0; u < W; u += stride) {
         const z = f.depth!.data[v * W + u]
         const X = backProject(f.depthIntrinsics!, f.pose!, u, v, z)
-        const uv = projectPoint(f.colorIntrinsics, f.pose!, X[0], X[1], X[2])
+        const uv = projectPoint(f.colorIntrinsics!, f.pose!, X[0], X[1], X[2])
         const uc = Math.round(uv[0]), vc = Math.round(uv[1])
         if (uc < 1 || vc < 1 || uc >= cw - 1 || vc >= ch - 1) continue
         const l = lab[vc * cw + uc]
@@ -163,9 +163,9 @@ describe('writeScene: geometry and colour survive the files', () => {
         const t = hits.depth[v * W + u]
         const truth = backProject(scene.depthIntrinsics, scene.poses[i], u, v, t)
         const X = backProject(fi.depthIntrinsics!, fi.pose!, u, v, fi.depth!.data[v * W + u])
-        const got = projectPoint(fj.colorIntrinsics, fj.pose!, X[0], X[1], X[2])
+        const got = projectPoint(fj.colorIntrinsics!, fj.pose!, X[0], X[1], X[2])
         const want = projectPoint(scene.colorIntrinsics, scene.poses[j], truth[0], truth[1], truth[2])
-        const k = fj.colorIntrinsics
+        const k = fj.colorIntrinsics!
         if (!(want[2] > 0.1) || want[0] < 0 || want[1] < 0 || want[0] > k.width - 1 || want[1] > k.height - 1) continue
         maxErr = Math.max(maxErr, Math.hypot(got[0] - want[0], got[1] - want[1]))
         // Frame j's ray through the true projection reaches the point unless something is in front.

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fail, type RgbImage } from '@plaf/core'
 import { decodeColor, decodeLabelPng } from '../frames/images.js'
+import type { FrameSelection } from '../frames/select.js'
 import { listFolder } from '../rgbd-folder/layout.js'
 import { ADE20K_CLASSES } from './classes.js'
 
@@ -22,10 +23,25 @@ export interface Ade20kSample {
 export interface Ade20kSplitSource {
   root: string
   split: Ade20kSplit
-  /** Image files, sorted; `annotations[i]` is image i's annotation. */
+  /** Images the split holds (before any selection). */
+  found: number
+  /** Position in the split of each selected image (`Ade20kSample.index`). */
+  indices: number[]
+  /** The selected image files, in file-name order; `annotations[i]` is image i's annotation. */
   images: string[]
   annotations: string[]
+  /** Decodes the selected images from the `from`-th on, one ahead. */
   samples(from?: number): AsyncIterable<Ade20kSample>
+}
+
+/** Positions 0…n−1 kept by a selection: frame_range on the position, then every frame_step-th, at most max_frames. */
+function selectPositions(n: number, select: number | null | FrameSelection): number[] {
+  const all = Array.from({ length: n }, (_, k) => k)
+  if (select === null) return all
+  if (typeof select === 'number') return all.slice(0, select)
+  const [start, end] = select.frame_range ?? [0, n]
+  const kept = all.filter((k) => k >= start && k < end).filter((_, j) => j % select.frame_step === 0)
+  return select.max_frames === null ? kept : kept.slice(0, select.max_frames)
 }
 
 const LAYOUT = 'images/{training,validation}/*.jpg and annotations/{training,validation}/*.png'
@@ -33,9 +49,10 @@ const LAYOUT = 'images/{training,validation}/*.jpg and annotations/{training,val
 /**
  * Opens a split of ADEChallengeData2016 (`root` holds images/ and annotations/). Every image must
  * have its annotation; decoding checks that it is a single-channel 8-bit PNG of the image's size
- * with values in 0…150, and names the file otherwise.
+ * with values in 0…150, and names the file otherwise. `select` is the first n images, or the
+ * readers' frame selection on the position in file-name order (null = all).
  */
-export function openAde20kSplit(root: string, split: Ade20kSplit, maxImages: number | null = null): Ade20kSplitSource {
+export function openAde20kSplit(root: string, split: Ade20kSplit, select: number | null | FrameSelection = null): Ade20kSplitSource {
   if (!existsSync(root)) fail('PLAF_FILE_NOT_FOUND', `ADE20K root ${root} does not exist`, { file: root, expected: `ADEChallengeData2016: ${LAYOUT}` })
   if (!statSync(root).isDirectory()) fail('PLAF_INPUT_INVALID', `${root} is not a directory`, { file: root, expected: `ADEChallengeData2016: ${LAYOUT}` })
   const imageDir = join(root, 'images', split)
@@ -45,7 +62,9 @@ export function openAde20kSplit(root: string, split: Ade20kSplit, maxImages: num
   const annotated = new Set(listFolder(annotationDir) ?? [])
   const stems = names.filter((n) => /\.jpe?g$/i.test(n)).map((n) => n.replace(/\.jpe?g$/i, '')).sort()
   if (!stems.length) fail('PLAF_INPUT_INVALID', `${imageDir} holds no .jpg images`, { file: imageDir, expected: 'ADE_*.jpg', actual: 'none' })
-  const chosen = maxImages === null ? stems : stems.slice(0, maxImages)
+  const indices = selectPositions(stems.length, select)
+  const chosen = indices.map((k) => stems[k])
+  if (!chosen.length) fail('PLAF_INPUT_INVALID', `the selection keeps none of the ${stems.length} images of ${imageDir}`, { file: imageDir, expected: 'at least one image', actual: `${stems.length} images, none selected` })
   const missing = chosen.find((s) => !annotated.has(`${s}.png`))
   if (missing) fail('PLAF_INPUT_INVALID', `${join(annotationDir, `${missing}.png`)} is missing: every image of ${imageDir} needs its annotation`, { file: join(annotationDir, `${missing}.png`), expected: `annotations/${split}/${missing}.png`, actual: 'no such file' })
   const images = chosen.map((s) => join(imageDir, `${s}.jpg`)).map((f, k) => (existsSync(f) ? f : join(imageDir, `${chosen[k]}.jpeg`)))
@@ -66,11 +85,11 @@ export function openAde20kSplit(root: string, split: Ade20kSplit, maxImages: num
       data[i] = v
     }
     if (bad >= 0) fail('PLAF_INPUT_INVALID', `${file}: label ${bad} is outside 0…${ADE20K_CLASSES.length} (0 = ignore, 1…150 the SceneParse150 classes)`, { file, frame: id, expected: `0…${ADE20K_CLASSES.length}`, actual: String(bad) })
-    return { index: k, id, image: { data: img.data, shape: [img.height, img.width, 3] }, labels: { data, shape: [img.height, img.width] } }
+    return { index: indices[k], id, image: { data: img.data, shape: [img.height, img.width, 3] }, labels: { data, shape: [img.height, img.width] } }
   }
 
   return {
-    root, split, images, annotations,
+    root, split, found: stems.length, indices, images, annotations,
     async *samples(from = 0) {
       let next = from < chosen.length ? load(from) : undefined
       next?.catch(() => {})

@@ -11,7 +11,7 @@ import { resizeColor } from './images.js'
  * (exactly for ScanNet's own files, to their 6 printed decimals).
  */
 export async function colorToDepth(f: Frame): Promise<Frame> {
-  if (!f.depth) return f
+  if (!f.depth || !f.colorIntrinsics) return f
   const [dh, dw] = f.depth.shape
   const [h, w] = f.rgb.shape
   if (w === dw && h === dh) return f

@@ -30,6 +30,7 @@ export async function writeReplicaSequence(dir: string, frames: AsyncIterable<Fr
     writeFileSync(join(dir, 'results', `depth${name}.png`), encodePng({ data: u16, width: dw, height: dh, channels: 1, depth: 16 }))
     traj.push(Array.from({ length: 16 }, (_, i) => num(f.pose ? f.pose[i] : -Infinity)).join(' '))
     const k = f.colorIntrinsics
+    if (!k) throw new Error(`writeReplicaSequence: frame ${f.id} has no colour intrinsics`)
     camera ??= { w: k.width, h: k.height, fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, scale: REPLICA_DEPTH_SCALE }
   }
   writeFileSync(join(dir, 'traj.txt'), traj.join('\n') + '\n')

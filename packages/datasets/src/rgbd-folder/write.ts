@@ -58,7 +58,7 @@ export async function writeRgbdFolder(dir: string, frames: AsyncIterable<Frame>,
       const [h, w] = f.rgb.shape
       const img = sharp(f.rgb.data, { raw: { width: w, height: h, channels: 3 } })
       writeFileSync(join(tmp, 'color', `${stem}.${o.color_format}`), o.color_format === 'png' ? await img.png().toBuffer() : await img.jpeg({ quality: 95 }).toBuffer())
-      if (!f.depth || !f.depthIntrinsics) fail('PLAF_INPUT_INVALID', `frame ${f.id} has no depth; an rgbd-folder needs depth for every frame`, { frame: f.id })
+      if (!f.depth || !f.depthIntrinsics || !f.colorIntrinsics) fail('PLAF_INPUT_INVALID', `frame ${f.id} has no depth${f.colorIntrinsics ? '' : ' and no camera'}; an rgbd-folder needs depth and intrinsics for every frame`, { frame: f.id })
       const [dh, dw] = f.depth.shape
       if (o.depth_format === 'npy') {
         writeFileSync(join(tmp, 'depth', `${stem}.npy`), encodeNpy({ data: f.depth.data, shape: [dh, dw] }))

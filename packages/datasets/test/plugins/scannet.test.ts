@@ -83,7 +83,7 @@ describe('scannet: round trip of a written scene', () => {
       expect(f.labels!.data.length).toBe(320 * 240)
       for (let k = 0; k < 16; k++) expect(Math.abs(f.pose![k] - g.pose![k])).toBeLessThanOrEqual(1e-6)
       for (const key of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) {
-        expect(Math.abs(f.colorIntrinsics[key] - g.colorIntrinsics[key])).toBeLessThanOrEqual(1e-6)
+        expect(Math.abs(f.colorIntrinsics![key] - g.colorIntrinsics![key])).toBeLessThanOrEqual(1e-6)
         expect(Math.abs(f.depthIntrinsics![key] - g.depthIntrinsics![key])).toBeLessThanOrEqual(1e-6)
       }
       let abs = 0
@@ -143,7 +143,7 @@ describe('scannet: round trip of a written scene', () => {
     expect(src.identity).not.toBe((await open({ scene: dir, max_frames: 1 })).src.identity)
     const [f] = await collect(src)
     expect([f.rgb.shape, f.labels!.shape, f.depth!.shape]).toEqual([[120, 160, 3], [120, 160], [120, 160]])
-    for (const key of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) expect(Math.abs(f.colorIntrinsics[key] - f.depthIntrinsics![key])).toBeLessThan(1e-5)
+    for (const key of ['fx', 'fy', 'cx', 'cy', 'width', 'height'] as const) expect(Math.abs(f.colorIntrinsics![key] - f.depthIntrinsics![key])).toBeLessThan(1e-5)
     expect(f.labels!.data[0]).toBe(plain.labels!.data[0])
     expect(Array.from(f.depth!.data)).toEqual(Array.from(plain.depth!.data))
   })

@@ -33,7 +33,7 @@ describe('synthetic-room', () => {
     expect(frames[0].rgb.shape).toEqual([120, 160, 3])
     expect(frames[0].depth!.shape).toEqual([60, 80])
     expect(frames[0].labels!.shape).toEqual([120, 160])
-    expect(frames[0].depthIntrinsics!.cx).toBeCloseTo((frames[0].colorIntrinsics.cx + 0.5) / 2 - 0.5, 12)
+    expect(frames[0].depthIntrinsics!.cx).toBeCloseTo((frames[0].colorIntrinsics!.cx + 0.5) / 2 - 0.5, 12)
     expect(src.scene.primitives.filter((p) => p.kind === 'object')).toHaveLength(5)
   })
 

@@ -53,7 +53,7 @@ describe('replica: a generated NICE-SLAM sequence reads back', () => {
       const jpeg = join(seq, 'results', `frame${String(f.index).padStart(6, '0')}.jpg`)
       const decoded = await sharp(readFileSync(jpeg)).raw().toBuffer()
       expect(Buffer.compare(Buffer.from(f.rgb.data), decoded)).toBe(0)
-      const k = want.colorIntrinsics
+      const k = want.colorIntrinsics!
       expect(f.colorIntrinsics).toEqual({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, width: 200, height: 120 })
     }
   })

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Frame } from '@plaf/core'
+import type { Frame, Intrinsics } from '@plaf/core'
 import { describeInputPlugin } from '@plaf/core/testing'
 import { rgbdFolderInput } from '../../src/plugins/rgbd-folder.js'
 import { formatPoseRows } from '../../src/rgbd-folder/write.js'
@@ -101,9 +101,9 @@ describe('rgbd-folder: round trip of a written synthetic room', () => {
 
   it('intrinsics.json states both cameras and the depth scale', () => {
     expect(JSON.parse(readFileSync(join(png, 'intrinsics.json'), 'utf8'))).toEqual({
-      color: { ...pick(truth[0].colorIntrinsics) }, depth: { ...pick(truth[0].depthIntrinsics!) }, depth_scale: 1000,
+      color: { ...pick(truth[0].colorIntrinsics!) }, depth: { ...pick(truth[0].depthIntrinsics!) }, depth_scale: 1000,
     })
   })
 })
 
-const pick = (k: Frame['colorIntrinsics']) => ({ width: k.width, height: k.height, fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy })
+const pick = (k: Intrinsics) => ({ width: k.width, height: k.height, fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy })

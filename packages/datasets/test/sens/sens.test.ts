@@ -75,7 +75,7 @@ describe('sens: round trip of a .sens written by writeScene', () => {
       expect(Buffer.compare(Buffer.from(f.rgb.data), Buffer.from(exp.rgb.data))).toBe(0)
       expect(Buffer.compare(Buffer.from(f.labels!.data.buffer), Buffer.from(want.labels!.data.buffer))).toBe(0)
       for (const key of ['fx', 'fy', 'cx', 'cy'] as const) {
-        expect(f.colorIntrinsics[key]).toBe(Math.fround(want.colorIntrinsics[key]))
+        expect(f.colorIntrinsics![key]).toBe(Math.fround(want.colorIntrinsics![key]))
         expect(f.depthIntrinsics![key]).toBe(Math.fround(want.depthIntrinsics![key]))
       }
     })
