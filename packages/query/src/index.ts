@@ -1,8 +1,12 @@
 /** `@plaf/query`: the `text` querier, and the scoring functions `plaf query` reuses. */
 export { textQuerier, type TextQuerierOptions } from './plugin.js'
+export { argmaxLabels, LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
+export { rowBoxes, type RowBoxes } from './kernels/boxes.js'
+export { applyMode, type ModeScores, type TextSets } from './modes.js'
+export { frameThreshold, queryFrame, type FrameQuerySettings, type FrameStats } from './frame-query.js'
 export { gatherScores, scoreMap, scoreMemory, scorePool, scoreRows, type MapScores, type RowScores } from './score.js'
 export { slugify, uniqueSlugs } from './slug.js'
-export { fileSafe, OVERLAY_ALPHA, writeFrameOutputs, writeMapPly } from './outputs.js'
+export { fileSafe, OVERLAY_ALPHA, topMasks, writeFrameOutputs, writeLabelPng, writeMapPly, type TopMask } from './outputs.js'
 export { heatColors, renderMask, renderOverlay, selectRows } from './kernels/render.js'
 export { JET_LUT, jetIndex } from './kernels/colormap.js'
 export { VERSION } from './version.js'

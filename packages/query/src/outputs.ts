@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { encodePly, encodePng, writeFileAtomic, type Frame, type SemanticMap3D, type SemanticMemory2D } from '@plaf/core'
+import type { RowBoxes } from './kernels/boxes.js'
 import { heatColors, renderMask, renderOverlay, selectRows } from './kernels/render.js'
 
 /** Weight of the heat colour in overlays (the official overlay uses 0.5 too). */
@@ -70,4 +71,50 @@ export function writeMapPly(path: string, map: SemanticMap3D, scores: Float32Arr
     ],
   })
   writeFileAtomic(path, ply)
+}
+
+/** One mask in a `<frame>.top.json` list. */
+export interface TopMask {
+  /** Row of the feature table (= the id in the id map). */
+  id: number
+  /** The mode's score and the raw cosine. */
+  score: number
+  cosine: number
+  pixels: number
+  /** [x_min, y_min, x_max, y_max], inclusive pixel coordinates in the id map. */
+  box: [number, number, number, number]
+  /** Score at or above the frame's threshold. */
+  selected: boolean
+}
+
+/**
+ * The `limit` best valid rows by score (ties: lower id first), each with its cosine, pixel count,
+ * box and whether it is selected at `threshold` (null: none is).
+ */
+export function topMasks(scores: Float32Array, cosines: Float32Array, valid: Uint8Array, boxes: RowBoxes, threshold: number | null, limit: number): TopMask[] {
+  const order: number[] = []
+  for (let r = 0; r < scores.length; r++) if (valid[r] && boxes.pixels[r] > 0) order.push(r)
+  order.sort((a, b) => scores[b] - scores[a] || a - b)
+  return order.slice(0, limit).map((r) => ({
+    id: r, score: scores[r], cosine: cosines[r], pixels: boxes.pixels[r],
+    box: [boxes.boxes[r * 4], boxes.boxes[r * 4 + 1], boxes.boxes[r * 4 + 2], boxes.boxes[r * 4 + 3]],
+    selected: threshold !== null && scores[r] >= threshold,
+  }))
+}
+
+/**
+ * Writes a label image: pixel = `labels[id]` of its mask (0 = background), 8-bit PNG when there
+ * are at most 255 labels, else 16-bit. Returns the pixels per label value.
+ */
+export function writeLabelPng(path: string, ids: Uint16Array, w: number, h: number, labels: Uint16Array, count: number): Uint32Array {
+  const wide = count > 255
+  const data = wide ? new Uint16Array(ids.length) : new Uint8Array(ids.length)
+  const hist = new Uint32Array(count + 1)
+  for (let i = 0; i < ids.length; i++) {
+    const v = labels[ids[i]]
+    data[i] = v
+    hist[v]++
+  }
+  writeFileAtomic(path, encodePng({ width: w, height: h, channels: 1, data, depth: wide ? 16 : 8 }, { fast: true }))
+  return hist
 }

@@ -1,8 +1,12 @@
 import { join } from 'node:path'
 import {
-  checkPort, defineStage, fail, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores, type QueryScores3D, type SemanticMap3D, type StageInstance, type TextEmbeddings,
+  checkPort, defineStage, encodeNpy, fail, writeFileAtomic, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores, type QueryScores3D,
+  type SemanticMap3D, type StageInstance, type TextEmbeddings,
 } from '@plaf/core'
-import { writeFrameOutputs, writeMapPly } from './outputs.js'
+import { queryFrame, type FrameStats } from './frame-query.js'
+import { LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
+import { applyMode, type TextSets } from './modes.js'
+import { writeMapPly } from './outputs.js'
 import { gatherScores, scoreMemory, scorePool } from './score.js'
 import { uniqueSlugs } from './slug.js'
 import { VERSION } from './version.js'
@@ -12,7 +16,12 @@ export interface TextQuerierOptions {
   encoder: string
   encoder_options: Record<string, unknown>
   queries: string[]
-  threshold: number
+  mode: ScoreMode
+  negatives: string[]
+  temperature: number
+  threshold: number | 'auto'
+  labels: string[]
+  top_k: number
   write_overlays: boolean
 }
 
@@ -24,40 +33,43 @@ const options: OptionsSchema<TextQuerierOptions> = {
     encoder: { type: 'string', minLength: 1, plafPlugin: 'text-encoder', description: 'The text-encoder plugin that embeds the queries; it must share the backbone\'s embedding space.' },
     encoder_options: { type: 'object', default: {}, description: 'The `with:` block passed to the text encoder.' },
     queries: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Text queries, each embedded once, raw (no prompt templates, as the official code).' },
-    threshold: {
-      type: 'number', minimum: -1, maximum: 1, default: 0.5,
-      description: 'Cosine similarity (unit mask or pool feature · unit text embedding) at or above which a mask or point is selected in the binary masks and counted; scores are raw cosines, not min-max normalised.',
+    mode: {
+      type: 'string', enum: ['cosine', 'softmax', 'relevancy'], default: 'cosine',
+      description: 'Score of a mask or point: cosine (raw); softmax over the queries (labels: over the labels) at temperature τ; relevancy (LERF): min over the negatives of exp(c_q/τ) / (exp(c_q/τ) + exp(c_neg/τ)).',
     },
+    negatives: { type: 'array', items: { type: 'string', minLength: 1 }, default: [...LERF_NEGATIVES], description: 'Canonical negative phrases of the relevancy mode (LERF\'s by default).' },
+    temperature: { type: 'number', exclusiveMinimum: 0, default: LERF_TEMPERATURE, description: 'Softmax temperature τ of the softmax and relevancy modes (LERF: 0.1, i.e. softmax of 10 × cosines).' },
+    threshold: {
+      default: 0.5,
+      anyOf: [{ type: 'number', minimum: -1, maximum: 1 }, { type: 'string', enum: ['auto'] }],
+      description: 'Score at or above which a mask or point is selected (in the mode\'s units), or auto: Otsu\'s threshold of the score histogram, per frame and query in 2D (masks weighted by their pixels) and per query in 3D (pool rows weighted by their points).',
+    },
+    labels: {
+      type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      description: 'Label texts for open-vocabulary segmentation: each frame gets labels/<frame>.png, each mask the 1-based index of its best-scoring label, 0 (background) when it has no mask or its best score is below the threshold.',
+    },
+    top_k: { type: 'integer', minimum: 1, default: 10, description: 'Masks listed per query and frame in <frame>.top.json, best first.' },
     write_overlays: { type: 'boolean', default: true, description: 'Also write an RGB overlay PNG per frame and query (the binary mask PNGs are always written).' },
   },
 }
 
-/** Per-query 2D statistics summed over frames. */
-interface FrameStats {
-  masks: number
-  masks_above_threshold: number
-  pixels: number
-  pixels_above_threshold: number
-  best: { frame: string; row: number; score: number } | null
-  gather_ms: number
-}
-
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000
 
-async function embedQueries(ctx: PluginContext, encoderName: string, encoder: StageInstance, texts: string[]): Promise<TextEmbeddings> {
+async function embedTexts(ctx: PluginContext, encoderName: string, encoder: StageInstance, texts: string[]): Promise<TextEmbeddings> {
   const out = await encoder.run({ text: { texts } }, { metric: () => {}, warn: (n) => ctx.warn(n) })
   const emb = Object.values(out).find((v) => checkPort('TextEmbeddings', v) === null) as TextEmbeddings | undefined
   if (!emb) fail('PLAF_PLUGIN_INVALID', `text encoder "${encoderName}" returned no TextEmbeddings`, { plugin: encoderName })
   if (emb.shape[0] !== texts.length) {
-    fail('PLAF_PLUGIN_INVALID', `text encoder "${encoderName}" returned ${emb.shape[0]} embeddings for ${texts.length} queries`, { plugin: encoderName })
+    fail('PLAF_PLUGIN_INVALID', `text encoder "${encoderName}" returned ${emb.shape[0]} embeddings for ${texts.length} texts`, { plugin: encoderName })
   }
   return emb
 }
 
 /**
  * `text`: open-vocabulary text queries over the 2D memories (per frame) and the 3D map (at the end).
- * One cosine per mask or pool row, then a gather per pixel or point; writes binary masks, overlays,
- * a scored PLY per query and `scores.json` under the stage's output directory.
+ * One cosine per mask or pool row and text, a score mode on top, then a gather per pixel or point;
+ * writes binary masks, overlays, top-mask lists, label images, a scored PLY per query, the text
+ * embeddings (`text.npy`, `texts.json`) and `scores.json` under the stage's output directory.
  */
 export const textQuerier = defineStage<
   TextQuerierOptions,
@@ -68,46 +80,37 @@ export const textQuerier = defineStage<
   kind: 'querier',
   version: VERSION,
   package: '@plaf/query',
-  description: 'Scores text queries against mask features and pool rows (cosine), writing masks, overlays, scored PLYs and scores.json.',
+  description: 'Scores text queries against mask features and pool rows (cosine, softmax or LERF relevancy), writing masks, overlays, top masks, label images, scored PLYs and scores.json.',
   options,
   inputs: { frame: 'Frame', memory: 'SemanticMemory2D', map: 'SemanticMap3D' },
   outputs: {},
   async create(opts, ctx) {
     const encoder = await ctx.instantiate('text-encoder', opts.encoder, opts.encoder_options)
+    const negatives = opts.mode === 'relevancy' ? opts.negatives : []
+    const sets: TextSets = { queries: opts.queries.length, labels: opts.labels.length, negatives: negatives.length }
+    const texts = [...opts.queries, ...opts.labels, ...negatives]
     const t0 = performance.now()
-    const embeddings = opts.queries.length > 0 ? await embedQueries(ctx, opts.encoder, encoder, opts.queries) : null
+    const embeddings = sets.queries + sets.labels > 0 ? await embedTexts(ctx, opts.encoder, encoder, texts) : null
     const encodeMs = performance.now() - t0
     const slugs = uniqueSlugs(opts.queries)
     const stats: FrameStats[] = opts.queries.map(() => ({ masks: 0, masks_above_threshold: 0, pixels: 0, pixels_above_threshold: 0, best: null, gather_ms: 0 }))
+    const labelPixels = new Float64Array(sets.labels + 1)
+    const settings = { outDir: ctx.outDir, queries: opts.queries, slugs, labels: opts.labels, threshold: opts.threshold, overlays: opts.write_overlays, topK: opts.top_k, mode: opts.mode }
     let frames = 0
     let frameScoringMs = 0
     return {
       async run({ frame, memory }, rc) {
         if (!embeddings) return {}
         const t1 = performance.now()
-        const scores = await scoreMemory(memory, embeddings, ctx.tensor, frame.id)
+        const cos = await scoreMemory(memory, embeddings, ctx.tensor, frame.id)
+        const scores = applyMode(cos, sets, opts.mode, opts.temperature)
         const scoringMs = performance.now() - t1
         frames++
         frameScoringMs += scoringMs
-        const rows = scores.shape[1]
-        const masks = scores.valid.reduce((a, b) => a + b, 0)
-        let gatherMs = 0
-        for (let q = 0; q < slugs.length; q++) {
-          const s = scores.data.subarray(q * rows, q * rows + rows)
-          const out = writeFrameOutputs(join(ctx.outDir, slugs[q]), frame, memory, s, scores.valid, opts.threshold, opts.write_overlays)
-          const st = stats[q]
-          st.masks += masks
-          st.masks_above_threshold += out.masks
-          st.pixels += memory.ids.data.length
-          st.pixels_above_threshold += out.pixels
-          st.gather_ms += out.gatherMs
-          gatherMs += out.gatherMs
-          for (let r = 0; r < rows; r++) {
-            if (scores.valid[r] && (st.best === null || s[r] > st.best.score)) st.best = { frame: frame.id, row: r, score: s[r] }
-          }
-        }
-        rc.metric('query_ms', scoringMs + gatherMs, 'ms')
-        rc.metric('masks_scored', rows - 1)
+        const out = queryFrame(settings, frame, memory, cos.data, cos.valid, scores, stats)
+        if (out.labelPixels) for (let k = 0; k < out.labelPixels.length; k++) labelPixels[k] += out.labelPixels[k]
+        rc.metric('query_ms', scoringMs + out.gatherMs, 'ms')
+        rc.metric('masks_scored', cos.shape[1] - 1)
         return {}
       },
       async finish(inputs, rc) {
@@ -115,27 +118,31 @@ export const textQuerier = defineStage<
         const perQuery = opts.queries.map((text, q) => ({
           text,
           slug: slugs[q],
-          frames_2d: { ...stats[q], gather_ms: round3(stats[q].gather_ms), files: frames > 0 ? `${slugs[q]}/<frame>.mask.png` : null },
-          map: null as null | (QueryScores3D & { gather_ms: number; file: string }),
+          frames_2d: { ...stats[q], gather_ms: round3(stats[q].gather_ms), files: frames > 0 ? `${slugs[q]}/<frame>.{mask.png,overlay.png,top.json}` : null },
+          map: null as null | (QueryScores3D & { gather_ms: number; file: string; threshold: number | null }),
         }))
         let poolMs = 0
-        if (embeddings && map) {
+        if (embeddings && map && sets.queries > 0) {
           const t1 = performance.now()
-          const pool = await scorePool(map, embeddings, ctx.tensor)
+          const cos = await scorePool(map, embeddings, ctx.tensor)
+          const pool = { ...cos, data: applyMode(cos, sets, opts.mode, opts.temperature).queries, shape: [sets.queries, cos.shape[1]] as [number, number] }
           poolMs = performance.now() - t1
           const [, m] = pool.shape
           const invalid = m - pool.valid.reduce((a, b) => a + b, 0)
           const top = m > 0 ? await ctx.tensor.topk(pool.data, slugs.length, m, Math.min(m, 10 + invalid)) : null
           const k = top ? top.indices.length / slugs.length : 0
+          const weights = new Float64Array(m)
+          for (let i = 0; i < map.refs.length; i++) if (pool.valid[map.refs[i]]) weights[map.refs[i]]++
           let gatherTotal = 0
           for (let q = 0; q < slugs.length; q++) {
             const t2 = performance.now()
+            const s = pool.data.subarray(q * m, q * m + m)
+            const threshold = opts.threshold === 'auto' ? otsuThreshold(s, weights) : opts.threshold
             const points = gatherScores(pool, q, map.refs)
             let above = 0
-            for (let i = 0; i < points.length; i++) if (pool.valid[map.refs[i]] && points[i] >= opts.threshold) above++
+            if (threshold !== null) for (let i = 0; i < points.length; i++) if (pool.valid[map.refs[i]] && points[i] >= threshold) above++
             const gatherMs = performance.now() - t2
             gatherTotal += gatherMs
-            const s = pool.data.subarray(q * m, q * m + m)
             writeMapPly(join(ctx.outDir, `${slugs[q]}.ply`), map, s, pool.valid, opts.queries[q])
             const best: Array<{ row: number; score: number }> = []
             for (let j = 0; j < k && best.length < 10; j++) {
@@ -143,18 +150,34 @@ export const textQuerier = defineStage<
               if (pool.valid[row]) best.push({ row, score: top!.values[q * k + j] })
             }
             perQuery[q].map = {
-              points: map.refs.length, pool_rows: m, points_above_threshold: above, top_pool_rows: best,
+              points: map.refs.length, pool_rows: m, points_above_threshold: above, top_pool_rows: best, threshold,
               gather_ms: round3(gatherMs), file: `${slugs[q]}.ply`,
             }
           }
           rc.metric('query_ms', poolMs + gatherTotal, 'ms')
           rc.metric('points_scored', map.refs.length)
         }
+        if (embeddings) {
+          writeFileAtomic(join(ctx.outDir, 'text.npy'), encodeNpy({ data: embeddings.data, shape: embeddings.shape, dtype: '<f4' }))
+          const roles = texts.map((_, i) => (i < sets.queries ? 'query' : i < sets.queries + sets.labels ? 'label' : 'negative'))
+          writeJsonAtomic(join(ctx.outDir, 'texts.json'), { texts, roles, encoder: opts.encoder, space: embeddings.space, mode: opts.mode, temperature: opts.temperature })
+        }
+        if (sets.labels > 0) {
+          writeJsonAtomic(join(ctx.outDir, 'labels', 'labels.json'), {
+            labels: ['background', ...opts.labels], mode: opts.mode, threshold: opts.threshold, frames, pixels: Array.from(labelPixels),
+            background: 'a pixel is 0 when it has no mask or its mask\'s best label score is below the threshold (auto: Otsu of the best scores per frame)',
+          })
+        }
         const scores = {
           encoder: opts.encoder,
           space: embeddings?.space ?? null,
+          mode: opts.mode,
+          temperature: opts.temperature,
+          negatives,
+          labels: opts.labels,
           threshold: opts.threshold,
           frames,
+          text_embeddings: embeddings ? { file: 'text.npy', texts: 'texts.json' } : null,
           timings_ms: { encode_queries: round3(encodeMs), frames_2d_scoring: round3(frameScoringMs), pool_scoring: round3(poolMs) },
           queries: perQuery,
         }
@@ -165,4 +188,3 @@ export const textQuerier = defineStage<
     }
   },
 })
-

@@ -1,4 +1,12 @@
-import { defineStage, type Frame, type SemanticMap3D, type SemanticMemory2D } from '@plaf/core'
+import { defineStage, validateOptions, type Frame, type SemanticMap3D, type SemanticMemory2D } from '@plaf/core'
+import { textQuerier, type TextQuerierOptions } from '../src/index.js'
+
+/** The `text` querier's options with its schema defaults, encoder `word-hot`, and `given` on top. */
+export function querierOptions(given: Partial<TextQuerierOptions> = {}): TextQuerierOptions {
+  const v = validateOptions(textQuerier, { encoder: 'word-hot', ...given })
+  if (!v.ok) throw new Error(JSON.stringify(v.errors))
+  return v.value as unknown as TextQuerierOptions
+}
 
 /** Default vocabulary of the word-hot test encoder: one embedding dimension per word. */
 export const VOCAB = ['chair', 'table', 'lamp', 'red', 'wall']

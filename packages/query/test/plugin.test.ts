@@ -6,7 +6,7 @@ import { Color, SRGBColorSpace } from 'three'
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { textQuerier, type TextQuerierOptions } from '../src/index.js'
-import { cosine, frameFor, prng, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
+import { cosine, frameFor, prng, querierOptions, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
 
 const [W, H] = [12, 9]
 const inputs = () => ({ frame: frameFor(W, H, 2), memory: randomMemory(prng(3), W, H, 6) })
@@ -32,7 +32,7 @@ const temp = (): string => {
 async function runQuerier(options: Partial<TextQuerierOptions>, memory: SemanticMemory2D, map?: SemanticMap3D, frameScale = 1) {
   const runDir = temp()
   const ctx = createTestContext({ stage: 'querier', runDir, plugins: [wordHotEncoder] })
-  const opts: TextQuerierOptions = { encoder: 'word-hot', encoder_options: {}, queries: [], threshold: 0.5, write_overlays: true, ...options }
+  const opts = querierOptions(options)
   const inst = await textQuerier.create(opts, ctx)
   const [h, w] = memory.ids.shape
   const rc = createRunContext({ id: '000010', index: 10 })
@@ -49,7 +49,7 @@ describe('text querier outputs', () => {
     const map = randomMap(prng(22), 300, 9)
     const queries = ['red chair', 'lamp']
     const { out, rc, fin } = await runQuerier({ queries, threshold: 0.4 }, memory, map, 2)
-    expect(readdirSync(out).sort()).toEqual(['lamp', 'lamp.ply', 'red-chair', 'red-chair.ply', 'scores.json'])
+    expect(readdirSync(out).sort()).toEqual(['lamp', 'lamp.ply', 'red-chair', 'red-chair.ply', 'scores.json', 'text.npy', 'texts.json'])
     const d = VOCAB.length
     const text = (q: number) => {
       const v = VOCAB.map((word) => (queries[q].split(' ').includes(word) ? 1 : 0))
@@ -108,14 +108,14 @@ describe('text querier outputs', () => {
   it('fails with PLAF_SPACE_MISMATCH naming the frame when the memory is from another space', async () => {
     const runDir = temp()
     const ctx = createTestContext({ runDir, plugins: [wordHotEncoder] })
-    const inst = await textQuerier.create({ encoder: 'word-hot', encoder_options: { space: 'siglip' }, queries: ['chair'], threshold: 0.5, write_overlays: true }, ctx)
+    const inst = await textQuerier.create(querierOptions({ encoder_options: { space: 'siglip' }, queries: ['chair'] }), ctx)
     const memory = randomMemory(prng(1), W, H, 3)
     await expect(inst.run({ frame: frameFor(W, H), memory, map: undefined as never }, createRunContext({ id: '000010', index: 10 })))
       .rejects.toMatchObject({ code: 'PLAF_SPACE_MISMATCH', diagnostics: [{ frame: '000010', expected: 'test-space', actual: 'siglip' }] })
   })
 
   it('fails when the encoder is not a registered text encoder', async () => {
-    await expect(textQuerier.create({ encoder: 'nope', encoder_options: {}, queries: [], threshold: 0.5, write_overlays: true }, createTestContext({ plugins: [wordHotEncoder] })))
+    await expect(textQuerier.create(querierOptions({ encoder: 'nope' }), createTestContext({ plugins: [wordHotEncoder] })))
       .rejects.toMatchObject({ code: 'PLAF_UNKNOWN_PLUGIN' })
   })
 })

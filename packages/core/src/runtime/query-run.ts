@@ -40,6 +40,12 @@ export interface RunQueryOptions {
   source?: string
   /** Output directory of the querier; default `<runDir>/queries`. */
   out?: string
+  /**
+   * Score only these frames (ids as the input names them; an all-digit id also matches the same
+   * number with other leading zeros, so `10` finds `000010`). An id the input does not have is
+   * PLAF_INVALID_OVERRIDE naming it, located at `flags.frames` (else `source`), before any output.
+   */
+  frames?: readonly string[]
 }
 
 /** One query text's hits at the threshold. */
@@ -62,8 +68,10 @@ export interface QueryHit {
 /** What {@link RunHandle.query} returns: hit counts and best scores per text, timings, paths. */
 export interface QueryResult {
   texts: string[]
-  /** Cosine at or above which a mask or point counts as selected. */
-  threshold: number
+  /** Score at or above which a mask or point counts as selected, or `auto` (chosen per frame and query by the querier). */
+  threshold: number | 'auto'
+  /** The querier's score mode (`cosine` when it names none). */
+  mode: string
   /** The querier's output directory and the `scores.json` it wrote there. */
   out: string
   scoresFile: string
@@ -119,6 +127,31 @@ function checkFinished(dir: string): { configFile: string; manifest: { pipeline?
     }
   }
   return { configFile, manifest: json('manifest.json'), report: json('report.json') }
+}
+
+const sameFrame = (id: string, asked: string): boolean => id === asked || (/^\d+$/.test(id) && /^\d+$/.test(asked) && BigInt(id) === BigInt(asked))
+
+/**
+ * The frame ids matching `asked` (see RunQueryOptions.frames): among the frames the 2D codec stored
+ * as the run's report lists them, or (a report without per-frame metrics) from a walk over the
+ * input. An unmatched id is PLAF_INVALID_OVERRIDE located at `where`.
+ */
+async function pickFrames(stored: string[], source: { frames(): AsyncIterable<Frame> }, asked: readonly string[], where: string | Origin | undefined): Promise<Set<string>> {
+  const ids = [...stored]
+  if (!ids.length) for await (const f of source.frames()) ids.push(f.id)
+  const out = new Set<string>()
+  const missing = asked.filter((a) => {
+    const hit = ids.filter((id) => sameFrame(id, a))
+    for (const id of hit) out.add(id)
+    return !hit.length
+  })
+  if (missing.length) {
+    const loc = typeof where === 'string' || where === undefined ? { source: where } : { file: where.file, line: where.line, column: where.column }
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `frames: the run stored no frame ${missing.join(', ')}`, {
+      path: 'frames', expected: `frame ids the run stored (${ids.length}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`, actual: missing.join(', '), ...loc,
+    }))
+  }
+  return out
 }
 
 function pickQuerier(p: ResolvedPipeline, named: string | undefined, configFile: string): ResolvedStage {
@@ -184,8 +217,9 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
 
   async function query(texts: readonly string[], o: RunQueryOptions = {}): Promise<QueryResult> {
     if (closed) throw new PlafError(diagnostic('PLAF_INTERNAL', `query() after close() on the run handle of ${dir}`))
-    if (!texts.length) {
-      throw new PlafError(diagnostic('PLAF_MISSING_OPTION', 'queries: at least one text is needed', {
+    const labels = o.with?.labels
+    if (!texts.length && !(Array.isArray(labels) && labels.length)) {
+      throw new PlafError(diagnostic('PLAF_MISSING_OPTION', 'queries: at least one text (or label) is needed', {
         path: 'queries', stage: querier.key, plugin: querier.use, expected: 'at least one text', actual: 'none', source: o.source,
       }))
     }
@@ -216,7 +250,10 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
           contexts.push({ ctx: ictx, stage: 'input', plugin: p.input.use })
           const source = await p.input.plugin.create(structuredClone(p.input.options), ictx)
           try {
+            const stored = Object.keys(report.stages?.[s2.stage.key]?.frame_metrics ?? {})
+            const wanted = o.frames ? await pickFrames(stored, source, o.frames, o.flags?.frames ?? o.source) : null
             for await (const frame of source.frames()) {
+              if (wanted && !wanted.has(frame.id)) continue
               const stored = await s2.inst.read({ id: frame.id }).catch((e: unknown) => {
                 if (isNotStored(e, frame.id)) return null
                 throw wrapError(e, s2.stage, frame.id)
@@ -249,6 +286,7 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
     return {
       texts: [...texts],
       threshold: scores.threshold,
+      mode: scores.mode ?? 'cosine',
       out,
       scoresFile: join(out, 'scores.json'),
       frames,

@@ -29,11 +29,17 @@ export interface QueryScores3D {
 
 /**
  * `scores.json`: what a querier writes in its output directory when it finishes, and what
- * {@link openRun}'s `query` reads back. Scores are raw cosines; a querier may write more fields.
+ * {@link openRun}'s `query` reads back. Scores are in the units of `mode` (raw cosines when absent);
+ * a querier may write more fields.
  */
 export interface QueryScores {
-  /** Cosine at or above which a mask or point counts as selected. */
-  threshold: number
+  /**
+   * Score at or above which a mask or point counts as selected, or `auto` (the querier chose one
+   * per frame and query, e.g. Otsu's; it may record them in its own files).
+   */
+  threshold: number | 'auto'
+  /** How scores were computed (e.g. `cosine`, `softmax`, `relevancy`); absent means raw cosine. */
+  mode?: string
   /** Frames whose 2D memory was scored. */
   frames: number
   /** The querier's own timings in ms (e.g. encode_queries), by name. */
@@ -48,7 +54,8 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 /** What is wrong with a parsed scores.json for these texts, or null. */
 function problem(v: unknown, texts: readonly string[]): string | null {
   if (!isObj(v)) return 'it is not a JSON object'
-  if (!isNum(v.threshold) || !isNum(v.frames)) return 'threshold and frames must be numbers'
+  if (!(isNum(v.threshold) || v.threshold === 'auto') || !isNum(v.frames)) return 'threshold must be a number or "auto" and frames a number'
+  if (v.mode !== undefined && typeof v.mode !== 'string') return 'mode must be a string'
   if (!isObj(v.timings_ms)) return 'timings_ms must be an object'
   if (!Array.isArray(v.queries) || v.queries.length !== texts.length) return `it must list ${texts.length} queries`
   for (const [i, q] of v.queries.entries()) {

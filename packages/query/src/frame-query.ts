@@ -1,0 +1,83 @@
+import { join } from 'node:path'
+import type { Frame, SemanticMemory2D } from '@plaf/core'
+import { rowBoxes } from './kernels/boxes.js'
+import { argmaxLabels, otsuThreshold } from './kernels/scoring.js'
+import type { ModeScores } from './modes.js'
+import { fileSafe, topMasks, writeFrameOutputs, writeLabelPng } from './outputs.js'
+import { writeJsonAtomic } from '@plaf/core'
+
+/** Per-query 2D statistics summed over frames. */
+export interface FrameStats {
+  masks: number
+  masks_above_threshold: number
+  pixels: number
+  pixels_above_threshold: number
+  best: { frame: string; row: number; score: number } | null
+  gather_ms: number
+}
+
+/** What a frame's outputs need from the querier's options. */
+export interface FrameQuerySettings {
+  outDir: string
+  queries: string[]
+  slugs: string[]
+  labels: string[]
+  /** A fixed threshold on the mode's score, or `auto` (Otsu per frame and query, pixel-weighted). */
+  threshold: number | 'auto'
+  overlays: boolean
+  topK: number
+  mode: string
+}
+
+/** The threshold for one frame and query: fixed, or Otsu over the valid masks' scores weighted by their pixels (null: not separable). */
+export function frameThreshold(threshold: number | 'auto', scores: Float32Array, weights: Float64Array): number | null {
+  return threshold === 'auto' ? otsuThreshold(scores, weights) : threshold
+}
+
+/**
+ * Writes one frame's outputs for every query (mask PNG, overlay PNG, `<frame>.top.json`) and, with
+ * labels, `labels/<frame>.png`; adds to `stats`. `cos` holds the cosines of the queries (Q×rows)
+ * first; `scores` are the mode scores. Returns the time of the per-pixel gathers in ms.
+ */
+export function queryFrame(
+  s: FrameQuerySettings, frame: Frame, memory: SemanticMemory2D, cos: Float32Array, valid: Uint8Array, scores: ModeScores, stats: FrameStats[],
+): { gatherMs: number; labelPixels: Uint32Array | null; labelThreshold: number | null } {
+  const [h, w] = memory.ids.shape
+  const rows = memory.features.shape[0]
+  const boxes = rowBoxes(memory.ids.data, w, rows)
+  const weights = new Float64Array(rows)
+  let masks = 0
+  for (let r = 0; r < rows; r++) {
+    if (valid[r]) {
+      weights[r] = boxes.pixels[r]
+      masks++
+    }
+  }
+  let gatherMs = 0
+  for (let q = 0; q < s.queries.length; q++) {
+    const sc = scores.queries.subarray(q * rows, q * rows + rows)
+    const t = frameThreshold(s.threshold, sc, weights)
+    const out = writeFrameOutputs(join(s.outDir, s.slugs[q]), frame, memory, sc, valid, t ?? Infinity, s.overlays)
+    writeJsonAtomic(join(s.outDir, s.slugs[q], `${fileSafe(frame.id)}.top.json`), {
+      frame: frame.id, text: s.queries[q], mode: s.mode, threshold: t, image_size: [h, w],
+      masks: topMasks(sc, cos.subarray(q * rows, q * rows + rows), valid, boxes, t, s.topK),
+    })
+    const st = stats[q]
+    st.masks += masks
+    st.masks_above_threshold += out.masks
+    st.pixels += memory.ids.data.length
+    st.pixels_above_threshold += out.pixels
+    st.gather_ms += out.gatherMs
+    gatherMs += out.gatherMs
+    for (let r = 0; r < rows; r++) {
+      if (valid[r] && (st.best === null || sc[r] > st.best.score)) st.best = { frame: frame.id, row: r, score: sc[r] }
+    }
+  }
+  if (!s.labels.length) return { gatherMs, labelPixels: null, labelThreshold: null }
+  // Background rule: no mask, or the best label's score below the threshold (auto: Otsu of the best scores).
+  const pass = argmaxLabels(scores.labels, s.labels.length, rows, valid, -Infinity)
+  const t = s.threshold === 'auto' ? otsuThreshold(pass.best, weights) : s.threshold
+  const { labels } = argmaxLabels(scores.labels, s.labels.length, rows, valid, t ?? -Infinity)
+  const labelPixels = writeLabelPng(join(s.outDir, 'labels', `${fileSafe(frame.id)}.png`), memory.ids.data, w, h, labels, s.labels.length)
+  return { gatherMs, labelPixels, labelThreshold: t }
+}
