@@ -65,7 +65,10 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
   const rows: Record<string, unknown>[] = []
   for (const v of expandSweep(sweep)) {
     io.err(`== sweep variant ${v.name}`)
-    const res = await runOnce(file, { ...opts, set: [...(opts.set ?? []), ...v.overrides], out: join(root, v.name) }, io, v.name)
+    // every variant was checked when the base resolved (checkSweep): resolve each once more, alone
+    const set = [...(opts.set ?? []), ...v.overrides]
+    const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: set, checkSweep: false })
+    const res = await runOnce(file, { ...opts, set, out: join(root, v.name) }, io, v.name, resolved)
     if (typeof res === 'number') return res
     const row: Record<string, unknown> = { variant: v.name, wall_s: +(res.report.wall_ms / 1000).toFixed(2), frames: res.report.frames.processed }
     for (const [stage, s] of Object.entries(res.report.stages)) {

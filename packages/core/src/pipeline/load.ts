@@ -39,6 +39,11 @@ export interface LoadOptions {
    * (default: the models installed under PLAF_HOME; nothing is downloaded).
    */
   models?: ModelAccess
+  /**
+   * resolvePipeline: resolve each variant of a `sweep:` too and report their errors (default
+   * true; the variants themselves are resolved with false).
+   */
+  checkSweep?: boolean
 }
 
 /** One parsed `--set` argument. */

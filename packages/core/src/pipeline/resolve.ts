@@ -12,6 +12,7 @@ import { loadThirdPartyPlugins } from './plugins.js'
 import { dotted, escapeSegment, fromPointer, originOf, toPointer, type Provenance } from './provenance.js'
 import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
 import { checkEmbeddingSpaces } from './spaces.js'
+import { expandSweep } from './sweep.js'
 
 /** Where one input port of a stage is fed from (`input` is the frame source). */
 export interface PortSource {
@@ -41,7 +42,7 @@ export interface ResolvedPipeline {
   stages: ResolvedStage[]
   runtime: RuntimeSettings
   output: { dir: string }
-  sweep?: { matrix: Record<string, unknown[]>; include?: Record<string, unknown>[]; exclude?: Record<string, unknown>[] }
+  sweep?: { matrix: Record<string, unknown[]>; include?: Record<string, unknown>[]; exclude?: Record<string, unknown>[]; max_variants?: number }
   /** The whole configuration with defaults filled in (what config.resolved.yaml holds). */
   config: Record<string, unknown>
   registry: Registry
@@ -126,6 +127,30 @@ async function checkInput(plugin: InputPlugin, options: Record<string, unknown>,
 }
 
 /** Loads and resolves a pipeline against a registry (plus the plugins the file lists). */
+/**
+ * A sweep's variants, checked before any runs: the count is bounded without expanding anything
+ * (the product of the matrix lengths plus `include`) and refused above `max_variants`; below it,
+ * every variant is resolved like the base pipeline and its errors are reported, prefixed with the
+ * variant's name, so a bad value in the matrix fails `plaf validate`, not variant 37 of a run.
+ */
+async function checkSweep(path: string, registry: Registry, opts: LoadOptions, sweep: NonNullable<ResolvedPipeline['sweep']>, prov: Provenance): Promise<Diagnostic[]> {
+  const lengths = Object.values(sweep.matrix).map((v) => v.length)
+  const bound = lengths.reduce((a, b) => a * b, 1) + (sweep.include?.length ?? 0)
+  const max = sweep.max_variants ?? 100
+  if (bound > max) {
+    return [diagnostic('PLAF_INVALID_PIPELINE', `sweep: up to ${bound.toLocaleString('en-US')} variants (${lengths.join(' × ')}${sweep.include?.length ? ` + ${sweep.include.length} included` : ''}), more than max_variants ${max}`, {
+      ...locate(prov, '/sweep/matrix', true), path: 'sweep.matrix', expected: `at most ${max} variants`, actual: String(bound),
+      hint: 'shrink the matrix, use exclude:, or raise sweep.max_variants',
+    })]
+  }
+  const found: Diagnostic[] = []
+  for (const v of expandSweep(sweep)) {
+    const r = await resolvePipeline(path, registry, { ...opts, overrides: [...(opts.overrides ?? []), ...v.overrides], checkSweep: false })
+    for (const d of r.diagnostics) if (d.severity === 'error') found.push({ ...d, message: `sweep variant ${v.name}: ${d.message}` })
+  }
+  return found
+}
+
 export async function resolvePipeline(path: string, registry: Registry, opts: LoadOptions = {}): Promise<ResolveResult> {
   const loaded = loadPipeline(path, opts)
   const cwd = resolvePath(opts.cwd ?? process.cwd())
@@ -205,6 +230,11 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   output.dir = output.dir.replace(/\$\{name\}/g, name)
   // output.dir, runtime.cache_dir: absolute, against the file that sets them (defaults: cwd).
   resolvePaths(pipelineSkeletonSchema, config, '', loaded, cwd)
+  const sweep = config.sweep as ResolvedPipeline['sweep']
+  if (sweep && opts.checkSweep !== false) {
+    out.push(...(await checkSweep(path, registry, opts, sweep, prov)))
+    if (hasErrors(out)) return { diagnostics: out, loaded }
+  }
   return {
     diagnostics: out,
     loaded,
@@ -212,7 +242,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
       name, file: loaded.file, baseDir: loaded.baseDir, files: loaded.files,
       input: { use: inputRef.use, plugin: inputPlugin, options: inputOptions },
       stages, runtime: config.runtime as RuntimeSettings, output, config, registry: reg,
-      sweep: config.sweep as ResolvedPipeline['sweep'],
+      sweep,
     },
   }
 }

@@ -98,6 +98,7 @@ export const pipelineSkeletonSchema = {
         },
         include: { type: 'array', items: { type: 'object' }, description: 'Extra combinations (path → value).' },
         exclude: { type: 'array', items: { type: 'object' }, description: 'Combinations to skip (path → value, partial match).' },
+        max_variants: { type: 'integer', minimum: 1, default: 100, description: 'Most variants a sweep may have; counted before anything is expanded, checked by validate.' },
       },
     },
   },
