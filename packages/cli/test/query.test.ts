@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { decodePly, decodePng, openRun, PlafError, type QueryResult } from '@plaf/core'
+import { decodeNpy, decodePly, decodePng, openRun, PlafError, type QueryResult } from '@plaf/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { builtinRegistry } from '../src/builtins.js'
 import { cli, tempDir } from './helpers.js'
@@ -77,7 +77,7 @@ describe('openRun', () => {
         expect(q.frames2d!.pixelsSelected).toBe(maskPixels(join(out, slug)))
         const ply = decodePly(readFileSync(join(out, `${slug}.ply`)))
         expect(q.map3d!.points).toBe(ply.vertexCount)
-        expect(q.map3d!.pointsSelected).toBe(Array.from(ply.properties.score).filter((v) => v >= r.threshold).length)
+        expect(q.map3d!.pointsSelected).toBe(Array.from(ply.properties.score).filter((v) => v >= (r.threshold as number)).length)
         expect(q.map3d!.best).toBeCloseTo(Math.max(...ply.properties.score), 6)
       }
       // the room has a red object and a green one: each text selects something, but not everything
@@ -138,10 +138,8 @@ describe('openRun', () => {
   it('leaves out frames the codec never stored, and stops with the stage and frame on a stored file that is gone', async () => {
     const copy = join(tempDir(), 'run')
     cpSync(run, copy, { recursive: true })
-    const indexFile = join(copy, 'compact2d', 'index.json')
-    const index = JSON.parse(readFileSync(indexFile, 'utf8'))
-    index.frames = index.frames.filter((f: { id: string }) => f.id !== '000001')
-    writeFileSync(indexFile, JSON.stringify(index))
+    // A frame is stored when its manifest is there (an interrupted run has no index.json yet).
+    rmSync(join(copy, 'compact2d', '000001.json'))
     const h = await openRun(copy, registry)
     try {
       const r = await h.query(['red'])
@@ -230,5 +228,70 @@ describe('plaf query', () => {
     const nan = await cli('query', run, '--text', 'red', '--threshold', 'high')
     expect(nan.code).toBe(1)
     expect(nan.err.split('\n')[0]).toBe('--threshold high error threshold must be number  PLAF_INVALID_OPTION')
+  })
+})
+
+describe('plaf query: modes, frames and labels', () => {
+  it('--frames scores only those frames (leading zeros optional), --mode relevancy with --negatives, --threshold auto', async () => {
+    const out = join(base, 'out-frames')
+    const r = await cli('query', run, '--text', 'red', '--frames', '1', '--mode', 'relevancy', '--negatives', 'white,grey', '--threshold', 'auto', '--out', out, '--json')
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out) as QueryResult
+    expect(j).toMatchObject({ frames: 1, mode: 'relevancy', threshold: 'auto' })
+    expect(readdirSync(join(out, 'red')).sort()).toEqual(['000001.mask.png', '000001.overlay.png', '000001.top.json'])
+    const top = JSON.parse(readFileSync(join(out, 'red', '000001.top.json'), 'utf8'))
+    expect(top).toMatchObject({ frame: '000001', text: 'red', mode: 'relevancy' })
+    expect(typeof top.threshold).toBe('number')
+    const selected = top.masks.filter((m: { selected: boolean }) => m.selected)
+    expect(selected.every((m: { score: number }) => m.score >= top.threshold)).toBe(true)
+    expect(JSON.parse(readFileSync(join(out, 'texts.json'), 'utf8'))).toMatchObject({ texts: ['red', 'white', 'grey'], roles: ['query', 'negative', 'negative'] })
+  })
+
+  it('--labels writes one label image per frame: each mask its argmax label, 0 where there is no mask or below the threshold', async () => {
+    const out = join(base, 'out-labels')
+    const r = await cli('query', run, '--labels', 'red,green,blue', '--threshold', '0.3', '--out', out)
+    expect(r.code, r.err).toBe(0)
+    expect(readdirSync(join(out, 'labels')).sort()).toEqual(['000000.png', '000001.png', 'labels.json'])
+    const lj = JSON.parse(readFileSync(join(out, 'labels', 'labels.json'), 'utf8'))
+    expect(lj).toMatchObject({ labels: ['background', 'red', 'green', 'blue'], frames: 2 })
+    const h = await openRun(run, registry)
+    await h.close()
+    // the label image agrees with each mask's argmax over the three labels' cosines (stored table · text.npy)
+    const { read2DFrame } = await import('@plaf/storage')
+    const text = decodeNpy(readFileSync(join(out, 'text.npy')))
+    const t = text.data as Float32Array
+    const d = text.shape[1]
+    for (const id of ['000000', '000001']) {
+      const f = read2DFrame(join(run, 'compact2d'), id)
+      const feats = f.features()
+      const png = decodePng(readFileSync(join(out, 'labels', `${id}.png`)))
+      const rows = f.table.shape[0]
+      const want = new Uint8Array(rows)
+      for (let k = 1; k < rows; k++) {
+        const row = feats.subarray(k * d, k * d + d)
+        const n = Math.hypot(...row)
+        if (n === 0) continue
+        const cos = [0, 1, 2].map((l) => row.reduce((a, x, j) => a + x * t[l * d + j], 0) / n / Math.hypot(...t.subarray(l * d, l * d + d)))
+        const best = cos.indexOf(Math.max(...cos))
+        want[k] = cos[best] >= 0.3 ? best + 1 : 0
+      }
+      expect(Array.from(png.data)).toEqual(Array.from(f.ids.data, (k) => want[k]))
+    }
+    expect(lj.pixels.slice(1).some((p: number) => p > 0)).toBe(true)
+  })
+
+  it('names a frame the run did not store, an unknown mode and an empty --labels as located user errors (exit 1)', async () => {
+    const r = await cli('query', run, '--text', 'red', '--frames', '0,7', '--out', join(base, 'out-bad-frames'))
+    expect(r.code).toBe(1)
+    expect(r.err.split('\n')[0]).toBe('--frames 0,7 error frames: the run stored no frame 7  PLAF_INVALID_OVERRIDE')
+    const m = await cli('query', run, '--text', 'red', '--mode', 'lerf', '--out', join(base, 'out-bad-mode'))
+    expect(m.code).toBe(1)
+    expect(m.err).toMatch(/^--mode lerf error mode must be equal to one of the allowed values/)
+    const l = await cli('query', run, '--labels', ',', '--out', join(base, 'out-bad-labels'))
+    expect(l.code).toBe(1)
+    expect(l.err).toMatch(/--labels needs a comma-separated list/)
+    const none = await cli('query', run)
+    expect(none.code).toBe(1)
+    expect(none.err).toMatch(/needs at least one --text or --labels/)
   })
 })

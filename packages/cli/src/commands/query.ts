@@ -8,10 +8,20 @@ import { formatDiagnostic } from '../render.js'
 /** Options of `plaf query`: flag values as typed (the querier's schema checks them). */
 export interface QueryOptions {
   text: string[]
+  /** Comma-separated label texts (`--labels chair,table`). */
+  labels?: string
+  /** Comma-separated negative phrases for `--mode relevancy`. */
+  negatives?: string
+  /** Comma-separated frame ids (`--frames 0,10,20`). */
+  frames?: string
+  mode?: string
   out?: string
   threshold?: string
   json?: boolean
 }
+
+/** A comma-separated flag value as its trimmed, non-empty items. */
+const list = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean)
 
 const int = (n: number): string => n.toLocaleString('en-US')
 const score = (s: number | null): string => (s === null ? '-' : s.toFixed(2))
@@ -45,7 +55,14 @@ export function queryTable(r: QueryResult): string[] {
  * whole `QueryResult`). Outputs go to `<run-dir>/queries` (or --out).
  */
 export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Promise<number> {
-  if (!o.text.length) throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', 'plaf query needs at least one --text', { source: `plaf query ${runDir}` }))
+  if (!o.text.length && !o.labels) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', 'plaf query needs at least one --text or --labels', { source: `plaf query ${runDir}` }))
+  }
+  for (const [flag, v] of [['--labels', o.labels], ['--negatives', o.negatives], ['--frames', o.frames]] as const) {
+    if (v !== undefined && !list(v).length) {
+      throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `${flag} needs a comma-separated list, got ${JSON.stringify(v)}`, { source: `${flag} ${v}`, path: flag.slice(2), expected: 'e.g. chair,table', actual: v }))
+    }
+  }
   const run = await openRun(runDir, builtinRegistry())
   try {
     printDiagnostics(io, run.diagnostics)
@@ -56,7 +73,23 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       options.threshold = flagValue(o.threshold)
       flags.threshold = `--threshold ${o.threshold}`
     }
-    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out })
+    if (o.mode !== undefined) {
+      options.mode = o.mode
+      flags.mode = `--mode ${o.mode}`
+    }
+    if (o.labels !== undefined) {
+      options.labels = list(o.labels)
+      flags.labels = `--labels ${o.labels}`
+      list(o.labels).forEach((l, i) => (flags[`labels.${i}`] = `--labels ${o.labels}`))
+    }
+    if (o.negatives !== undefined) {
+      options.negatives = list(o.negatives)
+      flags.negatives = `--negatives ${o.negatives}`
+      list(o.negatives).forEach((l, i) => (flags[`negatives.${i}`] = `--negatives ${o.negatives}`))
+    }
+    if (o.frames !== undefined) flags.frames = `--frames ${o.frames}`
+    const frames = o.frames === undefined ? undefined : list(o.frames)
+    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out, frames })
     const seen = new Map<string, number>()
     for (const d of r.notes) {
       const n = (seen.get(d.code) ?? 0) + 1
@@ -72,10 +105,13 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     const what = [storage2d ? `${r.frames} stored frames (${storage2d})` : '', storage3d ? `the 3D map (${storage3d})` : ''].filter(Boolean).join(' and ')
     io.out(`queried ${r.texts.length} text${r.texts.length === 1 ? '' : 's'} on ${what || 'nothing stored'} in ${r.timings.totalMs.toFixed(0)} ms (no features recomputed)`)
     if (r.framesNotStored.length) io.out(`${r.framesNotStored.length} input frames were not stored by ${storage2d} and are left out: ${r.framesNotStored.join(', ')}`)
-    io.out(`\ntext queries (cosine ≥ ${r.threshold}):`)
-    for (const line of queryTable(r)) io.out(line)
+    if (r.texts.length) {
+      io.out(`\ntext queries (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu per frame and query' : r.threshold}):`)
+      for (const line of queryTable(r)) io.out(line)
+    }
     const rel = relative(process.cwd(), r.out)
-    io.out(`\noutputs: ${rel && !rel.startsWith('..') ? rel : r.out} (scores.json and the querier's masks and point clouds)`)
+    const shown = rel && !rel.startsWith('..') ? rel : r.out
+    io.out(`\noutputs: ${shown} (scores.json, text.npy + texts.json, per query and frame: mask, overlay, top.json${o.labels ? '; labels/<frame>.png' : ''})`)
     return EXIT.ok
   } finally {
     await run.close()
