@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { TENSOR_BACKENDS, type TensorBackendName } from '@plaf/core'
 import { VIT_B16_512, type VitShape } from './backbone/vit-graph.js'
+import { SAM_VIT_B, type SamEncoderShape } from './masker/sam-encoder-graph.js'
 
 /** The benchmark cases, in the order they run. */
-export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data'] as const
+export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker'] as const
 /** One benchmark case. */
 export type CaseName = (typeof CASES)[number]
 
@@ -47,6 +48,8 @@ export interface BenchConfig {
   backbone: { vit: VitShape; frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; sessionRuns: number; inFlight: number[] }
   /** Frames of the generated scene read from its export folder and its .sens, image sizes, timed runs. */
   data: { frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; runs: number }
+  /** The SAM generator's image size, grids (points per side), timed runs per grid, the generated encoder and its timed runs. */
+  masker: { color: [h: number, w: number]; grids: number[]; runs: number; encoder: SamEncoderShape; encoderRuns: number }
 }
 
 /** A command-line mistake: main prints it with the usage and exits 1. */
@@ -71,7 +74,7 @@ export function defaultResultsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results')
 }
 
-function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data'> {
+function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data' | 'masker'> {
   const scannet = { color: [968, 1296] as [number, number], depth: [480, 640] as [number, number] }
   const D = 1152
   const grid: [number, number] = [32, 32]
@@ -83,6 +86,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         storage: { sizes2d: [{ H: 24, W: 32, measureDense: true }, { H: 30, W: 40, measureDense: false }], k: 6, d: 16, grid: [4, 4], n: 3000, m: 40, measureDense3d: true },
         backbone: { vit: { size: 64, patch: 16, width: 32, depth: 1, heads: 2, mlp: 64, seed: 1 }, frames: 3, color: [48, 64], depth: [24, 32], sessionRuns: 2, inFlight: [1, 2] },
         data: { frames: 3, color: [48, 64], depth: [24, 32], runs: 2 },
+        masker: { color: [48, 64], grids: [2, 4], runs: 2, encoder: { size: 64, patch: 16, width: 32, depth: 2, heads: 2, mlp: 64, window: 3, global: [1], out: 16, seed: 1 }, encoderRuns: 2 },
       }
     case 'quick':
       return {
@@ -91,6 +95,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }], k: 100, d: D, grid, n: 100_000, m: 5000, measureDense3d: true },
         backbone: { vit: VIT_B16_512, frames: 5, ...scannet, sessionRuns: 3, inFlight: [1, 2] },
         data: { frames: 5, ...scannet, runs: 3 },
+        masker: { color: scannet.color, grids: [16, 32], runs: 1, encoder: SAM_VIT_B, encoderRuns: 2 },
       }
     case 'default':
     case 'full': {
@@ -101,6 +106,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }, { H: 968, W: 1296, measureDense: full }], k: 100, d: D, grid, n: 1_000_000, m: 5000, measureDense3d: true },
         backbone: { vit: VIT_B16_512, frames: 12, ...scannet, sessionRuns: 7, inFlight: [1, 2] },
         data: { frames: 20, ...scannet, runs: 5 },
+        masker: { color: scannet.color, grids: [16, 32], runs: 3, encoder: SAM_VIT_B, encoderRuns: 4 },
       }
     }
   }
@@ -158,6 +164,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | null {
     Object.assign(sizes.query3d, { runsPlaf: r, runsDense: r })
     sizes.backbone.sessionRuns = r
     sizes.data.runs = r
+    sizes.masker.runs = r
   }
   return {
     mode,

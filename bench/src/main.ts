@@ -5,6 +5,7 @@ import { writeJsonAtomic } from '@plaf/core'
 import { runAggregatorCase } from './cases/aggregator.js'
 import { runBackboneCase } from './cases/backbone.js'
 import { runDataCase } from './cases/data.js'
+import { runMaskerCase } from './cases/masker.js'
 import { runQuery3dCase } from './cases/query3d.js'
 import { runStorageCase } from './cases/storage.js'
 import { parseConfig, USAGE, UsageError, type BenchConfig, type CaseName } from './config.js'
@@ -41,6 +42,7 @@ const RUNNERS: Record<CaseName, (config: BenchConfig, env: BenchEnv) => Promise<
   storage: runStorageCase,
   backbone: runBackboneCase,
   data: runDataCase,
+  masker: runMaskerCase,
 }
 
 const processIo: BenchIo = {

@@ -20,8 +20,8 @@ export interface CaseReport {
   duration_ms: number
   /** Sizes and run counts actually used. */
   params: Record<string, unknown>
-  /** The case's headline figures, when it has them (`backbone`: medians per frame in ms). */
-  summary?: Record<string, number>
+  /** The case's headline figures, when it has them (`backbone`: medians per frame in ms; `masker`: one entry per grid). */
+  summary?: Record<string, number> | Record<string, number>[]
   /** Every number measured, machine-readable. */
   measurements: Record<string, unknown>
   /** Exactness checks; `passed` is false when any failed. */

@@ -45,7 +45,7 @@ function backboneMs(config: BenchConfig): { ms: number; from: string } | null {
   const file = join(config.outDir, 'backbone.json')
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as CaseReport
-    const ms = r.summary?.session_ms
+    const ms = Array.isArray(r.summary) ? undefined : r.summary?.session_ms
     return typeof ms === 'number' ? { ms, from: `backbone.json of ${r.started_at}` } : null
   } catch {
     return null
