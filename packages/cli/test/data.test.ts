@@ -86,7 +86,11 @@ describe('plaf data inspect', () => {
     expect(r.labels.found.length).toBeGreaterThan(3)
     expect(r.labels.found).toContain(dropped)
     expect(r.labels.unknown).toEqual([dropped])
+    expect(r.labels.mesh.file).toBe(join(scene, 'scene0001_00_vh_clean_2.labels.ply'))
+    expect(r.labels.mesh.found.length).toBeGreaterThan(3)
     expect(r.intrinsics.depth_scale).toBe(1000)
+    const text = (await cli('data', 'inspect', scene)).out
+    expect(text).toContain(`mesh labels  ${r.labels.mesh.found.length} NYU40 ids on ${r.labels.mesh.vertices} vertices (${r.labels.mesh.file}); unknown: ${r.labels.mesh.unknown.join(', ') || 'none'}`)
   })
 
   it('reads the .sens that plaf make-scene --sens writes, agreeing with the export layout it writes beside it', async () => {

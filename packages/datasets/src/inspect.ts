@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ADE20K_CLASSES } from './ade20k/classes.js'
 import { openAde20kSplit } from './ade20k/reader.js'
 import { fail, validateOptions, type InputPlugin, type Intrinsics } from '@plaf/core'
@@ -14,7 +14,7 @@ import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
 import { findSensFile, openSensFile } from './sens/reader.js'
-import { findLabelsTsv, readLabelTable, unknownLabelIds } from './scannet/scan.js'
+import { findLabelsTsv, findScanMesh, readLabelTable, readScannetMesh, unknownLabelIds, unknownNyu40Ids } from './scannet/scan.js'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
@@ -42,8 +42,24 @@ export interface InspectReport {
   depth: { width: number; height: number } | null
   /** Colour and depth intrinsics, and the stored depth's units per metre (null: stored in metres); null for images without a camera (ADE20K). */
   intrinsics: { color: PinholeJson; depth: PinholeJson | null; depth_scale: number | null } | null
-  /** Label ids found in the label images, and those the label table does not know; null when the data has no labels. */
-  labels: { set: string; found: number[]; unknown: number[] } | null
+  /**
+   * Label ids found in the label images, and those the label table does not know; for a ScanNet
+   * scan with a `_vh_clean_2.labels.ply`, also the mesh's NYU40 labels (`mesh`). Null when the
+   * data has neither.
+   */
+  labels: InspectLabels | null
+}
+
+/** The labels part of an inspect report. */
+export interface InspectLabels {
+  /** What the ids are, and where they were checked. */
+  set: string
+  /** Ids found in the label images (none when the scan has only a labelled mesh). */
+  found: number[]
+  /** Found ids the label table does not list. */
+  unknown: number[]
+  /** The labelled mesh of a ScanNet scan: its NYU40 ids and those no TSV row maps to. */
+  mesh?: { file: string; vertices: number; found: number[]; unknown: number[] }
 }
 
 const LAYOUTS = 'an rgbd-folder (intrinsics.json, color/, depth/), a ScanNet export (color/, depth/, pose/, intrinsic/), a .sens file, TUM (rgb.txt, depth.txt), Replica (results/, traj.txt) or ADE20K (images/, annotations/)'
@@ -131,17 +147,36 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
     onFrame?.(++done, src.frameCount)
   }
   await src.dispose?.()
-  let labels: InspectReport['labels'] = null
-  if (anyLabels) {
-    const found: number[] = []
-    for (let id = 1; id < seen.length; id++) if (seen[id]) found.push(id)
-    const tsv = findLabelsTsv(path)
-    labels = {
-      set: tsv ? `ScanNet raw label ids (${tsv})` : 'ScanNet raw label ids (no scannetv2-labels.combined.tsv found: ids not checked)',
-      found, unknown: tsv ? unknownLabelIds(found, readLabelTable(tsv)) : [],
-    }
-  }
+  const labels = fmt === 'scannet' || fmt === 'sens' ? scanLabels(statSync(path).isFile() ? dirname(path) : path, anyLabels ? seen : undefined) : null
   return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics ?? null, labels }
+}
+
+const idsOf = (seen: Uint8Array): number[] => {
+  const found: number[] = []
+  for (let id = 1; id < seen.length; id++) if (seen[id]) found.push(id)
+  return found
+}
+
+/** The labels of a ScanNet scan folder: the label images' raw ids seen, and the labelled mesh's NYU40 ids, each checked against the TSV. */
+function scanLabels(dir: string, seen: Uint8Array | undefined): InspectLabels | null {
+  const meshFile = findScanMesh(dir, true)
+  if (!seen && !meshFile) return null
+  const tsv = findLabelsTsv(dir)
+  const table = tsv ? readLabelTable(tsv) : undefined
+  const found = seen ? idsOf(seen) : []
+  const labels: InspectLabels = {
+    set: `${seen ? 'ScanNet raw label ids' : 'no label images'}${tsv ? ` (${tsv})` : ' (no scannetv2-labels.combined.tsv found: ids not checked)'}`,
+    found, unknown: table ? unknownLabelIds(found, table) : [],
+  }
+  if (meshFile) {
+    const mesh = readScannetMesh(meshFile, true)
+    const meshSeen = new Uint8Array(65536)
+    const l = mesh.labels!
+    for (let i = 0; i < l.length; i++) meshSeen[l[i]] = 1
+    const ids = idsOf(meshSeen)
+    labels.mesh = { file: meshFile, vertices: mesh.vertexCount, found: ids, unknown: table ? unknownNyu40Ids(ids, table) : [] }
+  }
+  return labels
 }
 
 /** `inspectDataset` for ADEChallengeData2016: every image and annotation of both splits present, decoded and checked. */
@@ -161,8 +196,7 @@ async function inspectAde20k(root: string, onFrame?: (done: number, total: numbe
       onFrame?.(++done, total)
     }
   }
-  const found: number[] = []
-  for (let id = 1; id < seen.length; id++) if (seen[id]) found.push(id)
+  const found = idsOf(seen)
   return {
     format: 'ade20k', frames: total, usable: total, skipped: [], color: color!, depth: null, intrinsics: null,
     labels: { set: `ADE20K SceneParse150 (${ADE20K_CLASSES.length} classes, 0 = ignore; splits ${splits.join(', ')})`, found, unknown: [] },

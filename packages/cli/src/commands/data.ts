@@ -26,6 +26,7 @@ export function formatInspectReport(r: InspectReport): string {
     `intrinsics   ${r.intrinsics ? `colour ${pin(r.intrinsics.color)}` : 'none (images without a camera)'}`,
     ...(r.intrinsics?.depth ? [`             depth  ${pin(r.intrinsics.depth)}`] : []),
     `labels       ${r.labels ? `${r.labels.found.length} ids found (${r.labels.set}); unknown: ${r.labels.unknown.join(', ') || 'none'}` : 'none'}`,
+    ...(r.labels?.mesh ? [`mesh labels  ${r.labels.mesh.found.length} NYU40 ids on ${r.labels.mesh.vertices} vertices (${r.labels.mesh.file}); unknown: ${r.labels.mesh.unknown.join(', ') || 'none'}`] : []),
   ]
   if (r.skipped.length) {
     lines.push('skipped:')

@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { defineInput, type PluginNote } from '@plaf/core'
 import { withColorAtDepthSize } from '../frames/color-to-depth.js'
 import { SELECTION_SCHEMA } from '../frames/select.js'
@@ -6,6 +6,7 @@ import type { DatasetSource } from '../frames/source.js'
 import { indexSens } from '../sens/header.js'
 import { findSensFile, openSensFile } from '../sens/reader.js'
 import { checkScannetScene } from '../scannet/check.js'
+import { findLabelsTsv, loadScanMesh, readLabelTable, scanMeshFile, type LabelTable, type ScannetMesh } from '../scannet/scan.js'
 import { openScannetScene, type ScannetReadOptions, type ScannetSource } from '../scannet/reader.js'
 import { DATASETS_VERSION } from '../version.js'
 import { checkByOpening } from './check-by-opening.js'
@@ -19,6 +20,15 @@ export interface ScannetOptions {
   load_labels: boolean | null
   axis_align: boolean
   resize: 'none' | 'color-to-depth'
+  load_mesh: boolean
+}
+
+/** What `load_mesh: true` adds to the `scannet` source, for evaluation against the scan's mesh. */
+export interface ScanMeshParts {
+  /** The labels PLY (NYU40 `labels` per vertex) when the scan has one, else `_vh_clean_2.ply`. */
+  mesh?: ScannetMesh
+  /** `scannetv2-labels.combined.tsv` (scan folder or the two above), when found. */
+  labelTable?: LabelTable
 }
 
 /**
@@ -39,6 +49,7 @@ export const scannetInput = defineInput<ScannetOptions>({
       ...SELECTION_SCHEMA,
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
       axis_align: { type: 'boolean', default: false, description: 'Left-multiply every pose by the axisAlignment of <scene>.txt (world to axis-aligned world, as ScanNet200 preprocessing does); an error when the scan has none.' },
+      load_mesh: { type: 'boolean', default: false, description: 'Also read the scan mesh (<scene>_vh_clean_2.labels.ply with NYU40 labels, else _vh_clean_2.ply) and the labels TSV into source.mesh and source.labelTable for evaluation; an error when the scan has no mesh.' },
       resize: { type: 'string', enum: ['none', 'color-to-depth'], default: 'none', description: 'none: colour at its own size; color-to-depth: colour (and labels, nearest) resized to the depth size, colour intrinsics scaled with the pixel-centre rule (PLAF reference preprocessing).' },
     },
   },
@@ -46,12 +57,17 @@ export const scannetInput = defineInput<ScannetOptions>({
   check(options, ctx): PluginNote[] {
     const scene = resolve(ctx.baseDir, options.scene)
     const sens = findSensFile(scene)
-    return sens ? checkByOpening(() => indexSens(sens), 'scene') : checkScannetScene({ ...options, scene })
+    const notes = sens ? checkByOpening(() => indexSens(sens), 'scene') : checkScannetScene({ ...options, scene })
+    return notes.length || !options.load_mesh ? notes : checkByOpening(() => scanMeshFile(sens ? dirname(sens) : scene), 'load_mesh')
   },
-  async create(options, ctx): Promise<ScannetSource | DatasetSource> {
+  async create(options, ctx): Promise<(ScannetSource | DatasetSource) & ScanMeshParts> {
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
     const sens = findSensFile(read.scene)
     const src = sens ? openSensFile({ ...read, scene: sens }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
-    return options.resize === 'color-to-depth' ? withColorAtDepthSize(src) : src
+    const out = options.resize === 'color-to-depth' ? withColorAtDepthSize(src) : src
+    if (!options.load_mesh) return out
+    const dir = sens ? dirname(sens) : read.scene
+    const tsv = findLabelsTsv(dir)
+    return { ...out, mesh: loadScanMesh(dir), ...(tsv ? { labelTable: readLabelTable(tsv) } : {}) }
   },
 })

@@ -164,3 +164,42 @@ export function labelIdChecker(dir: string, warn: (note: PluginNote) => void): (
     }
   }
 }
+
+/**
+ * The mesh file of a scan folder: `<dir name>_vh_clean_2.labels.ply` (with `labelled`) or
+ * `<dir name>_vh_clean_2.ply`, else the only file with that suffix there; undefined when none.
+ */
+export function findScanMesh(dir: string, labelled: boolean): string | undefined {
+  const suffix = labelled ? '_vh_clean_2.labels.ply' : '_vh_clean_2.ply'
+  const own = join(dir, `${basename(dir)}${suffix}`)
+  if (existsSync(own)) return own
+  const found = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(suffix)) : []
+  return found.length === 1 ? join(dir, found[0]) : undefined
+}
+
+/**
+ * The mesh the `scannet` input's `load_mesh` reads: the labels PLY (NYU40 label per vertex) when
+ * the folder has one, else `_vh_clean_2.ply`; an error naming both when neither is there.
+ */
+export function scanMeshFile(dir: string): { file: string; labelled: boolean } {
+  const labelled = findScanMesh(dir, true)
+  if (labelled) return { file: labelled, labelled: true }
+  const plain = findScanMesh(dir, false)
+  if (plain) return { file: plain, labelled: false }
+  const name = basename(dir)
+  return fail('PLAF_INPUT_INVALID', `load_mesh is true but ${dir} has neither ${name}_vh_clean_2.labels.ply nor ${name}_vh_clean_2.ply`, {
+    file: dir, path: 'load_mesh', expected: `${name}_vh_clean_2.labels.ply or ${name}_vh_clean_2.ply`, actual: 'no *_vh_clean_2*.ply',
+  })
+}
+
+/** Reads the mesh `scanMeshFile` names (with its labels when it is the labels PLY). */
+export function loadScanMesh(dir: string): ScannetMesh {
+  const { file, labelled } = scanMeshFile(dir)
+  return readScannetMesh(file, labelled)
+}
+
+/** NYU40 ids (the labels PLY's `label`) that no row of the label table maps to (0 = unannotated is never unknown). */
+export function unknownNyu40Ids(ids: Iterable<number>, table: LabelTable): number[] {
+  const known = new Set(table.rows.map((r) => r.nyu40id))
+  return [...ids].filter((id) => id !== 0 && !known.has(id)).sort((a, b) => a - b)
+}
