@@ -135,18 +135,26 @@ export const denseStorage = defineStage<DenseOptions, { memory: 'SemanticMemory2
           ? writeBatch((batch) => writeDenseFrame(ctx.outDir, id, memory, opts.feature_dtype, batch))
           : measureDenseFrame(id, memory, opts.feature_dtype)
         index.add(entry, memory.space, memory.features.shape[1])
+        const [h, w] = memory.ids.shape
         rc.metric('bytes', entry.bytes, 'B')
+        rc.metric('dense_float32_bytes', npyFileBytes([h, w, memory.features.shape[1]], '<f4'), 'B')
         rc.metric('frames', 1)
         return {}
       },
-      finish() {
+      finish(_inputs, rc) {
         let dense = 0
         let measured = 0
+        let dense32 = 0
         for (const f of index.entries) {
           dense += denseBytes(f.image_size[0] * f.image_size[1], index.featureDim ?? 0)
+          dense32 += npyFileBytes([f.image_size[0], f.image_size[1], index.featureDim ?? 0], '<f4')
           measured += f.bytes
         }
-        writeBatch((batch) => index.write(ctx.outDir, batch, { bytes: measured, paper_dense_bytes: dense, ratio_to_paper_dense: storageRatio(measured, dense) }))
+        const ratio = storageRatio(measured, dense32)
+        if (ratio !== null) rc.metric('ratio_to_dense_float32', ratio)
+        writeBatch((batch) => index.write(ctx.outDir, batch, {
+          bytes: measured, dense_float32_bytes: dense32, ratio_to_dense_float32: ratio, paper_dense_bytes: dense, ratio_to_paper_dense: storageRatio(measured, dense),
+        }))
         return {}
       },
     }

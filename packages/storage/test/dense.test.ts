@@ -54,7 +54,8 @@ describe('dense', () => {
     expect(Buffer.from(back.data.buffer).equals(Buffer.from(oracle(memory).buffer))).toBe(true)
     const size = statSync(join(outDir, '000000.dense.npy')).size
     expect(size).toBe(128 + 17 * 23 * 12 * 4)
-    expect(metrics[0]).toEqual({ bytes: size, frames: 1 })
+    // float32 dense is its own dense float32 baseline: ratio 1
+    expect(metrics[0]).toEqual({ bytes: size, dense_float32_bytes: size, frames: 1 })
     const index = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as FrameIndex
     expect(index).toMatchObject({ format: 'plaf-dense', feature_dim: 12, total_bytes: size, frames: [{ id: '000000', files: { dense: '000000.dense.npy' }, bytes: size }] })
   })
@@ -74,7 +75,7 @@ describe('dense', () => {
     const { outDir, metrics } = await store({ max_frames: 2 }, frames)
     expect(listDir(outDir)).toEqual(['a.dense.npy', 'b.dense.npy', 'index.json'])
     expect(metrics[2]).toEqual({})
-    expect(metrics[1]).toEqual({ bytes: statSync(join(outDir, 'b.dense.npy')).size, frames: 1 })
+    expect(metrics[1]).toEqual({ bytes: statSync(join(outDir, 'b.dense.npy')).size, dense_float32_bytes: npyFileBytes([4, 5, 3], '<f4'), frames: 1 })
     const none = await store({ max_frames: 0 }, frames)
     expect(listDir(none.outDir)).toEqual(['index.json'])
   })
@@ -93,7 +94,7 @@ describe('dense', () => {
       const kept = await store({ feature_dtype: dtype }, [['f', memory]])
       const measured = await store({ feature_dtype: dtype, keep: false }, [['f', memory]])
       const onDisk = statSync(join(kept.outDir, 'f.dense.npy')).size
-      expect(measured.metrics[0], `${dtype} ${h}×${w}×${d}`).toEqual({ bytes: onDisk, frames: 1 })
+      expect(measured.metrics[0], `${dtype} ${h}×${w}×${d}`).toEqual({ bytes: onDisk, dense_float32_bytes: npyFileBytes([h, w, d], '<f4'), frames: 1 })
       expect(npyFileBytes([h, w, d], dtype === 'float16' ? '<f2' : '<f4')).toBe(onDisk)
       expect(listDir(measured.outDir)).toEqual(['index.json'])
       const index = JSON.parse(readFileSync(join(measured.outDir, 'index.json'), 'utf8')) as FrameIndex
@@ -146,5 +147,17 @@ print(json.dumps({'shape': list(a.shape), 'dtype': a.dtype.str, 'values': a.asty
     expect(got.shape).toEqual([7, 9, 5])
     expect(got.dtype).toBe('<f4')
     expect(got.values).toEqual(Array.from(oracle(memory)))
+  })
+})
+
+describe('dense: ratio to dense float32 in the run report', () => {
+  it('float16 reports its bytes over the float32 file at the same resolution', async () => {
+    const { inst } = await openStage(denseStorage, { feature_dtype: 'float16' }, temp())
+    const rc = createRunContext({ id: 'f', index: 0 })
+    await inst.run({ memory: makeMemory(9, 11, 32, 5) }, rc)
+    const fin = createRunContext()
+    await inst.finish!({}, fin)
+    expect(rc.metrics).toMatchObject({ bytes: 128 + 9 * 11 * 32 * 2, dense_float32_bytes: 128 + 9 * 11 * 32 * 4 })
+    expect(fin.metrics.ratio_to_dense_float32).toBe((128 + 9 * 11 * 32 * 2) / (128 + 9 * 11 * 32 * 4))
   })
 })
