@@ -7,7 +7,7 @@ import { builtinRegistry } from '../src/builtins.js'
 import { cli, tempDir } from './helpers.js'
 
 // One small finished run for the whole file: two readable 2D codecs (float32 first, so pipeline
-// order alone would pick it; float16 stores fewer bytes per frame) and a dense one that cannot
+// order alone would pick it; int8 with a safetensors table stores fewer bytes per frame) and a dense one that cannot
 // read back, plus the 3D map and a querier.
 const room = 'use: synthetic-room, with: { frames: 2, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 }'
 const pipeline = (querier: boolean) => `name: q
@@ -18,7 +18,7 @@ stages:
   aggregator: { use: mask-mean }
   storage2d: { use: mask-indexed, with: { feature_dtype: float32 } }
   dense2d: { use: dense }
-  compact2d: { use: mask-indexed, with: { feature_dtype: float16 } }
+  compact2d: { use: mask-indexed, with: { feature_dtype: int8, table_format: safetensors } }
   lifter: { use: backproject }
   storage3d: { use: index-reference }
 ${querier ? '  querier: { use: text, with: { encoder: color-lexicon-text, queries: [red] } }\n' : ''}`
