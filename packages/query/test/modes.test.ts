@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { decodeNpy, decodePng, encodeNpy, type SemanticMemory2D } from '@plaf/core'
 import { createRunContext, createTestContext, pythonCheck, tempDir, type TempDir } from '@plaf/core/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { otsuThreshold, textQuerier, type TextQuerierOptions } from '../src/index.js'
+import { otsuThreshold, textQuerier, writeLabelPng, type TextQuerierOptions } from '../src/index.js'
 import { frameFor, querierOptions, wordHotEncoder } from './fixtures.js'
 
 const numpy = pythonCheck(['numpy'], ['python3-numpy'])
@@ -114,5 +114,40 @@ print(json.dumps({'cos': c.tolist(), 'rel': rel.tolist()}))`, [out]) as { cos: n
         expect(m.score).toBeCloseTo(got.rel[m.id][q], 6)
       }
     }
+  })
+})
+
+describe('3D scores and wide label images', () => {
+  it('relevancy on the pool with threshold auto: Otsu over pool rows weighted by their points', async () => {
+    const t = tempDir('query-modes-3d')
+    dirs.push(t)
+    const ctx = createTestContext({ stage: 'querier', runDir: t.dir, plugins: [wordHotEncoder] })
+    const inst = await textQuerier.create(querierOptions({ queries: ['chair'], mode: 'relevancy', negatives: ['wall'], threshold: 'auto' }), ctx)
+    // pool rows as the 2D rows above; refs: row 1 ×3, row 2 ×2, row 3 ×4, row 4 ×1, row 0 ×2
+    const refs = Uint32Array.from([1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 0, 0])
+    const n = refs.length
+    const map = { positions: new Float32Array(n * 3), colors: new Uint8Array(n * 3), refs, pool: { data: Float32Array.from(rows.flat()), shape: [rows.length, D] as [number, number] }, space: 'test-space' }
+    await inst.finish!({ map }, createRunContext())
+    const s = JSON.parse(readFileSync(join(ctx.outDir, 'scores.json'), 'utf8'))
+    const rel = (cq: number, cn: number) => 1 / (1 + Math.exp((cn - cq) / 0.1))
+    const pool = Float32Array.from([0, rel(1, 0), rel(0.6, 0), rel(0, 1), rel(0.8, 0.6)])
+    const th = otsuThreshold(pool, [0, 3, 2, 4, 1])!
+    expect(s.queries[0].map.threshold).toBeCloseTo(th, 6)
+    const above = Array.from(refs).filter((r) => r > 0 && pool[r] >= th).length
+    expect(s.queries[0].map.points_above_threshold).toBe(above)
+    expect(above).toBeGreaterThan(0)
+    expect(above).toBeLessThan(10)
+    expect(s.queries[0].map.top_pool_rows[0]).toMatchObject({ row: 1 })
+    expect(s.queries[0].map.top_pool_rows[0].score).toBeCloseTo(rel(1, 0), 6)
+  })
+
+  it('more than 255 labels give a 16-bit label image', () => {
+    const t = tempDir('query-labels-16')
+    dirs.push(t)
+    const labels = Uint16Array.from([0, 300, 7])
+    const hist = writeLabelPng(join(t.dir, 'l.png'), Uint16Array.from([1, 2, 0, 1]), 2, 2, labels, 300)
+    const png = decodePng(readFileSync(join(t.dir, 'l.png')))
+    expect([png.depth, Array.from(png.data)]).toEqual([16, [300, 7, 0, 300]])
+    expect([hist[0], hist[7], hist[300]]).toEqual([1, 1, 2])
   })
 })
