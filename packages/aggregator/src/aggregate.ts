@@ -1,21 +1,28 @@
 import { fail, type FeatureGrid, type MaskSet, type SemanticMemory2D, type TensorBackend } from '@plaf/core'
 import { axisSampling } from './kernels/axis-sampling.js'
+import { accumulateBackground, backgroundCells, nearestCells, type BackgroundCells } from './kernels/background-cells.js'
 import { innerProductTables } from './kernels/inner-products.js'
 import { inverseNorms } from './kernels/inverse-norms.js'
 import { accumulateMaskWeights } from './kernels/mask-weights.js'
 import { orderMasks } from './kernels/mask-order.js'
-import { paintIds } from './kernels/paint-ids.js'
+import { pixelSums } from './kernels/pixel-sums.js'
+import { paintOverlapSets, type OverlapSets } from './kernels/overlap-sets.js'
 
 /** Options of the `mask-mean` aggregator (the YAML `with:` block). */
 export interface MaskMeanOptions {
-  /** Which mask owns an overlapped pixel in the id map; feature rows are unaffected. */
-  overlap: 'smallest-wins' | 'largest-wins'
+  /**
+   * Which id an overlapped pixel gets. `smallest-wins` / `largest-wins`: one of its masks';
+   * `average`: the id of its set of masks, whose row is the renormalised mean of their rows.
+   */
+  overlap: 'smallest-wins' | 'largest-wins' | 'average'
   /** Masks with fewer pixels (by their `area`) are dropped before ids are assigned. */
   min_area: number
+  /** Pixels no mask covers: `none` keeps id 0 (zero row); `patch` groups them by nearest patch cell, one row per cell. */
+  background: 'none' | 'patch'
 }
 
 /** The official defaults. */
-export const MASK_MEAN_DEFAULTS: Readonly<MaskMeanOptions> = { overlap: 'smallest-wins', min_area: 0 }
+export const MASK_MEAN_DEFAULTS: Readonly<MaskMeanOptions> = { overlap: 'smallest-wins', min_area: 0, background: 'none' }
 
 /** The largest id a uint16 id map can hold. */
 const MAX_IDS = 0xffff
@@ -27,11 +34,12 @@ const MAX_IDS = 0xffff
  * averages each mask's pixels and L2-normalises the mean. The mean is linear in the grid cells
  * once each pixel's bilinear weights are divided by its norm n(p), and n(p) comes from five
  * inner-product tables of the grid. So each mask becomes one row of h·w weights, and all masks
- * are one (K+1)×(h·w) · (h·w)×D product on the tensor seam, then a row normalisation.
+ * are one rows×(h·w) · (h·w)×D product on the tensor seam, then a row normalisation.
  *
  * Ids 1..K follow area order (largest first, stable); row 0 is zeros; masks with no pixels get
- * a zero row and paint nothing; a mask hidden under smaller ones keeps its row.
- * `frame` only names the frame in errors.
+ * a zero row and paint nothing; a mask hidden under smaller ones keeps its row. With
+ * `background: patch` ids K+1..K+B are the patch cells owning uncovered pixels (row-major);
+ * with `overlap: average` the overlap sets follow. `frame` only names the frame in errors.
  */
 export async function aggregateMasks(
   grid: FeatureGrid, maskSet: MaskSet, options: MaskMeanOptions, tensor: TensorBackend, frame?: string,
@@ -48,26 +56,88 @@ export async function aggregateMasks(
   const masks = maskSet.masks
   const ordered = orderMasks(masks, options.min_area)
   const k = ordered.length
-  if (k > MAX_IDS) {
-    fail('PLAF_INPUT_INVALID', `${k} masks do not fit a uint16 id map (at most ${MAX_IDS}); raise min_area`, { frame })
+  const tooMany = (n: number, what: string): never =>
+    fail('PLAF_INPUT_INVALID', `${n} ${what} do not fit a uint16 id map (at most ${MAX_IDS}); raise min_area`, { frame, expected: `≤ ${MAX_IDS}`, actual: String(n) })
+  if (k > MAX_IDS) tooMany(k, 'masks')
+  const background = options.background ?? 'none'
+  if (k === 0 && background === 'none') {
+    return { ids: { data: new Uint16Array(H * W), shape: [H, W] }, features: { data: new Float32Array(d), shape: [1, d] }, space: grid.space }
   }
-  const ids = paintIds(masks, ordered, W, H, options.overlap)
-  const rows = k + 1
-  if (k === 0) return { ids: { data: ids, shape: [H, W] }, features: { data: new Float32Array(d), shape: [1, d] }, space: grid.space }
 
   const { ax, bx, ay, by } = grid.transform
   const xs = axisSampling(W, ax, bx, w)
   const ys = axisSampling(H, ay, by, h)
   const invNorm = inverseNorms(innerProductTables(grid.data, h, w, d), w, ys, xs)
+  const sums = pixelSums(invNorm, W, H, xs)
   const cells = h * w
-  const acc = new Float64Array(rows * cells)
-  for (let n = 0; n < k; n++) {
-    const off = (n + 1) * cells
-    const count = accumulateMaskWeights(masks[ordered[n]], invNorm, W, ys, xs, w, acc, off)
-    // Dividing by |M_k| makes the row the mean itself; the normalisation below would hide it.
-    if (count > 0) for (let c = off, e = off + cells; c < e; c++) acc[c] /= count
+  const sets: OverlapSets | null = options.overlap === 'average' ? paintOverlapSets(masks, ordered, W, H) : null
+  const painted = sets ? null : new Uint16Array(W * H)
+  const counts = new Float64Array(k)
+  const maskRows = new Float64Array((k + 1) * cells)
+  // One pass per mask over its bbox, painting as it goes: smallest-wins paints ids 1..K in order
+  // (later, smaller masks overwrite), largest-wins paints K..1.
+  for (let i = 0; i < k; i++) {
+    const n = options.overlap === 'largest-wins' ? k - 1 - i : i
+    counts[n] = accumulateMaskWeights(masks[ordered[n]], sums, W, ys, xs, w, maskRows, (n + 1) * cells, painted ?? undefined, n + 1)
   }
-  const features = await tensor.matmul(Float32Array.from(acc), grid.data, rows, cells, d)
-  await tensor.normalizeRows(features, rows, d)
-  return { ids: { data: ids, shape: [H, W] }, features: { data: features, shape: [rows, d] }, space: grid.space }
+  const idsSoFar = sets ? sets.ids : painted!
+  const bg: BackgroundCells | null = background === 'patch'
+    ? backgroundCells(idsSoFar, W, H, nearestCells(W, ax, bx, w), nearestCells(H, ay, by, h), w, h)
+    : null
+  const b = bg ? bg.cells.length : 0
+  const s = sets ? sets.members.length : 0
+  const total = k + b + s
+  if (total > MAX_IDS) tooMany(total, `ids (${k} masks, ${b} background cells, ${s} overlap sets)`)
+
+  const rows = k + 1 + b
+  const acc = new Float32Array(rows * cells)
+  // Dividing by |M_k| makes the row the mean itself; the normalisation below would hide it.
+  for (let n = 0; n < k; n++) scaleInto(maskRows, (n + 1) * cells, cells, counts[n], acc)
+  if (bg) {
+    const bgRows = new Float64Array(b * cells)
+    const bgCounts = new Float64Array(b)
+    accumulateBackground(bg, invNorm, W, ys, xs, w, bgRows, 0, cells, bgCounts)
+    for (let r = 0; r < b; r++) scaleInto(bgRows, r * cells, cells, bgCounts[r], acc, (k + 1 + r) * cells)
+  }
+  const table = await tensor.matmul(acc, grid.data, rows, cells, d)
+  await tensor.normalizeRows(table, rows, d)
+  const features = s > 0 ? withSetRows(table, rows, d, sets!.members) : table
+  const ids = finalIds(idsSoFar, bg, k, b)
+  return { ids: { data: ids, shape: [H, W] }, features: { data: features, shape: [rows + s, d] }, space: grid.space }
+}
+
+/** Writes src[from..from+n) / count into dst at `to` (default `from`); a zero count leaves zeros. */
+function scaleInto(src: Float64Array, from: number, n: number, count: number, dst: Float32Array, to = from): void {
+  if (count === 0) return
+  const inv = 1 / count
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i] * inv
+}
+
+/** Appends one row per overlap set: the L2-normalised sum (so mean) of its members' unit rows. */
+function withSetRows(table: Float32Array, rows: number, d: number, members: readonly number[][]): Float32Array {
+  const out = new Float32Array((rows + members.length) * d)
+  out.set(table)
+  const sum = new Float64Array(d)
+  for (let si = 0; si < members.length; si++) {
+    sum.fill(0)
+    for (const id of members[si]) for (let j = 0, o = id * d; j < d; j++) sum[j] += table[o + j]
+    let n2 = 0
+    for (let j = 0; j < d; j++) n2 += sum[j] * sum[j]
+    if (n2 === 0) continue
+    const inv = 1 / Math.sqrt(n2)
+    for (let j = 0, o = (rows + si) * d; j < d; j++) out[o + j] = sum[j] * inv
+  }
+  return out
+}
+
+/** The final uint16 id map: background pixels get K+1+row of their cell; overlap-set ids shift past the background rows. */
+function finalIds(ids: Uint16Array | Uint32Array, bg: BackgroundCells | null, k: number, b: number): Uint16Array {
+  if (!bg && ids instanceof Uint16Array) return ids
+  const out = ids instanceof Uint16Array ? ids : new Uint16Array(ids.length)
+  for (let p = 0; p < ids.length; p++) {
+    const v = ids[p]
+    if (v === 0) out[p] = bg ? k + 1 + bg.rowOf[bg.cellOf[p]] : 0
+    else out[p] = v > k ? v + b : v
+  }
+  return out
 }

@@ -8,11 +8,21 @@ const options: OptionsSchema<MaskMeanOptions> = {
   properties: {
     overlap: {
       type: 'string',
-      enum: ['smallest-wins', 'largest-wins'],
+      enum: ['smallest-wins', 'largest-wins', 'average'],
       default: MASK_MEAN_DEFAULTS.overlap,
       description:
-        'Which mask owns a pixel covered by several masks in the id map. smallest-wins is the official painter order ' +
-        '(ids by area, largest first; smaller masks overwrite larger ones). Feature rows always average the whole mask.',
+        'Which id a pixel covered by several masks gets. smallest-wins is the official painter order ' +
+        '(ids by area, largest first; smaller masks overwrite larger ones); largest-wins the reverse; average gives each ' +
+        'distinct set of overlapping masks its own id whose row is the L2-normalised mean of the member masks\' rows. ' +
+        'Mask rows always average the whole mask.',
+    },
+    background: {
+      type: 'string',
+      enum: ['none', 'patch'],
+      default: MASK_MEAN_DEFAULTS.background,
+      description:
+        'Pixels no mask covers. none: id 0, zero row (official). patch: grouped by their nearest patch cell, each group ' +
+        'its own id after the masks, with the L2-normalised mean of its pixels\' normalised upsampled features.',
     },
     min_area: {
       type: 'integer',

@@ -1,11 +1,11 @@
 import { createReferenceBackend, type FeatureGrid, type GridTransform, type MaskSet } from '@plaf/core'
 import { describe, expect, it } from 'vitest'
-import { accumulateMaskWeights, aggregateMasks, axisSampling, orderMasks } from '../src/index.js'
+import { accumulateMaskWeights, aggregateMasks, axisSampling, orderMasks, pixelSums } from '../src/index.js'
 import { denseMaskMeanOracle as denseOracle, maxAbsDiff } from '@plaf/core/testing'
 import { ellipse, maskFromFull, prng, randomGrid, randomMasks, resizeTransform } from './fixtures.js'
 
 const tensor = createReferenceBackend()
-const defaults = { overlap: 'smallest-wins', min_area: 0 } as const
+const defaults = { overlap: 'smallest-wins', min_area: 0, background: 'none' } as const
 
 async function compare(grid: FeatureGrid, masks: MaskSet) {
   const got = await aggregateMasks(grid, masks, defaults, tensor)
@@ -56,7 +56,7 @@ describe('aggregateMasks equals the dense official path', () => {
     const order = orderMasks(masks.masks, 0)
     const xs = axisSampling(W, grid.transform.ax, grid.transform.bx, 9)
     const ys = axisSampling(H, grid.transform.ay, grid.transform.by, 7)
-    const ones = new Float32Array(H * W).fill(1)
+    const ones = pixelSums(new Float32Array(H * W).fill(1), W, H, xs)
     const acc = new Float64Array(order.length * 63)
     order.forEach((m, k) => accumulateMaskWeights(masks.masks[m], ones, W, ys, xs, 9, acc, k * 63))
     const f = await tensor.matmul(Float32Array.from(acc), grid.data, order.length, 63, 24)

@@ -76,7 +76,7 @@ describe('mask-mean plugin', () => {
 
   it('rejects masks whose size differs from the grid transform image size, naming the frame', async () => {
     const ctx = createTestContext()
-    const inst = await maskMeanAggregator.create({ overlap: 'smallest-wins', min_area: 0 }, ctx)
+    const inst = await maskMeanAggregator.create({ overlap: 'smallest-wins', min_area: 0, background: 'none' }, ctx)
     const grid = randomGrid(prng(1), 2, 2, 4, resizeTransform(9, 9, 2, 2))
     await expect(inst.run({ features: grid, masks: { width: W, height: H, masks: [] } }, createRunContext({ id: '000042', index: 42 })))
       .rejects.toMatchObject({ code: 'PLAF_INPUT_INVALID', diagnostics: [{ frame: '000042', expected: '9×9', actual: '10×8' }] })

@@ -13,6 +13,8 @@ export interface AxisSampling {
   i1: Int32Array
   /** Weight of i1, in [0, 1]; i0 gets 1 − t. */
   t: Float64Array
+  /** End (exclusive) of the run of pixels that share pixel x's `i0`, so kernels can sum a run before touching the grid. */
+  runEnd: Int32Array
 }
 
 /** Sampling of `n` output pixels on a grid axis of `size` cells with transform g = a·x + b. */
@@ -30,5 +32,7 @@ export function axisSampling(n: number, a: number, b: number, size: number): Axi
     i1[x] = Math.min(lo + 1, last)
     t[x] = size > 1 ? g - lo : 0
   }
-  return { i0, i1, t }
+  const runEnd = new Int32Array(n)
+  for (let x = n - 1; x >= 0; x--) runEnd[x] = x + 1 < n && i0[x + 1] === i0[x] ? runEnd[x + 1] : x + 1
+  return { i0, i1, t, runEnd }
 }

@@ -18,12 +18,6 @@ export interface InnerProductTables {
   anti: Float64Array
 }
 
-function dot(f: Float32Array, i: number, j: number, d: number): number {
-  let s = 0
-  for (let k = 0; k < d; k++) s += f[i + k] * f[j + k]
-  return s
-}
-
 /** Computes the tables of a row-major h×w×D grid (float64 accumulation), h·w entries each. */
 export function innerProductTables(f: Float32Array, h: number, w: number, d: number): InnerProductTables {
   const n = h * w
@@ -40,11 +34,28 @@ export function innerProductTables(f: Float32Array, h: number, w: number, d: num
       const p = c * d
       const pr = (y * w + x1) * d
       const pd = (y1 * w + x) * d
-      self[c] = dot(f, p, p, d)
-      right[c] = dot(f, p, pr, d)
-      down[c] = dot(f, p, pd, d)
-      diag[c] = dot(f, p, (y1 * w + x1) * d, d)
-      anti[c] = dot(f, pr, pd, d)
+      const pg = (y1 * w + x1) * d
+      // One pass over the four corner vectors gives all five products (4 loads, not 10).
+      let ss = 0
+      let sr = 0
+      let sd = 0
+      let sg = 0
+      let sa = 0
+      for (let k = 0; k < d; k++) {
+        const a = f[p + k]
+        const r = f[pr + k]
+        const b = f[pd + k]
+        ss += a * a
+        sr += a * r
+        sd += a * b
+        sg += a * f[pg + k]
+        sa += r * b
+      }
+      self[c] = ss
+      right[c] = sr
+      down[c] = sd
+      diag[c] = sg
+      anti[c] = sa
     }
   }
   return { self, right, down, diag, anti }

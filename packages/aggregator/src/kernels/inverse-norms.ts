@@ -12,6 +12,9 @@ export const ZERO_NORM = 1e-12
  * bilinear sample is Σ_c Σ_c' w_c w_c' ⟨F_c, F_c'⟩, read from the inner-product tables.
  * Pixels whose upsampled feature is (numerically) zero get 0, so they contribute nothing.
  * Returns a row-major Float32Array of H×W.
+ *
+ * Per image row the y-blend is done once per grid column: with G_c = s_y F[r0,c] + t_y F[r1,c],
+ * q[c] = ⟨G_c, G_c⟩ and p[c] = ⟨G_c, G_{c+1}⟩, a pixel's n² is s_x² q[x0] + t_x² q[x1] + 2 s_x t_x p[x0].
  */
 export function inverseNorms(tables: InnerProductTables, gridW: number, ys: AxisSampling, xs: AxisSampling): Float32Array {
   const H = ys.i0.length
@@ -19,26 +22,28 @@ export function inverseNorms(tables: InnerProductTables, gridW: number, ys: Axis
   const { self, right, down, diag, anti } = tables
   const out = new Float32Array(H * W)
   const eps2 = ZERO_NORM * ZERO_NORM
+  const q = new Float64Array(gridW)
+  const p = new Float64Array(gridW)
+  const { i0: xi0, i1: xi1, t: xt } = xs
   for (let y = 0; y < H; y++) {
     const r0 = ys.i0[y] * gridW
     const r1 = ys.i1[y] * gridW
     const ty = ys.t[y]
     const sy = 1 - ty
+    const syy = sy * sy
+    const tyy = ty * ty
+    const sty = sy * ty
+    for (let c = 0; c < gridW; c++) {
+      q[c] = syy * self[r0 + c] + tyy * self[r1 + c] + 2 * sty * down[r0 + c]
+      p[c] = syy * right[r0 + c] + tyy * right[r1 + c] + sty * (diag[r0 + c] + anti[r0 + c])
+    }
+    const row = y * W
     for (let x = 0; x < W; x++) {
-      const x0 = xs.i0[x]
-      const x1 = xs.i1[x]
-      const tx = xs.t[x]
+      const x0 = xi0[x]
+      const tx = xt[x]
       const sx = 1 - tx
-      const w00 = sy * sx
-      const w01 = sy * tx
-      const w10 = ty * sx
-      const w11 = ty * tx
-      const c00 = r0 + x0
-      const n2 =
-        w00 * w00 * self[c00] + w01 * w01 * self[r0 + x1] + w10 * w10 * self[r1 + x0] + w11 * w11 * self[r1 + x1] +
-        2 * (w00 * w01 * right[c00] + w10 * w11 * right[r1 + x0] + w00 * w10 * down[c00] + w01 * w11 * down[r0 + x1] +
-          w00 * w11 * diag[c00] + w01 * w10 * anti[c00])
-      out[y * W + x] = n2 > eps2 ? 1 / Math.sqrt(n2) : 0
+      const n2 = sx * sx * q[x0] + tx * tx * q[xi1[x]] + 2 * sx * tx * p[x0]
+      out[row + x] = n2 > eps2 ? 1 / Math.sqrt(n2) : 0
     }
   }
   return out

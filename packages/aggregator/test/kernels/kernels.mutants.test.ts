@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { axisSampling } from '../../src/kernels/axis-sampling.js'
 import { innerProductTables } from '../../src/kernels/inner-products.js'
 import { accumulateMaskWeights } from '../../src/kernels/mask-weights.js'
+import { pixelSums } from '../../src/kernels/pixel-sums.js'
 
 // Kernel contracts checked against naive definitions, cell by cell (written to kill the mutants
 // `npm run mutate` found surviving; see docs/testing.md).
@@ -45,7 +46,7 @@ describe('accumulateMaskWeights', () => {
     const offset = 2 * h * w
     const row = new Float64Array(4 * h * w).fill(0.25)
 
-    const count = accumulateMaskWeights(mask, invNorm, W, ys, xs, w, row, offset)
+    const count = accumulateMaskWeights(mask, pixelSums(invNorm, W, H, xs), W, ys, xs, w, row, offset)
 
     const want = new Float64Array(4 * h * w).fill(0.25)
     let pixels = 0
@@ -73,7 +74,7 @@ describe('accumulateMaskWeights', () => {
     const s = axisSampling(4, 0.5, -0.25, 2)
     const row = new Float64Array(4)
     const mask: Mask = { bbox: [0, 0, 0, 0], area: 0, bitmap: new Uint8Array(0), predictedIou: 1, stabilityScore: 1 }
-    expect(accumulateMaskWeights(mask, new Float32Array(16).fill(1), 4, s, s, 2, row, 0)).toBe(0)
+    expect(accumulateMaskWeights(mask, pixelSums(new Float32Array(16).fill(1), 4, 4, s), 4, s, s, 2, row, 0)).toBe(0)
     expect(Array.from(row)).toEqual([0, 0, 0, 0])
   })
 })
