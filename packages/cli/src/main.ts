@@ -88,6 +88,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
   data.command('inspect <path>').description('read a data set as plaf run would: format, frames usable and skipped (with reasons), sizes, intrinsics, labels')
     .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k')
     .option('--json', 'print one JSON object: format, frames, usable, skipped, color, depth, intrinsics, labels')
+    .option('--quick', 'read file lists, headers and every pose, but decode only the first usable frame; the report lists what was not checked')
     .action(act((path: string, o) => dataInspectCommand(path, o, io)))
   data.command('convert <src> <dir>').description('write a data set (its usable frames, losslessly) in another format: --to rgbd-folder')
     .requiredOption('--to <format>', 'output format: rgbd-folder')

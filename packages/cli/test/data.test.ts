@@ -65,6 +65,16 @@ describe('plaf data inspect', () => {
     for (const [n, s] of skips.map((n: { message: string }, i: number) => [n, inspect.skipped[i]])) expect(n.message).toContain(s.reason)
   })
 
+  it('--quick decodes one frame, agrees on usable and skipped frames, and says what it did not check', async () => {
+    const rec = await recording()
+    const full = JSON.parse((await cli('data', 'inspect', rec, '--json')).out)
+    const quick = JSON.parse((await cli('data', 'inspect', rec, '--json', '--quick')).out)
+    const { not_checked: notChecked, ...rest } = quick
+    expect(rest).toEqual(full)
+    expect(notChecked).toEqual(['the images of 2 of the 3 usable frames (only the first was decoded): a truncated or corrupt image, a depth image of the wrong bit depth, or a size change in them would stop a run'])
+    expect((await cli('data', 'inspect', rec, '--quick')).out).toContain(`not checked (--quick):\n  ${notChecked[0]}`)
+  })
+
   it('text output names the format, sizes and each skipped frame', async () => {
     const rec = await recording()
     const r = await cli('data', 'inspect', rec)

@@ -48,6 +48,18 @@ export interface InspectReport {
    * data has neither.
    */
   labels: InspectLabels | null
+  /** Only with `quick`: what was not checked, in words. */
+  not_checked?: string[]
+}
+
+/** How `inspectDataset` reads. */
+export interface InspectOptions {
+  /**
+   * Open the data set (file lists, headers, every pose, so `usable` and `skipped` are exact) but
+   * decode only the first usable frame (ADE20K: the first image of each split); the report's
+   * `not_checked` says what that leaves out.
+   */
+  quick?: boolean
 }
 
 /** The labels part of an inspect report. */
@@ -120,13 +132,21 @@ const pinhole = (k: Intrinsics): PinholeJson => ({ fx: k.fx, fy: k.fy, cx: k.cx,
 
 /**
  * Reads a whole data set the way `plaf run` would (same reader, default options, every frame
- * decoded) and reports what `plaf data inspect` prints. A fault that stops a run throws the same
- * PlafError here; skips are listed, not thrown.
+ * decoded unless `quick`) and reports what `plaf data inspect` prints. A fault that stops a run
+ * throws the same PlafError here; skips are listed, not thrown.
  */
-export async function inspectDataset(path: string, format: DatasetFormat | 'auto' = 'auto', onFrame?: (done: number, total: number) => void): Promise<InspectReport> {
+export async function inspectDataset(path: string, format: DatasetFormat | 'auto' = 'auto', onFrame?: (done: number, total: number) => void, options: InspectOptions = {}): Promise<InspectReport> {
   const fmt = format === 'auto' ? detectFormat(path) : format
-  if (fmt === 'ade20k') return inspectAde20k(path, onFrame)
+  if (fmt === 'ade20k') return inspectAde20k(path, onFrame, options.quick ?? false)
   const src = openDataset(path, fmt)
+  try {
+    return await inspectFrames(path, fmt, src, onFrame, options.quick ?? false)
+  } finally {
+    await src.dispose?.()
+  }
+}
+
+async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSource, onFrame: ((done: number, total: number) => void) | undefined, quick: boolean): Promise<InspectReport> {
   const seen = new Uint8Array(65536)
   let anyLabels = false
   let done = 0
@@ -144,11 +164,20 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
       const l = f.labels.data
       for (let i = 0; i < l.length; i++) seen[l[i]] = 1
     }
-    onFrame?.(++done, src.frameCount)
+    done++
+    onFrame?.(done, src.frameCount)
+    if (quick) break
   }
-  await src.dispose?.()
   const labels = fmt === 'scannet' || fmt === 'sens' ? scanLabels(statSync(path).isFile() ? dirname(path) : path, anyLabels ? seen : undefined) : null
-  return { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics ?? null, labels }
+  const report: InspectReport = { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics ?? null, labels }
+  if (quick) {
+    const rest = src.frameCount - done
+    report.not_checked = [
+      `the images of ${rest} of the ${src.frameCount} usable frames (only the first was decoded): a truncated or corrupt image, a depth image of the wrong bit depth, or a size change in them would stop a run`,
+      ...(anyLabels ? [`the label ids of those ${rest} frames (labels.found and labels.unknown cover the first frame only)`] : []),
+    ]
+  }
+  return report
 }
 
 const idsOf = (seen: Uint8Array): number[] => {
@@ -180,7 +209,7 @@ function scanLabels(dir: string, seen: Uint8Array | undefined): InspectLabels | 
 }
 
 /** `inspectDataset` for ADEChallengeData2016: every image and annotation of both splits present, decoded and checked. */
-async function inspectAde20k(root: string, onFrame?: (done: number, total: number) => void): Promise<InspectReport> {
+async function inspectAde20k(root: string, onFrame: ((done: number, total: number) => void) | undefined, quick: boolean): Promise<InspectReport> {
   const splits = (['training', 'validation'] as const).filter((s) => existsSync(join(root, 'images', s)))
   if (!splits.length) fail('PLAF_INPUT_INVALID', `${root} has neither images/training/ nor images/validation/`, { file: root, expected: 'ADEChallengeData2016 (images/, annotations/)', actual: 'no split folders' })
   const sources = splits.map((s) => openAde20kSplit(root, s))
@@ -193,12 +222,21 @@ async function inspectAde20k(root: string, onFrame?: (done: number, total: numbe
       color ??= { width: sample.image.shape[1], height: sample.image.shape[0] }
       const l = sample.labels.data
       for (let i = 0; i < l.length; i++) seen[l[i]] = 1
-      onFrame?.(++done, total)
+      done++
+      onFrame?.(done, total)
+      if (quick) break
     }
   }
   const found = idsOf(seen)
-  return {
+  const report: InspectReport = {
     format: 'ade20k', frames: total, usable: total, skipped: [], color: color!, depth: null, intrinsics: null,
     labels: { set: `ADE20K SceneParse150 (${ADE20K_CLASSES.length} classes, 0 = ignore; splits ${splits.join(', ')})`, found, unknown: [] },
   }
+  if (quick) {
+    report.not_checked = [
+      `${total - done} of the ${total} images and their annotations (only the first of each split was decoded; every image was checked to have an annotation file): a corrupt image, an annotation of the wrong size, or a label above ${ADE20K_CLASSES.length} in them would stop a run`,
+      `the label ids of those images (labels.found covers the decoded ones only)`,
+    ]
+  }
+  return report
 }

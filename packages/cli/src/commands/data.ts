@@ -7,6 +7,8 @@ import { userErrors } from '../user-errors.js'
 export interface DataInspectOptions {
   format?: string
   json?: boolean
+  /** Decode only the first usable frame (inspectDataset's `quick`). */
+  quick?: boolean
 }
 
 /** Values `--format` takes: `auto` and every format name (those without a reader say so when used). */
@@ -32,12 +34,16 @@ export function formatInspectReport(r: InspectReport): string {
     lines.push('skipped:')
     for (const s of r.skipped) lines.push(`  frame ${s.frame}  ${s.file}: ${s.reason}`)
   }
+  if (r.not_checked) {
+    lines.push('not checked (--quick):')
+    for (const s of r.not_checked) lines.push(`  ${s}`)
+  }
   return lines.join('\n')
 }
 
 /**
  * `plaf data inspect <path>`: reads the whole data set as `plaf run` would (same reader, same
- * frame checks, every frame decoded) and reports it. Exit 0 when the data could be read (skips
+ * frame checks, every frame decoded; with `--quick` only the first) and reports it. Exit 0 when the data could be read (skips
  * included), 1 when it cannot, with the error naming the file.
  */
 export async function dataInspectCommand(path: string, o: DataInspectOptions, io: Io): Promise<number> {
@@ -50,7 +56,7 @@ export async function dataInspectCommand(path: string, o: DataInspectOptions, io
   return userErrors(io, o.json, async () => {
     const report = await inspectDataset(path, format as DatasetFormat | 'auto', (done, total) => {
       if (!o.json && done % 100 === 0) io.err(`[inspect] ${done}/${total} frames read`)
-    })
+    }, { quick: o.quick ?? false })
     io.out(o.json ? JSON.stringify(report, null, 2) : formatInspectReport(report))
   })
 }
