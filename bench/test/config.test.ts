@@ -6,7 +6,7 @@ describe('parseConfig', () => {
   it('defaults: every case, 480×640 dense only, 1M points, results in bench/results', () => {
     const c = parseConfig([])!
     expect(c.mode).toBe('default')
-    expect(c.only).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data'])
+    expect(c.only).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker'])
     expect(c.aggregator.sizes).toEqual([{ H: 480, W: 640, dense: true }, { H: 968, W: 1296, dense: false }])
     expect(c.aggregator).toMatchObject({ k: 100, d: 1152, grid: [32, 32] })
     expect(c.query3d).toMatchObject({ n: 1_000_000, m: 5000, d: 1152 })
@@ -24,7 +24,7 @@ describe('parseConfig', () => {
   it('--only (repeatable or comma-separated) keeps the case order; --runs overrides every run count', () => {
     const c = parseConfig(['--only', 'storage,aggregator', '--runs', '2'])!
     expect(c.only).toEqual(['aggregator', 'storage'])
-    expect([c.aggregator.runsSparse, c.aggregator.runsDense, c.query3d.runsPlaf, c.query3d.runsDense, c.backbone.sessionRuns]).toEqual([2, 2, 2, 2, 2])
+    expect([c.aggregator.runsSparse, c.aggregator.runsDense, c.query3d.runsPlaf, c.query3d.runsDense, c.backbone.sessionRuns, c.masker.runs]).toEqual([2, 2, 2, 2, 2, 2])
     expect(parseConfig(['--only', 'query3d', '--only', 'storage'])!.only).toEqual(['query3d', 'storage'])
   })
 

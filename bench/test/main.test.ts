@@ -23,7 +23,7 @@ describe('main --tiny', () => {
 
   it('runs every case end to end and exits 0', async () => {
     expect(await run).toBe(BENCH_EXIT.ok)
-    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'latest.json', 'query3d.json', 'storage.json'])
+    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'latest.json', 'masker.json', 'query3d.json', 'storage.json'])
     // The storage and backbone cases removed every file they wrote.
     expect(readdirSync(scratch)).toEqual([])
   })
@@ -36,7 +36,7 @@ describe('main --tiny', () => {
     expect(latest.machine.cores).toBeGreaterThanOrEqual(1)
     expect(typeof latest.machine.cpu_model).toBe('string')
     expect(latest.machine.tensor_backend_choices.some((c: { status: string }) => c.status === 'chosen')).toBe(true)
-    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data'])
+    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker'])
   })
 
   it('aggregator.json: sparse within 1e-5 of the dense baseline, with timings, memory and a speed-up', async () => {
@@ -85,6 +85,24 @@ describe('main --tiny', () => {
     expect(three.dense_per_point_float32).toMatchObject({ how: 'measured', bytes: 3000 * 16 * 4 + 128 })
     expect(three.index_reference_float32.semantic_bytes).toBe(three.index_reference_float32.pool_bytes + 3000 * 4)
     expect(three.paper.eq7_dense_bytes).toBe(3000 * 16 * 4)
+  })
+
+  it('masker.json: a summary entry per grid with the contract\'s names, steps that add up to the time outside the networks', async () => {
+    await run
+    const m = readJson(join(out, 'masker.json'))
+    expect(m.summary.map((s: { points_per_side: number }) => s.points_per_side)).toEqual([2, 4])
+    for (const s of m.summary) {
+      expect(Object.keys(s).sort()).toEqual(['decoder_ms', 'encoder_ms', 'peak_extra_mb', 'points_per_side', 'postprocess_ms'])
+      expect(s.encoder_ms).toBeGreaterThan(0)
+      expect(s.decoder_ms).toBeGreaterThan(0)
+      expect(s.peak_extra_mb).toBeGreaterThan(0)
+    }
+    expect(m.params.encoder.output).toEqual([1, 16, 4, 4])
+    for (const g of m.measurements.grids) {
+      expect(g.runs_ms).toHaveLength(2)
+      expect(g.masks_out).toBeGreaterThan(0)
+      expect(Object.keys(g.steps_ms)).toEqual(['upsample', 'filter', 'nms', 'postprocess', 'output', 'other'])
+    }
   })
 
   it('prints the tables on stdout and progress on stderr', async () => {

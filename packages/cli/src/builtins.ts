@@ -5,7 +5,7 @@ import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-le
 import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
 import { ade20kInput, replicaInput, rgbdFolderInput, scannetInput, syntheticRoomInput, tumInput } from '@plaf/datasets'
 import { backprojectLifter } from '@plaf/lifter'
-import { felzenszwalbMasker, gridMasker } from '@plaf/masker-classic'
+import { felzenszwalbMasker, gridMasker, slicMasker } from '@plaf/masker-classic'
 import { samMasker } from '@plaf/masker-sam'
 import { textQuerier } from '@plaf/query'
 import { denseStorage, indexReferenceStorage, maskIndexedStorage } from '@plaf/storage'
@@ -26,6 +26,7 @@ export const builtins: readonly Plugin[] = [
   clipTextEncoder,
   felzenszwalbMasker,
   gridMasker,
+  slicMasker,
   samMasker,
   maskMeanAggregator,
   maskIndexedStorage,
