@@ -12,10 +12,15 @@ describe('data case (--tiny)', () => {
     const config = parseConfig(['--tiny', '--only', 'data', '--out', join(tmp.dir, 'out'), '--tmp', join(tmp.dir, 'scratch')])!
     expect(config.only).toEqual(['data'])
     const r = await runDataCase(config, {} as never)
-    expect(r.checks).toEqual({ passed: true, details: ['export and .sens readers: 3 and 3 frames of 3, 0 frames differing in colour or depth'] })
+    expect(r.checks.passed).toBe(true)
+    expect(r.checks.details[0]).toBe('export and .sens readers: 3 and 3 frames of 3, 0 frames differing in colour or depth')
+    expect(r.checks.details[1]).toMatch(/^\.sens reader: at most \d\.\d\d decoded frames' worth of buffers alive while the consumer holds one frame \(limit 3\)$/)
     expect(Object.keys(r.summary!).sort()).toEqual([
-      'export_decode_ms', 'export_frames_per_s', 'export_io_ms', 'export_mb_per_s', 'sens_decode_ms', 'sens_frames_per_s', 'sens_io_ms', 'sens_mb_per_s',
+      'export_decode_ms', 'export_frames_per_s', 'export_io_ms', 'export_mb_per_s', 'sens_decode_ms', 'sens_frames_held', 'sens_frames_per_s', 'sens_io_ms', 'sens_mb_per_s', 'sens_peak_live_mb',
     ])
+    const held = r.measurements.sens_memory as { frames_held: number; decoded_frame_bytes: number; gc: boolean }
+    expect([held.gc, held.decoded_frame_bytes]).toEqual([true, 64 * 48 * 3 + 32 * 24 * 4])
+    expect(held.frames_held).toBeGreaterThanOrEqual(1)
     for (const v of Object.values(r.summary!)) expect(v).toBeGreaterThan(0)
     expect(r.tables[0].rows).toHaveLength(2)
     expect(r.measurements.backbone_session_ms).toBeNull() // no backbone.json in this results directory
