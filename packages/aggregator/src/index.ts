@@ -1,5 +1,7 @@
-/** `@plaf/aggregator`: the `mask-mean` aggregator and the kernels of the exact sparse mask mean. */
+/** `@plaf/aggregator`: the `mask-mean` aggregator, the `pixel` and `patch` baselines, and the kernels of the exact sparse mask mean. */
 export { maskMeanAggregator } from './plugin.js'
+export { pixelAggregator, pixelMemory, PIXEL_DEFAULTS, type PixelOptions } from './baselines/pixel.js'
+export { patchAggregator, patchMemory, PATCH_DEFAULTS, type PatchOptions } from './baselines/patch.js'
 export { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions } from './aggregate.js'
 export { axisSampling, type AxisSampling } from './kernels/axis-sampling.js'
 export { innerProductTables, type InnerProductTables } from './kernels/inner-products.js'

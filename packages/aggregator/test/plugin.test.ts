@@ -13,6 +13,7 @@ describeStagePlugin(maskMeanAggregator, [
   { name: 'defaults', inputs: small },
   { name: 'largest-wins, min_area', options: { overlap: 'largest-wins', min_area: 30 }, inputs: small },
   { name: 'no masks', inputs: () => ({ ...small(), masks: { width: 24, height: 20, masks: [] } }) },
+  { name: 'average overlap, patch background', options: { overlap: 'average', background: 'patch' }, inputs: small },
 ])
 
 async function run(masks: MaskSet, options: Record<string, unknown> = {}) {

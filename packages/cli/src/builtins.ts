@@ -1,5 +1,5 @@
 import { Registry, type Plugin } from '@plaf/core'
-import { maskMeanAggregator } from '@plaf/aggregator'
+import { maskMeanAggregator, patchAggregator, pixelAggregator } from '@plaf/aggregator'
 import { clipDenseBackbone, clipTextEncoder } from '@plaf/backbone-clip'
 import { colorLexiconBackbone, colorLexiconTextEncoder } from '@plaf/backbone-lexicon'
 import { radioBackbone, siglipTextEncoder } from '@plaf/backbone-radio'
@@ -29,6 +29,8 @@ export const builtins: readonly Plugin[] = [
   slicMasker,
   samMasker,
   maskMeanAggregator,
+  pixelAggregator,
+  patchAggregator,
   maskIndexedStorage,
   denseStorage,
   backprojectLifter,
