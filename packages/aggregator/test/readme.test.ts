@@ -1,4 +1,4 @@
 import { describeReadmeOptions } from '@plaf/core/testing'
-import { maskMeanAggregator } from '../src/index.js'
+import { maskMeanAggregator, patchAggregator, pixelAggregator } from '../src/index.js'
 
-describeReadmeOptions(new URL('../README.md', import.meta.url), [maskMeanAggregator])
+describeReadmeOptions(new URL('../README.md', import.meta.url), [maskMeanAggregator, pixelAggregator, patchAggregator])
