@@ -180,6 +180,24 @@ function tensor(v: unknown, ctor: Function, rank: number, what: string): string 
   return len === n ? null : `${what}.data has ${len} elements, shape ${JSON.stringify(t.shape)} needs ${n}`
 }
 
+/** The first non-finite element of `data` (NaN, ±Infinity), named, or null. `v - v` is 0 only for finite v. */
+export function firstNonFinite(data: Float32Array | Float64Array, what: string): string | null {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!
+    if (v - v !== 0) return `${what} holds ${v} at element ${i}`
+  }
+  return null
+}
+
+/** Depth in metres: finite and non-negative (0 = no measurement). */
+function depthValues(data: Float32Array): string | null {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!
+    if (!(v >= 0) || v - v !== 0) return `Frame.depth holds ${v} at pixel ${i} (depth is metres ≥ 0, 0 = no measurement)`
+  }
+  return null
+}
+
 function intrinsics(v: unknown, what: string): string | null {
   const k = v as Partial<Intrinsics> | undefined
   if (!k) return `${what} is missing`
@@ -199,34 +217,50 @@ const checks: { [K in PortName]: (v: PortTypes[K]) => string | null } = {
     if (f.pose !== null && !(f.pose instanceof Float64Array && f.pose.length === 16)) {
       return 'Frame.pose must be null or a Float64Array of 16'
     }
-    if (f.depth) return tensor(f.depth, Float32Array, 2, 'Frame.depth') ?? intrinsics(f.depthIntrinsics, 'Frame.depthIntrinsics')
+    if (f.pose !== null) {
+      const bad = firstNonFinite(f.pose, 'Frame.pose')
+      if (bad) return bad
+    }
+    if (f.depth) return tensor(f.depth, Float32Array, 2, 'Frame.depth') ?? intrinsics(f.depthIntrinsics, 'Frame.depthIntrinsics') ?? depthValues(f.depth.data)
     return f.labels ? tensor(f.labels, Uint16Array, 2, 'Frame.labels') : null
   },
   FeatureGrid: (g) => tensor(g, Float32Array, 3, 'FeatureGrid') ??
-    (typeof g.space === 'string' && g.transform && Number.isFinite(g.transform.ax) ? null : 'FeatureGrid needs space and transform'),
+    (typeof g.space === 'string' && g.transform && Number.isFinite(g.transform.ax) ? null : 'FeatureGrid needs space and transform') ??
+    firstNonFinite(g.data, 'FeatureGrid.data'),
   MaskSet: (m) => {
     if (!isInt(m.width) || !isInt(m.height) || !Array.isArray(m.masks)) return 'MaskSet needs width, height, masks'
     for (let i = 0; i < m.masks.length; i++) {
       const k = m.masks[i]
+      const box: unknown[] = Array.isArray(k.bbox) ? k.bbox : []
+      if (box.length !== 4 || !box.every(isInt) || box[2] === 0 || box[3] === 0) return `MaskSet.masks[${i}].bbox must be 4 non-negative integers with width and height ≥ 1, got ${JSON.stringify(k.bbox)}`
       const [x, y, w, h] = k.bbox
       if (!(k.bitmap instanceof Uint8Array) || k.bitmap.length !== w * h) return `MaskSet.masks[${i}].bitmap must be bbox w×h bytes`
       if (x < 0 || y < 0 || x + w > m.width || y + h > m.height) return `MaskSet.masks[${i}].bbox lies outside the image`
+      let ones = 0
+      for (let j = 0; j < k.bitmap.length; j++) if (k.bitmap[j] !== 0) ones++
+      if (ones !== k.area) return `MaskSet.masks[${i}].area is ${k.area} but its bitmap has ${ones} pixels set`
     }
     return null
   },
   SemanticMemory2D: (m) => tensor(m.ids, Uint16Array, 2, 'SemanticMemory2D.ids') ??
     tensor(m.features, Float32Array, 2, 'SemanticMemory2D.features') ??
-    (typeof m.space === 'string' ? null : 'SemanticMemory2D.space must be a string'),
+    (typeof m.space === 'string' ? null : 'SemanticMemory2D.space must be a string') ??
+    firstNonFinite(m.features.data, 'SemanticMemory2D.features'),
   SemanticMap3D: (m) => {
     const n = m.refs instanceof Uint32Array ? m.refs.length : -1
     if (n < 0) return 'SemanticMap3D.refs must be a Uint32Array'
     if (!(m.positions instanceof Float32Array) || m.positions.length !== 3 * n) return 'SemanticMap3D.positions must be N×3 float32'
     if (!(m.colors instanceof Uint8Array) || m.colors.length !== 3 * n) return 'SemanticMap3D.colors must be N×3 uint8'
-    return tensor(m.pool, Float32Array, 2, 'SemanticMap3D.pool')
+    const bad = tensor(m.pool, Float32Array, 2, 'SemanticMap3D.pool') ?? firstNonFinite(m.positions, 'SemanticMap3D.positions') ?? firstNonFinite(m.pool.data, 'SemanticMap3D.pool')
+    if (bad) return bad
+    const rows = m.pool.shape[0]
+    for (let i = 0; i < n; i++) if (m.refs[i]! >= rows) return `SemanticMap3D.refs[${i}] is ${m.refs[i]}, the pool has ${rows} rows`
+    return null
   },
   TextBatch: (t) => (Array.isArray(t.texts) && t.texts.every((s) => typeof s === 'string') ? null : 'TextBatch.texts must be strings'),
   TextEmbeddings: (t) => tensor(t, Float32Array, 2, 'TextEmbeddings') ??
-    (t.texts.length === t.shape[0] ? null : 'TextEmbeddings has one row per text'),
+    (t.texts.length === t.shape[0] ? null : 'TextEmbeddings has one row per text') ??
+    firstNonFinite(t.data, 'TextEmbeddings'),
 }
 
 /** Checks a value against its port type: returns what is wrong, or null when it conforms. */
