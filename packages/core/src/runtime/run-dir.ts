@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { PlafError, diagnostic } from '../diagnostics.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
-import { writeJsonAtomic } from '../util/atomic.js'
+import { removeStaleTempFiles, writeJsonAtomic } from '../util/atomic.js'
 import { hashJson } from './cache.js'
 
 /** progress.json. */
@@ -61,6 +61,8 @@ export function prepareRunDir(p: ResolvedPipeline, opts: { outDir?: string; resu
   const configHash = hashJson(p.config)
   const resumeFrom = opts.resume ? readResume(path, configHash) : 0
   const createdFrom = mkdirSync(path, { recursive: true })
+  // what atomic writes of a killed earlier run left behind (never a live writer's)
+  removeStaleTempFiles(path)
   // a fresh run in a used directory must not leave the last run's progress to mislead --resume
   for (const f of opts.resume ? ['report.json', 'report.md'] : ['report.json', 'report.md', 'progress.json']) rmSync(join(path, f), { force: true })
   return { path, progressFile: join(path, 'progress.json'), configHash, resumeFrom, completed: resumeFrom, createdFrom }

@@ -22,6 +22,7 @@ import { writeReport, type RunReport } from './report.js'
 import { prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './run-dir.js'
 import { finishScene } from './scene.js'
 import { ProgressClock, RunNotes, RunStats, wrapError, type ProgressEvent } from './stats.js'
+import { removeStaleTempFiles } from '../util/atomic.js'
 
 export type { ProgressEvent } from './stats.js'
 
@@ -129,6 +130,7 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
       threads: p.runtime.threads || undefined,
     })
     const cache = new StageCache(resolve(cwd, p.runtime.cache_dir), p.runtime.cache)
+    if (cache.enabled) removeStaleTempFiles(cache.dir)
     const models = opts.models ?? createModelAccess({ ...hubSettings({ runtime: p.runtime }), onProgress: opts.onModelProgress })
     const open: OpenRun = { backend, choices, instances: [], models }
     try {

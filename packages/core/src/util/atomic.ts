@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 
 let counter = 0
@@ -82,4 +82,40 @@ export function openAtomicWriter(path: string): AtomicWriter {
       rmSync(tmp, { force: true })
     },
   }
+}
+
+/** Name of an atomic writer's temporary file: `.<name>.<pid>.<n>.tmp`. */
+const TEMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/
+
+const alive = (pid: number): boolean => {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM' // exists, owned by someone else
+  }
+}
+
+/**
+ * Removes the temporary files that atomic writes of dead processes left under `dir` (a process
+ * killed between open and rename). Files of live processes, this one included, are kept: they may
+ * be mid-write. Returns the paths removed. A missing `dir` is nothing to do.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  const removed: string[] = []
+  let entries
+  try {
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true })
+  } catch {
+    return removed
+  }
+  for (const e of entries) {
+    const m = e.isFile() ? TEMP_FILE.exec(e.name) : null
+    if (!m || alive(Number(m[1]))) continue
+    const p = join(e.parentPath, e.name)
+    rmSync(p, { force: true })
+    removed.push(p)
+  }
+  return removed
 }
