@@ -1,7 +1,11 @@
 /** `@plaf/lifter`: the `backproject` lifter and its kernels (back-projection, voxel grid, votes, pool). */
 export { backprojectLifter, type BackprojectLifterOptions } from './plugin.js'
-export { MapBuilder, type MapBuilderOptions } from './map-builder.js'
+export { MapBuilder, type FusionMode, type LiftedMap3D, type MapBuilderOptions } from './map-builder.js'
 export { FeaturePool } from './pool.js'
+export { FusedPool } from './fused-pool.js'
+export { associateFrame, type AssociationThresholds } from './associate.js'
+export { overlapCounts, type OverlapCounts } from './kernels/overlap-counts.js'
+export { findRoot, unionRoots } from './kernels/union-find.js'
 export {
   backproject, type BackprojectedPoints, type BackprojectOptions, type DepthView, type PixelAttributes,
 } from './kernels/backproject.js'

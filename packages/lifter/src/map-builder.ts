@@ -1,37 +1,68 @@
 import { fail, type SemanticMap3D, type SemanticMemory2D, type TensorBackend } from '@plaf/core'
+import { associateFrame } from './associate.js'
+import { FusedPool } from './fused-pool.js'
 import type { BackprojectedPoints } from './kernels/backproject.js'
+import { overlapCounts } from './kernels/overlap-counts.js'
 import { VoteTable } from './kernels/vote-table.js'
 import { VoxelGrid } from './kernels/voxel-grid.js'
 import { FeaturePool } from './pool.js'
+
+/** How masks of different frames become pool rows. */
+export type FusionMode = 'none' | 'greedy' | 'voxel-overlap'
 
 /** How a MapBuilder fuses frames. */
 export interface MapBuilderOptions {
   /** Voxel edge in metres; keys are round(p / size). */
   voxelSize: number
-  /** Cosine above which a new pool row reuses an existing one; null keeps every row. */
+  /** `none` keeps one row per mask per frame; `greedy` reuses rows by cosine; `voxel-overlap` associates masks through the voxels they land on. Default: `greedy` when poolMergeThreshold is set, else `none`. */
+  fusion?: FusionMode
+  /** greedy: cosine above which a new pool row reuses an existing one; null keeps every row. */
   poolMergeThreshold: number | null
+  /** voxel-overlap: least fraction of a mask's points on an entry's voxels (default 0.3). */
+  fusionOverlap?: number
+  /** voxel-overlap: least cosine between a mask and an entry (default 0.8). */
+  fusionCosine?: number
   tensor: TensorBackend
+}
+
+/** The lifted map plus what fusion knows per point and per pool row. */
+export interface LiftedMap3D extends SemanticMap3D {
+  /** N observations per point: the depth samples fused into the voxel. */
+  counts: Uint32Array
+  /** Per pool row, the masks merged into it (1 per row without fusion). */
+  observations: Uint32Array
 }
 
 /**
  * Accumulates back-projected frames into a voxel-downsampled point map whose points reference a
- * shared feature pool. Per voxel: the mean position, the mean colour, and the pool ref with the
- * most observations (majority vote, ties to the earliest row). Memory: the voxels, the pool, and
- * one frame's votes (all votes when pool merging is on).
+ * shared feature pool. Per voxel: the mean position, the mean colour, the number of samples, and
+ * the pool ref with the most observations (majority vote, ties to the earliest row). Memory: the
+ * voxels, the pool, and one frame's votes; with `greedy` or `voxel-overlap` each voxel keeps a
+ * (ref, count) list of the rows that voted for it, which grows with the distinct things seen
+ * there, not with the frames.
  */
 export class MapBuilder {
   private readonly grid: VoxelGrid
   private readonly votes = new VoteTable()
+  private readonly fusion: FusionMode
   private pool: FeaturePool | null = null
+  private fused: FusedPool | null = null
   private space: string | null = null
+  private masks = 0
 
   constructor(private readonly opts: MapBuilderOptions) {
     this.grid = new VoxelGrid(opts.voxelSize)
+    this.fusion = opts.fusion ?? (opts.poolMergeThreshold === null ? 'none' : 'greedy')
   }
 
   /** Number of voxels so far. */
   get points(): number {
     return this.grid.size
+  }
+
+  /** Masks that contributed at least one point, over all frames so far (frames × masks before fusion). */
+  get masksSeen(): number {
+    return this.masks
   }
 
   /** Fuses one frame's points; `memory` is the frame's 2D memory the point ids index into. */
@@ -43,40 +74,72 @@ export class MapBuilder {
         frame, expected: this.space, actual: memory.space,
       })
     }
-    this.pool ??= new FeaturePool(d, this.opts.poolMergeThreshold, this.opts.tensor)
-    if (d !== this.pool.dim) {
-      fail('PLAF_INPUT_INVALID', `frame memory has ${d}-dimensional features but earlier frames had ${this.pool.dim}`, {
-        frame, expected: String(this.pool.dim), actual: String(d),
+    const dim = this.pool?.dim ?? this.fused?.dim ?? d
+    if (d !== dim) {
+      fail('PLAF_INPUT_INVALID', `frame memory has ${d}-dimensional features but earlier frames had ${dim}`, {
+        frame, expected: String(dim), actual: String(d),
       })
     }
-    const used = new Uint8Array(rows)
+    // Points per table row; the rows some point uses are this frame's masks.
+    const sizes = new Uint32Array(rows)
     for (let i = 0; i < points.count; i++) {
       const id = points.ids[i]
       if (id >= rows) fail('PLAF_INPUT_INVALID', `mask id ${id} has no feature row (the table has ${rows} rows)`, { frame })
-      used[id] = 1
+      sizes[id]++
     }
     const which: number[] = []
-    for (let r = 0; r < rows; r++) if (used[r]) which.push(r)
-    const refs = await this.pool.add(memory.features.data, which)
-    const refOf = new Uint32Array(rows)
-    which.forEach((r, j) => (refOf[r] = refs[j]))
+    for (let r = 0; r < rows; r++) if (sizes[r]) which.push(r)
+    this.masks += which.length
     const { positions: p, colors: c, ids } = points
+    const voxel = new Int32Array(points.count)
+    const before = this.grid.size
     for (let i = 0; i < points.count; i++) {
       const o = i * 3
-      const v = this.grid.add(p[o], p[o + 1], p[o + 2], c[o], c[o + 1], c[o + 2])
-      this.votes.vote(v, refOf[ids[i]])
+      voxel[i] = this.grid.add(p[o], p[o + 1], p[o + 2], c[o], c[o + 1], c[o + 2])
     }
-    // Without merging this frame's refs never recur, so its votes can be folded now.
-    if (this.opts.poolMergeThreshold === null) this.votes.fold()
+    const refOf = new Uint32Array(rows)
+    if (this.fusion === 'voxel-overlap') {
+      const pool = (this.fused ??= new FusedPool(d))
+      const local = new Uint32Array(rows)
+      which.forEach((r, j) => (local[r] = j))
+      const mask = new Uint32Array(points.count)
+      for (let i = 0; i < points.count; i++) mask[i] = local[ids[i]]
+      const overlaps = overlapCounts(mask, voxel, points.count, before, this.votes.leaders(), pool.parent)
+      const refs = associateFrame(pool, memory.features.data, which, Uint32Array.from(which, (r) => sizes[r]), overlaps, {
+        minOverlap: this.opts.fusionOverlap ?? 0.3, minCosine: this.opts.fusionCosine ?? 0.8,
+      })
+      which.forEach((r, j) => (refOf[r] = refs[j]))
+    } else {
+      this.pool ??= new FeaturePool(d, this.fusion === 'greedy' ? this.opts.poolMergeThreshold : null, this.opts.tensor)
+      const refs = await this.pool.add(memory.features.data, which)
+      which.forEach((r, j) => (refOf[r] = refs[j]))
+    }
+    for (let i = 0; i < points.count; i++) this.votes.vote(voxel[i], refOf[ids[i]])
+    // Without fusion this frame's refs never recur, so its votes can be folded now.
+    if (this.fusion === 'none') this.votes.fold()
   }
 
   /** The map: one point per voxel, refs compacted to the pool rows some point uses. */
-  finish(): SemanticMap3D {
-    this.votes.fold()
+  finish(): LiftedMap3D {
     const n = this.grid.size
+    const counts = this.grid.pointCounts()
+    const space = this.space ?? ''
+    if (this.fused) {
+      const fused = this.fused
+      const winners = this.votes.rootWinners(n, (r) => fused.root(r))
+      const used = new Uint8Array(fused.rows)
+      for (let v = 0; v < n; v++) used[winners[v]] = 1
+      const { data, rows, remap, observations } = fused.compact(used)
+      const refs = new Uint32Array(n)
+      for (let v = 0; v < n; v++) refs[v] = remap[winners[v]]
+      return { positions: this.grid.positions(), colors: this.grid.colors(), refs, counts, observations, pool: { data, shape: [rows, fused.dim] }, space }
+    }
+    this.votes.fold()
     const winners = this.votes.winners(n)
     const pool = this.pool
-    if (!pool) return { positions: new Float32Array(0), colors: new Uint8Array(0), refs: new Uint32Array(0), pool: { data: new Float32Array(0), shape: [0, 0] }, space: this.space ?? '' }
+    if (!pool) {
+      return { positions: new Float32Array(0), colors: new Uint8Array(0), refs: new Uint32Array(0), counts, observations: new Uint32Array(0), pool: { data: new Float32Array(0), shape: [0, 0] }, space }
+    }
     // Background rows of different frames are all zero: keep one (after the vote, so it is unaffected).
     const canon = pool.canonicalRows()
     for (let v = 0; v < n; v++) winners[v] = canon[winners[v]]
@@ -85,6 +148,9 @@ export class MapBuilder {
     const { data, rows, remap } = pool.compact(used)
     const refs = new Uint32Array(n)
     for (let v = 0; v < n; v++) refs[v] = remap[winners[v]]
-    return { positions: this.grid.positions(), colors: this.grid.colors(), refs, pool: { data, shape: [rows, pool.dim] }, space: this.space ?? '' }
+    // Rows that several masks reused (greedy) or zero rows that were collapsed count each mask once.
+    const observations = new Uint32Array(rows)
+    for (let r = 0; r < pool.rows; r++) if (remap[canon[r]] >= 0) observations[remap[canon[r]]] += pool.uses(r)
+    return { positions: this.grid.positions(), colors: this.grid.colors(), refs, counts, observations, pool: { data, shape: [rows, pool.dim] }, space }
   }
 }

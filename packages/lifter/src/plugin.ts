@@ -1,6 +1,6 @@
 import { defineStage, fail, type Frame, type OptionsSchema } from '@plaf/core'
 import { backproject } from './kernels/backproject.js'
-import { MapBuilder } from './map-builder.js'
+import { MapBuilder, type FusionMode } from './map-builder.js'
 import { VERSION } from './version.js'
 
 /** Options of the `backproject` lifter (the YAML `with:` block). */
@@ -11,7 +11,10 @@ export interface BackprojectLifterOptions {
   max_depth_jump: number
   voxel_size: number
   keep_background: boolean
+  fusion: FusionMode
   pool_merge_threshold: number | null
+  fusion_overlap: number
+  fusion_cosine: number
 }
 
 const options: OptionsSchema<BackprojectLifterOptions> = {
@@ -27,9 +30,21 @@ const options: OptionsSchema<BackprojectLifterOptions> = {
     },
     voxel_size: { type: 'number', exclusiveMinimum: 0, default: 0.02, description: 'Voxel edge in metres; one point per voxel, keyed by round(p / voxel_size) in world coordinates.' },
     keep_background: { type: 'boolean', default: false, description: 'Keep depth pixels no mask covers (id 0); they reference a zero feature row.' },
+    fusion: {
+      type: 'string', enum: ['none', 'greedy', 'voxel-overlap'], default: 'none',
+      description: 'How masks of different frames share pool rows: none (one row per mask per frame), greedy (reuse a row by cosine > pool_merge_threshold), voxel-overlap (match a mask to the entries leading the voxels its points land on, if fusion_overlap and fusion_cosine hold; merge by running mean).',
+    },
     pool_merge_threshold: {
       type: ['number', 'null'], minimum: -1, maximum: 1, default: null,
-      description: 'When set (e.g. 0.95), a new pool row whose cosine to an existing row exceeds this reuses that row (greedy); null keeps every row.',
+      description: 'fusion: greedy only (required there, e.g. 0.95): a new pool row whose cosine to an existing row exceeds this reuses that row.',
+    },
+    fusion_overlap: {
+      type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.3,
+      description: 'fusion: voxel-overlap: least fraction of a mask\'s points that must land in voxels an existing entry leads for the mask to match it.',
+    },
+    fusion_cosine: {
+      type: 'number', minimum: -1, maximum: 1, default: 0.8,
+      description: 'fusion: voxel-overlap: least cosine between a mask\'s feature and an entry\'s mean feature for the mask to match it.',
     },
   },
 }
@@ -67,7 +82,17 @@ export const backprojectLifter = defineStage<
         path: 'min_depth', expected: `< ${opts.max_depth}`, actual: String(opts.min_depth),
       })
     }
-    const builder = new MapBuilder({ voxelSize: opts.voxel_size, poolMergeThreshold: opts.pool_merge_threshold, tensor: ctx.tensor })
+    if ((opts.fusion === 'greedy') !== (opts.pool_merge_threshold !== null)) {
+      const greedy = opts.fusion === 'greedy'
+      fail('PLAF_INVALID_OPTION', greedy ? 'fusion: greedy needs pool_merge_threshold (a cosine, e.g. 0.95)' : `pool_merge_threshold applies to fusion: greedy, but fusion is ${opts.fusion}`, {
+        path: greedy ? 'pool_merge_threshold' : 'fusion', expected: greedy ? 'a number in [-1, 1]' : 'greedy', actual: greedy ? 'null' : opts.fusion,
+        hint: greedy ? 'set pool_merge_threshold, or use fusion: voxel-overlap' : 'set fusion: greedy, or remove pool_merge_threshold',
+      })
+    }
+    const builder = new MapBuilder({
+      voxelSize: opts.voxel_size, fusion: opts.fusion, poolMergeThreshold: opts.pool_merge_threshold,
+      fusionOverlap: opts.fusion_overlap, fusionCosine: opts.fusion_cosine, tensor: ctx.tensor,
+    })
     return {
       async run({ frame, memory }, rc) {
         const why = skipReason(frame)
@@ -95,6 +120,7 @@ export const backprojectLifter = defineStage<
         if (map.refs.length === 0) ctx.log('backproject: no frame contributed a point; the map is empty')
         rc.metric('points', map.refs.length)
         rc.metric('pool_rows', map.pool.shape[0])
+        rc.metric('masks_seen', builder.masksSeen)
         return { map }
       },
     }

@@ -14,6 +14,7 @@ export class FeaturePool {
   private data: Float32Array
   private norms = new Float64Array(16)
   private zeroRef = -1
+  private useCounts = new Uint32Array(16)
 
   constructor(readonly dim: number, private readonly mergeThreshold: number | null, private readonly tensor: TensorBackend) {
     this.data = new Float32Array(16 * dim)
@@ -29,6 +30,17 @@ export class FeaturePool {
    * each, in the same order.
    */
   async add(table: Float32Array, which: readonly number[]): Promise<Uint32Array> {
+    const refs = await this.match(table, which)
+    for (let j = 0; j < refs.length; j++) this.useCounts[refs[j]]++
+    return refs
+  }
+
+  /** How many added rows (masks) row `r` stands for. */
+  uses(r: number): number {
+    return this.useCounts[r]
+  }
+
+  private async match(table: Float32Array, which: readonly number[]): Promise<Uint32Array> {
     const d = this.dim
     const refs = new Uint32Array(which.length)
     if (this.mergeThreshold === null) {
@@ -117,6 +129,7 @@ export class FeaturePool {
     const r = this.rows++
     this.data = grow(this.data, this.rows * d, Float32Array)
     this.norms = grow(this.norms, this.rows, Float64Array)
+    this.useCounts = grow(this.useCounts, this.rows, Uint32Array)
     const src = table.subarray(row * d, row * d + d)
     this.data.set(src, r * d)
     let s = 0

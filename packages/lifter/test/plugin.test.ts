@@ -12,8 +12,13 @@ describeStagePlugin(backprojectLifter, [
   { name: 'defaults', inputs: () => ({ frame: planeFrame(), memory: memory(halves(), 2 * W, 2 * H, 3) }) },
   {
     name: 'merging, background, stride 2',
-    options: { pool_merge_threshold: 0.95, keep_background: true, stride: 2, voxel_size: 0.05 },
+    options: { fusion: 'greedy', pool_merge_threshold: 0.95, keep_background: true, stride: 2, voxel_size: 0.05 },
     inputs: () => ({ frame: planeFrame(), memory: memory(new Uint16Array(4 * W * H), 2 * W, 2 * H, 2) }),
+  },
+  {
+    name: 'voxel-overlap fusion, background',
+    options: { fusion: 'voxel-overlap', keep_background: true },
+    inputs: () => ({ frame: planeFrame(), memory: memory(halves(), 2 * W, 2 * H, 3) }),
   },
   { name: 'skipped frame', inputs: () => ({ frame: planeFrame({ pose: null }), memory: memory(halves(), 2 * W, 2 * H, 3) }) },
 ])
@@ -21,7 +26,8 @@ describeStagePlugin(backprojectLifter, [
 const defaults: BackprojectLifterOptions = {
   // max_depth_jump 0 (the official behaviour): these fixtures have depth steps on purpose; the
   // discontinuity filter is tested in test/kernels/backproject.test.ts.
-  stride: 1, min_depth: 0.1, max_depth: 6, max_depth_jump: 0, voxel_size: 0.02, keep_background: false, pool_merge_threshold: null,
+  stride: 1, min_depth: 0.1, max_depth: 6, max_depth_jump: 0, voxel_size: 0.02, keep_background: false,
+  fusion: 'none', pool_merge_threshold: null, fusion_overlap: 0.3, fusion_cosine: 0.8,
 }
 
 async function lift(frames: Array<{ frame: ReturnType<typeof planeFrame>; memory: ReturnType<typeof memory> }>, options: Partial<BackprojectLifterOptions> = {}) {
@@ -65,7 +71,7 @@ describe('backproject lifter', () => {
     // Left half of the depth image reads id 1, right half id 2 (pixel-centre mapping to 2× colour).
     expect(row(map, 0)).toEqual([1, 0, 0, 0])
     expect(row(map, W - 1)).toEqual([0, 1, 0, 0])
-    expect(rc.metrics).toEqual({ points: W * H, pool_rows: 2 })
+    expect(rc.metrics).toEqual({ points: W * H, pool_rows: 2, masks_seen: 2 })
   })
 
   it('colours each point from the colour pixel nearest its depth pixel, on a non-square colour image of its own size', async () => {
@@ -123,7 +129,7 @@ describe('backproject lifter', () => {
     const f2 = { frame: planeFrame({ id: 'f2' }), memory: memoryOf(ids2, 2 * W, 2 * H, [[0, 0, 0], [0.99, 0.1, 0], [0, 0, 1]]) }
     const plain = await lift([f1, f2], { voxel_size: 1000 })
     expect(row(plain.map, 0)).toEqual([0.99, 0.1, 0].map(Math.fround))
-    const merged = await lift([f1, f2], { voxel_size: 1000, pool_merge_threshold: 0.95 })
+    const merged = await lift([f1, f2], { voxel_size: 1000, fusion: 'greedy', pool_merge_threshold: 0.95 })
     expect(row(merged.map, 0)).toEqual(A)
     expect(merged.map.pool.shape[0]).toBe(1)
   })
@@ -165,7 +171,7 @@ describe('backproject lifter', () => {
   it('reports an empty map when no frame can be lifted', async () => {
     const { map, rc } = await lift([{ frame: planeFrame({ pose: null }), memory: memory(halves(), 2 * W, 2 * H, 3) }])
     expect(map.refs.length).toBe(0)
-    expect(rc.metrics).toEqual({ points: 0, pool_rows: 0 })
+    expect(rc.metrics).toEqual({ points: 0, pool_rows: 0, masks_seen: 0 })
   })
 
   it('rejects memories in different embedding spaces, naming the frame', async () => {
@@ -181,5 +187,24 @@ describe('backproject lifter', () => {
       .rejects.toMatchObject({ code: 'PLAF_INPUT_INVALID' })
     await expect(backprojectLifter.create({ ...defaults, min_depth: 7 }, createTestContext()))
       .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION' })
+  })
+
+  it('voxel-overlap: the same two halves seen from two frames fuse into two rows with running means', async () => {
+    const f1 = { frame: planeFrame({ id: 'f1' }), memory: memoryOf(halves(), 2 * W, 2 * H, [[0, 0], [1, 0], [0, 1]]) }
+    const f2 = { frame: planeFrame({ id: 'f2' }), memory: memoryOf(halves(), 2 * W, 2 * H, [[0, 0], [0.8, 0.2], [0.2, 0.8]]) }
+    const { map, rc } = await lift([f1, f2], { fusion: 'voxel-overlap' })
+    expect(rc.metrics).toMatchObject({ pool_rows: 2, masks_seen: 4 })
+    // Equal point counts per observation: the means are the plain averages.
+    expect(Array.from(map.pool.data)).toEqual([0.9, 0.1, 0.1, 0.9].map(Math.fround))
+    const plain = await lift([f1, f2], {})
+    expect(plain.rc.metrics).toMatchObject({ pool_rows: 2, masks_seen: 4 })
+    expect((map as unknown as { observations: Uint32Array }).observations).toEqual(Uint32Array.from([2, 2]))
+  })
+
+  it('names the option to fix when greedy has no threshold or a threshold has no greedy', async () => {
+    await expect(backprojectLifter.create({ ...defaults, fusion: 'greedy' }, createTestContext()))
+      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION', diagnostics: [{ path: 'pool_merge_threshold' }] })
+    await expect(backprojectLifter.create({ ...defaults, pool_merge_threshold: 0.9 }, createTestContext()))
+      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION', diagnostics: [{ path: 'fusion', actual: 'none' }] })
   })
 })

@@ -8,7 +8,7 @@ it('prints the time to lift 10 frames of 640×480 depth (ids at 1296×968, K=100
   const ids = Uint16Array.from({ length: IW * IH }, (_, i) => 1 + ((Math.floor((i % IW) / 130) + 10 * Math.floor(i / IW / 97)) % 100))
   const mem = memory(ids, IW, IH, 101, 64)
   const inst = await backprojectLifter.create(
-    { stride: 1, min_depth: 0.1, max_depth: 6, max_depth_jump: 0, voxel_size: 0.02, keep_background: false, pool_merge_threshold: null },
+    { stride: 1, min_depth: 0.1, max_depth: 6, max_depth_jump: 0, voxel_size: 0.02, keep_background: false, fusion: 'none', pool_merge_threshold: null, fusion_overlap: 0.3, fusion_cosine: 0.8 },
     createTestContext(),
   )
   let t = 0

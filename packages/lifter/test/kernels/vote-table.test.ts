@@ -51,3 +51,17 @@ describe('VoteTable', () => {
     expect(Array.from(t.winners(1))).toEqual([2])
   })
 })
+
+describe('VoteTable.rootWinners and leaders', () => {
+  it('pools votes of refs with the same root like a naive count, and leads by raw ref count', () => {
+    const root = (r: number): number => [0, 0, 2, 2, 4, 4][r]
+    const votes: Array<[number, number]> = []
+    let seed = 5
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k
+    for (let i = 0; i < 3000; i++) votes.push([rnd(30), rnd(6)])
+    const t = new VoteTable()
+    for (const [v, r] of votes) t.vote(v, r)
+    expect(Array.from(t.rootWinners(31, root))).toEqual([...naiveWinners(votes.map(([v, r]) => [v, root(r)]), 30), -1])
+    expect(Array.from(t.leaders())).toEqual(naiveWinners(votes, 30))
+  })
+})

@@ -1,0 +1,52 @@
+import type { FusedPool } from './fused-pool.js'
+import type { OverlapCounts } from './kernels/overlap-counts.js'
+
+/** Thresholds of `fusion: voxel-overlap`. */
+export interface AssociationThresholds {
+  /** Least fraction of a mask's points that must land in voxels an entry leads. */
+  minOverlap: number
+  /** Least cosine between the mask's feature and the entry's mean. */
+  minCosine: number
+}
+
+/**
+ * Associates one frame's masks with the pool. Mask j (row `which[j]` of `table`, `sizes[j]`
+ * points) is compared with every entry leading a voxel that some of its points land on; the
+ * entries whose mean has cosine ≥ `minCosine` to the mask's feature are its candidates. When the
+ * candidates together lead the voxels of at least `minOverlap`·sizes[j] of its points, the mask
+ * matches all of them: they are joined (union-find; a mask bridging two entries says they are one
+ * thing, which also mends an object split over entries while its surface was only partly seen) and
+ * the mask's feature is merged into the joint running mean, weighted by its points. Otherwise the
+ * mask becomes a new entry. Masks are taken in row order, so a later mask of the same frame sees
+ * the earlier ones' merges. Returns the entry of each mask.
+ */
+export function associateFrame(
+  pool: FusedPool, table: Float32Array, which: readonly number[], sizes: Uint32Array, overlaps: OverlapCounts,
+  t: AssociationThresholds,
+): Uint32Array {
+  const refs = new Uint32Array(which.length)
+  const candidates: number[] = []
+  let p = 0
+  for (let j = 0; j < which.length; j++) {
+    const row = which[j]
+    // Background (all-zero) features have no direction: they share one entry and join nothing.
+    const zero = pool.isZero(table, row)
+    candidates.length = 0
+    let shared = 0
+    for (; p < overlaps.size && overlaps.masks[p] === j; p++) {
+      // Entries may have been joined earlier in this frame: compare against the current root.
+      const e = pool.root(overlaps.entries[p])
+      if (zero || pool.cosine(e, table, row) < t.minCosine) continue
+      candidates.push(e)
+      shared += overlaps.counts[p]
+    }
+    if (candidates.length === 0 || shared < t.minOverlap * sizes[j]) {
+      refs[j] = pool.append(table, row, sizes[j])
+      continue
+    }
+    let target = candidates[0]
+    for (let c = 1; c < candidates.length; c++) target = pool.union(target, candidates[c])
+    refs[j] = pool.absorb(pool.root(target), table, row, sizes[j])
+  }
+  return refs
+}
