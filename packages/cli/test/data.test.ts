@@ -212,6 +212,16 @@ describe('plaf data convert', () => {
     expectSameFrames(await readAll(tum, 'tum'), await readAll(out, 'rgbd-folder'))
   })
 
+  it('a freiburg1 sequence: inspect and convert say its lens distortion is not corrected', async () => {
+    const tum = join(tempDir(), 'rgbd_dataset_freiburg1_synthetic')
+    await writeTumSequence(tum, frames(square))
+    const r = JSON.parse((await cli('data', 'inspect', tum, '--json')).out)
+    expect(r.intrinsics.distortion).toEqual({ model: 'opencv', coefficients: [0.2624, -0.9531, -0.0054, 0.0026, 1.1633], corrected: false, max_shift_px: 36.8 })
+    expect((await cli('data', 'inspect', tum)).out).toContain('distortion   k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, NOT corrected: border pixels up to 36.8 px off')
+    const out = join(tum, '..', 'converted')
+    expect((await cli('data', 'convert', tum, '--to', 'rgbd-folder', out)).out).toContain("; the source's lens distortion (k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, up to 36.8 px at the border) is NOT corrected in what was written")
+  })
+
   it('a Replica sequence to an rgbd-folder, likewise', async () => {
     const replica = join(tempDir(), 'Replica', 'room0')
     await writeReplicaSequence(replica, frames({ ...square, color_width: 240, color_height: 160, depth_width: 240, depth_height: 160 }))

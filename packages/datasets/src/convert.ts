@@ -1,4 +1,5 @@
 import { fail } from '@plaf/core'
+import type { LensDistortion } from './frames/distortion.js'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat } from './frames/source.js'
 import { detectFormat, openDataset } from './inspect.js'
@@ -10,6 +11,8 @@ export interface ConvertSummary extends WriteRgbdFolderSummary {
   from: DatasetFormat
   /** Source frames left out because the source's reader skips them (with the reasons). */
   skipped: FrameSkip[]
+  /** The source's lens distortion, not corrected in what was written (intrinsics.json has no place for it). */
+  distortion?: LensDistortion
 }
 
 /**
@@ -26,7 +29,7 @@ export async function convertToRgbdFolder(path: string, dir: string, format: Dat
   try {
     const scale = src.depthScale
     const written = await writeRgbdFolder(dir, src.frames(), { depth_format: scale === null ? 'npy' : 'png', depth_scale: scale ?? 1000 })
-    return { ...written, from, skipped: src.skips }
+    return { ...written, from, skipped: src.skips, ...(src.distortion ? { distortion: src.distortion } : {}) }
   } finally {
     await src.dispose?.()
   }

@@ -15,6 +15,7 @@ import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
 import { findSensFile, openSensFile } from './sens/reader.js'
 import { findLabelsTsv, findScanMesh, readLabelTable, readScannetMesh, unknownLabelIds, unknownNyu40Ids } from './scannet/scan.js'
+import type { LensDistortion } from './frames/distortion.js'
 import type { FrameSkip } from './frames/select.js'
 import type { DatasetFormat, DatasetSource } from './frames/source.js'
 
@@ -41,7 +42,7 @@ export interface InspectReport {
   color: { width: number; height: number }
   depth: { width: number; height: number } | null
   /** Colour and depth intrinsics, and the stored depth's units per metre (null: stored in metres); null for images without a camera (ADE20K). */
-  intrinsics: { color: PinholeJson; depth: PinholeJson | null; depth_scale: number | null } | null
+  intrinsics: { color: PinholeJson; depth: PinholeJson | null; depth_scale: number | null; distortion?: LensDistortion } | null
   /**
    * Label ids found in the label images, and those the label table does not know; for a ScanNet
    * scan with a `_vh_clean_2.labels.ply`, also the mesh's NYU40 labels (`mesh`). Null when the
@@ -157,7 +158,7 @@ async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSourc
     if (intrinsics === undefined) {
       color = { width: f.rgb.shape[1], height: f.rgb.shape[0] }
       depth = f.depth ? { width: f.depth.shape[1], height: f.depth.shape[0] } : null
-      intrinsics = f.colorIntrinsics ? { color: pinhole(f.colorIntrinsics), depth: f.depthIntrinsics ? pinhole(f.depthIntrinsics) : null, depth_scale: src.depthScale } : null
+      intrinsics = f.colorIntrinsics ? { color: pinhole(f.colorIntrinsics), depth: f.depthIntrinsics ? pinhole(f.depthIntrinsics) : null, depth_scale: src.depthScale, ...(src.distortion ? { distortion: src.distortion } : {}) } : null
     }
     if (f.labels) {
       anyLabels = true

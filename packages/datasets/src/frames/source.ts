@@ -1,4 +1,5 @@
 import { fail, type Frame, type InputSource } from '@plaf/core'
+import type { LensDistortion } from './distortion.js'
 import type { FrameSkip } from './select.js'
 
 /** Every dataset format `plaf data inspect --format` names (not all have a reader yet: see READERS). */
@@ -16,6 +17,8 @@ export interface DatasetSource extends InputSource {
   skips: FrameSkip[]
   /** Depth units per metre of the stored depth (1000 = millimetres), or null when depth is stored in metres. */
   depthScale: number | null
+  /** Lens distortion the images have and the reader does not correct (TUM freiburg1 and 2); absent when none is known. */
+  distortion?: LensDistortion
 }
 
 /** Everything `datasetSource` needs besides the frames' loader. */

@@ -4,6 +4,7 @@ import { fail, type Intrinsics, type PluginNote } from '@plaf/core'
 import { fileFrameSource } from '../frames/file-frames.js'
 import { poseFault, toCameraToWorldOpenCv, type PoseAxes, type PoseDirection } from '../frames/pose.js'
 import { selectFrames, type FrameSelection, type PoseRead } from '../frames/select.js'
+import { lensDistortion, type LensDistortion } from '../frames/distortion.js'
 import type { DatasetSource } from '../frames/source.js'
 import { nearestIndex, parseTrajectory, poseAt } from '../rgbd-folder/trajectory.js'
 import { parseNumberToken } from '../scannet/text.js'
@@ -15,6 +16,16 @@ export const TUM_CAMERAS = {
   freiburg3: { fx: 535.4, fy: 539.2, cx: 320.1, cy: 247.6 },
   'ros-default': { fx: 525.0, fy: 525.0, cx: 319.5, cy: 239.5 },
 } as const
+/**
+ * The published lens distortion of TUM's cameras (d0…d4 = OpenCV's k1, k2, p1, p2, k3). freiburg3's
+ * images were undistorted by TUM already; ros-default assumes none.
+ */
+export const TUM_DISTORTION: Record<keyof typeof TUM_CAMERAS, LensDistortion['coefficients']> = {
+  freiburg1: [0.2624, -0.9531, -0.0054, 0.0026, 1.1633],
+  freiburg2: [0.2312, -0.7849, -0.0033, -0.0001, 0.9172],
+  freiburg3: [0, 0, 0, 0, 0],
+  'ros-default': [0, 0, 0, 0, 0],
+}
 /** A TUM camera name. */
 export type TumCamera = keyof typeof TUM_CAMERAS
 /** TUM depth PNGs hold 5000 units per metre. */
@@ -98,11 +109,20 @@ export function openTumSequence(o: TumReadOptions, warn: (note: PluginNote) => v
   }
   const { frames, skips } = selectFrames(candidates, o, readPose, warn)
   if (!frames.length) fail('PLAF_INPUT_INVALID', `${dir}: no usable frame among the ${candidates.length} in rgb.txt (${skips.length} skipped)`, { file: dir, expected: 'at least one frame with depth and a pose', actual: `${skips.length} skipped` })
-  return fileFrameSource({
+  const distortion = lensDistortion(k, TUM_DISTORTION[camera])
+  if (distortion) {
+    warn({
+      code: 'PLAF_INPUT_INVALID', severity: 'warning', file: dir, expected: 'undistorted images (or a pinhole camera)',
+      actual: `${camera}: k1 k2 p1 p2 k3 = ${distortion.coefficients.join(' ')}`,
+      message: `${dir}: the ${camera} camera's lens distortion is not corrected; all ${frames.length} frames are used as pinhole images, so pixels near the border are up to ${distortion.max_shift_px} px from where the lens put them`,
+    })
+  }
+  const source = fileFrameSource({
     format: 'tum', found: candidates.length, skips, depthScale: TUM_DEPTH_SCALE, color: k, depth: k,
     intrinsicsFrom: { color: `the ${camera} camera`, depth: `the ${camera} camera` },
     identitySeed: `${camera} ${o.max_time_diff} ${o.pose_axes} ${o.pose_direction}`,
     describe: `TUM sequence ${dir} (${frames.length} frames${skips.length ? `, ${skips.length} skipped` : ''}, ${camera})`,
     frames: frames.map(({ item, pose }) => ({ index: item.index, color: item.color, depth: item.depth, pose })),
   })
+  return distortion ? { ...source, distortion } : source
 }

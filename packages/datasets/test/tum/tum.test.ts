@@ -43,7 +43,13 @@ describe('tum: a generated sequence reads back', () => {
     const gt = join(seq, 'groundtruth.txt')
     const reason = 'no pose within 0.02 s of timestamp 1305031102.066667 (nearest 0.0303 s away)' // poses lag colour by 3 ms
     expect(src.skips).toEqual([{ frame: 2, file: gt, reason }])
-    expect(notes).toEqual([{ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000002', file: gt, message: `frame 000002: ${gt}: ${reason}; frame skipped` }])
+    expect(notes).toEqual([
+      { code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000002', file: gt, message: `frame 000002: ${gt}: ${reason}; frame skipped` },
+      {
+        code: 'PLAF_INPUT_INVALID', severity: 'warning', file: seq, expected: 'undistorted images (or a pinhole camera)', actual: 'freiburg1: k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633',
+        message: `${seq}: the freiburg1 camera's lens distortion is not corrected; all 3 frames are used as pinhole images, so pixels near the border are up to 36.8 px from where the lens put them`,
+      },
+    ])
     for (const f of await all(src)) {
       const want = truth[f.index]
       expect(Buffer.compare(Buffer.from(f.rgb.data), Buffer.from(want.rgb.data))).toBe(0)
