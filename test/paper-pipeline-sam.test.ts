@@ -62,7 +62,14 @@ describe('pipelines/scannet.yaml with sam on contract models', () => {
     }
   })
 
-  it('the masker ablation runs by --set alone', async () => {
-    for (const use of ['felzenszwalb', 'grid']) await plaf(['run', scannet, ...common, '--set', `stages.masker.use=${use}`, '--out', join(dir, `run-${use}`)])
+  it('the masker ablation runs by --set alone: felzenszwalb, grid, slic and sam', async () => {
+    for (const use of ['felzenszwalb', 'grid', 'slic', 'sam']) {
+      const run = join(dir, `run-${use}`)
+      await plaf(['run', scannet, ...common, '--set', `stages.masker.use=${use}`, '--out', run])
+      const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as { frames: { processed: number } }
+      expect(report.frames.processed, use).toBe(2)
+      const ids = decodePng(readFileSync(join(run, 'storage2d', '000000.ids.png')))
+      expect(new Set(ids.data as Uint16Array).size, use).toBeGreaterThan(1)
+    }
   })
 })

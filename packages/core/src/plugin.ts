@@ -115,6 +115,11 @@ export interface InputCheckContext {
   baseDir: string
 }
 
+/** What a stage plugin's `check` gets: the pipeline's directory and the stage's key (`masker`). */
+export interface StageCheckContext extends InputCheckContext {
+  stage: string
+}
+
 /** An input plugin: yields frames. */
 export interface InputPlugin<O = any> extends PluginBase<O> {
   kind: 'input'
@@ -148,6 +153,15 @@ export interface StagePlugin<
   /** True when run() outputs depend only on inputs, options and fingerprint (safe to cache). */
   cacheable?: boolean
   create(options: O, ctx: PluginContext): Promise<StageInstance<PortsOf<I>, Partial<PortsOf<P>>>>
+  /**
+   * Optional cheap check of the options, called by the resolver (so by `plaf validate`, and by
+   * `plaf run` before anything is created) once the stage's options are valid against the schema:
+   * cross-option rules the schema cannot express; no model opened, nothing run. Returns what is
+   * wrong (severity error unless given); each note's `path` is the dotted option path inside
+   * `with:` (`point_grids.0`), so the diagnostic points at that option's line and column. A thrown
+   * PlafError counts as its diagnostics.
+   */
+  check?(options: O, ctx: StageCheckContext): PluginNote[] | Promise<PluginNote[]>
   /**
    * Optional, for backbones and text encoders: the embedding space id the stage's vectors will be
    * in with these (validated, defaulted) options, without running anything (for a model-backed

@@ -1,4 +1,4 @@
-import { fail, type OptionsSchema } from '@plaf/core'
+import { fail, type OptionsSchema, type PluginNote } from '@plaf/core'
 import { AMG_DEFAULTS, type AmgOptions } from './amg/options.js'
 
 /** Options of the `sam` masker: the model and SAM's generator options under SAM's names. */
@@ -38,32 +38,45 @@ export const samOptionsSchema: OptionsSchema<SamOptions> = {
 }
 
 /**
- * Checks that cross options, which the schema cannot express, agree (SAM asserts these): exactly
- * one of points_per_side and point_grids; one grid per crop layer; no crop layer without points.
- * Throws PLAF_INVALID_OPTION at the option's path.
+ * The cross-option rules the schema cannot express (SAM asserts these): exactly one of
+ * points_per_side and point_grids; one grid per crop layer; no crop layer without points. Returns
+ * one PLAF_INVALID_OPTION note per broken rule, its `path` the option inside `with:` (the
+ * plugin's validate-time `check`).
  */
-export function checkSamOptions(o: SamOptions, stage: string): void {
-  const at = (key: string) => ({ path: `stages.${stage}.with.${key}`, plugin: 'sam', stage })
+export function samOptionProblems(o: SamOptions): PluginNote[] {
+  const bad = (path: string, message: string, more: Partial<PluginNote>): PluginNote => ({ code: 'PLAF_INVALID_OPTION', message, path, ...more })
   if ((o.points_per_side === null) === (o.point_grids === null)) {
-    fail('PLAF_INVALID_OPTION', o.point_grids ? 'point_grids replaces the regular grid: give points_per_side: null with it' : 'give points_per_side or point_grids', {
-      ...at('point_grids'), expected: 'exactly one of points_per_side and point_grids', actual: `points_per_side ${o.points_per_side}, point_grids ${o.point_grids ? `${o.point_grids.length} grid(s)` : 'null'}`,
-    })
+    return [bad('point_grids', o.point_grids ? 'point_grids replaces the regular grid: give points_per_side: null with it' : 'give points_per_side or point_grids', {
+      expected: 'exactly one of points_per_side and point_grids', actual: `points_per_side ${o.points_per_side}, point_grids ${o.point_grids ? `${o.point_grids.length} grid(s)` : 'null'}`,
+    })]
   }
+  const out: PluginNote[] = []
   if (o.point_grids) {
     if (o.point_grids.length !== o.crop_n_layers + 1) {
-      fail('PLAF_INVALID_OPTION', `point_grids has ${o.point_grids.length} grid(s), but crop_n_layers ${o.crop_n_layers} needs one per layer`, { ...at('point_grids'), expected: `${o.crop_n_layers + 1} grids`, actual: `${o.point_grids.length}` })
+      out.push(bad('point_grids', `point_grids has ${o.point_grids.length} grid(s), but crop_n_layers ${o.crop_n_layers} needs one per layer`, { expected: `${o.crop_n_layers + 1} grids`, actual: `${o.point_grids.length}` }))
     }
     const empty = o.point_grids.findIndex((g) => g.length === 0)
-    if (empty >= 0) fail('PLAF_INVALID_OPTION', `point_grids[${empty}] has no points`, { ...at(`point_grids.${empty}`), expected: 'at least one [x, y] point', actual: '[]' })
-    return
+    if (empty >= 0) out.push(bad(`point_grids.${empty}`, `point_grids[${empty}] has no points`, { expected: 'at least one [x, y] point', actual: '[]' }))
+    return out
   }
   for (let i = 1; i <= o.crop_n_layers; i++) {
     const n = Math.trunc(o.points_per_side! / o.crop_n_points_downscale_factor ** i)
     if (n < 1) {
-      fail('PLAF_INVALID_OPTION', `crop layer ${i} gets no prompt points: ${o.points_per_side} / ${o.crop_n_points_downscale_factor}^${i} < 1`, {
-        ...at('crop_n_points_downscale_factor'), expected: `a factor f with ${o.points_per_side} / f^${o.crop_n_layers} ≥ 1`, actual: String(o.crop_n_points_downscale_factor),
+      out.push(bad('crop_n_points_downscale_factor', `crop layer ${i} gets no prompt points: ${o.points_per_side} / ${o.crop_n_points_downscale_factor}^${i} < 1`, {
+        expected: `a factor f with ${o.points_per_side} / f^${o.crop_n_layers} ≥ 1`, actual: String(o.crop_n_points_downscale_factor),
         hint: 'use fewer crop layers, a smaller downscale factor or more points per side',
-      })
+      }))
+      break
     }
   }
+  return out
+}
+
+/**
+ * `samOptionProblems` for API callers that create the plugin without the resolver: throws the
+ * first problem as PLAF_INVALID_OPTION at its full path (`stages.<stage>.with.<option>`).
+ */
+export function checkSamOptions(o: SamOptions, stage: string): void {
+  const first = samOptionProblems(o)[0]
+  if (first) fail(first.code, first.message, { ...first, path: `stages.${stage}.with.${first.path}`, plugin: 'sam', stage })
 }

@@ -1,7 +1,7 @@
 import { defineStage, type Mask, type MaskSet } from '@plaf/core'
 import { generateMasks } from './amg/generator.js'
 import type { AmgMask } from './amg/mask-record.js'
-import { checkSamOptions, samOptionsSchema, type SamOptions } from './options-schema.js'
+import { checkSamOptions, samOptionProblems, samOptionsSchema, type SamOptions } from './options-schema.js'
 import { openSamModel } from './session.js'
 import { VERSION } from './version.js'
 
@@ -29,6 +29,8 @@ export const samMasker = defineStage<SamOptions, { frame: 'Frame' }, { masks: 'M
   inputs: { frame: 'Frame' },
   outputs: { masks: 'MaskSet' },
   cacheable: true,
+  // Cross-option rules at validate time (plaf validate), located at the option's line.
+  check: (opts) => samOptionProblems(opts),
   async create(opts, ctx) {
     checkSamOptions(opts, ctx.stage)
     const model = await openSamModel(ctx, opts.model, opts.multimask_output)

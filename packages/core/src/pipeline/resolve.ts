@@ -110,19 +110,24 @@ function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedP
   return again.value
 }
 
-/** Runs an input plugin's cheap `check` and locates each note at its option in the YAML. */
-async function checkInput(plugin: InputPlugin, options: Record<string, unknown>, loaded: LoadedPipeline): Promise<Diagnostic[]> {
+/**
+ * Runs a plugin's cheap `check` (input: its source; stage: cross-option rules) and locates each
+ * note at its option in the YAML; `base` is the pointer of the `with:` block, `stage` its key.
+ */
+async function checkPlugin(plugin: Plugin, options: Record<string, unknown>, loaded: LoadedPipeline, base: string, stage: string): Promise<Diagnostic[]> {
   if (!plugin.check) return []
   let notes: PluginNote[]
   try {
-    notes = await plugin.check(structuredClone(options), { baseDir: loaded.baseDir })
+    notes = plugin.kind === 'input'
+      ? await plugin.check(structuredClone(options), { baseDir: loaded.baseDir })
+      : await plugin.check(structuredClone(options), { baseDir: loaded.baseDir, stage })
   } catch (e) {
     if (e instanceof PlafError) notes = e.diagnostics
     else throw e
   }
   return notes.map((n) => {
-    const ptr = '/input/with' + (n.path ? toPointer(n.path.split('.')) : '')
-    return diagnostic(n.code, n.message, { ...n, severity: n.severity ?? 'error', ...locate(loaded.provenance, ptr), path: dotted(ptr), stage: 'input', plugin: plugin.name })
+    const ptr = base + (n.path ? toPointer(n.path.split('.')) : '')
+    return diagnostic(n.code, n.message, { ...n, severity: n.severity ?? 'error', ...locate(loaded.provenance, ptr), path: dotted(ptr), stage, plugin: plugin.name })
   })
 }
 
@@ -176,7 +181,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   else {
     const before = out.length
     inputOptions = checkOptions(inputPlugin, inputRef.with, '/input/with', loaded, reg, 'input', out, cwd)
-    if (opts.checkInput !== false && !hasErrors(out.slice(before))) out.push(...(await checkInput(inputPlugin, inputOptions, loaded)))
+    if (opts.checkInput !== false && !hasErrors(out.slice(before))) out.push(...(await checkPlugin(inputPlugin, inputOptions, loaded, '/input/with', 'input')))
   }
 
   const producers: { stage: string; port: string; type: PortName }[] = [{ stage: 'input', port: 'frame', type: 'Frame' }]
@@ -191,7 +196,9 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
       unresolved = true
       continue
     }
+    const before = out.length
     const options = checkOptions(plugin, ref.with, `${base}/with`, loaded, reg, key, out, cwd)
+    if (!hasErrors(out.slice(before))) out.push(...(await checkPlugin(plugin, options, loaded, `${base}/with`, key)))
     const wiring: Record<string, PortSource> = {}
     for (const [port, type] of Object.entries(plugin.inputs)) {
       const explicit = ref.from?.[port]

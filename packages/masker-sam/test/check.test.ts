@@ -1,0 +1,46 @@
+// sam's cross-option rules at validate time: the plugin's `check`, run by the resolver (what
+// `plaf validate` calls) and located at the option's line in the YAML, before any model opens.
+import { writeFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { defineInput, Registry, resolvePipeline } from '@plaf/core'
+import { makeFrame, tempDir } from '@plaf/core/testing'
+import { samMasker } from '../src/plugin.js'
+
+const one = defineInput<Record<string, never>>({
+  name: 'one-frame', kind: 'input', version: '1.0.0', description: 'One flat frame.', outputs: { frame: 'Frame' },
+  options: { type: 'object', additionalProperties: false, properties: {} },
+  async create() {
+    return { identity: 'one', describe: 'one frame', frameCount: 1, async *frames() { yield makeFrame(8, 8, () => [0, 0, 0]) } }
+  },
+})
+const registry = new Registry([one, samMasker])
+const dir = tempDir('sam-check')
+afterAll(() => dir.cleanup())
+
+async function validate(masker: string): Promise<Awaited<ReturnType<typeof resolvePipeline>>['diagnostics']> {
+  const file = dir.path('p.yaml')
+  writeFileSync(file, `input: { use: one-frame }\nstages:\n  masker:\n    use: sam\n    with:\n${masker}output: { dir: out }\n`)
+  // The model is not installed: validation must not need it for these rules.
+  return (await resolvePipeline(file, registry)).diagnostics.filter((d) => d.severity === 'error')
+}
+
+describe('sam: cross-option errors at validate time, at the option\'s line', () => {
+  it('a crop layer without points points at crop_n_points_downscale_factor', async () => {
+    const d = await validate('      points_per_side: 16\n      crop_n_layers: 2\n      crop_n_points_downscale_factor: 8\n')
+    expect(d).toEqual([expect.objectContaining({
+      code: 'PLAF_INVALID_OPTION', line: 8, column: 39, path: 'stages.masker.with.crop_n_points_downscale_factor', stage: 'masker', plugin: 'sam',
+      message: 'crop layer 2 gets no prompt points: 16 / 8^2 < 1', actual: '8',
+    })])
+  })
+  it('point_grids: with points_per_side, one grid per layer, an empty grid at its index', async () => {
+    expect(await validate('      point_grids: [[[0.5, 0.5]]]\n')).toEqual([expect.objectContaining({ line: 6, path: 'stages.masker.with.point_grids', message: 'point_grids replaces the regular grid: give points_per_side: null with it' })])
+    expect(await validate('      points_per_side: null\n      point_grids: [[[0.5, 0.5]], []]\n')).toEqual([
+      expect.objectContaining({ line: 7, path: 'stages.masker.with.point_grids', message: 'point_grids has 2 grid(s), but crop_n_layers 0 needs one per layer' }),
+      expect.objectContaining({ line: 7, column: 35, path: 'stages.masker.with.point_grids.1', message: 'point_grids[1] has no points' }),
+    ])
+  })
+  it('consistent options pass', async () => {
+    expect(await validate('      points_per_side: 16\n      crop_n_layers: 1\n      crop_n_points_downscale_factor: 2\n')).toEqual([])
+    expect(await validate('      points_per_side: null\n      point_grids: [[[0.5, 0.5]]]\n')).toEqual([])
+  })
+})
