@@ -5,7 +5,7 @@ import { innerProductTables } from './kernels/inner-products.js'
 import { inverseNorms } from './kernels/inverse-norms.js'
 import { accumulateMaskWeights } from './kernels/mask-weights.js'
 import { orderMasks } from './kernels/mask-order.js'
-import { pixelSums } from './kernels/pixel-sums.js'
+import { pixelSumsFromTables } from './kernels/pixel-sums.js'
 import { paintOverlapSets, type OverlapSets } from './kernels/overlap-sets.js'
 
 /** Options of the `mask-mean` aggregator (the YAML `with:` block). */
@@ -67,8 +67,8 @@ export async function aggregateMasks(
   const { ax, bx, ay, by } = grid.transform
   const xs = axisSampling(W, ax, bx, w)
   const ys = axisSampling(H, ay, by, h)
-  const invNorm = inverseNorms(innerProductTables(grid.data, h, w, d), w, ys, xs)
-  const sums = pixelSums(invNorm, W, H, xs)
+  const tables = innerProductTables(grid.data, h, w, d)
+  const sums = pixelSumsFromTables(tables, w, ys, xs)
   const cells = h * w
   const sets: OverlapSets | null = options.overlap === 'average' ? paintOverlapSets(masks, ordered, W, H) : null
   const painted = sets ? null : new Uint16Array(W * H)
@@ -96,7 +96,7 @@ export async function aggregateMasks(
   if (bg) {
     const bgRows = new Float64Array(b * cells)
     const bgCounts = new Float64Array(b)
-    accumulateBackground(bg, invNorm, W, ys, xs, w, bgRows, 0, cells, bgCounts)
+    accumulateBackground(bg, inverseNorms(tables, w, ys, xs), W, ys, xs, w, bgRows, 0, cells, bgCounts)
     for (let r = 0; r < b; r++) scaleInto(bgRows, r * cells, cells, bgCounts[r], acc, (k + 1 + r) * cells)
   }
   const table = await tensor.matmul(acc, grid.data, rows, cells, d)

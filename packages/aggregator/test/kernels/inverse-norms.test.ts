@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { axisSampling } from '../../src/kernels/axis-sampling.js'
 import { innerProductTables } from '../../src/kernels/inner-products.js'
 import { inverseNorms } from '../../src/kernels/inverse-norms.js'
+import { pixelSums, pixelSumsFromTables } from '../../src/kernels/pixel-sums.js'
 import { prng } from '../fixtures.js'
 
 describe('inverseNorms via the five inner-product tables', () => {
@@ -35,5 +36,23 @@ describe('inverseNorms via the five inner-product tables', () => {
     const got = inverseNorms(innerProductTables(f, 2, 2, 3), 2, s, s)
     expect(got[0]).toBe(0)
     expect(got[15]).toBeCloseTo(1 / Math.hypot(1, 2, 3), 6)
+  })
+})
+
+describe('pixelSumsFromTables', () => {
+  it('equals the running sums of the per-pixel 1/n(p) map, entry by entry', () => {
+    const rand = prng(17)
+    const [h, w, d, H, W] = [4, 5, 6, 19, 23]
+    const f = Float32Array.from({ length: h * w * d }, () => rand() * 2 - 1)
+    f.fill(0, 0, 2 * d) // two zero cells: pixels near them have small or zero norms
+    const xs = axisSampling(W, w / W, (0.5 * w) / W - 0.5, w)
+    const ys = axisSampling(H, h / H, (0.5 * h) / H - 0.5, h)
+    const t = innerProductTables(f, h, w, d)
+    const want = pixelSums(inverseNorms(t, w, ys, xs), W, H, xs)
+    const got = pixelSumsFromTables(t, w, ys, xs)
+    expect(got.stride).toBe(W + 1)
+    expect(Array.from(got.s)).toEqual(Array.from(want.s))
+    expect(Array.from(got.st)).toEqual(Array.from(want.st))
+    expect(want.s[(H - 1) * (W + 1) + W]).toBeGreaterThan(0)
   })
 })
