@@ -38,12 +38,6 @@ export const builtins: readonly Plugin[] = [
   textQuerier,
 ] as Plugin[]
 
-/**
- * Plugins the paper's configuration names that this build does not have yet, with what they are.
- * Used only to make `plaf validate` say precisely what is missing; they are not registered.
- */
-export const planned: Readonly<Record<string, string>> = {}
-
 /** A fresh registry of the built-ins. */
 export function builtinRegistry(): Registry {
   return new Registry(builtins, 'built-in')

@@ -1,5 +1,5 @@
 /** `@plaf/cli`: the plaf command line. */
 export { main, buildProgram } from './main.js'
-export { builtins, builtinRegistry, planned } from './builtins.js'
+export { builtins, builtinRegistry } from './builtins.js'
 export { formatDiagnostic, formatDiagnostics } from './render.js'
 export type { Io } from './io.js'

@@ -1,5 +1,4 @@
 import { PlafError, type Diagnostic } from '@plaf/core'
-import { planned } from './builtins.js'
 import { formatDiagnostic, formatDiagnostics } from './render.js'
 
 /** Where a command writes; tests pass their own. */
@@ -19,27 +18,17 @@ export const processIo: Io = {
 /** Exit codes: 0 ok, 1 user error (bad pipeline, bad input), 2 internal error. */
 export const EXIT = { ok: 0, user: 1, internal: 2 } as const
 
-/** Adds what a planned-but-missing plugin is to unknown-plugin diagnostics. */
-export function explainPlanned(list: Diagnostic[]): Diagnostic[] {
-  return list.map((d) =>
-    d.code === 'PLAF_UNKNOWN_PLUGIN' && d.actual && planned[d.actual]
-      ? { ...d, hint: `"${d.actual}" is the ${planned[d.actual]}; it is not in this build yet${d.hint ? `. ${d.hint}` : ''}` }
-      : d,
-  )
-}
-
 /** Prints diagnostics (text or JSON) to stderr. */
 export function printDiagnostics(io: Io, list: Diagnostic[], json = false): void {
   if (!list.length) return
-  const l = explainPlanned(list)
-  if (json) io.err(JSON.stringify(l.map(({ cause: _c, ...d }) => d), null, 2))
-  else io.err(formatDiagnostics(l))
+  if (json) io.err(JSON.stringify(list.map(({ cause: _c, ...d }) => d), null, 2))
+  else io.err(formatDiagnostics(list))
 }
 
 /** Maps a thrown value to an exit code, printing it. */
 export function reportError(io: Io, e: unknown): number {
   if (e instanceof PlafError) {
-    io.err(explainPlanned(e.diagnostics).map(formatDiagnostic).join('\n\n'))
+    io.err(e.diagnostics.map(formatDiagnostic).join('\n\n'))
     return e.diagnostics.some((d) => d.code === 'PLAF_INTERNAL') ? EXIT.internal : EXIT.user
   }
   const err = e as Error
