@@ -56,7 +56,22 @@ describe('main --tiny', () => {
       expect(s.speedup_vs_dense).toBeGreaterThan(0)
       expect(s.stats.peak_extra).toHaveProperty('rss_bytes')
     }
-    expect(agg.tables[0].rows.length).toBe(1 + size.sparse.length)
+    // Dense row, numpy reference row (run or skipped), one row per sparse backend.
+    expect(agg.tables[0].rows.length).toBe(2 + size.sparse.length)
+    expect(size.load_average).toHaveLength(2)
+    const np = size.numpy_sparse
+    if ('skipped' in np) {
+      expect(np.skipped).toMatch(/numpy/)
+    } else {
+      expect(np.max_abs_diff_vs_dense).toBeLessThanOrEqual(1e-5)
+      expect(np.max_abs_diff_vs_sparse).toBeLessThanOrEqual(1e-5)
+      expect(np.id_pixels_differing_from_sparse).toBe(0)
+      expect(np.runs_ms).toHaveLength(2)
+      for (const s of size.sparse) {
+        expect(s.ratio_to_numpy).toBeCloseTo(s.stats.median_ms / np.median_ms, 9)
+        expect(s.ratio_to_numpy_rounds).toHaveLength(1)
+      }
+    }
   })
 
   it('query3d.json: pool + gather against both dense variants', async () => {
