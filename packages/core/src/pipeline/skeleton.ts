@@ -25,6 +25,8 @@ export interface RuntimeSettings {
   /** Frames read and not yet completed, at most: 1 runs one frame at a time. */
   frames_in_flight: number
   progress: 'auto' | 'bar' | 'lines' | 'none'
+  /** Seconds one stage call may take (runtime.stage_timeout). */
+  stage_timeout: number
   /** Model hub base URL for models missing from the store. */
   hub?: string
   /** Never use the network (missing models are an error). */
@@ -72,6 +74,7 @@ export const pipelineSkeletonSchema = {
           description: 'Frames in flight at most: the next frame is read while models run on the current one, and stages whose inputs are ready run side by side (results identical to 1: one frame at a time).',
         },
         progress: { enum: ['auto', 'bar', 'lines', 'none'], default: 'auto', description: 'Progress display (auto: bar on a TTY, lines otherwise).' },
+        stage_timeout: { type: 'number', exclusiveMinimum: 0, default: 1800, description: 'Seconds one stage call (one frame, or a scene-level finish) may take before the run fails with the stage and frame named.' },
         hub: { type: 'string', pattern: '^https?://', description: 'Model hub base URL ({hub}/{repo}/resolve/{revision}/{path}, as Hugging Face); a model missing from PLAF_HOME is pulled from it. The --hub flag and PLAF_HUB take precedence.' },
         offline: { type: 'boolean', default: false, description: 'Never use the network: a model missing from PLAF_HOME is an error (PLAF_OFFLINE=1 does the same).' },
       },

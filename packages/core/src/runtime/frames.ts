@@ -9,6 +9,7 @@ import { PORT_SCOPES, type Frame } from '../ports.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import { hashJson, type StageCache } from './cache.js'
 import { runPipelined } from './frame-pipeline.js'
+import { DEFAULT_STAGE_TIMEOUT_MS, guardCall } from './guard.js'
 import { type RunDir, writeProgress } from './run-dir.js'
 import { checkOutputs, type ProgressClock, type RunNotes, type RunStats, wrapError } from './stats.js'
 
@@ -31,6 +32,8 @@ export interface FrameLoop {
   framesInFlight?: number
   /** The run's notes: the pipelined loop holds the input's notes while it reads ahead. */
   notes?: RunNotes
+  /** Milliseconds one stage call may take (`runtime.stage_timeout`); default 30 minutes. */
+  stageTimeoutMs?: number
 }
 
 /**
@@ -86,7 +89,8 @@ export async function cachedRun(loop: FrameLoop, { stage, inst }: OpenStage, inp
   }
   let out: PortRecord
   try {
-    out = ((await stats.timed(stage.key, () => inst.run(inputs, recording))) ?? {}) as PortRecord
+    const site = { stage: stage.key, plugin: stage.use, frame: frame.id }
+    out = ((await stats.timed(stage.key, () => guardCall(inst.run(inputs, recording), loop.stageTimeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, site))) ?? {}) as PortRecord
   } catch (e) {
     throw wrapError(e, stage, frame.id)
   }
