@@ -1,35 +1,54 @@
 import { join } from 'node:path'
-import { decodeNpy, decodePly, defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
-import { featureBytes, featureDtypeOption, fromStored, npyDtypeOf, toStored, type FeatureDtype } from './feature-dtype.js'
+import { decodePly, defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
 import { npyFileBytes, readBytes, readJson, writeBatch } from './files.js'
+import { readPool, writePool, type PoolFiles, type PoolFormat } from './pool-files.js'
+import { tableDtypeOption, tableElementBytes, type TableDtype } from './table-codec.js'
 import { VERSION } from './version.js'
 
 /** Options of `index-reference`. */
 export interface IndexReferenceOptions {
-  feature_dtype: FeatureDtype
+  feature_dtype: TableDtype
+  pool_format: PoolFormat
+  counts: boolean
   dense_baseline: boolean
   keep_dense_baseline: boolean
 }
 
+/** What {@link writeIndexReferenceMap} takes: the plugin's options, with the pool format (npy) and counts (off) optional. */
+export type WriteIndexReferenceOptions = Omit<IndexReferenceOptions, 'pool_format' | 'counts'> & Partial<Pick<IndexReferenceOptions, 'pool_format' | 'counts'>>
+
 /** `format` of `map.json`. */
 export const INDEX_REFERENCE_FORMAT = 'plaf-index-reference'
 /** File names inside an index-reference directory. */
-export const INDEX_REFERENCE_FILES = { ply: 'map.ply', pool: 'pool.npy', dense: 'dense-points.npy', manifest: 'map.json' } as const
+export const INDEX_REFERENCE_FILES = { ply: 'map.ply', refs: 'refs.npy', pool: 'pool.npy', dense: 'dense-points.npy', manifest: 'map.json' } as const
 
-/** Bytes of one per-point reference (`property uint32 ref`), r in eq. (8). */
-const REF_BYTES = 4
+/** Pools up to this many rows get 2-byte refs (`ushort ref`, `<u2`); larger ones 4-byte. */
+export const MAX_USHORT_POOL_ROWS = 65_535
+
+/** A stored map read back: the map, its per-point observation counts when written, and its manifest. */
+export interface Opened3D {
+  map: SemanticMap3D
+  counts: Uint32Array | null
+  manifest: IndexReferenceManifest
+}
 /** Points per chunk when streaming the dense per-point baseline. */
 const DENSE_CHUNK = 4096
 
 /** Contents of `map.json`. */
 export interface IndexReferenceManifest {
   format: typeof INDEX_REFERENCE_FORMAT
-  version: 1
+  /** 2 since refs became uint16/uint32 with refs.npy; version 1 (uint32 refs, npy pool) is still read. */
+  version: 1 | 2
   points: number
   pool_rows: number
   feature_dim: number
-  feature_dtype: FeatureDtype
+  feature_dtype: TableDtype
+  /** Element type of `ref` in map.ply and of refs.npy. */
+  ref_dtype: 'uint16' | 'uint32'
+  pool_format: PoolFormat
+  /** Whether map.ply has a `uint count` per point (depth samples fused into it). */
+  counts: boolean
   space: string
   /** Role → { name, bytes } of each file written. */
   files: Record<string, { name: string; bytes: number }>
@@ -37,13 +56,13 @@ export interface IndexReferenceManifest {
   storage: {
     paper: { dense_bytes: number; index_reference_bytes: number; ratio: number | null; feature_bytes: number; ref_bytes: number }
     measured: {
-      /** pool.npy on disk. */
+      /** The pool file(s) on disk (with int8 scales). */
       pool_bytes: number
-      /** The `ref` column inside map.ply: points × 4. */
+      /** The `ref` column inside map.ply: points × 2 or 4. */
       ref_bytes: number
       /** pool_bytes + ref_bytes: the semantic part of this representation. */
       semantic_bytes: number
-      /** map.ply + pool.npy. */
+      /** map.ply + the pool file(s) (refs.npy repeats the refs for readers that drop PLY extras and is not counted). */
       total_bytes: number
       /** Size of dense-points.npy with dense_baseline: on disk when kept, else computed exactly without writing it. */
       dense_bytes: number | null
@@ -53,17 +72,28 @@ export interface IndexReferenceManifest {
   }
 }
 
-/** Writes the files of a map into `dir`; returns the manifest (also written as map.json). */
-export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: IndexReferenceOptions): IndexReferenceManifest {
+/**
+ * Writes the files of a map into `dir`: map.ply (x, y, z float, red, green, blue uchar, ref
+ * ushort|uint, optional count uint), refs.npy, the pool, and map.json; returns the manifest.
+ * `counts` (per point) are written when given and `opts.counts` is set.
+ */
+export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, options: WriteIndexReferenceOptions, counts?: Uint32Array): IndexReferenceManifest {
+  const opts: IndexReferenceOptions = { pool_format: 'npy', counts: false, ...options }
   const n = map.refs.length
   const [m, d] = map.pool.shape
   for (let i = 0; i < n; i++) {
     if (map.refs[i] >= m) fail('PLAF_PORT_VALUE_INVALID', `point ${i} references pool row ${map.refs[i]} but the pool has ${m} rows`)
   }
+  if (counts && counts.length !== n) fail('PLAF_PORT_VALUE_INVALID', `${counts.length} observation counts for ${n} points`)
+  const withCounts = opts.counts && counts !== undefined
+  const narrow = m <= MAX_USHORT_POOL_ROWS
+  const refs = narrow ? Uint16Array.from(map.refs) : map.refs
+  const refBytes = narrow ? 2 : 4
   return writeBatch((batch) => {
     const f = INDEX_REFERENCE_FILES
-    const files: IndexReferenceManifest['files'] = {}
-    files.pool = { name: f.pool, bytes: batch.file(join(dir, f.pool), encodeNpy({ data: toStored(map.pool.data, opts.feature_dtype), shape: [m, d], dtype: npyDtypeOf(opts.feature_dtype) })) }
+    const pool: PoolFiles = writePool(dir, map.pool.data, m, d, opts.feature_dtype, opts.pool_format, batch)
+    const files: IndexReferenceManifest['files'] = { ...pool }
+    files.refs = { name: f.refs, bytes: batch.file(join(dir, f.refs), encodeNpy({ data: refs, shape: [n], dtype: narrow ? '<u2' : '<u4' })) }
     let denseSize: number | null = null
     if (opts.dense_baseline && !opts.keep_dense_baseline) denseSize = npyFileBytes([n, d], '<f4')
     if (opts.dense_baseline && opts.keep_dense_baseline) {
@@ -86,7 +116,7 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: In
     }
     const ply = encodePly({
       vertexCount: n,
-      comments: [`PLAF-TS index-reference map v1`, `pool=${f.pool}`, `feature_dim=${d}`, `feature_dtype=${opts.feature_dtype}`, `space=${map.space.replace(/[\r\n]/g, ' ')}`],
+      comments: [`PLAF-TS index-reference map v2`, `pool=${pool.pool.name}`, `feature_dim=${d}`, `feature_dtype=${opts.feature_dtype}`, `space=${map.space.replace(/[\r\n]/g, ' ')}`],
       properties: [
         { name: 'x', type: 'float', data: col(map.positions, 0, new Float32Array(n)) },
         { name: 'y', type: 'float', data: col(map.positions, 1, new Float32Array(n)) },
@@ -94,30 +124,35 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: In
         { name: 'red', type: 'uchar', data: col(map.colors, 0, new Uint8Array(n)) },
         { name: 'green', type: 'uchar', data: col(map.colors, 1, new Uint8Array(n)) },
         { name: 'blue', type: 'uchar', data: col(map.colors, 2, new Uint8Array(n)) },
-        { name: 'ref', type: 'uint32', data: map.refs },
+        { name: 'ref', type: narrow ? 'ushort' : 'uint', data: refs },
+        ...(withCounts ? [{ name: 'count', type: 'uint' as const, data: counts }] : []),
       ],
     })
     files.ply = { name: f.ply, bytes: batch.file(join(dir, f.ply), ply) }
-    const b = featureBytes(opts.feature_dtype)
+    const b = tableElementBytes(opts.feature_dtype)
     const paperDense = denseBytes(n, d)
-    const paperIndexed = indexedBytes(n, REF_BYTES, m, d, b)
-    const semantic = files.pool.bytes + n * REF_BYTES
+    const paperIndexed = indexedBytes(n, refBytes, m, d, b)
+    const poolBytes = pool.pool.bytes + (pool.scales?.bytes ?? 0)
+    const semantic = poolBytes + n * refBytes
     const manifest: IndexReferenceManifest = {
       format: INDEX_REFERENCE_FORMAT,
-      version: 1,
+      version: 2,
       points: n,
       pool_rows: m,
       feature_dim: d,
       feature_dtype: opts.feature_dtype,
+      ref_dtype: narrow ? 'uint16' : 'uint32',
+      pool_format: opts.pool_format,
+      counts: withCounts,
       space: map.space,
       files,
       storage: {
-        paper: { dense_bytes: paperDense, index_reference_bytes: paperIndexed, ratio: storageRatio(paperIndexed, paperDense), feature_bytes: b, ref_bytes: REF_BYTES },
+        paper: { dense_bytes: paperDense, index_reference_bytes: paperIndexed, ratio: storageRatio(paperIndexed, paperDense), feature_bytes: b, ref_bytes: refBytes },
         measured: {
-          pool_bytes: files.pool.bytes,
-          ref_bytes: n * REF_BYTES,
+          pool_bytes: poolBytes,
+          ref_bytes: n * refBytes,
           semantic_bytes: semantic,
-          total_bytes: files.pool.bytes + files.ply.bytes,
+          total_bytes: poolBytes + files.ply.bytes,
           dense_bytes: denseSize,
           ratio: denseSize === null ? null : storageRatio(semantic, denseSize),
         },
@@ -128,26 +163,30 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, opts: In
   })
 }
 
-/** Reads an index-reference directory back into a SemanticMap3D (pool widened to float32). */
-export function readIndexReferenceMap(dir: string): SemanticMap3D {
+const PLY_ALIASES: Record<string, string> = { float32: 'float', uint8: 'uchar', uint16: 'ushort', uint32: 'uint' }
+
+/**
+ * Opens an index-reference directory (version 1 or 2): the map with its pool widened to float32,
+ * the per-point counts when stored, and the manifest. Every problem names the file.
+ */
+export function open3D(dir: string): Opened3D {
   const manifestPath = join(dir, INDEX_REFERENCE_FILES.manifest)
   const man = readJson(manifestPath, 'index-reference manifest') as unknown as IndexReferenceManifest
-  if (man.format !== INDEX_REFERENCE_FORMAT || man.version !== 1) {
-    fail('PLAF_INPUT_INVALID', `${manifestPath} is not a version 1 ${INDEX_REFERENCE_FORMAT} manifest`, { file: manifestPath })
+  if (man.format !== INDEX_REFERENCE_FORMAT || (man.version !== 1 && man.version !== 2)) {
+    fail('PLAF_INPUT_INVALID', `${manifestPath} is not a version 1 or 2 ${INDEX_REFERENCE_FORMAT} manifest`, { file: manifestPath, expected: `format ${INDEX_REFERENCE_FORMAT}, version 1 | 2`, actual: `format ${String(man.format)}, version ${String(man.version)}` })
   }
+  const v1 = man.version === 1
+  const refType = v1 || man.ref_dtype === 'uint32' ? 'uint' : 'ushort'
   const plyPath = join(dir, man.files?.ply?.name ?? INDEX_REFERENCE_FILES.ply)
   const ply = decodePly(readBytes(plyPath, 'map'), plyPath)
-  const want = { x: 'float', y: 'float', z: 'float', red: 'uchar', green: 'uchar', blue: 'uchar', ref: 'uint32' } as const
+  const want: Record<string, string> = { x: 'float', y: 'float', z: 'float', red: 'uchar', green: 'uchar', blue: 'uchar', ref: refType }
+  if (!v1 && man.counts) want.count = 'uint'
   for (const [name, type] of Object.entries(want)) {
     const t = ply.types[name]
-    const same = t === type || (type === 'float' && t === 'float32') || (type === 'uchar' && t === 'uint8') || (type === 'uint32' && t === 'uint')
-    if (!same) fail('PLAF_INPUT_INVALID', `${plyPath} needs vertex property "${type} ${name}", found ${t ? `"${t} ${name}"` : 'none'}`, { file: plyPath })
+    if (!t || (PLY_ALIASES[t] ?? t) !== type) fail('PLAF_INPUT_INVALID', `${plyPath} needs vertex property "${type} ${name}", found ${t ? `"${t} ${name}"` : 'none'}`, { file: plyPath })
   }
-  const poolPath = join(dir, man.files?.pool?.name ?? INDEX_REFERENCE_FILES.pool)
-  const pool = decodeNpy(readBytes(poolPath, 'feature pool'), poolPath)
-  if ((pool.dtype !== '<f4' && pool.dtype !== '<f2') || pool.shape.length !== 2) {
-    fail('PLAF_INPUT_INVALID', `${poolPath} must be a 2-D float32/float16 array, found ${pool.dtype} (${pool.shape.join(', ')})`, { file: poolPath })
-  }
+  const poolFiles: PoolFiles = { pool: man.files?.pool ?? { name: INDEX_REFERENCE_FILES.pool, bytes: 0 }, ...(man.files?.scales ? { scales: man.files.scales } : {}) }
+  const pool = readPool(dir, poolFiles, v1 ? (man.feature_dtype ?? 'float32') : man.feature_dtype, v1 ? 'npy' : man.pool_format)
   const [m, d] = pool.shape
   const n = ply.vertexCount
   const p = ply.properties
@@ -161,18 +200,32 @@ export function readIndexReferenceMap(dir: string): SemanticMap3D {
     colors[3 * i + 1] = p.green[i]
     colors[3 * i + 2] = p.blue[i]
   }
-  const refs = p.ref as Uint32Array
+  const refs = Uint32Array.from(p.ref as Uint16Array | Uint32Array)
   for (let i = 0; i < n; i++) {
-    if (refs[i] >= m) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} references pool row ${refs[i]} but ${poolPath} has ${m} rows`, { file: plyPath })
+    if (refs[i] >= m) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} references pool row ${refs[i]} but ${join(dir, poolFiles.pool.name)} has ${m} rows`, { file: plyPath })
   }
-  return { positions, colors, refs, pool: { data: fromStored(pool.data as Float32Array | Uint16Array, pool.dtype), shape: [m, d] }, space: man.space }
+  const counts = !v1 && man.counts ? Uint32Array.from(p.count as Uint32Array) : null
+  return { map: { positions, colors, refs, pool: { data: pool.data, shape: [m, d] }, space: man.space }, counts, manifest: man }
+}
+
+/** Reads an index-reference directory back into a SemanticMap3D (pool widened to float32). */
+export function readIndexReferenceMap(dir: string): SemanticMap3D {
+  return open3D(dir).map
 }
 
 const options: OptionsSchema<IndexReferenceOptions> = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    feature_dtype: featureDtypeOption,
+    feature_dtype: tableDtypeOption,
+    pool_format: {
+      type: 'string', enum: ['npy', 'safetensors'], default: 'npy',
+      description: 'Pool file: npy (pool.npy; int8 row scales in pool-scales.npy) or safetensors (pool.safetensors with tensors pool and, for int8, scales).',
+    },
+    counts: {
+      type: 'boolean', default: false,
+      description: 'Add a uint count per point to map.ply: the depth samples fused into it (when the lifter provides them).',
+    },
     dense_baseline: {
       type: 'boolean',
       default: false,
@@ -187,22 +240,25 @@ const options: OptionsSchema<IndexReferenceOptions> = {
 }
 
 /**
- * `index-reference`: the paper's 3D map on disk (eqs. (7)–(9)). A binary PLY of points with a
- * `uint32 ref` per point into `pool.npy` (M×D), and `map.json` with the storage figures.
+ * `index-reference`: the paper's 3D map on disk (eqs. (7)–(9)). A binary little-endian PLY of
+ * points with a `ushort ref` (pools ≤ 65,535 rows, else `uint`) per point into the pool (M×D,
+ * npy or safetensors, float32/float16/int8), refs.npy, and `map.json` with the storage figures.
  */
 export const indexReferenceStorage = defineStage<IndexReferenceOptions, { map: 'SemanticMap3D' }, Record<string, never>>({
   name: 'index-reference',
   kind: 'storage3d',
   version: VERSION,
   package: '@plaf/storage',
-  description: 'Stores the 3D map as a binary PLY (xyz, rgb, uint32 ref per point) plus a .npy feature pool and a map.json manifest.',
+  description: 'Stores the 3D map as a binary PLY (xyz, rgb, ushort/uint ref per point, optional count) plus refs.npy, a feature pool (npy or safetensors; float32, float16 or int8) and a map.json manifest.',
   options,
   inputs: { map: 'SemanticMap3D' },
   outputs: {},
   async create(opts, ctx) {
     return {
       run({ map }, rc) {
-        const man = writeIndexReferenceMap(ctx.outDir, map, opts)
+        // The backproject lifter's map carries per-point observation counts beyond the core port.
+        const counts = (map as SemanticMap3D & { counts?: unknown }).counts
+        const man = writeIndexReferenceMap(ctx.outDir, map, opts, counts instanceof Uint32Array ? counts : undefined)
         rc.metric('bytes', man.storage.measured.total_bytes, 'B')
         rc.metric('points', man.points)
         rc.metric('pool_rows', man.pool_rows)

@@ -6,9 +6,10 @@ import { maskIndexedStorage } from './mask-indexed.js'
 
 export { denseStorage, measureDenseFrame, readDenseFile, readDenseFrame, writeDenseFrame, DENSE_FORMAT, type DenseFrame, type DenseOptions } from './dense.js'
 export {
-  indexReferenceStorage, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
-  type IndexReferenceManifest, type IndexReferenceOptions,
+  indexReferenceStorage, open3D, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
+  MAX_USHORT_POOL_ROWS, type IndexReferenceManifest, type IndexReferenceOptions, type Opened3D, type WriteIndexReferenceOptions,
 } from './index-reference.js'
+export { readPool, writePool, type PoolFiles, type PoolFormat } from './pool-files.js'
 export { maskIndexedStorage, readMaskIndexedFrame, writeMaskIndexedFrame, MASK_INDEXED_FORMAT, type MaskIndexedOptions, type StoredFrame } from './mask-indexed.js'
 export { open2D, read2DFrame, readFrameManifest, type Opened2D, type Stored2DFrame } from './open2d.js'
 export { writeFrameFiles, FRAME_MANIFEST_FORMAT, type FrameCodec, type FrameManifest, type IdsFormat, type Memory2D, type TableFormat } from './frame-files.js'

@@ -41,7 +41,7 @@ describe('index-reference', () => {
       const map = makeMap(n, m, d)
       const kept = await store({ dense_baseline: true }, map)
       const measured = await store({ dense_baseline: true, keep_dense_baseline: false }, map)
-      expect(listDir(measured.outDir)).toEqual(['map.json', 'map.ply', 'pool.npy'])
+      expect(listDir(measured.outDir)).toEqual(['map.json', 'map.ply', 'pool.npy', 'refs.npy'])
       const onDisk = size(kept.outDir, 'dense-points.npy')
       expect(measured.metrics.dense_bytes, `${n}×${d}`).toBe(onDisk)
       expect(npyFileBytes([n, d], '<f4')).toBe(onDisk)
@@ -57,7 +57,7 @@ describe('index-reference', () => {
     const { inst, outDir, metrics } = await store({}, map)
     const { map: back } = (await inst.read!()) as { map: SemanticMap3D }
     expect(back).toEqual(map)
-    expect(listDir(outDir)).toEqual(['map.json', 'map.ply', 'pool.npy'])
+    expect(listDir(outDir)).toEqual(['map.json', 'map.ply', 'pool.npy', 'refs.npy'])
     expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 500, pool_rows: 17 })
   })
 
@@ -74,13 +74,13 @@ describe('index-reference', () => {
     const pool = size(outDir, 'pool.npy')
     expect(pool).toBe(128 + 9 * 64 * 2)
     expect(man).toMatchObject({
-      format: 'plaf-index-reference', version: 1, points: 300, pool_rows: 9, feature_dim: 64, feature_dtype: 'float16', space: 'test-space',
+      format: 'plaf-index-reference', version: 2, points: 300, pool_rows: 9, feature_dim: 64, feature_dtype: 'float16', ref_dtype: 'uint16', pool_format: 'npy', counts: false, space: 'test-space',
       files: { ply: { name: 'map.ply', bytes: size(outDir, 'map.ply') }, pool: { name: 'pool.npy', bytes: pool }, dense: { name: 'dense-points.npy', bytes: dense } },
     })
-    // Paper eqs. (7)–(9): dense N·D·4, ours M·D·b + N·r, with b = 2 (float16) and r = 4 (uint32).
-    expect(man.storage.paper).toEqual({ dense_bytes: 300 * 64 * 4, index_reference_bytes: 9 * 64 * 2 + 300 * 4, ratio: (9 * 64 * 2 + 300 * 4) / (300 * 64 * 4), feature_bytes: 2, ref_bytes: 4 })
+    // Paper eqs. (7)–(9): dense N·D·4, ours M·D·b + N·r, with b = 2 (float16) and r = 2 (uint16, M ≤ 65,535).
+    expect(man.storage.paper).toEqual({ dense_bytes: 300 * 64 * 4, index_reference_bytes: 9 * 64 * 2 + 300 * 2, ratio: (9 * 64 * 2 + 300 * 2) / (300 * 64 * 4), feature_bytes: 2, ref_bytes: 2 })
     expect(man.storage.measured).toEqual({
-      pool_bytes: pool, ref_bytes: 1200, semantic_bytes: pool + 1200, total_bytes: pool + size(outDir, 'map.ply'), dense_bytes: dense, ratio: (pool + 1200) / dense,
+      pool_bytes: pool, ref_bytes: 600, semantic_bytes: pool + 600, total_bytes: pool + size(outDir, 'map.ply'), dense_bytes: dense, ratio: (pool + 600) / dense,
     })
   })
 
@@ -88,11 +88,11 @@ describe('index-reference', () => {
     const { outDir } = await store({}, { ...makeMap(3, 2, 5), space: 'radio-siglip' })
     const text = new TextDecoder().decode(readFileSync(join(outDir, 'map.ply')))
     expect(text.slice(0, text.indexOf('end_header') + 11)).toBe([
-      'ply', 'format binary_little_endian 1.0', 'comment PLAF-TS index-reference map v1', 'comment pool=pool.npy', 'comment feature_dim=5',
+      'ply', 'format binary_little_endian 1.0', 'comment PLAF-TS index-reference map v2', 'comment pool=pool.npy', 'comment feature_dim=5',
       'comment feature_dtype=float32', 'comment space=radio-siglip', 'element vertex 3', 'property float x', 'property float y', 'property float z',
-      'property uchar red', 'property uchar green', 'property uchar blue', 'property uint32 ref', 'end_header', '',
+      'property uchar red', 'property uchar green', 'property uchar blue', 'property ushort ref', 'end_header', '',
     ].join('\n'))
-    expect(size(outDir, 'map.ply')).toBe(text.indexOf('end_header') + 11 + 3 * 19)
+    expect(size(outDir, 'map.ply')).toBe(text.indexOf('end_header') + 11 + 3 * 17)
   })
 
   it('map.ply loads in three.js PLYLoader with the right positions, colours and refs', async () => {
@@ -148,7 +148,7 @@ print(json.dumps({'pool': list(pool.shape), 'dense': list(dense.shape), 'dtype':
     writeFileSync(join(outDir, 'pool.npy'), new Uint8Array(3))
     writeFileSync(join(outDir, 'map.ply'), encodePly({ vertexCount: 0, properties: [
       ...['x', 'y', 'z'].map((name) => ({ name, type: 'float' as const, data: [] })),
-      ...['red', 'green', 'blue'].map((name) => ({ name, type: 'uchar' as const, data: [] })), { name: 'ref', type: 'uint' as const, data: [] },
+      ...['red', 'green', 'blue'].map((name) => ({ name, type: 'uchar' as const, data: [] })), { name: 'ref', type: 'ushort' as const, data: [] },
     ] }))
     const err = await inst.read!().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PlafError)

@@ -1,0 +1,105 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { decodePly } from '@plaf/core'
+import { pythonCheck } from '@plaf/core/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { open3D, worstRowCosine, writeIndexReferenceMap, type IndexReferenceOptions } from '../src/index.js'
+import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, runPython, tempDir } from './fixtures.js'
+
+let cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const c of cleanups) c()
+  cleanups = []
+})
+const temp = () => {
+  const t = tempDir('index-ref-v2')
+  cleanups.push(t.cleanup)
+  return t.dir
+}
+const base: IndexReferenceOptions = { feature_dtype: 'float32', pool_format: 'npy', counts: false, dense_baseline: false, keep_dense_baseline: true }
+const open3d = pythonCheck(['open3d', 'numpy'], ['python3-open3d'])
+
+describe('index-reference v2', () => {
+  it('writes → open3D → equal, for every pool format and dtype (lossy ones within their bounds)', () => {
+    const map = makeMap(700, 40, 24)
+    for (const pool_format of ['npy', 'safetensors'] as const) {
+      for (const feature_dtype of ['float32', 'float16', 'int8'] as const) {
+        const dir = temp()
+        const man = writeIndexReferenceMap(dir, map, { ...base, pool_format, feature_dtype })
+        const { map: back, manifest, counts } = open3D(dir)
+        expect(manifest).toEqual(man)
+        expect(counts).toBeNull()
+        expect([back.positions, back.colors, back.refs, back.space, back.pool.shape]).toEqual([map.positions, map.colors, map.refs, map.space, map.pool.shape])
+        const what = `${pool_format} ${feature_dtype}`
+        if (feature_dtype === 'float32') expect(back.pool.data, what).toEqual(map.pool.data)
+        if (feature_dtype === 'float16') expect(maxAbsDiff(back.pool.data, map.pool.data), what).toBeLessThan(1e-3)
+        if (feature_dtype === 'int8') expect(worstRowCosine(map.pool.data, back.pool.data, 40, 24), what).toBeGreaterThan(0.999)
+        const pool = pool_format === 'npy' ? (feature_dtype === 'int8' ? ['pool-scales.npy', 'pool.npy'] : ['pool.npy']) : ['pool.safetensors']
+        expect(listDir(dir), what).toEqual(['map.json', 'map.ply', ...pool, 'refs.npy'].sort())
+        // The semantic part: the pool file(s) plus N refs of 2 bytes (M ≤ 65,535).
+        const poolBytes = pool.reduce((s, f) => s + readFileSync(join(dir, f)).length, 0)
+        expect(man.storage.measured.semantic_bytes).toBe(poolBytes + 700 * 2)
+      }
+    }
+  })
+
+  it('uses uint refs above 65,535 pool rows, ushort at exactly 65,535', () => {
+    for (const [m, type, dtype] of [[65_535, 'ushort', 'uint16'], [65_536, 'uint', 'uint32']] as const) {
+      const map = makeMap(10, m, 1)
+      map.refs[3] = m - 1
+      const dir = temp()
+      const man = writeIndexReferenceMap(dir, map, base)
+      expect(man.ref_dtype).toBe(dtype)
+      expect(decodePly(readFileSync(join(dir, 'map.ply'))).types.ref).toBe(type)
+      expect(open3D(dir).map.refs).toEqual(map.refs)
+    }
+  })
+
+  it('writes the per-point count column when asked and given, and reads it back', () => {
+    const map = makeMap(50, 4, 3)
+    const counts = Uint32Array.from({ length: 50 }, (_, i) => 1 + (i * 7) % 13)
+    const dir = temp()
+    expect(writeIndexReferenceMap(dir, map, { ...base, counts: true }, counts).counts).toBe(true)
+    expect(decodePly(readFileSync(join(dir, 'map.ply'))).types.count).toBe('uint')
+    expect(open3D(dir).counts).toEqual(counts)
+    const without = temp()
+    expect(writeIndexReferenceMap(without, map, { ...base, counts: true }).counts).toBe(false)
+    expect(open3D(without).counts).toBeNull()
+    expect(() => writeIndexReferenceMap(temp(), map, { ...base, counts: true }, new Uint32Array(3))).toThrow(/3 observation counts for 50 points/)
+  })
+
+  it('names a pool whose dtype disagrees with map.json', () => {
+    const dir = temp()
+    const man = writeIndexReferenceMap(dir, makeMap(5, 2, 3), { ...base, feature_dtype: 'int8', pool_format: 'safetensors' })
+    const path = join(dir, 'map.json')
+    writeFileSync(path, JSON.stringify({ ...man, feature_dtype: 'float16' }))
+    expect(() => open3D(dir)).toThrow(/pool\.safetensors: tensor "pool" must be 2-D F16 \(map\.json says float16\), found I8/)
+  })
+
+  it.skipIf(!hasNumpy)(`refs.npy, an int8 pool and its scales load in numpy: pool[refs] · scale is the float32 row${numpyNote}`, () => {
+    const map = makeMap(300, 20, 16)
+    const dir = temp()
+    writeIndexReferenceMap(dir, map, { ...base, feature_dtype: 'int8' })
+    const got = runPython(`import sys, json, numpy as np
+d = sys.argv[1]
+refs = np.load(d + '/refs.npy'); q = np.load(d + '/pool.npy'); s = np.load(d + '/pool-scales.npy')
+rows = q[refs].astype(np.float32) * s[refs][:, None]
+print(json.dumps({'refs': refs.dtype.str, 'pool': q.dtype.str, 'first': refs[:5].tolist(), 'rows': rows[:3].ravel().tolist()}))`, [dir]) as Record<string, unknown>
+    const want: number[] = []
+    for (let i = 0; i < 3; i++) want.push(...map.pool.data.subarray(map.refs[i] * 16, map.refs[i] * 16 + 16))
+    expect(got).toMatchObject({ refs: '<u2', pool: '|i1', first: Array.from(map.refs.subarray(0, 5)) })
+    expect(maxAbsDiff(got.rows as number[], want)).toBeLessThan(0.01)
+  })
+
+  it.skipIf(!open3d.available)(`map.ply (ushort ref, uint count) loads in Open3D with the right points and colours${open3d.note}`, () => {
+    const map = makeMap(200, 9, 4)
+    const dir = temp()
+    writeIndexReferenceMap(dir, map, { ...base, counts: true }, new Uint32Array(200).fill(3))
+    const got = open3d.json(`import sys, json, numpy as np, open3d as o3d
+pc = o3d.io.read_point_cloud(sys.argv[1] + '/map.ply')
+print(json.dumps({'n': len(pc.points), 'p': np.asarray(pc.points)[:4].ravel().tolist(), 'c': (np.asarray(pc.colors)[:4] * 255).round().ravel().tolist()}))`, [dir]) as Record<string, unknown>
+    expect(got.n).toBe(200)
+    expect(maxAbsDiff(got.p as number[], Array.from(map.positions.subarray(0, 12)))).toBeLessThan(1e-6)
+    expect(got.c).toEqual(Array.from(map.colors.subarray(0, 12)))
+  })
+})
