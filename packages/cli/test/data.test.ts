@@ -136,6 +136,10 @@ describe('plaf data inspect', () => {
     const mixed = await cli('make-scene', join(root, 'y'), '--format', 'replica', '--set', 'depth_width=80')
     expect(mixed.code).toBe(1)
     expect(mixed.err).toContain('a Replica sequence has depth at the colour size; got colour 1296×968, depth 80×968')
+    const tum = join(root, 'rgbd_dataset_freiburg3_synthetic')
+    expect((await cli('make-scene', tum, '--format', 'tum', '--frames', '3', '--set', 'invalid_pose_frames=[1]')).out).toContain(`tum sequence written to ${tum}: 3 frames (invalid poses: 1)`)
+    const rt = JSON.parse((await cli('data', 'inspect', tum, '--json')).out)
+    expect([rt.format, rt.frames, rt.usable, rt.color, rt.intrinsics.color, rt.intrinsics.depth_scale, rt.intrinsics.distortion]).toEqual(['tum', 3, 2, { width: 640, height: 480 }, { fx: 535.4, fy: 539.2, cx: 320.1, cy: 247.6 }, 5000, undefined])
   })
 
   it('an unreadable scene is exit 1 with the error naming the file; an empty one too', async () => {
