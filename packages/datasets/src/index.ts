@@ -19,7 +19,7 @@ export { rgbdFolderInput, type RgbdFolderOptions } from './plugins/rgbd-folder.j
 export { tumInput, type TumOptions } from './plugins/tum.js'
 export { replicaInput, type ReplicaOptions } from './plugins/replica.js'
 export { ade20kInput, type Ade20kOptions } from './plugins/ade20k.js'
-export { ade20kFrame, openAde20kSource, type Ade20kReadOptions } from './ade20k/source.js'
+export { ade20kFrame, openAde20kSource, type Ade20kReadOptions, type Ade20kSource } from './ade20k/source.js'
 export { distortPoint, lensDistortion, type LensDistortion } from './frames/distortion.js'
 export { TUM_CAMERAS, TUM_DEPTH_SCALE, TUM_DISTORTION, openTumSequence, parseTimedFiles, tumCamera, type TumCamera, type TumReadOptions } from './tum/reader.js'
 export { writeTumSequence, type TumTiming } from './tum/write.js'

@@ -1,8 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { defineInput, type PluginNote } from '@plaf/core'
-import { openAde20kSource, type Ade20kReadOptions } from '../ade20k/source.js'
+import { openAde20kSource, type Ade20kReadOptions, type Ade20kSource } from '../ade20k/source.js'
 import type { Ade20kSplit } from '../ade20k/reader.js'
-import type { DatasetSource } from '../frames/source.js'
 import { DATASETS_VERSION } from '../version.js'
 import { checkByOpening } from './check-by-opening.js'
 
@@ -43,7 +42,7 @@ export const ade20kInput = defineInput<Ade20kOptions>({
   },
   outputs: { frame: 'Frame' },
   check: (options, ctx): PluginNote[] => checkByOpening(() => openAde20kSource(absolute(options, ctx.baseDir)), 'root'),
-  async create(options, ctx): Promise<DatasetSource> {
+  async create(options, ctx): Promise<Ade20kSource> {
     return openAde20kSource(absolute(options, ctx.baseDir))
   },
 })

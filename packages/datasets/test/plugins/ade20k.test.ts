@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkPort, validateOptions, type Frame } from '@plaf/core'
 import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
 import { writeAde20kSplit, type GeneratedAde20kSample } from '../../src/ade20k/write.js'
+import { ADE20K_CLASSES } from '../../src/ade20k/classes.js'
+import type { Ade20kSource } from '../../src/ade20k/source.js'
 import { ade20kInput, type Ade20kOptions } from '../../src/plugins/ade20k.js'
 import { inspectDataset, openDataset } from '../../src/inspect.js'
 import type { DatasetSource } from '../../src/frames/source.js'
@@ -36,6 +38,7 @@ describe('ade20k input', () => {
   it('frames are images with their annotation as labels, no depth, no camera, pose null; every label value as written', async () => {
     const src = await open({ root, split: 'training', frame_range: [1, 5], frame_step: 2 })
     expect([src.format, src.found, src.frameCount, src.skips, src.depthScale]).toEqual(['ade20k', 5, 2, [], null])
+    expect((src as Ade20kSource).classes).toBe(ADE20K_CLASSES)
     const frames = await all(src)
     expect(frames.map((f) => [f.index, f.id])).toEqual([[1, '000001'], [3, '000003']])
     for (const f of frames) {
