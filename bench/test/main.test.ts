@@ -96,9 +96,14 @@ describe('main --tiny', () => {
     expect(measured.mask_indexed_float16.bytes).toBeLessThan(measured.mask_indexed_float32.bytes)
     expect(measured.paper.eq4_dense_bytes).toBe(24 * 32 * 16 * 4)
     expect(computed.dense_float32.how).toMatch(/^computed/)
-    const three = s.measurements.three_d
+    // One 3D entry per pool size (the quick config's M = 40 is below 1,000: one entry); uint16 refs.
+    const [three, ...more] = s.measurements.three_d
+    expect(more).toEqual([])
+    expect(three).toMatchObject({ points: 3000, pool_rows: 40 })
     expect(three.dense_per_point_float32).toMatchObject({ how: 'measured', bytes: 3000 * 16 * 4 + 128 })
-    expect(three.index_reference_float32.semantic_bytes).toBe(three.index_reference_float32.pool_bytes + 3000 * 4)
+    expect(three.index_reference_float32.semantic_bytes).toBe(three.index_reference_float32.pool_bytes + 3000 * 2)
+    expect(three.index_reference_int8.pool_bytes).toBe(128 + 40 * 16 + 128 + 40 * 4)
+    expect(three.ratio_semantic_int8_to_dense).toBe(three.index_reference_int8.semantic_bytes / (3000 * 16 * 4 + 128))
     expect(three.paper.eq7_dense_bytes).toBe(3000 * 16 * 4)
   })
 

@@ -59,7 +59,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
   const twoD: Record<string, unknown>[] = []
   const rows2d: Cell[][] = []
   const rows3d: Cell[][] = []
-  let threeD: Record<string, unknown>
+  const threeD: Record<string, unknown>[] = []
   try {
     for (const [si, { H, W, measureDense }] of s.sizes2d.entries()) {
       const tag = `storage 2D ${H}×${W}`
@@ -106,47 +106,59 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
       )
     }
 
-    const { n, m, d } = { n: s.n, m: s.m, d: s.d }
-    const tag = `storage 3D N=${n}`
-    const map = syntheticMap(config.seed + 600, n, m, d)
-    const denseNpy = npyHeader([n, d], '<f4').length + n * d * 4
-    const noDisk = s.measureDense3d ? diskShortfall(root, denseNpy) : 'not requested'
-    if (noDisk === null) env.progress(`${tag}: writing map.ply + pool.npy and the dense per-point .npy (${formatBytes(denseNpy)}), deleted right after`)
-    const dir32 = join(root, 'map-f32')
-    let t = performance.now()
-    const man32 = writeIndexReferenceMap(dir32, map, { feature_dtype: 'float32', dense_baseline: noDisk === null, keep_dense_baseline: true })
-    const ms32 = performance.now() - t
-    rmSync(dir32, { recursive: true, force: true })
-    const dir16 = join(root, 'map-f16')
-    t = performance.now()
-    const man16 = writeIndexReferenceMap(dir16, map, { feature_dtype: 'float16', dense_baseline: false, keep_dense_baseline: false })
-    const ms16 = performance.now() - t
-    rmSync(dir16, { recursive: true, force: true })
-    const measuredDense = man32.storage.measured.dense_bytes
-    const dense: Sized = measuredDense !== null ? { bytes: measuredDense, how: 'measured' } : { bytes: denseNpy, how: `computed, = npy header + N·D·4 (${noDisk})` }
-    const eq7 = denseBytes(n, d)
-    const eq8 = { uint32_refs: indexedBytes(n, 4, m, d, 4), uint16_refs: indexedBytes(n, 2, m, d, 4) }
-    threeD = {
-      points: n, pool_rows: m, feature_dim: d,
-      dense_per_point_float32: dense,
-      index_reference_float32: { ...man32.storage.measured, dense_bytes: undefined, ratio: undefined, files: man32.files, write_ms: ms32 },
-      index_reference_float16: { ...man16.storage.measured, dense_bytes: undefined, ratio: undefined, files: man16.files, write_ms: ms16 },
-      ratio_semantic_float32_to_dense: storageRatio(man32.storage.measured.semantic_bytes, dense.bytes),
-      ratio_semantic_float16_to_dense: storageRatio(man16.storage.measured.semantic_bytes, dense.bytes),
-      paper: { eq7_dense_bytes: eq7, eq8_index_reference_bytes: eq8, eq9_ratio: { uint32_refs: storageRatio(eq8.uint32_refs, eq7), uint16_refs: storageRatio(eq8.uint16_refs, eq7) } },
-      dense_file: INDEX_REFERENCE_FILES.dense,
+    // One 3D case per pool size: M = 1,000 (what fusion reaches on a room) and the configured M.
+    const { n, d } = { n: s.n, d: s.d }
+    let dense: Sized | null = null
+    for (const m of [...new Set([Math.min(1000, s.m), s.m])]) {
+      const tag = `storage 3D N=${n} M=${m}`
+      const map = syntheticMap(config.seed + 600, n, m, d)
+      const denseNpy = npyHeader([n, d], '<f4').length + n * d * 4
+      // The dense baseline does not depend on M: written (when there is room) in the first case only.
+      const noDisk: string | null = dense !== null ? 'measured in the first case' : s.measureDense3d ? diskShortfall(root, denseNpy) : 'not requested'
+      if (noDisk === null) env.progress(`${tag}: writing map.ply + pool and the dense per-point .npy (${formatBytes(denseNpy)}), deleted right after`)
+      const write = (dtype: 'float32' | 'float16' | 'int8', withDense: boolean) => {
+        const dir = join(root, `map-${dtype}`)
+        const t = performance.now()
+        const man = writeIndexReferenceMap(dir, map, { feature_dtype: dtype, dense_baseline: withDense, keep_dense_baseline: true })
+        const ms = performance.now() - t
+        rmSync(dir, { recursive: true, force: true })
+        return { man, ms }
+      }
+      const f32 = write('float32', noDisk === null)
+      const f16 = write('float16', false)
+      const i8 = write('int8', false)
+      const measuredDense = f32.man.storage.measured.dense_bytes
+      dense ??= measuredDense !== null ? { bytes: measuredDense, how: 'measured' } : { bytes: denseNpy, how: `computed, = npy header + N·D·4 (${noDisk})` }
+      const eq7 = denseBytes(n, d)
+      const eq8 = { uint32_refs: indexedBytes(n, 4, m, d, 4), uint16_refs: indexedBytes(n, 2, m, d, 4) }
+      const entry = (r: typeof f32) => ({ ...r.man.storage.measured, dense_bytes: undefined, ratio: undefined, ref_dtype: r.man.ref_dtype, files: r.man.files, write_ms: r.ms })
+      const ratio = (r: typeof f32) => storageRatio(r.man.storage.measured.semantic_bytes, dense!.bytes)
+      threeD.push({
+        points: n, pool_rows: m, feature_dim: d,
+        dense_per_point_float32: dense,
+        index_reference_float32: entry(f32),
+        index_reference_float16: entry(f16),
+        index_reference_int8: entry(i8),
+        ratio_semantic_float32_to_dense: ratio(f32),
+        ratio_semantic_float16_to_dense: ratio(f16),
+        ratio_semantic_int8_to_dense: ratio(i8),
+        paper: { eq7_dense_bytes: eq7, eq8_index_reference_bytes: eq8, eq9_ratio: { uint32_refs: storageRatio(eq8.uint32_refs, eq7), uint16_refs: storageRatio(eq8.uint16_refs, eq7) } },
+        dense_file: INDEX_REFERENCE_FILES.dense,
+      })
+      env.progress(`${tag}: pool + refs ${formatBytes(i8.man.storage.measured.semantic_bytes)} (int8) vs dense ${formatBytes(dense.bytes)}`)
+      const label = `N=${n}, M=${m}`
+      const how = dense.how === 'measured' ? 'measured' : 'computed'
+      const refs = `${f32.man.ref_dtype} refs`
+      rows3d.push(
+        [label, 'dense per-point N×D float32 .npy', formatBytes(dense.bytes), how, '100 %'],
+        [label, `pool float32 + ${refs} (semantic part)`, formatBytes(f32.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(f32), true)],
+        [label, `pool float16 + ${refs}`, formatBytes(f16.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(f16), true)],
+        [label, `pool int8 + row scales + ${refs}`, formatBytes(i8.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(i8), true)],
+        [label, 'map.ply (xyz, rgb, ref) + pool.npy float32, whole map', formatBytes(f32.man.storage.measured.total_bytes), 'measured', formatRatio(storageRatio(f32.man.storage.measured.total_bytes, dense.bytes), true)],
+        [label, 'paper eq. (8), b_r = 4: N·4 + M·D·4', formatBytes(eq8.uint32_refs), 'computed', formatRatio(storageRatio(eq8.uint32_refs, eq7), true) + ' (eq. 9)'],
+        [label, 'paper eq. (8), b_r = 2: N·2 + M·D·4', formatBytes(eq8.uint16_refs), 'computed', formatRatio(storageRatio(eq8.uint16_refs, eq7), true) + ' (eq. 9)'],
+      )
     }
-    env.progress(`${tag}: pool + refs ${formatBytes(man32.storage.measured.semantic_bytes)} (float32) vs dense ${formatBytes(dense.bytes)}`)
-    const label = `N=${n}, M=${m}`
-    const how = dense.how === 'measured' ? 'measured' : 'computed'
-    rows3d.push(
-      [label, 'dense per-point N×D float32 .npy', formatBytes(dense.bytes), how, '100 %'],
-      [label, 'pool float32 + uint32 refs (semantic part)', formatBytes(man32.storage.measured.semantic_bytes), 'measured', formatRatio(storageRatio(man32.storage.measured.semantic_bytes, dense.bytes), true)],
-      [label, 'pool float16 + uint32 refs', formatBytes(man16.storage.measured.semantic_bytes), 'measured', formatRatio(storageRatio(man16.storage.measured.semantic_bytes, dense.bytes), true)],
-      [label, 'map.ply (xyz, rgb, ref) + pool.npy float32, whole map', formatBytes(man32.storage.measured.total_bytes), 'measured', formatRatio(storageRatio(man32.storage.measured.total_bytes, dense.bytes), true)],
-      [label, 'paper eq. (8), b_r = 4: N·4 + M·D·4', formatBytes(eq8.uint32_refs), 'computed', formatRatio(storageRatio(eq8.uint32_refs, eq7), true) + ' (eq. 9)'],
-      [label, 'paper eq. (8), b_r = 2: N·2 + M·D·4', formatBytes(eq8.uint16_refs), 'computed', formatRatio(storageRatio(eq8.uint16_refs, eq7), true) + ' (eq. 9)'],
-    )
   } finally {
     rmSync(root, { recursive: true, force: true })
   }
@@ -154,7 +166,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
     name: 'storage',
     started_at: started.toISOString(),
     duration_ms: performance.now() - t0,
-    params: { sizes_2d: s.sizes2d, masks: s.k, feature_dim: s.d, grid: s.grid, points: s.n, pool_rows: s.m, measure_dense_3d: s.measureDense3d, seed: config.seed },
+    params: { sizes_2d: s.sizes2d, masks: s.k, feature_dim: s.d, grid: s.grid, points: s.n, pool_rows: [...new Set([Math.min(1000, s.m), s.m])], measure_dense_3d: s.measureDense3d, seed: config.seed },
     measurements: { two_d: twoD, three_d: threeD },
     checks: { passed: true, details: [] },
     official: { pickle_2d: 'official 2D pickle: 0.06–0.11 % of dense' },
