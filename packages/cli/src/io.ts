@@ -1,4 +1,4 @@
-import { PlafError, type Diagnostic } from '@plaf/core'
+import { PlafError, fsErrorDiagnostic, type Diagnostic } from '@plaf/core'
 import { formatDiagnostic, formatDiagnostics } from './render.js'
 
 /** Where a command writes; tests pass their own. */
@@ -30,6 +30,12 @@ export function reportError(io: Io, e: unknown): number {
   if (e instanceof PlafError) {
     io.err(e.diagnostics.map(formatDiagnostic).join('\n\n'))
     return e.diagnostics.some((d) => d.code === 'PLAF_INTERNAL') ? EXIT.internal : EXIT.user
+  }
+  // a full disk, a read-only or forbidden location, a file in the way: the user's to fix, not a bug
+  const fsError = fsErrorDiagnostic(e)
+  if (fsError) {
+    io.err(formatDiagnostic(fsError))
+    return EXIT.user
   }
   const err = e as Error
   io.err(`internal error: ${err?.stack ?? String(e)}\nThis is a bug in plaf; please report it with the command you ran.`)

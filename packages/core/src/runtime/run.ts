@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { selectTensorBackend } from '../backends/select.js'
 import { withSessionLog, type SessionRecord } from '../backends/session-log.js'
 import type { BackendChoice, TensorBackend } from '../backends/types.js'
-import type { Diagnostic } from '../diagnostics.js'
+import { PlafError, type Diagnostic } from '../diagnostics.js'
 import type { InputSource, PluginContext, StageKind } from '../plugin.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
 import { StageCache } from './cache.js'
@@ -23,6 +23,7 @@ import { prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './ru
 import { finishScene } from './scene.js'
 import { ProgressClock, RunNotes, RunStats, wrapError, type ProgressEvent } from './stats.js'
 import { removeStaleTempFiles } from '../util/atomic.js'
+import { fsErrorDiagnostic } from '../util/fs-errors.js'
 
 export type { ProgressEvent } from './stats.js'
 
@@ -121,7 +122,13 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
   const cwd = opts.cwd ?? process.cwd()
   const started = new Date()
   const t0 = performance.now()
-  const dir = prepareRunDir(p, { ...opts, cwd })
+  let dir: RunDir
+  try {
+    dir = prepareRunDir(p, { ...opts, cwd })
+  } catch (e) {
+    const fsError = fsErrorDiagnostic(e)
+    throw fsError ? new PlafError(fsError, { cause: e }) : e
+  }
   try {
     const notes = new RunNotes(opts.onNote)
     const { backend, choices } = await selectTensorBackend(p.runtime.tensor_backend, {
@@ -154,6 +161,7 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
       await closeStages(open)
     }
   } catch (e) {
-    throw settleFailedRun(dir, e)
+    const fsError = fsErrorDiagnostic(e)
+    throw settleFailedRun(dir, fsError ? new PlafError(fsError, { cause: e }) : e)
   }
 }

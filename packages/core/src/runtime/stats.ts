@@ -9,6 +9,7 @@ import type { PluginNote, PortRecord, RunContext } from '../plugin.js'
 import { checkPort, PORT_SCOPES, type Frame, type PortName } from '../ports.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import type { StageReport } from './report.js'
+import { fsErrorDiagnostic } from '../util/fs-errors.js'
 
 /** Progress of a run, emitted after every frame and at each scene-level step. */
 export interface ProgressEvent {
@@ -171,6 +172,8 @@ export function wrapError(e: unknown, stage: { key: string; plugin: { name: stri
   if (e instanceof PlafError) {
     return new PlafError(e.diagnostics.map((d) => ({ ...d, stage: d.stage ?? stage.key, plugin: d.plugin ?? stage.plugin.name, frame: d.frame ?? frame, message: `${where}: ${d.message}` })), { cause: e })
   }
+  const fsError = fsErrorDiagnostic(e, { stage: stage.key, plugin: stage.plugin.name, frame })
+  if (fsError) return new PlafError({ ...fsError, message: `${where}: ${fsError.message}` }, { cause: e })
   const err = e as Error
   return new PlafError(diagnostic('PLAF_STAGE_FAILED', `${where}: ${err?.message ?? String(e)}`, { stage: stage.key, plugin: stage.plugin.name, frame, cause: e }), { cause: e })
 }

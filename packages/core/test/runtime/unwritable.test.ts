@@ -1,0 +1,65 @@
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { PlafError, Registry, defineStage, fsErrorDiagnostic, resolvePipeline, runPipeline, type MaskSet } from '../../src/index.js'
+import { fixturePlugins } from '../fixtures/plugins.js'
+import { files } from '../pipeline/helpers.js'
+
+/** A masker whose disk is full on frame `at` while a file `full` sits next to the pipeline (the error a write would raise). */
+const diskFull = defineStage<{ at: number }, { frame: 'Frame' }, { masks: 'MaskSet' }>({
+  name: 'disk-full', kind: 'masker', version: '1.0.0', description: 'Fails with ENOSPC on one frame.',
+  options: { type: 'object', additionalProperties: false, properties: { at: { type: 'integer', minimum: 0, default: 0, description: 'Frame index.' } } },
+  inputs: { frame: 'Frame' }, outputs: { masks: 'MaskSet' },
+  async create(o, ctx) {
+    return {
+      run({ frame }): { masks: MaskSet } {
+        if (frame.index === o.at && existsSync(join(ctx.baseDir, 'full'))) throw Object.assign(new Error(`ENOSPC: no space left on device, write`), { code: 'ENOSPC', syscall: 'write', path: join(ctx.outDir, `${frame.id}.npy`) })
+        return { masks: { width: frame.rgb.shape[1], height: frame.rgb.shape[0], masks: [] } }
+      },
+    }
+  },
+})
+const registry = new Registry([...fixturePlugins, diskFull])
+const pipeline = 'name: t\ninput: { use: flat-frames, with: { frames: 3, size: 4 } }\nstages:\n  masker: { use: disk-full, with: { at: 1 } }\nruntime: { tensor_backend: reference, cache: false }\noutput: { dir: out }\n'
+const run = async (dir: string, opts: { outDir?: string; resume?: boolean } = {}) => {
+  const r = await resolvePipeline(join(dir, 'p.yaml'), registry)
+  return runPipeline(r.pipeline!, { cwd: dir, ...opts })
+}
+
+describe('file-system errors a user can cause are user errors naming the path', () => {
+  it('--out under a file: PLAF_OUTPUT_UNWRITABLE (ENOTDIR), nothing written', async () => {
+    const dir = files({ 'p.yaml': pipeline, 'afile': 'x' })
+    const err = (await run(dir, { outDir: 'afile/run' }).catch((e) => e)) as PlafError
+    expect(err).toBeInstanceOf(PlafError)
+    expect(err.diagnostics[0]).toMatchObject({
+      code: 'PLAF_OUTPUT_UNWRITABLE', severity: 'error', file: join(dir, 'afile', 'run'),
+      message: `cannot mkdir ${join(dir, 'afile', 'run')}: a part of the path is a file, not a directory (ENOTDIR)`,
+    })
+  })
+
+  it('--out naming a file: PLAF_OUTPUT_UNWRITABLE, the file untouched', async () => {
+    const dir = files({ 'p.yaml': pipeline, 'afile': 'x' })
+    const err = (await run(dir, { outDir: 'afile' }).catch((e) => e)) as PlafError
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_OUTPUT_UNWRITABLE', file: join(dir, 'afile') })
+    expect(err.diagnostics[0]!.message).toMatch(/: a file is in the way of a directory \(EEXIST\)$/)
+  })
+
+  it('a full disk mid-run: the stage and frame named, completed frames kept, --resume continues once there is space', async () => {
+    const dir = files({ 'p.yaml': pipeline, full: '' })
+    const err = (await run(dir).catch((e) => e)) as PlafError
+    expect(err.diagnostics[0]).toMatchObject({
+      code: 'PLAF_OUTPUT_UNWRITABLE', stage: 'masker', plugin: 'disk-full', frame: '000001', file: join(dir, 'out', 'masker', '000001.npy'),
+      message: `stage masker (disk-full) frame 000001: cannot write ${join(dir, 'out', 'masker', '000001.npy')}: the disk is full (ENOSPC)`,
+    })
+    expect(err.diagnostics[0]!.hint).toContain('--resume')
+    expect(existsSync(join(dir, 'out', 'progress.json'))).toBe(true)
+    rmSync(join(dir, 'full')) // space freed
+    const res = await run(dir, { resume: true })
+    expect(res.report.frames).toMatchObject({ processed: 3, resumed_from: 1 })
+  })
+
+  it('anything else stays a bug', () => {
+    expect(fsErrorDiagnostic(new TypeError('x is undefined'))).toBeNull()
+    expect(fsErrorDiagnostic(Object.assign(new Error('?'), { code: 'EBADF' }))).toBeNull()
+  })
+})
