@@ -1,5 +1,5 @@
 import { defineStage, fail, type OptionsSchema, type TextEmbeddings } from '@plaf/core'
-import { colorEmbedding } from './embedding.js'
+import { phraseEmbedding } from './embedding.js'
 import { parseColorPhrase } from './phrase.js'
 import { DEFAULT_TEMPERATURE, lexiconSpace, vocabulary } from './vocabulary.js'
 import { VERSION } from './version.js'
@@ -21,8 +21,9 @@ const options: OptionsSchema<ColorLexiconTextOptions> = {
 
 /**
  * `color-lexicon-text`: maps colour phrases into the `color-lexicon` space. The first colour name
- * in a phrase (see {@link parseColorPhrase}) is embedded as the soft assignment of its own RGB,
- * so a patch of that colour scores cosine ≈ 1. Other words are ignored.
+ * in a phrase (see {@link parseColorPhrase}) is embedded: a basic term as its own dimension (so it
+ * selects every shade people file under it), a named colour as its term assignment (so it scores
+ * like a patch of that colour). Other words are ignored.
  */
 export const colorLexiconTextEncoder = defineStage<
   ColorLexiconTextOptions,
@@ -33,7 +34,7 @@ export const colorLexiconTextEncoder = defineStage<
   kind: 'text-encoder',
   version: VERSION,
   package: '@plaf/backbone-lexicon',
-  description: 'Text encoder for the color-lexicon space: the first CSS colour name in each phrase, soft-assigned.',
+  description: 'Text encoder for the color-lexicon space: the first colour word of each phrase, a basic term or a named colour.',
   options,
   inputs: { text: 'TextBatch' },
   outputs: { embeddings: 'TextEmbeddings' },
@@ -49,14 +50,14 @@ export const colorLexiconTextEncoder = defineStage<
         text.texts.forEach((t, i) => {
           const match = parseColorPhrase(t)
           if (match) {
-            data.set(colorEmbedding(match.entry, opts.temperature), i * d)
+            data.set(phraseEmbedding(match, opts.temperature), i * d)
           } else if (opts.unknown === 'zero') {
-            rc.warn({ code: 'PLAF_INVALID_OPTION', severity: 'warning', plugin: 'color-lexicon-text', actual: t, message: `text "${t}" names no CSS colour; embedded as a zero vector` })
+            rc.warn({ code: 'PLAF_INVALID_OPTION', severity: 'warning', plugin: 'color-lexicon-text', actual: t, message: `text "${t}" names no colour; embedded as a zero vector` })
           } else {
-            fail('PLAF_INVALID_OPTION', `text "${t}" names no CSS colour, so color-lexicon-text cannot embed it`, {
+            fail('PLAF_INVALID_OPTION', `text "${t}" names no colour, so color-lexicon-text cannot embed it`, {
               plugin: 'color-lexicon-text',
               actual: t,
-              hint: 'use a colour name (e.g. "red chair", "dark green") or set unknown: zero',
+              hint: 'use a colour word (a basic term such as "red", or a named colour such as "navy blue") or set unknown: zero',
             })
           }
         })

@@ -27,8 +27,8 @@ const options: OptionsSchema<ColorLexiconOptions> = {
       ],
     },
     patch_size: { type: 'integer', minimum: 1, default: 16, description: 'Patch side in network-input pixels; the grid is resolution/patch_size.' },
-    temperature: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_TEMPERATURE, description: 'Softmax temperature τ of the soft assignment exp(−ΔE²/τ²), in CIE76 ΔE units.' },
-    lut_bits: { type: 'integer', minimum: 0, maximum: 6, default: 5, description: 'Bits per channel of the precomputed RGB lattice (5: 32³ nodes, 18 MB; 6: 146 MB); 0 computes every pixel exactly (slow).' },
+    temperature: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_TEMPERATURE, description: 'Softmax temperature τ of the kernel exp(−ΔE²/τ²) over the named colours, in CIE76 ΔE units.' },
+    lut_bits: { type: 'integer', minimum: 0, maximum: 6, default: 5, description: 'Bits per channel of the precomputed RGB lattice (5: 32³ nodes, 1.4 MB; 6: 11.5 MB); 0 computes every pixel exactly (slow).' },
   },
 }
 
@@ -40,8 +40,9 @@ export function resizeTransform(imageSize: [h: number, w: number], inputSize: [h
 }
 
 /**
- * `color-lexicon`: a weight-free, language-aligned backbone. Each patch feature is the mean soft
- * assignment of its pixels to the CSS named colours (D = 139), L2-normalised. The frame is resized
+ * `color-lexicon`: a weight-free, language-aligned backbone. Each patch feature is the mean term
+ * assignment of its pixels (how likely people are to call each colour by each of the D = 11 basic
+ * colour terms), L2-normalised. The frame is resized
  * to the network input exactly like RADIO's 512² square resize, so upsampling and aggregation are
  * exercised on the same grid geometry as with the real model.
  */
@@ -54,7 +55,7 @@ export const colorLexiconBackbone = defineStage<
   kind: 'backbone',
   version: VERSION,
   package: '@plaf/backbone-lexicon',
-  description: 'Weight-free backbone: per-patch soft assignment of pixel colours to the 139 CSS named colours.',
+  description: 'Weight-free backbone: per patch, how likely people are to name its colours by each of the 11 basic colour terms.',
   options,
   inputs: { frame: 'Frame' },
   outputs: { features: 'FeatureGrid' },
@@ -73,8 +74,8 @@ export const colorLexiconBackbone = defineStage<
       })
     }
     const vocab = vocabulary()
-    const lut: AssignmentLut | undefined = opts.lut_bits > 0 ? buildAssignmentLut(opts.lut_bits, vocab.lab, opts.temperature) : undefined
-    const assigner: Assigner = lut ? { kind: 'lut', lut } : { kind: 'exact', vocabLab: vocab.lab, temperature: opts.temperature }
+    const lut: AssignmentLut | undefined = opts.lut_bits > 0 ? buildAssignmentLut(opts.lut_bits, vocab.model, opts.temperature) : undefined
+    const assigner: Assigner = lut ? { kind: 'lut', lut } : { kind: 'exact', model: vocab.model, temperature: opts.temperature }
     const space = lexiconSpace(opts.temperature)
     const d = vocab.entries.length
     return {

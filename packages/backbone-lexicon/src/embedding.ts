@@ -1,18 +1,34 @@
-import { l2Normalize, softAssign } from './kernels/soft-assign.js'
+import { l2Normalize } from './kernels/soft-assign.js'
+import { termAssign } from './kernels/term-assign.js'
+import type { ColorMatch } from './phrase.js'
 import { vocabulary } from './vocabulary.js'
 
 /**
- * The lexicon-space vector of one vocabulary entry: the soft assignment of its own colour at
- * temperature τ, L2-normalised. A patch of exactly that colour has the same vector (cosine 1, up
- * to the backbone's RGB lattice), so text and image meet in one space.
+ * The lexicon-space vector of a basic term: its own dimension (one-hot). A patch scores
+ * P(term | its colours) / ‖P‖ against it, so every shade people file under the term matches, not
+ * one reference colour.
  */
-export function colorEmbedding(entry: number, temperature: number): Float32Array {
-  const vocab = vocabulary()
-  const d = vocab.entries.length
+export function termEmbedding(entry: number): Float32Array {
+  const d = vocabulary().entries.length
   if (!Number.isInteger(entry) || entry < 0 || entry >= d) throw new RangeError(`entry ${entry} is not in 0..${d - 1}`)
   const out = new Float32Array(d)
-  const [L, a, b] = vocab.entries[entry].lab
-  softAssign(L, a, b, vocab.lab, temperature, out, 0, new Float64Array(d))
-  l2Normalize(out, 0, d)
+  out[entry] = 1
   return out
+}
+
+/**
+ * The lexicon-space vector of one colour (Lab): its term assignment at temperature τ,
+ * L2-normalised, exactly as the backbone computes a uniform patch of that colour.
+ */
+export function colourEmbedding(lab: readonly [number, number, number], temperature: number): Float32Array {
+  const { model } = vocabulary()
+  const out = new Float32Array(model.d)
+  termAssign(lab[0], lab[1], lab[2], model.centres, model.centreTerm, model.d, temperature, out, 0, new Float64Array(model.centreTerm.length))
+  l2Normalize(out, 0, model.d)
+  return out
+}
+
+/** The vector of a parsed phrase: a term's one-hot, or a named colour's term assignment. */
+export function phraseEmbedding(match: ColorMatch, temperature: number): Float32Array {
+  return match.kind === 'term' ? termEmbedding(match.entry) : colourEmbedding(match.colour.lab, temperature)
 }

@@ -1,2 +1,6 @@
-/** Version of @plaf/backbone-lexicon; plugins report it and the embedding space names it. */
-export const VERSION = '0.1.0'
+/**
+ * Version of the two plugins and of their embedding space: plugins report it, stage-cache keys
+ * include it and the space id names it. 0.2.0: the space's dimensions became the basic colour
+ * terms (0.1.0 had one per CSS colour), so no 0.1.0 vector or cache entry may meet a 0.2.0 one.
+ */
+export const VERSION = '0.2.0'

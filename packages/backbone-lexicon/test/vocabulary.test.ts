@@ -1,43 +1,62 @@
 import { describe, expect, it } from 'vitest'
-import { CSS_COLORS as colorNames } from '../src/css-colors.js'
+import { BASIC_TERMS, fileUnder } from '../src/basic-terms.js'
+import { CSS_COLORS } from '../src/css-colors.js'
+import { parseHexList, xkcdColours } from '../src/naming-data.js'
 import { DEFAULT_TEMPERATURE, lexiconSpace, vocabulary } from '../src/vocabulary.js'
 
 describe('vocabulary', () => {
-  it('has one entry per distinct RGB value of color-name, every name kept as an alias', () => {
-    const distinct = new Set(Object.values(colorNames).map((c) => c.join(',')))
+  it('has the eleven basic colour terms as its dimensions, gray an alias of grey', () => {
     const v = vocabulary()
-    expect(v.entries.length).toBe(distinct.size)
-    expect(v.lab.length).toBe(3 * distinct.size)
-    const aliases = v.entries.flatMap((e) => e.aliases)
-    expect(aliases.sort()).toEqual(Object.keys(colorNames).sort())
-    for (const [name, rgb] of Object.entries(colorNames)) expect(v.entries[v.index.get(name)!].rgb).toEqual([...rgb])
+    expect(v.entries.map((e) => e.name)).toEqual([...BASIC_TERMS])
+    expect(v.entries).toHaveLength(11)
+    expect(v.index.get('gray')).toBe(v.index.get('grey'))
+    expect(v.model.d).toBe(11)
   })
 
-  it('merges the exact duplicates into one entry with the first name canonical', () => {
-    const v = vocabulary()
-    for (const [a, b] of [['aqua', 'cyan'], ['fuchsia', 'magenta'], ['gray', 'grey'], ['darkslategray', 'darkslategrey']]) {
-      const e = v.entries[v.index.get(b)!]
-      expect(v.index.get(a)).toBe(v.index.get(b))
-      expect(e.name).toBe(a)
-      expect(e.aliases).toEqual([a, b])
-    }
+  it('files a survey name under the term that is its head word, and only then', () => {
+    expect(BASIC_TERMS[fileUnder('brick red')!]).toBe('red')
+    expect(BASIC_TERMS[fileUnder('bluish green')!]).toBe('green')
+    expect(fileUnder('Blue-Gray')).toBeUndefined() // two terms: between categories
+    expect(fileUnder('yellow green')).toBeUndefined()
+    expect(fileUnder('teal')).toBeUndefined()
+    expect(fileUnder('red wine')).toBeUndefined()
+    expect(BASIC_TERMS[fileUnder('light gray')!]).toBe('grey')
   })
 
-  it('holds CIE Lab (D65) values that match published conversions', () => {
-    const v = vocabulary()
-    const lab = (n: string) => v.entries[v.index.get(n)!].lab
-    expect(lab('white')[0]).toBeCloseTo(100, 3)
-    expect(Math.abs(lab('white')[1]) + Math.abs(lab('white')[2])).toBeLessThan(0.01)
-    expect(lab('black')).toEqual([0, 0, 0])
-    // sRGB red in CIELAB D65: L 53.24, a 80.09, b 67.20 (Lindbloom).
-    expect(lab('red')[0]).toBeCloseTo(53.24, 1)
-    expect(lab('red')[1]).toBeCloseTo(80.09, 1)
-    expect(lab('red')[2]).toBeCloseTo(67.2, 1)
+  it('builds its naming model from every filed survey colour, each once', () => {
+    const { model } = vocabulary()
+    const filed = xkcdColours().filter((c) => fileUnder(c.name) !== undefined)
+    expect(xkcdColours()).toHaveLength(949)
+    expect(model.centreTerm.length).toBe(filed.length)
+    expect(model.centres.length).toBe(3 * filed.length)
+    expect([...model.centreNames]).toEqual(filed.map((c) => c.name))
+    expect([...model.centreTerm]).toEqual(filed.map((c) => fileUnder(c.name)))
+    // every term has survey colours behind it
+    for (let t = 0; t < 11; t++) expect(model.centreTerm.includes(t), BASIC_TERMS[t]).toBe(true)
   })
 
-  it('names the space after the package version, with a non-default temperature in the id', () => {
-    expect(lexiconSpace()).toBe('color-lexicon/0.1.0')
-    expect(lexiconSpace(DEFAULT_TEMPERATURE)).toBe('color-lexicon/0.1.0')
-    expect(lexiconSpace(30)).toBe('color-lexicon/0.1.0;t=30')
+  it('knows every survey and CSS name, the survey spelling first', () => {
+    const v = vocabulary()
+    for (const c of xkcdColours()) expect(v.names.get(c.name.toLowerCase().replace(/[^a-z]/g, ''))).toBeDefined()
+    for (const name of Object.keys(CSS_COLORS)) expect(v.names.get(name)).toBeDefined()
+    expect(v.names.get('navyblue')).toMatchObject({ source: 'xkcd', name: 'navy blue' })
+    expect(v.names.get('firebrick')).toMatchObject({ source: 'css', rgb: [178, 34, 34] })
+    // the survey's red is #e50000, not CSS's #ff0000
+    expect(v.names.get('red')).toMatchObject({ source: 'xkcd', rgb: [229, 0, 0] })
+    const white = v.names.get('white')!.lab
+    expect(white[0]).toBeCloseTo(100, 3)
+    expect(Math.abs(white[1]) + Math.abs(white[2])).toBeLessThan(0.01)
+  })
+
+  it('refuses a malformed naming list, naming the entry', () => {
+    expect(() => parseHexList([{ name: 'x', hex: '#12345' }], 'list.json')).toThrow('list.json[0]: expected { name: string, hex: "#rrggbb" }')
+    expect(() => parseHexList({}, 'list.json')).toThrow('list.json: expected an array')
+    expect(parseHexList([{ name: ' red ', hex: '#Ff0001' }], 'l')).toEqual([{ name: 'red', rgb: [255, 0, 1] }])
+  })
+
+  it('names the space after the plugin version, with a non-default temperature in the id', () => {
+    expect(lexiconSpace()).toBe('color-lexicon/0.2.0')
+    expect(lexiconSpace(DEFAULT_TEMPERATURE)).toBe('color-lexicon/0.2.0')
+    expect(lexiconSpace(30)).toBe('color-lexicon/0.2.0;t=30')
   })
 })

@@ -13,8 +13,10 @@ export interface SceneObject {
   /** e.g. `red chair`, `floor`, `wall x=0`. */
   name: string
   kind: 'floor' | 'ceiling' | 'wall' | 'object'
-  /** Plain colour word of the albedo (`red`, `green`, … for objects; `grey`, `beige`, `white` for surfaces). */
+  /** Plain colour word of the albedo (the basic term `red`, `green`, … for objects; `grey`, `beige`, `white` for surfaces). */
   colour: string
+  /** Objects: the shade the albedo was drawn as, by its name in the shade dataset (e.g. `brick red`). */
+  shade?: string
   /** Albedo, sRGB 0–255 (rendered brightness lies in [0.85, 1] of it). */
   rgb: [number, number, number]
   /** ScanNet raw category (aggregation `label`, TSV `raw_category`). */
@@ -54,7 +56,7 @@ export interface SceneMeta {
 /** The sidecar record of a primitive list. */
 export function describePrimitives(scene: SyntheticScene): SceneObject[] {
   return scene.primitives.map((p) => ({
-    name: p.name, kind: p.kind, colour: p.colour.name, rgb: [...p.colour.rgb],
+    name: p.name, kind: p.kind, colour: p.colour.name, ...(p.colour.shade ? { shade: p.colour.shade } : {}), rgb: [...p.colour.rgb],
     rawCategory: p.category.rawCategory, labelId: p.category.labelId, nyu40id: p.category.nyu40id, nyu40class: p.category.nyu40class,
     instanceId: p.instanceId, center: [...p.center], halfExtents: [...p.half], yaw: p.yaw,
   }))

@@ -8,7 +8,6 @@ import { scannetInput, type ScannetOptions } from '../src/plugins/scannet.js'
 import { readSceneMeta, sceneObjects, type SceneMeta } from '../src/scene-meta.js'
 import { parseLabelsTsv, parseMatrix, parseMetadata } from '../src/scannet/text.js'
 import { backProject, projectPoint } from '../src/synthetic/camera.js'
-import { OBJECT_COLOURS, SURFACE_COLOURS } from '../src/synthetic/catalogue.js'
 import { castRays } from '../src/synthetic/raycast.js'
 import { generateRoom, type SyntheticScene } from '../src/synthetic/room.js'
 import { writeScene, type WriteSceneProgress, type WriteSceneSummary } from '../src/write-scene.js'
@@ -189,8 +188,10 @@ describe('writeScene: geometry and colour survive the files', () => {
     expect(labelWrong).toBe(0)
   })
 
-  it('keeps each object’s colour through JPEG: ≥ 99 % of its inner pixels are nearest to its own colour', () => {
-    const named = [...OBJECT_COLOURS, ...Object.values(SURFACE_COLOURS)]
+  it('keeps each object’s colour through JPEG: ≥ 99 % of its inner pixels lie in its own shading range', () => {
+    // Objects take a drawn shade of their category, which may lie near another albedo (a pale pink
+    // near the beige wall), so each pixel is checked against its own albedo: albedo × brightness in
+    // [0.85, 1], ±2 noise, with up to 20 levels of JPEG error per channel (4:2:0 chroma on saturated shades).
     for (const f of frames) {
       const inst = png(`instance-filt/${f.index}.png`).data
       const [h, w] = [f.rgb.shape[0], f.rgb.shape[1]]
@@ -204,12 +205,7 @@ describe('writeScene: geometry and colour survive the files', () => {
           const p = 3 * (y * w + x), px = [f.rgb.data[p], f.rgb.data[p + 1], f.rgb.data[p + 2]]
           n++
           for (let c = 0; c < 3; c++) mean[c] += px[c]
-          let best = '', bd = Infinity
-          for (const c of named) {
-            const d = (px[0] - c.rgb[0]) ** 2 + (px[1] - c.rgb[1]) ** 2 + (px[2] - c.rgb[2]) ** 2
-            if (d < bd) { bd = d; best = c.name }
-          }
-          if (best === o.colour) right++
+          if (px.every((v, c) => v >= 0.85 * o.rgb[c] - 20 && v <= o.rgb[c] + 20)) right++
         }
         if (n < 50) continue
         expect(right / n, `${o.name} in frame ${f.id}`).toBeGreaterThanOrEqual(0.99)

@@ -1,32 +1,33 @@
-import { softAssign } from './soft-assign.js'
+import type { NamingModel } from '../vocabulary.js'
 import { srgbToLab } from './srgb-to-lab.js'
+import { termAssign } from './term-assign.js'
 
-/** Soft assignments precomputed on a regular RGB lattice. */
+/** Term assignments precomputed on a regular RGB lattice. */
 export interface AssignmentLut {
   /** Lattice nodes per channel, 2^bits; node k has channel value k·255/(nodes − 1). */
   nodes: number
-  /** Vocabulary size D. */
+  /** Number of terms D. */
   d: number
-  /** nodes³×D soft assignments, row ((r·nodes + g)·nodes + b). */
+  /** nodes³×D term assignments, row ((r·nodes + g)·nodes + b). */
   data: Float32Array
 }
 
 /**
- * Builds the lattice of soft assignments: nodes³ rows of D floats (bits 5: 32³×139×4 B = 18 MB).
+ * Builds the lattice of term assignments: nodes³ rows of D floats (bits 5: 32³×11×4 B = 1.4 MB).
  * The lattice includes 0 and 255, so black, white and the primaries are exact.
  */
-export function buildAssignmentLut(bits: number, vocabLab: Float64Array, temperature: number): AssignmentLut {
+export function buildAssignmentLut(bits: number, model: NamingModel, temperature: number): AssignmentLut {
   const nodes = 1 << bits
-  const d = vocabLab.length / 3
+  const { d } = model
   const data = new Float32Array(nodes * nodes * nodes * d)
   const lab = new Float64Array(3)
-  const scratch = new Float64Array(d)
+  const scratch = new Float64Array(model.centreTerm.length)
   const step = 255 / (nodes - 1)
   for (let r = 0; r < nodes; r++) {
     for (let g = 0; g < nodes; g++) {
       for (let b = 0; b < nodes; b++) {
         srgbToLab(r * step, g * step, b * step, lab)
-        softAssign(lab[0], lab[1], lab[2], vocabLab, temperature, data, ((r * nodes + g) * nodes + b) * d, scratch)
+        termAssign(lab[0], lab[1], lab[2], model.centres, model.centreTerm, d, temperature, data, ((r * nodes + g) * nodes + b) * d, scratch)
       }
     }
   }

@@ -1,14 +1,16 @@
 import { lutRow, type AssignmentLut } from './assignment-lut.js'
-import { l2Normalize, softAssign } from './soft-assign.js'
+import type { NamingModel } from '../vocabulary.js'
+import { l2Normalize } from './soft-assign.js'
 import { srgbToLab } from './srgb-to-lab.js'
+import { termAssign } from './term-assign.js'
 
-/** How each pixel's soft assignment is obtained. */
+/** How each pixel's term assignment is obtained: from the RGB lattice, or exactly. */
 export type Assigner =
   | { kind: 'lut'; lut: AssignmentLut }
-  | { kind: 'exact'; vocabLab: Float64Array; temperature: number }
+  | { kind: 'exact'; model: NamingModel; temperature: number }
 
 /**
- * Patch features of a network-input image: per patch, the mean of its pixels' soft assignments,
+ * Patch features of a network-input image: per patch, the mean of its pixels' term assignments,
  * L2-normalised (the 1/|patch| factor of the mean cancels in the normalisation, so it is skipped).
  *
  * @param img ih×iw×3 float RGB in [0, 255]; ih and iw must be multiples of `patch`.
@@ -17,11 +19,11 @@ export type Assigner =
 export function patchFeatures(img: Float32Array, ih: number, iw: number, patch: number, assigner: Assigner): Float32Array {
   const gh = ih / patch
   const gw = iw / patch
-  const d = assigner.kind === 'lut' ? assigner.lut.d : assigner.vocabLab.length / 3
+  const d = assigner.kind === 'lut' ? assigner.lut.d : assigner.model.d
   const out = new Float32Array(gh * gw * d)
   const row = new Float32Array(d)
   const lab = new Float64Array(3)
-  const scratch = new Float64Array(d)
+  const scratch = new Float64Array(assigner.kind === 'lut' ? 0 : assigner.model.centreTerm.length)
   for (let y = 0; y < ih; y++) {
     const base = Math.floor(y / patch) * gw
     for (let x = 0; x < iw; x++) {
@@ -33,7 +35,8 @@ export function patchFeatures(img: Float32Array, ih: number, iw: number, patch: 
         for (let i = 0; i < d; i++) out[acc + i] += lut.data[src + i]
       } else {
         srgbToLab(img[p], img[p + 1], img[p + 2], lab)
-        softAssign(lab[0], lab[1], lab[2], assigner.vocabLab, assigner.temperature, row, 0, scratch)
+        const { model } = assigner
+        termAssign(lab[0], lab[1], lab[2], model.centres, model.centreTerm, d, assigner.temperature, row, 0, scratch)
         for (let i = 0; i < d; i++) out[acc + i] += row[i]
       }
     }

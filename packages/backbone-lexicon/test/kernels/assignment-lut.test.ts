@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { buildAssignmentLut, lutRow } from '../../src/kernels/assignment-lut.js'
-import { softAssign } from '../../src/kernels/soft-assign.js'
 import { srgbToLab } from '../../src/kernels/srgb-to-lab.js'
+import { termAssign } from '../../src/kernels/term-assign.js'
 import { vocabulary } from '../../src/vocabulary.js'
 
 describe('buildAssignmentLut', () => {
   const v = vocabulary()
-  const lut = buildAssignmentLut(3, v.lab, 10)
+  const lut = buildAssignmentLut(3, v.model, 10)
   const d = v.entries.length
 
   it('holds nodes³ rows of D probabilities', () => {
@@ -19,13 +19,13 @@ describe('buildAssignmentLut', () => {
     }
   })
 
-  it('stores the soft assignment of each lattice node colour', () => {
+  it('stores the term assignment of each lattice node colour', () => {
     const lab = new Float64Array(3)
     const want = new Float32Array(d)
     for (const [r, g, b] of [[0, 0, 0], [7, 0, 3], [2, 5, 7], [7, 7, 7]]) {
       const s = 255 / 7
       srgbToLab(r * s, g * s, b * s, lab)
-      softAssign(lab[0], lab[1], lab[2], v.lab, 10, want, 0, new Float64Array(d))
+      termAssign(lab[0], lab[1], lab[2], v.model.centres, v.model.centreTerm, d, 10, want, 0, new Float64Array(v.model.centreTerm.length))
       const row = lutRow(lut, r * s, g * s, b * s)
       expect(row).toBe((r * 8 + g) * 8 + b)
       expect([...lut.data.subarray(row * d, (row + 1) * d)]).toEqual([...want])

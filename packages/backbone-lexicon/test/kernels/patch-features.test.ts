@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildAssignmentLut } from '../../src/kernels/assignment-lut.js'
 import { patchFeatures } from '../../src/kernels/patch-features.js'
-import { softAssign } from '../../src/kernels/soft-assign.js'
 import { srgbToLab } from '../../src/kernels/srgb-to-lab.js'
+import { termAssign } from '../../src/kernels/term-assign.js'
 import { vocabulary } from '../../src/vocabulary.js'
 import { cosine, rng } from '../fixtures.js'
 
@@ -17,7 +17,7 @@ function naive(img: Float32Array, ih: number, iw: number, p: number, colourOf: (
   for (let i = 0; i < ih * iw; i++) {
     const [r, g, b] = colourOf(img[3 * i], img[3 * i + 1], img[3 * i + 2])
     srgbToLab(r, g, b, lab)
-    softAssign(lab[0], lab[1], lab[2], v.lab, 10, row, 0, new Float64Array(d))
+    termAssign(lab[0], lab[1], lab[2], v.model.centres, v.model.centreTerm, d, 10, row, 0, new Float64Array(v.model.centreTerm.length))
     dense.set(row, i * d)
   }
   const gh = ih / p
@@ -49,13 +49,13 @@ describe('patchFeatures', () => {
   const img = new Float32Array(ih * iw * 3).map(() => r() * 255)
 
   it('exact mode equals the dense per-pixel oracle', () => {
-    const got = patchFeatures(img, ih, iw, 8, { kind: 'exact', vocabLab: v.lab, temperature: 10 })
+    const got = patchFeatures(img, ih, iw, 8, { kind: 'exact', model: v.model, temperature: 10 })
     expect(got.length).toBe(2 * 3 * d)
     expect(maxDiff(got, naive(img, ih, iw, 8, (r, g, b) => [r, g, b]))).toBeLessThan(1e-5)
   })
 
   it('lattice mode equals the oracle run on colours snapped to the lattice', () => {
-    const lut = buildAssignmentLut(4, v.lab, 10)
+    const lut = buildAssignmentLut(4, v.model, 10)
     const s = 255 / 15
     const snap = (c: number) => Math.round(c / s) * s
     const got = patchFeatures(img, ih, iw, 8, { kind: 'lut', lut })
@@ -63,9 +63,9 @@ describe('patchFeatures', () => {
   })
 
   it('lattice mode (5 bits) stays close to exact mode on noise', () => {
-    const lut = buildAssignmentLut(5, v.lab, 10)
+    const lut = buildAssignmentLut(5, v.model, 10)
     const a = patchFeatures(img, ih, iw, 8, { kind: 'lut', lut })
-    const b = patchFeatures(img, ih, iw, 8, { kind: 'exact', vocabLab: v.lab, temperature: 10 })
+    const b = patchFeatures(img, ih, iw, 8, { kind: 'exact', model: v.model, temperature: 10 })
     for (let c = 0; c < 6; c++) expect(cosine(a, c * d, b, c * d, d)).toBeGreaterThan(0.98)
   })
 })

@@ -1,8 +1,9 @@
 /**
  * The small ScanNet catalogue the synthetic scenes draw from: rows of
  * `scannetv2-labels.combined.tsv` (copied verbatim, all 17 columns), a box size per object
- * category, the named object colours and the muted surface colours.
+ * category, the object colour categories and the muted surface colours.
  */
+import { OBJECT_CATEGORIES, objectShades, type Shade } from './shades.js'
 
 /** The exact 17-column header of `scannetv2-labels.combined.tsv`. */
 export const TSV_COLUMNS = [
@@ -57,24 +58,25 @@ export const OBJECT_KINDS: readonly { rawCategory: string; half: readonly [numbe
 
 /** A named sRGB colour (0–255 per channel). */
 export interface NamedColour {
+  /** The colour word: a basic term for objects (`red`), a plain word for surfaces (`beige`). */
   name: string
   rgb: readonly [number, number, number]
+  /** For objects, the shade drawn for it (its name in the shade dataset, e.g. `brick red`). */
+  shade?: string
+}
+
+/** An object colour category: its basic colour term and the shades an object of it may take. */
+export interface ColourCategory {
+  name: string
+  shades: readonly Shade[]
 }
 
 /**
- * Object colours: the CSS (sRGB) values of plain colour words, saturated and far apart, so a colour
- * query of that word matches the object (the colour-lexicon vocabulary is the CSS named colours).
- * Shading keeps brightness within [0.85, 1] of these values so the name never changes.
+ * Object colour categories: the chromatic basic colour terms, each with its shades from a colour
+ * naming study (see shades.ts). Each object takes its own category and one of its shades at
+ * random (seeded), so a colour query must find everyday shades, not one reference value.
  */
-export const OBJECT_COLOURS: readonly NamedColour[] = [
-  { name: 'red', rgb: [255, 0, 0] },
-  { name: 'green', rgb: [0, 128, 0] },
-  { name: 'blue', rgb: [0, 0, 255] },
-  { name: 'yellow', rgb: [255, 255, 0] },
-  { name: 'magenta', rgb: [255, 0, 255] },
-  { name: 'orange', rgb: [255, 165, 0] },
-  { name: 'cyan', rgb: [0, 255, 255] },
-]
+export const OBJECT_COLOURS: readonly ColourCategory[] = OBJECT_CATEGORIES.map((name) => ({ name, shades: objectShades()[name] }))
 
 /** Muted colours of the room's surfaces. */
 export const SURFACE_COLOURS: Readonly<Record<'floor' | 'wall' | 'ceiling', NamedColour>> = {

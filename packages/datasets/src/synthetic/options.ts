@@ -23,7 +23,7 @@ export const SYNTHETIC_OPTION_PROPERTIES: OptionProperties<SyntheticOptions> = {
   color_height: { type: 'integer', minimum: 16, maximum: 8192, default: 968, description: 'Colour image height in pixels (ScanNet: 968).' },
   depth_width: { type: 'integer', minimum: 16, maximum: 8192, default: 640, description: 'Depth image width in pixels (ScanNet: 640).' },
   depth_height: { type: 'integer', minimum: 16, maximum: 8192, default: 480, description: 'Depth image height in pixels (ScanNet: 480).' },
-  objects: { type: 'integer', minimum: 1, maximum: 7, default: 5, description: 'Number of box objects, each with its own category and colour (red, green, blue, yellow, magenta, orange, cyan).' },
+  objects: { type: 'integer', minimum: 1, maximum: 7, default: 5, description: 'Number of box objects, each with its own category and colour category (red, orange, yellow, green, blue, purple, pink or brown), painted in a random shade of it.' },
   room_size: {
     type: 'array', items: { type: 'number', minimum: 2, maximum: 30 }, minItems: 3, maxItems: 3, default: [6, 5, 2.8],
     description: 'Room extent [x, y, z] in metres; the room is [0,x]×[0,y]×[0,z], z up.',

@@ -1,5 +1,5 @@
 import { fail, type Intrinsics, type Mat4 } from '@plaf/core'
-import { CATEGORIES, OBJECT_COLOURS, OBJECT_KINDS, SURFACE_COLOURS, type Category, type NamedColour } from './catalogue.js'
+import { CATEGORIES, OBJECT_COLOURS, OBJECT_KINDS, SURFACE_COLOURS, type Category, type ColourCategory, type NamedColour } from './catalogue.js'
 import { SCANNET_COLOR_INTRINSICS, lookAtPose, scaleIntrinsics } from './camera.js'
 import type { SyntheticOptions } from './options.js'
 import { mixSeed, mulberry32, uniform, type Rng } from './prng.js'
@@ -89,11 +89,21 @@ function distanceToPath(x: number, y: number, cx: number, cy: number, a: number,
 }
 
 /**
+ * One shade of a colour category, drawn uniformly (seeded): `red` painted in e.g. `brick red`.
+ */
+function drawShade(category: ColourCategory, rng: Rng): NamedColour {
+  const s = category.shades[Math.floor(rng() * category.shades.length)]
+  return { name: category.name, rgb: s.rgb, shade: s.name }
+}
+
+/**
  * Places `count` boxes by rejection sampling: inside the room, on the floor, 10 cm apart
  * (bounding circles) and clear of the camera path (no camera above or inside an object). Kinds
- * are tried in a seeded order; one that does not fit is skipped for the next.
+ * are tried in a seeded order; one that does not fit is skipped for the next. Each object takes
+ * its own colour category and a shade of it drawn from `shades` (its own stream, so the layout
+ * does not depend on the shade lists' lengths).
  */
-function placeObjects(room: [number, number, number], count: number, rng: Rng): Primitive[] | null {
+function placeObjects(room: [number, number, number], count: number, rng: Rng, shades: Rng): Primitive[] | null {
   const [lx, ly] = room
   const a = PATH_FRACTION * lx, b = PATH_FRACTION * ly
   const colours = shuffled(OBJECT_COLOURS, rng)
@@ -110,7 +120,7 @@ function placeObjects(room: [number, number, number], count: number, rng: Rng): 
       const y = uniform(rng, r + 0.05, ly - r - 0.05)
       const clash = placed.some((p) => Math.hypot(p.center[0] - x, p.center[1] - y) < r + Math.hypot(p.half[0], p.half[1]) + 0.1)
       if (clash || distanceToPath(x, y, lx / 2, ly / 2, a, b) < r + PATH_CLEARANCE) continue
-      const colour = colours[placed.length]
+      const colour = drawShade(colours[placed.length], shades)
       const category = CATEGORIES[kind.rawCategory]
       placed.push({
         kind: 'object', name: `${colour.name} ${category.rawCategory}`, category, colour,
@@ -127,7 +137,7 @@ export function generateRoom(options: SyntheticOptions): SyntheticScene {
   const room: [number, number, number] = [...options.room_size]
   let objects: Primitive[] | null = null
   for (let restart = 0; restart < 20 && !objects; restart++) {
-    objects = placeObjects(room, options.objects, mulberry32(mixSeed(options.seed, 1, restart)))
+    objects = placeObjects(room, options.objects, mulberry32(mixSeed(options.seed, 1, restart)), mulberry32(mixSeed(options.seed, 5, restart)))
   }
   if (!objects) {
     fail('PLAF_INVALID_OPTION', `cannot place ${options.objects} objects in a ${room.join('×')} m room; use a larger room_size or fewer objects`, { path: 'objects' })

@@ -3,8 +3,8 @@ import type { RayHits } from './raycast.js'
 import type { SyntheticScene } from './room.js'
 
 /**
- * Colour of the rendered frames: albedo × Lambert brightness (ambient 0.85 + 0.15·max(0, n·l),
- * so a colour's name never changes), a ±5 % checker on the floor (0.5 m tiles) for texture, and
+ * Colour of the rendered frames: albedo × Lambert brightness (ambient 0.85 + 0.15·max(0, n·l):
+ * faces of one object differ by up to 15 % in brightness), a ±5 % checker on the floor (0.5 m tiles) for texture, and
  * ±2 levels of per-pixel luminance noise from an integer hash (deterministic, no RNG state).
  */
 

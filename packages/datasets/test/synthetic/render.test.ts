@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { checkPort } from '@plaf/core'
 import { generateScene } from '../../src/generate-scene.js'
-import { OBJECT_COLOURS, SURFACE_COLOURS } from '../../src/synthetic/catalogue.js'
 import { castRays } from '../../src/synthetic/raycast.js'
 import { createRenderer, toFramePort } from '../../src/synthetic/render.js'
 
 const small = { color_width: 160, color_height: 120, depth_width: 80, depth_height: 60, frames: 6 }
-const NAMED = [...OBJECT_COLOURS, ...Object.values(SURFACE_COLOURS)]
-
-function nearestName(r: number, g: number, b: number): string {
+/** The scene primitive whose albedo is nearest to a colour (its colour name when albedos are far apart). */
+function nearestName(named: readonly { colour: { name: string; rgb: readonly number[] } }[], r: number, g: number, b: number): string {
   let best = '', bd = Infinity
-  for (const c of NAMED) {
+  for (const { colour: c } of named) {
     const d = (r - c.rgb[0]) ** 2 + (g - c.rgb[1]) ** 2 + (b - c.rgb[2]) ** 2
     if (d < bd) { bd = d; best = c.name }
   }
@@ -52,7 +50,7 @@ describe('createRenderer', () => {
         checked++
         const px = [f.rgb[3 * i], f.rgb[3 * i + 1], f.rgb[3 * i + 2]]
         const inRange = px.every((v, c) => v >= Math.round(0.85 * p.colour.rgb[c]) - 2 && v <= p.colour.rgb[c] + 2)
-        if (!inRange || nearestName(px[0], px[1], px[2]) !== p.colour.name) bad.push(`frame ${k} pixel ${i} ${p.name}: ${px}`)
+        if (!inRange || nearestName(scene.primitives, px[0], px[1], px[2]) !== p.colour.name) bad.push(`frame ${k} pixel ${i} ${p.name}: ${px}`)
       }
     }
     expect(bad.slice(0, 5)).toEqual([])

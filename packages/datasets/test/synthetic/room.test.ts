@@ -12,13 +12,32 @@ describe('generateRoom', () => {
     expect(JSON.stringify(a.primitives)).not.toBe(JSON.stringify(c.primitives))
   })
 
+  it('draws each object a shade of its colour category: many shades over seeds, the same for one seed', () => {
+    const drawn = new Map<string, Set<string>>()
+    for (let seed = 0; seed < 40; seed++) {
+      for (const o of generateScene({ seed, objects: 7 }).primitives.filter((p) => p.kind === 'object')) {
+        if (!drawn.has(o.colour.name)) drawn.set(o.colour.name, new Set())
+        drawn.get(o.colour.name)!.add(o.colour.shade!)
+      }
+    }
+    expect([...drawn.keys()].sort()).toEqual(OBJECT_COLOURS.map((c) => c.name).sort())
+    for (const [name, shades] of drawn) expect(shades.size, name).toBeGreaterThanOrEqual(5)
+    const a = generateScene({ seed: 9 }).primitives.map((p) => p.colour)
+    expect(generateScene({ seed: 9 }).primitives.map((p) => p.colour)).toEqual(a)
+  })
+
   it('places objects of distinct categories and colours inside the room, apart, on the floor', () => {
     for (let seed = 0; seed < 20; seed++) {
       const s = generateScene({ seed, objects: 7 })
       const objects = s.primitives.filter((p) => p.kind === 'object')
       expect(objects).toHaveLength(7)
       expect(new Set(objects.map((o) => o.category.nyu40id)).size).toBe(7)
-      expect(new Set(objects.map((o) => o.colour.name))).toEqual(new Set(OBJECT_COLOURS.map((c) => c.name)))
+      expect(new Set(objects.map((o) => o.colour.name)).size).toBe(7)
+      for (const o of objects) {
+        // a shade of its own category, by name and value
+        const category = OBJECT_COLOURS.find((c) => c.name === o.colour.name)!
+        expect(category.shades.find((c) => c.name === o.colour.shade)?.rgb).toEqual(o.colour.rgb)
+      }
       expect(new Set(s.primitives.map((p) => p.instanceId)).size).toBe(s.primitives.length)
       for (const o of objects) {
         expect(o.center[2]).toBeCloseTo(o.half[2], 12)
