@@ -25,11 +25,14 @@ export function pixelMemory(grid: FeatureGrid, maxValues: number, frame?: string
   const [H, W] = grid.transform.imageSize
   const n = H * W
   if (n > MAX_PIXELS || n * d > maxValues) {
+    const ids = n > MAX_PIXELS
     fail('PLAF_INPUT_INVALID', `the pixel baseline keeps one feature per pixel: ${W}×${H}×${d} is too large`, {
       frame,
-      expected: `H·W ≤ ${MAX_PIXELS} (uint16 ids) and H·W·D ≤ max_values = ${maxValues}`,
+      expected: ids ? `H·W ≤ ${MAX_PIXELS} (one uint16 id per pixel)` : `H·W·D ≤ max_values = ${maxValues}`,
       actual: `H·W = ${n}, H·W·D = ${n * d}`,
-      hint: 'use it on small images (resize the input), raise max_values, or use mask-mean',
+      hint: ids
+        ? 'use it on small images (resize the input to at most 65,535 pixels, e.g. 180×240), or use mask-mean'
+        : 'raise max_values if the memory is there, use smaller images, or use mask-mean',
     })
   }
   const xs = axisSampling(W, grid.transform.ax, grid.transform.bx, w)

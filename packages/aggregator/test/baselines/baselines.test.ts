@@ -37,11 +37,11 @@ describe('pixel baseline', () => {
     const big = randomGrid(prng(1), 2, 2, 2, resizeTransform(256, 257, 2, 2))
     expect(() => pixelMemory(big, PIXEL_DEFAULTS.max_values, '000003')).toThrow(expect.objectContaining({
       code: 'PLAF_INPUT_INVALID',
-      diagnostics: [expect.objectContaining({ frame: '000003', actual: 'H·W = 65792, H·W·D = 131584' })],
+      diagnostics: [expect.objectContaining({ frame: '000003', expected: 'H·W ≤ 65535 (one uint16 id per pixel)', actual: 'H·W = 65792, H·W·D = 131584' })],
     }))
     const inst = await pixelAggregator.create({ max_values: 100 }, createTestContext())
     await expect(inst.run(small(), createRunContext({ id: '000005', index: 5 })))
-      .rejects.toMatchObject({ code: 'PLAF_INPUT_INVALID', diagnostics: [{ frame: '000005', actual: 'H·W = 143, H·W·D = 858' }] })
+      .rejects.toMatchObject({ code: 'PLAF_INPUT_INVALID', diagnostics: [{ frame: '000005', expected: 'H·W·D ≤ max_values = 100', actual: 'H·W = 143, H·W·D = 858' }] })
   })
 })
 
