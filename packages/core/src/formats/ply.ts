@@ -249,6 +249,9 @@ function readBinary(
       }
     }
   }
+  // More bytes than the header's elements hold: the counts disagree with the file (a header edited
+  // or a file appended to); reading only the declared part would silently drop data.
+  if (off !== bytes.length) bad(`PLY holds ${bytes.length - off} bytes after the ${elements.map((e) => `${e.count} ${e.name}`).join(', ')} its header declares (the element counts disagree with the file size)`, file)
 }
 
 function readAscii(

@@ -101,6 +101,9 @@ describe('decodePly elements', () => {
     ])
     want(decodePly(bytes))
     expect(error(bytes.subarray(0, bytes.length - 5))).toMatch(/^m\.ply: PLY data is truncated at byte \d+ \(file has \d+\)$/)
+    // a header whose counts say less than the file holds: refused, not read in part
+    const longer = Uint8Array.from([...bytes, 1, 2, 3])
+    expect(error(longer)).toMatch(/^m\.ply: PLY holds 3 bytes after the [\w ,]+ its header declares \(the element counts disagree with the file size\)$/)
   })
 
   it('does the same in ascii, with nan and inf spelled every way', () => {
