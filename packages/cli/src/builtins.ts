@@ -8,7 +8,7 @@ import { backprojectLifter } from '@plaf/lifter'
 import { felzenszwalbMasker, gridMasker, slicMasker } from '@plaf/masker-classic'
 import { samMasker } from '@plaf/masker-sam'
 import { textQuerier } from '@plaf/query'
-import { denseStorage, indexReferenceStorage, maskIndexedStorage } from '@plaf/storage'
+import { densePointsStorage, denseStorage, indexReferenceStorage, maskIndexedStorage } from '@plaf/storage'
 
 /** The only place that lists every built-in plugin (registration is explicit, never a side effect). */
 export const builtins: readonly Plugin[] = [
@@ -35,6 +35,7 @@ export const builtins: readonly Plugin[] = [
   denseStorage,
   backprojectLifter,
   indexReferenceStorage,
+  densePointsStorage,
   textQuerier,
 ] as Plugin[]
 

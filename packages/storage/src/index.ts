@@ -1,6 +1,7 @@
-/** `@plaf/storage`: the 2D and 3D storage codecs (mask-indexed, dense, index-reference) and their readers. */
+/** `@plaf/storage`: the 2D and 3D storage codecs (mask-indexed, dense, index-reference, dense-points) and their readers. */
 import type { StagePlugin } from '@plaf/core'
 import { denseStorage } from './dense.js'
+import { densePointsStorage } from './dense-points.js'
 import { indexReferenceStorage } from './index-reference.js'
 import { maskIndexedStorage } from './mask-indexed.js'
 
@@ -9,6 +10,9 @@ export {
   indexReferenceStorage, open3D, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
   MAX_USHORT_POOL_ROWS, type IndexReferenceManifest, type IndexReferenceOptions, type Opened3D, type WriteIndexReferenceOptions,
 } from './index-reference.js'
+export {
+  densePointsStorage, readDensePointsMap, writeDensePointsMap, DENSE_POINTS_FILES, DENSE_POINTS_FORMAT, type DensePointsManifest, type DensePointsOptions,
+} from './dense-points.js'
 export { readPool, writePool, type PoolFiles, type PoolFormat } from './pool-files.js'
 export { maskIndexedStorage, readMaskIndexedFrame, writeMaskIndexedFrame, MASK_INDEXED_FORMAT, type MaskIndexedOptions, type StoredFrame } from './mask-indexed.js'
 export { open2D, read2DFrame, readFrameManifest, type Opened2D, type Stored2DFrame } from './open2d.js'
@@ -22,4 +26,4 @@ export type { FeatureDtype } from './feature-dtype.js'
 export { VERSION } from './version.js'
 
 /** Every storage plugin of this package, for the CLI's built-in list. */
-export const storagePlugins: readonly StagePlugin[] = [maskIndexedStorage, denseStorage, indexReferenceStorage]
+export const storagePlugins: readonly StagePlugin[] = [maskIndexedStorage, denseStorage, indexReferenceStorage, densePointsStorage]
