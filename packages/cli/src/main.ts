@@ -71,6 +71,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--negatives <a,b,…>', 'negative phrases of --mode relevancy (default LERF\'s: object,things,stuff,texture)')
     .option('--out <dir>', 'output directory (default <run-dir>/queries)')
     .option('--threshold <t>', 'score threshold for masks and point selection, or auto (Otsu); default: the run\'s')
+    .option('--skip-damaged', 'leave out stored frames that cannot be read, each a counted warning (default: an error)')
     .option('--json', 'print the result (per-query counts, best scores, timings, paths) as JSON')
     .action(act((runDir: string, o) => queryCommand(runDir, o, io)))
   program.command('embed-text [texts...]').description('embed texts with a text encoder: a table (text, norm, first values), JSON, or an N×D float32 .npy')

@@ -156,6 +156,26 @@ describe('openRun', () => {
     }
   })
 
+  it('--skip-damaged leaves a damaged stored frame out with a counted warning; without it the damage is an error', async () => {
+    const copy = join(tempDir(), 'run')
+    cpSync(run, copy, { recursive: true })
+    const table = readdirSync(join(copy, 'compact2d')).find((f) => f.startsWith('000001.') && /features|table|safetensors/.test(f))!
+    const bytes = readFileSync(join(copy, 'compact2d', table))
+    writeFileSync(join(copy, 'compact2d', table), bytes.subarray(0, bytes.length >> 1)) // cut in half
+    const strict = await cli('query', copy, '--text', 'red')
+    expect(strict.code).toBe(1)
+    expect(strict.err).toMatch(/^.*stage compact2d \(mask-indexed\) frame 000001: /m)
+    const lenient = await cli('query', copy, '--text', 'red', '--skip-damaged', '--json')
+    expect(lenient.code, lenient.err).toBe(0)
+    const r = JSON.parse(lenient.out) as QueryResult
+    expect(r.frames).toBe(1)
+    expect(r.framesDamaged.map((d) => d.frame)).toEqual(['000001'])
+    expect(r.framesNotStored).toEqual([])
+    expect(r.notes.filter((n) => n.code === 'PLAF_FRAME_SKIPPED')).toEqual([expect.objectContaining({ severity: 'warning', frame: '000001', stage: 'compact2d', message: expect.stringMatching(/^frame 000001 left out of the query \(--skip-damaged\): stage compact2d/) as unknown })])
+    const text = await cli('query', copy, '--text', 'red', '--skip-damaged')
+    expect(text.out).toContain('1 stored frame could not be read and is left out (--skip-damaged): 000001')
+  })
+
   it('reports a bad query option as a located diagnostic: the flag, the option path, expected and actual', async () => {
     const h = await openRun(run, registry)
     try {

@@ -17,6 +17,8 @@ export interface QueryOptions {
   mode?: string
   out?: string
   threshold?: string
+  /** Leave out stored frames that cannot be read, with a counted warning, instead of failing. */
+  skipDamaged?: boolean
   json?: boolean
 }
 
@@ -89,7 +91,7 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     }
     if (o.frames !== undefined) flags.frames = `--frames ${o.frames}`
     const frames = o.frames === undefined ? undefined : list(o.frames)
-    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out, frames })
+    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out, frames, skipDamaged: o.skipDamaged })
     const seen = new Map<string, number>()
     for (const d of r.notes) {
       const n = (seen.get(d.code) ?? 0) + 1
@@ -105,6 +107,7 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     const what = [storage2d ? `${r.frames} stored frames (${storage2d})` : '', storage3d ? `the 3D map (${storage3d})` : ''].filter(Boolean).join(' and ')
     io.out(`queried ${r.texts.length} text${r.texts.length === 1 ? '' : 's'} on ${what || 'nothing stored'} in ${r.timings.totalMs.toFixed(0)} ms (no features recomputed)`)
     if (r.framesNotStored.length) io.out(`${r.framesNotStored.length} input frames were not stored by ${storage2d} and are left out: ${r.framesNotStored.join(', ')}`)
+    if (r.framesDamaged.length) io.out(`${r.framesDamaged.length} stored frame${r.framesDamaged.length === 1 ? '' : 's'} could not be read and ${r.framesDamaged.length === 1 ? 'is' : 'are'} left out (--skip-damaged): ${r.framesDamaged.map((d) => d.frame).join(', ')}`)
     if (r.texts.length) {
       io.out(`\ntext queries (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu per frame and query' : r.threshold}):`)
       for (const line of queryTable(r)) io.out(line)

@@ -47,6 +47,11 @@ export interface RunQueryOptions {
    * PLAF_INVALID_OVERRIDE naming it, located at `flags.frames` (else `source`), before any output.
    */
   frames?: readonly string[]
+  /**
+   * A stored frame that cannot be read (a damaged or missing file) is an error by default; with
+   * `skipDamaged` it is left out, listed in `framesDamaged` and warned about (PLAF_FRAME_SKIPPED).
+   */
+  skipDamaged?: boolean
 }
 
 /** One query text's hits at the threshold. */
@@ -80,6 +85,8 @@ export interface QueryResult {
   frames: number
   /** Frames of the input that the 2D codec had not stored (e.g. skipped during the run). */
   framesNotStored: string[]
+  /** Stored frames left out because they could not be read (only with `skipDamaged`), and why. */
+  framesDamaged: { frame: string; reason: string }[]
   queries: QueryHit[]
   /** Wall time in ms: all of it, the frame walk (read + score), the 3D part, and the querier's own figures. */
   timings: { totalMs: number; frames2dMs: number; map3dMs: number; querier: Record<string, number> }
@@ -215,6 +222,7 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
     contexts.push({ ctx: qctx, stage: querier.key, plugin: querier.use })
     let frames = 0
     const framesNotStored: string[] = []
+    const framesDamaged: { frame: string; reason: string }[] = []
     let frames2dMs = 0
     let map3dMs = 0
     try {
@@ -230,12 +238,19 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
             const wanted = o.frames ? await pickFrames(stored, source, o.frames, o.flags?.frames ?? o.source) : null
             for await (const frame of source.frames()) {
               if (wanted && !wanted.has(frame.id)) continue
+              let damaged = false
               const stored = await s2.inst.read({ id: frame.id }).catch((e: unknown) => {
                 if (isNotStored(e, frame.id)) return null
-                throw wrapError(e, s2.stage, frame.id)
+                const err = wrapError(e, s2.stage, frame.id)
+                if (!o.skipDamaged) throw err
+                const d = err.diagnostics[0]!
+                framesDamaged.push({ frame: frame.id, reason: d.message })
+                note({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', message: `frame ${frame.id} left out of the query (--skip-damaged): ${d.message}`, file: d.file, frame: frame.id }, s2.stage.key, s2.stage.use)
+                damaged = true
+                return null
               })
               if (!stored) {
-                framesNotStored.push(frame.id)
+                if (!damaged) framesNotStored.push(frame.id)
                 continue
               }
               const inputs = storedInputs(querier, 'frame', s2, stored, frame)
@@ -267,6 +282,7 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
       scoresFile: join(out, 'scores.json'),
       frames,
       framesNotStored,
+      framesDamaged,
       queries: scores.queries.map((s) => ({
         text: s.text,
         frames2d: s2 && s.frames_2d ? {
