@@ -33,18 +33,20 @@ function cleanOne(m: AmgMask, W: number, H: number, minArea: number): { box: Amg
     const [wx0, wy0, wx1, wy1] = win
     const ww = wx1 - wx0 + 1
     const wh = wy1 - wy0 + 1
-    const local = new Uint8Array(ww * wh)
-    const [x0, y0, x1] = m.box
+    const probe = new Uint8Array(ww * wh)
+    const [x0, y0, x1, y1] = m.box
     const bw = x1 - x0 + 1
-    for (let i = 0; i < m.bitmap.length; i++) if (m.bitmap[i]) local[(y0 - wy0 + Math.floor(i / bw)) * ww + (x0 - wx0 + (i % bw))] = 1
+    // Bitmaps hold 0/1: copied row by row into the window.
+    for (let y = 0; y <= y1 - y0; y++) probe.set(m.bitmap.subarray(y * bw, (y + 1) * bw), (y0 - wy0 + y) * ww + x0 - wx0)
     // The ring pixel at a corner that exists, and the background beyond the window it joins.
     const ringAt = wx0 < x0 ? 0 : wy0 < y0 ? 0 : ww * wh - 1
     const outside = { at: ringAt, size: W * H - ww * wh }
-    const probe = local.slice()
     const holesChanged = removeSmallRegions(probe, wh, ww, minArea, 'holes', outside)
     // The background around the mask was filled: only the whole image can say how (rare).
     if (!(holesChanged && probe[ringAt])) {
       const islandsChanged = removeSmallRegions(probe, wh, ww, minArea, 'islands')
+      // Nothing removed: the record stands as it is.
+      if (!holesChanged && !islandsChanged) return { box: m.box, bitmap: m.bitmap, area: m.area, changed: false }
       const box = new Int32Array(4)
       maskToBox(probe, wh, ww, box)
       const empty = box[2] === 0 && box[3] === 0 && !probe[0]

@@ -1,4 +1,4 @@
-import { connectedComponents } from './components.js'
+import { componentRuns } from './component-runs.js'
 
 /**
  * Extra pixels belonging to one component that lie outside the array (the array is a window of a
@@ -19,10 +19,18 @@ export interface OutsidePixels {
  */
 export function removeSmallRegions(mask: Uint8Array, h: number, w: number, areaThresh: number, mode: 'holes' | 'islands', outside?: OutsidePixels): boolean {
   const holes = mode === 'holes'
-  const working = new Uint8Array(h * w)
-  for (let i = 0; i < working.length; i++) working[i] = (mask[i] ? 1 : 0) ^ (holes ? 1 : 0)
-  const { labels, count, sizes } = connectedComponents(working, h, w)
-  if (outside && labels[outside.at]) sizes[labels[outside.at]!] += outside.size
+  // Components of the unset pixels (holes) or of the set pixels (islands), on runs.
+  const { y, x0, x1, label, count, sizes } = componentRuns(mask, h, w, holes ? 0 : 1)
+  if (outside) {
+    const oy = Math.floor(outside.at / w)
+    const ox = outside.at - oy * w
+    for (let r = 0; r < label.length; r++) {
+      if (y[r] === oy && x0[r]! <= ox && ox <= x1[r]!) {
+        sizes[label[r]!] += outside.size
+        break
+      }
+    }
+  }
   const small = new Uint8Array(count + 1)
   let anySmall = false
   for (let l = 1; l <= count; l++) {
@@ -32,12 +40,8 @@ export function removeSmallRegions(mask: Uint8Array, h: number, w: number, areaT
     }
   }
   if (!anySmall) return false
-  if (holes) {
-    for (let i = 0; i < labels.length; i++) if (small[labels[i]!]) mask[i] = 1
-    return true
-  }
   let keepLargest = 0
-  if (small.every((s, l) => l === 0 || s === 1)) {
+  if (!holes && small.every((s, l) => l === 0 || s === 1)) {
     let best = -1
     for (let l = 1; l <= count; l++) {
       if (sizes[l]! > best) {
@@ -46,9 +50,10 @@ export function removeSmallRegions(mask: Uint8Array, h: number, w: number, areaT
       }
     }
   }
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!
-    if (l && small[l] && l !== keepLargest) mask[i] = 0
+  // Holes are filled, small islands (but the kept largest) cleared.
+  for (let r = 0; r < label.length; r++) {
+    const l = label[r]!
+    if (small[l] && l !== keepLargest) mask.fill(holes ? 1 : 0, y[r]! * w + x0[r]!, y[r]! * w + x1[r]! + 1)
   }
   return true
 }

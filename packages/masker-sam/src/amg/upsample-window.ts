@@ -81,6 +81,7 @@ export class LogitUpsampler {
   private stage1 = new Float32Array(0)
   private bin = new Uint8Array(0)
   private tileBuf = new Float32Array(0)
+  private rowMax = new Float64Array(0)
 
   constructor(
     readonly lh: number,
@@ -121,6 +122,8 @@ export class LogitUpsampler {
     binary.fill(0)
     if (this.tileBuf.length < tile * tile) this.tileBuf = new Float32Array(tile * tile)
     const { lw } = this
+    // lo ≤ t ≤ hi, so a value above hi or t is above lo.
+    const { t, hi, lo } = cut
     let inter = 0
     let union = 0
     let area = 0
@@ -162,20 +165,27 @@ export class LogitUpsampler {
         for (let y = ty0; y < ty1; y++) {
           const o = (y - ty0) * tw
           const b = (y - y0) * w + tx0 - x0
+          let first = -1
+          let last = -1
           for (let x = 0; x < tw; x++) {
             const v = vals[o + x]!
-            if (v > cut.hi) inter++
-            if (v > cut.lo) union++
-            if (v > cut.t) {
-              binary[b + x] = 1
-              area++
-              const bx = tx0 - x0 + x
-              if (bx < bx0) bx0 = bx
-              if (bx > bx1) bx1 = bx
-              if (y - y0 < by0) by0 = y - y0
-              if (y - y0 > by1) by1 = y - y0
+            if (v > lo) {
+              union++
+              if (v > hi) inter++
+              if (v > t) {
+                binary[b + x] = 1
+                if (first < 0) first = x
+                last = x
+                area++
+              }
             }
           }
+          if (first < 0) continue
+          // The row's set pixels widen the box (window coordinates).
+          if (tx0 - x0 + first < bx0) bx0 = tx0 - x0 + first
+          if (tx0 - x0 + last > bx1) bx1 = tx0 - x0 + last
+          if (y - y0 < by0) by0 = y - y0
+          if (y - y0 > by1) by1 = y - y0
         }
       }
     }
@@ -185,27 +195,49 @@ export class LogitUpsampler {
   /** The output window whose low-res sources include a logit above `floor − margin`, and the margin. */
   private window(low: Float32Array, floor: number, offset: number): { x0: number; x1: number; y0: number; y1: number; margin: number } | null {
     const { lh, lw } = this
+    // One pass for the largest magnitude and each row's maximum.
+    if (this.rowMax.length < lh) this.rowMax = new Float64Array(lh)
+    const rowMax = this.rowMax
     let maxAbs = 0
-    for (let i = offset, e = offset + lh * lw; i < e; i++) maxAbs = Math.max(maxAbs, Math.abs(low[i]!))
+    for (let y = 0; y < lh; y++) {
+      let mx = -Infinity
+      let mn = Infinity
+      for (let i = offset + y * lw, e = i + lw; i < e; i++) {
+        const v = low[i]!
+        if (v > mx) mx = v
+        if (v < mn) mn = v
+      }
+      rowMax[y] = mx
+      if (mx > maxAbs) maxAbs = mx
+      if (-mn > maxAbs) maxAbs = -mn
+    }
     // Float32 rounding of a convex combination stays far inside this margin.
     const margin = 1e-3 * (1 + Math.abs(floor)) + 1e-6 * maxAbs
     const cut = floor - margin
+    let ay0 = 0
+    while (ay0 < lh && !(rowMax[ay0]! > cut)) ay0++
+    if (ay0 === lh) return null
+    let ay1 = lh - 1
+    while (!(rowMax[ay1]! > cut)) ay1--
+    // Columns: per row above the cut, the first and last value above it (scanned from each end).
     let ax0 = lw
     let ax1 = -1
-    let ay0 = lh
-    let ay1 = -1
-    for (let y = 0; y < lh; y++) {
+    for (let y = ay0; y <= ay1; y++) {
+      if (!(rowMax[y]! > cut)) continue
       const row = offset + y * lw
-      for (let x = 0; x < lw; x++) {
+      for (let x = 0; x < ax0; x++) {
         if (low[row + x]! > cut) {
-          if (x < ax0) ax0 = x
-          if (x > ax1) ax1 = x
-          if (y < ay0) ay0 = y
-          ay1 = y
+          ax0 = x
+          break
+        }
+      }
+      for (let x = lw - 1; x > ax1; x--) {
+        if (low[row + x]! > cut) {
+          ax1 = x
+          break
         }
       }
     }
-    if (ax1 < 0) return null
     const [x0, x1] = span(this.x, ax0, ax1)
     const [y0, y1] = span(this.y, ay0, ay1)
     if (x0 >= x1 || y0 >= y1) return null

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { componentRuns } from '../../src/amg/component-runs.js'
 import { connectedComponents } from '../../src/amg/components.js'
 import { removeSmallRegions } from '../../src/amg/small-regions.js'
 import { cv2, runWith } from '../python.js'
@@ -43,6 +44,26 @@ describe('connected components (8-connected)', () => {
       const [h, w] = [20 + seed, 31]
       const m = seed % 2 ? blobby(seed, h, w) : Uint8Array.from({ length: h * w }, (_, i) => ((i * 2654435761) >>> 0) % 7 < 3 ? 1 : 0)
       expect(Array.from(connectedComponents(m, h, w).labels), `seed ${seed}`).toEqual(Array.from(naiveLabels(m, h, w)))
+    }
+  })
+})
+
+describe('components on runs', () => {
+  it('paint the flood fill\'s labels and sizes on random masks, for set and for unset pixels', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const [h, w] = [20 + seed, 31]
+      const m = seed % 2 ? blobby(seed, h, w) : Uint8Array.from({ length: h * w }, (_, i) => ((i * 2654435761) >>> 0) % 7 < 3 ? 1 : 0)
+      for (const value of [1, 0] as const) {
+        const target = value ? m : m.map((v) => 1 - v)
+        const want = naiveLabels(target, h, w)
+        const r = componentRuns(m, h, w, value)
+        const painted = new Int32Array(h * w)
+        for (let k = 0; k < r.label.length; k++) painted.fill(r.label[k]!, r.y[k]! * w + r.x0[k]!, r.y[k]! * w + r.x1[k]! + 1)
+        expect(Array.from(painted), `seed ${seed} value ${value}`).toEqual(Array.from(want))
+        const sizes = new Array(r.count + 1).fill(0)
+        for (const l of want) if (l) sizes[l]++
+        expect(Array.from(r.sizes).slice(1), `seed ${seed} value ${value}`).toEqual(sizes.slice(1))
+      }
     }
   })
 })

@@ -1,0 +1,77 @@
+/**
+ * The 8-connected components of the pixels equal to `value` (0 or 1 on a 0/1 mask) of an h×w
+ * mask, found on horizontal runs instead of pixels: run r covers row `y[r]`, columns
+ * `x0[r]…x1[r]` (inclusive); runs touching a run of the row above (8-connected: columns within
+ * one of each other) are joined by union-find. Components are numbered 1…count in raster order of
+ * their first pixel, as `connectedComponents` numbers them, `label[r]` is a run's component and
+ * `sizes[l]` the pixel count of component l. Work is proportional to the number of runs, not of
+ * pixels, apart from one scan of the mask.
+ */
+export function componentRuns(mask: Uint8Array, h: number, w: number, value: 0 | 1): { y: Int32Array; x0: Int32Array; x1: Int32Array; label: Int32Array; count: number; sizes: Float64Array } {
+  let cap = 64
+  let y: Int32Array = new Int32Array(cap)
+  let x0: Int32Array = new Int32Array(cap)
+  let x1: Int32Array = new Int32Array(cap)
+  let parent: Int32Array = new Int32Array(cap)
+  let n = 0
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]!]!
+      a = parent[a]!
+    }
+    return a
+  }
+  let prevStart = 0
+  let prevEnd = 0
+  for (let row = 0; row < h; row++) {
+    const base = row * w
+    const rowStart = n
+    let p = prevStart
+    let x = 0
+    while (x < w) {
+      // Next run of `value` in this row.
+      while (x < w && (mask[base + x] ? 1 : 0) !== value) x++
+      if (x >= w) break
+      const s = x
+      while (x < w && (mask[base + x] ? 1 : 0) === value) x++
+      const e = x - 1
+      if (n === cap) {
+        cap *= 2
+        const grow = (a: Int32Array): Int32Array => {
+          const b = new Int32Array(cap)
+          b.set(a)
+          return b
+        }
+        y = grow(y)
+        x0 = grow(x0)
+        x1 = grow(x1)
+        parent = grow(parent)
+      }
+      y[n] = row
+      x0[n] = s
+      x1[n] = e
+      parent[n] = n
+      // Runs above that end before column s − 1 touch no later run either.
+      while (p < prevEnd && x1[p]! < s - 1) p++
+      for (let q = p; q < prevEnd && x0[q]! <= e + 1; q++) {
+        const ra = find(q)
+        const rb = find(n)
+        // The smaller root wins, so each component's root is its first run in raster order.
+        if (ra < rb) parent[rb] = ra
+        else if (rb < ra) parent[ra] = rb
+      }
+      n++
+    }
+    prevStart = rowStart
+    prevEnd = n
+  }
+  const label = new Int32Array(n)
+  let count = 0
+  for (let r = 0; r < n; r++) {
+    const root = find(r)
+    label[r] = root === r ? ++count : label[root]!
+  }
+  const sizes = new Float64Array(count + 1)
+  for (let r = 0; r < n; r++) sizes[label[r]!] += x1[r]! - x0[r]! + 1
+  return { y: y.subarray(0, n), x0: x0.subarray(0, n), x1: x1.subarray(0, n), label, count, sizes }
+}
