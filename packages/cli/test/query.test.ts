@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeNpy, decodePly, decodePng, openRun, PlafError, type QueryResult } from '@plaf/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { read2DFrame } from '@plaf/storage'
 import { builtinRegistry } from '../src/builtins.js'
 import { cli, tempDir } from './helpers.js'
 
@@ -277,7 +278,6 @@ describe('plaf query: modes, frames and labels', () => {
     const h = await openRun(run, registry)
     await h.close()
     // the label image agrees with each mask's argmax over the three labels' cosines (stored table · text.npy)
-    const { read2DFrame } = await import('@plaf/storage')
     const text = decodeNpy(readFileSync(join(out, 'text.npy')))
     const t = text.data as Float32Array
     const d = text.shape[1]
