@@ -37,7 +37,7 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
   it('prints where the outputs are and the measured figures', () => {
     for (const k of ['frames', 'masks per frame', '2D mask-indexed / dense', '3D points', '3D pool rows', '3D index-reference / dense', 'query time']) expect(demoOut).toContain(k)
     expect(demoOut).toMatch(/outputs in .*run:/)
-    expect(demoOut).toMatch(/3D text queries \(cosine ≥ 0\.5\):/)
+    expect(demoOut).toMatch(/3D text queries \(cosine ≥ 0\.7\):/) // demo.yaml: threshold 0.7 (1/√2)
     const r = report(run)
     const reused = Object.values(r.stages).reduce((s, st) => s + st.cache_hits, 0)
     const calls = Object.values(r.stages).reduce((s, st) => s + st.calls + st.cache_hits, 0)
