@@ -104,6 +104,8 @@ describe('main --tiny', () => {
     expect(three.index_reference_float32.semantic_bytes).toBe(three.index_reference_float32.pool_bytes + 3000 * 2)
     expect(three.index_reference_int8.pool_bytes).toBe(128 + 40 * 16 + 128 + 40 * 4)
     expect(three.ratio_semantic_int8_to_dense).toBe(three.index_reference_int8.semantic_bytes / (3000 * 16 * 4 + 128))
+    expect(three.index_reference_int8_deflate.semantic_bytes).toBe(three.index_reference_int8.pool_bytes + three.index_reference_int8_deflate.ref_bytes)
+    expect(three.index_reference_int8_deflate.ref_bytes).toBeLessThan(3000 * 2 / 10)
     expect(three.paper.eq7_dense_bytes).toBe(3000 * 16 * 4)
   })
 

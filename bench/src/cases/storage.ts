@@ -116,10 +116,10 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
       // The dense baseline does not depend on M: written (when there is room) in the first case only.
       const noDisk: string | null = dense !== null ? 'measured in the first case' : s.measureDense3d ? diskShortfall(root, denseNpy) : 'not requested'
       if (noDisk === null) env.progress(`${tag}: writing map.ply + pool and the dense per-point .npy (${formatBytes(denseNpy)}), deleted right after`)
-      const write = (dtype: 'float32' | 'float16' | 'int8', withDense: boolean) => {
-        const dir = join(root, `map-${dtype}`)
+      const write = (dtype: 'float32' | 'float16' | 'int8', withDense: boolean, refsCodec: 'none' | 'deflate' = 'none') => {
+        const dir = join(root, `map-${dtype}-${refsCodec}`)
         const t = performance.now()
-        const man = writeIndexReferenceMap(dir, map, { feature_dtype: dtype, dense_baseline: withDense, keep_dense_baseline: true })
+        const man = writeIndexReferenceMap(dir, map, { feature_dtype: dtype, dense_baseline: withDense, keep_dense_baseline: true, refs_codec: refsCodec })
         const ms = performance.now() - t
         rmSync(dir, { recursive: true, force: true })
         return { man, ms }
@@ -127,6 +127,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
       const f32 = write('float32', noDisk === null)
       const f16 = write('float16', false)
       const i8 = write('int8', false)
+      const i8z = write('int8', false, 'deflate')
       const measuredDense = f32.man.storage.measured.dense_bytes
       dense ??= measuredDense !== null ? { bytes: measuredDense, how: 'measured' } : { bytes: denseNpy, how: `computed, = npy header + N·D·4 (${noDisk})` }
       const eq7 = denseBytes(n, d)
@@ -139,9 +140,11 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
         index_reference_float32: entry(f32),
         index_reference_float16: entry(f16),
         index_reference_int8: entry(i8),
+        index_reference_int8_deflate: entry(i8z),
         ratio_semantic_float32_to_dense: ratio(f32),
         ratio_semantic_float16_to_dense: ratio(f16),
         ratio_semantic_int8_to_dense: ratio(i8),
+        ratio_semantic_int8_deflate_to_dense: ratio(i8z),
         paper: { eq7_dense_bytes: eq7, eq8_index_reference_bytes: eq8, eq9_ratio: { uint32_refs: storageRatio(eq8.uint32_refs, eq7), uint16_refs: storageRatio(eq8.uint16_refs, eq7) } },
         dense_file: INDEX_REFERENCE_FILES.dense,
       })
@@ -154,6 +157,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
         [label, `pool float32 + ${refs} (semantic part)`, formatBytes(f32.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(f32), true)],
         [label, `pool float16 + ${refs}`, formatBytes(f16.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(f16), true)],
         [label, `pool int8 + row scales + ${refs}`, formatBytes(i8.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(i8), true)],
+        [label, 'pool int8 + row scales + refs grouped by ref, deflated (refs_codec: deflate)', formatBytes(i8z.man.storage.measured.semantic_bytes), 'measured', formatRatio(ratio(i8z), true)],
         [label, 'map.ply (xyz, rgb, ref) + pool.npy float32, whole map', formatBytes(f32.man.storage.measured.total_bytes), 'measured', formatRatio(storageRatio(f32.man.storage.measured.total_bytes, dense.bytes), true)],
         [label, 'paper eq. (8), b_r = 4: N·4 + M·D·4', formatBytes(eq8.uint32_refs), 'computed', formatRatio(storageRatio(eq8.uint32_refs, eq7), true) + ' (eq. 9)'],
         [label, 'paper eq. (8), b_r = 2: N·2 + M·D·4', formatBytes(eq8.uint16_refs), 'computed', formatRatio(storageRatio(eq8.uint16_refs, eq7), true) + ' (eq. 9)'],

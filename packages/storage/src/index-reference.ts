@@ -1,8 +1,10 @@
 import { join } from 'node:path'
-import { decodePly, defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
+import { deflateSync, inflateSync } from 'node:zlib'
+import { decodeNpy, decodePly, defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
 import { npyFileBytes, readBytes, readJson, writeBatch } from './files.js'
 import { readPool, writePool, type PoolFiles, type PoolFormat } from './pool-files.js'
+import { groupByRef } from './ref-order.js'
 import { tableDtypeOption, tableElementBytes, type TableDtype } from './table-codec.js'
 import { VERSION } from './version.js'
 
@@ -11,12 +13,16 @@ export interface IndexReferenceOptions {
   feature_dtype: TableDtype
   pool_format: PoolFormat
   counts: boolean
+  refs_codec: RefsCodec
   dense_baseline: boolean
   keep_dense_baseline: boolean
 }
 
+/** How refs.npy is stored: plain, or zlib-deflated with the points grouped by ref. */
+export type RefsCodec = 'none' | 'deflate'
+
 /** What {@link writeIndexReferenceMap} takes: the plugin's options, with the pool format (npy) and counts (off) optional. */
-export type WriteIndexReferenceOptions = Omit<IndexReferenceOptions, 'pool_format' | 'counts'> & Partial<Pick<IndexReferenceOptions, 'pool_format' | 'counts'>>
+export type WriteIndexReferenceOptions = Omit<IndexReferenceOptions, 'pool_format' | 'counts' | 'refs_codec'> & Partial<Pick<IndexReferenceOptions, 'pool_format' | 'counts' | 'refs_codec'>>
 
 /** `format` of `map.json`. */
 export const INDEX_REFERENCE_FORMAT = 'plaf-index-reference'
@@ -49,6 +55,10 @@ export interface IndexReferenceManifest {
   pool_format: PoolFormat
   /** Whether map.ply has a `uint count` per point (depth samples fused into it). */
   counts: boolean
+  /** `deflate`: refs in refs.npy.zlib (zlib stream of the .npy) and the points grouped by ref. */
+  refs_codec: RefsCodec
+  /** `lifted`: the lifter's order; `grouped-by-ref`: stably sorted by ref (refs_codec deflate). */
+  point_order: 'lifted' | 'grouped-by-ref'
   space: string
   /** Role → { name, bytes } of each file written. */
   files: Record<string, { name: string; bytes: number }>
@@ -58,7 +68,7 @@ export interface IndexReferenceManifest {
     measured: {
       /** The pool file(s) on disk (with int8 scales). */
       pool_bytes: number
-      /** The `ref` column inside map.ply: points × 2 or 4. */
+      /** The refs: points × 2 or 4 (the `ref` column), or the size of refs.npy.zlib with refs_codec deflate. */
       ref_bytes: number
       /** pool_bytes + ref_bytes: the semantic part of this representation. */
       semantic_bytes: number
@@ -77,14 +87,17 @@ export interface IndexReferenceManifest {
  * ushort|uint, optional count uint), refs.npy, the pool, and map.json; returns the manifest.
  * `counts` (per point) are written when given and `opts.counts` is set.
  */
-export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, options: WriteIndexReferenceOptions, counts?: Uint32Array): IndexReferenceManifest {
-  const opts: IndexReferenceOptions = { pool_format: 'npy', counts: false, ...options }
+export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, options: WriteIndexReferenceOptions, liftedCounts?: Uint32Array): IndexReferenceManifest {
+  const opts: IndexReferenceOptions = { pool_format: 'npy', counts: false, refs_codec: 'none', ...options }
+  let map = lifted
+  let counts = liftedCounts
   const n = map.refs.length
   const [m, d] = map.pool.shape
   for (let i = 0; i < n; i++) {
     if (map.refs[i] >= m) fail('PLAF_PORT_VALUE_INVALID', `point ${i} references pool row ${map.refs[i]} but the pool has ${m} rows`)
   }
   if (counts && counts.length !== n) fail('PLAF_PORT_VALUE_INVALID', `${counts.length} observation counts for ${n} points`)
+  if (opts.refs_codec === 'deflate') ({ map, counts } = groupByRef(map, counts))
   const withCounts = opts.counts && counts !== undefined
   const narrow = m <= MAX_USHORT_POOL_ROWS
   const refs = narrow ? Uint16Array.from(map.refs) : map.refs
@@ -93,7 +106,11 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, options:
     const f = INDEX_REFERENCE_FILES
     const pool: PoolFiles = writePool(dir, map.pool.data, m, d, opts.feature_dtype, opts.pool_format, batch)
     const files: IndexReferenceManifest['files'] = { ...pool }
-    files.refs = { name: f.refs, bytes: batch.file(join(dir, f.refs), encodeNpy({ data: refs, shape: [n], dtype: narrow ? '<u2' : '<u4' })) }
+    const refsNpy = encodeNpy({ data: refs, shape: [n], dtype: narrow ? '<u2' : '<u4' })
+    files.refs = opts.refs_codec === 'deflate'
+      ? { name: `${f.refs}.zlib`, bytes: batch.file(join(dir, `${f.refs}.zlib`), deflateSync(refsNpy, { level: 9 })) }
+      : { name: f.refs, bytes: batch.file(join(dir, f.refs), refsNpy) }
+    const refsStored = opts.refs_codec === 'deflate' ? files.refs.bytes : n * refBytes
     let denseSize: number | null = null
     if (opts.dense_baseline && !opts.keep_dense_baseline) denseSize = npyFileBytes([n, d], '<f4')
     if (opts.dense_baseline && opts.keep_dense_baseline) {
@@ -125,7 +142,7 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, options:
         { name: 'green', type: 'uchar', data: col(map.colors, 1, new Uint8Array(n)) },
         { name: 'blue', type: 'uchar', data: col(map.colors, 2, new Uint8Array(n)) },
         { name: 'ref', type: narrow ? 'ushort' : 'uint', data: refs },
-        ...(withCounts ? [{ name: 'count', type: 'uint' as const, data: counts }] : []),
+        ...(withCounts ? [{ name: 'count', type: 'uint' as const, data: counts! }] : []),
       ],
     })
     files.ply = { name: f.ply, bytes: batch.file(join(dir, f.ply), ply) }
@@ -133,7 +150,7 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, options:
     const paperDense = denseBytes(n, d)
     const paperIndexed = indexedBytes(n, refBytes, m, d, b)
     const poolBytes = pool.pool.bytes + (pool.scales?.bytes ?? 0)
-    const semantic = poolBytes + n * refBytes
+    const semantic = poolBytes + refsStored
     const manifest: IndexReferenceManifest = {
       format: INDEX_REFERENCE_FORMAT,
       version: 2,
@@ -144,13 +161,15 @@ export function writeIndexReferenceMap(dir: string, map: SemanticMap3D, options:
       ref_dtype: narrow ? 'uint16' : 'uint32',
       pool_format: opts.pool_format,
       counts: withCounts,
+      refs_codec: opts.refs_codec,
+      point_order: opts.refs_codec === 'deflate' ? 'grouped-by-ref' : 'lifted',
       space: map.space,
       files,
       storage: {
         paper: { dense_bytes: paperDense, index_reference_bytes: paperIndexed, ratio: storageRatio(paperIndexed, paperDense), feature_bytes: b, ref_bytes: refBytes },
         measured: {
           pool_bytes: poolBytes,
-          ref_bytes: n * refBytes,
+          ref_bytes: refsStored,
           semantic_bytes: semantic,
           total_bytes: poolBytes + files.ply.bytes,
           dense_bytes: denseSize,
@@ -204,6 +223,18 @@ export function open3D(dir: string): Opened3D {
   for (let i = 0; i < n; i++) {
     if (refs[i] >= m) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} references pool row ${refs[i]} but ${join(dir, poolFiles.pool.name)} has ${m} rows`, { file: plyPath })
   }
+  if (!v1 && man.refs_codec === 'deflate') {
+    const rp = join(dir, man.files.refs?.name ?? `${INDEX_REFERENCE_FILES.refs}.zlib`)
+    let stored: Uint16Array | Uint32Array | null = null
+    try {
+      stored = decodeNpy(inflateSync(readBytes(rp, 'deflated refs')), rp).data as Uint16Array | Uint32Array
+    } catch (e) {
+      if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('PLAF_')) throw e
+      fail('PLAF_INPUT_INVALID', `${rp} is not a zlib stream of a .npy: ${(e as Error).message}`, { file: rp })
+    }
+    const same = stored!.length === n && stored!.every((r, i) => r === refs[i])
+    if (!same) fail('PLAF_INPUT_INVALID', `${rp} disagrees with the ref column of ${plyPath}`, { file: rp })
+  }
   const counts = !v1 && man.counts ? Uint32Array.from(p.count as Uint32Array) : null
   return { map: { positions, colors, refs, pool: { data: pool.data, shape: [m, d] }, space: man.space }, counts, manifest: man }
 }
@@ -221,6 +252,10 @@ const options: OptionsSchema<IndexReferenceOptions> = {
     pool_format: {
       type: 'string', enum: ['npy', 'safetensors'], default: 'npy',
       description: 'Pool file: npy (pool.npy; int8 row scales in pool-scales.npy) or safetensors (pool.safetensors with tensors pool and, for int8, scales).',
+    },
+    refs_codec: {
+      type: 'string', enum: ['none', 'deflate'], default: 'none',
+      description: 'deflate: store the points grouped by ref (a stable sort, so the ref column is at most M runs) and refs as refs.npy.zlib, a zlib stream of the .npy (Python: np.load(io.BytesIO(zlib.decompress(data)))); the semantic part then counts its compressed size.',
     },
     counts: {
       type: 'boolean', default: false,

@@ -103,3 +103,46 @@ print(json.dumps({'n': len(pc.points), 'p': np.asarray(pc.points)[:4].ravel().to
     expect(got.c).toEqual(Array.from(map.colors.subarray(0, 12)))
   })
 })
+
+describe('refs_codec: deflate', () => {
+  it('groups points by ref (stable), deflates refs.npy, and reads back the same points in that order', () => {
+    const map = makeMap(3000, 25, 8)
+    const counts = Uint32Array.from({ length: 3000 }, (_, i) => 1 + (i % 5))
+    const dir = temp()
+    const man = writeIndexReferenceMap(dir, map, { ...base, counts: true, refs_codec: 'deflate' }, counts)
+    expect(man).toMatchObject({ refs_codec: 'deflate', point_order: 'grouped-by-ref', files: { refs: { name: 'refs.npy.zlib' } } })
+    const back = open3D(dir)
+    // Same multiset of (position, colour, ref, count), refs non-decreasing, ties in lifted order.
+    const key = (m: { positions: Float32Array; colors: Uint8Array; refs: Uint32Array }, c: Uint32Array, i: number) =>
+      `${m.refs[i]}|${Array.from(m.positions.subarray(3 * i, 3 * i + 3))}|${Array.from(m.colors.subarray(3 * i, 3 * i + 3))}|${c[i]}`
+    const want = Array.from({ length: 3000 }, (_, i) => i).sort((a, b) => map.refs[a] - map.refs[b] || a - b).map((i) => key(map, counts, i))
+    expect(Array.from({ length: 3000 }, (_, i) => key(back.map, back.counts!, i))).toEqual(want)
+    expect(back.map.pool).toEqual(map.pool)
+    // 25 runs of uint16 deflate to far less than 2 bytes per point; the semantic part counts the file.
+    const zlibBytes = readFileSync(join(dir, 'refs.npy.zlib')).length
+    expect(zlibBytes).toBeLessThan(3000 * 2 / 10)
+    expect(man.storage.measured.ref_bytes).toBe(zlibBytes)
+  })
+
+  it('names a refs.npy.zlib that is damaged or disagrees with map.ply', () => {
+    const dir = temp()
+    writeIndexReferenceMap(dir, makeMap(100, 4, 2), { ...base, refs_codec: 'deflate' })
+    writeFileSync(join(dir, 'refs.npy.zlib'), new Uint8Array([1, 2, 3]))
+    expect(() => open3D(dir)).toThrow(/refs\.npy\.zlib is not a zlib stream of a \.npy/)
+    const other = temp()
+    writeIndexReferenceMap(other, makeMap(100, 4, 2, 9), { ...base, refs_codec: 'deflate' })
+    writeFileSync(join(dir, 'refs.npy.zlib'), readFileSync(join(other, 'refs.npy.zlib')))
+    expect(() => open3D(dir)).toThrow(/refs\.npy\.zlib disagrees with the ref column of .*map\.ply/)
+  })
+
+  it.skipIf(!hasNumpy)(`refs.npy.zlib loads with numpy and Python's zlib${numpyNote}`, () => {
+    const map = makeMap(500, 7, 3)
+    const dir = temp()
+    writeIndexReferenceMap(dir, map, { ...base, refs_codec: 'deflate' })
+    const got = runPython(`import sys, io, json, zlib, numpy as np
+r = np.load(io.BytesIO(zlib.decompress(open(sys.argv[1] + '/refs.npy.zlib', 'rb').read())))
+print(json.dumps({'dtype': r.dtype.str, 'refs': r.tolist()}))`, [dir]) as { dtype: string; refs: number[] }
+    expect(got.dtype).toBe('<u2')
+    expect(got.refs).toEqual(Array.from(map.refs).sort((a, b) => a - b))
+  })
+})
