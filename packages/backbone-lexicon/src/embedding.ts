@@ -1,4 +1,4 @@
-import { l2Normalize } from './kernels/soft-assign.js'
+import { l2Normalize } from './kernels/l2-normalize.js'
 import { termAssign } from './kernels/term-assign.js'
 import type { ColorMatch } from './phrase.js'
 import { vocabulary } from './vocabulary.js'

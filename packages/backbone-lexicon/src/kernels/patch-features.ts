@@ -1,6 +1,6 @@
 import { lutRow, type AssignmentLut } from './assignment-lut.js'
 import type { NamingModel } from '../vocabulary.js'
-import { l2Normalize } from './soft-assign.js'
+import { l2Normalize } from './l2-normalize.js'
 import { srgbToLab } from './srgb-to-lab.js'
 import { termAssign } from './term-assign.js'
 

@@ -1,6 +1,5 @@
 import { mulberry32 } from '@plaf/core'
 import { describe, expect, it } from 'vitest'
-import { softAssign } from '../../src/kernels/soft-assign.js'
 import { srgbToLab, srgbToLinear } from '../../src/kernels/srgb-to-lab.js'
 
 // Colour kernels against a textbook reference (written to kill the mutants `npm run mutate` found
@@ -34,16 +33,5 @@ describe('srgbToLab against the textbook formulas', () => {
   it('keeps the knee C = 0.04045 on the linear segment, as IEC 61966-2-1 specifies', () => {
     // The two segments differ there by 2.3e-9, so only the exact rule gives this value.
     expect(srgbToLinear(0.04045 * 255)).toBe(0.04045 / 12.92)
-  })
-})
-
-describe('softAssign', () => {
-  it('writes only out[at..at+D−1], leaving the neighbouring rows of a shared buffer alone', () => {
-    const vocab = new Float64Array([0, 0, 0, 50, 10, -10, 100, 0, 0])
-    const out = new Float32Array(3 + 3 + 3).fill(-7)
-    softAssign(40, 5, -3, vocab, 30, out, 3, new Float64Array(3))
-    expect(Array.from(out.subarray(0, 3))).toEqual([-7, -7, -7])
-    expect(Array.from(out.subarray(6))).toEqual([-7, -7, -7])
-    expect(out[3] + out[4] + out[5]).toBeCloseTo(1, 6)
   })
 })
