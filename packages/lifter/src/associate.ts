@@ -14,10 +14,12 @@ export interface AssociationThresholds {
  * points) is compared with every entry leading a voxel that some of its points land on; the
  * entries whose mean has cosine ≥ `minCosine` to the mask's feature are its candidates. When the
  * candidates together lead the voxels of at least `minOverlap`·sizes[j] of its points, the mask
- * matches all of them: they are joined (union-find; a mask bridging two entries says they are one
- * thing, which also mends an object split over entries while its surface was only partly seen) and
- * the mask's feature is merged into the joint running mean, weighted by its points. Otherwise the
- * mask becomes a new entry. Masks are taken in row order, so a later mask of the same frame sees
+ * matches them: the candidate sharing the most points is the target, and every other candidate
+ * whose mean has cosine ≥ `minCosine` to the target's is joined with it (union-find; a mask
+ * bridging two agreeing entries says they are one thing, which mends an object split over entries
+ * while its surface was only partly seen; an under-segmented mask spanning two different things
+ * does not join them). The mask's feature is then merged into the target's running mean, weighted
+ * by its points. Otherwise the mask becomes a new entry. Masks are taken in row order, so a later mask of the same frame sees
  * the earlier ones' merges. Returns the entry of each mask.
  */
 export function associateFrame(
@@ -26,27 +28,36 @@ export function associateFrame(
 ): Uint32Array {
   const refs = new Uint32Array(which.length)
   const candidates: number[] = []
+  const shares: number[] = []
   let p = 0
   for (let j = 0; j < which.length; j++) {
     const row = which[j]
     // Background (all-zero) features have no direction: they share one entry and join nothing.
     const zero = pool.isZero(table, row)
     candidates.length = 0
+    shares.length = 0
     let shared = 0
     for (; p < overlaps.size && overlaps.masks[p] === j; p++) {
       // Entries may have been joined earlier in this frame: compare against the current root.
       const e = pool.root(overlaps.entries[p])
       if (zero || pool.cosine(e, table, row) < t.minCosine) continue
       candidates.push(e)
+      shares.push(overlaps.counts[p])
       shared += overlaps.counts[p]
     }
     if (candidates.length === 0 || shared < t.minOverlap * sizes[j]) {
       refs[j] = pool.append(table, row, sizes[j])
       continue
     }
-    let target = candidates[0]
-    for (let c = 1; c < candidates.length; c++) target = pool.union(target, candidates[c])
-    refs[j] = pool.absorb(pool.root(target), table, row, sizes[j])
+    // The candidate with the most shared points first; another joins it only if their means agree.
+    let best = 0
+    for (let c = 1; c < candidates.length; c++) if (shares[c] > shares[best]) best = c
+    let target = candidates[best]
+    for (let c = 0; c < candidates.length; c++) {
+      const e = pool.root(candidates[c])
+      if (e !== target && pool.entryCosine(target, e) >= t.minCosine) target = pool.union(target, e)
+    }
+    refs[j] = pool.absorb(target, table, row, sizes[j])
   }
   return refs
 }

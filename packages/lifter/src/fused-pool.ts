@@ -58,6 +58,11 @@ export class FusedPool {
     return a === 0 || b === 0 ? 0 : dot / Math.sqrt(a * b)
   }
 
+  /** Cosine between the means of root entries `a` and `b`; 0 when either is all zero. */
+  entryCosine(a: number, b: number): number {
+    return this.cosine(a, this.data, b)
+  }
+
   /** A new entry holding row `row` of `table` with weight `w`; all-zero rows reuse one entry. */
   append(table: Float32Array, row: number, w: number): number {
     if (this.isZero(table, row) && this.zero >= 0) return this.absorb(this.zero, table, row, w)
