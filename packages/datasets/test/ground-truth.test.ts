@@ -21,7 +21,7 @@ describe('distanceToSurface', () => {
 
 describe('pointInstances', () => {
   it('recovers the tessellator’s per-vertex instance ids from geometry and NYU40 labels alone', () => {
-    const scene = generateScene({ seed: 9, room_size: [4, 3.5, 2.5], objects: 5 })
+    const scene = generateScene({ seed: 11, room_size: [4, 3.5, 2.5], objects: 5 }) // a seed whose layout fits 5 objects in this small room (generator 2)
     const mesh = tessellate(scene, 0.1)
     const meta = { primitives: describePrimitives(scene) }
     const got = pointInstances(meta, mesh.positions, { nyu40: mesh.nyu40, tolerance: 1e-3 })

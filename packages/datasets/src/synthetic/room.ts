@@ -100,8 +100,8 @@ function drawShade(category: ColourCategory, rng: Rng): NamedColour {
  * Places `count` boxes by rejection sampling: inside the room, on the floor, 10 cm apart
  * (bounding circles) and clear of the camera path (no camera above or inside an object). Kinds
  * are tried in a seeded order; one that does not fit is skipped for the next. Each object takes
- * its own colour category and a shade of it drawn from `shades` (its own stream, so the layout
- * does not depend on the shade lists' lengths).
+ * its own colour category (in a seeded order) and a shade of it drawn from `shades` (its own
+ * stream, so the layout does not depend on the shade lists).
  */
 function placeObjects(room: [number, number, number], count: number, rng: Rng, shades: Rng): Primitive[] | null {
   const [lx, ly] = room
