@@ -58,8 +58,8 @@ describe('openRun', () => {
     try {
       expect(h.stages).toEqual({ querier: 'querier', storage2d: 'compact2d', storage3d: 'storage3d' })
       const out = join(base, 'out-a')
-      const r = await h.query(['red', 'dark green'], { out })
-      expect(r).toMatchObject({ texts: ['red', 'dark green'], threshold: 0.5, out, scoresFile: join(out, 'scores.json'), frames: 2, framesNotStored: [] })
+      const r = await h.query(['orange', 'dark green'], { out })
+      expect(r).toMatchObject({ texts: ['orange', 'dark green'], threshold: 0.5, out, scoresFile: join(out, 'scores.json'), frames: 2, framesNotStored: [] })
       const s = scoresOf(r)
       for (const [i, q] of r.queries.entries()) {
         const f = s.queries[i].frames_2d
@@ -70,9 +70,9 @@ describe('openRun', () => {
         })
         expect(q.map3d).toEqual({ points: m.points, pointsSelected: m.points_above_threshold, poolRows: m.pool_rows, best: m.top_pool_rows[0].score })
       }
-      const [red, green] = r.queries
+      const [orange, green] = r.queries
       // 2 frames of 160×120, 8×6 grid cells each; the mask PNGs and the scored PLY agree with the counts
-      expect(red.frames2d).toMatchObject({ pixels: 2 * 160 * 120, masks: 2 * 48 })
+      expect(orange.frames2d).toMatchObject({ pixels: 2 * 160 * 120, masks: 2 * 48 })
       for (const q of r.queries) {
         const slug = q.text.replace(' ', '-')
         expect(q.frames2d!.pixelsSelected).toBe(maskPixels(join(out, slug)))
@@ -81,8 +81,8 @@ describe('openRun', () => {
         expect(q.map3d!.pointsSelected).toBe(Array.from(ply.properties.score).filter((v) => v >= (r.threshold as number)).length)
         expect(q.map3d!.best).toBeCloseTo(Math.max(...ply.properties.score), 6)
       }
-      // the room has a red object and a green one: each text selects something, but not everything
-      for (const q of [red, green]) {
+      // the room (synthetic-room seed 0) has an orange object and a green one: each text selects something, but not everything
+      for (const q of [orange, green]) {
         expect(q.map3d!.pointsSelected).toBeGreaterThan(0)
         expect(q.map3d!.pointsSelected).toBeLessThan(q.map3d!.points)
         expect(q.frames2d!.pixelsSelected).toBeGreaterThan(0)
