@@ -1,9 +1,13 @@
 import { join } from 'node:path'
-import { deflateSync, inflateSync } from 'node:zlib'
-import { decodeNpy, decodePly, defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
+import { deflateSync } from 'node:zlib'
+import { defineStage, encodeNpy, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
 import { denseBytes, indexedBytes, storageRatio } from './figures.js'
-import { npyFileBytes, readBytes, readJson, writeBatch } from './files.js'
-import { readPool, writePool, type PoolFiles, type PoolFormat } from './pool-files.js'
+import { npyFileBytes, writeBatch } from './files.js'
+import {
+  INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT, MAX_USHORT_POOL_ROWS, type IndexReferenceManifest, type RefsCodec,
+} from './index-reference-format.js'
+import { open3D } from './open3d.js'
+import { writePool, type PoolFiles, type PoolFormat } from './pool-files.js'
 import { groupByRef } from './ref-order.js'
 import { tableDtypeOption, tableElementBytes, type TableDtype } from './table-codec.js'
 import { VERSION } from './version.js'
@@ -18,69 +22,15 @@ export interface IndexReferenceOptions {
   keep_dense_baseline: boolean
 }
 
-/** How refs.npy is stored: plain, or zlib-deflated with the points grouped by ref. */
-export type RefsCodec = 'none' | 'deflate'
 
 /** What {@link writeIndexReferenceMap} takes: the plugin's options, with the pool format (npy) and counts (off) optional. */
 export type WriteIndexReferenceOptions = Omit<IndexReferenceOptions, 'pool_format' | 'counts' | 'refs_codec'> & Partial<Pick<IndexReferenceOptions, 'pool_format' | 'counts' | 'refs_codec'>>
 
-/** `format` of `map.json`. */
-export const INDEX_REFERENCE_FORMAT = 'plaf-index-reference'
-/** File names inside an index-reference directory. */
-export const INDEX_REFERENCE_FILES = { ply: 'map.ply', refs: 'refs.npy', pool: 'pool.npy', dense: 'dense-points.npy', manifest: 'map.json' } as const
 
-/** Pools up to this many rows get 2-byte refs (`ushort ref`, `<u2`); larger ones 4-byte. */
-export const MAX_USHORT_POOL_ROWS = 65_535
 
-/** A stored map read back: the map, its per-point observation counts when written, and its manifest. */
-export interface Opened3D {
-  map: SemanticMap3D
-  counts: Uint32Array | null
-  manifest: IndexReferenceManifest
-}
 /** Points per chunk when streaming the dense per-point baseline. */
 const DENSE_CHUNK = 4096
 
-/** Contents of `map.json`. */
-export interface IndexReferenceManifest {
-  format: typeof INDEX_REFERENCE_FORMAT
-  /** 2 since refs became uint16/uint32 with refs.npy; version 1 (uint32 refs, npy pool) is still read. */
-  version: 1 | 2
-  points: number
-  pool_rows: number
-  feature_dim: number
-  feature_dtype: TableDtype
-  /** Element type of `ref` in map.ply and of refs.npy. */
-  ref_dtype: 'uint16' | 'uint32'
-  pool_format: PoolFormat
-  /** Whether map.ply has a `uint count` per point (depth samples fused into it). */
-  counts: boolean
-  /** `deflate`: refs in refs.npy.zlib (zlib stream of the .npy) and the points grouped by ref. */
-  refs_codec: RefsCodec
-  /** `lifted`: the lifter's order; `grouped-by-ref`: stably sorted by ref (refs_codec deflate). */
-  point_order: 'lifted' | 'grouped-by-ref'
-  space: string
-  /** Role → { name, bytes } of each file written. */
-  files: Record<string, { name: string; bytes: number }>
-  /** The paper's eqs. (7)–(9) next to the sizes measured on disk. */
-  storage: {
-    paper: { dense_bytes: number; index_reference_bytes: number; ratio: number | null; feature_bytes: number; ref_bytes: number }
-    measured: {
-      /** The pool file(s) on disk (with int8 scales). */
-      pool_bytes: number
-      /** The refs: points × 2 or 4 (the `ref` column), or the size of refs.npy.zlib with refs_codec deflate. */
-      ref_bytes: number
-      /** pool_bytes + ref_bytes: the semantic part of this representation. */
-      semantic_bytes: number
-      /** map.ply + the pool file(s) (refs.npy repeats the refs for readers that drop PLY extras and is not counted). */
-      total_bytes: number
-      /** Size of dense-points.npy with dense_baseline: on disk when kept, else computed exactly without writing it. */
-      dense_bytes: number | null
-      /** semantic_bytes / dense_bytes, when measured. */
-      ratio: number | null
-    }
-  }
-}
 
 /**
  * Writes the files of a map into `dir`: map.ply (x, y, z float, red, green, blue uchar, ref
@@ -182,68 +132,6 @@ export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, optio
   })
 }
 
-const PLY_ALIASES: Record<string, string> = { float32: 'float', uint8: 'uchar', uint16: 'ushort', uint32: 'uint' }
-
-/**
- * Opens an index-reference directory (version 1 or 2): the map with its pool widened to float32,
- * the per-point counts when stored, and the manifest. Every problem names the file.
- */
-export function open3D(dir: string): Opened3D {
-  const manifestPath = join(dir, INDEX_REFERENCE_FILES.manifest)
-  const man = readJson(manifestPath, 'index-reference manifest') as unknown as IndexReferenceManifest
-  if (man.format !== INDEX_REFERENCE_FORMAT || (man.version !== 1 && man.version !== 2)) {
-    fail('PLAF_INPUT_INVALID', `${manifestPath} is not a version 1 or 2 ${INDEX_REFERENCE_FORMAT} manifest`, { file: manifestPath, expected: `format ${INDEX_REFERENCE_FORMAT}, version 1 | 2`, actual: `format ${String(man.format)}, version ${String(man.version)}` })
-  }
-  const v1 = man.version === 1
-  const refType = v1 || man.ref_dtype === 'uint32' ? 'uint' : 'ushort'
-  const plyPath = join(dir, man.files?.ply?.name ?? INDEX_REFERENCE_FILES.ply)
-  const ply = decodePly(readBytes(plyPath, 'map'), plyPath)
-  const want: Record<string, string> = { x: 'float', y: 'float', z: 'float', red: 'uchar', green: 'uchar', blue: 'uchar', ref: refType }
-  if (!v1 && man.counts) want.count = 'uint'
-  for (const [name, type] of Object.entries(want)) {
-    const t = ply.types[name]
-    if (!t || (PLY_ALIASES[t] ?? t) !== type) fail('PLAF_INPUT_INVALID', `${plyPath} needs vertex property "${type} ${name}", found ${t ? `"${t} ${name}"` : 'none'}`, { file: plyPath })
-  }
-  const poolFiles: PoolFiles = { pool: man.files?.pool ?? { name: INDEX_REFERENCE_FILES.pool, bytes: 0 }, ...(man.files?.scales ? { scales: man.files.scales } : {}) }
-  const pool = readPool(dir, poolFiles, v1 ? (man.feature_dtype ?? 'float32') : man.feature_dtype, v1 ? 'npy' : man.pool_format)
-  const [m, d] = pool.shape
-  const n = ply.vertexCount
-  const p = ply.properties
-  const positions = new Float32Array(3 * n)
-  const colors = new Uint8Array(3 * n)
-  for (let i = 0; i < n; i++) {
-    positions[3 * i] = p.x[i]
-    positions[3 * i + 1] = p.y[i]
-    positions[3 * i + 2] = p.z[i]
-    colors[3 * i] = p.red[i]
-    colors[3 * i + 1] = p.green[i]
-    colors[3 * i + 2] = p.blue[i]
-  }
-  const refs = Uint32Array.from(p.ref as Uint16Array | Uint32Array)
-  for (let i = 0; i < n; i++) {
-    if (refs[i] >= m) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} references pool row ${refs[i]} but ${join(dir, poolFiles.pool.name)} has ${m} rows`, { file: plyPath })
-  }
-  if (!v1 && man.refs_codec === 'deflate') {
-    const rp = join(dir, man.files.refs?.name ?? `${INDEX_REFERENCE_FILES.refs}.zlib`)
-    let stored: Uint16Array | Uint32Array | null = null
-    try {
-      stored = decodeNpy(inflateSync(readBytes(rp, 'deflated refs')), rp).data as Uint16Array | Uint32Array
-    } catch (e) {
-      if (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('PLAF_')) throw e
-      fail('PLAF_INPUT_INVALID', `${rp} is not a zlib stream of a .npy: ${(e as Error).message}`, { file: rp })
-    }
-    const same = stored!.length === n && stored!.every((r, i) => r === refs[i])
-    if (!same) fail('PLAF_INPUT_INVALID', `${rp} disagrees with the ref column of ${plyPath}`, { file: rp })
-  }
-  const counts = !v1 && man.counts ? Uint32Array.from(p.count as Uint32Array) : null
-  return { map: { positions, colors, refs, pool: { data: pool.data, shape: [m, d] }, space: man.space }, counts, manifest: man }
-}
-
-/** Reads an index-reference directory back into a SemanticMap3D (pool widened to float32). */
-export function readIndexReferenceMap(dir: string): SemanticMap3D {
-  return open3D(dir).map
-}
-
 const options: OptionsSchema<IndexReferenceOptions> = {
   type: 'object',
   additionalProperties: false,
@@ -300,7 +188,7 @@ export const indexReferenceStorage = defineStage<IndexReferenceOptions, { map: '
         if (man.storage.measured.dense_bytes !== null) rc.metric('dense_bytes', man.storage.measured.dense_bytes, 'B')
         return {}
       },
-      read: async () => ({ map: readIndexReferenceMap(ctx.outDir) }),
+      read: async () => ({ map: open3D(ctx.outDir).map }),
     }
   },
 })

@@ -6,10 +6,11 @@ import { indexReferenceStorage } from './index-reference.js'
 import { maskIndexedStorage } from './mask-indexed.js'
 
 export { denseStorage, measureDenseFrame, readDenseFile, readDenseFrame, writeDenseFrame, DENSE_FORMAT, type DenseFrame, type DenseOptions } from './dense.js'
+export { indexReferenceStorage, writeIndexReferenceMap, type IndexReferenceOptions, type WriteIndexReferenceOptions } from './index-reference.js'
 export {
-  indexReferenceStorage, open3D, readIndexReferenceMap, writeIndexReferenceMap, INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT,
-  MAX_USHORT_POOL_ROWS, type IndexReferenceManifest, type IndexReferenceOptions, type Opened3D, type WriteIndexReferenceOptions,
-} from './index-reference.js'
+  INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT, MAX_USHORT_POOL_ROWS, type IndexReferenceManifest, type RefsCodec,
+} from './index-reference-format.js'
+export { open3D, readIndexReferenceMap, type Opened3D } from './open3d.js'
 export {
   densePointsStorage, readDensePointsMap, writeDensePointsMap, DENSE_POINTS_FILES, DENSE_POINTS_FORMAT, type DensePointsManifest, type DensePointsOptions,
 } from './dense-points.js'

@@ -16,7 +16,7 @@ const temp = () => {
   cleanups.push(t.cleanup)
   return t.dir
 }
-const base: IndexReferenceOptions = { feature_dtype: 'float32', pool_format: 'npy', counts: false, dense_baseline: false, keep_dense_baseline: true }
+const base: IndexReferenceOptions = { feature_dtype: 'float32', pool_format: 'npy', counts: false, refs_codec: 'none', dense_baseline: false, keep_dense_baseline: true }
 const open3d = pythonCheck(['open3d', 'numpy'], ['python3-open3d'])
 
 describe('index-reference v2', () => {

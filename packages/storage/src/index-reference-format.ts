@@ -1,0 +1,55 @@
+/** The on-disk format of an index-reference directory: file names, the manifest, the refs codec. */
+import type { PoolFormat } from './pool-files.js'
+import type { TableDtype } from './table-codec.js'
+
+/** How refs.npy is stored: plain, or zlib-deflated with the points grouped by ref. */
+export type RefsCodec = 'none' | 'deflate'
+
+/** `format` of `map.json`. */
+export const INDEX_REFERENCE_FORMAT = 'plaf-index-reference'
+/** File names inside an index-reference directory. */
+export const INDEX_REFERENCE_FILES = { ply: 'map.ply', refs: 'refs.npy', pool: 'pool.npy', dense: 'dense-points.npy', manifest: 'map.json' } as const
+
+/** Pools up to this many rows get 2-byte refs (`ushort ref`, `<u2`); larger ones 4-byte. */
+export const MAX_USHORT_POOL_ROWS = 65_535
+
+/** Contents of `map.json`. */
+export interface IndexReferenceManifest {
+  format: typeof INDEX_REFERENCE_FORMAT
+  /** 2 since refs became uint16/uint32 with refs.npy; version 1 (uint32 refs, npy pool) is still read. */
+  version: 1 | 2
+  points: number
+  pool_rows: number
+  feature_dim: number
+  feature_dtype: TableDtype
+  /** Element type of `ref` in map.ply and of refs.npy. */
+  ref_dtype: 'uint16' | 'uint32'
+  pool_format: PoolFormat
+  /** Whether map.ply has a `uint count` per point (depth samples fused into it). */
+  counts: boolean
+  /** `deflate`: refs in refs.npy.zlib (zlib stream of the .npy) and the points grouped by ref. */
+  refs_codec: RefsCodec
+  /** `lifted`: the lifter's order; `grouped-by-ref`: stably sorted by ref (refs_codec deflate). */
+  point_order: 'lifted' | 'grouped-by-ref'
+  space: string
+  /** Role → { name, bytes } of each file written. */
+  files: Record<string, { name: string; bytes: number }>
+  /** The paper's eqs. (7)–(9) next to the sizes measured on disk. */
+  storage: {
+    paper: { dense_bytes: number; index_reference_bytes: number; ratio: number | null; feature_bytes: number; ref_bytes: number }
+    measured: {
+      /** The pool file(s) on disk (with int8 scales). */
+      pool_bytes: number
+      /** The refs: points × 2 or 4 (the `ref` column), or the size of refs.npy.zlib with refs_codec deflate. */
+      ref_bytes: number
+      /** pool_bytes + ref_bytes: the semantic part of this representation. */
+      semantic_bytes: number
+      /** map.ply + the pool file(s) (refs.npy repeats the refs for readers that drop PLY extras and is not counted). */
+      total_bytes: number
+      /** Size of dense-points.npy with dense_baseline: on disk when kept, else computed exactly without writing it. */
+      dense_bytes: number | null
+      /** semantic_bytes / dense_bytes, when measured. */
+      ratio: number | null
+    }
+  }
+}
