@@ -3,14 +3,17 @@
 // naming study other than the one the colour lexicon learnt from), the demo pipeline unchanged but
 // for its queries, and every category word scored against the scene's ground-truth mesh.
 //
-// Seeds tried with the final model (7 objects each, so one category is absent): 1, 2, 3, 5 and 7.
-// Seeds 2 and 3 meet the goal for every category (IoU 0.63–0.94, the absent word selects nothing).
-// Seeds 1, 5 and 7 do not, always because of yellow: a yellow face at 85–90 % brightness is olive,
-// brown or yellow-green to the pixel-colour model (seed 1 "highlighter yellow" → green, seed 5
-// "mustard yellow" → brown, which also made the absent "brown" select it; seed 7 "dirty yellow" →
-// green); seed 5's "baby pink" also fell to 0.56. Seed 1 was the seed chosen before any result:
-// it is kept below as a known failure (it.fails turns red once the model names shaded yellow).
-// Seed 2 is a regression guard, chosen after the results: it is no evidence on its own.
+// Seeds tried with the final model, 7 objects each (one category absent): 1 to 9. Only seeds 2, 3
+// and 8 meet the goal for every word (IoU 0.63–0.94, the absent word selects nothing). Over the 63
+// objects, 52 words reached IoU ≥ 0.6 with their object; the 11 misses were:
+// - yellow on 5 seeds: highlighter, mustard, dirty, lime and pastel yellow; a face at 85–90 %
+//   brightness reads as green, olive or brown to the pixel-colour model;
+// - pale orange → brown (seed 9), coral pink → red (seed 6), baby pink at 0.56 (seed 5);
+// - two knock-on misses: green taking a yellow object (seeds 1 and 4), red taking the coral pink (6).
+// When the misread colour's word was the absent one (seeds 5 and 7), the negative control failed too.
+// Seed 1 was the seed chosen before any result: it stays below as a known failure (it.fails turns
+// red once the model names these shades). Seed 2 is a regression guard chosen after the results: it
+// is no evidence on its own. Try more with PLAF_COLOUR_WORDS_SEEDS=4,6,8.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,6 +30,8 @@ const OBSERVED = 0.1
 /** Seeds: the regression guard, and the seed chosen before any result (a known failure). */
 const GUARD = 2
 const FIRST = 1
+/** More seeds to try, e.g. PLAF_COLOUR_WORDS_SEEDS=4,6,8 (each adds a scene, a run and a goal check). */
+const MORE = (process.env.PLAF_COLOUR_WORDS_SEEDS ?? '').split(',').filter((x) => x.trim() !== '').map(Number)
 
 const sceneDir = (seed: number) => join(dir, `seed${seed}`, 'scene0001_00')
 const runDir = (seed: number) => join(dir, `seed${seed}`, 'run')
@@ -39,7 +44,7 @@ async function runScene(seed: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const seed of [GUARD, FIRST]) await runScene(seed)
+  for (const seed of [GUARD, FIRST, ...MORE]) await runScene(seed)
 }, 600_000)
 afterAll(cleanup)
 
@@ -119,4 +124,6 @@ describe('colour words name categories, not CSS values', () => {
   it.fails(`seed ${FIRST} (chosen before any result): the same goal, not met because of shaded yellow`, () => {
     checkGoal(FIRST)
   })
+
+  for (const seed of MORE) it(`seed ${seed} (PLAF_COLOUR_WORDS_SEEDS): the same goal`, () => checkGoal(seed))
 })
