@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeNpy, encodeNpy, type FeatureGrid, type MaskSet } from '@plaf/core'
@@ -25,6 +25,7 @@ export interface NumpySparseRun {
 export function runNumpySparse(grid: FeatureGrid, masks: MaskSet, runs: number, tmpDir: string): NumpySparseRun | string {
   const exe = findPython(['numpy'])
   if (!exe) return 'no python3 with numpy (Debian package python3-numpy)'
+  mkdirSync(tmpDir, { recursive: true }) // --tmp may name a directory nothing has created yet
   const dir = mkdtempSync(join(tmpDir, 'plaf-bench-numpy-'))
   try {
     const t = grid.transform
