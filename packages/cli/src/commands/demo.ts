@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PlafError, cacheUse, describeCacheUse, diagnostic, readQueryScores, type QueryScores, type RunReport } from '@plaf/core'
-import { writeScene } from '@plaf/datasets'
+import { GENERATOR_VERSION, SCENE_META_FILE, readSceneMeta, writeScene } from '@plaf/datasets'
 import { EXIT, type Io } from '../io.js'
 import type { ProgressMode } from '../progress.js'
 import { runOnce } from './run.js'
@@ -37,6 +37,21 @@ function isPlafRepo(dir: string): boolean {
     return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'plaf-ts'
   } catch {
     return false
+  }
+}
+
+/**
+ * The generator version of a scene `plaf make-scene`/`plaf demo` wrote with another generator than
+ * this one, or null (no scene there, the current generator, or not a generated scene: a user's data
+ * is never touched).
+ */
+export function staleGeneratedScene(dir: string): number | null {
+  if (!existsSync(join(dir, SCENE_META_FILE))) return null
+  try {
+    const meta = readSceneMeta(dir)
+    return meta.format === 'plaf-synthetic-scene' && meta.generator !== GENERATOR_VERSION ? meta.generator : null
+  } catch {
+    return null // unreadable metadata: not ours to judge, the run reports the scene's own problems
   }
 }
 
@@ -99,6 +114,12 @@ export function demoFigures(r: RunReport): [string, string][] {
 /** `plaf demo`: scene (generated if missing) → pipelines/demo.yaml → colour queries → summary. */
 export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
   const scene = resolve(o.scene)
+  const stale = staleGeneratedScene(scene)
+  if (stale) {
+    // a scene an older generator wrote (other colours, other layout): the demo's queries expect this one's
+    io.err(`regenerating the demo scene in ${scene}: it was written by scene generator ${stale}, this is ${GENERATOR_VERSION}`)
+    rmSync(scene, { recursive: true, force: true })
+  }
   if (!existsSync(join(scene, 'pose'))) {
     io.err(`generating the demo scene in ${scene} (${DEMO_SCENE.frames} frames)…`)
     await writeScene(scene, { ...DEMO_SCENE })
