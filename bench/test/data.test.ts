@@ -20,8 +20,12 @@ describe('data case (--tiny)', () => {
     ])
     const held = r.measurements.sens_memory as { frames_held: number; decoded_frame_bytes: number; gc: boolean }
     expect([held.gc, held.decoded_frame_bytes]).toEqual([true, 64 * 48 * 3 + 32 * 24 * 4])
-    expect(held.frames_held).toBeGreaterThanOrEqual(1)
-    for (const v of Object.values(r.summary!)) expect(v).toBeGreaterThan(0)
+    // The guarantee is the upper bound (checks.details[1], limit 3). At --tiny sizes a frame is a few
+    // kB: live bytes after GC minus the baseline are then within the noise of other allocations (seen
+    // 0 to 1.2 frames under load), so there is no meaningful lower bound.
+    expect(held.frames_held).toBeGreaterThanOrEqual(0)
+    expect(held.frames_held).toBeLessThanOrEqual(3)
+    for (const [k, v] of Object.entries(r.summary!)) if (k !== 'sens_frames_held') expect(v, k).toBeGreaterThan(0)
     expect(r.tables[0].rows).toHaveLength(2)
     expect(r.measurements.backbone_session_ms).toBeNull() // no backbone.json in this results directory
   })
