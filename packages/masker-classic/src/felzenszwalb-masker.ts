@@ -1,6 +1,6 @@
-import { defineStage, type MaskSet, type OptionsSchema } from '@plaf/core'
+import { defineStage, type OptionsSchema } from '@plaf/core'
 import { felzenszwalb, type FelzenszwalbParams } from './felzenszwalb.js'
-import { labelsToMasks } from './kernels/labels-to-masks.js'
+import { segmentationRun } from './segmentation-masker.js'
 import { VERSION } from './version.js'
 
 /** Options of the `felzenszwalb` masker. */
@@ -33,21 +33,6 @@ export const felzenszwalbMasker = defineStage<FelzenszwalbOptions, { frame: 'Fra
   outputs: { masks: 'MaskSet' },
   cacheable: true,
   async create(opts, ctx) {
-    const reported = new Set<string>()
-    return {
-      run({ frame }, rc) {
-        const [h, w] = frame.rgb.shape
-        const seg = felzenszwalb(frame.rgb.data, h, w, opts)
-        const key = `${h}×${w}`
-        if (!reported.has(key)) {
-          reported.add(key)
-          const [sh, sw] = seg.segmentedSize
-          ctx.log(seg.scale === 1 ? `felzenszwalb: ${key} frames segmented at full size` : `felzenszwalb: ${key} frames segmented at ${sh}×${sw} (scale ${seg.scale.toFixed(4)}, max_side ${opts.max_side})`)
-        }
-        const masks: MaskSet = labelsToMasks(seg.labels, h, w, seg.count)
-        rc.metric('masks', masks.masks.length)
-        return { masks }
-      },
-    }
+    return { run: segmentationRun('felzenszwalb', felzenszwalb, opts, ctx) }
   },
 })

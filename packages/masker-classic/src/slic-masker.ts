@@ -1,5 +1,5 @@
-import { defineStage, type MaskSet, type OptionsSchema } from '@plaf/core'
-import { labelsToMasks } from './kernels/labels-to-masks.js'
+import { defineStage, type OptionsSchema } from '@plaf/core'
+import { segmentationRun } from './segmentation-masker.js'
 import { slic, type SlicParams } from './slic.js'
 import { VERSION } from './version.js'
 
@@ -35,22 +35,6 @@ export const slicMasker = defineStage<SlicOptions, { frame: 'Frame' }, { masks: 
   outputs: { masks: 'MaskSet' },
   cacheable: true,
   async create(opts, ctx) {
-    const reported = new Set<string>()
-    return {
-      run({ frame }, rc) {
-        const [h, w] = frame.rgb.shape
-        const seg = slic(frame.rgb.data, h, w, opts)
-        const key = `${h}×${w}`
-        if (!reported.has(key)) {
-          reported.add(key)
-          const [sh, sw] = seg.segmentedSize
-          ctx.log(seg.scale === 1 ? `slic: ${key} frames segmented at full size` : `slic: ${key} frames segmented at ${sh}×${sw} (scale ${seg.scale.toFixed(4)}, max_side ${opts.max_side})`)
-        }
-        const masks: MaskSet = labelsToMasks(seg.labels, h, w, seg.count)
-        rc.metric('masks', masks.masks.length)
-        rc.metric('iterations', seg.iterations)
-        return { masks }
-      },
-    }
+    return { run: segmentationRun('slic', slic, opts, ctx, (seg) => ({ iterations: seg.iterations })) }
   },
 })
