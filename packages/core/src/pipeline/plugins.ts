@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { basename, dirname, extname, join, resolve } from 'node:path'
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Diagnostic, PlafError, diagnostic } from '../diagnostics.js'
 import type { Plugin } from '../plugin.js'
@@ -48,6 +48,13 @@ export async function importPluginModule(spec: string, baseDir: string): Promise
   return { plugins: (Array.isArray(exported) ? exported : [exported]) as Plugin[], origin: isPath ? target : spec }
 }
 
+/** True when `file` (symlinks followed) lies outside the directory tree of `dir`. */
+function outside(dir: string, file: string): boolean {
+  const real = (p: string) => { try { return realpathSync(p) } catch { return p } }
+  const rel = relative(real(dir), real(file))
+  return rel.startsWith('..') || isAbsolute(rel)
+}
+
 /** Loads the pipeline's `plugins:` into a copy of the registry (`cwd`: for `--set` entries); problems become diagnostics. */
 export async function loadThirdPartyPlugins(
   list: readonly string[] | undefined,
@@ -63,8 +70,14 @@ export async function loadThirdPartyPlugins(
     const where = { file: o?.file ?? loaded.file, line: o?.line, column: o?.column, path: `plugins.${i}`, actual: spec }
     try {
       // Paths and package names resolve from the file that lists them (an inherited list: the parent).
-      const { plugins, origin } = await importPluginModule(spec, declaringDir(loaded, `/plugins/${i}`, cwd))
+      const base = declaringDir(loaded, `/plugins/${i}`, cwd)
+      const { plugins, origin } = await importPluginModule(spec, base)
       reg.addAll(plugins, origin)
+      // A plugin's code runs as soon as the pipeline is read (validate included): say so when it comes
+      // from outside the folder tree of the file that lists it, so a pipeline from elsewhere cannot hide it.
+      if (isAbsolute(origin) && outside(base, origin)) {
+        out.push(diagnostic('PLAF_PLUGIN_OUTSIDE_TREE', `plugins[${i}] loads code from ${origin}, outside ${base}, the folder of the file that lists it; its code runs whenever this pipeline is read, validate included`, { ...where, severity: 'info' }))
+      }
     } catch (e) {
       if (e instanceof PlafError) {
         out.push(...e.diagnostics.map((d) => ({ ...d, ...where, message: `${d.message} (listed as plugins[${i}] "${spec}")` })))
