@@ -19,11 +19,11 @@ const options: OptionsSchema<ColorLexiconOptions> = {
   additionalProperties: false,
   properties: {
     resolution: {
-      description: 'Network input size in pixels: one integer for a square (RADIO runs at 512²) or [h, w]. Each side must be a multiple of patch_size.',
+      description: 'Network input size in pixels: one integer for a square (RADIO runs at 512²) or [h, w], each side at most 8192 (checked before anything is allocated). Each side must be a multiple of patch_size.',
       default: 512,
       anyOf: [
-        { type: 'integer', minimum: 1 },
-        { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 },
+        { type: 'integer', minimum: 1, maximum: 8192 },
+        { type: 'array', items: { type: 'integer', minimum: 1, maximum: 8192 }, minItems: 2, maxItems: 2 },
       ],
     },
     patch_size: { type: 'integer', minimum: 1, default: 16, description: 'Patch side in network-input pixels; the grid is resolution/patch_size.' },

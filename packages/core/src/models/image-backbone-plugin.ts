@@ -33,7 +33,8 @@ const sharedOptions = {
   resolution: {
     type: 'integer',
     minimum: 1,
-    description: "Square network input side in pixels; a multiple of the patch size. Must equal the export's input size unless the graph has symbolic H/W. Default: the manifest's input_size.",
+    maximum: 8192,
+    description: "Square network input side in pixels, at most 8192; a multiple of the patch size. Must equal the export's input size unless the graph has symbolic H/W. Default: the manifest's input_size.",
   },
 } as const
 
