@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { decodeNpy, decodePly, defineStage, encodePly, fail, type OptionsSchema, type SemanticMap3D } from '@plaf/core'
-import { npyFileBytes, readBytes, readJson, writeBatch } from './files.js'
+import { npyFileBytes, readBytes, readJson, storedFile, writeBatch } from './files.js'
 import { VERSION } from './version.js'
 
 /** Options of `dense-points`. */
@@ -98,9 +98,9 @@ export function readDensePointsMap(dir: string): SemanticMap3D {
     fail('PLAF_INPUT_INVALID', `${manPath} is not a version 1 ${DENSE_POINTS_FORMAT} manifest`, { file: manPath })
   }
   if (!man.kept) fail('PLAF_INPUT_INVALID', `${dir} holds no features.npy: it was stored with keep: false (measured only)`, { file: manPath, hint: 'store with keep: true to read it back' })
-  const plyPath = join(dir, man.files.ply.name)
+  const plyPath = storedFile(dir, man.files?.ply?.name, manPath)
   const ply = decodePly(readBytes(plyPath, 'points'), plyPath)
-  const featPath = join(dir, man.files.features.name)
+  const featPath = storedFile(dir, man.files?.features?.name, manPath)
   const feats = decodeNpy(readBytes(featPath, 'per-point features'), featPath)
   const n = ply.vertexCount
   if (feats.dtype !== '<f4' || feats.shape.length !== 2 || feats.shape[0] !== n) {

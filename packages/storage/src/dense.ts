@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { decodeNpy, defineStage, fail, float32ToFloat16, type NpyDtype, type OptionsSchema, type SemanticMemory2D } from '@plaf/core'
 import { featureDtypeOption, fromStored, npyDtypeOf, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, storageRatio } from './figures.js'
-import { frameIdOf, npyFileBytes, readBytes, writeBatch, type OutputBatch } from './files.js'
+import { frameIdOf, npyFileBytes, type OutputBatch, readBytes, storedFile, writeBatch } from './files.js'
 import { FrameIndexBuilder, frameEntry, readFrameIndex, type FrameEntry } from './frame-index.js'
 import { VERSION } from './version.js'
 
@@ -88,7 +88,7 @@ export function readDenseFrame(dir: string, frameId: string): DenseFrame {
   if (!entry.files.dense) {
     fail('PLAF_FILE_NOT_FOUND', `frame ${frameId} in ${join(dir, 'index.json')} was measured, not stored (dense with keep: false)`, { file: join(dir, 'index.json'), frame: frameId })
   }
-  return readDenseFile(join(dir, entry.files.dense))
+  return readDenseFile(storedFile(dir, entry.files.dense, join(dir, 'index.json')))
 }
 
 const options: OptionsSchema<DenseOptions> = {

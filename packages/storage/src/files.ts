@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { fail, npyHeader, npyItemSize, openAtomicWriter, writeFileAtomic, type NpyDtype } from '@plaf/core'
+import { fail, npyHeader, npyItemSize, openAtomicWriter, resolveInside, writeFileAtomic, type NpyDtype } from '@plaf/core'
 
 /** Frame ids become file names: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 const FRAME_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
@@ -23,6 +23,18 @@ export function npyFileBytes(shape: readonly number[], dtype: NpyDtype): number 
 }
 
 /** Reads a whole file; a missing one is a PLAF_FILE_NOT_FOUND naming it. */
+/**
+ * The path of a file a stored manifest (`map.json`, `<frame>.json`, `index.json`) names, inside
+ * `dir`; a name that escapes it (absolute, `..`, a symlink out) is refused, naming the manifest, so
+ * a run directory from elsewhere can never make a reader open another file.
+ */
+export function storedFile(dir: string, name: unknown, manifest: string): string {
+  if (typeof name !== 'string' || name === '') fail('PLAF_INPUT_INVALID', `${manifest}: a file name must be a non-empty string, got ${JSON.stringify(name)}`, { file: manifest })
+  const r = resolveInside(dir, name)
+  if ('escape' in r) fail('PLAF_INPUT_INVALID', `${manifest}: names the file "${name}", outside ${dir}: ${r.escape}`, { file: manifest, expected: 'a file name inside the run directory', actual: name })
+  return r.path
+}
+
 export function readBytes(path: string, what: string): Uint8Array {
   if (!existsSync(path)) fail('PLAF_FILE_NOT_FOUND', `${what} ${path} does not exist`, { file: path })
   return readFileSync(path)

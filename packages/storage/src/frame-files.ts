@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { decodeNpy, decodePng, encodeNpy, encodePng, fail, PlafError } from '@plaf/core'
-import { npyFileBytes, readBytes, type OutputBatch } from './files.js'
+import { npyFileBytes, type OutputBatch, readBytes, storedFile } from './files.js'
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js'
 import { decodeTable, encodeTable, worstRowCosine, type StoredTable, type TableDtype } from './table-codec.js'
 
@@ -120,7 +120,7 @@ const invalid = (file: string, frame: string, message: string): never => fail('P
 
 /** Reads a stored id map; checks its size against the manifest. */
 export function readIds(dir: string, m: FrameManifest): Uint16Array | Uint32Array {
-  const path = join(dir, m.ids.file)
+  const path = storedFile(dir, m.ids?.file, join(dir, `${m.id}.json`))
   const bytes = readBytes(path, 'id map')
   const [h, w] = m.image_size
   let data: Uint16Array | Uint32Array
@@ -150,7 +150,7 @@ export function readIds(dir: string, m: FrameManifest): Uint16Array | Uint32Arra
 
 /** Reads a stored feature table exactly as written (no widening); checks it against the manifest. */
 export function readTable(dir: string, m: FrameManifest): StoredTable {
-  const path = join(dir, m.table.file)
+  const path = storedFile(dir, m.table?.file, join(dir, `${m.id}.json`))
   const want: Record<TableDtype, [string, string]> = { float32: ['<f4', 'F32'], float16: ['<f2', 'F16'], int8: ['|i1', 'I8'] }
   const [npyDtype, stDtype] = want[m.feature_dtype] ?? invalid(path, m.id, `unknown feature_dtype ${JSON.stringify(m.feature_dtype)} in the manifest of frame ${m.id}`)
   let data: StoredTable['data']
@@ -173,7 +173,7 @@ export function readTable(dir: string, m: FrameManifest): StoredTable {
     data = npy.data as StoredTable['data']
     shape = npy.shape
     if (m.feature_dtype === 'int8') {
-      const sp = join(dir, m.table.scales_file ?? invalid(path, m.id, `the manifest of frame ${m.id} names no scales_file for its int8 table`))
+      const sp = storedFile(dir, m.table.scales_file ?? invalid(path, m.id, `the manifest of frame ${m.id} names no scales_file for its int8 table`), join(dir, `${m.id}.json`))
       const s = decodeNpy(readBytes(sp, 'int8 row scales'), sp)
       if (s.dtype !== '<f4' || s.shape.length !== 1) invalid(sp, m.id, `${sp} must be a 1-D float32 array, found ${s.dtype} (${s.shape.join(', ')})`)
       scales = s.data as Float32Array

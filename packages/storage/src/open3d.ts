@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { decodeNpy, decodePly, fail, type SemanticMap3D } from '@plaf/core'
-import { readBytes, readJson } from './files.js'
+import { readBytes, readJson, storedFile } from './files.js'
 import { INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT, type IndexReferenceManifest } from './index-reference-format.js'
 import { readPool, type PoolFiles } from './pool-files.js'
 
@@ -27,7 +27,7 @@ export function open3D(dir: string): Opened3D {
   }
   const v1 = man.version === 1
   const refType = v1 || man.ref_dtype === 'uint32' ? 'uint' : 'ushort'
-  const plyPath = join(dir, man.files?.ply?.name ?? INDEX_REFERENCE_FILES.ply)
+  const plyPath = storedFile(dir, man.files?.ply?.name ?? INDEX_REFERENCE_FILES.ply, manifestPath)
   const ply = decodePly(readBytes(plyPath, 'map'), plyPath)
   const want: Record<string, string> = { x: 'float', y: 'float', z: 'float', red: 'uchar', green: 'uchar', blue: 'uchar', ref: refType }
   if (!v1 && man.counts) want.count = 'uint'
@@ -55,7 +55,7 @@ export function open3D(dir: string): Opened3D {
     if (refs[i] >= m) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} references pool row ${refs[i]} but ${join(dir, poolFiles.pool.name)} has ${m} rows`, { file: plyPath })
   }
   if (!v1 && man.refs_codec === 'deflate') {
-    const rp = join(dir, man.files.refs?.name ?? `${INDEX_REFERENCE_FILES.refs}.zlib`)
+    const rp = storedFile(dir, man.files.refs?.name ?? `${INDEX_REFERENCE_FILES.refs}.zlib`, manifestPath)
     let stored: Uint16Array | Uint32Array | null = null
     try {
       stored = decodeNpy(inflateSync(readBytes(rp, 'deflated refs')), rp).data as Uint16Array | Uint32Array

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { decodeNpy, encodeNpy, fail } from '@plaf/core'
 import type { OutputBatch } from './files.js'
-import { readBytes } from './files.js'
+import { readBytes, storedFile } from './files.js'
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js'
 import { decodeTable, encodeTable, type StoredTable, type TableDtype } from './table-codec.js'
 
@@ -39,7 +39,7 @@ export function writePool(dir: string, data: Float32Array, m: number, d: number,
 
 /** Reads a pool written by {@link writePool} back as float32 M×D, naming the file and what is wrong. */
 export function readPool(dir: string, files: PoolFiles, dtype: TableDtype, format: PoolFormat): { data: Float32Array; shape: [number, number] } {
-  const path = join(dir, files.pool.name)
+  const path = storedFile(dir, files.pool?.name, join(dir, 'map.json'))
   const bad = (why: string): never => fail('PLAF_INPUT_INVALID', `${path}: ${why}`, { file: path })
   let table: StoredTable
   if (format === 'safetensors') {
@@ -57,7 +57,7 @@ export function readPool(dir: string, files: PoolFiles, dtype: TableDtype, forma
     if (npy.dtype !== NPY_DTYPE[dtype] || npy.shape.length !== 2) bad(`must be a 2-D ${NPY_DTYPE[dtype]} array (map.json says ${dtype}), found ${npy.dtype} (${npy.shape.join(', ')})`)
     const shape = npy.shape as [number, number]
     if (dtype === 'int8') {
-      const sp = join(dir, files.scales?.name ?? bad('map.json names no scales file for the int8 pool'))
+      const sp = storedFile(dir, files.scales?.name ?? bad('map.json names no scales file for the int8 pool'), join(dir, 'map.json'))
       const s = decodeNpy(readBytes(sp, 'pool row scales'), sp)
       if (s.dtype !== '<f4' || s.shape.length !== 1 || s.shape[0] !== shape[0]) fail('PLAF_INPUT_INVALID', `${sp} must hold ${shape[0]} float32 row scales`, { file: sp })
       table = { dtype, data: npy.data as Int8Array, scales: s.data as Float32Array, shape }
