@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { buildModel, mulberry32, writeFileAtomic, type GraphInitializer, type GraphNode } from '@plaf/core'
+import { writeFileAtomic } from '@plaf/core'
+import { transformerGraph } from '../graph/transformer-graph.js'
 
 /** Sizes of the generated encoder. */
 export interface SamEncoderShape {
@@ -44,46 +45,17 @@ export function samEncoderParameterCount(s: SamEncoderShape): number {
 
 /** The graph's bytes (float32 weights). */
 export function buildSamEncoderModel(s: SamEncoderShape): Uint8Array {
-  const rng = mulberry32(s.seed)
-  const inits: GraphInitializer[] = []
-  const nodes: GraphNode[] = []
-  const weight = (name: string, dims: number[], scale = 0.02 * Math.sqrt(3)): string => {
-    const data = new Float32Array(dims.reduce((a, b) => a * b, 1))
-    for (let i = 0; i < data.length; i++) data[i] = (rng() * 2 - 1) * scale
-    inits.push({ name, type: 'float32', dims, data })
-    return name
-  }
-  const constant = (name: string, dims: number[], value: number): string => {
-    inits.push({ name, type: 'float32', dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value) })
-    return name
-  }
-  const ints = (name: string, values: number[]): string => (inits.push({ name, type: 'int64', dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) }), name)
-  const op = (o: string, inputs: string[], out: string, attributes?: GraphNode['attributes']): string => (nodes.push({ op: o, inputs, outputs: [out], attributes }), out)
-
+  const t = transformerGraph({ width: s.width, heads: s.heads, mlp: s.mlp, seed: s.seed })
+  const { weight, constant, ints, op, ln } = t
   const g = s.size / s.patch
   const D = s.width
   const hd = D / s.heads
   const nw = Math.ceil(g / s.window)
   const gp = nw * s.window
-  const ln = (b: string, input: string, name: string, dim = D): string =>
-    op('LayerNormalization', [input, constant(`${b}_${name}_g`, [dim], 1), constant(`${b}_${name}_b`, [dim], 0)], `${b}_${name}`, { axis: -1, epsilon: 1e-6 })
-  const linear = (b: string, input: string, name: string, i: number, o: number): string =>
-    op('Add', [op('MatMul', [input, weight(`${b}_${name}_w`, [i, o])], `${b}_${name}_mm`), constant(`${b}_${name}_b`, [o], 0)], `${b}_${name}`)
-  const scale = constant('attn_scale', [], 1 / Math.sqrt(hd))
-  const half = constant('half', [], 0.5)
-  const one = constant('one', [], 1)
-  const invSqrt2 = constant('inv_sqrt2', [], Math.SQRT1_2)
-  /** Multi-head self-attention over [B, n, D] token groups. */
-  const attention = (b: string, h: string, groups: number, n: number): string => {
-    const headsShape = ints(`${b}_heads_shape`, [groups, n, s.heads, hd])
-    const heads = (name: string, perm: number[]): string => op('Transpose', [op('Reshape', [linear(b, h, name, D, D), headsShape], `${b}_${name}_h`)], `${b}_${name}_t`, { perm })
-    const q = heads('q', [0, 2, 1, 3])
-    const kT = heads('k', [0, 2, 3, 1])
-    const v = heads('v', [0, 2, 1, 3])
-    const att = op('Softmax', [op('Mul', [op('MatMul', [q, kT], `${b}_qk`), scale], `${b}_qk_s`)], `${b}_att`, { axis: -1 })
-    const ctx = op('Reshape', [op('Transpose', [op('MatMul', [att, v], `${b}_av`)], `${b}_av_t`, { perm: [0, 2, 1, 3] }), ints(`${b}_ctx_shape`, [groups, n, D])], `${b}_ctx`)
-    return linear(b, ctx, 'proj', D, D)
-  }
+  t.blockConstants()
+  /** Multi-head self-attention over [groups, n, D] token groups. */
+  const attention = (b: string, h: string, groups: number, n: number): string =>
+    t.attention(b, h, ints(`${b}_heads_shape`, [groups, n, s.heads, hd]), () => ints(`${b}_ctx_shape`, [groups, n, D]))
 
   // Patch embedding, NHWC tokens [1, g, g, D] plus positions.
   let x = op('Conv', ['pixel_values', weight('patch_w', [D, 3, s.patch, s.patch]), constant('patch_b', [D], 0)], 'patches', { kernel_shape: [s.patch, s.patch], strides: [s.patch, s.patch] })
@@ -106,10 +78,7 @@ export function buildSamEncoderModel(s: SamEncoderShape): Uint8Array {
       a = op('Slice', [full, ints(`${b}_s0`, [0, 0]), ints(`${b}_s1`, [g, g]), ints(`${b}_sax`, [1, 2])], `${b}_unpad`)
     }
     x = op('Add', [x, op('Reshape', [a, ints(`${b}_grid`, [1, g, g, D])], `${b}_a_grid`)], `${b}_x1`)
-    const m = linear(b, ln(b, x, 'ln2'), 'fc1', D, s.mlp)
-    // GELU, Erf form: 0.5·x·(1 + erf(x/√2))
-    const gelu = op('Mul', [op('Mul', [m, half], `${b}_gh`), op('Add', [op('Erf', [op('Mul', [m, invSqrt2], `${b}_gs`)], `${b}_ge`), one], `${b}_g1`)], `${b}_gelu`)
-    x = op('Add', [x, linear(b, gelu, 'fc2', s.mlp, D)], `${b}_x2`)
+    x = t.mlpBlock(b, x)
   }
   // Neck: 1×1 conv, LayerNorm2d (over channels, as NHWC LayerNormalization), 3×3 conv, LayerNorm2d.
   const O = s.out
@@ -117,14 +86,7 @@ export function buildSamEncoderModel(s: SamEncoderShape): Uint8Array {
   y = op('Transpose', [ln('neck', op('Transpose', [y], 'neck_c1_t', { perm: [0, 2, 3, 1] }), 'ln1', O)], 'neck_n1', { perm: [0, 3, 1, 2] })
   y = op('Conv', [y, weight('neck_w2', [O, O, 3, 3])], 'neck_c2', { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })
   op('Transpose', [ln('neck', op('Transpose', [y], 'neck_c2_t', { perm: [0, 2, 3, 1] }), 'ln2', O)], 'image_embeddings', { perm: [0, 3, 1, 2] })
-  return buildModel({
-    name: 'sam-vit-b-encoder-random',
-    inputs: [{ name: 'pixel_values', type: 'float32', shape: [1, 3, s.size, s.size] }],
-    outputs: [{ name: 'image_embeddings', type: 'float32', shape: [1, O, g, g] }],
-    initializers: inits,
-    nodes,
-    opset: 17,
-  })
+  return t.build('sam-vit-b-encoder-random', [{ name: 'pixel_values', type: 'float32', shape: [1, 3, s.size, s.size] }], [{ name: 'image_embeddings', type: 'float32', shape: [1, O, g, g] }])
 }
 
 /**
