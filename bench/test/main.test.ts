@@ -22,7 +22,8 @@ describe('main --tiny', () => {
   const run = main(['--tiny', '--out', out, '--tmp', scratch], io)
 
   it('runs every case end to end and exits 0', async () => {
-    expect(await run).toBe(BENCH_EXIT.ok)
+    // On failure, the message carries every check line the run printed, so CI logs say which one failed.
+    expect(await run, [...io.stdout, ...io.stderr].filter((l) => /check/i.test(l)).join('\n')).toBe(BENCH_EXIT.ok)
     expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'latest.json', 'masker.json', 'query3d.json', 'storage.json'])
     // The storage and backbone cases removed every file they wrote.
     expect(readdirSync(scratch)).toEqual([])
