@@ -16,7 +16,9 @@ export default [
         depConstraints: [
           { sourceTag: 'type:core', onlyDependOnLibsWithTags: [], bannedExternalImports: [] },
           { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: heavyNative },
-          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin'], bannedExternalImports: heavyNative },
+          // eval reads data and queries maps through plugin packages; only apps (cli, bench) use it
+          { sourceTag: 'type:eval', onlyDependOnLibsWithTags: ['type:core', 'type:plugin'], bannedExternalImports: heavyNative },
+          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin', 'type:eval'], bannedExternalImports: heavyNative },
         ],
       }],
       '@typescript-eslint/no-explicit-any': 'off',
