@@ -7,3 +7,4 @@ export { accumulateConfusion, confusionMatrix, emptyConfusion, mapIds, sumConfus
 export { segmentationScores, type ClassScore, type SegmentationScores } from './metrics/scores.js'
 export { VERSION } from './version.js'
 // probe (src/probe/): exports below this line
+export * from './probe/index.js'
