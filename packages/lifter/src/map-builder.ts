@@ -49,6 +49,7 @@ export class MapBuilder {
   private fused: FusedPool | null = null
   private space: string | null = null
   private masks = 0
+  private lastMasks = 0
 
   constructor(private readonly opts: MapBuilderOptions) {
     this.grid = new VoxelGrid(opts.voxelSize)
@@ -67,54 +68,84 @@ export class MapBuilder {
 
   /** Fuses one frame's points; `memory` is the frame's 2D memory the point ids index into. */
   async addFrame(points: BackprojectedPoints, memory: SemanticMemory2D, frame?: string): Promise<void> {
-    const [rows, d] = memory.features.shape
-    if (this.space === null) this.space = memory.space
-    else if (memory.space !== this.space) {
-      fail('PLAF_SPACE_MISMATCH', `frame memory is in space "${memory.space}" but earlier frames were in "${this.space}"`, {
-        frame, expected: this.space, actual: memory.space,
+    const { positions, colors, ids, count } = points
+    await this.fuse({ positions, colors, ids, count, weights: null }, memory.features.data, memory.features.shape, memory.space, frame ? `frame ${frame}` : 'a frame', frame)
+  }
+
+  /**
+   * Fuses a whole lifted map (a partial map of some of the scene's frames, e.g. one shard) as if
+   * it were one frame: its pool rows are the masks, its points the samples, each weighted by its
+   * observation count (`counts`, 1 each when null). The same association rule applies, so
+   * partial maps of disjoint frame chunks merge into one map as the frames would have.
+   */
+  async addMap(map: SemanticMap3D, counts: Uint32Array | null, where: string): Promise<void> {
+    const n = map.refs.length
+    const [rows, d] = map.pool.shape
+    if (counts && counts.length !== n) fail('PLAF_INPUT_INVALID', `${where}: ${counts.length} observation counts for ${n} points`, { file: where })
+    await this.fuse({ positions: map.positions, colors: map.colors, ids: map.refs, count: n, weights: counts }, map.pool.data, [rows, d], map.space, where)
+    // A partial map's rows are already fused masks: count what they stood for, not one each.
+    this.masks -= this.lastMasks
+    this.lastMasks = 0
+  }
+
+  /** Adds the masks a partial map's rows stood for (its run's masks_seen) to masksSeen. */
+  countMasks(n: number): void {
+    this.masks += n
+  }
+
+  private async fuse(
+    points: { positions: ArrayLike<number>; colors: ArrayLike<number>; ids: ArrayLike<number>; count: number; weights: Uint32Array | null },
+    table: Float32Array, shape: readonly [number, number], space: string, where: string, frame?: string,
+  ): Promise<void> {
+    const [rows, d] = shape
+    if (this.space === null) this.space = space
+    else if (space !== this.space) {
+      fail('PLAF_SPACE_MISMATCH', `${where} is in space "${space}" but earlier ones were in "${this.space}"`, {
+        frame, expected: this.space, actual: space,
       })
     }
     const dim = this.pool?.dim ?? this.fused?.dim ?? d
     if (d !== dim) {
-      fail('PLAF_INPUT_INVALID', `frame memory has ${d}-dimensional features but earlier frames had ${dim}`, {
+      fail('PLAF_INPUT_INVALID', `${where} has ${d}-dimensional features but earlier ones had ${dim}`, {
         frame, expected: String(dim), actual: String(d),
       })
     }
-    // Points per table row; the rows some point uses are this frame's masks.
+    const { positions: p, colors: c, ids, weights, count } = points
+    // Points (or weights) per table row; the rows some point uses are this frame's masks.
     const sizes = new Uint32Array(rows)
-    for (let i = 0; i < points.count; i++) {
-      const id = points.ids[i]
-      if (id >= rows) fail('PLAF_INPUT_INVALID', `mask id ${id} has no feature row (the table has ${rows} rows)`, { frame })
-      sizes[id]++
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]
+      if (id >= rows) fail('PLAF_INPUT_INVALID', `${where}: id ${id} has no feature row (the table has ${rows} rows)`, { frame })
+      sizes[id] += weights ? weights[i] : 1
     }
     const which: number[] = []
     for (let r = 0; r < rows; r++) if (sizes[r]) which.push(r)
     this.masks += which.length
-    const { positions: p, colors: c, ids } = points
-    const voxel = new Int32Array(points.count)
+    this.lastMasks = which.length
+    const voxel = new Int32Array(count)
     const before = this.grid.size
-    for (let i = 0; i < points.count; i++) {
+    for (let i = 0; i < count; i++) {
       const o = i * 3
-      voxel[i] = this.grid.add(p[o], p[o + 1], p[o + 2], c[o], c[o + 1], c[o + 2])
+      voxel[i] = this.grid.add(p[o], p[o + 1], p[o + 2], c[o], c[o + 1], c[o + 2], weights ? weights[i] : 1)
     }
     const refOf = new Uint32Array(rows)
     if (this.fusion === 'voxel-overlap') {
       const pool = (this.fused ??= new FusedPool(d))
       const local = new Uint32Array(rows)
       which.forEach((r, j) => (local[r] = j))
-      const mask = new Uint32Array(points.count)
-      for (let i = 0; i < points.count; i++) mask[i] = local[ids[i]]
-      const overlaps = overlapCounts(mask, voxel, points.count, before, this.votes.leaders(), pool.parent)
-      const refs = associateFrame(pool, memory.features.data, which, Uint32Array.from(which, (r) => sizes[r]), overlaps, {
+      const mask = new Uint32Array(count)
+      for (let i = 0; i < count; i++) mask[i] = local[ids[i]]
+      const overlaps = overlapCounts(mask, voxel, count, before, this.votes.leaders(), pool.parent, weights ?? undefined)
+      const refs = associateFrame(pool, table, which, Uint32Array.from(which, (r) => sizes[r]), overlaps, {
         minOverlap: this.opts.fusionOverlap ?? 0.3, minCosine: this.opts.fusionCosine ?? 0.8,
       })
       which.forEach((r, j) => (refOf[r] = refs[j]))
     } else {
       this.pool ??= new FeaturePool(d, this.fusion === 'greedy' ? this.opts.poolMergeThreshold : null, this.opts.tensor)
-      const refs = await this.pool.add(memory.features.data, which)
+      const refs = await this.pool.add(table, which)
       which.forEach((r, j) => (refOf[r] = refs[j]))
     }
-    for (let i = 0; i < points.count; i++) this.votes.vote(voxel[i], refOf[ids[i]])
+    for (let i = 0; i < count; i++) this.votes.vote(voxel[i], refOf[ids[i]], weights ? weights[i] : 1)
     // Without fusion this frame's refs never recur, so its votes can be folded now.
     if (this.fusion === 'none') this.votes.fold()
   }

@@ -1,11 +1,12 @@
 import { join, resolve } from 'node:path'
-import { cacheUse, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { PlafError, cacheUse, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
 import { createPullProgress } from '../pull-progress.js'
 import { formatDiagnostic } from '../render.js'
 import { VERSION } from '../version.js'
+import { parseShard, readSceneList, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
 
 /** Options of `plaf run`. */
 export interface RunCommandOptions {
@@ -14,6 +15,14 @@ export interface RunCommandOptions {
   resume?: boolean
   progress?: ProgressMode
   json?: boolean
+  /** `i/n`: run shard i (0-based) of n; see shard.ts for the chunking. */
+  shard?: string
+  /** Frames per chunk of --shard (default 25). */
+  shardChunk?: string
+  /** A scene list: shard the listed scenes instead of one scene's frames. */
+  scenes?: string
+  /** The input option --scenes sets to each listed path (default `scene`). */
+  sceneOption?: string
 }
 
 /** Runs one pipeline (no sweep) and returns the result; prints warnings as they come (first 3 per code). */
@@ -53,6 +62,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
 
 /** `plaf run <pipeline>`: a single run, or every variant of its `sweep:` plus a summary table. */
 export async function runCommand(file: string, opts: RunCommandOptions, io: Io): Promise<number> {
+  if (opts.shard !== undefined || opts.scenes !== undefined) return runShard(file, opts, io)
   const first = await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] })
   const sweep = first.pipeline?.sweep
   if (!sweep) {
@@ -82,6 +92,52 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
   writeJsonAtomic(join(root, 'sweep-summary.json'), rows)
   writeFileAtomic(join(root, 'sweep-summary.md'), md)
   io.out(opts.json ? JSON.stringify(rows, null, 2) : `sweep of ${rows.length} variants written to ${root}\n\n${md}`)
+  return EXIT.ok
+}
+
+/** `plaf run --shard i/n` (frame chunks of one scene) or `--scenes list.txt [--shard i/n]` (whole scenes). */
+async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<number> {
+  let spec: ShardSpec
+  try {
+    spec = opts.shard === undefined ? { index: 0, count: 1, chunk: 1 } : parseShard(opts.shard, opts.scenes === undefined ? opts.shardChunk : undefined)
+  } catch (e) {
+    if (e instanceof PlafError) return printDiagnostics(io, e.diagnostics, opts.json), EXIT.user
+    throw e
+  }
+  if (opts.scenes !== undefined) {
+    let scenes
+    try {
+      scenes = shardScenes(readSceneList(opts.scenes), spec)
+    } catch (e) {
+      if (e instanceof PlafError) return printDiagnostics(io, e.diagnostics, opts.json), EXIT.user
+      throw e
+    }
+    const done: string[] = []
+    for (const sc of scenes) {
+      io.err(`== scene ${sc.name} (${opts.scenes}:${sc.line})`)
+      const set = [...(opts.set ?? []), `input.with.${opts.sceneOption ?? 'scene'}=${sc.path}`]
+      const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: set })
+      const root = opts.out ?? resolved.pipeline?.output.dir ?? '.'
+      const res = await runOnce(file, { ...opts, set, out: join(root, sc.name) }, io, sc.name, resolved)
+      if (typeof res === 'number') return res
+      done.push(res.runDir)
+    }
+    io.out(opts.json ? JSON.stringify({ shard: spec.index, of: spec.count, runs: done }, null, 2) : `shard ${spec.index}/${spec.count}: ${done.length} scene(s) run\n${done.map((d) => `  ${d}`).join('\n')}`)
+    return EXIT.ok
+  }
+  const first = await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] })
+  if (first.pipeline?.sweep) {
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: '--shard runs one pipeline; this one has a sweep: (run each variant with --set instead)', path: 'shard', source: `--shard ${opts.shard}` }], opts.json)
+    return EXIT.user
+  }
+  if (!first.pipeline || hasErrors(first.diagnostics)) return printDiagnostics(io, first.diagnostics, opts.json), EXIT.user
+  const sharded = shardPipeline(first.pipeline, spec)
+  const out = opts.out ?? join(first.pipeline.output.dir, `shard-${spec.index}-of-${spec.count}`)
+  const res = await runOnce(file, { ...opts, out }, io, `shard ${spec.index}/${spec.count}`, { ...first, pipeline: sharded.pipeline })
+  if (typeof res === 'number') return res
+  const record = sharded.record()
+  if (record) writeShardRecord(res.runDir, record)
+  io.out(opts.json ? JSON.stringify(res.report, null, 2) : `partial map (shard ${spec.index}/${spec.count}, chunks of ${spec.chunk} frames) written to ${res.runDir}\n\n${summaryLine(res)}\nmerge the shards with: plaf merge <shard dirs…> --out <dir>`)
   return EXIT.ok
 }
 

@@ -19,18 +19,22 @@ export class VoxelGrid {
 
   constructor(readonly voxelSize: number) {}
 
-  /** Adds one point (metres) with its colour; returns the index of its voxel. */
-  add(x: number, y: number, z: number, r: number, g: number, b: number): number {
+  /**
+   * Adds one point (metres) with its colour; returns the index of its voxel. With weight w the
+   * point stands for w samples at that position and colour (a voxel of a partial map, whose
+   * position and colour are already means), so the voxel's mean stays the mean over all samples.
+   */
+  add(x: number, y: number, z: number, r: number, g: number, b: number, w = 1): number {
     const s = this.voxelSize
     const v = this.index(Math.round(x / s), Math.round(y / s), Math.round(z / s))
     const o = v * 3
-    this.sums[o] += x
-    this.sums[o + 1] += y
-    this.sums[o + 2] += z
-    this.colorSums[o] += r
-    this.colorSums[o + 1] += g
-    this.colorSums[o + 2] += b
-    this.counts[v]++
+    this.sums[o] += w * x
+    this.sums[o + 1] += w * y
+    this.sums[o + 2] += w * z
+    this.colorSums[o] += w * r
+    this.colorSums[o + 1] += w * g
+    this.colorSums[o + 2] += w * b
+    this.counts[v] += w
     return v
   }
 
