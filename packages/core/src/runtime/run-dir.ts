@@ -2,12 +2,13 @@
  * The run directory's own bookkeeping: where it is, what a resumed run continues from,
  * `progress.json`, written after every frame, and what a failed run leaves behind.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { PlafError, diagnostic } from '../diagnostics.js'
+import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
 import { removeStaleTempFiles, writeJsonAtomic } from '../util/atomic.js'
 import { hashJson } from './cache.js'
+import { RUN_LOCK_FILE, acquireRunLock, type RunLock } from './run-lock.js'
 
 /** progress.json. */
 export interface RunProgress {
@@ -33,6 +34,82 @@ export interface RunDir {
    * undefined when the run directory existed before the run.
    */
   createdFrom?: string
+  /** The directory's lock, held until the run ends (`release()` in every outcome). */
+  lock: RunLock
+  /** What preparing the directory has to report (a stale lock taken over, an earlier run cleared). */
+  notes: Diagnostic[]
+}
+
+/** The run an earlier `plaf run` left in a directory, from its progress.json and manifest.json. */
+export interface EarlierRun {
+  /** Its configuration hash; null when neither file says (unreadable). */
+  configHash: string | null
+  pipeline: string | null
+  startedAt: string | null
+  completed: number
+  complete: boolean
+}
+
+function readJson(file: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {}
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : {}
+  }
+}
+
+/** The earlier run in `runDir`, or null when it holds none (no progress.json, no manifest.json). */
+export function earlierRun(runDir: string): EarlierRun | null {
+  const progress = readJson(join(runDir, 'progress.json'))
+  const manifest = readJson(join(runDir, 'manifest.json'))
+  if (!progress && !manifest) return null
+  const pipeline = (manifest?.pipeline ?? {}) as Record<string, unknown>
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+  return {
+    configHash: str(progress?.config_hash) ?? str(pipeline.config_hash),
+    pipeline: str(pipeline.file),
+    startedAt: str(manifest?.started_at),
+    completed: typeof progress?.completed === 'number' ? progress.completed : 0,
+    complete: progress?.complete === true,
+  }
+}
+
+/** Removes everything in the run directory but its lock. */
+function clearRunDir(path: string): void {
+  for (const name of readdirSync(path)) if (name !== RUN_LOCK_FILE) rmSync(join(path, name), { recursive: true, force: true })
+}
+
+function describeEarlier(e: EarlierRun): string {
+  const state = e.complete ? 'finished' : `interrupted after ${e.completed} frame${e.completed === 1 ? '' : 's'}`
+  return `${e.pipeline ? `a run of ${e.pipeline}` : 'a run'}${e.startedAt ? ` started ${e.startedAt}` : ''}, ${state}`
+}
+
+/**
+ * A fresh (not resumed) run's rule for a directory that holds an earlier run: the same
+ * configuration is a rerun of that run, so its outputs are cleared first (with a note: an
+ * interrupted one could have been resumed); another configuration is refused unless `overwrite`,
+ * which clears it. A directory holding no run is never cleared. Returns the notes to report.
+ */
+function claimForFreshRun(path: string, configHash: string, overwrite: boolean): Diagnostic[] {
+  const earlier = earlierRun(path)
+  if (!earlier) {
+    const foreign = readdirSync(path).filter((n) => n !== RUN_LOCK_FILE)
+    return overwrite && foreign.length
+      ? [diagnostic('PLAF_RUN_DIR_USED', `--overwrite: ${path} holds no PLAF run (no progress.json or manifest.json), so nothing in it was removed`, { severity: 'info', file: path })]
+      : []
+  }
+  const same = earlier.configHash === configHash
+  if (!same && !overwrite) {
+    throw new PlafError(diagnostic('PLAF_RUN_DIR_USED', `${path} holds the outputs of another run (${describeEarlier(earlier)}) with a different configuration; a new run would mix the two`, {
+      file: path, expected: configHash.slice(0, 12), actual: earlier.configHash?.slice(0, 12) ?? 'unreadable',
+      hint: `choose another --out, or add --overwrite to delete that run first${earlier.complete ? '' : ' (--resume continues it only with its own configuration)'}`,
+    }))
+  }
+  clearRunDir(path)
+  const why = same ? 'a rerun of the same configuration' : '--overwrite'
+  const resumable = same && !earlier.complete && earlier.completed > 0 ? '; --resume would have continued it' : ''
+  return [diagnostic('PLAF_RUN_DIR_USED', `${why}: cleared ${path}, which held ${describeEarlier(earlier)}${resumable}`, { severity: 'info', file: path })]
 }
 
 /**
@@ -53,19 +130,34 @@ export function readResume(runDir: string, configHash: string): number {
 }
 
 /**
- * Resolves the run directory (`outDir` or the pipeline's `output.dir`, against `cwd`), checks a
- * resume, creates the directory and deletes the report of any earlier run in it.
+ * Resolves the run directory (`outDir` or the pipeline's `output.dir`, against `cwd`), creates it,
+ * takes its lock (PLAF_RUN_LOCKED while another run holds it), checks a resume, or for a fresh run
+ * clears an earlier run of the same configuration and refuses another one unless `overwrite`
+ * (PLAF_RUN_DIR_USED), and deletes the report of any earlier run. On failure the lock is released
+ * and a directory this call created is removed.
  */
-export function prepareRunDir(p: ResolvedPipeline, opts: { outDir?: string; resume?: boolean; cwd?: string }): RunDir {
+export function prepareRunDir(p: ResolvedPipeline, opts: { outDir?: string; resume?: boolean; overwrite?: boolean; cwd?: string }): RunDir {
   const path = resolve(opts.cwd ?? process.cwd(), opts.outDir ?? p.output.dir)
+  if (opts.resume && opts.overwrite) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OPTION', '--resume and --overwrite exclude each other: --resume continues the run in the directory, --overwrite deletes it', { file: path }))
+  }
   const configHash = hashJson(p.config)
-  const resumeFrom = opts.resume ? readResume(path, configHash) : 0
   const createdFrom = mkdirSync(path, { recursive: true })
-  // what atomic writes of a killed earlier run left behind (never a live writer's)
-  removeStaleTempFiles(path)
-  // a fresh run in a used directory must not leave the last run's progress to mislead --resume
-  for (const f of opts.resume ? ['report.json', 'report.md'] : ['report.json', 'report.md', 'progress.json']) rmSync(join(path, f), { force: true })
-  return { path, progressFile: join(path, 'progress.json'), configHash, resumeFrom, completed: resumeFrom, createdFrom }
+  const lock = acquireRunLock(path, p.file)
+  try {
+    const resumeFrom = opts.resume ? readResume(path, configHash) : 0
+    const notes = lock.tookOver ? [lock.tookOver] : []
+    if (!opts.resume) notes.push(...claimForFreshRun(path, configHash, opts.overwrite ?? false))
+    // what atomic writes of a killed earlier run left behind (never a live writer's)
+    removeStaleTempFiles(path)
+    // a resumed run writes its report again at the end
+    for (const f of ['report.json', 'report.md']) rmSync(join(path, f), { force: true })
+    return { path, progressFile: join(path, 'progress.json'), configHash, resumeFrom, completed: resumeFrom, createdFrom, lock, notes }
+  } catch (e) {
+    lock.release()
+    if (createdFrom) removeCreatedRunDir(path, createdFrom)
+    throw e
+  }
 }
 
 /** Writes progress.json (atomically). */

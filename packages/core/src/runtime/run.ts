@@ -33,6 +33,12 @@ export interface RunOptions {
   outDir?: string
   /** Continue an interrupted run in the same directory. */
   resume?: boolean
+  /**
+   * Clear a run directory that holds another configuration's run before running (without it such
+   * a directory is refused, PLAF_RUN_DIR_USED). An earlier run of the same configuration is always
+   * cleared; a directory holding no run is never cleared.
+   */
+  overwrite?: boolean
   cwd?: string
   toolVersion?: string
   onProgress?(e: ProgressEvent): void
@@ -131,6 +137,7 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
   }
   try {
     const notes = new RunNotes(opts.onNote)
+    for (const d of dir.notes) notes.emit(d)
     const { backend, choices } = await selectTensorBackend(p.runtime.tensor_backend, {
       // the tensor seam has no WebGPU path: `webgpu` (meant for model sessions) falls back to auto there
       device: p.runtime.device === 'webgpu' ? 'auto' : p.runtime.device,
@@ -162,6 +169,9 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
     }
   } catch (e) {
     const fsError = fsErrorDiagnostic(e)
+    dir.lock.release()
     throw settleFailedRun(dir, fsError ? new PlafError(fsError, { cause: e }) : e)
+  } finally {
+    dir.lock.release()
   }
 }

@@ -98,7 +98,7 @@ describe('runtime', () => {
 
 describe('what a failed run leaves behind', () => {
   const failAt = (n: number) => ['stages.boom.use=failing', `stages.boom.with.fail_at=${n}`]
-  const fail = async (dir: string, overrides: string[], opts: { outDir?: string; resume?: boolean; signal?: AbortSignal } = {}) => {
+  const fail = async (dir: string, overrides: string[], opts: { outDir?: string; resume?: boolean; overwrite?: boolean; signal?: AbortSignal } = {}) => {
     const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides })
     return (await runPipeline(r.pipeline!, { cwd: dir, ...opts }).catch((e) => e)) as PlafError
   }
@@ -144,7 +144,8 @@ describe('what a failed run leaves behind', () => {
     const dir = files({ 'p.yaml': pipeline })
     await run(dir)
     expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 3, complete: true })
-    const err = await fail(dir, failAt(0))
+    // another configuration: --overwrite clears the earlier run (without it: run-dir-lock.test.ts)
+    const err = await fail(dir, failAt(0), { overwrite: true })
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', frame: '000000' })
     expect(existsSync(join(dir, 'out', 'progress.json'))).toBe(false)
     expect((await fail(dir, failAt(0), { resume: true })).diagnostics[0]).toMatchObject({ code: 'PLAF_RESUME_MISMATCH' })

@@ -1,0 +1,133 @@
+/**
+ * The run directory's lock, `.plaf-run.lock`: one run at a time per directory. The lock file is
+ * written complete under a temporary name and hard-linked into place (link fails if it exists), so
+ * no reader ever sees a half-written lock. It holds who runs (pid, host, start time); a lock whose
+ * process is gone (same host, pid dead or reused by another process) is stale and taken over.
+ */
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
+
+/** The lock file's name inside the run directory. */
+export const RUN_LOCK_FILE = '.plaf-run.lock'
+
+/** What a lock file holds. */
+export interface RunLockInfo {
+  pid: number
+  host: string
+  started_at: string
+  /** Kernel start time of the process (Linux `/proc/<pid>/stat` field 22), to tell a reused pid; null elsewhere. */
+  proc_start: string | null
+  /** The pipeline file the run came from. */
+  pipeline: string
+}
+
+/** A held lock; `release()` removes it when it is still ours (safe to call twice). */
+export interface RunLock {
+  file: string
+  info: RunLockInfo
+  /** Set when a stale lock was taken over: the warning to report. */
+  tookOver?: Diagnostic
+  release(): void
+}
+
+/** The kernel start time of `pid`, or null when it cannot be read (no /proc, no such process). */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the command name (field 2) may hold spaces and parentheses: count fields after its last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Why the lock's holder is known to be gone, or null when it may still run (or cannot be checked). */
+export function staleReason(info: RunLockInfo, host = hostname()): string | null {
+  if (info.host !== host) return null
+  if (!pidAlive(info.pid)) return `process ${info.pid} is no longer running`
+  const now = info.proc_start === null ? null : processStart(info.pid)
+  if (now !== null && now !== info.proc_start) return `process id ${info.pid} now belongs to another process`
+  return null
+}
+
+function readLock(file: string): RunLockInfo | null {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as RunLockInfo
+    return typeof v.pid === 'number' && typeof v.host === 'string' ? v : null
+  } catch {
+    return null
+  }
+}
+
+const describeHolder = (h: RunLockInfo): string => `pid ${h.pid} on ${h.host}, started ${h.started_at}`
+
+let counter = 0
+
+/**
+ * Takes the lock of `runDir` (which exists) for a run of `pipeline`. Throws PLAF_RUN_LOCKED naming
+ * the holder when another live run (this process included) holds it, or when the holder runs on
+ * another host (its liveness cannot be checked). A stale lock is taken over; `tookOver` says so.
+ */
+export function acquireRunLock(runDir: string, pipeline: string): RunLock {
+  const file = join(runDir, RUN_LOCK_FILE)
+  const info: RunLockInfo = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), proc_start: processStart(process.pid), pipeline }
+  // a name removeStaleTempFiles recognises, should this process die between write and link
+  const tmp = join(runDir, `.${RUN_LOCK_FILE}.${process.pid}.${counter++}.tmp`)
+  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n')
+  let tookOver: Diagnostic | undefined
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, file)
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      }
+      const holder = readLock(file)
+      if (!holder) {
+        // not a lock we wrote (links are complete): a foreign or damaged file, left for the user
+        throw new PlafError(diagnostic('PLAF_RUN_LOCKED', `${runDir} is locked by ${file}, which is not a readable PLAF lock`, {
+          file, hint: `if no run is writing into ${runDir}, delete ${file}`,
+        }))
+      }
+      const stale = staleReason(holder)
+      if (stale === null || attempt > 0) {
+        const remote = holder.host !== info.host
+        throw new PlafError(diagnostic('PLAF_RUN_LOCKED', `another run is writing into ${runDir}: ${describeHolder(holder)}${holder.pipeline ? ` (${holder.pipeline})` : ''}`, {
+          file, actual: describeHolder(holder),
+          hint: remote
+            ? `the run holding the lock is on another host and cannot be checked from here; if it is no longer running, delete ${file}`
+            : 'wait for it to finish, or choose another --out',
+        }))
+      }
+      tookOver = diagnostic('PLAF_RUN_LOCKED', `took over the lock of ${runDir} from an earlier run that ended without releasing it (${describeHolder(holder)}): ${stale}`, {
+        severity: 'warning', file, actual: describeHolder(holder),
+      })
+      rmSync(file, { force: true })
+    }
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+  let held = true
+  return {
+    file, info, tookOver,
+    release() {
+      if (!held) return
+      held = false
+      const now = readLock(file)
+      if (now && now.pid === info.pid && now.started_at === info.started_at && now.host === info.host) rmSync(file, { force: true })
+    },
+  }
+}
