@@ -38,6 +38,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--set <path=value>', 'override a value (repeatable), e.g. stages.masker.use=grid', collect, [])
     .option('--out <dir>', 'run directory (default: the pipeline output.dir)')
     .option('--resume', 'continue an interrupted run in the same directory')
+    .option('--overwrite', 'delete the run a run directory holds first (needed when it is another configuration\'s run)')
     .option('--json', 'print the report and diagnostics as JSON')
     .option('--shard <i/n>', 'run shard i (0-based) of n: every n-th chunk of frames into a partial map (plaf merge fuses them), or with --scenes every n-th listed scene')
     .option('--shard-chunk <frames>', 'frames per chunk of --shard (default 25)')

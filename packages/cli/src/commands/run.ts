@@ -13,6 +13,8 @@ export interface RunCommandOptions {
   set?: string[]
   out?: string
   resume?: boolean
+  /** Clear a run directory holding another configuration's run first (refused otherwise). */
+  overwrite?: boolean
   progress?: ProgressMode
   json?: boolean
   /** `i/n`: run shard i (0-based) of n; see shard.ts for the chunking. */
@@ -45,7 +47,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
   try {
     return await runPipeline(r.pipeline, {
       signal: abort.signal,
-      outDir: opts.out, resume: opts.resume, toolVersion: VERSION, onProgress: progress.onProgress, onModelProgress: pulls.onProgress,
+      outDir: opts.out, resume: opts.resume, overwrite: opts.overwrite, toolVersion: VERSION, onProgress: progress.onProgress, onModelProgress: pulls.onProgress,
       onNote: (d) => {
         const n = (seen.get(d.code) ?? 0) + 1
         seen.set(d.code, n)
