@@ -3,15 +3,25 @@ import { dirname, basename, join } from 'node:path'
 
 let counter = 0
 
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /**
+   * fsync before the rename (default true). Without it the rename is still atomic for readers, but
+   * a power loss may leave an empty file: for many small outputs that are cheap to recreate (a
+   * querier's per-frame files), where the fsyncs cost more than the writes.
+   */
+  fsync?: boolean
+}
+
 /**
  * Writes a file atomically: a temporary file in the same directory, fsync, then rename. A reader
  * never sees a half-written file under the final name, even if the process dies mid-write.
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+export function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
   const w = openAtomicWriter(path)
   try {
     w.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
-    w.commit()
+    w.commit(options.fsync ?? true)
   } catch (e) {
     w.abort()
     throw e
@@ -19,8 +29,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 }
 
 /** Writes JSON (2-space indent, trailing newline) atomically. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n')
+export function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', options)
 }
 
 /** A file being written atomically: bytes go to a temporary file until commit() renames it. */
@@ -31,8 +41,8 @@ export interface AtomicWriter {
   readonly bytesWritten: number
   /** Appends bytes (synchronously, in order). */
   write(bytes: Uint8Array): void
-  /** fsyncs, closes and renames onto the final path; returns the file size in bytes. */
-  commit(): number
+  /** fsyncs (unless `fsync` is false), closes and renames onto the final path; returns the file size in bytes. */
+  commit(fsync?: boolean): number
   /** Closes and deletes the temporary file; the final path is left untouched. Safe to call twice. */
   abort(): void
 }
@@ -63,9 +73,9 @@ export function openAtomicWriter(path: string): AtomicWriter {
       while (off < bytes.byteLength) off += writeSync(f, bytes, off, bytes.byteLength - off)
       written += bytes.byteLength
     },
-    commit() {
+    commit(fsync = true) {
       const f = open()
-      fsyncSync(f)
+      if (fsync) fsyncSync(f)
       closeSync(f)
       fd = null
       try {
