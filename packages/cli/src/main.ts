@@ -8,6 +8,7 @@ import { makeSceneCommand } from './commands/make-scene.js'
 import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
 import { queryCommand } from './commands/query.js'
 import { runCommand } from './commands/run.js'
+import { viewCommand } from './commands/view.js'
 import { choiceDiagnostic } from './flags.js'
 import { EXIT, printDiagnostics, processIo, reportError, type Io } from './io.js'
 import { VERSION } from './version.js'
@@ -79,6 +80,15 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--skip-damaged', 'leave out stored frames that cannot be read, each a counted warning (default: an error)')
     .option('--json', 'print the result (per-query counts, best scores, timings, paths) as JSON')
     .action(act((runDir: string, o) => queryCommand(runDir, o, io)))
+  program.command('view <run-dir>').description('explore a finished run in the browser: its 3D map, text queries, frames; or --export one static page')
+    .option('--port <n>', 'port to listen on (0: any free one)', '8080')
+    .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only)')
+    .option('--open', 'open the page in the default browser')
+    .option('--export <file.html>', 'write one self-contained page (no server needed) and exit')
+    .option('--text <text>', 'with --export: a query whose scores the page carries (repeatable; default: the run\'s queries)', collect, [])
+    .option('--labels <a,b,…>', 'with --export: label texts for the argmax view (default: the run\'s labels)')
+    .option('--max-points <n>', 'with --export: at most this many points, an even subsample (default 300000)')
+    .action(act((runDir: string, o) => viewCommand(runDir, o, io)))
   program.command('embed-text [texts...]').description('embed texts with a text encoder: a table (text, norm, first values), JSON, or an N×D float32 .npy')
     .requiredOption('--encoder <plugin>', 'text-encoder plugin: siglip-text, clip-text, color-lexicon-text')
     .option('--model <name>', 'model name (or name@version) in the store; default: the encoder\'s')

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { PlafError, diagnostic, fsErrorDiagnostic } from '@plaf/core'
+import { exportPage, openViewerData, startViewer } from '@plaf/viewer'
+import { builtinRegistry } from '../builtins.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
+
+/** Options of `plaf view`, as typed. */
+export interface ViewOptions {
+  port?: string
+  host?: string
+  open?: boolean
+  /** Write one self-contained HTML page instead of serving. */
+  export?: string
+  /** Texts whose scores an exported page carries (repeatable; default: the run's queries). */
+  text: string[]
+  /** Comma-separated label texts an exported page carries (default: the run's labels). */
+  labels?: string
+  /** Points in an exported page at most (an even subsample). */
+  maxPoints?: string
+}
+
+/** Default point budget of an exported page: 300 k points are about 6.4 MB of base64 in the HTML. */
+export const EXPORT_MAX_POINTS = 300_000
+
+function intFlag(flag: string, raw: string, min: number, max: number): number {
+  const v = Number(raw)
+  if (!/^\d+$/.test(raw.trim()) || v < min || v > max) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`, {
+      source: `${flag} ${raw}`, path: flag.slice(2), expected: `an integer in [${min}, ${max}]`, actual: raw,
+    }))
+  }
+  return v
+}
+
+/** Opens `url` in the desktop's browser (xdg-open, open, or start); failures only print a note. */
+function openBrowser(url: string, io: Io): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]]
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true })
+  child.on('error', () => io.err(`could not start ${cmd} to open the page; open ${url} yourself`))
+  child.unref()
+}
+
+/**
+ * `plaf view <run-dir>`: serves the viewer of a finished run on 127.0.0.1 (or --host) until
+ * interrupted (Ctrl-C), or with `--export <file.html>` writes one self-contained page and exits.
+ * A directory that is not a finished run is a user error (exit 1) naming it.
+ */
+export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?: Promise<void>): Promise<number> {
+  const port = o.port === undefined ? 8080 : intFlag('--port', o.port, 0, 65535)
+  const maxPoints = o.maxPoints === undefined ? EXPORT_MAX_POINTS : intFlag('--max-points', o.maxPoints, 1, 100_000_000)
+  const labels = o.labels?.split(',').map((x) => x.trim()).filter(Boolean)
+  if (!o.export && (o.text.length || labels || o.maxPoints !== undefined)) {
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OVERRIDE', severity: 'error', message: '--text, --labels and --max-points choose what an exported page carries: use them with --export <file.html>', source: '--export' }])
+    return EXIT.user
+  }
+  const data = await openViewerData(runDir, builtinRegistry())
+  try {
+    if (o.export) {
+      const file = resolve(o.export)
+      const t0 = performance.now()
+      const r = await exportPage(data, { texts: o.text, labels, maxPoints })
+      try {
+        writeFileSync(file, r.html)
+      } catch (e) {
+        const d = fsErrorDiagnostic(e)
+        if (d) throw new PlafError(d)
+        throw e
+      }
+      const n = data.info.points
+      io.out(`wrote ${o.export} (${(Buffer.byteLength(r.html) / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
+        `${r.points.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} points${r.points < n ? ` (--max-points ${maxPoints})` : ''}, ` +
+        `queries: ${r.texts.join(', ') || 'none'}; labels: ${r.labels.join(', ') || 'none'}; it opens without a server`)
+      return EXIT.ok
+    }
+    const server = await startViewer(data, { port, host: o.host })
+    io.out(`plaf view: ${data.info.points.toLocaleString('en-US')} points of ${runDir} at ${server.url} (Ctrl-C to stop)`)
+    if (o.host && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) io.err(`note: --host ${o.host} lets other machines on the network open the viewer and the run's files`)
+    if (o.open) openBrowser(server.url, io)
+    await (until ?? new Promise<void>((ok) => {
+      process.once('SIGINT', ok)
+      process.once('SIGTERM', ok)
+    }))
+    await server.close()
+    return EXIT.ok
+  } finally {
+    await data.close()
+  }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Bundles the viewer page (page/main.ts + three.js) into dist/page/viewer.js with esbuild, and
+// copies page/index.html next to it. The package's build runs it (Nx target `bundle`, which
+// `build` depends on); `plaf view` serves these files and `--export` inlines them. Nothing is
+// fetched at run time.
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const out = join(root, 'dist', 'page')
+mkdirSync(out, { recursive: true })
+const r = await build({
+  entryPoints: [join(root, 'page', 'main.ts')],
+  outfile: join(out, 'viewer.js'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'warning',
+})
+copyFileSync(join(root, 'page', 'index.html'), join(out, 'index.html'))
+const bytes = Object.values(r.metafile.outputs).reduce((a, o) => a + o.bytes, 0)
+console.log(`viewer page bundled: ${join('dist', 'page', 'viewer.js')} (${(bytes / 1024).toFixed(0)} kB)`)

@@ -1,0 +1,157 @@
+import { createReadStream, realpathSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, relative, isAbsolute } from 'node:path'
+import { PlafError, diagnostic } from '@plaf/core'
+import { pageAssets } from './assets.js'
+import { hostAllowed, safeSegments } from './request-path.js'
+import type { ViewerData } from './run-data.js'
+import { cosineScores, scoresJson } from './score.js'
+import { encodeIds, encodePoints, type ScoresReply } from './wire.js'
+
+/** Options of {@link startViewer}. */
+export interface ViewerServerOptions {
+  /** Port to listen on; 0 picks a free one. Default 8080. */
+  port?: number
+  /** Address to bind; default 127.0.0.1 (only this machine can connect). */
+  host?: string
+}
+
+/** A running viewer server. */
+export interface ViewerServer {
+  url: string
+  port: number
+  host: string
+  close(): Promise<void>
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.md': 'text/markdown; charset=utf-8',
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.ply': 'application/octet-stream', '.npy': 'application/octet-stream', '.yaml': 'text/yaml; charset=utf-8',
+}
+const MAX_TEXTS = 64
+
+/** A request error: status and a plain-text reason. */
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+  res.end(body)
+}
+const json = (res: ServerResponse, v: unknown) => send(res, 200, 'application/json', JSON.stringify(v))
+
+function textsOf(url: URL): string[] {
+  const texts = url.searchParams.getAll('q').map((t) => t.trim()).filter(Boolean)
+  if (!texts.length) throw new HttpError(400, 'give at least one text: ?q=<text>')
+  if (texts.length > MAX_TEXTS || texts.some((t) => t.length > 500)) throw new HttpError(400, `at most ${MAX_TEXTS} texts of up to 500 characters`)
+  return texts
+}
+
+/** A file of the run directory: inside it after symlinks are followed, a regular file. */
+function runFile(runDir: string, segs: string[]): string {
+  const abs = join(runDir, ...segs)
+  let real: string
+  try {
+    real = realpathSync(abs)
+  } catch {
+    throw new HttpError(404, `no such file in the run: ${segs.join('/')}`)
+  }
+  const rel = relative(realpathSync(runDir), real)
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new HttpError(403, 'outside the run directory')
+  if (!statSync(real).isFile()) throw new HttpError(404, `not a file: ${segs.join('/')}`)
+  return real
+}
+
+/**
+ * Serves the viewer for `data`: the page (`/`), its bundle (`/assets/viewer.js`), the API
+ * (`/api/info`, `/api/points.bin`, `/api/query?q=…`, `/api/frame/<id>/{image.png,ids.bin,query}`)
+ * and the run's own files under `/run/…`, nothing else. GET and HEAD only; requests whose Host
+ * header is not this server (DNS rebinding) get 403, paths that could leave the run directory 400.
+ */
+export async function startViewer(data: ViewerData, options: ViewerServerOptions = {}): Promise<ViewerServer> {
+  const host = options.host ?? '127.0.0.1'
+  const { html, js } = pageAssets()
+  const page = html.replace('<!--PLAF_SCRIPT-->', '<script src="/assets/viewer.js"></script>')
+  const points = encodePoints(data.map.positions, data.map.colors, data.map.refs, data.pool.rows)
+  const frames = new Map<string, Awaited<ReturnType<ViewerData['frame']>>>()
+  const frameOf = async (id: string) => {
+    let f = frames.get(id)
+    if (!f) {
+      f = await data.frame(id).catch((e: unknown) => {
+        if (e instanceof PlafError && e.diagnostics.some((d) => d.code === 'PLAF_FILE_NOT_FOUND')) throw new HttpError(404, e.message)
+        throw e
+      })
+      frames.set(id, f)
+      if (frames.size > 4) frames.delete(frames.keys().next().value!)
+    }
+    return f
+  }
+  let port = 0
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req.headers.host, host, port)) throw new HttpError(403, `wrong Host header ${JSON.stringify(req.headers.host ?? '')}: this server answers to ${host}:${port}`)
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET and HEAD')
+    const raw = (req.url ?? '/').split('?')[0]
+    const segs = safeSegments(raw)
+    if (!segs) throw new HttpError(400, 'path refused: it could leave the served folders')
+    const url = new URL(req.url ?? '/', 'http://viewer.invalid')
+    const [head, ...rest] = segs
+    if (!head || (head === 'index.html' && !rest.length)) return send(res, 200, 'text/html; charset=utf-8', page)
+    if (head === 'favicon.ico' && !rest.length) return send(res, 204, 'text/plain', '')
+    if (head === 'assets' && rest.join('/') === 'viewer.js') return send(res, 200, 'text/javascript; charset=utf-8', js)
+    if (head === 'run' && rest.length) {
+      const file = runFile(data.runDir, rest)
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': statSync(file).size, 'x-content-type-options': 'nosniff' })
+      if (req.method === 'HEAD') return void res.end()
+      return void createReadStream(file).pipe(res)
+    }
+    if (head !== 'api') throw new HttpError(404, `not found: ${raw}`)
+    const route = rest.join('/')
+    if (route === 'info') return json(res, data.info)
+    if (route === 'points.bin') return send(res, 200, 'application/octet-stream', points)
+    if (route === 'query') {
+      const texts = textsOf(url)
+      const scores = cosineScores(data.pool, await data.embed(texts), texts.length)
+      return json(res, { texts, ...scoresJson(scores, texts.length, data.pool.rows) } satisfies ScoresReply)
+    }
+    if (rest[0] === 'frame' && rest.length === 3) {
+      const f = await frameOf(rest[1])
+      if (rest[2] === 'image.png') return send(res, 200, 'image/png', f.png)
+      if (!f.memory) throw new HttpError(404, `the run stored no 2D memory for frame ${rest[1]}`)
+      const [h, w] = f.memory.ids.shape
+      if (rest[2] === 'ids.bin') return send(res, 200, 'application/octet-stream', encodeIds(f.memory.ids.data, w, h))
+      if (rest[2] === 'query') {
+        const texts = textsOf(url)
+        const scores = cosineScores(f.memory.table, await data.embed(texts), texts.length)
+        return json(res, { texts, ...scoresJson(scores, texts.length, f.memory.table.rows) } satisfies ScoresReply)
+      }
+    }
+    throw new HttpError(404, `not found: ${raw}`)
+  }
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500
+      const message = e instanceof Error ? e.message : String(e)
+      if (!res.headersSent) send(res, status, 'text/plain; charset=utf-8', `${status} ${message}\n`)
+      else res.destroy()
+    })
+  })
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      fail(new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `cannot listen on ${host}:${options.port ?? 8080}: ${e.code === 'EADDRINUSE' ? 'the port is in use (choose another with --port, or --port 0 for any free one)' : e.message}`, { cause: e })))
+    })
+    server.listen(options.port ?? 8080, host, () => ok())
+  })
+  port = (server.address() as AddressInfo).port
+  const shown = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `http://${shown}:${port}/`, port, host,
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections()
+      server.close(() => ok())
+    }),
+  }
+}
