@@ -154,13 +154,18 @@ export async function batchGradients(head: ProbeHead, batch: ProbeBatch, tensor:
     const o = i * c
     let max = -Infinity
     for (let k = 0; k < c; k++) if (g[o + k] > max) max = g[o + k]
+    const target = g[o + cls[i]]
     let sum = 0
-    for (let k = 0; k < c; k++) sum += Math.exp(g[o + k] - max)
-    const lse = max + Math.log(sum)
-    const s = weight[i] / total
-    loss += s * (lse - g[o + cls[i]])
     for (let k = 0; k < c; k++) {
-      const gk = (Math.exp(g[o + k] - lse) - (k === cls[i] ? 1 : 0)) * s
+      const e = Math.exp(g[o + k] - max)
+      g[o + k] = e
+      sum += e
+    }
+    const s = weight[i] / total
+    loss += s * (max + Math.log(sum) - target)
+    const scale = s / sum
+    for (let k = 0; k < c; k++) {
+      const gk = g[o + k] * scale - (k === cls[i] ? s : 0)
       g[o + k] = gk
       bias[k] += gk
     }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { fail, type Frame, type RecordingModelAccess } from '@plaf/core'
+import { PlafError, fail, type Frame, type RecordingModelAccess } from '@plaf/core'
 import { ADE20K_CLASSES, ade20kFrame, openAde20kSplit, resizeColor, type Ade20kSample, type Ade20kSplitSource } from '@plaf/datasets'
 import { accumulateConfusion, emptyConfusion, type ConfusionMatrix } from '../metrics/confusion.js'
 import { segmentationScores } from '../metrics/scores.js'
@@ -183,9 +183,19 @@ async function eachImage(split: Ade20kSplitSource, o: Ade20kProbeOptions, fn: (f
   o.onProgress?.({ phase: 'features', split: split.split, done, total })
   for await (const s of split.samples()) {
     const { frame, labels, shape } = await prepared(s, o.maxSide)
-    await fn(frame, labels, shape, split.annotations[done])
+    try {
+      await fn(frame, labels, shape, split.annotations[done])
+    } catch (e) {
+      throw namedImage(e, split.images[done])
+    }
     o.onProgress?.({ phase: 'features', split: split.split, done: ++done, total })
   }
+}
+
+/** A stage's error on an image, with the image file named (where the diagnostic names no file). */
+function namedImage(e: unknown, file: string): unknown {
+  if (!(e instanceof PlafError)) return e
+  return new PlafError(e.diagnostics.map((d) => (d.file ? d : { ...d, file, message: `${file}: ${d.message}` })), { cause: e })
 }
 
 /** The protocol block: everything that decides the number, written out. */
