@@ -6,7 +6,8 @@ import { nms } from './nms.js'
 import type { AmgOptions } from './options.js'
 import type { AmgTimings, EncodedCrop, MaskPredictor } from './predictor.js'
 import { removeSmallRegionsAll } from './postprocess.js'
-import { LogitUpsampler, type Classified } from './upsample-window.js'
+import { RunClassifier, runsToBitmap, type MaskRuns } from './logit-runs.js'
+import { LogitUpsampler } from './upsample-window.js'
 
 /** The point grids the options ask for, one per crop layer, as interleaved [x, y] in [0, 1]. */
 export function pointGridsFor(opts: AmgOptions): Float64Array[] {
@@ -35,7 +36,10 @@ function cropImage(image: RgbImage, [x0, y0, x1, y1]: readonly number[]): RgbIma
  * binarise at `mask_threshold`, drop masks near inner crop edges, box NMS per crop
  * (`box_nms_thresh`, by predicted IoU), then across crops (`crop_nms_thresh`, preferring smaller
  * crops), then optionally remove small holes and islands and NMS again. Returns SAM's records in
- * SAM's order. Only one full-resolution logit plane is held at a time.
+ * SAM's order. No full-resolution logit plane is ever held: each mask is classified straight from
+ * its low-res logits (exact values only near its cutoff crossings) into horizontal runs, and a
+ * mask's bitmap is made only when it survives its crop's NMS, so memory grows with the masks kept,
+ * not with the grid.
  */
 export async function generateMasks(image: RgbImage, predictor: MaskPredictor, opts: AmgOptions, timings?: AmgTimings): Promise<AmgMask[]> {
   const [H, W] = image.shape
@@ -77,20 +81,21 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
     points[2 * i] = grid[2 * i]! * cw
     points[2 * i + 1] = grid[2 * i + 1]! * ch
   }
-  const kept: AmgMask[] = []
+  // Masks that pass the filters, as runs until NMS has chosen among them.
+  const kept: (Omit<AmgMask, 'bitmap'> & { runs: Int32Array | null })[] = []
   // torch compares a float32 tensor with a Python float in float32.
   const iouThresh = Math.fround(opts.pred_iou_thresh)
   const stabilityThresh = Math.fround(opts.stability_score_thresh)
   const maskThresh = Math.fround(opts.mask_threshold)
   // The cutoffs as torch compares them (float32): binarisation at t, stability at t ± offset.
   const cut = { t: maskThresh, hi: Math.fround(opts.mask_threshold + opts.stability_score_offset), lo: Math.fround(opts.mask_threshold - opts.stability_score_offset) }
-  let up: LogitUpsampler | undefined
+  let up: RunClassifier | undefined
   for (let start = 0; start < nPoints; start += opts.points_per_batch) {
     const n = Math.min(opts.points_per_batch, nPoints - start)
     let t = now()
     const out = await encoded.predict(points.subarray(2 * start, 2 * (start + n)), n)
     if (timings) timings.decoder += now() - t
-    if (!up || up.lh !== out.lh || up.lw !== out.lw) up = new LogitUpsampler(out.lh, out.lw, encoded.plan)
+    if (!up || up.up.lh !== out.lh || up.up.lw !== out.lw) up = new RunClassifier(new LogitUpsampler(out.lh, out.lw, encoded.plan))
     const planeSize = out.lh * out.lw
     for (let p = 0; p < n; p++) {
       for (let j = 0; j < out.k; j++) {
@@ -98,13 +103,13 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
         const iou = out.iou[idx]!
         if (opts.pred_iou_thresh > 0 && !(iou > iouThresh)) continue
         t = now()
-        // Counts and mask over the window where logits can exceed the lowest cutoff (exact; see LogitUpsampler).
+        // Counts and mask runs, exactly those of the full upsampled plane (see RunClassifier).
         const c = up.classify(out.logits, cut, idx * planeSize)
         const t1 = now()
         if (timings) timings.upsample += t1 - t
         const stability = c ? Math.fround(c.inter / c.union) : NaN
-        let record: Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined
-        if (opts.stability_score_thresh <= 0 || stability >= stabilityThresh) record = boxAndBitmap(c, cropBox, [W, H])
+        let record: Pick<(typeof kept)[number], 'box' | 'runs' | 'area'> | undefined
+        if (opts.stability_score_thresh <= 0 || stability >= stabilityThresh) record = boxAndRuns(c, cropBox, [W, H])
         if (timings) timings.filter += now() - t1
         if (!record) continue
         const px = points[2 * (start + p)]!
@@ -117,10 +122,11 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
   const boxes = new Float64Array(kept.length * 4)
   kept.forEach((m, i) => boxes.set(m.box, 4 * i))
   const order = nms(boxes, Float32Array.from(kept, (m) => m.predictedIou), opts.box_nms_thresh)
-  const result = Array.from(order, (i) => {
-    const m = kept[i]!
+  const result = Array.from(order, (i): AmgMask => {
+    const { runs, ...m } = kept[i]!
     const b = m.box
-    return { ...m, box: [b[0] + cx0, b[1] + cy0, b[2] + cx0, b[3] + cy0] as AmgMask['box'] }
+    const bitmap = runs ? runsToBitmap(runs, runs.length / 3, b) : new Uint8Array(0)
+    return { ...m, bitmap, box: [b[0] + cx0, b[1] + cy0, b[2] + cx0, b[3] + cy0] }
   })
   if (timings) timings.nms += now() - t
   return result
@@ -128,16 +134,11 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
 
 /**
  * The box of a classified mask in crop coordinates (SAM's [0,0,0,0] when empty), dropped near an
- * inner crop edge, and the bitmap cropped to the box.
+ * inner crop edge, and a copy of its runs (null when empty).
  */
-function boxAndBitmap(c: Classified | null, cropBox: number[], [W, H]: [number, number]): Pick<AmgMask, 'box' | 'bitmap' | 'area'> | undefined {
-  if (!c || !c.box) return isBoxNearCropEdge([0, 0, 0, 0], cropBox, W, H) ? undefined : { box: [0, 0, 0, 0], bitmap: new Uint8Array(0), area: 0 }
-  const [bx0, by0, bx1, by1] = c.box
-  const box: AmgMask['box'] = [bx0 + c.x0, by0 + c.y0, bx1 + c.x0, by1 + c.y0]
+function boxAndRuns(c: MaskRuns | null, cropBox: number[], [W, H]: [number, number]): { box: AmgMask['box']; runs: Int32Array | null; area: number } | undefined {
+  if (!c || !c.box) return isBoxNearCropEdge([0, 0, 0, 0], cropBox, W, H) ? undefined : { box: [0, 0, 0, 0], runs: null, area: 0 }
+  const box: AmgMask['box'] = [...c.box]
   if (isBoxNearCropEdge(box, cropBox, W, H)) return undefined
-  const w = c.x1 - c.x0
-  const bw = bx1 - bx0 + 1
-  const bitmap = new Uint8Array(bw * (by1 - by0 + 1))
-  for (let y = by0; y <= by1; y++) bitmap.set(c.binary.subarray(y * w + bx0, y * w + bx1 + 1), (y - by0) * bw)
-  return { box, bitmap, area: c.area }
+  return { box, runs: c.runs.slice(0, 3 * c.count), area: c.area }
 }

@@ -3,7 +3,7 @@ import { linearTaps, type UpsamplePlan } from './upsample.js'
 type Taps = ReturnType<typeof linearTaps>
 
 /** One axis of a plan: the taps of each stage and, per output index, its lowest and highest low-res source. */
-interface Axis {
+export interface Axis {
   stage1?: Taps
   stage2: Taps
   srcLo: Int32Array
@@ -47,40 +47,16 @@ export interface LogitWindow {
   values: Float32Array
 }
 
-/** What `classify` finds in one logit plane: window, stability counts, binary mask, its area and box. */
-export interface Classified {
-  /** The window [x0, x1) × [y0, y1) of the output that `binary` covers; every value outside is ≤ lo. */
-  x0: number
-  y0: number
-  x1: number
-  y1: number
-  /** Values above hi and above lo over the whole plane. */
-  inter: number
-  union: number
-  /** (x1 − x0)·(y1 − y0) bytes, 1 where the value is above t. */
-  binary: Uint8Array
-  area: number
-  /** The mask's box in window coordinates, inclusive; null when empty. */
-  box: [x0: number, y0: number, x1: number, y1: number] | null
-}
-
-/**
- * `upsampleLogits` computed only where it can matter. Every output value is a convex combination
- * of low-res logits, so outside the window spanned by the low-res cells above `floor` (less a
- * margin that covers float32 rounding) every value is ≤ `floor`. Inside, values are computed with
- * exactly the taps and operation order of the full computation, so they are bit-identical to it.
- * With `floor` = mask_threshold − stability offset (the lowest cutoff the generator uses), the
- * stability score, the binary mask and its box are exactly those of the full plane. Taps and
- * buffers are kept across calls (one instance per crop).
- */
 export class LogitUpsampler {
-  private readonly x: Axis
-  private readonly y: Axis
+  /** Taps and low-res source extents per output column (x) and row (y). */
+  readonly x: Axis
+  readonly y: Axis
+  /** Low-res columns and rows read by some output value (sources are monotone: 0 … srcHi of the last). */
+  readonly usedW: number
+  readonly usedH: number
   private buf = new Float32Array(0)
   private mid = new Float32Array(0)
   private stage1 = new Float32Array(0)
-  private bin = new Uint8Array(0)
-  private tileBuf = new Float32Array(0)
   private rowMax = new Float64Array(0)
 
   constructor(
@@ -90,6 +66,8 @@ export class LogitUpsampler {
   ) {
     this.x = axis(lw, plan, true)
     this.y = axis(lh, plan, false)
+    this.usedW = this.x.srcHi[plan.outW - 1]! + 1
+    this.usedH = this.y.srcHi[plan.outH - 1]! + 1
   }
 
   /** The window of the plane `low` (lh×lw at `offset`) outside which all values are ≤ floor; null when it is empty. */
@@ -103,98 +81,12 @@ export class LogitUpsampler {
     return { x0, y0, x1, y1, values }
   }
 
-  /**
-   * What the generator needs from one plane, without materialising it: the counts of values above
-   * `hi` and above `lo` (the stability score's two cutoffs) and the binary mask at `t`
-   * (lo ≤ t ≤ hi) over the window. The window is cut into tiles; a tile whose low-res sources all
-   * lie clearly above `hi` is wholly inside and one whose sources all lie at or below `lo` wholly
-   * outside (values are convex combinations of their sources), and only the other tiles are
-   * computed, exactly as `run` computes them. Counts and mask equal those of the full plane.
-   * `binary` (window width × height, row-major) is valid until the next call.
-   */
-  classify(low: Float32Array, cut: { t: number; hi: number; lo: number }, offset = 0, tile = 32): Classified | null {
-    const win = this.window(low, cut.lo, offset)
-    if (!win) return null
-    const { x0, x1, y0, y1 } = win
-    const w = x1 - x0
-    if (this.bin.length < w * (y1 - y0)) this.bin = new Uint8Array(w * (y1 - y0))
-    const binary = this.bin.subarray(0, w * (y1 - y0))
-    binary.fill(0)
-    if (this.tileBuf.length < tile * tile) this.tileBuf = new Float32Array(tile * tile)
-    const { lw } = this
-    // lo ≤ t ≤ hi, so a value above hi or t is above lo.
-    const { t, hi, lo } = cut
-    let inter = 0
-    let union = 0
-    let area = 0
-    // Box of the binary mask in window coordinates (inclusive).
-    let bx0 = w
-    let by0 = y1 - y0
-    let bx1 = -1
-    let by1 = -1
-    for (let ty0 = y0; ty0 < y1; ty0 += tile) {
-      const ty1 = Math.min(y1, ty0 + tile)
-      for (let tx0 = x0; tx0 < x1; tx0 += tile) {
-        const tx1 = Math.min(x1, tx0 + tile)
-        let mn = Infinity
-        let mx = -Infinity
-        for (let r = this.y.srcLo[ty0]!; r <= this.y.srcHi[ty1 - 1]!; r++) {
-          const row = offset + r * lw
-          for (let c = this.x.srcLo[tx0]!; c <= this.x.srcHi[tx1 - 1]!; c++) {
-            const v = low[row + c]!
-            if (v < mn) mn = v
-            if (v > mx) mx = v
-          }
-        }
-        const n = (tx1 - tx0) * (ty1 - ty0)
-        if (mx <= cut.lo - win.margin) continue
-        if (mn > cut.hi + win.margin) {
-          inter += n
-          union += n
-          area += n
-          for (let y = ty0; y < ty1; y++) binary.fill(1, (y - y0) * w + tx0 - x0, (y - y0) * w + tx1 - x0)
-          bx0 = Math.min(bx0, tx0 - x0)
-          bx1 = Math.max(bx1, tx1 - 1 - x0)
-          by0 = Math.min(by0, ty0 - y0)
-          by1 = Math.max(by1, ty1 - 1 - y0)
-          continue
-        }
-        const vals = this.tileBuf
-        this.region(low, offset, tx0, tx1, ty0, ty1, vals)
-        const tw = tx1 - tx0
-        for (let y = ty0; y < ty1; y++) {
-          const o = (y - ty0) * tw
-          const b = (y - y0) * w + tx0 - x0
-          let first = -1
-          let last = -1
-          for (let x = 0; x < tw; x++) {
-            const v = vals[o + x]!
-            if (v > lo) {
-              union++
-              if (v > hi) inter++
-              if (v > t) {
-                binary[b + x] = 1
-                if (first < 0) first = x
-                last = x
-                area++
-              }
-            }
-          }
-          if (first < 0) continue
-          // The row's set pixels widen the box (window coordinates).
-          if (tx0 - x0 + first < bx0) bx0 = tx0 - x0 + first
-          if (tx0 - x0 + last > bx1) bx1 = tx0 - x0 + last
-          if (y - y0 < by0) by0 = y - y0
-          if (y - y0 > by1) by1 = y - y0
-        }
-      }
-    }
-    return { x0, y0, x1, y1, inter, union, binary, area, box: area > 0 ? [bx0, by0, bx1, by1] : null }
-  }
-
   /** The output window whose low-res sources include a logit above `floor − margin`, and the margin. */
-  private window(low: Float32Array, floor: number, offset: number): { x0: number; x1: number; y0: number; y1: number; margin: number } | null {
-    const { lh, lw } = this
+  window(low: Float32Array, floor: number, offset: number): { x0: number; x1: number; y0: number; y1: number; margin: number } | null {
+    const { lw } = this
+    // Only the low-res rows and columns some output value reads (a crop's padding is never read).
+    const lh = this.usedH
+    const uw = this.usedW
     // One pass for the largest magnitude and each row's maximum.
     if (this.rowMax.length < lh) this.rowMax = new Float64Array(lh)
     const rowMax = this.rowMax
@@ -202,7 +94,7 @@ export class LogitUpsampler {
     for (let y = 0; y < lh; y++) {
       let mx = -Infinity
       let mn = Infinity
-      for (let i = offset + y * lw, e = i + lw; i < e; i++) {
+      for (let i = offset + y * lw, e = i + uw; i < e; i++) {
         const v = low[i]!
         if (v > mx) mx = v
         if (v < mn) mn = v
@@ -225,13 +117,13 @@ export class LogitUpsampler {
     for (let y = ay0; y <= ay1; y++) {
       if (!(rowMax[y]! > cut)) continue
       const row = offset + y * lw
-      for (let x = 0; x < ax0; x++) {
+      for (let x = 0; x < ax0 && x < uw; x++) {
         if (low[row + x]! > cut) {
           ax0 = x
           break
         }
       }
-      for (let x = lw - 1; x > ax1; x--) {
+      for (let x = uw - 1; x > ax1; x--) {
         if (low[row + x]! > cut) {
           ax1 = x
           break
@@ -245,7 +137,7 @@ export class LogitUpsampler {
   }
 
   /** Exact values of the output region [x0, x1) × [y0, y1) into `out` (row-major, width x1 − x0). */
-  private region(low: Float32Array, offset: number, x0: number, x1: number, y0: number, y1: number, out: Float32Array): void {
+  region(low: Float32Array, offset: number, x0: number, x1: number, y0: number, y1: number, out: Float32Array): void {
     if (this.plan.kind === 'direct') {
       this.separable(low, offset, this.lw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, out, 0, 0)
       return

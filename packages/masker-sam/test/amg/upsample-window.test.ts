@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { upsampleLogits, type UpsamplePlan } from '../../src/amg/upsample.js'
 import { LogitUpsampler } from '../../src/amg/upsample-window.js'
 import { maskToBox } from '../../src/amg/boxes.js'
+import { RunClassifier, runsToBitmap } from '../../src/amg/logit-runs.js'
+import { cropToBox } from '../../src/amg/mask-record.js'
 
 /** A low-res plane: background at `bg`, a blob of positive logits, some noise. */
 function plane(seed: number, n: number, bg: number): Float32Array {
@@ -51,36 +53,61 @@ describe('windowed logit upsampling', () => {
     })
   }
 
-  it('classify: the stability counts and the binary mask equal those of the full plane (tiles inside, outside and mixed)', () => {
-    const plan: UpsamplePlan = { kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }
-    const up = new LogitUpsampler(64, 64, plan)
-    for (let seed = 1; seed <= 8; seed++) {
-      for (const [t, off] of [[0, 1], [0.5, 0.25], [0, 0]] as const) {
-        const low = plane(seed, 64, -20)
-        const full = upsampleLogits(low, 64, 64, plan)
-        const cut = { t: Math.fround(t), hi: Math.fround(t + off), lo: Math.fround(t - off) }
-        const c = up.classify(low, cut, 0, 16)!
-        let [inter, union, inside] = [0, 0, 0]
-        for (const v of full) {
-          if (v > cut.hi) inter++
-          if (v > cut.lo) union++
-        }
-        const w = c.x1 - c.x0
-        for (let y = 0; y < plan.outH; y++) {
-          for (let x = 0; x < plan.outW; x++) {
-            const inWin = x >= c.x0 && x < c.x1 && y >= c.y0 && y < c.y1
-            const b = inWin ? c.binary[(y - c.y0) * w + (x - c.x0)]! : 0
-            if (b !== (full[y * plan.outW + x]! > cut.t ? 1 : 0)) throw new Error(`seed ${seed} t ${t}: binary differs at (${x}, ${y})`)
-            inside += b
+  it('classifyRuns: the stability counts, the mask runs and the box equal those of the full plane (columns inside, outside and straddling)', () => {
+    const cases: [UpsamplePlan, number][] = [
+      [{ kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }, 64],
+      [{ kind: 'resize-pad', padSize: 1024, validH: 1024, validW: 512, outH: 200, outW: 100 }, 64],
+      [{ kind: 'direct', outH: 150, outW: 230 }, 64],
+      [{ kind: 'resize-pad', padSize: 1024, validH: 768, validW: 1024, outH: 480, outW: 640 }, 256],
+    ]
+    let checked = 0
+    for (const [k, [plan, n]] of cases.entries()) {
+      const strips = [1, 5, 8, 16].map((strip) => new RunClassifier(new LogitUpsampler(n, n, plan), strip))
+      for (let seed = 1; seed <= 3; seed++) {
+        for (const [t, off] of [[0, 1], [0.5, 0.25], [0, 0]] as const) {
+          const low = plane(seed * 11 + k, n, -20)
+          const full = upsampleLogits(low, n, n, plan)
+          const cut = { t: Math.fround(t), hi: Math.fround(t + off), lo: Math.fround(t - off) }
+          const W = plan.outW
+          const mask = new Uint8Array(plan.outH * W)
+          let [inter, union, inside] = [0, 0, 0]
+          for (let i = 0; i < full.length; i++) {
+            const v = full[i]!
+            if (v > cut.hi) inter++
+            if (v > cut.lo) union++
+            if (v > cut.t) mask[i] = 1
+            inside += mask[i]!
+          }
+          const drawn = new Uint8Array(plan.outH * W)
+          for (const rc of strips) {
+            const c = rc.classify(low, cut)
+            const tag = `plan ${k} strip ${rc.strip} seed ${seed} t ${t} offset ${off}`
+            if (!c) {
+              expect(union, tag).toBe(0)
+              continue
+            }
+            // Runs: rows ascending, left to right, never touching, exactly the pixels above t.
+            drawn.fill(0)
+            let prev = [-1, -1]
+            for (let r = 0; r < c.count; r++) {
+              const [y, a, b] = [c.runs[3 * r]!, c.runs[3 * r + 1]!, c.runs[3 * r + 2]!]
+              if (!(a < b && (y > prev[0]! || a > prev[1]!))) throw new Error(`${tag}: run ${r} (${y}, ${a}, ${b}) is empty, out of order or touches the previous one`)
+              prev = [y, b]
+              drawn.fill(1, y * W + a, y * W + b)
+            }
+            for (let i = 0; i < mask.length; i++) if (drawn[i] !== mask[i]) throw new Error(`${tag}: mask differs at (${i % W}, ${Math.floor(i / W)})`)
+            expect([c.inter, c.union, c.area], tag).toEqual([inter, union, inside])
+            if (inside > 0) {
+              expect(c.box, tag).toEqual(Array.from(maskToBox(mask, plan.outH, W)))
+              const bitmap = runsToBitmap(c.runs, c.count, c.box!)
+              expect(Buffer.from(bitmap).equals(cropToBox(mask, W, c.box!).bitmap), tag).toBe(true)
+              checked++
+            } else expect(c.box, tag).toBeNull()
           }
         }
-        expect([c.inter, c.union], `seed ${seed} t ${t} offset ${off}`).toEqual([inter, union])
-        expect(inside).toBeGreaterThan(0)
-        expect(c.area).toBe(inside)
-        const box = maskToBox(c.binary, c.y1 - c.y0, w)
-        expect(c.box).toEqual(Array.from(box))
       }
     }
+    expect(checked).toBeGreaterThan(100)
   })
 
   it('returns null when no logit comes near the floor; a plane above it everywhere gives the whole output', () => {
