@@ -2,7 +2,7 @@ import { defaultServerConditions } from 'vite'
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
-  test: { name: 'viewer', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 600_000 },
+  test: { name: 'viewer', include: ['test/**/*.test.ts'], globalSetup: ['test/global-setup.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 600_000 },
   // tests run the TypeScript sources: the `@plaf/source` export condition (published packages use dist/)
   ssr: { resolve: { conditions: ['@plaf/source', ...defaultServerConditions] } },
 })

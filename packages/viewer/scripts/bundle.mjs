@@ -2,8 +2,9 @@
 // Bundles the viewer page (page/main.ts + three.js) into dist/page/viewer.js with esbuild, and
 // copies page/index.html next to it. The package's build runs it (Nx target `bundle`, which
 // `build` depends on); `plaf view` serves these files and `--export` inlines them. Nothing is
-// fetched at run time.
-import { copyFileSync, mkdirSync } from 'node:fs'
+// fetched at run time. Files are written to a temporary name and renamed, so two builds at once
+// (nx build and a test setup) never leave a half-written bundle.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -14,6 +15,7 @@ mkdirSync(out, { recursive: true })
 const r = await build({
   entryPoints: [join(root, 'page', 'main.ts')],
   outfile: join(out, 'viewer.js'),
+  write: false,
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -23,6 +25,12 @@ const r = await build({
   metafile: true,
   logLevel: 'warning',
 })
-copyFileSync(join(root, 'page', 'index.html'), join(out, 'index.html'))
-const bytes = Object.values(r.metafile.outputs).reduce((a, o) => a + o.bytes, 0)
+const put = (file, bytes) => {
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, bytes)
+  renameSync(tmp, file)
+}
+for (const f of r.outputFiles) put(f.path, f.contents)
+put(join(out, 'index.html'), readFileSync(join(root, 'page', 'index.html')))
+const bytes = r.outputFiles.reduce((a, f) => a + f.contents.length, 0)
 console.log(`viewer page bundled: ${join('dist', 'page', 'viewer.js')} (${(bytes / 1024).toFixed(0)} kB)`)
