@@ -216,14 +216,15 @@ describe('plaf data convert', () => {
     expectSameFrames(await readAll(tum, 'tum'), await readAll(out, 'rgbd-folder'))
   })
 
-  it('a freiburg1 sequence: inspect and convert say its lens distortion is not corrected', async () => {
+  it('a freiburg1 sequence: inspect and convert say its lens distortion is corrected, and convert writes the undistorted frames', async () => {
     const tum = join(tempDir(), 'rgbd_dataset_freiburg1_synthetic')
     await writeTumSequence(tum, frames(square))
     const r = JSON.parse((await cli('data', 'inspect', tum, '--json')).out)
-    expect(r.intrinsics.distortion).toEqual({ model: 'opencv', coefficients: [0.2624, -0.9531, -0.0054, 0.0026, 1.1633], corrected: false, max_shift_px: 36.8 })
-    expect((await cli('data', 'inspect', tum)).out).toContain('distortion   k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, NOT corrected: border pixels up to 36.8 px off')
+    expect(r.intrinsics.distortion).toEqual({ model: 'opencv', coefficients: [0.2624, -0.9531, -0.0054, 0.0026, 1.1633], corrected: true, max_shift_px: 36.8 })
+    expect((await cli('data', 'inspect', tum)).out).toContain('distortion   k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, corrected: frames are undistorted (border pixels moved up to 36.8 px)')
     const out = join(tum, '..', 'converted')
-    expect((await cli('data', 'convert', tum, '--to', 'rgbd-folder', out)).out).toContain("; the source's lens distortion (k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, up to 36.8 px at the border) is NOT corrected in what was written")
+    expect((await cli('data', 'convert', tum, '--to', 'rgbd-folder', out)).out).toContain("; the source's lens distortion (k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, up to 36.8 px at the border) is corrected: the frames written are undistorted")
+    expectSameFrames(await readAll(tum, 'tum'), await readAll(out, 'rgbd-folder'))
   })
 
   it('a Replica sequence to an rgbd-folder, likewise', async () => {

@@ -11,7 +11,7 @@ export interface ConvertSummary extends WriteRgbdFolderSummary {
   from: DatasetFormat
   /** Source frames left out because the source's reader skips them (with the reasons). */
   skipped: FrameSkip[]
-  /** The source's lens distortion, not corrected in what was written (intrinsics.json has no place for it). */
+  /** The source's lens distortion; `corrected` says whether the frames written are undistorted (intrinsics.json has no place for it). */
   distortion?: LensDistortion
 }
 

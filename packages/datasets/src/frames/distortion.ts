@@ -1,17 +1,18 @@
 import type { Intrinsics } from '@plaf/core'
 
 /**
- * Lens distortion a reader knows of but does not correct, in OpenCV's model (Brown–Conrady):
- * for normalised coordinates (x, y) and r² = x² + y², the distorted point is
+ * Lens distortion a reader knows of, in OpenCV's model (Brown–Conrady): for normalised
+ * coordinates (x, y) and r² = x² + y², the distorted point is
  * x·(1 + k1·r² + k2·r⁴ + k3·r⁶) + 2·p1·x·y + p2·(r² + 2x²), and likewise for y with p1 and p2
- * swapped. `plaf data inspect` reports it under `intrinsics.distortion`; the input warns once.
+ * swapped. `plaf data inspect` reports it under `intrinsics.distortion`; when it is not corrected
+ * (the `tum` input's `undistort: false`) the input warns once.
  */
 export interface LensDistortion {
   /** Always `opencv` (k1, k2, p1, p2, k3), the order TUM publishes d0…d4 in. */
   model: 'opencv'
   coefficients: [k1: number, k2: number, p1: number, p2: number, k3: number]
-  /** Always false: frames are used as if taken by the pinhole camera. */
-  corrected: false
+  /** True when the reader undistorts every frame (frames/undistort.ts); false: frames are used as if taken by the pinhole camera. */
+  corrected: boolean
   /** Largest distance in pixels between a border pixel and where the distortion moves it. */
   max_shift_px: number
 }
@@ -28,7 +29,7 @@ export function distortPoint(x: number, y: number, d: LensDistortion['coefficien
  * The distortion of a camera, with the largest shift over the image border (where it is
  * largest for these lenses), or null when every coefficient is 0.
  */
-export function lensDistortion(k: Intrinsics, coefficients: LensDistortion['coefficients']): LensDistortion | null {
+export function lensDistortion(k: Intrinsics, coefficients: LensDistortion['coefficients'], corrected = false): LensDistortion | null {
   if (coefficients.every((c) => c === 0)) return null
   let max = 0
   const shift = (u: number, v: number) => {
@@ -38,5 +39,5 @@ export function lensDistortion(k: Intrinsics, coefficients: LensDistortion['coef
   }
   for (let u = 0; u < k.width; u++) { shift(u, 0); shift(u, k.height - 1) }
   for (let v = 0; v < k.height; v++) { shift(0, v); shift(k.width - 1, v) }
-  return { model: 'opencv', coefficients: [...coefficients], corrected: false, max_shift_px: Math.round(max * 10) / 10 }
+  return { model: 'opencv', coefficients: [...coefficients], corrected, max_shift_px: Math.round(max * 10) / 10 }
 }

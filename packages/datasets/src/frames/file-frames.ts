@@ -5,6 +5,7 @@ import { frameId } from '../synthetic/render.js'
 import { decodeColor, decodeDepthNpy, decodeDepthPng } from './images.js'
 import type { FrameSkip } from './select.js'
 import { datasetSource, type DatasetFormat, type DatasetSource } from './source.js'
+import { remapBilinearU8, remapNearestF32, type UndistortMaps } from './undistort.js'
 
 /** One selected frame stored as image files. */
 export interface FileFrame {
@@ -31,6 +32,8 @@ export interface FileFramesParts {
   identitySeed: string
   describe: string
   frames: FileFrame[]
+  /** When set, every frame's colour (bilinear) and depth (nearest) are undistorted through these maps (colour and depth share the camera). */
+  undistort?: UndistortMaps
 }
 
 /**
@@ -54,10 +57,11 @@ export function fileFrameSource(p: FileFramesParts): DatasetSource {
       decodeColor(f.color, f.id, colorSize),
       f.depth.toLowerCase().endsWith('.npy') ? decodeDepthNpy(f.depth, f.id, depthSize) : decodeDepthPng(f.depth, f.id, p.depthScale!, depthSize),
     ])
+    const u = p.undistort
     return {
       id: f.id, index: f.index,
-      rgb: { data: color.data, shape: [color.height, color.width, 3] },
-      depth: { data: depth.data, shape: [depth.height, depth.width] },
+      rgb: { data: u ? remapBilinearU8(color.data, 3, u) : color.data, shape: [color.height, color.width, 3] },
+      depth: { data: u ? remapNearestF32(depth.data, u) : depth.data, shape: [depth.height, depth.width] },
       pose: Float64Array.from(f.pose),
       colorIntrinsics: { ...p.color }, depthIntrinsics: { ...p.depth },
     }

@@ -14,6 +14,7 @@ export interface TumOptions {
   frame_range: [number, number] | null
   max_frames: number | null
   camera: TumCamera | 'auto'
+  undistort: boolean
   max_time_diff: number
   pose_axes: PoseAxes
   pose_direction: PoseDirection
@@ -34,6 +35,7 @@ export const tumInput = defineInput<TumOptions>({
       sequence: { type: 'string', format: 'path', minLength: 1, description: 'The sequence folder (rgbd_dataset_freiburg1_xyz: rgb.txt, depth.txt, groundtruth.txt); a relative path resolves against the file that sets it.' },
       ...SELECTION_SCHEMA,
       camera: { type: 'string', enum: ['auto', 'freiburg1', 'freiburg2', 'freiburg3', 'ros-default'], default: 'auto', description: 'Camera intrinsics: auto = freiburgN from the folder name; ros-default = fx fy 525, cx 319.5, cy 239.5.' },
+      undistort: { type: 'boolean', default: true, description: 'Undistort freiburg1 and freiburg2 frames with the published lens distortion (colour bilinear, depth nearest-neighbour; the camera matrix is kept). false keeps them as recorded, with a warning. freiburg3 and ros-default have none.' },
       max_time_diff: { type: 'number', exclusiveMinimum: 0, default: 0.02, description: 'Largest gap in seconds between a colour image and its depth image or pose (TUM associate.py uses 0.02).' },
       ...POSE_CONVENTION_SCHEMA,
     },

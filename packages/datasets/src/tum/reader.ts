@@ -5,6 +5,7 @@ import { fileFrameSource } from '../frames/file-frames.js'
 import { poseFault, toCameraToWorldOpenCv, type PoseAxes, type PoseDirection } from '../frames/pose.js'
 import { selectFrames, type FrameSelection, type PoseRead } from '../frames/select.js'
 import { lensDistortion, type LensDistortion } from '../frames/distortion.js'
+import { undistortMaps } from '../frames/undistort.js'
 import type { DatasetSource } from '../frames/source.js'
 import { nearestIndex, parseTrajectory, poseAt } from '../rgbd-folder/trajectory.js'
 import { parseNumberToken } from '../scannet/text.js'
@@ -35,6 +36,8 @@ export const TUM_DEPTH_SCALE = 5000
 export interface TumReadOptions extends FrameSelection {
   sequence: string
   camera: TumCamera | 'auto'
+  /** Undistort freiburg1/freiburg2 frames (colour bilinear, depth nearest); false keeps them as recorded, with a warning. */
+  undistort: boolean
   max_time_diff: number
   pose_axes: PoseAxes
   pose_direction: PoseDirection
@@ -109,20 +112,22 @@ export function openTumSequence(o: TumReadOptions, warn: (note: PluginNote) => v
   }
   const { frames, skips } = selectFrames(candidates, o, readPose, warn)
   if (!frames.length) fail('PLAF_INPUT_INVALID', `${dir}: no usable frame among the ${candidates.length} in rgb.txt (${skips.length} skipped)`, { file: dir, expected: 'at least one frame with depth and a pose', actual: `${skips.length} skipped` })
-  const distortion = lensDistortion(k, TUM_DISTORTION[camera])
-  if (distortion) {
+  const distortion = lensDistortion(k, TUM_DISTORTION[camera], o.undistort)
+  if (distortion && !o.undistort) {
     warn({
       code: 'PLAF_INPUT_INVALID', severity: 'warning', file: dir, expected: 'undistorted images (or a pinhole camera)',
       actual: `${camera}: k1 k2 p1 p2 k3 = ${distortion.coefficients.join(' ')}`,
-      message: `${dir}: the ${camera} camera's lens distortion is not corrected; all ${frames.length} frames are used as pinhole images, so pixels near the border are up to ${distortion.max_shift_px} px from where the lens put them`,
+      message: `${dir}: the ${camera} camera's lens distortion is not corrected (undistort: false); all ${frames.length} frames are used as pinhole images, so pixels near the border are up to ${distortion.max_shift_px} px from where the lens put them`,
     })
   }
   const source = fileFrameSource({
     format: 'tum', found: candidates.length, skips, depthScale: TUM_DEPTH_SCALE, color: k, depth: k,
     intrinsicsFrom: { color: `the ${camera} camera`, depth: `the ${camera} camera` },
-    identitySeed: `${camera} ${o.max_time_diff} ${o.pose_axes} ${o.pose_direction}`,
-    describe: `TUM sequence ${dir} (${frames.length} frames${skips.length ? `, ${skips.length} skipped` : ''}, ${camera})`,
+    identitySeed: `${camera} ${o.max_time_diff} ${o.pose_axes} ${o.pose_direction}${distortion?.corrected ? ' undistorted' : ''}`,
+    describe: `TUM sequence ${dir} (${frames.length} frames${skips.length ? `, ${skips.length} skipped` : ''}, ${camera}${distortion ? (distortion.corrected ? ', undistorted' : ', lens distortion kept') : ''})`,
     frames: frames.map(({ item, pose }) => ({ index: item.index, color: item.color, depth: item.depth, pose })),
+    // computed once per sequence; colour and depth are registered to the same camera
+    ...(distortion?.corrected ? { undistort: undistortMaps(k, distortion.coefficients) } : {}),
   })
   return distortion ? { ...source, distortion } : source
 }

@@ -4,7 +4,7 @@ import { TUM_CAMERAS, TUM_DISTORTION } from '../../src/tum/reader.js'
 
 const fr1 = TUM_CAMERAS.freiburg1
 
-describe('lens distortion (reported, not corrected)', () => {
+describe('lens distortion (reported; corrected by frames/undistort.ts)', () => {
   it("distortPoint matches OpenCV's projectPoints for the freiburg1 camera", () => {
     // cv2.projectPoints(points (x, y, 1), rvec 0, tvec 0, K, d) with OpenCV 4.6.0 (Debian python3-opencv).
     const reference: [u: number, v: number, ud: number, vd: number][] = [

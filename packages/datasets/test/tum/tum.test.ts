@@ -5,7 +5,8 @@ import { validateOptions, type Frame, type PluginNote } from '@plaf/core'
 import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
 import type { DatasetSource } from '../../src/frames/source.js'
 import { tumInput, type TumOptions } from '../../src/plugins/tum.js'
-import { TUM_CAMERAS } from '../../src/tum/reader.js'
+import { remapBilinearU8, remapNearestF32, undistortMaps } from '../../src/frames/undistort.js'
+import { TUM_CAMERAS, TUM_DISTORTION } from '../../src/tum/reader.js'
 import { writeTumSequence } from '../../src/tum/write.js'
 import { diagnosticOf, tempRoot } from '../fixtures.js'
 import { roomFrames } from '../rgbd-folder/helpers.js'
@@ -38,7 +39,8 @@ async function all(src: DatasetSource): Promise<Frame[]> {
 
 describe('tum: a generated sequence reads back', () => {
   it('associates colour, depth and pose by timestamp: every colour byte and depth value equal, poses to 1e-12', async () => {
-    const { src, notes } = await open({ sequence: seq })
+    // undistort: false keeps the frames as recorded (here: as rendered), so they read back exactly
+    const { src, notes } = await open({ sequence: seq, undistort: false })
     expect([src.format, src.found, src.frameCount, src.depthScale]).toEqual(['tum', 4, 3, 5000])
     const gt = join(seq, 'groundtruth.txt')
     const reason = 'no pose within 0.02 s of timestamp 1305031102.066667 (nearest 0.0303 s away)' // poses lag colour by 3 ms
@@ -47,7 +49,7 @@ describe('tum: a generated sequence reads back', () => {
       { code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000002', file: gt, message: `frame 000002: ${gt}: ${reason}; frame skipped` },
       {
         code: 'PLAF_INPUT_INVALID', severity: 'warning', file: seq, expected: 'undistorted images (or a pinhole camera)', actual: 'freiburg1: k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633',
-        message: `${seq}: the freiburg1 camera's lens distortion is not corrected; all 3 frames are used as pinhole images, so pixels near the border are up to 36.8 px from where the lens put them`,
+        message: `${seq}: the freiburg1 camera's lens distortion is not corrected (undistort: false); all 3 frames are used as pinhole images, so pixels near the border are up to 36.8 px from where the lens put them`,
       },
     ])
     for (const f of await all(src)) {
@@ -58,6 +60,29 @@ describe('tum: a generated sequence reads back', () => {
       expect(diff).toBe(0)
       for (let i = 0; i < 16; i++) expect(Math.abs(f.pose![i] - want.pose![i])).toBeLessThan(1e-12)
       expect(f.colorIntrinsics).toEqual({ ...TUM_CAMERAS.freiburg1, width: 640, height: 480 })
+    }
+  })
+
+  it('undistorts freiburg1 frames by default: colour bilinear and depth nearest through the camera\'s maps, no warning, reported as corrected', async () => {
+    const { src, notes } = await open({ sequence: seq })
+    expect(notes.map((n) => n.code)).toEqual(['PLAF_FRAME_SKIPPED'])
+    expect(src.distortion).toEqual({ model: 'opencv', coefficients: [...TUM_DISTORTION.freiburg1], corrected: true, max_shift_px: 36.8 })
+    expect(src.describe).toContain(', freiburg1, undistorted)')
+    const kept = (await open({ sequence: seq, undistort: false })).src
+    expect(src.identity).not.toBe(kept.identity)
+    const k = { ...TUM_CAMERAS.freiburg1, width: 640, height: 480 }
+    const maps = undistortMaps(k, TUM_DISTORTION.freiburg1)
+    const frames = await all(src)
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 3])
+    for (const f of frames) {
+      const want = truth[f.index]
+      expect(Buffer.compare(Buffer.from(f.rgb.data), Buffer.from(remapBilinearU8(want.rgb.data as Uint8Array, 3, maps)))).toBe(0)
+      // depth read back from the 16-bit PNG (1/5000 m steps), then moved to the nearest pixel
+      const d = remapNearestF32(Float32Array.from(want.depth!.data, (v) => Math.min(65535, Math.round(v * 5000)) / 5000), maps)
+      let off = 0
+      for (let i = 0; i < d.length; i++) if (Math.abs(f.depth!.data[i] - d[i]) > 1e-6) off++
+      expect(off).toBe(0)
+      expect(f.colorIntrinsics).toEqual(k)
     }
   })
 
