@@ -20,6 +20,7 @@ export interface ProbeCommandOptions {
   valImages?: string
   maxSide?: string
   maxValues?: string
+  spillDir?: string
   seed?: string
   set?: string[]
   out?: string
@@ -42,7 +43,8 @@ export function registerEvalProbe(evalCommand: Command, io: Io, act: (fn: (o: Pr
     .option('--train-images <n>', 'only the first n training images in file-name order (default all 20,210)')
     .option('--val-images <n>', 'only the first n validation images (default all 2,000)')
     .option('--max-side <px>', 'scale images (annotations nearest) so the longer side is at most this before the pipeline; needed by the pixel aggregator (≤ 65,535 pixels an image)')
-    .option('--max-values <n>', `largest number of float32 feature values the training rows of one variant may hold (default 2^28 = 1 GiB)`)
+    .option('--max-values <n>', 'float32 feature values a variant\'s training rows keep in memory (default 2^28 = 1 GiB); past that they move to a file and each step reads its images back')
+    .option('--spill-dir <dir>', 'folder for that file (default: the system temp dir)')
     .option('--seed <n>', 'seed of the head\'s initialisation and the image order (default 0)')
     .option('--set <path=value>', 'override a pipeline value (repeatable), e.g. stages.backbone.with.resolution=256', collect, [])
     .option('--out <dir>', 'also write probe.json and probe.md there')
@@ -137,7 +139,7 @@ export async function evalProbeCommand(o: ProbeCommandOptions, io: Io): Promise<
   const progress = progressLines(progressMode === 'none' ? undefined : io)
   let result: Ade20kProbeResult | undefined
   const code = await userErrors(io, o.json, async () => {
-    result = await runAde20kProbe(variants, { ...opts, data: resolve(o.data), onProgress: progress })
+    result = await runAde20kProbe(variants, { ...opts, data: resolve(o.data), spillDir: o.spillDir && resolve(o.spillDir), onProgress: progress })
   })
   if (code !== EXIT.ok || !result) return code
   const md = probeMarkdown(result)

@@ -17,7 +17,7 @@ export interface ProbeVariant {
 export interface VariantStages {
   name: string
   /** The stages run for it, in order: key, plugin and options. */
-  stages: { key: string; use: string; options: Record<string, unknown> }[]
+  stages: { key: string; use: string; kind: string; options: Record<string, unknown> }[]
 }
 
 /** Frozen features of several variants from one pass over the frames. */
@@ -102,7 +102,7 @@ export async function openProbeExtractor(variants: readonly ProbeVariant[], mode
   }
   return {
     backend, choices,
-    variants: plans.map((p) => ({ name: p.name, stages: p.stages.map((s) => ({ key: s.key, use: s.use, options: s.options })) })),
+    variants: plans.map((p) => ({ name: p.name, stages: p.stages.map((s) => ({ key: s.key, use: s.use, kind: s.plugin.kind, options: s.options })) })),
     async extract(frame) {
       // one frame's outputs per stage signature (a shared stage's outputs serve every variant)
       const done = new Map<string, PortRecord>()

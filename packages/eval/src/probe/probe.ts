@@ -24,8 +24,10 @@ export interface Ade20kProbeOptions {
   valImages: number | null
   /** Images (and annotations, nearest) are scaled down so the longer side is at most this (null = as stored). */
   maxSide: number | null
-  /** Most float32 feature values the training rows may hold (per variant). */
+  /** Float32 feature values a variant's training rows keep in memory; past that they move to a file in `spillDir`. */
   maxValues: number
+  /** Folder for that file (default: the system temp dir). */
+  spillDir?: string
   onProgress?(e: ProbeProgress): void
   /** Model store (default: PLAF_HOME, pulling from the pipeline's hub). */
   models?: RecordingModelAccess
@@ -62,7 +64,7 @@ export interface ProbeVariantResult {
   classes: ProbeClassScore[]
   /** Annotation values of classes absent from the validation ground truth (left out of the means). */
   absent: number[]
-  train: { images: number; rows: number; pixels: number; steps: number; epoch_loss: number[]; seconds: number }
+  train: { images: number; rows: number; pixels: number; steps: number; epoch_loss: number[]; seconds: number; stored: 'memory' | 'disk' }
   val: { images: number; pixels: number; ignored: number; seconds: number }
 }
 
@@ -106,14 +108,14 @@ export async function runAde20kProbe(variants: readonly ProbeVariant[], o: Ade20
   const train = openAde20kSplit(o.data, 'training', o.trainImages)
   const val = openAde20kSplit(o.data, 'validation', o.valImages)
   const extractor = await openProbeExtractor(variants, o.models)
+  const sets: TrainingSet[] = []
   try {
     const t0 = performance.now()
-    const sets: TrainingSet[] = []
     await eachImage(train, o, async (frame, labels, shape, file) => {
       const memories = await extractor.extract(frame)
       memories.forEach((m, v) => {
         const d = m.features.shape[1]
-        sets[v] ??= new TrainingSet(d, o.maxValues)
+        sets[v] ??= new TrainingSet(d, o.maxValues, o.spillDir)
         sets[v].add(imageRows(m.ids.data, m.ids.shape, labels, shape, file), m.features.data, d, `${variants[v].name}: ${file}`)
       })
     })
@@ -162,14 +164,16 @@ export async function runAde20kProbe(variants: readonly ProbeVariant[], o: Ade20
           classes: s.classes.map((c) => ({ id: c.index + 1, name: ADE20K_CLASSES[c.index], iou: pct(c.iou), acc: pct(c.acc), support: c.support })),
           absent: s.absent.map((c) => c + 1),
           train: {
-            images: sets[k].images.length, rows: sets[k].images.reduce((n, im) => n + im.cls.length, 0), pixels: sets[k].pixels,
+            images: sets[k].images.length, rows: sets[k].images.reduce((n, im) => n + im.n, 0), pixels: sets[k].pixels,
             steps: heads[k].steps, epoch_loss: heads[k].epochLoss.map((l) => Math.round(l * 1e4) / 1e4), seconds: round2(trainSeconds[k]),
+            stored: sets[k].stored === 'memory' ? 'memory' : 'disk',
           },
           val: { images: val.images.length, pixels: s.samples, ignored: s.ignored, seconds: round2(evalSeconds[k]) },
         }
       }),
     }
   } finally {
+    for (const set of sets) set?.dispose()
     await extractor.dispose()
   }
 }
@@ -200,7 +204,7 @@ function namedImage(e: unknown, file: string): unknown {
 
 /** The protocol block: everything that decides the number, written out. */
 function protocol(o: Ade20kProbeOptions, train: Ade20kSplitSource, val: Ade20kSplitSource, variants: VariantStages[]): Record<string, unknown> {
-  const backbone = variants[0]?.stages.find((s) => s.key === 'backbone' || s.use.includes('backbone')) ?? variants[0]?.stages[0]
+  const backbone = variants[0]?.stages.find((s) => s.kind === 'backbone')
   return {
     dataset: `ADEChallengeData2016 (SceneParse150) in ${o.data}`,
     train_images: `${train.images.length} of ${train.found} (training, file-name order)`,

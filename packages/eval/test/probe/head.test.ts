@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   adamwStep, batchGradients, cloneHead, createAdamW, imageRows, initHead, learningRate, predictRows, updateRunningStats,
   type ProbeBatch, type ProbeHead,
-} from '../../src/index.js'
+} from '../../src/probe/index.js'
 
 const tensor = createReferenceBackend()
 
