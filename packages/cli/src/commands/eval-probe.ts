@@ -31,7 +31,7 @@ export interface ProbeCommandOptions {
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
 
 /** Adds `ade20k-probe` to the `plaf eval` command; `act` stores the exit code as every command does. */
-export function registerEvalProbe(evalCommand: Command, io: Io, act: (fn: (o: ProbeCommandOptions) => Promise<number>) => (...a: any[]) => Promise<void>): void {
+export function registerEvalProbe(evalCommand: Command, act: (fn: (o: ProbeCommandOptions) => Promise<number>) => (...a: any[]) => Promise<void>, io: Io): void {
   evalCommand.command('ade20k-probe').description('ADE20K linear probe on frozen features of a pipeline (paper Table I): BN + linear head, mIoU over 150 classes')
     .requiredOption('--pipeline <yaml>', 'pipeline whose backbone (+ masker) and aggregator give the features; its input is replaced by the ADE20K data')
     .requiredOption('--data <dir>', 'the ADEChallengeData2016 folder (images/ and annotations/, training and validation)')
