@@ -3,6 +3,7 @@ import { dataConvertCommand, dataInspectCommand } from './commands/data.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { embedTextCommand } from './commands/embed-text.js'
+import { evalCommand } from './commands/eval.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
 import { makeSceneCommand } from './commands/make-scene.js'
 import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
@@ -123,6 +124,10 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .action(act((o) => modelsListCommand(o, io)))
   models.command('pull <name>').description('download a model from a hub ({hub}/{repo}/resolve/{revision}/{path}), resuming and verifying sha256')
     .option('--hub <url>', 'hub base URL (default: PLAF_HUB)')
+  // plaf eval: scannet in commands/eval.ts; further benchmarks register on `evaluate` below
+  const evaluate = evalCommand(program, act, io)
+  // plaf eval ade20k-probe (commands/eval-probe.ts) registers here
+  void evaluate
     .option('--revision <rev>', 'branch, tag or commit on the hub', 'main')
     .option('--repo <repo>', 'repository on the hub (default: the model name)')
     .option('--offline', 'refuse the network (as PLAF_OFFLINE=1)')

@@ -5,6 +5,25 @@
  */
 export { accumulateConfusion, confusionMatrix, emptyConfusion, mapIds, sumConfusion, type ConfusionMatrix } from './metrics/confusion.js'
 export { segmentationScores, type ClassScore, type SegmentationScores } from './metrics/scores.js'
+export { BACKGROUND_CLASSES, CLASS_SETS, classLookup, classSet, promptName, type ClassSet, type ClassSetName } from './classes.js'
+export { classPrompts, type ClassPrompts } from './prompts.js'
+export { nearestPoints } from './kernels/nearest-point.js'
+export { poolArgmax } from './kernels/pool-argmax.js'
+export { VoxelVotes } from './kernels/voxel-votes.js'
+export { PREDICTION_FORMATS, readVertexPredictions, type VertexPredictions } from './scannet/predictions.js'
+export { checkSceneDir, vertexGroundTruth, type VertexGroundTruth } from './scannet/vertex-gt.js'
+export { ensembleMean, readRunMap, type RunManifestSummary, type RunMap, type RunReportLike } from './scannet/run-map.js'
+export { readSceneList, type ListedScene } from './scannet/scene-list.js'
+export { liftLabelVoxels, voxelEvaluation, VOXEL_SIZE } from './scannet/voxel.js'
+export {
+  BACKGROUND_MODES, PROTOCOLS_3D, evaluateScannet, type PredictionSource, type ProtocolBlock, type ScannetEval, type ScannetEvalOptions, type SceneResult,
+} from './scannet/evaluate.js'
+export { evalScannet, sweepVariants, type EvalScannetFlags, type EvalScannetResult } from './scannet/command.js'
+export { confusionJson, scoresJson, type ClassResult, type EvalJson, type ScoresJson } from './report/result.js'
+export { count, evalCsv, evalJson, evalMarkdown, evalText, manifestLines, pct, protocolLines, type EvalOutcome } from './report/format.js'
+export { confusionSpec, perClassIouSpec, renderSvg, storageSpec, writePlot } from './report/plots.js'
+export { humanBytes, humanMs, runFigures, sweepMarkdown, writeSweepReport, type SweepRow } from './report/sweep.js'
+export { makeOutDir, writeEvalReport } from './report/write.js'
 export { VERSION } from './version.js'
 // probe (src/probe/): exports below this line
 export * from './probe/index.js'

@@ -1,0 +1,98 @@
+import { relative } from 'node:path'
+import type { Command } from 'commander'
+import { evalJson, evalScannet, evalText, sweepMarkdown, type EvalScannetResult } from '@plaf/eval'
+import { builtinRegistry } from '../builtins.js'
+import { choiceDiagnostic } from '../flags.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { userErrors } from '../user-errors.js'
+
+/** How main.ts wraps an action (stores its exit code). */
+export type Act = <A extends unknown[]>(fn: (...a: A) => Promise<number> | number) => (...a: A) => Promise<void>
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
+
+/** Flags of `plaf eval scannet`, as commander gives them. */
+export interface EvalScannetOptions {
+  run?: string
+  predictions?: string
+  scene?: string
+  scenes?: string
+  classes: string
+  protocol: string
+  background: string
+  templates: string[]
+  prompts?: string
+  maxDistance?: string
+  json?: boolean
+  out?: string
+}
+
+const shown = (p: string) => {
+  const r = relative(process.cwd(), p)
+  return r && !r.startsWith('..') ? r : p
+}
+
+function printResult(r: EvalScannetResult, json: boolean | undefined, io: Io): void {
+  if (r.kind === 'single') {
+    if (json) io.out(JSON.stringify(evalJson(r.outcome), null, 2))
+    else for (const line of evalText(r.outcome)) io.out(line)
+  } else if (json) {
+    io.out(JSON.stringify({ variants: r.variants.map((v) => ({ variant: v.variant, ...evalJson(v.outcome) })), table: r.rows }, null, 2))
+  } else {
+    for (const line of evalText(r.variants[0].outcome).slice(0, evalText(r.variants[0].outcome).indexOf(''))) io.out(line)
+    io.out(`\nsweep of ${r.variants.length} variants:\n`)
+    io.out(sweepMarkdown(r.rows, `${r.variants[0].outcome.set.name}`))
+  }
+  if (r.out !== undefined && !json) io.out(`\nreport: ${shown(r.out)} (${r.files.filter((f) => !f.includes('/')).join(', ')})`)
+}
+
+/**
+ * `plaf eval scannet (--run <dir> | --predictions <file>) (--scene <dir> | --scenes <list>)`:
+ * per-class IoU, accuracy and support, mIoU, fmIoU and mAcc from one confusion matrix, with the
+ * protocol and the run's manifest written out; `--out` writes JSON, CSV, Markdown and plots.
+ */
+export async function evalScannetCommand(o: EvalScannetOptions, io: Io): Promise<number> {
+  for (const [flag, value, choices, what] of [
+    ['--classes', o.classes, ['scannet20', 'scannet200', 'nyu40'], 'class set'],
+    ['--protocol', o.protocol, ['vertex', 'voxel5cm'], 'protocol'],
+    ['--background', o.background, ['include', 'exclude'], 'background mode'],
+  ] as const) {
+    const bad = choiceDiagnostic(flag, value, choices, what)
+    if (bad) {
+      printDiagnostics(io, [bad], o.json)
+      return EXIT.user
+    }
+  }
+  const maxDistance = o.maxDistance === undefined ? undefined : Number(o.maxDistance)
+  if (maxDistance !== undefined && !(maxDistance > 0)) {
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: `--max-distance must be a positive number of metres, got "${o.maxDistance}"`, source: `--max-distance ${o.maxDistance}`, path: 'max-distance', expected: 'a number > 0', actual: o.maxDistance! }], o.json)
+    return EXIT.user
+  }
+  return userErrors(io, o.json, async () => {
+    const r = await evalScannet({ ...o, maxDistance }, builtinRegistry(), o.json ? undefined : (line) => io.err(`[eval] ${line}`))
+    printResult(r, o.json, io)
+  })
+}
+
+/**
+ * Registers `plaf eval` and its benchmarks on `program`: `scannet` here; `scannet2d` and
+ * `ade20k-probe` register themselves on the returned command (see main.ts).
+ */
+export function evalCommand(program: Command, act: Act, io: Io): Command {
+  const evaluate = program.command('eval').description('evaluate runs or any system\'s predictions with the protocol written out: scannet, scannet2d, ade20k-probe')
+  evaluate.command('scannet').description('ScanNet 3D semantic segmentation: per-class IoU/acc/support, mIoU, fmIoU, mAcc; protocol and run manifest stated')
+    .option('--run <dir>', 'a finished run (its map is transferred to the mesh vertices), a sweep\'s output directory, or with --scenes a folder of per-scene runs')
+    .option('--predictions <file>', 'per-vertex ids: ScanNet benchmark .txt (one per line), .npy, or .ply with a label property; with --scenes a folder of <scene>.txt|.npy|.ply')
+    .option('--scene <dir>', 'the ScanNet scan folder with the ground truth')
+    .option('--scenes <list.txt>', 'several scenes, one folder a line (as plaf run --scenes): per-scene and pooled results')
+    .option('--classes <set>', 'scannet20, scannet200 or nyu40', 'scannet20')
+    .option('--protocol <p>', 'vertex (the ScanNet benchmark: per _vh_clean_2 vertex) or voxel5cm (label-filt lifted to 5 cm voxels, RayFronts)', 'vertex')
+    .option('--background <mode>', 'include, or exclude wall, floor, ceiling, door, window and the other* classes (RayFronts)', 'include')
+    .option('--templates <template>', 'prompt template with {} (repeatable): each class is embedded under every one and averaged', collect, [])
+    .option('--prompts <file.json>', 'class name → prompt text(s) (JSON); only the classes listed are queried, e.g. colour words for a colour-only encoder')
+    .option('--max-distance <m>', 'map → vertex transfer: nearest map point within this distance (metres), else no prediction', '0.05')
+    .option('--json', 'print one JSON object: {protocol, classes: [{id, name, iou, acc, support}], miou, fmiou, macc, ignored, …}')
+    .option('--out <dir>', 'write result.json, classes.csv, report.md and the plots (SVG + PNG) there')
+    .action(act((o: EvalScannetOptions) => evalScannetCommand(o, io)))
+  return evaluate
+}

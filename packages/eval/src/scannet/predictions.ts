@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs'
+import { extname } from 'node:path'
+import { PlafError, decodeNpy, decodePly, fail } from '@plaf/core'
+
+/** The prediction file formats `--predictions` reads, by extension. */
+export const PREDICTION_FORMATS = ['.txt', '.npy', '.ply'] as const
+
+/** Predicted label ids, one per mesh vertex, as read from a file. */
+export interface VertexPredictions {
+  file: string
+  format: 'benchmark-txt' | 'npy' | 'ply'
+  /** One id per vertex (in the class set's id column); non-integers become NaN (outside every set). */
+  ids: Float64Array
+}
+
+function readBytes(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    return fail(code === 'ENOENT' ? 'PLAF_FILE_NOT_FOUND' : 'PLAF_INPUT_INVALID', `${file} is ${code === 'ENOENT' ? 'missing' : 'unreadable'}`, { file, source: flag, path: 'predictions', cause: e })
+  }
+}
+
+/**
+ * The ScanNet benchmark format: one integer label per line, one line per vertex (a trailing
+ * newline allowed). A line that is not an integer is an error naming its line.
+ */
+function parseBenchmarkTxt(text: string, file: string): Float64Array {
+  const lines = text.split('\n')
+  if (lines.length && lines[lines.length - 1].trim() === '') lines.pop()
+  const ids = new Float64Array(lines.length)
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim()
+    if (!/^-?\d+$/.test(t)) {
+      fail('PLAF_INPUT_INVALID', `${file}:${i + 1}: "${t.slice(0, 40)}" is not an integer label id`, { file, line: i + 1, expected: 'one integer label id per line', actual: t.slice(0, 40) })
+    }
+    ids[i] = Number(t)
+  }
+  return ids
+}
+
+/**
+ * Reads per-vertex predictions: a ScanNet benchmark `.txt` (one id per line), a 1-D `.npy` of
+ * ids (any integer or float dtype), or a PLY with a vertex property `label`. The count must be
+ * `vertexCount` (the mesh's), else an error naming the file and both counts.
+ */
+export function readVertexPredictions(file: string, vertexCount: number, flag = `--predictions ${file}`): VertexPredictions {
+  const ext = extname(file).toLowerCase()
+  if (!(PREDICTION_FORMATS as readonly string[]).includes(ext)) {
+    fail('PLAF_INPUT_INVALID', `${file}: unknown prediction format "${ext || '(no extension)'}"`, { file, source: flag, path: 'predictions', expected: `a ${PREDICTION_FORMATS.join(', ')} file`, actual: ext || 'no extension' })
+  }
+  const bytes = readBytes(file, flag)
+  let ids: Float64Array
+  let format: VertexPredictions['format']
+  if (ext === '.txt') {
+    ids = parseBenchmarkTxt(bytes.toString('utf8'), file)
+    format = 'benchmark-txt'
+  } else if (ext === '.npy') {
+    const a = decodeNpy(bytes, file)
+    if (a.shape.length !== 1 && !(a.shape.length === 2 && a.shape[1] === 1)) {
+      fail('PLAF_INPUT_INVALID', `${file}: predictions must be a 1-D array of label ids, found shape (${a.shape.join(', ')})`, { file, expected: '(N,)', actual: `(${a.shape.join(', ')})` })
+    }
+    if (a.dtype === '<f2') fail('PLAF_INPUT_INVALID', `${file}: float16 label ids are not supported`, { file, expected: 'an integer dtype (or float32/64)', actual: a.dtype })
+    // numpy's default integer dtype is int64, decoded as BigInt64Array
+    const data = a.data
+    ids = new Float64Array(data.length)
+    for (let i = 0; i < data.length; i++) ids[i] = Number(data[i])
+    format = 'npy'
+  } else {
+    let ply
+    try {
+      ply = decodePly(bytes, file)
+    } catch (e) {
+      if (e instanceof PlafError) throw e
+      return fail('PLAF_INPUT_INVALID', `${file}: not a readable PLY (${(e as Error).message})`, { file, cause: e })
+    }
+    const label = ply.properties.label
+    if (!label) fail('PLAF_INPUT_INVALID', `${file}: vertex has no "label" property`, { file, expected: 'a vertex property label', actual: Object.keys(ply.properties).join(' ') || 'no properties' })
+    ids = Float64Array.from(label)
+    format = 'ply'
+  }
+  if (ids.length !== vertexCount) {
+    fail('PLAF_INPUT_INVALID', `${file} has ${ids.length} predictions, but the mesh has ${vertexCount} vertices`, {
+      file, source: flag, path: 'predictions', expected: `${vertexCount} (one per vertex of the scene's _vh_clean_2 mesh)`, actual: String(ids.length),
+    })
+  }
+  for (let i = 0; i < ids.length; i++) if (ids[i] !== Math.floor(ids[i])) ids[i] = NaN
+  return { file, format, ids }
+}

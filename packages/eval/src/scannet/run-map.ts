@@ -1,0 +1,148 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import {
+  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, resolvePipeline,
+  type Registry, type ResolvedPipeline, type SemanticMap3D, type TextEmbeddings,
+} from '@plaf/core'
+
+/** What a report says about the run the predictions came from: pipeline, plugins, models and hashes. */
+export interface RunManifestSummary {
+  dir: string
+  pipeline: string
+  config_hash: string | null
+  /** Stage key → `plugin@version`. */
+  plugins: Record<string, string>
+  /** The manifest's `models` (name, version, file hashes) as the run recorded them. */
+  models: unknown[]
+  /** The text encoder that embeds class prompts, and its options. */
+  text_encoder: { plugin: string; options: Record<string, unknown> }
+  storage3d: string
+}
+
+/** A finished run's 3D map, read back through its storage3d codec, and how to embed texts in its space. */
+export interface RunMap {
+  runDir: string
+  pipeline: ResolvedPipeline
+  map: SemanticMap3D
+  manifest: RunManifestSummary
+  /** The run's `report.json` (stage metrics: bytes, ms per call; wall time, frames). */
+  report: RunReportLike
+  /** Embeds groups of prompts with the run's querier encoder: one unit row per group, the normalised mean of its prompts' unit embeddings. */
+  embed(groups: readonly (readonly string[])[]): Promise<TextEmbeddings>
+}
+
+/** The fields of `report.json` the evaluation reads. */
+export interface RunReportLike {
+  wall_ms?: number
+  frames?: { processed?: number }
+  stages?: Record<string, { plugin?: string; kind?: string; ms_mean?: number; ms_total?: number; calls?: number; metrics?: Record<string, number> }>
+}
+
+function readJson(file: string): any {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    return fail('PLAF_INPUT_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file, cause: e })
+  }
+}
+
+/**
+ * The unit-norm mean of unit rows per group (a prompt ensemble): `data` holds the rows of all
+ * groups one after another (N×D), `sizes[k]` rows for group k. Returns K×D.
+ */
+export function ensembleMean(data: Float32Array, d: number, sizes: readonly number[]): Float32Array {
+  const out = new Float32Array(sizes.length * d)
+  let at = 0
+  sizes.forEach((t, k) => {
+    const o = out.subarray(k * d, (k + 1) * d)
+    for (let j = 0; j < t; j++, at++) {
+      const row = data.subarray(at * d, (at + 1) * d)
+      let s = 0
+      for (let i = 0; i < d; i++) s += row[i] * row[i]
+      const inv = s > 0 ? 1 / Math.sqrt(s) : 0
+      for (let i = 0; i < d; i++) o[i] += row[i] * inv
+    }
+    let s = 0
+    for (let i = 0; i < d; i++) s += o[i] * o[i]
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0
+    for (let i = 0; i < d; i++) o[i] *= inv
+  })
+  return out
+}
+
+/**
+ * Opens a finished run (`config.resolved.yaml`, `manifest.json`, `report.json`) and reads its 3D
+ * map back through the first storage3d codec that can `read()`. Errors name the file that is
+ * missing (PLAF_FILE_NOT_FOUND) or say why the run has no map (PLAF_RUN_NOT_QUERYABLE).
+ */
+export async function readRunMap(runDir: string, registry: Registry, flag = `--run ${runDir}`): Promise<RunMap> {
+  const dir = resolve(runDir)
+  if (!existsSync(dir)) fail('PLAF_FILE_NOT_FOUND', `run directory ${runDir} does not exist`, { file: dir, source: flag, path: 'run' })
+  for (const f of ['config.resolved.yaml', 'manifest.json', 'report.json']) {
+    if (!existsSync(join(dir, f))) {
+      fail('PLAF_FILE_NOT_FOUND', `${runDir} is not a finished run: ${f} is missing`, { file: join(dir, f), source: flag, path: 'run', hint: 'give the directory plaf run wrote (or a sweep\'s output directory)' })
+    }
+  }
+  const manifest = readJson(join(dir, 'manifest.json'))
+  const report = readJson(join(dir, 'report.json')) as RunReportLike
+  const r = await resolvePipeline(join(dir, 'config.resolved.yaml'), registry)
+  if (!r.pipeline || hasErrors(r.diagnostics)) throw new PlafError(r.diagnostics.filter((d) => d.severity === 'error'))
+  const p: ResolvedPipeline = { ...r.pipeline, baseDir: manifest.pipeline?.base_dir ?? r.pipeline.baseDir }
+  const models = createModelAccess(hubSettings({ runtime: p.runtime }))
+  const ctxFor = (stage: string) => createStandaloneContext({ stage, runDir: dir, baseDir: p.baseDir, plugins: p.registry.list(), models })
+  let map: SemanticMap3D | undefined
+  let storage3d = ''
+  for (const s of p.stages.filter((x) => x.plugin.kind === 'storage3d')) {
+    const inst = await s.plugin.create(structuredClone(s.options), ctxFor(s.key))
+    try {
+      if (!inst.read) continue
+      const stored = await inst.read()
+      map = Object.values(stored ?? {}).find((v) => checkPort('SemanticMap3D', v) === null) as SemanticMap3D | undefined
+      if (map) {
+        storage3d = s.key
+        break
+      }
+    } finally {
+      await inst.dispose?.()
+    }
+  }
+  if (!map) {
+    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${runDir} has no 3D map to evaluate: no storage3d stage of its pipeline can read one back`, {
+      file: join(dir, 'config.resolved.yaml'), source: flag, hint: 'add a lifter and a storage3d stage (e.g. index-reference) to the pipeline',
+    }))
+  }
+  const querier = p.stages.find((s) => s.plugin.kind === 'querier')
+  const encoderName = querier?.options.encoder
+  if (typeof encoderName !== 'string') {
+    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${runDir} has no querier stage, so which text encoder embeds the class names is unknown`, {
+      file: join(dir, 'config.resolved.yaml'), source: flag, hint: 'add a querier stage (use: text, with an encoder) to the pipeline',
+    }))
+  }
+  const encoderOptions = (querier!.options.encoder_options ?? {}) as Record<string, unknown>
+  const plugins: Record<string, string> = {}
+  for (const [key, v] of Object.entries((manifest.plugins ?? {}) as Record<string, { plugin: string; version: string }>)) plugins[key] = `${v.plugin}@${v.version}`
+  return {
+    runDir: dir,
+    pipeline: p,
+    map,
+    report,
+    manifest: {
+      dir, pipeline: p.name, config_hash: manifest.pipeline?.config_hash ?? null, plugins, models: Array.isArray(manifest.models) ? manifest.models : [],
+      text_encoder: { plugin: encoderName, options: encoderOptions }, storage3d,
+    },
+    async embed(groups) {
+      const ctx = ctxFor('eval')
+      const encoder = await ctx.instantiate('text-encoder', encoderName, encoderOptions)
+      try {
+        const prompts = groups.flat()
+        const out = await encoder.run({ text: { texts: prompts } }, createRunContext())
+        const e = Object.values(out).find((v) => checkPort('TextEmbeddings', v) === null) as TextEmbeddings | undefined
+        if (!e || e.shape[0] !== prompts.length) fail('PLAF_PLUGIN_INVALID', `text encoder "${encoderName}" returned no TextEmbeddings for ${prompts.length} prompts`, { plugin: encoderName })
+        const d = e.shape[1]
+        return { texts: groups.map((g) => g.join(' | ')), data: ensembleMean(e.data, d, groups.map((g) => g.length)), shape: [groups.length, d], space: e.space }
+      } finally {
+        await encoder.dispose?.()
+      }
+    },
+  }
+}
