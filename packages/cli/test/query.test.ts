@@ -255,17 +255,28 @@ describe('plaf query', () => {
 describe('plaf query: modes, frames and labels', () => {
   it('--frames scores only those frames (leading zeros optional), --mode relevancy with --negatives, --threshold auto', async () => {
     const out = join(base, 'out-frames')
-    const r = await cli('query', run, '--text', 'red', '--frames', '1', '--mode', 'relevancy', '--negatives', 'white,grey', '--threshold', 'auto', '--out', out, '--json')
+    const r = await cli('query', run, '--text', 'red', '--frames', '1', '--mode', 'relevancy', '--negatives', 'white,grey', '--threshold', 'auto', '--out', out, '--json', '--images')
     expect(r.code, r.err).toBe(0)
     const j = JSON.parse(r.out) as QueryResult
     expect(j).toMatchObject({ frames: 1, mode: 'relevancy', threshold: 'auto' })
-    expect(readdirSync(join(out, 'red')).sort()).toEqual(['000001.mask.png', '000001.overlay.png', '000001.top.json'])
+    expect(readdirSync(join(out, 'red')).sort()).toEqual(['000001.mask.png', '000001.overlay.png', '000001.top.json', 'contact-sheet.png'])
+    expect(readdirSync(out)).toContain('red.map.png')
     const top = JSON.parse(readFileSync(join(out, 'red', '000001.top.json'), 'utf8'))
     expect(top).toMatchObject({ frame: '000001', text: 'red', mode: 'relevancy' })
     expect(typeof top.threshold).toBe('number')
     const selected = top.masks.filter((m: { selected: boolean }) => m.selected)
     expect(selected.every((m: { score: number }) => m.score >= top.threshold)).toBe(true)
     expect(JSON.parse(readFileSync(join(out, 'texts.json'), 'utf8'))).toMatchObject({ texts: ['red', 'white', 'grey'], roles: ['query', 'negative', 'negative'] })
+  })
+
+  it('writes no pictures unless --images: top masks, scores and PLYs only, the counts printed', async () => {
+    const out = join(base, 'out-noimages')
+    const r = await cli('query', run, '--text', 'red', '--out', out)
+    expect(r.code, r.err).toBe(0)
+    expect(readdirSync(join(out, 'red')).sort()).toEqual(['000000.top.json', '000001.top.json'])
+    expect(readdirSync(out).filter((f) => f.endsWith('.png'))).toEqual([])
+    expect(r.out).toMatch(/^ {2}red {3}3D [\d,]+ of [\d,]+ points, best -?\d\.\d\d {3}2D \d+ of \d+ masks/m)
+    expect(r.out).toContain('--images: also masks, overlays, contact sheets, map snapshots')
   })
 
   it('--labels writes one label image per frame: each mask its argmax label, 0 where there is no mask or below the threshold', async () => {

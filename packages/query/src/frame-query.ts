@@ -4,6 +4,8 @@ import { rowBoxes } from './kernels/boxes.js'
 import { argmaxLabels, otsuThreshold } from './kernels/scoring.js'
 import type { ModeScores } from './modes.js'
 import { fileSafe, topMasks, writeFrameOutputs, writeLabelPng } from './outputs.js'
+import { thresholdLabel } from './pictures.js'
+import type { ContactSheet } from './contact-sheet.js'
 import { writeJsonAtomic } from '@plaf/core'
 
 /** Per-query 2D statistics summed over frames. */
@@ -24,7 +26,12 @@ export interface FrameQuerySettings {
   labels: string[]
   /** A fixed threshold on the mode's score, or `auto` (Otsu per frame and query, pixel-weighted). */
   threshold: number | 'auto'
+  /** Write `<frame>.mask.png` per query. */
+  masks: boolean
+  /** Write `<frame>.overlay.png` per query. */
   overlays: boolean
+  /** One contact sheet per query to offer each frame to (none: no sheets). */
+  sheets?: ContactSheet[]
   topK: number
   mode: string
 }
@@ -35,13 +42,14 @@ export function frameThreshold(threshold: number | 'auto', scores: Float32Array,
 }
 
 /**
- * Writes one frame's outputs for every query (mask PNG, overlay PNG, `<frame>.top.json`) and, with
- * labels, `labels/<frame>.png`; adds to `stats`. `cos` holds the cosines of the queries (Q×rows)
+ * Writes one frame's outputs for every query (mask PNG and overlay PNG as `s` asks,
+ * `<frame>.top.json`), offers the frame to the query's contact sheet and, with labels, writes
+ * `labels/<frame>.png`; adds to `stats`. `cos` holds the cosines of the queries (Q×rows)
  * first; `scores` are the mode scores. Returns the time of the per-pixel gathers in ms.
  */
-export function queryFrame(
+export async function queryFrame(
   s: FrameQuerySettings, frame: Frame, memory: SemanticMemory2D, cos: Float32Array, valid: Uint8Array, scores: ModeScores, stats: FrameStats[],
-): { gatherMs: number; labelPixels: Uint32Array | null; labelThreshold: number | null } {
+): Promise<{ gatherMs: number; labelPixels: Uint32Array | null; labelThreshold: number | null }> {
   const [h, w] = memory.ids.shape
   const rows = memory.features.shape[0]
   const boxes = rowBoxes(memory.ids.data, w, rows)
@@ -57,11 +65,13 @@ export function queryFrame(
   for (let q = 0; q < s.queries.length; q++) {
     const sc = scores.queries.subarray(q * rows, q * rows + rows)
     const t = frameThreshold(s.threshold, sc, weights)
-    const out = writeFrameOutputs(join(s.outDir, s.slugs[q]), frame, memory, sc, valid, t ?? Infinity, s.overlays)
+    const out = await writeFrameOutputs(join(s.outDir, s.slugs[q]), frame, memory, sc, valid, t ?? Infinity, {
+      masks: s.masks, overlay: s.overlays, sheet: s.sheets?.[q], text: s.queries[q], threshold: thresholdLabel(s.mode, t, s.threshold === 'auto'), rowPixels: boxes.pixels,
+    })
     writeJsonAtomic(join(s.outDir, s.slugs[q], `${fileSafe(frame.id)}.top.json`), {
       frame: frame.id, text: s.queries[q], mode: s.mode, threshold: t, image_size: [h, w],
       masks: topMasks(sc, cos.subarray(q * rows, q * rows + rows), valid, boxes, t, s.topK),
-    })
+    }, { fsync: false })
     const st = stats[q]
     st.masks += masks
     st.masks_above_threshold += out.masks

@@ -1,37 +1,75 @@
 import { join } from 'node:path'
 import { encodePly, encodePng, writeFileAtomic, type Frame, type SemanticMap3D, type SemanticMemory2D } from '@plaf/core'
+import type { ContactSheet } from './contact-sheet.js'
 import type { RowBoxes } from './kernels/boxes.js'
-import { heatColors, renderMask, renderOverlay, selectRows } from './kernels/render.js'
-
-/** Weight of the heat colour in overlays (the official overlay uses 0.5 too). */
-export const OVERLAY_ALPHA = 0.5
+import { HIT_STYLE, heatColors, renderHits, renderMask, selectRows } from './kernels/render.js'
+import { captionElements, captionFontSize, pngWithSvg, svgDocument, type CaptionLine } from './pictures.js'
 
 /** A frame id made safe as a file name (path separators replaced). */
 export const fileSafe = (id: string): string => id.replace(/[/\\]/g, '_')
 
+/** Which pictures of a frame and query to write, and what their captions say. */
+export interface FramePictures {
+  /** `<frame>.mask.png`, the binary mask. */
+  masks: boolean
+  /** `<frame>.overlay.png`, the hit picture with its caption. */
+  overlay: boolean
+  /** The query's contact sheet, offered this frame. */
+  sheet?: ContactSheet
+  /** The query text and the threshold as the caption states it (see thresholdLabel). */
+  text: string
+  threshold: string
+  /** Pixels per feature row (rowBoxes); then no per-pixel gather runs unless a picture needs one. */
+  rowPixels?: Uint32Array
+}
+
+const pct = (n: number, of: number): string => `${of ? ((100 * n) / of).toFixed(1) : '0.0'} %`
+
 /**
- * Writes `<dir>/<frameId>.mask.png` (8-bit, 255 where the pixel's mask scores ≥ threshold) and,
- * when `overlay`, `<dir>/<frameId>.overlay.png` (frame colour blended with the heat colour).
- * `scores` are one query's scores per feature row. Returns the selected pixel count and the
- * time (ms) of the per-pixel gather that made the mask.
+ * The caption of a frame's overlay: the query and frame, then the hit swatch with the threshold,
+ * the selected masks and the share of pixels.
  */
-export function writeFrameOutputs(
-  dir: string, frame: Frame, memory: SemanticMemory2D, scores: Float32Array, valid: Uint8Array, threshold: number, overlay: boolean,
-): { pixels: number; masks: number; gatherMs: number } {
+export function overlayCaption(p: FramePictures, frame: string, masks: number, of: number, pixels: number, total: number): CaptionLine[] {
+  return [
+    { text: `"${p.text}" · frame ${frame}`, bold: true },
+    { text: `hit: ${p.threshold} · ${masks} of ${of} masks · ${pct(pixels, total)} of pixels`, swatch: true },
+  ]
+}
+
+/**
+ * Writes `<dir>/<frameId>.mask.png` (8-bit, 255 where the pixel's mask scores ≥ threshold) when
+ * `p.masks`, `<dir>/<frameId>.overlay.png` when `p.overlay` (hits tinted and outlined in the fixed
+ * HIT_STYLE colour, the rest dimmed, a caption band on top naming query, mode, threshold and hit
+ * counts), and offers the frame to `p.sheet`. `scores` are one query's scores per feature row.
+ * Per-frame files skip the fsync (cheap to recreate; see writeFileAtomic). Returns the selected
+ * pixel and mask counts and the time (ms) of the per-pixel gather (or of the per-row sum).
+ */
+export async function writeFrameOutputs(
+  dir: string, frame: Frame, memory: SemanticMemory2D, scores: Float32Array, valid: Uint8Array, threshold: number, p: FramePictures,
+): Promise<{ pixels: number; masks: number; gatherMs: number }> {
   const [H, W] = memory.ids.shape
   const t0 = performance.now()
   const selected = selectRows(scores, valid, threshold)
-  const mask = renderMask(memory.ids.data, selected)
+  const mask = p.masks || !p.rowPixels ? renderMask(memory.ids.data, selected) : null
+  let pixels = mask?.pixels ?? 0
+  let masks = 0
+  let of = 0
+  for (let r = 0; r < selected.length; r++) {
+    masks += selected[r]
+    of += valid[r]
+    if (!mask && selected[r]) pixels += p.rowPixels![r]
+  }
   const gatherMs = performance.now() - t0
   const name = fileSafe(frame.id)
-  writeFileAtomic(join(dir, `${name}.mask.png`), encodePng({ width: W, height: H, channels: 1, data: mask.data, depth: 8 }, { fast: true }))
-  if (overlay) {
-    const rgb = renderOverlay(memory.ids.data, W, H, frame.rgb, heatColors(scores, valid), valid, OVERLAY_ALPHA)
-    writeFileAtomic(join(dir, `${name}.overlay.png`), encodePng({ width: W, height: H, channels: 3, data: rgb, depth: 8 }, { fast: true }))
+  if (p.masks) writeFileAtomic(join(dir, `${name}.mask.png`), encodePng({ width: W, height: H, channels: 1, data: mask!.data, depth: 8 }, { fast: true }), { fsync: false })
+  if (p.overlay) {
+    const { data } = renderHits(memory.ids.data, W, H, frame.rgb, selected, HIT_STYLE)
+    const caption = overlayCaption(p, frame.id, masks, of, pixels, W * H)
+    const svg = svgDocument(W, H, captionElements(0, 0, W, caption, captionFontSize(W), HIT_STYLE))
+    writeFileAtomic(join(dir, `${name}.overlay.png`), await pngWithSvg(data, W, H, svg), { fsync: false })
   }
-  let masks = 0
-  for (let r = 0; r < selected.length; r++) masks += selected[r]
-  return { pixels: mask.pixels, masks, gatherMs }
+  p.sheet?.add(frame.id, memory.ids.data, W, H, frame.rgb, selected, `${frame.id} · ${pct(pixels, W * H)}`)
+  return { pixels, masks, gatherMs }
 }
 
 /**

@@ -3,10 +3,13 @@ import {
   checkPort, defineStage, encodeNpy, fail, writeFileAtomic, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores, type QueryScores3D,
   type SemanticMap3D, type StageInstance, type TextEmbeddings,
 } from '@plaf/core'
+import { ContactSheet } from './contact-sheet.js'
 import { queryFrame, type FrameStats } from './frame-query.js'
 import { LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
 import { applyMode, type TextSets } from './modes.js'
 import { writeMapPly } from './outputs.js'
+import { thresholdLabel } from './pictures.js'
+import { writeSnapshot } from './snapshot.js'
 import { gatherScores, scoreMemory, scorePool } from './score.js'
 import { uniqueSlugs } from './slug.js'
 import { VERSION } from './version.js'
@@ -22,6 +25,7 @@ export interface TextQuerierOptions {
   threshold: number | 'auto'
   labels: string[]
   top_k: number
+  write_masks: boolean
   write_overlays: boolean
 }
 
@@ -49,7 +53,11 @@ const options: OptionsSchema<TextQuerierOptions> = {
       description: 'Label texts for open-vocabulary segmentation: each frame gets labels/<frame>.png, each mask the 1-based index of its best-scoring label, 0 (background) when it has no mask or its best score is below the threshold.',
     },
     top_k: { type: 'integer', minimum: 1, default: 10, description: 'Masks listed per query and frame in <frame>.top.json, best first.' },
-    write_overlays: { type: 'boolean', default: true, description: 'Also write an RGB overlay PNG per frame and query (the binary mask PNGs are always written).' },
+    write_masks: { type: 'boolean', default: true, description: 'Write a binary mask PNG per frame and query (<query>/<frame>.mask.png).' },
+    write_overlays: {
+      type: 'boolean', default: true,
+      description: 'Write pictures: an overlay PNG per frame and query (hits tinted and outlined, the rest dimmed, query and threshold written on it), a contact sheet per query (<query>/contact-sheet.png) and a top-down snapshot of the scored 3D map per query (<query>.map.png).',
+    },
   },
 }
 
@@ -95,7 +103,11 @@ export const textQuerier = defineStage<
     const slugs = uniqueSlugs(opts.queries)
     const stats: FrameStats[] = opts.queries.map(() => ({ masks: 0, masks_above_threshold: 0, pixels: 0, pixels_above_threshold: 0, best: null, gather_ms: 0 }))
     const labelPixels = new Float64Array(sets.labels + 1)
-    const settings = { outDir: ctx.outDir, queries: opts.queries, slugs, labels: opts.labels, threshold: opts.threshold, overlays: opts.write_overlays, topK: opts.top_k, mode: opts.mode }
+    const sheets = opts.write_overlays ? opts.queries.map(() => new ContactSheet()) : undefined
+    const settings = {
+      outDir: ctx.outDir, queries: opts.queries, slugs, labels: opts.labels, threshold: opts.threshold,
+      masks: opts.write_masks, overlays: opts.write_overlays, sheets, topK: opts.top_k, mode: opts.mode,
+    }
     let frames = 0
     let frameScoringMs = 0
     return {
@@ -107,7 +119,7 @@ export const textQuerier = defineStage<
         const scoringMs = performance.now() - t1
         frames++
         frameScoringMs += scoringMs
-        const out = queryFrame(settings, frame, memory, cos.data, cos.valid, scores, stats)
+        const out = await queryFrame(settings, frame, memory, cos.data, cos.valid, scores, stats)
         if (out.labelPixels) for (let k = 0; k < out.labelPixels.length; k++) labelPixels[k] += out.labelPixels[k]
         rc.metric('query_ms', scoringMs + out.gatherMs, 'ms')
         rc.metric('masks_scored', cos.shape[1] - 1)
@@ -118,8 +130,11 @@ export const textQuerier = defineStage<
         const perQuery = opts.queries.map((text, q) => ({
           text,
           slug: slugs[q],
-          frames_2d: { ...stats[q], gather_ms: round3(stats[q].gather_ms), files: frames > 0 ? `${slugs[q]}/<frame>.{mask.png,overlay.png,top.json}` : null },
-          map: null as null | (QueryScores3D & { gather_ms: number; file: string; threshold: number | null }),
+          frames_2d: {
+            ...stats[q], gather_ms: round3(stats[q].gather_ms), files: frames > 0 ? `${slugs[q]}/<frame>.{${opts.write_masks ? 'mask.png,' : ''}${opts.write_overlays ? 'overlay.png,' : ''}top.json}` : null,
+            contact_sheet: null as string | null,
+          },
+          map: null as null | (QueryScores3D & { gather_ms: number; file: string; threshold: number | null; snapshot: string | null }),
         }))
         let poolMs = 0
         if (embeddings && map && sets.queries > 0) {
@@ -149,13 +164,36 @@ export const textQuerier = defineStage<
               const row = top!.indices[q * k + j]
               if (pool.valid[row]) best.push({ row, score: top!.values[q * k + j] })
             }
+            let snapshot: string | null = null
+            if (opts.write_overlays) {
+              snapshot = `${slugs[q]}.map.png`
+              const share = map.refs.length ? ` (${((100 * above) / map.refs.length).toFixed(1)} %)` : ''
+              await writeSnapshot(join(ctx.outDir, snapshot), map, s, pool.valid, threshold, [
+                { text: `"${opts.queries[q]}" · 3D map, top-down (z up), orthographic · left: hits, right: best ${opts.mode} per pixel`, bold: true },
+                { text: `hit: ${thresholdLabel(opts.mode, threshold, opts.threshold === 'auto')} · ${above.toLocaleString('en-US')} of ${map.refs.length.toLocaleString('en-US')} points${share}`, swatch: true },
+              ])
+            }
             perQuery[q].map = {
               points: map.refs.length, pool_rows: m, points_above_threshold: above, top_pool_rows: best, threshold,
-              gather_ms: round3(gatherMs), file: `${slugs[q]}.ply`,
+              gather_ms: round3(gatherMs), file: `${slugs[q]}.ply`, snapshot,
             }
           }
           rc.metric('query_ms', poolMs + gatherTotal, 'ms')
           rc.metric('points_scored', map.refs.length)
+        }
+        if (sheets && frames > 0) {
+          for (let q = 0; q < slugs.length; q++) {
+            const sheet = sheets[q]
+            const st = stats[q]
+            const file = `${slugs[q]}/contact-sheet.png`
+            const shown = sheet.shown.length < sheet.frames ? `${sheet.shown.length} of ${sheet.frames} frames shown, evenly spaced` : `${sheet.frames} frames`
+            const threshold = opts.threshold === 'auto' ? `${opts.mode}: auto (Otsu per frame)` : thresholdLabel(opts.mode, opts.threshold, false)
+            const written = await sheet.write(join(ctx.outDir, file), [
+              { text: `"${opts.queries[q]}" · ${shown}`, bold: true },
+              { text: `hit: ${threshold} · ${st.masks_above_threshold} of ${st.masks} masks · ${st.pixels ? ((100 * st.pixels_above_threshold) / st.pixels).toFixed(1) : '0.0'} % of pixels`, swatch: true },
+            ])
+            if (written) perQuery[q].frames_2d.contact_sheet = file
+          }
         }
         if (embeddings) {
           writeFileAtomic(join(ctx.outDir, 'text.npy'), encodeNpy({ data: embeddings.data, shape: embeddings.shape, dtype: '<f4' }))

@@ -49,7 +49,8 @@ describe('text querier outputs', () => {
     const map = randomMap(prng(22), 300, 9)
     const queries = ['red chair', 'lamp']
     const { out, rc, fin } = await runQuerier({ queries, threshold: 0.4 }, memory, map, 2)
-    expect(readdirSync(out).sort()).toEqual(['lamp', 'lamp.ply', 'red-chair', 'red-chair.ply', 'scores.json', 'text.npy', 'texts.json'])
+    expect(readdirSync(out).sort()).toEqual(['lamp', 'lamp.map.png', 'lamp.ply', 'red-chair', 'red-chair.map.png', 'red-chair.ply', 'scores.json', 'text.npy', 'texts.json'])
+    expect(readdirSync(join(out, 'lamp')).sort()).toEqual(['000010.mask.png', '000010.overlay.png', '000010.top.json', 'contact-sheet.png'])
     const d = VOCAB.length
     const text = (q: number) => {
       const v = VOCAB.map((word) => (queries[q].split(' ').includes(word) ? 1 : 0))
@@ -70,6 +71,8 @@ describe('text querier outputs', () => {
       expect(selected).toBeGreaterThan(0) // the test would not see a broken threshold otherwise
       expect(report.queries[q].frames_2d.pixels_above_threshold).toBe(selected)
       expect(report.queries[q].frames_2d).toMatchObject({ masks: 7, pixels: W * H }) // what the counts are out of
+      expect(report.queries[q].frames_2d.contact_sheet).toBe(`${slug}/contact-sheet.png`)
+      expect(report.queries[q].map.snapshot).toBe(`${slug}.map.png`)
       const overlay = decodePng(readFileSync(join(out, slug, '000010.overlay.png')))
       expect([overlay.width, overlay.height, overlay.channels]).toEqual([W, H, 3])
 
@@ -103,6 +106,22 @@ describe('text querier outputs', () => {
     expect(rc.metrics.masks_scored).toBe(7)
     expect(rc.metrics.query_ms).toBeGreaterThanOrEqual(0)
     expect(fin.metrics.points_scored).toBe(300)
+  })
+
+  it('write_masks and write_overlays off: no PNG at all, the counts unchanged (from per-row pixel counts)', async () => {
+    const memory = randomMemory(prng(21), W, H, 7)
+    const map = randomMap(prng(22), 300, 9)
+    const both = await runQuerier({ queries: ['lamp'], threshold: 0.4 }, memory, map)
+    const none = await runQuerier({ queries: ['lamp'], threshold: 0.4, write_masks: false, write_overlays: false }, memory, map)
+    expect(readdirSync(none.out).sort()).toEqual(['lamp', 'lamp.ply', 'scores.json', 'text.npy', 'texts.json'])
+    expect(readdirSync(join(none.out, 'lamp'))).toEqual(['000010.top.json'])
+    const counts = (out: string) => {
+      const q = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).queries[0]
+      return [q.frames_2d.masks_above_threshold, q.frames_2d.pixels_above_threshold, q.map.points_above_threshold, q.frames_2d.contact_sheet, q.map.snapshot]
+    }
+    const [m, p, pts] = counts(both.out)
+    expect(p).toBeGreaterThan(0)
+    expect(counts(none.out)).toEqual([m, p, pts, null, null])
   })
 
   it('fails with PLAF_SPACE_MISMATCH naming the frame when the memory is from another space', async () => {

@@ -19,6 +19,8 @@ export interface QueryOptions {
   threshold?: string
   /** Leave out stored frames that cannot be read, with a counted warning, instead of failing. */
   skipDamaged?: boolean
+  /** Also write the pictures (mask and overlay PNGs, contact sheets, map snapshots); by default only scores, top masks and PLYs. */
+  images?: boolean
   json?: boolean
 }
 
@@ -54,7 +56,8 @@ export function queryTable(r: QueryResult): string[] {
  * `plaf query <run-dir> --text T…`: opens the finished run with `openRun` (no backbone, masker or
  * aggregator runs), scores the texts against its stored 2D memories and 3D map, and prints per
  * query how many points, masks and pixels reach the threshold and the best score (`--json`: the
- * whole `QueryResult`). Outputs go to `<run-dir>/queries` (or --out).
+ * whole `QueryResult`). Outputs go to `<run-dir>/queries` (or --out); pictures (mask and overlay
+ * PNGs, contact sheets, map snapshots) only with `--images`.
  */
 export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Promise<number> {
   if (!o.text.length && !o.labels) {
@@ -70,7 +73,8 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     printDiagnostics(io, run.diagnostics)
     // The command-line text each option came from, so its errors point at the flag.
     const flags: Record<string, string> = Object.fromEntries(o.text.map((t, i) => [`queries.${i}`, `--text ${t}`]))
-    const options: Record<string, unknown> = {}
+    // pictures cost seconds on a finished run: only when asked (the run's own setting then applies)
+    const options: Record<string, unknown> = o.images ? {} : { write_masks: false, write_overlays: false }
     if (o.threshold !== undefined) {
       options.threshold = flagValue(o.threshold)
       flags.threshold = `--threshold ${o.threshold}`
@@ -114,7 +118,8 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     }
     const rel = relative(process.cwd(), r.out)
     const shown = rel && !rel.startsWith('..') ? rel : r.out
-    io.out(`\noutputs: ${shown} (scores.json, text.npy + texts.json, per query and frame: mask, overlay, top.json${o.labels ? '; labels/<frame>.png' : ''})`)
+    const pictures = o.images ? 'mask, overlay, top.json; per query: contact sheet, map snapshot' : 'top.json (--images: also masks, overlays, contact sheets, map snapshots)'
+    io.out(`\noutputs: ${shown} (scores.json, text.npy + texts.json, per query and frame: ${pictures}${o.labels ? '; labels/<frame>.png' : ''})`)
     return EXIT.ok
   } finally {
     await run.close()

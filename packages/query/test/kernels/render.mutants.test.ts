@@ -1,7 +1,7 @@
 import { mulberry32 } from '@plaf/core'
 import { describe, expect, it } from 'vitest'
 import { JET_LUT, jetIndex } from '../../src/kernels/colormap.js'
-import { heatColors, renderMask, renderOverlay, selectRows } from '../../src/kernels/render.js'
+import { heatColors, renderMask, selectRows } from '../../src/kernels/render.js'
 
 // Render kernels against naive references (written to kill the mutants `npm run mutate` found
 // surviving; see docs/testing.md).
@@ -65,30 +65,5 @@ describe('selectRows and renderMask', () => {
     const want = Array.from(ids, (id) => (selected[id] ? 255 : 0))
     expect(Array.from(m.data)).toEqual(want)
     expect(m.pixels).toBe(want.filter((v) => v === 255).length)
-  })
-})
-
-describe('renderOverlay', () => {
-  it('blends valid pixels, keeps the frame colour elsewhere, resizing a non-square frame by the pixel-centre rule', () => {
-    const rand = mulberry32(11)
-    const [W, H, rw, rh, rows] = [7, 5, 10, 3, 4]
-    const ids = Uint16Array.from({ length: W * H }, () => Math.floor(rand() * rows))
-    const rgb = { data: Uint8Array.from({ length: rw * rh * 3 }, () => Math.floor(rand() * 256)), shape: [rh, rw, 3] as [number, number, 3] }
-    const rowColors = Uint8Array.from({ length: rows * 3 }, () => Math.floor(rand() * 256))
-    const valid = Uint8Array.from([0, 1, 1, 0])
-    const alpha = 0.3
-    const out = renderOverlay(ids, W, H, rgb, rowColors, valid, alpha)
-    expect(out.length).toBe(W * H * 3)
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        // Nearest frame pixel: centre (x + 0.5)·rw/W − 0.5, rounded half up, clamped.
-        const sx = Math.min(rw - 1, Math.max(0, Math.floor((x + 0.5) * rw / W - 0.5 + 0.5)))
-        const sy = Math.min(rh - 1, Math.max(0, Math.floor((y + 0.5) * rh / H - 0.5 + 0.5)))
-        const frame = Array.from(rgb.data.subarray((sy * rw + sx) * 3, (sy * rw + sx) * 3 + 3))
-        const id = ids[y * W + x]
-        const want = valid[id] ? frame.map((v, k) => Math.round((1 - alpha) * v + alpha * rowColors[id * 3 + k])) : frame
-        expect(Array.from(out.subarray((y * W + x) * 3, (y * W + x) * 3 + 3)), `pixel ${x},${y}`).toEqual(want)
-      }
-    }
   })
 })
