@@ -1,6 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Diagnostic } from '../diagnostics.js'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
+import { QUERY_SCORES_FILE } from './query-scores.js'
+import { perFrameSection, queriesSection, skippedSection, storageSection, type ReportQuerier } from './report-sections.js'
 
 /** Figures of one stage over a run. */
 export interface StageReport {
@@ -62,8 +65,13 @@ export function describeCacheUse(u: CacheUse): string {
 
 const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
 
-/** report.md: the same figures as a table a person reads. */
-export function reportMarkdown(r: RunReport): string {
+/**
+ * report.md: the run's figures for a person (opened on GitHub, the pictures show): the summary,
+ * storage sizes and ratios, the 3D map's points and pool, each querier's hit counts with its
+ * contact sheets and map snapshots (`queriers`, read from their scores.json), skipped frames with
+ * reasons, per-frame metrics summarised (median, p95), and the stage table.
+ */
+export function reportMarkdown(r: RunReport, queriers: ReportQuerier[] = []): string {
   const lines = [
     `# Run ${r.name}`,
     '',
@@ -71,6 +79,12 @@ export function reportMarkdown(r: RunReport): string {
     `- wall time: ${(r.wall_ms / 1000).toFixed(2)} s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`,
     `- cache: ${describeCacheUse(cacheUse(r))}`,
     `- warnings: ${Object.entries(r.warnings).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`,
+    '',
+    ...storageSection(r),
+    ...queriesSection(queriers),
+    ...skippedSection(r),
+    ...perFrameSection(r),
+    '## Stages',
     '',
     '| stage | plugin | calls | total ms | mean ms | cache hits | peak RSS MiB | metrics |',
     '|---|---|---:|---:|---:|---:|---:|---|',
@@ -82,8 +96,39 @@ export function reportMarkdown(r: RunReport): string {
   return lines.join('\n') + '\n'
 }
 
+/**
+ * The queriers' scores.json as report.md shows them: each querier stage's file in its directory
+ * (`<runDir>/<key>/scores.json`), when it is there and parses; pictures it names that are missing
+ * on disk are left out.
+ */
+export function readReportQueriers(runDir: string, report: Pick<RunReport, 'stages'>): ReportQuerier[] {
+  const out: ReportQuerier[] = []
+  for (const [key, s] of Object.entries(report.stages)) {
+    if (s.kind !== 'querier') continue
+    const file = join(runDir, key, QUERY_SCORES_FILE)
+    if (!existsSync(file)) continue
+    let v: ReportQuerier
+    try {
+      v = JSON.parse(readFileSync(file, 'utf8'))
+    } catch {
+      continue // a querier's broken file is its own problem; the report still shows the rest
+    }
+    if (!Array.isArray(v?.queries)) continue
+    const there = (p: string | null | undefined) => (typeof p === 'string' && existsSync(join(runDir, key, p)) ? p : null)
+    out.push({
+      key, plugin: s.plugin, mode: v.mode, threshold: v.threshold,
+      queries: v.queries.filter((q) => typeof q?.text === 'string').map((q) => ({
+        text: q.text,
+        frames_2d: q.frames_2d ? { ...q.frames_2d, contact_sheet: there(q.frames_2d.contact_sheet) } : null,
+        map: q.map ? { ...q.map, snapshot: there(q.map.snapshot) } : null,
+      })),
+    })
+  }
+  return out
+}
+
 /** Writes report.json and report.md (atomically); their presence means the run completed. */
 export function writeReport(runDir: string, report: RunReport): void {
   writeJsonAtomic(join(runDir, 'report.json'), report)
-  writeFileAtomic(join(runDir, 'report.md'), reportMarkdown(report))
+  writeFileAtomic(join(runDir, 'report.md'), reportMarkdown(report, readReportQueriers(runDir, report)))
 }
