@@ -14,3 +14,4 @@ export { composeSnapshot, SNAPSHOT_SIZE, writeSnapshot, type SnapshotPicture } f
 export { captionElements, captionFontSize, captionHeight, CAPTION_FONT, escapeXml, pngWithSvg, svgDocument, thresholdLabel, type CaptionLine } from './pictures.js'
 export { JET_LUT, jetIndex } from './kernels/colormap.js'
 export { VERSION } from './version.js'
+export { gatherToMesh, nearestMapPoints, transferToMesh, type MeshTransfer, type MeshTransferOptions, type NearestMapPoints, type TransferArray } from './mesh-transfer.js'
