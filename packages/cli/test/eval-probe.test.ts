@@ -6,13 +6,16 @@ import { describe, expect, it } from 'vitest'
 import { evalProbeCommand, type ProbeCommandOptions } from '../src/commands/eval-probe.js'
 import { tempDir } from './helpers.js'
 
-// The input is replaced by the ADE20K data, so the pipeline's own scene need not exist.
+// The input is replaced by the ADE20K data, so the pipeline's own scene need not exist; the
+// storage and the lifter (which would refuse frames without depth) are dropped.
 const PIPELINE = `name: probe-test
 input: { use: scannet, with: { scene: ./no-such-scene } }
 stages:
   backbone: { use: color-lexicon, with: { resolution: 64, patch_size: 8 } }
   masker: { use: felzenszwalb, with: { sigma: 0.5, k: 200, min_size: 20 } }
   aggregator: { use: mask-mean }
+  storage2d: { use: mask-indexed }
+  lifter: { use: backproject }
 runtime: { tensor_backend: reference }
 output: { dir: ./runs/probe }
 `

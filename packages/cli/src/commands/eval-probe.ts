@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { diagnostic, flagOrigin, hasErrors, resolvePipeline, writeFileAtomic, writeJsonAtomic, type Diagnostic, type ResolvedPipeline } from '@plaf/core'
+import {
+  STAGE_KINDS, diagnostic, flagOrigin, hasErrors, loadPipeline, resolvePipeline, writeFileAtomic, writeJsonAtomic,
+  type Diagnostic, type Registry, type ResolvedPipeline,
+} from '@plaf/core'
 import { openAde20kSplit } from '@plaf/datasets'
 import { PROBE_DEFAULTS, runAde20kProbe, type Ade20kProbeResult, type ProbeProgress, type ProbeVariant } from '@plaf/eval'
 import { builtinRegistry } from '../builtins.js'
@@ -66,6 +69,23 @@ function numberFlag(flag: string, raw: string | undefined, fallback: number, kin
 /** The pipeline with its input replaced by the ADE20K validation split (so its own input need not exist). */
 const inputOverride = (data: string): string => `input=${JSON.stringify({ use: 'ade20k', with: { root: resolve(data), split: 'validation' } })}`
 
+/** The kinds of stage a probe runs: what gives and what makes per-pixel features. */
+const FEATURE_KINDS = new Set(['backbone', 'masker', 'aggregator'])
+
+/**
+ * `stages.<key>=null` for every stage of a built-in kind that gives no features (storage, lifter,
+ * querier…): the probe never runs them, and a lifter would refuse the colour-only ADE20K input.
+ * Stages whose plugin is not built in are kept (resolving reports them as usual).
+ */
+function unneededStages(file: string, set: readonly string[], registry: Registry): string[] {
+  const stages = loadPipeline(file, { overrides: set }).value.stages
+  if (!stages || typeof stages !== 'object') return []
+  return Object.entries(stages as Record<string, { use?: unknown }>).flatMap(([key, s]) => {
+    const plugin = typeof s?.use === 'string' ? registry.find(s.use, STAGE_KINDS.filter((k) => k !== 'input')) : undefined
+    return plugin && !FEATURE_KINDS.has(plugin.kind) ? [`stages.${key}=null`] : []
+  })
+}
+
 /** Resolves one variant; prints the diagnostics and returns undefined when it has errors. */
 async function resolveVariant(file: string, set: string[], io: Io, json?: boolean): Promise<ResolvedPipeline | undefined> {
   const r = await resolvePipeline(file, builtinRegistry(), { overrides: set, checkSweep: false })
@@ -120,7 +140,7 @@ export async function evalProbeCommand(o: ProbeCommandOptions, io: Io): Promise<
     openAde20kSplit(resolve(o.data), 'validation', opts.valImages)
   })
   if (dataCode !== EXIT.ok) return dataCode
-  const set = [...(o.set ?? []), inputOverride(o.data)]
+  const set = [...(o.set ?? []), inputOverride(o.data), ...unneededStages(o.pipeline, o.set ?? [], registry)]
   const base = await resolveVariant(o.pipeline, set, io, o.json)
   if (!base) return EXIT.user
   const agg = [...base.stages].reverse().find((s) => s.plugin.kind === 'aggregator')
