@@ -47,3 +47,21 @@ export function maskColour(k: number): [number, number, number] {
 
 /** The fixed tint of query hits in 2D overlays (a magenta far from most scene colours). */
 export const HIT_TINT: [number, number, number] = [255, 0, 200]
+
+/**
+ * Colours of a label list: a label that is itself a CSS colour (`red`, `light blue` written as
+ * `lightblue`, `#f80`) is drawn in that colour, so a colour query's legend reads at a glance;
+ * other labels take the palette in order.
+ */
+export function labelColours(labels: string[]): [number, number, number][] {
+  const c = document.createElement('canvas').getContext('2d')!
+  return labels.map((l, k) => {
+    const css = l.trim().toLowerCase().replace(/\s+/g, '')
+    if (!CSS.supports('color', css)) return PALETTE[k % PALETTE.length]
+    c.fillStyle = '#000'
+    c.fillStyle = css
+    const hex = String(c.fillStyle)
+    const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex)
+    return m ? [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)] : PALETTE[k % PALETTE.length]
+  })
+}

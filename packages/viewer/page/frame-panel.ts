@@ -47,7 +47,9 @@ export function drawMaskMap(canvas: HTMLCanvasElement, ids: Uint16Array, width: 
  * above the threshold with a fixed colour and outlines them, dimming the rest; labels colour each
  * mask by its best label (when that scores at or above the threshold). Returns pixel counts.
  */
-export function drawOverlay(canvas: HTMLCanvasElement, image: HTMLCanvasElement, ids: Uint16Array, width: number, height: number, q: OverlayQuery): OverlayFigures {
+export function drawOverlay(
+  canvas: HTMLCanvasElement, image: HTMLCanvasElement, ids: Uint16Array, width: number, height: number, q: OverlayQuery, palette: [number, number, number][] = PALETTE,
+): OverlayFigures {
   canvas.width = width
   canvas.height = height
   const c = ctx2d(canvas)
@@ -67,7 +69,7 @@ export function drawOverlay(canvas: HTMLCanvasElement, image: HTMLCanvasElement,
       cls[r] = best >= q.threshold ? arg : -1
     }
   }
-  const colourOf = (k: number): [number, number, number] => (q?.kind === 'labels' ? PALETTE[k % 16] : HIT_TINT)
+  const colourOf = (k: number): [number, number, number] => (q?.kind === 'labels' ? palette[k] ?? PALETTE[k % 16] : HIT_TINT)
   const hit = (i: number) => ids[i] > 0 && ids[i] < rows && cls[ids[i]] >= 0
   let hits = 0, masked = 0
   for (let y = 0; y < height; y++) {

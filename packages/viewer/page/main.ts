@@ -1,5 +1,5 @@
 import type { ScoresReply, ViewerInfo } from '../src/wire.js'
-import { PALETTE, rampCss } from './colours.js'
+import { labelColours, rampCss } from './colours.js'
 import { drawImage, drawMaskMap, drawOverlay, type OverlayFigures, type OverlayQuery } from './frame-panel.js'
 import { inlineSource, serverSource, type DataSource, type InlineData } from './source.js'
 import { View3D, type ColourMode } from './view3d.js'
@@ -87,7 +87,8 @@ function pointValues(): Uint8Array {
 function recolour(): void {
   if (!view) return
   const scores = state.poolScores ? Float32Array.from(state.poolScores, (v) => (v === null ? NaN : v)) : undefined
-  view.colour(state.mode, { rowScores: scores, rowLabels: state.labelScores ? rowLabels() : undefined, threshold: state.threshold, lo: state.lo, hi: state.hi })
+  const palette = labelColours(state.labels)
+  view.colour(state.mode, { rowScores: scores, rowLabels: state.labelScores ? rowLabels() : undefined, palette, threshold: state.threshold, lo: state.lo, hi: state.hi })
   for (const m of ['colour', 'heat', 'labels'] as const) $(`mode-${m}`).classList.toggle('on', state.mode === m)
   const span = state.hi - state.lo || 1
   const at = Math.min(100, Math.max(0, (100 * (state.threshold - state.lo)) / span))
@@ -106,7 +107,7 @@ function recolour(): void {
     const d = document.createElement('div')
     const sw = document.createElement('span')
     sw.className = 'swatch'
-    sw.style.background = `rgb(${PALETTE[k % 16].join(',')})`
+    sw.style.background = `rgb(${palette[k].join(',')})`
     let c = 0
     for (const v of n) if (v === k + 1) c++
     d.append(sw, `${l} (${fmt(c)} points)`)
@@ -172,7 +173,7 @@ async function redrawOverlay(): Promise<void> {
   if (state.mode === 'heat' && state.text) q = { kind: 'text', text: state.text, rowScores: (await frameRows(fr.id, [state.text]))[0], threshold: state.threshold }
   if (state.mode === 'labels' && state.labels.length) q = { kind: 'labels', labels: state.labels, rowScores: await frameRows(fr.id, state.labels), threshold: state.threshold }
   if (state.frame?.id !== fr.id) return
-  fr.overlay = drawOverlay($('frame-overlay'), f.image, f.ids, f.width, f.height, q)
+  fr.overlay = drawOverlay($('frame-overlay'), f.image, f.ids, f.width, f.height, q, labelColours(state.labels))
   $('cap-overlay').textContent = q ? `query overlay: ${fmt(fr.overlay.hitPixels)} of ${fmt(fr.overlay.pixels)} pixels` : 'query overlay (score a text or labels)'
 }
 

@@ -173,8 +173,9 @@ export class View3D {
   }
 
   /** Colours by own colour, by heat of `rowScores` (NaN = no score), or by `rowLabels` (-1 = none). */
-  colour(mode: ColourMode, o: { rowScores?: Float32Array; rowLabels?: Int16Array; threshold?: number; lo?: number; hi?: number } = {}): void {
+  colour(mode: ColourMode, o: { rowScores?: Float32Array; rowLabels?: Int16Array; palette?: [number, number, number][]; threshold?: number; lo?: number; hi?: number } = {}): void {
     const u = this.uniforms
+    if (o.palette) for (let k = 0; k < 16; k++) (u.palette.value as THREE.Vector3[])[k].set(...((o.palette[k] ?? PALETTE[k]).map((v) => v / 255) as [number, number, number]))
     u.mode.value = mode === 'colour' ? 0 : mode === 'heat' ? 1 : 2
     if (o.threshold !== undefined) u.threshold.value = o.threshold
     if (o.lo !== undefined) u.lo.value = o.lo
