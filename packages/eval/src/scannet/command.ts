@@ -64,7 +64,7 @@ export async function evalScannet(f: EvalScannetFlags, registry: Registry, log?:
     ? readSceneList(f.scenes).map((s) => ({ dir: s.dir, name: s.name }))
     : [{ dir: resolve(f.scene!), name: basename(resolve(f.scene!)) }]
   const base = {
-    scenes, classes: f.classes ?? 'scannet20', protocol: f.protocol ?? 'vertex', background: f.background ?? 'include',
+    scenes, perScene: f.scenes !== undefined, classes: f.classes ?? 'scannet20', protocol: f.protocol ?? 'vertex', background: f.background ?? 'include',
     templates: f.templates ?? [], prompts: f.prompts, registry, maxDistance: f.maxDistance, log,
   }
   const title = (v?: string) => `ScanNet ${base.protocol} ${base.classes}${v ? ` · ${v}` : ''}`

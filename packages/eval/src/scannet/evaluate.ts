@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fail, type Registry } from '@plaf/core'
 import { classLookup, classSet, BACKGROUND_CLASSES, type ClassSet } from '../classes.js'
@@ -7,7 +6,7 @@ import { nearestPoints } from '../kernels/nearest-point.js'
 import { poolArgmax } from '../kernels/pool-argmax.js'
 import { confusionMatrix, mapIds, sumConfusion, type ConfusionMatrix } from '../metrics/confusion.js'
 import { segmentationScores, type SegmentationScores } from '../metrics/scores.js'
-import { PREDICTION_FORMATS, readVertexPredictions } from './predictions.js'
+import { readVertexPredictions, scenePredictionFile } from './predictions.js'
 import { readRunMap, type RunManifestSummary, type RunMap, type RunReportLike } from './run-map.js'
 import { vertexGroundTruth } from './vertex-gt.js'
 import { voxelEvaluation, VOXEL_SIZE } from './voxel.js'
@@ -22,8 +21,10 @@ export type PredictionSource = { kind: 'run'; path: string } | { kind: 'predicti
 
 /** Options of {@link evaluateScannet}. */
 export interface ScannetEvalOptions {
-  /** Scene folders; with several, `source.path` is a folder holding one run (or prediction file) per scene name. */
+  /** Scene folders. */
   scenes: { dir: string; name: string }[]
+  /** `source.path` is a folder holding one run (or prediction file) per scene name (`--scenes`); default: with several scenes. */
+  perScene?: boolean
   source: PredictionSource
   classes: string
   protocol: string
@@ -92,12 +93,6 @@ function check(value: string, choices: readonly string[], flag: string, what: st
   if (!choices.includes(value)) fail('PLAF_INVALID_OPTION', `unknown ${what} "${value}"`, { source: `${flag} ${value}`, path: flag.slice(2), expected: `one of ${choices.join(', ')}`, actual: value })
 }
 
-/** The prediction file of one scene in a folder of per-scene files (`<scene>.txt`, `.npy` or `.ply`). */
-function sceneFile(dir: string, scene: string): string {
-  for (const ext of PREDICTION_FORMATS) if (existsSync(join(dir, scene + ext))) return join(dir, scene + ext)
-  return fail('PLAF_FILE_NOT_FOUND', `${dir} has no prediction file for scene ${scene} (${PREDICTION_FORMATS.map((e) => scene + e).join(', ')})`, { file: join(dir, scene + '.txt'), path: 'predictions' })
-}
-
 /** Per map point: the class index of its pool row (-1 for a point without a feature); only the prompted classes compete. */
 async function mapPointClasses(run: RunMap, prompts: ClassPrompts): Promise<Int32Array> {
   const text = await run.embed(prompts.prompts)
@@ -126,7 +121,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
   const k = set.ids.length
   const maxDistance = o.maxDistance ?? 0.05
   const prompts = o.source.kind === 'run' ? classPrompts(set, o.templates, o.prompts) : undefined
-  const several = o.scenes.length > 1
+  const several = o.perScene ?? o.scenes.length > 1
   const results: SceneResult[] = []
   for (const sc of o.scenes) {
     o.log?.(`scene ${sc.name}`)
@@ -136,7 +131,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
       const gt = vertexGroundTruth(sc.dir, set)
       gtIdx = mapIds(gt.ids, lookup, k)
       if (o.source.kind === 'predictions') {
-        const file = several ? sceneFile(o.source.path, sc.name) : o.source.path
+        const file = several ? scenePredictionFile(o.source.path, sc.name) : o.source.path
         const p = readVertexPredictions(file, gt.vertexCount, several ? `--predictions ${o.source.path}` : undefined)
         pred = mapIds(p.ids, lookup, k)
         prediction = `${file} (${p.format})`
@@ -186,7 +181,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
       ignore_rule: IGNORE_RULE + (left.length ? `; with --background exclude also ${BACKGROUND_CLASSES.filter((b) => full.names.includes(b)).join(', ')}` : ''),
       outside_prediction_rule: OUTSIDE_RULE,
       absent_class_rule: ABSENT_RULE,
-      pooling: several ? 'pooled = one confusion matrix summed over all scenes, then scored (not a mean of per-scene scores)' : 'one scene',
+      pooling: results.length > 1 ? 'pooled = one confusion matrix summed over all scenes, then scored (not a mean of per-scene scores)' : 'one scene',
       scenes: results.map((r) => r.scene),
     },
   }

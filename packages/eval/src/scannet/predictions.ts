@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { extname } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { extname, join } from 'node:path'
 import { PlafError, decodeNpy, decodePly, fail } from '@plaf/core'
 
 /** The prediction file formats `--predictions` reads, by extension. */
@@ -87,4 +87,12 @@ export function readVertexPredictions(file: string, vertexCount: number, flag = 
   }
   for (let i = 0; i < ids.length; i++) if (ids[i] !== Math.floor(ids[i])) ids[i] = NaN
   return { file, format, ids }
+}
+
+/** The prediction file of one scene in a folder of per-scene files (`<scene>.txt`, `.npy` or `.ply`). */
+export function scenePredictionFile(dir: string, scene: string): string {
+  for (const ext of PREDICTION_FORMATS) if (existsSync(join(dir, scene + ext))) return join(dir, scene + ext)
+  return fail('PLAF_FILE_NOT_FOUND', `${dir} has no prediction file for scene ${scene} (${PREDICTION_FORMATS.map((e) => scene + e).join(', ')})`, {
+    file: join(dir, scene + '.txt'), source: `--predictions ${dir}`, path: 'predictions',
+  })
 }

@@ -5,7 +5,7 @@ import { classLookup, type ClassSet } from '../classes.js'
 import { nearestPoints } from '../kernels/nearest-point.js'
 import { VoxelVotes } from '../kernels/voxel-votes.js'
 import { mapIds } from '../metrics/confusion.js'
-import { readVertexPredictions } from './predictions.js'
+import { readVertexPredictions, scenePredictionFile } from './predictions.js'
 import { readRunMap, type RunMap } from './run-map.js'
 import { checkSceneDir } from './vertex-gt.js'
 
@@ -90,7 +90,7 @@ export async function voxelEvaluation(
     const meshFile = findScanMesh(dir, false) ?? findScanMesh(dir, true)
     if (!meshFile) fail('PLAF_INPUT_INVALID', `${dir} has no _vh_clean_2 mesh: per-vertex predictions are placed at its vertices`, { file: dir })
     const mesh = readScannetMesh(meshFile, false)
-    const file = several ? join(source.path, basename(dir) + '.txt') : source.path
+    const file = several ? scenePredictionFile(source.path, basename(dir)) : source.path
     const p = readVertexPredictions(file, mesh.vertexCount)
     positions = mesh.positions
     labels = mapIds(p.ids, classLookup(set), k)

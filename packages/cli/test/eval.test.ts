@@ -1,0 +1,126 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { readSceneMeta, readScannetMesh } from '@plaf/datasets'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from './helpers.js'
+
+// One small generated scene and one run of the demo pipeline's stages on it (grid masker, 3 frames),
+// plus a sweep over two maskers: the end-to-end checks of `plaf eval scannet --run`.
+let base = ''
+let scene = ''
+let prompts = ''
+
+const pipeline = (sweep: boolean) => `name: evaltest
+extends: ${join(process.cwd(), 'pipelines', 'demo.yaml')}
+input: { use: scannet, with: { scene: 'SCENE' } }
+stages:
+  masker: { use: grid, with: { cell_size: 24 } }
+  dense2d: null
+  querier: { with: { write_overlays: false } }
+${sweep ? 'sweep:\n  matrix:\n    stages.masker.use: [grid, felzenszwalb]\n' : ''}`
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'plaf-eval-'))
+  scene = join(base, 'scene0003_00')
+  const made = await cli('make-scene', scene, '--frames', '3', '--seed', '11', '--set', 'color_width=324', '--set', 'color_height=242', '--set', 'depth_width=160', '--set', 'depth_height=120')
+  expect(made.code, made.err).toBe(0)
+  // the colour-word encoder of the demo names colours, not classes: each class is queried by the colour it has in this scene
+  const byClass: Record<string, string[]> = {}
+  for (const p of readSceneMeta(scene).primitives) {
+    if (p.nyu40class === 'ceiling') continue // not a ScanNet20 class
+    byClass[p.nyu40class] = [...new Set([...(byClass[p.nyu40class] ?? []), p.colour])]
+  }
+  prompts = join(base, 'prompts.json')
+  writeFileSync(prompts, JSON.stringify(byClass))
+  for (const sweep of [false, true]) {
+    const file = join(base, sweep ? 'sweep.yaml' : 'p.yaml')
+    writeFileSync(file, pipeline(sweep).replace('SCENE', scene))
+    const r = await cli('run', file, '--out', join(base, sweep ? 'sweep' : 'run'), '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+    expect(r.code, r.err).toBe(0)
+  }
+}, 300_000)
+
+afterAll(() => rmSync(base, { recursive: true, force: true }))
+
+describe('plaf eval scannet --run', () => {
+  it('gives per-class numbers, the protocol block and the run manifest (--json)', async () => {
+    const r = await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--json')
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['protocol', 'classes', 'miou', 'fmiou', 'macc', 'ignored']))
+    expect(j.protocol).toMatchObject({ benchmark: 'scannet', classes: 'scannet20', background: 'include', class_count: 20 })
+    expect(j.protocol.prediction).toContain('nearest map point within 0.05 m')
+    expect(j.classes).toHaveLength(20)
+    // every vertex with a ScanNet20 label is scored once
+    const gt = readScannetMesh(join(scene, 'scene0003_00_vh_clean_2.labels.ply'), true).labels!
+    const in20 = Array.from(gt).filter((id) => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 24, 28, 33, 34, 36, 39].includes(id)).length
+    expect(j.classes.reduce((a: number, c: { support: number }) => a + c.support, 0)).toBe(in20)
+    const present = j.classes.filter((c: { support: number }) => c.support > 0)
+    expect(present.length).toBeGreaterThan(3)
+    for (const c of present) expect(c.iou).toBeGreaterThanOrEqual(0)
+    for (const c of j.classes.filter((x: { support: number }) => x.support === 0)) expect(c).toMatchObject({ iou: null, acc: null })
+    expect(j.ignored.classes).toEqual(j.classes.filter((c: { support: number }) => c.support === 0).map((c: { name: string }) => c.name))
+    expect(j.miou).toBeCloseTo(present.reduce((a: number, c: { iou: number }) => a + c.iou, 0) / present.length, 12)
+    expect(j.runs[0]).toMatchObject({ pipeline: 'evaltest', text_encoder: { plugin: 'color-lexicon-text' }, storage3d: 'storage3d' })
+    expect(j.runs[0].plugins).toMatchObject({ masker: 'grid@0.1.0', backbone: expect.stringMatching(/^color-lexicon@/) })
+  })
+
+  it('prints the protocol and a per-class table, and writes JSON, CSV, Markdown and plots with --out', async () => {
+    const out = join(base, 'report')
+    const r = await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--out', out)
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toMatch(/^protocol:\n {2}benchmark: scannet\n {2}protocol: vertex/)
+    expect(r.out).toMatch(/\n {2}bookshelf +\d+\.\d +\d+\.\d +[\d,]+\n/)
+    expect(r.out).toMatch(/\nmIoU \d+\.\d {2}fmIoU \d+\.\d {2}mAcc \d+\.\d/)
+    for (const f of ['result.json', 'classes.csv', 'report.md', 'per-class-iou.svg', 'per-class-iou.png', 'confusion.svg', 'confusion.png']) expect(existsSync(join(out, f)), f).toBe(true)
+    expect(readFileSync(join(out, 'per-class-iou.svg'), 'utf8')).toMatch(/^<svg[^>]+width="\d+"/)
+    expect(readFileSync(join(out, 'confusion.png')).subarray(1, 4).toString()).toBe('PNG')
+    const csv = readFileSync(join(out, 'classes.csv'), 'utf8').split('\n')
+    expect(csv[0]).toBe('scene,id,name,iou,acc,support,predicted')
+    expect(csv).toHaveLength(22)
+    const md = readFileSync(join(out, 'report.md'), 'utf8')
+    expect(md).toContain('## Protocol')
+    expect(md).toContain('![per-class-iou.svg](per-class-iou.svg)')
+    expect(md).toContain('| GT \\ pred |')
+  })
+
+  it('compares the variants of a sweep over two maskers in one table with plots', async () => {
+    const out = join(base, 'sweep-report')
+    const r = await cli('eval', 'scannet', '--run', join(base, 'sweep'), '--scene', scene, '--prompts', prompts, '--out', out)
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toContain('sweep of 2 variants')
+    const md = readFileSync(join(out, 'sweep.md'), 'utf8')
+    const rows = md.split('\n').filter((l) => /^\| masker\.use=/.test(l))
+    expect(rows.map((l) => l.split('|')[1].trim())).toEqual(['masker.use=grid', 'masker.use=felzenszwalb'])
+    // mIoU %, fmIoU %, mAcc %, 2D memory, 3D map, time / frame, rounded for people
+    for (const l of rows) expect(l).toMatch(/^\| masker\.use=\w+ \| \d+\.\d \| \d+\.\d \| \d+\.\d \| [\d.]+ [kM]B \| [\d.]+ [kM]B \| [\d.]+ (ms|s) \|$/)
+    const json = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'))
+    expect(json.variants).toHaveLength(2)
+    for (const v of json.variants) expect(v.bytes3d).toBeGreaterThan(0)
+    for (const f of ['storage3d-vs-miou.svg', 'storage3d-vs-miou.png', 'storage2d-vs-miou.png', 'masker.use=grid/report.md', 'masker.use=felzenszwalb/per-class-iou.png']) expect(existsSync(join(out, f)), f).toBe(true)
+  })
+
+  it('scores --predictions equal to the ground truth 1.0 and exits 1 on located errors', async () => {
+    const gt = readScannetMesh(join(scene, 'scene0003_00_vh_clean_2.labels.ply'), true).labels!
+    const file = join(base, 'gt.txt')
+    writeFileSync(file, Array.from(gt).join('\n') + '\n')
+    const ok = await cli('eval', 'scannet', '--predictions', file, '--scene', scene, '--json')
+    expect(ok.code, ok.err).toBe(0)
+    expect(JSON.parse(ok.out).miou).toBe(1)
+    const short = join(base, 'short.txt')
+    writeFileSync(short, '1\n2\n')
+    const bad = await cli('eval', 'scannet', '--predictions', short, '--scene', scene)
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain(`${short} has 2 predictions, but the mesh has ${gt.length} vertices`)
+    const missing = await cli('eval', 'scannet', '--predictions', file, '--scene', join(base, 'nope'))
+    expect(missing.code).toBe(1)
+    expect(missing.err).toContain(`scene directory ${join(base, 'nope')} does not exist`)
+    const set = await cli('eval', 'scannet', '--predictions', file, '--scene', scene, '--classes', 'scannet21')
+    expect(set.code).toBe(1)
+    expect(set.err).toMatch(/unknown class set "scannet21"[\s\S]*did you mean "scannet20"/)
+    const neither = await cli('eval', 'scannet', '--scene', scene)
+    expect(neither.code).toBe(1)
+    expect(neither.err).toContain('plaf eval scannet needs --run or --predictions')
+  })
+})
