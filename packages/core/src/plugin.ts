@@ -120,6 +120,11 @@ export interface StageCheckContext extends InputCheckContext {
   stage: string
 }
 
+/** What an input's frames carry beyond colour, which some stages need (the `backproject` lifter: both). */
+export const FRAME_CAPABILITIES = ['depth', 'pose'] as const
+/** One frame capability: `depth` (a depth image with its intrinsics), `pose` (camera-to-world). */
+export type FrameCapability = (typeof FRAME_CAPABILITIES)[number]
+
 /** An input plugin: yields frames. */
 export interface InputPlugin<O = any> extends PluginBase<O> {
   kind: 'input'
@@ -133,6 +138,15 @@ export interface InputPlugin<O = any> extends PluginBase<O> {
    * the diagnostic points at that option's line and column in the YAML.
    */
   check?(options: O, ctx: InputCheckContext): PluginNote[] | Promise<PluginNote[]>
+  /**
+   * What the frames carry (`depth`, `pose`): a list, or a function of the validated options for an
+   * input where it depends on them, called by the resolver only once `check` found nothing wrong.
+   * A stage whose `requires` the input does not provide is refused at validate time, at that
+   * stage. Undefined: no claim, nothing is checked (frames without depth or pose are then skipped
+   * by such a stage at run time, counted). A frame may still lack a pose the input provides (lost
+   * tracking: a counted skip).
+   */
+  provides?: readonly FrameCapability[] | ((options: O, ctx: InputCheckContext) => readonly FrameCapability[] | Promise<readonly FrameCapability[]>)
 }
 
 /** What a plugin's `embeddingSpace` gets: the model store (read-only) and the pipeline's directory. */
@@ -152,6 +166,8 @@ export interface StagePlugin<
   outputs: P
   /** True when run() outputs depend only on inputs, options and fingerprint (safe to cache). */
   cacheable?: boolean
+  /** What the frames it reads must carry (see `InputPlugin.provides`); checked at validate time. */
+  requires?: readonly FrameCapability[]
   create(options: O, ctx: PluginContext): Promise<StageInstance<PortsOf<I>, Partial<PortsOf<P>>>>
   /**
    * Optional cheap check of the options, called by the resolver (so by `plaf validate`, and by

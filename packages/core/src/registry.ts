@@ -1,6 +1,6 @@
 import { type Diagnostic, PlafError, diagnostic } from './diagnostics.js'
 import { optionsValidator } from './options.js'
-import { STAGE_KINDS, type Plugin, type StageKind } from './plugin.js'
+import { FRAME_CAPABILITIES, STAGE_KINDS, type Plugin, type StageKind } from './plugin.js'
 import { PORT_SCOPES } from './ports.js'
 
 /** Where a plugin came from, for messages (`built-in`, a package name or a file path). */
@@ -130,5 +130,9 @@ export function checkPluginShape(p: unknown): string | null {
   for (const [port, type] of Object.entries(ports)) {
     if (typeof type !== "string" || !(type in PORT_SCOPES)) return `"${o.name}": port ${port} has unknown type ${String(type)}`
   }
+  const caps = o as { provides?: unknown; requires?: unknown }
+  const known = (v: unknown) => Array.isArray(v) && v.every((c) => (FRAME_CAPABILITIES as readonly unknown[]).includes(c))
+  if (caps.provides !== undefined && typeof caps.provides !== 'function' && !known(caps.provides)) return `"${o.name}": provides must list frame capabilities (${FRAME_CAPABILITIES.join(', ')}) or be a function`
+  if (caps.requires !== undefined && !known(caps.requires)) return `"${o.name}": requires must list frame capabilities (${FRAME_CAPABILITIES.join(', ')})`
   return null
 }

@@ -76,6 +76,7 @@ export const backprojectLifter = defineStage<
   options,
   inputs: { frame: 'Frame', memory: 'SemanticMemory2D' },
   outputs: { map: 'SemanticMap3D' },
+  requires: ['depth', 'pose'],
   async create(opts, ctx) {
     if (opts.min_depth >= opts.max_depth) {
       fail('PLAF_INVALID_OPTION', `min_depth (${opts.min_depth}) must be below max_depth (${opts.max_depth})`, {

@@ -11,6 +11,7 @@ import { declaringDir, resolvePaths } from './paths.js'
 import { loadThirdPartyPlugins } from './plugins.js'
 import { dotted, escapeSegment, fromPointer, originOf, toPointer, type Provenance } from './provenance.js'
 import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
+import { checkCapabilities } from './capabilities.js'
 import { checkEmbeddingSpaces } from './spaces.js'
 import { expandSweep } from './sweep.js'
 
@@ -229,6 +230,8 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   }
   if (inputPlugin) Object.assign(inputRef, { with: inputOptions })
   if (hasErrors(out) || !inputPlugin) return { diagnostics: out, loaded }
+  if (opts.checkInput !== false) out.push(...(await checkCapabilities({ use: inputRef.use, plugin: inputPlugin, options: inputOptions }, stages, loaded, reg)))
+  if (hasErrors(out)) return { diagnostics: out, loaded }
   out.push(...(await checkEmbeddingSpaces(stages, loaded, reg, opts.models)))
   if (hasErrors(out)) return { diagnostics: out, loaded }
   const name = config.name as string

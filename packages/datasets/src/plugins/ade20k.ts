@@ -41,6 +41,8 @@ export const ade20kInput = defineInput<Ade20kOptions>({
     },
   },
   outputs: { frame: 'Frame' },
+  // images without a camera: no depth, no pose (a pipeline that lifts is refused at validate)
+  provides: [],
   check: (options, ctx): PluginNote[] => checkByOpening(() => openAde20kSource(absolute(options, ctx.baseDir)), 'root'),
   async create(options, ctx): Promise<Ade20kSource> {
     return openAde20kSource(absolute(options, ctx.baseDir))

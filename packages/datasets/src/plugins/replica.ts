@@ -35,6 +35,7 @@ export const replicaInput = defineInput<ReplicaOptions>({
     },
   },
   outputs: { frame: 'Frame' },
+  provides: ['depth', 'pose'],
   check: (options, ctx): PluginNote[] => checkByOpening(() => openReplicaSequence(absolute(options, ctx.baseDir), () => {}), 'sequence'),
   async create(options, ctx): Promise<DatasetSource> {
     return openReplicaSequence(absolute(options, ctx.baseDir), (note) => ctx.warn(note))

@@ -41,6 +41,7 @@ export const rgbdFolderInput = defineInput<RgbdFolderOptions>({
     },
   },
   outputs: { frame: 'Frame' },
+  provides: ['depth', 'pose'],
   check: (options, ctx): PluginNote[] => checkByOpening(() => openRgbdFolder(absolute(options, ctx.baseDir), () => {}), 'folder'),
   async create(options, ctx): Promise<DatasetSource> {
     return openRgbdFolder(absolute(options, ctx.baseDir), (note) => ctx.warn(note))

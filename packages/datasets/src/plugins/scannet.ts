@@ -54,6 +54,7 @@ export const scannetInput = defineInput<ScannetOptions>({
     },
   },
   outputs: { frame: 'Frame' },
+  provides: ['depth', 'pose'],
   check(options, ctx): PluginNote[] {
     const scene = resolve(ctx.baseDir, options.scene)
     const sens = findSensFile(scene)

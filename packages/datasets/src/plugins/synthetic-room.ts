@@ -29,6 +29,7 @@ export const syntheticRoomInput = defineInput<SyntheticOptions>({
   description: 'Procedural ScanNet-like room (coloured boxes, labelled), rendered in memory by analytic ray casting.',
   options: SYNTHETIC_OPTIONS_SCHEMA,
   outputs: { frame: 'Frame' },
+  provides: ['depth', 'pose'],
   // What the schema cannot say (invalid_pose_frames below frames, objects that fit the room),
   // checked at validation: laying out the room is cheap, only rendering is not.
   check(options) {

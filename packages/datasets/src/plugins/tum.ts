@@ -41,6 +41,7 @@ export const tumInput = defineInput<TumOptions>({
     },
   },
   outputs: { frame: 'Frame' },
+  provides: ['depth', 'pose'],
   check: (options, ctx): PluginNote[] => checkByOpening(() => openTumSequence(absolute(options, ctx.baseDir), () => {}), 'sequence', (d) => (d.path === 'camera' ? 'camera' : 'sequence')),
   async create(options, ctx): Promise<DatasetSource> {
     return openTumSequence(absolute(options, ctx.baseDir), (note) => ctx.warn(note))
