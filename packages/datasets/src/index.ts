@@ -46,6 +46,7 @@ export { DATASET_FORMATS, datasetSource, type DatasetFormat, type DatasetSource 
 export { resizeColor, decodeColor, decodeColorBytes, decodeDepthNpy, decodeDepthPng, decodeDepthPngBytes, decodeLabelPng, type LabelIds, type ColorImage, type DepthMetres, type ExpectedSize } from './frames/images.js'
 export { SCANNET20, SCANNET200, labelSetLookup, type LabelSet } from './scannet/label-sets.js'
 export { findLabelsTsv, findScanMesh, findSceneMetadata, labelIdChecker, loadScanMesh, multiply4, readAxisAlignment, readLabelTable, readScannetMesh, scanMeshFile, unknownLabelIds, unknownNyu40Ids, type LabelTable, type ScannetMesh } from './scannet/scan.js'
+export { findLabelDir } from './scannet/layout.js'
 export { sceneAlignment, openScannetScene, type ScannetReadOptions, type ScannetSource } from './scannet/reader.js'
 export { formatMatrix, parseLabelsTsv, parseMatrix, parseMetadata, parseNumberToken, type LabelsTsvRow } from './scannet/text.js'
 export { SCENE_META_FILE, readSceneMeta, sceneObjects, type SceneMeta, type SceneObject } from './scene-meta.js'
