@@ -5,9 +5,10 @@ import { parseArgs } from 'node:util'
 import { TENSOR_BACKENDS, type TensorBackendName } from '@plaf/core'
 import { VIT_B16_512, type VitShape } from './backbone/vit-graph.js'
 import { SAM_VIT_B, type SamEncoderShape } from './masker/sam-encoder-graph.js'
+import type { FusionScene } from './cases/fusion.js'
 
 /** The benchmark cases, in the order they run. */
-export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker'] as const
+export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion'] as const
 /** One benchmark case. */
 export type CaseName = (typeof CASES)[number]
 
@@ -50,6 +51,8 @@ export interface BenchConfig {
   data: { frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; runs: number }
   /** The SAM generator's image size, grids (points per side), timed runs per grid, the generated encoder and its timed runs. */
   masker: { color: [h: number, w: number]; grids: number[]; runs: number; encoder: SamEncoderShape; encoderRuns: number }
+  /** Generated scenes (seed, objects) run unfused and fused at frames[1]; the first also fused at frames[0] for peak RSS. */
+  fusion: { scenes: FusionScene[]; frames: [small: number, large: number]; color: [h: number, w: number]; depth: [h: number, w: number]; resolution: number; minSize: number; voxelSize: number }
 }
 
 /** A command-line mistake: main prints it with the usage and exits 1. */
@@ -74,7 +77,13 @@ export function defaultResultsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results')
 }
 
-function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data' | 'masker'> {
+/** The fusion case's scenes: three seeds and object counts (layouts), 200 frames (the issue's goal) against 50. */
+const FUSION: BenchConfig['fusion'] = {
+  scenes: [{ seed: 1, objects: 7 }, { seed: 5, objects: 4 }, { seed: 7, objects: 5 }],
+  frames: [50, 200], color: [242, 324], depth: [120, 160], resolution: 256, minSize: 100, voxelSize: 0.03,
+}
+
+function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data' | 'masker' | 'fusion'> {
   const scannet = { color: [968, 1296] as [number, number], depth: [480, 640] as [number, number] }
   const D = 1152
   const grid: [number, number] = [32, 32]
@@ -87,6 +96,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         backbone: { vit: { size: 64, patch: 16, width: 32, depth: 1, heads: 2, mlp: 64, seed: 1 }, frames: 3, color: [48, 64], depth: [24, 32], sessionRuns: 2, inFlight: [1, 2] },
         data: { frames: 3, color: [48, 64], depth: [24, 32], runs: 2 },
         masker: { color: [48, 64], grids: [2, 4], runs: 2, encoder: { size: 64, patch: 16, width: 32, depth: 2, heads: 2, mlp: 64, window: 3, global: [1], out: 16, seed: 1 }, encoderRuns: 2 },
+        fusion: { scenes: [{ seed: 1, objects: 4 }], frames: [3, 6], color: [60, 80], depth: [30, 40], resolution: 32, minSize: 20, voxelSize: 0.1 },
       }
     case 'quick':
       return {
@@ -96,6 +106,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         backbone: { vit: VIT_B16_512, frames: 5, ...scannet, sessionRuns: 3, inFlight: [1, 2] },
         data: { frames: 5, ...scannet, runs: 3 },
         masker: { color: scannet.color, grids: [16, 32], runs: 1, encoder: SAM_VIT_B, encoderRuns: 2 },
+        fusion: { ...FUSION, scenes: FUSION.scenes.slice(0, 1), frames: [25, 100] },
       }
     case 'default':
     case 'full': {
@@ -107,6 +118,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         backbone: { vit: VIT_B16_512, frames: 12, ...scannet, sessionRuns: 7, inFlight: [1, 2] },
         data: { frames: 20, ...scannet, runs: 5 },
         masker: { color: scannet.color, grids: [16, 32], runs: 3, encoder: SAM_VIT_B, encoderRuns: 4 },
+        fusion: FUSION,
       }
     }
   }

@@ -5,6 +5,7 @@ import { writeJsonAtomic } from '@plaf/core'
 import { runAggregatorCase } from './cases/aggregator.js'
 import { runBackboneCase } from './cases/backbone.js'
 import { runDataCase } from './cases/data.js'
+import { runFusionCase } from './cases/fusion.js'
 import { runMaskerCase } from './cases/masker.js'
 import { runQuery3dCase } from './cases/query3d.js'
 import { runStorageCase } from './cases/storage.js'
@@ -43,6 +44,7 @@ const RUNNERS: Record<CaseName, (config: BenchConfig, env: BenchEnv) => Promise<
   backbone: runBackboneCase,
   data: runDataCase,
   masker: runMaskerCase,
+  fusion: runFusionCase,
 }
 
 const processIo: BenchIo = {

@@ -24,7 +24,7 @@ describe('main --tiny', () => {
   it('runs every case end to end and exits 0', async () => {
     // On failure, the message carries every check line the run printed, so CI logs say which one failed.
     expect(await run, [...io.stdout, ...io.stderr].filter((l) => /check/i.test(l)).join('\n')).toBe(BENCH_EXIT.ok)
-    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'latest.json', 'masker.json', 'query3d.json', 'storage.json'])
+    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'fusion.json', 'latest.json', 'masker.json', 'query3d.json', 'storage.json'])
     // The storage and backbone cases removed every file they wrote.
     expect(readdirSync(scratch)).toEqual([])
   })
@@ -37,7 +37,7 @@ describe('main --tiny', () => {
     expect(latest.machine.cores).toBeGreaterThanOrEqual(1)
     expect(typeof latest.machine.cpu_model).toBe('string')
     expect(latest.machine.tensor_backend_choices.some((c: { status: string }) => c.status === 'chosen')).toBe(true)
-    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker'])
+    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion'])
   })
 
   it('aggregator.json: sparse within 1e-5 of the dense baseline, with timings, memory and a speed-up', async () => {
@@ -126,6 +126,28 @@ describe('main --tiny', () => {
       expect(g.masks_out).toBeGreaterThan(0)
       expect(Object.keys(g.steps_ms)).toEqual(['upsample', 'filter', 'nms', 'postprocess', 'output', 'other'])
     }
+  })
+
+  it('fusion.json: pool rows vs masks seen, agreement with the unfused map, peak RSS at two frame counts', async () => {
+    await run
+    const f = readJson(join(out, 'fusion.json'))
+    expect(f.checks.passed).toBe(true)
+    const [scene] = f.measurements.scenes
+    expect(scene.frames).toBe(6)
+    expect(scene.unfused.fusion).toBe('none')
+    expect(scene.fused.fusion).toBe('voxel-overlap')
+    expect(scene.fused.points).toBe(scene.unfused.points)
+    expect(scene.masks_seen).toBeGreaterThan(0)
+    expect(scene.pool_rows_fused).toBeLessThanOrEqual(scene.pool_rows_unfused)
+    expect(scene.reduction_vs_masks).toBeCloseTo(scene.masks_seen / scene.pool_rows_fused, 9)
+    expect(scene.argmax_agreement).toBeGreaterThan(0)
+    expect(scene.argmax_agreement).toBeLessThanOrEqual(1)
+    const rss = f.measurements.rss
+    expect([rss.frames_small, rss.frames_large]).toEqual([3, 6])
+    expect(rss.peak_rss_mib_small).toBeGreaterThan(0)
+    expect(rss.growth_mib).toBeCloseTo(rss.peak_rss_mib_large - rss.peak_rss_mib_small, 9)
+    expect(typeof f.measurements.goals.rss_growth_beyond_map_le_10_percent).toBe('boolean')
+    expect(Object.keys(f.summary)).toEqual(['min_argmax_agreement', 'mean_argmax_agreement', 'min_reduction_vs_masks', 'peak_rss_mib_small', 'peak_rss_mib_large', 'growth_beyond_map_ratio'])
   })
 
   it('prints the tables on stdout and progress on stderr', async () => {

@@ -6,6 +6,7 @@ import { embedTextCommand } from './commands/embed-text.js'
 import { evalCommand } from './commands/eval.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
 import { makeSceneCommand } from './commands/make-scene.js'
+import { mergeCommand } from './commands/merge.js'
 import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
 import { queryCommand } from './commands/query.js'
 import { runCommand } from './commands/run.js'
@@ -48,6 +49,10 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--scene-option <key>', 'the input option --scenes sets to each listed path (default scene)')
     .addOption(progressOption())
     .action(act((file: string, o) => runCommand(file, o, io)))
+  program.command('merge <partial-dirs...>').description('fuse the partial maps of plaf run --shard i/n runs into one map (the lifter\'s association rule)')
+    .option('--out <dir>', 'directory of the merged map (required)')
+    .option('--json', 'print the merge summary as JSON')
+    .action(act((dirs: string[], o) => mergeCommand(dirs, o, io)))
   program.command('validate <pipeline>').description('check a pipeline without running it (exit 1 on any error)')
     .option('--set <path=value>', 'override a value (repeatable)', collect, [])
     .option('--json', 'print diagnostics as JSON')
@@ -119,16 +124,16 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--set <path=value>', 'override a pipeline value (repeatable)', collect, [])
     .addOption(progressOption())
     .action(act((o) => demoCommand(o, io)))
+  // plaf eval: scannet in commands/eval.ts; further benchmarks register on `evaluate` below
+  const evaluate = evalCommand(program, act, io)
+  // plaf eval ade20k-probe (commands/eval-probe.ts) registers here
+  void evaluate
   const models = program.command('models').description('the model store under PLAF_HOME (default ~/.cache/plaf): list, pull, import, verify, rm, info')
   models.command('list').description('installed models: name@version, licence, size, family')
     .option('--json', 'machine-readable')
     .action(act((o) => modelsListCommand(o, io)))
   models.command('pull <name>').description('download a model from a hub ({hub}/{repo}/resolve/{revision}/{path}), resuming and verifying sha256')
     .option('--hub <url>', 'hub base URL (default: PLAF_HUB)')
-  // plaf eval: scannet in commands/eval.ts; further benchmarks register on `evaluate` below
-  const evaluate = evalCommand(program, act, io)
-  // plaf eval ade20k-probe (commands/eval-probe.ts) registers here
-  void evaluate
     .option('--revision <rev>', 'branch, tag or commit on the hub', 'main')
     .option('--repo <repo>', 'repository on the hub (default: the model name)')
     .option('--offline', 'refuse the network (as PLAF_OFFLINE=1)')

@@ -54,6 +54,9 @@ export function associateFrame(
     for (let c = 1; c < candidates.length; c++) if (shares[c] > shares[best]) best = c
     let target = candidates[best]
     for (let c = 0; c < candidates.length; c++) {
+      // A bridge must be substantial: a few points on another entry's voxels (a boundary, a
+      // shared corner) say nothing about both being one thing.
+      if (shares[c] < t.minOverlap * sizes[j]) continue
       const e = pool.root(candidates[c])
       if (e !== target && pool.entryCosine(target, e) >= t.minCosine) target = pool.union(target, e)
     }

@@ -54,3 +54,44 @@ describe('voxel-overlap fusion on a generated 200-frame scene', () => {
     expect(b.finish().refs.length).toBe(1)
   })
 })
+
+describe('MapBuilder.addMap: partial maps of frame chunks merged with the same rule', () => {
+  it('merging per-chunk maps gives the unsharded map\'s points, masks and argmax labels (≥ 99 %)', async () => {
+    const scene = pointScene({ frames: 120, seed: 9 })
+    const whole = await build(scene, 'voxel-overlap')
+    // 3 shards, chunks of 10 frames dealt round-robin (as plaf run --shard i/3 --shard-chunk 10)
+    const merged = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor })
+    for (let s = 0; s < 3; s++) {
+      const part = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor })
+      for (const [i, f] of scene.frames.entries()) if (Math.floor(i / 10) % 3 === s) await part.addFrame(f.points, f.memory, String(i))
+      const map = part.finish()
+      await merged.addMap(map, map.counts, `shard ${s}`)
+      merged.countMasks(part.masksSeen)
+    }
+    const m = merged.finish()
+    expect(merged.masksSeen).toBe(whole.masks)
+    expect(m.refs.length).toBe(whole.map.refs.length)
+    // per voxel: counts add up to the unsharded ones, positions are the same means
+    const key = (p: Float32Array, i: number) => [0, 1, 2].map((k) => Math.round(p[3 * i + k] / 0.05)).join(',')
+    const at = new Map<string, number>()
+    for (let i = 0; i < m.refs.length; i++) at.set(key(m.positions, i), i)
+    const a = argmaxLabels(whole.map, scene.objects)
+    const b = argmaxLabels(m, scene.objects)
+    let same = 0
+    for (let i = 0; i < a.length; i++) {
+      const j = at.get(key(whole.map.positions, i))!
+      expect(m.counts[j]).toBe(whole.map.counts[i])
+      same += a[i] === b[j] ? 1 : 0
+    }
+    expect(same / a.length).toBeGreaterThanOrEqual(0.99)
+    expect(m.pool.shape[0]).toBeLessThanOrEqual(24)
+  })
+
+  it('a partial map in another feature space or dimension is refused, naming it', async () => {
+    const b = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor })
+    const map = { positions: new Float32Array(3), colors: new Uint8Array(3), refs: new Uint32Array(1), pool: { data: new Float32Array(4), shape: [1, 4] as [number, number] }, space: 's' }
+    await b.addMap(map, null, 'a/map.ply')
+    await expect(b.addMap({ ...map, pool: { data: new Float32Array(3), shape: [1, 3] } }, null, 'b/map.ply')).rejects.toThrow('b/map.ply has 3-dimensional features but earlier ones had 4')
+    await expect(b.addMap({ ...map, space: 't' }, null, 'c/map.ply')).rejects.toThrow('c/map.ply is in space "t"')
+  })
+})

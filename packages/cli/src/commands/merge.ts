@@ -1,0 +1,160 @@
+/**
+ * `plaf merge <partial dirs…> --out DIR`: fuses the partial maps of `plaf run --shard i/n` runs
+ * into one map with the lifter's own association rule (MapBuilder.addMap: each partial map enters
+ * as one frame whose masks are its pool rows and whose samples are its points, weighted by their
+ * observation counts), and writes it with the partials' index-reference options.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import {
+  PlafError, createReferenceBackend, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
+  type Diagnostic, type ResolvedPipeline,
+} from '@plaf/core'
+import { MapBuilder, type BackprojectLifterOptions } from '@plaf/lifter'
+import { open3D, writeIndexReferenceMap, type IndexReferenceOptions } from '@plaf/storage'
+import { builtinRegistry } from '../builtins.js'
+import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { userErrors } from '../user-errors.js'
+import { SHARD_FILE, type ShardRecord } from './shard.js'
+
+/** Options of `plaf merge`. */
+export interface MergeCommandOptions {
+  out?: string
+  json?: boolean
+}
+
+/** One partial run, opened. */
+interface PartialRun {
+  dir: string
+  configFile: string
+  pipeline: ResolvedPipeline
+  lifter: { key: string; options: BackprojectLifterOptions }
+  storage: { key: string; options: IndexReferenceOptions }
+  shard: ShardRecord | null
+  masksSeen: number | null
+}
+
+const invalid = (message: string, extra: Partial<Diagnostic>): PlafError => new PlafError(diagnostic('PLAF_INPUT_INVALID', message, extra))
+
+/** The first path (dotted) where two JSON values differ, or null. */
+function firstDifference(a: unknown, b: unknown, path: string[] = []): string | null {
+  if (stableStringify(a) === stableStringify(b)) return null
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...path, k])
+      if (d !== null) return d
+    }
+  }
+  return path.join('.') || '(root)'
+}
+
+async function openPartial(dir: string): Promise<PartialRun> {
+  const configFile = join(dir, 'config.resolved.yaml')
+  if (!existsSync(dir)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `partial run ${dir} does not exist`, { file: dir }))
+  if (!existsSync(configFile)) {
+    throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `${dir} is not a run directory: config.resolved.yaml is missing`, { file: configFile, hint: 'give the directories plaf run --shard i/n wrote' }))
+  }
+  const reportFile = join(dir, 'report.json')
+  if (!existsSync(reportFile)) {
+    throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `${dir} is not a finished run: report.json is missing`, { file: reportFile, hint: 'finish the shard with plaf run <pipeline> --shard i/n --resume --out <dir>' }))
+  }
+  const r = await resolvePipeline(configFile, builtinRegistry(), { checkSweep: false })
+  if (!r.pipeline || hasErrors(r.diagnostics)) throw new PlafError(r.diagnostics.filter((d) => d.severity === 'error'))
+  const p = r.pipeline
+  const lifter = p.stages.find((s) => s.use === 'backproject')
+  const storage = p.stages.find((s) => s.use === 'index-reference')
+  if (!lifter || !storage) {
+    throw invalid(`${dir}: the run has no ${lifter ? 'index-reference storage3d' : 'backproject lifter'} stage, so it stored no mergeable map`, { file: configFile, expected: 'a backproject lifter and an index-reference storage3d stage' })
+  }
+  const read = (f: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8'))
+    } catch (e) {
+      throw invalid(`${f} is not valid JSON: ${(e as Error).message}`, { file: f })
+    }
+  }
+  const shardFile = join(dir, SHARD_FILE)
+  const shard = existsSync(shardFile) ? (read(shardFile) as ShardRecord) : null
+  const report = read(reportFile) as { stages?: Record<string, { metrics?: Record<string, number> }> }
+  const masksSeen = report.stages?.[lifter.key]?.metrics?.masks_seen ?? null
+  return {
+    dir, configFile, pipeline: p, shard, masksSeen,
+    lifter: { key: lifter.key, options: lifter.options as unknown as BackprojectLifterOptions },
+    storage: { key: storage.key, options: storage.options as unknown as IndexReferenceOptions },
+  }
+}
+
+/** Checks that the partials are shards of one run: same configuration (output aside), same sharding, no shard twice. */
+function checkCompatible(parts: PartialRun[]): Diagnostic[] {
+  const notes: Diagnostic[] = []
+  const [first] = parts
+  const comparable = (p: PartialRun) => ({ ...p.pipeline.config, output: undefined })
+  const seen = new Map<number, string>()
+  for (const p of parts) {
+    const at = firstDifference(comparable(first), comparable(p))
+    if (at !== null) {
+      throw invalid(`${p.dir} is a run of a different pipeline than ${first.dir}: ${at} differs`, { file: p.configFile, path: at, hint: 'merge only the shards of one plaf run … --shard i/n' })
+    }
+    if (!p.shard) continue
+    const s0 = first.shard
+    if (!s0 || s0.of !== p.shard.of || s0.chunk !== p.shard.chunk || s0.input_identity !== p.shard.input_identity) {
+      throw invalid(`${p.dir} was sharded differently from ${first.dir} (${p.shard.shard}/${p.shard.of}, chunks of ${p.shard.chunk})`, { file: join(p.dir, SHARD_FILE) })
+    }
+    const dup = seen.get(p.shard.shard)
+    if (dup) throw invalid(`${p.dir} is shard ${p.shard.shard}/${p.shard.of} again (also ${dup})`, { file: join(p.dir, SHARD_FILE) })
+    seen.set(p.shard.shard, p.dir)
+  }
+  const of = first.shard?.of
+  if (of !== undefined && seen.size < of) {
+    const missing = Array.from({ length: of }, (_, i) => i).filter((i) => !seen.has(i))
+    notes.push({ code: 'PLAF_INPUT_INVALID', severity: 'warning', message: `shards ${missing.map((i) => `${i}/${of}`).join(', ')} are not among the partials: the merged map lacks their frames` })
+  }
+  return notes
+}
+
+/** `plaf merge <dirs…> --out DIR`. */
+export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: Io): Promise<number> {
+  if (!o.out) {
+    printDiagnostics(io, [diagnostic('PLAF_INVALID_OPTION', 'plaf merge needs --out <dir> for the merged map', { path: 'out', source: 'plaf merge', expected: '--out <dir>' })], o.json)
+    return EXIT.user
+  }
+  const out = resolve(o.out)
+  return userErrors(io, o.json, async () => {
+    const parts: PartialRun[] = []
+    for (const d of dirs) parts.push(await openPartial(resolve(d)))
+    const notes = checkCompatible(parts)
+    printDiagnostics(io, notes, o.json)
+    const lo = parts[0].lifter.options
+    const tensor = createReferenceBackend()
+    const builder = new MapBuilder({
+      voxelSize: lo.voxel_size, fusion: lo.fusion, poolMergeThreshold: lo.pool_merge_threshold,
+      fusionOverlap: lo.fusion_overlap, fusionCosine: lo.fusion_cosine, tensor,
+    })
+    const rows: Array<{ dir: string; shard: string | null; points: number; pool_rows: number; masks_seen: number | null }> = []
+    let dim = -1
+    for (const p of parts) {
+      const mapDir = join(p.dir, p.storage.key)
+      const { map, counts } = open3D(mapDir)
+      const d = map.pool.shape[1]
+      if (dim >= 0 && d !== dim) throw invalid(`${mapDir}: its pool has ${d}-dimensional rows but ${parts[0].dir}'s has ${dim}`, { file: join(mapDir, 'map.json'), expected: String(dim), actual: String(d) })
+      dim = d
+      io.err(`merge: ${p.dir}: ${map.refs.length} points, ${map.pool.shape[0]} pool rows`)
+      await builder.addMap(map, counts, join(mapDir, 'map.ply'))
+      if (p.masksSeen !== null) builder.countMasks(p.masksSeen)
+      rows.push({ dir: p.dir, shard: p.shard ? `${p.shard.shard}/${p.shard.of}` : null, points: map.refs.length, pool_rows: map.pool.shape[0], masks_seen: p.masksSeen })
+    }
+    const merged = builder.finish()
+    await tensor.dispose()
+    const so = parts[0].storage.options
+    const mapDir = join(out, parts[0].storage.key)
+    mkdirSync(mapDir, { recursive: true })
+    writeIndexReferenceMap(mapDir, merged, { ...so, dense_baseline: false, keep_dense_baseline: false, counts: true }, merged.counts)
+    writeFileAtomic(join(out, 'config.resolved.yaml'), readFileSync(parts[0].configFile, 'utf8'))
+    const summary = {
+      format: 'plaf-merge', version: 1, fusion: lo.fusion, partials: rows, map: join(out, parts[0].storage.key),
+      points: merged.refs.length, pool_rows: merged.pool.shape[0], masks_seen: rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null,
+    }
+    writeJsonAtomic(join(out, 'merge.json'), summary)
+    io.out(o.json ? JSON.stringify(summary, null, 2) : `merged ${parts.length} partial maps (fusion ${lo.fusion}) into ${summary.map}: ${summary.points} points, ${summary.pool_rows} pool rows`)
+  })
+}

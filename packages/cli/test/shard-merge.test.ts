@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { open3D, writeIndexReferenceMap } from '@plaf/storage'
+import { describe, expect, it } from 'vitest'
+import { shardPositions } from '../src/commands/shard.js'
+import { cli, tempDir } from './helpers.js'
+
+// A generated scene small enough for a test: 24 frames on the camera loop, Felzenszwalb masks,
+// colour-lexicon features, voxel-overlap fusion, counts stored (what merge weights by).
+const VOXEL = 0.05
+const pipeline = `name: shards
+input: { use: synthetic-room, with: { seed: 4, frames: 24, objects: 5, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 } }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 64 } }
+  masker: { use: felzenszwalb, with: { min_size: 30, max_side: 160 } }
+  aggregator: { use: mask-mean }
+  lifter: { use: backproject, with: { voxel_size: ${VOXEL}, fusion: voxel-overlap } }
+  storage3d: { use: index-reference, with: { feature_dtype: float32, counts: true } }
+runtime: { cache: false }
+`
+
+/**
+ * Per point (keyed by its voxel), the argmax label over the 11 basic colour terms: the
+ * color-lexicon-text vector of a term is one-hot, so the label is the argmax over the pool row.
+ */
+function labels(dir: string): Map<string, number> {
+  const { map } = open3D(dir)
+  const [m, d] = map.pool.shape
+  const rowLabel = Array.from({ length: m }, (_, r) => {
+    let best = 0
+    for (let c = 1; c < d; c++) if (map.pool.data[r * d + c] > map.pool.data[r * d + best]) best = c
+    return best
+  })
+  const out = new Map<string, number>()
+  for (let i = 0; i < map.refs.length; i++) {
+    const key = [0, 1, 2].map((k) => Math.round(map.positions[3 * i + k] / VOXEL)).join(',')
+    out.set(key, rowLabel[map.refs[i]])
+  }
+  return out
+}
+
+describe('plaf run --shard and plaf merge', () => {
+  it('assigns chunks of frames round-robin', () => {
+    expect(shardPositions(10, { index: 1, count: 2, chunk: 3 })).toEqual([3, 4, 5, 9])
+    expect(shardPositions(10, { index: 0, count: 2, chunk: 3 })).toEqual([0, 1, 2, 6, 7, 8])
+    expect(shardPositions(4, { index: 2, count: 3, chunk: 2 })).toEqual([])
+  })
+
+  it('merged shards give the same argmax label as the unsharded run on >= 99 % of points', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline })
+    const run = (...a: string[]) => cli('run', join(dir, 'p.yaml'), '--progress', 'none', ...a)
+    expect((await run('--out', join(dir, 'whole'))).code).toBe(0)
+    for (const i of [0, 1, 2]) {
+      const r = await run('--shard', `${i}/3`, '--shard-chunk', '4', '--out', join(dir, `s${i}`))
+      expect(r.code, r.err).toBe(0)
+      const rec = JSON.parse(readFileSync(join(dir, `s${i}`, 'shard.json'), 'utf8'))
+      expect(rec).toMatchObject({ shard: i, of: 3, chunk: 4, frames_total: 24, frames: shardPositions(24, { index: i, count: 3, chunk: 4 }) })
+      expect(JSON.parse(readFileSync(join(dir, `s${i}`, 'report.json'), 'utf8')).frames.processed).toBe(8)
+    }
+    const m = await cli('merge', join(dir, 's0'), join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged'), '--json')
+    expect(m.code, m.err).toBe(0)
+    const summary = JSON.parse(m.out)
+    const whole = labels(join(dir, 'whole', 'storage3d'))
+    const merged = labels(join(dir, 'merged', 'storage3d'))
+    expect(summary.points).toBe(whole.size)
+    const wholeReport = JSON.parse(readFileSync(join(dir, 'whole', 'report.json'), 'utf8'))
+    expect(summary.masks_seen).toBe(wholeReport.stages.lifter.metrics.masks_seen)
+    let same = 0
+    for (const [k, l] of whole) same += merged.get(k) === l ? 1 : 0
+    expect(same / whole.size).toBeGreaterThanOrEqual(0.99)
+    // a fused pool: far fewer rows than the masks seen
+    expect(summary.pool_rows * 4).toBeLessThan(summary.masks_seen)
+
+    // merging a run of another pipeline is a located error, exit 1
+    expect((await run('--shard', '0/3', '--shard-chunk', '4', '--out', join(dir, 'other'), '--set', 'stages.lifter.with.voxel_size=0.04')).code).toBe(0)
+    const bad = await cli('merge', join(dir, 's0'), join(dir, 'other'), '--out', join(dir, 'm2'))
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('stages.lifter.with.voxel_size differs')
+    expect(bad.err).toContain(join(dir, 'other', 'config.resolved.yaml'))
+    // the same shard twice
+    const twice = await cli('merge', join(dir, 's0'), join(dir, 's0'), '--out', join(dir, 'm3'))
+    expect(twice.code).toBe(1)
+    expect(twice.err).toContain('is shard 0/3 again')
+    // a partial map whose pool rows have another dimension
+    const s1 = join(dir, 's1', 'storage3d')
+    const { map, counts } = open3D(s1)
+    const [rows, d] = map.pool.shape
+    const narrow = new Float32Array(rows * (d - 1))
+    for (let r = 0; r < rows; r++) narrow.set(map.pool.data.subarray(r * d, r * d + d - 1), r * (d - 1))
+    writeIndexReferenceMap(s1, { ...map, pool: { data: narrow, shape: [rows, d - 1] } }, { feature_dtype: 'float32', dense_baseline: false, keep_dense_baseline: false, counts: true }, counts ?? undefined)
+    const dims = await cli('merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'm4'))
+    expect(dims.code).toBe(1)
+    expect(dims.err).toContain(`${d - 1}-dimensional rows`)
+    expect(dims.err).toContain(join(s1, 'map.json'))
+  }, 120_000)
+
+  it('bad --shard values are located option errors, exit 1', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline })
+    for (const [v, text] of [['3/2', 'not below the number of shards 2'], ['a/b', 'must be i/n'], ['1/0', 'at least 1']]) {
+      const r = await cli('run', join(dir, 'p.yaml'), '--shard', v, '--out', join(dir, 'x'), '--progress', 'none')
+      expect(r.code).toBe(1)
+      expect(r.err).toContain('PLAF_INVALID_OPTION')
+      expect(r.err).toContain(text)
+      expect(r.err).toContain(`--shard ${v}`)
+    }
+    const c = await cli('run', join(dir, 'p.yaml'), '--shard', '0/2', '--shard-chunk', '0', '--out', join(dir, 'x'), '--progress', 'none')
+    expect(c.code).toBe(1)
+    expect(c.err).toContain('--shard-chunk must be a positive integer')
+    expect(existsSync(join(dir, 'x'))).toBe(false)
+    const m = await cli('merge', join(dir, 'nope'), '--out', join(dir, 'm'))
+    expect(m.code).toBe(1)
+    expect(m.err).toContain('PLAF_FILE_NOT_FOUND')
+  })
+
+  it('--scenes runs every n-th listed scene; a missing listed scene names the list line', async () => {
+    const dir = tempDir({})
+    for (const s of ['a', 'b', 'c']) {
+      const r = await cli('make-scene', join(dir, s), '--frames', '2', '--set', 'color_width=80', '--set', 'color_height=60', '--set', 'depth_width=40', '--set', 'depth_height=30')
+      expect(r.code, r.err).toBe(0)
+    }
+    const scanPipeline = pipeline.replace(/input: .*\n/, 'input: { use: scannet, with: { scene: ./a } }\n')
+    const root = tempDir({ 'p.yaml': scanPipeline, 'list.txt': `# scenes\n${join(dir, 'a')}\n${join(dir, 'b')}\n\n${join(dir, 'c')}\n` })
+    const r = await cli('run', join(root, 'p.yaml'), '--scenes', join(root, 'list.txt'), '--shard', '1/2', '--out', join(root, 'runs'), '--progress', 'none')
+    expect(r.code, r.err).toBe(0)
+    expect(existsSync(join(root, 'runs', 'b', 'report.json'))).toBe(true)
+    expect(existsSync(join(root, 'runs', 'a'))).toBe(false)
+    expect(existsSync(join(root, 'runs', 'c'))).toBe(false)
+    const bad = tempDir({ 'p.yaml': scanPipeline, 'list.txt': `${join(dir, 'a')}\n  ./missing\n` })
+    const e = await cli('run', join(bad, 'p.yaml'), '--scenes', join(bad, 'list.txt'), '--progress', 'none')
+    expect(e.code).toBe(1)
+    expect(e.err).toContain(`${join(bad, 'list.txt')}:2:3`)
+    expect(e.err).toContain('scene ./missing does not exist')
+  }, 60_000)
+})
