@@ -25,7 +25,7 @@ describe('data case (--tiny)', () => {
     // 0 to more than 3 frames under load on CI), so only the bound with its allowance is asserted.
     expect(held.frames_held).toBeGreaterThanOrEqual(0)
     expect(held.peak_live_bytes).toBeLessThanOrEqual(3 * held.decoded_frame_bytes + 256_000)
-    for (const [k, v] of Object.entries(r.summary!)) if (k !== 'sens_frames_held') expect(v, k).toBeGreaterThan(0)
+    for (const [k, v] of Object.entries(r.summary!)) if (k !== 'sens_frames_held' && k !== 'sens_peak_live_mb') expect(v, k).toBeGreaterThan(0)
     expect(r.tables[0].rows).toHaveLength(2)
     expect(r.measurements.backbone_session_ms).toBeNull() // no backbone.json in this results directory
   })
