@@ -1,16 +1,16 @@
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import {
-  checkPort, defineStage, encodeNpy, fail, writeFileAtomic, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores, type QueryScores3D,
+  checkPort, defineStage, encodeNpy, fail, writeFileAtomic, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores,
   type SemanticMap3D, type StageInstance, type TextEmbeddings,
 } from '@plaf/core'
 import { ContactSheet } from './contact-sheet.js'
 import { queryFrame, type FrameStats } from './frame-query.js'
-import { LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
+import { LERF_NEGATIVES, LERF_TEMPERATURE, type ScoreMode } from './kernels/scoring.js'
 import { applyMode, type TextSets } from './modes.js'
-import { writeMapPly } from './outputs.js'
+import { readReferenceMesh } from './map-outputs.js'
+import { queryMap, type MapQueryEntry, type MapQueryResult, type MapQuerySettings } from './map-query.js'
 import { thresholdLabel } from './pictures.js'
-import { writeSnapshot } from './snapshot.js'
-import { gatherScores, scoreMemory, scorePool } from './score.js'
+import { scoreMemory } from './score.js'
 import { uniqueSlugs } from './slug.js'
 import { VERSION } from './version.js'
 
@@ -27,6 +27,10 @@ export interface TextQuerierOptions {
   top_k: number
   write_masks: boolean
   write_overlays: boolean
+  region_voxel: number
+  top_regions: number
+  mesh: string | null
+  mesh_max_distance: number
 }
 
 const options: OptionsSchema<TextQuerierOptions> = {
@@ -57,6 +61,19 @@ const options: OptionsSchema<TextQuerierOptions> = {
     write_overlays: {
       type: 'boolean', default: true,
       description: 'Write pictures: an overlay PNG per frame and query (hits tinted and outlined, the rest dimmed, query and threshold written on it), a contact sheet per query (<query>/contact-sheet.png) and a top-down snapshot of the scored 3D map per query (<query>.map.png).',
+    },
+    region_voxel: {
+      type: 'number', exclusiveMinimum: 0, default: 0.05,
+      description: 'Voxel edge in metres for the 3D regions: points at or above the threshold are one region when their voxels touch (26-neighbourhood); listed in <query>.regions.json.',
+    },
+    top_regions: { type: 'integer', minimum: 1, default: 5, description: 'Regions listed per query in <query>.regions.json, largest first.' },
+    mesh: {
+      type: ['string', 'null'], minLength: 1, default: null,
+      description: 'A reference mesh or point cloud (PLY with vertex x, y, z; relative to the pipeline file) to carry the 3D scores and labels to: each vertex takes those of its nearest map point within mesh_max_distance (mesh/<query>.ply, mesh/labels.ply).',
+    },
+    mesh_max_distance: {
+      type: 'number', exclusiveMinimum: 0, default: 0.05,
+      description: 'Distance cut-off in metres for mesh: a vertex with no map point strictly closer gets score NaN and label 0 (no label).',
     },
   },
 }
@@ -108,6 +125,12 @@ export const textQuerier = defineStage<
       outDir: ctx.outDir, queries: opts.queries, slugs, labels: opts.labels, threshold: opts.threshold,
       masks: opts.write_masks, overlays: opts.write_overlays, sheets, topK: opts.top_k, mode: opts.mode,
     }
+    // Read at config time, so a bad mesh fails before any frame is scored.
+    const mesh = opts.mesh === null ? null : readReferenceMesh(resolve(ctx.baseDir, opts.mesh))
+    const mapSettings: MapQuerySettings = {
+      outDir: ctx.outDir, queries: opts.queries, slugs, labels: opts.labels, mode: opts.mode, temperature: opts.temperature, threshold: opts.threshold,
+      snapshots: opts.write_overlays, regionVoxel: opts.region_voxel, topRegions: opts.top_regions, mesh, meshMaxDistance: opts.mesh_max_distance,
+    }
     let frames = 0
     let frameScoringMs = 0
     return {
@@ -134,51 +157,15 @@ export const textQuerier = defineStage<
             ...stats[q], gather_ms: round3(stats[q].gather_ms), files: frames > 0 ? `${slugs[q]}/<frame>.{${opts.write_masks ? 'mask.png,' : ''}${opts.write_overlays ? 'overlay.png,' : ''}top.json}` : null,
             contact_sheet: null as string | null,
           },
-          map: null as null | (QueryScores3D & { gather_ms: number; file: string; threshold: number | null; snapshot: string | null }),
+          map: null as MapQueryEntry | null,
         }))
         let poolMs = 0
-        if (embeddings && map && sets.queries > 0) {
-          const t1 = performance.now()
-          const cos = await scorePool(map, embeddings, ctx.tensor)
-          const pool = { ...cos, data: applyMode(cos, sets, opts.mode, opts.temperature).queries, shape: [sets.queries, cos.shape[1]] as [number, number] }
-          poolMs = performance.now() - t1
-          const [, m] = pool.shape
-          const invalid = m - pool.valid.reduce((a, b) => a + b, 0)
-          const top = m > 0 ? await ctx.tensor.topk(pool.data, slugs.length, m, Math.min(m, 10 + invalid)) : null
-          const k = top ? top.indices.length / slugs.length : 0
-          const weights = new Float64Array(m)
-          for (let i = 0; i < map.refs.length; i++) if (pool.valid[map.refs[i]]) weights[map.refs[i]]++
-          let gatherTotal = 0
-          for (let q = 0; q < slugs.length; q++) {
-            const t2 = performance.now()
-            const s = pool.data.subarray(q * m, q * m + m)
-            const threshold = opts.threshold === 'auto' ? otsuThreshold(s, weights) : opts.threshold
-            const points = gatherScores(pool, q, map.refs)
-            let above = 0
-            if (threshold !== null) for (let i = 0; i < points.length; i++) if (pool.valid[map.refs[i]] && points[i] >= threshold) above++
-            const gatherMs = performance.now() - t2
-            gatherTotal += gatherMs
-            writeMapPly(join(ctx.outDir, `${slugs[q]}.ply`), map, s, pool.valid, opts.queries[q])
-            const best: Array<{ row: number; score: number }> = []
-            for (let j = 0; j < k && best.length < 10; j++) {
-              const row = top!.indices[q * k + j]
-              if (pool.valid[row]) best.push({ row, score: top!.values[q * k + j] })
-            }
-            let snapshot: string | null = null
-            if (opts.write_overlays) {
-              snapshot = `${slugs[q]}.map.png`
-              const share = map.refs.length ? ` (${((100 * above) / map.refs.length).toFixed(1)} %)` : ''
-              await writeSnapshot(join(ctx.outDir, snapshot), map, s, pool.valid, threshold, [
-                { text: `"${opts.queries[q]}" · 3D map, top-down (z up), orthographic · left: hits, right: best ${opts.mode} per pixel`, bold: true },
-                { text: `hit: ${thresholdLabel(opts.mode, threshold, opts.threshold === 'auto')} · ${above.toLocaleString('en-US')} of ${map.refs.length.toLocaleString('en-US')} points${share}`, swatch: true },
-              ])
-            }
-            perQuery[q].map = {
-              points: map.refs.length, pool_rows: m, points_above_threshold: above, top_pool_rows: best, threshold,
-              gather_ms: round3(gatherMs), file: `${slugs[q]}.ply`, snapshot,
-            }
-          }
-          rc.metric('query_ms', poolMs + gatherTotal, 'ms')
+        let map3d: MapQueryResult | null = null
+        if (embeddings && map && sets.queries + sets.labels > 0) {
+          map3d = await queryMap(mapSettings, map, embeddings, sets, ctx.tensor)
+          poolMs = map3d.poolMs
+          map3d.perQuery.forEach((entry, q) => (perQuery[q].map = entry))
+          rc.metric('query_ms', map3d.poolMs + map3d.gatherMs, 'ms')
           rc.metric('points_scored', map.refs.length)
         }
         if (sheets && frames > 0) {
@@ -216,6 +203,8 @@ export const textQuerier = defineStage<
           threshold: opts.threshold,
           frames,
           text_embeddings: embeddings ? { file: 'text.npy', texts: 'texts.json' } : null,
+          labels_3d: map3d?.labels ?? null,
+          mesh: map3d?.mesh ?? null,
           timings_ms: { encode_queries: round3(encodeMs), frames_2d_scoring: round3(frameScoringMs), pool_scoring: round3(poolMs) },
           queries: perQuery,
         }

@@ -49,7 +49,9 @@ describe('text querier outputs', () => {
     const map = randomMap(prng(22), 300, 9)
     const queries = ['red chair', 'lamp']
     const { out, rc, fin } = await runQuerier({ queries, threshold: 0.4 }, memory, map, 2)
-    expect(readdirSync(out).sort()).toEqual(['lamp', 'lamp.map.png', 'lamp.ply', 'red-chair', 'red-chair.map.png', 'red-chair.ply', 'scores.json', 'text.npy', 'texts.json'])
+    expect(readdirSync(out).sort()).toEqual([
+      'lamp', 'lamp.map.png', 'lamp.ply', 'lamp.regions.json', 'map-scores.npy', 'red-chair', 'red-chair.map.png', 'red-chair.ply', 'red-chair.regions.json', 'scores.json', 'text.npy', 'texts.json',
+    ])
     expect(readdirSync(join(out, 'lamp')).sort()).toEqual(['000010.mask.png', '000010.overlay.png', '000010.top.json', 'contact-sheet.png'])
     const d = VOCAB.length
     const text = (q: number) => {
@@ -113,7 +115,7 @@ describe('text querier outputs', () => {
     const map = randomMap(prng(22), 300, 9)
     const both = await runQuerier({ queries: ['lamp'], threshold: 0.4 }, memory, map)
     const none = await runQuerier({ queries: ['lamp'], threshold: 0.4, write_masks: false, write_overlays: false }, memory, map)
-    expect(readdirSync(none.out).sort()).toEqual(['lamp', 'lamp.ply', 'scores.json', 'text.npy', 'texts.json'])
+    expect(readdirSync(none.out).sort()).toEqual(['lamp', 'lamp.ply', 'lamp.regions.json', 'map-scores.npy', 'scores.json', 'text.npy', 'texts.json'])
     expect(readdirSync(join(none.out, 'lamp'))).toEqual(['000010.top.json'])
     const counts = (out: string) => {
       const q = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).queries[0]

@@ -1,0 +1,185 @@
+import { join } from 'node:path'
+import { encodeNpy, writeFileAtomic, writeJsonAtomic, type QueryScores3D, type SemanticMap3D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
+import { regions3D, type Region3D } from './kernels/regions3d.js'
+import { argmaxLabels, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
+import { writeLabelPly, writeMeshScorePly, type ReferenceMesh } from './map-outputs.js'
+import { nearestMapPoints, gatherToMesh } from './mesh-transfer.js'
+import { applyMode, type TextSets } from './modes.js'
+import { writeMapPly } from './outputs.js'
+import { thresholdLabel } from './pictures.js'
+import { scorePool } from './score.js'
+import { writeSnapshot } from './snapshot.js'
+
+/** What the 3D part of the `text` querier needs besides the map and the texts. */
+export interface MapQuerySettings {
+  outDir: string
+  queries: string[]
+  slugs: string[]
+  labels: string[]
+  mode: ScoreMode
+  temperature: number
+  threshold: number | 'auto'
+  /** Also write the top-down snapshot PNG per query. */
+  snapshots: boolean
+  /** Voxel edge (metres) connecting selected points into regions, and regions listed per query. */
+  regionVoxel: number
+  topRegions: number
+  /** A reference mesh to carry scores and labels to, and the cut-off (metres). */
+  mesh: ReferenceMesh | null
+  meshMaxDistance: number
+}
+
+/** One query's 3D entry in scores.json. */
+export type MapQueryEntry = QueryScores3D & {
+  threshold: number | null
+  gather_ms: number
+  file: string
+  snapshot: string | null
+  regions_file: string
+  /** The largest region (see `<slug>.regions.json`), or null when nothing is selected. */
+  top_region: Region3D | null
+  mesh: { file: string; vertices_above_threshold: number } | null
+}
+
+/** The 3D part of scores.json besides the per-query entries. */
+export interface MapQueryResult {
+  perQuery: MapQueryEntry[]
+  poolMs: number
+  gatherMs: number
+  /** Label summary over the map's points (null without labels). */
+  labels: { file: string; npy: string; threshold: number | null; points: number[] } | null
+  mesh: { file: string; vertices: number; faces: number; max_distance: number; vertices_matched: number; scores: string; labels: string | null } | null
+}
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000
+
+/** Points per pool row (rows that are not valid weigh 0): Otsu's weights in 3D. */
+function pointsPerRow(refs: Uint32Array, valid: Uint8Array): Float64Array {
+  const w = new Float64Array(valid.length)
+  for (let i = 0; i < refs.length; i++) if (valid[refs[i]]) w[refs[i]]++
+  return w
+}
+
+/**
+ * Scores the map's pool once for every text (Q queries, L labels, negatives), applies the mode,
+ * and writes the 3D outputs: per query `<slug>.ply` (float `score`), `<slug>.regions.json`
+ * (connected regions of points at or above the threshold, largest first: "where"), optionally
+ * `<slug>.map.png`; `map-scores.npy` (Q×N float32); with labels `labels/map.ply` (ushort `label`,
+ * float `label_score`) and `labels/map-labels.npy`; with a mesh the same per mesh vertex under
+ * `mesh/`. Per-point scores are a gather of the pool row scores through the refs.
+ */
+export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddings: TextEmbeddings, sets: TextSets, tensor: TensorBackend): Promise<MapQueryResult> {
+  const t0 = performance.now()
+  const cos = await scorePool(map, embeddings, tensor)
+  const modes = applyMode(cos, sets, s.mode, s.temperature)
+  const poolMs = performance.now() - t0
+  const m = cos.shape[1]
+  const n = map.refs.length
+  const q = sets.queries
+  const valid = cos.valid
+  const weights = pointsPerRow(map.refs, valid)
+  const invalid = m - valid.reduce((a, b) => a + b, 0)
+  const top = m > 0 && q > 0 ? await tensor.topk(modes.queries, q, m, Math.min(m, 10 + invalid)) : null
+  const k = top ? top.indices.length / q : 0
+  const nearest = s.mesh ? nearestMapPoints(map.positions, s.mesh.vertices, { maxDistance: s.meshMaxDistance }) : null
+  const meshScores = s.mesh ? new Float32Array(q * s.mesh.vertices.length / 3) : null
+  const all = new Float32Array(q * n)
+  const perQuery: MapQueryEntry[] = []
+  let gatherMs = 0
+  for (let i = 0; i < q; i++) {
+    const t1 = performance.now()
+    const rowScores = modes.queries.subarray(i * m, i * m + m)
+    const threshold = s.threshold === 'auto' ? otsuThreshold(rowScores, weights) : s.threshold
+    const points = all.subarray(i * n, i * n + n)
+    const selected = new Uint8Array(n)
+    let above = 0
+    for (let p = 0; p < n; p++) {
+      const r = map.refs[p]
+      points[p] = rowScores[r]
+      if (threshold !== null && valid[r] && rowScores[r] >= threshold) {
+        selected[p] = 1
+        above++
+      }
+    }
+    const g = performance.now() - t1
+    gatherMs += g
+    const slug = s.slugs[i]
+    const text = s.queries[i]
+    writeMapPly(join(s.outDir, `${slug}.ply`), map, rowScores, valid, text)
+    const regions = regions3D(map.positions, selected, s.regionVoxel, s.topRegions)
+    writeJsonAtomic(join(s.outDir, `${slug}.regions.json`), {
+      text, mode: s.mode, threshold, threshold_rule: s.threshold === 'auto' ? 'auto: Otsu over pool rows weighted by their points' : 'given',
+      points: n, points_above_threshold: above, voxel_size: s.regionVoxel,
+      rule: 'points whose pool row scores at or above the threshold, joined when their voxels (edge voxel_size, keys round(p / voxel_size)) touch (26-neighbourhood); largest first',
+      coordinates: 'the map\'s world frame, metres; bbox = [x_min, y_min, z_min, x_max, y_max, z_max]',
+      regions: regions.map((r, rank) => ({ rank: rank + 1, ...r })),
+    })
+    const best: Array<{ row: number; score: number }> = []
+    for (let j = 0; j < k && best.length < 10; j++) {
+      const row = top!.indices[i * k + j]
+      if (valid[row]) best.push({ row, score: top!.values[i * k + j] })
+    }
+    let snapshot: string | null = null
+    if (s.snapshots) {
+      snapshot = `${slug}.map.png`
+      const share = n ? ` (${((100 * above) / n).toFixed(1)} %)` : ''
+      await writeSnapshot(join(s.outDir, snapshot), map, rowScores, valid, threshold, [
+        { text: `"${text}" · 3D map, top-down (z up), orthographic · left: hits, right: best ${s.mode} per pixel`, bold: true },
+        { text: `hit: ${thresholdLabel(s.mode, threshold, s.threshold === 'auto')} · ${above.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} points${share}`, swatch: true },
+      ])
+    }
+    let mesh: MapQueryEntry['mesh'] = null
+    if (s.mesh && nearest && meshScores) {
+      const v = nearest.index.length
+      const ms = meshScores.subarray(i * v, i * v + v)
+      ms.set(gatherToMesh(nearest.index, points, n))
+      let hits = 0
+      for (let j = 0; j < v; j++) if (nearest.index[j] >= 0 && selected[nearest.index[j]]) hits++
+      const file = `mesh/${slug}.ply`
+      writeMeshScorePly(join(s.outDir, file), s.mesh, ms, nearest.distance, [`plaf query ${JSON.stringify(text)} on ${s.mesh.file.replace(/[\r\n]/g, ' ')}`, `max_distance ${s.meshMaxDistance}`])
+      mesh = { file, vertices_above_threshold: hits }
+    }
+    perQuery.push({
+      points: n, pool_rows: m, points_above_threshold: above, top_pool_rows: best, threshold, gather_ms: round3(g), file: `${slug}.ply`,
+      snapshot, regions_file: `${slug}.regions.json`, top_region: regions[0] ?? null, mesh,
+    })
+  }
+  if (q > 0) writeFileAtomic(join(s.outDir, 'map-scores.npy'), encodeNpy({ data: all, shape: [q, n], dtype: '<f4' }))
+  let labels: MapQueryResult['labels'] = null
+  let meshLabels: string | null = null
+  if (sets.labels > 0) {
+    const l = sets.labels
+    const rowsBest = argmaxLabels(modes.labels, l, m, valid, -Infinity).best
+    const threshold = s.threshold === 'auto' ? otsuThreshold(rowsBest, weights) : s.threshold
+    const rows = argmaxLabels(modes.labels, l, m, valid, threshold ?? -Infinity)
+    const label = new Uint16Array(n)
+    const score = new Float32Array(n)
+    const counts = new Array<number>(l + 1).fill(0)
+    for (let p = 0; p < n; p++) {
+      const r = map.refs[p]
+      label[p] = rows.labels[r]
+      score[p] = valid[r] ? rows.best[r] : NaN
+      counts[label[p]]++
+    }
+    const comments = [`plaf query labels ${JSON.stringify(['background', ...s.labels])}`, `mode ${s.mode} threshold ${threshold ?? 'none'}`]
+    writeLabelPly(join(s.outDir, 'labels', 'map.ply'), map.positions, label, score, l, comments)
+    writeFileAtomic(join(s.outDir, 'labels', 'map-labels.npy'), encodeNpy({ data: label, shape: [n], dtype: '<u2' }))
+    labels = { file: 'labels/map.ply', npy: 'labels/map-labels.npy', threshold, points: counts }
+    if (s.mesh && nearest) {
+      meshLabels = 'mesh/labels.ply'
+      const ml = gatherToMesh(nearest.index, label, n, 0)
+      writeLabelPly(join(s.outDir, meshLabels), s.mesh.vertices, ml, gatherToMesh(nearest.index, score, n), l, comments, { distance: nearest.distance, faces: s.mesh.faces })
+      writeFileAtomic(join(s.outDir, 'mesh', 'labels.npy'), encodeNpy({ data: ml, shape: [ml.length], dtype: '<u2' }))
+    }
+  }
+  let mesh: MapQueryResult['mesh'] = null
+  if (s.mesh && nearest && meshScores) {
+    const v = nearest.index.length
+    writeFileAtomic(join(s.outDir, 'mesh', 'scores.npy'), encodeNpy({ data: meshScores, shape: [q, v], dtype: '<f4' }))
+    mesh = {
+      file: s.mesh.file, vertices: v, faces: (s.mesh.faces?.length ?? 0) / 3, max_distance: s.meshMaxDistance, vertices_matched: nearest.matched,
+      scores: 'mesh/scores.npy', labels: meshLabels,
+    }
+  }
+  return { perQuery, poolMs, gatherMs, labels, mesh }
+}
