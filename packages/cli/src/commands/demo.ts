@@ -156,8 +156,8 @@ export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
   io.out(`\noutputs in ${rel(res.runDir)}:`)
   io.out(`  2D memory   ${stageDir('mask-indexed')}/  (<frame>.ids.png 16-bit id maps, <frame>.features.npy, <frame>.json manifests)`)
   io.out(`  3D map      ${stageDir('index-reference')}/map.ply + pool.npy + map.json`)
-  io.out(`  queries     ${stageDir('text')}/  (<query>/<frame>.mask.png, .overlay.png, .top.json, <query>.ply, text.npy, scores.json)`)
-  io.out(`  report      ${rel(join(res.runDir, 'report.md'))}`)
+  io.out(`  queries     ${stageDir('text')}/  (<query>/<frame>.mask.png, .overlay.png, .top.json, <query>/contact-sheet.png, <query>.ply, <query>.map.png, text.npy, scores.json)`)
+  io.out(`  report      ${rel(join(res.runDir, 'report.md'))}  (figures, hit counts, contact sheets and 3D map snapshots per query)`)
   io.out(`\nnext: npx plaf query ${rel(res.runDir)} --text cyan --text purple`)
   return EXIT.ok
 }
