@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Measures how long the viewer page takes to show a large map, in headless chromium (software
+// WebGL, as the tests run it): a synthetic map of N points (default 1,000,000) on M pool rows
+// (default 2,000, D = 64), served by startViewer from this package's build (npm run build first).
+// Prints the time from navigation to the first frame read back from the GPU (fetch of the binary
+// points, upload, first draw; also the page script's own figure, which does not wait for the GPU),
+// and the median of 5 text queries (embed on the server + pool cosines + JSON + texture upload +
+// redraw, read back). Usage: node packages/viewer/scripts/measure-load.mjs [N] [M]
+import { chromium } from 'playwright-core'
+import { startViewer, unitRows } from '../dist/index.js'
+
+const N = Number(process.argv[2] ?? 1_000_000)
+const M = Number(process.argv[3] ?? 2_000)
+const D = 64
+let seed = 1
+const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32)
+const positions = new Float32Array(3 * N)
+const colors = new Uint8Array(3 * N)
+const refs = new Uint32Array(N)
+for (let i = 0; i < N; i++) {
+  positions[3 * i] = rnd() * 6; positions[3 * i + 1] = rnd() * 5; positions[3 * i + 2] = rnd() * 3
+  colors[3 * i] = 255 * rnd(); colors[3 * i + 1] = 255 * rnd(); colors[3 * i + 2] = 255 * rnd()
+  refs[i] = Math.floor(rnd() * M)
+}
+const pool = unitRows(Float32Array.from({ length: M * D }, () => rnd() - 0.5), M, D)
+const data = {
+  runDir: process.cwd(),
+  info: { run: `synthetic ${N} points`, points: N, pointsShown: N, poolRows: M, space: 'random', encoder: 'random', threshold: 0.2, queries: [], labels: [], exported: false, frames: [], framesComplete: true },
+  map: { positions, colors, refs }, pool,
+  embed: async (texts) => Float32Array.from({ length: texts.length * D }, () => rnd() - 0.5),
+  frame: async () => { throw new Error('no frames') },
+  framesDone: Promise.resolve(),
+  close: async () => {},
+}
+/** Reads one pixel back: returns only once the GPU (here SwiftShader, on the CPU) has really drawn the frame. */
+const drawn = (page) => page.evaluate(() => {
+  const gl = document.getElementById('view').getContext('webgl2')
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4))
+})
+const server = await startViewer(data, { port: 0 })
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] })
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const t0 = Date.now()
+  await page.goto(server.url)
+  await page.waitForFunction(() => window.plafViewer?.state.ready || window.plafViewer?.state.error, null, { timeout: 120_000, polling: 50 })
+  await drawn(page)
+  const loadMs = Date.now() - t0
+  const inPage = await page.evaluate(() => window.plafViewer.state.loadMs)
+  const times = []
+  for (let k = 0; k < 5; k++) {
+    const t = Date.now()
+    await page.evaluate((q) => window.plafViewer.query(q), `query ${k}`)
+    await drawn(page)
+    times.push(Date.now() - t)
+  }
+  times.sort((a, b) => a - b)
+  console.log(`${N.toLocaleString('en-US')} points, ${M.toLocaleString('en-US')} pool rows: first frame ${(loadMs / 1000).toFixed(2)} s after navigation (the page issued its first draw after ${(inPage / 1000).toFixed(2)} s); text query to the redrawn frame read back: median ${times[2]} ms (of 5: ${times.join(', ')} ms)`)
+} finally {
+  await browser.close()
+  await server.close()
+}
