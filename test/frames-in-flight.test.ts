@@ -29,7 +29,7 @@ function snapshot(root: string): Record<string, string> {
     if (rel === 'config.resolved.yaml') text = readFileSync(f, 'utf8').replace(/\n\s*frames_in_flight: \d+/, '').split(root).join('<run>').replace(/cache-\d/, 'cache')
     if (rel === 'progress.json') text = JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), config_hash: null })
     if (rel === 'report.md') {
-      text = readFileSync(f, 'utf8').replace(/^- wall time: .*$/m, '').replace(/^(\| [^|]+ \| [^|]+ \| \d+ \| )[\d.]+ \| [\d.]+ (\| [^|]+ \| )\d+ \|/gm, '$1$2|').replace(/\w+_ms=[\d.,]+/g, '')
+      text = readFileSync(f, 'utf8').replace(/^- wall time: .*$/m, '').replace(/^(\| [^|]+ \| [^|]+ \| \d+ \| )[\d.]+ \| [\d.]+ (\| [^|]+ \| )\d+ \|/gm, '$1$2|').replace(/\w+_ms=[\d.,]+/g, '').replace(/^\| [^|]+ \| \w+_ms \|.*$/gm, '') // per-frame timings
     }
     if (rel === 'report.json' || rel === 'querier/scores.json') {
       const r = timeless(JSON.parse(readFileSync(f, 'utf8'))) as { stages?: Record<string, Record<string, unknown>> }
