@@ -123,4 +123,18 @@ describe('plaf eval scannet --run', () => {
     expect(neither.code).toBe(1)
     expect(neither.err).toContain('plaf eval scannet needs --run or --predictions')
   })
+
+  it('scores the run\'s 2D memories against label-filt with plaf eval scannet2d', async () => {
+    const r = await cli('eval', 'scannet2d', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--max-frames', '2', '--json')
+    expect(r.code, r.err).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.protocol).toMatchObject({ benchmark: 'scannet2d', classes: 'scannet20' })
+    expect(j.protocol.protocol).toContain('2 frames (at most 2, evenly spaced)')
+    expect(j.classes.filter((c: { support: number }) => c.support > 0).length).toBeGreaterThan(3)
+    expect(j.miou).toBeGreaterThanOrEqual(0)
+    expect(j.runs[0].pipeline).toBe('evaltest')
+    const bad = await cli('eval', 'scannet2d', '--run', join(base, 'run'), '--scene', scene, '--max-frames', '0')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('--max-frames must be a positive integer')
+  })
 })

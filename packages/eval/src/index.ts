@@ -18,6 +18,8 @@ export { liftLabelVoxels, voxelEvaluation, VOXEL_SIZE } from './scannet/voxel.js
 export {
   BACKGROUND_MODES, PROTOCOLS_3D, evaluateScannet, type PredictionSource, type ProtocolBlock, type ScannetEval, type ScannetEvalOptions, type SceneResult,
 } from './scannet/evaluate.js'
+export { evalScannet2d, evaluateScannet2d, evenlySpaced, type Scannet2dEvalOptions } from './scannet2d/evaluate.js'
+export { resampleLabels } from './kernels/label-grid.js'
 export { evalScannet, sweepVariants, type EvalScannetFlags, type EvalScannetResult } from './scannet/command.js'
 export { confusionJson, scoresJson, type ClassResult, type EvalJson, type ScoresJson } from './report/result.js'
 export { count, evalCsv, evalJson, evalMarkdown, evalText, manifestLines, pct, protocolLines, type EvalOutcome } from './report/format.js'

@@ -1,6 +1,6 @@
 import { relative } from 'node:path'
 import type { Command } from 'commander'
-import { evalJson, evalScannet, evalText, sweepMarkdown, type EvalScannetResult } from '@plaf/eval'
+import { evalJson, evalScannet, evalScannet2d, evalText, sweepMarkdown, type EvalScannetResult } from '@plaf/eval'
 import { builtinRegistry } from '../builtins.js'
 import { choiceDiagnostic } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
@@ -74,9 +74,55 @@ export async function evalScannetCommand(o: EvalScannetOptions, io: Io): Promise
   })
 }
 
+/** Flags of `plaf eval scannet2d`. */
+export interface EvalScannet2dOptions {
+  run?: string
+  predictions?: string
+  scene?: string
+  classes: string
+  background: string
+  templates: string[]
+  prompts?: string
+  maxFrames?: string
+  json?: boolean
+  out?: string
+}
+
+/** `plaf eval scannet2d (--run <dir> | --predictions <dir>) --scene <dir>`: sampled frames against label-filt, same metrics and outputs. */
+export async function evalScannet2dCommand(o: EvalScannet2dOptions, io: Io): Promise<number> {
+  for (const [flag, value, choices, what] of [
+    ['--classes', o.classes, ['scannet20', 'scannet200', 'nyu40'], 'class set'],
+    ['--background', o.background, ['include', 'exclude'], 'background mode'],
+  ] as const) {
+    const bad = choiceDiagnostic(flag, value, choices, what)
+    if (bad) {
+      printDiagnostics(io, [bad], o.json)
+      return EXIT.user
+    }
+  }
+  const maxFrames = o.maxFrames === undefined ? undefined : Number(o.maxFrames)
+  if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames > 0)) {
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: `--max-frames must be a positive integer, got "${o.maxFrames}"`, source: `--max-frames ${o.maxFrames}`, path: 'max-frames', expected: 'an integer > 0', actual: o.maxFrames! }], o.json)
+    return EXIT.user
+  }
+  const missing = (o.run === undefined) === (o.predictions === undefined) ? (o.run === undefined ? 'plaf eval scannet2d needs --run or --predictions' : 'give --run or --predictions, not both') : o.scene === undefined ? 'plaf eval scannet2d needs --scene (the scan with label-filt)' : undefined
+  if (missing) {
+    printDiagnostics(io, [{ code: 'PLAF_MISSING_OPTION', severity: 'error', message: missing, source: 'plaf eval scannet2d' }], o.json)
+    return EXIT.user
+  }
+  return userErrors(io, o.json, async () => {
+    const r = await evalScannet2d({
+      scene: o.scene!, source: o.run !== undefined ? { kind: 'run', path: o.run } : { kind: 'predictions', path: o.predictions! },
+      classes: o.classes, background: o.background, templates: o.templates, prompts: o.prompts, maxFrames, registry: builtinRegistry(), out: o.out,
+      log: o.json ? undefined : (line) => io.err(`[eval] ${line}`),
+    })
+    printResult({ kind: 'single', ...r }, o.json, io)
+  })
+}
+
 /**
- * Registers `plaf eval` and its benchmarks on `program`: `scannet` here; `scannet2d` and
- * `ade20k-probe` register themselves on the returned command (see main.ts).
+ * Registers `plaf eval` and its benchmarks `scannet` and `scannet2d` on `program`; `ade20k-probe`
+ * registers itself on the returned command (see main.ts).
  */
 export function evalCommand(program: Command, act: Act, io: Io): Command {
   const evaluate = program.command('eval').description('evaluate runs or any system\'s predictions with the protocol written out: scannet, scannet2d, ade20k-probe')
@@ -94,5 +140,17 @@ export function evalCommand(program: Command, act: Act, io: Io): Command {
     .option('--json', 'print one JSON object: {protocol, classes: [{id, name, iou, acc, support}], miou, fmiou, macc, ignored, …}')
     .option('--out <dir>', 'write result.json, classes.csv, report.md and the plots (SVG + PNG) there')
     .action(act((o: EvalScannetOptions) => evalScannetCommand(o, io)))
+  evaluate.command('scannet2d').description('open-vocabulary 2D segmentation of sampled frames against label-filt: same metrics and outputs')
+    .option('--run <dir>', 'a finished run: its stored 2D memories, each mask labelled by its best class prompt')
+    .option('--predictions <dir>', 'a folder of <frame index>.png label images (ids of the class set, 0 = none)')
+    .option('--scene <dir>', 'the ScanNet scan folder with label-filt/ and the labels TSV')
+    .option('--classes <set>', 'scannet20, scannet200 or nyu40', 'scannet20')
+    .option('--background <mode>', 'include, or exclude wall, floor, ceiling, door, window and the other* classes', 'include')
+    .option('--templates <template>', 'prompt template with {} (repeatable): each class is embedded under every one and averaged', collect, [])
+    .option('--prompts <file.json>', 'class name → prompt text(s) (JSON); only the classes listed are queried')
+    .option('--max-frames <n>', 'evaluate at most n frames, evenly spaced over those stored')
+    .option('--json', 'print one JSON object: {protocol, classes: [{id, name, iou, acc, support}], miou, fmiou, macc, ignored, …}')
+    .option('--out <dir>', 'write result.json, classes.csv, report.md and the plots (SVG + PNG) there')
+    .action(act((o: EvalScannet2dOptions) => evalScannet2dCommand(o, io)))
   return evaluate
 }

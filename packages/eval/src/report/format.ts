@@ -8,7 +8,7 @@ import { confusionJson, scoresJson, type EvalJson } from './result.js'
 export interface EvalOutcome {
   protocol: object
   set: ClassSet
-  scenes: { scene: string; cm: ConfusionMatrix; scores: SegmentationScores; run?: RunManifestSummary }[]
+  scenes: { scene: string; cm: ConfusionMatrix; scores: SegmentationScores; run?: RunManifestSummary; unpredicted?: number }[]
   pooled: { cm: ConfusionMatrix; scores: SegmentationScores }
 }
 
@@ -119,5 +119,7 @@ export function evalText(o: EvalOutcome): string[] {
     for (const sc of o.scenes) lines.push(`  ${sc.scene}  mIoU ${pct(sc.scores.miou)}  fmIoU ${pct(sc.scores.fmiou)}  mAcc ${pct(sc.scores.macc)}`)
     lines.push('', `pooled (one confusion matrix over ${o.scenes.length} scenes): ${summary(s)}`)
   } else lines.push('', summary(s))
+  const unpredicted = o.scenes.reduce((a, sc) => a + (sc.unpredicted ?? 0), 0)
+  if (unpredicted > 0) lines.push(`${count(unpredicted)} scored samples got no prediction (no map point or mask there): counted as misses`)
   return lines
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, resolvePipeline,
-  type Registry, type ResolvedPipeline, type SemanticMap3D, type TextEmbeddings,
+  type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
 } from '@plaf/core'
 
 /** What a report says about the run the predictions came from: pipeline, plugins, models and hashes. */
@@ -19,16 +19,22 @@ export interface RunManifestSummary {
   storage3d: string
 }
 
-/** A finished run's 3D map, read back through its storage3d codec, and how to embed texts in its space. */
-export interface RunMap {
+/** A finished run opened for evaluation: its pipeline, manifest and report, its stored values, and its text encoder. */
+export interface EvalRun {
   runDir: string
   pipeline: ResolvedPipeline
-  map: SemanticMap3D
   manifest: RunManifestSummary
   /** The run's `report.json` (stage metrics: bytes, ms per call; wall time, frames). */
   report: RunReportLike
   /** Embeds groups of prompts with the run's querier encoder: one unit row per group, the normalised mean of its prompts' unit embeddings. */
   embed(groups: readonly (readonly string[])[]): Promise<TextEmbeddings>
+  /** Opens the first storage2d codec that reads a stored frame back; `read` gives null for a frame it did not store. */
+  memories(firstFrame: string): Promise<{ stage: string; read(frame: string): Promise<SemanticMemory2D | null>; dispose(): Promise<void> }>
+}
+
+/** A finished run's 3D map, read back through its storage3d codec, and how to embed texts in its space. */
+export interface RunMap extends EvalRun {
+  map: SemanticMap3D
 }
 
 /** The fields of `report.json` the evaluation reads. */
@@ -76,6 +82,34 @@ export function ensembleMean(data: Float32Array, d: number, sizes: readonly numb
  * missing (PLAF_FILE_NOT_FOUND) or say why the run has no map (PLAF_RUN_NOT_QUERYABLE).
  */
 export async function readRunMap(runDir: string, registry: Registry, flag = `--run ${runDir}`): Promise<RunMap> {
+  const run = await openEvalRun(runDir, registry, flag)
+  const dir = run.runDir
+  const p = run.pipeline
+  let map: SemanticMap3D | undefined
+  for (const s of p.stages.filter((x) => x.plugin.kind === 'storage3d')) {
+    const inst = await s.plugin.create(structuredClone(s.options), run.ctxFor(s.key))
+    try {
+      if (!inst.read) continue
+      const stored = await inst.read()
+      map = Object.values(stored ?? {}).find((v) => checkPort('SemanticMap3D', v) === null) as SemanticMap3D | undefined
+      if (map) {
+        run.manifest.storage3d = s.key
+        break
+      }
+    } finally {
+      await inst.dispose?.()
+    }
+  }
+  if (!map) {
+    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${runDir} has no 3D map to evaluate: no storage3d stage of its pipeline can read one back`, {
+      file: join(dir, 'config.resolved.yaml'), source: flag, hint: 'add a lifter and a storage3d stage (e.g. index-reference) to the pipeline',
+    }))
+  }
+  return { ...run, map }
+}
+
+/** Opens a finished run for evaluation (see {@link EvalRun}); errors name the missing file or what the run lacks. */
+export async function openEvalRun(runDir: string, registry: Registry, flag = `--run ${runDir}`): Promise<EvalRun & { ctxFor(stage: string): ReturnType<typeof createStandaloneContext> }> {
   const dir = resolve(runDir)
   if (!existsSync(dir)) fail('PLAF_FILE_NOT_FOUND', `run directory ${runDir} does not exist`, { file: dir, source: flag, path: 'run' })
   for (const f of ['config.resolved.yaml', 'manifest.json', 'report.json']) {
@@ -90,27 +124,6 @@ export async function readRunMap(runDir: string, registry: Registry, flag = `--r
   const p: ResolvedPipeline = { ...r.pipeline, baseDir: manifest.pipeline?.base_dir ?? r.pipeline.baseDir }
   const models = createModelAccess(hubSettings({ runtime: p.runtime }))
   const ctxFor = (stage: string) => createStandaloneContext({ stage, runDir: dir, baseDir: p.baseDir, plugins: p.registry.list(), models })
-  let map: SemanticMap3D | undefined
-  let storage3d = ''
-  for (const s of p.stages.filter((x) => x.plugin.kind === 'storage3d')) {
-    const inst = await s.plugin.create(structuredClone(s.options), ctxFor(s.key))
-    try {
-      if (!inst.read) continue
-      const stored = await inst.read()
-      map = Object.values(stored ?? {}).find((v) => checkPort('SemanticMap3D', v) === null) as SemanticMap3D | undefined
-      if (map) {
-        storage3d = s.key
-        break
-      }
-    } finally {
-      await inst.dispose?.()
-    }
-  }
-  if (!map) {
-    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${runDir} has no 3D map to evaluate: no storage3d stage of its pipeline can read one back`, {
-      file: join(dir, 'config.resolved.yaml'), source: flag, hint: 'add a lifter and a storage3d stage (e.g. index-reference) to the pipeline',
-    }))
-  }
   const querier = p.stages.find((s) => s.plugin.kind === 'querier')
   const encoderName = querier?.options.encoder
   if (typeof encoderName !== 'string') {
@@ -124,11 +137,11 @@ export async function readRunMap(runDir: string, registry: Registry, flag = `--r
   return {
     runDir: dir,
     pipeline: p,
-    map,
     report,
+    ctxFor,
     manifest: {
       dir, pipeline: p.name, config_hash: manifest.pipeline?.config_hash ?? null, plugins, models: Array.isArray(manifest.models) ? manifest.models : [],
-      text_encoder: { plugin: encoderName, options: encoderOptions }, storage3d,
+      text_encoder: { plugin: encoderName, options: encoderOptions }, storage3d: '',
     },
     async embed(groups) {
       const ctx = ctxFor('eval')
@@ -143,6 +156,21 @@ export async function readRunMap(runDir: string, registry: Registry, flag = `--r
       } finally {
         await encoder.dispose?.()
       }
+    },
+    async memories(firstFrame) {
+      for (const s of p.stages.filter((x) => x.plugin.kind === 'storage2d')) {
+        const inst = await s.plugin.create(structuredClone(s.options), ctxFor(s.key))
+        const read = async (frame: string): Promise<SemanticMemory2D | null> => {
+          const stored = await inst.read!({ id: frame })
+          return (Object.values(stored ?? {}).find((v) => checkPort('SemanticMemory2D', v) === null) as SemanticMemory2D | undefined) ?? null
+        }
+        // a codec that stored nothing readable (the dense baseline with keep: false) fails or gives no memory here
+        if (inst.read && (await read(firstFrame).catch(() => null))) return { stage: s.key, read, dispose: async () => { await inst.dispose?.() } }
+        await inst.dispose?.()
+      }
+      throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${runDir} has no 2D memories to evaluate: no storage2d stage of its pipeline reads frame ${firstFrame} back`, {
+        file: join(dir, 'config.resolved.yaml'), source: flag, hint: 'keep a storage2d stage that stores every frame (e.g. mask-indexed)',
+      }))
     },
   }
 }
