@@ -141,3 +141,32 @@ describe('located errors', () => {
     expect(() => vertexGroundTruth(scene, classSet('scannet200'))).toThrow(/scannet200 needs scene0007_00_vh_clean_2\.0\.010000\.segs\.json, scene0007_00\.aggregation\.json/)
   })
 })
+
+describe('protocol voxel5cm and raw-id ground truth', () => {
+  it('lifts label-filt into 5 cm voxels: the ground truth as predictions scores near 1, a swap scores those classes 0', async () => {
+    const same = await run(write('v-gt.txt', txt(nyu40)), { protocol: 'voxel5cm' })
+    expect(same.protocol.protocol).toContain('5 cm voxel')
+    const s = same.pooled.scores
+    // mesh labels and lifted label-filt disagree only where a voxel straddles two surfaces
+    for (const c of s.classes.filter((x) => x.support > 0)) expect(c.iou!).toBeGreaterThan(0.8)
+    const swapped = await run(write('v-swap.txt', txt(nyu40.map((id) => (id === 1 ? 2 : id === 2 ? 1 : id)))), { protocol: 'voxel5cm' })
+    expect(swapped.pooled.scores.classes[0].iou!).toBeLessThan(0.05)
+    expect(swapped.pooled.scores.classes[1].iou!).toBeLessThan(0.05)
+    expect(swapped.pooled.scores.samples).toBe(s.samples)
+  })
+
+  it('rebuilds raw ScanNet ids from segments + aggregation + TSV for scannet200', async () => {
+    // one segment per NYU40 class of the generated mesh, labelled with the class's raw category
+    const table = (await import('@plaf/datasets')).readLabelTable(join(scene, 'scannetv2-labels.combined.tsv'))
+    const raw = new Map(table.rows.map((r) => [r.nyu40id, r]))
+    writeFileSync(join(scene, 'scene0007_00_vh_clean_2.0.010000.segs.json'), JSON.stringify({ segIndices: Array.from(nyu40) }))
+    const groups = [...new Set(nyu40)].filter((id) => raw.has(id)).map((id, i) => ({ id: i, objectId: i, segments: [id], label: raw.get(id)!.rawCategory }))
+    writeFileSync(join(scene, 'scene0007_00.aggregation.json'), JSON.stringify({ segGroups: groups }))
+    const gt = vertexGroundTruth(scene, classSet('scannet200'))
+    const expected = Array.from(nyu40, (id) => raw.get(id)?.id ?? 0)
+    expect(Array.from(gt.ids)).toEqual(expected)
+    const r = await run(write('raw.txt', txt(expected)), { classes: 'scannet200' })
+    expect(r.pooled.scores.miou).toBe(1)
+    expect(r.protocol.ground_truth).toContain('segs.json + aggregation.json')
+  })
+})
