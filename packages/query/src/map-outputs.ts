@@ -74,7 +74,8 @@ function rgb(colors: Uint8Array): PlyProperty[] {
 
 /**
  * Writes a labelled point cloud or mesh as binary little-endian PLY: float x, y, z; uchar red,
- * green, blue (`labelColors`); ushort `label` (0 = background or no label); float `label_score`
+ * green, blue (`labelColors`); `label` as ushort, spelled `uint16` in the header (the same type; Open3D
+ * 0.16's tensor reader skips the `ushort` spelling), 0 = background or no label; float `label_score`
  * (the best label's score, NaN where there is none); optional float `distance` (mesh vertices: to
  * the map point the values came from, NaN when none) and the mesh's faces.
  */
@@ -85,7 +86,7 @@ export function writeLabelPly(
   const palette = labelColors(count)
   const colors = new Uint8Array(labels.length * 3)
   for (let i = 0; i < labels.length; i++) colors.set(palette.subarray(3 * labels[i], 3 * labels[i] + 3), 3 * i)
-  const properties: PlyProperty[] = [...xyz(positions), ...rgb(colors), { name: 'label', type: 'ushort', data: labels }, { name: 'label_score', type: 'float', data: labelScores }]
+  const properties: PlyProperty[] = [...xyz(positions), ...rgb(colors), { name: 'label', type: 'uint16', data: labels }, { name: 'label_score', type: 'float', data: labelScores }]
   if (extra.distance) properties.push({ name: 'distance', type: 'float', data: extra.distance })
   writeFileAtomic(path, encodePly({ vertexCount: labels.length, comments, properties, faces: extra.faces }))
 }

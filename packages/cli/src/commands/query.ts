@@ -1,4 +1,5 @@
-import { relative } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
 import { PlafError, diagnostic, openRun, type QueryHit, type QueryResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
@@ -21,6 +22,10 @@ export interface QueryOptions {
   skipDamaged?: boolean
   /** Also write the pictures (mask and overlay PNGs, contact sheets, map snapshots); by default only scores, top masks and PLYs. */
   images?: boolean
+  /** A reference mesh PLY (relative to the working directory) to carry 3D scores and labels to. */
+  mesh?: string
+  /** Distance cut-off in metres for `mesh`, as typed. */
+  meshMaxDistance?: string
   json?: boolean
 }
 
@@ -50,6 +55,25 @@ export function queryTable(r: QueryResult): string[] {
     }
     return `  ${parts.join('   ')}`
   })
+}
+
+/**
+ * "Where": the largest 3D region of each query from the querier's scores.json (`map.top_region`),
+ * `  chair   where: 1,234 points around (1.20, 0.45, 0.30) m, box 0.60 × 0.50 × 0.80 m`.
+ */
+export function whereLines(scoresFile: string): string[] {
+  type Region = { points: number; bbox: number[]; centroid: number[] }
+  const s = JSON.parse(readFileSync(scoresFile, 'utf8')) as { queries: { text: string; map: { top_region?: Region | null; regions_file?: string } | null }[] }
+  const qs = s.queries.filter((q) => q.map && 'top_region' in q.map)
+  if (!qs.length) return []
+  const name = Math.max(...qs.map((q) => q.text.length))
+  const f = (v: number) => v.toFixed(2)
+  return ['\nwhere in 3D (largest region at the threshold; all regions in <query>.regions.json):', ...qs.map((q) => {
+    const r = q.map!.top_region
+    if (!r) return `  ${q.text.padEnd(name)}   no point at or above the threshold`
+    const b = r.bbox
+    return `  ${q.text.padEnd(name)}   ${int(r.points)} points around (${r.centroid.map(f).join(', ')}) m, box ${f(b[3] - b[0])} × ${f(b[4] - b[1])} × ${f(b[5] - b[2])} m`
+  })]
 }
 
 /**
@@ -93,6 +117,14 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       flags.negatives = `--negatives ${o.negatives}`
       list(o.negatives).forEach((l, i) => (flags[`negatives.${i}`] = `--negatives ${o.negatives}`))
     }
+    if (o.mesh !== undefined) {
+      options.mesh = resolve(o.mesh)
+      flags.mesh = `--mesh ${o.mesh}`
+    }
+    if (o.meshMaxDistance !== undefined) {
+      options.mesh_max_distance = flagValue(o.meshMaxDistance)
+      flags.mesh_max_distance = `--mesh-max-distance ${o.meshMaxDistance}`
+    }
     if (o.frames !== undefined) flags.frames = `--frames ${o.frames}`
     const frames = o.frames === undefined ? undefined : list(o.frames)
     const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out, frames, skipDamaged: o.skipDamaged })
@@ -116,10 +148,12 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       io.out(`\ntext queries (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu per frame and query' : r.threshold}):`)
       for (const line of queryTable(r)) io.out(line)
     }
+    if (storage3d) for (const line of whereLines(r.scoresFile)) io.out(line)
     const rel = relative(process.cwd(), r.out)
     const shown = rel && !rel.startsWith('..') ? rel : r.out
     const pictures = o.images ? 'mask, overlay, top.json; per query: contact sheet, map snapshot' : 'top.json (--images: also masks, overlays, contact sheets, map snapshots)'
     io.out(`\noutputs: ${shown} (scores.json, text.npy + texts.json, per query and frame: ${pictures}${o.labels ? '; labels/<frame>.png' : ''})`)
+    if (storage3d) io.out(`  3D: per query <query>.ply (score), <query>.regions.json; map-scores.npy${o.labels ? '; labels/map.ply, labels/map-labels.npy' : ''}${o.mesh ? '; mesh/<query>.ply, mesh/scores.npy' : ''}${o.mesh && o.labels ? ', mesh/labels.ply' : ''}`)
     return EXIT.ok
   } finally {
     await run.close()
