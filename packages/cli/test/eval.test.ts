@@ -50,7 +50,7 @@ describe('plaf eval scannet --run', () => {
     const j = JSON.parse(r.out)
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['protocol', 'classes', 'miou', 'fmiou', 'macc', 'ignored']))
     expect(j.protocol).toMatchObject({ benchmark: 'scannet', classes: 'scannet20', background: 'include', class_count: 20 })
-    expect(j.protocol.prediction).toContain('nearest map point within 0.05 m')
+    expect(j.protocol.prediction).toContain('nearest map point closer than 0.05 m')
     expect(j.classes).toHaveLength(20)
     // every vertex with a ScanNet20 label is scored once
     const gt = readScannetMesh(join(scene, 'scene0003_00_vh_clean_2.labels.ply'), true).labels!

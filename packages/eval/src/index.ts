@@ -7,7 +7,6 @@ export { accumulateConfusion, confusionMatrix, emptyConfusion, mapIds, sumConfus
 export { segmentationScores, type ClassScore, type SegmentationScores } from './metrics/scores.js'
 export { BACKGROUND_CLASSES, CLASS_SETS, classLookup, classSet, promptName, type ClassSet, type ClassSetName } from './classes.js'
 export { classPrompts, type ClassPrompts } from './prompts.js'
-export { nearestPoints } from './kernels/nearest-point.js'
 export { poolArgmax } from './kernels/pool-argmax.js'
 export { VoxelVotes } from './kernels/voxel-votes.js'
 export { PREDICTION_FORMATS, readVertexPredictions, scenePredictionFile, type VertexPredictions } from './scannet/predictions.js'

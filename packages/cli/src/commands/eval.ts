@@ -136,7 +136,7 @@ export function evalCommand(program: Command, act: Act, io: Io): Command {
     .option('--background <mode>', 'include, or exclude wall, floor, ceiling, door, window and the other* classes (RayFronts)', 'include')
     .option('--templates <template>', 'prompt template with {} (repeatable): each class is embedded under every one and averaged', collect, [])
     .option('--prompts <file.json>', 'class name → prompt text(s) (JSON); only the classes listed are queried, e.g. colour words for a colour-only encoder')
-    .option('--max-distance <m>', 'map → vertex transfer: nearest map point within this distance (metres), else no prediction', '0.05')
+    .option('--max-distance <m>', 'map → vertex transfer (@plaf/query transferToMesh): nearest map point closer than this (metres), else no prediction', '0.05')
     .option('--json', 'print one JSON object: {protocol, classes: [{id, name, iou, acc, support}], miou, fmiou, macc, ignored, …}')
     .option('--out <dir>', 'write result.json, classes.csv, report.md and the plots (SVG + PNG) there')
     .action(act((o: EvalScannetOptions) => evalScannetCommand(o, io)))

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { fail, type Registry } from '@plaf/core'
 import { classLookup, classSet, BACKGROUND_CLASSES, type ClassSet } from '../classes.js'
 import { classPrompts, type ClassPrompts } from '../prompts.js'
-import { nearestPoints } from '../kernels/nearest-point.js'
+import { transferToMesh } from '@plaf/query'
 import { poolArgmax } from '../kernels/pool-argmax.js'
 import { confusionMatrix, mapIds, sumConfusion, type ConfusionMatrix } from '../metrics/confusion.js'
 import { segmentationScores, type SegmentationScores } from '../metrics/scores.js'
@@ -138,13 +138,11 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
       } else {
         run = await readRunMap(several ? join(o.source.path, sc.name) : o.source.path, o.registry!)
         const pointClass = await mapPointClasses(run, prompts!)
-        const nn = nearestPoints(run.map.positions, gt.positions, maxDistance)
-        pred = new Int32Array(gt.vertexCount)
-        for (let v = 0; v < pred.length; v++) {
-          pred[v] = nn[v] >= 0 ? pointClass[nn[v]] : -1
-          if (nn[v] < 0 && gtIdx[v] >= 0) unpredicted++
-        }
-        prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${run.map.positions.length / 3} points, ${run.map.pool.shape[0]} pool rows) → vertices by nearest map point ≤ ${maxDistance} m`
+        // @plaf/query's transfer (the querier's `mesh` option): nearest map point strictly within the cut-off, else -1
+        const t = transferToMesh(run.map.positions, pointClass, gt.positions, { maxDistance, fill: -1 })
+        pred = t.values
+        for (let v = 0; v < pred.length; v++) if (t.index[v] < 0 && gtIdx[v] >= 0) unpredicted++
+        prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${run.map.positions.length / 3} points, ${run.map.pool.shape[0]} pool rows) → vertices by nearest map point < ${maxDistance} m`
       }
     } else {
       const v = await voxelEvaluation(sc.dir, set, o.source, several, o.registry, (r) => mapPointClasses(r, prompts!))
@@ -175,7 +173,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
         : `label-filt raw ids → ${set.idColumn} (labels TSV), back-projected with depth and pose; a voxel's label is its most frequent one (unlabelled included: a voxel mostly unlabelled is ignored)`,
       prediction: o.source.kind === 'predictions'
         ? `files of ${set.idColumn === 'id' ? 'raw ScanNet' : 'NYU40'} ids, one per ${o.protocol === 'vertex' ? 'vertex' : 'vertex (voxelised: most frequent label per voxel)'}`
-        : `argmax over the ${k} class prompts of the cosine between each pool row and the prompt embedding (the run's text encoder${o.templates.length ? `, mean over ${o.templates.length} templates` : ''}); ${o.protocol === 'vertex' ? `vertex ← nearest map point within ${maxDistance} m, none = a miss` : 'voxel ← most frequent label of its map points; a GT voxel takes the nearest predicted voxel within its 26-neighbourhood, none = a miss'}`,
+        : `argmax over the ${k} class prompts of the cosine between each pool row and the prompt embedding (the run's text encoder${o.templates.length ? `, mean over ${o.templates.length} templates` : ''}); ${o.protocol === 'vertex' ? `vertex ← nearest map point closer than ${maxDistance} m, none = a miss` : 'voxel ← most frequent label of its map points; a GT voxel takes the nearest predicted voxel within its 26-neighbourhood, none = a miss'}`,
       templates: o.source.kind === 'run' ? (o.templates.length ? o.templates : null) : null,
       queried_classes: prompts ? (prompts.file ? `${prompts.classes.length} of ${k}, with the texts of ${prompts.file} (the others are never predicted)` : `all ${k}, by name`) : null,
       ignore_rule: IGNORE_RULE + (left.length ? `; with --background exclude also ${BACKGROUND_CLASSES.filter((b) => full.names.includes(b)).join(', ')}` : ''),

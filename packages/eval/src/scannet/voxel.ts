@@ -1,8 +1,8 @@
 import { basename, join } from 'node:path'
 import { fail, type Registry } from '@plaf/core'
+import { nearestMapPoints } from '@plaf/query'
 import { findLabelsTsv, findScanMesh, openScannetScene, readLabelTable, readScannetMesh } from '@plaf/datasets'
 import { classLookup, type ClassSet } from '../classes.js'
-import { nearestPoints } from '../kernels/nearest-point.js'
 import { VoxelVotes } from '../kernels/voxel-votes.js'
 import { mapIds } from '../metrics/confusion.js'
 import { readVertexPredictions, scenePredictionFile } from './predictions.js'
@@ -98,7 +98,7 @@ export async function voxelEvaluation(
   }
   for (let i = 0; i < labels.length; i++) votes.add(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2], labels[i])
   const predicted = votes.result()
-  const nn = nearestPoints(predicted.centres, gt.centres, VOXEL_SIZE * Math.sqrt(3) * 1.0001)
+  const nn = nearestMapPoints(predicted.centres, gt.centres, { maxDistance: VOXEL_SIZE * Math.sqrt(3) * 1.0001 }).index
   const pred = new Int32Array(gt.labels.length)
   let unpredicted = 0
   for (let i = 0; i < pred.length; i++) {
