@@ -32,13 +32,16 @@ function rowNorms(a: Float32Array, rows: number, d: number): Float64Array {
 /**
  * Cosine of every row of a rows×D table with every text: one rows×D · D×Q product on the tensor
  * seam, then division by the norms (so unnormalised tables and texts still give cosines).
+ * `norms`: the table's row L2 norms when already known (`prepareMap`), else computed here (rows×D
+ * work, several times the product's cost in JS).
  */
-export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend): Promise<RowScores> {
+export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend, norms?: Float64Array): Promise<RowScores> {
   const [q, d] = embeddings.shape
   const textT = new Float32Array(d * q)
   for (let i = 0; i < q; i++) for (let c = 0; c < d; c++) textT[c * q + i] = embeddings.data[i * d + c]
   const prod = rows > 0 && q > 0 ? await tensor.matmul(table, textT, rows, d, q) : new Float32Array(0)
-  const rn = rowNorms(table, rows, d)
+  if (norms && norms.length !== rows) throw new RangeError(`norms has ${norms.length} entries for ${rows} rows`)
+  const rn = norms ?? rowNorms(table, rows, d)
   const tn = rowNorms(embeddings.data, q, d)
   const data = new Float32Array(q * rows)
   const valid = new Uint8Array(rows)
@@ -77,32 +80,65 @@ export async function scoreMemory(memory: SemanticMemory2D, embeddings: TextEmbe
  * Scores a 3D map's pool: Q×M cosines, M = pool rows (not N points). Throws PLAF_SPACE_MISMATCH
  * like `scoreMemory`; an empty map (no points) is not checked.
  */
-export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend): Promise<RowScores> {
+export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap): Promise<RowScores> {
   const [rows, d] = map.pool.shape
   if (map.refs.length > 0) checkSpace(map.space, d, embeddings, 'map', undefined)
-  return scoreRows(map.pool.data, rows, embeddings, tensor)
+  return scoreRows(map.pool.data, rows, embeddings, tensor, preparedNorms(map, prepared))
+}
+
+/** What a map needs once, whatever the queries: the L2 norm of each pool row (M×D work). */
+export interface PreparedMap {
+  /** The pool table the norms belong to (checked by identity when used). */
+  pool: Float32Array
+  /** M row norms, float64 (0 for an all-zero row). */
+  norms: Float64Array
+  /** Time it took, ms. */
+  ms: number
+}
+
+/**
+ * Prepares a map for repeated queries: the pool rows' norms, which every query needs and which
+ * cost M×D work (more than the product itself in JS). Pass the result to `scoreMap` / `scorePool`
+ * while the pool is unchanged; scores are bit-identical to unprepared ones.
+ */
+export function prepareMap(map: SemanticMap3D): PreparedMap {
+  const t0 = performance.now()
+  const norms = rowNorms(map.pool.data, map.pool.shape[0], map.pool.shape[1])
+  return { pool: map.pool.data, norms, ms: performance.now() - t0 }
+}
+
+function preparedNorms(map: SemanticMap3D, prepared: PreparedMap | undefined): Float64Array | undefined {
+  if (!prepared) return undefined
+  if (prepared.pool !== map.pool.data) throw new RangeError('the PreparedMap was made for another pool (prepareMap(map) again)')
+  return prepared.norms
 }
 
 /**
  * Scores a 3D map: the M pool rows once (Q×M cosines), then each of the N points takes its pool
- * row's score (a gather, no per-point D work). Throws PLAF_SPACE_MISMATCH like `scoreMemory`.
+ * row's score (a gather, no per-point D work). With `prepared` (`prepareMap`) the pool norms are
+ * not recomputed. Throws PLAF_SPACE_MISMATCH like `scoreMemory`.
  */
-export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend): Promise<MapScores> {
+export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap): Promise<MapScores> {
   const t0 = performance.now()
-  const pool = await scorePool(map, embeddings, tensor)
+  const pool = await scorePool(map, embeddings, tensor, prepared)
   const t1 = performance.now()
   const n = map.refs.length
   const q = embeddings.shape[0]
   const points = new Float32Array(q * n)
-  for (let i = 0; i < q; i++) points.set(gatherScores(pool, i, map.refs), i * n)
+  for (let i = 0; i < q; i++) gatherInto(pool, i, map.refs, points.subarray(i * n, i * n + n))
   return { pool, points, timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
+}
+
+/** Writes query `q`'s score of each element of `index` into `out`: out[i] = score[index[i]]. */
+function gatherInto(scores: RowScores, q: number, index: Uint16Array | Uint32Array, out: Float32Array): void {
+  const rows = scores.shape[1]
+  const row = scores.data.subarray(q * rows, q * rows + rows)
+  for (let i = 0; i < index.length; i++) out[i] = row[index[i]]
 }
 
 /** Scores of query `q` per element of `index` (an id map or point refs): out[i] = score[index[i]]. */
 export function gatherScores(scores: RowScores, q: number, index: Uint16Array | Uint32Array): Float32Array {
-  const rows = scores.shape[1]
-  const row = scores.data.subarray(q * rows, q * rows + rows)
   const out = new Float32Array(index.length)
-  for (let i = 0; i < index.length; i++) out[i] = row[index[i]]
+  gatherInto(scores, q, index, out)
   return out
 }

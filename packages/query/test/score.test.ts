@@ -1,7 +1,7 @@
 import { createReferenceBackend, type TextEmbeddings } from '@plaf/core'
 import { createRunContext } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
-import { gatherScores, scoreMap, scoreMemory, slugify, uniqueSlugs } from '../src/index.js'
+import { gatherScores, prepareMap, scoreMap, scoreMemory, slugify, uniqueSlugs } from '../src/index.js'
 import { cosine, prng, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
 
 const tensor = createReferenceBackend()
@@ -78,5 +78,23 @@ describe('slugify', () => {
     expect(slugify('???')).toBe('query')
     expect(slugify('a'.repeat(80))).toHaveLength(50)
     expect(uniqueSlugs(['Chair', 'chair', 'CHAIR!', 'lamp'])).toEqual(['chair', 'chair-2', 'chair-3', 'lamp'])
+  })
+})
+
+describe('prepareMap', () => {
+  it('gives bit-identical scores to the unprepared path, and refuses another pool', async () => {
+    const map = randomMap(prng(12), 500, 17)
+    map.pool.data.fill(0, 3 * VOCAB.length, 4 * VOCAB.length) // an all-zero row scores 0 either way
+    const emb = await embed(['chair', 'red lamp'])
+    const prepared = prepareMap(map)
+    expect(prepared.norms).toHaveLength(17)
+    expect(prepared.norms[3]).toBe(0)
+    const a = await scoreMap(map, emb, tensor)
+    const b = await scoreMap(map, emb, tensor, prepared)
+    expect(b.points).toEqual(a.points)
+    expect(b.pool.data).toEqual(a.pool.data)
+    expect(b.pool.valid).toEqual(a.pool.valid)
+    const other = randomMap(prng(13), 500, 17)
+    await expect(scoreMap(other, emb, tensor, prepared)).rejects.toThrow(/made for another pool/)
   })
 })
