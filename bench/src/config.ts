@@ -43,7 +43,8 @@ export interface BenchConfig {
   backend: 'auto' | TensorBackendName
   seed: number
   aggregator: { sizes: AggregatorSize[]; k: number; d: number; grid: [h: number, w: number]; runsSparse: number; runsDense: number }
-  query3d: { n: number; m: number; d: number; runsPlaf: number; runsDense: number }
+  /** Points N, pool rows M, feature dim D, queries Q (--points, --pool-rows, --queries override the preset). */
+  query3d: { n: number; m: number; d: number; q: number; runsPlaf: number; runsDense: number }
   storage: { sizes2d: Storage2dSize[]; k: number; d: number; grid: [h: number, w: number]; n: number; m: number; measureDense3d: boolean }
   /** The generated ViT, the scene's frames and image sizes, session-only runs, the frames_in_flight values to run. */
   backbone: { vit: VitShape; frames: number; color: [h: number, w: number]; depth: [h: number, w: number]; sessionRuns: number; inFlight: number[] }
@@ -70,6 +71,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs N           runs per implementation (overrides the preset; the median is reported)
   --backend NAME     tensor backend for the sparse paths: auto (default), ${TENSOR_BACKENDS.join(', ')}
   --seed N           seed of the synthetic inputs (default 1)
+  --points N         query3d: map points (default: the preset's, 1,000,000)
+  --pool-rows M      query3d: pool rows (default: the preset's, 5,000)
+  --queries Q        query3d: text queries scored at once (default 1)
   -h, --help         this text`
 
 /** bench/results, next to bench/src and bench/dist. */
@@ -91,7 +95,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
     case 'tiny':
       return {
         aggregator: { sizes: [{ H: 24, W: 32, dense: true }], k: 6, d: 16, grid: [4, 4], runsSparse: 2, runsDense: 1 },
-        query3d: { n: 3000, m: 40, d: 16, runsPlaf: 2, runsDense: 1 },
+        query3d: { n: 3000, m: 40, d: 16, q: 1, runsPlaf: 2, runsDense: 1 },
         storage: { sizes2d: [{ H: 24, W: 32, measureDense: true }, { H: 30, W: 40, measureDense: false }], k: 6, d: 16, grid: [4, 4], n: 3000, m: 40, measureDense3d: true },
         backbone: { vit: { size: 64, patch: 16, width: 32, depth: 1, heads: 2, mlp: 64, seed: 1 }, frames: 3, color: [48, 64], depth: [24, 32], sessionRuns: 2, inFlight: [1, 2] },
         data: { frames: 3, color: [48, 64], depth: [24, 32], runs: 2 },
@@ -101,7 +105,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
     case 'quick':
       return {
         aggregator: { sizes: [{ H: 480, W: 640, dense: true }], k: 100, d: D, grid, runsSparse: 3, runsDense: 1 },
-        query3d: { n: 100_000, m: 5000, d: D, runsPlaf: 3, runsDense: 1 },
+        query3d: { n: 100_000, m: 5000, d: D, q: 1, runsPlaf: 3, runsDense: 1 },
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }], k: 100, d: D, grid, n: 100_000, m: 5000, measureDense3d: true },
         backbone: { vit: VIT_B16_512, frames: 5, ...scannet, sessionRuns: 3, inFlight: [1, 2] },
         data: { frames: 5, ...scannet, runs: 3 },
@@ -113,7 +117,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
       const full = mode === 'full'
       return {
         aggregator: { sizes: [{ H: 480, W: 640, dense: true }, { H: 968, W: 1296, dense: full }], k: 100, d: D, grid, runsSparse: 7, runsDense: full ? 2 : 3 },
-        query3d: { n: 1_000_000, m: 5000, d: D, runsPlaf: 7, runsDense: 3 },
+        query3d: { n: 1_000_000, m: 5000, d: D, q: 1, runsPlaf: 7, runsDense: 3 },
         storage: { sizes2d: [{ H: 480, W: 640, measureDense: true }, { H: 968, W: 1296, measureDense: full }], k: 100, d: D, grid, n: 1_000_000, m: 5000, measureDense3d: true },
         backbone: { vit: VIT_B16_512, frames: 12, ...scannet, sessionRuns: 7, inFlight: [1, 2] },
         data: { frames: 20, ...scannet, runs: 5 },
@@ -148,6 +152,9 @@ export function parseConfig(argv: readonly string[]): BenchConfig | null {
         runs: { type: 'string' },
         backend: { type: 'string' },
         seed: { type: 'string' },
+        points: { type: 'string' },
+        'pool-rows': { type: 'string' },
+        queries: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -178,6 +185,9 @@ export function parseConfig(argv: readonly string[]): BenchConfig | null {
     sizes.data.runs = r
     sizes.masker.runs = r
   }
+  if (v.points !== undefined) sizes.query3d.n = positiveInt('--points', v.points)
+  if (v['pool-rows'] !== undefined) sizes.query3d.m = positiveInt('--pool-rows', v['pool-rows'])
+  if (v.queries !== undefined) sizes.query3d.q = positiveInt('--queries', v.queries)
   return {
     mode,
     only: only.length ? CASES.filter((c) => only.includes(c)) : [...CASES],

@@ -9,7 +9,7 @@ describe('parseConfig', () => {
     expect(c.only).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker'])
     expect(c.aggregator.sizes).toEqual([{ H: 480, W: 640, dense: true }, { H: 968, W: 1296, dense: false }])
     expect(c.aggregator).toMatchObject({ k: 100, d: 1152, grid: [32, 32] })
-    expect(c.query3d).toMatchObject({ n: 1_000_000, m: 5000, d: 1152 })
+    expect(c.query3d).toMatchObject({ n: 1_000_000, m: 5000, d: 1152, q: 1 })
     expect(c.outDir).toBe(defaultResultsDir())
     expect(c.latestFile).toBe(join(defaultResultsDir(), 'latest.json'))
     expect(c.backend).toBe('auto')
@@ -26,6 +26,13 @@ describe('parseConfig', () => {
     expect(c.only).toEqual(['aggregator', 'storage'])
     expect([c.aggregator.runsSparse, c.aggregator.runsDense, c.query3d.runsPlaf, c.query3d.runsDense, c.backbone.sessionRuns, c.masker.runs]).toEqual([2, 2, 2, 2, 2, 2])
     expect(parseConfig(['--only', 'query3d', '--only', 'storage'])!.only).toEqual(['query3d', 'storage'])
+  })
+
+  it('--points, --pool-rows and --queries set the query3d sizes over any preset; each must be a positive integer', () => {
+    expect(parseConfig(['--tiny', '--points', '5000', '--pool-rows', '70', '--queries', '3'])!.query3d).toMatchObject({ n: 5000, m: 70, d: 16, q: 3 })
+    expect(parseConfig(['--queries', '4'])!.query3d).toMatchObject({ n: 1_000_000, m: 5000, q: 4 })
+    expect(() => parseConfig(['--points', '0'])).toThrow('--points needs a positive integer, got "0"')
+    expect(() => parseConfig(['--pool-rows', '2.5'])).toThrow('--pool-rows needs a positive integer, got "2.5"')
   })
 
   it('--out is a directory, or a .json file for the combined results with the cases next to it', () => {
