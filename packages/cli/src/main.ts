@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { embedTextCommand } from './commands/embed-text.js'
 import { evalCommand } from './commands/eval.js'
+import { registerEvalProbe } from './commands/eval-probe.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
 import { makeSceneCommand } from './commands/make-scene.js'
 import { mergeCommand } from './commands/merge.js'
@@ -128,8 +129,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .action(act((o) => demoCommand(o, io)))
   // plaf eval: scannet in commands/eval.ts; further benchmarks register on `evaluate` below
   const evaluate = evalCommand(program, act, io)
-  // plaf eval ade20k-probe (commands/eval-probe.ts) registers here
-  void evaluate
+  registerEvalProbe(evaluate, act, io)
   const models = program.command('models').description('the model store under PLAF_HOME (default ~/.cache/plaf): list, pull, import, verify, rm, info')
   models.command('list').description('installed models: name@version, licence, size, family')
     .option('--json', 'machine-readable')

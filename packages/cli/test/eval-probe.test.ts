@@ -4,7 +4,7 @@ import { encodePng } from '@plaf/core'
 import { writeAde20kSplit, type GeneratedAde20kSample } from '@plaf/datasets'
 import { describe, expect, it } from 'vitest'
 import { evalProbeCommand, type ProbeCommandOptions } from '../src/commands/eval-probe.js'
-import { tempDir } from './helpers.js'
+import { cli, tempDir } from './helpers.js'
 
 // The input is replaced by the ADE20K data, so the pipeline's own scene need not exist; the
 // storage and the lifter (which would refuse frames without depth) are dropped.
@@ -35,7 +35,8 @@ describe('plaf eval ade20k-probe', () => {
     const train = await writeAde20kSplit(data, 'training', 6, [32, 24], 4)
     // the same seed: the validation images are the first three training images, so a probe that learns scores well
     const val = await writeAde20kSplit(data, 'validation', 3, [32, 24], 4)
-    const r = await probe({ pipeline: join(dir, 'probe.yaml'), data, aggregators: 'mask-mean,patch,pixel', epochs: '30', batchImages: '2', lr: '0.02', json: true, out: join(dir, 'report') })
+    const r = await cli('eval', 'ade20k-probe', '--pipeline', join(dir, 'probe.yaml'), '--data', data, '--aggregators', 'mask-mean,patch,pixel',
+      '--epochs', '30', '--batch-images', '2', '--lr', '0.02', '--json', '--out', join(dir, 'report'), '--progress', 'none')
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
     const res = JSON.parse(r.out)
