@@ -5,7 +5,8 @@
  * one of each other) are joined by union-find. Components are numbered 1…count in raster order of
  * their first pixel, as `connectedComponents` numbers them, `label[r]` is a run's component and
  * `sizes[l]` the pixel count of component l. Work is proportional to the number of runs, not of
- * pixels, apart from one scan of the mask.
+ * pixels, apart from about one native scan (`indexOf`) of the mask per value. The mask must hold
+ * only 0 and 1.
  */
 export function componentRuns(mask: Uint8Array, h: number, w: number, value: 0 | 1): { y: Int32Array; x0: Int32Array; x1: Int32Array; label: Int32Array; count: number; sizes: Float64Array } {
   let cap = 64
@@ -21,6 +22,19 @@ export function componentRuns(mask: Uint8Array, h: number, w: number, value: 0 |
     }
     return a
   }
+  // The first index ≥ i holding v (mask.length if none), by the native indexOf; the last answer
+  // per value is reused while i has not passed it, so the whole mask is scanned about once per value.
+  const other = value === 1 ? 0 : 1
+  const from = [-1, -1]
+  const at = [-1, -1]
+  const next = (v: 0 | 1, i: number): number => {
+    if (i < from[v]! || i > at[v]!) {
+      const j = mask.indexOf(v, i)
+      from[v] = i
+      at[v] = j < 0 ? mask.length : j
+    }
+    return at[v]!
+  }
   let prevStart = 0
   let prevEnd = 0
   for (let row = 0; row < h; row++) {
@@ -29,11 +43,10 @@ export function componentRuns(mask: Uint8Array, h: number, w: number, value: 0 |
     let p = prevStart
     let x = 0
     while (x < w) {
-      // Next run of `value` in this row.
-      while (x < w && (mask[base + x] ? 1 : 0) !== value) x++
-      if (x >= w) break
-      const s = x
-      while (x < w && (mask[base + x] ? 1 : 0) === value) x++
+      // Next run of `value` in this row: [s, e].
+      const s = next(value, base + x) - base
+      if (s >= w) break
+      x = Math.min(next(other, base + s) - base, w)
       const e = x - 1
       if (n === cap) {
         cap *= 2
