@@ -192,8 +192,19 @@ export class View3D {
     this.render()
   }
 
+  /**
+   * Draws on the next animation frame; requests in between (resize, path, colours, orbit) share
+   * one draw. On a CPU rasteriser (SwiftShader) a million points cost about a second a draw.
+   */
   render(): void {
-    this.renderer.render(this.scene, this.camera)
-    this.renders++
+    if (this.pending) return
+    this.pending = true
+    requestAnimationFrame(() => {
+      this.pending = false
+      this.renderer.render(this.scene, this.camera)
+      this.renders++
+    })
   }
+
+  private pending = false
 }
