@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PlafError, Registry, closestNames, editDistance, resolvePipeline } from '../src/index.js'
+import { PlafError, Registry, closestNames, editDistance, resolvePipeline, validateOptions } from '../src/index.js'
 import { blockMean, fixturePlugins, halves } from './fixtures/plugins.js'
 import { clean, files } from './pipeline/helpers.js'
 
@@ -38,6 +38,14 @@ describe('Registry', () => {
     }
     expect(() => new Registry([bad[3] as never])).toThrow(/options schema does not compile/)
     expect(() => new Registry([bad[4] as never])).toThrow(/port frame has unknown type Image/)
+  })
+
+  it('with compileSchemas: false leaves the schema to its first use, and still checks the rest', () => {
+    const badSchema = { ...halves, name: 'bad-schema', options: { type: 'object', properties: { x: { type: 'nonsense' } } } }
+    const r = new Registry([badSchema as never], 'built-in', { compileSchemas: false })
+    expect(r.get('masker', 'bad-schema')).toBe(badSchema)
+    expect(() => validateOptions(badSchema as never, {})).toThrow() // compiled on first use
+    expect(() => new Registry([{ ...halves, name: 'Bad Name' } as never], 'built-in', { compileSchemas: false })).toThrow(/is not kebab-case/)
   })
 
   it('suggests close names for typos', () => {
