@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// `plaf query` on a finished demo run: how long the command takes, end to end, for five texts.
+//
+//   node bench/scripts/query-speed.mjs [--runs N] [--dir DIR] [--out bench/results/query-cli.json]
+//
+// Makes the demo run once in DIR (default: the OS temp dir; reused when it is there), then times
+// child processes of the built CLI (packages/cli/bin/plaf.js, so build first: npm run prepare):
+//   startup   `plaf --version`: Node plus loading the CLI and every built-in plugin
+//   query     `plaf query <run> --text ×5 --json`: wall time of the process, and the command's own
+//             `timings.totalMs` (open the run's codecs, walk the frames, score, write the outputs)
+//   images    the same with --images (masks, overlays, contact sheets, map snapshots)
+// Runs alternate so load changes hit every kind; medians and minima are reported with the load
+// average, and the JSON is written atomically enough for a results file (write, then rename).
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const cli = join(root, 'packages/cli/bin/plaf.js')
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const runs = Number(opt('--runs', '5'))
+const dir = resolve(opt('--dir', join(tmpdir(), 'plaf-bench-query')))
+const out = resolve(opt('--out', join(root, 'bench/results/query-cli.json')))
+const TEXTS = ['orange', 'yellow', 'brown', 'pink', 'blue']
+
+const run = join(dir, 'run')
+if (!existsSync(join(run, 'report.json'))) {
+  process.stderr.write(`making the demo run in ${run} …\n`)
+  execFileSync(process.execPath, [cli, 'demo', '--out', run, '--scene', join(dir, 'scene'), '--progress', 'none'], { stdio: ['ignore', 'ignore', 'inherit'] })
+}
+
+function timed(argv) {
+  const t0 = performance.now()
+  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  const ms = performance.now() - t0
+  if (r.status !== 0) throw new Error(`plaf ${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+  return { ms, stdout: r.stdout }
+}
+
+const query = (images) => ['query', run, ...TEXTS.flatMap((t) => ['--text', t]), '--out', join(dir, images ? 'q-images' : 'q'), '--json', ...(images ? ['--images'] : [])]
+const samples = { startup_ms: [], process_ms: [], query_ms: [], frames_2d_ms: [], map_3d_ms: [], images_process_ms: [], images_query_ms: [] }
+const load = [loadavg()[0]]
+timed(query(false)) // warm the file cache
+for (let i = 0; i < runs; i++) {
+  process.stderr.write(`round ${i + 1}/${runs}\n`)
+  samples.startup_ms.push(timed(['--version']).ms)
+  const q = timed(query(false))
+  const r = JSON.parse(q.stdout)
+  samples.process_ms.push(q.ms)
+  samples.query_ms.push(r.timings.totalMs)
+  samples.frames_2d_ms.push(r.timings.frames2dMs)
+  samples.map_3d_ms.push(r.timings.map3dMs)
+  const im = timed(query(true))
+  samples.images_process_ms.push(im.ms)
+  samples.images_query_ms.push(JSON.parse(im.stdout).timings.totalMs)
+}
+load.push(loadavg()[0])
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const r1 = (x) => Math.round(x * 10) / 10
+const summary = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { median: r1(median(v)), min: r1(Math.min(...v)), runs: v.map(r1) }]))
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+  } catch {
+    return null
+  }
+})()
+const result = {
+  case: 'query-cli',
+  what: `plaf query on the demo run (12 frames of 1296×968, ${TEXTS.length} texts), child processes of the built CLI`,
+  texts: TEXTS,
+  goal: 'under a second for five queries on the demo run',
+  summary,
+  machine: { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, load_average: load.map(r1) },
+  commit,
+}
+mkdirSync(dirname(out), { recursive: true })
+writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 2) + '\n')
+renameSync(`${out}.tmp`, out)
+for (const [k, v] of Object.entries(summary)) process.stdout.write(`${k.padEnd(18)} median ${String(v.median).padStart(8)} ms   min ${String(v.min).padStart(8)} ms\n`)
+process.stdout.write(`load average ${load.map(r1).join(' → ')} on ${cpus().length} cores; ${out}\n`)
