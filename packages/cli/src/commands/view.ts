@@ -51,8 +51,9 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   const port = o.port === undefined ? 8080 : intFlag('--port', o.port, 0, 65535)
   const maxPoints = o.maxPoints === undefined ? EXPORT_MAX_POINTS : intFlag('--max-points', o.maxPoints, 1, 100_000_000)
   const labels = o.labels?.split(',').map((x) => x.trim()).filter(Boolean)
-  if (!o.export && (o.text.length || labels || o.maxPoints !== undefined)) {
-    printDiagnostics(io, [{ code: 'PLAF_INVALID_OVERRIDE', severity: 'error', message: '--text, --labels and --max-points choose what an exported page carries: use them with --export <file.html>', source: '--export' }])
+  const exportOnly = o.text.length ? `--text ${o.text[0]}` : o.labels !== undefined ? `--labels ${o.labels}` : o.maxPoints !== undefined ? `--max-points ${o.maxPoints}` : null
+  if (!o.export && exportOnly) {
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OVERRIDE', severity: 'error', message: '--text, --labels and --max-points choose what an exported page carries: use them with --export <file.html>', source: exportOnly }])
     return EXIT.user
   }
   const data = await openViewerData(runDir, builtinRegistry())

@@ -1,0 +1,32 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { cli, tempDir } from './helpers.js'
+
+// plaf view's command line; the server, the page and --export run in test/viewer-browser.test.ts.
+describe('plaf view', () => {
+  it('a bad --port is exit 1 naming the flag', async () => {
+    const r = await cli('view', tempDir(), '--port', 'abc')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('--port must be an integer from 0 to 65535, got "abc"')
+    expect((await cli('view', tempDir(), '--port', '70000')).code).toBe(1)
+  })
+
+  it('export-only flags without --export are exit 1 naming the flag', async () => {
+    const r = await cli('view', tempDir(), '--text', 'blue')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('use them with --export <file.html>')
+    expect(r.err).toContain('--text blue')
+    expect((await cli('view', tempDir(), '--max-points', '10')).err).toContain('--max-points 10')
+  })
+
+  it('a directory that is not a finished run is exit 1 naming it, before anything listens', async () => {
+    const dir = join(tempDir(), 'nothing-here')
+    const r = await cli('view', dir, '--port', '0')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain(`run directory ${dir} does not exist`)
+    const empty = tempDir({ 'a.txt': 'x' })
+    const e = await cli('view', empty, '--port', '0')
+    expect(e.code).toBe(1)
+    expect(e.err).toContain(`${empty} is not a run directory: config.resolved.yaml and manifest.json missing`)
+  })
+})
