@@ -88,19 +88,24 @@ export function confusionSpec(set: ClassSet, cm: ConfusionMatrix, title: string)
   } as TopLevelSpec
 }
 
-/** Storage against mIoU for a sweep: one point per variant, labelled, bytes on a log axis. */
+/** Storage against mIoU for a sweep: one point per variant, told apart by colour and shape (legend below), bytes on a log axis. */
 export function storageSpec(rows: { variant: string; bytes: number; miou: number | null }[], title: string, bytesTitle: string): TopLevelSpec {
   const values = rows.filter((r) => r.miou !== null && r.bytes > 0).map((r) => ({ variant: r.variant, kb: +(r.bytes / 1000).toFixed(1), miou: +(100 * (r.miou as number)).toFixed(2) }))
+  const legend = { orient: 'bottom', direction: 'vertical', title: 'variant', labelLimit: 600 }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     data: { values },
     width: 420,
     height: 280,
-    layer: [
-      { mark: { type: 'point', filled: true, size: 80, color: '#e45756' }, encoding: { x: { field: 'kb', type: 'quantitative', scale: { type: 'log' }, title: bytesTitle }, y: { field: 'miou', type: 'quantitative', title: 'mIoU (%)' } } },
-      { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10 }, encoding: { x: { field: 'kb', type: 'quantitative' }, y: { field: 'miou', type: 'quantitative' }, text: { field: 'variant' } } },
-    ],
+    mark: { type: 'point', filled: true, size: 120, opacity: 0.85 },
+    encoding: {
+      x: { field: 'kb', type: 'quantitative', scale: { type: 'log' }, title: bytesTitle },
+      y: { field: 'miou', type: 'quantitative', title: 'mIoU (%)', scale: { zero: false, padding: 12 } },
+      color: { field: 'variant', type: 'nominal', legend },
+      shape: { field: 'variant', type: 'nominal', legend },
+      tooltip: [{ field: 'variant' }, { field: 'kb', title: 'kB' }, { field: 'miou', title: 'mIoU %' }],
+    },
     ...FONT,
   } as TopLevelSpec
 }
