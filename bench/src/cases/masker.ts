@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createStandaloneContext, ImagePreprocessor, localModelAccess, openOnnxSession, validateOptions, type RgbImage } from '@plaf/core'
 import { scannetInput, writeScene, type ScannetOptions } from '@plaf/datasets'
@@ -18,9 +19,9 @@ const PAPER: Omit<AmgOptions, 'points_per_side'> = { ...AMG_DEFAULTS, pred_iou_t
 /** The steps outside the networks, in the order they run (ms per image). */
 const STEPS = ['upsample', 'filter', 'nms', 'postprocess', 'output', 'other'] as const
 const STEP_LABEL: Record<(typeof STEPS)[number], string> = {
-  upsample: 'upsampling + stability counts + binarising (windowed, exact)',
-  filter: 'stability filter, box, inner-crop-edge drop, bitmap crop',
-  nms: 'box NMS',
+  upsample: 'stability counts + mask runs from the low-res logits (exact upsampling only near cutoffs)',
+  filter: 'stability filter, box, inner-crop-edge drop, runs kept',
+  nms: 'box NMS, bitmaps of the masks it keeps',
   postprocess: 'holes and islands < 200 px, NMS again',
   output: 'MaskSet: tight boxes, sort by area',
   other: 'the rest (grid, crop, bookkeeping)',
@@ -94,8 +95,9 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
     try {
       for (const n of c.grids) {
         const opts: AmgOptions = { ...PAPER, points_per_side: n }
+        const load0 = loadavg()[0]!
         await generateMasks(image, model, opts) // warm-up
-        const runs: { wall: number; steps: Record<string, number>; t: AmgTimings; peakAb: number; peakRss: number; masks: number }[] = []
+        const runs: { wall: number; steps: Record<string, number>; t: AmgTimings; peakAb: number; peakRss: number; masks: number; bitmapBytes: number }[] = []
         for (let r = 0; r < c.runs; r++) {
           collectGarbage()
           const probe = MemoryProbe.start(2)
@@ -106,10 +108,11 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
           const set = toMaskSet(records, W, H)
           const end = performance.now()
           const peak = probe.stop()
+          const bitmapBytes = set.masks.reduce((a, m) => a + m.bitmap.byteLength, 0)
           const wall = end - ts
           const output = end - to
           const other = to - ts - (t.encoder + t.decoder + t.upsample + t.filter + t.nms + t.postprocess)
-          runs.push({ wall, t, steps: { upsample: t.upsample, filter: t.filter, nms: t.nms, postprocess: t.postprocess, output, other }, peakAb: peak.array_buffers_bytes, peakRss: peak.rss_bytes, masks: set.masks.length })
+          runs.push({ wall, t, steps: { upsample: t.upsample, filter: t.filter, nms: t.nms, postprocess: t.postprocess, output, other }, peakAb: peak.array_buffers_bytes, peakRss: peak.rss_bytes, masks: set.masks.length, bitmapBytes })
           env.progress(`masker: ${n}×${n} grid, run ${r + 1}/${c.runs}: ${formatMs(wall - t.encoder - t.decoder)} outside the networks, ${set.masks.length} masks`)
         }
         const med = (f: (r: (typeof runs)[number]) => number): number => median(runs.map(f))
@@ -122,6 +125,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
           outside_networks_runs_ms: runs.map((r) => r.wall - r.t.encoder - r.t.decoder),
           outside_networks_ms: outside, steps_ms: steps,
           peak_extra_array_buffers_bytes: runs.map((r) => r.peakAb), peak_extra_rss_bytes: runs.map((r) => r.peakRss),
+          output_bitmaps_bytes: runs[0]!.bitmapBytes, load_average_1_before: load0,
         })
       }
     } finally {
@@ -142,6 +146,13 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
       fastest_postprocess_share_of_fastest_encoder_run: Math.min(...(grids.find((g) => g.points_per_side === s.points_per_side)!.outside_networks_runs_ms as number[])) / fastest,
       peak_extra_mb: s.peak_extra_mb, all_full_resolution_planes_mb: 3 * s.points_per_side ** 2 * fullPlaneMb,
     }))
+    // Memory against the grid: one batch of decoder logits is held at a time, then the kept masks' bitmaps.
+    const batchMb = (PAPER.points_per_batch * 3 * 256 * 256 * 4) / 1e6
+    const memory = summary.map((s) => {
+      const gr = grids.find((g) => g.points_per_side === s.points_per_side)!
+      return { points_per_side: s.points_per_side, masks_decoded: gr.masks_decoded, peak_extra_mb: s.peak_extra_mb, decoder_batch_logits_mb: batchMb, output_bitmaps_mb: (gr.output_bitmaps_bytes as number) / 1e6, all_full_resolution_planes_mb: 3 * s.points_per_side ** 2 * fullPlaneMb }
+    })
+    const peakGrowth = memory.length > 1 ? memory.at(-1)!.peak_extra_mb / memory[0]!.peak_extra_mb : null
     return {
       name: 'masker',
       started_at: started.toISOString(),
@@ -152,7 +163,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
         decoder: `SAM-contract model (transformers.js layout, ${manifest.name}@${manifest.version}): IoUs 0.9/0.92/0.95 (all pass 0.85), discs of similar colour`,
       },
       summary,
-      measurements: { encoder_ms: encoderMs, encoder_session: provider, grids, goals, full_resolution_plane_mb: fullPlaneMb },
+      measurements: { encoder_ms: encoderMs, encoder_session: provider, grids, goals, full_resolution_plane_mb: fullPlaneMb, memory, peak_extra_growth_last_over_first_grid: peakGrowth, load_average_1_5_15_at_end: loadavg() },
       checks: { passed: true, details: [] },
       official: { masker: 'segment-anything SamAutomaticMaskGenerator in PyTorch (the paper runs ViT-H on a GPU and reports no per-step times)' },
       tables: [{
@@ -169,7 +180,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
         'outside the networks = the generator\'s wall time − encoder − decoder session calls, plus the MaskSet conversion; RLE is not on the pipeline\'s path (the MaskSet carries bitmaps)',
         `encoder runs ${encoderMs.map((m) => formatMs(m)).join(', ')}: the fastest is the machine with the least other load; outside the networks against it: ${goals.map((gl) => `${gl.points_per_side}×${gl.points_per_side} ${pct(gl.postprocess_share_of_fastest_encoder_run, 1)} (median) / ${pct(gl.fastest_postprocess_share_of_fastest_encoder_run, 1)} (fastest runs)`).join(', ')}`,
         `the generator encodes with the contract model (${formatMs(median(grids.map((gr) => gr.contract_encoder_ms as number)))}); the encoder column is the ViT-B-shaped graph timed alone in the same run`,
-        'peak extra memory: growth of process.memoryUsage().arrayBuffers over the run, sampled every 2 ms (decoder outputs of one batch, one window of upsampled logits, the kept bitmaps)',
+        `peak extra memory: growth of process.memoryUsage().arrayBuffers over the run, sampled every 2 ms: one batch of decoder logits (${batchMb.toFixed(1)} MB at points_per_batch ${PAPER.points_per_batch}), the masks passing the filters as runs, and bitmaps only for the masks their crop's NMS keeps (no full-resolution plane is made); ${memory.map((m) => `${m.points_per_side}×${m.points_per_side}: peak ${m.peak_extra_mb.toFixed(1)} MB, output bitmaps ${m.output_bitmaps_mb.toFixed(1)} MB`).join('; ')}${peakGrowth === null ? '' : `; peak grows ${peakGrowth.toFixed(2)}× for ${(memory.at(-1)!.masks_decoded as number) / (memory[0]!.masks_decoded as number)}× the masks`}`,
       ],
     }
   } finally {
