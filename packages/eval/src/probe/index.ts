@@ -1,5 +1,5 @@
 /** The ADE20K linear probe: per-(memory row, class) rows, the BN + linear head, AdamW training, the probe run. */
-export { imageRows, PROBE_CLASSES, type ImageRows } from './rows.js'
+export { checkSameSize, imageRows, PROBE_CLASSES, type ImageRows } from './rows.js'
 export {
   BN_EPS, BN_MOMENTUM, batchGradients, cloneHead, initHead, predictRows, transpose, updateRunningStats, weightedMoments,
   type BatchResult, type HeadGradients, type ProbeBatch, type ProbeHead,

@@ -6,7 +6,7 @@ import { segmentationScores } from '../metrics/scores.js'
 import { ADAMW_DEFAULTS } from './adamw.js'
 import { openProbeExtractor, type ProbeVariant, type VariantStages } from './features.js'
 import { predictRows, BN_EPS, BN_MOMENTUM } from './head.js'
-import { imageRows, PROBE_CLASSES } from './rows.js'
+import { checkSameSize, imageRows, PROBE_CLASSES } from './rows.js'
 import { trainProbe, TrainingSet, type TrainResult } from './train.js'
 
 /** How to run the probe. */
@@ -143,7 +143,7 @@ export async function runAde20kProbe(variants: readonly ProbeVariant[], o: Ade20
       for (let v = 0; v < memories.length; v++) {
         const t = performance.now()
         const m = memories[v]
-        imageRows(m.ids.data, m.ids.shape, labels, shape, file) // checks the sizes agree
+        checkSameSize(m.ids.shape, shape, file)
         const rowClass = await predictRows(heads[v].head, m.features.data, m.features.shape[0], extractor.backend)
         const pred = new Int32Array(labels.length)
         for (let p = 0; p < pred.length; p++) pred[p] = rowClass[m.ids.data[p]]

@@ -27,13 +27,8 @@ export interface ImageRows {
  * in the error when the sizes differ.
  */
 export function imageRows(ids: Uint16Array, idShape: readonly [number, number], labels: Uint8Array, labelShape: readonly [number, number], file?: string): ImageRows {
-  const [h, w] = labelShape
-  if (idShape[0] !== h || idShape[1] !== w) {
-    fail('PLAF_INPUT_INVALID', `${file ?? 'annotation'}: the annotation is ${w}×${h} but the aggregator's id map is ${idShape[1]}×${idShape[0]}`, {
-      file, expected: `${idShape[1]}×${idShape[0]} (the image size)`, actual: `${w}×${h}`,
-    })
-  }
-  const n = h * w
+  checkSameSize(idShape, labelShape, file)
+  const n = labelShape[0] * labelShape[1]
   let labelled = 0
   for (let p = 0; p < n; p++) if (labels[p] !== 0) labelled++
   const keys = new Uint32Array(labelled)
@@ -59,4 +54,13 @@ export function imageRows(ids: Uint16Array, idShape: readonly [number, number], 
     weight[r]++
   }
   return { row, cls, weight, pixels: labelled }
+}
+
+/** Throws PLAF_INPUT_INVALID naming the annotation `file` unless the id map and the annotation are the same size. */
+export function checkSameSize(idShape: readonly [number, number], labelShape: readonly [number, number], file?: string): void {
+  const [h, w] = labelShape
+  if (idShape[0] === h && idShape[1] === w) return
+  fail('PLAF_INPUT_INVALID', `${file ?? 'annotation'}: the annotation is ${w}×${h} but the aggregator's id map is ${idShape[1]}×${idShape[0]}`, {
+    file, expected: `${idShape[1]}×${idShape[0]} (the image size)`, actual: `${w}×${h}`,
+  })
 }
