@@ -145,7 +145,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
         prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${run.map.positions.length / 3} points, ${run.map.pool.shape[0]} pool rows) → vertices by nearest map point < ${maxDistance} m`
       }
     } else {
-      const v = await voxelEvaluation(sc.dir, set, o.source, several, o.registry, (r) => mapPointClasses(r, prompts!))
+      const v = await voxelEvaluation(sc.dir, set, o.source, several, o.registry, (r) => mapPointClasses(r, prompts!), o.log)
       gtIdx = v.gt
       pred = v.pred
       unpredicted = v.unpredicted

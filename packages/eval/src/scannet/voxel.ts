@@ -19,7 +19,7 @@ export const VOXEL_SIZE = 0.05
  * c' = (c + 0.5)·s − 0.5, rounded), mapped through the labels TSV to the class set, and votes in
  * its 5 cm voxel. Returns the voxels' winning labels and centres.
  */
-export async function liftLabelVoxels(dir: string, set: ClassSet): Promise<{ labels: Int32Array; centres: Float32Array; frames: number }> {
+export async function liftLabelVoxels(dir: string, set: ClassSet, log?: (line: string) => void): Promise<{ labels: Int32Array; centres: Float32Array; frames: number }> {
   const tsv = findLabelsTsv(dir)
   if (!tsv) fail('PLAF_INPUT_INVALID', `${dir} has no scannetv2-labels.combined.tsv (in it or the two folders above): label-filt holds raw ids that it maps to ${set.idColumn}`, { file: dir, path: 'protocol' })
   const table = readLabelTable(tsv)
@@ -35,7 +35,7 @@ export async function liftLabelVoxels(dir: string, set: ClassSet): Promise<{ lab
   try {
     for await (const f of source.frames()) {
       if (!f.depth || !f.depthIntrinsics || !f.pose || !f.labels) continue
-      frames++
+      if (++frames % 50 === 0) log?.(`${frames} frames lifted (${votes.voxels.toLocaleString('en-US')} voxels)`)
       const [h, w] = f.depth.shape
       const [lh, lw] = f.labels.shape
       const { fx, fy, cx, cy } = f.depthIntrinsics
@@ -72,10 +72,10 @@ export async function liftLabelVoxels(dir: string, set: ClassSet): Promise<{ lab
  */
 export async function voxelEvaluation(
   dir: string, set: ClassSet, source: { kind: 'run' | 'predictions'; path: string }, several: boolean, registry: Registry | undefined,
-  classesOf: (run: RunMap) => Promise<Int32Array>,
+  classesOf: (run: RunMap) => Promise<Int32Array>, log?: (line: string) => void,
 ): Promise<{ gt: Int32Array; pred: Int32Array; unpredicted: number; prediction: string; run?: RunMap }> {
   checkSceneDir(dir)
-  const gt = await liftLabelVoxels(dir, set)
+  const gt = await liftLabelVoxels(dir, set, log)
   const k = set.ids.length
   const votes = new VoxelVotes(VOXEL_SIZE, k)
   let prediction: string
