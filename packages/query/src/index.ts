@@ -15,3 +15,6 @@ export { captionElements, captionFontSize, captionHeight, CAPTION_FONT, escapeXm
 export { JET_LUT, jetIndex } from './kernels/colormap.js'
 export { VERSION } from './version.js'
 export { gatherToMesh, nearestMapPoints, transferToMesh, type MeshTransfer, type MeshTransferOptions, type NearestMapPoints, type TransferArray } from './mesh-transfer.js'
+export { regions3D, type Region3D } from './kernels/regions3d.js'
+export { queryMap, type MapQueryEntry, type MapQueryResult, type MapQuerySettings } from './map-query.js'
+export { labelColors, readReferenceMesh, writeLabelPly, writeMeshScorePly, type ReferenceMesh } from './map-outputs.js'
