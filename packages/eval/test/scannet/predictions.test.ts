@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PlafError, encodeNpy, encodePly } from '@plaf/core'
 import { tempDir } from '@plaf/core/testing'
-import { readScannetMesh, writeScene } from '@plaf/datasets'
+import { readLabelTable, readScannetMesh, writeScene } from '@plaf/datasets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { classSet, evalScannet, evaluateScannet, segmentationScores, vertexGroundTruth } from '../../src/index.js'
 
@@ -157,7 +157,7 @@ describe('protocol voxel5cm and raw-id ground truth', () => {
 
   it('rebuilds raw ScanNet ids from segments + aggregation + TSV for scannet200', async () => {
     // one segment per NYU40 class of the generated mesh, labelled with the class's raw category
-    const table = (await import('@plaf/datasets')).readLabelTable(join(scene, 'scannetv2-labels.combined.tsv'))
+    const table = readLabelTable(join(scene, 'scannetv2-labels.combined.tsv'))
     const raw = new Map(table.rows.map((r) => [r.nyu40id, r]))
     writeFileSync(join(scene, 'scene0007_00_vh_clean_2.0.010000.segs.json'), JSON.stringify({ segIndices: Array.from(nyu40) }))
     const groups = [...new Set(nyu40)].filter((id) => raw.has(id)).map((id, i) => ({ id: i, objectId: i, segments: [id], label: raw.get(id)!.rawCategory }))
