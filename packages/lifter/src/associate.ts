@@ -12,10 +12,12 @@ export interface AssociationThresholds {
 /**
  * Associates one frame's masks with the pool. Mask j (row `which[j]` of `table`, `sizes[j]`
  * points) is compared with every entry leading a voxel that some of its points land on; the
- * entries whose mean has cosine ≥ `minCosine` to the mask's feature are its candidates. When the
+ * entries whose mean and whose anchor (the feature of the mask that started the entry) both have
+ * cosine ≥ `minCosine` to the mask's feature are its candidates. When the
  * candidates together lead the voxels of at least `minOverlap`·sizes[j] of its points, the mask
  * matches them: the candidate sharing the most points is the target, and every other candidate
- * whose mean has cosine ≥ `minCosine` to the target's is joined with it (union-find; a mask
+ * sharing at least `minOverlap`·sizes[j] points whose mean and anchor have cosine ≥ `minCosine` to
+ * the target's is joined with it (union-find; a mask
  * bridging two agreeing entries says they are one thing, which mends an object split over entries
  * while its surface was only partly seen; an under-segmented mask spanning two different things
  * does not join them). The mask's feature is then merged into the target's running mean, weighted
@@ -40,7 +42,9 @@ export function associateFrame(
     for (; p < overlaps.size && overlaps.masks[p] === j; p++) {
       // Entries may have been joined earlier in this frame: compare against the current root.
       const e = pool.root(overlaps.entries[p])
-      if (zero || pool.cosine(e, table, row) < t.minCosine) continue
+      // Both the entry's mean and its anchor (the mask that started it) must agree with the mask,
+      // so a chain of small steps cannot carry the mean from one colour to another.
+      if (zero || pool.cosine(e, table, row) < t.minCosine || pool.anchorCosine(e, table, row) < t.minCosine) continue
       candidates.push(e)
       shares.push(overlaps.counts[p])
       shared += overlaps.counts[p]
@@ -58,7 +62,7 @@ export function associateFrame(
       // shared corner) say nothing about both being one thing.
       if (shares[c] < t.minOverlap * sizes[j]) continue
       const e = pool.root(candidates[c])
-      if (e !== target && pool.entryCosine(target, e) >= t.minCosine) target = pool.union(target, e)
+      if (e !== target && pool.entryCosine(target, e) >= t.minCosine && pool.anchorsCosine(target, e) >= t.minCosine) target = pool.union(target, e)
     }
     refs[j] = pool.absorb(target, table, row, sizes[j])
   }

@@ -4,7 +4,8 @@ import { findRoot, unionRoots } from './kernels/union-find.js'
 /**
  * The pool of `fusion: voxel-overlap`: one row per distinct thing seen so far. Each entry keeps a
  * running mean of the mask features merged into it, weighted by the masks' point counts, its
- * total weight and its observation count (masks merged). Entries joined by a bridging mask are
+ * total weight, its observation count (masks merged) and its anchor: the feature of the mask that
+ * started it, which later masks must also agree with. Entries joined by a bridging mask are
  * linked in a union-find forest; the smaller index survives and holds the joint mean. All-zero
  * rows (background) share one entry that nothing else merges into.
  */
@@ -12,6 +13,8 @@ export class FusedPool {
   /** Entries created so far (roots and absorbed ones). */
   rows = 0
   private data: Float32Array
+  /** Per entry, the feature of the mask that started it (the anchor members are compared with too, so the mean cannot drift away from it). */
+  private anchor: Float32Array
   private weight = new Float64Array(16)
   private obs = new Uint32Array(16)
   private par = new Int32Array(16)
@@ -19,6 +22,7 @@ export class FusedPool {
 
   constructor(readonly dim: number) {
     this.data = new Float32Array(16 * dim)
+    this.anchor = new Float32Array(16 * dim)
   }
 
   /** Union-find parents of the first `rows` entries (a view). */
@@ -42,20 +46,19 @@ export class FusedPool {
     return true
   }
 
-  /** Cosine between root entry `e` and row `row` of `table`; 0 when either is all zero. */
+  /** Cosine between root entry `e`'s mean and row `row` of `table`; 0 when either is all zero. */
   cosine(e: number, table: Float32Array, row: number): number {
-    const d = this.dim
-    let dot = 0
-    let a = 0
-    let b = 0
-    for (let c = 0; c < d; c++) {
-      const x = this.data[e * d + c]
-      const y = table[row * d + c]
-      dot += x * y
-      a += x * x
-      b += y * y
-    }
-    return a === 0 || b === 0 ? 0 : dot / Math.sqrt(a * b)
+    return cos(this.data, e, table, row, this.dim)
+  }
+
+  /** Cosine between the anchor of root entry `e` and row `row` of `table`; 0 when either is all zero. */
+  anchorCosine(e: number, table: Float32Array, row: number): number {
+    return cos(this.anchor, e, table, row, this.dim)
+  }
+
+  /** Cosine between the anchors of root entries `a` and `b`. */
+  anchorsCosine(a: number, b: number): number {
+    return cos(this.anchor, a, this.anchor, b, this.dim)
   }
 
   /** Cosine between the means of root entries `a` and `b`; 0 when either is all zero. */
@@ -69,10 +72,12 @@ export class FusedPool {
     const d = this.dim
     const e = this.rows++
     this.data = grow(this.data, this.rows * d, Float32Array)
+    this.anchor = grow(this.anchor, this.rows * d, Float32Array)
     this.weight = grow(this.weight, this.rows, Float64Array)
     this.obs = grow(this.obs, this.rows, Uint32Array)
     this.par = grow(this.par, this.rows, Int32Array)
     this.data.set(table.subarray(row * d, row * d + d), e * d)
+    this.anchor.set(table.subarray(row * d, row * d + d), e * d)
     this.weight[e] = w
     this.obs[e] = 1
     this.par[e] = e
@@ -125,4 +130,18 @@ export class FusedPool {
     }
     return { data, rows: n, remap, observations }
   }
+}
+
+function cos(x: Float32Array, i: number, y: Float32Array, j: number, d: number): number {
+  let dot = 0
+  let a = 0
+  let b = 0
+  for (let c = 0; c < d; c++) {
+    const u = x[i * d + c]
+    const v = y[j * d + c]
+    dot += u * v
+    a += u * u
+    b += v * v
+  }
+  return a === 0 || b === 0 ? 0 : dot / Math.sqrt(a * b)
 }

@@ -49,4 +49,18 @@ describe('associateFrame', () => {
     associateFrame(pool, Float32Array.from([1, 0]), [0], Uint32Array.from([100]), pairs([0, 0], [0, 1], [60, 30]), t)
     expect(pool.root(1)).toBe(0)
   })
+
+  it('a chain of small steps does not carry an entry away from its anchor', () => {
+    const pool = new FusedPool(2)
+    const dir = (deg: number) => Float32Array.from([Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)])
+    pool.append(dir(0), 0, 100) // entry 0, anchored at 0°
+    // 30°: cosine 0.87 to both mean and anchor → merges; the mean moves to 15°.
+    expect(Array.from(associateFrame(pool, dir(30), [0], Uint32Array.from([100]), pairs([0], [0], [100]), t))).toEqual([0])
+    // 45°: cosine 0.87 to the mean (15°) but 0.71 < 0.8 to the anchor → a new entry.
+    expect(Array.from(associateFrame(pool, dir(45), [0], Uint32Array.from([100]), pairs([0], [0], [100]), t))).toEqual([1])
+    expect(pool.observations(0)).toBe(2)
+    // nor can a bridge join entry 1 to entry 0: their anchors are 45° apart
+    associateFrame(pool, dir(25), [0], Uint32Array.from([100]), pairs([0, 0], [0, 1], [50, 50]), t)
+    expect(pool.root(1)).toBe(1)
+  })
 })
