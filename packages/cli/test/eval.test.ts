@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readSceneMeta, readScannetMesh } from '@plaf/datasets'
@@ -136,5 +136,21 @@ describe('plaf eval scannet --run', () => {
     const bad = await cli('eval', 'scannet2d', '--run', join(base, 'run'), '--scene', scene, '--max-frames', '0')
     expect(bad.code).toBe(1)
     expect(bad.err).toContain('--max-frames must be a positive integer')
+  })
+
+  it('evaluates a --scenes list against a folder of per-scene runs: per scene and pooled', async () => {
+    const runs = join(base, 'runs')
+    mkdirSync(runs, { recursive: true })
+    symlinkSync(join(base, 'run'), join(runs, 'scene0003_00'))
+    writeFileSync(join(base, 'scenes.txt'), 'scene0003_00  # one scan folder a line, relative to this file\n')
+    const r = await cli('eval', 'scannet', '--run', runs, '--scenes', join(base, 'scenes.txt'), '--prompts', prompts, '--json')
+    expect(r.code, r.err).toBe(0)
+    const single = JSON.parse((await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--json')).out)
+    const j = JSON.parse(r.out)
+    expect(j.protocol.scenes).toEqual(['scene0003_00'])
+    expect(j.miou).toBe(single.miou)
+    const missing = await cli('eval', 'scannet', '--run', join(base, 'nothing'), '--scenes', join(base, 'scenes.txt'), '--prompts', prompts)
+    expect(missing.code).toBe(1)
+    expect(missing.err).toContain(`run directory ${join(base, 'nothing', 'scene0003_00')} does not exist`)
   })
 })
