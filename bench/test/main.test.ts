@@ -86,6 +86,19 @@ describe('main --tiny', () => {
       expect(p.speedup_vs_dense_official).toBeGreaterThan(0)
     }
     expect(q.measurements.dense[0].held_bytes).toBe(3000 * 16 * 4)
+    // The prepared path raced against numpy (same N, M, Q), and the goal stated for 1 M points.
+    expect(q.params).toMatchObject({ queries: 1, rounds: 1 })
+    for (const p of q.measurements.plaf_prepared) {
+      expect(p.max_abs_diff_vs_dense).toBeLessThanOrEqual(1e-5)
+      expect(p.stats.runs_ms).toHaveLength(2)
+      expect(p.prepare_ms).toBeGreaterThanOrEqual(0)
+    }
+    const np = q.measurements.numpy_pool_gather
+    if ('runs_ms' in np) {
+      expect(np.max_abs_diff_vs_plaf).toBeLessThanOrEqual(1e-5)
+      expect(q.measurements.plaf_prepared[0].ratio_to_numpy).toBeCloseTo(q.measurements.plaf_prepared[0].stats.median_ms / np.median_ms, 9)
+    }
+    expect(q.measurements.goal).toMatchObject({ points: 1_000_000, max_ms: 10, applies: false, median_ms: q.measurements.plaf_prepared[0].stats.median_ms })
   })
 
   it('storage.json: measured bytes next to the paper figures', async () => {
