@@ -42,6 +42,10 @@ describe('plaf eval ade20k-probe', () => {
     const res = JSON.parse(r.out)
     expect(JSON.parse(readFileSync(join(dir, 'report', 'probe.json'), 'utf8'))).toEqual(res)
     expect(readFileSync(join(dir, 'report', 'probe.md'), 'utf8')).toMatch(/\| mask-mean \| [\d.]+ \|/)
+    for (const plot of ['probe-comparison', 'probe-mask-mean-iou', 'probe-patch-iou', 'probe-pixel-iou']) {
+      expect(readFileSync(join(dir, 'report', `${plot}.svg`), 'utf8')).toMatch(/^<svg/)
+      expect(readFileSync(join(dir, 'report', `${plot}.png`)).subarray(1, 4).toString()).toBe('PNG')
+    }
     expect(res.protocol.resolution).toMatch(/^the pipeline's: backbone \(color-lexicon\) \{"resolution":64,"patch_size":8,/)
     expect(res.protocol.train_images).toBe('6 of 6 (training, file-name order)')
     expect(res.variants.map((v: { variant: string }) => v.variant)).toEqual(['mask-mean', 'patch', 'pixel'])

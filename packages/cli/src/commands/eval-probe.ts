@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import {
-  STAGE_KINDS, diagnostic, flagOrigin, hasErrors, loadPipeline, resolvePipeline, writeFileAtomic, writeJsonAtomic,
+  STAGE_KINDS, diagnostic, flagOrigin, hasErrors, loadPipeline, resolvePipeline,
   type Diagnostic, type Registry, type ResolvedPipeline,
 } from '@plaf/core'
 import { openAde20kSplit } from '@plaf/datasets'
-import { PROBE_DEFAULTS, runAde20kProbe, type Ade20kProbeResult, type ProbeProgress, type ProbeVariant } from '@plaf/eval'
+import { PROBE_DEFAULTS, probeMarkdown, runAde20kProbe, writeProbeReport, type Ade20kProbeResult, type ProbeProgress, type ProbeVariant } from '@plaf/eval'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { userErrors } from '../user-errors.js'
@@ -50,7 +50,7 @@ export function registerEvalProbe(evalCommand: Command, act: (fn: (o: ProbeComma
     .option('--spill-dir <dir>', 'folder for that file (default: the system temp dir)')
     .option('--seed <n>', 'seed of the head\'s initialisation and the image order (default 0)')
     .option('--set <path=value>', 'override a pipeline value (repeatable), e.g. stages.backbone.with.resolution=256', collect, [])
-    .option('--out <dir>', 'also write probe.json and probe.md there')
+    .option('--out <dir>', 'also write probe.json, probe.md and plots (comparison, per-class IoU of each variant; SVG, PNG, Vega-Lite spec) there')
     .option('--json', 'print one JSON object {protocol, tensor_backend, feature_seconds, variants: [{variant, miou, macc, aacc, classes, absent, train, val}]}')
     .option('--progress <mode>', 'progress on stderr: auto, bar or lines (all print a line at most every 2 s), or none')
     .action(act((o) => evalProbeCommand(o, io)))
@@ -162,12 +162,12 @@ export async function evalProbeCommand(o: ProbeCommandOptions, io: Io): Promise<
     result = await runAde20kProbe(variants, { ...opts, data: resolve(o.data), spillDir: o.spillDir && resolve(o.spillDir), onProgress: progress })
   })
   if (code !== EXIT.ok || !result) return code
-  const md = probeMarkdown(result)
+  const done = result
   if (o.out) {
-    writeJsonAtomic(join(o.out, 'probe.json'), result)
-    writeFileAtomic(join(o.out, 'probe.md'), md)
+    const outCode = await userErrors(io, o.json, async () => void (await writeProbeReport(o.out!, done)))
+    if (outCode !== EXIT.ok) return outCode
   }
-  io.out(o.json ? JSON.stringify(result, null, 2) : md)
+  io.out(o.json ? JSON.stringify(result, null, 2) : probeMarkdown(result) + (o.out ? `\nreport, JSON and plots written to ${o.out}` : ''))
   return EXIT.ok
 }
 
@@ -184,26 +184,4 @@ function progressLines(io: Io | undefined): ((e: ProbeProgress) => void) | undef
       ? `[probe] features ${e.split} ${e.done}/${e.total} images`
       : `[probe] train ${e.variant} step ${e.step}/${e.steps} (epoch ${e.epoch + 1}) loss ${e.loss.toFixed(4)}`)
   }
-}
-
-const fmt = (v: number | null): string => (v === null ? '–' : v.toFixed(2))
-
-/** The Markdown report: the comparison table, the protocol, and each variant's best and worst classes. */
-export function probeMarkdown(r: Ade20kProbeResult): string {
-  const lines = [
-    '# ADE20K linear probe', '',
-    '| variant | mIoU | mAcc | aAcc | train rows | train pixels | rows/pixel | train s |', '|---|---|---|---|---|---|---|---|',
-    ...r.variants.map((v) => `| ${v.variant} | ${fmt(v.miou)} | ${fmt(v.macc)} | ${fmt(v.aacc)} | ${v.train.rows} | ${v.train.pixels} | ${(v.train.rows / Math.max(1, v.train.pixels)).toPrecision(2)} | ${v.train.seconds} |`),
-    '', `Features: ${r.feature_seconds} s for both splits (shared by the variants); tensor backend ${r.tensor_backend}.`, '',
-    '## Protocol', '', ...Object.entries(r.protocol).map(([k, v]) => `- **${k}**: ${String(v)}`), '',
-  ]
-  for (const v of r.variants) {
-    const present = v.classes.filter((c) => c.iou !== null).sort((a, b) => b.iou! - a.iou!)
-    lines.push(`## ${v.variant}`, '', `Stages: ${v.stages.map((s) => `${s.key} (${s.use})`).join(' → ')}. ${present.length} classes present in the validation ground truth, ${v.absent.length} absent (left out of the means). Loss per epoch: ${v.train.epoch_loss.join(', ')}.`, '')
-    lines.push('| class | IoU | acc | pixels |', '|---|---|---|---|')
-    const shown = present.length > 10 ? [...present.slice(0, 5), ...present.slice(-5)] : present
-    for (const c of shown) lines.push(`| ${c.id} ${c.name} | ${fmt(c.iou)} | ${fmt(c.acc)} | ${c.support} |`)
-    lines.push('')
-  }
-  return lines.join('\n')
 }

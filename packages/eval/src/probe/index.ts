@@ -11,3 +11,4 @@ export {
   PROBE_DEFAULTS, runAde20kProbe,
   type Ade20kProbeOptions, type Ade20kProbeResult, type ProbeClassScore, type ProbeProgress, type ProbeVariantResult,
 } from './probe.js'
+export { probeClassesSpec, probeComparisonSpec, probeMarkdown, writeProbeReport } from './report.js'
