@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os'
 import { prepareMap, scoreMap, type MapScores } from '@plaf/query'
 import { densePointFeatures, denseQuery, type DenseQueryResult } from '../baselines/dense-query.js'
 import { runNumpyQuery } from '../baselines/numpy-query.js'
@@ -117,6 +118,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
 
   // The prepared path (pool norms once per map) raced against numpy in alternating rounds.
   const rounds = config.mode === 'tiny' ? 1 : 3
+  const load0 = loadavg()[0]
   const prepared = env.backends.map(({ label }) => ({ label, prepare_ms: 0, runs: [] as number[], rounds: [] as number[], peak: null as RunStats['peak_extra'] | null, first: null as Float32Array | null }))
   let numpyRuns: number[] = []
   const numpyRounds: number[] = []
@@ -216,7 +218,9 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
     duration_ms: performance.now() - t0,
     params: { points: n, pool_rows: m, feature_dim: d, queries: q, runs_plaf: runsPlaf, runs_dense: runsDense, rounds, seed: config.seed, tolerance: QUERY_TOLERANCE },
     summary: { median_ms: head.stats.median_ms, ...(numpyMedian === null ? {} : { numpy_median_ms: numpyMedian }), ...(official ? { dense_official_median_ms: official.stats.median_ms } : {}) },
-    measurements: { plaf: plafResults, plaf_prepared: preparedResults, numpy_pool_gather: numpyResult, dense, dense_skipped: shortfall, goal },
+    measurements: { plaf: plafResults, plaf_prepared: preparedResults, numpy_pool_gather: numpyResult, dense, dense_skipped: shortfall, goal,
+      /** 1-minute load average before and after the prepared-vs-numpy rounds (a shared machine). */
+      load_average: [load0, loadavg()[0]] },
     checks: { passed, details },
     official: {
       dense_query_1M: 'official Python path, this 2-core CPU: 3D text query on 1M points with dense per-point features 7.1 s and 9 GB',
