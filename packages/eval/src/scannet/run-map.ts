@@ -148,7 +148,15 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
       const encoder = await ctx.instantiate('text-encoder', encoderName, encoderOptions)
       try {
         const prompts = groups.flat()
-        const out = await encoder.run({ text: { texts: prompts } }, createRunContext())
+        let out: Record<string, unknown>
+        try {
+          out = await encoder.run({ text: { texts: prompts } }, createRunContext())
+        } catch (e) {
+          if (!(e instanceof PlafError)) throw e
+          // the run's encoder cannot embed a class text (e.g. the colour lexicon and "wall"): say how eval gets around it
+          const hint = `the class texts go through the run's encoder ${encoderName}; --prompts <file.json> queries classes with texts it can embed`
+          throw new PlafError(e.diagnostics.map((d) => ({ ...d, hint: d.hint ? `${d.hint}; ${hint}` : hint })), { cause: e })
+        }
         const e = Object.values(out).find((v) => checkPort('TextEmbeddings', v) === null) as TextEmbeddings | undefined
         if (!e || e.shape[0] !== prompts.length) fail('PLAF_PLUGIN_INVALID', `text encoder "${encoderName}" returned no TextEmbeddings for ${prompts.length} prompts`, { plugin: encoderName })
         const d = e.shape[1]
