@@ -45,12 +45,13 @@ stages:
 interface PageApi {
   state: {
     ready: boolean; error: string | null; busy: number; mode: string; text: string | null
-    info: { points: number; pointsShown: number; framesComplete: boolean } | null
+    info: { points: number; pointsShown: number; framesComplete: boolean; frames: { id: string }[] } | null
     frame: { id: string; loading: boolean; error: string | null; overlay: { hitPixels: number; pixels: number } | null } | null
   }
   pointValues(): Uint8Array
   query(text: string): Promise<void>
   labels(labels: string[]): Promise<void>
+  marker(id: string): { x: number; y: number } | null
 }
 declare global {
   interface Window {
@@ -102,7 +103,7 @@ afterAll(async () => {
 async function querierResult(texts: string[]): Promise<{ points: Map<string, number>; out: string }> {
   const h = await openRun(run, builtinRegistry())
   try {
-    const r = await h.query(texts, { out: join(tmp.dir, `q-${texts.join('-')}`) })
+    const r = await h.query(texts, { out: join(tmp.dir, `q-${texts.join('-')}`), with: { write_overlays: false } })
     return { points: new Map(r.queries.map((q) => [q.text, q.map3d!.pointsSelected])), out: r.out }
   } finally {
     await h.close()
@@ -214,6 +215,14 @@ describe('plaf view in chromium', () => {
     expect(drawn[2].tint).toBeGreaterThan(0)
     expect(drawn[0].tint).toBe(0)
     expect(drawn[1].nonBlack).toBeGreaterThan(0)
+    // the frames are clickable in 3D too: a click on another frame's marker on the camera path opens it
+    const other = (await page.evaluate(() => window.plafViewer.state.info!.frames.map((x) => x.id))).find((id) => id !== best.frame)!
+    const at = await page.evaluate((id) => window.plafViewer.marker(id), other)
+    expect(at).not.toBeNull()
+    await page.mouse.click(at!.x, at!.y)
+    await page.waitForFunction((id) => window.plafViewer.state.frame?.id === id && !window.plafViewer.state.frame.loading && window.plafViewer.state.busy === 0, other)
+    await page.click(`#frames button[data-frame="${best.frame}"]`)
+    await page.waitForFunction((id) => window.plafViewer.state.frame?.id === id && !window.plafViewer.state.frame.loading && window.plafViewer.state.busy === 0, best.frame)
   })
 
   it('the 3D view looks as the stored screenshot does, within a loose tolerance (software rendering)', async () => {

@@ -276,10 +276,18 @@ async function start(): Promise<void> {
 
 declare global {
   interface Window {
-    plafViewer: { state: ViewerState; pointValues: () => Uint8Array; renders: () => number; query: (t: string) => Promise<void>; labels: (l: string[]) => Promise<void> }
+    plafViewer: {
+      state: ViewerState
+      pointValues: () => Uint8Array
+      renders: () => number
+      query: (t: string) => Promise<void>
+      labels: (l: string[]) => Promise<void>
+      /** Client coordinates of a frame's marker on the camera path (to click it), or null. */
+      marker: (id: string) => { x: number; y: number } | null
+    }
   }
 }
-window.plafViewer = { state, pointValues, renders: () => view?.renders ?? 0, query: runQuery, labels: runLabels }
+window.plafViewer = { state, pointValues, renders: () => view?.renders ?? 0, query: runQuery, labels: runLabels, marker: (id) => view?.markerOnScreen(id) ?? null }
 start().catch((e: unknown) => {
   state.error = (e as Error).message
   status(`could not load the run: ${state.error}`)

@@ -162,6 +162,17 @@ export class View3D {
     this.highlight(this.selected >= 0 ? posed[this.selected]?.id ?? null : null)
   }
 
+  /** Where a frame's marker is on screen (client pixels), or null when it has none or lies behind the camera. */
+  markerOnScreen(id: string): { x: number; y: number } | null {
+    const i = this.frameIds.indexOf(id)
+    const pos = this.markers.geometry.getAttribute('position') as THREE.BufferAttribute | undefined
+    if (i < 0 || !pos) return null
+    const v = new THREE.Vector3(pos.getX(i), pos.getY(i), pos.getZ(i)).project(this.camera)
+    if (v.z > 1) return null
+    const r = this.canvas.getBoundingClientRect()
+    return { x: r.left + ((v.x + 1) / 2) * r.width, y: r.top + ((1 - v.y) / 2) * r.height }
+  }
+
   /** Marks one frame's marker (or none). */
   highlight(id: string | null): void {
     this.selected = id === null ? -1 : this.frameIds.indexOf(id)
