@@ -10,6 +10,31 @@ export interface Axis {
   srcHi: Int32Array
 }
 
+/**
+ * Keeps only the intermediate indices stage 2 reads (all of them when it upsamples, about two per
+ * output when it downsamples, as for images smaller than the 1024 frame): stage 1's taps at those
+ * indices and stage 2's taps renumbered to them. Each value is computed from the same sources and
+ * weights, so results are unchanged; a region no longer computes intermediate values it skips.
+ */
+function compact(stage1: Taps, stage2: Taps): { stage1: Taps; stage2: Taps } {
+  const n = stage2.i0.length
+  const pos = new Int32Array(stage1.i0.length).fill(-1)
+  let k = 0
+  for (let d = 0; d < n; d++) {
+    for (const j of [stage2.i0[d]!, stage2.i1[d]!]) if (pos[j] === -1) pos[j] = k++
+  }
+  const s1: Taps = { i0: new Int32Array(k), i1: new Int32Array(k), w0: new Float32Array(k), w1: new Float32Array(k) }
+  pos.forEach((p, j) => {
+    if (p < 0) return
+    s1.i0[p] = stage1.i0[j]!
+    s1.i1[p] = stage1.i1[j]!
+    s1.w0[p] = stage1.w0[j]!
+    s1.w1[p] = stage1.w1[j]!
+  })
+  const s2: Taps = { i0: stage2.i0.map((j) => pos[j]!), i1: stage2.i1.map((j) => pos[j]!), w0: stage2.w0, w1: stage2.w1 }
+  return { stage1: s1, stage2: s2 }
+}
+
 function axis(low: number, plan: UpsamplePlan, horizontal: boolean): Axis {
   const out = horizontal ? plan.outW : plan.outH
   if (plan.kind === 'direct') {
@@ -17,8 +42,7 @@ function axis(low: number, plan: UpsamplePlan, horizontal: boolean): Axis {
     return { stage2: t, srcLo: t.i0, srcHi: t.i1 }
   }
   const valid = horizontal ? plan.validW : plan.validH
-  const stage1 = linearTaps(low, plan.padSize, valid)
-  const stage2 = linearTaps(valid, out)
+  const { stage1, stage2 } = compact(linearTaps(low, plan.padSize, valid), linearTaps(valid, out))
   const srcLo = new Int32Array(out)
   const srcHi = new Int32Array(out)
   for (let d = 0; d < out; d++) {
