@@ -1,24 +1,29 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { readSceneMeta, readScannetMesh } from '@plaf/datasets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from './helpers.js'
 
-// One small generated scene and one run of the demo pipeline's stages on it (grid masker, 3 frames),
+// One small generated scene (3 frames, quarter-size images) and one run of the demo pipeline on it,
 // plus a sweep over two maskers: the end-to-end checks of `plaf eval scannet --run`.
 let base = ''
 let scene = ''
 let prompts = ''
 
+// the single run is pipelines/demo.yaml itself on the small scene; the sweep drops the dense baseline and overlays and sweeps the masker
 const pipeline = (sweep: boolean) => `name: evaltest
-extends: ${join(process.cwd(), 'pipelines', 'demo.yaml')}
+extends: ${fileURLToPath(new URL('../../../pipelines/demo.yaml', import.meta.url))}
 input: { use: scannet, with: { scene: 'SCENE' } }
-stages:
+${sweep ? `stages:
   masker: { use: grid, with: { cell_size: 24 } }
   dense2d: null
   querier: { with: { write_overlays: false } }
-${sweep ? 'sweep:\n  matrix:\n    stages.masker.use: [grid, felzenszwalb]\n' : ''}`
+sweep:
+  matrix:
+    stages.masker.use: [grid, felzenszwalb]
+` : ''}`
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'plaf-eval-'))
@@ -63,7 +68,7 @@ describe('plaf eval scannet --run', () => {
     expect(j.ignored.classes).toEqual(j.classes.filter((c: { support: number }) => c.support === 0).map((c: { name: string }) => c.name))
     expect(j.miou).toBeCloseTo(present.reduce((a: number, c: { iou: number }) => a + c.iou, 0) / present.length, 12)
     expect(j.runs[0]).toMatchObject({ pipeline: 'evaltest', text_encoder: { plugin: 'color-lexicon-text' }, storage3d: 'storage3d' })
-    expect(j.runs[0].plugins).toMatchObject({ masker: 'grid@0.1.0', backbone: expect.stringMatching(/^color-lexicon@/) })
+    expect(j.runs[0].plugins).toMatchObject({ masker: 'felzenszwalb@0.1.0', backbone: expect.stringMatching(/^color-lexicon@/) })
   })
 
   it('prints the protocol and a per-class table, and writes JSON, CSV, Markdown and plots with --out', async () => {
