@@ -70,6 +70,16 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
     expect(r.stages.dense2d.metrics.frames).toBe(1) // demo.yaml: max_frames 1
     expect(r.stages.storage3d.metrics.points).toBeGreaterThan(1000)
     expect(readdirSync(join(run, 'querier', colours[0])).filter((f) => f.endsWith('.mask.png'))).toHaveLength(12)
+    // pictures per query, linked from report.md so it shows them on GitHub
+    const md = readFileSync(join(run, 'report.md'), 'utf8')
+    for (const c of colours) {
+      const sheet = decodePng(readFileSync(join(run, 'querier', c, 'contact-sheet.png')))
+      expect([sheet.channels, sheet.width]).toEqual([3, 4 * 240 + 5 * 4]) // 12 frames: 4 columns of 240 px tiles
+      expect(decodePng(readFileSync(join(run, 'querier', `${c}.map.png`))).channels).toBe(3)
+      expect(md).toContain(`](querier/${c}/contact-sheet.png)`)
+      expect(md).toContain(`](querier/${c}.map.png)`)
+    }
+    for (const section of ['## Storage', '## Queries', '## Skipped frames', '## Per-frame figures', '## Stages']) expect(md).toContain(section)
   })
 
   it('finds each coloured object in 3D: thresholded per-vertex scores have IoU ≥ 0.5 with its ground-truth vertices', () => {
@@ -125,7 +135,8 @@ describe('walking skeleton: demo pipeline on a generated scene', () => {
     const r = await plaf(['query', run, '--text', colours[0], '--text', 'dark green', '--out', out])
     expect(r.out).toContain('no features recomputed')
     expect(existsSync(join(out, `${colours[0]}.ply`))).toBe(true)
-    expect(readdirSync(join(out, colours[0])).filter((f) => f.endsWith('.mask.png'))).toHaveLength(12)
+    expect(readdirSync(join(out, colours[0])).filter((f) => f.endsWith('.top.json'))).toHaveLength(12)
+    expect(readdirSync(join(out, colours[0])).filter((f) => f.endsWith('.png'))).toEqual([]) // pictures only with --images
     // the same query as the pipeline's gives the same 3D scores, up to the float16 rounding of the
     // stored pool (the pipeline scored the in-memory float32 pool; the demo stores float16)
     const a = decodePly(readFileSync(join(out, `${colours[0]}.ply`))).properties.score
