@@ -61,7 +61,9 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
     if (o.export) {
       const file = resolve(o.export)
       const t0 = performance.now()
-      const r = await exportPage(data, { texts: o.text, labels, maxPoints })
+      // The page carries the camera path: wait for the one walk over the input, showing its progress.
+      const tick = setInterval(() => io.err(`export: camera path ${data.info.frames.length} frames read so far…`), 2000)
+      const r = await exportPage(data, { texts: o.text, labels, maxPoints }).finally(() => clearInterval(tick))
       try {
         writeFileSync(file, r.html)
       } catch (e) {
