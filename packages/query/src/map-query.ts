@@ -52,6 +52,7 @@ export interface MapQueryResult {
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4
 
 /** Points per pool row (rows that are not valid weigh 0): Otsu's weights in 3D. */
 function pointsPerRow(refs: Uint32Array, valid: Uint8Array): Float64Array {
@@ -106,7 +107,8 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
     const slug = s.slugs[i]
     const text = s.queries[i]
     writeMapPly(join(s.outDir, `${slug}.ply`), map, rowScores, valid, text)
-    const regions = regions3D(map.positions, selected, s.regionVoxel, s.topRegions)
+    // Positions rounded to 0.1 mm in the files: finer digits say nothing about a map of 2–5 cm voxels.
+    const regions = regions3D(map.positions, selected, s.regionVoxel, s.topRegions).map((r) => ({ points: r.points, bbox: r.bbox.map(round4) as Region3D['bbox'], centroid: r.centroid.map(round4) as Region3D['centroid'] }))
     writeJsonAtomic(join(s.outDir, `${slug}.regions.json`), {
       text, mode: s.mode, threshold, threshold_rule: s.threshold === 'auto' ? 'auto: Otsu over pool rows weighted by their points' : 'given',
       points: n, points_above_threshold: above, voxel_size: s.regionVoxel,
