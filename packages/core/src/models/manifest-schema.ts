@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml'
 import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import { closestNames } from '../registry.js'
@@ -72,7 +72,9 @@ export const modelManifestSchema = closed({
   }, ['embedding_space', 'feature_dim', 'tokenizer']),
 }, ['format', 'name', 'version', 'licence', 'source', 'family', 'files', 'graphs'])
 
-const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(modelManifestSchema)
+// compiled on the first manifest read, not at import: every `plaf` command loads this module, few read a manifest
+let compiled: ValidateFunction | undefined
+const validator = (): ValidateFunction => (compiled ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(modelManifestSchema))
 
 /** `graphs.vision.inputs[0].dtype` from `['graphs', 'vision', 'inputs', 0, 'dtype']`. */
 export function jsonPath(path: readonly (string | number)[]): string {
@@ -165,6 +167,7 @@ export function parseManifest(text: string, file: string): ModelManifest {
       file, ...loc, expected: 'a JSON object (plaf-model.json)', actual: at < text.length ? JSON.stringify(text[at]) : 'the end of the file', cause: e,
     }))
   }
+  const validate = validator()
   if (validate(data)) return data as unknown as ModelManifest
   const locate = jsonLocator(text)
   // anyOf reports each branch; the branch errors say more than the summary, so drop the summary.
