@@ -228,6 +228,7 @@ async function pollFrames(): Promise<void> {
     state.info = info
     listFrames(info)
   }
+  if (state.info?.framesError) status(`camera path incomplete: ${state.info.framesError}`)
 }
 
 async function start(): Promise<void> {

@@ -108,12 +108,13 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
           position.set(f.id, i++)
           frames.push({ id: f.id, pose: f.pose ? Array.from(f.pose as ArrayLike<number>) : null, stored: storedIds.has(f.id) })
         }
-        info.framesComplete = true
       } finally {
+        info.framesComplete = true
         await source.dispose?.()
       }
-    })()
-    framesDone.catch(() => {})
+    })().catch((e: unknown) => {
+      info.framesError = e instanceof Error ? e.message : String(e)
+    })
     const frame = async (id: string) => {
       const at = position.get(id)
       if (at === undefined) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `frame ${id} is not (yet) on the run's camera path`, { frame: id }))

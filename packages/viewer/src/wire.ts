@@ -115,6 +115,8 @@ export interface ViewerInfo {
   frames: FrameInfo[]
   /** False while the server still walks the input for the camera path. */
   framesComplete: boolean
+  /** Why the walk stopped early (the input's files moved or broke), when it did. */
+  framesError?: string
 }
 
 /** A frame on the camera path. */
