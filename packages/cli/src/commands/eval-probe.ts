@@ -158,9 +158,17 @@ export async function evalProbeCommand(o: ProbeCommandOptions, io: Io): Promise<
   }
   const progress = progressLines(progressMode === 'none' ? undefined : io)
   let result: Ade20kProbeResult | undefined
+  // Ctrl-C stops between images or steps, so the temporary rows file is removed
+  const abort = new AbortController()
+  const onSigint = (): void => {
+    io.err('\ninterrupt: stopping after the current image or step (Ctrl-C again to quit at once)')
+    abort.abort()
+    process.once('SIGINT', () => process.exit(130))
+  }
+  process.once('SIGINT', onSigint)
   const code = await userErrors(io, o.json, async () => {
-    result = await runAde20kProbe(variants, { ...opts, data: resolve(o.data), spillDir: o.spillDir && resolve(o.spillDir), onProgress: progress })
-  })
+    result = await runAde20kProbe(variants, { ...opts, data: resolve(o.data), spillDir: o.spillDir && resolve(o.spillDir), onProgress: progress, signal: abort.signal })
+  }).finally(() => process.removeListener('SIGINT', onSigint))
   if (code !== EXIT.ok || !result) return code
   const done = result
   if (o.out) {

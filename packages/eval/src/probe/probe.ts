@@ -29,6 +29,8 @@ export interface Ade20kProbeOptions {
   /** Folder for that file (default: the system temp dir). */
   spillDir?: string
   onProgress?(e: ProbeProgress): void
+  /** Stops the probe between images and between steps (PLAF_INTERRUPTED); the spill file is removed. */
+  signal?: AbortSignal
   /** Model store (default: PLAF_HOME, pulling from the pipeline's hub). */
   models?: RecordingModelAccess
 }
@@ -104,7 +106,15 @@ async function prepared(s: Ade20kSample, maxSide: number | null): Promise<{ fram
  * scored on the validation split: one 150-class confusion matrix over all validation pixels
  * (dataset-level intersection and union), annotation 0 ignored.
  */
-export async function runAde20kProbe(variants: readonly ProbeVariant[], o: Ade20kProbeOptions): Promise<Ade20kProbeResult> {
+export async function runAde20kProbe(variants: readonly ProbeVariant[], options: Ade20kProbeOptions): Promise<Ade20kProbeResult> {
+  // every progress event is a point where an interrupt stops the probe
+  const o: Ade20kProbeOptions = {
+    ...options,
+    onProgress(e) {
+      if (options.signal?.aborted) fail('PLAF_INTERRUPTED', 'interrupted: the probe stopped and wrote nothing; its temporary files are removed')
+      options.onProgress?.(e)
+    },
+  }
   const train = openAde20kSplit(o.data, 'training', o.trainImages)
   const val = openAde20kSplit(o.data, 'validation', o.valImages)
   const extractor = await openProbeExtractor(variants, o.models)

@@ -2,7 +2,9 @@ import { Registry, defineInput, defineStage, resolvePipeline, type FeatureGrid, 
 import { makeFrame, tempDir, type TempDir } from '@plaf/core/testing'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { aggregatorClosure, openProbeExtractor } from '../../src/probe/index.js'
+import { mkdirSync, readdirSync } from 'node:fs'
+import { writeAde20kSplit } from '@plaf/datasets'
+import { PROBE_DEFAULTS, aggregatorClosure, openProbeExtractor, runAde20kProbe } from '../../src/probe/index.js'
 
 // Fixture plugins: a backbone that counts its calls, two aggregators that read it, a storage
 // stage downstream (which the probe must not run) and an input that is never read.
@@ -98,5 +100,31 @@ describe('openProbeExtractor', () => {
   it('refuses a pipeline without an aggregator, naming the file', async () => {
     const p = await pipeline(PIPELINE('double').replace(/ {2}aggregator:.*\n/, '').replace(/ {2}storage2d:.*\n/, ''))
     expect(() => aggregatorClosure(p, 'x')).toThrow(/p\.yaml: the pipeline has no aggregator stage/)
+  })
+})
+
+describe('runAde20kProbe', () => {
+  it('stops at an interrupt between steps with PLAF_INTERRUPTED and removes its spilled rows', async () => {
+    const p = await pipeline(PIPELINE('double'))
+    const d = tempDir('probe-data')
+    dirs.push(d)
+    await writeAde20kSplit(join(d.dir, 'ADE'), 'training', 4, [8, 6], 1)
+    await writeAde20kSplit(join(d.dir, 'ADE'), 'validation', 1, [8, 6], 1)
+    const abort = new AbortController()
+    const spill = join(d.dir, 'spill')
+    mkdirSync(spill)
+    const steps: number[] = []
+    const run = runAde20kProbe([{ name: 'double', pipeline: p }], {
+      ...PROBE_DEFAULTS, data: join(d.dir, 'ADE'), batchImages: 1, maxValues: 2, spillDir: spill, signal: abort.signal,
+      onProgress: (e) => {
+        if (e.phase !== 'train') return
+        steps.push(e.step)
+        if (e.step === 1) expect(readdirSync(spill)).toHaveLength(1) // the rows went to a file
+        if (e.step === 2) abort.abort()
+      },
+    })
+    await expect(run).rejects.toMatchObject({ diagnostics: [{ code: 'PLAF_INTERRUPTED' }] })
+    expect(steps).toEqual([1, 2])
+    expect(readdirSync(spill)).toEqual([])
   })
 })
