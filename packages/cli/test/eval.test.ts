@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -160,5 +160,23 @@ describe('plaf eval scannet --run', () => {
     const missing = await cli('eval', 'scannet', '--run', join(base, 'nothing'), '--scenes', join(base, 'scenes.txt'), '--prompts', prompts)
     expect(missing.code).toBe(1)
     expect(missing.err).toContain(`run directory ${join(base, 'nothing', 'scene0003_00')} does not exist`)
+  })
+
+  it('aligns the mesh like a run made with axis_align: true (its map is then in the axis-aligned frame)', async () => {
+    // a copy of the scene whose axisAlignment turns the scan 90° about z and shifts it by (5, -2, 0)
+    const turned = join(base, 'turned', 'scene0003_00')
+    cpSync(scene, turned, { recursive: true })
+    const meta = join(turned, 'scene0003_00.txt')
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace(/^axisAlignment = .*$/m, 'axisAlignment = 0 -1 0 5 1 0 0 -2 0 0 1 0 0 0 0 1'))
+    const file = join(base, 'aligned.yaml')
+    writeFileSync(file, pipeline(false).replace('SCENE', turned))
+    const ran = await cli('run', file, '--out', join(base, 'aligned'), '--progress', 'none', '--set', 'input.with.axis_align=true', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+    expect(ran.code, ran.err).toBe(0)
+    const a = JSON.parse((await cli('eval', 'scannet', '--run', join(base, 'aligned'), '--scene', turned, '--prompts', prompts, '--json')).out)
+    const plain = JSON.parse((await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--json')).out)
+    expect(a.sources[0].prediction).toContain('mesh axis-aligned like the run')
+    // the same scene lifted in a turned frame: voxels fall differently, the scores barely move (unaligned, nearly every vertex would be a miss)
+    expect(Math.abs(a.miou - plain.miou)).toBeLessThan(0.05)
+    expect(a.outside_predictions).toBeLessThan(plain.outside_predictions * 1.2 + 100)
   })
 })

@@ -15,7 +15,7 @@ export { ensembleMean, readRunMap, type RunManifestSummary, type RunMap, type Ru
 export { readSceneList, type ListedScene } from './scannet/scene-list.js'
 export { liftLabelVoxels, voxelEvaluation, VOXEL_SIZE } from './scannet/voxel.js'
 export {
-  BACKGROUND_MODES, PROTOCOLS_3D, evaluateScannet, type PredictionSource, type ProtocolBlock, type ScannetEval, type ScannetEvalOptions, type SceneResult,
+  BACKGROUND_MODES, PROTOCOLS_3D, evaluateScannet, runAlignment, transformPoints, type PredictionSource, type ProtocolBlock, type ScannetEval, type ScannetEvalOptions, type SceneResult,
 } from './scannet/evaluate.js'
 export { evalScannet2d, evaluateScannet2d, evenlySpaced, type Scannet2dEvalOptions } from './scannet2d/evaluate.js'
 export { resampleLabels } from './kernels/label-grid.js'

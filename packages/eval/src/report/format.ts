@@ -8,7 +8,7 @@ import { confusionJson, scoresJson, type EvalJson } from './result.js'
 export interface EvalOutcome {
   protocol: object
   set: ClassSet
-  scenes: { scene: string; cm: ConfusionMatrix; scores: SegmentationScores; run?: RunManifestSummary; unpredicted?: number }[]
+  scenes: { scene: string; cm: ConfusionMatrix; scores: SegmentationScores; run?: RunManifestSummary; unpredicted?: number; prediction?: string }[]
   pooled: { cm: ConfusionMatrix; scores: SegmentationScores }
 }
 
@@ -25,6 +25,7 @@ export function evalJson(o: EvalOutcome): EvalJson {
     protocol: o.protocol as Record<string, unknown>,
     ...scoresJson(o.set, o.pooled.scores),
     runs,
+    sources: o.scenes.map((s) => ({ scene: s.scene, prediction: s.prediction ?? null })),
     ...(o.scenes.length > 1 ? { scenes: o.scenes.map((s) => ({ scene: s.scene, ...scoresJson(o.set, s.scores) })) } : {}),
     confusion: confusionJson(o.set, o.pooled.cm),
   }
@@ -87,7 +88,8 @@ export function evalMarkdown(o: EvalOutcome, title: string, plots: string[] = []
   const several = o.scenes.length > 1
   const md = [
     `# ${title}`, '',
-    '## Protocol', '', ...protocolLines(o.protocol).map((l) => `- ${l}`), '',
+    '## Protocol', '', ...protocolLines(o.protocol).map((l) => `- ${l}`),
+    ...o.scenes.filter((s) => s.prediction).map((s) => `- source ${s.scene}: ${s.prediction}`), '',
     ...(runs.length ? ['## Runs', '', '```', ...manifestLines(runs), '```', ''] : []),
     `## ${several ? `Pooled over ${o.scenes.length} scenes` : 'Result'}`, '', summary(o.pooled.scores), '',
     ...classTable(o, o.pooled.scores), '',
@@ -108,6 +110,7 @@ export function evalText(o: EvalOutcome): string[] {
   const s = o.pooled.scores
   const name = Math.max(5, ...o.set.names.map((n) => n.length + (s.classes[o.set.names.indexOf(n)]?.support === 0 ? 9 : 0)))
   const lines = ['protocol:', ...protocolLines(o.protocol).map((l) => `  ${l}`)]
+  for (const sc of o.scenes) if (sc.prediction) lines.push(`  source ${sc.scene}: ${sc.prediction}`)
   if (runs.length) lines.push(...manifestLines(runs))
   lines.push('', `  ${'class'.padEnd(name)}  IoU %  acc %     support`)
   for (const c of s.classes) {

@@ -31,6 +31,8 @@ export interface EvalJson extends ScoresJson {
   protocol: Record<string, unknown>
   /** The run manifests (pipeline, plugins, models and hashes) the predictions came from; empty for prediction files. */
   runs: unknown[]
+  /** Per scene: the file or run (and how it was transferred) the predictions came from. */
+  sources: { scene: string; prediction: string | null }[]
   /** Per scene (only with several scenes); the top level is then the pooled result. */
   scenes?: (ScoresJson & { scene: string })[]
   /** The pooled confusion matrix: rows = ground truth (class order), columns = prediction + "outside". */

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { fail, type Registry } from '@plaf/core'
+import { sceneAlignment } from '@plaf/datasets'
 import { classLookup, classSet, BACKGROUND_CLASSES, type ClassSet } from '../classes.js'
 import { classPrompts, type ClassPrompts } from '../prompts.js'
 import { transferToMesh } from '@plaf/query'
@@ -93,6 +94,26 @@ function check(value: string, choices: readonly string[], flag: string, what: st
   if (!choices.includes(value)) fail('PLAF_INVALID_OPTION', `unknown ${what} "${value}"`, { source: `${flag} ${value}`, path: flag.slice(2), expected: `one of ${choices.join(', ')}`, actual: value })
 }
 
+/**
+ * The run's map is in axis-aligned coordinates when its scannet input had `axis_align: true`;
+ * the mesh and label-filt are not. Returns the scene's row-major 4×4 alignment then, else null.
+ */
+export function runAlignment(run: RunMap, sceneDir: string): Float64Array | null {
+  return run.pipeline.input.use === 'scannet' && run.pipeline.input.options.axis_align === true ? sceneAlignment(sceneDir) : null
+}
+
+/** x, y, z rows transformed by a row-major 4×4 (a rigid transform): a new array. */
+export function transformPoints(positions: Float32Array, m: Float64Array): Float32Array {
+  const out = new Float32Array(positions.length)
+  for (let i = 0; i < positions.length; i += 3) {
+    const x = positions[i], y = positions[i + 1], z = positions[i + 2]
+    out[i] = m[0] * x + m[1] * y + m[2] * z + m[3]
+    out[i + 1] = m[4] * x + m[5] * y + m[6] * z + m[7]
+    out[i + 2] = m[8] * x + m[9] * y + m[10] * z + m[11]
+  }
+  return out
+}
+
 /** Per map point: the class index of its pool row (-1 for a point without a feature); only the prompted classes compete. */
 async function mapPointClasses(run: RunMap, prompts: ClassPrompts): Promise<Int32Array> {
   const text = await run.embed(prompts.prompts)
@@ -139,13 +160,14 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
         run = await readRunMap(several ? join(o.source.path, sc.name) : o.source.path, o.registry!)
         const pointClass = await mapPointClasses(run, prompts!)
         // @plaf/query's transfer (the querier's `mesh` option): nearest map point strictly within the cut-off, else -1
-        const t = transferToMesh(run.map.positions, pointClass, gt.positions, { maxDistance, fill: -1 })
+        const align = runAlignment(run, sc.dir)
+        const t = transferToMesh(run.map.positions, pointClass, align ? transformPoints(gt.positions, align) : gt.positions, { maxDistance, fill: -1 })
         pred = t.values
         for (let v = 0; v < pred.length; v++) if (t.index[v] < 0 && gtIdx[v] >= 0) unpredicted++
-        prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${run.map.positions.length / 3} points, ${run.map.pool.shape[0]} pool rows) → vertices by nearest map point < ${maxDistance} m`
+        prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${run.map.positions.length / 3} points, ${run.map.pool.shape[0]} pool rows) → vertices by nearest map point < ${maxDistance} m${align ? ' (mesh axis-aligned like the run)' : ''}`
       }
     } else {
-      const v = await voxelEvaluation(sc.dir, set, o.source, several, o.registry, (r) => mapPointClasses(r, prompts!), o.log)
+      const v = await voxelEvaluation(sc.dir, set, o.source, several, o.registry, (r) => mapPointClasses(r, prompts!), o.log, (r) => runAlignment(r, sc.dir))
       gtIdx = v.gt
       pred = v.pred
       unpredicted = v.unpredicted

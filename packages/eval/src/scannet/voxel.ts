@@ -19,7 +19,7 @@ export const VOXEL_SIZE = 0.05
  * c' = (c + 0.5)·s − 0.5, rounded), mapped through the labels TSV to the class set, and votes in
  * its 5 cm voxel. Returns the voxels' winning labels and centres.
  */
-export async function liftLabelVoxels(dir: string, set: ClassSet, log?: (line: string) => void): Promise<{ labels: Int32Array; centres: Float32Array; frames: number }> {
+export async function liftLabelVoxels(dir: string, set: ClassSet, log?: (line: string) => void, axisAlign = false): Promise<{ labels: Int32Array; centres: Float32Array; frames: number }> {
   const tsv = findLabelsTsv(dir)
   if (!tsv) fail('PLAF_INPUT_INVALID', `${dir} has no scannetv2-labels.combined.tsv (in it or the two folders above): label-filt holds raw ids that it maps to ${set.idColumn}`, { file: dir, path: 'protocol' })
   const table = readLabelTable(tsv)
@@ -29,7 +29,7 @@ export async function liftLabelVoxels(dir: string, set: ClassSet, log?: (line: s
     const id = set.idColumn === 'id' ? row.id : row.nyu40id
     if (row.id >= 0 && row.id < 65536 && id >= 0 && id < lookup.length) rawToClass[row.id] = lookup[id]
   }
-  const source = openScannetScene({ scene: dir, load_labels: true, frame_step: 1, frame_range: null, max_frames: null }, () => {})
+  const source = openScannetScene({ scene: dir, load_labels: true, frame_step: 1, frame_range: null, max_frames: null, axis_align: axisAlign }, () => {})
   const votes = new VoxelVotes(VOXEL_SIZE, set.ids.length)
   let frames = 0
   try {
@@ -73,19 +73,23 @@ export async function liftLabelVoxels(dir: string, set: ClassSet, log?: (line: s
 export async function voxelEvaluation(
   dir: string, set: ClassSet, source: { kind: 'run' | 'predictions'; path: string }, several: boolean, registry: Registry | undefined,
   classesOf: (run: RunMap) => Promise<Int32Array>, log?: (line: string) => void,
+  /** The run's axis alignment (its map is then in aligned coordinates), or null. */
+  alignmentOf: (run: RunMap) => Float64Array | null = () => null,
 ): Promise<{ gt: Int32Array; pred: Int32Array; unpredicted: number; prediction: string; run?: RunMap }> {
   checkSceneDir(dir)
-  const gt = await liftLabelVoxels(dir, set, log)
   const k = set.ids.length
   const votes = new VoxelVotes(VOXEL_SIZE, k)
   let prediction: string
   let run: RunMap | undefined
   let positions: Float32Array, labels: Int32Array
+  let aligned = false
   if (source.kind === 'run') {
     run = await readRunMap(several ? join(source.path, basename(dir)) : source.path, registry!)
     positions = run.map.positions
     labels = await classesOf(run)
-    prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${positions.length / 3} points)`
+    // lift the ground truth in the frame the map is in
+    aligned = alignmentOf(run) !== null
+    prediction = `${run.runDir}: map of ${run.manifest.storage3d} (${positions.length / 3} points)${aligned ? ', axis-aligned like the run' : ''}`
   } else {
     const meshFile = findScanMesh(dir, false) ?? findScanMesh(dir, true)
     if (!meshFile) fail('PLAF_INPUT_INVALID', `${dir} has no _vh_clean_2 mesh: per-vertex predictions are placed at its vertices`, { file: dir })
@@ -96,6 +100,7 @@ export async function voxelEvaluation(
     labels = mapIds(p.ids, classLookup(set), k)
     prediction = `${file} (${p.format}) at the vertices of ${basename(meshFile)}`
   }
+  const gt = await liftLabelVoxels(dir, set, log, aligned)
   for (let i = 0; i < labels.length; i++) votes.add(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2], labels[i])
   const predicted = votes.result()
   const nn = nearestMapPoints(predicted.centres, gt.centres, { maxDistance: VOXEL_SIZE * Math.sqrt(3) * 1.0001 }).index
