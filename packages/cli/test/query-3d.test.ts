@@ -133,6 +133,19 @@ describe('plaf query --mesh: bad files', () => {
       "
     `)
   })
+  it('a run without a 3D map is exit 1 for --mesh', async () => {
+    writeFileSync(join(base, 'no3d.yaml'), readFileSync(join(base, 'p.yaml'), 'utf8').replace('name: q3d', 'name: no3d') + '  storage3d: null\n')
+    const made = await cli('run', join(base, 'no3d.yaml'), '--out', join(base, 'no3d'), '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+    expect(made.code, made.err).toBe(0)
+    const r = await cli('query', join(base, 'no3d'), '--text', 'red', '--mesh', join(scene, 'scene0003_00_vh_clean_2.ply'), '--out', join(base, 'bad4'))
+    expect(r.code).toBe(1)
+    expect(norm(r.err)).toMatchInlineSnapshot(`
+      "<tmp>/scene0003_00/scene0003_00_vh_clean_2.ply error --mesh needs a run with a readable 3D map, and <tmp>/no3d has none (no storage3d stage that can read back)  PLAF_INVALID_OVERRIDE
+           | --mesh <tmp>/scene0003_00/scene0003_00_vh_clean_2.ply
+           | ^
+      "
+    `)
+  })
   it('a PLY without vertices is exit 1 naming the file', async () => {
     writeFileSync(join(base, 'empty.ply'), encodePly({ vertexCount: 0, properties: [{ name: 'x', type: 'float', data: [] }, { name: 'y', type: 'float', data: [] }, { name: 'z', type: 'float', data: [] }] }))
     expect(decodePly(readFileSync(join(base, 'empty.ply'))).vertexCount).toBe(0)

@@ -95,6 +95,11 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
   const run = await openRun(runDir, builtinRegistry())
   try {
     printDiagnostics(io, run.diagnostics)
+    if (o.mesh !== undefined && !run.stages.storage3d) {
+      throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--mesh needs a run with a readable 3D map, and ${runDir} has none (no storage3d stage that can read back)`, {
+        source: `--mesh ${o.mesh}`, path: 'mesh', file: o.mesh,
+      }))
+    }
     // The command-line text each option came from, so its errors point at the flag.
     const flags: Record<string, string> = Object.fromEntries(o.text.map((t, i) => [`queries.${i}`, `--text ${t}`]))
     // pictures cost seconds on a finished run: only when asked (the run's own setting then applies)
