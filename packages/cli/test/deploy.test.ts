@@ -87,7 +87,7 @@ const jobSchema = {
   },
 }
 
-type Job = { metadata: { labels?: Record<string, string> }; spec: { completionMode?: string; completions: number; parallelism?: number; template: { metadata?: { labels?: Record<string, string> }; spec: { containers: Array<{ args: string[] }>; volumes: Array<{ name: string }> } } } }
+type Job = { metadata: { labels?: Record<string, string> }; spec: { completionMode?: string; completions: number; parallelism?: number; template: { metadata?: { labels?: Record<string, string> }; spec: { restartPolicy: string; containers: Array<{ args: string[] }>; volumes: Array<{ name: string }> } } } }
 
 describe('deploy/ examples', () => {
   it('the Slurm scripts parse (bash -n) and refuse to run outside an array job', () => {
@@ -97,9 +97,7 @@ describe('deploy/ examples', () => {
       const r = spawnSync('bash', ['-n', join(DEPLOY, 'slurm', s)], { encoding: 'utf8' })
       expect(r.status, `${s}: ${r.stderr}`).toBe(0)
     }
-    const env = { ...process.env, SLURM_ARRAY_TASK_ID: '', SLURM_ARRAY_TASK_COUNT: '' }
-    delete env.SLURM_ARRAY_TASK_ID
-    delete env.SLURM_ARRAY_TASK_COUNT
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLURM_')))
     const r = spawnSync('bash', [join(DEPLOY, 'slurm', 'plaf-shards.sbatch'), 'p.yaml', 'runs'], { encoding: 'utf8', env })
     expect(r.status).not.toBe(0)
     expect(r.stderr).toContain('array job')
@@ -152,9 +150,9 @@ describe('deploy/ examples', () => {
       edit(j)
       return validate(j)
     }
-    expect(broken((j) => void ((j.spec.template.spec as { restartPolicy: string }).restartPolicy = 'Always'))).toBe(false)
-    expect(broken((j) => void ((j.spec as { completionMode?: string }).completionMode = 'indexed'))).toBe(false)
-    expect(broken((j) => void delete (j.spec as { completionMode?: string }).completionMode)).toBe(false)
+    expect(broken((j) => void (j.spec.template.spec.restartPolicy = 'Always'))).toBe(false)
+    expect(broken((j) => void (j.spec.completionMode = 'indexed'))).toBe(false)
+    expect(broken((j) => void delete j.spec.completionMode)).toBe(false)
     expect(broken((j) => void ((j.spec as unknown as Record<string, unknown>).completion = 8))).toBe(false)
   })
 })
