@@ -4,7 +4,7 @@ The same mathematics as @plaf/query's scoreMap with a prepared map, written the 
 would: once per map (not timed, like prepareMap) the pool rows' norms and the refs as intp (numpy
 indexes with intp; converting uint32 refs on every query would cost a copy); then per query
 cosines = (pool @ t.T) / (|row| |t|) with all-zero rows 0 (one BLAS product, M x Q), and the
-per-point scores by gather, points = cos.T[:, refs] (Q x N float32).
+per-point scores by gather, points = take(cos.T, refs, axis=1) (Q x N float32, C order).
 
 usage: pool_gather_query.py DIR RUNS
 DIR holds pool.npy (M x D float32), refs.npy (N uint32) and texts.npy (Q x D float32).
@@ -27,7 +27,7 @@ def query(pool, inv, refs, texts):
     tn = np.sqrt(np.einsum("qd,qd->q", texts, texts, dtype=np.float64))
     tinv = np.where(tn > 0, 1.0 / np.where(tn > 0, tn, 1.0), 0.0).astype(np.float32)
     cos = (pool @ texts.T) * inv[:, None] * tinv[None, :]
-    return np.ascontiguousarray(cos.T)[:, refs]
+    return np.take(np.ascontiguousarray(cos.T), refs, axis=1)  # C-ordered Q x N, like the JS output
 
 
 def main():
