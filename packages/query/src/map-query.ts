@@ -55,7 +55,7 @@ const round3 = (ms: number) => Math.round(ms * 1000) / 1000
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4
 
 /** Points per pool row (rows that are not valid weigh 0): Otsu's weights in 3D. */
-function pointsPerRow(refs: Uint32Array, valid: Uint8Array): Float64Array {
+export function pointsPerRow(refs: Uint32Array, valid: Uint8Array): Float64Array {
   const w = new Float64Array(valid.length)
   for (let i = 0; i < refs.length; i++) if (valid[refs[i]]) w[refs[i]]++
   return w
