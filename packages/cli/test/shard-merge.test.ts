@@ -98,6 +98,19 @@ describe('plaf run --shard and plaf merge', () => {
     expect(dims.err).toContain(join(s1, 'map.json'))
   }, 120_000)
 
+  it('a shard reuses the stage cache entries of an unsharded run of the same frames', async () => {
+    const small = pipeline.replace('frames: 24', 'frames: 4').replace('runtime: { cache: false }', 'runtime: { cache: true, cache_dir: ./cache }')
+    const dir = tempDir({ 'p.yaml': small })
+    expect((await cli('run', join(dir, 'p.yaml'), '--progress', 'none', '--out', join(dir, 'whole'))).code).toBe(0)
+    const r = await cli('run', join(dir, 'p.yaml'), '--progress', 'none', '--shard', '1/2', '--shard-chunk', '1', '--out', join(dir, 's1'))
+    expect(r.code, r.err).toBe(0)
+    const report = JSON.parse(readFileSync(join(dir, 's1', 'report.json'), 'utf8'))
+    expect(report.frames.processed).toBe(2)
+    expect(report.stages.backbone).toMatchObject({ cache_hits: 2, cache_misses: 0 })
+    const manifest = JSON.parse(readFileSync(join(dir, 's1', 'manifest.json'), 'utf8'))
+    expect(manifest.input.describe).toContain('(shard 1/2, chunks of 1 frames: 2 of 4 frames)')
+  })
+
   it('bad --shard values are located option errors, exit 1', async () => {
     const dir = tempDir({ 'p.yaml': pipeline })
     for (const [v, text] of [['3/2', 'not below the number of shards 2'], ['a/b', 'must be i/n'], ['1/0', 'at least 1']]) {

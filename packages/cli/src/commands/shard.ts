@@ -73,7 +73,9 @@ export function shardPositions(total: number, s: ShardSpec): number[] {
 function shardSource(source: InputSource, s: ShardSpec): InputSource {
   const positions = shardPositions(source.frameCount, s)
   return {
-    identity: `${source.identity}#shard=${s.index}/${s.count},chunk=${s.chunk}`,
+    // The whole input's identity: stage cache keys are (identity, frame id), so a shard reuses the
+    // entries an unsharded run (or another sharding) computed for the same frames.
+    identity: source.identity,
     describe: `${source.describe} (shard ${s.index}/${s.count}, chunks of ${s.chunk} frames: ${positions.length} of ${source.frameCount} frames)`,
     frameCount: positions.length,
     async *frames(from = 0): AsyncIterable<Frame> {
