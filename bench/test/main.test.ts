@@ -179,6 +179,19 @@ describe('main with --only and mistakes', () => {
     expect(Object.keys(readJson(join(dir, 'all.json')).cases)).toEqual(['storage'])
   })
 
+  it('--only query3d --points --pool-rows --queries: Q texts over N points, every path (numpy too) within 1e-5', async () => {
+    const dir = join(root, 'query3d-q')
+    const code = await main(['--tiny', '--only', 'query3d', '--points', '2000', '--pool-rows', '30', '--queries', '3', '--out', dir, '--tmp', join(root, 'scratch3')], captureIo())
+    expect(code).toBe(BENCH_EXIT.ok)
+    const q = readJson(join(dir, 'query3d.json'))
+    expect(q.params).toMatchObject({ points: 2000, pool_rows: 30, queries: 3 })
+    expect(q.checks.passed).toBe(true)
+    for (const p of [...q.measurements.plaf, ...q.measurements.plaf_prepared]) expect(p.max_abs_diff_vs_dense).toBeLessThanOrEqual(1e-5)
+    const np = q.measurements.numpy_pool_gather
+    if ('runs_ms' in np) expect(np.max_abs_diff_vs_plaf).toBeLessThanOrEqual(1e-5)
+    expect(q.tables[0].title).toContain('3 text queries, N = 2000 points, M = 30 pool rows')
+  })
+
   it('a bad flag exits 1 with the usage and writes nothing', async () => {
     const io = captureIo()
     const dir = join(root, 'bad')
