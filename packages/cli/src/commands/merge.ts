@@ -88,7 +88,8 @@ async function openPartial(dir: string): Promise<PartialRun> {
 function checkCompatible(parts: PartialRun[]): Diagnostic[] {
   const notes: Diagnostic[] = []
   const [first] = parts
-  const comparable = (p: PartialRun) => ({ ...p.pipeline.config, output: undefined })
+  // runtime (threads, cache, progress) and output may differ between workers; everything that shapes the map may not
+  const comparable = (p: PartialRun) => ({ ...p.pipeline.config, output: undefined, runtime: undefined })
   const seen = new Map<number, string>()
   for (const p of parts) {
     const at = firstDifference(comparable(first), comparable(p))
