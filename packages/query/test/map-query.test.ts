@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeNpy, decodePly, encodePly } from '@plaf/core'
 import { createRunContext, createTestContext, tempDir, type TempDir } from '@plaf/core/testing'
+import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { otsuThreshold, textQuerier, type TextQuerierOptions } from '../src/index.js'
 import { cosine, prng, querierOptions, randomMap, VOCAB, wordHotEncoder } from './fixtures.js'
@@ -52,6 +53,13 @@ describe('3D labels', () => {
     const ply = decodePly(readFileSync(join(out, 'labels', 'map.ply')))
     expect(ply.types.label).toBe('uint16')
     expect(Array.from(ply.properties.label)).toEqual(want)
+    // A reader nobody here wrote: three.js's PLYLoader, with the label as a custom attribute.
+    const loader = new PLYLoader()
+    loader.setCustomPropertyNameMapping({ label: ['label'], label_score: ['label_score'] })
+    const geo = loader.parse(new Uint8Array(readFileSync(join(out, 'labels', 'map.ply'))).buffer)
+    expect(geo.getAttribute('position').count).toBe(400)
+    expect(Array.from({ length: 400 }, (_, i) => geo.getAttribute('label').getX(i))).toEqual(want)
+    expect(geo.getAttribute('label_score').getX(0)).toBeCloseTo(valid[map.refs[0]] ? best[map.refs[0]] : NaN, 5)
     const scores = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8'))
     expect(scores.labels_3d.threshold).toBeCloseTo(threshold, 6)
     expect(scores.labels_3d.points).toEqual([0, 1, 2, 3].map((v) => want.filter((x) => x === v).length))
