@@ -4,7 +4,9 @@
 // docs/mutation-summary.json with per-file counts of each mutant status and the score Stryker
 // prints, (killed + timeout) / (killed + timeout + survived + no coverage), plus the date, the
 // commit the run started from, its wall time and the command. Prints the per-file table that
-// docs/testing.md quotes. Extra arguments go to `stryker run` (e.g. --mutate <file>).
+// docs/testing.md quotes. Extra arguments go to `stryker run` (e.g. --mutate <file>); a run over such
+// a subset writes its summary to reports/mutation/summary.partial.json instead, so the committed
+// whole-project summary is never replaced by a partial one.
 // `node scripts/mutate.mjs --summary-only <report.json>…` only summarises reports (of runs over
 // different files, e.g. `--mutate` subsets) into docs/mutation-summary.json; run details, if any,
 // come as JSON in MUTATION_RUNS.
@@ -60,7 +62,10 @@ if (args[0] === '--summary-only') {
   const status = spawnSync('npx', ['stryker', 'run', ...args], { stdio: 'inherit' }).status ?? 1
   const minutes = Math.round((Date.now() - started.getTime()) / 600) / 100
   if (status !== 0) process.exit(status)
-  summarise(['reports/mutation/mutation.json'], 'docs/mutation-summary.json', [{
+  // A run over a subset (`--mutate <file>`) must not replace the committed whole-project summary:
+  // its summary goes beside the report; merge it with --summary-only when it is meant to count.
+  const partial = args.some((a) => a === '--mutate' || a.startsWith('--mutate=') || a === '-m')
+  summarise(['reports/mutation/mutation.json'], partial ? 'reports/mutation/summary.partial.json' : 'docs/mutation-summary.json', [{
     date: started.toISOString(), commit, uncommitted: dirty ? dirty.split('\n').map((l) => l.trim()) : [],
     command: ['npm run mutate', ...args].join(' '), minutes,
   }])
