@@ -105,7 +105,7 @@ export const textQuerier = defineStage<
   kind: 'querier',
   version: VERSION,
   package: '@plaf/query',
-  description: 'Scores text queries against mask features and pool rows (cosine, softmax or LERF relevancy), writing masks, overlays, top masks, label images, scored PLYs and scores.json.',
+  description: 'Scores text queries against mask features and pool rows (cosine, softmax or LERF relevancy), writing masks, overlays, top masks, label images, scored and labelled PLYs, 3D regions (where each query is), optionally scores and labels on a reference mesh, and scores.json.',
   options,
   inputs: { frame: 'Frame', memory: 'SemanticMemory2D', map: 'SemanticMap3D' },
   outputs: {},
