@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `plaf query` on a finished demo run: how long the command takes, end to end, for five texts.
 //
-//   node bench/scripts/query-speed.mjs [--runs N] [--dir DIR] [--out bench/results/query-cli.json]
+//   node bench/scripts/query-speed.mjs [--runs N] [--dir DIR] [--out bench/results/query-cli.json] [--cli path/to/plaf.js]
 //
 // Makes the demo run once in DIR (default: the OS temp dir; reused when it is there), then times
 // child processes of the built CLI (packages/cli/bin/plaf.js, so build first: npm run prepare):
-//   startup   `plaf --version`: Node plus loading the CLI and every built-in plugin
+//   startup   `plaf --version`: Node plus loading the CLI and every built-in plugin (wall and CPU)
 //   query     `plaf query <run> --text ×5 --json`: wall time of the process, and the command's own
 //             `timings.totalMs` (open the run's codecs, walk the frames, score, write the outputs)
 //   images    the same with --images (masks, overlays, contact sheets, map snapshots)
@@ -18,12 +18,13 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const cli = join(root, 'packages/cli/bin/plaf.js')
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : dflt
 }
+// --cli: another build's bin/plaf.js (e.g. a copy of the built packages, when other work rebuilds dist/ meanwhile)
+const cli = resolve(opt('--cli', join(root, 'packages/cli/bin/plaf.js')))
 const runs = Number(opt('--runs', '5'))
 const dir = resolve(opt('--dir', join(tmpdir(), 'plaf-bench-query')))
 const out = resolve(opt('--out', join(root, 'bench/results/query-cli.json')))
@@ -35,29 +36,41 @@ if (!existsSync(join(run, 'report.json'))) {
   execFileSync(process.execPath, [cli, 'demo', '--out', run, '--scene', join(dir, 'scene'), '--progress', 'none'], { stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
+// CPU time (user + system, all threads) of the child as well as wall time: on a shared machine
+// the wall time grows with the load, the CPU time much less. GNU time reports it where installed.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 function timed(argv) {
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  const cmd = gnuTime ? [gnuTime, ['-f', 'plaf-cpu %U %S', process.execPath, cli, ...argv]] : [process.execPath, [cli, ...argv]]
+  const r = spawnSync(cmd[0], cmd[1], { encoding: 'utf8', maxBuffer: 64 << 20 })
   const ms = performance.now() - t0
   if (r.status !== 0) throw new Error(`plaf ${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
-  return { ms, stdout: r.stdout }
+  const cpu = /plaf-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr)
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, stdout: r.stdout }
 }
 
 const query = (images) => ['query', run, ...TEXTS.flatMap((t) => ['--text', t]), '--out', join(dir, images ? 'q-images' : 'q'), '--json', ...(images ? ['--images'] : [])]
-const samples = { startup_ms: [], process_ms: [], query_ms: [], frames_2d_ms: [], map_3d_ms: [], images_process_ms: [], images_query_ms: [] }
+const samples = {
+  startup_ms: [], startup_cpu_ms: [], process_ms: [], process_cpu_ms: [], query_ms: [], frames_2d_ms: [], map_3d_ms: [],
+  images_process_ms: [], images_process_cpu_ms: [], images_query_ms: [],
+}
 const load = [loadavg()[0]]
 timed(query(false)) // warm the file cache
 for (let i = 0; i < runs; i++) {
   process.stderr.write(`round ${i + 1}/${runs}\n`)
-  samples.startup_ms.push(timed(['--version']).ms)
+  const st = timed(['--version'])
+  samples.startup_ms.push(st.ms)
+  samples.startup_cpu_ms.push(st.cpuMs)
   const q = timed(query(false))
   const r = JSON.parse(q.stdout)
   samples.process_ms.push(q.ms)
+  samples.process_cpu_ms.push(q.cpuMs)
   samples.query_ms.push(r.timings.totalMs)
   samples.frames_2d_ms.push(r.timings.frames2dMs)
   samples.map_3d_ms.push(r.timings.map3dMs)
   const im = timed(query(true))
   samples.images_process_ms.push(im.ms)
+  samples.images_process_cpu_ms.push(im.cpuMs)
   samples.images_query_ms.push(JSON.parse(im.stdout).timings.totalMs)
 }
 load.push(loadavg()[0])
