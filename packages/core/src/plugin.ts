@@ -139,14 +139,18 @@ export interface InputPlugin<O = any> extends PluginBase<O> {
    */
   check?(options: O, ctx: InputCheckContext): PluginNote[] | Promise<PluginNote[]>
   /**
-   * What the frames carry (`depth`, `pose`): a list, or a function of the validated options for an
-   * input where it depends on them, called by the resolver only once `check` found nothing wrong.
-   * A stage whose `requires` the input does not provide is refused at validate time, at that
-   * stage. Undefined: no claim, nothing is checked (frames without depth or pose are then skipped
-   * by such a stage at run time, counted). A frame may still lack a pose the input provides (lost
-   * tracking: a counted skip).
+   * What the frames carry (`depth`, `pose`). A stage whose `requires` the input does not provide
+   * is refused at validate time, at that stage. Undefined (and no `capabilities`): no claim,
+   * nothing is checked (a stage then skips frames without depth or pose at run time, counted).
+   * A frame may still lack a pose the input provides (lost tracking: a counted skip).
    */
-  provides?: readonly FrameCapability[] | ((options: O, ctx: InputCheckContext) => readonly FrameCapability[] | Promise<readonly FrameCapability[]>)
+  provides?: readonly FrameCapability[]
+  /**
+   * For an input where it depends on the options: what the frames carry with these (validated)
+   * options; replaces `provides`. Called by the resolver only once `check` found nothing wrong; a
+   * thrown PlafError means "cannot say" (nothing is checked).
+   */
+  capabilities?(options: O, ctx: InputCheckContext): readonly FrameCapability[] | Promise<readonly FrameCapability[]>
 }
 
 /** What a plugin's `embeddingSpace` gets: the model store (read-only) and the pipeline's directory. */

@@ -143,9 +143,10 @@ export function checkPluginShape(p: unknown, compileSchema = true): string | nul
   for (const [port, type] of Object.entries(ports)) {
     if (typeof type !== "string" || !(type in PORT_SCOPES)) return `"${o.name}": port ${port} has unknown type ${String(type)}`
   }
-  const caps = o as { provides?: unknown; requires?: unknown }
+  const caps = o as { provides?: unknown; requires?: unknown; capabilities?: unknown }
   const known = (v: unknown) => Array.isArray(v) && v.every((c) => (FRAME_CAPABILITIES as readonly unknown[]).includes(c))
-  if (caps.provides !== undefined && typeof caps.provides !== 'function' && !known(caps.provides)) return `"${o.name}": provides must list frame capabilities (${FRAME_CAPABILITIES.join(', ')}) or be a function`
+  if (caps.provides !== undefined && !known(caps.provides)) return `"${o.name}": provides must list frame capabilities (${FRAME_CAPABILITIES.join(', ')})`
+  if (caps.capabilities !== undefined && typeof caps.capabilities !== 'function') return `"${o.name}": capabilities must be a function`
   if (caps.requires !== undefined && !known(caps.requires)) return `"${o.name}": requires must list frame capabilities (${FRAME_CAPABILITIES.join(', ')})`
   return null
 }

@@ -167,7 +167,7 @@ function parseHeader(bytes: Uint8Array, file?: string) {
     } else if (w[0] === 'comment') comments.push(raw.replace(/^\s*comment ?/, ''))
     else if (w[0] === 'element') {
       const count = Number(w[2])
-      if (!Number.isSafeInteger(count) || count < 0) bad(`bad PLY element line "${line}"`, file)
+      if (w.length !== 3 || !Number.isSafeInteger(count) || count < 0) bad(`bad PLY element line "${line}"`, file)
       elements.push({ name: w[1], count, props: [] })
     } else if (w[0] === 'property') {
       const el = elements.at(-1) ?? bad(`PLY property before any element: "${line}"`, file)
@@ -177,7 +177,22 @@ function parseHeader(bytes: Uint8Array, file?: string) {
     } else if (w[0] !== 'obj_info' && w[0] !== '') bad(`unknown PLY header line "${line}"`, file)
   }
   if (!format) bad('PLY header has no format line', file)
-  return { format, comments, elements, dataOffset: m.index + m[0].length }
+  const dataOffset = m.index + m[0].length
+  // Counts come from the file: check them against its size before anything is allocated or looped
+  // over. Every property of every record takes at least one byte in binary and at least one
+  // character plus a separator in ascii (the last value may end the file), so the data bounds the count.
+  const room = bytes.length - dataOffset
+  let least = 0
+  for (const el of elements) {
+    if (el.count > 0 && !el.props.length) bad(`PLY element "${el.name}" has ${el.count} records but no properties`, file)
+    least += el.count * el.props.reduce((n, p) => n + (format === 'ascii' ? 2 : SIZES[p.list ? p.list.count : p.kind]), 0)
+  }
+  if (format === 'ascii') least -= 1
+  if (least > room) {
+    const what = format === 'ascii' ? 'PLY ascii data ends early' : 'PLY data is truncated'
+    bad(`${what}: the header declares ${elements.map((e) => `${e.count} ${e.name}`).join(', ')}, at least ${least} bytes of data; the file has ${room}`, file)
+  }
+  return { format, comments, elements, dataOffset }
 }
 
 /** Decodes a PLY file (binary little/big endian or ascii). `file` only names it in errors. */

@@ -12,15 +12,13 @@ const WORD: Record<FrameCapability, string> = { depth: 'depth', pose: 'poses' }
 const words = (caps: readonly FrameCapability[]): string => caps.map((c) => WORD[c]).join(' and ')
 
 /**
- * What an input's frames carry with these options, or null when it makes no claim (no `provides`)
+ * What an input's frames carry with these options (`capabilities`, else `provides`), or null when it makes no claim
  * or cannot say (its function threw a PlafError: `check` reports that problem itself).
  */
 export async function inputCapabilities(plugin: InputPlugin, options: Record<string, unknown>, ctx: InputCheckContext): Promise<readonly FrameCapability[] | null> {
-  const p = plugin.provides
-  if (p === undefined) return null
-  if (typeof p !== 'function') return p
+  if (!plugin.capabilities) return plugin.provides ?? null
   try {
-    return await p(structuredClone(options), ctx)
+    return await plugin.capabilities(structuredClone(options), ctx)
   } catch (e) {
     if (e instanceof PlafError) return null
     throw e
@@ -44,7 +42,7 @@ export async function checkCapabilities(
     if (!lacking.length) continue
     const o = originOf(loaded.provenance, `/stages/${escapeSegment(s.key)}/use`)
     // inputs that would do, from their static claims
-    const able = registry.list().filter((p): p is InputPlugin => p.kind === 'input' && Array.isArray(p.provides) && s.plugin.requires!.every((c) => (p.provides as readonly FrameCapability[]).includes(c))).map((p) => p.name)
+    const able = registry.list().filter((p): p is InputPlugin => p.kind === 'input' && !p.capabilities && s.plugin.requires!.every((c) => p.provides?.includes(c))).map((p) => p.name)
     out.push(diagnostic('PLAF_CAPABILITY_MISSING', `stage ${s.key} (${s.plugin.name}) needs frames with ${words(s.plugin.requires!)}, but input ${input.use} gives frames without ${words(lacking)}`, {
       file: o?.file, source: o?.source, line: o?.line, column: o?.column, path: `stages.${s.key}.use`, stage: s.key, plugin: s.plugin.name,
       expected: s.plugin.requires!.join(', '), actual: `input ${input.use}: ${provided.length ? provided.join(', ') : 'colour only'}`,

@@ -101,6 +101,12 @@ describe('decodePly elements', () => {
     ])
     want(decodePly(bytes))
     expect(error(bytes.subarray(0, bytes.length - 5))).toMatch(/^m\.ply: PLY data is truncated at byte \d+ \(file has \d+\)$/)
+    // counts the file cannot hold even at one byte a value: refused before anything is allocated
+    const huge = text('ply\nformat binary_little_endian 1.0\nelement vertex 4000000000\nproperty float x\nend_header\n')
+    expect(error(Uint8Array.from([...huge, 0, 0, 0, 0]))).toBe('m.ply: PLY data is truncated: the header declares 4000000000 vertex, at least 16000000000 bytes of data; the file has 4')
+    // an element without properties would be looped over without reading anything
+    expect(error(text('ply\nformat ascii 1.0\nelement face 4294967296\nend_header\n'))).toBe('m.ply: PLY element "face" has 4294967296 records but no properties')
+    expect(error(text('ply\nformat ascii 1.0\nelement face 4294967296 list uchar int\nend_header\n'))).toBe('m.ply: bad PLY element line "element face 4294967296 list uchar int"')
     // a header whose counts say less than the file holds: refused, not read in part
     const longer = Uint8Array.from([...bytes, 1, 2, 3])
     expect(error(longer)).toMatch(/^m\.ply: PLY holds 3 bytes after the [\w ,]+ its header declares \(the element counts disagree with the file size\)$/)
@@ -133,7 +139,7 @@ describe('decodePly elements', () => {
 
   it('names ascii data errors', () => {
     const h = 'ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n'
-    expect(error(text(h + '1\n'))).toBe('m.ply: PLY ascii data ends early')
+    expect(error(text(h + '1\n'))).toBe('m.ply: PLY ascii data ends early: the header declares 2 vertex, 1 face, at least 5 bytes of data; the file has 2')
     expect(error(text(h + '1 2 3 0 1\n'))).toBe('m.ply: PLY ascii data ends early')
     expect(error(text(h + '1 oops\n'))).toBe('m.ply: PLY ascii value "oops" is not a number')
     for (const tok of ['xnan', 'nanx', 'xinf', 'infx', 'infinit']) expect(error(text(h + `1 ${tok}\n`))).toBe(`m.ply: PLY ascii value "${tok}" is not a number`)

@@ -6,17 +6,20 @@ import { files } from './helpers.js'
 
 // Inputs that declare what their frames carry (statically, or from their options), and a stage
 // that needs depth and poses, as the `backproject` lifter does.
-const input = (name: string, provides: NonNullable<ReturnType<typeof defineInput<{ depth: boolean }>>['provides']>) => defineInput<{ depth: boolean }>({
-  ...flatFrames, name, description: 'Test input with declared capabilities.',
+const input = (name: string, caps: { provides?: FrameCapability[]; capabilities?: (o: { depth: boolean }) => FrameCapability[] }) => defineInput<{ depth: boolean }>({
+  name, kind: 'input', version: '1.0.0', description: 'Test input with declared capabilities.',
   options: { type: 'object', additionalProperties: false, properties: { depth: { type: 'boolean', default: true, description: 'Whether the frames carry depth.' } } },
+  outputs: { frame: 'Frame' },
   create: () => flatFrames.create({ frames: 1, size: 4 }, undefined as never),
-  provides,
+  ...caps,
 })
-const photos = input('photos', [])
-const posed = input('posed', ['depth', 'pose'])
-const optional = input('optional', (o) => (o.depth ? ['depth', 'pose'] : ['pose']))
-const unsure = input('unsure', () => {
-  throw new PlafError(diagnostic('PLAF_INPUT_INVALID', 'cannot tell'))
+const photos = input('photos', { provides: [] })
+const posed = input('posed', { provides: ['depth', 'pose'] })
+const optional = input('optional', { provides: ['depth', 'pose'], capabilities: (o) => (o.depth ? ['depth', 'pose'] : ['pose']) })
+const unsure = input('unsure', {
+  capabilities: () => {
+    throw new PlafError(diagnostic('PLAF_INPUT_INVALID', 'cannot tell'))
+  },
 })
 const lift = defineStage<Record<string, never>, { frame: 'Frame' }, Record<string, never>>({
   name: 'lift', kind: 'lifter', version: '1.0.0', description: 'Needs depth and poses (test).',
@@ -63,7 +66,8 @@ describe('frame capabilities at validate time', () => {
   })
 
   it('a plugin declaring an unknown capability is invalid', () => {
-    expect(checkPluginShape({ ...posed, provides: ['depth', 'colour'] as unknown as FrameCapability[] })).toBe('"posed": provides must list frame capabilities (depth, pose) or be a function')
+    expect(checkPluginShape({ ...posed, provides: ['depth', 'colour'] as unknown as FrameCapability[] })).toBe('"posed": provides must list frame capabilities (depth, pose)')
+    expect(checkPluginShape({ ...posed, capabilities: ['depth'] })).toBe('"posed": capabilities must be a function')
     expect(checkPluginShape({ ...lift, requires: ['normals'] as unknown as FrameCapability[] })).toBe('"lift": requires must list frame capabilities (depth, pose)')
   })
 })

@@ -6,7 +6,7 @@ import { fixturePlugins, flatFrames } from '../fixtures/plugins.js'
 import { clean, files } from './helpers.js'
 
 /** flat-frames reading "from" a directory, with a cheap check that the directory exists. */
-const { check: _check, __options: _options, ...flatBase } = flatFrames
+const { check: _check, capabilities: _capabilities, __options: _options, ...flatBase } = flatFrames
 const dirFrames = defineInput<{ root: string; frames: number }>({
   ...flatBase, name: 'dir-frames', description: 'Flat frames, checked against a directory.',
   options: {

@@ -5,7 +5,7 @@ import { fixturePlugins, flatFrames } from '../fixtures/plugins.js'
 import { files } from './helpers.js'
 
 /** flat-frames with a path option, to see where the resolver points it. */
-const { check: _check, __options: _options, ...flatBase } = flatFrames
+const { check: _check, capabilities: _capabilities, __options: _options, ...flatBase } = flatFrames
 const dirFrames = defineInput<{ root: string; frames: number }>({
   ...flatBase, name: 'dir-frames', description: 'Flat frames, with a directory option.',
   options: {
