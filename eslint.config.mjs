@@ -18,7 +18,9 @@ export default [
           { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:core'], bannedExternalImports: heavyNative },
           // eval reads data and queries maps through plugin packages; only apps (cli, bench) use it
           { sourceTag: 'type:eval', onlyDependOnLibsWithTags: ['type:core', 'type:plugin'], bannedExternalImports: heavyNative },
-          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin', 'type:eval'], bannedExternalImports: heavyNative },
+          // tools over finished runs (the viewer) score through plugin packages too; only apps use them
+          { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:core', 'type:plugin'], bannedExternalImports: heavyNative },
+          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:plugin', 'type:eval', 'type:tool'], bannedExternalImports: heavyNative },
         ],
       }],
       '@typescript-eslint/no-explicit-any': 'off',

@@ -1,9 +1,12 @@
 import { HIT_TINT, PALETTE, maskColour } from './colours.js'
 
-/** What the overlay shows: one text's mask scores at a threshold, or argmax labels per mask. */
+/**
+ * What the overlay shows: one text's mask scores at a threshold, or argmax labels per mask.
+ * Scores are the mode's (NaN: no feature); `rule` says where the threshold came from (written on the image).
+ */
 export type OverlayQuery =
-  | { kind: 'text'; text: string; rowScores: (number | null)[]; threshold: number }
-  | { kind: 'labels'; labels: string[]; rowScores: (number | null)[][]; threshold: number }
+  | { kind: 'text'; text: string; rowScores: Float32Array; threshold: number; rule: string }
+  | { kind: 'labels'; labels: string[]; rowScores: Float32Array[]; threshold: number; rule: string }
   | null
 
 /** Figures of the drawn overlay, for the page state (and the browser tests). */
@@ -58,12 +61,12 @@ export function drawOverlay(
   const rows = Math.max(0, ...(q?.kind === 'labels' ? q.rowScores.map((s) => s.length) : [q?.rowScores.length ?? 0]))
   // Per mask row: -1 not shown, else the colour index (0 = the hit tint for text queries).
   const cls = new Int16Array(rows).fill(-1)
-  if (q?.kind === 'text') for (let r = 0; r < rows; r++) cls[r] = (q.rowScores[r] ?? -Infinity) >= q.threshold ? 0 : -1
+  if (q?.kind === 'text') for (let r = 0; r < rows; r++) cls[r] = q.rowScores[r] >= q.threshold ? 0 : -1
   if (q?.kind === 'labels') {
     for (let r = 0; r < rows; r++) {
       let best = -Infinity, arg = -1
       q.rowScores.forEach((s, l) => {
-        const v = s[r] ?? -Infinity
+        const v = s[r]
         if (v > best) { best = v; arg = l }
       })
       cls[r] = best >= q.threshold ? arg : -1
@@ -100,7 +103,8 @@ export function drawOverlay(
   }
   c.putImageData(out, 0, 0)
   if (q) {
-    const label = q.kind === 'text' ? `"${q.text}" ≥ ${q.threshold.toFixed(2)}` : `labels ≥ ${q.threshold.toFixed(2)}`
+    const t = Number.isFinite(q.threshold) ? `≥ ${q.threshold.toFixed(2)}` : '(no threshold)'
+    const label = `${q.kind === 'text' ? `"${q.text}"` : 'labels'} ${t} ${q.rule}`
     const px = Math.max(12, Math.round(height / 22))
     c.font = `bold ${px}px sans-serif`
     c.fillStyle = 'rgba(0,0,0,0.6)'

@@ -1,21 +1,22 @@
-import { decodeIds, decodePoints, type PointsPayload, type ScoresReply, type ViewerInfo } from '../src/wire.js'
+import { decodeIds, decodePoints, type ExportedData, type PointsPayload, type ScoreKind, type ScoreMode, type ScoresReply, type ViewerInfo } from '../src/wire.js'
 
 /** Where the page's data comes from: the `plaf view` server, or data inlined in an exported page. */
 export interface DataSource {
   info(): Promise<ViewerInfo>
   points(progress: (fraction: number) => void): Promise<PointsPayload>
-  /** Pool scores of texts; null when this source cannot score them (an exported page without them). */
-  query(texts: string[]): Promise<ScoresReply | null>
+  /** Pool scores of texts in a mode; null when this source cannot score them (an exported page without them). */
+  query(texts: string[], kind: ScoreKind, mode: ScoreMode): Promise<ScoresReply | null>
   frameImage(id: string): string
   frameIds(id: string): Promise<{ ids: Uint16Array; width: number; height: number }>
-  frameQuery(id: string, texts: string[]): Promise<ScoresReply>
+  /** A frame's mask scores of texts in a mode; null when this source cannot score them. */
+  frameQuery(id: string, texts: string[], kind: ScoreKind, mode: ScoreMode): Promise<ScoresReply | null>
 }
 
 async function ok(r: Response): Promise<Response> {
   if (!r.ok) throw new Error(`${r.url}: ${r.status} ${(await r.text()).trim()}`)
   return r
 }
-const qs = (texts: string[]) => texts.map((t) => `q=${encodeURIComponent(t)}`).join('&')
+const qs = (texts: string[], kind: ScoreKind, mode: ScoreMode) => `${texts.map((t) => `q=${encodeURIComponent(t)}`).join('&')}&kind=${kind}&mode=${mode}`
 
 /** The server's API (same origin). Points stream in chunks into one buffer, with progress. */
 export function serverSource(): DataSource {
@@ -37,41 +38,54 @@ export function serverSource(): DataSource {
       }
       return decodePoints(buf.buffer)
     },
-    query: async (texts) => (await (await ok(await fetch(`/api/query?${qs(texts)}`))).json()) as ScoresReply,
+    query: async (texts, kind, mode) => (await (await ok(await fetch(`/api/query?${qs(texts, kind, mode)}`))).json()) as ScoresReply,
     frameImage: (id) => `/api/frame/${encodeURIComponent(id)}/image.png`,
     frameIds: async (id) => decodeIds(await (await ok(await fetch(`/api/frame/${encodeURIComponent(id)}/ids.bin`))).arrayBuffer()),
-    frameQuery: async (id, texts) => (await (await ok(await fetch(`/api/frame/${encodeURIComponent(id)}/query?${qs(texts)}`))).json()) as ScoresReply,
+    frameQuery: async (id, texts, kind, mode) => (await (await ok(await fetch(`/api/frame/${encodeURIComponent(id)}/query?${qs(texts, kind, mode)}`))).json()) as ScoresReply,
   }
 }
 
-/** The inlined data of an exported page (see the package's export.ts): precomputed texts only. */
-export interface InlineData {
-  info: ViewerInfo
-  points: string
-  queries: ScoresReply | null
-  labels: ScoresReply | null
+const bytesOf = (b64: string): Uint8Array => {
+  const bin = atob(b64)
+  const buf = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i)
+  return buf
 }
 
-/** A source over inlined data: scores exist only for the texts precomputed at export. */
-export function inlineSource(d: InlineData): DataSource {
-  const known = new Map<string, { scores: (number | null)[]; best: number | null }>()
-  for (const set of [d.queries, d.labels]) set?.texts.forEach((t, i) => known.set(t, { scores: set.scores[i], best: set.best[i] }))
-  const noFrames = () => Promise.reject(new Error('an exported page holds no frame images: open the run with plaf view'))
+/** The replies' texts a request asks for: text queries one by one; labels only as the exported set. */
+function subset(r: ScoresReply | null, texts: string[], kind: ScoreKind, mode: ScoreMode): ScoresReply | null {
+  if (!r || r.mode !== mode) return null
+  if (kind === 'labels') return r.texts.join('\n') === texts.join('\n') ? r : null
+  const at = texts.map((t) => r.texts.indexOf(t))
+  if (at.some((i) => i < 0)) return null
+  return { ...r, texts, scores: at.map((i) => r.scores[i]), best: at.map((i) => r.best[i]), auto: at.map((i) => r.auto[i]) }
+}
+
+/** A source over inlined data: scores exist only for the texts and the mode precomputed at export; frames as thumbnails. */
+export function inlineSource(d: ExportedData): DataSource {
+  const frames = new Map(d.frames.map((f) => [f.id, f]))
+  const frame = (id: string) => {
+    const f = frames.get(id)
+    if (!f) throw new Error(`this exported page holds no thumbnail of frame ${id}`)
+    return f
+  }
   return {
     info: async () => d.info,
     async points(progress) {
-      const bin = atob(d.points)
-      const buf = new Uint8Array(bin.length)
-      for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i)
+      const buf = bytesOf(d.points)
       progress(1)
-      return decodePoints(buf.buffer)
+      return decodePoints(buf.buffer as ArrayBuffer)
     },
-    async query(texts) {
-      if (!texts.every((t) => known.has(t))) return null
-      return { texts, scores: texts.map((t) => known.get(t)!.scores), best: texts.map((t) => known.get(t)!.best) }
+    query: async (texts, kind, mode) => subset(kind === 'labels' ? d.labels : d.queries, texts, kind, mode),
+    frameImage: (id) => frame(id).image,
+    async frameIds(id) {
+      const f = frame(id)
+      const inflated = new Response(new Blob([bytesOf(f.ids) as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw')))
+      return { ids: new Uint16Array(await inflated.arrayBuffer()), width: f.width, height: f.height }
     },
-    frameImage: () => '',
-    frameIds: noFrames,
-    frameQuery: noFrames,
+    frameQuery: async (id, texts, kind, mode) => {
+      const f = frame(id)
+      return subset(kind === 'labels' ? f.labels : f.queries, texts, kind, mode)
+    },
   }
 }

@@ -7,7 +7,9 @@
 // and the median of 5 text queries (embed on the server + pool cosines + JSON + texture upload +
 // redraw, read back). Usage: node packages/viewer/scripts/measure-load.mjs [N] [M]
 import { chromium } from 'playwright-core'
-import { startViewer, unitRows } from '../dist/index.js'
+import { createReferenceBackend } from '@plaf/core'
+import { prepareMap } from '@plaf/query'
+import { startViewer } from '../dist/index.js'
 
 const N = Number(process.argv[2] ?? 1_000_000)
 const M = Number(process.argv[3] ?? 2_000)
@@ -22,12 +24,15 @@ for (let i = 0; i < N; i++) {
   colors[3 * i] = 255 * rnd(); colors[3 * i + 1] = 255 * rnd(); colors[3 * i + 2] = 255 * rnd()
   refs[i] = Math.floor(rnd() * M)
 }
-const pool = unitRows(Float32Array.from({ length: M * D }, () => rnd() - 0.5), M, D)
+const map = { positions, colors, refs, pool: { data: Float32Array.from({ length: M * D }, () => rnd() - 0.5), shape: [M, D] }, space: 'random' }
 const data = {
   runDir: process.cwd(),
-  info: { run: `synthetic ${N} points`, points: N, pointsShown: N, poolRows: M, space: 'random', encoder: 'random', threshold: 0.2, queries: [], labels: [], exported: false, frames: [], framesComplete: true },
-  map: { positions, colors, refs }, pool,
-  embed: async (texts) => Float32Array.from({ length: texts.length * D }, () => rnd() - 0.5),
+  info: {
+    run: `synthetic ${N} points`, points: N, pointsShown: N, poolRows: M, space: 'random', encoder: 'random', queries: [], labels: [], exported: false, frames: [], framesComplete: true,
+    scoring: { mode: 'cosine', threshold: 0.2, temperature: 0.1, negatives: [], queries: [] },
+  },
+  map, prepared: prepareMap(map), tensor: createReferenceBackend(),
+  embed: async (texts) => ({ texts, data: Float32Array.from({ length: texts.length * D }, () => rnd() - 0.5), shape: [texts.length, D], space: 'random' }),
   frame: async () => { throw new Error('no frames') },
   framesDone: Promise.resolve(),
   close: async () => {},

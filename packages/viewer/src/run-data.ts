@@ -1,27 +1,50 @@
 import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import {
-  PlafError, checkPort, createModelAccess, createReferenceBackend, createStandaloneContext, diagnostic, encodePng, hubSettings, openRun,
-  type Frame, type Registry, type ResolvedPipeline, type ResolvedStage, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type TextEmbeddings,
+  PlafError, checkPort, createModelAccess, createStandaloneContext, diagnostic, hubSettings, openRun, selectTensorBackend,
+  type Frame, type Registry, type ResolvedPipeline, type ResolvedStage, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type TensorBackend,
+  type TextEmbeddings,
 } from '@plaf/core'
-import { unitRows, type UnitRows } from './score.js'
-import type { FrameInfo, ViewerInfo } from './wire.js'
+import { LERF_NEGATIVES, LERF_TEMPERATURE, pointsPerRow, prepareMap, rowBoxes, type PreparedMap } from '@plaf/query'
+import { scoreTexts } from './score.js'
+import type { FrameInfo, ScoreKind, ScoreMode, ViewerInfo, ViewerScoring } from './wire.js'
 
 /** What the viewer shows of a finished run: the 3D map, the text encoder, and frames on demand. */
 export interface ViewerData {
   /** The run directory (absolute); only files inside it are served under `/run/`. */
   runDir: string
   info: ViewerInfo
-  map: { positions: Float32Array; colors: Uint8Array; refs: Uint32Array }
-  /** The pool rows scaled to unit length (scores are cosines). */
-  pool: UnitRows
-  /** Embeds texts with the run's text encoder: Q×D. */
-  embed(texts: string[]): Promise<Float32Array>
-  /** The frame's colour image as PNG, and its stored 2D memory (null when the run did not store it). */
-  frame(id: string): Promise<{ png: Uint8Array; memory: (SemanticMemory2D & { table: UnitRows }) | null }>
+  map: SemanticMap3D
+  /** The pool's row norms, computed once (`@plaf/query`'s `prepareMap`). */
+  prepared: PreparedMap
+  /** The tensor backend scores are computed on: the run's `runtime.tensor_backend`, as `plaf query` picks it. */
+  tensor: TensorBackend
+  /** Embeds texts with the run's text encoder. */
+  embed(texts: string[]): Promise<TextEmbeddings>
+  /** The frame's colour image (RGB, 8 bits) and its stored 2D memory (null when the run did not store it). */
+  frame(id: string): Promise<{ image: { width: number; height: number; data: Uint8Array }; memory: SemanticMemory2D | null }>
   /** Resolves when the camera path is complete (the input walked once). */
   framesDone: Promise<void>
   close(): Promise<void>
+}
+
+/** Scores texts over the map's pool (rows weighted by their points for the auto threshold). */
+export function poolScores(data: ViewerData, texts: string[], kind: ScoreKind, mode: ScoreMode): ReturnType<typeof scoreTexts> {
+  const table = { data: data.map.pool.data, rows: data.map.pool.shape[0], norms: data.prepared.norms, weights: (valid: Uint8Array) => pointsPerRow(data.map.refs, valid) }
+  return scoreTexts(table, texts, kind, mode, data.info.scoring, data.embed, data.tensor)
+}
+
+/** Scores texts over a frame's mask table (masks weighted by their pixels for the auto threshold, as the querier's 2D part). */
+export function frameScores(data: ViewerData, memory: SemanticMemory2D, texts: string[], kind: ScoreKind, mode: ScoreMode): ReturnType<typeof scoreTexts> {
+  const rows = memory.features.shape[0]
+  const weights = (valid: Uint8Array) => {
+    const px = rowBoxes(memory.ids.data, memory.ids.shape[1], rows).pixels
+    return Float64Array.from(px, (n, r) => (valid[r] ? n : 0))
+  }
+  if (memory.space !== data.map.space) {
+    throw new PlafError(diagnostic('PLAF_SPACE_MISMATCH', `the frame's 2D memory is in embedding space "${memory.space}" but the map in "${data.map.space}"`))
+  }
+  return scoreTexts({ data: memory.features.data, rows, weights }, texts, kind, mode, data.info.scoring, data.embed, data.tensor)
 }
 
 const portValue = <T>(type: 'SemanticMap3D' | 'SemanticMemory2D' | 'TextEmbeddings', out: Record<string, unknown>): T | undefined =>
@@ -44,10 +67,18 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
   const querier = stageOf(p, querierKey)!
   const s3 = stageOf(p, s3Key)
   if (!s3) {
-    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${dir} has no readable 3D map: plaf view shows a run's 3D map (its pipeline needs a lifter and a storage3d stage)`, { file: dir }))
+    const stages = p.stages.some((s) => s.plugin.kind === 'storage3d') ? 'its storage3d stage cannot read its map back' : 'its pipeline has no lifter and storage3d stage (a 2D-only run)'
+    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${dir} has no 3D map to show: ${stages}. plaf view shows a run's 3D map`, {
+      file: dir,
+      hint: s2Key ? `query its 2D memories with plaf query ${dir} --text <text> --images (overlays and contact sheets per query)` : 'add a lifter and a storage3d stage to the pipeline and run it again',
+    }))
   }
   const s2 = stageOf(p, s2Key)
-  const tensor = createReferenceBackend()
+  // The backend plaf query picks for this run, so the viewer's cosines are the querier's, bit for bit.
+  const { backend: tensor } = await selectTensorBackend(p.runtime.tensor_backend, {
+    device: p.runtime.device === 'webgpu' ? 'auto' : p.runtime.device,
+    threads: p.runtime.threads || undefined,
+  })
   const models = createModelAccess(hubSettings({ runtime: p.runtime }))
   const ctxFor = (stage: string) => createStandaloneContext({ stage, runDir: dir, baseDir: p.baseDir, tensor, plugins: p.registry.list(), models })
   const open: StageInstance[] = []
@@ -65,28 +96,38 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
     const map = portValue<SemanticMap3D>('SemanticMap3D', (await mapReader.read!()) as Record<string, unknown>)
     if (!map) throw new PlafError(diagnostic('PLAF_PORT_VALUE_INVALID', `stage ${s3.key} (${s3.use}) read back no valid SemanticMap3D`, { stage: s3.key, plugin: s3.use }))
     const [rows, d] = map.pool.shape
-    const pool = unitRows(map.pool.data, rows, d)
-    const qo = querier.options as { encoder: string; encoder_options?: Record<string, unknown>; threshold?: unknown; mode?: string; queries?: string[]; labels?: string[] }
+    const prepared = prepareMap(map)
+    const qo = querier.options as {
+      encoder: string; encoder_options?: Record<string, unknown>; threshold?: number | 'auto'; mode?: ScoreMode; temperature?: number; negatives?: string[]
+      queries?: string[]; labels?: string[]
+    }
     const encoder = await ctxFor(querier.key).instantiate('text-encoder', qo.encoder, qo.encoder_options ?? {})
     open.push(encoder)
     const memReader = s2 ? await create(s2) : null
-    const embed = async (texts: string[]): Promise<Float32Array> => {
+    const embed = async (texts: string[]): Promise<TextEmbeddings> => {
       const out = (await encoder.run({ text: { texts } }, { metric: () => {}, warn: () => {} })) as Record<string, unknown>
       const e = portValue<TextEmbeddings>('TextEmbeddings', out)
       if (!e || e.shape[0] !== texts.length || e.shape[1] !== d) {
         throw new PlafError(diagnostic('PLAF_PLUGIN_INVALID', `text encoder "${qo.encoder}" returned no ${texts.length}×${d} TextEmbeddings`, { plugin: qo.encoder }))
       }
-      return e.data
+      if (e.space !== map.space) {
+        throw new PlafError(diagnostic('PLAF_SPACE_MISMATCH', `the map is in embedding space "${map.space}" but text encoder "${qo.encoder}" embeds into "${e.space}"`, { plugin: qo.encoder }))
+      }
+      return e
     }
     const frames: FrameInfo[] = []
     // The frames the 2D codec stored, as the run's report lists them (what openRun reads too).
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { stages?: Record<string, { frame_metrics?: Record<string, unknown> }> }
     const storedIds = new Set(s2 && memReader ? Object.keys(report.stages?.[s2.key]?.frame_metrics ?? {}) : [])
     const position = new Map<string, number>()
+    const scoring: ViewerScoring = {
+      mode: qo.mode ?? 'cosine', threshold: qo.threshold ?? 0.5, temperature: qo.temperature ?? LERF_TEMPERATURE, negatives: qo.negatives ?? [...LERF_NEGATIVES], queries: qo.queries ?? [],
+    }
     const info: ViewerInfo = {
-      run: basename(dir), points: map.refs.length, pointsShown: map.refs.length, poolRows: rows, space: map.space, encoder: qo.encoder,
-      threshold: typeof qo.threshold === 'number' && (qo.mode ?? 'cosine') === 'cosine' ? qo.threshold : 0.5,
+      run: basename(dir), points: map.refs.length, pointsShown: map.refs.length, poolRows: rows, space: map.space, encoder: qo.encoder, scoring,
       queries: qo.queries ?? [], labels: qo.labels ?? [], exported: false, frames, framesComplete: false,
+      frames2d: !s2 ? 'the run stored no 2D memories (its pipeline has no storage2d stage that can read them back): frames show their image only'
+        : storedIds.size === 0 ? `the run's 2D codec (${s2.key}) stored no frame: frames show their image only` : undefined,
     }
     const stored = async (id: string): Promise<SemanticMemory2D | null> => {
       if (!memReader) return null
@@ -130,12 +171,10 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
       }
       if (!f || f.id !== id) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `the run's input no longer yields frame ${id} at position ${at}`, { frame: id }))
       const [h, w] = f.rgb.shape
-      const png = encodePng({ width: w, height: h, channels: 3, data: f.rgb.data }, { fast: true })
-      const m = await stored(id)
-      return { png, memory: m ? { ...m, table: unitRows(m.features.data, m.features.shape[0], m.features.shape[1]) } : null }
+      return { image: { width: w, height: h, data: f.rgb.data }, memory: await stored(id) }
     }
     return {
-      runDir: dir, info, map: { positions: map.positions, colors: map.colors, refs: map.refs }, pool, embed, frame, framesDone,
+      runDir: dir, info, map, prepared, tensor, embed, frame, framesDone,
       async close() {
         closed = true
         await framesDone.catch(() => {})

@@ -1,71 +1,87 @@
 /**
- * Cosine scores of texts over the rows of a feature table (the 3D map's pool, or one frame's mask
- * table): one D-dimensional dot product per row and text, never per point or pixel. The page maps
- * row scores to points through each point's ref (on the GPU) and to pixels through the id map.
+ * Scores of texts over the rows of a feature table (the 3D map's pool, or one frame's mask
+ * table), in the run querier's score mode, with `@plaf/query`'s own functions: `scoreRows`
+ * (cosines on the tensor seam), `applyMode` (softmax / LERF relevancy), `otsuThreshold` and
+ * `argmaxLabels` (the auto threshold of labels). One D-dimensional product per row and text,
+ * never per point or pixel: the page maps row scores to points through each point's ref (on the
+ * GPU) and to pixels through the id map.
  */
+import type { TensorBackend, TextEmbeddings } from '@plaf/core'
+import { applyMode, argmaxLabels, otsuThreshold, scoreRows, type RowScores, type ScoreMode } from '@plaf/query'
+import type { ScoreKind, ScoresReply, ViewerScoring } from './wire.js'
 
-/** Rows × D features scaled to unit length; `valid[r]` is 0 for an all-zero (or non-finite) row. */
-export interface UnitRows {
+/** A table to score: rows×d features, optionally their row norms (`prepareMap`), and Otsu's weights per row. */
+export interface ScoreTable {
   data: Float32Array
-  valid: Uint8Array
   rows: number
-  d: number
+  norms?: Float64Array
+  /** Weight of each row in Otsu's histogram (points per pool row, pixels per mask), given the valid rows. */
+  weights(valid: Uint8Array): Float64Array
 }
 
-/** Scales each row of a rows×d table to unit length (copy); zero rows stay zero and invalid. */
-export function unitRows(data: Float32Array, rows: number, d: number): UnitRows {
-  const out = new Float32Array(rows * d)
-  const valid = new Uint8Array(rows)
-  for (let r = 0; r < rows; r++) {
-    let s = 0
-    for (let k = 0; k < d; k++) s += data[r * d + k] * data[r * d + k]
-    if (!(s > 0) || !Number.isFinite(s)) continue
-    const inv = 1 / Math.sqrt(s)
-    for (let k = 0; k < d; k++) out[r * d + k] = data[r * d + k] * inv
-    valid[r] = 1
-  }
-  return { data: out, valid, rows, d }
+/** Float32 values as base64 (little-endian), exactly: the page compares them with the threshold as the querier does. */
+export const f32Base64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')
+
+/** The rows `idx` of Q×rows cosines, as a RowScores of their own. */
+function pick(cos: RowScores, idx: number[]): RowScores {
+  const rows = cos.shape[1]
+  const data = new Float32Array(idx.length * rows)
+  idx.forEach((k, i) => data.set(cos.data.subarray(k * rows, k * rows + rows), i * rows))
+  return { texts: idx.map((k) => cos.texts[k]), data, shape: [idx.length, rows], valid: cos.valid }
 }
+
+/** The texts a text competes with in softmax mode: the run's queries besides itself. */
+export const softmaxRivals = (text: string, s: ViewerScoring): string[] => s.queries.filter((q) => q !== text)
 
 /**
- * Q×rows cosines of unit text rows (Q×d, as text encoders return them) against `table`; NaN for
- * invalid rows. Texts are normalised here too, so a non-unit embedding still gives cosines.
+ * Scores `texts` over `table` in `mode`, as the run's `text` querier would: `text` kind, each text
+ * on its own (softmax: over the text and the run's queries, so a run's own query scores as in the
+ * run; relevancy: against the querier's negatives); `labels` kind, the texts as one label set
+ * (softmax over the labels). Returns per text the mode scores (NaN for rows without a feature),
+ * the best, and Otsu's threshold of the scores weighted by `table.weights` (labels: one, of each
+ * row's best label score), which is the querier's `threshold: auto`.
  */
-export function cosineScores(table: UnitRows, texts: Float32Array, q: number): Float32Array {
-  const { d, rows } = table
-  if (texts.length !== q * d) throw new Error(`text embeddings hold ${texts.length} values, ${q}×${d} expected`)
-  const t = unitRows(texts, q, d)
-  const out = new Float32Array(q * rows)
-  for (let j = 0; j < q; j++) {
-    for (let r = 0; r < rows; r++) {
-      if (!table.valid[r]) {
-        out[j * rows + r] = NaN
-        continue
-      }
-      let s = 0
-      for (let k = 0; k < d; k++) s += table.data[r * d + k] * t.data[j * d + k]
-      out[j * rows + r] = s
+export async function scoreTexts(
+  table: ScoreTable, texts: string[], kind: ScoreKind, mode: ScoreMode, s: ViewerScoring, embed: (texts: string[]) => Promise<TextEmbeddings>, tensor: TensorBackend,
+): Promise<{ reply: ScoresReply; scores: Float32Array[] }> {
+  const negatives = mode === 'relevancy' ? s.negatives : []
+  const rivals = mode === 'softmax' && kind === 'text' ? s.queries : []
+  const all = [...new Set([...texts, ...rivals, ...negatives])]
+  const at = new Map(all.map((t, i) => [t, i]))
+  const cos = await scoreRows(table.data, table.rows, await embed(all), tensor, table.norms)
+  const rows = table.rows
+  const neg = negatives.map((t) => at.get(t)!)
+  const scores: Float32Array[] = []
+  if (kind === 'labels') {
+    const m = applyMode(pick(cos, [...texts.map((t) => at.get(t)!), ...neg]), { queries: 0, labels: texts.length, negatives: neg.length }, mode, s.temperature)
+    for (let i = 0; i < texts.length; i++) scores.push(m.labels.slice(i * rows, i * rows + rows))
+  } else {
+    for (const t of texts) {
+      const set = mode === 'softmax' ? [t, ...softmaxRivals(t, s)] : [t]
+      const m = applyMode(pick(cos, [...set.map((x) => at.get(x)!), ...neg]), { queries: set.length, labels: 0, negatives: neg.length }, mode, s.temperature)
+      scores.push(m.queries.slice(0, rows))
     }
   }
-  return out
-}
-
-/** Per text, its scores as a JSON-safe list (null for NaN, 4 decimals) and the best score. */
-export function scoresJson(scores: Float32Array, q: number, rows: number): { scores: (number | null)[][]; best: (number | null)[] } {
-  const lists: (number | null)[][] = []
+  const weights = table.weights(cos.valid)
+  let auto: (number | null)[]
+  if (kind === 'labels') {
+    const flat = new Float32Array(texts.length * rows)
+    scores.forEach((x, i) => flat.set(x, i * rows))
+    auto = [texts.length ? otsuThreshold(argmaxLabels(flat, texts.length, rows, cos.valid, -Infinity).best, weights) : null]
+  } else {
+    auto = scores.map((x) => otsuThreshold(x, weights))
+  }
   const best: (number | null)[] = []
-  for (let j = 0; j < q; j++) {
-    const l: (number | null)[] = new Array(rows)
+  for (const x of scores) {
     let b: number | null = null
     for (let r = 0; r < rows; r++) {
-      const v = scores[j * rows + r]
-      l[r] = Number.isNaN(v) ? null : Math.round(v * 1e4) / 1e4
-      if (!Number.isNaN(v) && (b === null || v > b)) b = v
+      if (!cos.valid[r]) x[r] = NaN
+      else if (b === null || x[r] > b) b = x[r]
     }
-    lists.push(l)
-    best.push(b === null ? null : Math.round(b * 1e4) / 1e4)
+    best.push(b)
   }
-  return { scores: lists, best }
+  const against = mode === 'relevancy' ? [...negatives] : mode === 'softmax' ? (kind === 'labels' ? [] : [...s.queries]) : []
+  return { reply: { texts, kind, mode, scores: scores.map(f32Base64), best, auto, against }, scores }
 }
 
 /**

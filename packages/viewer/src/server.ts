@@ -2,12 +2,11 @@ import { createReadStream, realpathSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, relative, isAbsolute } from 'node:path'
-import { PlafError, diagnostic } from '@plaf/core'
+import { PlafError, diagnostic, encodePng } from '@plaf/core'
 import { pageAssets } from './assets.js'
 import { hostAllowed, safeSegments } from './request-path.js'
-import type { ViewerData } from './run-data.js'
-import { cosineScores, scoresJson } from './score.js'
-import { encodeIds, encodePoints, type ScoresReply } from './wire.js'
+import { frameScores, poolScores, type ViewerData } from './run-data.js'
+import { encodeIds, encodePoints, type ScoreKind, type ScoreMode } from './wire.js'
 
 /** Options of {@link startViewer}. */
 export interface ViewerServerOptions {
@@ -51,6 +50,17 @@ function textsOf(url: URL): string[] {
   return texts
 }
 
+const MODES: readonly ScoreMode[] = ['cosine', 'softmax', 'relevancy']
+
+/** `mode=` (default: the run's) and `kind=text|labels` (default text) of a scoring request. */
+function scoringOf(url: URL, data: ViewerData): { mode: ScoreMode; kind: ScoreKind } {
+  const mode = url.searchParams.get('mode') ?? data.info.scoring.mode
+  const kind = url.searchParams.get('kind') ?? 'text'
+  if (!MODES.includes(mode as ScoreMode)) throw new HttpError(400, `mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`)
+  if (kind !== 'text' && kind !== 'labels') throw new HttpError(400, `kind must be text or labels, got ${JSON.stringify(kind)}`)
+  return { mode: mode as ScoreMode, kind }
+}
+
 /** A file of the run directory: inside it after symlinks are followed, a regular file. */
 function runFile(runDir: string, segs: string[]): string {
   const abs = join(runDir, ...segs)
@@ -76,15 +86,16 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
   const host = options.host ?? '127.0.0.1'
   const { html, js } = pageAssets()
   const page = html.replace('<!--PLAF_SCRIPT-->', '<script src="/assets/viewer.js"></script>')
-  const points = encodePoints(data.map.positions, data.map.colors, data.map.refs, data.pool.rows)
-  const frames = new Map<string, Awaited<ReturnType<ViewerData['frame']>>>()
+  const points = encodePoints(data.map.positions, data.map.colors, data.map.refs, data.map.pool.shape[0])
+  const frames = new Map<string, Awaited<ReturnType<ViewerData['frame']>> & { png: Uint8Array }>()
   const frameOf = async (id: string) => {
     let f = frames.get(id)
     if (!f) {
-      f = await data.frame(id).catch((e: unknown) => {
+      const r = await data.frame(id).catch((e: unknown) => {
         if (e instanceof PlafError && e.diagnostics.some((d) => d.code === 'PLAF_FILE_NOT_FOUND')) throw new HttpError(404, e.message)
         throw e
       })
+      f = { ...r, png: encodePng({ ...r.image, channels: 3 }, { fast: true }) }
       frames.set(id, f)
       if (frames.size > 4) frames.delete(frames.keys().next().value!)
     }
@@ -114,19 +125,19 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
     if (route === 'points.bin') return send(res, 200, 'application/octet-stream', points)
     if (route === 'query') {
       const texts = textsOf(url)
-      const scores = cosineScores(data.pool, await data.embed(texts), texts.length)
-      return json(res, { texts, ...scoresJson(scores, texts.length, data.pool.rows) } satisfies ScoresReply)
+      const { mode, kind } = scoringOf(url, data)
+      return json(res, (await poolScores(data, texts, kind, mode)).reply)
     }
     if (rest[0] === 'frame' && rest.length === 3) {
       const f = await frameOf(rest[1])
       if (rest[2] === 'image.png') return send(res, 200, 'image/png', f.png)
-      if (!f.memory) throw new HttpError(404, `the run stored no 2D memory for frame ${rest[1]}`)
+      if (!f.memory) throw new HttpError(404, `the run stored no 2D memory for frame ${rest[1]}${data.info.frames2d ? `: ${data.info.frames2d}` : ''}`)
       const [h, w] = f.memory.ids.shape
       if (rest[2] === 'ids.bin') return send(res, 200, 'application/octet-stream', encodeIds(f.memory.ids.data, w, h))
       if (rest[2] === 'query') {
         const texts = textsOf(url)
-        const scores = cosineScores(f.memory.table, await data.embed(texts), texts.length)
-        return json(res, { texts, ...scoresJson(scores, texts.length, f.memory.table.rows) } satisfies ScoresReply)
+        const { mode, kind } = scoringOf(url, data)
+        return json(res, (await frameScores(data, f.memory, texts, kind, mode)).reply)
       }
     }
     throw new HttpError(404, `not found: ${raw}`)

@@ -87,13 +87,57 @@ export function decodeIds(b: ArrayBuffer): { ids: Uint16Array; width: number; he
   return { ids: new Uint16Array(b, 16, width * height), width, height }
 }
 
+/** How a row's score is computed from cosines (the `text` querier's `mode`). */
+export type ScoreMode = 'cosine' | 'softmax' | 'relevancy'
+/** A request's texts: text queries, each on its own, or one set of labels (argmax). */
+export type ScoreKind = 'text' | 'labels'
+
+/** The run querier's scoring settings (from `config.resolved.yaml`; `plaf view --mode/--threshold` change them). */
+export interface ViewerScoring {
+  mode: ScoreMode
+  /** A fixed score (in the mode's units) or `auto`: Otsu's threshold, as the querier computes it. */
+  threshold: number | 'auto'
+  /** Softmax temperature of the softmax and relevancy modes. */
+  temperature: number
+  /** Negative phrases of the relevancy mode. */
+  negatives: string[]
+  /** The run's queries: in softmax mode a text competes with these. */
+  queries: string[]
+}
+
 /** Scores of one or more texts over a table's rows (pool rows, or one frame's mask rows). */
 export interface ScoresReply {
   texts: string[]
-  /** Per text, one cosine per row; null for a row with an all-zero feature (no score). */
-  scores: (number | null)[][]
+  kind: ScoreKind
+  mode: ScoreMode
+  /** Per text, base64 of one float32 score per row (little-endian); NaN for a row with an all-zero feature. */
+  scores: string[]
   /** Per text, the highest score (null when no row has one). */
   best: (number | null)[]
+  /**
+   * Otsu's threshold of the scores (the querier's `auto`): per text, or for labels one value over
+   * each row's best label score; rows weighted by their points (pool) or pixels (a frame's masks).
+   * null when fewer than two distinct scores.
+   */
+  auto: (number | null)[]
+  /** Softmax: the texts a text competed with (the run's queries); relevancy: the negatives; cosine: none. */
+  against: string[]
+}
+
+/** Decodes one base64 float32 score list (browser and Node: atob). */
+export function decodeScores(b64: string): Float32Array {
+  const bin = atob(b64)
+  const buf = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i)
+  return new Float32Array(buf.buffer)
+}
+
+/** What an exported page was made with (stated on the page). */
+export interface ExportInfo {
+  mode: ScoreMode
+  threshold: number | 'auto'
+  /** Frame thumbnails: how many, their width, their bytes in the page and the budget they had to fit. */
+  frames: { shown: number; of: number; width: number; bytes: number; budget: number }
 }
 
 /** What the page needs to know about the run (`/api/info`, or inlined in an exported page). */
@@ -105,18 +149,22 @@ export interface ViewerInfo {
   poolRows: number
   space: string
   encoder: string
-  /** The run querier's threshold (cosine) when it is a number, else 0.5. */
-  threshold: number
+  /** The run querier's scoring (the page's defaults). */
+  scoring: ViewerScoring
   /** The run querier's queries and labels, offered as examples. */
   queries: string[]
   labels: string[]
-  /** True in an exported page: only the precomputed `precomputed` queries exist, no frames to fetch. */
+  /** True in an exported page: only the precomputed queries exist, frames only as thumbnails. */
   exported: boolean
+  /** In an exported page: its mode, threshold and thumbnail budget. */
+  export?: ExportInfo
   frames: FrameInfo[]
   /** False while the server still walks the input for the camera path. */
   framesComplete: boolean
   /** Why the walk stopped early (the input's files moved or broke), when it did. */
   framesError?: string
+  /** Why no frame has a 2D mask map, when none has (e.g. the pipeline has no storage2d stage). */
+  frames2d?: string
 }
 
 /** A frame on the camera path. */
@@ -126,4 +174,30 @@ export interface FrameInfo {
   pose: number[] | null
   /** True when the run stored this frame's 2D memory (its mask map and overlay can be shown). */
   stored: boolean
+  /** In an exported page: true when the page holds this frame's thumbnail. */
+  thumbnail?: boolean
+}
+
+/** A frame thumbnail inlined in an exported page: image, id map and the mask scores of the precomputed texts. */
+export interface ExportedFrame {
+  id: string
+  width: number
+  height: number
+  /** `data:image/png;base64,…` of the frame's image at the thumbnail size. */
+  image: string
+  /** base64 of the u16 id map at the thumbnail size (nearest), deflate-raw compressed. */
+  ids: string
+  queries: ScoresReply | null
+  labels: ScoresReply | null
+}
+
+/** The data inlined in an exported page (`<script id="plaf-data" type="application/json">`). */
+export interface ExportedData {
+  info: ViewerInfo
+  /** Base64 of the points payload (layout above), subsampled. */
+  points: string
+  /** Pool scores of the precomputed texts, and of the labels. */
+  queries: ScoresReply | null
+  labels: ScoresReply | null
+  frames: ExportedFrame[]
 }

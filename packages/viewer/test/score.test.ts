@@ -1,31 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { cosineScores, evenSubsample, scoresJson, unitRows } from '../src/score.js'
+import { evenSubsample } from '../src/score.js'
 import { decodePoints, encodePoints, pointsLayout } from '../src/wire.js'
-
-describe('cosineScores', () => {
-  it('matches a naive cosine per row and text, NaN for zero rows', () => {
-    const rows = 7, d = 5, q = 3
-    const data = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 1.7) * (i % 11 === 3 ? 0 : 1))
-    data.fill(0, 2 * d, 3 * d)
-    const texts = Float32Array.from({ length: q * d }, (_, i) => Math.cos(i * 0.9))
-    const s = cosineScores(unitRows(data, rows, d), texts, q)
-    for (let j = 0; j < q; j++) {
-      for (let r = 0; r < rows; r++) {
-        const a = data.subarray(r * d, r * d + d), b = texts.subarray(j * d, j * d + d)
-        const dot = a.reduce((x, v, k) => x + v * b[k], 0)
-        const na = Math.hypot(...a), nb = Math.hypot(...b)
-        if (na === 0) expect(s[j * rows + r]).toBeNaN()
-        else expect(s[j * rows + r]).toBeCloseTo(dot / (na * nb), 5)
-      }
-    }
-    const j = scoresJson(s, q, rows)
-    expect(j.scores[0][2]).toBeNull()
-    expect(j.best[0]).toBe(Math.max(...j.scores[0].filter((v): v is number => v !== null)))
-  })
-  it('refuses embeddings of the wrong width', () => {
-    expect(() => cosineScores(unitRows(new Float32Array(6), 2, 3), new Float32Array(4), 1)).toThrow(/4 values, 1×3/)
-  })
-})
 
 describe('evenSubsample', () => {
   it('keeps every point under the budget, else budget indices spread evenly, in order', () => {

@@ -1,8 +1,11 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cosineScores } from '../src/score.js'
+import { inflateRawSync } from 'node:zlib'
+import { decodePng } from '@plaf/core'
+import { otsuThreshold } from '@plaf/query'
+import { exportPage } from '../src/export.js'
 import { startViewer, type ViewerServer } from '../src/server.js'
-import { decodeIds, decodePoints } from '../src/wire.js'
+import { decodeIds, decodePoints, decodeScores, type ExportedData, type ScoresReply } from '../src/wire.js'
 import { fixtureData } from './fixture.js'
 
 const fx = fixtureData()
@@ -54,25 +57,97 @@ describe('startViewer', () => {
     expect(Array.from(p.refs)).toEqual([0, 0, 1, 1, 2, 0])
   })
 
-  it('scores texts over the pool with the run\'s encoder: cosines per row, null for a row without a feature', async () => {
-    const r = JSON.parse((await get('/api/query?q=red&q=purple')).body.toString())
-    expect(r.texts).toEqual(['red', 'purple'])
-    expect(r.scores[0]).toEqual([1, 0, null])
-    expect(r.scores[1][0]).toBeCloseTo(Math.SQRT1_2, 4)
-    expect(r.best).toEqual([1, 0.7071])
-    const direct = cosineScores(fx.data.pool, Float32Array.of(1, 1), 1)
-    expect(r.scores[1][1]).toBeCloseTo(direct[1], 4)
+  const scores = async (path: string): Promise<ScoresReply & { values: number[][] }> => {
+    const r = JSON.parse((await get(path)).body.toString()) as ScoresReply
+    return { ...r, values: r.scores.map((b) => Array.from(decodeScores(b))) }
+  }
+  // Float64 oracles of the querier's modes on the fixture: pool rows (2, 0), (0, 3), none; points per row 3, 2, 0.
+  const sig = (d: number) => 1 / (1 + Math.exp(d / 0.1))
+
+  it('scores texts over the pool with the run\'s encoder, in the run\'s mode by default: cosines as float32, NaN for a row without a feature', async () => {
+    const r = await scores('/api/query?q=red&q=purple')
+    expect([r.texts, r.kind, r.mode, r.against]).toEqual([['red', 'purple'], 'text', 'cosine', []])
+    expect(r.values[0]).toEqual([1, 0, NaN])
+    expect(r.values[1][0]).toBeCloseTo(Math.SQRT1_2, 6)
+    expect(r.values[1][1]).toBeCloseTo(Math.SQRT1_2, 6)
+    expect(r.best[0]).toBe(1)
+    // auto: Otsu over the rows weighted by their points (row 0: 3 points, row 1: 2), the querier's threshold: auto
+    expect(r.auto[0]).toBe(otsuThreshold(Float32Array.of(1, 0, 0), Float64Array.of(3, 2, 0)))
+    expect(r.auto[0]).toBeGreaterThan(0)
+    expect(r.auto[0]).toBeLessThanOrEqual(1)
+    expect(r.auto[1]).toBeNull() // one distinct score: not separable
     expect((await get('/api/query')).status).toBe(400)
+    expect((await get('/api/query?q=red&mode=dot')).status).toBe(400)
+    expect((await get('/api/query?q=red&kind=all')).status).toBe(400)
   })
 
-  it('serves a stored frame\'s image, id map and mask scores; an unknown frame is 404', async () => {
-    expect((await get('/api/frame/000000/image.png')).type).toBe('image/png')
+  it('relevancy: each text against the run\'s negatives (LERF), as the querier computes it', async () => {
+    const r = await scores('/api/query?q=red&q=blue&mode=relevancy')
+    expect([r.mode, r.against]).toEqual(['relevancy', ['object']])
+    // cos(object) = 0.6 with row 0, 0.8 with row 1
+    expect(r.values[0][0]).toBeCloseTo(sig(0.6 - 1), 6)
+    expect(r.values[0][1]).toBeCloseTo(sig(0.8 - 0), 6)
+    expect(r.values[1][0]).toBeCloseTo(sig(0.6 - 0), 6)
+    expect(r.values[1][1]).toBeCloseTo(sig(0.8 - 1), 6)
+    expect(r.values[0][2]).toBeNaN()
+    expect(r.auto[0]).toBe(otsuThreshold(Float32Array.from(r.values[0].slice(0, 2)), Float64Array.of(3, 2)))
+  })
+
+  it('softmax: a text against the run\'s queries; labels against each other, with one auto threshold over the best label scores', async () => {
+    const blue = await scores('/api/query?q=blue&mode=softmax')
+    expect(blue.against).toEqual(['red'])
+    expect(blue.values[0][0]).toBeCloseTo(1 / (1 + Math.exp(10)), 6) // row 0: blue 0, red 1
+    expect(blue.values[0][1]).toBeCloseTo(1 / (1 + Math.exp(-10)), 6)
+    // the run's own query competes with the run's other queries: none here, so every row scores 1 (as plaf query with one text)
+    expect((await scores('/api/query?q=red&mode=softmax')).values[0].slice(0, 2)).toEqual([1, 1])
+    const l = await scores('/api/query?q=red&q=blue&kind=labels&mode=softmax')
+    expect(l.kind).toBe('labels')
+    expect(l.values[0][0]).toBeCloseTo(1 / (1 + Math.exp(-10)), 6)
+    expect(l.values[1][0]).toBeCloseTo(1 / (1 + Math.exp(10)), 6)
+    expect(l.auto.length).toBe(1)
+    expect(l.auto[0]).toBeNull() // each row's best label scores the same: not separable
+  })
+
+  it('serves a stored frame\'s image, id map and mask scores with its own auto threshold (masks weighted by pixels); an unknown frame is 404', async () => {
+    const png = await get('/api/frame/000000/image.png')
+    expect(png.type).toBe('image/png')
+    expect(decodePng(png.body).width).toBe(4)
     const ids = await get('/api/frame/000000/ids.bin')
     const d = decodeIds(arrayBuffer(ids.body))
     expect([d.width, d.height, Array.from(d.ids)]).toEqual([4, 2, [0, 1, 1, 2, 0, 1, 2, 2]])
-    const q = JSON.parse((await get('/api/frame/000000/query?q=blue')).body.toString())
-    expect(q.scores).toEqual([[null, 0, 1]])
+    const q = await scores('/api/frame/000000/query?q=blue')
+    expect(q.values).toEqual([[NaN, 0, 1]])
+    expect(q.auto[0]).toBe(otsuThreshold(Float32Array.of(0, 0, 1), Float64Array.of(0, 3, 3)))
+    const rel = await scores('/api/frame/000000/query?q=blue&mode=relevancy')
+    expect(rel.values[0][2]).toBeCloseTo(sig(0.8 - 1), 6)
     expect((await get('/api/frame/000999/image.png')).status).toBe(404)
+  })
+
+  it('a frame without a stored 2D memory: its image, and a 404 naming why there is no mask map', async () => {
+    expect((await get('/api/frame/000001/image.png')).status).toBe(200)
+    const ids = await get('/api/frame/000001/ids.bin')
+    expect(ids.status).toBe(404)
+    expect(ids.body.toString()).toContain('stored no 2D memory for frame 000001')
+  })
+
+  it('exports a page with the mode and threshold it was made with, and frame thumbnails within the byte budget', async () => {
+    const inlined = (html: string) => JSON.parse(/<script id="plaf-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]) as ExportedData
+    const r = await exportPage(fx.data, { texts: ['blue'], labels: ['red', 'blue'], maxPoints: 4, mode: 'relevancy', threshold: 'auto' })
+    const d = inlined(r.html)
+    expect(d.info.export).toEqual({ mode: 'relevancy', threshold: 'auto', frames: { shown: 1, of: 2, width: 4, bytes: r.frames.bytes, budget: 2_000_000 } })
+    expect(d.info.scoring.mode).toBe('relevancy')
+    expect(d.queries!.mode).toBe('relevancy')
+    expect(d.frames.map((f) => f.id)).toEqual(['000000']) // 000001 has no 2D memory: no overlay to show
+    const f = d.frames[0]
+    expect(Buffer.byteLength(JSON.stringify(f))).toBe(r.frames.bytes)
+    expect(decodePng(Buffer.from(f.image.split(',')[1], 'base64')).width).toBe(4)
+    expect(Array.from(new Uint16Array(new Uint8Array(inflateRawSync(Buffer.from(f.ids, 'base64'))).buffer))).toEqual([0, 1, 1, 2, 0, 1, 2, 2])
+    expect(Array.from(decodeScores(f.queries!.scores[0]))[2]).toBeCloseTo(sig(0.8 - 1), 6)
+    expect(f.labels!.texts).toEqual(['red', 'blue'])
+    expect(d.info.frames.map((x) => [x.id, x.thumbnail])).toEqual([['000000', true], ['000001', false]])
+    // a budget below one thumbnail: none, stated
+    const small = inlined((await exportPage(fx.data, { maxPoints: 4, frameBudget: 100 })).html)
+    expect([small.frames.length, small.info.export!.frames.budget, small.info.export!.mode, small.info.export!.threshold]).toEqual([0, 100, 'cosine', 0.5])
   })
 
   it('serves files of the run directory, and nothing outside it: traversal in any encoding, symlinks out', async () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PlafError, diagnostic, fsErrorDiagnostic } from '@plaf/core'
-import { exportPage, openViewerData, startViewer } from '@plaf/viewer'
+import { THUMBNAIL_BUDGET, exportPage, openViewerData, startViewer, type ScoreMode } from '@plaf/viewer'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
@@ -19,6 +19,14 @@ export interface ViewOptions {
   labels?: string
   /** Points in an exported page at most (an even subsample). */
   maxPoints?: string
+  /** Score mode the page starts in (default: the run querier's); an exported page holds only this one. */
+  mode?: string
+  /** Threshold the page starts with: a score or `auto` (default: the run querier's). */
+  threshold?: string
+  /** Frame thumbnails in an exported page at most (default 12). */
+  exportFrames?: string
+  /** Byte budget of the thumbnails in megabytes (default 2). */
+  exportFramesMb?: string
 }
 
 /** Default point budget of an exported page: 300 k points at 19 bytes each are about 7.6 MB of base64 in the HTML. */
@@ -32,6 +40,37 @@ function intFlag(flag: string, raw: string, min: number, max: number): number {
     }))
   }
   return v
+}
+
+function modeFlag(raw: string): ScoreMode {
+  const modes = ['cosine', 'softmax', 'relevancy']
+  if (!modes.includes(raw)) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--mode must be one of ${modes.join(', ')}, got ${JSON.stringify(raw)}`, {
+      source: `--mode ${raw}`, path: 'mode', expected: modes.join(' | '), actual: raw,
+    }))
+  }
+  return raw as ScoreMode
+}
+
+function thresholdFlag(raw: string): number | 'auto' {
+  if (raw.trim() === 'auto') return 'auto'
+  const v = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(v) || v < -1 || v > 1) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--threshold must be a score from -1 to 1 or auto, got ${JSON.stringify(raw)}`, {
+      source: `--threshold ${raw}`, path: 'threshold', expected: 'a number in [-1, 1] or auto', actual: raw,
+    }))
+  }
+  return v
+}
+
+function mbFlag(raw: string): number {
+  const v = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1000) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--export-frames-mb must be a number of megabytes from 0 to 1000, got ${JSON.stringify(raw)}`, {
+      source: `--export-frames-mb ${raw}`, path: 'export-frames-mb', expected: 'a number in [0, 1000]', actual: raw,
+    }))
+  }
+  return Math.round(v * 1e6)
 }
 
 /** Opens `url` in the desktop's browser (xdg-open, open, or start); failures only print a note. */
@@ -51,19 +90,30 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   const port = o.port === undefined ? 8080 : intFlag('--port', o.port, 0, 65535)
   const maxPoints = o.maxPoints === undefined ? EXPORT_MAX_POINTS : intFlag('--max-points', o.maxPoints, 1, 100_000_000)
   const labels = o.labels?.split(',').map((x) => x.trim()).filter(Boolean)
-  const exportOnly = o.text.length ? `--text ${o.text[0]}` : o.labels !== undefined ? `--labels ${o.labels}` : o.maxPoints !== undefined ? `--max-points ${o.maxPoints}` : null
+  const mode = o.mode === undefined ? undefined : modeFlag(o.mode)
+  const threshold = o.threshold === undefined ? undefined : thresholdFlag(o.threshold)
+  const frames = o.exportFrames === undefined ? 12 : intFlag('--export-frames', o.exportFrames, 0, 10_000)
+  const frameBudget = o.exportFramesMb === undefined ? THUMBNAIL_BUDGET : mbFlag(o.exportFramesMb)
+  const exportOnly = o.text.length ? `--text ${o.text[0]}` : o.labels !== undefined ? `--labels ${o.labels}` : o.maxPoints !== undefined ? `--max-points ${o.maxPoints}`
+    : o.exportFrames !== undefined ? `--export-frames ${o.exportFrames}` : o.exportFramesMb !== undefined ? `--export-frames-mb ${o.exportFramesMb}` : null
   if (!o.export && exportOnly) {
-    printDiagnostics(io, [{ code: 'PLAF_INVALID_OVERRIDE', severity: 'error', message: '--text, --labels and --max-points choose what an exported page carries: use them with --export <file.html>', source: exportOnly }])
+    printDiagnostics(io, [{
+      code: 'PLAF_INVALID_OVERRIDE', severity: 'error', source: exportOnly,
+      message: '--text, --labels, --max-points, --export-frames and --export-frames-mb choose what an exported page carries: use them with --export <file.html>',
+    }])
     return EXIT.user
   }
   const data = await openViewerData(runDir, builtinRegistry())
+  // --mode / --threshold: the page's starting point (the run's querier settings otherwise)
+  if (mode) data.info.scoring.mode = mode
+  if (threshold !== undefined) data.info.scoring.threshold = threshold
   try {
     if (o.export) {
       const file = resolve(o.export)
       const t0 = performance.now()
       // The page carries the camera path: wait for the one walk over the input, showing its progress.
       const tick = setInterval(() => io.err(`export: camera path ${data.info.frames.length} frames read so far…`), 2000)
-      const r = await exportPage(data, { texts: o.text, labels, maxPoints }).finally(() => clearInterval(tick))
+      const r = await exportPage(data, { texts: o.text, labels, maxPoints, frames, frameBudget }).finally(() => clearInterval(tick))
       try {
         writeFileSync(file, r.html)
       } catch (e) {
@@ -74,7 +124,8 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
       const n = data.info.points
       io.out(`wrote ${o.export} (${(Buffer.byteLength(r.html) / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
         `${r.points.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} points${r.points < n ? ` (--max-points ${maxPoints})` : ''}, ` +
-        `queries: ${r.texts.join(', ') || 'none'}; labels: ${r.labels.join(', ') || 'none'}; it opens without a server`)
+        `queries: ${r.texts.join(', ') || 'none'}; labels: ${r.labels.join(', ') || 'none'}; ${r.mode} scores, threshold ${r.threshold}; ` +
+        `${r.frames.shown} of ${r.frames.of} frames as ${r.frames.width}-px thumbnails (${(r.frames.bytes / 1e6).toFixed(2)} of ${(r.frames.budget / 1e6).toFixed(2)} MB); it opens without a server`)
       return EXIT.ok
     }
     const server = await startViewer(data, { port, host: o.host })
