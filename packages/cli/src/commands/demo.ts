@@ -125,7 +125,9 @@ export async function demoCommand(o: DemoOptions, io: Io): Promise<number> {
     await writeScene(scene, { ...DEMO_SCENE })
   }
   const pipeline = findDemoPipeline()
-  const res = await runOnce(pipeline, { set: [`input.with.scene=${scene}`, ...(o.set ?? [])], out: o.out, progress: o.progress }, io, 'demo')
+  // the demo's run directory is the demo's own: a rerun with other --set values replaces the last
+  // demo run (overwrite), where plaf run would refuse to mix two configurations' outputs
+  const res = await runOnce(pipeline, { set: [`input.with.scene=${scene}`, ...(o.set ?? [])], out: o.out, progress: o.progress, overwrite: true }, io, 'demo')
   if (typeof res === 'number') return res
   const rel = (p: string) => relative(process.cwd(), p) || '.'
   const rows = demoFigures(res.report)
