@@ -12,6 +12,9 @@ import { groupByRef } from './ref-order.js'
 import { tableDtypeOption, tableElementBytes, type TableDtype } from './table-codec.js'
 import { VERSION } from './version.js'
 
+/** Largest int32: wide refs and counts are int32 columns in map.ply (Open3D reads no 32-bit unsigned column). */
+const INT32_MAX = 2 ** 31 - 1
+
 /** Options of `index-reference`. */
 export interface IndexReferenceOptions {
   feature_dtype: TableDtype
@@ -47,6 +50,12 @@ export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, optio
     if (map.refs[i] >= m) fail('PLAF_PORT_VALUE_INVALID', `point ${i} references pool row ${map.refs[i]} but the pool has ${m} rows`)
   }
   if (counts && counts.length !== n) fail('PLAF_PORT_VALUE_INVALID', `${counts.length} observation counts for ${n} points`)
+  if (m > INT32_MAX + 1) fail('PLAF_PORT_VALUE_INVALID', `a pool of ${m} rows: map.ply stores refs as int32, so at most ${INT32_MAX + 1} rows`)
+  if (counts) {
+    for (let i = 0; i < n; i++) {
+      if (counts[i] > INT32_MAX) fail('PLAF_PORT_VALUE_INVALID', `point ${i} has ${counts[i]} observations: map.ply stores counts as int32 (at most ${INT32_MAX})`)
+    }
+  }
   if (opts.refs_codec === 'deflate') ({ map, counts } = groupByRef(map, counts))
   const withCounts = opts.counts && counts !== undefined
   const narrow = m <= MAX_USHORT_POOL_ROWS
@@ -91,8 +100,10 @@ export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, optio
         { name: 'red', type: 'uchar', data: col(map.colors, 0, new Uint8Array(n)) },
         { name: 'green', type: 'uchar', data: col(map.colors, 1, new Uint8Array(n)) },
         { name: 'blue', type: 'uchar', data: col(map.colors, 2, new Uint8Array(n)) },
-        { name: 'ref', type: narrow ? 'ushort' : 'uint', data: refs },
-        ...(withCounts ? [{ name: 'count', type: 'uint' as const, data: counts! }] : []),
+        // Sized spellings Open3D's tensor reader loads (0.16 skips `ushort`, `uint` and `uint32`
+        // columns): `uint16` refs, and `int32` for wide refs and counts (both < 2^31).
+        { name: 'ref', type: narrow ? 'uint16' : 'int32', data: narrow ? refs : new Int32Array(refs.buffer, refs.byteOffset, refs.length) },
+        ...(withCounts ? [{ name: 'count', type: 'int32' as const, data: new Int32Array(counts!.buffer, counts!.byteOffset, counts!.length) }] : []),
       ],
     })
     files.ply = { name: f.ply, bytes: batch.file(join(dir, f.ply), ply) }

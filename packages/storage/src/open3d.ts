@@ -13,7 +13,7 @@ export interface Opened3D {
   manifest: IndexReferenceManifest
 }
 
-const PLY_ALIASES: Record<string, string> = { float32: 'float', uint8: 'uchar', uint16: 'ushort', uint32: 'uint' }
+const PLY_ALIASES: Record<string, string> = { float32: 'float', uint8: 'uchar', uint16: 'ushort', uint32: 'uint', int32: 'int' }
 
 /**
  * Opens an index-reference directory (version 1 or 2): the map with its pool widened to float32,
@@ -26,14 +26,15 @@ export function open3D(dir: string): Opened3D {
     fail('PLAF_INPUT_INVALID', `${manifestPath} is not a version 1 or 2 ${INDEX_REFERENCE_FORMAT} manifest`, { file: manifestPath, expected: `format ${INDEX_REFERENCE_FORMAT}, version 1 | 2`, actual: `format ${String(man.format)}, version ${String(man.version)}` })
   }
   const v1 = man.version === 1
-  const refType = v1 || man.ref_dtype === 'uint32' ? 'uint' : 'ushort'
+  // Wide refs and counts: `int32` since map.ply is Open3D-readable; `uint` in maps written before.
+  const refTypes = v1 || man.ref_dtype === 'uint32' ? ['int', 'uint'] : ['ushort']
   const plyPath = storedFile(dir, man.files?.ply?.name ?? INDEX_REFERENCE_FILES.ply, manifestPath)
   const ply = decodePly(readBytes(plyPath, 'map'), plyPath)
-  const want: Record<string, string> = { x: 'float', y: 'float', z: 'float', red: 'uchar', green: 'uchar', blue: 'uchar', ref: refType }
-  if (!v1 && man.counts) want.count = 'uint'
-  for (const [name, type] of Object.entries(want)) {
+  const want: Record<string, string[]> = { x: ['float'], y: ['float'], z: ['float'], red: ['uchar'], green: ['uchar'], blue: ['uchar'], ref: refTypes }
+  if (!v1 && man.counts) want.count = ['int', 'uint']
+  for (const [name, types] of Object.entries(want)) {
     const t = ply.types[name]
-    if (!t || (PLY_ALIASES[t] ?? t) !== type) fail('PLAF_INPUT_INVALID', `${plyPath} needs vertex property "${type} ${name}", found ${t ? `"${t} ${name}"` : 'none'}`, { file: plyPath })
+    if (!t || !types.includes(PLY_ALIASES[t] ?? t)) fail('PLAF_INPUT_INVALID', `${plyPath} needs vertex property ${types.map((type) => `"${type} ${name}"`).join(' or ')}, found ${t ? `"${t} ${name}"` : 'none'}`, { file: plyPath })
   }
   const poolFiles: PoolFiles = { pool: man.files?.pool ?? { name: INDEX_REFERENCE_FILES.pool, bytes: 0 }, ...(man.files?.scales ? { scales: man.files.scales } : {}) }
   const pool = readPool(dir, poolFiles, v1 ? (man.feature_dtype ?? 'float32') : man.feature_dtype, v1 ? 'npy' : man.pool_format)
@@ -50,7 +51,11 @@ export function open3D(dir: string): Opened3D {
     colors[3 * i + 1] = p.green[i]
     colors[3 * i + 2] = p.blue[i]
   }
-  const refs = Uint32Array.from(p.ref as Uint16Array | Uint32Array)
+  const rawRefs = p.ref as Uint16Array | Uint32Array | Int32Array
+  for (let i = 0; i < n; i++) {
+    if (rawRefs[i] < 0) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} has the negative ref ${rawRefs[i]}`, { file: plyPath })
+  }
+  const refs = Uint32Array.from(rawRefs)
   for (let i = 0; i < n; i++) {
     if (refs[i] >= m) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} references pool row ${refs[i]} but ${join(dir, poolFiles.pool.name)} has ${m} rows`, { file: plyPath })
   }
@@ -66,7 +71,13 @@ export function open3D(dir: string): Opened3D {
     const same = stored!.length === n && stored!.every((r, i) => r === refs[i])
     if (!same) fail('PLAF_INPUT_INVALID', `${rp} disagrees with the ref column of ${plyPath}`, { file: rp })
   }
-  const counts = !v1 && man.counts ? Uint32Array.from(p.count as Uint32Array) : null
+  const rawCounts = !v1 && man.counts ? (p.count as Uint32Array | Int32Array) : null
+  if (rawCounts) {
+    for (let i = 0; i < n; i++) {
+      if (rawCounts[i] < 0) fail('PLAF_INPUT_INVALID', `${plyPath}: point ${i} has the negative observation count ${rawCounts[i]}`, { file: plyPath })
+    }
+  }
+  const counts = rawCounts ? Uint32Array.from(rawCounts) : null
   return { map: { positions, colors, refs, pool: { data: pool.data, shape: [m, d] }, space: man.space }, counts, manifest: man }
 }
 

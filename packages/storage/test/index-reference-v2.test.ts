@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { decodePly } from '@plaf/core'
+import { decodePly, encodePly } from '@plaf/core'
 import { pythonCheck } from '@plaf/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { open3D, worstRowCosine, writeIndexReferenceMap, type IndexReferenceOptions } from '../src/index.js'
@@ -43,8 +43,8 @@ describe('index-reference v2', () => {
     }
   })
 
-  it('uses uint refs above 65,535 pool rows, ushort at exactly 65,535', () => {
-    for (const [m, type, dtype] of [[65_535, 'ushort', 'uint16'], [65_536, 'uint', 'uint32']] as const) {
+  it('uses int32 refs in map.ply (<u4 in refs.npy) above 65,535 pool rows, uint16 at exactly 65,535', () => {
+    for (const [m, type, dtype] of [[65_535, 'uint16', 'uint16'], [65_536, 'int32', 'uint32']] as const) {
       const map = makeMap(10, m, 1)
       map.refs[3] = m - 1
       const dir = temp()
@@ -60,7 +60,7 @@ describe('index-reference v2', () => {
     const counts = Uint32Array.from({ length: 50 }, (_, i) => 1 + (i * 7) % 13)
     const dir = temp()
     expect(writeIndexReferenceMap(dir, map, { ...base, counts: true }, counts).counts).toBe(true)
-    expect(decodePly(readFileSync(join(dir, 'map.ply'))).types.count).toBe('uint')
+    expect(decodePly(readFileSync(join(dir, 'map.ply'))).types.count).toBe('int32')
     expect(open3D(dir).counts).toEqual(counts)
     const without = temp()
     expect(writeIndexReferenceMap(without, map, { ...base, counts: true }).counts).toBe(false)
@@ -91,16 +91,44 @@ print(json.dumps({'refs': refs.dtype.str, 'pool': q.dtype.str, 'first': refs[:5]
     expect(maxAbsDiff(got.rows as number[], want)).toBeLessThan(0.01)
   })
 
-  it.skipIf(!open3d.available)(`map.ply (ushort ref, uint count) loads in Open3D with the right points and colours${open3d.note}`, () => {
-    const map = makeMap(200, 9, 4)
-    const dir = temp()
-    writeIndexReferenceMap(dir, map, { ...base, counts: true }, new Uint32Array(200).fill(3))
-    const got = open3d.json(`import sys, json, numpy as np, open3d as o3d
+  it.skipIf(!open3d.available)(`map.ply (uint16 or int32 ref, int32 count) loads in Open3D with the right points, colours, refs and counts${open3d.note}`, () => {
+    for (const m of [9, 70_000]) {
+      const map = makeMap(200, m, 4)
+      map.refs[7] = m - 1
+      const counts = Uint32Array.from({ length: 200 }, (_, i) => 1 + (i % 11))
+      const dir = temp()
+      writeIndexReferenceMap(dir, map, { ...base, counts: true }, counts)
+      const got = open3d.json(`import sys, json, numpy as np, open3d as o3d
 pc = o3d.io.read_point_cloud(sys.argv[1] + '/map.ply')
-print(json.dumps({'n': len(pc.points), 'p': np.asarray(pc.points)[:4].ravel().tolist(), 'c': (np.asarray(pc.colors)[:4] * 255).round().ravel().tolist()}))`, [dir]) as Record<string, unknown>
-    expect(got.n).toBe(200)
-    expect(maxAbsDiff(got.p as number[], Array.from(map.positions.subarray(0, 12)))).toBeLessThan(1e-6)
-    expect(got.c).toEqual(Array.from(map.colors.subarray(0, 12)))
+t = o3d.t.io.read_point_cloud(sys.argv[1] + '/map.ply')
+print(json.dumps({'n': len(pc.points), 'p': np.asarray(pc.points)[:4].ravel().tolist(), 'c': (np.asarray(pc.colors)[:4] * 255).round().ravel().tolist(),
+  'ref': t.point['ref'].numpy().ravel().tolist(), 'count': t.point['count'].numpy().ravel().tolist()}))`, [dir]) as Record<string, unknown>
+      expect(got.n).toBe(200)
+      expect(maxAbsDiff(got.p as number[], Array.from(map.positions.subarray(0, 12)))).toBeLessThan(1e-6)
+      expect(got.c).toEqual(Array.from(map.colors.subarray(0, 12)))
+      expect(got.ref).toEqual(Array.from(map.refs))
+      expect(got.count).toEqual(Array.from(counts))
+    }
+  })
+
+  it('reads maps written before the Open3D spellings (ushort / uint ref, uint count), and names negative refs and counts', () => {
+    const map = makeMap(20, 5, 2)
+    const dir = temp()
+    writeIndexReferenceMap(dir, map, { ...base, counts: true }, new Uint32Array(20).fill(2))
+    const ply = decodePly(readFileSync(join(dir, 'map.ply')))
+    const rewrite = (ref: { type: 'ushort' | 'int32'; data: ArrayLike<number> }, count: { type: 'uint' | 'int32'; data: ArrayLike<number> }) =>
+      writeFileSync(join(dir, 'map.ply'), encodePly({ vertexCount: 20, properties: [
+        ...(['x', 'y', 'z'] as const).map((name) => ({ name, type: 'float' as const, data: ply.properties[name] })),
+        ...(['red', 'green', 'blue'] as const).map((name) => ({ name, type: 'uchar' as const, data: ply.properties[name] })),
+        { name: 'ref', ...ref }, { name: 'count', ...count },
+      ] }))
+    rewrite({ type: 'ushort', data: map.refs }, { type: 'uint', data: new Uint32Array(20).fill(2) })
+    expect(open3D(dir).map.refs).toEqual(map.refs)
+    expect(open3D(dir).counts).toEqual(new Uint32Array(20).fill(2))
+    rewrite({ type: 'ushort', data: map.refs }, { type: 'int32', data: new Int32Array(20).fill(-1) })
+    expect(() => open3D(dir)).toThrow(/map\.ply: point 0 has the negative observation count -1/)
+    rewrite({ type: 'int32', data: map.refs }, { type: 'int32', data: new Int32Array(20).fill(1) })
+    expect(() => open3D(dir)).toThrow(/map\.ply needs vertex property "ushort ref", found "int32 ref"/)
   })
 })
 

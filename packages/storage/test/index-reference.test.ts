@@ -90,7 +90,7 @@ describe('index-reference', () => {
     expect(text.slice(0, text.indexOf('end_header') + 11)).toBe([
       'ply', 'format binary_little_endian 1.0', 'comment PLAF-TS index-reference map v2', 'comment pool=pool.npy', 'comment feature_dim=5',
       'comment feature_dtype=float32', 'comment space=radio-siglip', 'element vertex 3', 'property float x', 'property float y', 'property float z',
-      'property uchar red', 'property uchar green', 'property uchar blue', 'property ushort ref', 'end_header', '',
+      'property uchar red', 'property uchar green', 'property uchar blue', 'property uint16 ref', 'end_header', '',
     ].join('\n'))
     expect(size(outDir, 'map.ply')).toBe(text.indexOf('end_header') + 11 + 3 * 17)
   })
