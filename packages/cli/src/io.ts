@@ -9,10 +9,30 @@ export interface Io {
   progressStream?: NodeJS.WriteStream
 }
 
+/** Streams whose reader has gone (EPIPE: `plaf query … | head`): later writes to them are dropped. */
+const closed = new WeakSet<NodeJS.WritableStream>()
+const watched = new WeakSet<NodeJS.WritableStream>()
+
+/**
+ * Writes a line to a process stream. A reader that closes the pipe early is the user's choice, not
+ * a failure: the command finishes its work (its files are still written) and prints nothing more,
+ * instead of dying on an unhandled EPIPE error. Other stream errors are rethrown.
+ */
+export function writeLine(stream: NodeJS.WritableStream, t: string): void {
+  if (!watched.has(stream)) {
+    watched.add(stream)
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e
+      closed.add(stream)
+    })
+  }
+  if (!closed.has(stream)) stream.write(t.endsWith('\n') ? t : t + '\n')
+}
+
 /** The process's own streams. */
 export const processIo: Io = {
-  out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-  err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+  out: (t) => writeLine(process.stdout, t),
+  err: (t) => writeLine(process.stderr, t),
 }
 
 /** Exit codes: 0 ok, 1 user error (bad pipeline, bad input), 2 internal error. */
