@@ -99,9 +99,13 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
 
 /** `plaf run --shard i/n` (frame chunks of one scene) or `--scenes list.txt [--shard i/n]` (whole scenes). */
 async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<number> {
+  if (opts.scenes !== undefined && opts.shardChunk !== undefined) {
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: '--shard-chunk applies to frame shards; with --scenes every work item is a whole scene', path: 'shard-chunk', source: `--shard-chunk ${opts.shardChunk}` }], opts.json)
+    return EXIT.user
+  }
   let spec: ShardSpec
   try {
-    spec = opts.shard === undefined ? { index: 0, count: 1, chunk: 1 } : parseShard(opts.shard, opts.scenes === undefined ? opts.shardChunk : undefined)
+    spec = opts.shard === undefined ? { index: 0, count: 1, chunk: 1 } : parseShard(opts.shard, opts.shardChunk)
   } catch (e) {
     if (e instanceof PlafError) return printDiagnostics(io, e.diagnostics, opts.json), EXIT.user
     throw e
