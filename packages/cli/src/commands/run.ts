@@ -64,7 +64,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
 
 /** `plaf run <pipeline>`: a single run, or every variant of its `sweep:` plus a summary table. */
 export async function runCommand(file: string, opts: RunCommandOptions, io: Io): Promise<number> {
-  if (opts.shard !== undefined || opts.scenes !== undefined) return runShard(file, opts, io)
+  if (opts.shard !== undefined || opts.scenes !== undefined || opts.shardChunk !== undefined) return runShard(file, opts, io)
   const first = await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] })
   const sweep = first.pipeline?.sweep
   if (!sweep) {
@@ -99,8 +99,9 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
 
 /** `plaf run --shard i/n` (frame chunks of one scene) or `--scenes list.txt [--shard i/n]` (whole scenes). */
 async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<number> {
-  if (opts.scenes !== undefined && opts.shardChunk !== undefined) {
-    printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: '--shard-chunk applies to frame shards; with --scenes every work item is a whole scene', path: 'shard-chunk', source: `--shard-chunk ${opts.shardChunk}` }], opts.json)
+  if (opts.shardChunk !== undefined && (opts.scenes !== undefined || opts.shard === undefined)) {
+    const message = opts.scenes !== undefined ? '--shard-chunk applies to frame shards; with --scenes every work item is a whole scene' : '--shard-chunk needs --shard i/n'
+    printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message, path: 'shard-chunk', source: `--shard-chunk ${opts.shardChunk}` }], opts.json)
     return EXIT.user
   }
   let spec: ShardSpec
