@@ -75,9 +75,18 @@ export function earlierRun(runDir: string): EarlierRun | null {
   }
 }
 
-/** Removes everything in the run directory but its lock. */
+/**
+ * Removes everything in the run directory but its lock and the runs nested in it (a folder with
+ * its own progress.json or manifest.json: `--shard` runs default to `<output.dir>/shard-i-of-n`,
+ * sweep variants to `<out>/<variant>`), which are other runs' results.
+ */
 function clearRunDir(path: string): void {
-  for (const name of readdirSync(path)) if (name !== RUN_LOCK_FILE) rmSync(join(path, name), { recursive: true, force: true })
+  for (const e of readdirSync(path, { withFileTypes: true })) {
+    if (e.name === RUN_LOCK_FILE) continue
+    const p = join(path, e.name)
+    if (e.isDirectory() && earlierRun(p)) continue
+    rmSync(p, { recursive: true, force: true })
+  }
 }
 
 function describeEarlier(e: EarlierRun): string {

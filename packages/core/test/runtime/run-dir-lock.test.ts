@@ -185,6 +185,18 @@ describe('a run directory holding an earlier run', () => {
     expect(third.report.notes.find((n) => n.code === 'PLAF_RUN_DIR_USED')?.message).toMatch(/, interrupted after 1 frame; --resume would have continued it$/)
   })
 
+  it('clearing keeps the runs nested in it (shards, sweep variants)', async () => {
+    const dir = files({ 'p.yaml': pipeline })
+    const out = join(dir, 'out')
+    await start(dir)
+    await start(dir, [], { outDir: join('out', 'shard-0-of-2') })
+    mkdirSync(join(out, 'queries'))
+    writeFileSync(join(out, 'queries', 'old.json'), '{}')
+    await start(dir, other, { overwrite: true })
+    expect(existsSync(join(out, 'shard-0-of-2', 'report.json'))).toBe(true)
+    expect(existsSync(join(out, 'queries'))).toBe(false)
+  })
+
   it('a directory holding no run is never cleared, even with --overwrite', async () => {
     const dir = files({ 'p.yaml': pipeline, 'mine/notes.txt': 'user data' })
     const res = await start(dir, [], { outDir: 'mine', overwrite: true })
