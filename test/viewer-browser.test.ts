@@ -38,19 +38,46 @@ stages:
   storage2d: { use: mask-indexed }
   lifter: { use: backproject, with: { voxel_size: 0.03, stride: 1, max_depth: 8.0 } }
   storage3d: { use: index-reference }
-  querier: { use: text, with: { encoder: color-lexicon-text, queries: [blue], threshold: ${THRESHOLD} } }
+  querier: { use: text, with: { encoder: color-lexicon-text, queries: [blue], threshold: ${THRESHOLD}, negatives: [white, gray] } }
+`
+
+// A 3D run that stored no 2D memories (no storage2d), whose querier uses relevancy and an auto threshold.
+// (Negatives the colour-word encoder can embed: it refuses LERF's "object", "things", ….)
+const pipeline3d = `name: viewer-test-3d
+input: { use: scannet, with: { scene: scene, max_frames: 3 } }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 128, patch_size: 16 } }
+  masker: { use: felzenszwalb, with: { sigma: 0.8, k: 800, min_size: 100 } }
+  aggregator: { use: mask-mean }
+  lifter: { use: backproject, with: { voxel_size: 0.03, stride: 1, max_depth: 8.0 } }
+  storage3d: { use: index-reference }
+  querier: { use: text, with: { encoder: color-lexicon-text, queries: [yellow], mode: relevancy, threshold: auto, negatives: [white, gray] } }
+`
+// A 2D-only run: no 3D map to show (and no querier: the text querier needs a map).
+const pipeline2d = `name: viewer-test-2d
+input: { use: scannet, with: { scene: scene, max_frames: 1 } }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 128, patch_size: 16 } }
+  masker: { use: felzenszwalb, with: { sigma: 0.8, k: 800, min_size: 100 } }
+  aggregator: { use: mask-mean }
+  storage2d: { use: mask-indexed }
 `
 
 /** What the page exposes as `window.plafViewer` (packages/viewer/page/main.ts), as far as the tests read it. */
 interface PageApi {
   state: {
     ready: boolean; error: string | null; busy: number; mode: string; text: string | null
-    info: { points: number; pointsShown: number; framesComplete: boolean; frames: { id: string }[] } | null
-    frame: { id: string; loading: boolean; error: string | null; overlay: { hitPixels: number; pixels: number } | null } | null
+    scoreMode: string; rule: string; threshold: number; autoText: number | null; against: string[]
+    info: { points: number; pointsShown: number; framesComplete: boolean; frames: { id: string }[]; export?: { mode: string; threshold: number | 'auto'; frames: { shown: number; bytes: number; budget: number } } } | null
+    frame: {
+      id: string; loading: boolean; error: string | null; note: string | null; threshold: number | null
+      overlay: { hitPixels: number; pixels: number } | null
+    } | null
   }
   pointValues(): Uint8Array
   query(text: string): Promise<void>
   labels(labels: string[]): Promise<void>
+  scoreMode(mode: string): Promise<void>
   marker(id: string): { x: number; y: number } | null
 }
 declare global {
@@ -100,15 +127,26 @@ afterAll(async () => {
 })
 
 /** The run's own querier (openRun, as plaf query): points selected in 3D and the mask PNG of each frame. */
-async function querierResult(texts: string[]): Promise<{ points: Map<string, number>; out: string }> {
-  const h = await openRun(run, builtinRegistry())
+async function querierResult(texts: string[], settings: Record<string, unknown> = {}, dir = run): Promise<{ points: Map<string, number>; out: string }> {
+  const h = await openRun(dir, builtinRegistry())
   try {
-    const r = await h.query(texts, { out: join(tmp.dir, `q-${texts.join('-')}`), with: { write_overlays: false } })
+    const r = await h.query(texts, { out: join(tmp.dir, `q-${texts.join('-')}-${Object.values(settings).join('-')}`), with: { write_overlays: false, ...settings } })
     return { points: new Map(r.queries.map((q) => [q.text, q.map3d!.pointsSelected])), out: r.out }
   } finally {
     await h.close()
   }
 }
+
+/** Hit pixels of the querier's mask PNG of a text and frame. */
+function maskPixels(out: string, slug: string, frame: string): number {
+  let n = 0
+  for (const v of decodePng(readFileSync(join(out, slug, `${frame}.mask.png`))).data) n += v === 255 ? 1 : 0
+  return n
+}
+
+/** Waits until the page shows the frame, loaded, with nothing in flight. */
+const frameShown = (p: Page, id: string) =>
+  p.waitForFunction((f) => window.plafViewer.state.frame?.id === f && !window.plafViewer.state.frame.loading && window.plafViewer.state.busy === 0, id)
 
 /**
  * Share of 8×8 blocks whose mean differs by more than 40/255 in a channel: loose enough for
@@ -186,13 +224,8 @@ describe('plaf view in chromium', () => {
     await page.click('#query-form button')
     await page.waitForFunction(() => window.plafViewer.state.text === 'blue' && window.plafViewer.state.busy === 0)
     const q = await querierResult(['blue'])
-    const maskPixels = (f: string) => {
-      let n = 0
-      for (const v of decodePng(readFileSync(join(q.out, 'blue', f))).data) n += v === 255 ? 1 : 0
-      return n
-    }
     const masks = readdirSync(join(q.out, 'blue')).filter((f) => f.endsWith('.mask.png'))
-    const best = masks.map((f) => ({ frame: f.split('.')[0], pixels: maskPixels(f) })).sort((a, b) => b.pixels - a.pixels)[0]
+    const best = masks.map((f) => ({ frame: f.split('.')[0], pixels: maskPixels(q.out, 'blue', f.split('.')[0]) })).sort((a, b) => b.pixels - a.pixels)[0]
     expect(best.pixels).toBeGreaterThan(0)
     await page.click(`#frames button[data-frame="${best.frame}"]`)
     await page.waitForFunction((id) => window.plafViewer.state.frame?.id === id && !window.plafViewer.state.frame.loading && window.plafViewer.state.busy === 0, best.frame)
@@ -253,6 +286,80 @@ describe('plaf view in chromium', () => {
     await page.click('#mode-labels')
   })
 
+  it('score modes: relevancy and softmax at the auto threshold select what the run\'s querier selects in that mode, in 3D and in the frame\'s overlay', async () => {
+    expect(await page.evaluate(() => [window.plafViewer.state.scoreMode, window.plafViewer.state.rule])).toEqual(['cosine', 'run'])
+    await page.click('#score-relevancy')
+    await page.waitForFunction(() => window.plafViewer.state.scoreMode === 'relevancy' && window.plafViewer.state.busy === 0)
+    await page.evaluate(() => window.plafViewer.query('blue'))
+    const s = await page.evaluate(() => ({ rule: window.plafViewer.state.rule, t: window.plafViewer.state.threshold, auto: window.plafViewer.state.autoText, against: window.plafViewer.state.against }))
+    // the run's 0.7 is a cosine threshold: in another mode the page starts at auto, Otsu's threshold from the server
+    expect(s.rule).toBe('auto')
+    expect(s.t).toBe(s.auto)
+    expect(s.against).toEqual(['white', 'gray'])
+    expect(await page.locator('#threshold-rule').textContent()).toBe('auto (Otsu)')
+    const rel = await querierResult(['blue'], { mode: 'relevancy', threshold: 'auto' })
+    const sel = (await pointValues(page)).reduce((a, v) => a + v, 0)
+    expect(sel).toBe(rel.points.get('blue'))
+    expect(sel).toBeGreaterThan(0)
+    // the overlay takes the frame's own auto threshold, as the querier's 2D outputs do
+    const frame = (await page.evaluate(() => window.plafViewer.state.frame!.id))
+    await frameShown(page, frame)
+    const f = await page.evaluate(() => window.plafViewer.state.frame!)
+    expect(f.overlay!.hitPixels).toBe(maskPixels(rel.out, 'blue', frame))
+    expect(f.threshold).not.toBe(s.t)
+    // softmax: the text competes with the run's queries (blue), as plaf query --mode softmax --text yellow --text blue
+    await page.click('#score-softmax')
+    await page.waitForFunction(() => window.plafViewer.state.scoreMode === 'softmax' && window.plafViewer.state.busy === 0)
+    await page.evaluate(() => window.plafViewer.query('yellow'))
+    expect(await page.evaluate(() => [window.plafViewer.state.scoreMode, window.plafViewer.state.against])).toEqual(['softmax', ['blue']])
+    const soft = await querierResult(['yellow', 'blue'], { mode: 'softmax', threshold: 'auto' })
+    expect((await pointValues(page)).reduce((a, v) => a + v, 0)).toBe(soft.points.get('yellow'))
+    await page.click('#score-cosine')
+    await page.waitForFunction(() => window.plafViewer.state.scoreMode === 'cosine' && window.plafViewer.state.busy === 0)
+    expect(await page.evaluate(() => [window.plafViewer.state.rule, window.plafViewer.state.threshold])).toEqual(['run', THRESHOLD])
+  })
+
+  it('a run whose querier uses relevancy and threshold auto opens in that mode; frames without a 2D memory show their image and say why', async () => {
+    const run3d = join(tmp.dir, 'run3d')
+    writeFileSync(join(tmp.dir, 'p3d.yaml'), pipeline3d)
+    await plaf(['run', join(tmp.dir, 'p3d.yaml'), '--out', run3d, '--progress', 'none', '--set', `runtime.cache_dir=${join(tmp.dir, 'cache')}`])
+    const d = await openViewerData(run3d, builtinRegistry())
+    const srv = await startViewer(d, { port: 0 })
+    const p = await browser.newPage({ viewport: { width: 900, height: 600 } })
+    try {
+      await p.goto(srv.url)
+      await ready(p)
+      expect(await p.evaluate(() => [window.plafViewer.state.scoreMode, window.plafViewer.state.rule])).toEqual(['relevancy', 'auto'])
+      await p.evaluate(() => window.plafViewer.query('yellow'))
+      const q = await querierResult(['yellow'], {}, run3d)
+      expect((await pointValues(p)).reduce((a, v) => a + v, 0)).toBe(q.points.get('yellow'))
+      await p.waitForFunction(() => window.plafViewer.state.info?.framesComplete)
+      expect(await p.locator('#frames-note').textContent()).toContain('no storage2d stage')
+      const id = await p.evaluate(() => window.plafViewer.state.info!.frames[0].id)
+      await p.click(`#frames button[data-frame="${id}"]`)
+      await frameShown(p, id)
+      const f = await p.evaluate(() => window.plafViewer.state.frame!)
+      expect(f.error).toBeNull()
+      expect(f.note).toContain('no storage2d stage')
+      expect(await p.locator('#cap-masks').textContent()).toContain('no 2D mask map')
+      expect(await p.evaluate(() => (document.getElementById('frame-image') as HTMLCanvasElement).width)).toBe(320)
+    } finally {
+      await p.close()
+      await srv.close()
+      await d.close()
+    }
+  })
+
+  it('a 2D-only run is exit 1, named, with the way to see its 2D results', async () => {
+    const run2d = join(tmp.dir, 'run2d')
+    writeFileSync(join(tmp.dir, 'p2d.yaml'), pipeline2d)
+    await plaf(['run', join(tmp.dir, 'p2d.yaml'), '--out', run2d, '--progress', 'none', '--set', `runtime.cache_dir=${join(tmp.dir, 'cache')}`])
+    const r = await plaf(['view', run2d, '--port', '0'], 1)
+    expect(r.err).toContain(`${run2d} cannot be shown: its pipeline has no lifter and no storage3d stage (a 2D-only run)`)
+    expect(r.err).toContain('no querier stage')
+    expect(r.err).toContain('PLAF_RUN_NOT_QUERYABLE')
+  })
+
   it('the server refuses a wrong Host header and paths out of the run', async () => {
     const get = (path: string, host: string) => new Promise<number>((ok, fail) => {
       const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => {
@@ -279,8 +386,9 @@ describe('plaf view in chromium', () => {
 
   it('--export writes one page that opens without a server: a subsample, the precomputed queries', async () => {
     const file = join(tmp.dir, 'view.html')
-    const r = await plaf(['view', run, '--export', file, '--text', 'blue', '--text', 'yellow', '--labels', 'blue,yellow,brown', '--max-points', '2000'])
+    const r = await plaf(['view', run, '--export', file, '--text', 'blue', '--text', 'yellow', '--labels', 'blue,yellow,brown', '--max-points', '2000', '--export-frames', '3', '--export-frames-mb', '0.5'])
     expect(r.out).toContain(`2,000 of ${data.map.refs.length.toLocaleString('en-US')} points`)
+    expect(r.out).toContain(`cosine scores, threshold ${THRESHOLD}; 3 of 6 frames as 160-px thumbnails`)
     const html = readFileSync(file, 'utf8')
     expect(html).not.toMatch(/<script[^>]+src=/) // everything inline
     const p = await browser.newPage({ viewport: { width: 900, height: 600 } })
@@ -308,6 +416,26 @@ describe('plaf view in chromium', () => {
     await p.evaluate(() => window.plafViewer.labels(['blue', 'yellow', 'brown']))
     expect(await p.evaluate(() => window.plafViewer.state.mode)).toBe('labels')
     expect(await p.locator('#legend div').count()).toBe(3)
+    // the page states its mode, threshold and thumbnail budget, and shows a thumbnail with the query's overlay
+    const e = await p.evaluate(() => window.plafViewer.state.info!.export!)
+    expect([e.mode, e.threshold, e.frames.shown, e.frames.budget]).toEqual(['cosine', THRESHOLD, 3, 500_000])
+    expect(e.frames.bytes).toBeLessThanOrEqual(500_000)
+    expect(await p.locator('#frames-note').textContent()).toContain('MB budget')
+    expect(await p.locator('#frames button:not([disabled])').count()).toBe(3)
+    await p.evaluate(() => window.plafViewer.query('blue'))
+    const thumbs = await p.evaluate(() => window.plafViewer.state.info!.frames.filter((f) => (f as { thumbnail?: boolean }).thumbnail).map((f) => f.id))
+    let hits = 0
+    for (const id of thumbs) {
+      await p.click(`#frames button[data-frame="${id}"]`)
+      await frameShown(p, id)
+      const f = await p.evaluate(() => window.plafViewer.state.frame!)
+      expect(f.error).toBeNull()
+      expect(f.overlay!.pixels).toBe(160 * 120)
+      hits += f.overlay!.hitPixels
+    }
+    expect(hits).toBeGreaterThan(0)
+    expect(await p.evaluate(() => window.plafViewer.scoreMode('relevancy').then(() => window.plafViewer.state.scoreMode))).toBe('cosine')
+    expect(await p.locator('#status').textContent()).toContain('made in cosine mode only')
     expect(requests).toEqual([])
     await p.close()
   })

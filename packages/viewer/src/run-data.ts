@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import {
-  PlafError, checkPort, createModelAccess, createStandaloneContext, diagnostic, hubSettings, openRun, selectTensorBackend,
+  PlafError, checkPort, createModelAccess, createStandaloneContext, diagnostic, hubSettings, openRun, resolvePipeline, selectTensorBackend,
   type Frame, type Registry, type ResolvedPipeline, type ResolvedStage, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type TensorBackend,
   type TextEmbeddings,
 } from '@plaf/core'
@@ -47,6 +47,16 @@ export function frameScores(data: ViewerData, memory: SemanticMemory2D, texts: s
   return scoreTexts({ data: memory.features.data, rows, weights }, texts, kind, mode, data.info.scoring, data.embed, data.tensor)
 }
 
+/** What a run's pipeline lacks for plaf view: a stored 3D map, and (unless `hasQuerier`) a querier with its text encoder. */
+function viewMisses(p: ResolvedPipeline, hasQuerier: boolean): string[] {
+  const has = (kind: string) => p.stages.some((s) => s.plugin.kind === kind)
+  const out: string[] = []
+  if (!has('storage3d')) out.push(has('lifter') ? 'its pipeline lifts a 3D map but has no storage3d stage to keep it' : 'its pipeline has no lifter and no storage3d stage (a 2D-only run)')
+  else out.push('its storage3d stage cannot read its map back')
+  if (!hasQuerier && !has('querier')) out.push('it has no querier stage, so no text encoder to embed queries')
+  return out
+}
+
 const portValue = <T>(type: 'SemanticMap3D' | 'SemanticMemory2D' | 'TextEmbeddings', out: Record<string, unknown>): T | undefined =>
   Object.values(out).find((v) => checkPort(type, v) === null) as T | undefined
 
@@ -59,7 +69,16 @@ const stageOf = (p: ResolvedPipeline, key: string | null): ResolvedStage | undef
  * to embed queries, and walks the input once in the background for the camera path.
  */
 export async function openViewerData(runDir: string, registry: Registry): Promise<ViewerData> {
-  const handle = await openRun(runDir, registry)
+  const handle = await openRun(runDir, registry).catch(async (e: unknown) => {
+    // A run without a querier: say first what plaf view misses (often the 3D map too), then openRun's reason.
+    if (!(e instanceof PlafError) || !e.diagnostics.some((d) => d.code === 'PLAF_RUN_NOT_QUERYABLE')) throw e
+    const dir = resolve(runDir)
+    const r = await resolvePipeline(join(dir, 'config.resolved.yaml'), registry).catch(() => null)
+    if (!r?.pipeline) throw e
+    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${dir} cannot be shown: ${viewMisses(r.pipeline, false).join(', and ')}`, {
+      file: dir, hint: r.pipeline.stages.some((s) => s.plugin.kind === 'storage2d') ? 'its 2D results are in its output folders; to see a run in plaf view, its pipeline needs a lifter, a storage3d and a querier stage (as pipelines/demo.yaml)' : 'its pipeline needs a lifter, a storage3d and a querier stage (as pipelines/demo.yaml)',
+    }))
+  })
   const p = handle.pipeline
   const { querier: querierKey, storage2d: s2Key, storage3d: s3Key } = handle.stages
   const dir = handle.runDir
@@ -67,8 +86,7 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
   const querier = stageOf(p, querierKey)!
   const s3 = stageOf(p, s3Key)
   if (!s3) {
-    const stages = p.stages.some((s) => s.plugin.kind === 'storage3d') ? 'its storage3d stage cannot read its map back' : 'its pipeline has no lifter and storage3d stage (a 2D-only run)'
-    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${dir} has no 3D map to show: ${stages}. plaf view shows a run's 3D map`, {
+    throw new PlafError(diagnostic('PLAF_RUN_NOT_QUERYABLE', `${dir} has no 3D map to show: ${viewMisses(p, true).join(', and ')}. plaf view shows a run's 3D map`, {
       file: dir,
       hint: s2Key ? `query its 2D memories with plaf query ${dir} --text <text> --images (overlays and contact sheets per query)` : 'add a lifter and a storage3d stage to the pipeline and run it again',
     }))
