@@ -19,6 +19,15 @@ describe('plaf view', () => {
     expect((await cli('view', tempDir(), '--max-points', '10')).err).toContain('--max-points 10')
   })
 
+  it('a bad --mode, --threshold or --export-frames-mb is exit 1 naming the flag; --export-frames is export-only', async () => {
+    expect((await cli('view', tempDir(), '--mode', 'dot')).err).toContain('--mode must be one of cosine, softmax, relevancy, got "dot"')
+    expect((await cli('view', tempDir(), '--threshold', '2')).err).toContain('--threshold must be a score from -1 to 1 or auto, got "2"')
+    expect((await cli('view', tempDir(), '--export', 'x.html', '--export-frames-mb', '-1')).err).toContain('--export-frames-mb must be a number of megabytes')
+    const r = await cli('view', tempDir(), '--export-frames', '3')
+    expect(r.code).toBe(1)
+    expect(r.err).toContain('--export-frames 3')
+  })
+
   it('a directory that is not a finished run is exit 1 naming it, before anything listens', async () => {
     const dir = join(tempDir(), 'nothing-here')
     const r = await cli('view', dir, '--port', '0')
