@@ -8,7 +8,7 @@ import { SAM_VIT_B, type SamEncoderShape } from './masker/sam-encoder-graph.js'
 import type { FusionScene } from './cases/fusion.js'
 
 /** The benchmark cases, in the order they run. */
-export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion'] as const
+export const CASES = ['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion', 'stream'] as const
 /** One benchmark case. */
 export type CaseName = (typeof CASES)[number]
 
@@ -54,6 +54,8 @@ export interface BenchConfig {
   masker: { color: [h: number, w: number]; grids: number[]; runs: number; encoder: SamEncoderShape; encoderRuns: number }
   /** Generated scenes (seed, objects) run unfused and fused at frames[1]; the first also fused at frames[0] for peak RSS. */
   fusion: { scenes: FusionScene[]; frames: [small: number, large: number]; color: [h: number, w: number]; depth: [h: number, w: number]; resolution: number; minSize: number; voxelSize: number }
+  /** One generated scene run through the whole pipeline at two frame counts, for the peak RSS while frames stream. */
+  stream: { seed: number; frames: [small: number, large: number]; color: [h: number, w: number]; depth: [h: number, w: number]; resolution: number; voxelSize: number }
 }
 
 /** A command-line mistake: main prints it with the usage and exits 1. */
@@ -87,7 +89,10 @@ const FUSION: BenchConfig['fusion'] = {
   frames: [50, 200], color: [242, 324], depth: [120, 160], resolution: 256, minSize: 100, voxelSize: 0.03,
 }
 
-function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data' | 'masker' | 'fusion'> {
+/** The stream case: 100 against 1,000 frames (issue 25's memory goal) at a small image size. */
+const STREAM: BenchConfig['stream'] = { seed: 3, frames: [100, 1000], color: [120, 160], depth: [60, 80], resolution: 64, voxelSize: 0.05 }
+
+function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'storage' | 'backbone' | 'data' | 'masker' | 'fusion' | 'stream'> {
   const scannet = { color: [968, 1296] as [number, number], depth: [480, 640] as [number, number] }
   const D = 1152
   const grid: [number, number] = [32, 32]
@@ -101,6 +106,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         data: { frames: 3, color: [48, 64], depth: [24, 32], runs: 2 },
         masker: { color: [48, 64], grids: [2, 4], runs: 2, encoder: { size: 64, patch: 16, width: 32, depth: 2, heads: 2, mlp: 64, window: 3, global: [1], out: 16, seed: 1 }, encoderRuns: 2 },
         fusion: { scenes: [{ seed: 1, objects: 4 }], frames: [3, 6], color: [60, 80], depth: [30, 40], resolution: 32, minSize: 20, voxelSize: 0.1 },
+        stream: { ...STREAM, frames: [3, 6], color: [60, 80], depth: [30, 40], resolution: 32, voxelSize: 0.1 },
       }
     case 'quick':
       return {
@@ -111,6 +117,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         data: { frames: 5, ...scannet, runs: 3 },
         masker: { color: scannet.color, grids: [16, 32], runs: 1, encoder: SAM_VIT_B, encoderRuns: 2 },
         fusion: { ...FUSION, scenes: FUSION.scenes.slice(0, 1), frames: [25, 100] },
+        stream: { ...STREAM, frames: [50, 500] },
       }
     case 'default':
     case 'full': {
@@ -123,6 +130,7 @@ function preset(mode: Mode): Pick<BenchConfig, 'aggregator' | 'query3d' | 'stora
         data: { frames: 20, ...scannet, runs: 5 },
         masker: { color: scannet.color, grids: [16, 32], runs: 3, encoder: SAM_VIT_B, encoderRuns: 4 },
         fusion: FUSION,
+        stream: STREAM,
       }
     }
   }

@@ -9,6 +9,7 @@ import { runFusionCase } from './cases/fusion.js'
 import { runMaskerCase } from './cases/masker.js'
 import { runQuery3dCase } from './cases/query3d.js'
 import { runStorageCase } from './cases/storage.js'
+import { runStreamCase } from './cases/stream.js'
 import { parseConfig, USAGE, UsageError, type BenchConfig, type CaseName } from './config.js'
 import { closeEnv, machineInfo, openEnv, type BenchEnv, type MachineInfo } from './env.js'
 import { collectGarbage } from './memory.js'
@@ -45,6 +46,7 @@ const RUNNERS: Record<CaseName, (config: BenchConfig, env: BenchEnv) => Promise<
   data: runDataCase,
   masker: runMaskerCase,
   fusion: runFusionCase,
+  stream: runStreamCase,
 }
 
 const processIo: BenchIo = {

@@ -6,7 +6,7 @@ describe('parseConfig', () => {
   it('defaults: every case, 480×640 dense only, 1M points, results in bench/results', () => {
     const c = parseConfig([])!
     expect(c.mode).toBe('default')
-    expect(c.only).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion'])
+    expect(c.only).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion', 'stream'])
     expect(c.aggregator.sizes).toEqual([{ H: 480, W: 640, dense: true }, { H: 968, W: 1296, dense: false }])
     expect(c.aggregator).toMatchObject({ k: 100, d: 1152, grid: [32, 32] })
     expect(c.query3d).toMatchObject({ n: 1_000_000, m: 5000, d: 1152, q: 1 })

@@ -24,7 +24,7 @@ describe('main --tiny', () => {
   it('runs every case end to end and exits 0', async () => {
     // On failure, the message carries every check line the run printed, so CI logs say which one failed.
     expect(await run, [...io.stdout, ...io.stderr].filter((l) => /check/i.test(l)).join('\n')).toBe(BENCH_EXIT.ok)
-    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'fusion.json', 'latest.json', 'masker.json', 'query3d.json', 'storage.json'])
+    expect(readdirSync(out).sort()).toEqual(['aggregator.json', 'backbone.json', 'data.json', 'fusion.json', 'latest.json', 'masker.json', 'query3d.json', 'storage.json', 'stream.json'])
     // The storage and backbone cases removed every file they wrote.
     expect(readdirSync(scratch)).toEqual([])
   })
@@ -37,7 +37,7 @@ describe('main --tiny', () => {
     expect(latest.machine.cores).toBeGreaterThanOrEqual(1)
     expect(typeof latest.machine.cpu_model).toBe('string')
     expect(latest.machine.tensor_backend_choices.some((c: { status: string }) => c.status === 'chosen')).toBe(true)
-    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion'])
+    expect(Object.keys(latest.cases)).toEqual(['aggregator', 'query3d', 'storage', 'backbone', 'data', 'masker', 'fusion', 'stream'])
   })
 
   it('aggregator.json: sparse within 1e-5 of the dense baseline, with timings, memory and a speed-up', async () => {
@@ -161,6 +161,21 @@ describe('main --tiny', () => {
     expect(rss.growth_mib).toBeCloseTo(rss.peak_rss_mib_large - rss.peak_rss_mib_small, 9)
     expect(typeof f.measurements.goals.rss_growth_beyond_map_le_10_percent).toBe('boolean')
     expect(Object.keys(f.summary)).toEqual(['min_argmax_agreement', 'mean_argmax_agreement', 'min_reduction_vs_masks', 'peak_rss_mib_small', 'peak_rss_mib_large', 'growth_beyond_map_ratio'])
+  })
+
+  it('stream.json: peak RSS of the whole pipeline at two frame counts, the map\'s own growth apart', async () => {
+    await run
+    const s = readJson(join(out, 'stream.json'))
+    expect(s.checks.passed).toBe(true)
+    const m = s.measurements
+    expect([m.small.frames, m.large.frames]).toEqual([3, 6])
+    expect(m.small.peak_rss_mib).toBeGreaterThan(0)
+    expect(m.large.points).toBeGreaterThanOrEqual(m.small.points)
+    expect(m.large.bytes_2d).toBeGreaterThan(m.small.bytes_2d)
+    expect(m.growth_mib).toBeCloseTo(m.large.peak_rss_mib - m.small.peak_rss_mib, 9)
+    expect(m.map_growth_mib).toBeGreaterThanOrEqual(0)
+    expect(m.growth_beyond_map_ratio).toBeCloseTo((m.growth_mib - m.map_growth_mib) / m.small.peak_rss_mib, 9)
+    expect(typeof m.goals.rss_growth_beyond_map_le_10_percent).toBe('boolean')
   })
 
   it('prints the tables on stdout and progress on stderr', async () => {
