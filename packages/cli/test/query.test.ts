@@ -1,10 +1,10 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { decodeNpy, decodePly, decodePng, openRun, PlafError, type QueryResult } from '@plaf/core'
+import { decodeNpy, decodePly, decodePng, openRun, PlafError, Registry, type InputPlugin, type Plugin, type QueryResult } from '@plaf/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { read2DFrame } from '@plaf/storage'
-import { builtinRegistry } from '../src/builtins.js'
+import { builtinRegistry, builtins } from '../src/builtins.js'
 import { cli, tempDir } from './helpers.js'
 
 // One small finished run for the whole file: two readable 2D codecs (float32 first, so pipeline
@@ -175,6 +175,51 @@ describe('openRun', () => {
     expect(r.notes.filter((n) => n.code === 'PLAF_FRAME_SKIPPED')).toEqual([expect.objectContaining({ severity: 'warning', frame: '000001', stage: 'compact2d', message: expect.stringMatching(/^frame 000001 left out of the query \(--skip-damaged\): stage compact2d/) as unknown })])
     const text = await cli('query', copy, '--text', 'red', '--skip-damaged')
     expect(text.out).toContain('1 stored frame could not be read and is left out (--skip-damaged): 000001')
+  })
+
+  it('walks the stored frames by id, reading no input frame, when the querier draws no picture; a querier that says so but reads pixels fails loudly', async () => {
+    let walked = 0
+    const counting = (p: Plugin): Plugin => {
+      if (p.kind !== 'input' || p.name !== 'synthetic-room') return p
+      const input = p as InputPlugin
+      return {
+        ...input,
+        async create(o, ctx) {
+          const source = await input.create(o, ctx)
+          const frames = source.frames.bind(source)
+          source.frames = async function* (from?: number) {
+            for await (const f of frames(from)) {
+              walked++
+              yield f
+            }
+          }
+          return source
+        },
+      } as InputPlugin
+    }
+    const h = await openRun(run, new Registry(builtins.map(counting), 'built-in', { compileSchemas: false }))
+    try {
+      const plain = await h.query(['red'], { with: { write_masks: true, write_overlays: false }, out: join(tempDir(), 'plain') })
+      expect(walked).toBe(0)
+      expect(plain).toMatchObject({ frames: 2, framesNotStored: [] })
+      const pictures = await h.query(['red'], { with: { write_masks: true, write_overlays: true }, out: join(tempDir(), 'pictures') })
+      expect(walked).toBe(2)
+      expect(pictures.frames).toBe(2)
+      expect(pictures.queries).toEqual(plain.queries)
+      expect(readFileSync(join(plain.out, 'red', '000000.mask.png'))).toEqual(readFileSync(join(pictures.out, 'red', '000000.mask.png')))
+    } finally {
+      await h.close()
+    }
+    // a querier that declares it reads no pixels, then draws an overlay: PLAF_INTERNAL naming the field, no made-up image
+    const lying = builtins.map((p) => (p.kind === 'querier' && p.name === 'text' ? { ...p, readsFramePixels: () => false } : p)) as Plugin[]
+    const l = await openRun(run, new Registry(lying, 'built-in', { compileSchemas: false }))
+    try {
+      const e = await l.query(['red'], { with: { write_overlays: true }, out: join(tempDir(), 'lying') }).catch((x: unknown) => x)
+      expect(e).toBeInstanceOf(PlafError)
+      expect((e as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INTERNAL', message: expect.stringMatching(/read frame 000000's rgb, but its plugin declared \(readsFramePixels: false\)/) as unknown })
+    } finally {
+      await l.close()
+    }
   })
 
   it('reports a bad query option as a located diagnostic: the flag, the option path, expected and actual', async () => {

@@ -172,6 +172,13 @@ export interface StagePlugin<
   cacheable?: boolean
   /** What the frames it reads must carry (see `InputPlugin.provides`); checked at validate time. */
   requires?: readonly FrameCapability[]
+  /**
+   * Optional, for queriers: whether `run` reads the frame's pixels (`rgb`, `depth`, `labels`) or
+   * camera with these (validated, defaulted) options. False lets a query on a finished run
+   * (`openRun`) walk the stored frames by id without decoding the input's images; the frame it
+   * then gets carries its `id` only (reading anything else throws PLAF_INTERNAL). Undefined: it does.
+   */
+  readsFramePixels?(options: O): boolean
   create(options: O, ctx: PluginContext): Promise<StageInstance<PortsOf<I>, Partial<PortsOf<P>>>>
   /**
    * Optional cheap check of the options, called by the resolver (so by `plaf validate`, and by

@@ -109,6 +109,8 @@ export const textQuerier = defineStage<
   options,
   inputs: { frame: 'Frame', memory: 'SemanticMemory2D', map: 'SemanticMap3D' },
   outputs: {},
+  // only the overlays and contact sheets draw on the frame's image; masks, top masks and labels need its id
+  readsFramePixels: (opts) => opts.write_overlays,
   async create(opts, ctx) {
     const encoder = await ctx.instantiate('text-encoder', opts.encoder, opts.encoder_options)
     const negatives = opts.mode === 'relevancy' ? opts.negatives : []

@@ -111,6 +111,26 @@ export interface RunHandle {
   close(): Promise<void>
 }
 
+const FRAME_FIELDS = ['index', 'rgb', 'depth', 'pose', 'colorIntrinsics', 'depthIntrinsics', 'labels'] as const
+
+/**
+ * A frame known by its id only, for a querier that declared (`readsFramePixels` false) that it
+ * reads no pixels: reading any other field throws PLAF_INTERNAL naming the stage and frame,
+ * instead of handing it a made-up image.
+ */
+function idOnlyFrame(id: string, stage: string): Frame {
+  const frame = { id } as Frame
+  for (const field of FRAME_FIELDS) {
+    Object.defineProperty(frame, field, {
+      enumerable: false,
+      get(): never {
+        throw new PlafError(diagnostic('PLAF_INTERNAL', `stage ${stage} read frame ${id}'s ${field}, but its plugin declared (readsFramePixels: false) that it reads no pixels, so the input was not read`, { stage, frame: id }))
+      },
+    })
+  }
+  return frame
+}
+
 /** The files of a finished run, checked; throws PLAF_FILE_NOT_FOUND naming what is missing. */
 function checkFinished(dir: string): { configFile: string; manifest: { pipeline?: { base_dir?: string } }; report: RunReport } {
   if (!existsSync(dir)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `run directory ${dir} does not exist`, { file: dir }))
@@ -154,7 +174,9 @@ function pickQuerier(p: ResolvedPipeline, named: string | undefined, configFile:
  * `manifest.json`, `report.json`) to query it with new texts without recomputing any feature.
  * The configuration is resolved again against `registry` (plus the plugins it lists). The run's
  * querier is created per {@link RunHandle.query} call with the texts as its `queries` option; it
- * walks the input's frames again (the input's files must still be where the run found them), gets
+ * walks the input's frames again (the input's files must still be where the run found them; a
+ * querier whose `readsFramePixels` answers false for the options walks the frame ids the run's
+ * report lists for the 2D codec instead, decoding no image), gets
  * each frame's stored 2D memory from a `storage2d` codec's `read(frame)` and the 3D map from a
  * `storage3d` codec's `read()`, and writes `scores.json` (see `QueryScores`) and its other outputs.
  *
@@ -214,7 +236,8 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
     const note = (n: PluginNote, stage: string, plugin: string, frame?: string) =>
       notes.push(diagnostic(n.code, n.message, { severity: 'warning', ...n, stage: n.stage ?? stage, plugin: n.plugin ?? plugin, frame: n.frame ?? frame }))
     const rc = (frame?: Frame): RunContext => ({
-      frame: frame && { id: frame.id, index: frame.index }, metric: () => {}, warn: (n) => note(n, querier.key, querier.use, frame?.id),
+      // index read lazily: an id-only frame (the stored walk) has none
+      frame: frame && { id: frame.id, get index() { return frame.index } }, metric: () => {}, warn: (n) => note(n, querier.key, querier.use, frame?.id),
     })
     const contexts: { ctx: PluginContext & { notes: PluginNote[] }; stage: string; plugin: string }[] = []
     const t0 = performance.now()
@@ -230,11 +253,19 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
       try {
         const t1 = performance.now()
         if (s2 && querier.mode === 'frame') {
-          const ictx = ctxFor('input')
-          contexts.push({ ctx: ictx, stage: 'input', plugin: p.input.use })
-          const source = await p.input.plugin.create(structuredClone(p.input.options), ictx)
+          const stored = Object.keys(report.stages?.[s2.stage.key]?.frame_metrics ?? {})
+          // A querier that reads no pixels with these options walks the frames the run stored, by
+          // id, in the run's order: the input's images are not decoded (most of a query's frame walk).
+          const byId = stored.length > 0 && querier.plugin.readsFramePixels?.(checked.value) === false
+          let source: { frames(): AsyncIterable<Frame>; dispose?(): unknown }
+          if (byId) {
+            source = { async *frames() { for (const id of stored) yield idOnlyFrame(id, querier.key) } }
+          } else {
+            const ictx = ctxFor('input')
+            contexts.push({ ctx: ictx, stage: 'input', plugin: p.input.use })
+            source = await p.input.plugin.create(structuredClone(p.input.options), ictx)
+          }
           try {
-            const stored = Object.keys(report.stages?.[s2.stage.key]?.frame_metrics ?? {})
             const wanted = o.frames ? await pickFrames(stored, source, o.frames, o.flags?.frames ?? o.source) : null
             for await (const frame of source.frames()) {
               if (wanted && !wanted.has(frame.id)) continue
