@@ -57,6 +57,7 @@ function sourceBounds(ax: Axis, low: number): { from: Int32Array; to: Int32Array
 export class RunClassifier {
   private readonly fx: { from: Int32Array; to: Int32Array }
   private colLevel = new Int8Array(0)
+  private codes = new Int8Array(0)
   // Segments of one strip: [x0, x1) with a level, or −1 (exact; values at valOff).
   private segX0 = new Int32Array(64)
   private segX1 = new Int32Array(64)
@@ -86,6 +87,21 @@ export class RunClassifier {
     const cx0 = sx.srcLo[x0]!
     const cx1 = sx.srcHi[x1 - 1]!
     const colLevel = this.colLevel
+    // Each low-res value's level when its ±margin interval lies between the same two cutoffs, else −1,
+    // once per mask over the rows and columns the window reads; a column's level over a strip's
+    // rows is then the common code of its values (−1 when they differ or one straddles).
+    const ry0 = sy.srcLo[y0]!
+    const ry1 = sy.srcHi[y1 - 1]!
+    const cw = cx1 - cx0 + 1
+    if (this.codes.length < cw * (ry1 - ry0 + 1)) this.codes = new Int8Array(cw * (ry1 - ry0 + 1))
+    const codes = this.codes
+    const [lm, lp, tm, tp, hm, hp] = [lo - margin, lo + margin, t - margin, t + margin, hi - margin, hi + margin]
+    for (let r = ry0; r <= ry1; r++) {
+      for (let i = offset + r * lw + cx0, e = i + cw, o = (r - ry0) * cw - i; i < e; i++) {
+        const v = low[i]!
+        codes[o + i] = v > lp ? (v > tp ? (v > hp ? 3 : v > hm ? -1 : 2) : v > tm ? -1 : 1) : v > lm ? -1 : 0
+      }
+    }
     let inter = 0
     let union = 0
     let area = 0
@@ -94,22 +110,17 @@ export class RunClassifier {
     let bx1 = -1
     let by0 = -1
     let by1 = -1
-    const level = (v: number): number => (v > lo ? (v > t ? (v > hi ? 3 : 2) : 1) : 0)
     for (let ys = y0; ys < y1; ys += this.strip) {
       const ye = Math.min(y1, ys + this.strip)
       const r0 = sy.srcLo[ys]!
       const r1 = sy.srcHi[ye - 1]!
       // Each source column's level over the strip's source rows (−1: its values straddle a cutoff).
+      const c0 = (r0 - ry0) * cw - cx0
+      const c1 = (r1 - ry0) * cw - cx0
       for (let c = cx0; c <= cx1; c++) {
-        let mn = Infinity
-        let mx = -Infinity
-        for (let i = offset + r0 * lw + c, e = offset + r1 * lw + c; i <= e; i += lw) {
-          const v = low[i]!
-          if (v < mn) mn = v
-          if (v > mx) mx = v
-        }
-        const a = level(mn - margin)
-        colLevel[c] = a === level(mx + margin) ? a : -1
+        let L = codes[c0 + c]!
+        for (let i = c0 + c + cw, e = c1 + c; i <= e && L >= 0; i += cw) if (codes[i] !== L) L = -1
+        colLevel[c] = L
       }
       // Segments: maximal runs of columns with one known level give the outputs whose sources all lie in them.
       let nSeg = 0
@@ -142,8 +153,7 @@ export class RunClassifier {
       if (this.vals.length < need) this.vals = new Float32Array(need)
       for (let s = 0; s < nSeg; s++) {
         if (this.segLevel[s] !== -1) continue
-        const o = this.segOff[s]!
-        up.region(low, offset, this.segX0[s]!, this.segX1[s]!, ys, ye, this.vals.subarray(o, o + (this.segX1[s]! - this.segX0[s]!) * h))
+        up.region(low, offset, this.segX0[s]!, this.segX1[s]!, ys, ye, this.vals, this.segOff[s]!)
       }
       // Counts and runs, row by row, left to right.
       for (let y = ys; y < ye; y++) {
@@ -160,9 +170,10 @@ export class RunClassifier {
             continue
           }
           const o = this.segOff[s]! + (y - ys) * (b - a) - a
+          const vals = this.vals
           let start = -1
           for (let x = a; x < b; x++) {
-            const v = this.vals[o + x]!
+            const v = vals[o + x]!
             if (v > lo) {
               union++
               if (v > hi) inter++
