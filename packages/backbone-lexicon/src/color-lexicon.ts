@@ -2,6 +2,7 @@ import { defineStage, fail, type FeatureGrid, type GridTransform, type OptionsSc
 import { buildAssignmentLut, type AssignmentLut } from './kernels/assignment-lut.js'
 import { patchFeatures, type Assigner } from './kernels/patch-features.js'
 import { resizeBilinear } from './kernels/resize-bilinear.js'
+import { anchorShading, SHADING_ANCHOR, shadingWorkspace } from './kernels/shading-anchor.js'
 import { DEFAULT_TEMPERATURE, lexiconSpace, vocabulary } from './vocabulary.js'
 import { VERSION } from './version.js'
 
@@ -12,6 +13,7 @@ export interface ColorLexiconOptions {
   patch_size: number
   temperature: number
   lut_bits: number
+  constancy: 'shading' | 'none'
 }
 
 const options: OptionsSchema<ColorLexiconOptions> = {
@@ -28,9 +30,18 @@ const options: OptionsSchema<ColorLexiconOptions> = {
     },
     patch_size: { type: 'integer', minimum: 1, default: 16, description: 'Patch side in network-input pixels; the grid is resolution/patch_size.' },
     temperature: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_TEMPERATURE, description: 'Softmax temperature τ of the kernel exp(−ΔE²/τ²) over the named colours, in CIE76 ΔE units.' },
+    constancy: {
+      type: 'string',
+      enum: ['shading', 'none'],
+      default: 'shading',
+      description: 'Colour constancy before naming: `shading` scales each pixel to the brightest part of its surface (same chromaticity, intensity steps a shading could make, gain ≤ 1/0.7), so a face in shade is named as its lit face; `none` names every pixel\'s colour as it is.',
+    },
     lut_bits: { type: 'integer', minimum: 0, maximum: 6, default: 5, description: 'Bits per channel of the precomputed RGB lattice (5: 32³ nodes, 1.4 MB; 6: 11.5 MB); 0 computes every pixel exactly (slow).' },
   },
 }
+
+/** Lattices by bits and temperature, built once per process (4 illumination steps make a build 4× a plain one). */
+const lattices = new Map<string, AssignmentLut>()
 
 /** The exact map from image pixels to grid cells for a plain (aspect-distorting) resize. */
 export function resizeTransform(imageSize: [h: number, w: number], inputSize: [h: number, w: number], grid: [h: number, w: number]): GridTransform {
@@ -74,14 +85,21 @@ export const colorLexiconBackbone = defineStage<
       })
     }
     const vocab = vocabulary()
-    const lut: AssignmentLut | undefined = opts.lut_bits > 0 ? buildAssignmentLut(opts.lut_bits, vocab.model, opts.temperature) : undefined
+    let lut: AssignmentLut | undefined
+    if (opts.lut_bits > 0) {
+      const key = `${opts.lut_bits}/${opts.temperature}`
+      lut = lattices.get(key) ?? buildAssignmentLut(opts.lut_bits, vocab.model, opts.temperature)
+      lattices.set(key, lut)
+    }
     const assigner: Assigner = lut ? { kind: 'lut', lut } : { kind: 'exact', model: vocab.model, temperature: opts.temperature }
     const space = lexiconSpace(opts.temperature)
     const d = vocab.entries.length
+    const work = opts.constancy === 'shading' ? shadingWorkspace(ih * iw) : undefined
     return {
       run({ frame }) {
         const [H, W] = frame.rgb.shape
         const img = resizeBilinear(frame.rgb.data, H, W, ih, iw)
+        if (work) anchorShading(img, ih, iw, SHADING_ANCHOR, img, work)
         const grid: [number, number] = [ih / p, iw / p]
         const features: FeatureGrid = {
           data: patchFeatures(img, ih, iw, p, assigner),

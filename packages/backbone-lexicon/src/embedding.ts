@@ -1,5 +1,5 @@
 import { l2Normalize } from './kernels/l2-normalize.js'
-import { termAssign } from './kernels/term-assign.js'
+import { shadedAssign, shadedScratch } from './kernels/shaded-assign.js'
 import type { ColorMatch } from './phrase.js'
 import { vocabulary } from './vocabulary.js'
 
@@ -17,18 +17,19 @@ export function termEmbedding(entry: number): Float32Array {
 }
 
 /**
- * The lexicon-space vector of one colour (Lab): its term assignment at temperature τ,
- * L2-normalised, exactly as the backbone computes a uniform patch of that colour.
+ * The lexicon-space vector of one sRGB colour: its term assignment under the illumination prior
+ * (`shadedAssign`) at temperature τ, L2-normalised, exactly as the backbone computes a uniform
+ * patch of that colour.
  */
-export function colourEmbedding(lab: readonly [number, number, number], temperature: number): Float32Array {
+export function colourEmbedding(rgb: readonly [number, number, number], temperature: number): Float32Array {
   const { model } = vocabulary()
   const out = new Float32Array(model.d)
-  termAssign(lab[0], lab[1], lab[2], model.centres, model.centreTerm, model.d, temperature, out, 0, new Float64Array(model.centreTerm.length))
+  shadedAssign(rgb[0], rgb[1], rgb[2], model, temperature, out, 0, shadedScratch(model))
   l2Normalize(out, 0, model.d)
   return out
 }
 
 /** The vector of a parsed phrase: a term's one-hot, or a named colour's term assignment. */
 export function phraseEmbedding(match: ColorMatch, temperature: number): Float32Array {
-  return match.kind === 'term' ? termEmbedding(match.entry) : colourEmbedding(match.colour.lab, temperature)
+  return match.kind === 'term' ? termEmbedding(match.entry) : colourEmbedding(match.colour.rgb, temperature)
 }

@@ -103,9 +103,9 @@ export function vocabulary(): Vocabulary {
 export const DEFAULT_TEMPERATURE = 10
 
 /**
- * The embedding-space id shared by `color-lexicon` and `color-lexicon-text`: `color-lexicon/0.2.0`
+ * The embedding-space id shared by `color-lexicon` and `color-lexicon-text`: `color-lexicon/0.3.0`
  * at the default temperature. Another temperature gives other vectors for the same colour, so it
- * is part of the id (`color-lexicon/0.2.0;t=20`): a querier then refuses to mix the two.
+ * is part of the id (`color-lexicon/0.3.0;t=20`): a querier then refuses to mix the two.
  */
 export function lexiconSpace(temperature: number = DEFAULT_TEMPERATURE): string {
   const base = `color-lexicon/${VERSION}`

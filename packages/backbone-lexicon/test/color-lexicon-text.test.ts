@@ -25,7 +25,7 @@ describe('color-lexicon-text', () => {
   it('embeds phrases as unit vectors in the lexicon space', async () => {
     const e = await embed(['red', 'blue'])
     expect(e.shape).toEqual([2, d])
-    expect(e.space).toBe('color-lexicon/0.2.0')
+    expect(e.space).toBe('color-lexicon/0.3.0')
     expect(e.texts).toEqual(['red', 'blue'])
     for (const i of [0, 1]) expect(Math.hypot(...row(e, i))).toBeCloseTo(1, 6)
     // a basic term is its own dimension
@@ -68,7 +68,7 @@ describe('color-lexicon-text', () => {
   it('puts a non-default temperature in the space id and sharpens the vectors of named shades', async () => {
     const sharp = await embed(['tan'], { temperature: 2 })
     const soft = await embed(['tan'], { temperature: 30 })
-    expect(sharp.space).toBe('color-lexicon/0.2.0;t=2')
+    expect(sharp.space).toBe('color-lexicon/0.3.0;t=2')
     expect(Math.max(...row(sharp, 0))).toBeGreaterThan(Math.max(...row(soft, 0)))
   })
 })

@@ -65,9 +65,9 @@ describe('color-lexicon backbone', () => {
     const f = await features(frame, { resolution: [8, 8 * names.length], patch_size: 8 })
     const exact = await features(frame, { resolution: [8, 8 * names.length], patch_size: 8, lut_bits: 0 })
     names.forEach((n, i) => {
-      const text = colourEmbedding(v.names.get(n.replace(/ /g, ''))!.lab, DEFAULT_TEMPERATURE)
+      const text = colourEmbedding(v.names.get(n.replace(/ /g, ''))!.rgb, DEFAULT_TEMPERATURE)
       expect(cosine(exact.data, i * d, text, 0, d), n).toBeGreaterThan(0.99999)
-      expect(cosine(f.data, i * d, text, 0, d), n).toBeGreaterThan(0.9)
+      expect(cosine(f.data, i * d, text, 0, d), n).toBeGreaterThan(0.85) // worst measured: beige 0.88
     })
   })
 
@@ -105,8 +105,8 @@ describe('color-lexicon backbone', () => {
     const a = await features(noise())
     const b = await features(noise())
     expect(a.data).toEqual(b.data)
-    expect(a.space).toBe('color-lexicon/0.2.0')
-    expect((await features(noise(), { temperature: 30 })).space).toBe('color-lexicon/0.2.0;t=30')
+    expect(a.space).toBe('color-lexicon/0.3.0')
+    expect((await features(noise(), { temperature: 30 })).space).toBe('color-lexicon/0.3.0;t=30')
   })
 
   it('rejects a resolution that is not a multiple of the patch size', async () => {

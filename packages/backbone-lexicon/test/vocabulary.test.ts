@@ -55,8 +55,8 @@ describe('vocabulary', () => {
   })
 
   it('names the space after the plugin version, with a non-default temperature in the id', () => {
-    expect(lexiconSpace()).toBe('color-lexicon/0.2.0')
-    expect(lexiconSpace(DEFAULT_TEMPERATURE)).toBe('color-lexicon/0.2.0')
-    expect(lexiconSpace(30)).toBe('color-lexicon/0.2.0;t=30')
+    expect(lexiconSpace()).toBe('color-lexicon/0.3.0')
+    expect(lexiconSpace(DEFAULT_TEMPERATURE)).toBe('color-lexicon/0.3.0')
+    expect(lexiconSpace(30)).toBe('color-lexicon/0.3.0;t=30')
   })
 })

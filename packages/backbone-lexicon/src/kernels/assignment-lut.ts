@@ -1,8 +1,7 @@
 import type { NamingModel } from '../vocabulary.js'
-import { srgbToLab } from './srgb-to-lab.js'
-import { termAssign } from './term-assign.js'
+import { shadedAssign, shadedScratch } from './shaded-assign.js'
 
-/** Term assignments precomputed on a regular RGB lattice. */
+/** Term assignments (`shadedAssign`) precomputed on a regular RGB lattice. */
 export interface AssignmentLut {
   /** Lattice nodes per channel, 2^bits; node k has channel value k·255/(nodes − 1). */
   nodes: number
@@ -20,14 +19,12 @@ export function buildAssignmentLut(bits: number, model: NamingModel, temperature
   const nodes = 1 << bits
   const { d } = model
   const data = new Float32Array(nodes * nodes * nodes * d)
-  const lab = new Float64Array(3)
-  const scratch = new Float64Array(model.centreTerm.length)
+  const scratch = shadedScratch(model)
   const step = 255 / (nodes - 1)
   for (let r = 0; r < nodes; r++) {
     for (let g = 0; g < nodes; g++) {
       for (let b = 0; b < nodes; b++) {
-        srgbToLab(r * step, g * step, b * step, lab)
-        termAssign(lab[0], lab[1], lab[2], model.centres, model.centreTerm, d, temperature, data, ((r * nodes + g) * nodes + b) * d, scratch)
+        shadedAssign(r * step, g * step, b * step, model, temperature, data, ((r * nodes + g) * nodes + b) * d, scratch)
       }
     }
   }

@@ -1,8 +1,7 @@
 import { lutRow, type AssignmentLut } from './assignment-lut.js'
 import type { NamingModel } from '../vocabulary.js'
 import { l2Normalize } from './l2-normalize.js'
-import { srgbToLab } from './srgb-to-lab.js'
-import { termAssign } from './term-assign.js'
+import { shadedAssign, shadedScratch } from './shaded-assign.js'
 
 /** How each pixel's term assignment is obtained: from the RGB lattice, or exactly. */
 export type Assigner =
@@ -22,8 +21,7 @@ export function patchFeatures(img: Float32Array, ih: number, iw: number, patch: 
   const d = assigner.kind === 'lut' ? assigner.lut.d : assigner.model.d
   const out = new Float32Array(gh * gw * d)
   const row = new Float32Array(d)
-  const lab = new Float64Array(3)
-  const scratch = new Float64Array(assigner.kind === 'lut' ? 0 : assigner.model.centreTerm.length)
+  const scratch = assigner.kind === 'lut' ? undefined : shadedScratch(assigner.model)
   for (let y = 0; y < ih; y++) {
     const base = Math.floor(y / patch) * gw
     for (let x = 0; x < iw; x++) {
@@ -34,9 +32,7 @@ export function patchFeatures(img: Float32Array, ih: number, iw: number, patch: 
         const src = lutRow(lut, img[p], img[p + 1], img[p + 2]) * d
         for (let i = 0; i < d; i++) out[acc + i] += lut.data[src + i]
       } else {
-        srgbToLab(img[p], img[p + 1], img[p + 2], lab)
-        const { model } = assigner
-        termAssign(lab[0], lab[1], lab[2], model.centres, model.centreTerm, d, assigner.temperature, row, 0, scratch)
+        shadedAssign(img[p], img[p + 1], img[p + 2], assigner.model, assigner.temperature, row, 0, scratch!)
         for (let i = 0; i < d; i++) out[acc + i] += row[i]
       }
     }

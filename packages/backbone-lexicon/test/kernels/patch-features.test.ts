@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { buildAssignmentLut } from '../../src/kernels/assignment-lut.js'
 import { patchFeatures } from '../../src/kernels/patch-features.js'
-import { srgbToLab } from '../../src/kernels/srgb-to-lab.js'
-import { termAssign } from '../../src/kernels/term-assign.js'
 import { vocabulary } from '../../src/vocabulary.js'
 import { cosine, rng } from '../fixtures.js'
+import { plainShadedAssign } from './shaded-oracle.js'
 
 const v = vocabulary()
 const d = v.entries.length
@@ -12,13 +11,9 @@ const d = v.entries.length
 /** Test oracle: the dense ih×iw×D tensor of per-pixel assignments, averaged per patch, normalised. */
 function naive(img: Float32Array, ih: number, iw: number, p: number, colourOf: (r: number, g: number, b: number) => number[]): Float64Array {
   const dense = new Float64Array(ih * iw * d)
-  const row = new Float32Array(d)
-  const lab = new Float64Array(3)
   for (let i = 0; i < ih * iw; i++) {
     const [r, g, b] = colourOf(img[3 * i], img[3 * i + 1], img[3 * i + 2])
-    srgbToLab(r, g, b, lab)
-    termAssign(lab[0], lab[1], lab[2], v.model.centres, v.model.centreTerm, d, 10, row, 0, new Float64Array(v.model.centreTerm.length))
-    dense.set(row, i * d)
+    dense.set(plainShadedAssign(r, g, b, 10), i * d)
   }
   const gh = ih / p
   const gw = iw / p
