@@ -1,7 +1,7 @@
-import onnxProto from 'onnx-proto'
+import type onnxProto from 'onnx-proto'
+import { onnxProtos } from './onnx-proto-lazy.js'
 import { fail } from '../diagnostics.js'
 
-const { onnx } = onnxProto
 
 /** Element types a built graph may use; the names are onnxruntime's tensor type strings. */
 export type OnnxDataType =
@@ -140,7 +140,7 @@ function valueInfo(v: GraphValue): onnxProto.onnx.IValueInfoProto {
 }
 
 function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType
+  const T = onnxProtos().AttributeProto.AttributeType
   const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
   if (typeof value === 'number') {
     return Number.isInteger(value) ? { name, type: T.INT, i: value } : { name, type: T.FLOAT, f: value }
@@ -174,7 +174,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
   for (const output of spec.outputs) {
     if (!known.has(output.name)) fail('PLAF_INTERNAL', `buildModel: graph output "${output.name}" is never produced`)
   }
-  const model = onnx.ModelProto.create({
+  const model = onnxProtos().ModelProto.create({
     irVersion: irVersionFor(opset),
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'plaf-ts',
@@ -193,5 +193,5 @@ export function buildModel(spec: ModelSpec): Uint8Array {
       })),
     },
   })
-  return onnx.ModelProto.encode(model).finish()
+  return onnxProtos().ModelProto.encode(model).finish()
 }

@@ -1,9 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import onnxProto from 'onnx-proto'
+import { onnxProtos } from '../backends/onnx-proto-lazy.js'
 import { fail } from '../diagnostics.js'
 import { ONNX_DATA_TYPE_CODES } from '../backends/onnx-graph.js'
 
-const { onnx } = onnxProto
 
 /** A graph input or output as the ONNX file declares it; `dtype` is onnxruntime's type string. */
 export interface OnnxIoValue {
@@ -96,7 +95,7 @@ class FieldScanner {
 }
 
 function ioValue(bytes: Uint8Array): OnnxIoValue {
-  const v = onnx.ValueInfoProto.decode(bytes)
+  const v = onnxProtos().ValueInfoProto.decode(bytes)
   const t = v.type?.tensorType
   const dims = t?.shape?.dim ?? []
   return {

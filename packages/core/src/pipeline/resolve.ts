@@ -1,4 +1,5 @@
 import { resolve as resolvePath } from 'node:path'
+import type { ValidateFunction } from 'ajv'
 import { type Diagnostic, PlafError, diagnostic, hasErrors } from '../diagnostics.js'
 import { createAjv, validateOptions } from '../options.js'
 import { STAGE_KINDS, type InputPlugin, type Plugin, type PluginNote, type StageKind, type StagePlugin } from '../plugin.js'
@@ -56,7 +57,9 @@ export interface ResolveResult {
   loaded: LoadedPipeline
 }
 
-const skeletonValidator = createAjv().compile(pipelineSkeletonSchema)
+let skeleton: ValidateFunction | undefined
+/** Compiled on first use (~70 ms of CPU with ajv's meta-schema): commands that resolve no pipeline skip it. */
+const skeletonValidator = (): ValidateFunction => (skeleton ??= createAjv().compile(pipelineSkeletonSchema))
 const STAGE_ONLY: StageKind[] = STAGE_KINDS.filter((k) => k !== 'input')
 
 function locate(prov: Provenance, ptr: string, key = false) {
@@ -164,8 +167,9 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   if (hasErrors(out)) return { diagnostics: out, loaded }
   const prov = loaded.provenance
   const config = structuredClone(loaded.value)
-  if (!skeletonValidator(config)) {
-    out.push(...schemaDiagnostics(skeletonValidator.errors ?? [], { value: loaded.value, provenance: prov, base: '', code: 'PLAF_INVALID_PIPELINE' }))
+  const skeletonCheck = skeletonValidator()
+  if (!skeletonCheck(config)) {
+    out.push(...schemaDiagnostics(skeletonCheck.errors ?? [], { value: loaded.value, provenance: prov, base: '', code: 'PLAF_INVALID_PIPELINE' }))
   }
   for (const d of out) if (!d.file && !d.source) Object.assign(d, { file: loaded.file, line: d.line ?? 1, column: d.column ?? 1 })
   if (hasErrors(out)) return { diagnostics: out, loaded }
