@@ -83,6 +83,7 @@ export class RunClassifier {
     const lw = up.lw
     const sx = up.x
     const sy = up.y
+    const ty = sy.stage2
     const { from, to } = this.fx
     const cx0 = sx.srcLo[x0]!
     const cx1 = sx.srcHi[x1 - 1]!
@@ -142,22 +143,28 @@ export class RunClassifier {
         c = e + 1
       }
       if (xPrev < x1) nSeg = this.pushSeg(nSeg, xPrev, x1, -1)
-      // Exact values of the straddling segments, over the strip's rows.
-      const h = ye - ys
+      // The straddling segments up to the last vertical pass, over the last stage's source rows
+      // of the strip (J0 … J1); the row loop finishes each value as that pass does.
+      const J0 = ty.i0[ys]!
+      const nJ = ty.i1[ye - 1]! + 1 - J0
       let need = 0
       for (let s = 0; s < nSeg; s++) {
         if (this.segLevel[s] !== -1) continue
         this.segOff[s] = need
-        need += (this.segX1[s]! - this.segX0[s]!) * h
+        need += (this.segX1[s]! - this.segX0[s]!) * nJ
       }
       if (this.vals.length < need) this.vals = new Float32Array(need)
       for (let s = 0; s < nSeg; s++) {
         if (this.segLevel[s] !== -1) continue
-        up.region(low, offset, this.segX0[s]!, this.segX1[s]!, ys, ye, this.vals, this.segOff[s]!)
+        up.finalRows(low, offset, this.segX0[s]!, this.segX1[s]!, ys, ye, this.vals, this.segOff[s]!)
       }
       // Counts and runs, row by row, left to right.
       for (let y = ys; y < ye; y++) {
         const rowStart = count
+        const ja = ty.i0[y]! - J0
+        const jb = ty.i1[y]! - J0
+        const w0 = ty.w0[y]!
+        const w1 = ty.w1[y]!
         for (let s = 0; s < nSeg; s++) {
           const a = this.segX0[s]!
           const b = this.segX1[s]!
@@ -169,11 +176,13 @@ export class RunClassifier {
             if (L >= 2) count = this.addRun(count, rowStart, y, a, b)
             continue
           }
-          const o = this.segOff[s]! + (y - ys) * (b - a) - a
+          // region's last pass: the same float32 rounding of the same weighted sum.
+          const oa = this.segOff[s]! + ja * (b - a) - a
+          const ob = this.segOff[s]! + jb * (b - a) - a
           const vals = this.vals
           let start = -1
           for (let x = a; x < b; x++) {
-            const v = vals[o + x]!
+            const v = Math.fround(w0 * vals[oa + x]! + w1 * vals[ob + x]!)
             if (v > lo) {
               union++
               if (v > hi) inter++

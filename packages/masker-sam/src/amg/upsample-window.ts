@@ -176,38 +176,13 @@ export class LogitUpsampler {
 
   /** Exact values of the output region [x0, x1) × [y0, y1) into `out` from `at` (row-major, width x1 − x0). */
   region(low: Float32Array, offset: number, x0: number, x1: number, y0: number, y1: number, out: Float32Array, at = 0): void {
-    if (this.plan.kind === 'direct') {
-      this.separable(low, offset, this.lw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, out, 0, 0, at)
-      return
-    }
-    // Stage 1 only on the intermediate rows/columns stage 2 reads for this region.
-    const jx0 = this.x.stage2.i0[x0]!
-    const jx1 = this.x.stage2.i1[x1 - 1]! + 1
-    const jy0 = this.y.stage2.i0[y0]!
-    const jy1 = this.y.stage2.i1[y1 - 1]! + 1
-    const iw = jx1 - jx0
-    if (this.stage1.length < iw * (jy1 - jy0)) this.stage1 = new Float32Array(iw * (jy1 - jy0))
-    const inter = this.stage1
-    this.separable(low, offset, this.lw, this.x.stage1!, this.y.stage1!, jx0, jx1, jy0, jy1, inter, 0, 0)
-    this.separable(inter, 0, iw, this.x.stage2, this.y.stage2, x0, x1, y0, y1, out, jx0, jy0, at)
-  }
-
-  /**
-   * Separable bilinear resize of `src` (row stride `stride`, its origin at (sx0, sy0) of the source
-   * grid the taps index) into out[(y − y0)·w + (x − x0)] for x in [x0, x1), y in [y0, y1): rows first,
-   * then columns, as `resizeBilinear`.
-   */
-  private separable(src: Float32Array, offset: number, stride: number, tx: Taps, ty: Taps, x0: number, x1: number, y0: number, y1: number, out: Float32Array, sx0: number, sy0: number, at = 0): void {
-    const w = x1 - x0
+    const ty = this.y.stage2
     const r0 = ty.i0[y0]!
-    const r1 = ty.i1[y1 - 1]! + 1
-    if (this.mid.length < (r1 - r0) * w) this.mid = new Float32Array((r1 - r0) * w)
+    const w = x1 - x0
+    const rows = ty.i1[y1 - 1]! + 1 - r0
+    if (this.mid.length < rows * w) this.mid = new Float32Array(rows * w)
     const mid = this.mid
-    for (let r = r0; r < r1; r++) {
-      const s = offset + (r - sy0) * stride - sx0
-      const m = (r - r0) * w
-      for (let x = x0; x < x1; x++) mid[m + x - x0] = tx.w0[x]! * src[s + tx.i0[x]!]! + tx.w1[x]! * src[s + tx.i1[x]!]!
-    }
+    this.finalRows(low, offset, x0, x1, y0, y1, mid, 0)
     for (let y = y0; y < y1; y++) {
       const a = (ty.i0[y]! - r0) * w
       const b = (ty.i1[y]! - r0) * w
@@ -215,6 +190,71 @@ export class LogitUpsampler {
       const w1 = ty.w1[y]!
       const o = at + (y - y0) * w
       for (let x = 0; x < w; x++) out[o + x] = w0 * mid[a + x]! + w1 * mid[b + x]!
+    }
+  }
+
+  /**
+   * `region` without its last (vertical) pass: the last stage's horizontal pass over [x0, x1) on
+   * that stage's source rows r = y.stage2.i0[y0] … y.stage2.i1[y1 − 1], into
+   * out[at + (r − y.stage2.i0[y0])·(x1 − x0) + x − x0]. Output (x, y) is then
+   * fround(w0·row(i0) + w1·row(i1)) with y.stage2's taps of y, the value `region` gives.
+   */
+  finalRows(low: Float32Array, offset: number, x0: number, x1: number, y0: number, y1: number, out: Float32Array, at: number): void {
+    const ty = this.y.stage2
+    if (this.plan.kind === 'direct') {
+      this.horizontal(low, offset, this.lw, this.x.stage2, x0, x1, ty.i0[y0]!, ty.i1[y1 - 1]! + 1, out, at, 0, 0)
+      return
+    }
+    // Stage 1 only on the intermediate rows/columns stage 2 reads for this region.
+    const jx0 = this.x.stage2.i0[x0]!
+    const jx1 = this.x.stage2.i1[x1 - 1]! + 1
+    const jy0 = ty.i0[y0]!
+    const jy1 = ty.i1[y1 - 1]! + 1
+    const iw = jx1 - jx0
+    if (this.stage1.length < iw * (jy1 - jy0)) this.stage1 = new Float32Array(iw * (jy1 - jy0))
+    const inter = this.stage1
+    this.separable(low, offset, this.lw, this.x.stage1!, this.y.stage1!, jx0, jx1, jy0, jy1, inter)
+    this.horizontal(inter, 0, iw, this.x.stage2, x0, x1, jy0, jy1, out, at, jx0, jy0)
+  }
+
+  /**
+   * Separable bilinear resize of `src` (row stride `stride`) into out[(y − y0)·w + (x − x0)] for
+   * x in [x0, x1), y in [y0, y1): rows first, then columns, as `resizeBilinear`.
+   */
+  private separable(src: Float32Array, offset: number, stride: number, tx: Taps, ty: Taps, x0: number, x1: number, y0: number, y1: number, out: Float32Array): void {
+    const w = x1 - x0
+    const r0 = ty.i0[y0]!
+    const r1 = ty.i1[y1 - 1]! + 1
+    if (this.mid.length < (r1 - r0) * w) this.mid = new Float32Array((r1 - r0) * w)
+    const mid = this.mid
+    this.horizontal(src, offset, stride, tx, x0, x1, r0, r1, mid, 0, 0, 0)
+    for (let y = y0; y < y1; y++) {
+      const a = (ty.i0[y]! - r0) * w
+      const b = (ty.i1[y]! - r0) * w
+      const w0 = ty.w0[y]!
+      const w1 = ty.w1[y]!
+      const o = (y - y0) * w
+      for (let x = 0; x < w; x++) out[o + x] = w0 * mid[a + x]! + w1 * mid[b + x]!
+    }
+  }
+
+  /**
+   * The horizontal pass: out[at + (r − r0)·w + x − x0] = w0·src(r, i0) + w1·src(r, i1) with tx's
+   * taps of x, for source rows [r0, r1) (`src` row stride `stride`, its origin at (sx0, sy0) of the
+   * grid the taps index). Column by column (regions are narrow and a few rows tall), so each
+   * column's taps are read once.
+   */
+  private horizontal(src: Float32Array, offset: number, stride: number, tx: Taps, x0: number, x1: number, r0: number, r1: number, out: Float32Array, at: number, sx0: number, sy0: number): void {
+    const w = x1 - x0
+    const { i0, i1, w0: tw0, w1: tw1 } = tx
+    const s0 = offset + (r0 - sy0) * stride - sx0
+    const rows = r1 - r0
+    for (let x = x0; x < x1; x++) {
+      const a = s0 + i0[x]!
+      const b = s0 + i1[x]!
+      const w0 = tw0[x]!
+      const w1 = tw1[x]!
+      for (let r = 0, m = at + x - x0; r < rows; r++, m += w) out[m] = w0 * src[a + r * stride]! + w1 * src[b + r * stride]!
     }
   }
 }
