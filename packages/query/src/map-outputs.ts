@@ -88,7 +88,7 @@ export function writeLabelPly(
   for (let i = 0; i < labels.length; i++) colors.set(palette.subarray(3 * labels[i], 3 * labels[i] + 3), 3 * i)
   const properties: PlyProperty[] = [...xyz(positions), ...rgb(colors), { name: 'label', type: 'uint16', data: labels }, { name: 'label_score', type: 'float', data: labelScores }]
   if (extra.distance) properties.push({ name: 'distance', type: 'float', data: extra.distance })
-  writeFileAtomic(path, encodePly({ vertexCount: labels.length, comments, properties, faces: extra.faces }))
+  writeFileAtomic(path, encodePly({ vertexCount: labels.length, comments, properties, faces: extra.faces }), { fsync: false })
 }
 
 /**
@@ -104,5 +104,5 @@ export function writeMeshScorePly(path: string, mesh: ReferenceMesh, scores: Flo
   const heat = heatColors(scores, valid)
   for (let j = 0; j < v; j++) if (!valid[j]) heat.fill(128, 3 * j, 3 * j + 3)
   const properties: PlyProperty[] = [...xyz(mesh.vertices), ...rgb(heat), { name: 'score', type: 'float', data: scores }, { name: 'distance', type: 'float', data: distance }]
-  writeFileAtomic(path, encodePly({ vertexCount: v, comments, properties, faces: mesh.faces }))
+  writeFileAtomic(path, encodePly({ vertexCount: v, comments, properties, faces: mesh.faces }), { fsync: false })
 }

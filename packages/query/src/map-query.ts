@@ -52,6 +52,11 @@ export interface MapQueryResult {
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000
+/**
+ * The querier's outputs are recreated by `plaf query` in about a second: written atomically (a reader
+ * never sees half a file) but not fsynced, like the per-frame files; only scores.json, written last, is.
+ */
+const NO_FSYNC = { fsync: false }
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4
 
 /** Points per pool row (rows that are not valid weigh 0): Otsu's weights in 3D. */
@@ -115,7 +120,7 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
       rule: 'points whose pool row scores at or above the threshold, joined when their voxels (edge voxel_size, keys round(p / voxel_size)) touch (26-neighbourhood); largest first',
       coordinates: 'the map\'s world frame, metres; bbox = [x_min, y_min, z_min, x_max, y_max, z_max]',
       regions: regions.map((r, rank) => ({ rank: rank + 1, ...r })),
-    })
+    }, NO_FSYNC)
     const best: Array<{ row: number; score: number }> = []
     for (let j = 0; j < k && best.length < 10; j++) {
       const row = top!.indices[i * k + j]
@@ -146,7 +151,7 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
       snapshot, regions_file: `${slug}.regions.json`, top_region: regions[0] ?? null, mesh,
     })
   }
-  if (q > 0) writeFileAtomic(join(s.outDir, 'map-scores.npy'), encodeNpy({ data: all, shape: [q, n], dtype: '<f4' }))
+  if (q > 0) writeFileAtomic(join(s.outDir, 'map-scores.npy'), encodeNpy({ data: all, shape: [q, n], dtype: '<f4' }), NO_FSYNC)
   let labels: MapQueryResult['labels'] = null
   let meshLabels: string | null = null
   if (sets.labels > 0) {
@@ -165,19 +170,19 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
     }
     const comments = [`plaf query labels ${JSON.stringify(['background', ...s.labels])}`, `mode ${s.mode} threshold ${threshold ?? 'none'}`]
     writeLabelPly(join(s.outDir, 'labels', 'map.ply'), map.positions, label, score, l, comments)
-    writeFileAtomic(join(s.outDir, 'labels', 'map-labels.npy'), encodeNpy({ data: label, shape: [n], dtype: '<u2' }))
+    writeFileAtomic(join(s.outDir, 'labels', 'map-labels.npy'), encodeNpy({ data: label, shape: [n], dtype: '<u2' }), NO_FSYNC)
     labels = { file: 'labels/map.ply', npy: 'labels/map-labels.npy', threshold, points: counts }
     if (s.mesh && nearest) {
       meshLabels = 'mesh/labels.ply'
       const ml = gatherToMesh(nearest.index, label, n, 0)
       writeLabelPly(join(s.outDir, meshLabels), s.mesh.vertices, ml, gatherToMesh(nearest.index, score, n), l, comments, { distance: nearest.distance, faces: s.mesh.faces })
-      writeFileAtomic(join(s.outDir, 'mesh', 'labels.npy'), encodeNpy({ data: ml, shape: [ml.length], dtype: '<u2' }))
+      writeFileAtomic(join(s.outDir, 'mesh', 'labels.npy'), encodeNpy({ data: ml, shape: [ml.length], dtype: '<u2' }), NO_FSYNC)
     }
   }
   let mesh: MapQueryResult['mesh'] = null
   if (s.mesh && nearest && meshScores) {
     const v = nearest.index.length
-    writeFileAtomic(join(s.outDir, 'mesh', 'scores.npy'), encodeNpy({ data: meshScores, shape: [q, v], dtype: '<f4' }))
+    writeFileAtomic(join(s.outDir, 'mesh', 'scores.npy'), encodeNpy({ data: meshScores, shape: [q, v], dtype: '<f4' }), NO_FSYNC)
     mesh = {
       file: s.mesh.file, vertices: v, faces: (s.mesh.faces?.length ?? 0) / 3, max_distance: s.meshMaxDistance, vertices_matched: nearest.matched,
       scores: 'mesh/scores.npy', labels: meshLabels,

@@ -108,7 +108,7 @@ export function writeMapPly(path: string, map: SemanticMap3D, scores: Float32Arr
       { name: 'score', type: 'float', data: score },
     ],
   })
-  writeFileAtomic(path, ply)
+  writeFileAtomic(path, ply, { fsync: false })
 }
 
 /** One mask in a `<frame>.top.json` list. */
@@ -153,6 +153,6 @@ export function writeLabelPng(path: string, ids: Uint16Array, w: number, h: numb
     data[i] = v
     hist[v]++
   }
-  writeFileAtomic(path, encodePng({ width: w, height: h, channels: 1, data, depth: wide ? 16 : 8 }, { fast: true }))
+  writeFileAtomic(path, encodePng({ width: w, height: h, channels: 1, data, depth: wide ? 16 : 8 }, { fast: true }), { fsync: false })
   return hist
 }

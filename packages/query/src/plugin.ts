@@ -185,9 +185,9 @@ export const textQuerier = defineStage<
           }
         }
         if (embeddings) {
-          writeFileAtomic(join(ctx.outDir, 'text.npy'), encodeNpy({ data: embeddings.data, shape: embeddings.shape, dtype: '<f4' }))
+          writeFileAtomic(join(ctx.outDir, 'text.npy'), encodeNpy({ data: embeddings.data, shape: embeddings.shape, dtype: '<f4' }), { fsync: false })
           const roles = texts.map((_, i) => (i < sets.queries ? 'query' : i < sets.queries + sets.labels ? 'label' : 'negative'))
-          writeJsonAtomic(join(ctx.outDir, 'texts.json'), { texts, roles, encoder: opts.encoder, space: embeddings.space, mode: opts.mode, temperature: opts.temperature })
+          writeJsonAtomic(join(ctx.outDir, 'texts.json'), { texts, roles, encoder: opts.encoder, space: embeddings.space, mode: opts.mode, temperature: opts.temperature }, { fsync: false })
         }
         if (sets.labels > 0) {
           writeJsonAtomic(join(ctx.outDir, 'labels', 'labels.json'), {
