@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { decodeNpy, encodeNpy } from '@plaf/core'
 import { open3D, writeIndexReferenceMap } from '@plaf/storage'
 import { describe, expect, it } from 'vitest'
 import { shardPositions } from '../src/commands/shard.js'
@@ -46,7 +47,7 @@ describe('plaf run --shard and plaf merge', () => {
     expect(shardPositions(4, { index: 2, count: 3, chunk: 2 })).toEqual([])
   })
 
-  it('merged shards give the same argmax label as the unsharded run on >= 98 % of points (measured 98.6 %)', async () => {
+  it('merged shards give the same argmax label as the unsharded run on >= 99 % of points (measured 99.06 %)', async () => {
     const dir = tempDir({ 'p.yaml': pipeline })
     const run = (...a: string[]) => cli('run', join(dir, 'p.yaml'), '--progress', 'none', ...a)
     expect((await run('--out', join(dir, 'whole'))).code).toBe(0)
@@ -54,7 +55,17 @@ describe('plaf run --shard and plaf merge', () => {
       const r = await run('--shard', `${i}/3`, '--shard-chunk', '4', '--out', join(dir, `s${i}`))
       expect(r.code, r.err).toBe(0)
       const rec = JSON.parse(readFileSync(join(dir, `s${i}`, 'shard.json'), 'utf8'))
-      expect(rec).toMatchObject({ shard: i, of: 3, chunk: 4, frames_total: 24, frames: shardPositions(24, { index: i, count: 3, chunk: 4 }) })
+      expect(rec).toMatchObject({ shard: i, of: 3, chunk: 4, frames_total: 24, frames: shardPositions(24, { index: i, count: 3, chunk: 4 }), votes: join('storage3d', 'votes.npy') })
+      // the votes sidecar: (point, ref, count) rows whose counts add up to each point's observations
+      const { map, counts } = open3D(join(dir, `s${i}`, 'storage3d'))
+      const v = decodeNpy(readFileSync(join(dir, `s${i}`, rec.votes)))
+      expect(v.shape[1]).toBe(3)
+      const sums = new Uint32Array(map.refs.length)
+      for (let k = 0; k < v.shape[0]; k++) {
+        expect(Number(v.data[k * 3 + 1])).toBeLessThan(map.pool.shape[0])
+        sums[Number(v.data[k * 3])] += Number(v.data[k * 3 + 2])
+      }
+      expect(sums).toEqual(counts)
       expect(JSON.parse(readFileSync(join(dir, `s${i}`, 'report.json'), 'utf8')).frames.processed).toBe(8)
     }
     const m = await cli('merge', join(dir, 's0'), join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged'), '--json')
@@ -67,11 +78,14 @@ describe('plaf run --shard and plaf merge', () => {
     expect(summary.masks_seen).toBe(wholeReport.stages.lifter.metrics.masks_seen)
     let same = 0
     for (const [k, l] of whole) same += merged.get(k) === l ? 1 : 0
-    // The issue's goal is 99 %. On this scene (24 frames, 80×60 depth, 3 shards in chunks of 4) it
-    // measures 98.6 %: the misses are voxels of entries whose mean lies near a tie of two colour
-    // terms, which flip with the order frames are associated in (docs/cluster.md). The 99 % goal
-    // is tested on the lifter's point scene (packages/lifter/test/fusion.test.ts).
-    expect(same / whole.size).toBeGreaterThanOrEqual(0.98)
+    // The issue's goal. The merge recounts each point's votes over all observations (the shards'
+    // votes.npy); what remains (0.9 % here) is association: a shard's entry joins a merged entry
+    // whole, where the unsharded run met its masks one by one (docs/cluster.md).
+    expect(same / whole.size).toBeGreaterThanOrEqual(0.99)
+    // the partials' order on the command line does not matter (they are taken in shard order)
+    const r = await cli('merge', join(dir, 's2'), join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged-2'), '--json')
+    expect(r.code, r.err).toBe(0)
+    expect(readFileSync(join(dir, 'merged-2', 'storage3d', 'map.ply'))).toEqual(readFileSync(join(dir, 'merged', 'storage3d', 'map.ply')))
     // a fused pool: fewer rows than masks seen (measured 373 masks → 114 rows; 24 frames see each thing only a few times)
     expect(summary.pool_rows * 3).toBeLessThan(summary.masks_seen)
 
@@ -96,6 +110,12 @@ describe('plaf run --shard and plaf merge', () => {
     expect(dims.code).toBe(1)
     expect(dims.err).toContain(`${d - 1}-dimensional rows`)
     expect(dims.err).toContain(join(s1, 'map.json'))
+    // a votes sidecar of the wrong shape
+    const votesFile = join(dir, 's0', 'storage3d', 'votes.npy')
+    writeFileSync(votesFile, encodeNpy({ data: new Uint32Array(4), shape: [2, 2] }))
+    const badVotes = await cli('merge', join(dir, 's0'), join(dir, 's2'), '--out', join(dir, 'm5'))
+    expect(badVotes.code).toBe(1)
+    expect(badVotes.err).toContain(`${votesFile}: votes must be a (K, 3) uint32 array`)
   }, 120_000)
 
   it('a shard reuses the stage cache entries of an unsharded run of the same frames', async () => {

@@ -17,6 +17,14 @@ export interface BackprojectLifterOptions {
   fusion_cosine: number
 }
 
+/**
+ * Set (to true) on the options object `create` receives to have the map carry every point's votes
+ * (`LiftedMap3D.votes`, MapBuilder's `keepVotes`). Not a YAML option: `plaf run --shard` sets it
+ * so that `plaf merge` can recount majorities; a symbol, so it never enters a configuration,
+ * its schema or a cache key.
+ */
+export const KEEP_VOTES: unique symbol = Symbol.for('@plaf/lifter.keep-votes')
+
 const options: OptionsSchema<BackprojectLifterOptions> = {
   type: 'object',
   additionalProperties: false,
@@ -93,6 +101,7 @@ export const backprojectLifter = defineStage<
     const builder = new MapBuilder({
       voxelSize: opts.voxel_size, fusion: opts.fusion, poolMergeThreshold: opts.pool_merge_threshold,
       fusionOverlap: opts.fusion_overlap, fusionCosine: opts.fusion_cosine, tensor: ctx.tensor,
+      keepVotes: (opts as BackprojectLifterOptions & { [KEEP_VOTES]?: boolean })[KEEP_VOTES] === true,
     })
     return {
       async run({ frame, memory }, rc) {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
-  PlafError, createReferenceBackend, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
+  PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
   type Diagnostic, type ResolvedPipeline,
 } from '@plaf/core'
 import { MapBuilder, type BackprojectLifterOptions } from '@plaf/lifter'
@@ -15,7 +15,7 @@ import { open3D, writeIndexReferenceMap, type IndexReferenceOptions } from '@pla
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { userErrors } from '../user-errors.js'
-import { SHARD_FILE, type ShardRecord } from './shard.js'
+import { decodeVotes, SHARD_FILE, type ShardRecord } from './shard.js'
 
 /** Options of `plaf merge`. */
 export interface MergeCommandOptions {
@@ -124,6 +124,9 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
     const parts: PartialRun[] = []
     for (const d of dirs) parts.push(await openPartial(resolve(d)))
     const notes = checkCompatible(parts)
+    // Shard order, whatever the command line's: entries are then associated in the order the
+    // unsharded run met their first chunks (shard 0's first), and the result does not depend on argument order.
+    if (parts.every((p) => p.shard)) parts.sort((a, b) => a.shard!.shard - b.shard!.shard)
     printDiagnostics(io, notes, o.json)
     const lo = parts[0].lifter.options
     const tensor = createReferenceBackend()
@@ -131,18 +134,22 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
       voxelSize: lo.voxel_size, fusion: lo.fusion, poolMergeThreshold: lo.pool_merge_threshold,
       fusionOverlap: lo.fusion_overlap, fusionCosine: lo.fusion_cosine, tensor,
     })
-    const rows: Array<{ dir: string; shard: string | null; points: number; pool_rows: number; masks_seen: number | null }> = []
+    const rows: Array<{ dir: string; shard: string | null; votes: number | null; points: number; pool_rows: number; masks_seen: number | null }> = []
     let dim = -1
     for (const p of parts) {
       const mapDir = join(p.dir, p.storage.key)
       const { map, counts } = open3D(mapDir)
+      // The shard's per-point votes (shard.json "votes"): majorities are then recounted over every observation.
+      const votesFile = p.shard?.votes ? join(p.dir, p.shard.votes) : null
+      if (votesFile && !existsSync(votesFile)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `${votesFile} is missing (named by ${join(p.dir, SHARD_FILE)})`, { file: votesFile }))
+      const votes = votesFile ? decodeVotes(decodeNpy(readFileSync(votesFile), votesFile), map.refs.length, votesFile) : null
       const d = map.pool.shape[1]
       if (dim >= 0 && d !== dim) throw invalid(`${mapDir}: its pool has ${d}-dimensional rows but ${parts[0].dir}'s has ${dim}`, { file: join(mapDir, 'map.json'), expected: String(dim), actual: String(d) })
       dim = d
       io.err(`merge: ${p.dir}: ${map.refs.length} points, ${map.pool.shape[0]} pool rows`)
-      await builder.addMap(map, counts, join(mapDir, 'map.ply'))
+      await builder.addMap(map, counts, votesFile ?? join(mapDir, 'map.ply'), votes)
       if (p.masksSeen !== null) builder.countMasks(p.masksSeen)
-      rows.push({ dir: p.dir, shard: p.shard ? `${p.shard.shard}/${p.shard.of}` : null, points: map.refs.length, pool_rows: map.pool.shape[0], masks_seen: p.masksSeen })
+      rows.push({ dir: p.dir, shard: p.shard ? `${p.shard.shard}/${p.shard.of}` : null, votes: votes ? votes.refs.length : null, points: map.refs.length, pool_rows: map.pool.shape[0], masks_seen: p.masksSeen })
     }
     const merged = builder.finish()
     await tensor.dispose()

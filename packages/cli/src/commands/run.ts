@@ -142,7 +142,7 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
   const out = opts.out ?? join(first.pipeline.output.dir, `shard-${spec.index}-of-${spec.count}`)
   const res = await runOnce(file, { ...opts, out }, io, `shard ${spec.index}/${spec.count}`, { ...first, pipeline: sharded.pipeline })
   if (typeof res === 'number') return res
-  const record = sharded.record()
+  const record = sharded.record(res.runDir)
   if (record) writeShardRecord(res.runDir, record)
   io.out(opts.json ? JSON.stringify(res.report, null, 2) : `partial map (shard ${spec.index}/${spec.count}, chunks of ${spec.chunk} frames) written to ${res.runDir}\n\n${summaryLine(res)}\nmerge the shards with: plaf merge <shard dirs…> --out <dir>`)
   return EXIT.ok

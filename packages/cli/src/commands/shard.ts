@@ -7,8 +7,11 @@
  * j mod n = i, each into its own run directory.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { basename, dirname, isAbsolute, resolve } from 'node:path'
-import { diagnostic, flagOrigin, PlafError, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type ResolvedPipeline } from '@plaf/core'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
+import {
+  diagnostic, encodeNpy, flagOrigin, PlafError, writeFileAtomic, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type NpyArray, type ResolvedPipeline, type StagePlugin,
+} from '@plaf/core'
+import { KEEP_VOTES, type PointVotes } from '@plaf/lifter'
 
 /** Default frames per chunk of `--shard` (consecutive frames keep their overlap, which association needs). */
 export const DEFAULT_SHARD_CHUNK = 25
@@ -33,6 +36,54 @@ export interface ShardRecord {
   /** Frames of the whole sequence, and the positions in it (0-based) this shard processed. */
   frames_total: number
   frames: number[]
+  /**
+   * The partial map's per-point votes (relative to the run directory): a (K, 3) uint32 `.npy` of
+   * (point, ref, count) rows, point-major, refs into the map's pool; null when the lifter kept no
+   * votes (`fusion: none`). `plaf merge` recounts majorities over them.
+   */
+  votes?: string | null
+}
+
+/** File name of the votes sidecar, beside the partial map's map.ply. */
+export const VOTES_FILE = 'votes.npy'
+
+/** The votes as the (K, 3) uint32 rows of the sidecar: (point, ref, count), point-major. */
+export function encodeVotes(v: PointVotes): Uint8Array {
+  const k = v.refs.length
+  const rows = new Uint32Array(k * 3)
+  for (let i = 0; i + 1 < v.offsets.length; i++) {
+    for (let j = v.offsets[i]; j < v.offsets[i + 1]; j++) {
+      rows[j * 3] = i
+      rows[j * 3 + 1] = v.refs[j]
+      rows[j * 3 + 2] = v.counts[j]
+    }
+  }
+  return encodeNpy({ data: rows, shape: [k, 3], dtype: '<u4' })
+}
+
+/**
+ * Reads the sidecar rows back into per-point lists for `points` points; rows out of point order,
+ * a point beyond the map, or a shape other than (K, 3) uint32 is a PLAF_INPUT_INVALID naming the file.
+ */
+export function decodeVotes(rows: NpyArray, points: number, file: string): PointVotes {
+  if (rows.shape.length !== 2 || rows.shape[1] !== 3 || !(rows.data instanceof Uint32Array)) {
+    throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${file}: votes must be a (K, 3) uint32 array of (point, ref, count) rows, got ${rows.dtype} ${JSON.stringify(rows.shape)}`, { file }))
+  }
+  const k = rows.shape[0]
+  const offsets = new Uint32Array(points + 1)
+  const refs = new Uint32Array(k)
+  const counts = new Uint32Array(k)
+  let prev = 0
+  for (let j = 0; j < k; j++) {
+    const i = rows.data[j * 3]
+    if (i < prev || i >= points) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${file}: row ${j} is for point ${i}, ${i >= points ? `but the map has ${points} points` : `after point ${prev} (rows must be in point order)`}`, { file }))
+    prev = i
+    offsets[i + 1]++
+    refs[j] = rows.data[j * 3 + 1]
+    counts[j] = rows.data[j * 3 + 2]
+  }
+  for (let i = 0; i < points; i++) offsets[i + 1] += offsets[i]
+  return { offsets, refs, counts }
 }
 
 export const SHARD_FILE = 'shard.json'
@@ -94,8 +145,31 @@ function shardSource(source: InputSource, s: ShardSpec): InputSource {
  * The pipeline with its input restricted to the shard's frames; `record()` gives the shard.json
  * content once the run has read them.
  */
-export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: ResolvedPipeline; record(): ShardRecord | null } {
+export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: ResolvedPipeline; record(runDir: string): ShardRecord | null } {
   let whole: InputSource | null = null
+  // The backproject lifter keeps every point's votes; they go beside the index-reference map.
+  let votes: PointVotes | null = null
+  const storage = p.stages.find((st) => st.use === 'index-reference')
+  const stages = p.stages.map((st) => {
+    if (st.use !== 'backproject' || !storage) return st
+    const lifter: StagePlugin = {
+      ...st.plugin,
+      async create(options, ctx) {
+        const inst = await st.plugin.create({ ...options, [KEEP_VOTES]: true }, ctx)
+        return {
+          ...inst,
+          run: inst.run.bind(inst),
+          dispose: inst.dispose?.bind(inst),
+          async finish(inputs, rc) {
+            const out = (await inst.finish?.(inputs, rc)) ?? {}
+            votes = (out.map as { votes?: PointVotes } | undefined)?.votes ?? null
+            return out
+          },
+        }
+      },
+    }
+    return { ...st, plugin: lifter }
+  })
   const plugin: InputPlugin = {
     ...p.input.plugin,
     async create(options, ctx) {
@@ -104,10 +178,18 @@ export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: Re
     },
   }
   return {
-    pipeline: { ...p, input: { ...p.input, plugin } },
-    record: (): ShardRecord | null => whole && {
-      format: 'plaf-shard', version: 1, shard: s.index, of: s.count, chunk: s.chunk,
-      input_identity: whole.identity, frames_total: whole.frameCount, frames: shardPositions(whole.frameCount, s),
+    pipeline: { ...p, input: { ...p.input, plugin }, stages },
+    record: (runDir: string): ShardRecord | null => {
+      if (!whole) return null
+      let file: string | null = null
+      if (votes && storage) {
+        file = join(storage.key, VOTES_FILE)
+        writeFileAtomic(resolve(runDir, file), encodeVotes(votes))
+      }
+      return {
+        format: 'plaf-shard', version: 1, shard: s.index, of: s.count, chunk: s.chunk,
+        input_identity: whole.identity, frames_total: whole.frameCount, frames: shardPositions(whole.frameCount, s), votes: file,
+      }
     },
   }
 }
