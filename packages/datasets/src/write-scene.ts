@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import sharp from 'sharp'
+import { loadSharp } from './frames/sharp.js'
 import { encodePly, encodePng, fail, writeFileAtomic, type OptionsSchema, type OptionsSource, type PlyProperty } from '@plaf/core'
 import { CATEGORIES, NYU40_PALETTE, formatLabelsTsv } from './synthetic/catalogue.js'
 import { tessellate } from './synthetic/mesh.js'
@@ -108,6 +108,7 @@ export async function writeScene(
   /** Where the options came from (e.g. `plaf make-scene`'s flags), to locate option errors. */
   source: Omit<OptionsSource, 'value'> = {},
 ): Promise<WriteSceneSummary> {
+  const sharp = await loadSharp()
   const t0 = performance.now()
   const opts = resolveOptions<WriteSceneOptions>(WRITE_SCENE_SCHEMA, options, 'make-scene', {
     hint: 'options: plaf plugins synthetic-room, plus scene, jpeg_quality and mesh_spacing', ...source,

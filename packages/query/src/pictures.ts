@@ -1,4 +1,3 @@
-import sharp from 'sharp'
 import type { HitStyle } from './kernels/render.js'
 
 /** Fonts of every caption, in order of preference (librsvg resolves them through fontconfig). */
@@ -53,6 +52,8 @@ export const svgDocument = (width: number, height: number, body: string): Buffer
 
 /** An H×W×3 uint8 picture with an SVG (same size) drawn over it, as 8-bit RGB PNG bytes (about 20 ms at 1296×968). */
 export async function pngWithSvg(data: Uint8Array, width: number, height: number, svg: Buffer): Promise<Buffer> {
+  // sharp (libvips, ~0.1 s of CPU to load) on first use: a query without pictures never loads it
+  const sharp = (await import('sharp')).default
   return sharp(data, { raw: { width, height, channels: 3 } })
     .composite([{ input: svg, left: 0, top: 0 }])
     .removeAlpha() // the SVG layer brings an alpha channel; the picture is opaque RGB

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import sharp from 'sharp'
+import { loadSharp } from '../frames/sharp.js'
 import { encodePng } from '@plaf/core'
 import { mulberry32 } from '../synthetic/prng.js'
 import type { Ade20kSplit } from './reader.js'
@@ -21,6 +21,7 @@ export interface GeneratedAde20kSample {
  * ADE20K stores them; annotations are 8-bit PNG.
  */
 export async function writeAde20kSplit(root: string, split: Ade20kSplit, count: number, size: [w: number, h: number], seed = 1): Promise<GeneratedAde20kSample[]> {
+  const sharp = await loadSharp()
   const [w, h] = size
   const prefix = split === 'training' ? 'ADE_train_' : 'ADE_val_'
   mkdirSync(join(root, 'images', split), { recursive: true })

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import sharp, { type Metadata, type OutputInfo } from 'sharp'
+import type { Metadata, OutputInfo } from 'sharp'
+import { loadSharp } from './sharp.js'
 import { PlafError, decodeNpy, fail } from '@plaf/core'
 
 /**
@@ -54,6 +55,7 @@ export async function decodeColor(file: string, frame: string, expected?: Expect
 
 /** Decodes colour image bytes held in memory (a .sens frame); `file` names where they came from. */
 export async function decodeColorBytes(bytes: Buffer, file: string, frame: string, expected?: ExpectedSize): Promise<ColorImage> {
+  const sharp = await loadSharp()
   let out: { data: Buffer; info: OutputInfo }
   try {
     out = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
@@ -86,6 +88,7 @@ export async function decodeDepthPng(file: string, frame: string, scale: number,
 
 /** Decodes 16-bit depth PNG bytes held in memory; `file` names where they came from. */
 export async function decodeDepthPngBytes(bytes: Buffer, file: string, frame: string, scale: number, expected?: ExpectedSize): Promise<DepthMetres> {
+  const sharp = await loadSharp()
   let meta: Metadata
   try {
     meta = await sharp(bytes).metadata()
@@ -146,6 +149,7 @@ export interface LabelIds {
 
 /** Decodes a single-channel 8- or 16-bit label PNG (ScanNet `label-filt/<i>.png`, ADE20K annotations). */
 export async function decodeLabelPng(file: string, frame: string): Promise<LabelIds> {
+  const sharp = await loadSharp()
   const bytes = await bytesOf(file, frame, 'label image')
   let meta: Metadata
   try {
@@ -176,6 +180,7 @@ export async function decodeLabelPng(file: string, frame: string): Promise<Label
  * aligned), e.g. ScanNet's 1296×968 colour to the 640×480 depth size as PLAF's reference does.
  */
 export async function resizeColor(img: ColorImage, width: number, height: number): Promise<ColorImage> {
+  const sharp = await loadSharp()
   if (img.width === width && img.height === height) return img
   const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(width, height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer()
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height }

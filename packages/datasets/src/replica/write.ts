@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import sharp from 'sharp'
+import { loadSharp } from '../frames/sharp.js'
 import { encodePng, type Frame } from '@plaf/core'
 
 /** Replica's depth PNGs (NICE-SLAM): 6553.5 units per metre. */
@@ -16,6 +16,7 @@ const num = (v: number): string => (Number.isFinite(v) ? String(v) : v > 0 ? 'in
  * pose is written as a line of -inf.
  */
 export async function writeReplicaSequence(dir: string, frames: AsyncIterable<Frame>): Promise<number> {
+  const sharp = await loadSharp()
   mkdirSync(join(dir, 'results'), { recursive: true })
   const traj: string[] = []
   let camera: Record<string, number> | undefined

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import sharp from 'sharp'
+import { loadSharp } from '../frames/sharp.js'
 import { encodeNpy, encodePng, fail, type Frame } from '@plaf/core'
 import { rotationQuaternion } from '../frames/pose.js'
 
@@ -44,6 +44,7 @@ export function formatPoseRows(m: ArrayLike<number> | null): string {
  * half written; an existing non-empty `dir` is refused. Intrinsics come from the first frame.
  */
 export async function writeRgbdFolder(dir: string, frames: AsyncIterable<Frame>, options: Partial<WriteRgbdFolderOptions> = {}): Promise<WriteRgbdFolderSummary> {
+  const sharp = await loadSharp()
   const o = { ...DEFAULTS, ...options }
   if (existsSync(dir) && readdirSync(dir).length) fail('PLAF_INVALID_OPTION', `${dir} exists and is not empty; refusing to write an rgbd-folder over it`, { file: dir, expected: 'a new or empty directory', actual: 'a non-empty directory' })
   mkdirSync(dirname(dir), { recursive: true })

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import sharp from 'sharp'
+import { loadSharp } from '../frames/sharp.js'
 import { encodePng, type Frame } from '@plaf/core'
 import { rotationQuaternion } from '../frames/pose.js'
 import { TUM_DEPTH_SCALE } from './reader.js'
@@ -23,6 +23,7 @@ const DEFAULT_TIMING: TumTiming = { start: 1305031102, fps: 30, depthOffset: 0.0
  * whose pose is null gets no ground-truth line. Depth must fit a 16-bit PNG at 5000/m (13.1 m).
  */
 export async function writeTumSequence(dir: string, frames: AsyncIterable<Frame>, timing: Partial<TumTiming> = {}): Promise<number> {
+  const sharp = await loadSharp()
   const t = { ...DEFAULT_TIMING, ...timing }
   mkdirSync(join(dir, 'rgb'), { recursive: true })
   mkdirSync(join(dir, 'depth'), { recursive: true })

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import sharp from 'sharp'
 import type { TopLevelSpec } from 'vega-lite'
 import type { ClassSet } from '../classes.js'
 import type { ConfusionMatrix } from '../metrics/confusion.js'
@@ -28,6 +27,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<string[]> {
   const svg = await renderSvg(spec)
   writeFileSync(join(dir, `${name}.svg`), svg)
+  const sharp = (await import('sharp')).default // on first use, as vega
   await sharp(Buffer.from(svg), { density: 144 }).png().toFile(join(dir, `${name}.png`))
   writeFileSync(join(dir, `${name}.vl.json`), JSON.stringify(spec, null, 2) + '\n')
   return [`${name}.svg`, `${name}.png`, `${name}.vl.json`]
