@@ -4,7 +4,7 @@ export { argmaxLabels, LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, relevanc
 export { rowBoxes, type RowBoxes } from './kernels/boxes.js'
 export { applyMode, type ModeScores, type TextSets } from './modes.js'
 export { frameThreshold, queryFrame, type FrameQuerySettings, type FrameStats } from './frame-query.js'
-export { gatherScores, prepareMap, scoreMap, scoreMemory, scorePool, scoreRows, type MapScores, type PreparedMap, type RowScores } from './score.js'
+export { gatherScores, prepareMap, scoreMap, scoreMemory, scorePool, scoreRows, type MapScores, type PreparedMap, type RowScores, type ScoringTime } from './score.js'
 export { slugify, uniqueSlugs } from './slug.js'
 export { fileSafe, overlayCaption, topMasks, writeFrameOutputs, writeLabelPng, writeMapPly, type FramePictures, type TopMask } from './outputs.js'
 export { centreIndex, heatColors, HIT_STYLE, outlineMask, renderHits, renderMask, resizeNearest, selectRows, shadeHits, type HitStyle } from './kernels/render.js'

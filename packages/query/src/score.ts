@@ -19,6 +19,25 @@ export interface MapScores {
   timings: { poolMs: number; gatherMs: number }
 }
 
+/**
+ * Where `scoreRows` puts its own time: ms on this thread before and after the product plus the
+ * time the event loop sat idle waiting for the tensor backend. Time other work (other pipeline
+ * stages of frames in flight, callbacks of sharp encodes) ran on the event loop during that wait
+ * is left out, so the figure does not grow with what runs beside the querier.
+ */
+export interface ScoringTime {
+  ownMs: number
+}
+
+/** Awaits `p`; adds to `into` the event loop's idle time meanwhile (ms): the wait that was the backend's alone. */
+async function idleWait<T>(p: () => Promise<T>, into: ScoringTime | undefined): Promise<T> {
+  if (!into) return p()
+  const before = performance.eventLoopUtilization()
+  const out = await p()
+  into.ownMs += performance.eventLoopUtilization(before).idle
+  return out
+}
+
 function rowNorms(a: Float32Array, rows: number, d: number): Float64Array {
   const out = new Float64Array(rows)
   for (let r = 0; r < rows; r++) {
@@ -33,13 +52,16 @@ function rowNorms(a: Float32Array, rows: number, d: number): Float64Array {
  * Cosine of every row of a rows×D table with every text: one rows×D · D×Q product on the tensor
  * seam, then division by the norms (so unnormalised tables and texts still give cosines).
  * `norms`: the table's row L2 norms when already known (`prepareMap`), else computed here (rows×D
- * work, several times the product's cost in JS).
+ * work, several times the product's cost in JS). `time`: adds this call's own time (see ScoringTime).
  */
-export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend, norms?: Float64Array): Promise<RowScores> {
+export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend, norms?: Float64Array, time?: ScoringTime): Promise<RowScores> {
+  const t0 = performance.now()
   const [q, d] = embeddings.shape
   const textT = new Float32Array(d * q)
   for (let i = 0; i < q; i++) for (let c = 0; c < d; c++) textT[c * q + i] = embeddings.data[i * d + c]
-  const prod = rows > 0 && q > 0 ? await tensor.matmul(table, textT, rows, d, q) : new Float32Array(0)
+  if (time) time.ownMs += performance.now() - t0
+  const prod = rows > 0 && q > 0 ? await idleWait(() => tensor.matmul(table, textT, rows, d, q), time) : new Float32Array(0)
+  const t1 = performance.now()
   if (norms && norms.length !== rows) throw new RangeError(`norms has ${norms.length} entries for ${rows} rows`)
   const rn = norms ?? rowNorms(table, rows, d)
   const tn = rowNorms(embeddings.data, q, d)
@@ -49,6 +71,7 @@ export async function scoreRows(table: Float32Array, rows: number, embeddings: T
     valid[r] = rn[r] > 0 ? 1 : 0
     for (let i = 0; i < q; i++) data[i * rows + r] = rn[r] > 0 && tn[i] > 0 ? prod[r * q + i] / (rn[r] * tn[i]) : 0
   }
+  if (time) time.ownMs += performance.now() - t1
   return { texts: embeddings.texts, data, shape: [q, rows], valid }
 }
 
@@ -70,20 +93,20 @@ function checkSpace(space: string, dim: number, embeddings: TextEmbeddings, what
  * scores are a gather through the id map (`gatherScores`). Throws PLAF_SPACE_MISMATCH when the
  * memory and the texts come from different embedding spaces. `frame` only names it in errors.
  */
-export async function scoreMemory(memory: SemanticMemory2D, embeddings: TextEmbeddings, tensor: TensorBackend, frame?: string): Promise<RowScores> {
+export async function scoreMemory(memory: SemanticMemory2D, embeddings: TextEmbeddings, tensor: TensorBackend, frame?: string, time?: ScoringTime): Promise<RowScores> {
   const [rows, d] = memory.features.shape
   checkSpace(memory.space, d, embeddings, 'memory', frame)
-  return scoreRows(memory.features.data, rows, embeddings, tensor)
+  return scoreRows(memory.features.data, rows, embeddings, tensor, undefined, time)
 }
 
 /**
  * Scores a 3D map's pool: Q×M cosines, M = pool rows (not N points). Throws PLAF_SPACE_MISMATCH
  * like `scoreMemory`; an empty map (no points) is not checked.
  */
-export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap): Promise<RowScores> {
+export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap, time?: ScoringTime): Promise<RowScores> {
   const [rows, d] = map.pool.shape
   if (map.refs.length > 0) checkSpace(map.space, d, embeddings, 'map', undefined)
-  return scoreRows(map.pool.data, rows, embeddings, tensor, preparedNorms(map, prepared))
+  return scoreRows(map.pool.data, rows, embeddings, tensor, preparedNorms(map, prepared), time)
 }
 
 /** What a map needs once, whatever the queries: the L2 norm of each pool row (M×D work). */

@@ -1,7 +1,7 @@
 import { createReferenceBackend, type TextEmbeddings } from '@plaf/core'
 import { createRunContext } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
-import { gatherScores, prepareMap, scoreMap, scoreMemory, slugify, uniqueSlugs } from '../src/index.js'
+import { gatherScores, prepareMap, scoreMap, scoreMemory, slugify, uniqueSlugs, type ScoringTime } from '../src/index.js'
 import { cosine, prng, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
 
 const tensor = createReferenceBackend()
@@ -78,6 +78,33 @@ describe('slugify', () => {
     expect(slugify('???')).toBe('query')
     expect(slugify('a'.repeat(80))).toHaveLength(50)
     expect(uniqueSlugs(['Chair', 'chair', 'CHAIR!', 'lamp'])).toEqual(['chair', 'chair-2', 'chair-3', 'lamp'])
+  })
+})
+
+describe('ScoringTime', () => {
+  it('counts the wait for the backend but not other work that runs on the event loop meanwhile', async () => {
+    const mem = randomMemory(prng(5), 23, 17, 9)
+    const emb = await embed(['chair', 'red lamp'])
+    // a backend whose product resolves only after 150 ms of other JavaScript (as a pipeline's other
+    // stages run while the querier awaits), plus 40 ms of real waiting with the event loop idle
+    const busy: typeof tensor = {
+      ...tensor,
+      matmul: (...a) => new Promise((done) => {
+        setImmediate(() => {
+          const end = performance.now() + 150
+          while (performance.now() < end); // someone else's work
+          setTimeout(() => void tensor.matmul(...a).then(done), 40)
+        })
+      }),
+    }
+    const time: ScoringTime = { ownMs: 0 }
+    const t0 = performance.now()
+    const timed = await scoreMemory(mem, emb, busy, undefined, time)
+    const wall = performance.now() - t0
+    expect(timed).toEqual(await scoreMemory(mem, emb, tensor))
+    expect(wall).toBeGreaterThanOrEqual(190)
+    expect(time.ownMs).toBeGreaterThanOrEqual(30) // the idle wait is the backend's and counts
+    expect(time.ownMs).toBeLessThan(wall - 120) // the 150 ms busy loop does not
   })
 })
 
