@@ -46,12 +46,12 @@ function sourceBounds(ax: Axis, low: number): { from: Int32Array; to: Int32Array
 /**
  * The stability counts, binary mask and box of one upsampled logit plane, exactly as the full plane
  * gives them, computing exact values only where they can matter. Output rows are taken in strips;
- * for each strip, each low-res column's values over the strip's source rows give an interval, and
- * a column whose interval (widened by the rounding margin) lies between the same two cutoffs has a
- * known level (how many of lo, t, hi its values exceed). Every output value is a convex
- * combination of its sources, so an output pixel all of whose source columns share a level has
- * that level; only the other pixels (near a cutoff crossing) are upsampled, by `LogitUpsampler`'s
- * exact computation. The mask comes out as horizontal runs, so no plane-sized buffer is filled.
+ * for each strip, a low-res column whose values over the strip's source rows (each widened by the
+ * rounding margin) all lie between the same two cutoffs has a known level (how many of lo, t, hi
+ * its values exceed). Every output value is a convex combination of its sources, so an output
+ * pixel all of whose source columns share a level has that level; only the other pixels (near a
+ * cutoff crossing) are upsampled, by `LogitUpsampler.finalRows` and the same last vertical pass
+ * done here. The mask comes out as horizontal runs, so no plane-sized buffer is filled.
  * Buffers are kept across calls; `runs` is valid until the next call.
  */
 export class RunClassifier {
