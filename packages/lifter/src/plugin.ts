@@ -25,6 +25,13 @@ export interface BackprojectLifterOptions {
  */
 export const KEEP_VOTES: unique symbol = Symbol.for('@plaf/lifter.keep-votes')
 
+/**
+ * Set (to true) on the options object `create` receives to have the map carry every frame's mask
+ * observations (`LiftedMap3D.masks`, MapBuilder's `keepMasks`). Not a YAML option: `plaf run
+ * --shard` sets it so that `plaf merge` can replay the association mask by mask (`MapBuilder.replay`).
+ */
+export const KEEP_MASKS: unique symbol = Symbol.for('@plaf/lifter.keep-masks')
+
 const options: OptionsSchema<BackprojectLifterOptions> = {
   type: 'object',
   additionalProperties: false,
@@ -102,6 +109,7 @@ export const backprojectLifter = defineStage<
       voxelSize: opts.voxel_size, fusion: opts.fusion, poolMergeThreshold: opts.pool_merge_threshold,
       fusionOverlap: opts.fusion_overlap, fusionCosine: opts.fusion_cosine, tensor: ctx.tensor,
       keepVotes: (opts as BackprojectLifterOptions & { [KEEP_VOTES]?: boolean })[KEEP_VOTES] === true,
+      keepMasks: (opts as BackprojectLifterOptions & { [KEEP_MASKS]?: boolean })[KEEP_MASKS] === true,
     })
     return {
       async run({ frame, memory }, rc) {

@@ -38,6 +38,43 @@ export class VoxelGrid {
     return v
   }
 
+  /** Adds w samples to the voxel of integer key (ix, iy, iz), without position or colour (`addSums` adds those); returns its index. */
+  addKey(ix: number, iy: number, iz: number, w: number): number {
+    const v = this.index(ix, iy, iz)
+    this.counts[v] += w
+    return v
+  }
+
+  /** Adds w samples' worth of position and colour to the existing voxel (ix, iy, iz), not to its count; false when there is no such voxel. */
+  addSums(ix: number, iy: number, iz: number, x: number, y: number, z: number, r: number, g: number, b: number, w: number): boolean {
+    const v = this.find(ix, iy, iz)
+    if (v < 0) return false
+    const o = v * 3
+    this.sums[o] += w * x
+    this.sums[o + 1] += w * y
+    this.sums[o + 2] += w * z
+    this.colorSums[o] += w * r
+    this.colorSums[o + 1] += w * g
+    this.colorSums[o + 2] += w * b
+    return true
+  }
+
+  /** Integer keys of the voxels, N×3 (a copy). */
+  keyList(): Int32Array {
+    return this.keys.slice(0, this.size * 3)
+  }
+
+  /** Voxel index of an integer key, or -1. */
+  find(ix: number, iy: number, iz: number): number {
+    const mask = this.table.length - 1
+    for (let h = hash(ix, iy, iz) & mask; ; h = (h + 1) & mask) {
+      const v = this.table[h]
+      if (v === EMPTY) return -1
+      const o = v * 3
+      if (this.keys[o] === ix && this.keys[o + 1] === iy && this.keys[o + 2] === iz) return v
+    }
+  }
+
   /** Voxel index of an integer key, inserting the voxel when it is new. */
   index(ix: number, iy: number, iz: number): number {
     const mask = this.table.length - 1
