@@ -1,8 +1,10 @@
 /**
  * `plaf merge <partial dirs…> --out DIR`: fuses the partial maps of `plaf run --shard i/n` runs
- * into one map with the lifter's own association rule (MapBuilder.addMap: each partial map enters
- * as one frame whose masks are its pool rows and whose samples are its points, weighted by their
- * observation counts), and writes it with the partials' index-reference options.
+ * into one map with the lifter's own association rule, and writes it with the partials' index-reference
+ * options. Shards keep their masks (shard.json `masks`): the merge replays them frame by frame in
+ * the order of the whole sequence (replayPartials), which gives the unsharded map. Partials without
+ * that sidecar enter as whole maps (MapBuilder.addMap: each partial map enters as one frame whose
+ * masks are its pool rows and whose samples are its points, weighted by their observation counts).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -10,12 +12,12 @@ import {
   PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
   type Diagnostic, type ResolvedPipeline,
 } from '@plaf/core'
-import { MapBuilder, type BackprojectLifterOptions } from '@plaf/lifter'
+import { MapBuilder, replayPartials, type BackprojectLifterOptions, type MaskObservations, type PartialObservations } from '@plaf/lifter'
 import { open3D, writeIndexReferenceMap, type IndexReferenceOptions } from '@plaf/storage'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { userErrors } from '../user-errors.js'
-import { decodeVotes, SHARD_FILE, type ShardRecord } from './shard.js'
+import { decodeMasks, SHARD_FILE, type MaskFiles, type ShardRecord } from './shard.js'
 
 /** Options of `plaf merge`. */
 export interface MergeCommandOptions {
@@ -134,22 +136,55 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
       voxelSize: lo.voxel_size, fusion: lo.fusion, poolMergeThreshold: lo.pool_merge_threshold,
       fusionOverlap: lo.fusion_overlap, fusionCosine: lo.fusion_cosine, tensor,
     })
-    const rows: Array<{ dir: string; shard: string | null; votes: number | null; points: number; pool_rows: number; masks_seen: number | null }> = []
+    const rows: Array<{ dir: string; shard: string | null; masks: number | null; points: number; pool_rows: number; masks_seen: number | null }> = []
     let dim = -1
-    for (const p of parts) {
+    // With every partial's mask sidecar the merge replays masks; otherwise it fuses whole maps.
+    const replay = parts.every((p) => p.shard?.masks)
+    const opened = parts.map((p) => {
       const mapDir = join(p.dir, p.storage.key)
       const { map, counts } = open3D(mapDir)
-      // The shard's per-point votes (shard.json "votes"): majorities are then recounted over every observation.
-      const votesFile = p.shard?.votes ? join(p.dir, p.shard.votes) : null
-      if (votesFile && !existsSync(votesFile)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `${votesFile} is missing (named by ${join(p.dir, SHARD_FILE)})`, { file: votesFile }))
-      const votes = votesFile ? decodeVotes(decodeNpy(readFileSync(votesFile), votesFile), map.refs.length, votesFile) : null
       const d = map.pool.shape[1]
       if (dim >= 0 && d !== dim) throw invalid(`${mapDir}: its pool has ${d}-dimensional rows but ${parts[0].dir}'s has ${dim}`, { file: join(mapDir, 'map.json'), expected: String(dim), actual: String(d) })
       dim = d
-      io.err(`merge: ${p.dir}: ${map.refs.length} points, ${map.pool.shape[0]} pool rows`)
-      await builder.addMap(map, counts, votesFile ?? join(mapDir, 'map.ply'), votes)
-      if (p.masksSeen !== null) builder.countMasks(p.masksSeen)
-      rows.push({ dir: p.dir, shard: p.shard ? `${p.shard.shard}/${p.shard.of}` : null, votes: votes ? votes.refs.length : null, points: map.refs.length, pool_rows: map.pool.shape[0], masks_seen: p.masksSeen })
+      let masks: MaskObservations | null = null
+      let where = join(mapDir, 'map.ply')
+      if (replay) {
+        const f = p.shard!.masks!
+        const files = Object.fromEntries((Object.keys(f) as Array<keyof MaskFiles>).map((k) => [k, join(p.dir, f[k])])) as Record<keyof MaskFiles, string>
+        masks = decodeMasks(files, (file) => decodeNpy(readFileSync(file), file))
+        where = files.masks
+        if (masks.keys.length !== map.refs.length * 3) throw invalid(`${files.keys}: ${masks.keys.length / 3} voxel keys for the ${map.refs.length} points of ${mapDir}`, { file: files.keys })
+        if (masks.frames.length && masks.features.length / masks.frames.length !== d) throw invalid(`${files.features}: ${masks.features.length / masks.frames.length}-dimensional features but the pool of ${mapDir} has ${d}`, { file: files.features })
+      }
+      io.err(`merge: ${p.dir}: ${map.refs.length} points, ${map.pool.shape[0]} pool rows${masks ? `, ${masks.frames.length} masks` : ''}`)
+      rows.push({ dir: p.dir, shard: p.shard ? `${p.shard.shard}/${p.shard.of}` : null, masks: masks ? masks.frames.length : null, points: map.refs.length, pool_rows: map.pool.shape[0], masks_seen: p.masksSeen })
+      return { p, map, counts, masks, where }
+    })
+    if (replay) {
+      const obs: PartialObservations[] = opened.map((o) => ({ masks: o.masks!, positions: o.masks!.frameIds.map(Number), space: o.map.space, where: o.where }))
+      let last = 0
+      await replayPartials(builder, obs, (done, total) => {
+        if (done === total || Date.now() - last > 2000) {
+          last = Date.now()
+          io.err(`merge: replayed ${done}/${total} frames`)
+        }
+      })
+      for (const o of opened) {
+        // each point's observations are its samples in the sidecar (exact whether or not the map stored counts)
+        const n = o.map.refs.length
+        const counts = new Uint32Array(n)
+        const pairs = o.masks!.pairs
+        for (let k = 0; k < pairs.length; k += 3) {
+          if (pairs[k + 1] >= n) throw invalid(`${o.where}: a sample group is for point ${pairs[k + 1]} but the map has ${n} points`, { file: o.where })
+          counts[pairs[k + 1]] += pairs[k + 2]
+        }
+        builder.addGeometry(o.map.positions, o.map.colors, counts, o.masks!.keys, o.where)
+      }
+    } else {
+      for (const o of opened) {
+        await builder.addMap(o.map, o.counts, o.where)
+        if (o.p.masksSeen !== null) builder.countMasks(o.p.masksSeen)
+      }
     }
     const merged = builder.finish()
     await tensor.dispose()
@@ -160,7 +195,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
     writeFileAtomic(join(out, 'config.resolved.yaml'), readFileSync(parts[0].configFile, 'utf8'))
     const summary = {
       format: 'plaf-merge', version: 1, fusion: lo.fusion, partials: rows, map: join(out, parts[0].storage.key),
-      points: merged.refs.length, pool_rows: merged.pool.shape[0], masks_seen: rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null,
+      points: merged.refs.length, pool_rows: merged.pool.shape[0], masks_seen: replay || rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null, replayed: replay,
     }
     writeJsonAtomic(join(out, 'merge.json'), summary)
     io.out(o.json ? JSON.stringify(summary, null, 2) : `merged ${parts.length} partial maps (fusion ${lo.fusion}) into ${summary.map}: ${summary.points} points, ${summary.pool_rows} pool rows`)

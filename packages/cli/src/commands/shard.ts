@@ -11,7 +11,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import {
   diagnostic, encodeNpy, flagOrigin, PlafError, writeFileAtomic, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type NpyArray, type ResolvedPipeline, type StagePlugin,
 } from '@plaf/core'
-import { KEEP_VOTES, type PointVotes } from '@plaf/lifter'
+import { KEEP_MASKS, type MaskObservations } from '@plaf/lifter'
 
 /** Default frames per chunk of `--shard` (consecutive frames keep their overlap, which association needs). */
 export const DEFAULT_SHARD_CHUNK = 25
@@ -37,53 +37,83 @@ export interface ShardRecord {
   frames_total: number
   frames: number[]
   /**
-   * The partial map's per-point votes (relative to the run directory): a (K, 3) uint32 `.npy` of
-   * (point, ref, count) rows, point-major, refs into the map's pool; null when the lifter kept no
-   * votes (`fusion: none`). `plaf merge` recounts majorities over them.
+   * The partial map's mask observations (paths relative to the run directory), or null when the
+   * run has no backproject lifter / index-reference map. `plaf merge` replays them frame by frame.
+   * `masks`: (M, 2) uint32, per mask (in frame order) its frame position in the whole sequence and
+   * its sample count; `features`: (M, D) float32, its feature row; `samples`: (S, 3) uint32
+   * (mask, point, count) rows, `count` samples of mask `mask` fell in the partial map's point
+   * `point`, grouped by frame; `keys`: (N, 3) int32, each point's voxel key round(p / voxel_size).
    */
-  votes?: string | null
+  masks?: MaskFiles | null
 }
 
-/** File name of the votes sidecar, beside the partial map's map.ply. */
-export const VOTES_FILE = 'votes.npy'
+/** The files of the mask sidecar, relative to the run directory. */
+export interface MaskFiles {
+  masks: string
+  features: string
+  samples: string
+  keys: string
+}
 
-/** The votes as the (K, 3) uint32 rows of the sidecar: (point, ref, count), point-major. */
-export function encodeVotes(v: PointVotes): Uint8Array {
-  const k = v.refs.length
-  const rows = new Uint32Array(k * 3)
-  for (let i = 0; i + 1 < v.offsets.length; i++) {
-    for (let j = v.offsets[i]; j < v.offsets[i + 1]; j++) {
-      rows[j * 3] = i
-      rows[j * 3 + 1] = v.refs[j]
-      rows[j * 3 + 2] = v.counts[j]
-    }
+/** File names of the mask sidecar, beside the partial map's map.ply. */
+export const MASK_FILES = { masks: 'masks.npy', features: 'mask-features.npy', samples: 'mask-samples.npy', keys: 'voxel-keys.npy' } as const
+
+/** The sidecar's arrays for a builder's observations; `position(f)` is frame f's place in the whole sequence. */
+export function encodeMasks(o: MaskObservations, position: (f: number) => number): Record<keyof MaskFiles, Uint8Array> {
+  const m = o.frames.length
+  const masks = new Uint32Array(2 * m)
+  for (let i = 0; i < m; i++) {
+    masks[2 * i] = position(o.frames[i])
+    masks[2 * i + 1] = o.sizes[i]
   }
-  return encodeNpy({ data: rows, shape: [k, 3], dtype: '<u4' })
+  const d = m ? o.features.length / m : 0
+  return {
+    masks: encodeNpy({ data: masks, shape: [m, 2], dtype: '<u4' }),
+    features: encodeNpy({ data: o.features, shape: [m, d], dtype: '<f4' }),
+    samples: encodeNpy({ data: o.pairs, shape: [o.pairs.length / 3, 3], dtype: '<u4' }),
+    keys: encodeNpy({ data: o.keys, shape: [o.keys.length / 3, 3], dtype: '<i4' }),
+  }
 }
 
 /**
- * Reads the sidecar rows back into per-point lists for `points` points; rows out of point order,
- * a point beyond the map, or a shape other than (K, 3) uint32 is a PLAF_INPUT_INVALID naming the file.
+ * Reads the sidecar back (files named by `files`, absolute): a missing file, or an array of another
+ * shape or type, is a PLAF_FILE_NOT_FOUND / PLAF_INPUT_INVALID naming the file. Frame positions
+ * come back as the frames (frameIds are their decimal positions).
  */
-export function decodeVotes(rows: NpyArray, points: number, file: string): PointVotes {
-  if (rows.shape.length !== 2 || rows.shape[1] !== 3 || !(rows.data instanceof Uint32Array)) {
-    throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${file}: votes must be a (K, 3) uint32 array of (point, ref, count) rows, got ${rows.dtype} ${JSON.stringify(rows.shape)}`, { file }))
+export function decodeMasks(files: Record<keyof MaskFiles, string>, read: (file: string) => NpyArray): MaskObservations {
+  const want = (k: keyof MaskFiles, cols: number | null, type: 'uint32' | 'float32' | 'int32'): NpyArray => {
+    const file = files[k]
+    if (!existsSync(file)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `${file} is missing (named by shard.json)`, { file, hint: 're-run the shard with plaf run … --shard i/n' }))
+    const a = read(file)
+    const ctor = { uint32: Uint32Array, float32: Float32Array, int32: Int32Array }[type]
+    if (a.shape.length !== 2 || (cols !== null && a.shape[1] !== cols) || !(a.data instanceof ctor)) {
+      throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${file}: expected a (K, ${cols ?? 'D'}) ${type} array, got ${a.dtype} ${JSON.stringify(a.shape)}`, { file }))
+    }
+    return a
   }
-  const k = rows.shape[0]
-  const offsets = new Uint32Array(points + 1)
-  const refs = new Uint32Array(k)
-  const counts = new Uint32Array(k)
-  let prev = 0
-  for (let j = 0; j < k; j++) {
-    const i = rows.data[j * 3]
-    if (i < prev || i >= points) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${file}: row ${j} is for point ${i}, ${i >= points ? `but the map has ${points} points` : `after point ${prev} (rows must be in point order)`}`, { file }))
-    prev = i
-    offsets[i + 1]++
-    refs[j] = rows.data[j * 3 + 1]
-    counts[j] = rows.data[j * 3 + 2]
+  const masks = want('masks', 2, 'uint32')
+  const features = want('features', null, 'float32')
+  const samples = want('samples', 3, 'uint32')
+  const keys = want('keys', 3, 'int32')
+  const m = masks.shape[0]
+  if (features.shape[0] !== m) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${files.features}: ${features.shape[0]} feature rows for the ${m} masks of ${files.masks}`, { file: files.features }))
+  const md = masks.data as Uint32Array
+  const frames = new Uint32Array(m)
+  const sizes = new Uint32Array(m)
+  const ids: string[] = []
+  for (let i = 0; i < m; i++) {
+    if (i === 0 || md[2 * i] !== md[2 * i - 2]) {
+      if (i > 0 && md[2 * i] < md[2 * i - 2]) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${files.masks}: mask ${i} is of frame ${md[2 * i]}, after frame ${md[2 * i - 2]} (masks must be in frame order)`, { file: files.masks }))
+      ids.push(String(md[2 * i]))
+    }
+    frames[i] = ids.length - 1
+    sizes[i] = md[2 * i + 1]
   }
-  for (let i = 0; i < points; i++) offsets[i + 1] += offsets[i]
-  return { offsets, refs, counts }
+  const pairs = samples.data as Uint32Array
+  for (let k = 0; k < samples.shape[0]; k++) {
+    if (pairs[3 * k] >= m) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `${files.samples}: row ${k} is for mask ${pairs[3 * k]} but ${files.masks} has ${m} masks`, { file: files.samples }))
+  }
+  return { frameIds: ids, frames, sizes, features: features.data as Float32Array, pairs, keys: keys.data as Int32Array }
 }
 
 export const SHARD_FILE = 'shard.json'
@@ -121,7 +151,7 @@ export function shardPositions(total: number, s: ShardSpec): number[] {
 }
 
 /** A source yielding only the shard's frames; `frames(from)` counts within the shard's frames (for --resume). */
-function shardSource(source: InputSource, s: ShardSpec): InputSource {
+function shardSource(source: InputSource, s: ShardSpec, yielded?: (id: string, position: number) => void): InputSource {
   const positions = shardPositions(source.frameCount, s)
   return {
     // The whole input's identity: stage cache keys are (identity, frame id), so a shard reuses the
@@ -133,7 +163,10 @@ function shardSource(source: InputSource, s: ShardSpec): InputSource {
       if (from >= positions.length) return
       let j = positions[from]
       for await (const f of source.frames(j)) {
-        if (inShard(j, s)) yield f
+        if (inShard(j, s)) {
+          yielded?.(f.id, j)
+          yield f
+        }
         j++
       }
     },
@@ -147,22 +180,24 @@ function shardSource(source: InputSource, s: ShardSpec): InputSource {
  */
 export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: ResolvedPipeline; record(runDir: string): ShardRecord | null } {
   let whole: InputSource | null = null
-  // The backproject lifter keeps every point's votes; they go beside the index-reference map.
-  let votes: PointVotes | null = null
+  // The backproject lifter keeps every frame's masks; they go beside the index-reference map.
+  let masks: MaskObservations | null = null
+  // frame id → position in the whole sequence, as the shard's source yields them
+  const positions = new Map<string, number>()
   const storage = p.stages.find((st) => st.use === 'index-reference')
   const stages = p.stages.map((st) => {
     if (st.use !== 'backproject' || !storage) return st
     const lifter: StagePlugin = {
       ...st.plugin,
       async create(options, ctx) {
-        const inst = await st.plugin.create({ ...options, [KEEP_VOTES]: true }, ctx)
+        const inst = await st.plugin.create({ ...options, [KEEP_MASKS]: true }, ctx)
         return {
           ...inst,
           run: inst.run.bind(inst),
           dispose: inst.dispose?.bind(inst),
           async finish(inputs, rc) {
             const out = (await inst.finish?.(inputs, rc)) ?? {}
-            votes = (out.map as { votes?: PointVotes } | undefined)?.votes ?? null
+            masks = (out.map as { masks?: MaskObservations } | undefined)?.masks ?? null
             return out
           },
         }
@@ -174,21 +209,28 @@ export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: Re
     ...p.input.plugin,
     async create(options, ctx) {
       whole = await p.input.plugin.create(options, ctx)
-      return shardSource(whole, s)
+      return shardSource(whole, s, (id, j) => positions.set(id, j))
     },
   }
   return {
     pipeline: { ...p, input: { ...p.input, plugin }, stages },
     record: (runDir: string): ShardRecord | null => {
       if (!whole) return null
-      let file: string | null = null
-      if (votes && storage) {
-        file = join(storage.key, VOTES_FILE)
-        writeFileAtomic(resolve(runDir, file), encodeVotes(votes))
+      let files: MaskFiles | null = null
+      if (masks && storage) {
+        const obs = masks
+        const position = (f: number): number => {
+          const j = positions.get(obs.frameIds[f])
+          if (j === undefined) throw new Error(`shard: frame ${obs.frameIds[f]} was lifted but not read from the shard's source`)
+          return j
+        }
+        const data = encodeMasks(obs, position)
+        files = { masks: join(storage.key, MASK_FILES.masks), features: join(storage.key, MASK_FILES.features), samples: join(storage.key, MASK_FILES.samples), keys: join(storage.key, MASK_FILES.keys) }
+        for (const k of Object.keys(files) as Array<keyof MaskFiles>) writeFileAtomic(resolve(runDir, files[k]), data[k])
       }
       return {
         format: 'plaf-shard', version: 1, shard: s.index, of: s.count, chunk: s.chunk,
-        input_identity: whole.identity, frames_total: whole.frameCount, frames: shardPositions(whole.frameCount, s), votes: file,
+        input_identity: whole.identity, frames_total: whole.frameCount, frames: shardPositions(whole.frameCount, s), masks: files,
       }
     },
   }
