@@ -80,6 +80,7 @@ export class LogitUpsampler {
   readonly usedH: number
   private buf = new Float32Array(0)
   private mid = new Float32Array(0)
+  private rows = new Float32Array(0)
   private stage1 = new Float32Array(0)
   private rowMax = new Float64Array(0)
 
@@ -180,8 +181,9 @@ export class LogitUpsampler {
     const r0 = ty.i0[y0]!
     const w = x1 - x0
     const rows = ty.i1[y1 - 1]! + 1 - r0
-    if (this.mid.length < rows * w) this.mid = new Float32Array(rows * w)
-    const mid = this.mid
+    // Its own buffer: finalRows uses `mid` as scratch.
+    if (this.rows.length < rows * w) this.rows = new Float32Array(rows * w)
+    const mid = this.rows
     this.finalRows(low, offset, x0, x1, y0, y1, mid, 0)
     for (let y = y0; y < y1; y++) {
       const a = (ty.i0[y]! - r0) * w
