@@ -1,6 +1,6 @@
 /** `@plaf/lifter`: the `backproject` lifter and its kernels (back-projection, voxel grid, votes, pool). */
-export { backprojectLifter, KEEP_MASKS, KEEP_VOTES, type BackprojectLifterOptions } from './plugin.js'
-export { MapBuilder, type FusionMode, type LiftedMap3D, type MapBuilderOptions, type MaskObservations, type PartialObservations, type PointVotes, type ReplayFrame, replayPartials } from './map-builder.js'
+export { backprojectLifter, KEEP_MASKS, type BackprojectLifterOptions } from './plugin.js'
+export { MapBuilder, type FusionMode, type LiftedMap3D, type MapBuilderOptions, type MaskObservations, type PartialObservations, type ReplayFrame, replayPartials } from './map-builder.js'
 export { FeaturePool } from './pool.js'
 export { FusedPool } from './fused-pool.js'
 export { associateFrame, type AssociationThresholds } from './associate.js'

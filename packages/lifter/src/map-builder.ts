@@ -24,12 +24,6 @@ export interface MapBuilderOptions {
   /** voxel-overlap: least cosine between a mask and an entry (default 0.8). */
   fusionCosine?: number
   /**
-   * `greedy` / `voxel-overlap`: also return every point's votes (`LiftedMap3D.votes`) and keep the
-   * pool rows that hold votes even where they win no point, so that `addMap` can later recount the
-   * majorities over all observations (what `plaf run --shard` stores for `plaf merge`).
-   */
-  keepVotes?: boolean
-  /**
    * Also return every frame's mask observations (`LiftedMap3D.masks`): per mask its frame, feature
    * row and the voxels its samples landed on, so that `replay` can later redo the association mask
    * by mask (what `plaf run --shard` stores for `plaf merge`).
@@ -71,25 +65,12 @@ export interface ReplayFrame {
   space: string
 }
 
-/**
- * Per point, the votes behind its ref: point i's (ref, count) pairs are `refs`/`counts` at
- * `offsets[i]` … `offsets[i + 1] − 1` (refs into the map's pool, ascending); the counts of a
- * point add up to its observation count.
- */
-export interface PointVotes {
-  offsets: Uint32Array
-  refs: Uint32Array
-  counts: Uint32Array
-}
-
 /** The lifted map plus what fusion knows per point and per pool row. */
 export interface LiftedMap3D extends SemanticMap3D {
   /** N observations per point: the depth samples fused into the voxel. */
   counts: Uint32Array
   /** Per pool row, the masks merged into it (1 per row without fusion). */
   observations: Uint32Array
-  /** Every point's votes, when the builder was asked to keep them (`keepVotes`). */
-  votes?: PointVotes
   /** Every frame's masks, when the builder was asked to keep them (`keepMasks`). */
   masks?: MaskObservations
 }
@@ -166,18 +147,14 @@ export class MapBuilder {
    * Fuses a whole lifted map (a partial map of some of the scene's frames, e.g. one shard) as if
    * it were one frame: its pool rows are the masks, its points the samples, each weighted by its
    * observation count (`counts`, 1 each when null). The same association rule applies, so
-   * partial maps of disjoint frame chunks merge into one map as the frames would have.
-   * With `votes` (the partial's `LiftedMap3D.votes`), association is the same (a row's samples are
-   * the points it won, weighted by their counts) but every vote is cast: each point's majority is
-   * then counted over all its observations, not over the partials' winners. Rows that won no point
-   * but hold votes enter as entries of their own (they have no samples to associate through).
+   * partial maps of disjoint frame chunks merge into one map much as the frames would have (each
+   * point votes once for its winner with its whole count; `replay` of the partials' masks is exact).
    */
-  async addMap(map: SemanticMap3D, counts: Uint32Array | null, where: string, votes?: PointVotes | null): Promise<void> {
+  async addMap(map: SemanticMap3D, counts: Uint32Array | null, where: string): Promise<void> {
     const n = map.refs.length
     const [rows, d] = map.pool.shape
     if (counts && counts.length !== n) fail('PLAF_INPUT_INVALID', `${where}: ${counts.length} observation counts for ${n} points`, { file: where })
-    if (votes) checkVotes(votes, n, rows, counts, where)
-    await this.fuse({ positions: map.positions, colors: map.colors, ids: map.refs, count: n, weights: counts }, map.pool.data, [rows, d], map.space, where, undefined, votes ?? undefined)
+    await this.fuse({ positions: map.positions, colors: map.colors, ids: map.refs, count: n, weights: counts }, map.pool.data, [rows, d], map.space, where)
     // A partial map's rows are already fused masks: count what they stood for, not one each.
     this.masks -= this.lastMasks
     this.lastMasks = 0
@@ -190,7 +167,7 @@ export class MapBuilder {
 
   private async fuse(
     points: { positions: ArrayLike<number>; colors: ArrayLike<number>; ids: ArrayLike<number>; count: number; weights: Uint32Array | null; keyed?: boolean },
-    table: Float32Array, shape: readonly [number, number], space: string, where: string, frame?: string, votes?: PointVotes,
+    table: Float32Array, shape: readonly [number, number], space: string, where: string, frame?: string,
   ): Promise<void> {
     const [rows, d] = shape
     if (this.space === null) this.space = space
@@ -208,17 +185,13 @@ export class MapBuilder {
     const { positions: p, colors: c, ids, weights, count } = points
     // Points (or weights) per table row; the rows some point uses are this frame's masks.
     const sizes = new Uint32Array(rows)
-    const extra = new Uint32Array(rows)
     for (let i = 0; i < count; i++) {
       const id = ids[i]
       if (id >= rows) fail('PLAF_INPUT_INVALID', `${where}: id ${id} has no feature row (the table has ${rows} rows)`, { frame })
       sizes[id] += weights ? weights[i] : 1
     }
-    // Rows that won no point but hold votes still need an entry: they enter without overlaps.
-    if (votes) for (let j = 0; j < votes.refs.length; j++) if (!sizes[votes.refs[j]] || extra[votes.refs[j]]) extra[votes.refs[j]] += votes.counts[j]
     const which: number[] = []
-    for (let r = 0; r < rows; r++) if (sizes[r] || extra[r]) which.push(r)
-    for (let r = 0; r < rows; r++) sizes[r] += extra[r]
+    for (let r = 0; r < rows; r++) if (sizes[r]) which.push(r)
     this.masks += which.length
     this.lastMasks = which.length
     const voxel = new Int32Array(count)
@@ -247,12 +220,7 @@ export class MapBuilder {
       const refs = await this.pool.add(table, which)
       which.forEach((r, j) => (refOf[r] = refs[j]))
     }
-    if (votes) {
-      // a partial map's points associate through the refs they won; its votes count all observations
-      for (let i = 0; i < count; i++) for (let j = votes.offsets[i]; j < votes.offsets[i + 1]; j++) this.votes.vote(voxel[i], refOf[votes.refs[j]], votes.counts[j])
-    } else {
-      for (let i = 0; i < count; i++) this.votes.vote(voxel[i], refOf[ids[i]], weights ? weights[i] : 1)
-    }
+    for (let i = 0; i < count; i++) this.votes.vote(voxel[i], refOf[ids[i]], weights ? weights[i] : 1)
     // Without fusion this frame's refs never recur, so its votes can be folded now.
     if (this.fusion === 'none') this.votes.fold()
   }
@@ -267,19 +235,11 @@ export class MapBuilder {
       const winners = this.votes.rootWinners(n, (r) => fused.root(r))
       const used = new Uint8Array(fused.rows)
       for (let v = 0; v < n; v++) used[winners[v]] = 1
-      const lists = this.opts.keepVotes ? this.votes.lists(n, (r) => fused.root(r)) : null
-      if (lists) for (const r of lists.refs) used[r] = 1
       const { data, rows, remap, observations } = fused.compact(used)
       const refs = new Uint32Array(n)
       for (let v = 0; v < n; v++) refs[v] = remap[winners[v]]
-      // remap is monotonic over kept roots, so each point's refs stay ascending
-      if (lists) for (let k = 0; k < lists.refs.length; k++) lists.refs[k] = remap[lists.refs[k]]
-      return { positions: this.grid.positions(), colors: this.grid.colors(), refs, counts, observations, pool: { data, shape: [rows, fused.dim] }, space, ...(lists && { votes: lists }), ...this.recorded() }
+      return { positions: this.grid.positions(), colors: this.grid.colors(), refs, counts, observations, pool: { data, shape: [rows, fused.dim] }, space, ...this.recorded() }
     }
-    // greedy keeps its lists open until here; `none` has folded each frame's votes (no lists to keep)
-    const pool0 = this.pool
-    const canon0 = this.opts.keepVotes && this.fusion === 'greedy' && pool0 ? pool0.canonicalRows() : null
-    const lists = canon0 ? this.votes.lists(n, (r) => canon0[r]) : null
     this.votes.fold()
     const winners = this.votes.winners(n)
     const pool = this.pool
@@ -291,15 +251,13 @@ export class MapBuilder {
     for (let v = 0; v < n; v++) winners[v] = canon[winners[v]]
     const used = new Uint8Array(pool.rows)
     for (let v = 0; v < n; v++) used[winners[v]] = 1
-    if (lists) for (const r of lists.refs) used[r] = 1
     const { data, rows, remap } = pool.compact(used)
     const refs = new Uint32Array(n)
     for (let v = 0; v < n; v++) refs[v] = remap[winners[v]]
-    if (lists) for (let k = 0; k < lists.refs.length; k++) lists.refs[k] = remap[lists.refs[k]]
     // Rows that several masks reused (greedy) or zero rows that were collapsed count each mask once.
     const observations = new Uint32Array(rows)
     for (let r = 0; r < pool.rows; r++) if (remap[canon[r]] >= 0) observations[remap[canon[r]]] += pool.uses(r)
-    return { positions: this.grid.positions(), colors: this.grid.colors(), refs, counts, observations, pool: { data, shape: [rows, pool.dim] }, space, ...(lists && { votes: lists }), ...this.recorded() }
+    return { positions: this.grid.positions(), colors: this.grid.colors(), refs, counts, observations, pool: { data, shape: [rows, pool.dim] }, space, ...this.recorded() }
   }
 
   private recorded(): { masks?: MaskObservations } {
@@ -362,23 +320,6 @@ class MaskRecorder {
   }
 }
 
-/** Checks a partial map's votes against its points, pool rows and counts; returns the number of votes. */
-function checkVotes(v: PointVotes, n: number, rows: number, counts: Uint32Array | null, where: string): number {
-  const bad = (message: string): never => fail('PLAF_INPUT_INVALID', `${where}: votes: ${message}`, { file: where })
-  if (v.offsets.length !== n + 1) bad(`${v.offsets.length - 1} points have votes but the map has ${n}`)
-  const k = v.offsets[n]
-  if (v.offsets[0] !== 0 || v.refs.length !== k || v.counts.length !== k) bad(`offsets end at ${k} but there are ${v.refs.length} votes`)
-  for (let i = 0; i < n; i++) {
-    if (v.offsets[i + 1] < v.offsets[i]) bad(`offsets decrease at point ${i}`)
-    let sum = 0
-    for (let j = v.offsets[i]; j < v.offsets[i + 1]; j++) {
-      if (v.refs[j] >= rows) bad(`point ${i} votes for ref ${v.refs[j]} but the pool has ${rows} rows`)
-      sum += v.counts[j]
-    }
-    if (counts && sum !== counts[i]) bad(`point ${i} has ${sum} votes but ${counts[i]} observations`)
-  }
-  return k
-}
 
 /** One partial run's mask observations for `replayPartials`: `positions[f]` is frame f's place in the whole sequence. */
 export interface PartialObservations {

@@ -18,14 +18,6 @@ export interface BackprojectLifterOptions {
 }
 
 /**
- * Set (to true) on the options object `create` receives to have the map carry every point's votes
- * (`LiftedMap3D.votes`, MapBuilder's `keepVotes`). Not a YAML option: `plaf run --shard` sets it
- * so that `plaf merge` can recount majorities; a symbol, so it never enters a configuration,
- * its schema or a cache key.
- */
-export const KEEP_VOTES: unique symbol = Symbol.for('@plaf/lifter.keep-votes')
-
-/**
  * Set (to true) on the options object `create` receives to have the map carry every frame's mask
  * observations (`LiftedMap3D.masks`, MapBuilder's `keepMasks`). Not a YAML option: `plaf run
  * --shard` sets it so that `plaf merge` can replay the association mask by mask (`MapBuilder.replay`).
@@ -108,7 +100,6 @@ export const backprojectLifter = defineStage<
     const builder = new MapBuilder({
       voxelSize: opts.voxel_size, fusion: opts.fusion, poolMergeThreshold: opts.pool_merge_threshold,
       fusionOverlap: opts.fusion_overlap, fusionCosine: opts.fusion_cosine, tensor: ctx.tensor,
-      keepVotes: (opts as BackprojectLifterOptions & { [KEEP_VOTES]?: boolean })[KEEP_VOTES] === true,
       keepMasks: (opts as BackprojectLifterOptions & { [KEEP_MASKS]?: boolean })[KEEP_MASKS] === true,
     })
     return {

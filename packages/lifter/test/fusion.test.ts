@@ -1,6 +1,6 @@
 import { createReferenceBackend } from '@plaf/core'
 import { describe, expect, it } from 'vitest'
-import { MapBuilder, type FusionMode } from '../src/map-builder.js'
+import { MapBuilder, replayPartials, type FusionMode } from '../src/map-builder.js'
 import { memoryOf } from './fixtures.js'
 import { argmaxLabels, pointScene } from './scene.js'
 
@@ -63,11 +63,10 @@ describe('MapBuilder.addMap: partial maps of frame chunks merged with the same r
     // 3 shards, chunks of 10 frames dealt round-robin (as plaf run --shard i/3 --shard-chunk 10)
     const merged = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor })
     for (let s = 0; s < 3; s++) {
-      // as plaf run --shard does: the partial map carries its points' votes, and the merge recounts them
-      const part = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor, keepVotes: true })
+      const part = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor })
       for (const [i, f] of scene.frames.entries()) if (Math.floor(i / 10) % 3 === s) await part.addFrame(f.points, f.memory, String(i))
       const map = part.finish()
-      await merged.addMap(map, map.counts, `shard ${s}`, map.votes)
+      await merged.addMap(map, map.counts, `shard ${s}`)
       merged.countMasks(part.masksSeen)
     }
     const m = merged.finish()
@@ -89,7 +88,7 @@ describe('MapBuilder.addMap: partial maps of frame chunks merged with the same r
     expect(m.pool.shape[0]).toBeLessThanOrEqual(24)
   })
 
-  it('with the partials\' votes, a voxel the shards saw with different winners gets the majority over all observations', async () => {
+  it('a voxel the shards saw with different winners: replaying their masks gives the majority over all observations, whole maps do not', async () => {
     // Two things (features A and B) and one voxel Z at x = 40 that both see: frame 0 (shard 0)
     // puts 3 samples of A and 2 of B there, frame 1 (shard 1) 2 of B. Over all observations
     // B wins Z (4 to 3); from the shards' winners alone A would (A with 5 observations in shard 0,
@@ -111,47 +110,31 @@ describe('MapBuilder.addMap: partial maps of frame chunks merged with the same r
       return { points, memory: memoryOf(new Uint16Array(1), 1, 1, [[0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0]]) }
     }
     const frames = [frame(3, 2), frame(0, 2)]
-    const make = (keepVotes = false) => new MapBuilder({ voxelSize: 1, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor, keepVotes })
+    const make = (keepMasks = false) => new MapBuilder({ voxelSize: 1, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor, keepMasks })
     const labelAt40 = (m: { positions: Float32Array; refs: Uint32Array; pool: { data: Float32Array } }) => {
       const i = Array.from({ length: m.refs.length }, (_, k) => k).find((k) => m.positions[k * 3] === 40)!
       return m.pool.data[m.refs[i] * 4] > m.pool.data[m.refs[i] * 4 + 1] ? 'A' : 'B'
     }
-    const whole = make(true)
-    for (const f of frames) await whole.addFrame(f.points, f.memory)
+    const whole = make()
+    for (const [i, f] of frames.entries()) await whole.addFrame(f.points, f.memory, String(i))
     const w = whole.finish()
     expect(labelAt40(w)).toBe('B')
-    const parts = await Promise.all(frames.map(async (f) => {
+    const parts = await Promise.all(frames.map(async (f, i) => {
       const b = make(true)
-      await b.addFrame(f.points, f.memory)
+      await b.addFrame(f.points, f.memory, String(i))
       return b.finish()
     }))
-    // every point's votes add up to its observation count
-    for (const m of [w, ...parts]) {
-      for (let i = 0; i < m.refs.length; i++) {
-        let sum = 0
-        for (let j = m.votes!.offsets[i]; j < m.votes!.offsets[i + 1]; j++) sum += m.votes!.counts[j]
-        expect(sum).toBe(m.counts[i])
-      }
-    }
-    const merge = async (votes: boolean) => {
-      const b = make(true)
-      for (const [s, m] of parts.entries()) await b.addMap(m, m.counts, `shard ${s}`, votes ? m.votes : null)
-      return b.finish()
-    }
-    expect(labelAt40(await merge(false))).toBe('A')
-    const m = await merge(true)
-    expect(labelAt40(m)).toBe('B')
-    // the merged votes are the unsharded ones (same voxels in the same order here)
-    expect(m.votes).toEqual(w.votes)
-    expect(m.pool.shape[0]).toBe(w.pool.shape[0])
-  })
-
-  it('votes that do not fit the partial map are refused, naming it', async () => {
-    const b = new MapBuilder({ voxelSize: 0.05, fusion: 'voxel-overlap', poolMergeThreshold: null, tensor })
-    const map = { positions: new Float32Array(3), colors: new Uint8Array(3), refs: new Uint32Array(1), pool: { data: new Float32Array([1, 0, 0, 0]), shape: [1, 4] as [number, number] }, space: 's' }
-    const votes = (refs: number[], counts: number[]) => ({ offsets: Uint32Array.of(0, refs.length), refs: Uint32Array.from(refs), counts: Uint32Array.from(counts) })
-    await expect(b.addMap(map, Uint32Array.of(3), 'a/votes.npy', votes([1], [3]))).rejects.toThrow('a/votes.npy: votes: point 0 votes for ref 1 but the pool has 1 rows')
-    await expect(b.addMap(map, Uint32Array.of(3), 'a/votes.npy', votes([0], [2]))).rejects.toThrow('point 0 has 2 votes but 3 observations')
+    const byMaps = make()
+    for (const [s, m] of parts.entries()) await byMaps.addMap(m, m.counts, `shard ${s}`)
+    expect(labelAt40(byMaps.finish())).toBe('A')
+    const replayed = make()
+    await replayPartials(replayed, parts.map((m, s) => ({ masks: m.masks!, positions: [s], space: m.space, where: `shard ${s}` })))
+    for (const [s, m] of parts.entries()) replayed.addGeometry(m.positions, m.colors, m.counts, m.masks!.keys, `shard ${s}`)
+    const r = replayed.finish()
+    expect(labelAt40(r)).toBe('B')
+    expect(r.refs).toEqual(w.refs)
+    expect(r.positions).toEqual(w.positions)
+    expect(r.pool).toEqual(w.pool)
   })
 
   it('a partial map in another feature space or dimension is refused, naming it', async () => {

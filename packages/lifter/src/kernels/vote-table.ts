@@ -121,50 +121,6 @@ export class VoteTable {
     return out
   }
 
-  /**
-   * Every vote of the first `n` voxels after mapping each ref through `map` (refs mapping to the
-   * same value pool their votes; a negative value drops the vote), over the open lists and the
-   * folded winner, in voxel order: voxel v's (ref, count) pairs are `refs`/`counts` at
-   * `offsets[v]` … `offsets[v + 1] − 1`, refs ascending. The lists are left untouched.
-   */
-  lists(n: number, map: (ref: number) => number): { offsets: Uint32Array; refs: Uint32Array; counts: Uint32Array } {
-    const offsets = new Uint32Array(n + 1)
-    let refs = new Uint32Array(Math.max(16, n))
-    let counts = new Uint32Array(Math.max(16, n))
-    let k = 0
-    for (let v = 0; v < n; v++) {
-      offsets[v] = k
-      if (v >= this.voxels) continue
-      this.nScratch = 0
-      if (this.best[v] >= 0) {
-        const r = map(this.best[v])
-        if (r >= 0) this.pool(r, this.bestCount[v])
-      }
-      for (let e = this.head[v]; e !== -1; e = this.next[e]) {
-        const r = map(this.refs[e])
-        if (r >= 0) this.pool(r, this.counts[e])
-      }
-      refs = grow(refs, k + this.nScratch, Uint32Array)
-      counts = grow(counts, k + this.nScratch, Uint32Array)
-      // insertion sort of the voxel's few refs, so the lists do not depend on the vote order
-      for (let i = 0; i < this.nScratch; i++) {
-        let j = k + i
-        const r = this.scratchRoots[i]
-        const c = this.scratchSums[i]
-        while (j > k && refs[j - 1] > r) {
-          refs[j] = refs[j - 1]
-          counts[j] = counts[j - 1]
-          j--
-        }
-        refs[j] = r
-        counts[j] = c
-      }
-      k += this.nScratch
-    }
-    offsets[n] = k
-    return { offsets, refs: refs.slice(0, k), counts: counts.slice(0, k) }
-  }
-
   private pool(r: number, c: number): void {
     for (let i = 0; i < this.nScratch; i++) {
       if (this.scratchRoots[i] === r) {

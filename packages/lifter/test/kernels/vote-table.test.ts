@@ -65,38 +65,3 @@ describe('VoteTable.rootWinners and leaders', () => {
     expect(Array.from(t.leaders())).toEqual(naiveWinners(votes, 30))
   })
 })
-
-describe('VoteTable.lists', () => {
-  it('gives every voxel its pooled (ref, count) pairs like a naive count, refs ascending, over folded winners and open lists, dropping negative refs', () => {
-    const map = (r: number): number => [0, 0, 2, -1, 4, 4][r]
-    const votes: Array<[number, number, number]> = []
-    let seed = 11
-    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k
-    for (let i = 0; i < 2000; i++) votes.push([rnd(25), rnd(6), 1 + rnd(3)])
-    const t = new VoteTable()
-    // the first half folded into winners (as after a frame without merging), the rest open
-    for (const [v, r, c] of votes.slice(0, 1000)) t.vote(v, r, c)
-    t.fold()
-    const folded = new Map<number, [number, number]>()
-    const winners = t.winners(25)
-    for (let v = 0; v < 25; v++) {
-      let c = 0
-      for (const [w, r, k] of votes.slice(0, 1000)) if (w === v && r === winners[v]) c += k
-      if (winners[v] >= 0) folded.set(v, [winners[v], c])
-    }
-    for (const [v, r, c] of votes.slice(1000)) t.vote(v, r, c)
-    const got = t.lists(26, map)
-    expect(got.offsets.length).toBe(27)
-    for (let v = 0; v < 26; v++) {
-      const want = new Map<number, number>()
-      const add = (r: number, c: number) => map(r) >= 0 && want.set(map(r), (want.get(map(r)) ?? 0) + c)
-      const f = folded.get(v)
-      if (f) add(f[0], f[1])
-      for (const [w, r, c] of votes.slice(1000)) if (w === v) add(r, c)
-      const pairs = [...want].sort((a, b) => a[0] - b[0])
-      const o = got.offsets[v]
-      expect(Array.from(got.refs.subarray(o, got.offsets[v + 1])), `voxel ${v}`).toEqual(pairs.map((p) => p[0]))
-      expect(Array.from(got.counts.subarray(o, got.offsets[v + 1])), `voxel ${v}`).toEqual(pairs.map((p) => p[1]))
-    }
-  })
-})
