@@ -7,9 +7,9 @@ const tensor = createReferenceBackend()
 const opts = (fusion: FusionMode) => ({ voxelSize: 0.05, fusion, poolMergeThreshold: fusion === 'greedy' ? 0.95 : null, tensor })
 
 describe('MapBuilder.replay: shards\' mask observations replayed in frame order', () => {
-  for (const fusion of ['voxel-overlap', 'greedy'] as const) {
+  for (const fusion of ['voxel-overlap', 'greedy', 'none'] as const) {
     it(`gives exactly the unsharded map (${fusion}: points in order, counts, refs, pool rows)`, async () => {
-      const scene = pointScene({ frames: 60, seed: 9 })
+      const scene = pointScene({ frames: 40, seed: 9 })
       const whole = new MapBuilder(opts(fusion))
       for (const [i, f] of scene.frames.entries()) await whole.addFrame(f.points, f.memory, String(i))
       const w = whole.finish()
