@@ -138,14 +138,19 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
     })
     const rows: Array<{ dir: string; shard: string | null; masks: number | null; points: number; pool_rows: number; masks_seen: number | null }> = []
     let dim = -1
+    let dimFrom = ''
     // With every partial's mask sidecar the merge replays masks; otherwise it fuses whole maps.
     const replay = parts.every((p) => p.shard?.masks)
     const opened = parts.map((p) => {
       const mapDir = join(p.dir, p.storage.key)
       const { map, counts } = open3D(mapDir)
       const d = map.pool.shape[1]
-      if (dim >= 0 && d !== dim) throw invalid(`${mapDir}: its pool has ${d}-dimensional rows but ${parts[0].dir}'s has ${dim}`, { file: join(mapDir, 'map.json'), expected: String(dim), actual: String(d) })
-      dim = d
+      // a shard that got no frame (more shards than chunks) has an empty pool of no dimension
+      if (map.pool.shape[0] > 0) {
+        if (dim >= 0 && d !== dim) throw invalid(`${mapDir}: its pool has ${d}-dimensional rows but ${dimFrom}'s has ${dim}`, { file: join(mapDir, 'map.json'), expected: String(dim), actual: String(d) })
+        dim = d
+        dimFrom = p.dir
+      }
       let masks: MaskObservations | null = null
       let where = join(mapDir, 'map.ply')
       if (replay) {
@@ -182,7 +187,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
       }
     } else {
       for (const o of opened) {
-        await builder.addMap(o.map, o.counts, o.where)
+        if (o.map.refs.length > 0) await builder.addMap(o.map, o.counts, o.where)
         if (o.p.masksSeen !== null) builder.countMasks(o.p.masksSeen)
       }
     }
