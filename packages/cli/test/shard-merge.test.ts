@@ -149,6 +149,17 @@ describe('plaf run --shard and plaf merge', () => {
     expect(manifest.input.describe).toContain('(shard 1/2, chunks of 1 frames: 2 of 4 frames)')
   })
 
+  it('a shard that got no frame (more shards than chunks) merges with the others into the unsharded map', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline.replace('frames: 24', 'frames: 4') })
+    const run = (...a: string[]) => cli('run', join(dir, 'p.yaml'), '--progress', 'none', ...a)
+    expect((await run('--out', join(dir, 'whole'))).code).toBe(0)
+    for (const i of [0, 1, 2]) expect((await run('--shard', `${i}/3`, '--shard-chunk', '2', '--out', join(dir, `s${i}`))).code).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 's2', 'shard.json'), 'utf8')).frames).toEqual([])
+    const m = await cli('merge', join(dir, 's0'), join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged'))
+    expect(m.code, m.err).toBe(0)
+    expect(open3D(join(dir, 'merged', 'storage3d')).map.refs).toEqual(open3D(join(dir, 'whole', 'storage3d')).map.refs)
+  })
+
   it('bad --shard values are located option errors, exit 1', async () => {
     const dir = tempDir({ 'p.yaml': pipeline })
     for (const [v, text] of [['3/2', 'not below the number of shards 2'], ['a/b', 'must be i/n'], ['1/0', 'at least 1']]) {
