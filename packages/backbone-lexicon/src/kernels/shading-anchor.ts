@@ -29,11 +29,19 @@ export interface ShadingWorkspace {
   size: Int32Array
   /** Per surface root: summed chromaticity. */
   acc: Float64Array
-  /** Per surface root: brightest channel sum. */
+  /** Per surface root: brightest channel sum of an interior pixel. */
   top: Float32Array
+  /** Candidate edges (2·pixel + 0 right / 1 down), their buckets, and the edges sorted by bucket. */
+  edges: Int32Array
+  bucketOf: Uint8Array
+  sorted: Int32Array
+  counts: Int32Array
 }
 
-/** Allocates a work space for `pixels` pixels (52 bytes a pixel: 13.6 MB at 512²). */
+/** Chromaticity-difference buckets of the join order (0 to `chroma` in 32 steps). */
+const BUCKETS = 32
+
+/** Allocates a work space for `pixels` pixels (70 bytes a pixel: 18.4 MB at 512²). */
 export function shadingWorkspace(pixels: number): ShadingWorkspace {
   return {
     pixels,
@@ -43,6 +51,10 @@ export function shadingWorkspace(pixels: number): ShadingWorkspace {
     size: new Int32Array(pixels),
     acc: new Float64Array(3 * pixels),
     top: new Float32Array(pixels),
+    edges: new Int32Array(2 * pixels),
+    bucketOf: new Uint8Array(2 * pixels),
+    sorted: new Int32Array(2 * pixels),
+    counts: new Int32Array(BUCKETS + 1),
   }
 }
 
@@ -61,9 +73,10 @@ function find(parent: Int32Array, i: number): number {
  * surface's colour and keeps its chromaticity, a change of material changes chromaticity or
  * steps intensity by more than shading does. Neighbouring pixels (4-connected) of the same
  * chromaticity whose intensities differ by at most `step` are joined into one surface (union
- * by size; a join also needs the two surfaces' mean chromaticities within `chroma`, so a slow
- * drift cannot chain distinct colours). Each pixel is then scaled to its surface's brightest
- * intensity, by at most `maxGain`: a face in shade is named as its lit face.
+ * by size, closest chromaticities first; a join also needs the two surfaces' mean chromaticities within `chroma`, so a slow
+ * drift cannot chain distinct colours). Each pixel is then scaled up to its surface's brightest
+ * interior intensity (pixels 2 px from the surface's edge), by at most `maxGain`: a face in
+ * shade is named as its lit face.
  *
  * @param img h×w×3 float RGB in [0, 255] (sRGB values; a scale of them keeps chromaticity).
  * @param out h×w×3 result (may be `img`); channels clamped to 255.
@@ -86,13 +99,18 @@ export function anchorShading(
     sum[i] = s
     parent[i] = i
     size[i] = 1
-    top[i] = s
     const inv = s > 0 ? 1 / s : 0
     chr[3 * i] = acc[3 * i] = r * inv
     chr[3 * i + 1] = acc[3 * i + 1] = g * inv
     chr[3 * i + 2] = acc[3 * i + 2] = b * inv
   }
   const { maxGain, step, chroma, minSum } = opts
+  // 1. Candidate edges (right and lower neighbour) that shading could explain, bucketed by their
+  // chromaticity difference: the closest pairs join first (as in Felzenszwalb & Huttenlocher's
+  // graph segmentation), so surfaces are whole before a weak link across a boundary is weighed.
+  const { edges, bucketOf, counts } = work
+  counts.fill(0)
+  let m = 0
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const p = y * w + x
@@ -103,34 +121,68 @@ export function anchorShading(
         const q = k === 0 ? p + 1 : p + w
         const sq = sum[q]
         if (sq < minSum || sp > step * sq || sq > step * sp) continue
-        if (Math.abs(chr[3 * p] - chr[3 * q]) > chroma || Math.abs(chr[3 * p + 1] - chr[3 * q + 1]) > chroma || Math.abs(chr[3 * p + 2] - chr[3 * q + 2]) > chroma) continue
-        let a = find(parent, p), b = find(parent, q)
-        if (a === b) continue
-        const na = size[a], nb = size[b]
-        if (
-          Math.abs(acc[3 * a] / na - acc[3 * b] / nb) > chroma ||
-          Math.abs(acc[3 * a + 1] / na - acc[3 * b + 1] / nb) > chroma ||
-          Math.abs(acc[3 * a + 2] / na - acc[3 * b + 2] / nb) > chroma
-        ) continue
-        if (na < nb) {
-          const t = a
-          a = b
-          b = t
-        }
-        parent[b] = a
-        size[a] = na + nb
-        acc[3 * a] += acc[3 * b]
-        acc[3 * a + 1] += acc[3 * b + 1]
-        acc[3 * a + 2] += acc[3 * b + 2]
-        if (top[b] > top[a]) top[a] = top[b]
+        const dc = Math.max(Math.abs(chr[3 * p] - chr[3 * q]), Math.abs(chr[3 * p + 1] - chr[3 * q + 1]), Math.abs(chr[3 * p + 2] - chr[3 * q + 2]))
+        if (dc > chroma) continue
+        const bucket = Math.min(BUCKETS - 1, Math.floor((dc / chroma) * BUCKETS))
+        edges[m] = 2 * p + k
+        bucketOf[m++] = bucket
+        counts[bucket]++
       }
+    }
+  }
+  // counting sort, stable: raster order within a bucket
+  for (let i = 0, at = 0; i <= BUCKETS; i++) {
+    const c = i < BUCKETS ? counts[i] : 0
+    counts[i] = at
+    at += c
+  }
+  const sorted = work.sorted
+  for (let e = 0; e < m; e++) sorted[counts[bucketOf[e]]++] = edges[e]
+  // 2. Joins, closest first; a join also needs the two surfaces' mean chromaticities within `chroma`.
+  for (let e = 0; e < m; e++) {
+    const code = sorted[e]
+    const p = code >> 1
+    const q = (code & 1) === 0 ? p + 1 : p + w
+    let a = find(parent, p), b = find(parent, q)
+    if (a === b) continue
+    const na = size[a], nb = size[b]
+    if (
+      Math.abs(acc[3 * a] / na - acc[3 * b] / nb) > chroma ||
+      Math.abs(acc[3 * a + 1] / na - acc[3 * b + 1] / nb) > chroma ||
+      Math.abs(acc[3 * a + 2] / na - acc[3 * b + 2] / nb) > chroma
+    ) continue
+    if (na < nb) {
+      const t = a
+      a = b
+      b = t
+    }
+    parent[b] = a
+    size[a] = na + nb
+    acc[3 * a] += acc[3 * b]
+    acc[3 * a + 1] += acc[3 * b + 1]
+    acc[3 * a + 2] += acc[3 * b + 2]
+  }
+  // 3. Each surface's anchor: its brightest interior pixel, one whose neighbours up to 2 pixels
+  // away in the 4 directions are on the same surface. Edge pixels are left out: there the sensor,
+  // the codec's chroma subsampling and the resize mix two surfaces, and a few pixels of a brighter
+  // neighbour with a chromaticity between the two must not set a surface's lightness.
+  for (let i = 0; i < n; i++) parent[i] = find(parent, i)
+  top.fill(0, 0, n)
+  for (let y = 2; y < h - 2; y++) {
+    for (let x = 2; x < w - 2; x++) {
+      const i = y * w + x
+      const r = parent[i]
+      if (sum[i] < minSum || sum[i] <= top[r]) continue
+      if (parent[i - 1] !== r || parent[i - 2] !== r || parent[i + 1] !== r || parent[i + 2] !== r) continue
+      if (parent[i - w] !== r || parent[i - 2 * w] !== r || parent[i + w] !== r || parent[i + 2 * w] !== r) continue
+      top[r] = sum[i]
     }
   }
   for (let i = 0; i < n; i++) {
     const s = sum[i]
     let g = 1
-    if (s >= minSum) {
-      g = top[find(parent, i)] / s
+    if (s >= minSum && top[parent[i]] > s) {
+      g = top[parent[i]] / s
       if (g > maxGain) g = maxGain
     }
     for (let c = 3 * i; c < 3 * i + 3; c++) {

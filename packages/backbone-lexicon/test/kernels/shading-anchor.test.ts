@@ -5,8 +5,9 @@ import { vocabulary } from '../../src/vocabulary.js'
 import { rng } from '../fixtures.js'
 
 /**
- * Test oracle: the same rule written plainly. Surfaces are explicit member lists; pixels are
- * visited in raster order and joined to their right and lower neighbour under the same tests.
+ * Test oracle: the same rule written plainly. Surfaces are explicit member lists; the candidate
+ * edges (right and lower neighbour, same tests) are joined closest chromaticity first (32
+ * buckets of 0..chroma, raster order within a bucket).
  */
 function naive(img: Float32Array, h: number, w: number): Float32Array {
   const { maxGain, step, chroma, minSum } = SHADING_ANCHOR
@@ -17,26 +18,37 @@ function naive(img: Float32Array, h: number, w: number): Float32Array {
   const surfaceOf: number[][] = Array.from({ length: n }, (_, i) => [i])
   const mean = (s: number[]) => [0, 1, 2].map((c) => s.reduce((a, i) => a + chr(i)[c], 0) / s.length)
   const near = (a: number[], b: number[]) => a.every((x, c) => Math.abs(x - b[c]) <= chroma)
-  const join = (p: number, q: number) => {
-    const sp = total(p), sq = total(q)
-    if (sq < minSum || Math.max(sp, sq) > step * Math.min(sp, sq) || !near(chr(p), chr(q))) return
-    const a = surfaceOf[p], b = surfaceOf[q]
-    if (a === b || !near(mean(a), mean(b))) return
-    const merged = [...a, ...b]
-    for (const i of merged) surfaceOf[i] = merged
-  }
+  // candidate edges in raster order (right, then lower neighbour), then joined closest first
+  const cand: { p: number; q: number; bucket: number }[] = []
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const p = y * w + x
       if (total(p) < minSum) continue
-      if (x + 1 < w) join(p, p + 1)
-      if (y + 1 < h) join(p, p + w)
+      for (const q of [x + 1 < w ? p + 1 : -1, y + 1 < h ? p + w : -1]) {
+        if (q < 0) continue
+        const sp = total(p), sq = total(q)
+        if (sq < minSum || Math.max(sp, sq) > step * Math.min(sp, sq) || !near(chr(p), chr(q))) continue
+        const dc = Math.max(...chr(p).map((c, i) => Math.abs(c - chr(q)[i])))
+        cand.push({ p, q, bucket: Math.min(31, Math.floor((dc / chroma) * 32)) })
+      }
     }
   }
+  for (const { p, q } of [...cand].sort((a, b) => a.bucket - b.bucket)) {
+    const a = surfaceOf[p], b = surfaceOf[q]
+    if (a === b || !near(mean(a), mean(b))) continue
+    const merged = [...a, ...b]
+    for (const i of merged) surfaceOf[i] = merged
+  }
   const out = new Float32Array(3 * n)
+  // anchor: the brightest pixel whose neighbours up to 2 px away (4 directions) share its surface
+  const interior = (i: number) => {
+    const x = i % w, y = Math.floor(i / w)
+    if (x < 2 || y < 2 || x >= w - 2 || y >= h - 2 || total(i) < minSum) return false
+    return [-2, -1, 1, 2].every((d) => surfaceOf[i + d] === surfaceOf[i] && surfaceOf[i + d * w] === surfaceOf[i])
+  }
   for (let i = 0; i < n; i++) {
-    const top = Math.max(...surfaceOf[i].map(total))
-    const g = total(i) >= minSum ? Math.min(top / total(i), maxGain) : 1
+    const top = Math.max(0, ...surfaceOf[i].filter(interior).map(total))
+    const g = total(i) >= minSum && top > total(i) ? Math.min(top / total(i), maxGain) : 1
     for (let c = 0; c < 3; c++) out[3 * i + c] = Math.min(255, img[3 * i + c] * g)
   }
   return out
@@ -92,8 +104,8 @@ describe('anchorShading', () => {
     const dark = faces(2, 4, (x) => [[30, 10, 10], x < 2 ? 1 : 0.8])
     expect(anchorShading(dark, 2, 4)).toEqual(dark)
     // a slow ramp chains into one surface, but no pixel gains more than maxGain
-    const ramp = faces(1, 40, (x) => [[200, 100, 50], 0.4 + (0.6 * x) / 39])
-    const up = anchorShading(ramp, 1, 40)
+    const ramp = faces(5, 40, (x) => [[200, 100, 50], 0.4 + (0.6 * x) / 39])
+    const up = anchorShading(ramp, 5, 40)
     for (let i = 0; i < ramp.length; i++) if (ramp[i] > 0) expect(up[i] / ramp[i]).toBeLessThanOrEqual(SHADING_ANCHOR.maxGain + 1e-6)
     expect(up[0] / ramp[0]).toBeCloseTo(SHADING_ANCHOR.maxGain, 5)
   })
@@ -120,11 +132,12 @@ describe('anchorShading', () => {
     for (const name of model.centreNames) {
       const rgb = names.get(name.toLowerCase().replace(/[^a-z]/g, ''))!.rgb
       for (const k of [0.7, 0.85]) {
-        const img = faces(1, 16, (x) => [rgb, x < 8 ? 1 : k], total)
-        const out = anchorShading(img, 1, 16)
+        const img = faces(5, 16, (x) => [rgb, x < 8 ? 1 : k], total).subarray(0)
+        const out = anchorShading(img, 5, 16).subarray(3 * 2 * 16, 3 * 3 * 16) // the middle row
         total++
-        if (top(out, 8, 16) !== top(img, 0, 8)) changed++
-        if (top(img, 8, 16) !== top(img, 0, 8)) bare++
+        const mid = img.subarray(3 * 2 * 16, 3 * 3 * 16)
+        if (top(out, 8, 16) !== top(mid, 0, 8)) changed++
+        if (top(mid, 8, 16) !== top(mid, 0, 8)) bare++
       }
     }
     console.log('shading-anchor: top term of the shaded face differs from the lit face on', changed, 'of', total, 'faces; without the anchoring on', bare)
