@@ -290,6 +290,7 @@ function readAscii(
         if (p.list) {
           const len = next()
           if (!Number.isSafeInteger(len) || len < 0) bad(`PLY ascii list length "${tokens[t - 1]}" is not a count`, file)
+          if (len > tokens.length - t) bad(`PLY ascii data ends early: a list of ${len} values, ${tokens.length - t} values left`, file)
           const idx = new Array<number>(len)
           for (let k = 0; k < len; k++) idx[k] = next()
           if (onFace && el.name === 'face' && (p.name === 'vertex_indices' || p.name === 'vertex_index')) onFace(idx)

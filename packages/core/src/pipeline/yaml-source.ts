@@ -53,7 +53,13 @@ export function parseYamlSource(file: string, text: string): YamlSource {
       n.items.forEach((item, i) => walk(item, `${ptr}/${i}`))
     }
   }
-  walk(doc.contents, '')
+  try {
+    walk(doc.contents, '')
+  } catch (e) {
+    // the YAML library throws for some structures it parsed without an error (a merge key `<<`
+    // whose source is not a map, used as a key): the user's file, never an internal error
+    if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(diagnostic('PLAF_YAML_SYNTAX', `YAML error: ${(e as Error).message}`, { file, line: 1, column: 1 }))
+  }
   let value: unknown = null
   if (!diagnostics.some((d) => d.severity === 'error')) {
     try {

@@ -140,8 +140,10 @@ describe('decodePly elements', () => {
   it('names ascii data errors', () => {
     const h = 'ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n'
     expect(error(text(h + '1\n'))).toBe('m.ply: PLY ascii data ends early: the header declares 2 vertex, 1 face, at least 5 bytes of data; the file has 2')
-    expect(error(text(h + '1 2 3 0 1\n'))).toBe('m.ply: PLY ascii data ends early')
+    expect(error(text(h + '1 2 3 0 1\n'))).toBe('m.ply: PLY ascii data ends early: a list of 3 values, 2 values left')
     expect(error(text(h + '1 oops\n'))).toBe('m.ply: PLY ascii value "oops" is not a number')
+    // a list length the data cannot hold (found by the fuzz test: it was "Invalid array length")
+    expect(error(text(h + '1 2 4294967296\n'))).toBe('m.ply: PLY ascii data ends early: a list of 4294967296 values, 0 values left')
     for (const tok of ['xnan', 'nanx', 'xinf', 'infx', 'infinit']) expect(error(text(h + `1 ${tok}\n`))).toBe(`m.ply: PLY ascii value "${tok}" is not a number`)
     expect(error(text(h + '1 2 -1 0\n'))).toBe('m.ply: PLY ascii list length "-1" is not a count')
     expect(error(text(h + '1 2 1.5 0\n'))).toBe('m.ply: PLY ascii list length "1.5" is not a count')

@@ -90,3 +90,14 @@ describe(`fuzzing the pipeline loader (${FUZZ_RUNS} mutated files; PLAF_FUZZ_RUN
     }), fuzzParams())
   }, 120_000)
 })
+
+describe('cases the fuzzing found', () => {
+  it('a merge key whose source is not a map, inside a complex key, is a YAML error, not an exception', async () => {
+    const file = join(tmp.dir, 'merge.yaml')
+    writeFileSync(file, 'a: &x 1\n? { <<: *x }\n: 2\n')
+    const r = await resolvePipeline(file, registry, { cwd: tmp.dir })
+    expect(r.diagnostics.map(({ cause: _c, ...d }) => d)).toEqual([{
+      code: 'PLAF_YAML_SYNTAX', severity: 'error', file, line: 1, column: 1, message: 'YAML error: Merge sources must be maps or map aliases',
+    }])
+  })
+})
