@@ -76,6 +76,17 @@ describe('plaf plugins, schema, doctor', () => {
     expect(validate(pipeline)).toBe(true)
     expect(validate({ ...pipeline, stages: { masker: { use: 'grid', with: { cell_size: 'x' } } } })).toBe(false)
   })
+  it('schema --out creates a missing folder (the README\'s .plaf/pipeline.schema.json); a file in the way is exit 1 naming it', async () => {
+    const dir = tempDir({ afile: 'x' })
+    const out = join(dir, '.plaf', 'pipeline.schema.json')
+    const r = await cli('schema', '--out', out)
+    expect(r.code).toBe(0)
+    expect(r.err).toBe(`wrote ${out} (created ${join(dir, '.plaf')}/); add "# yaml-language-server: $schema=${out}" to a pipeline file\n`)
+    expect(JSON.parse(readFileSync(out, 'utf8')).$schema).toBeTruthy()
+    const b = await cli('schema', '--out', join(dir, 'afile', 'x.json'))
+    expect(b.code).toBe(1)
+    expect(b.err).toBe(`${join(dir, 'afile')} error cannot mkdir ${join(dir, 'afile')}: a file is in the way of a directory (EEXIST)  PLAF_OUTPUT_UNWRITABLE\n     choose another --out <file> path\n`)
+  })
   it('doctor names the active tensor backend and why', async () => {
     const r = await cli('doctor', '--json')
     expect(r.code).toBe(0)

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cli, tempDir } from './helpers.js'
@@ -37,5 +38,27 @@ describe('plaf view', () => {
     const e = await cli('view', empty, '--port', '0')
     expect(e.code).toBe(1)
     expect(e.err).toContain(`${empty} is not a run directory: config.resolved.yaml and manifest.json missing`)
+  })
+})
+
+describe('plaf view --export into a folder', () => {
+  const pipeline = 'name: t\ninput: { use: synthetic-room, with: { frames: 2, color_width: 64, color_height: 48, depth_width: 64, depth_height: 48 } }\n' +
+    'stages:\n  backbone: { use: color-lexicon }\n  masker: { use: grid, with: { cell_size: 16 } }\n  aggregator: { use: mask-mean }\n  storage2d: { use: mask-indexed }\n' +
+    '  lifter: { use: backproject }\n  storage3d: { use: index-reference }\n  querier: { use: text, with: { encoder: color-lexicon-text, queries: [red] } }\n' +
+    'runtime: { cache: false }\noutput: { dir: out }\n'
+
+  it('creates a missing folder; a file in the way is exit 1 naming it, before the page is built', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline, afile: 'x' })
+    expect((await cli('run', join(dir, 'p.yaml'), '--progress', 'none')).code).toBe(0)
+    const page = join(dir, 'new', 'sub', 'x.html')
+    const r = await cli('view', join(dir, 'out'), '--export', page)
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    expect(existsSync(page)).toBe(true)
+    const blocked = join(dir, 'afile', 'x.html')
+    const b = await cli('view', join(dir, 'out'), '--export', blocked)
+    expect(b.code).toBe(1)
+    expect(b.out).toBe('')
+    expect(b.err).toBe(`${join(dir, 'afile')} error cannot mkdir ${join(dir, 'afile')}: a file is in the way of a directory (EEXIST)  PLAF_OUTPUT_UNWRITABLE\n     choose another --export <file.html> path\n`)
   })
 })

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs'
-import { hasErrors, pipelineEditorSchema, resolvePipeline, type Plugin } from '@plaf/core'
+import { existsSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { PlafError, fsErrorDiagnostic, hasErrors, pipelineEditorSchema, resolvePipeline, writeFileAtomic, type Plugin } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
@@ -67,12 +68,24 @@ export function pluginsCommand(name: string | undefined, opts: { json?: boolean 
   return EXIT.ok
 }
 
-/** `plaf schema [--out file]`: JSON Schema of pipeline files for yaml-language-server. */
+/**
+ * `plaf schema [--out file]`: JSON Schema of pipeline files for yaml-language-server. `--out` creates
+ * the file's folder when missing (`--out .plaf/pipeline.schema.json` in a fresh project); a path that
+ * cannot be written (a file in the way, no permission) is exit 1 naming it.
+ */
 export function schemaCommand(opts: { out?: string }, io: Io): number {
   const text = JSON.stringify(pipelineEditorSchema(builtinRegistry()), null, 2) + '\n'
   if (opts.out) {
-    writeFileSync(opts.out, text)
-    io.err(`wrote ${opts.out}; add "# yaml-language-server: $schema=${opts.out}" to a pipeline file`)
+    const dir = dirname(opts.out)
+    const created = !existsSync(dir)
+    try {
+      writeFileAtomic(opts.out, text, { fsync: false })
+    } catch (e) {
+      const d = fsErrorDiagnostic(e)
+      if (d) throw new PlafError({ ...d, hint: 'choose another --out <file> path' })
+      throw e
+    }
+    io.err(`wrote ${opts.out}${created ? ` (created ${dir}/)` : ''}; add "# yaml-language-server: $schema=${opts.out}" to a pipeline file`)
   } else io.out(text)
   return EXIT.ok
 }

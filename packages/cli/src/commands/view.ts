@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { PlafError, diagnostic, fsErrorDiagnostic } from '@plaf/core'
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { PlafError, diagnostic, fsErrorDiagnostic, writeFileAtomic } from '@plaf/core'
 import { THUMBNAIL_BUDGET, exportPage, openViewerData, startViewer, type ScoreMode } from '@plaf/viewer'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
@@ -73,6 +73,17 @@ function mbFlag(raw: string): number {
   return Math.round(v * 1e6)
 }
 
+/** Creates `dir` (and its parents); a path that cannot be a folder is a user error naming it. */
+function mkdirOrThrow(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (e) {
+    const d = fsErrorDiagnostic(e)
+    if (d) throw new PlafError({ ...d, hint: 'choose another --export <file.html> path' })
+    throw e
+  }
+}
+
 /** Opens `url` in the desktop's browser (xdg-open, open, or start); failures only print a note. */
 function openBrowser(url: string, io: Io): void {
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]]
@@ -110,12 +121,14 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   try {
     if (o.export) {
       const file = resolve(o.export)
+      // the page's folder is made (or found unwritable: exit 1 naming it) before the page is built
+      mkdirOrThrow(dirname(file))
       const t0 = performance.now()
       // The page carries the camera path: wait for the one walk over the input, showing its progress.
       const tick = setInterval(() => io.err(`export: camera path ${data.info.frames.length} frames read so far…`), 2000)
       const r = await exportPage(data, { texts: o.text, labels, maxPoints, frames, frameBudget }).finally(() => clearInterval(tick))
       try {
-        writeFileSync(file, r.html)
+        writeFileAtomic(file, r.html, { fsync: false })
       } catch (e) {
         const d = fsErrorDiagnostic(e)
         if (d) throw new PlafError(d)
