@@ -153,8 +153,20 @@ describe('plaf run --shard and plaf merge', () => {
     const dir = tempDir({ 'p.yaml': pipeline.replace('frames: 24', 'frames: 4') })
     const run = (...a: string[]) => cli('run', join(dir, 'p.yaml'), '--progress', 'none', ...a)
     expect((await run('--out', join(dir, 'whole'))).code).toBe(0)
-    for (const i of [0, 1, 2]) expect((await run('--shard', `${i}/3`, '--shard-chunk', '2', '--out', join(dir, `s${i}`))).code).toBe(0)
+    const runs = []
+    for (const i of [0, 1, 2]) runs.push(await run('--shard', `${i}/3`, '--shard-chunk', '2', '--out', join(dir, `s${i}`)))
+    for (const r of runs) expect(r.code, r.err).toBe(0)
     expect(JSON.parse(readFileSync(join(dir, 's2', 'shard.json'), 'utf8')).frames).toEqual([])
+    // the empty shard says so plainly, and the stages' "no point: check the depth images" notes are not printed
+    expect(runs[2].err).toBe([
+      'plaf warning shard 2/3 received no frames: the input has 4 frames, which make 2 chunks of 2 frames (--shard-chunk 2), and chunk k goes to shard k mod 3; its partial map is empty (plaf merge accepts it)  PLAF_EMPTY_RESULT',
+      '     to give every shard frames, use a smaller chunk: --shard-chunk 1',
+      '',
+      '0 error(s), 1 warning(s)',
+      '',
+    ].join('\n'))
+    expect(runs[2].out).toContain(`empty partial map (no frames) (shard 2/3, chunks of 2 frames) written to ${join(dir, 's2')}`)
+    expect(runs[1].err).not.toContain('received no frames')
     const m = await cli('merge', join(dir, 's0'), join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged'))
     expect(m.code, m.err).toBe(0)
     expect(open3D(join(dir, 'merged', 'storage3d')).map.refs).toEqual(open3D(join(dir, 'whole', 'storage3d')).map.refs)

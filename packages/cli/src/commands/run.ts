@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path'
-import { PlafError, cacheUse, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { PlafError, cacheUse, type Diagnostic, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
 import { createPullProgress } from '../pull-progress.js'
 import { formatDiagnostic } from '../render.js'
 import { VERSION } from '../version.js'
-import { parseShard, readSceneList, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
+import { emptyShardMessage, parseShard, readSceneList, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
 
 /** Options of `plaf run`. */
 export interface RunCommandOptions {
@@ -27,8 +27,13 @@ export interface RunCommandOptions {
   sceneOption?: string
 }
 
+/** What {@link runOnce} passes on: a note for which `drop` is true is not printed (it is still in report.json). */
+interface RunOnceHooks {
+  drop?(d: Diagnostic): boolean
+}
+
 /** Runs one pipeline (no sweep) and returns the result; prints warnings as they come (first 3 per code). */
-export async function runOnce(file: string, opts: RunCommandOptions, io: Io, label = 'plaf', resolved?: ResolveResult): Promise<RunResult | number> {
+export async function runOnce(file: string, opts: RunCommandOptions, io: Io, label = 'plaf', resolved?: ResolveResult, hooks: RunOnceHooks = {}): Promise<RunResult | number> {
   const r = resolved ?? (await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] }))
   printDiagnostics(io, r.diagnostics, opts.json)
   if (!r.pipeline || hasErrors(r.diagnostics)) return EXIT.user
@@ -49,6 +54,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
       signal: abort.signal,
       outDir: opts.out, resume: opts.resume, overwrite: opts.overwrite, toolVersion: VERSION, onProgress: progress.onProgress, onModelProgress: pulls.onProgress,
       onNote: (d) => {
+        if (hooks.drop?.(d)) return
         const n = (seen.get(d.code) ?? 0) + 1
         seen.set(d.code, n)
         if (n <= 3) io.err(formatDiagnostic(d))
@@ -138,13 +144,21 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
     return EXIT.user
   }
   if (!first.pipeline || hasErrors(first.diagnostics)) return printDiagnostics(io, first.diagnostics, opts.json), EXIT.user
-  const sharded = shardPipeline(first.pipeline, spec)
+  // A shard that receives no frame says so when the input opens; the stages' "empty result" notes
+  // (a 3D map with no point, …) then only repeat it, blaming the data, and are not printed.
+  let empty: Diagnostic | null = null
+  const sharded = shardPipeline(first.pipeline, spec, (total) => {
+    empty = emptyShardMessage(total, spec)
+    if (empty) printDiagnostics(io, [empty], opts.json)
+  })
   const out = opts.out ?? join(first.pipeline.output.dir, `shard-${spec.index}-of-${spec.count}`)
-  const res = await runOnce(file, { ...opts, out }, io, `shard ${spec.index}/${spec.count}`, { ...first, pipeline: sharded.pipeline })
+  const res = await runOnce(file, { ...opts, out }, io, `shard ${spec.index}/${spec.count}`, { ...first, pipeline: sharded.pipeline }, {
+    drop: (d) => empty !== null && d.code === 'PLAF_EMPTY_RESULT',
+  })
   if (typeof res === 'number') return res
   const record = sharded.record(res.runDir)
   if (record) writeShardRecord(res.runDir, record)
-  io.out(opts.json ? JSON.stringify(res.report, null, 2) : `partial map (shard ${spec.index}/${spec.count}, chunks of ${spec.chunk} frames) written to ${res.runDir}\n\n${summaryLine(res)}\nmerge the shards with: plaf merge <shard dirs…> --out <dir>`)
+  io.out(opts.json ? JSON.stringify(res.report, null, 2) : `${record?.frames.length === 0 ? 'empty partial map (no frames)' : 'partial map'} (shard ${spec.index}/${spec.count}, chunks of ${spec.chunk} frames) written to ${res.runDir}\n\n${summaryLine(res)}\nmerge the shards with: plaf merge <shard dirs…> --out <dir>`)
   return EXIT.ok
 }
 

@@ -175,10 +175,26 @@ function shardSource(source: InputSource, s: ShardSpec, yielded?: (id: string, p
 }
 
 /**
- * The pipeline with its input restricted to the shard's frames; `record()` gives the shard.json
- * content once the run has read them.
+ * What a shard that receives no frame is told, plainly: which shard, how the frames were cut, how
+ * many the input has, and the --shard-chunk that gives every shard frames (null when it has frames).
  */
-export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: ResolvedPipeline; record(runDir: string): ShardRecord | null } {
+export function emptyShardMessage(total: number, s: ShardSpec): Diagnostic | null {
+  if (shardPositions(total, s).length) return null
+  const chunks = Math.ceil(total / s.chunk)
+  const fit = Math.max(1, Math.floor(total / s.count))
+  const cut = `the input has ${total} frame${total === 1 ? '' : 's'}, which make${chunks === 1 ? 's' : ''} ${chunks} chunk${chunks === 1 ? '' : 's'} of ${s.chunk} frames (--shard-chunk ${s.chunk}), and chunk k goes to shard k mod ${s.count}`
+  return {
+    code: 'PLAF_EMPTY_RESULT', severity: 'warning',
+    message: `shard ${s.index}/${s.count} received no frames: ${cut}; its partial map is empty (plaf merge accepts it)`,
+    hint: total >= s.count ? `to give every shard frames, use a smaller chunk: --shard-chunk ${fit}${fit > 1 ? ' or less' : ''}` : `the input has fewer frames than there are shards: use at most ${total} shards`,
+  }
+}
+
+/**
+ * The pipeline with its input restricted to the shard's frames; `record()` gives the shard.json
+ * content once the run has read them; `onOpen(total)` is told the whole input's frame count when it opens.
+ */
+export function shardPipeline(p: ResolvedPipeline, s: ShardSpec, onOpen?: (total: number) => void): { pipeline: ResolvedPipeline; record(runDir: string): ShardRecord | null } {
   let whole: InputSource | null = null
   // The backproject lifter keeps every frame's masks; they go beside the index-reference map.
   let masks: MaskObservations | null = null
@@ -209,6 +225,7 @@ export function shardPipeline(p: ResolvedPipeline, s: ShardSpec): { pipeline: Re
     ...p.input.plugin,
     async create(options, ctx) {
       whole = await p.input.plugin.create(options, ctx)
+      onOpen?.(whole.frameCount)
       return shardSource(whole, s, (id, j) => positions.set(id, j))
     },
   }
