@@ -24,7 +24,7 @@ export { distortPoint, lensDistortion, type LensDistortion } from './frames/dist
 export { TUM_CAMERAS, TUM_DEPTH_SCALE, TUM_DISTORTION, openTumSequence, parseTimedFiles, tumCamera, type TumCamera, type TumReadOptions } from './tum/reader.js'
 export { writeTumSequence, type TumTiming } from './tum/write.js'
 export { openReplicaSequence, parseReplicaTrajectory, readReplicaCamera, type ReplicaCamera, type ReplicaReadOptions } from './replica/reader.js'
-export { REPLICA_DEPTH_SCALE, writeReplicaSequence } from './replica/write.js'
+export { REPLICA_DEPTH_SCALE, writeReplicaSequence, type ReplicaWriteSummary } from './replica/write.js'
 export { decodeSensDepth, findSensFile, openSensFile, readSensFrameBytes, type SensReadOptions } from './sens/reader.js'
 export { FRAME_HEADER_BYTES, SENS_VERSION, indexSens, type SensCut, type SensFrameEntry, type SensHeader, type SensIndex } from './sens/header.js'
 export { encodeSensFrame, encodeSensHeader, openSensWriter, type SensWriteHeader, type SensWriter } from './sens/write.js'

@@ -21,6 +21,8 @@ export interface WriteSequenceSummary {
   frames: number
   invalidPoseFrames: number[]
   elapsedMs: number
+  /** Replica: the shared `cam_params.json` (in the folder above the sequence), and whether it was written or already held this camera. */
+  cameraFile?: { file: string; written: boolean }
 }
 
 /**
@@ -64,10 +66,14 @@ export async function writeSyntheticSequence(
   async function* frames(): AsyncIterable<Frame> {
     for (let i = 0; i < scene.poses.length; i++) yield toFramePort(scene, renderer.render(i))
   }
-  const n = format === 'replica' ? await writeReplicaSequence(target, frames())
+  const replica = format === 'replica' ? await writeReplicaSequence(target, frames()) : undefined
+  const n = replica ? replica.frames
     : format === 'tum' ? await writeTumSequence(target, frames())
     : (await writeRgbdFolder(target, frames())).frames
-  return { dir: target, format, frames: n, invalidPoseFrames: [...opts.invalid_pose_frames].sort((a, b) => a - b), elapsedMs: performance.now() - t0 }
+  return {
+    dir: target, format, frames: n, invalidPoseFrames: [...opts.invalid_pose_frames].sort((a, b) => a - b), elapsedMs: performance.now() - t0,
+    ...(replica ? { cameraFile: { file: replica.cameraFile, written: replica.cameraWritten } } : {}),
+  }
 }
 
 /** A generated TUM sequence is 640×480 colour and depth, in a folder the reader takes freiburg3 from. */

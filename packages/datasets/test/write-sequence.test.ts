@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { validateOptions, type Frame } from '@plaf/core'
@@ -45,5 +46,40 @@ describe('writeSyntheticSequence tum', () => {
     expect(await diagnosticOf(() => writeSyntheticSequence(join(tmp.root, 'x_freiburg3'), 'tum', { frames: 2, color_width: 320 }))).toMatchObject({
       code: 'PLAF_INVALID_OPTION', path: 'color_width', expected: '640×480 colour and depth', actual: 'colour 320×480, depth 640×480',
     })
+  })
+})
+
+describe('writeSyntheticSequence replica: the shared cam_params.json one folder up', () => {
+  const small = { frames: 2, color_width: 40, color_height: 30 }
+
+  it('is written when absent, left alone when it holds the same camera, and says where it is', async () => {
+    const parent = join(tmp.root, 'shared-ok')
+    const first = await writeSyntheticSequence(join(parent, 'room0'), 'replica', small)
+    const file = join(parent, 'cam_params.json')
+    expect(first.cameraFile).toEqual({ file, written: true })
+    const text = readFileSync(file, 'utf8')
+    expect(JSON.parse(text).camera).toMatchObject({ w: 40, h: 30, scale: 6553.5 })
+    writeFileSync(file, JSON.stringify(JSON.parse(text))) // same camera, other formatting
+    const again = await writeSyntheticSequence(join(parent, 'room1'), 'replica', small)
+    expect(again.cameraFile).toEqual({ file, written: false })
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(JSON.parse(text)))
+  })
+
+  it('is never replaced when it holds another camera or is not JSON: an error naming it, nothing written', async () => {
+    for (const [name, mine, actual] of [
+      ['real', '{"camera": {"w": 1200, "h": 680, "fx": 600, "fy": 600, "cx": 599.5, "cy": 339.5, "scale": 6553.5}}\n', 'w 1200, h 680, fx 600, fy 600, cx 599.5, cy 339.5, scale 6553.5'],
+      ['mine', 'MINE', /^not JSON \(/],
+    ] as const) {
+      const parent = join(tmp.root, `shared-${name}`)
+      mkdirSync(parent)
+      const file = join(parent, 'cam_params.json')
+      writeFileSync(file, mine)
+      const dir = join(parent, 'synth')
+      const d = await diagnosticOf(() => writeSyntheticSequence(dir, 'replica', small))
+      expect(d).toMatchObject({ code: 'PLAF_INVALID_OPTION', severity: 'error', file, actual, hint: expect.stringContaining('a folder whose parent holds no cam_params.json') as unknown })
+      expect(d!.message).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')} already exists with another camera .*writing a Replica sequence into ${dir.replace(/[.]/g, '\\.')} would replace it`))
+      expect(readFileSync(file, 'utf8')).toBe(mine)
+      expect(existsSync(dir)).toBe(false)
+    }
   })
 })

@@ -54,6 +54,7 @@ export async function makeSceneCommand(dir: string, o: MakeSceneOptions, io: Io)
     return userErrors(io, false, async () => {
       const s = await writeSyntheticSequence(dir, format as SequenceFormat, options, { flags })
       io.out(`${s.format} sequence written to ${s.dir}: ${s.frames} frames (invalid poses: ${s.invalidPoseFrames.join(', ') || 'none'}) in ${(s.elapsedMs / 1000).toFixed(1)} s`)
+      if (s.cameraFile) io.out(s.cameraFile.written ? `shared camera written to ${s.cameraFile.file} (Replica keeps one cam_params.json for every sequence in that folder)` : `shared camera ${s.cameraFile.file} already holds this camera; left as it was`)
     })
   }
   if (o.sens) {
