@@ -90,8 +90,9 @@ function clearRunDir(path: string): void {
 }
 
 function describeEarlier(e: EarlierRun): string {
-  const state = e.complete ? 'finished' : `interrupted after ${e.completed} frame${e.completed === 1 ? '' : 's'}`
-  return `${e.pipeline ? `a run of ${e.pipeline}` : 'a run'}${e.startedAt ? ` started ${e.startedAt}` : ''}, ${state}`
+  // a complete clause: "a run of p.yaml that started <time> and finished" (never a trailing ", finished")
+  const state = e.complete ? 'finished' : `was interrupted after ${e.completed} frame${e.completed === 1 ? '' : 's'}`
+  return `${e.pipeline ? `a run of ${e.pipeline}` : 'a run'} that ${e.startedAt ? `started ${e.startedAt} and ` : ''}${state}`
 }
 
 /**

@@ -148,7 +148,7 @@ describe('a run directory holding an earlier run', () => {
     const started = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).started_at
     expect(d).toEqual({
       code: 'PLAF_RUN_DIR_USED', severity: 'error', file: out,
-      message: `${out} holds the outputs of another run (a run of ${join(dir, 'p.yaml')} started ${started}, finished) with a different configuration; a new run would mix the two`,
+      message: `${out} holds the outputs of another run (a run of ${join(dir, 'p.yaml')} that started ${started} and finished) with a different configuration; a new run would mix the two`,
       expected: expect.stringMatching(/^[0-9a-f]{12}$/),
       actual: JSON.parse(readFileSync(join(out, 'progress.json'), 'utf8')).config_hash.slice(0, 12),
       hint: 'choose another --out, or add --overwrite to delete that run first',
@@ -167,7 +167,7 @@ describe('a run directory holding an earlier run', () => {
     const res = await start(dir, other, { overwrite: true })
     expect(existsSync(join(out, 'masker'))).toBe(false)
     expect(res.report.notes.filter((n) => n.code === 'PLAF_RUN_DIR_USED')).toEqual([expect.objectContaining({
-      severity: 'info', file: out, message: expect.stringMatching(new RegExp(`^--overwrite: cleared ${out}, which held a run of .*p\\.yaml started .*, finished$`)),
+      severity: 'info', file: out, message: expect.stringMatching(new RegExp(`^--overwrite: cleared ${out}, which held a run of .*p\\.yaml that started .* and finished$`)),
     })])
   })
 
@@ -178,11 +178,11 @@ describe('a run directory holding an earlier run', () => {
     writeFileSync(join(out, 'left-over.txt'), 'x')
     const again = await start(dir)
     expect(existsSync(join(out, 'left-over.txt'))).toBe(false)
-    expect(again.report.notes.find((n) => n.code === 'PLAF_RUN_DIR_USED')?.message).toMatch(/^a rerun of the same configuration: cleared .*, finished$/)
+    expect(again.report.notes.find((n) => n.code === 'PLAF_RUN_DIR_USED')?.message).toMatch(/^a rerun of the same configuration: cleared .*, which held a run of .* that started .* and finished$/)
     const abort = new AbortController()
     await failure(start(dir, [], { signal: abort.signal, onProgress: (e) => { if (e.done === 1) abort.abort() } }))
     const third = await start(dir)
-    expect(third.report.notes.find((n) => n.code === 'PLAF_RUN_DIR_USED')?.message).toMatch(/, interrupted after 1 frame; --resume would have continued it$/)
+    expect(third.report.notes.find((n) => n.code === 'PLAF_RUN_DIR_USED')?.message).toMatch(/that started .* and was interrupted after 1 frame; --resume would have continued it$/)
   })
 
   it('clearing keeps the runs nested in it (shards, sweep variants)', async () => {
