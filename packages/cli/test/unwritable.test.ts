@@ -14,3 +14,14 @@ describe('plaf run into a location that cannot be written', () => {
     expect(r.err).not.toMatch(/internal error|at \w+ \(/)
   })
 })
+
+describe('a directory given where a pipeline file belongs', () => {
+  it('plaf validate DIR and plaf run DIR: exit 1, the directory named, an input code and the files it holds', async () => {
+    const dir = tempDir({ 'a.yaml': pipeline, 'b.yml': pipeline, 'notes.txt': 'x' })
+    for (const argv of [['validate', dir], ['run', dir, '--progress', 'none']]) {
+      const r = await cli(...argv)
+      expect(r.code).toBe(1)
+      expect(r.err).toBe(`${dir} error the pipeline is a directory, not a file: ${dir}  PLAF_INPUT_INVALID\n     give the pipeline's .yaml file; it holds a.yaml, b.yml\n\n1 error(s), 0 warning(s)\n`)
+    }
+  })
+})

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
@@ -87,6 +87,16 @@ function readSource(file: string, chain: string[], from: { prov: Provenance; ptr
     const code = from ? 'PLAF_EXTENDS_NOT_FOUND' : 'PLAF_FILE_NOT_FOUND'
     out.push(diagnostic(code, from ? `extends file not found: ${file}` : `pipeline file not found: ${file}`, {
       file: o?.file ?? file, line: o?.line, column: o?.column, path: from ? 'extends' : undefined, actual: file,
+    }))
+    return undefined
+  }
+  if (statSync(file).isDirectory()) {
+    // `plaf run pipelines/`: name the directory and the pipeline files it holds
+    const yamls = readdirSync(file).filter((n) => /\.ya?ml$/.test(n)).sort()
+    const holds = yamls.length ? `; it holds ${yamls.slice(0, 5).join(', ')}${yamls.length > 5 ? ` and ${yamls.length - 5} more` : ''}` : ''
+    out.push(diagnostic('PLAF_INPUT_INVALID', `${from ? 'extends names' : 'the pipeline is'} a directory, not a file: ${file}`, {
+      file: o?.file ?? file, line: o?.line, column: o?.column, path: from ? 'extends' : undefined,
+      hint: `give the pipeline's .yaml file${holds}`,
     }))
     return undefined
   }

@@ -14,17 +14,32 @@ const USER_FS_ERRORS: Readonly<Record<string, { what: string; hint: string }>> =
   EMFILE: { what: 'too many open files', hint: 'raise the open-file limit (ulimit -n)' },
 }
 
+/** The same errors met while reading: an input the user gave is not what it must be. */
+const USER_READ_ERRORS: Readonly<Record<string, { what: string; hint: string }>> = {
+  EISDIR: { what: 'it is a directory, not a file', hint: 'give a file inside it (a pipeline: its .yaml file)' },
+  EACCES: { what: 'permission denied', hint: 'fix its permissions or give a file you can read' },
+  EPERM: { what: 'operation not permitted', hint: 'fix its permissions or give a file you can read' },
+  ENOTDIR: { what: 'a part of the path is a file, not a directory', hint: 'check the path' },
+  ENAMETOOLONG: { what: 'the path is too long', hint: 'check the path' },
+  EMFILE: { what: 'too many open files', hint: 'raise the open-file limit (ulimit -n)' },
+}
+
+/** System calls that only read: their failures are the input's, not the output's. */
+const READ_SYSCALLS = new Set(['read', 'scandir', 'opendir', 'stat', 'lstat', 'readlink'])
+
 /**
- * A user-facing PLAF_OUTPUT_UNWRITABLE diagnostic for a file-system error a user can cause (full
- * disk, no permission, a file where a directory must be, a read-only location…), naming the path;
- * null for anything else (a bug stays a bug).
+ * A user-facing diagnostic for a file-system error a user can cause, naming the path when the
+ * error has it: PLAF_INPUT_INVALID for a failed read (a directory given as a file, an unreadable
+ * file), PLAF_OUTPUT_UNWRITABLE otherwise (full disk, no permission, a file where a directory must
+ * be, a read-only location…); null for anything else (a bug stays a bug).
  */
 export function fsErrorDiagnostic(e: unknown, where?: Partial<Diagnostic>): Diagnostic | null {
   const err = e as (NodeJS.ErrnoException & { dest?: string }) | undefined
-  const known = err && typeof err.code === 'string' ? USER_FS_ERRORS[err.code] : undefined
+  const code = err && typeof err.code === 'string' ? err.code : undefined
+  const reading = READ_SYSCALLS.has(err?.syscall ?? '')
+  const known = code ? (reading ? USER_READ_ERRORS : USER_FS_ERRORS)[code] : undefined
   if (!known) return null
-  const path = err!.path ?? err!.dest
-  return diagnostic('PLAF_OUTPUT_UNWRITABLE', `cannot ${err!.syscall ?? 'write'} ${path ?? 'a file'}: ${known.what} (${err!.code})`, {
-    ...where, file: path, hint: known.hint, cause: e,
-  })
+  const path = err!.path ?? err!.dest ?? (typeof where?.file === 'string' ? where.file : undefined)
+  const what = `cannot ${err!.syscall ?? 'write'} ${path ?? 'a file (the system gave no path)'}: ${known.what} (${code})`
+  return diagnostic(reading ? 'PLAF_INPUT_INVALID' : 'PLAF_OUTPUT_UNWRITABLE', what, { ...where, file: path, hint: known.hint, cause: e })
 }

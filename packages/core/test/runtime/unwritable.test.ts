@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PlafError, Registry, defineStage, fsErrorDiagnostic, resolvePipeline, runPipeline, type MaskSet } from '../../src/index.js'
@@ -61,5 +61,26 @@ describe('file-system errors a user can cause are user errors naming the path', 
   it('anything else stays a bug', () => {
     expect(fsErrorDiagnostic(new TypeError('x is undefined'))).toBeNull()
     expect(fsErrorDiagnostic(Object.assign(new Error('?'), { code: 'EBADF' }))).toBeNull()
+  })
+})
+
+describe('file-system errors while reading are input errors naming the path', () => {
+  it('a directory read as a file: PLAF_INPUT_INVALID with the path (from the error, or from where it was read)', () => {
+    const dir = files({})
+    const e = (() => { try { readFileSync(dir) } catch (x) { return x } })()
+    expect(fsErrorDiagnostic(e, { file: dir })).toMatchObject({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file: dir,
+      message: `cannot read ${dir}: it is a directory, not a file (EISDIR)`, hint: 'give a file inside it (a pipeline: its .yaml file)',
+    })
+    expect(fsErrorDiagnostic(e)).toMatchObject({ code: 'PLAF_INPUT_INVALID', message: 'cannot read a file (the system gave no path): it is a directory, not a file (EISDIR)' })
+  })
+
+  it('a pipeline that extends a directory: the extends line named', async () => {
+    const dir = files({ 'p.yaml': `extends: ./sub\n${pipeline}`, 'sub/x.yaml': pipeline })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry)
+    expect(r.diagnostics).toEqual([expect.objectContaining({
+      code: 'PLAF_INPUT_INVALID', file: join(dir, 'p.yaml'), line: 1, column: 10, path: 'extends',
+      message: `extends names a directory, not a file: ${join(dir, 'sub')}`, hint: "give the pipeline's .yaml file; it holds x.yaml",
+    })])
   })
 })
