@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeNpy, decodePly, decodePng, openRun, PlafError, Registry, type InputPlugin, type Plugin, type QueryResult } from '@plaf/core'
@@ -370,4 +370,31 @@ describe('plaf query: modes, frames and labels', () => {
     expect(none.code).toBe(1)
     expect(none.err).toMatch(/needs at least one --text or --labels/)
   })
+})
+
+describe('a finished run whose input moved', () => {
+  it('is queried and exported from the run directory alone; pictures say they need the input and name it', async () => {
+    const dir = tempDir()
+    const P = (s: string) => join(dir, s)
+    expect((await cli('make-scene', P('scene'), '--frames', '2', '--set', 'color_width=160', '--set', 'color_height=120', '--set', 'depth_width=80', '--set', 'depth_height=60')).code).toBe(0)
+    writeFileSync(P('p.yaml'), pipeline(true).replace(`input: { ${room} }`, 'input: { use: scannet, with: { scene: scene } }'))
+    const ran = await cli('run', P('p.yaml'), '--out', P('run'), '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+    expect(ran.code, ran.err).toBe(0)
+    // the scene moves away and the run directory is copied elsewhere: both are queried without it
+    renameSync(P('scene'), P('moved'))
+    cpSync(P('run'), P('copy'), { recursive: true })
+    for (const r of [P('run'), P('copy')]) {
+      const q = await cli('query', r, '--text', 'orange', '--out', join(r, 'q'))
+      expect(q.code, q.err).toBe(0)
+      expect(q.err).toBe('')
+      expect(q.out).toMatch(/^queried 1 text on 2 stored frames \(compact2d\) and the 3D map \(storage3d\) in \d+ ms \(no features recomputed\)\n/)
+    }
+    const v = await cli('view', P('copy'), '--export', P('page.html'))
+    expect(v.code, v.err).toBe(0)
+    expect(v.err).toBe(`note: the page has no camera path and no frame thumbnails: the run's input cannot be read (PLAF_FILE_NOT_FOUND: scene directory ${P('scene')} does not exist); the 3D map and its scores need only the run directory\n`)
+    const pictures = await cli('query', P('copy'), '--text', 'orange', '--images', '--out', P('pics'))
+    expect(pictures.code).toBe(1)
+    expect(pictures.err).toBe(`${join(P('copy'), 'config.resolved.yaml')} error drawing pictures (mask and overlay images, contact sheets) reads the run's input frames, and its input (scannet) cannot be read: scene directory ${P('scene')} does not exist  PLAF_FILE_NOT_FOUND\n` +
+      `     expected a directory holding color/, depth/, pose/, intrinsic/; got ${P('scene')}; put the input back where the run found it, or query without pictures (plaf query without --images; write_masks and write_overlays false): scores, top masks and 3D outputs need only the run directory\n`)
+  }, 60_000)
 })

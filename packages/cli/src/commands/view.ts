@@ -139,6 +139,7 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
         `${r.points.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} points${r.points < n ? ` (--max-points ${maxPoints})` : ''}, ` +
         `queries: ${r.texts.join(', ') || 'none'}; labels: ${r.labels.join(', ') || 'none'}; ${r.mode} scores, threshold ${r.threshold}; ` +
         `${r.frames.shown} of ${r.frames.of} frames as ${r.frames.width}-px thumbnails (${(r.frames.bytes / 1e6).toFixed(2)} of ${(r.frames.budget / 1e6).toFixed(2)} MB); it opens without a server`)
+      if (data.info.framesError) io.err(`note: the page has no camera path and no frame thumbnails: the run's input cannot be read (${data.info.framesError}); the 3D map and its scores need only the run directory`)
       return EXIT.ok
     }
     const server = await startViewer(data, { port, host: o.host })

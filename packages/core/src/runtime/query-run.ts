@@ -157,6 +157,26 @@ function checkFinished(dir: string): { configFile: string; manifest: { pipeline?
   return { configFile, manifest: json('manifest.json'), report: json('report.json') }
 }
 
+/**
+ * Runs the input's validate-time `check` before a query that reads frame pixels (pictures):
+ * an input that is gone is PLAF_FILE_NOT_FOUND saying the pictures need it and naming it.
+ */
+async function inputReadable(p: ResolvedPipeline, querier: ResolvedStage, configFile: string): Promise<void> {
+  let notes: PluginNote[] = []
+  try {
+    notes = (await p.input.plugin.check?.(structuredClone(p.input.options), { baseDir: p.baseDir })) ?? []
+  } catch (e) {
+    if (!(e instanceof PlafError)) throw e
+    notes = e.diagnostics
+  }
+  const errors = notes.filter((n) => (n.severity ?? 'error') === 'error')
+  if (!errors.length) return
+  throw new PlafError(errors.map(({ message, hint: _, ...n }) => diagnostic(n.code, `drawing pictures (mask and overlay images, contact sheets) reads the run's input frames, and its input (${p.input.use}) cannot be read: ${message}`, {
+    ...n, severity: 'error', file: configFile, path: `input.with${n.path ? `.${n.path}` : ''}`, line: undefined, column: undefined, stage: querier.key, plugin: p.input.use,
+    hint: `put the input back where the run found it, or query without pictures (plaf query without --images; write_masks and write_overlays false): scores, top masks and 3D outputs need only the run directory`,
+  })))
+}
+
 function pickQuerier(p: ResolvedPipeline, named: string | undefined, configFile: string): ResolvedStage {
   const queriers = p.stages.filter((s) => s.plugin.kind === 'querier')
   const q = named === undefined ? queriers[0] : queriers.find((s) => s.key === named)
@@ -174,9 +194,11 @@ function pickQuerier(p: ResolvedPipeline, named: string | undefined, configFile:
  * `manifest.json`, `report.json`) to query it with new texts without recomputing any feature.
  * The configuration is resolved again against `registry` (plus the plugins it lists). The run's
  * querier is created per {@link RunHandle.query} call with the texts as its `queries` option; it
- * walks the input's frames again (the input's files must still be where the run found them; a
- * querier whose `readsFramePixels` answers false for the options walks the frame ids the run's
- * report lists for the 2D codec instead, decoding no image), gets
+ * walks the frame ids the run's report lists for the 2D codec when its `readsFramePixels` answers
+ * false for the options (no image decoded, and the input need not exist any more: a run whose scene
+ * moved, or a run directory copied elsewhere, is queried from the run directory alone); a querier
+ * that draws pictures walks the input's frames again (the input's files must still be where the
+ * run found them: the input's `check` runs first, and its error says the pictures need it), gets
  * each frame's stored 2D memory from a `storage2d` codec's `read(frame)` and the 3D map from a
  * `storage3d` codec's `read()`, and writes `scores.json` (see `QueryScores`) and its other outputs.
  *
@@ -192,7 +214,9 @@ function pickQuerier(p: ResolvedPipeline, named: string | undefined, configFile:
 export async function openRun(runDir: string, registry: Registry, options: OpenRunOptions = {}): Promise<RunHandle> {
   const dir = resolve(runDir)
   const { configFile, manifest, report } = checkFinished(dir)
-  const r = await resolvePipeline(configFile, registry)
+  // The input's own check (its files exist) is left to the query that reads frames: querying the
+  // stored memories needs no input, so a run whose scene moved (or a copied run dir) opens.
+  const r = await resolvePipeline(configFile, registry, { checkInput: false })
   if (!r.pipeline || hasErrors(r.diagnostics)) throw new PlafError(r.diagnostics.filter((d) => d.severity === 'error'))
   const p: ResolvedPipeline = { ...r.pipeline, baseDir: manifest.pipeline?.base_dir ?? r.pipeline.baseDir }
   const querier = pickQuerier(p, options.querier, configFile)
@@ -209,6 +233,11 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
   try {
     for (const kind of ['storage2d', 'storage3d'] as const) {
       const reader = await openStoredReader(p, kind, options[kind], querier, report, (s) => ctxFor(s.key), configFile)
+      // a 2D codec that reported storing no frame (a `plaf merge` run: 3D only) is not read, unless named
+      if (reader && kind === 'storage2d' && options.storage2d === undefined && report.stages?.[reader.stage.key]?.metrics?.frames === 0) {
+        await reader.inst.dispose?.()
+        continue
+      }
       if (reader) readers.push(reader)
     }
   } catch (e) {
@@ -261,6 +290,7 @@ export async function openRun(runDir: string, registry: Registry, options: OpenR
           if (byId) {
             source = { async *frames() { for (const id of stored) yield idOnlyFrame(id, querier.key) } }
           } else {
+            await inputReadable(p, querier, configFile)
             const ictx = ctxFor('input')
             contexts.push({ ctx: ictx, stage: 'input', plugin: p.input.use })
             source = await p.input.plugin.create(structuredClone(p.input.options), ictx)
