@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Ajv } from 'ajv'
 import { writeScene } from '@plaf/datasets'
 import { builtins } from '../src/builtins.js'
@@ -130,6 +130,22 @@ describe('the shipped pipelines', () => {
     expect(r.code).toBe(0)
     const diags = (r.err ? JSON.parse(r.err) : []) as { severity: string }[]
     expect(diags.filter((d) => d.severity !== 'warning')).toEqual([])
+  })
+  it('scannet.yaml: validate names every model not installed (backbone, masker, text encoder), each with its pull command', async () => {
+    const home = tempDir()
+    vi.stubEnv('PLAF_HOME', home)
+    try {
+      const scene = join(tempDir(), 'scene0000_00')
+      await writeScene(scene, { frames: 1, color_width: 64, color_height: 48, depth_width: 32, depth_height: 24, mesh_spacing: 0.5 })
+      const r = await cli('validate', join(__dirname, '../../../pipelines/scannet.yaml'), '--json', '--set', `input.with.scene=${scene}`)
+      expect(r.code).toBe(0)
+      const diags = JSON.parse(r.err) as { code: string; severity: string; stage: string; actual: string; hint: string }[]
+      expect(diags.map((d) => [d.code, d.severity, d.stage, d.actual, d.hint])).toEqual(['sam-vit-h', 'radio-v2.5-b', 'siglip-so400m-text'].map((m, i) => [
+        'PLAF_MODEL_MISSING', 'warning', ['masker', 'backbone', 'querier'][i], m, `get it with: plaf models pull ${m} (or plaf models import <dir>)`,
+      ]))
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
   it('points an unknown key given with --set at the key', async () => {
     const r = await cli('validate', join(__dirname, '../../../pipelines/ablation.yaml'), '--set', 'stages.masker.with.cell_sise=32')

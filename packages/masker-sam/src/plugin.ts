@@ -1,4 +1,4 @@
-import { defineStage, type Mask, type MaskSet } from '@plaf/core'
+import { ModelStore, defineStage, type Mask, type MaskSet, type PluginNote } from '@plaf/core'
 import { generateMasks } from './amg/generator.js'
 import type { AmgMask } from './amg/mask-record.js'
 import { checkSamOptions, samOptionProblems, samOptionsSchema, type SamOptions } from './options-schema.js'
@@ -12,6 +12,15 @@ export function toMaskSet(records: AmgMask[], width: number, height: number): Ma
     .map((r) => ({ bbox: [r.box[0], r.box[1], r.box[2] - r.box[0] + 1, r.box[3] - r.box[1] + 1], area: r.area, bitmap: r.bitmap, predictedIou: r.predictedIou, stabilityScore: r.stabilityScore }))
   masks.sort((a, b) => b.area - a.area)
   return { width, height, masks }
+}
+
+/**
+ * The validate-time model check: reads the store's manifests only (no hashing, no network); a
+ * model not installed is a PLAF_MODEL_MISSING warning at `model` with the pull command.
+ */
+export function samModelProblems(model: string, store: ModelStore = new ModelStore()): PluginNote[] {
+  if (store.find(model)) return []
+  return [{ ...store.missing(model), severity: 'warning', path: 'model' }]
 }
 
 /**
@@ -29,8 +38,10 @@ export const samMasker = defineStage<SamOptions, { frame: 'Frame' }, { masks: 'M
   inputs: { frame: 'Frame' },
   outputs: { masks: 'MaskSet' },
   cacheable: true,
-  // Cross-option rules at validate time (plaf validate), located at the option's line.
-  check: (opts) => samOptionProblems(opts),
+  // Cross-option rules at validate time (plaf validate), located at the option's line, and the
+  // model: not installed is a warning (a run with a hub pulls it), so validate names every missing
+  // model at once, as the backbones' and text encoders' embedding-space checks do for theirs.
+  check: (opts) => [...samOptionProblems(opts), ...samModelProblems(opts.model)],
   async create(opts, ctx) {
     checkSamOptions(opts, ctx.stage)
     const model = await openSamModel(ctx, opts.model, opts.multimask_output)

@@ -1,7 +1,7 @@
 // sam's cross-option rules at validate time: the plugin's `check`, run by the resolver (what
 // `plaf validate` calls) and located at the option's line in the YAML, before any model opens.
 import { writeFileSync } from 'node:fs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { defineInput, Registry, resolvePipeline } from '@plaf/core'
 import { makeFrame, tempDir } from '@plaf/core/testing'
 import { samMasker } from '../src/plugin.js'
@@ -38,6 +38,21 @@ describe('sam: cross-option errors at validate time, at the option\'s line', () 
       expect.objectContaining({ line: 7, path: 'stages.masker.with.point_grids', message: 'point_grids has 2 grid(s), but crop_n_layers 0 needs one per layer' }),
       expect.objectContaining({ line: 7, column: 35, path: 'stages.masker.with.point_grids.1', message: 'point_grids[1] has no points' }),
     ])
+  })
+  it('a model not in the store is a warning at model:, with the pull command (plaf validate names every missing model)', async () => {
+    vi.stubEnv('PLAF_HOME', dir.path('home'))
+    try {
+      const file = dir.path('m.yaml')
+      writeFileSync(file, 'input: { use: one-frame }\nstages:\n  masker:\n    use: sam\n    with: { model: sam-vit-h }\noutput: { dir: out }\n')
+      const d = (await resolvePipeline(file, registry)).diagnostics
+      expect(d).toEqual([expect.objectContaining({
+        code: 'PLAF_MODEL_MISSING', severity: 'warning', line: 5, path: 'stages.masker.with.model', stage: 'masker', plugin: 'sam',
+        message: `model "sam-vit-h" is not in the model store ${dir.path('home', 'models')}`,
+        hint: 'get it with: plaf models pull sam-vit-h (or plaf models import <dir>)',
+      })])
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
   it('consistent options pass', async () => {
     expect(await validate('      points_per_side: 16\n      crop_n_layers: 1\n      crop_n_points_downscale_factor: 2\n')).toEqual([])
