@@ -7,6 +7,7 @@ import type { Plugin } from '../plugin.js'
 import { Registry } from '../registry.js'
 import type { LoadedPipeline } from './load.js'
 import { declaringDir } from './paths.js'
+import { hashPluginCode, recordPluginSource } from './plugin-source.js'
 import { originOf } from './provenance.js'
 
 const supportsTypeStripping = (): boolean => Boolean((process.features as { typescript?: unknown }).typescript)
@@ -16,8 +17,8 @@ const supportsTypeStripping = (): boolean => Boolean((process.features as { type
  * transpiled with the TypeScript compiler to a hidden sibling `.mjs` (so its imports resolve as
  * they would from the original), imported, and the sibling removed.
  */
-async function importTypeScript(file: string): Promise<unknown> {
-  if (supportsTypeStripping()) return import(pathToFileURL(file).href)
+async function importTypeScript(file: string, query: string): Promise<unknown> {
+  if (supportsTypeStripping()) return import(pathToFileURL(file).href + query)
   const ts = (await import('typescript')).default
   const out = ts.transpileModule(readFileSync(file, 'utf8'), {
     fileName: file,
@@ -26,7 +27,7 @@ async function importTypeScript(file: string): Promise<unknown> {
   const tmp = join(dirname(file), `.${basename(file, extname(file))}.${process.pid}.plaf.mjs`)
   writeFileSync(tmp, out.replace(/(from\s+['"]\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1.mjs$2'))
   try {
-    return await import(pathToFileURL(tmp).href)
+    return await import(pathToFileURL(tmp).href + query)
   } finally {
     rmSync(tmp, { force: true })
   }
@@ -42,10 +43,16 @@ export async function importPluginModule(spec: string, baseDir: string): Promise
   } else {
     target = createRequire(join(baseDir, 'noop.js')).resolve(spec)
   }
-  const mod = (/\.(c|m)?ts$/.test(target) ? await importTypeScript(target) : await import(pathToFileURL(target).href)) as { default?: unknown }
+  // The code's hash keys the stage cache (an edited plugin is recomputed, see plugin-source.ts) and
+  // the import (an edited entry file imported again in one process is the new code).
+  const source = hashPluginCode(target)
+  const query = `?plaf-code=${source.codeHash.slice(0, 16)}`
+  const mod = (/\.(c|m)?ts$/.test(target) ? await importTypeScript(target, query) : await import(pathToFileURL(target).href + query)) as { default?: unknown }
   const exported = mod.default
   if (exported === undefined) throw new Error('it has no default export (export default a plugin or an array of plugins)')
-  return { plugins: (Array.isArray(exported) ? exported : [exported]) as Plugin[], origin: isPath ? target : spec }
+  const plugins = (Array.isArray(exported) ? exported : [exported]) as Plugin[]
+  recordPluginSource(plugins, source)
+  return { plugins, origin: isPath ? target : spec }
 }
 
 /** True when `file` (symlinks followed) lies outside the directory tree of `dir`. */

@@ -6,6 +6,7 @@
 import { PlafError, diagnostic } from '../diagnostics.js'
 import type { InputSource, PluginNote, PortRecord, RunContext, StageInstance } from '../plugin.js'
 import { PORT_SCOPES, type Frame } from '../ports.js'
+import { pluginSource } from '../pipeline/plugin-source.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import { hashJson, type StageCache } from './cache.js'
 import { runPipelined } from './frame-pipeline.js'
@@ -57,7 +58,11 @@ interface CachedCall {
  */
 export function cacheKey(stage: ResolvedStage, inst: StageInstance, upstream: readonly (string | null)[]): string | null {
   const cacheable = stage.plugin.cacheable === true && upstream.every((k) => k !== null)
-  return cacheable ? hashJson([stage.use, stage.plugin.version, stage.options, inst.fingerprint ?? null, upstream]) : null
+  if (!cacheable) return null
+  // A plugin from a pipeline's `plugins:` adds the hash of its code: editing it invalidates its
+  // entries without a version bump (built-in plugins: their version is released with the code).
+  const code = pluginSource(stage.plugin)?.codeHash
+  return hashJson([stage.use, stage.plugin.version, stage.options, inst.fingerprint ?? null, upstream, ...(code ? [code] : [])])
 }
 
 /**
