@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { kMaxLength } from 'node:buffer'
 import { open } from 'node:fs/promises'
 import { readdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
@@ -42,15 +43,19 @@ async function readFrameBytes(file: string, e: SensFrameEntry): Promise<Buffer> 
 
 /** Decodes one frame's depth blob of a .sens (zlib or raw uint16, little-endian) to metres. */
 export async function decodeSensDepth(bytes: Buffer, h: SensHeader, file: string, id: string): Promise<Float32Array> {
+  const want = h.depthWidth * h.depthHeight * 2
   let raw: Buffer = bytes
   if (h.depthCompression === 1) {
     try {
-      raw = await inflateAsync(bytes)
+      // inflated at most to the header's depth size: a small corrupt or hostile stream must not grow to gigabytes
+      raw = await inflateAsync(bytes, { maxOutputLength: Math.max(1, Math.min(want, kMaxLength)) })
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth inflates to more than ${want} bytes (${h.depthWidth}×${h.depthHeight} uint16); its ${bytes.length}-byte zlib stream was not inflated further`, { file, frame: id, cause: e, expected: `${want} bytes`, actual: `more than ${want} bytes` })
+      }
       return fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth is not a valid zlib stream (${(e as Error).message})`, { file, frame: id, cause: e, expected: 'zlib-compressed uint16 depth', actual: (e as Error).message })
     }
   }
-  const want = h.depthWidth * h.depthHeight * 2
   if (raw.length !== want) fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: depth holds ${raw.length} bytes, expected ${want} (${h.depthWidth}×${h.depthHeight} uint16)`, { file, frame: id, expected: `${want} bytes`, actual: `${raw.length} bytes` })
   // An aligned little-endian copy (zlib output may start at any byte offset).
   const u16 = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))

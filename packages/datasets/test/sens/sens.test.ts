@@ -1,12 +1,13 @@
 import { appendFileSync, closeSync, cpSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateOptions, type Frame, type PluginNote } from '@plaf/core'
 import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
 import { scannetInput, type ScannetOptions } from '../../src/plugins/scannet.js'
 import type { DatasetSource } from '../../src/frames/source.js'
 import { indexSens } from '../../src/sens/header.js'
-import { findSensFile } from '../../src/sens/reader.js'
+import { decodeSensDepth, findSensFile } from '../../src/sens/reader.js'
 import { writeScene } from '../../src/write-scene.js'
 import { SMALL, diagnosticOf, tempRoot } from '../fixtures.js'
 import { roomFrames } from '../rgbd-folder/helpers.js'
@@ -165,6 +166,19 @@ describe('sens: bad files', () => {
     const d = await diagnosticOf(() => all(src))
     expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000001', expected: 'zlib-compressed uint16 depth' })
     expect(d!.message).toMatch(/^frame 000001: .*x\.sens: depth is not a valid zlib stream/)
+  })
+
+  it('a depth stream inflating past the header\'s depth size stops there: a 32 KB zlib blob of 32 MB is refused without inflating it', async () => {
+    const { header } = indexSens(sens)
+    const bomb = deflateSync(Buffer.alloc(32 * 1024 * 1024))
+    expect(bomb.length).toBeLessThan(64 * 1024)
+    const d = await diagnosticOf(() => decodeSensDepth(bomb, header, sens, '000003'))
+    const want = 160 * 120 * 2
+    expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: sens, frame: '000003', expected: `${want} bytes`, actual: `more than ${want} bytes` })
+    expect(d!.message).toBe(`frame 000003: ${sens}: depth inflates to more than ${want} bytes (160×120 uint16); its ${bomb.length}-byte zlib stream was not inflated further`)
+    // exactly the header's size still decodes
+    const exact = await decodeSensDepth(deflateSync(Buffer.alloc(want, 1)), header, sens, '000003')
+    expect(exact).toHaveLength(160 * 120)
   })
 
   it('the plugin check reads only the header and names a bad one at the scene option', async () => {
