@@ -149,8 +149,12 @@ describe('plaf run --shard and plaf merge', () => {
     expect(manifest.input.describe).toContain('(shard 1/2, chunks of 1 frames: 2 of 4 frames)')
   })
 
-  it('a shard that got no frame (more shards than chunks) merges with the others into the unsharded map', async () => {
-    const dir = tempDir({ 'p.yaml': pipeline.replace('frames: 24', 'frames: 4') })
+  it('a shard that got no frame (more shards than chunks) merges with the others into the unsharded map, a run plaf query opens', async () => {
+    // with a 2D codec and a querier, so that the merged run is queried as the unsharded one is
+    const withQuerier = pipeline.replace('frames: 24', 'frames: 4').replace('  lifter:', '  storage2d: { use: mask-indexed }\n  lifter:')
+      .replace('runtime:', 'querier: { use: text, with: { encoder: color-lexicon-text, queries: [blue], threshold: 0.7, write_masks: false, write_overlays: false } }\nruntime:')
+      .replace('\nquerier:', '\n  querier:')
+    const dir = tempDir({ 'p.yaml': withQuerier })
     const run = (...a: string[]) => cli('run', join(dir, 'p.yaml'), '--progress', 'none', ...a)
     expect((await run('--out', join(dir, 'whole'))).code).toBe(0)
     const runs = []
@@ -170,7 +174,30 @@ describe('plaf run --shard and plaf merge', () => {
     const m = await cli('merge', join(dir, 's0'), join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged'))
     expect(m.code, m.err).toBe(0)
     expect(open3D(join(dir, 'merged', 'storage3d')).map.refs).toEqual(open3D(join(dir, 'whole', 'storage3d')).map.refs)
-  })
+    // the merged directory is a run: its manifest names the whole input and the shards merged
+    const manifest = JSON.parse(readFileSync(join(dir, 'merged', 'manifest.json'), 'utf8'))
+    const wholeManifest = JSON.parse(readFileSync(join(dir, 'whole', 'manifest.json'), 'utf8'))
+    expect(manifest.input).toEqual({ ...wholeManifest.input, describe: `${wholeManifest.input.describe} (merged from 3 partial maps)` })
+    expect(manifest.pipeline.config_hash).toBe(wholeManifest.pipeline.config_hash)
+    expect(manifest.merged).toEqual({
+      shards: [0, 1, 2].map((i) => ({ dir: join(dir, `s${i}`), shard: `${i}/3`, frames: shardPositions(4, { index: i, count: 3, chunk: 2 }) })), replayed: true, stores: ['3d'],
+    })
+    // plaf query on it: the same 3D hits as on the unsharded run; no 2D part, and it says where the 2D memories are
+    const texts = ['--text', 'blue', '--text', 'red', '--text', 'green', '--threshold', '0.5']
+    const qm = await cli('query', join(dir, 'merged'), ...texts, '--json')
+    const qw = await cli('query', join(dir, 'whole'), ...texts, '--json')
+    expect(qm.code, qm.err).toBe(0)
+    expect(qw.code, qw.err).toBe(0)
+    const hits = (out: string) => (JSON.parse(out) as { queries: { text: string; map3d: unknown }[] }).queries.map((q) => [q.text, q.map3d])
+    expect(hits(qm.out)).toEqual(hits(qw.out))
+    expect(hits(qm.out).some(([, m]) => (m as { pointsSelected: number }).pointsSelected > 0)).toBe(true)
+    expect(JSON.parse(qm.out).queries.every((q: { frames2d: unknown }) => q.frames2d === null)).toBe(true)
+    const text = await cli('query', join(dir, 'merged'), '--text', 'blue')
+    expect(text.out.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^queried 1 text on the 3D map \(storage3d\) in \d+ ms \(no features recomputed\)$/),
+      `${join(dir, 'merged')} is a merged run (plaf merge of 3 partial runs): it holds the 3D map only; each shard's 2D memories stay in its own directory (plaf query <shard dir> for 2D hits): ${[0, 1, 2].map((i) => join(dir, `s${i}`)).join(', ')}`,
+    ])
+  }, 60_000)
 
   it('bad --shard values are located option errors, exit 1', async () => {
     const dir = tempDir({ 'p.yaml': pipeline })

@@ -6,11 +6,12 @@
  * that sidecar enter as whole maps (MapBuilder.addMap: each partial map enters as one frame whose
  * masks are its pool rows and whose samples are its points, weighted by their observation counts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import {
   PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
-  type Diagnostic, type ResolvedPipeline,
+  type Diagnostic, type ResolvedPipeline, type RunReport, type StageReport,
 } from '@plaf/core'
 import { MapBuilder, replayPartials, type BackprojectLifterOptions, type MaskObservations, type PartialObservations } from '@plaf/lifter'
 import { open3D, writeIndexReferenceMap, type IndexReferenceOptions } from '@plaf/storage'
@@ -115,6 +116,58 @@ function checkCompatible(parts: PartialRun[]): Diagnostic[] {
   return notes
 }
 
+/** What the merged run directory's manifest.json adds to a run's: the shards it was merged from. */
+export interface MergedRecord {
+  /** Each partial: its directory, shard (`i/n`, null for a run that was not sharded) and the frame positions it processed. */
+  shards: Array<{ dir: string; shard: string | null; frames: number[] | null }>
+  replayed: boolean
+  /** What the merged run stores: only the 3D map (the 2D memories stay in the shard directories). */
+  stores: ['3d']
+}
+
+const bytesUnder = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytesUnder(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0)
+
+/**
+ * Makes the merge's output a run directory `plaf query`, `plaf view` and `plaf eval scannet --run`
+ * open: manifest.json (the first partial's, with the whole input's identity and frame count and
+ * `merged`: the shards) and report.json (the lifter's and 3D map's figures; every 2D codec with
+ * `frames: 0`, since the 2D memories are not merged: they stay in the shard directories).
+ */
+function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; masks_seen: number | null; replayed: boolean }, ms: number): void {
+  const read = (f: string): Record<string, unknown> | null => (existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : null)
+  const first = parts[0]
+  const manifest = read(join(first.dir, 'manifest.json')) ?? {}
+  const input = { ...(manifest.input as Record<string, unknown> | undefined) }
+  const rec = first.shard
+  if (rec) {
+    input.identity = rec.input_identity
+    input.frames = rec.frames_total
+  }
+  if (typeof input.describe === 'string') input.describe = input.describe.replace(/ \(shard \d+\/\d+, chunks of .*\)$/, '')
+  input.describe = `${String(input.describe ?? 'input')} (merged from ${parts.length} partial map${parts.length === 1 ? '' : 's'})`
+  const merged: MergedRecord = { shards: parts.map((p) => ({ dir: p.dir, shard: p.shard ? `${p.shard.shard}/${p.shard.of}` : null, frames: p.shard?.frames ?? null })), replayed: summary.replayed, stores: ['3d'] }
+  writeJsonAtomic(join(out, 'manifest.json'), { ...manifest, input, merged })
+  const reports = parts.map((p) => read(join(p.dir, 'report.json')) as Partial<RunReport> | null)
+  const base = reports[0] ?? {}
+  const stages: Record<string, StageReport> = {}
+  for (const st of first.pipeline.stages) {
+    const metrics: Record<string, number> = {}
+    if (st.plugin.kind === 'storage2d') Object.assign(metrics, { frames: 0, bytes: 0 })
+    if (st.key === first.lifter.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows }, summary.masks_seen === null ? {} : { masks_seen: summary.masks_seen })
+    if (st.key === first.storage.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows, bytes: bytesUnder(join(out, st.key)) })
+    stages[st.key] = {
+      plugin: st.use, kind: st.plugin.kind, version: base.stages?.[st.key]?.version ?? '', calls: 0, ms_total: 0, ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics, frame_metrics: {},
+    } as StageReport
+  }
+  const processed = reports.reduce((n, r) => n + (r?.frames?.processed ?? 0), 0)
+  const report: RunReport = {
+    name: first.pipeline.name, run_dir: out, complete: true,
+    frames: { total: rec?.frames_total ?? processed, processed, resumed_from: 0 },
+    wall_ms: ms, peak_rss_mib: process.memoryUsage().rss / 2 ** 20, tensor_backend: 'reference', stages, warnings: {}, notes: [],
+  }
+  writeJsonAtomic(join(out, 'report.json'), report)
+}
+
 /** `plaf merge <dirs…> --out DIR`. */
 export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: Io): Promise<number> {
   if (!o.out) {
@@ -123,6 +176,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
   }
   const out = resolve(o.out)
   return userErrors(io, o.json, async () => {
+    const t0 = performance.now()
     const parts: PartialRun[] = []
     for (const d of dirs) parts.push(await openPartial(resolve(d)))
     const notes = checkCompatible(parts)
@@ -203,6 +257,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
       points: merged.refs.length, pool_rows: merged.pool.shape[0], masks_seen: replay || rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null, replayed: replay,
     }
     writeJsonAtomic(join(out, 'merge.json'), summary)
+    writeRunFiles(out, parts, rows, summary, performance.now() - t0)
     io.out(o.json ? JSON.stringify(summary, null, 2) : `merged ${parts.length} partial maps (fusion ${lo.fusion}) into ${summary.map}: ${summary.points} points, ${summary.pool_rows} pool rows`)
   })
 }

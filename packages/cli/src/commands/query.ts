@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { relative, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { PlafError, diagnostic, openRun, type QueryHit, type QueryResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
@@ -76,6 +76,16 @@ export function whereLines(scoresFile: string): string[] {
   })]
 }
 
+/** The partial runs a `plaf merge` output was merged from (its manifest's `merged.shards`), or null for another run. */
+function mergedShards(runDir: string): string[] | null {
+  try {
+    const m = JSON.parse(readFileSync(join(resolve(runDir), 'manifest.json'), 'utf8')) as { merged?: { shards?: { dir: string }[] } }
+    return m.merged?.shards?.map((x) => x.dir) ?? null
+  } catch {
+    return null
+  }
+}
+
 /**
  * `plaf query <run-dir> --text T…`: opens the finished run with `openRun` (no backbone, masker or
  * aggregator runs), scores the texts against its stored 2D memories and 3D map, and prints per
@@ -147,6 +157,8 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     const { storage2d, storage3d } = run.stages
     const what = [storage2d ? `${r.frames} stored frames (${storage2d})` : '', storage3d ? `the 3D map (${storage3d})` : ''].filter(Boolean).join(' and ')
     io.out(`queried ${r.texts.length} text${r.texts.length === 1 ? '' : 's'} on ${what || 'nothing stored'} in ${r.timings.totalMs.toFixed(0)} ms (no features recomputed)`)
+    const merged = mergedShards(runDir)
+    if (merged && !storage2d) io.out(`${resolve(runDir)} is a merged run (plaf merge of ${merged.length} partial runs): it holds the 3D map only; each shard's 2D memories stay in its own directory (plaf query <shard dir> for 2D hits): ${merged.join(', ')}`)
     if (r.framesNotStored.length) io.out(`${r.framesNotStored.length} input frames were not stored by ${storage2d} and are left out: ${r.framesNotStored.join(', ')}`)
     if (r.framesDamaged.length) io.out(`${r.framesDamaged.length} stored frame${r.framesDamaged.length === 1 ? '' : 's'} could not be read and ${r.framesDamaged.length === 1 ? 'is' : 'are'} left out (--skip-damaged): ${r.framesDamaged.map((d) => d.frame).join(', ')}`)
     if (r.texts.length) {
