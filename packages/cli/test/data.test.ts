@@ -1,9 +1,9 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateOptions, type Frame } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
-import { openDataset, syntheticRoomInput, writeAde20kSplit, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type SyntheticOptions } from '@plaf/datasets'
+import { indexSens, openDataset, syntheticRoomInput, writeAde20kSplit, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type SyntheticOptions } from '@plaf/datasets'
 import { cli, tempDir } from './helpers.js'
 
 const ROOM = { frames: 5, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60, seed: 3, invalid_pose_frames: [1] }
@@ -115,6 +115,18 @@ describe('plaf data inspect', () => {
     expect(fromSens.format).toBe('sens')
     expect(fromSens.skipped).toEqual([{ frame: 3, file: sens, reason: 'non-finite pose (tracking lost)' }])
     for (const key of ['frames', 'usable', 'color', 'depth', 'labels'] as const) expect(fromSens[key]).toEqual(fromExport[key])
+    // Cut inside frame 2's colour image: exit 1 naming the file, frame, offset and what is missing; --skip-damaged reads frames 0 and 1.
+    const cutAt = indexSens(sens).frames[2].offset + 40
+    truncateSync(sens, cutAt)
+    const cut = await cli('data', 'inspect', sens)
+    expect(cut.code).toBe(1)
+    expect(cut.err).toContain(`frame 000002: ${sens}: truncated mid-frame 2:`)
+    expect(cut.err).toContain(`the file ends at byte ${cutAt}; missing: `)
+    expect(cut.err).toContain('plaf data inspect --skip-damaged')
+    const lenient = await cli('data', 'inspect', sens, '--skip-damaged', '--json')
+    expect(lenient.code).toBe(0)
+    const r = JSON.parse(lenient.out)
+    expect([r.frames, r.usable, r.skipped.map((s: { frame: number }) => s.frame)]).toEqual([3, 2, [2]])
   })
 
   it('plaf make-scene --format rgbd-folder and --format replica write sequences that inspect reads back', async () => {

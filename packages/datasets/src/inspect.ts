@@ -61,6 +61,8 @@ export interface InspectOptions {
    * `not_checked` says what that leaves out.
    */
   quick?: boolean
+  /** A .sens cut short: read the complete frames before the cut and list the cut as skipped (the `scannet` input's `skip_damaged`); without it, an error. */
+  skipDamaged?: boolean
 }
 
 /** The labels part of an inspect report. */
@@ -106,7 +108,7 @@ function defaults<O>(plugin: InputPlugin<O>, options: Record<string, unknown>): 
 }
 
 /** Opens a path in a given format with the input plugin's default options (warnings are not printed: skips are in `skips`). */
-export function openDataset(path: string, format: DatasetFormat): DatasetSource {
+export function openDataset(path: string, format: DatasetFormat, o: { skipDamaged?: boolean } = {}): DatasetSource {
   const quiet = () => {}
   switch (format) {
     case 'rgbd-folder':
@@ -116,7 +118,7 @@ export function openDataset(path: string, format: DatasetFormat): DatasetSource 
     case 'sens': {
       const file = findSensFile(path)
       if (!file) fail('PLAF_INPUT_INVALID', `${path} is not a .sens file, nor a directory holding one`, { file: path, expected: 'a .sens file', actual: path })
-      return openSensFile(defaults<ScannetOptions>(scannetInput, { scene: file }), quiet)
+      return openSensFile(defaults<ScannetOptions>(scannetInput, { scene: file, skip_damaged: o.skipDamaged ?? false }), quiet)
     }
     case 'tum':
       return openTumSequence(defaults<TumOptions>(tumInput, { sequence: path }), quiet)
@@ -139,7 +141,7 @@ const pinhole = (k: Intrinsics): PinholeJson => ({ fx: k.fx, fy: k.fy, cx: k.cx,
 export async function inspectDataset(path: string, format: DatasetFormat | 'auto' = 'auto', onFrame?: (done: number, total: number) => void, options: InspectOptions = {}): Promise<InspectReport> {
   const fmt = format === 'auto' ? detectFormat(path) : format
   if (fmt === 'ade20k') return inspectAde20k(path, onFrame, options.quick ?? false)
-  const src = openDataset(path, fmt)
+  const src = openDataset(path, fmt, { skipDamaged: options.skipDamaged })
   try {
     return await inspectFrames(path, fmt, src, onFrame, options.quick ?? false)
   } finally {

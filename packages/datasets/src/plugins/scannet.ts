@@ -3,7 +3,7 @@ import { defineInput, type PluginNote } from '@plaf/core'
 import { withColorAtDepthSize } from '../frames/color-to-depth.js'
 import { SELECTION_SCHEMA } from '../frames/select.js'
 import type { DatasetSource } from '../frames/source.js'
-import { indexSens } from '../sens/header.js'
+import { failSensCut, indexSens } from '../sens/header.js'
 import { findSensFile, openSensFile } from '../sens/reader.js'
 import { checkScannetScene } from '../scannet/check.js'
 import { findLabelsTsv, loadScanMesh, readLabelTable, scanMeshFile, type LabelTable, type ScannetMesh } from '../scannet/scan.js'
@@ -21,6 +21,8 @@ export interface ScannetOptions {
   axis_align: boolean
   resize: 'none' | 'color-to-depth'
   load_mesh: boolean
+  /** A .sens cut short: false stops with an error; true reads the complete frames before the cut, the cut a counted skip. */
+  skip_damaged: boolean
 }
 
 /** What `load_mesh: true` adds to the `scannet` source, for evaluation against the scan's mesh. */
@@ -50,6 +52,7 @@ export const scannetInput = defineInput<ScannetOptions>({
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
       axis_align: { type: 'boolean', default: false, description: 'Left-multiply every pose by the axisAlignment of <scene>.txt (world to axis-aligned world, as ScanNet200 preprocessing does); an error when the scan has none.' },
       load_mesh: { type: 'boolean', default: false, description: 'Also read the scan mesh (<scene>_vh_clean_2.labels.ply with NYU40 labels, else _vh_clean_2.ply) and the labels TSV into source.mesh and source.labelTable for evaluation; an error when the scan has no mesh.' },
+      skip_damaged: { type: 'boolean', default: false, description: 'For a raw .sens cut short (fewer complete frames than its header claims): false stops with an error naming the frame, byte offset and what is missing; true reads the complete frames before the cut and reports the cut as a skipped frame (PLAF_FRAME_SKIPPED).' },
       resize: { type: 'string', enum: ['none', 'color-to-depth'], default: 'none', description: 'none: colour at its own size; color-to-depth: colour (and labels, nearest) resized to the depth size, colour intrinsics scaled with the pixel-centre rule (PLAF reference preprocessing).' },
     },
   },
@@ -58,13 +61,16 @@ export const scannetInput = defineInput<ScannetOptions>({
   check(options, ctx): PluginNote[] {
     const scene = resolve(ctx.baseDir, options.scene)
     const sens = findSensFile(scene)
-    const notes = sens ? checkByOpening(() => indexSens(sens), 'scene') : checkScannetScene({ ...options, scene })
+    const notes = sens ? checkByOpening(() => {
+      const idx = indexSens(sens)
+      if (idx.cut && !options.skip_damaged) failSensCut({ ...idx, cut: idx.cut })
+    }, 'scene') : checkScannetScene({ ...options, scene })
     return notes.length || !options.load_mesh ? notes : checkByOpening(() => scanMeshFile(sens ? dirname(sens) : scene), 'load_mesh')
   },
   async create(options, ctx): Promise<(ScannetSource | DatasetSource) & ScanMeshParts> {
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
     const sens = findSensFile(read.scene)
-    const src = sens ? openSensFile({ ...read, scene: sens }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
+    const src = sens ? openSensFile({ ...read, scene: sens, skip_damaged: options.skip_damaged }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
     const out = options.resize === 'color-to-depth' ? withColorAtDepthSize(src) : src
     if (!options.load_mesh) return out
     const dir = sens ? dirname(sens) : read.scene

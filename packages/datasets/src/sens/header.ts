@@ -60,6 +60,8 @@ export interface SensCut {
   /** Byte offset where the file ends. */
   offset: number
   reason: string
+  /** What the file lacks, in words: the part of the cut frame and the frames after it. */
+  missing: string
 }
 
 /** Everything `indexSens` learns without reading image data. */
@@ -70,6 +72,22 @@ export interface SensIndex {
   frames: SensFrameEntry[]
   /** Set when the file ends before the header's frame count is reached. */
   cut?: SensCut
+}
+
+/**
+ * The error for a .sens that ends before its header's frame count is reached: the file, the
+ * frame, the byte offsets and what is missing (PLAF_INPUT_INVALID). Readers stop with it unless
+ * told to read the complete frames before the cut (`skip_damaged`).
+ */
+export function failSensCut(idx: SensIndex & { cut: SensCut }): never {
+  const { file, cut, header } = idx
+  const frame = String(cut.frame).padStart(6, '0')
+  return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: ${cut.reason}; missing: ${cut.missing}`, {
+    file, frame, expected: `${header.frameCount} complete frames (the header's count)`, actual: `${idx.frames.length} complete frames, the file ends at byte ${cut.offset}`,
+    hint: idx.frames.length
+      ? `the file is cut short (an interrupted download or copy?); to use the ${idx.frames.length} complete frame${idx.frames.length === 1 ? '' : 's'} before the cut, set skip_damaged: true on the scannet input (plaf data inspect --skip-damaged)`
+      : 'the file is cut short (an interrupted download or copy?) and holds no complete frame',
+  })
 }
 
 const COLOR = ['unknown', 'raw', 'png', 'jpeg']
@@ -101,12 +119,13 @@ export function indexSens(file: string): SensIndex {
     const size = fstatSync(fd).size
     const bad = (message: string, expected: string, actual: string): never => fail('PLAF_INPUT_INVALID', `${file}: ${message}`, { file, expected, actual })
     const head = readAt(fd, 0, 12)
-    if (head.length < 12) bad(`too short for a .sens header (${size} bytes)`, 'a .sens file (version 4)', `${size} bytes`)
+    if (head.length < 12) bad(`too short for a .sens header (${size} bytes; the version and sensor-name length alone take 12)`, 'a .sens file (version 4)', `${size} bytes`)
     const version = head.readUInt32LE(0)
     if (version !== SENS_VERSION) bad(`.sens version ${version}; only version ${SENS_VERSION} (ScanNet) is read`, `version ${SENS_VERSION}`, `version ${version}`)
     const nameLength = u64(head, 4)
     const fixed = 4 * 16 * 4 + 4 * 2 + 4 * 4 + 4 + 8
-    if (nameLength > 4096 || 12 + nameLength + fixed > size) bad(`header cut short or corrupt (sensor name length ${nameLength}, file ${size} bytes)`, 'a complete .sens header', `${size} bytes`)
+    if (nameLength > 4096) bad(`header corrupt: sensor name length ${nameLength} (at most 4096 is read)`, 'a sensor name of at most 4096 bytes', `${nameLength} bytes`)
+    if (12 + nameLength + fixed > size) bad(`header cut short: with its ${nameLength}-byte sensor name it runs to byte ${12 + nameLength + fixed}, the file ends at byte ${size}; missing: ${12 + nameLength + fixed - size} header bytes (cameras, sizes, frame count) and every frame`, 'a complete .sens header', `${size} bytes`)
     const b = readAt(fd, 12, nameLength + fixed)
     let at = nameLength
     const sensorName = b.subarray(0, nameLength).toString('utf8')
@@ -127,19 +146,22 @@ export function indexSens(file: string): SensIndex {
     let offset = header.framesOffset
     let cut: SensCut | undefined
     for (let index = 0; index < frameCount; index++) {
+      const rest = index + 1 < frameCount ? ` and frame${index + 2 < frameCount ? `s ${index + 1} to ${frameCount - 1}` : ` ${index + 1}`}` : ''
       if (offset === size) {
-        cut = { frame: index, offset, reason: `the header claims ${frameCount} frames but the file ends at byte ${offset} after ${index}` }
+        cut = { frame: index, offset, missing: `frame${index + 1 < frameCount ? `s ${index} to ${frameCount - 1}` : ` ${index}`}`, reason: `the header claims ${frameCount} frames but the file ends at byte ${offset} after ${index}` }
         break
       }
       const h = readAt(fd, offset, FRAME_HEADER_BYTES)
       if (h.length < FRAME_HEADER_BYTES) {
-        cut = { frame: index, offset: size, reason: `truncated in the header of frame ${index}: it starts at byte ${offset}, the file ends at byte ${size}` }
+        cut = { frame: index, offset: size, missing: `${FRAME_HEADER_BYTES - h.length} of the ${FRAME_HEADER_BYTES} bytes of frame ${index}'s header${rest}`, reason: `truncated in the header of frame ${index}: it starts at byte ${offset}, the file ends at byte ${size}` }
         break
       }
       const colorBytes = u64(h, 80), depthBytes = u64(h, 88)
-      const end = offset + FRAME_HEADER_BYTES + colorBytes + depthBytes
+      const colorEnd = offset + FRAME_HEADER_BYTES + colorBytes
+      const end = colorEnd + depthBytes
       if (end > size) {
-        cut = { frame: index, offset: size, reason: `truncated mid-frame ${index}: its data runs from byte ${offset} to ${end}, the file ends at byte ${size}` }
+        const part = size < colorEnd ? `${colorEnd - size} of the ${colorBytes} bytes of its colour image and all ${depthBytes} of its depth` : `${end - size} of the ${depthBytes} bytes of its depth`
+        cut = { frame: index, offset: size, missing: `${part}${rest}`, reason: `truncated mid-frame ${index}: its data runs from byte ${offset} to ${end}, the file ends at byte ${size}` }
         break
       }
       frames.push({ index, pose: mat(h, 0), timestampColor: u64(h, 64), timestampDepth: u64(h, 72), offset: offset + FRAME_HEADER_BYTES, colorBytes, depthBytes })

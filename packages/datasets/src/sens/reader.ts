@@ -14,7 +14,7 @@ import { sceneAlignment } from '../scannet/reader.js'
 import { resizeNearest } from '../scannet/resize.js'
 import { labelIdChecker, multiply4 } from '../scannet/scan.js'
 import { frameId } from '../synthetic/render.js'
-import { indexSens, type SensFrameEntry, type SensHeader, type SensIndex } from './header.js'
+import { failSensCut, indexSens, type SensFrameEntry, type SensHeader, type SensIndex } from './header.js'
 
 const inflateAsync = promisify(inflate)
 
@@ -25,6 +25,12 @@ export interface SensReadOptions extends FrameSelection {
   load_labels: boolean | null
   /** Left-multiply poses by the axisAlignment of the `<scene>.txt` beside the file (default false). */
   axis_align?: boolean
+  /**
+   * A file cut short (fewer complete frames than the header claims): false (default) stops with
+   * an error naming the file, frame, byte offsets and what is missing; true reads the complete
+   * frames before the cut and reports the cut as a skipped frame (PLAF_FRAME_SKIPPED).
+   */
+  skip_damaged?: boolean
 }
 
 const pinhole = (m: Float64Array, width: number, height: number): Intrinsics => ({ fx: m[0], fy: m[5], cx: m[2], cy: m[6], width, height })
@@ -70,18 +76,20 @@ export { readFrameBytes as readSensFrameBytes }
 /**
  * Opens a ScanNet `.sens` file: the header and frame headers are indexed with positioned reads,
  * poses checked by the shared `selectFrames`, and each frame's bytes are read only when the frame
- * is (the source holds at most the current and the next frame). A file cut short is read up to
+ * is (the source holds at most the current and the next frame). A file cut short is an error
+ * naming the frame, the byte offsets and what is missing; with `skip_damaged` it is read up to
  * the cut, which is reported as a skipped frame with its byte offset.
  */
 export function openSensFile(o: SensReadOptions, warn: (note: PluginNote) => void): DatasetSource {
   const file = o.scene
   const idx: SensIndex = indexSens(file)
+  if (idx.cut && !o.skip_damaged) failSensCut({ ...idx, cut: idx.cut })
   const h = idx.header
   const candidates = idx.frames.map((e) => ({ ...e, poseFile: file }))
   const { frames, skips } = selectFrames(candidates, o, (e) => ({ pose: e.pose }), warn)
   const allSkips: FrameSkip[] = [...skips]
   if (idx.cut) {
-    const reason = `${idx.cut.reason}; frames from ${idx.cut.frame} on are not read`
+    const reason = `${idx.cut.reason}; frames from ${idx.cut.frame} on are not read (skip_damaged)`
     allSkips.push({ frame: idx.cut.frame, file, reason })
     const id = frameId(idx.cut.frame)
     warn({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', message: `frame ${id}: ${file}: ${reason}`, frame: id, file, actual: `file ends at byte ${idx.cut.offset}` })

@@ -8,6 +8,7 @@ import { scannetInput, type ScannetOptions } from '../../src/plugins/scannet.js'
 import type { DatasetSource } from '../../src/frames/source.js'
 import { indexSens } from '../../src/sens/header.js'
 import { decodeSensDepth, findSensFile } from '../../src/sens/reader.js'
+import { inspectDataset } from '../../src/inspect.js'
 import { writeScene } from '../../src/write-scene.js'
 import { SMALL, diagnosticOf, tempRoot } from '../fixtures.js'
 import { roomFrames } from '../rgbd-folder/helpers.js'
@@ -124,27 +125,75 @@ describe('sens: streaming', () => {
 })
 
 describe('sens: bad files', () => {
-  it('truncated mid-frame: the frames before the cut are read, the cut reported with its byte offset', async () => {
+  const checkOptions = { frame_step: 1, frame_range: null, max_frames: null, load_labels: null, axis_align: false, resize: 'none', load_mesh: false, skip_damaged: false } as const
+
+  /** The error a cut file gives through the plugin (plaf run), its check (plaf validate) and inspectDataset (plaf data inspect). */
+  async function cutErrors(file: string): Promise<Record<string, unknown>[]> {
+    const { cause: _a, ...created } = (await diagnosticOf(() => open({ scene: file })))!
+    const checked = await scannetInput.check!({ ...checkOptions, scene: file }, { baseDir: tmp.root })
+    const { cause: _b, ...inspected } = (await diagnosticOf(() => inspectDataset(file)))!
+    expect(checked).toEqual([{ ...Object.fromEntries(Object.entries(created).filter(([k]) => k !== 'severity')), path: 'scene' }])
+    expect(inspected).toEqual(created)
+    return [created]
+  }
+
+  it('cut inside a frame\'s colour image: an error naming the frame, byte offsets and what is missing; skip_damaged reads the frames before it', async () => {
     const file = copy('cut-mid')
     const { frames } = indexSens(file)
     const cutAt = frames[4].offset + 100
     truncateSync(file, cutAt)
     const end = frames[4].offset + frames[4].colorBytes + frames[4].depthBytes
-    const { src, notes } = await open({ scene: file })
-    const reason = `truncated mid-frame 4: its data runs from byte ${frames[4].offset - 96} to ${end}, the file ends at byte ${cutAt}; frames from 4 on are not read`
+    const cut = `truncated mid-frame 4: its data runs from byte ${frames[4].offset - 96} to ${end}, the file ends at byte ${cutAt}`
+    expect(await cutErrors(file)).toEqual([{
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000004',
+      message: `frame 000004: ${file}: ${cut}; missing: ${frames[4].colorBytes - 100} of the ${frames[4].colorBytes} bytes of its colour image and all ${frames[4].depthBytes} of its depth and frame 5`,
+      expected: '6 complete frames (the header\'s count)', actual: `4 complete frames, the file ends at byte ${cutAt}`,
+      hint: 'the file is cut short (an interrupted download or copy?); to use the 4 complete frames before the cut, set skip_damaged: true on the scannet input (plaf data inspect --skip-damaged)',
+    }])
+    const { src, notes } = await open({ scene: file, skip_damaged: true })
+    const reason = `${cut}; frames from 4 on are not read (skip_damaged)`
     expect(src.skips).toEqual([{ frame: 2, file, reason: 'non-finite pose (tracking lost)' }, { frame: 4, file, reason }])
     expect(notes.at(-1)).toEqual({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000004', file, message: `frame 000004: ${file}: ${reason}`, actual: `file ends at byte ${cutAt}` })
     expect((await all(src)).map((f) => f.index)).toEqual([0, 1, 3])
+    const report = await inspectDataset(file, 'auto', undefined, { skipDamaged: true })
+    expect([report.frames, report.usable, report.skipped.at(-1)]).toEqual([5, 3, { frame: 4, file, reason }])
+    expect(await scannetInput.check!({ ...checkOptions, scene: file, skip_damaged: true }, { baseDir: tmp.root })).toEqual([])
   })
 
-  it('a header claiming more frames than the file holds', async () => {
+  it('cut between frames: the header claims more frames than the file holds', async () => {
     const file = copy('short')
     const { frames } = indexSens(file)
     const end = frames[3].offset + frames[3].colorBytes + frames[3].depthBytes
     truncateSync(file, end)
-    const { src } = await open({ scene: file })
-    expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: `the header claims 6 frames but the file ends at byte ${end} after 4; frames from 4 on are not read` })
+    const [d] = await cutErrors(file)
+    expect(d).toMatchObject({ frame: '000004', message: `frame 000004: ${file}: the header claims 6 frames but the file ends at byte ${end} after 4; missing: frames 4 to 5`, actual: `4 complete frames, the file ends at byte ${end}` })
+    const { src } = await open({ scene: file, skip_damaged: true })
+    expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: `the header claims 6 frames but the file ends at byte ${end} after 4; frames from 4 on are not read (skip_damaged)` })
     expect([src.found, src.frameCount]).toEqual([5, 3])
+  })
+
+  it('cut inside a frame header, and in the last frame\'s depth', async () => {
+    const file = copy('cut-head')
+    const { frames, size } = indexSens(file)
+    truncateSync(file, frames[2].offset - 50)
+    expect((await cutErrors(file))[0]).toMatchObject({ frame: '000002', message: `frame 000002: ${file}: truncated in the header of frame 2: it starts at byte ${frames[2].offset - 96}, the file ends at byte ${frames[2].offset - 50}; missing: 50 of the 96 bytes of frame 2's header and frames 3 to 5` })
+    const last = copy('cut-last')
+    const f5 = frames[5]
+    truncateSync(last, size - 8 - 10) // the IMU count and 10 depth bytes
+    expect((await cutErrors(last))[0]).toMatchObject({ frame: '000005', message: `frame 000005: ${last}: truncated mid-frame 5: its data runs from byte ${f5.offset - 96} to ${size - 8}, the file ends at byte ${size - 18}; missing: 10 of the ${f5.depthBytes} bytes of its depth`, actual: `5 complete frames, the file ends at byte ${size - 18}` })
+  })
+
+  it('cut inside the stream header, or before any frame: an error naming the file', async () => {
+    const file = copy('cut-header')
+    const { header } = indexSens(file)
+    truncateSync(file, header.framesOffset - 30)
+    expect(await diagnosticOf(() => open({ scene: file }))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, message: `${file}: header cut short: with its ${header.sensorName.length}-byte sensor name it runs to byte ${header.framesOffset}, the file ends at byte ${header.framesOffset - 30}; missing: 30 header bytes (cameras, sizes, frame count) and every frame` })
+    truncateSync(file, 5)
+    expect(await diagnosticOf(() => inspectDataset(file))).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, message: `${file}: too short for a .sens header (5 bytes; the version and sensor-name length alone take 12)` })
+    const empty = copy('no-frames')
+    truncateSync(empty, header.framesOffset)
+    const [d] = await cutErrors(empty)
+    expect(d).toMatchObject({ frame: '000000', message: `frame 000000: ${empty}: the header claims 6 frames but the file ends at byte ${header.framesOffset} after 0; missing: frames 0 to 5`, hint: 'the file is cut short (an interrupted download or copy?) and holds no complete frame' })
   })
 
   it('a wrong version is an error naming the file and both versions', async () => {
@@ -186,7 +235,7 @@ describe('sens: bad files', () => {
     const bytes = readFileSync(file)
     bytes.writeUInt32LE(5, 0)
     writeFileSync(file, bytes)
-    const notes = await scannetInput.check!({ scene: file, frame_step: 1, frame_range: null, max_frames: null, load_labels: null, axis_align: false, resize: 'none', load_mesh: false }, { baseDir: tmp.root })
+    const notes = await scannetInput.check!({ scene: file, frame_step: 1, frame_range: null, max_frames: null, load_labels: null, axis_align: false, resize: 'none', load_mesh: false, skip_damaged: false }, { baseDir: tmp.root })
     expect(notes).toEqual([{ code: 'PLAF_INPUT_INVALID', file, path: 'scene', message: `${file}: .sens version 5; only version 4 (ScanNet) is read`, expected: 'version 4', actual: 'version 5' }])
     renameSync(file, `${file}.moved`)
   })
