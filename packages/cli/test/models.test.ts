@@ -154,17 +154,61 @@ describe('plaf models', () => {
     ].join('\n'))
   })
 
-  it('rm removes a model; a name not in the store suggests the closest and the pull command (exit 1)', async () => {
+  it('rm removes a model; a name not in the store suggests the closest installed, never a pull (exit 1)', async () => {
     installed()
     const typo = await plaf('models', 'rm', 'tiny-raido')
     expect(typo.code).toBe(1)
     expect(typo.err).toBe([
       `plaf error model "tiny-raido" is not in the model store ${join(home, 'models')}  PLAF_MODEL_MISSING`,
-      '     expected an installed model (plaf models list); got tiny-raido; closest installed: tiny-radio; get it with: plaf models pull tiny-raido (or plaf models import <dir>)',
+      '     expected an installed model (plaf models list); got tiny-raido; closest installed: tiny-radio; plaf models list shows what is installed',
       '', '1 error(s), 0 warning(s)', '',
     ].join('\n'))
     expect(await plaf('models', 'rm', 'tiny-radio')).toMatchObject({ code: 0, out: `removed tiny-radio@1.0.0 (3.24 kB, ${modelDir()})\n` })
     expect((await plaf('models', 'list')).out).toMatch(/^no models in /)
+  })
+
+  it('rm of a name nothing resembles says how to list models', async () => {
+    expect(await plaf('models', 'rm', 'nothing')).toEqual({
+      code: 1, out: '', progress: '',
+      err: [
+        `plaf error model "nothing" is not in the model store ${join(home, 'models')}  PLAF_MODEL_MISSING`,
+        '     expected an installed model (plaf models list); got nothing; plaf models list shows what is installed',
+        '', '1 error(s), 0 warning(s)', '',
+      ].join('\n'),
+    })
+  })
+
+  it('a damaged folder (plaf-model.json not JSON) is named by list, fails verify (exit 1) and info at the parse error; rm removes it', async () => {
+    installed()
+    const bad = join(home, 'models', 'radio-v2.5-b@1.0.0')
+    mkdirSync(bad)
+    writeFileSync(join(bad, 'plaf-model.json'), '{bad\n')
+    const manifest = join(bad, 'plaf-model.json')
+    const diag = (severity: string, hint: string) => [
+      `${manifest}:1:2 ${severity} ${manifest} is not valid JSON (line 1, column 2)  PLAF_MODEL_INVALID`,
+      '   1 | {bad', '     |  ^', `     expected a JSON object (plaf-model.json); got "b"${hint}`, '',
+    ]
+    const rmHint = '; plaf models rm radio-v2.5-b@1.0.0 removes the folder, plaf models pull radio-v2.5-b fetches it again'
+    const list = await plaf('models', 'list')
+    expect(list.code).toBe(0)
+    expect(list.out).toBe([
+      'model             licence     size     family',
+      'tiny-radio@1.0.0  NSCL-RADIO  3.24 kB  radio',
+      `(1 in ${join(home, 'models')}; 1 damaged folder(s): radio-v2.5-b@1.0.0 (below; plaf models verify fails on them))`, '',
+    ].join('\n'))
+    expect(list.err).toBe([...diag('warning', ''), '0 error(s), 1 warning(s)', ''].join('\n'))
+    expect(JSON.parse((await plaf('models', 'list', '--json')).out).damaged).toEqual([{ folder: 'radio-v2.5-b@1.0.0', dir: bad, problem: `${manifest} is not valid JSON (line 1, column 2)` }])
+    for (const argv of [['verify'], ['verify', 'radio-v2.5-b']]) {
+      const v = await plaf('models', ...argv)
+      expect(v.code).toBe(1)
+      expect(v.out).toBe(argv.length === 1
+        ? 'FAILED radio-v2.5-b@1.0.0 (damaged folder: its plaf-model.json cannot be read)\nok     tiny-radio@1.0.0 (2 of 2 files intact)\n'
+        : 'FAILED radio-v2.5-b@1.0.0 (damaged folder: its plaf-model.json cannot be read)\n')
+      expect(v.err).toBe([...diag('error', rmHint), '1 error(s), 0 warning(s)', ''].join('\n'))
+    }
+    expect(await plaf('models', 'info', 'radio-v2.5-b')).toEqual({ code: 1, out: '', progress: '', err: [...diag('error', rmHint), '1 error(s), 0 warning(s)', ''].join('\n') })
+    expect(await plaf('models', 'rm', 'radio-v2.5-b')).toMatchObject({ code: 0, out: `removed damaged folder radio-v2.5-b@1.0.0 (${bad})\n` })
+    expect(await plaf('models', 'verify')).toMatchObject({ code: 0, out: 'ok     tiny-radio@1.0.0 (2 of 2 files intact)\n' })
   })
 
   it('info prints the manifest summary and the real I/O; a declared shape the ONNX file does not have exits 1 at its line', async () => {

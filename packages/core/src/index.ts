@@ -33,7 +33,7 @@ export { manifestPathDiagnostics, pathEscape, resolveInside, type ManifestLocate
 export { checkModelFile, fileCheckDiagnostic, sha256File, type FileCheck, type FileProblem } from './models/file-check.js'
 export { describeTensor, readOnnxIo, type OnnxIo, type OnnxIoValue } from './models/onnx-io.js'
 export { compareGraphIo } from './models/io-check.js'
-export { ModelStore, type GraphInfo, type ModelInfo, type StoredModel, type VerifyResult } from './models/store.js'
+export { ModelStore, type DamagedModel, type GraphInfo, type ModelInfo, type StoredModel, type VerifyResult } from './models/store.js'
 export { MODEL_LAYOUTS, detectLayout, importModel, type ImportOptions } from './models/import.js'
 export { readTransformersLayout, type TransformersLayout } from './models/transformers-layout.js'
 export { downloadFile, hubGet, hubUrl, type FileProgress } from './models/download.js'

@@ -34,12 +34,16 @@ const row = (m: StoredModel): Record<string, unknown> => ({
 export function modelsListCommand(o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, () => {
     const s = store()
-    const { models, problems } = s.list()
+    const { models, problems, damaged } = s.list()
     if (o.json) {
-      io.out(JSON.stringify({ store: s.root, models: models.map(row), problems: problems.map(({ cause: _c, ...d }) => d) }, null, 2))
+      io.out(JSON.stringify({
+        store: s.root, models: models.map(row), damaged: damaged.map((d) => ({ folder: d.folder, dir: d.dir, problem: d.diagnostics[0]?.message })),
+        problems: problems.map(({ cause: _c, ...d }) => d),
+      }, null, 2))
       return EXIT.ok
     }
-    if (!models.length) io.out(`no models in ${s.root}; get one with plaf models pull <name> or plaf models import <dir>`)
+    const broken = damaged.length ? `; ${damaged.length} damaged folder(s): ${damaged.map((d) => d.folder).join(', ')} (below; plaf models verify fails on them)` : ''
+    if (!models.length) io.out(damaged.length ? `no usable models in ${s.root}${broken}` : `no models in ${s.root}; get one with plaf models pull <name> or plaf models import <dir>`)
     else {
       const w = (f: (m: StoredModel) => string, title: string) => Math.max(title.length, ...models.map((m) => f(m).length))
       const cols: [string, (m: StoredModel) => string][] = [
@@ -48,7 +52,7 @@ export function modelsListCommand(o: ModelsFlags, io: Io): Promise<number> {
       const widths = cols.map(([t, f]) => w(f, t))
       io.out(cols.map(([t], i) => t.padEnd(widths[i]!)).join('  ').trimEnd())
       for (const m of models) io.out(cols.map(([, f], i) => (i === 2 ? f(m).padStart(widths[i]!) : f(m).padEnd(widths[i]!))).join('  ').trimEnd())
-      io.out(`(${models.length} in ${s.root})`)
+      io.out(`(${models.length} in ${s.root}${broken})`)
     }
     printDiagnostics(io, problems)
     return EXIT.ok
@@ -123,11 +127,14 @@ export function modelsVerifyCommand(name: string | undefined, o: ModelsFlags, io
     const results = await store().verify(name)
     const problems = results.flatMap((r) => r.diagnostics)
     if (o.json) {
-      io.out(JSON.stringify(results.map((r) => ({ ref: r.ref, dir: r.dir, ok: !r.diagnostics.length, files: r.files.map((c) => ({ path: c.file.path, ok: !c.problem, problem: c.problem })) })), null, 2))
+      io.out(JSON.stringify(results.map((r) => ({ ref: r.ref, dir: r.dir, ok: !r.diagnostics.length, ...(r.damaged ? { damaged: true } : {}), files: r.files.map((c) => ({ path: c.file.path, ok: !c.problem, problem: c.problem })) })), null, 2))
       printDiagnostics(io, problems, true)
     } else {
       if (!results.length) io.out('no models to verify')
-      for (const r of results) io.out(`${r.diagnostics.length ? 'FAILED' : 'ok    '} ${r.ref} (${r.files.length - r.diagnostics.length} of ${r.files.length} files intact)`)
+      for (const r of results) {
+        io.out(r.damaged ? `FAILED ${r.ref} (damaged folder: its plaf-model.json cannot be read)`
+          : `${r.diagnostics.length ? 'FAILED' : 'ok    '} ${r.ref} (${r.files.length - r.diagnostics.length} of ${r.files.length} files intact)`)
+      }
       printDiagnostics(io, problems)
     }
     return problems.length ? EXIT.user : EXIT.ok
@@ -137,9 +144,22 @@ export function modelsVerifyCommand(name: string | undefined, o: ModelsFlags, io
 /** `plaf models rm <name>`: removes `name@version`, or every version of `name`. */
 export function modelsRemoveCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, () => {
-    const removed = store().remove(name)
-    if (o.json) io.out(JSON.stringify(removed.map((m) => ({ ref: m.ref, dir: m.dir, bytes: m.bytes })), null, 2))
-    else for (const m of removed) io.out(`removed ${m.ref} (${formatBytes(m.bytes)}, ${m.dir})`)
+    let removed: ReturnType<ModelStore['remove']>
+    try {
+      removed = store().remove(name)
+    } catch (e) {
+      // nothing to remove: a pull command makes no sense here; say what is installed instead
+      if (e instanceof PlafError && e.diagnostics[0]?.code === 'PLAF_MODEL_MISSING') {
+        throw new PlafError(e.diagnostics.map((d) => ({ ...d, hint: d.hint?.replace(/(; )?get it with: plaf models pull .*$/, '$1plaf models list shows what is installed') })))
+      }
+      throw e
+    }
+    const damaged = removed.damaged ?? []
+    if (o.json) io.out(JSON.stringify([...removed.map((m) => ({ ref: m.ref, dir: m.dir, bytes: m.bytes })), ...damaged.map((d) => ({ ref: d.folder, dir: d.dir, damaged: true }))], null, 2))
+    else {
+      for (const m of removed) io.out(`removed ${m.ref} (${formatBytes(m.bytes)}, ${m.dir})`)
+      for (const d of damaged) io.out(`removed damaged folder ${d.folder} (${d.dir})`)
+    }
     return EXIT.ok
   })
 }

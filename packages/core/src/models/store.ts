@@ -25,6 +25,16 @@ export interface VerifyResult {
   dir: string
   files: FileCheck[]
   diagnostics: Diagnostic[]
+  /** A folder whose manifest cannot be read (`ref` is then the folder name; no file was checked). */
+  damaged?: boolean
+}
+
+/** A folder in the store whose `plaf-model.json` is missing or cannot be read: named, with why (errors). */
+export interface DamagedModel {
+  /** The folder name under `<home>/models` (normally `name@version`). */
+  folder: string
+  dir: string
+  diagnostics: Diagnostic[]
 }
 
 /** One graph of `info`: what the manifest declares and what the ONNX file really has. */
@@ -59,10 +69,15 @@ export class ModelStore {
     this.root = join(home, 'models')
   }
 
-  /** Installed models sorted by name and version, plus a diagnostic for each folder that is not a valid model. */
-  list(): { models: StoredModel[]; problems: Diagnostic[] } {
+  /**
+   * Installed models sorted by name and version, plus a diagnostic for each folder that is not a
+   * valid model (`problems`, warnings) and those folders themselves (`damaged`: a folder whose
+   * manifest cannot be read, with its diagnostics as errors), so callers can name them.
+   */
+  list(): { models: StoredModel[]; problems: Diagnostic[]; damaged: DamagedModel[] } {
     const models: StoredModel[] = []
     const problems: Diagnostic[] = []
+    const damaged: DamagedModel[] = []
     const dirs = existsSync(this.root) ? readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')) : []
     for (const d of dirs.map((x) => x.name).sort(byVersion)) {
       try {
@@ -73,9 +88,21 @@ export class ModelStore {
       } catch (e) {
         if (!(e instanceof PlafError)) throw e
         problems.push(...e.diagnostics.map((x) => ({ ...x, severity: 'warning' as const })))
+        const hint = `plaf models rm ${d} removes the folder${d.includes('@') ? `, plaf models pull ${parseModelRef(d).name} fetches it again` : ''}`
+        damaged.push({ folder: d, dir: join(this.root, d), diagnostics: e.diagnostics.map((x) => ({ ...x, severity: 'error' as const, hint: x.hint ? `${x.hint}; ${hint}` : hint })) })
       }
     }
-    return { models, problems }
+    return { models, problems, damaged }
+  }
+
+  /** Damaged folders (see `list`) that `ref` (`name` or `name@version`) names by their folder name. */
+  damagedMatching(ref: string): DamagedModel[] {
+    const { name, version } = parseModelRef(ref)
+    return this.list().damaged.filter((d) => {
+      const at = d.folder.lastIndexOf('@')
+      const [n, v] = at > 0 ? [d.folder.slice(0, at), d.folder.slice(at + 1)] : [d.folder, undefined]
+      return n === name && (!version || v === version)
+    })
   }
 
   /** The installed model `name` (its highest version) or `name@version`, undefined if absent. */
@@ -92,6 +119,8 @@ export class ModelStore {
   get(ref: string): StoredModel {
     const found = this.find(ref)
     if (found) return found
+    const damaged = this.damagedMatching(ref)
+    if (damaged.length) throw new PlafError(damaged.flatMap((d) => d.diagnostics))
     throw new PlafError(this.missing(ref))
   }
 
@@ -119,17 +148,33 @@ export class ModelStore {
     return { files, diagnostics: files.map((c) => fileCheckDiagnostic(ref, c, hint)).filter((d): d is Diagnostic => !!d) }
   }
 
-  /** Re-hashes every file of one model (`name` or `name@version`) or of all installed models. */
+  /**
+   * Re-hashes every file of one model (`name` or `name@version`) or of all installed models. A
+   * damaged folder (unreadable manifest) it names is a failed result with no files checked.
+   */
   async verify(ref?: string): Promise<VerifyResult[]> {
-    const models = ref ? this.matching(ref) : this.list().models
+    const damaged = ref ? this.damagedMatching(ref) : this.list().damaged
+    const models = ref && !damaged.length ? this.matching(ref) : ref ? this.list().models.filter((m) => this.matches(m, ref)) : this.list().models
     const out: VerifyResult[] = []
     for (const m of models) out.push({ ref: m.ref, dir: m.dir, ...(await this.check(m, 'always')) })
-    return out
+    for (const d of damaged) out.push({ ref: d.folder, dir: d.dir, files: [], diagnostics: d.diagnostics, damaged: true })
+    return out.sort((a, b) => byVersion(a.ref, b.ref))
   }
 
-  /** Removes `name@version`, or every version of `name`; returns what was removed. */
-  remove(ref: string): StoredModel[] {
-    const models = this.matching(ref)
+  /**
+   * Removes `name@version`, or every version of `name`; returns what was removed. Damaged folders
+   * of that name (unreadable manifest) are removed too and returned in `damaged`.
+   */
+  remove(ref: string): StoredModel[] & { damaged?: DamagedModel[] } {
+    const damaged = this.damagedMatching(ref)
+    const models: StoredModel[] & { damaged?: DamagedModel[] } = damaged.length ? this.list().models.filter((m) => this.matches(m, ref)) : this.matching(ref)
+    for (const d of damaged) {
+      const trash = join(this.root, '.trash', `${d.folder}.${process.pid}.${Date.now()}`)
+      mkdirSync(join(this.root, '.trash'), { recursive: true })
+      renameSync(d.dir, trash)
+      rmSync(trash, { recursive: true, force: true })
+    }
+    if (damaged.length) models.damaged = damaged
     for (const m of models) {
       const trash = join(this.root, '.trash', `${m.ref}.${process.pid}.${Date.now()}`)
       mkdirSync(join(this.root, '.trash'), { recursive: true })
@@ -196,9 +241,13 @@ export class ModelStore {
     return this.stored(openModelDir(target))
   }
 
-  private matching(ref: string): StoredModel[] {
+  private matches(m: StoredModel, ref: string): boolean {
     const { name, version } = parseModelRef(ref)
-    const models = this.list().models.filter((m) => m.manifest.name === name && (!version || m.manifest.version === version))
+    return m.manifest.name === name && (!version || m.manifest.version === version)
+  }
+
+  private matching(ref: string): StoredModel[] {
+    const models = this.list().models.filter((m) => this.matches(m, ref))
     if (!models.length) throw new PlafError(this.missing(ref))
     return models
   }
