@@ -100,6 +100,8 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--max-points <n>', 'with --export: at most this many points, an even subsample (default 300000)')
     .option('--mode <mode>', 'score mode the page starts in (an exported page holds only this one): cosine, softmax or relevancy (default: the run querier\'s)')
     .option('--threshold <t>', 'threshold the page starts with, a score or auto (Otsu); default: the run querier\'s')
+    .option('--negatives <a,b,…>', 'negative phrases of the relevancy mode (default: the run querier\'s, LERF\'s object,things,stuff,texture)')
+    .option('--allow-host <name>', 'with --host: a further host name the server answers to, e.g. the machine\'s name (repeatable; other Host headers are refused against DNS rebinding)', collect, [])
     .option('--export-frames <n>', 'with --export: at most this many frame thumbnails with their 2D overlays (default 12; 0: none)')
     .option('--export-frames-mb <mb>', 'with --export: byte budget of the frame thumbnails in megabytes (default 2)')
     .action(act((runDir: string, o) => viewCommand(runDir, o, io)))

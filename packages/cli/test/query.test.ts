@@ -314,6 +314,24 @@ describe('plaf query: modes, frames and labels', () => {
     expect(JSON.parse(readFileSync(join(out, 'texts.json'), 'utf8'))).toMatchObject({ texts: ['red', 'white', 'grey'], roles: ['query', 'negative', 'negative'] })
   })
 
+  it('relevancy with negatives the encoder cannot embed names them as the default negatives and the flag that changes them (query and view)', async () => {
+    const r = await cli('query', run, '--text', 'red', '--mode', 'relevancy', '--out', join(base, 'out-rel'))
+    expect(r.code).toBe(1)
+    const why = 'relevancy mode scores each query against the default negative phrases (LERF\'s: object, things, stuff, texture), and the encoder cannot embed "object": ' +
+      'text "object" names no colour, so color-lexicon-text cannot embed it  PLAF_INVALID_OPTION\n' +
+      '     got object; choose negatives the encoder embeds with --negatives <a,b,…> (plaf query, plaf view) or the querier\'s negatives option; ' +
+      'use a colour word (a basic term such as "red", or a named colour such as "navy blue") or set unknown: zero\n'
+    expect(r.err).toBe(`plaf error stage querier (text): ${why}`)
+    const v = await cli('view', run, '--mode', 'relevancy', '--export', join(base, 'rel.html'))
+    expect(v.code).toBe(1)
+    expect(v.err).toBe(`plaf error ${why}`)
+    const ok = await cli('view', run, '--mode', 'relevancy', '--negatives', 'white, grey', '--export', join(base, 'rel.html'))
+    expect(ok.code, ok.err).toBe(0)
+    expect(ok.out).toMatch(/; relevancy scores, threshold 0\.5; /)
+    const page = readFileSync(join(base, 'rel.html'), 'utf8')
+    expect(page).toContain('"negatives":["white","grey"]')
+  })
+
   it('writes no pictures unless --images: top masks, scores and PLYs only, the counts printed', async () => {
     const out = join(base, 'out-noimages')
     const r = await cli('query', run, '--text', 'red', '--out', out)

@@ -1,4 +1,5 @@
-import { relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
+import { PlafError } from '@plaf/core'
+import { LERF_NEGATIVES, relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
 import type { RowScores } from './score.js'
 
 /** How many of the embedded texts are queries, labels and negative phrases (in that order). */
@@ -32,4 +33,28 @@ export function applyMode(cos: RowScores, sets: TextSets, mode: ScoreMode, tempe
     queries: relevancy(q, sets.queries, neg, sets.negatives, rows, temperature, cos.valid),
     labels: relevancy(l, sets.labels, neg, sets.negatives, rows, temperature, cos.valid),
   }
+}
+
+/**
+ * An encoder's error about a text that is one of the relevancy mode's negative phrases (and not a
+ * query or label the user typed), said as such: the phrase is a negative, which negatives are in
+ * use (LERF's defaults named as the defaults) and how to change them (`--negatives`, the querier's
+ * `negatives` option). Any other error is returned as it is.
+ */
+export function negativesError(e: unknown, negatives: readonly string[], typed: readonly string[]): unknown {
+  if (!(e instanceof PlafError) || !negatives.length) return e
+  const isNegative = (t: unknown) => typeof t === 'string' && negatives.includes(t) && !typed.includes(t)
+  const named = (m: string) => negatives.find((n) => !typed.includes(n) && m.includes(`"${n}"`))
+  if (!e.diagnostics.some((d) => isNegative(d.actual) || named(d.message))) return e
+  const defaults = negatives.length === LERF_NEGATIVES.length && negatives.every((n, i) => n === LERF_NEGATIVES[i])
+  const which = defaults ? `the default negative phrases (LERF's: ${negatives.join(', ')})` : `the negative phrases (${negatives.join(', ')})`
+  return new PlafError(e.diagnostics.map((d) => {
+    const n = isNegative(d.actual) ? (d.actual as string) : named(d.message)
+    if (!n) return d
+    return {
+      ...d,
+      message: `relevancy mode scores each query against ${which}, and the encoder cannot embed "${n}": ${d.message}`,
+      hint: `choose negatives the encoder embeds with --negatives <a,b,…> (plaf query, plaf view) or the querier's negatives option${d.hint ? `; ${d.hint}` : ''}`,
+    }
+  }), { cause: e })
 }

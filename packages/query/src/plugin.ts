@@ -6,7 +6,7 @@ import {
 import { ContactSheet } from './contact-sheet.js'
 import { queryFrame, type FrameStats } from './frame-query.js'
 import { LERF_NEGATIVES, LERF_TEMPERATURE, type ScoreMode } from './kernels/scoring.js'
-import { applyMode, type TextSets } from './modes.js'
+import { applyMode, negativesError, type TextSets } from './modes.js'
 import { readReferenceMesh } from './map-outputs.js'
 import { queryMap, type MapQueryEntry, type MapQueryResult, type MapQuerySettings } from './map-query.js'
 import { thresholdLabel } from './pictures.js'
@@ -117,7 +117,9 @@ export const textQuerier = defineStage<
     const sets: TextSets = { queries: opts.queries.length, labels: opts.labels.length, negatives: negatives.length }
     const texts = [...opts.queries, ...opts.labels, ...negatives]
     const t0 = performance.now()
-    const embeddings = sets.queries + sets.labels > 0 ? await embedTexts(ctx, opts.encoder, encoder, texts) : null
+    const embeddings = sets.queries + sets.labels > 0
+      ? await embedTexts(ctx, opts.encoder, encoder, texts).catch((e: unknown) => { throw negativesError(e, negatives, [...opts.queries, ...opts.labels]) })
+      : null
     const encodeMs = performance.now() - t0
     const slugs = uniqueSlugs(opts.queries)
     const stats: FrameStats[] = opts.queries.map(() => ({ masks: 0, masks_above_threshold: 0, pixels: 0, pixels_above_threshold: 0, best: null, gather_ms: 0 }))

@@ -29,10 +29,10 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
 /**
  * Whether a request's Host header names this server (DNS-rebinding guard): the bound host, a
  * loopback name or, when bound to every interface (0.0.0.0, ::), any IP literal, each with the
- * server's port. A page on evil.example that rebinds its name to 127.0.0.1 sends `Host:
+ * server's port; also the names in `allowHosts` (plaf view --allow-host), with the port. A page on evil.example that rebinds its name to 127.0.0.1 sends `Host:
  * evil.example:<port>` and is refused.
  */
-export function hostAllowed(header: string | undefined, boundHost: string, port: number): boolean {
+export function hostAllowed(header: string | undefined, boundHost: string, port: number, allowHosts: readonly string[] = []): boolean {
   if (!header) return false
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.trim().toLowerCase())
   if (!m) return false
@@ -40,7 +40,7 @@ export function hostAllowed(header: string | undefined, boundHost: string, port:
   const p = m[2] === undefined ? 80 : Number(m[2])
   if (p !== port) return false
   const bare = name.startsWith('[') ? name.slice(1, -1) : name
-  if (LOOPBACK.has(name) || bare === boundHost.toLowerCase()) return true
+  if (LOOPBACK.has(name) || bare === boundHost.toLowerCase() || allowHosts.some((h) => h.toLowerCase() === bare)) return true
   const wildcard = boundHost === '0.0.0.0' || boundHost === '::'
   return wildcard && isIP(bare) !== 0
 }

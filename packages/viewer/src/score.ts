@@ -7,7 +7,7 @@
  * GPU) and to pixels through the id map.
  */
 import type { TensorBackend, TextEmbeddings } from '@plaf/core'
-import { applyMode, argmaxLabels, otsuThreshold, scoreRows, type RowScores, type ScoreMode } from '@plaf/query'
+import { applyMode, argmaxLabels, negativesError, otsuThreshold, scoreRows, type RowScores, type ScoreMode } from '@plaf/query'
 import type { ScoreKind, ScoresReply, ViewerScoring } from './wire.js'
 
 /** A table to score: rows×d features, optionally their row norms (`prepareMap`), and Otsu's weights per row. */
@@ -48,7 +48,7 @@ export async function scoreTexts(
   const rivals = mode === 'softmax' && kind === 'text' ? s.queries : []
   const all = [...new Set([...texts, ...rivals, ...negatives])]
   const at = new Map(all.map((t, i) => [t, i]))
-  const cos = await scoreRows(table.data, table.rows, await embed(all), tensor, table.norms)
+  const cos = await scoreRows(table.data, table.rows, await embed(all).catch((e: unknown) => { throw negativesError(e, negatives, [...texts, ...rivals]) }), tensor, table.norms)
   const rows = table.rows
   const neg = negatives.map((t) => at.get(t)!)
   const scores: Float32Array[] = []

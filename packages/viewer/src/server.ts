@@ -14,6 +14,13 @@ export interface ViewerServerOptions {
   port?: number
   /** Address to bind; default 127.0.0.1 (only this machine can connect). */
   host?: string
+  /**
+   * Further host names (or addresses) the server answers to in the Host header, e.g. the machine's
+   * name when bound to 0.0.0.0 (`plaf view --allow-host`); others are refused (DNS rebinding).
+   */
+  allowHosts?: readonly string[]
+  /** Where refused and failed requests are logged, one line each (`plaf view`: stderr). */
+  log?: (line: string) => void
 }
 
 /** A running viewer server. */
@@ -61,6 +68,17 @@ function scoringOf(url: URL, data: ViewerData): { mode: ScoreMode; kind: ScoreKi
   return { mode: mode as ScoreMode, kind }
 }
 
+/**
+ * A scoring request's failure caused by what it asked (a text the encoder cannot embed, a mode
+ * whose negatives it cannot embed): 400 with the diagnostics' messages and hints; others as they are.
+ */
+function userError(e: unknown): never {
+  if (e instanceof PlafError && e.diagnostics.every((d) => ['PLAF_INVALID_OPTION', 'PLAF_INVALID_OVERRIDE', 'PLAF_INPUT_INVALID'].includes(d.code))) {
+    throw new HttpError(400, e.diagnostics.map((d) => `${d.message}${d.hint ? ` (${d.hint})` : ''}`).join('; '))
+  }
+  throw e
+}
+
 /** A file of the run directory: inside it after symlinks are followed, a regular file. */
 function runFile(runDir: string, segs: string[]): string {
   const abs = join(runDir, ...segs)
@@ -84,6 +102,7 @@ function runFile(runDir: string, segs: string[]): string {
  */
 export async function startViewer(data: ViewerData, options: ViewerServerOptions = {}): Promise<ViewerServer> {
   const host = options.host ?? '127.0.0.1'
+  const allowHosts = options.allowHosts ?? []
   const { html, js } = pageAssets()
   const page = html.replace('<!--PLAF_SCRIPT-->', '<script src="/assets/viewer.js"></script>')
   const points = encodePoints(data.map.positions, data.map.colors, data.map.refs, data.map.pool.shape[0])
@@ -103,7 +122,11 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
   }
   let port = 0
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req.headers.host, host, port)) throw new HttpError(403, `wrong Host header ${JSON.stringify(req.headers.host ?? '')}: this server answers to ${host}:${port}`)
+    if (!hostAllowed(req.headers.host, host, port, allowHosts)) {
+      const name = /^(\[[^\]]+\]|[^:]+)/.exec(req.headers.host ?? '')?.[1]
+      throw new HttpError(403, `wrong Host header ${JSON.stringify(req.headers.host ?? '')}: this server answers to ${[host, ...allowHosts].join(', ')} and loopback names, on port ${port}` +
+        (name ? `; to let it answer to ${name} too, start it with --allow-host ${name} (repeatable; other names stay refused against DNS rebinding)` : ''))
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'only GET and HEAD')
     const raw = (req.url ?? '/').split('?')[0]
     const segs = safeSegments(raw)
@@ -126,7 +149,7 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
     if (route === 'query') {
       const texts = textsOf(url)
       const { mode, kind } = scoringOf(url, data)
-      return json(res, (await poolScores(data, texts, kind, mode)).reply)
+      return json(res, (await poolScores(data, texts, kind, mode).catch(userError)).reply)
     }
     if (rest[0] === 'frame' && rest.length === 3) {
       const f = await frameOf(rest[1])
@@ -137,7 +160,7 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
       if (rest[2] === 'query') {
         const texts = textsOf(url)
         const { mode, kind } = scoringOf(url, data)
-        return json(res, (await frameScores(data, f.memory, texts, kind, mode)).reply)
+        return json(res, (await frameScores(data, f.memory, texts, kind, mode).catch(userError)).reply)
       }
     }
     throw new HttpError(404, `not found: ${raw}`)
@@ -146,6 +169,7 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
     handle(req, res).catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : 500
       const message = e instanceof Error ? e.message : String(e)
+      options.log?.(`${req.method ?? 'GET'} ${req.url ?? '/'}: ${status} ${message}`)
       if (!res.headersSent) send(res, status, 'text/plain; charset=utf-8', `${status} ${message}\n`)
       else res.destroy()
     })

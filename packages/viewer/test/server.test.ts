@@ -1,7 +1,7 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inflateRawSync } from 'node:zlib'
-import { decodePng } from '@plaf/core'
+import { PlafError, decodePng, diagnostic } from '@plaf/core'
 import { otsuThreshold } from '@plaf/query'
 import { exportPage } from '../src/export.js'
 import { startViewer, type ViewerServer } from '../src/server.js'
@@ -177,6 +177,50 @@ describe('startViewer', () => {
     expect((await get('/api/info', `localhost:${server.port}`)).status).toBe(200)
     expect((await get('/api/info', `[::1]:${server.port}`)).status).toBe(200)
     expect((await get('/api/info', `127.0.0.1:${server.port}`, 'POST')).status).toBe(405)
+  })
+
+  it('answers names given in allowHosts; a refused Host header says how to allow it', async () => {
+    const lines: string[] = []
+    const s = await startViewer(fx.data, { port: 0, allowHosts: ['MyHost.local'], log: (l) => lines.push(l) })
+    try {
+      const at = (host: string) => new Promise<{ status: number; body: string }>((ok, fail) => {
+        const req = request({ host: '127.0.0.1', port: s.port, path: '/api/info', headers: { host } }, (res) => {
+          let body = ''
+          res.on('data', (c: Buffer) => (body += c.toString()))
+          res.on('end', () => ok({ status: res.statusCode!, body }))
+        })
+        req.on('error', fail)
+        req.end()
+      })
+      expect((await at(`myhost.local:${s.port}`)).status).toBe(200)
+      const bad = await at(`other.local:${s.port}`)
+      const why = `wrong Host header "other.local:${s.port}": this server answers to 127.0.0.1, MyHost.local and loopback names, on port ${s.port}; to let it answer to other.local too, start it with --allow-host other.local (repeatable; other names stay refused against DNS rebinding)`
+      expect(bad).toEqual({ status: 403, body: `403 ${why}\n` })
+      expect(lines).toEqual([`GET /api/info: 403 ${why}`])
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('a text the encoder cannot embed is 400 with its message (logged), not 500', async () => {
+    const lines: string[] = []
+    const embed = async (texts: string[]) => {
+      const t = texts.find((x) => x !== 'red' && x !== 'purple')
+      if (t) throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `text "${t}" names no colour`, { actual: t, hint: 'use a colour word' }))
+      return fx.data.embed(texts)
+    }
+    const s = await startViewer({ ...fx.data, embed }, { port: 0, log: (l) => lines.push(l) })
+    try {
+      const chair = await fetch(`http://127.0.0.1:${s.port}/api/query?q=chair`)
+      expect([chair.status, await chair.text()]).toEqual([400, '400 text "chair" names no colour (use a colour word)\n'])
+      const rel = await fetch(`http://127.0.0.1:${s.port}/api/query?q=red&mode=relevancy`)
+      const why = 'relevancy mode scores each query against the negative phrases (object), and the encoder cannot embed "object": text "object" names no colour ' +
+        '(choose negatives the encoder embeds with --negatives <a,b,…> (plaf query, plaf view) or the querier\'s negatives option; use a colour word)'
+      expect([rel.status, await rel.text()]).toEqual([400, `400 ${why}\n`])
+      expect(lines).toEqual(['GET /api/query?q=chair: 400 text "chair" names no colour (use a colour word)', `GET /api/query?q=red&mode=relevancy: 400 ${why}`])
+    } finally {
+      await s.close()
+    }
   })
 
   it('names a port in use', async () => {

@@ -23,6 +23,10 @@ export interface ViewOptions {
   mode?: string
   /** Threshold the page starts with: a score or `auto` (default: the run querier's). */
   threshold?: string
+  /** Comma-separated negative phrases of the relevancy mode (default: the run querier's). */
+  negatives?: string
+  /** Further host names the server answers to (`--allow-host`, repeatable). */
+  allowHost?: string[]
   /** Frame thumbnails in an exported page at most (default 12). */
   exportFrames?: string
   /** Byte budget of the thumbnails in megabytes (default 2). */
@@ -103,6 +107,10 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   const labels = o.labels?.split(',').map((x) => x.trim()).filter(Boolean)
   const mode = o.mode === undefined ? undefined : modeFlag(o.mode)
   const threshold = o.threshold === undefined ? undefined : thresholdFlag(o.threshold)
+  const negatives = o.negatives?.split(',').map((x) => x.trim()).filter(Boolean)
+  if (negatives && !negatives.length) {
+    throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--negatives needs a comma-separated list, got ${JSON.stringify(o.negatives)}`, { source: `--negatives ${o.negatives}`, path: 'negatives', expected: 'e.g. white,grey', actual: o.negatives }))
+  }
   const frames = o.exportFrames === undefined ? 12 : intFlag('--export-frames', o.exportFrames, 0, 10_000)
   const frameBudget = o.exportFramesMb === undefined ? THUMBNAIL_BUDGET : mbFlag(o.exportFramesMb)
   const exportOnly = o.text.length ? `--text ${o.text[0]}` : o.labels !== undefined ? `--labels ${o.labels}` : o.maxPoints !== undefined ? `--max-points ${o.maxPoints}`
@@ -118,6 +126,7 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   // --mode / --threshold: the page's starting point (the run's querier settings otherwise)
   if (mode) data.info.scoring.mode = mode
   if (threshold !== undefined) data.info.scoring.threshold = threshold
+  if (negatives) data.info.scoring.negatives = negatives
   try {
     if (o.export) {
       const file = resolve(o.export)
@@ -142,7 +151,7 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
       if (data.info.framesError) io.err(`note: the page has no camera path and no frame thumbnails: the run's input cannot be read (${data.info.framesError}); the 3D map and its scores need only the run directory`)
       return EXIT.ok
     }
-    const server = await startViewer(data, { port, host: o.host })
+    const server = await startViewer(data, { port, host: o.host, allowHosts: o.allowHost, log: (line) => io.err(`plaf view: ${line}`) })
     io.out(`plaf view: ${data.info.points.toLocaleString('en-US')} points of ${runDir} at ${server.url} (Ctrl-C to stop)`)
     if (o.host && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) io.err(`note: --host ${o.host} lets other machines on the network open the viewer and the run's files`)
     if (o.open) openBrowser(server.url, io)
