@@ -112,7 +112,25 @@ export function jsonLocator(text: string): (path: readonly (string | number)[], 
   }
 }
 
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
+/**
+ * A manifest value for a diagnostic's `actual`: its JSON, nested at most 4 levels and 20 items deep
+ * and cut at 200 characters, so a huge or deeply nested value (which would overflow the stack of
+ * JSON.stringify) is shown, not thrown.
+ */
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  const s = preview(v, 4)
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s
+}
+
+function preview(v: unknown, depth: number): string {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' && v.length > 200 ? `${JSON.stringify(v.slice(0, 200))}…` : JSON.stringify(v)
+  if (depth === 0) return Array.isArray(v) ? '[…]' : '{…}'
+  const items = Array.isArray(v) ? v.map((x) => [undefined, x] as const) : Object.entries(v)
+  const shown = items.slice(0, 20).map(([k, x]) => `${k === undefined ? '' : `${JSON.stringify(k)}:`}${preview(x, depth - 1)}`)
+  if (items.length > 20) shown.push('…')
+  return Array.isArray(v) ? `[${shown.join(',')}]` : `{${shown.join(',')}}`
+}
 
 function schemaDiagnostic(e: ErrorObject, data: unknown, file: string, locate: ReturnType<typeof jsonLocator>): Diagnostic {
   const path: (string | number)[] = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s))

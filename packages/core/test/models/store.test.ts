@@ -124,6 +124,22 @@ describe('ModelStore', () => {
     ])
   })
 
+  it('a value nested too deep for JSON.stringify, or huge, is shown shortened in the diagnostic (was a stack overflow)', async () => {
+    const h = home()
+    const dir = join(h, 'models', 'tiny-radio@1.0.0')
+    writeModelDir(dir, tinyManifest(), tinyFiles())
+    const file = join(dir, 'plaf-model.json')
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, text.replace('"description": "test model"', `"description": ${'['.repeat(6000)}1${']'.repeat(6000)}`))
+    expect(await thrown(() => openModelDir(dir))).toEqual([{
+      code: 'PLAF_MODEL_INVALID', severity: 'error', message: `${file}: description must be string`, file, path: 'description', expected: 'must be string', actual: '[[[[[…]]]]]',
+    }])
+    writeFileSync(file, text.replace('"description": "test model"', `"description": [${'"abcdefghij",'.repeat(100)}1]`))
+    const [d] = await thrown(() => openModelDir(dir))
+    expect(d).toMatchObject({ path: 'description', line: 5, column: 18 })
+    expect(d.actual).toBe(`[${'"abcdefghij",'.repeat(15)}"abc…`) // cut at 200 characters
+  })
+
   it('a file path escaping the model folder is refused, lexically and through a symlink', async () => {
     const h = home()
     const dir = join(h, 'models', 'tiny-radio@1.0.0')
