@@ -42,7 +42,13 @@ export function sourceWindow(text: string, column: number): { shown: string; car
   return { shown: `${head}${text.slice(start, end)}${end < text.length ? '…' : ''}`, caret: col - start + head.length }
 }
 
-const clip = (v: string): string => (v.length > VALUE_WIDTH ? `${v.slice(0, VALUE_WIDTH)}… (${v.length} characters)` : v)
+/** A long expected/got value cut to VALUE_WIDTH characters at a word boundary (no word cut in half), with its length. */
+export function clip(v: string): string {
+  if (v.length <= VALUE_WIDTH) return v
+  const space = v.lastIndexOf(' ', VALUE_WIDTH)
+  const cut = space > VALUE_WIDTH / 2 ? v.slice(0, space).replace(/[,;:(]+$/, '') : v.slice(0, VALUE_WIDTH)
+  return `${cut} … (${v.length} characters)`
+}
 
 /**
  * Formats one diagnostic the way compilers do:

@@ -96,6 +96,9 @@ describe('plaf plugins, schema, doctor', () => {
     expect(d.selection.find((c: { name: string }) => c.name === 'tfjs-node-gpu').status).toBe('skipped')
     const text = await cli('doctor')
     expect(text.out).toContain(`active tensor backend: ${d.activeTensorBackend.name}`)
+    expect(text.out).toContain(typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function'
+      ? '\nFloat16Array   built in: onnxruntime returns float16 tensors as Float16Array, which plaf reads as their bits\n'
+      : '\nFloat16Array   not in this Node (added in Node 24): plaf converts float16 from its bits (Uint16Array), no effect on results\n')
   })
 })
 

@@ -42,4 +42,9 @@ describe('code frames of very long lines', () => {
       cleanup()
     }
   })
+  it('clips a long value at a word boundary, never mid-word', () => {
+    const layouts = 'an rgbd-folder (intrinsics.json, color/, depth/), a ScanNet export (color/, depth/, pose/, intrinsic/), a .sens file, TUM (rgb.txt, depth.txt), Replica (results/, traj.txt) or ADE20K (images/, annotations/)'
+    const text = formatDiagnostic(diagnostic('PLAF_FILE_NOT_FOUND', 'no data set found in x', { source: 'plaf data inspect x', expected: layouts }))
+    expect(text.split('\n').at(-1)).toBe('     expected an rgbd-folder (intrinsics.json, color/, depth/), a ScanNet export (color/, depth/, pose/, intrinsic/), a .sens file, TUM (rgb.txt, depth.txt), Replica (results/, traj.txt) or ADE20K (images/ … (206 characters)')
+  })
 })

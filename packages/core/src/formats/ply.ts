@@ -153,7 +153,7 @@ function parseHeader(bytes: Uint8Array, file?: string) {
   const probe = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 1 << 16)))
   if (!/^ply\r?\n/.test(probe)) bad('not a PLY file (first line is not "ply")', file)
   const m = /end_header\r?\n/.exec(probe)
-  if (!m) bad('PLY header has no end_header line within 64 KiB', file)
+  if (!m) bad(`PLY header has no end_header line ${bytes.length > 1 << 16 ? 'within its first 64 KiB' : `in its ${bytes.length} bytes`}`, file)
   const lines = probe.slice(0, m.index).split(/\r?\n/)
   let format: PlyData['format'] | undefined
   const comments: string[] = []

@@ -64,7 +64,8 @@ describe('decodePly header', () => {
 
   it('names every header error', () => {
     expect(error(text('xply\nformat ascii 1.0\nend_header\n'))).toBe('m.ply: not a PLY file (first line is not "ply")')
-    expect(error(text('ply\nformat ascii 1.0\nelement vertex 0\n'))).toBe('m.ply: PLY header has no end_header line within 64 KiB')
+    expect(error(text('ply\nformat ascii 1.0\nelement vertex 0\n'))).toBe('m.ply: PLY header has no end_header line in its 38 bytes')
+    expect(error(text(`ply\nformat ascii 1.0\n${'comment x\n'.repeat(7000)}`))).toBe('m.ply: PLY header has no end_header line within its first 64 KiB')
     expect(error(text('ply\nformat binary_middle_endian 1.0\nend_header\n'))).toBe('m.ply: unknown PLY format "binary_middle_endian"')
     expect(error(text('ply\nformat ascii 1.0\nelement vertex -1\nend_header\n'))).toBe('m.ply: bad PLY element line "element vertex -1"')
     expect(error(text('ply\nformat ascii 1.0\nelement vertex 1.5\nend_header\n'))).toBe('m.ply: bad PLY element line "element vertex 1.5"')
