@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateOptions, type Frame } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
-import { indexSens, openDataset, syntheticRoomInput, writeAde20kSplit, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type SyntheticOptions } from '@plaf/datasets'
+import { indexSens, openDataset, syntheticRoomInput, writeAde20kSplit, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type InspectReport, type SyntheticOptions } from '@plaf/datasets'
+import { formatInspectReport } from '../src/commands/data.js'
 import { cli, tempDir } from './helpers.js'
 
 const ROOM = { frames: 5, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60, seed: 3, invalid_pose_frames: [1] }
@@ -268,5 +269,26 @@ describe('plaf data convert', () => {
     const r = await cli('data', 'convert', rec, '--to', 'rgbd-folder', rec)
     expect(r.code).toBe(1)
     expect(r.err).toContain(`${rec} exists and is not empty; refusing to write an rgbd-folder over it`)
+  })
+})
+
+describe('plaf data inspect: the text report', () => {
+  it('prints intrinsics and distortion without float noise (cx 318.90495999999996 reads 318.90496)', () => {
+    const text = formatInspectReport({
+      format: 'rgbd-folder', frames: 2, usable: 2, skipped: [], color: { width: 640, height: 480 }, depth: { width: 640, height: 480 }, labels: null,
+      intrinsics: {
+        color: { fx: 517.3, fy: 516.5, cx: 318.90495999999996, cy: 255.29999999999998 }, depth: null, depth_scale: 1000,
+        distortion: { coefficients: [0.26240000000000002, -0.9531, -0.0054, 0.0026, 1.1633], corrected: true, max_shift_px: 12.5 },
+      },
+    } as unknown as InspectReport)
+    expect(text).toBe([
+      'format       rgbd-folder',
+      'frames       2 (2 usable, 0 skipped)',
+      'colour       640×480',
+      'depth        640×480, 1000 units per metre',
+      'intrinsics   colour fx 517.3 fy 516.5 cx 318.90496 cy 255.3',
+      'distortion   k1 k2 p1 p2 k3 = 0.2624 -0.9531 -0.0054 0.0026 1.1633, corrected: frames are undistorted (border pixels moved up to 12.5 px)',
+      'labels       none',
+    ].join('\n'))
   })
 })

@@ -17,7 +17,9 @@ export interface DataInspectOptions {
 export const FORMAT_CHOICES: readonly string[] = ['auto', ...DATASET_FORMATS]
 
 const size = (s: { width: number; height: number } | null): string => (s ? `${s.width}×${s.height}` : 'none')
-const pin = (k: { fx: number; fy: number; cx: number; cy: number }): string => `fx ${k.fx} fy ${k.fy} cx ${k.cx} cy ${k.cy}`
+/** A measured value as printed: 10 significant digits, so float noise (318.90495999999996) reads as the value (318.90496). */
+const num = (v: number): string => String(Number(v.toPrecision(10)))
+const pin = (k: { fx: number; fy: number; cx: number; cy: number }): string => `fx ${num(k.fx)} fy ${num(k.fy)} cx ${num(k.cx)} cy ${num(k.cy)}`
 
 /** The text form of an inspect report. */
 export function formatInspectReport(r: InspectReport): string {
@@ -29,7 +31,7 @@ export function formatInspectReport(r: InspectReport): string {
     `depth        ${size(r.depth)}${r.depth ? `, ${scale}` : ''}`,
     `intrinsics   ${r.intrinsics ? `colour ${pin(r.intrinsics.color)}` : 'none (images without a camera)'}`,
     ...(r.intrinsics?.depth ? [`             depth  ${pin(r.intrinsics.depth)}`] : []),
-    ...(r.intrinsics?.distortion ? [`distortion   k1 k2 p1 p2 k3 = ${r.intrinsics.distortion.coefficients.join(' ')}, ${r.intrinsics.distortion.corrected ? `corrected: frames are undistorted (border pixels moved up to ${r.intrinsics.distortion.max_shift_px} px)` : `NOT corrected: border pixels up to ${r.intrinsics.distortion.max_shift_px} px off`}`] : []),
+    ...(r.intrinsics?.distortion ? [`distortion   k1 k2 p1 p2 k3 = ${r.intrinsics.distortion.coefficients.map(num).join(' ')}, ${r.intrinsics.distortion.corrected ? `corrected: frames are undistorted (border pixels moved up to ${r.intrinsics.distortion.max_shift_px} px)` : `NOT corrected: border pixels up to ${r.intrinsics.distortion.max_shift_px} px off`}`] : []),
     `labels       ${r.labels ? `${r.labels.found.length} ids found (${r.labels.set}); unknown: ${r.labels.unknown.join(', ') || 'none'}` : 'none'}`,
     ...(r.labels?.mesh ? [`mesh labels  ${r.labels.mesh.found.length} NYU40 ids on ${r.labels.mesh.vertices} vertices (${r.labels.mesh.file}); unknown: ${r.labels.mesh.unknown.join(', ') || 'none'}`] : []),
   ]
@@ -91,7 +93,7 @@ export async function dataConvertCommand(src: string, dir: string, o: DataConver
       io.out(`${s.from} ${src} → rgbd-folder ${s.dir}: ${s.frames} frames written` +
         `${s.skipped.length ? `, ${s.skipped.length} skipped as plaf run would (plaf data inspect ${src} lists why)` : ''}` +
         `${s.depthOutOfRange ? `, ${s.depthOutOfRange} depth pixels beyond the 16-bit range written as 0` : ''}` +
-        `${s.distortion ? `; the source's lens distortion (k1 k2 p1 p2 k3 = ${s.distortion.coefficients.join(' ')}, up to ${s.distortion.max_shift_px} px at the border) is ${s.distortion.corrected ? 'corrected: the frames written are undistorted' : 'NOT corrected in what was written'}` : ''}`)
+        `${s.distortion ? `; the source's lens distortion (k1 k2 p1 p2 k3 = ${s.distortion.coefficients.map(num).join(' ')}, up to ${s.distortion.max_shift_px} px at the border) is ${s.distortion.corrected ? 'corrected: the frames written are undistorted' : 'NOT corrected in what was written'}` : ''}`)
     }
   })
 }
