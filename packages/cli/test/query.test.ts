@@ -332,6 +332,16 @@ describe('plaf query: modes, frames and labels', () => {
     expect(page).toContain('"negatives":["white","grey"]')
   })
 
+  it('--mode softmax with one --text is refused (softmax over one text selects everything); with two it runs', async () => {
+    const r = await cli('query', run, '--text', 'red', '--mode', 'softmax', '--out', join(base, 'out-soft1'))
+    expect(r.code).toBe(1)
+    expect(r.err).toBe('plaf error stage querier (text): mode softmax scores each query against the other queries, and there is only one ("red"): softmax over one text is 1 everywhere, so every mask and point would be selected  PLAF_INVALID_OPTION\n' +
+      '     expected at least two queries to compare; got softmax; give at least two queries (plaf query: --text a --text b), or use mode cosine (raw scores) or relevancy (against negative phrases)\n')
+    const two = await cli('query', run, '--text', 'red', '--text', 'green', '--mode', 'softmax', '--out', join(base, 'out-soft2'))
+    expect(two.code, two.err).toBe(0)
+    expect(two.out).toContain('\ntext queries (softmax ≥ 0.5):\n')
+  })
+
   it('writes no pictures unless --images: top masks, scores and PLYs only, the counts printed', async () => {
     const out = join(base, 'out-noimages')
     const r = await cli('query', run, '--text', 'red', '--out', out)

@@ -2,7 +2,7 @@
 export { textQuerier, type TextQuerierOptions } from './plugin.js'
 export { argmaxLabels, LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
 export { rowBoxes, type RowBoxes } from './kernels/boxes.js'
-export { applyMode, negativesError, type ModeScores, type TextSets } from './modes.js'
+export { applyMode, negativesError, softmaxOfOne, type ModeScores, type TextSets } from './modes.js'
 export { frameThreshold, queryFrame, type FrameQuerySettings, type FrameStats } from './frame-query.js'
 export { gatherScores, prepareMap, scoreMap, scoreMemory, scorePool, scoreRows, type MapScores, type PreparedMap, type RowScores, type ScoringTime } from './score.js'
 export { slugify, uniqueSlugs } from './slug.js'

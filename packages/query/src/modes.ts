@@ -1,4 +1,4 @@
-import { PlafError } from '@plaf/core'
+import { PlafError, type PluginNote } from '@plaf/core'
 import { LERF_NEGATIVES, relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
 import type { RowScores } from './score.js'
 
@@ -57,4 +57,22 @@ export function negativesError(e: unknown, negatives: readonly string[], typed: 
       hint: `choose negatives the encoder embeds with --negatives <a,b,…> (plaf query, plaf view) or the querier's negatives option${d.hint ? `; ${d.hint}` : ''}`,
     }
   }), { cause: e })
+}
+
+/**
+ * Softmax over a single text is 1 on every row, so it would select everything: a `softmax` mode
+ * with exactly one query (or one label) is refused with this note (null when the texts compare).
+ */
+export function softmaxOfOne(mode: ScoreMode, queries: readonly string[], labels: readonly string[]): PluginNote | null {
+  if (mode !== 'softmax') return null
+  const [what, texts] = queries.length === 1 ? ['query', queries] : labels.length === 1 ? ['label', labels] : [null, []]
+  if (!what) return null
+  return {
+    code: 'PLAF_INVALID_OPTION', path: 'mode', actual: 'softmax', expected: `at least two ${what === 'query' ? 'queries' : 'labels'} to compare`,
+    message: `mode softmax scores each ${what} against the other ${what === 'query' ? 'queries' : 'labels'}, and there is only one (${JSON.stringify(texts[0])}): ` +
+      'softmax over one text is 1 everywhere, so every mask and point would be selected',
+    hint: what === 'query'
+      ? 'give at least two queries (plaf query: --text a --text b), or use mode cosine (raw scores) or relevancy (against negative phrases)'
+      : 'give at least two labels, or use mode cosine or relevancy',
+  }
 }

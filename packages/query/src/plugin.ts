@@ -6,7 +6,7 @@ import {
 import { ContactSheet } from './contact-sheet.js'
 import { queryFrame, type FrameStats } from './frame-query.js'
 import { LERF_NEGATIVES, LERF_TEMPERATURE, type ScoreMode } from './kernels/scoring.js'
-import { applyMode, negativesError, type TextSets } from './modes.js'
+import { applyMode, negativesError, softmaxOfOne, type TextSets } from './modes.js'
 import { readReferenceMesh } from './map-outputs.js'
 import { queryMap, type MapQueryEntry, type MapQueryResult, type MapQuerySettings } from './map-query.js'
 import { thresholdLabel } from './pictures.js'
@@ -111,7 +111,13 @@ export const textQuerier = defineStage<
   outputs: {},
   // only the overlays and contact sheets draw on the frame's image; masks, top masks and labels need its id
   readsFramePixels: (opts) => opts.write_overlays,
+  check(opts) {
+    const one = softmaxOfOne(opts.mode, opts.queries, opts.labels)
+    return one ? [one] : []
+  },
   async create(opts, ctx) {
+    const one = softmaxOfOne(opts.mode, opts.queries, opts.labels)
+    if (one) fail(one.code, one.message, one)
     const encoder = await ctx.instantiate('text-encoder', opts.encoder, opts.encoder_options)
     const negatives = opts.mode === 'relevancy' ? opts.negatives : []
     const sets: TextSets = { queries: opts.queries.length, labels: opts.labels.length, negatives: negatives.length }

@@ -25,7 +25,8 @@ describe('3D labels', () => {
   it('softmax over the labels per pool row, background below Otsu of the rows\' best scores weighted by points (threshold auto)', async () => {
     const map = randomMap(prng(31), 400, 12)
     const labels = ['chair', 'table', 'lamp']
-    const { out } = await query3d({ queries: ['chair'], labels, mode: 'softmax', temperature: 0.2, threshold: 'auto' }, map)
+    // two queries: softmax over one would be refused (1 everywhere); the labels are scored on their own
+    const { out } = await query3d({ queries: ['chair', 'table'], labels, mode: 'softmax', temperature: 0.2, threshold: 'auto' }, map)
     // Oracle: cosines in float64, softmax per row, argmax, Otsu of the best scores with points per row as weights.
     const d = VOCAB.length
     const text = labels.map((l) => VOCAB.map((w) => (w === l ? 1 : 0)))

@@ -66,6 +66,17 @@ describe('score modes through the querier', () => {
     expect(json('scores.json')).toMatchObject({ mode: 'softmax', temperature: 0.1, threshold: 0.5, negatives: [] })
   })
 
+  it('softmax over one query (or one label) is refused: it is 1 everywhere, so it would select everything', async () => {
+    const msg = 'mode softmax scores each query against the other queries, and there is only one ("chair"): softmax over one text is 1 everywhere, so every mask and point would be selected'
+    await expect(query({ queries: ['chair'], mode: 'softmax' })).rejects.toThrow(`PLAF_INVALID_OPTION: ${msg}`)
+    expect(await textQuerier.check!(querierOptions({ queries: ['chair'], mode: 'softmax' }), { baseDir: '.', stage: 'querier' })).toEqual([{
+      code: 'PLAF_INVALID_OPTION', path: 'mode', actual: 'softmax', expected: 'at least two queries to compare', message: msg,
+      hint: 'give at least two queries (plaf query: --text a --text b), or use mode cosine (raw scores) or relevancy (against negative phrases)',
+    }])
+    await expect(query({ queries: [], labels: ['chair'], mode: 'softmax' })).rejects.toThrow('PLAF_INVALID_OPTION: mode softmax scores each label against the other labels, and there is only one ("chair")')
+    expect(await textQuerier.check!(querierOptions({ queries: ['chair', 'table'], mode: 'softmax' }), { baseDir: '.', stage: 'querier' })).toEqual([])
+  })
+
   it('relevancy against negative phrases, with the threshold chosen by Otsu', async () => {
     const { json, png } = await query({ queries: ['chair'], mode: 'relevancy', negatives: ['wall', 'lamp'], threshold: 'auto' })
     const top = json('chair/000010.top.json')

@@ -6,7 +6,7 @@
  * never per point or pixel: the page maps row scores to points through each point's ref (on the
  * GPU) and to pixels through the id map.
  */
-import type { TensorBackend, TextEmbeddings } from '@plaf/core'
+import { PlafError, diagnostic, type TensorBackend, type TextEmbeddings } from '@plaf/core'
 import { applyMode, argmaxLabels, negativesError, otsuThreshold, scoreRows, type RowScores, type ScoreMode } from '@plaf/query'
 import type { ScoreKind, ScoresReply, ViewerScoring } from './wire.js'
 
@@ -45,6 +45,17 @@ export async function scoreTexts(
   table: ScoreTable, texts: string[], kind: ScoreKind, mode: ScoreMode, s: ViewerScoring, embed: (texts: string[]) => Promise<TextEmbeddings>, tensor: TensorBackend,
 ): Promise<{ reply: ScoresReply; scores: Float32Array[] }> {
   const negatives = mode === 'relevancy' ? s.negatives : []
+  if (mode === 'softmax') {
+    // softmax over one text is 1 on every row: it would select everything, so it is refused
+    const alone = kind === 'labels' ? (texts.length === 1 ? texts[0] : undefined) : texts.find((t) => !softmaxRivals(t, s).length)
+    if (alone !== undefined) {
+      throw new PlafError(diagnostic('PLAF_INVALID_OPTION', kind === 'labels'
+        ? `mode softmax scores each label against the other labels, and there is only one (${JSON.stringify(alone)}): softmax over one text is 1 everywhere, so every point would be selected`
+        : `mode softmax scores ${JSON.stringify(alone)} against the run's other queries (${s.queries.join(', ') || 'none'}), and there is none besides it: softmax over one text is 1 everywhere, so every point would be selected`, {
+        path: 'mode', actual: 'softmax', hint: kind === 'labels' ? 'give at least two labels, or use mode cosine or relevancy' : 'use mode cosine (raw scores) or relevancy (against negative phrases); softmax needs a run with at least two queries',
+      }))
+    }
+  }
   const rivals = mode === 'softmax' && kind === 'text' ? s.queries : []
   const all = [...new Set([...texts, ...rivals, ...negatives])]
   const at = new Map(all.map((t, i) => [t, i]))

@@ -98,8 +98,12 @@ describe('startViewer', () => {
     expect(blue.against).toEqual(['red'])
     expect(blue.values[0][0]).toBeCloseTo(1 / (1 + Math.exp(10)), 6) // row 0: blue 0, red 1
     expect(blue.values[0][1]).toBeCloseTo(1 / (1 + Math.exp(-10)), 6)
-    // the run's own query competes with the run's other queries: none here, so every row scores 1 (as plaf query with one text)
-    expect((await scores('/api/query?q=red&mode=softmax')).values[0].slice(0, 2)).toEqual([1, 1])
+    // the run's own query competes with the run's other queries: none here, so every row would score 1: refused (as plaf query with one text)
+    const alone = await get('/api/query?q=red&mode=softmax')
+    expect([alone.status, alone.body.toString()]).toEqual([400, '400 mode softmax scores "red" against the run\'s other queries (red), and there is none besides it: softmax over one text is 1 everywhere, so every point would be selected ' +
+      '(use mode cosine (raw scores) or relevancy (against negative phrases); softmax needs a run with at least two queries)\n'])
+    const one = await get('/api/query?q=red&kind=labels&mode=softmax')
+    expect([one.status, one.body.toString()]).toEqual([400, '400 mode softmax scores each label against the other labels, and there is only one ("red"): softmax over one text is 1 everywhere, so every point would be selected (give at least two labels, or use mode cosine or relevancy)\n'])
     const l = await scores('/api/query?q=red&q=blue&kind=labels&mode=softmax')
     expect(l.kind).toBe('labels')
     expect(l.values[0][0]).toBeCloseTo(1 / (1 + Math.exp(-10)), 6)
