@@ -121,7 +121,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--format <format>', 'auto, scannet, sens, rgbd-folder, tum, replica or ade20k')
     .option('--json', 'print one JSON object: format, frames, usable, skipped, color, depth, intrinsics, labels')
     .option('--quick', 'read file lists, headers and every pose, but decode only the first usable frame; the report lists what was not checked')
-    .option('--skip-damaged', 'a .sens cut short: read the complete frames before the cut and list the cut as skipped (default: an error)')
+    .option('--no-skip-damaged', 'a .sens cut short is an error (default: the complete frames before the cut are read and the cut listed as skipped with its byte offsets)')
     .action(act((path: string, o) => dataInspectCommand(path, o, io)))
   data.command('convert <src> <dir>').description('write a data set (its usable frames, losslessly) in another format: --to rgbd-folder')
     .requiredOption('--to <format>', 'output format: rgbd-folder')

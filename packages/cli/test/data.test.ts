@@ -116,15 +116,16 @@ describe('plaf data inspect', () => {
     expect(fromSens.format).toBe('sens')
     expect(fromSens.skipped).toEqual([{ frame: 3, file: sens, reason: 'non-finite pose (tracking lost)' }])
     for (const key of ['frames', 'usable', 'color', 'depth', 'labels'] as const) expect(fromSens[key]).toEqual(fromExport[key])
-    // Cut inside frame 2's colour image: exit 1 naming the file, frame, offset and what is missing; --skip-damaged reads frames 0 and 1.
+    // Cut inside frame 2's colour image: frames 0 and 1 are read and the cut listed as skipped;
+    // --no-skip-damaged makes it exit 1 naming the file, frame, offset and what is missing.
     const cutAt = indexSens(sens).frames[2].offset + 40
     truncateSync(sens, cutAt)
-    const cut = await cli('data', 'inspect', sens)
+    const cut = await cli('data', 'inspect', sens, '--no-skip-damaged')
     expect(cut.code).toBe(1)
     expect(cut.err).toContain(`frame 000002: ${sens}: truncated mid-frame 2:`)
     expect(cut.err).toContain(`the file ends at byte ${cutAt}; missing: `)
-    expect(cut.err).toContain('plaf data inspect --skip-damaged')
-    const lenient = await cli('data', 'inspect', sens, '--skip-damaged', '--json')
+    expect(cut.err).toContain('plaf data inspect without --no-skip-damaged')
+    const lenient = await cli('data', 'inspect', sens, '--json')
     expect(lenient.code).toBe(0)
     const r = JSON.parse(lenient.out)
     expect([r.frames, r.usable, r.skipped.map((s: { frame: number }) => s.frame)]).toEqual([3, 2, [2]])

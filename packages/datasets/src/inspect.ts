@@ -61,7 +61,7 @@ export interface InspectOptions {
    * `not_checked` says what that leaves out.
    */
   quick?: boolean
-  /** A .sens cut short: read the complete frames before the cut and list the cut as skipped (the `scannet` input's `skip_damaged`); without it, an error. */
+  /** A .sens cut short: read the complete frames before the cut and list the cut as skipped (default true, the `scannet` input's `skip_damaged`); false: an error. */
   skipDamaged?: boolean
 }
 
@@ -118,7 +118,7 @@ export function openDataset(path: string, format: DatasetFormat, o: { skipDamage
     case 'sens': {
       const file = findSensFile(path)
       if (!file) fail('PLAF_INPUT_INVALID', `${path} is not a .sens file, nor a directory holding one`, { file: path, expected: 'a .sens file', actual: path })
-      return openSensFile(defaults<ScannetOptions>(scannetInput, { scene: file, skip_damaged: o.skipDamaged ?? false }), quiet)
+      return openSensFile(defaults<ScannetOptions>(scannetInput, { scene: file, skip_damaged: o.skipDamaged ?? true }), quiet)
     }
     case 'tum':
       return openTumSequence(defaults<TumOptions>(tumInput, { sequence: path }), quiet)

@@ -9,7 +9,7 @@ export interface DataInspectOptions {
   json?: boolean
   /** Decode only the first usable frame (inspectDataset's `quick`). */
   quick?: boolean
-  /** A .sens cut short: read the complete frames before the cut (inspectDataset's `skipDamaged`). */
+  /** A .sens cut short: read the complete frames before the cut (inspectDataset's `skipDamaged`; commander sets it from --no-skip-damaged, default true). */
   skipDamaged?: boolean
 }
 
@@ -61,7 +61,7 @@ export async function dataInspectCommand(path: string, o: DataInspectOptions, io
   return userErrors(io, o.json, async () => {
     const report = await inspectDataset(path, format as DatasetFormat | 'auto', (done, total) => {
       if (!o.json && done % 100 === 0) io.err(`[inspect] ${done}/${total} frames read`)
-    }, { quick: o.quick ?? false, skipDamaged: o.skipDamaged ?? false })
+    }, { quick: o.quick ?? false, skipDamaged: o.skipDamaged ?? true })
     io.out(o.json ? JSON.stringify(report, null, 2) : formatInspectReport(report))
   })
 }

@@ -21,7 +21,7 @@ export interface ScannetOptions {
   axis_align: boolean
   resize: 'none' | 'color-to-depth'
   load_mesh: boolean
-  /** A .sens cut short: false stops with an error; true reads the complete frames before the cut, the cut a counted skip. */
+  /** A .sens cut short: true (default) reads the complete frames before the cut, the cut a counted skip; false stops with an error. */
   skip_damaged: boolean
 }
 
@@ -52,7 +52,7 @@ export const scannetInput = defineInput<ScannetOptions>({
       load_labels: { type: ['boolean', 'null'], default: null, description: 'Read label-filt/<i>.png as ground-truth labels; null = when the folder exists.' },
       axis_align: { type: 'boolean', default: false, description: 'Left-multiply every pose by the axisAlignment of <scene>.txt (world to axis-aligned world, as ScanNet200 preprocessing does); an error when the scan has none.' },
       load_mesh: { type: 'boolean', default: false, description: 'Also read the scan mesh (<scene>_vh_clean_2.labels.ply with NYU40 labels, else _vh_clean_2.ply) and the labels TSV into source.mesh and source.labelTable for evaluation; an error when the scan has no mesh.' },
-      skip_damaged: { type: 'boolean', default: false, description: 'For a raw .sens cut short (fewer complete frames than its header claims): false stops with an error naming the frame, byte offset and what is missing; true reads the complete frames before the cut and reports the cut as a skipped frame (PLAF_FRAME_SKIPPED).' },
+      skip_damaged: { type: 'boolean', default: true, description: 'For a raw .sens cut short (fewer complete frames than its header claims, e.g. an interrupted download): true (default) reads the complete frames before the cut and reports the cut as a skipped frame with its byte offsets (PLAF_FRAME_SKIPPED warning, listed in report.json); false stops with an error naming the frame, byte offsets and what is missing.' },
       resize: { type: 'string', enum: ['none', 'color-to-depth'], default: 'none', description: 'none: colour at its own size; color-to-depth: colour (and labels, nearest) resized to the depth size, colour intrinsics scaled with the pixel-centre rule (PLAF reference preprocessing).' },
     },
   },

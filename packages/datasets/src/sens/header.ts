@@ -76,8 +76,8 @@ export interface SensIndex {
 
 /**
  * The error for a .sens that ends before its header's frame count is reached: the file, the
- * frame, the byte offsets and what is missing (PLAF_INPUT_INVALID). Readers stop with it unless
- * told to read the complete frames before the cut (`skip_damaged`).
+ * frame, the byte offsets and what is missing (PLAF_INPUT_INVALID). Readers stop with it only when
+ * told not to read the complete frames before the cut (`skip_damaged: false`).
  */
 export function failSensCut(idx: SensIndex & { cut: SensCut }): never {
   const { file, cut, header } = idx
@@ -85,7 +85,7 @@ export function failSensCut(idx: SensIndex & { cut: SensCut }): never {
   return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: ${cut.reason}; missing: ${cut.missing}`, {
     file, frame, expected: `${header.frameCount} complete frames (the header's count)`, actual: `${idx.frames.length} complete frames, the file ends at byte ${cut.offset}`,
     hint: idx.frames.length
-      ? `the file is cut short (an interrupted download or copy?); to use the ${idx.frames.length} complete frame${idx.frames.length === 1 ? '' : 's'} before the cut, set skip_damaged: true on the scannet input (plaf data inspect --skip-damaged)`
+      ? `the file is cut short (an interrupted download or copy?); to use the ${idx.frames.length} complete frame${idx.frames.length === 1 ? '' : 's'} before the cut, leave skip_damaged at its default (true) on the scannet input (plaf data inspect without --no-skip-damaged)`
       : 'the file is cut short (an interrupted download or copy?) and holds no complete frame',
   })
 }

@@ -26,9 +26,9 @@ export interface SensReadOptions extends FrameSelection {
   /** Left-multiply poses by the axisAlignment of the `<scene>.txt` beside the file (default false). */
   axis_align?: boolean
   /**
-   * A file cut short (fewer complete frames than the header claims): false (default) stops with
-   * an error naming the file, frame, byte offsets and what is missing; true reads the complete
-   * frames before the cut and reports the cut as a skipped frame (PLAF_FRAME_SKIPPED).
+   * A file cut short (fewer complete frames than the header claims): true (default) reads the
+   * complete frames before the cut and reports the cut as a skipped frame (PLAF_FRAME_SKIPPED);
+   * false stops with an error naming the file, frame, byte offsets and what is missing.
    */
   skip_damaged?: boolean
 }
@@ -76,20 +76,20 @@ export { readFrameBytes as readSensFrameBytes }
 /**
  * Opens a ScanNet `.sens` file: the header and frame headers are indexed with positioned reads,
  * poses checked by the shared `selectFrames`, and each frame's bytes are read only when the frame
- * is (the source holds at most the current and the next frame). A file cut short is an error
- * naming the frame, the byte offsets and what is missing; with `skip_damaged` it is read up to
- * the cut, which is reported as a skipped frame with its byte offset.
+ * is (the source holds at most the current and the next frame). A file cut short is read up to
+ * the cut, which is reported as a skipped frame with its byte offsets; with `skip_damaged: false`
+ * it is an error naming the frame, the byte offsets and what is missing.
  */
 export function openSensFile(o: SensReadOptions, warn: (note: PluginNote) => void): DatasetSource {
   const file = o.scene
   const idx: SensIndex = indexSens(file)
-  if (idx.cut && !o.skip_damaged) failSensCut({ ...idx, cut: idx.cut })
+  if (idx.cut && o.skip_damaged === false) failSensCut({ ...idx, cut: idx.cut })
   const h = idx.header
   const candidates = idx.frames.map((e) => ({ ...e, poseFile: file }))
   const { frames, skips } = selectFrames(candidates, o, (e) => ({ pose: e.pose }), warn)
   const allSkips: FrameSkip[] = [...skips]
   if (idx.cut) {
-    const reason = `${idx.cut.reason}; frames from ${idx.cut.frame} on are not read (skip_damaged)`
+    const reason = `${idx.cut.reason}; frames from ${idx.cut.frame} on are not read`
     allSkips.push({ frame: idx.cut.frame, file, reason })
     const id = frameId(idx.cut.frame)
     warn({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', message: `frame ${id}: ${file}: ${reason}`, frame: id, file, actual: `file ends at byte ${idx.cut.offset}` })

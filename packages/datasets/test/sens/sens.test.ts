@@ -129,15 +129,15 @@ describe('sens: bad files', () => {
 
   /** The error a cut file gives through the plugin (plaf run), its check (plaf validate) and inspectDataset (plaf data inspect). */
   async function cutErrors(file: string): Promise<Record<string, unknown>[]> {
-    const { cause: _a, ...created } = (await diagnosticOf(() => open({ scene: file })))!
+    const { cause: _a, ...created } = (await diagnosticOf(() => open({ scene: file, skip_damaged: false })))!
     const checked = await scannetInput.check!({ ...checkOptions, scene: file }, { baseDir: tmp.root })
-    const { cause: _b, ...inspected } = (await diagnosticOf(() => inspectDataset(file)))!
+    const { cause: _b, ...inspected } = (await diagnosticOf(() => inspectDataset(file, 'auto', undefined, { skipDamaged: false })))!
     expect(checked).toEqual([{ ...Object.fromEntries(Object.entries(created).filter(([k]) => k !== 'severity')), path: 'scene' }])
     expect(inspected).toEqual(created)
     return [created]
   }
 
-  it('cut inside a frame\'s colour image: an error naming the frame, byte offsets and what is missing; skip_damaged reads the frames before it', async () => {
+  it('cut inside a frame\'s colour image: the frames before the cut are read, the cut reported with its byte offsets; skip_damaged: false makes it an error naming the frame, byte offsets and what is missing', async () => {
     const file = copy('cut-mid')
     const { frames } = indexSens(file)
     const cutAt = frames[4].offset + 100
@@ -148,16 +148,17 @@ describe('sens: bad files', () => {
       code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000004',
       message: `frame 000004: ${file}: ${cut}; missing: ${frames[4].colorBytes - 100} of the ${frames[4].colorBytes} bytes of its colour image and all ${frames[4].depthBytes} of its depth and frame 5`,
       expected: '6 complete frames (the header\'s count)', actual: `4 complete frames, the file ends at byte ${cutAt}`,
-      hint: 'the file is cut short (an interrupted download or copy?); to use the 4 complete frames before the cut, set skip_damaged: true on the scannet input (plaf data inspect --skip-damaged)',
+      hint: 'the file is cut short (an interrupted download or copy?); to use the 4 complete frames before the cut, leave skip_damaged at its default (true) on the scannet input (plaf data inspect without --no-skip-damaged)',
     }])
-    const { src, notes } = await open({ scene: file, skip_damaged: true })
-    const reason = `${cut}; frames from 4 on are not read (skip_damaged)`
+    const { src, notes } = await open({ scene: file })
+    const reason = `${cut}; frames from 4 on are not read`
     expect(src.skips).toEqual([{ frame: 2, file, reason: 'non-finite pose (tracking lost)' }, { frame: 4, file, reason }])
     expect(notes.at(-1)).toEqual({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000004', file, message: `frame 000004: ${file}: ${reason}`, actual: `file ends at byte ${cutAt}` })
     expect((await all(src)).map((f) => f.index)).toEqual([0, 1, 3])
-    const report = await inspectDataset(file, 'auto', undefined, { skipDamaged: true })
+    const report = await inspectDataset(file)
     expect([report.frames, report.usable, report.skipped.at(-1)]).toEqual([5, 3, { frame: 4, file, reason }])
     expect(await scannetInput.check!({ ...checkOptions, scene: file, skip_damaged: true }, { baseDir: tmp.root })).toEqual([])
+    expect(validateOptions(scannetInput, { scene: file }).value).toMatchObject({ skip_damaged: true })
   })
 
   it('cut between frames: the header claims more frames than the file holds', async () => {
@@ -167,8 +168,8 @@ describe('sens: bad files', () => {
     truncateSync(file, end)
     const [d] = await cutErrors(file)
     expect(d).toMatchObject({ frame: '000004', message: `frame 000004: ${file}: the header claims 6 frames but the file ends at byte ${end} after 4; missing: frames 4 to 5`, actual: `4 complete frames, the file ends at byte ${end}` })
-    const { src } = await open({ scene: file, skip_damaged: true })
-    expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: `the header claims 6 frames but the file ends at byte ${end} after 4; frames from 4 on are not read (skip_damaged)` })
+    const { src } = await open({ scene: file })
+    expect(src.skips.at(-1)).toEqual({ frame: 4, file, reason: `the header claims 6 frames but the file ends at byte ${end} after 4; frames from 4 on are not read` })
     expect([src.found, src.frameCount]).toEqual([5, 3])
   })
 
