@@ -46,7 +46,8 @@ export const modelManifestSchema = closed({
     backbone_dim: { type: 'integer', minimum: 1 },
     embedding_space: str,
     preprocessing: closed({
-      input_size: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 },
+      // at most 8192, as the backbones' resolution option: a graph with symbolic H/W is fed input_size, and the resized image is allocated from it
+      input_size: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 8192 }, minItems: 2, maxItems: 2 },
       resize: { enum: ['squash', 'pad', 'longest-side'] },
       scale: { type: 'number', exclusiveMinimum: 0 },
       mean: triple,

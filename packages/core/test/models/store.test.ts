@@ -140,6 +140,16 @@ describe('ModelStore', () => {
     expect(d.actual).toBe(`[${'"abcdefghij",'.repeat(15)}"abc…`) // cut at 200 characters
   })
 
+  it('an input_size over 8192 (the resolution option\'s bound) is refused at load, before any image is allocated from it', async () => {
+    const h = home()
+    const dir = join(h, 'models', 'tiny-radio@1.0.0')
+    const parts = tinyManifest()
+    writeModelDir(dir, { ...parts, image: { ...parts.image!, preprocessing: { ...parts.image!.preprocessing, input_size: [32, 1_000_000] } } }, tinyFiles())
+    expect(await thrown(() => openModelDir(dir))).toMatchObject([{
+      code: 'PLAF_MODEL_INVALID', message: `${join(dir, 'plaf-model.json')}: image.preprocessing.input_size[1] must be <= 8192`, path: 'image.preprocessing.input_size[1]', actual: '1000000',
+    }])
+  })
+
   it('a file path escaping the model folder is refused, lexically and through a symlink', async () => {
     const h = home()
     const dir = join(h, 'models', 'tiny-radio@1.0.0')
