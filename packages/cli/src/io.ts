@@ -35,7 +35,7 @@ export const processIo: Io = {
   err: (t) => writeLine(process.stderr, t),
 }
 
-/** Exit codes: 0 ok, 1 user error (bad pipeline, bad input), 2 internal error. */
+/** Exit codes: 0 ok, 1 user error (bad pipeline, bad input), 2 internal error (a bug of plaf or of a plugin). */
 export const EXIT = { ok: 0, user: 1, internal: 2 } as const
 
 /** Prints diagnostics (text or JSON) to stderr. */
@@ -45,10 +45,22 @@ export function printDiagnostics(io: Io, list: Diagnostic[], json = false): void
   else io.err(formatDiagnostics(list))
 }
 
+/** The `at …` lines of an error's stack, at most `max` (enough to show the plugin's file:line and its caller). */
+function stackFrames(err: Error, max = 12): string {
+  const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l))
+  return [...frames.slice(0, max), ...(frames.length > max ? [`    … ${frames.length - max} more`] : [])].join('\n') || '    (no stack)'
+}
+
 /** Maps a thrown value to an exit code, printing it. */
 export function reportError(io: Io, e: unknown): number {
   if (e instanceof PlafError) {
     io.err(e.diagnostics.map(formatDiagnostic).join('\n\n'))
+    // a stage that threw something other than a PlafError: a bug (of that plugin), so its stack and exit 2
+    const bug = e.diagnostics.find((d) => d.code === 'PLAF_STAGE_FAILED' && d.cause instanceof Error && !(d.cause instanceof PlafError))
+    if (bug) {
+      io.err(`stack of the error (${bug.plugin ? `plugin ${bug.plugin}` : 'a plugin'}):\n${stackFrames(bug.cause as Error)}`)
+      return EXIT.internal
+    }
     return e.diagnostics.some((d) => d.code === 'PLAF_INTERNAL') ? EXIT.internal : EXIT.user
   }
   // a full disk, a read-only or forbidden location, a file in the way: the user's to fix, not a bug

@@ -4,9 +4,11 @@
  * its author did not bump `version` (built-in plugins have no entry: their version is released
  * with their code).
  */
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /** A plugin module's entry file and the hash of its code. */
 export interface PluginSource {
@@ -70,4 +72,65 @@ export function hashPluginCode(entry: string): PluginSource {
     }
   }
   return { file: entry, codeHash: h.digest('hex'), files: queue.length, truncated }
+}
+
+/** A place in a plugin's code. */
+export interface CodeSite {
+  file: string
+  line: number
+  column: number
+}
+
+/** `at f (/a/b.ts:3:5)`, `at /a/b.ts:3:5`, `at file:///a/b.ts?plaf-code=…:3:5`: the file, line and column. */
+const STACK_FRAME = /^\s*at (?:.*? \()?((?:file:\/\/)?\/[^()\s?]+)(?:\?[^()\s]*?)?:(\d+):(\d+)\)?$/
+
+/** The places a stack trace names, innermost first (node internals, which have no absolute path, left out). */
+export function stackSites(err: unknown): CodeSite[] {
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : ''
+  const out: CodeSite[] = []
+  for (const line of stack.split('\n')) {
+    const m = STACK_FRAME.exec(line)
+    if (m) out.push({ file: m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]), column: Number(m[3]) })
+  }
+  return out
+}
+
+/**
+ * Where in a plugin's code an error it threw was raised: the innermost stack frame inside the
+ * folder of a `plugins:` plugin's entry file, or (a built-in plugin) the innermost outside
+ * node_modules; undefined when the stack names none.
+ */
+export function bugSite(err: unknown, plugin: object): CodeSite | undefined {
+  const src = pluginSource(plugin)
+  const sites = stackSites(err)
+  if (src) {
+    const dir = dirname(src.file) + sep
+    return sites.find((s) => s.file.startsWith(dir))
+  }
+  return sites.find((s) => !s.file.includes(`${sep}node_modules${sep}`))
+}
+
+/** `file:LINE`, the source line and a caret under the offending token: how V8 shows a syntax error's place. */
+function parseSyntaxHeader(text: string): CodeSite | undefined {
+  const lines = text.split('\n')
+  const i = lines.findIndex((l) => /^(?:file:\/\/)?\/\S+:\d+$/.test(l))
+  const m = i >= 0 ? /^((?:file:\/\/)?\/[^?\s]+?)(?:\?\S*?)?:(\d+)$/.exec(lines[i]!) : null
+  if (!m) return undefined
+  const caret = lines[i + 2]
+  const column = caret && /^\s*\^+\s*$/.test(caret) ? caret.indexOf('^') + 1 : 1
+  return { file: m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]), column }
+}
+
+/**
+ * Where a module has the syntax error `err` reports: from its stack when V8 put the place there,
+ * else from `node --check file` (Node 20 keeps the place of an ESM syntax error to itself; run only
+ * once a load has failed). Undefined for any other error, or a syntax error in another file.
+ */
+export function syntaxSite(err: unknown, file?: string): CodeSite | undefined {
+  if (!(err instanceof SyntaxError)) return undefined
+  const fromStack = parseSyntaxHeader(err.stack ?? '')
+  if (fromStack || !file) return fromStack
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 20_000 })
+  const site = check.status === 0 ? undefined : parseSyntaxHeader(check.stderr ?? '')
+  return site?.file === file ? site : undefined
 }

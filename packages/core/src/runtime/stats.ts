@@ -10,6 +10,7 @@ import { checkPort, PORT_SCOPES, type Frame, type PortName } from '../ports.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import type { StageReport } from './report.js'
 import { fsErrorDiagnostic } from '../util/fs-errors.js'
+import { bugSite, pluginSource } from '../pipeline/plugin-source.js'
 
 /** Progress of a run, emitted after every frame and at each scene-level step. */
 export interface ProgressEvent {
@@ -174,6 +175,15 @@ export function wrapError(e: unknown, stage: { key: string; plugin: { name: stri
   }
   const fsError = fsErrorDiagnostic(e, { stage: stage.key, plugin: stage.plugin.name, frame })
   if (fsError) return new PlafError({ ...fsError, message: `${where}: ${fsError.message}` }, { cause: e })
+  // Anything else is a bug of the plugin: the place in its code it was raised (file, line, column)
+  // and whose bug it is; the CLI prints the stack and exits 2.
   const err = e as Error
-  return new PlafError(diagnostic('PLAF_STAGE_FAILED', `${where}: ${err?.message ?? String(e)}`, { stage: stage.key, plugin: stage.plugin.name, frame, cause: e }), { cause: e })
+  const name = e instanceof Error && e.name !== 'Error' ? `${e.name}: ` : ''
+  const src = pluginSource(stage.plugin)
+  const hint = src
+    ? `a bug in the plugin ${stage.plugin.name} (${src.file}), not in the pipeline: the stack below shows where; report it to the plugin's author`
+    : `a bug in the built-in plugin ${stage.plugin.name}: please report it with the command you ran and the stack below`
+  return new PlafError(diagnostic('PLAF_STAGE_FAILED', `${where}: ${name}${err?.message ?? String(e)}`, {
+    stage: stage.key, plugin: stage.plugin.name, frame, cause: e, ...bugSite(e, stage.plugin), hint,
+  }), { cause: e })
 }

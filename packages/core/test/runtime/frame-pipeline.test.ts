@@ -102,7 +102,7 @@ describe('frames in flight', () => {
     const err = await run(dir, 4, { set: set(dir) }).catch((e) => e)
     expect(err).toBeInstanceOf(PlafError)
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', stage: 'sink', frame: '000005', message: 'stage sink (ledger) frame 000005: armed failure' })
-    expect(err.diagnostics[0].hint).toBe(`5 completed frames kept in ${join(dir, 'out')}: continue with --resume`)
+    expect(err.diagnostics[0].hint).toBe(`a bug in the built-in plugin ledger: please report it with the command you ran and the stack below; 5 completed frames kept in ${join(dir, 'out')}: continue with --resume`)
     expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 5, last_frame: '000004', complete: false })
     // what the failed run leaves is what the sequential loop leaves: frames 6 to 8 were in flight
     // (their backbone and masker ran) but left no cache entry; frame 5's stages before the sink did

@@ -107,7 +107,7 @@ describe('what a failed run leaves behind', () => {
     const dir = files({ 'p.yaml': pipeline, 'runs/keep.txt': 'not ours' })
     const err = await fail(dir, failAt(0), { outDir: 'runs/new/out' })
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', frame: '000000' })
-    expect(err.diagnostics[0].hint).toBeUndefined()
+    expect(err.diagnostics[0].hint).toBe('a bug in the built-in plugin failing: please report it with the command you ran and the stack below') // nothing kept to resume: only whose bug it is
     expect(existsSync(join(dir, 'runs', 'new'))).toBe(false)
     expect(readdirSync(join(dir, 'runs'))).toEqual(['keep.txt'])
   })
@@ -125,7 +125,7 @@ describe('what a failed run leaves behind', () => {
     const dir = files({ 'p.yaml': pipeline })
     const err = await fail(dir, failAt(2))
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', message: 'stage boom (failing) frame 000002: deliberate failure' })
-    expect(err.diagnostics[0].hint).toBe(`2 completed frames kept in ${join(dir, 'out')}: continue with --resume`)
+    expect(err.diagnostics[0].hint).toBe(`a bug in the built-in plugin failing: please report it with the command you ran and the stack below; 2 completed frames kept in ${join(dir, 'out')}: continue with --resume`)
     expect(err.cause).toBeInstanceOf(Error)
     expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 2, complete: false })
   })
