@@ -359,6 +359,26 @@ describe('plaf query: modes, frames and labels', () => {
     expect(readdirSync(join(out, 'labels')).sort()).toEqual(['000000.png', '000001.png', 'labels.json', 'map-labels.npy', 'map.ply']) // the 3D map's labels too
     const lj = JSON.parse(readFileSync(join(out, 'labels', 'labels.json'), 'utf8'))
     expect(lj).toMatchObject({ labels: ['background', 'red', 'green', 'blue'], frames: 2 })
+    // the printout: per label the points (counted in map-labels.npy) and pixels (counted in the label PNGs), and only the outputs written
+    const points = [0, 0, 0, 0]
+    for (const v of decodeNpy(readFileSync(join(out, 'labels', 'map-labels.npy'))).data as Uint16Array) points[v]++
+    const pixels = [0, 0, 0, 0]
+    for (const id of ['000000', '000001']) for (const v of decodePng(readFileSync(join(out, 'labels', `${id}.png`))).data) pixels[v]++
+    const n = (x: number) => x.toLocaleString('en-US')
+    const w3 = Math.max(...points.map((x) => n(x).length))
+    const w2 = Math.max(...pixels.map((x) => n(x).length))
+    const row = (name: string, i: number) => `  ${name.padEnd(10)}   3D ${n(points[i]).padStart(w3)} of ${n(points.reduce((a, b) => a + b))} points   2D ${n(pixels[i]).padStart(w2)} of 38,400 pixels`
+    expect(r.out.replace(/ in \d+ ms /, ' in … ms ')).toBe([
+      'queried 3 labels on 2 stored frames (compact2d) and the 3D map (storage3d) in … ms (no features recomputed)',
+      '',
+      'labels (cosine ≥ 0.3; each mask and point its best label, background below the threshold or without a feature):',
+      row('red', 1), row('green', 2), row('blue', 3), row('background', 0),
+      '',
+      `outputs: ${out} (scores.json, text.npy + texts.json; labels/<frame>.png, labels/labels.json)`,
+      '  3D: labels/map.ply, labels/map-labels.npy',
+      '',
+    ].join('\n'))
+    expect(readdirSync(out).sort()).toEqual(['labels', 'scores.json', 'text.npy', 'texts.json'])
     const h = await openRun(run, registry)
     await h.close()
     // the label image agrees with each mask's argmax over the three labels' cosines (stored table · text.npy)

@@ -87,6 +87,37 @@ function mergedShards(runDir: string): string[] | null {
 }
 
 /**
+ * Per label (`--labels`), the pixels over the frames (`labels/labels.json`) and the 3D points
+ * (`scores.json` `labels_3d`) whose best label it is at the threshold, background last:
+ * `  red          3D 2,523 of 8,157 points   2D 1,600 of 38,400 pixels`.
+ */
+export function labelLines(out: string, scoresFile: string): string[] {
+  const read = (f: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8'))
+    } catch {
+      return null
+    }
+  }
+  const l2 = read(join(out, 'labels', 'labels.json')) as { labels: string[]; pixels: number[] } | null
+  const l3 = (read(scoresFile) as { labels?: string[]; labels_3d?: { points: number[] } | null } | null)
+  const names = ['background', ...(l3?.labels ?? l2?.labels.slice(1) ?? [])]
+  const points = l3?.labels_3d?.points
+  const pixels = l2?.pixels
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0)
+  const order = [...names.keys()].slice(1).concat(0)
+  const name = Math.max(...names.map((x) => x.length))
+  const w3 = points ? Math.max(...points.map((p) => int(p).length)) : 0
+  const w2 = pixels ? Math.max(...pixels.map((p) => int(p).length)) : 0
+  return order.map((i) => {
+    const parts = [names[i].padEnd(name)]
+    if (points) parts.push(`3D ${int(points[i]).padStart(w3)} of ${int(sum(points))} points`)
+    if (pixels) parts.push(`2D ${int(pixels[i]).padStart(w2)} of ${int(sum(pixels))} pixels`)
+    return `  ${parts.join('   ')}`
+  })
+}
+
+/**
  * `plaf query <run-dir> --text T…`: opens the finished run with `openRun` (no backbone, masker or
  * aggregator runs), scores the texts against its stored 2D memories and 3D map, and prints per
  * query how many points, masks and pixels reach the threshold and the best score (`--json`: the
@@ -156,7 +187,9 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     }
     const { storage2d, storage3d } = run.stages
     const what = [storage2d ? `${r.frames} stored frames (${storage2d})` : '', storage3d ? `the 3D map (${storage3d})` : ''].filter(Boolean).join(' and ')
-    io.out(`queried ${r.texts.length} text${r.texts.length === 1 ? '' : 's'} on ${what || 'nothing stored'} in ${r.timings.totalMs.toFixed(0)} ms (no features recomputed)`)
+    const labels = o.labels === undefined ? [] : list(o.labels)
+    const asked = [r.texts.length ? `${r.texts.length} text${r.texts.length === 1 ? '' : 's'}` : '', labels.length ? `${labels.length} label${labels.length === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ')
+    io.out(`queried ${asked} on ${what || 'nothing stored'} in ${r.timings.totalMs.toFixed(0)} ms (no features recomputed)`)
     const merged = mergedShards(runDir)
     if (merged && !storage2d) io.out(`${resolve(runDir)} is a merged run (plaf merge of ${merged.length} partial runs): it holds the 3D map only; each shard's 2D memories stay in its own directory (plaf query <shard dir> for 2D hits): ${merged.join(', ')}`)
     if (r.framesNotStored.length) io.out(`${r.framesNotStored.length} input frames were not stored by ${storage2d} and are left out: ${r.framesNotStored.join(', ')}`)
@@ -165,12 +198,22 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       io.out(`\ntext queries (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu per frame and query' : r.threshold}):`)
       for (const line of queryTable(r)) io.out(line)
     }
-    if (storage3d) for (const line of whereLines(r.scoresFile)) io.out(line)
+    if (storage3d && r.texts.length) for (const line of whereLines(r.scoresFile)) io.out(line)
+    if (labels.length) {
+      io.out(`\nlabels (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu' : r.threshold}; each mask and point its best label, background below the threshold or without a feature):`)
+      for (const line of labelLines(r.out, r.scoresFile)) io.out(line)
+    }
     const rel = relative(process.cwd(), r.out)
     const shown = rel && !rel.startsWith('..') ? rel : r.out
+    // only what this query wrote: per-query files with texts, label files with labels
     const pictures = o.images ? 'mask, overlay, top.json; per query: contact sheet, map snapshot' : 'top.json (--images: also masks, overlays, contact sheets, map snapshots)'
-    io.out(`\noutputs: ${shown} (scores.json, text.npy + texts.json, per query and frame: ${pictures}${o.labels ? '; labels/<frame>.png' : ''})`)
-    if (storage3d) io.out(`  3D: per query <query>.ply (score), <query>.regions.json; map-scores.npy${o.labels ? '; labels/map.ply, labels/map-labels.npy' : ''}${o.mesh ? '; mesh/<query>.ply, mesh/scores.npy' : ''}${o.mesh && o.labels ? ', mesh/labels.ply' : ''}`)
+    const files2d = [r.texts.length && storage2d ? `per query and frame: ${pictures}` : '', labels.length && storage2d ? 'labels/<frame>.png, labels/labels.json' : ''].filter(Boolean)
+    io.out(`\noutputs: ${shown} (scores.json, text.npy + texts.json${files2d.map((x) => `; ${x}`).join('')})`)
+    const files3d = [
+      r.texts.length ? 'per query <query>.ply (score), <query>.regions.json; map-scores.npy' : '', labels.length ? 'labels/map.ply, labels/map-labels.npy' : '',
+      o.mesh ? `mesh/scores.npy${r.texts.length ? ', mesh/<query>.ply' : ''}${labels.length ? ', mesh/labels.ply, mesh/labels.npy' : ''}` : '',
+    ].filter(Boolean)
+    if (storage3d) io.out(`  3D: ${files3d.join('; ')}`)
     return EXIT.ok
   } finally {
     await run.close()
