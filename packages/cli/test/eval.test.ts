@@ -48,6 +48,9 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(base, { recursive: true, force: true }))
 
+/** A string as a literal inside a RegExp. */
+const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
 describe('plaf eval scannet --run', () => {
   it('gives per-class numbers, the protocol block and the run manifest (--json)', async () => {
     const r = await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--json')
@@ -130,6 +133,68 @@ describe('plaf eval scannet --run', () => {
     const neither = await cli('eval', 'scannet', '--scene', scene)
     expect(neither.code).toBe(1)
     expect(neither.err).toContain('plaf eval scannet needs --run or --predictions')
+  })
+
+  it('warns when the run was made from another scene; explains a plaf query labels PLY and predictions outside the set; names the files it looks for', async () => {
+    const runManifest = JSON.parse(readFileSync(join(base, 'run', 'manifest.json'), 'utf8'))
+    // another generated scene under the same scene name
+    const other = join(base, 'other', 'scene0003_00')
+    const made = await cli('make-scene', other, '--frames', '3', '--seed', '12', '--set', 'color_width=324', '--set', 'color_height=242', '--set', 'depth_width=160', '--set', 'depth_height=120')
+    expect(made.code, made.err).toBe(0)
+    const mismatch = await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', other, '--prompts', prompts, '--json')
+    expect(mismatch.code, mismatch.err).toBe(0)
+    const id = runManifest.input.identity as string
+    expect(mismatch.err).toMatch(new RegExp(`^${esc(`${join(base, 'run', 'manifest.json')} warning ${join(base, 'run')} was not made from ${other}: the run's manifest records input ${id.slice(0, 12)}… (${runManifest.input.describe}), ${other} is input `)}[0-9a-f]{12}…; the scores compare a map with a scene it was not built from  PLAF_INPUT_INVALID$`, 'm'))
+    expect(mismatch.err).toContain(`     give the scene the run was made from (--scene ${scene}), or run the pipeline on ${other} (--set input.with.scene=${other}) and evaluate that run\n`)
+    expect(JSON.parse(mismatch.out).warnings).toHaveLength(1)
+    const same = await cli('eval', 'scannet', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--json')
+    expect(same.err).not.toContain('warning')
+    expect(JSON.parse(same.out).warnings).toBeUndefined()
+    // the protocol says how many class prompts were queried
+    const queried = Object.keys(JSON.parse(readFileSync(prompts, 'utf8'))).length
+    expect(JSON.parse(same.out).protocol.prediction).toMatch(new RegExp(`^argmax over the ${queried} class prompts of the cosine`))
+
+    // labels.ply of plaf query --labels … --mesh holds label indices, not NYU40 ids
+    const mesh = join(scene, 'scene0003_00_vh_clean_2.ply')
+    const q = await cli('query', join(base, 'run'), '--labels', 'red,blue', '--mesh', mesh, '--out', join(base, 'q'))
+    expect(q.code, q.err).toBe(0)
+    const ply = join(base, 'q', 'mesh', 'labels.ply')
+    const fromQuery = await cli('eval', 'scannet', '--predictions', ply, '--scene', scene)
+    expect(fromQuery.code).toBe(1)
+    expect(fromQuery.err).toBe([
+      '[eval] scene scene0003_00',
+      `${ply} error ${ply} was written by plaf query --labels (its header comment "plaf query labels …"): its label property holds indices into the query's 3 labels (0 = "background", 1 = "red", 2 = "blue"), not NYU40 ids, so scoring it against ScanNet classes would be meaningless  PLAF_INPUT_INVALID`,
+      `     | --predictions ${ply}`,
+      '     | ^',
+      '     expected NYU40 ids per vertex (ScanNet20 and NYU40 sets) or raw ScanNet ids (ScanNet200); got plaf query label indices; score the run itself: plaf eval scannet --run <run dir> --scene <scene> (it queries every class, by name or with --prompts), or map the indices to NYU40 ids and write one id a line to a .txt',
+      '',
+      '1 error(s), 0 warning(s)',
+      '',
+    ].join('\n'))
+
+    // a .txt of ids outside the set: a warning naming the file and its first such line
+    const gt = readScannetMesh(join(scene, 'scene0003_00_vh_clean_2.labels.ply'), true).labels!
+    const outside = join(base, 'outside.txt')
+    writeFileSync(outside, Array.from(gt, (g, i) => (i < 5 ? String(g) : '-3')).join('\n') + '\n')
+    const o = await cli('eval', 'scannet', '--predictions', outside, '--scene', scene, '--json')
+    expect(o.code, o.err).toBe(0)
+    const j = JSON.parse(o.out)
+    // the first scored vertex past the five right ones (ground truth a ScanNet20 id; 0 and e.g. ceiling are not scored)
+    const scannet20 = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 24, 28, 33, 34, 36, 39])
+    const firstBad = Array.from(gt).findIndex((g, i) => i >= 5 && scannet20.has(g)) + 1
+    const n = (x: number) => x.toLocaleString('en-US')
+    expect(j.outside_predictions).toBeGreaterThan(0)
+    expect(j.outside_predictions).toBeLessThan(j.samples)
+    expect(o.err).toContain(`${outside}:${firstBad}:1 warning ${n(j.outside_predictions)} of the ${n(j.samples)} scored predictions of outside.txt are not an NYU40 id of a scannet20 class, first at line ${firstBad} (-3); they count as misses  PLAF_INPUT_INVALID\n`)
+    expect(j.warnings).toMatchObject([{ code: 'PLAF_INPUT_INVALID', severity: 'warning', file: outside, line: firstBad, actual: '-3' }])
+
+    // a copy of the scan under another folder name, without its labels mesh: the files named are the scan's own
+    const copy = join(base, 'sc1b')
+    cpSync(scene, copy, { recursive: true })
+    rmSync(join(copy, 'scene0003_00_vh_clean_2.labels.ply'))
+    const noLabels = await cli('eval', 'scannet', '--predictions', join(base, 'gt.txt'), '--scene', copy)
+    expect(noLabels.code).toBe(1)
+    expect(noLabels.err).toContain(`${copy} error ${copy} has no scannet20 ground truth: scannet20 needs scene0003_00_vh_clean_2.labels.ply, or scene0003_00_vh_clean_2.0.010000.segs.json + scene0003_00.aggregation.json + scannetv2-labels.combined.tsv + the mesh  PLAF_INPUT_INVALID\n`)
   })
 
   it('scores the run\'s 2D memories against label-filt with plaf eval scannet2d', async () => {

@@ -4,6 +4,7 @@ import { evalJson, evalScannet, evalScannet2d, evalText, sweepMarkdown, type Eva
 import { builtinRegistry } from '../builtins.js'
 import { choiceDiagnostic } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { formatDiagnostic } from '../render.js'
 import { userErrors } from '../user-errors.js'
 
 /** How main.ts wraps an action (stores its exit code). */
@@ -33,6 +34,9 @@ const shown = (p: string) => {
 }
 
 function printResult(r: EvalScannetResult, json: boolean | undefined, io: Io): void {
+  // warnings go to stderr, before the scores they qualify (--json also lists them in the object)
+  const warnings = r.kind === 'single' ? r.outcome.warnings : r.variants.flatMap((v) => v.outcome.warnings)
+  for (const d of warnings) io.err(formatDiagnostic(d))
   if (r.kind === 'single') {
     if (json) io.out(JSON.stringify(evalJson(r.outcome), null, 2))
     else for (const line of evalText(r.outcome)) io.out(line)

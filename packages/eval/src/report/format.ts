@@ -1,3 +1,4 @@
+import type { Diagnostic } from '@plaf/core'
 import type { ClassSet } from '../classes.js'
 import type { ConfusionMatrix } from '../metrics/confusion.js'
 import type { SegmentationScores } from '../metrics/scores.js'
@@ -10,6 +11,8 @@ export interface EvalOutcome {
   set: ClassSet
   scenes: { scene: string; cm: ConfusionMatrix; scores: SegmentationScores; run?: RunManifestSummary; unpredicted?: number; prediction?: string }[]
   pooled: { cm: ConfusionMatrix; scores: SegmentationScores }
+  /** Warnings of the evaluation (a run made from another scene, predictions outside the set, …). */
+  warnings?: Diagnostic[]
 }
 
 /** A fraction as a percentage with one decimal, as papers print mIoU (`41.1`); `-` for null. */
@@ -28,6 +31,7 @@ export function evalJson(o: EvalOutcome): EvalJson {
     sources: o.scenes.map((s) => ({ scene: s.scene, prediction: s.prediction ?? null })),
     ...(o.scenes.length > 1 ? { scenes: o.scenes.map((s) => ({ scene: s.scene, ...scoresJson(o.set, s.scores) })) } : {}),
     confusion: confusionJson(o.set, o.pooled.cm),
+    ...(o.warnings?.length ? { warnings: o.warnings } : {}),
   }
 }
 

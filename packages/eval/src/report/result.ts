@@ -37,6 +37,8 @@ export interface EvalJson extends ScoresJson {
   scenes?: (ScoresJson & { scene: string })[]
   /** The pooled confusion matrix: rows = ground truth (class order), columns = prediction + "outside". */
   confusion: { rows: string[]; columns: string[]; counts: number[][] }
+  /** The evaluation's warnings, when there were any. */
+  warnings?: unknown[]
 }
 
 /** Scores in the `--json` shape. */

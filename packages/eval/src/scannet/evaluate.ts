@@ -1,5 +1,5 @@
-import { join } from 'node:path'
-import { fail, type Registry } from '@plaf/core'
+import { basename, join } from 'node:path'
+import { fail, type Diagnostic, type Registry } from '@plaf/core'
 import { sceneAlignment } from '@plaf/datasets'
 import { classLookup, classSet, BACKGROUND_CLASSES, type ClassSet } from '../classes.js'
 import { classPrompts, type ClassPrompts } from '../prompts.js'
@@ -7,7 +7,7 @@ import { transferToMesh } from '@plaf/query'
 import { poolArgmax } from '../kernels/pool-argmax.js'
 import { confusionMatrix, mapIds, sumConfusion, type ConfusionMatrix } from '../metrics/confusion.js'
 import { segmentationScores, type SegmentationScores } from '../metrics/scores.js'
-import { readVertexPredictions, scenePredictionFile } from './predictions.js'
+import { readVertexPredictions, scenePredictionFile, type VertexPredictions } from './predictions.js'
 import { readRunMap, type RunManifestSummary, type RunMap, type RunReportLike } from './run-map.js'
 import { vertexGroundTruth } from './vertex-gt.js'
 import { voxelEvaluation, VOXEL_SIZE } from './voxel.js'
@@ -40,6 +40,8 @@ export interface ScannetEvalOptions {
   maxDistance?: number
   /** Progress lines. */
   log?: (line: string) => void
+  /** Warnings as they arise (they are also in the result's `warnings`). */
+  warn?: (d: Diagnostic) => void
 }
 
 /** One scene's matrix and scores. */
@@ -84,6 +86,8 @@ export interface ScannetEval {
   scenes: SceneResult[]
   /** One confusion matrix summed over every scene, and its scores (= the scene's own with one scene). */
   pooled: { cm: ConfusionMatrix; scores: SegmentationScores }
+  /** What looked wrong but did not stop the evaluation: a run made from another scene, predictions outside the class set, … */
+  warnings: Diagnostic[]
 }
 
 const IGNORE_RULE = 'ground truth 0 (unannotated) and ids outside the class set are not scored'
@@ -127,6 +131,33 @@ async function mapPointClasses(run: RunMap, prompts: ClassPrompts): Promise<Int3
 }
 
 /**
+ * A warning when some of a prediction file's ids are outside the class set on scored samples
+ * (e.g. a file of `-3`s, or ids of another class set): names the file, how many, and the first
+ * such line (`.txt`) or vertex; null when every scored sample's prediction is in the set.
+ */
+export function outsidePredictions(p: VertexPredictions, pred: Int32Array, gt: Int32Array, set: ClassSet): Diagnostic | null {
+  let n = 0
+  let first = -1
+  let scored = 0
+  for (let v = 0; v < pred.length; v++) {
+    if (gt[v] < 0) continue
+    scored++
+    if (pred[v] >= 0) continue
+    n++
+    if (first < 0) first = v
+  }
+  if (!n) return null
+  const value = Number.isNaN(p.ids[first]) ? 'not an integer' : String(p.ids[first])
+  const where = p.format === 'benchmark-txt' ? `line ${first + 1}` : `vertex ${first}`
+  const all = n === scored ? `all ${scored.toLocaleString('en-US')}` : `${n.toLocaleString('en-US')} of the ${scored.toLocaleString('en-US')}`
+  return {
+    code: 'PLAF_INPUT_INVALID', severity: 'warning', file: p.file, line: p.format === 'benchmark-txt' ? first + 1 : undefined,
+    message: `${all} scored predictions of ${basename(p.file)} ${n === 1 ? 'is' : 'are'} not ${set.idColumn === 'id' ? 'a raw ScanNet id' : 'an NYU40 id'} of a ${set.name} class, first at ${where} (${value}); they count as misses`,
+    expected: `${set.idColumn === 'id' ? 'raw ScanNet ids' : 'NYU40 ids'} of the ${set.name} classes (${set.ids.slice(0, 6).join(', ')}, …)`, actual: value,
+  }
+}
+
+/**
  * Scores predictions against ScanNet ground truth, per scene and pooled (one confusion matrix
  * summed over all scenes). Protocol `vertex`: per `_vh_clean_2` vertex; a run's map is
  * transferred to the vertices by the nearest map point within `maxDistance` (else no
@@ -144,6 +175,12 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
   const prompts = o.source.kind === 'run' ? classPrompts(set, o.templates, o.prompts) : undefined
   const several = o.perScene ?? o.scenes.length > 1
   const results: SceneResult[] = []
+  const warnings: Diagnostic[] = []
+  const warn = (d: Diagnostic | null): void => {
+    if (!d) return
+    warnings.push(d)
+    o.warn?.(d)
+  }
   for (const sc of o.scenes) {
     o.log?.(`scene ${sc.name}`)
     let pred: Int32Array, prediction: string, run: RunMap | undefined
@@ -155,9 +192,11 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
         const file = several ? scenePredictionFile(o.source.path, sc.name) : o.source.path
         const p = readVertexPredictions(file, gt.vertexCount, several ? `--predictions ${o.source.path}` : undefined)
         pred = mapIds(p.ids, lookup, k)
+        warn(outsidePredictions(p, pred, gtIdx, set))
         prediction = `${file} (${p.format})`
       } else {
         run = await readRunMap(several ? join(o.source.path, sc.name) : o.source.path, o.registry!)
+        warn(await run.inputCheck(sc.dir, several ? `--scenes (scene ${sc.name})` : undefined))
         const pointClass = await mapPointClasses(run, prompts!)
         // @plaf/query's transfer (the querier's `mesh` option): nearest map point strictly within the cut-off, else -1
         const align = runAlignment(run, sc.dir)
@@ -173,6 +212,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
       unpredicted = v.unpredicted
       prediction = v.prediction
       run = v.run
+      if (run) warn(await run.inputCheck(sc.dir, several ? `--scenes (scene ${sc.name})` : undefined))
     }
     const cm = confusionMatrix(gtIdx, pred, k)
     results.push({ scene: sc.name, dir: sc.dir, prediction, cm, scores: segmentationScores(cm), run: run?.manifest, report: run?.report, unpredicted })
@@ -183,6 +223,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
     set,
     scenes: results,
     pooled: { cm: pooledCm, scores: segmentationScores(pooledCm) },
+    warnings,
     protocol: {
       benchmark: 'scannet',
       protocol: o.protocol === 'vertex'
@@ -195,7 +236,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
         : `label-filt raw ids → ${set.idColumn} (labels TSV), back-projected with depth and pose; a voxel's label is its most frequent one (unlabelled included: a voxel mostly unlabelled is ignored)`,
       prediction: o.source.kind === 'predictions'
         ? `files of ${set.idColumn === 'id' ? 'raw ScanNet' : 'NYU40'} ids, one per ${o.protocol === 'vertex' ? 'vertex' : 'vertex (voxelised: most frequent label per voxel)'}`
-        : `argmax over the ${k} class prompts of the cosine between each pool row and the prompt embedding (the run's text encoder${o.templates.length ? `, mean over ${o.templates.length} templates` : ''}); ${o.protocol === 'vertex' ? `vertex ← nearest map point closer than ${maxDistance} m, none = a miss` : 'voxel ← most frequent label of its map points; a GT voxel takes the nearest predicted voxel within its 26-neighbourhood, none = a miss'}`,
+        : `argmax over the ${prompts ? prompts.classes.length : k} class prompts of the cosine between each pool row and the prompt embedding (the run's text encoder${o.templates.length ? `, mean over ${o.templates.length} templates` : ''}); ${o.protocol === 'vertex' ? `vertex ← nearest map point closer than ${maxDistance} m, none = a miss` : 'voxel ← most frequent label of its map points; a GT voxel takes the nearest predicted voxel within its 26-neighbourhood, none = a miss'}`,
       templates: o.source.kind === 'run' ? (o.templates.length ? o.templates : null) : null,
       queried_classes: prompts ? (prompts.file ? `${prompts.classes.length} of ${k}, with the texts of ${prompts.file} (the others are never predicted)` : `all ${k}, by name`) : null,
       ignore_rule: IGNORE_RULE + (left.length ? `; with --background exclude also ${BACKGROUND_CLASSES.filter((b) => full.names.includes(b)).join(', ')}` : ''),

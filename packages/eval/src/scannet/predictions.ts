@@ -75,6 +75,21 @@ export function readVertexPredictions(file: string, vertexCount: number, flag = 
       if (e instanceof PlafError) throw e
       return fail('PLAF_INPUT_INVALID', `${file}: not a readable PLY (${(e as Error).message})`, { file, cause: e })
     }
+    // plaf query --labels … --mesh writes labels.ply with indices into its label list, which it names in a header comment
+    const byQuery = ply.comments.find((c) => c.startsWith('plaf query labels '))
+    if (byQuery) {
+      let names: string[] = []
+      try {
+        names = JSON.parse(byQuery.slice('plaf query labels '.length)) as string[]
+      } catch {
+        // an edited comment: the explanation without the list
+      }
+      const listed = names.slice(0, 4).map((n, i) => `${i} = ${JSON.stringify(n)}`).join(', ')
+      fail('PLAF_INPUT_INVALID', `${file} was written by plaf query --labels (its header comment "plaf query labels …"): its label property holds indices into the query's ${names.length ? `${names.length} labels (${listed}${names.length > 4 ? ', …' : ''})` : 'labels'}, not NYU40 ids, so scoring it against ScanNet classes would be meaningless`, {
+        file, source: flag, path: 'predictions', expected: 'NYU40 ids per vertex (ScanNet20 and NYU40 sets) or raw ScanNet ids (ScanNet200)', actual: 'plaf query label indices',
+        hint: 'score the run itself: plaf eval scannet --run <run dir> --scene <scene> (it queries every class, by name or with --prompts), or map the indices to NYU40 ids and write one id a line to a .txt',
+      })
+    }
     const label = ply.properties.label
     if (!label) fail('PLAF_INPUT_INVALID', `${file}: vertex has no "label" property`, { file, expected: 'a vertex property label', actual: Object.keys(ply.properties).join(' ') || 'no properties' })
     ids = Float64Array.from(label)

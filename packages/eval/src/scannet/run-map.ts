@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, resolvePipeline,
-  type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
+  type Diagnostic, type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
 } from '@plaf/core'
 
 /** What a report says about the run the predictions came from: pipeline, plugins, models and hashes. */
@@ -17,6 +17,8 @@ export interface RunManifestSummary {
   /** The text encoder that embeds class prompts, and its options. */
   text_encoder: { plugin: string; options: Record<string, unknown> }
   storage3d: string
+  /** The input the run read, as its manifest records it (identity: the input plugin's content hash). */
+  input: { plugin: string | null; identity: string | null; describe: string | null }
 }
 
 /** A finished run opened for evaluation: its pipeline, manifest and report, its stored values, and its text encoder. */
@@ -30,6 +32,14 @@ export interface EvalRun {
   embed(groups: readonly (readonly string[])[]): Promise<TextEmbeddings>
   /** Opens the first storage2d codec that reads a stored frame back; `read` gives null for a frame it did not store. */
   memories(firstFrame: string): Promise<{ stage: string; read(frame: string): Promise<SemanticMemory2D | null>; dispose(): Promise<void> }>
+  /**
+   * Whether `sceneDir` is the input the run was made from: the run's input plugin is opened on it
+   * (its `scene` option replaced, the others as the run had them) and its identity compared with
+   * the manifest's. A PLAF_INPUT_INVALID warning when they differ (or when the scene cannot be
+   * opened as the run's input and its path is not the run's), null when they agree or the run's
+   * input has no `scene` option or recorded no identity.
+   */
+  inputCheck(sceneDir: string, flag?: string): Promise<Diagnostic | null>
 }
 
 /** A finished run's 3D map, read back through its storage3d codec, and how to embed texts in its space. */
@@ -142,6 +152,32 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
     manifest: {
       dir, pipeline: p.name, config_hash: manifest.pipeline?.config_hash ?? null, plugins, models: Array.isArray(manifest.models) ? manifest.models : [],
       text_encoder: { plugin: encoderName, options: encoderOptions }, storage3d: '',
+      input: { plugin: manifest.input?.plugin ?? null, identity: manifest.input?.identity ?? null, describe: manifest.input?.describe ?? null },
+    },
+    async inputCheck(sceneDir, flag = `--scene ${sceneDir}`) {
+      const recorded = manifest.input?.identity as string | undefined
+      const runScene = p.input.options.scene
+      if (!recorded || typeof runScene !== 'string') return null
+      const scene = resolve(sceneDir)
+      const was = resolve(p.baseDir, runScene)
+      const what = `${manifest.input?.describe ?? was}`
+      const hint = `give the scene the run was made from (--scene ${was}), or run the pipeline on ${scene} (--set input.with.scene=${scene}) and evaluate that run`
+      let identity: string
+      try {
+        const src = await p.input.plugin.create({ ...structuredClone(p.input.options), scene }, ctxFor('input'))
+        identity = src.identity
+        await src.dispose?.()
+      } catch (e) {
+        if (scene === was) return null
+        const why = e instanceof PlafError ? e.diagnostics[0]?.message : (e as Error).message
+        return diagnostic('PLAF_INPUT_INVALID', `${runDir} was made from ${what}, not from ${scene}, and ${scene} cannot be opened as the run's ${p.input.use} input to compare their contents (${why}): the scores may compare a map with another scene`, {
+          severity: 'warning', file: join(dir, 'manifest.json'), source: flag, path: 'scene', expected: was, actual: scene, hint,
+        })
+      }
+      if (identity === recorded) return null
+      return diagnostic('PLAF_INPUT_INVALID', `${runDir} was not made from ${scene}: the run's manifest records input ${recorded.slice(0, 12)}… (${what}), ${scene} is input ${identity.slice(0, 12)}…; the scores compare a map with a scene it was not built from`, {
+        severity: 'warning', file: join(dir, 'manifest.json'), source: flag, path: 'scene', hint,
+      })
     },
     async embed(groups) {
       const ctx = ctxFor('eval')

@@ -25,6 +25,32 @@ export function checkSceneDir(dir: string, flag = `--scene ${dir}`): void {
   }
 }
 
+/**
+ * The scan's name as its files spell it, which can differ from the folder's (a scan copied to
+ * `/tmp/sc1b` still holds `scene0000_00_*`): the folder's own name when a `<folder>.txt` or
+ * `<folder>_vh_clean_2.ply` is there, else the one `<name>_vh_clean_2.ply` or ScanNet meta file
+ * `<name>.txt` (`axisAlignment = …`, `colorWidth = …`), else the generated scene's
+ * `plaf-scene.json` `scene`, else the folder's name.
+ */
+export function scanFileStem(dir: string): string {
+  const own = basename(dir)
+  const names = existsSync(dir) ? readdirSync(dir) : []
+  if (names.includes(`${own}.txt`) || names.includes(`${own}_vh_clean_2.ply`)) return own
+  const meshes = names.filter((n) => n.endsWith('_vh_clean_2.ply') && !n.endsWith('.labels.ply'))
+  if (meshes.length === 1) return meshes[0].slice(0, -'_vh_clean_2.ply'.length)
+  const metas = names.filter((n) => /^scene\d{4}_\d{2}\.txt$/.test(n))
+  if (metas.length === 1) return metas[0].slice(0, -4)
+  if (names.includes('plaf-scene.json')) {
+    try {
+      const name = (JSON.parse(readFileSync(join(dir, 'plaf-scene.json'), 'utf8')) as { scene?: unknown }).scene
+      if (typeof name === 'string' && name) return name
+    } catch {
+      // an unreadable metadata file: the folder's name
+    }
+  }
+  return own
+}
+
 function readJson(file: string): any {
   try {
     return JSON.parse(readFileSync(file, 'utf8'))
@@ -36,7 +62,7 @@ function readJson(file: string): any {
 /** `<scene>_vh_clean_2.0.010000.segs.json` and `<scene>.aggregation.json` of a scan folder, when both are there. */
 function annotationFiles(dir: string): { segs: string; aggregation: string } | undefined {
   const names = readdirSync(dir)
-  const own = basename(dir)
+  const own = scanFileStem(dir)
   const pick = (suffix: string) => (names.includes(own + suffix) ? own + suffix : names.find((n) => n.endsWith(suffix)))
   const segs = pick('_vh_clean_2.0.010000.segs.json')
   const aggregation = pick('.aggregation.json') ?? pick('_vh_clean.aggregation.json')
@@ -77,7 +103,7 @@ function idsFromAnnotation(files: { segs: string; aggregation: string }, tsv: st
  */
 export function vertexGroundTruth(dir: string, set: ClassSet): VertexGroundTruth {
   checkSceneDir(dir)
-  const scene = basename(dir)
+  const scene = scanFileStem(dir)
   const labelled = findScanMesh(dir, true)
   if (set.idColumn === 'nyu40id' && labelled) {
     const mesh = readScannetMesh(labelled, true)

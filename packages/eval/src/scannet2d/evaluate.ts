@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
-import { decodePng, fail, type Registry } from '@plaf/core'
+import { decodePng, fail, type Diagnostic, type Registry } from '@plaf/core'
 import { decodeLabelPng, findLabelDir, findLabelsTsv, readLabelTable } from '@plaf/datasets'
 import { classLookup, classSet, BACKGROUND_CLASSES, type ClassSet } from '../classes.js'
 import { resampleLabels } from '../kernels/label-grid.js'
@@ -60,6 +60,7 @@ export async function evaluateScannet2d(o: Scannet2dEvalOptions): Promise<Scanne
     fail('PLAF_INVALID_OPTION', `unknown background mode "${o.background}"`, { source: `--background ${o.background}`, path: 'background', expected: `one of ${BACKGROUND_MODES.join(', ')}`, actual: o.background })
   }
   const dir = resolve(o.scene)
+  const warnings: Diagnostic[] = []
   checkSceneDir(dir)
   const set = classSet(o.classes, o.background as 'include' | 'exclude')
   const full = classSet(o.classes, 'include')
@@ -97,6 +98,8 @@ export async function evaluateScannet2d(o: Scannet2dEvalOptions): Promise<Scanne
     prediction = `label images of ${o.source.path} (${set.idColumn === 'id' ? 'raw ScanNet' : 'NYU40'} ids, 0 = none)`
   } else {
     const run = await openEvalRun(o.source.path, o.registry!)
+    const mismatch = await run.inputCheck(dir)
+    if (mismatch) warnings.push(mismatch)
     const prompts = classPrompts(set, o.templates, o.prompts)
     const text = await run.embed(prompts.prompts)
     const stored = Object.entries(run.report.stages ?? {}).filter(([, s]) => s.kind === 'storage2d')
@@ -149,7 +152,7 @@ export async function evaluateScannet2d(o: Scannet2dEvalOptions): Promise<Scanne
   const scores = segmentationScores(cm)
   const pooled: ConfusionMatrix = sumConfusion([cm])
   return {
-    set, protocol, pooled: { cm: pooled, scores },
+    set, protocol, pooled: { cm: pooled, scores }, warnings,
     scenes: [{ scene: basename(dir), dir, prediction, cm, scores, run: runManifest, report: runReport, unpredicted: o.source.kind === 'run' ? scores.outsidePredictions : 0 }],
   }
 }
