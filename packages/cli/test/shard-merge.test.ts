@@ -197,6 +197,12 @@ describe('plaf run --shard and plaf merge', () => {
       expect.stringMatching(/^queried 1 text on the 3D map \(storage3d\) in \d+ ms \(no features recomputed\)$/),
       `${join(dir, 'merged')} is a merged run (plaf merge of 3 partial runs): it holds the 3D map only; each shard's 2D memories stay in its own directory (plaf query <shard dir> for 2D hits): ${[0, 1, 2].map((i) => join(dir, `s${i}`)).join(', ')}`,
     ])
+    // plaf view opens it too (an exported page of the merged map)
+    const page = join(dir, 'merged.html')
+    const v = await cli('view', join(dir, 'merged'), '--export', page)
+    expect(v.code, v.err).toBe(0)
+    expect(v.out).toContain(`${open3D(join(dir, 'whole', 'storage3d')).map.refs.length.toLocaleString('en-US')} of`)
+    expect(existsSync(page)).toBe(true)
   }, 60_000)
 
   it('bad --shard values are located option errors, exit 1', async () => {
