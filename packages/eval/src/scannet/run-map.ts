@@ -161,7 +161,7 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
       const scene = resolve(sceneDir)
       const was = resolve(p.baseDir, runScene)
       const what = `${manifest.input?.describe ?? was}`
-      const hint = `give the scene the run was made from (--scene ${was}), or run the pipeline on ${scene} (--set input.with.scene=${scene}) and evaluate that run`
+      const hint = `give the scene the run was made from (--scene ${was}), or run the pipeline on ${scene} (--set input.with.scene=${scene}) and evaluate that run; the identity hashes the input's files, so the same scan in another layout (a .sens file against exported frames) differs too: then this warning does not apply`
       let identity: string
       try {
         const src = await p.input.plugin.create({ ...structuredClone(p.input.options), scene }, ctxFor('input'))
