@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { decodeNpy, decodePly, decodePng, openRun, PlafError, Registry, type InputPlugin, type Plugin, type QueryResult } from '@plaf/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { read2DFrame } from '@plaf/storage'
+import { request } from 'node:http'
 import { builtinRegistry, builtins } from '../src/builtins.js'
+import { viewCommand } from '../src/commands/view.js'
 import { cli, tempDir } from './helpers.js'
 
 // One small finished run for the whole file: two readable 2D codecs (float32 first, so pipeline
@@ -340,6 +342,37 @@ describe('plaf query: modes, frames and labels', () => {
     const two = await cli('query', run, '--text', 'red', '--text', 'green', '--mode', 'softmax', '--out', join(base, 'out-soft2'))
     expect(two.code, two.err).toBe(0)
     expect(two.out).toContain('\ntext queries (softmax ≥ 0.5):\n')
+  })
+
+  it('plaf view --allow-host: the server answers to that name too, refuses others saying how to allow them, and answers a text the encoder cannot embed with 400 (logged)', async () => {
+    const out: string[] = []
+    const err: string[] = []
+    let stop = () => {}
+    const until = new Promise<void>((ok) => (stop = ok))
+    const done = viewCommand(run, { text: [], port: '0', allowHost: ['myhost.local'] }, { out: (t) => void out.push(t), err: (t) => void err.push(t) }, until)
+    while (!out.length) await new Promise((ok) => setTimeout(ok, 20))
+    const port = /:(\d+)\/ \(Ctrl-C/.exec(out[0])![1]
+    const at = (path: string, host: string) => new Promise<{ status: number; body: string }>((ok, fail) => {
+      const req = request({ host: '127.0.0.1', port: Number(port), path, headers: { host } }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () => ok({ status: res.statusCode!, body }))
+      })
+      req.on('error', fail)
+      req.end()
+    })
+    try {
+      expect((await at('/api/info', `myhost.local:${port}`)).status).toBe(200)
+      const why = `wrong Host header "other.local:${port}": this server answers to 127.0.0.1, myhost.local and loopback names, on port ${port}; to let it answer to other.local too, start it with --allow-host other.local (repeatable; other names stay refused against DNS rebinding)`
+      expect(await at('/api/info', `other.local:${port}`)).toEqual({ status: 403, body: `403 ${why}\n` })
+      const chair = await at('/api/query?q=chair', `127.0.0.1:${port}`)
+      const refused = 'text "chair" names no colour, so color-lexicon-text cannot embed it (use a colour word (a basic term such as "red", or a named colour such as "navy blue") or set unknown: zero)'
+      expect(chair).toEqual({ status: 400, body: `400 ${refused}\n` })
+      expect(err).toEqual([`plaf view: GET /api/info: 403 ${why}`, `plaf view: GET /api/query?q=chair: 400 ${refused}`])
+    } finally {
+      stop()
+      expect(await done).toBe(0)
+    }
   })
 
   it('writes no pictures unless --images: top masks, scores and PLYs only, the counts printed', async () => {
