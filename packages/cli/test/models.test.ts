@@ -4,6 +4,7 @@ import { Writable } from 'node:stream'
 import { buildModel } from '@plaf/core'
 import { serveHub, writeModelDir, type ModelManifestParts } from '@plaf/core/testing'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { knownModels } from '../src/commands/models.js'
 import { main } from '../src/main.js'
 import { tempDir } from './helpers.js'
 
@@ -176,6 +177,17 @@ describe('plaf models', () => {
         '', '1 error(s), 0 warning(s)', '',
       ].join('\n'),
     })
+  })
+
+  it('info and verify suggest a pull only for a model the built-in plugins use (sam-vit-h), else how to list models', async () => {
+    const missing = (name: string, hint: string) => ({
+      code: 1, out: '', progress: '',
+      err: [`plaf error model "${name}" is not in the model store ${join(home, 'models')}  PLAF_MODEL_MISSING`, `     expected an installed model (plaf models list); got ${name}; ${hint}`, '', '1 error(s), 0 warning(s)', ''].join('\n'),
+    })
+    expect(await plaf('models', 'info', 'nothing')).toEqual(missing('nothing', 'plaf models list shows what is installed'))
+    expect(await plaf('models', 'verify', 'nothing')).toEqual(missing('nothing', 'plaf models list shows what is installed'))
+    expect(await plaf('models', 'info', 'sam-vit-h')).toEqual(missing('sam-vit-h', 'get it with: plaf models pull sam-vit-h (or plaf models import <dir>)'))
+    expect(knownModels()).toEqual(['clip-vit-b-16', 'clip-vit-b-16-text', 'radio-v2.5-b', 'sam-vit-h', 'siglip-so400m-text'])
   })
 
   it('a damaged folder (plaf-model.json not JSON) is named by list, fails verify (exit 1) and info at the parse error; rm removes it', async () => {

@@ -1,7 +1,8 @@
 import {
-  MODEL_LAYOUTS, ModelStore, PlafError, checkHub, describeTensor, flagOrigin, hubSettings, plafHome,
+  MODEL_LAYOUTS, ModelStore, PlafError, checkHub, describeTensor, flagOrigin, hubSettings, parseModelRef, plafHome,
   type Diagnostic, type ModelInfo, type OnnxIoValue, type StoredModel, type TensorSpec,
 } from '@plaf/core'
+import { builtinRegistry } from '../builtins.js'
 import { choiceDiagnostic } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import type { ProgressMode } from '../progress.js'
@@ -124,7 +125,7 @@ export function modelsImportCommand(dir: string, o: ImportFlags, io: Io): Promis
 /** `plaf models verify [name]`: re-hashes every file; exit 1 when any is missing, truncated or changed. */
 export function modelsVerifyCommand(name: string | undefined, o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, async () => {
-    const results = await store().verify(name)
+    const results = await withoutPullHint(() => store().verify(name))
     const problems = results.flatMap((r) => r.diagnostics)
     if (o.json) {
       io.out(JSON.stringify(results.map((r) => ({ ref: r.ref, dir: r.dir, ok: !r.diagnostics.length, ...(r.damaged ? { damaged: true } : {}), files: r.files.map((c) => ({ path: c.file.path, ok: !c.problem, problem: c.problem })) })), null, 2))
@@ -141,19 +142,32 @@ export function modelsVerifyCommand(name: string | undefined, o: ModelsFlags, io
   })
 }
 
+/** The models the built-in plugins use by default (`radio-v2.5-b`, `sam-vit-h`, …): names a pull command is worth suggesting for. */
+export function knownModels(): string[] {
+  return [...new Set(builtinRegistry().list().map((p) => (p.options.properties as Record<string, { default?: unknown }> | undefined)?.model?.default).filter((d): d is string => typeof d === 'string'))].sort()
+}
+
+/**
+ * Runs `fn`; a PLAF_MODEL_MISSING it throws suggests `plaf models pull` only for a model the
+ * built-in plugins know (`always`: never, as for rm), else says how to list the installed ones.
+ */
+async function withoutPullHint<T>(fn: () => T | Promise<T>, always = false): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (!(e instanceof PlafError) || e.diagnostics[0]?.code !== 'PLAF_MODEL_MISSING') throw e
+    const known = knownModels()
+    throw new PlafError(e.diagnostics.map((d) => (always || !known.includes(parseModelRef(d.actual ?? '').name)
+      ? { ...d, hint: d.hint?.replace(/(; )?get it with: plaf models pull .*$/, '$1plaf models list shows what is installed') }
+      : d)))
+  }
+}
+
 /** `plaf models rm <name>`: removes `name@version`, or every version of `name`. */
 export function modelsRemoveCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
-  return guarded(io, o.json, () => {
-    let removed: ReturnType<ModelStore['remove']>
-    try {
-      removed = store().remove(name)
-    } catch (e) {
-      // nothing to remove: a pull command makes no sense here; say what is installed instead
-      if (e instanceof PlafError && e.diagnostics[0]?.code === 'PLAF_MODEL_MISSING') {
-        throw new PlafError(e.diagnostics.map((d) => ({ ...d, hint: d.hint?.replace(/(; )?get it with: plaf models pull .*$/, '$1plaf models list shows what is installed') })))
-      }
-      throw e
-    }
+  return guarded(io, o.json, async () => {
+    // nothing to remove: a pull command makes no sense here; say what is installed instead
+    const removed = await withoutPullHint(() => store().remove(name), true)
     const damaged = removed.damaged ?? []
     if (o.json) io.out(JSON.stringify([...removed.map((m) => ({ ref: m.ref, dir: m.dir, bytes: m.bytes })), ...damaged.map((d) => ({ ref: d.folder, dir: d.dir, damaged: true }))], null, 2))
     else {
@@ -199,7 +213,7 @@ export function infoLines(info: ModelInfo): string[] {
 /** `plaf models info <name>`: the manifest summary and the real I/O of each ONNX file; exit 1 on a mismatch. */
 export function modelsInfoCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, async () => {
-    const info = await store().info(name)
+    const info = await withoutPullHint(() => store().info(name))
     const problems: Diagnostic[] = info.diagnostics
     if (o.json) {
       const { manifest, dir, sha256, bytes, ref } = info.model
