@@ -12,7 +12,7 @@ export { VoxelVotes } from './kernels/voxel-votes.js'
 export { PREDICTION_FORMATS, readVertexPredictions, scenePredictionFile, type VertexPredictions } from './scannet/predictions.js'
 export { checkSceneDir, vertexGroundTruth, type VertexGroundTruth } from './scannet/vertex-gt.js'
 export { ensembleMean, readRunMap, type RunManifestSummary, type RunMap, type RunReportLike } from './scannet/run-map.js'
-export { readSceneList, type ListedScene } from './scannet/scene-list.js'
+export { readSceneList, type ListedScene } from '@plaf/core'
 export { liftLabelVoxels, voxelEvaluation, VOXEL_SIZE } from './scannet/voxel.js'
 export {
   BACKGROUND_MODES, PROTOCOLS_3D, evaluateScannet, runAlignment, transformPoints, type PredictionSource, type ProtocolBlock, type ScannetEval, type ScannetEvalOptions, type SceneResult,

@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path'
-import { PlafError, cacheUse, type Diagnostic, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { PlafError, cacheUse, readSceneList, type Diagnostic, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
 import { createPullProgress } from '../pull-progress.js'
 import { formatDiagnostic } from '../render.js'
 import { VERSION } from '../version.js'
-import { emptyShardMessage, parseShard, readSceneList, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
+import { emptyShardMessage, parseShard, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
 
 /** Options of `plaf run`. */
 export interface RunCommandOptions {
@@ -120,7 +120,7 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
   if (opts.scenes !== undefined) {
     let scenes
     try {
-      scenes = shardScenes(readSceneList(opts.scenes), spec)
+      scenes = shardScenes(readSceneList(opts.scenes, `--scenes ${opts.scenes}`), spec)
     } catch (e) {
       if (e instanceof PlafError) return printDiagnostics(io, e.diagnostics, opts.json), EXIT.user
       throw e
@@ -128,7 +128,7 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
     const done: string[] = []
     for (const sc of scenes) {
       io.err(`== scene ${sc.name} (${opts.scenes}:${sc.line})`)
-      const set = [...(opts.set ?? []), `input.with.${opts.sceneOption ?? 'scene'}=${sc.path}`]
+      const set = [...(opts.set ?? []), `input.with.${opts.sceneOption ?? 'scene'}=${sc.dir}`]
       const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: set })
       const root = opts.out ?? resolved.pipeline?.output.dir ?? '.'
       const res = await runOnce(file, { ...opts, set, out: join(root, sc.name) }, io, sc.name, resolved)

@@ -6,10 +6,10 @@
  * listed scenes instead: shard i runs the scenes at positions j (0-based, in list order) with
  * j mod n = i, each into its own run directory.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import {
-  diagnostic, encodeNpy, flagOrigin, PlafError, writeFileAtomic, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type NpyArray, type ResolvedPipeline, type StagePlugin,
+  diagnostic, encodeNpy, flagOrigin, PlafError, writeFileAtomic, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type ListedScene, type NpyArray, type ResolvedPipeline, type StagePlugin,
 } from '@plaf/core'
 import { KEEP_MASKS, type MaskObservations } from '@plaf/lifter'
 
@@ -258,46 +258,7 @@ export function writeShardRecord(runDir: string, r: ShardRecord): void {
   writeJsonAtomic(resolve(runDir, SHARD_FILE), r)
 }
 
-/** One scene of a `--scenes` list, with the line it came from. */
-export interface ListedScene {
-  path: string
-  line: number
-}
-
-/**
- * Reads a scene list: one scene path a line (relative to the list file), blank lines and `#`
- * comments ignored. A missing list, an empty one, a listed path that does not exist, or one listed
- * twice is a PLAF_INPUT_INVALID naming the file and line.
- */
-export function readSceneList(file: string): ListedScene[] {
-  const abs = resolve(file)
-  if (!existsSync(abs)) throw new PlafError(diagnostic('PLAF_FILE_NOT_FOUND', `scene list ${abs} does not exist`, { file: abs }))
-  const out: ListedScene[] = []
-  const bad: Diagnostic[] = []
-  const seen = new Map<string, number>()
-  readFileSync(abs, 'utf8').split(/\r?\n/).forEach((text, i) => {
-    const t = text.replace(/(^|\s)#.*$/, '').trim()
-    if (!t) return
-    const path = isAbsolute(t) ? t : resolve(dirname(abs), t)
-    const line = i + 1
-    if (!existsSync(path)) bad.push(diagnostic('PLAF_INPUT_INVALID', `scene ${t} does not exist (${path})`, { file: abs, line, column: text.indexOf(t) + 1, actual: t }))
-    else if (seen.has(path)) bad.push(diagnostic('PLAF_INPUT_INVALID', `scene ${t} is listed twice (first on line ${seen.get(path)})`, { file: abs, line, column: text.indexOf(t) + 1, actual: t }))
-    seen.set(path, seen.get(path) ?? line)
-    out.push({ path, line })
-  })
-  if (bad.length) throw new PlafError(bad)
-  if (!out.length) throw new PlafError(diagnostic('PLAF_INPUT_INVALID', `scene list ${abs} lists no scene`, { file: abs, hint: 'one scene directory a line; # starts a comment' }))
-  return out
-}
-
-/** The scenes shard `s` runs, and the run directory name of each (the scene's folder name, made unique). */
-export function shardScenes(list: ListedScene[], s: Pick<ShardSpec, 'index' | 'count'>): Array<ListedScene & { name: string }> {
-  const names = new Map<string, number>()
-  const named = list.map((sc) => {
-    const base = basename(sc.path)
-    const k = names.get(base) ?? 0
-    names.set(base, k + 1)
-    return { ...sc, name: k ? `${base}-${k + 1}` : base }
-  })
-  return named.filter((_, j) => j % s.count === s.index)
+/** The scenes shard `s` runs (every n-th of the list); each runs into a directory named after the scene (names are unique: readSceneList). */
+export function shardScenes(list: ListedScene[], s: Pick<ShardSpec, 'index' | 'count'>): ListedScene[] {
+  return list.filter((_, j) => j % s.count === s.index)
 }

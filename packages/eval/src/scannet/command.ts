@@ -5,7 +5,7 @@ import type { EvalOutcome } from '../report/format.js'
 import { runFigures, writeSweepReport, type SweepRow } from '../report/sweep.js'
 import { writeEvalReport } from '../report/write.js'
 import { evaluateScannet, type ScannetEval } from './evaluate.js'
-import { readSceneList } from './scene-list.js'
+import { readSceneList } from '@plaf/core'
 
 /** The flags of `plaf eval scannet`, as typed. */
 export interface EvalScannetFlags {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, isAbsolute, resolve } from 'node:path'
-import { PlafError, diagnostic, type Diagnostic } from '@plaf/core'
+import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 
 /** One scene of a `--scenes` list: its folder and where it was listed. */
 export interface ListedScene {
@@ -11,8 +11,10 @@ export interface ListedScene {
 }
 
 /**
- * Reads a scene list as `plaf run --scenes` does: one scene folder a line, relative to the list
- * file, `#` starts a comment. A missing folder or a name listed twice is an error naming the line.
+ * Reads a scene list (`plaf run --scenes`, `plaf eval scannet --scenes`): one scene folder a line,
+ * relative to the list file, `#` starts a comment. A missing list, an empty one, a missing folder,
+ * or a scene name (folder name: it names the scene's run directory and results) listed twice is a
+ * located error.
  */
 export function readSceneList(file: string, flag = `--scenes ${file}`): ListedScene[] {
   const abs = resolve(file)
