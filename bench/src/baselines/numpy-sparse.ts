@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeNpy, encodeNpy, type FeatureGrid, type MaskSet } from '@plaf/core'
-import { findPython, runPython } from '@plaf/core/testing'
 import { median } from '../timing.js'
+import { withNumpyScript } from './numpy-scratch.js'
 
 /** The numpy script (bench/python, next to src and dist). */
 export const NUMPY_SPARSE_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'python', 'sparse_mask_mean.py')
@@ -23,11 +23,7 @@ export interface NumpySparseRun {
  * Returns a reason string instead when no python3 with numpy is there (Debian: python3-numpy).
  */
 export function runNumpySparse(grid: FeatureGrid, masks: MaskSet, runs: number, tmpDir: string): NumpySparseRun | string {
-  const exe = findPython(['numpy'])
-  if (!exe) return 'no python3 with numpy (Debian package python3-numpy)'
-  mkdirSync(tmpDir, { recursive: true }) // --tmp may name a directory nothing has created yet
-  const dir = mkdtempSync(join(tmpDir, 'plaf-bench-numpy-'))
-  try {
+  return withNumpyScript(NUMPY_SPARSE_SCRIPT, [String(runs)], tmpDir, 'plaf-bench-numpy-', (dir) => {
     const t = grid.transform
     writeFileSync(join(dir, 'grid.npy'), encodeNpy({ data: grid.data, shape: grid.shape }))
     writeFileSync(join(dir, 'transform.json'), JSON.stringify({ ax: t.ax, bx: t.bx, ay: t.ay, by: t.by, H: masks.height, W: masks.width }))
@@ -41,11 +37,10 @@ export function runNumpySparse(grid: FeatureGrid, masks: MaskSet, runs: number, 
       o += m.bitmap.length
     }
     writeFileSync(join(dir, 'bits.npy'), encodeNpy({ data: bits, shape: [bits.length] }))
-    const out = JSON.parse(runPython(exe, readFileSync(NUMPY_SPARSE_SCRIPT, 'utf8'), [dir, String(runs)])) as { runs_ms: number[]; numpy: string }
+  }, (json, dir) => {
+    const out = json as { runs_ms: number[]; numpy: string }
     const ids = decodeNpy(readFileSync(join(dir, 'ids.npy'))).data as Uint16Array
     const features = decodeNpy(readFileSync(join(dir, 'features.npy'))).data as Float32Array
     return { runs_ms: out.runs_ms, median_ms: median(out.runs_ms), numpy: out.numpy, ids, features }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  })
 }
