@@ -50,23 +50,33 @@ function printResult(r: EvalScannetResult, json: boolean | undefined, io: Io): v
   if (r.out !== undefined && !json) io.out(`\nreport: ${shown(r.out)} (${r.files.filter((f) => !f.includes('/')).join(', ')})`)
 }
 
+
+const CLASS_SETS = ['scannet20', 'scannet200', 'nyu40'] as const
+const BACKGROUND = ['include', 'exclude'] as const
+
+/** Prints the first flag whose value is not one of its choices (a located diagnostic) and says so; false when all are valid. */
+function badChoice(io: Io, json: boolean | undefined, checks: ReadonlyArray<readonly [flag: string, value: string, choices: readonly string[], what: string]>): boolean {
+  for (const [flag, value, choices, what] of checks) {
+    const bad = choiceDiagnostic(flag, value, choices, what)
+    if (bad) {
+      printDiagnostics(io, [bad], json)
+      return true
+    }
+  }
+  return false
+}
+
 /**
  * `plaf eval scannet (--run <dir> | --predictions <file>) (--scene <dir> | --scenes <list>)`:
  * per-class IoU, accuracy and support, mIoU, fmIoU and mAcc from one confusion matrix, with the
  * protocol and the run's manifest written out; `--out` writes JSON, CSV, Markdown and plots.
  */
 export async function evalScannetCommand(o: EvalScannetOptions, io: Io): Promise<number> {
-  for (const [flag, value, choices, what] of [
-    ['--classes', o.classes, ['scannet20', 'scannet200', 'nyu40'], 'class set'],
+  if (badChoice(io, o.json, [
+    ['--classes', o.classes, CLASS_SETS, 'class set'],
     ['--protocol', o.protocol, ['vertex', 'voxel5cm'], 'protocol'],
-    ['--background', o.background, ['include', 'exclude'], 'background mode'],
-  ] as const) {
-    const bad = choiceDiagnostic(flag, value, choices, what)
-    if (bad) {
-      printDiagnostics(io, [bad], o.json)
-      return EXIT.user
-    }
-  }
+    ['--background', o.background, BACKGROUND, 'background mode'],
+  ])) return EXIT.user
   const maxDistance = o.maxDistance === undefined ? undefined : Number(o.maxDistance)
   if (maxDistance !== undefined && !(maxDistance > 0)) {
     printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: `--max-distance must be a positive number of metres, got "${o.maxDistance}"`, source: `--max-distance ${o.maxDistance}`, path: 'max-distance', expected: 'a number > 0', actual: o.maxDistance! }], o.json)
@@ -94,16 +104,10 @@ export interface EvalScannet2dOptions {
 
 /** `plaf eval scannet2d (--run <dir> | --predictions <dir>) --scene <dir>`: sampled frames against label-filt, same metrics and outputs. */
 export async function evalScannet2dCommand(o: EvalScannet2dOptions, io: Io): Promise<number> {
-  for (const [flag, value, choices, what] of [
-    ['--classes', o.classes, ['scannet20', 'scannet200', 'nyu40'], 'class set'],
-    ['--background', o.background, ['include', 'exclude'], 'background mode'],
-  ] as const) {
-    const bad = choiceDiagnostic(flag, value, choices, what)
-    if (bad) {
-      printDiagnostics(io, [bad], o.json)
-      return EXIT.user
-    }
-  }
+  if (badChoice(io, o.json, [
+    ['--classes', o.classes, CLASS_SETS, 'class set'],
+    ['--background', o.background, BACKGROUND, 'background mode'],
+  ])) return EXIT.user
   const maxFrames = o.maxFrames === undefined ? undefined : Number(o.maxFrames)
   if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames > 0)) {
     printDiagnostics(io, [{ code: 'PLAF_INVALID_OPTION', severity: 'error', message: `--max-frames must be a positive integer, got "${o.maxFrames}"`, source: `--max-frames ${o.maxFrames}`, path: 'max-frames', expected: 'an integer > 0', actual: o.maxFrames! }], o.json)

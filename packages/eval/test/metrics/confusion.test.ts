@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { mulberry32 as prng } from '@plaf/core'
 import { accumulateConfusion, confusionMatrix, emptyConfusion, mapIds, segmentationScores, sumConfusion } from '../../src/index.js'
-
-/** mulberry32: a seeded PRNG so the random cases are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * The oracle: the same scores counted straight from the samples with plain arrays, one class
