@@ -65,6 +65,40 @@ function skipReason(frame: Frame): string | null {
 }
 
 /**
+ * Refuses a depth image whose size is not the one its intrinsics are for: back-projecting it with
+ * them would put every point in the wrong place, silently.
+ */
+function checkDepthSize(frame: Frame): void {
+  const [H, W] = frame.depth!.shape
+  const k = frame.depthIntrinsics!
+  if (k.width === W && k.height === H) return
+  const actual = `${W}×${H}`, expected = `${k.width}×${k.height}`
+  fail('PLAF_INPUT_INVALID', `frame ${frame.id}: depth image is ${actual} but its intrinsics are for ${expected}; back-projecting it with them would misplace every point`, {
+    frame: frame.id, expected: `a ${expected} depth image (as its intrinsics)`, actual,
+    hint: 'the input plugin must scale the intrinsics with the image (or resize the depth to the intrinsics\' size)',
+  })
+}
+
+/** Why a frame gave no point (called only then): no valid depth, none in range, or none kept. */
+function noPointReason(depth: Float32Array, W: number, H: number, o: BackprojectLifterOptions): string {
+  const lo = Math.fround(o.min_depth), hi = Math.fround(o.max_depth)
+  let valid = 0, inRange = 0
+  for (let v = 0; v < H; v += o.stride) {
+    for (let u = 0; u < W; u += o.stride) {
+      const d = depth[v * W + u]
+      if (!(d > 0 && d < Infinity)) continue
+      valid++
+      if (d > lo && d < hi) inRange++
+    }
+  }
+  const range = `(min_depth, max_depth) = (${o.min_depth}, ${o.max_depth}) m`
+  if (valid === 0) return 'depth has no valid pixel (all zero)'
+  if (inRange === 0) return `depth has no valid pixel within ${range}: all ${valid} measured pixels lie outside it`
+  const background = o.keep_background ? '' : 'no mask covers them (keep_background: true keeps them) or '
+  return `none of its ${inRange} depth pixels within ${range} became a point: ${background}they lie on depth discontinuities (max_depth_jump ${o.max_depth_jump})`
+}
+
+/**
  * `backproject`: lifts every frame's 2D memory into one scene map. Depth pixels become world
  * points (pinhole + camera-to-world pose), take the mask id of the pixel-centre-mapped id-map
  * pixel, and are voxel-downsampled; each voxel references the feature-pool row that most of its
@@ -110,6 +144,7 @@ export const backprojectLifter = defineStage<
           rc.metric('frames_skipped', 1)
           return {}
         }
+        checkDepthSize(frame)
         const depth = frame.depth!
         const k = frame.depthIntrinsics!
         const [H, W] = depth.shape
@@ -120,6 +155,11 @@ export const backprojectLifter = defineStage<
           { ids: memory.ids.data, idsWidth: iw, idsHeight: ih, rgb: frame.rgb.data, rgbWidth: cw, rgbHeight: ch },
           { stride: opts.stride, minDepth: opts.min_depth, maxDepth: opts.max_depth, keepBackground: opts.keep_background, maxDepthJump: opts.max_depth_jump },
         )
+        if (points.count === 0) {
+          rc.warn({ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', message: `frame ${frame.id} not lifted: ${noPointReason(depth.data, W, H, opts)}`, frame: frame.id })
+          rc.metric('frames_skipped', 1)
+          return {}
+        }
         await builder.addFrame(points, memory, frame.id)
         rc.metric('frames_used', 1)
         return {}

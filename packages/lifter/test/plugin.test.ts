@@ -1,4 +1,4 @@
-import { checkPort, type SemanticMap3D } from '@plaf/core'
+import { PlafError, checkPort, type SemanticMap3D } from '@plaf/core'
 import { createRunContext, createTestContext, describeStagePlugin } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
 import { backprojectLifter, type BackprojectLifterOptions } from '../src/index.js'
@@ -166,6 +166,40 @@ describe('backproject lifter', () => {
     expect(rcs[0].notes[0].message).toMatch(/000001.*no valid camera pose/)
     expect(rcs.map((rc) => rc.metrics)).toEqual([{ frames_skipped: 1 }, { frames_skipped: 1 }, { frames_skipped: 1 }, { frames_used: 1 }])
     expect(map.refs.length).toBeGreaterThan(0)
+  })
+
+  it('skips a frame that gives no point, with a counted warning saying why (all-zero depth, out of range, all background)', async () => {
+    const zero = planeFrame({ id: '000001' })
+    zero.depth!.data.fill(0)
+    const far = planeFrame({ id: '000002', z: 9 })
+    const bg = planeFrame({ id: '000003' })
+    const frames = [zero, far, bg, planeFrame({ id: '000004' })]
+    const ids = [halves(), halves(), new Uint16Array(4 * W * H), halves()]
+    const { map, rcs } = await lift(frames.map((frame, i) => ({ frame, memory: memory(ids[i], 2 * W, 2 * H, 3) })))
+    expect(rcs.map((rc) => rc.notes)).toEqual([
+      [{ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000001', message: 'frame 000001 not lifted: depth has no valid pixel (all zero)' }],
+      [{ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000002', message: 'frame 000002 not lifted: depth has no valid pixel within (min_depth, max_depth) = (0.1, 6) m: all 48 measured pixels lie outside it' }],
+      [{
+        code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000003',
+        message: 'frame 000003 not lifted: none of its 48 depth pixels within (min_depth, max_depth) = (0.1, 6) m became a point: no mask covers them (keep_background: true keeps them) or they lie on depth discontinuities (max_depth_jump 0)',
+      }],
+      [],
+    ])
+    expect(rcs.map((rc) => rc.metrics)).toEqual([{ frames_skipped: 1 }, { frames_skipped: 1 }, { frames_skipped: 1 }, { frames_used: 1 }])
+    expect(map.refs.length).toBe(W * H)
+  })
+
+  it('refuses a depth image whose size is not its intrinsics\' (never back-projects it with them)', async () => {
+    const f = planeFrame({ id: '000007' })
+    f.depthIntrinsics = { ...f.depthIntrinsics!, width: 2 * W, height: 2 * H }
+    const err = await lift([{ frame: f, memory: memory(halves(), 2 * W, 2 * H, 3) }]).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PlafError)
+    expect((err as PlafError).diagnostics).toEqual([{
+      code: 'PLAF_INPUT_INVALID', severity: 'error', frame: '000007',
+      message: 'frame 000007: depth image is 8×6 but its intrinsics are for 16×12; back-projecting it with them would misplace every point',
+      expected: 'a 16×12 depth image (as its intrinsics)', actual: '8×6',
+      hint: 'the input plugin must scale the intrinsics with the image (or resize the depth to the intrinsics\' size)',
+    }])
   })
 
   it('reports an empty map when no frame can be lifted', async () => {
