@@ -46,20 +46,52 @@ function sameSize(what: string, file: string, frame: Frame, shape: Shape, first:
 }
 
 /**
+ * A frame's images against their own intrinsics: a colour image of 1 pixel in a dimension is not a
+ * camera frame; each image's size must be the one its intrinsics state, and the principal point
+ * must lie on the image (−0.5 ≤ cx ≤ W − 0.5, the same for cy). A colour image scaled down by some
+ * tool while its intrinsics stayed (ScanNet's intrinsic files carry no size) fails the last test,
+ * instead of being resized back and back-projected with the wrong camera.
+ */
+function checkIntrinsics(f: Frame, files: { color: string; depth: string }): void {
+  const [h, w] = f.rgb.shape
+  if (w < 2 || h < 2) {
+    fail('PLAF_INPUT_INVALID', `frame ${f.id}: ${files.color}: colour image is ${w}×${h}; a camera frame has at least 2×2 pixels`, { file: files.color, frame: f.id, expected: 'at least 2×2 pixels', actual: `${w}×${h}` })
+  }
+  const views: [string, string, readonly number[] | undefined, Frame['colorIntrinsics']][] = [
+    ['colour', files.color, f.rgb.shape, f.colorIntrinsics], ['depth', files.depth, f.depth?.shape, f.depthIntrinsics],
+  ]
+  for (const [what, file, shape, k] of views) {
+    if (!shape || !k) continue
+    const [H, W] = shape
+    if (k.width !== W || k.height !== H) {
+      fail('PLAF_INPUT_INVALID', `frame ${f.id}: ${file}: ${what} image is ${W}×${H} but its intrinsics are for ${k.width}×${k.height}`, { file, frame: f.id, expected: `${k.width}×${k.height}`, actual: `${W}×${H}` })
+    }
+    if (!(k.cx >= -0.5 && k.cx <= W - 0.5 && k.cy >= -0.5 && k.cy <= H - 0.5)) {
+      const actual = `cx ${k.cx}, cy ${k.cy}`
+      fail('PLAF_INPUT_INVALID', `frame ${f.id}: ${file}: ${what} image is ${W}×${H} but its intrinsics' principal point (${actual}) lies off it; the image was resized or its intrinsics are another camera's`, {
+        file, frame: f.id, expected: `a principal point within the ${W}×${H} image (−0.5 ≤ cx ≤ ${W - 0.5}, −0.5 ≤ cy ≤ ${H - 0.5})`, actual,
+      })
+    }
+  }
+}
+
+/**
  * Builds a DatasetSource from a reader's selected frames. Frames are decoded one ahead: the next
  * frame decodes on libuv's thread pool while the caller works on the current one. Every frame's
- * colour and depth sizes must equal the first yielded frame's (a size change mid-sequence is an
+ * images are checked against their intrinsics (`checkIntrinsics`), and its colour and depth sizes
+ * must equal the first yielded frame's (a size change mid-sequence is an
  * error naming both frames).
  */
 export function datasetSource<T>(p: DatasetSourceParts<T>): DatasetSource {
   const { items, load } = p
   const checked = async (item: T, first: { color: { id: string; shape: Shape }; depth?: { id: string; shape: Shape } } | undefined): Promise<Frame> => {
     const f = await load(item)
+    const files = p.files(item)
     if (first) {
-      const files = p.files(item)
       sameSize('colour', files.color, f, f.rgb.shape, first.color)
       if (f.depth && first.depth) sameSize('depth', files.depth, f, f.depth.shape, first.depth)
     }
+    checkIntrinsics(f, files)
     return f
   }
   return {

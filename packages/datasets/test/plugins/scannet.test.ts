@@ -219,6 +219,35 @@ describe('scannet: bad inputs', () => {
     })
   })
 
+  it('a 1×1 colour image is an error, even as the only frame read', async () => {
+    const copy = copyScene('one-pixel')
+    const file = join(copy, 'color', '0.jpg')
+    writeFileSync(file, await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).jpeg().toBuffer())
+    const d = await diagnosticOf(async () => collect((await open({ scene: copy, max_frames: 1 })).src))
+    const { cause: _c, ...rest } = d!
+    expect(rest).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', expected: 'at least 2×2 pixels', actual: '1×1',
+      message: `frame 000000: ${file}: colour image is 1×1; a camera frame has at least 2×2 pixels`,
+    })
+  })
+
+  it('colour images resized while their intrinsics stayed: an error naming the principal point, not a silent resize back', async () => {
+    const copy = copyScene('shrunk-colour')
+    for (const i of [0, 1, 3, 4, 5]) {
+      const file = join(copy, 'color', `${i}.jpg`)
+      writeFileSync(file, await sharp(readFileSync(file)).resize(64, 48).jpeg().toBuffer())
+    }
+    const file = join(copy, 'color', '0.jpg')
+    const k = readFileSync(join(copy, 'intrinsic', 'intrinsic_color.txt'), 'utf8').trim().split(/\s+/).map(Number)
+    const d = await diagnosticOf(async () => collect((await open({ scene: copy })).src))
+    const { cause: _c, ...rest } = d!
+    expect(rest).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000',
+      expected: 'a principal point within the 64×48 image (−0.5 ≤ cx ≤ 63.5, −0.5 ≤ cy ≤ 47.5)', actual: `cx ${k[2]}, cy ${k[6]}`,
+      message: `frame 000000: ${file}: colour image is 64×48 but its intrinsics' principal point (cx ${k[2]}, cy ${k[6]}) lies off it; the image was resized or its intrinsics are another camera's`,
+    })
+  })
+
   it('a pose that is not rigid is skipped with its deviation, like a non-finite one', async () => {
     const copy = copyScene('non-rigid')
     const file = join(copy, 'pose', '4.txt')
