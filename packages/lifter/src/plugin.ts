@@ -1,4 +1,4 @@
-import { defineStage, fail, type Frame, type OptionsSchema } from '@plaf/core'
+import { defineStage, fail, poseFault, type Frame, type OptionsSchema } from '@plaf/core'
 import { backproject } from './kernels/backproject.js'
 import { MapBuilder, type FusionMode } from './map-builder.js'
 import { VERSION } from './version.js'
@@ -60,6 +60,8 @@ const options: OptionsSchema<BackprojectLifterOptions> = {
 function skipReason(frame: Frame): string | null {
   if (!frame.pose) return 'it has no valid camera pose'
   if (!frame.pose.every(Number.isFinite)) return 'its camera pose has non-finite entries'
+  const rigid = poseFault(frame.pose)
+  if (rigid) return `its camera pose is ${rigid}`
   if (!frame.depth || !frame.depthIntrinsics) return 'it has no depth image'
   return null
 }

@@ -168,6 +168,18 @@ describe('backproject lifter', () => {
     expect(map.refs.length).toBeGreaterThan(0)
   })
 
+  it('skips a frame whose pose is not a rigid transform, with the measured deviation', async () => {
+    const scaled = Float64Array.from(pose(0, 0, [0, 0, 0]))
+    for (const i of [0, 5, 10]) scaled[i] = 1.5
+    const { map, rcs } = await lift([scaled, pose(0.7, -0.4, [1.5, -2, 0.8])].map((p, i) => ({ frame: planeFrame({ id: `00000${i}`, pose: p }), memory: memory(halves(), 2 * W, 2 * H, 3) })))
+    expect(rcs.map((rc) => rc.notes)).toEqual([
+      [{ code: 'PLAF_FRAME_SKIPPED', severity: 'warning', frame: '000000', message: 'frame 000000 not lifted: its camera pose is not a rigid transform: max |RᵀR − I| = 1.25, det R = 3.375 (tolerance 0.001)' }],
+      [],
+    ])
+    expect(rcs.map((rc) => rc.metrics)).toEqual([{ frames_skipped: 1 }, { frames_used: 1 }])
+    expect(map.refs.length).toBe(W * H)
+  })
+
   it('skips a frame that gives no point, with a counted warning saying why (all-zero depth, out of range, all background)', async () => {
     const zero = planeFrame({ id: '000001' })
     zero.depth!.data.fill(0)
