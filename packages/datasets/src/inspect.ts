@@ -149,6 +149,14 @@ export async function inspectDataset(path: string, format: DatasetFormat | 'auto
   }
 }
 
+/** Why a frame whose depth has no valid pixel is counted as skipped: `plaf run`'s lifter skips it. */
+export const NO_DEPTH_REASON = 'depth has no valid pixel (all zero); plaf run (backproject) skips it'
+
+function hasValidDepth(d: Float32Array): boolean {
+  for (let i = 0; i < d.length; i++) if (d[i] > 0 && d[i] < Infinity) return true
+  return false
+}
+
 async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSource, onFrame: ((done: number, total: number) => void) | undefined, quick: boolean): Promise<InspectReport> {
   const seen = new Uint8Array(65536)
   let anyLabels = false
@@ -156,7 +164,9 @@ async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSourc
   let color = { width: 0, height: 0 }
   let depth: InspectReport['depth'] = null
   let intrinsics: InspectReport['intrinsics'] | undefined
+  const noDepth: FrameSkip[] = []
   for await (const f of src.frames()) {
+    if (f.depth && !hasValidDepth(f.depth.data)) noDepth.push({ frame: f.index, file: src.frameFiles?.(f.id)?.depth ?? path, reason: NO_DEPTH_REASON })
     if (intrinsics === undefined) {
       color = { width: f.rgb.shape[1], height: f.rgb.shape[0] }
       depth = f.depth ? { width: f.depth.shape[1], height: f.depth.shape[0] } : null
@@ -172,7 +182,8 @@ async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSourc
     if (quick) break
   }
   const labels = fmt === 'scannet' || fmt === 'sens' ? scanLabels(statSync(path).isFile() ? dirname(path) : path, anyLabels ? seen : undefined) : null
-  const report: InspectReport = { format: fmt, frames: src.found, usable: src.frameCount, skipped: src.skips, color, depth, intrinsics: intrinsics ?? null, labels }
+  const skipped = noDepth.length ? [...src.skips, ...noDepth].sort((a, b) => a.frame - b.frame) : src.skips
+  const report: InspectReport = { format: fmt, frames: src.found, usable: src.frameCount - noDepth.length, skipped, color, depth, intrinsics: intrinsics ?? null, labels }
   if (quick) {
     const rest = src.frameCount - done
     report.not_checked = [

@@ -1,6 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodePng } from '@plaf/core'
 import { writeAde20kSplit } from '../src/ade20k/write.js'
 import { inspectDataset } from '../src/inspect.js'
 import { writeScene } from '../src/write-scene.js'
@@ -12,6 +13,21 @@ beforeAll(async () => {
   await writeScene(scene, { ...SMALL, frames: 4, mesh_spacing: 0.25, invalid_pose_frames: [1] })
 })
 afterAll(() => tmp.cleanup())
+
+describe('inspectDataset: frames plaf run would skip', () => {
+  it('an all-zero depth image is a counted skip naming its file, as the lifter skips it in a run', async () => {
+    const dir = join(tmp.root, 'zero-depth', 'scene0003_00')
+    cpSync(scene, dir, { recursive: true })
+    const file = join(dir, 'depth', '2.png')
+    writeFileSync(file, encodePng({ data: new Uint16Array(160 * 120), width: 160, height: 120, channels: 1, depth: 16 }))
+    const r = await inspectDataset(dir)
+    expect([r.frames, r.usable]).toEqual([4, 2])
+    expect(r.skipped).toEqual([
+      { frame: 1, file: join(dir, 'pose', '1.txt'), reason: 'non-finite pose (tracking lost)' },
+      { frame: 2, file, reason: 'depth has no valid pixel (all zero); plaf run (backproject) skips it' },
+    ])
+  })
+})
 
 describe('inspectDataset quick', () => {
   it('agrees with the full read on frames, usable and skipped, and says what it did not check', async () => {

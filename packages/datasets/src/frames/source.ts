@@ -19,6 +19,8 @@ export interface DatasetSource extends InputSource {
   depthScale: number | null
   /** Lens distortion the images have and the reader does not correct (TUM freiburg1 and 2); absent when none is known. */
   distortion?: LensDistortion
+  /** The colour and depth files of a frame already read (by its id), for messages about its content. */
+  frameFiles?(id: string): { color: string; depth: string } | undefined
 }
 
 /** Everything `datasetSource` needs besides the frames' loader. */
@@ -84,9 +86,11 @@ function checkIntrinsics(f: Frame, files: { color: string; depth: string }): voi
  */
 export function datasetSource<T>(p: DatasetSourceParts<T>): DatasetSource {
   const { items, load } = p
+  const filesById = new Map<string, { color: string; depth: string }>()
   const checked = async (item: T, first: { color: { id: string; shape: Shape }; depth?: { id: string; shape: Shape } } | undefined): Promise<Frame> => {
     const f = await load(item)
     const files = p.files(item)
+    filesById.set(f.id, files)
     if (first) {
       sameSize('colour', files.color, f, f.rgb.shape, first.color)
       if (f.depth && first.depth) sameSize('depth', files.depth, f, f.depth.shape, first.depth)
@@ -97,6 +101,7 @@ export function datasetSource<T>(p: DatasetSourceParts<T>): DatasetSource {
   return {
     format: p.format, found: p.found, skips: p.skips, depthScale: p.depthScale,
     identity: p.identity, describe: p.describe, frameCount: items.length,
+    frameFiles: (id) => filesById.get(id),
     async *frames(from = 0) {
       let first: Parameters<typeof checked>[1]
       let next: Promise<Frame> | undefined = from < items.length ? checked(items[from], first) : undefined
