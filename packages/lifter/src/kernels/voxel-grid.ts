@@ -27,13 +27,7 @@ export class VoxelGrid {
   add(x: number, y: number, z: number, r: number, g: number, b: number, w = 1): number {
     const s = this.voxelSize
     const v = this.index(Math.round(x / s), Math.round(y / s), Math.round(z / s))
-    const o = v * 3
-    this.sums[o] += w * x
-    this.sums[o + 1] += w * y
-    this.sums[o + 2] += w * z
-    this.colorSums[o] += w * r
-    this.colorSums[o + 1] += w * g
-    this.colorSums[o + 2] += w * b
+    this.accumulate(v, x, y, z, r, g, b, w)
     this.counts[v] += w
     return v
   }
@@ -49,6 +43,12 @@ export class VoxelGrid {
   addSums(ix: number, iy: number, iz: number, x: number, y: number, z: number, r: number, g: number, b: number, w: number): boolean {
     const v = this.find(ix, iy, iz)
     if (v < 0) return false
+    this.accumulate(v, x, y, z, r, g, b, w)
+    return true
+  }
+
+  /** Adds w samples' worth of position and colour to voxel v's sums (not its count). */
+  private accumulate(v: number, x: number, y: number, z: number, r: number, g: number, b: number, w: number): void {
     const o = v * 3
     this.sums[o] += w * x
     this.sums[o + 1] += w * y
@@ -56,7 +56,6 @@ export class VoxelGrid {
     this.colorSums[o] += w * r
     this.colorSums[o + 1] += w * g
     this.colorSums[o + 2] += w * b
-    return true
   }
 
   /** Integer keys of the voxels, N×3 (a copy). */
