@@ -1,4 +1,5 @@
 import { fail, type SemanticMap3D, type SemanticMemory2D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
+import { gatherRow, PointGather, type PointGatherOptions } from './kernels/gather.js'
 
 /** Cosine similarity of every feature row to every query. */
 export interface RowScores {
@@ -109,25 +110,32 @@ export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, 
   return scoreRows(map.pool.data, rows, embeddings, tensor, preparedNorms(map, prepared), time)
 }
 
-/** What a map needs once, whatever the queries: the L2 norm of each pool row (M×D work). */
+/** What a map needs once, whatever the queries: the pool rows' norms and the per-point gather. */
 export interface PreparedMap {
   /** The pool table the norms belong to (checked by identity when used). */
   pool: Float32Array
+  /** The refs the gather was made for (checked by identity when used). */
+  refs: Uint32Array
   /** M row norms, float64 (0 for an all-zero row). */
   norms: Float64Array
+  /** The per-point gather: a checked copy of the refs in the kernel's memory, and the output `reuse` returns. */
+  gather: PointGather
   /** Time it took, ms. */
   ms: number
 }
 
 /**
  * Prepares a map for repeated queries: the pool rows' norms, which every query needs and which
- * cost M×D work (more than the product itself in JS). Pass the result to `scoreMap` / `scorePool`
- * while the pool is unchanged; scores are bit-identical to unprepared ones.
+ * cost M×D work (more than the product itself in JS), and the per-point gather (`PointGather`:
+ * the refs checked against the pool size and copied into a WebAssembly kernel's memory). Pass the
+ * result to `scoreMap` / `scorePool` while the map is unchanged; scores are bit-identical to
+ * unprepared ones. Throws PLAF_INPUT_INVALID when a ref is not a row of the pool.
  */
-export function prepareMap(map: SemanticMap3D): PreparedMap {
+export function prepareMap(map: SemanticMap3D, opts: PointGatherOptions = {}): PreparedMap {
   const t0 = performance.now()
   const norms = rowNorms(map.pool.data, map.pool.shape[0], map.pool.shape[1])
-  return { pool: map.pool.data, norms, ms: performance.now() - t0 }
+  const gather = new PointGather(map.refs, map.pool.shape[0], opts)
+  return { pool: map.pool.data, refs: map.refs, norms, gather, ms: performance.now() - t0 }
 }
 
 function preparedNorms(map: SemanticMap3D, prepared: PreparedMap | undefined): Float64Array | undefined {
@@ -136,27 +144,53 @@ function preparedNorms(map: SemanticMap3D, prepared: PreparedMap | undefined): F
   return prepared.norms
 }
 
+/** Where `scoreMap` writes the Q×N point scores (default: a new array per call). */
+export interface ScoreMapOptions {
+  /** The caller's Q×N array to fill (its length must be Q×N); returned as `points`. */
+  out?: Float32Array
+  /**
+   * Fill the prepared map's own output and return it as `points` (needs `prepared`): no new
+   * array per query. Each call overwrites it; a later call with more queries than any before
+   * replaces it, leaving earlier `points` empty. Copy what must outlive the next query.
+   */
+  reuse?: boolean
+}
+
 /**
  * Scores a 3D map: the M pool rows once (Q×M cosines), then each of the N points takes its pool
  * row's score (a gather, no per-point D work). With `prepared` (`prepareMap`) the pool norms are
- * not recomputed. Throws PLAF_SPACE_MISMATCH like `scoreMemory`.
+ * not recomputed and the gather runs in its WebAssembly kernel; `options` choose where the
+ * point scores go (`out`, `reuse`). Throws PLAF_SPACE_MISMATCH like `scoreMemory`, and a
+ * RangeError for an `out` of the wrong length or `reuse` without `prepared`, before any work.
  */
-export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap): Promise<MapScores> {
+export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap, options: ScoreMapOptions = {}): Promise<MapScores> {
+  const n = map.refs.length
+  const q = embeddings.shape[0]
+  const { out, reuse } = options
+  if (out && reuse) throw new RangeError('scoreMap: give either out or reuse, not both')
+  if (reuse && !prepared) throw new RangeError('scoreMap: reuse writes into the prepared map\'s output; pass prepareMap(map)')
+  if (out && out.length !== q * n) throw new RangeError(`scoreMap: out has ${out.length} elements, but ${q} quer${q === 1 ? 'y' : 'ies'} × ${n} points need ${q * n}`)
+  preparedNorms(map, prepared) // the pool check first
+  if (prepared && prepared.refs !== map.refs) throw new RangeError('the PreparedMap was made for another map\'s refs (prepareMap(map) again)')
   const t0 = performance.now()
   const pool = await scorePool(map, embeddings, tensor, prepared)
   const t1 = performance.now()
-  const n = map.refs.length
-  const q = embeddings.shape[0]
-  const points = new Float32Array(q * n)
-  for (let i = 0; i < q; i++) gatherInto(pool, i, map.refs, points.subarray(i * n, i * n + n))
+  let points: Float32Array
+  if (prepared) {
+    const own = prepared.gather.gather(pool.data, q)
+    points = reuse ? own : out ?? new Float32Array(q * n)
+    if (!reuse) points.set(own)
+  } else {
+    points = out ?? new Float32Array(q * n)
+    for (let i = 0; i < q; i++) gatherInto(pool, i, map.refs, points.subarray(i * n, i * n + n))
+  }
   return { pool, points, timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
 }
 
 /** Writes query `q`'s score of each element of `index` into `out`: out[i] = score[index[i]]. */
 function gatherInto(scores: RowScores, q: number, index: Uint16Array | Uint32Array, out: Float32Array): void {
   const rows = scores.shape[1]
-  const row = scores.data.subarray(q * rows, q * rows + rows)
-  for (let i = 0; i < index.length; i++) out[i] = row[index[i]]
+  gatherRow(scores.data.subarray(q * rows, q * rows + rows), index, out)
 }
 
 /** Scores of query `q` per element of `index` (an id map or point refs): out[i] = score[index[i]]. */

@@ -125,3 +125,45 @@ describe('prepareMap', () => {
     await expect(scoreMap(other, emb, tensor, prepared)).rejects.toThrow(/made for another pool/)
   })
 })
+
+describe('scoreMap output options', () => {
+  it('out and reuse give scores bit-identical to a new array, with and without a prepared map', async () => {
+    const map = randomMap(prng(21), 1001, 23)
+    const emb = await embed(['chair', 'red lamp', 'table'])
+    const want = (await scoreMap(map, emb, tensor)).points
+    const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
+    for (const prepared of [prepareMap(map), prepareMap(map, { kernel: 'js' }), undefined]) {
+      const out = new Float32Array(3 * 1001).fill(7)
+      const viaOut = await scoreMap(map, emb, tensor, prepared, { out })
+      expect(viaOut.points).toBe(out)
+      expect(bitsOf(out)).toEqual(bitsOf(want))
+      expect(bitsOf((await scoreMap(map, emb, tensor, prepared)).points)).toEqual(bitsOf(want))
+    }
+    const prepared = prepareMap(map)
+    const a = await scoreMap(map, emb, tensor, prepared, { reuse: true })
+    expect(bitsOf(a.points)).toEqual(bitsOf(want))
+    // the next call reuses the same memory: what must outlive it has to be copied
+    const other = await embed(['lamp'])
+    const b = await scoreMap(map, other, tensor, prepared, { reuse: true })
+    expect(b.points.buffer).toBe(a.points.buffer)
+    expect(b.points.byteOffset).toBe(a.points.byteOffset)
+    expect(bitsOf(b.points)).toEqual(bitsOf((await scoreMap(map, other, tensor)).points))
+  })
+
+  it('refuses an out of the wrong size, reuse without a prepared map, and a prepared map of other refs, before any work', async () => {
+    const map = randomMap(prng(22), 50, 6)
+    const emb = await embed(['chair', 'lamp'])
+    const busy: typeof tensor = { ...tensor, matmul: () => Promise.reject(new Error('the product ran')) }
+    await expect(scoreMap(map, emb, busy, undefined, { out: new Float32Array(50) })).rejects.toThrow(/out has 50 elements, but 2 queries × 50 points need 100/)
+    await expect(scoreMap(map, emb, busy, undefined, { reuse: true })).rejects.toThrow(/reuse writes into the prepared map's output; pass prepareMap\(map\)/)
+    await expect(scoreMap(map, emb, busy, prepareMap(map), { reuse: true, out: new Float32Array(100) })).rejects.toThrow(/either out or reuse/)
+    const sameRefsCopy = { ...map, refs: map.refs.slice() }
+    await expect(scoreMap(sameRefsCopy, emb, busy, prepareMap(map))).rejects.toThrow(/another map's refs/)
+  })
+
+  it('prepareMap refuses a ref outside the pool', () => {
+    const map = randomMap(prng(23), 50, 6)
+    map.refs[17] = 6
+    expect(() => prepareMap(map)).toThrow(/point 17 refers to pool row 6, but the pool has 6 rows/)
+  })
+})
