@@ -7,7 +7,7 @@ import { nearestMapPoints, gatherToMesh } from './mesh-transfer.js'
 import { applyMode, type TextSets } from './modes.js'
 import { writeMapPly } from './outputs.js'
 import { thresholdLabel } from './pictures.js'
-import { scorePool, type ScoringTime } from './score.js'
+import { prepareMap, scorePool, type ScoringTime } from './score.js'
 import { writeSnapshot } from './snapshot.js'
 
 /** What the 3D part of the `text` querier needs besides the map and the texts. */
@@ -72,15 +72,18 @@ export function pointsPerRow(refs: Uint32Array, valid: Uint8Array): Float64Array
  * (connected regions of points at or above the threshold, largest first: "where"), optionally
  * `<slug>.map.png`; `map-scores.npy` (Q×N float32); with labels `labels/map.ply` (ushort `label`,
  * float `label_score`) and `labels/map-labels.npy`; with a mesh the same per mesh vertex under
- * `mesh/`. Per-point scores are a gather of the pool row scores through the refs.
+ * `mesh/`. Per-point scores are a gather of the pool row scores through the refs (`prepareMap`'s
+ * WebAssembly gather); the selection per point is a per-row flag gathered the same way.
  */
 export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddings: TextEmbeddings, sets: TextSets, tensor: TensorBackend): Promise<MapQueryResult> {
   // the querier's own time (ScoringTime): not other work that runs while the product is awaited
   const time: ScoringTime = { ownMs: 0 }
-  const cos = await scorePool(map, embeddings, tensor, undefined, time)
+  // pool norms and the checked refs for the gather kernel, once (the norms would otherwise be computed by scorePool)
+  const prepared = prepareMap(map)
+  const cos = await scorePool(map, embeddings, tensor, prepared, time)
   const t0 = performance.now()
   const modes = applyMode(cos, sets, s.mode, s.temperature)
-  const poolMs = time.ownMs + performance.now() - t0
+  const poolMs = prepared.ms + time.ownMs + performance.now() - t0
   const m = cos.shape[1]
   const n = map.refs.length
   const q = sets.queries
@@ -91,24 +94,29 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
   const k = top ? top.indices.length / q : 0
   const nearest = s.mesh ? nearestMapPoints(map.positions, s.mesh.vertices, { maxDistance: s.meshMaxDistance }) : null
   const meshScores = s.mesh ? new Float32Array(q * s.mesh.vertices.length / 3) : null
-  const all = new Float32Array(q * n)
+  // Q×N in the gather kernel's memory: written to map-scores.npy at the end, before anything else uses the kernel
+  const all = prepared.gather.reserve(q)
   const perQuery: MapQueryEntry[] = []
   let gatherMs = 0
   for (let i = 0; i < q; i++) {
     const t1 = performance.now()
     const rowScores = modes.queries.subarray(i * m, i * m + m)
     const threshold = s.threshold === 'auto' ? otsuThreshold(rowScores, weights) : s.threshold
+    prepared.gather.gatherInto(rowScores, i)
     const points = all.subarray(i * n, i * n + n)
-    const selected = new Uint8Array(n)
+    // a row is selected when valid and at or above the threshold; its points follow it
+    const rowSelected = new Uint8Array(m)
     let above = 0
-    for (let p = 0; p < n; p++) {
-      const r = map.refs[p]
-      points[p] = rowScores[r]
-      if (threshold !== null && valid[r] && rowScores[r] >= threshold) {
-        selected[p] = 1
-        above++
+    if (threshold !== null) {
+      for (let r = 0; r < m; r++) {
+        if (valid[r] && rowScores[r] >= threshold) {
+          rowSelected[r] = 1
+          above += weights[r]
+        }
       }
     }
+    const selected = new Uint8Array(n)
+    if (above > 0) for (let p = 0; p < n; p++) selected[p] = rowSelected[map.refs[p]]
     const g = performance.now() - t1
     gatherMs += g
     const slug = s.slugs[i]
