@@ -19,10 +19,24 @@ export interface MaskMeanOptions {
   min_area: number
   /** Pixels no mask covers: `none` keeps id 0 (zero row); `patch` groups them by nearest patch cell, one row per cell. */
   background: 'none' | 'patch'
+  /**
+   * Where the backbone's language adaptor runs when the grid carries it separately
+   * (`FeatureGrid.adaptor`). `before-average` (official): on every patch token, i.e. the grid as
+   * given is averaged. `after-average`: the backbone's own features are averaged per mask, and
+   * the adaptor maps each mean.
+   */
+  adaptor: 'before-average' | 'after-average'
+}
+
+/** The adaptor `after-average` applies to the K (+ background) means: n×C rows in, n×D rows out. */
+export interface RowAdaptor {
+  readonly inDim: number
+  readonly outDim: number
+  apply(rows: Float32Array, n: number): Promise<Float32Array>
 }
 
 /** The official defaults. */
-export const MASK_MEAN_DEFAULTS: Readonly<MaskMeanOptions> = { overlap: 'smallest-wins', min_area: 0, background: 'none' }
+export const MASK_MEAN_DEFAULTS: Readonly<MaskMeanOptions> = { overlap: 'smallest-wins', min_area: 0, background: 'none', adaptor: 'before-average' }
 
 /** The largest id a uint16 id map can hold. */
 const MAX_IDS = 0xffff
@@ -40,11 +54,30 @@ const MAX_IDS = 0xffff
  * a zero row and paint nothing; a mask hidden under smaller ones keeps its row. With
  * `background: patch` ids K+1..K+B are the patch cells owning uncovered pixels (row-major);
  * with `overlap: average` the overlap sets follow. `frame` only names the frame in errors.
+ *
+ * `adaptor: after-average` runs all of this on the grid before the language adaptor
+ * (`grid.adaptor.data`, width C) and passes each non-zero mean row through `adaptor` (C → D)
+ * before the row normalisation; zero rows (row 0, empty masks) stay zero. Overlap-set rows are
+ * then formed from the projected unit rows as usual.
  */
 export async function aggregateMasks(
-  grid: FeatureGrid, maskSet: MaskSet, options: MaskMeanOptions, tensor: TensorBackend, frame?: string,
+  grid: FeatureGrid, maskSet: MaskSet, options: MaskMeanOptions, tensor: TensorBackend, frame?: string, adaptor?: RowAdaptor,
 ): Promise<SemanticMemory2D> {
   const [h, w, d] = grid.shape
+  const after = options.adaptor === 'after-average'
+  if (after && (!grid.adaptor || !adaptor)) {
+    fail('PLAF_INVALID_OPTION', `adaptor: after-average needs a grid that carries its backbone features and language adaptor separately${grid.adaptor ? ', and the adaptor' : ` (this ${grid.space} grid does not)`}`, {
+      frame, expected: 'FeatureGrid.adaptor and an opened adaptor', actual: grid.adaptor ? 'no adaptor given' : 'no FeatureGrid.adaptor',
+    })
+  }
+  if (after && (adaptor!.inDim !== grid.adaptor!.dim || adaptor!.outDim !== d)) {
+    fail('PLAF_INPUT_INVALID', `the adaptor of ${grid.adaptor!.model} maps ${adaptor!.inDim} → ${adaptor!.outDim}, but the grid's backbone features are ${grid.adaptor!.dim} wide and its features ${d}`, {
+      frame, expected: `${grid.adaptor!.dim} → ${d}`, actual: `${adaptor!.inDim} → ${adaptor!.outDim}`,
+    })
+  }
+  // The values averaged: the grid itself, or (after-average) the grid before the adaptor.
+  const source = after ? grid.adaptor!.data : grid.data
+  const c = after ? grid.adaptor!.dim : d
   const H = maskSet.height
   const W = maskSet.width
   const [gh, gw] = grid.transform.imageSize
@@ -67,7 +100,7 @@ export async function aggregateMasks(
   const { ax, bx, ay, by } = grid.transform
   const xs = axisSampling(W, ax, bx, w)
   const ys = axisSampling(H, ay, by, h)
-  const tables = innerProductTables(grid.data, h, w, d)
+  const tables = innerProductTables(source, h, w, c)
   const sums = pixelSumsFromTables(tables, w, ys, xs)
   const cells = h * w
   const sets: OverlapSets | null = options.overlap === 'average' ? paintOverlapSets(masks, ordered, W, H) : null
@@ -99,11 +132,31 @@ export async function aggregateMasks(
     accumulateBackground(bg, inverseNorms(tables, w, ys, xs), W, ys, xs, w, bgRows, 0, cells, bgCounts)
     for (let r = 0; r < b; r++) scaleInto(bgRows, r * cells, cells, bgCounts[r], acc, (k + 1 + r) * cells)
   }
-  const table = await tensor.matmul(acc, grid.data, rows, cells, d)
+  const means = await tensor.matmul(acc, source, rows, cells, c)
+  const table = after ? await projectRows(means, rows, c, d, adaptor!) : means
   await tensor.normalizeRows(table, rows, d)
   const features = s > 0 ? withSetRows(table, rows, d, sets!.members) : table
   const ids = finalIds(idsSoFar, bg, k, b)
   return { ids: { data: ids, shape: [H, W] }, features: { data: features, shape: [rows + s, d] }, space: grid.space }
+}
+
+/** rows×D: `adaptor` on every row of the rows×C `means` that is not all zeros (those stay zero). */
+async function projectRows(means: Float32Array, rows: number, c: number, d: number, adaptor: RowAdaptor): Promise<Float32Array> {
+  const live: number[] = []
+  for (let r = 0; r < rows; r++) {
+    for (let j = r * c, end = j + c; j < end; j++) {
+      if (means[j] !== 0) {
+        live.push(r)
+        break
+      }
+    }
+  }
+  const packed = new Float32Array(live.length * c)
+  live.forEach((r, i) => packed.set(means.subarray(r * c, (r + 1) * c), i * c))
+  const projected = await adaptor.apply(packed, live.length)
+  const out = new Float32Array(rows * d)
+  live.forEach((r, i) => out.set(projected.subarray(i * d, (i + 1) * d), r * d))
+  return out
 }
 
 /** Writes src[from..from+n) / count into dst at `to` (default `from`); a zero count leaves zeros. */

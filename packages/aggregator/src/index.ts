@@ -2,7 +2,7 @@
 export { maskMeanAggregator } from './plugin.js'
 export { pixelAggregator, pixelMemory, PIXEL_DEFAULTS, type PixelOptions } from './baselines/pixel.js'
 export { patchAggregator, patchMemory, PATCH_DEFAULTS, type PatchOptions } from './baselines/patch.js'
-export { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions } from './aggregate.js'
+export { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions, type RowAdaptor } from './aggregate.js'
 export { axisSampling, type AxisSampling } from './kernels/axis-sampling.js'
 export { innerProductTables, type InnerProductTables } from './kernels/inner-products.js'
 export { inverseNorms, RowNorms, ZERO_NORM } from './kernels/inverse-norms.js'

@@ -11,7 +11,9 @@ export interface RadioOptions extends OnnxImageBackboneOptions {
  * frame is preprocessed exactly as the manifest says (the official export: 512² squash, values in
  * [0, 1], normalisation inside the graph), the graph runs in a worker session opened once in
  * `create`, and the output of the role `adaptor` picks comes back as the h×w×D grid with the exact
- * image→grid transform. The cache fingerprint carries the manifest's sha256.
+ * image→grid transform. The cache fingerprint carries the manifest's sha256. When the model ships
+ * the adaptor as a graph of its own (`graphs.adaptor`) and `adaptor` is `siglip`, the grid also
+ * carries the backbone's patch features (`FeatureGrid.adaptor`) from the same run.
  */
 export const radioBackbone = defineOnnxImageBackbone<RadioOptions>({
   name: 'radio',
@@ -29,4 +31,7 @@ export const radioBackbone = defineOnnxImageBackbone<RadioOptions>({
     },
   },
   role: (opts) => ({ role: opts.adaptor === 'siglip' ? 'features' : 'backbone_features', option: { key: 'adaptor', value: opts.adaptor } }),
+  // An export with graphs.adaptor: the grid also carries the tokens before the adaptor, so
+  // `mask-mean` can average first and project the means (its `adaptor: after-average`).
+  separateAdaptor: true,
 })

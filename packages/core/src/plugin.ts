@@ -197,6 +197,20 @@ export interface StagePlugin<
    * check then becomes a warning. Undefined: no claim.
    */
   embeddingSpace?(options: O, ctx: EmbeddingSpaceContext): string | undefined | Promise<string | undefined>
+  /**
+   * Optional, for backbones: whether the FeatureGrid it produces with these options carries the
+   * grid before its language adaptor and the adaptor itself (`FeatureGrid.adaptor`), from the
+   * manifest alone. Consulted for stages whose `needsSeparateAdaptor` answers. Throwing
+   * `PLAF_MODEL_MISSING` is fine: the check becomes a warning. Absent: never.
+   */
+  separateAdaptor?(options: O, ctx: EmbeddingSpaceContext): boolean | Promise<boolean>
+  /**
+   * Optional, for stages that read a FeatureGrid: with these options, the dotted option path
+   * (inside `with:`) that needs the backbone's separate adaptor (e.g. `adaptor` of `mask-mean`
+   * set to `after-average`), or undefined. The resolver then refuses, at that option's line, a
+   * pipeline whose FeatureGrid producer cannot hand the adaptor out (`PLAF_INVALID_OPTION`).
+   */
+  needsSeparateAdaptor?(options: O): string | undefined
 }
 
 /** Any plugin. */

@@ -84,6 +84,22 @@ export interface FeatureGrid {
   transform: GridTransform
   /** Embedding space id; text embeddings must name the same space to be compared. */
   space: string
+  /**
+   * Present when the backbone ships its language adaptor as a graph of its own (a RADIO export
+   * with `graphs.adaptor`): the same grid before the adaptor, so a consumer may apply the adaptor
+   * elsewhere (after averaging). `data` stays the adaptor applied to every patch token.
+   */
+  adaptor?: GridAdaptor
+}
+
+/** A grid's features before the language adaptor, and the model whose `adaptor` graph maps them to `FeatureGrid.space`. */
+export interface GridAdaptor {
+  /** h×w×C backbone features, row-major, same cells as `FeatureGrid.data`. */
+  data: Float32Array
+  /** C, the backbone's width (the adaptor graph's input width). */
+  dim: number
+  /** `name@version` of the model whose graph `adaptor` takes a C row to a D row of the grid's space. */
+  model: string
 }
 
 /** One class-agnostic mask, stored as a bitmap cropped to its bounding box. */
@@ -189,6 +205,15 @@ export function firstNonFinite(data: Float32Array | Float64Array, what: string):
   return null
 }
 
+/** A FeatureGrid's `adaptor`: h×w×C finite values and the model that holds the adaptor graph. */
+function gridAdaptor(a: GridAdaptor, shape: readonly number[]): string | null {
+  if (!(a.data instanceof Float32Array) || !isInt(a.dim) || a.dim === 0) return 'FeatureGrid.adaptor needs data (Float32Array) and dim ≥ 1'
+  if (typeof a.model !== 'string' || a.model === '') return 'FeatureGrid.adaptor.model must name the model holding the adaptor graph'
+  const n = shape[0]! * shape[1]! * a.dim
+  if (a.data.length !== n) return `FeatureGrid.adaptor.data has ${a.data.length} elements, ${shape[0]}×${shape[1]}×${a.dim} needs ${n}`
+  return firstNonFinite(a.data, 'FeatureGrid.adaptor.data')
+}
+
 /** Depth in metres: finite and non-negative (0 = no measurement). */
 function depthValues(data: Float32Array): string | null {
   for (let i = 0; i < data.length; i++) {
@@ -226,7 +251,8 @@ const checks: { [K in PortName]: (v: PortTypes[K]) => string | null } = {
   },
   FeatureGrid: (g) => tensor(g, Float32Array, 3, 'FeatureGrid') ??
     (typeof g.space === 'string' && g.transform && Number.isFinite(g.transform.ax) ? null : 'FeatureGrid needs space and transform') ??
-    firstNonFinite(g.data, 'FeatureGrid.data'),
+    firstNonFinite(g.data, 'FeatureGrid.data') ??
+    (g.adaptor ? gridAdaptor(g.adaptor, g.shape) : null),
   MaskSet: (m) => {
     if (!isInt(m.width) || !isInt(m.height) || !Array.isArray(m.masks)) return 'MaskSet needs width, height, masks'
     for (let i = 0; i < m.masks.length; i++) {

@@ -1,4 +1,4 @@
-import { writeImageContractModel, type ContractModel, type ImageContractSpec } from '@plaf/core/testing'
+import { writeImageContractModel, type AdaptorSpec, type ContractModel, type ImageContractSpec } from '@plaf/core/testing'
 
 /** The real export's I/O (RADIOv2.5-B at 512², SigLIP adaptor): what the generated model copies. */
 export const RADIO_CONTRACT = {
@@ -32,6 +32,14 @@ export interface RadioContractOptions {
   dtype?: 'float32' | 'float16'
   /** Leave out the `backbone_features` output. */
   withoutBackbone?: boolean
+  /**
+   * Ship the language adaptor as its own graph, as `export_radio.py` does: `features` becomes a
+   * RADIO-shaped MLP (RADIO's `MLP2`: pre-norm, fc1, residual inner blocks, final; random weights)
+   * on every token instead of a linear projection, and the folder also holds `adaptor.onnx`
+   * (graph `adaptor`: `backbone_features` [N, 768] → `features` [N, 1152]) with the same weights.
+   * `true`: hidden 256, 1 inner block, pre-norm.
+   */
+  adaptor?: boolean | AdaptorSpec
   seed?: number
 }
 
@@ -40,6 +48,8 @@ export function radioContractSpec(o: RadioContractOptions = {}): ImageContractSp
   const size = o.inputSize ?? RADIO_CONTRACT.inputSize
   const layout = o.layout ?? 'nhwc'
   const backboneDim = o.backboneDim ?? RADIO_CONTRACT.backboneDim
+  const featureDim = o.featureDim ?? RADIO_CONTRACT.featureDim
+  const adaptor = o.adaptor ? { hidden: 256, inner: 1, preNorm: true, ...(o.adaptor === true ? {} : o.adaptor), dim: featureDim } : undefined
   return {
     name: o.name ?? RADIO_CONTRACT.name,
     version: o.version ?? RADIO_CONTRACT.version,
@@ -56,9 +66,10 @@ export function radioContractSpec(o: RadioContractOptions = {}): ImageContractSp
     graphNormalize: { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
     symbolic: o.symbolic,
     outputs: [
-      { name: 'features', role: 'features', dim: o.featureDim ?? RADIO_CONTRACT.featureDim, layout, source: 'projection', dtype: o.dtype },
+      { name: 'features', role: 'features', dim: featureDim, layout, source: adaptor ? 'adaptor' : 'projection', dtype: o.dtype },
       ...(o.withoutBackbone ? [] : [{ name: 'backbone_features', role: 'backbone_features', dim: backboneDim, layout, source: 'tokens' as const, dtype: o.dtype }]),
     ],
+    ...(adaptor ? { adaptor } : {}),
     seed: o.seed ?? 0x5ad10,
   }
 }

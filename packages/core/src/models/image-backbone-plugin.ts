@@ -1,6 +1,6 @@
 import type { OptionProperties, OptionsSchema } from '../option-schema.js'
-import { defineStage, type StagePlugin } from '../plugin.js'
-import { imageBackboneSpace, openImageBackbone } from './image-backbone.js'
+import { defineStage, type EmbeddingSpaceContext, type StagePlugin } from '../plugin.js'
+import { imageBackboneSpace, openImageBackbone, separateAdaptor } from './image-backbone.js'
 
 /** Options every ONNX image backbone has (the YAML `with:` block). */
 export interface OnnxImageBackboneOptions {
@@ -22,6 +22,11 @@ export interface OnnxImageBackboneMeta<O extends OnnxImageBackboneOptions> {
   extraOptions: OptionProperties<Omit<O, keyof OnnxImageBackboneOptions>>
   /** The output role the options ask for, and the option that chose it (named in errors). */
   role(opts: O): { role: string; option?: { key: string; value: string } }
+  /**
+   * Hand out the grid before the language adaptor too (`FeatureGrid.adaptor`) when the model ships
+   * its adaptor as a graph of its own (`graphs.adaptor`). Default false.
+   */
+  separateAdaptor?: boolean
 }
 
 const sharedOptions = {
@@ -67,9 +72,14 @@ export function defineOnnxImageBackbone<O extends OnnxImageBackboneOptions>(meta
     async embeddingSpace(opts, ctx) {
       return imageBackboneSpace((await ctx.models.open(opts.model)).manifest, meta.role(opts).role)
     },
+    ...(meta.separateAdaptor
+      ? { async separateAdaptor(opts: O, ctx: EmbeddingSpaceContext) {
+          return separateAdaptor((await ctx.models.open(opts.model)).manifest, meta.role(opts).role)
+        } }
+      : {}),
     async create(opts, ctx) {
       const { role, option } = meta.role(opts)
-      const net = await openImageBackbone(ctx, { plugin: meta.name, model: opts.model, role, roleOption: option, resize: opts.resize, resolution: opts.resolution })
+      const net = await openImageBackbone(ctx, { plugin: meta.name, model: opts.model, role, roleOption: option, resize: opts.resize, resolution: opts.resolution, separateAdaptor: meta.separateAdaptor })
       return {
         fingerprint: net.fingerprint,
         run: async ({ frame }) => ({ features: await net.run(frame) }),

@@ -5,6 +5,7 @@ import { float16ToFloat32 } from '../formats/float16.js'
 import type { PluginContext } from '../plugin.js'
 import type { FeatureGrid, Frame } from '../ports.js'
 import type { OpenedModel } from './access.js'
+import { ADAPTOR_GRAPH, adaptorGraph } from './feature-adaptor.js'
 import { ImagePreprocessor, resizedSize, type ResizePolicy } from './image-input.js'
 import type { ModelGraph, ModelManifest, TensorSpec } from './manifest.js'
 
@@ -22,6 +23,11 @@ export interface ImageBackboneSpec {
   resize?: 'squash' | 'pad'
   /** Square input side; absent: the manifest's `input_size`. */
   resolution?: number
+  /**
+   * When the model ships its language adaptor as a graph of its own (see `separateAdaptor`), also
+   * return the grid before it (`FeatureGrid.adaptor`). Default false.
+   */
+  separateAdaptor?: boolean
 }
 
 /** An opened ONNX image backbone: runs frames into feature grids. */
@@ -54,9 +60,24 @@ export function imageBackboneSpace(m: ModelManifest, role: string): string | und
 }
 const show = (dims: readonly (number | string)[]): string => `[${dims.join(', ')}]`
 
+/**
+ * Whether a backbone reading output `role` of this model can hand out its grid before the language
+ * adaptor plus the adaptor itself: the role is `features`, the manifest has a valid
+ * `graphs.adaptor`, and the image graph that gives `features` also gives `backbone_features`.
+ * From the manifest alone (for the validate-time check). A malformed adaptor graph throws
+ * `PLAF_MODEL_INVALID`.
+ */
+export function separateAdaptor(m: ModelManifest, role: string, where: Partial<Diagnostic> = {}): boolean {
+  if (role !== 'features' || !m.image || !adaptorGraph(m, where)) return false
+  const graphs = Object.entries(m.graphs).filter(([name, g]) => name !== ADAPTOR_GRAPH && g.outputs.some((o) => o.role === 'features'))
+  const vision = graphs.find(([name]) => name === 'vision') ?? graphs[0]
+  return vision !== undefined && vision[1].outputs.some((o) => o.role === 'backbone_features')
+}
+
 /** The graph and output of the requested role, or a diagnostic naming what the manifest offers. */
 function findOutput(m: ModelManifest, spec: ImageBackboneSpec, where: Partial<Diagnostic>): { graph: ModelGraph; graphName: string; output: TensorSpec } {
-  const found = Object.entries(m.graphs).flatMap(([graphName, graph]) => graph.outputs.filter((o) => o.role === spec.role).map((output) => ({ graph, graphName, output })))
+  // The separate adaptor graph maps rows, not images: never the backbone's graph.
+  const found = Object.entries(m.graphs).filter(([name]) => name !== ADAPTOR_GRAPH).flatMap(([graphName, graph]) => graph.outputs.filter((o) => o.role === spec.role).map((output) => ({ graph, graphName, output })))
   if (found.length > 0) return found.find((f) => f.graphName === 'vision') ?? found[0]!
   const offered = Object.entries(m.graphs).flatMap(([g, graph]) => graph.outputs.map((o) => `${g}.${o.name} (role ${o.role ?? 'none'})`))
   const chose = spec.roleOption ? ` (chosen by ${spec.roleOption.key}: ${spec.roleOption.value})` : ''
@@ -142,9 +163,16 @@ export async function openImageBackbone(ctx: PluginContext, spec: ImageBackboneS
     fail('PLAF_MODEL_INVALID', `${label}: output ${output.name} of graph ${graphName} is declared ${show(output.shape)}, but a ${base[0]}×${base[1]} input with patch ${p} and D ${d} gives ${show(want)} (${layout})`, { ...where, expected: show(want), actual: show(output.shape) })
   }
 
+  // With a separate adaptor, the same run also returns the grid before it (same layout rules).
+  const preOutput = spec.separateAdaptor && separateAdaptor(m, spec.role, where) ? graph.outputs.find((o) => o.role === 'backbone_features')! : undefined
+  const preLayout: Layout | undefined = preOutput ? (preOutput.layout ?? (preOutput.shape.length === 3 ? 'nlc' : undefined)) : undefined
+  const preD = preOutput ? adaptorGraph(m, where)!.inDim : 0
+  if (preOutput && !preLayout) fail('PLAF_MODEL_INVALID', `${label}: output ${preOutput.name} of graph ${graphName} declares no layout (nhwc, nchw or nlc)`, { ...where, actual: show(preOutput.shape) })
+
   const session = await openOnnxSession(model.path(graph.file), { device: ctx.session.device, threads: ctx.session.threads > 0 ? ctx.session.threads : undefined })
   try {
     checkRealIo(session, label, graphName, input.name, output.name, fixed ? [declH, declW] : undefined, where)
+    if (preOutput) checkRealIo(session, label, graphName, input.name, preOutput.name, undefined, where)
   } catch (e) {
     await session.release()
     throw e
@@ -172,14 +200,26 @@ export async function openImageBackbone(ctx: PluginContext, spec: ImageBackboneS
       const feed = session.borrowInput('float32', [1, 3, inputSize[0], inputSize[1]])
       const x = prep.prepare(frame.rgb, inputSize, policy, feed.data as Float32Array)
       const [gh, gw] = [inputSize[0] / p, inputSize[1] / p]
-      const out = (await session.run({ [input.name]: feed }, [output.name], { transfer: true }))[output.name]
+      const outs = await session.run({ [input.name]: feed }, preOutput ? [output.name, preOutput.name] : [output.name], { transfer: true })
+      const out = outs[output.name]
       const expect = outputDims(layout, gh, gw, d)
       if (!out || out.dims.length !== expect.length || out.dims.some((v, i) => v !== expect[i]) || (out.type !== 'float32' && out.type !== 'float16')) {
         fail('PLAF_MODEL_IO_MISMATCH', `${label}: graph ${graphName} returned ${out ? `${out.type} ${show(out.dims)}` : 'nothing'} for output ${output.name}, expected float32 ${show(expect)} (${layout}: ${inputSize[0]}×${inputSize[1]} input, patch ${p}, D ${d} from the manifest)`, {
           ...where, frame: frame.id, expected: show(expect), actual: out ? show(out.dims) : 'no output',
         })
       }
-      return { data: toHwc(out, layout, gh, gw, d), shape: [gh, gw, d], transform: x.transform, space }
+      const grid: FeatureGrid = { data: toHwc(out, layout, gh, gw, d), shape: [gh, gw, d], transform: x.transform, space }
+      if (preOutput) {
+        const raw = outs[preOutput.name]
+        const want = outputDims(preLayout!, gh, gw, preD)
+        if (!raw || raw.dims.length !== want.length || raw.dims.some((v, i) => v !== want[i]) || (raw.type !== 'float32' && raw.type !== 'float16')) {
+          fail('PLAF_MODEL_IO_MISMATCH', `${label}: graph ${graphName} returned ${raw ? `${raw.type} ${show(raw.dims)}` : 'nothing'} for output ${preOutput.name}, expected float32 ${show(want)} (the adaptor graph's input width ${preD})`, {
+            ...where, frame: frame.id, expected: show(want), actual: raw ? show(raw.dims) : 'no output',
+          })
+        }
+        grid.adaptor = { data: toHwc(raw, preLayout!, gh, gw, preD), dim: preD, model: `${m.name}@${m.version}` }
+      }
+      return grid
     },
     dispose: () => session.release(),
   }

@@ -14,6 +14,7 @@ import { dotted, escapeSegment, fromPointer, originOf, toPointer, type Provenanc
 import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
 import { checkCapabilities } from './capabilities.js'
 import { checkEmbeddingSpaces } from './spaces.js'
+import { checkSeparateAdaptors } from './adaptors.js'
 import { expandSweep } from './sweep.js'
 
 /** Where one input port of a stage is fed from (`input` is the frame source). */
@@ -237,6 +238,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
   if (opts.checkInput !== false) out.push(...(await checkCapabilities({ use: inputRef.use, plugin: inputPlugin, options: inputOptions }, stages, loaded, reg)))
   if (hasErrors(out)) return { diagnostics: out, loaded }
   out.push(...(await checkEmbeddingSpaces(stages, loaded, reg, opts.models)))
+  out.push(...(await checkSeparateAdaptors(stages, loaded, opts.models)))
   if (hasErrors(out)) return { diagnostics: out, loaded }
   const name = config.name as string
   const output = config.output as { dir: string }

@@ -2,6 +2,7 @@ import { buildModel, type GraphInitializer, type GraphNode, type GraphValue } fr
 import type { ImagePreprocessing, ModelManifest, TensorSpec } from '../models/manifest.js'
 import { mulberry32 } from '../util/random.js'
 import { writeModelDir } from './model-dir.js'
+import { adaptorForward, adaptorNodes, adaptorWeights, type AdaptorSpec, type AdaptorWeights } from './adaptor-contract.js'
 
 /** One feature-grid output of a generated image model. */
 export interface ContractOutput {
@@ -11,8 +12,11 @@ export interface ContractOutput {
   /** Feature dimension D. */
   dim: number
   layout: 'nhwc' | 'nchw' | 'nlc'
-  /** `tokens`: the patch embedding itself (D must equal `embedDim`); `projection`: a random linear map of it. */
-  source: 'tokens' | 'projection'
+  /**
+   * `tokens`: the patch embedding itself (D must equal `embedDim`); `projection`: a random linear
+   * map of it; `adaptor`: the spec's `adaptor` on every token (D must equal its output width).
+   */
+  source: 'tokens' | 'projection' | 'adaptor'
   /** Element type of the output (float16: a Cast at the end, as a half-precision export has); default float32. */
   dtype?: 'float32' | 'float16'
 }
@@ -38,6 +42,12 @@ export interface ImageContractSpec {
   /** Symbolic H/W instead of `preprocessing.input_size`. */
   symbolic?: boolean
   outputs: ContractOutput[]
+  /**
+   * A language adaptor (RADIO's MLP2 shape, see `AdaptorSpec`) embedDim → `dim`: outputs with
+   * source `adaptor` apply it to every token, and the model ships it as its own graph `adaptor`
+   * in `file` (input `backbone_features` [N, embedDim] → output `features` [N, dim]).
+   */
+  adaptor?: AdaptorSpec & { dim: number; file?: string }
   /** Seed of the weights (mulberry32). */
   seed: number
 }
@@ -48,7 +58,7 @@ export interface ContractModel {
   manifest: ModelManifest
   spec: ImageContractSpec
   /** The weights, for tests that recompute features: patch embedding E×3×p×p (+ bias E), projections E×D row-major. */
-  weights: { embed: Float32Array; bias: Float32Array; projections: Record<string, Float32Array> }
+  weights: { embed: Float32Array; bias: Float32Array; projections: Record<string, Float32Array>; adaptor?: AdaptorWeights }
 }
 
 /** Uniform values in [−a, a) with a = 1/√fanIn (the usual initialisation scale). */
@@ -90,6 +100,7 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
     { op: 'Transpose', inputs: ['patches'], outputs: ['tokens'], attributes: { perm: [0, 2, 3, 1] } },
   )
   const projections: Record<string, Float32Array> = {}
+  const adaptor = spec.adaptor ? adaptorWeights(e, spec.adaptor.dim, spec.adaptor, spec.seed ^ 0xada) : undefined
   const outputs: GraphValue[] = []
   const specs: TensorSpec[] = []
   for (const o of spec.outputs) {
@@ -98,6 +109,11 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
       projections[o.name] = uniform(rng, e * o.dim, e)
       inits.push({ name: `${o.name}.proj`, type: 'float32', dims: [e, o.dim], data: projections[o.name]! })
       nodes.push({ op: 'MatMul', inputs: ['tokens', `${o.name}.proj`], outputs: (t = `${o.name}_nhwc`, [t]) })
+    } else if (o.source === 'adaptor') {
+      if (!adaptor || adaptor.outDim !== o.dim) throw new Error(`writeImageContractModel: output ${o.name} takes the adaptor, so the spec needs adaptor.dim ${o.dim}`)
+      const built = adaptorNodes(adaptor, 'tokens', (t = `${o.name}_nhwc`), `${o.name}.adaptor.`)
+      nodes.push(...built.nodes)
+      inits.push(...built.inits)
     } else if (o.dim !== e) {
       throw new Error(`writeImageContractModel: output ${o.name} takes the tokens, so its dim must be ${e}, not ${o.dim}`)
     }
@@ -115,6 +131,28 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
   }
   const input: GraphValue = { name: spec.inputName, type: 'float32', shape: [1, 3, H, W] }
   const bytes = buildModel({ inputs: [input], outputs, nodes, initializers: inits, name: spec.name })
+  const files: Record<string, Uint8Array> = { [spec.file]: bytes }
+  const graphs: ModelManifest['graphs'] = {
+    vision: {
+      file: spec.file,
+      inputs: [{ name: spec.inputName, dtype: 'float32', shape: input.shape, role: 'image' }],
+      outputs: specs,
+    },
+  }
+  if (adaptor) {
+    const file = spec.adaptor!.file ?? 'adaptor.onnx'
+    const built = adaptorNodes(adaptor, 'backbone_features', 'features', '')
+    files[file] = buildModel({
+      inputs: [{ name: 'backbone_features', type: 'float32', shape: ['N', e] }],
+      outputs: [{ name: 'features', type: 'float32', shape: ['N', adaptor.outDim] }],
+      nodes: built.nodes, initializers: built.inits, name: `${spec.name}-adaptor`,
+    })
+    graphs.adaptor = {
+      file,
+      inputs: [{ name: 'backbone_features', dtype: 'float32', shape: ['N', e], role: 'backbone_features' }],
+      outputs: [{ name: 'features', dtype: 'float32', shape: ['N', adaptor.outDim], role: 'features' }],
+    }
+  }
   const features = spec.outputs.find((o) => o.role === 'features')
   const backbone = spec.outputs.find((o) => o.role === 'backbone_features')
   const manifest = writeModelDir(dir, {
@@ -124,13 +162,7 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
     licence: spec.licence,
     source: { exported_by: 'generated by @plaf/core/testing writeImageContractModel (random weights)' },
     family: spec.family,
-    graphs: {
-      vision: {
-        file: spec.file,
-        inputs: [{ name: spec.inputName, dtype: 'float32', shape: input.shape, role: 'image' }],
-        outputs: specs,
-      },
-    },
+    graphs,
     image: {
       patch_size: p,
       feature_dim: features?.dim ?? e,
@@ -138,8 +170,8 @@ export function writeImageContractModel(dir: string, spec: ImageContractSpec): C
       embedding_space: spec.embeddingSpace,
       preprocessing: spec.preprocessing,
     },
-  }, { [spec.file]: bytes })
-  return { dir, manifest, spec, weights: { embed, bias, projections } }
+  }, files)
+  return { dir, manifest, spec, weights: { embed, bias, projections, adaptor } }
 }
 
 /**
@@ -166,6 +198,7 @@ export function uniformColourFeatures(model: ContractModel, rgb: readonly [numbe
   const out = spec.outputs.find((o) => o.name === name)
   if (!out) throw new Error(`uniformColourFeatures: the model has no output ${name}`)
   if (out.source === 'tokens') return token
+  if (out.source === 'adaptor') return adaptorForward(weights.adaptor!, token)
   const proj = weights.projections[name]!
   const f = new Float64Array(out.dim)
   for (let k = 0; k < e; k++) for (let j = 0; j < out.dim; j++) f[j] += token[k]! * proj[k * out.dim + j]!
