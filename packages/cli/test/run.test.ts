@@ -44,8 +44,8 @@ describe('plaf run', () => {
     expect(existsSync(join(dir, 'out', 'report.json'))).toBe(false)
   })
 
-  it('--resume refuses a run directory that has nothing to resume', async () => {
-    const dir = tempDir({ 'p.yaml': pipeline })
+  it('--resume refuses a folder that holds no run (only a folder holding nothing at all is run from frame 0)', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline, 'out/notes.txt': 'not a run' })
     const r = await cli('run', join(dir, 'p.yaml'), '--out', join(dir, 'out'), '--resume', '--progress', 'none')
     expect(r.code).toBe(1)
     expect(r.err).toContain('PLAF_RESUME_MISMATCH')

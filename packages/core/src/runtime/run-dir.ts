@@ -99,7 +99,8 @@ function describeEarlier(e: EarlierRun): string {
  * A fresh (not resumed) run's rule for a directory that holds an earlier run: the same
  * configuration is a rerun of that run, so its outputs are cleared first (with a note: an
  * interrupted one could have been resumed); another configuration is refused unless `overwrite`,
- * which clears it. A directory holding no run is never cleared. Returns the notes to report.
+ * which clears it, or unless that run completed no frame (nothing to lose). A directory holding no
+ * run is never cleared. Returns the notes to report.
  */
 function claimForFreshRun(path: string, configHash: string, overwrite: boolean): Diagnostic[] {
   const earlier = earlierRun(path)
@@ -110,25 +111,39 @@ function claimForFreshRun(path: string, configHash: string, overwrite: boolean):
       : []
   }
   const same = earlier.configHash === configHash
-  if (!same && !overwrite) {
+  // a run that completed no frame holds no result to lose (killed or failed while starting)
+  const empty = !earlier.complete && earlier.completed === 0
+  if (!same && !overwrite && !empty) {
     throw new PlafError(diagnostic('PLAF_RUN_DIR_USED', `${path} holds the outputs of another run (${describeEarlier(earlier)}) with a different configuration; a new run would mix the two`, {
       file: path, expected: configHash.slice(0, 12), actual: earlier.configHash?.slice(0, 12) ?? 'unreadable',
       hint: `choose another --out, or add --overwrite to delete that run first${earlier.complete ? '' : ' (--resume continues it only with its own configuration)'}`,
     }))
   }
   clearRunDir(path)
-  const why = same ? 'a rerun of the same configuration' : '--overwrite'
+  const why = same ? 'a rerun of the same configuration' : overwrite ? '--overwrite' : 'another configuration'
   const resumable = same && !earlier.complete && earlier.completed > 0 ? '; --resume would have continued it' : ''
   return [diagnostic('PLAF_RUN_DIR_USED', `${why}: cleared ${path}, which held ${describeEarlier(earlier)}${resumable}`, { severity: 'info', file: path })]
 }
 
+/** Whether `runDir` holds nothing but PLAF's own lock and temporary files (what a run killed while starting leaves). */
+function holdsNothing(runDir: string): boolean {
+  return readdirSync(runDir).every((n) => n === RUN_LOCK_FILE || (n.startsWith('.') && n.endsWith('.tmp')))
+}
+
 /**
  * What a resumed run continues from: the frames the interrupted run completed (0 when it had
- * completed, so it starts over). Throws PLAF_RESUME_MISMATCH when there is no progress.json or the
- * configuration changed since.
+ * completed, so it starts over, or when it completed none: a fresh run writes progress.json with 0
+ * frames before it starts). A directory holding nothing at all (a run that died before it could
+ * write progress.json, e.g. on a full disk, or whose failed start removed the directory) is resumed
+ * from frame 0 with an info note in `notes`. Throws PLAF_RESUME_MISMATCH when the directory holds
+ * something but no progress.json, or the configuration changed since.
  */
-export function readResume(runDir: string, configHash: string): number {
+export function readResume(runDir: string, configHash: string, notes: Diagnostic[] = []): number {
   const progressFile = join(runDir, 'progress.json')
+  if (!existsSync(progressFile) && holdsNothing(runDir)) {
+    notes.push(diagnostic('PLAF_RESUME_MISMATCH', `nothing to resume in ${runDir} (no frame was completed there): running from frame 0`, { severity: 'info', file: progressFile }))
+    return 0
+  }
   if (!existsSync(progressFile)) throw new PlafError(diagnostic('PLAF_RESUME_MISMATCH', `nothing to resume in ${runDir} (no progress.json)`, { file: progressFile }))
   const prev = JSON.parse(readFileSync(progressFile, 'utf8')) as RunProgress
   if (prev.config_hash !== configHash) {
@@ -155,14 +170,18 @@ export function prepareRunDir(p: ResolvedPipeline, opts: { outDir?: string; resu
   const createdFrom = mkdirSync(path, { recursive: true })
   const lock = acquireRunLock(path, p.file)
   try {
-    const resumeFrom = opts.resume ? readResume(path, configHash) : 0
     const notes = lock.tookOver ? [lock.tookOver] : []
+    const resumeFrom = opts.resume ? readResume(path, configHash, notes) : 0
     if (!opts.resume) notes.push(...claimForFreshRun(path, configHash, opts.overwrite ?? false))
     // what atomic writes of a killed earlier run left behind (never a live writer's)
     removeStaleTempFiles(path)
     // a resumed run writes its report again at the end
     for (const f of ['report.json', 'report.md']) rmSync(join(path, f), { force: true })
-    return { path, progressFile: join(path, 'progress.json'), configHash, resumeFrom, completed: resumeFrom, createdFrom, lock, notes }
+    const dir: RunDir = { path, progressFile: join(path, 'progress.json'), configHash, resumeFrom, completed: resumeFrom, createdFrom, lock, notes }
+    // before anything else is written: a run killed before its first frame completed is resumable
+    // (from frame 0, with its configuration checked)
+    if (resumeFrom === 0) writeProgress(dir, 0, null, false)
+    return dir
   } catch (e) {
     lock.release()
     if (createdFrom) removeCreatedRunDir(path, createdFrom)

@@ -59,7 +59,7 @@ describe('runtime', () => {
 
   it('wraps a stage failure with stage, plugin and frame, and leaves the run resumable', async () => {
     const dir = files({ 'p.yaml': pipeline + '  # failing stage added by --set\n' })
-    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides: ['stages.boom.use=failing', 'stages.boom.with.fail_at=1'] })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides: ['stages.boom.use=failing', 'stages.boom.with.fail_at=1'], addStages: true })
     const err = await runPipeline(r.pipeline!, { cwd: dir }).catch((e) => e)
     expect(err).toBeInstanceOf(PlafError)
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', stage: 'boom', plugin: 'failing', frame: '000001', message: 'stage boom (failing) frame 000001: deliberate failure' })
@@ -99,7 +99,7 @@ describe('runtime', () => {
 describe('what a failed run leaves behind', () => {
   const failAt = (n: number) => ['stages.boom.use=failing', `stages.boom.with.fail_at=${n}`]
   const fail = async (dir: string, overrides: string[], opts: { outDir?: string; resume?: boolean; overwrite?: boolean; signal?: AbortSignal } = {}) => {
-    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides, addStages: true })
     return (await runPipeline(r.pipeline!, { cwd: dir, ...opts }).catch((e) => e)) as PlafError
   }
 
@@ -140,15 +140,21 @@ describe('what a failed run leaves behind', () => {
     expect(existsSync(join(dir, 'empty'))).toBe(true)
   })
 
-  it('a fresh run in a used directory drops the last run\'s progress, so a failure leaves nothing to resume', async () => {
+  it('a fresh run in a used directory drops the last run\'s progress: --resume cannot continue the earlier run', async () => {
     const dir = files({ 'p.yaml': pipeline })
     await run(dir)
-    expect(JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))).toMatchObject({ completed: 3, complete: true })
+    const earlier = JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))
+    expect(earlier).toMatchObject({ completed: 3, complete: true })
     // another configuration: --overwrite clears the earlier run (without it: run-dir-lock.test.ts)
     const err = await fail(dir, failAt(0), { overwrite: true })
     expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', frame: '000000' })
-    expect(existsSync(join(dir, 'out', 'progress.json'))).toBe(false)
-    expect((await fail(dir, failAt(0), { resume: true })).diagnostics[0]).toMatchObject({ code: 'PLAF_RESUME_MISMATCH' })
+    // the failed run's own progress (0 frames, its configuration) replaced the earlier run's
+    const now = JSON.parse(readFileSync(join(dir, 'out', 'progress.json'), 'utf8'))
+    expect(now).toMatchObject({ completed: 0, last_frame: null, complete: false })
+    expect(now.config_hash).not.toBe(earlier.config_hash)
+    // the earlier configuration cannot resume; the failed one resumes from frame 0 (and fails there again)
+    expect((await fail(dir, [], { resume: true })).diagnostics[0]).toMatchObject({ code: 'PLAF_RESUME_MISMATCH' })
+    expect((await fail(dir, failAt(0), { resume: true })).diagnostics[0]).toMatchObject({ code: 'PLAF_STAGE_FAILED', frame: '000000' })
   })
 
   it('never removes a resumed run directory, even when the resumed run completes no frame', async () => {

@@ -58,6 +58,23 @@ describe('file-system errors a user can cause are user errors naming the path', 
     expect(res.report.frames).toMatchObject({ processed: 3, resumed_from: 1 })
   })
 
+  it('a full disk on the first frame: --resume once there is space runs from frame 0; a folder holding something else is still refused', async () => {
+    const dir = files({ 'p.yaml': pipeline.replace('at: 1', 'at: 0'), full: '' })
+    const err = (await run(dir).catch((e) => e)) as PlafError
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_OUTPUT_UNWRITABLE', frame: '000000' })
+    expect(existsSync(join(dir, 'out'))).toBe(false) // no frame completed: the directory it created is gone
+    rmSync(join(dir, 'full'))
+    const notes: string[] = []
+    const r = await resolvePipeline(join(dir, 'p.yaml'), registry)
+    const res = await runPipeline(r.pipeline!, { cwd: dir, resume: true, onNote: (d) => notes.push(`${d.code} ${d.severity}: ${d.message}`) })
+    expect(res.report.frames).toMatchObject({ processed: 3, resumed_from: 0 })
+    expect(notes[0]).toBe(`PLAF_RESUME_MISMATCH info: nothing to resume in ${join(dir, 'out')} (no frame was completed there): running from frame 0`)
+    const other = files({ 'p.yaml': pipeline, 'out/notes.txt': 'mine' })
+    expect(((await run(other, { resume: true }).catch((e) => e)) as PlafError).diagnostics[0]).toMatchObject({
+      code: 'PLAF_RESUME_MISMATCH', severity: 'error', message: `nothing to resume in ${join(other, 'out')} (no progress.json)`,
+    })
+  })
+
   it('anything else stays a bug', () => {
     expect(fsErrorDiagnostic(new TypeError('x is undefined'))).toBeNull()
     expect(fsErrorDiagnostic(Object.assign(new Error('?'), { code: 'EBADF' }))).toBeNull()
