@@ -112,3 +112,35 @@ describe('${name} in the run directory', () => {
   })
 })
 
+
+describe('plaf validate/run --set: a stage it names must exist, and what it causes points at it', () => {
+  const pipeline = 'input: { use: synthetic-room, with: { frames: 1 } }\nstages:\n  masker: { use: felzenszwalb, with: { sigma: 0.8 } }\noutput: { dir: out }\n'
+  it('a misspelt stage name is an error at the name in the flag, with the closest stage; run writes nothing', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline })
+    for (const command of ['validate', 'run']) {
+      const r = await cli(command, join(dir, 'p.yaml'), '--set', 'stages.maskr.use=grid')
+      expect(r.code).toBe(1)
+      expect(r.err).toBe([
+        '--set stages.maskr.use=grid error the pipeline has no stage "maskr" (--set changes stages, it does not add them)  PLAF_INVALID_OVERRIDE',
+        '     | --set stages.maskr.use=grid',
+        '     |              ^',
+        '     expected one of masker; got maskr; did you mean "masker"? to add a stage, write it under stages: in a pipeline file that extends this one',
+        '',
+        '1 error(s), 0 warning(s)',
+        '',
+      ].join('\n'))
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false)
+  })
+  it('an option the plugin a --set switches to requires is missing: at the plugin name in the flag', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline })
+    const r = await cli('validate', join(dir, 'p.yaml'), '--set', 'input.use=ade20k')
+    expect(r.code).toBe(1)
+    expect(r.err.split('\n').slice(0, 4)).toEqual([
+      '--set input.use=ade20k error input.with.root is required but missing  PLAF_MISSING_OPTION',
+      '     | --set input.use=ade20k',
+      '     |                 ^',
+      '     expected root; options: plaf plugins ade20k',
+    ])
+  })
+})

@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, resolve } from 'node:path'
+import { closest, distance } from 'fastest-levenshtein'
 import { parse as parseYaml } from 'yaml'
 import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
 import type { ModelAccess } from '../models/access.js'
 import { interpolate } from './interpolate.js'
 import { flagOrigin } from './option-errors.js'
 import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
-import { dropBelow, escapeSegment, originOf, toPointer, type Provenance } from './provenance.js'
+import { dropBelow, escapeSegment, originOf, toPointer, type Origin, type Provenance } from './provenance.js'
 import { parseYamlSource } from './yaml-source.js'
 
 /** A pipeline file after `extends`, `--set` and interpolation, with origins for every value. */
@@ -24,8 +25,20 @@ export interface LoadedPipeline {
 
 /** Options for loading. */
 export interface LoadOptions {
-  /** `--set path=value` arguments, applied in order after every file is merged. */
-  overrides?: readonly string[]
+  /**
+   * `--set path=value` arguments, applied in order after every file is merged. A string is a
+   * command-line `--set` (diagnostics point at it); an {@link OverrideArg} says where else the
+   * value came from (a sweep's matrix). A path under `stages.<key>` must name a stage the
+   * pipeline has, unless `addStages` is true.
+   */
+  overrides?: readonly (string | OverrideArg)[]
+  /**
+   * API only (the CLI never sets it): let an override add a stage the pipeline does not have
+   * (`stages.boom.use=failing`), as tests that inject a failing stage do. Default false: a stage
+   * name in an override that names no stage is PLAF_INVALID_OVERRIDE with the closest stage names,
+   * since a misspelt `--set stages.maskr.use=grid` would otherwise add a stage silently.
+   */
+  addStages?: boolean
   env?: Record<string, string | undefined>
   /** Directory that relative `--set` paths and path defaults resolve against; default process.cwd(). */
   cwd?: string
@@ -44,6 +57,16 @@ export interface LoadOptions {
    * true; the variants themselves are resolved with false).
    */
   checkSweep?: boolean
+}
+
+/** An override that did not come from the command line: where it came from and how to name it. */
+export interface OverrideArg {
+  /** `path=value`, as after `--set`. */
+  arg: string
+  /** Where the value is written (a sweep's matrix value, with its key as keyLine/keyColumn); diagnostics point there. */
+  origin?: Origin
+  /** How messages name it; default `--set <arg>`. */
+  label?: string
 }
 
 /** One parsed `--set` argument. */
@@ -148,17 +171,61 @@ function isUseSwitch(root: unknown, path: readonly string[], value: unknown): bo
  * The note that a `--set …use=` switch drops the old plugin's `with:` (the right behaviour: those
  * options belong to the old plugin, but it must be visible). Located at the dropped block.
  */
-function droppedOptionsNote(root: unknown, prov: Provenance, withPath: string[], arg: string, use: unknown): Diagnostic | undefined {
+function droppedOptionsNote(root: unknown, prov: Provenance, withPath: string[], label: string, use: unknown): Diagnostic | undefined {
   const old = getAt(root, withPath)
   if (!isPlainObject(old) || Object.keys(old).length === 0) return undefined
   const where = originOf(prov, toPointer(withPath))
   const from = getAt(root, [...withPath.slice(0, -1), 'use'])
   const keys = Object.keys(old)
-  const message = `--set ${arg} replaces plugin "${String(from)}" with "${String(use)}": the options of "${String(from)}" in ${withPath.join('.')} (${keys.join(', ')}) are dropped`
+  const message = `${label} replaces plugin "${String(from)}" with "${String(use)}": the options of "${String(from)}" in ${withPath.join('.')} (${keys.join(', ')}) are dropped`
   return diagnostic('PLAF_OPTIONS_DROPPED', message, {
     severity: 'info', file: where?.file, line: where?.line, column: where?.column, source: where?.file ? undefined : where?.source,
     path: withPath.join('.'), stage: withPath[0] === 'stages' ? withPath[1] : 'input', actual: keys.join(', '),
     hint: `options of "${String(use)}" can follow it: --set ${withPath.join('.')}.<option>=<value>`,
+  })
+}
+
+/**
+ * The origin of an override's value, with the key column at path segment `seg`: in the `--set`
+ * text (`--set stages.maskr.use=grid`: segment 1 is column 14) or, for an override written
+ * elsewhere, that origin as it is.
+ */
+function overrideOrigins(o: Override, origin: Origin | undefined): (seg: number) => Origin {
+  if (origin) return () => origin
+  const text = `--set ${o.arg}`
+  const base = flagOrigin(text)
+  const starts: number[] = []
+  let col = 7 + o.arg.indexOf(o.path[0]!)
+  for (const s of o.path) {
+    starts.push(col)
+    col += s.length + 1
+  }
+  return (seg) => ({ ...base, keyColumn: starts[seg] })
+}
+
+/** A diagnostic about an override's text, moved to where that override is written. */
+function relocate(d: Diagnostic, origin: Origin, label: string): Diagnostic {
+  return { ...d, message: `${label}: ${d.message}`, file: origin.file, line: origin.keyLine ?? origin.line, column: origin.keyColumn ?? origin.column, source: origin.source }
+}
+
+/**
+ * PLAF_INVALID_OVERRIDE for an override under `stages.<key>` when the pipeline has no stage
+ * `<key>`: a misspelt stage name would otherwise add a stage (without its wiring or options),
+ * and the real stage would run unchanged. Located at the stage name, with the closest names.
+ */
+function missingStage(root: Record<string, unknown>, o: Override, at: (seg: number) => Origin, label: string): Diagnostic | undefined {
+  if (o.path[0] !== 'stages' || o.path.length < 2) return undefined
+  const stages = isPlainObject(root.stages) ? Object.keys(root.stages) : []
+  const key = o.path[1]!
+  if (stages.includes(key)) return undefined
+  const near = stages.length ? closest(key, stages) : undefined
+  const mean = near !== undefined && distance(near, key) <= Math.max(2, key.length / 3) ? `did you mean "${near}"? ` : ''
+  const where = at(1)
+  return diagnostic('PLAF_INVALID_OVERRIDE', `the pipeline has no stage "${key}" (${label.startsWith('--set') ? '--set' : 'an override'} changes stages, it does not add them)`, {
+    file: where.file, source: where.source, line: where.keyLine ?? where.line, column: where.keyColumn ?? where.column,
+    path: `stages.${key}`, stage: key, actual: key,
+    expected: stages.length ? `one of ${stages.join(', ')}` : 'a stage of the pipeline (it has none)',
+    hint: `${mean}to add a stage, write it under stages: in a pipeline file that extends this one`,
   })
 }
 
@@ -171,24 +238,40 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
   const tree = loadTree(file, [], undefined, diagnostics, files)
   let value = (tree?.value ?? {}) as Record<string, unknown>
   const provenance: Provenance = tree?.prov ?? new Map()
-  for (const arg of opts.overrides ?? []) {
-    const o = parseOverride(arg)
-    if ('code' in o) {
-      diagnostics.push(o)
+  for (const given of opts.overrides ?? []) {
+    const { arg, origin, label = `--set ${arg}` } = typeof given === 'string' ? { arg: given } : given
+    const parsed = parseOverride(arg)
+    if ('code' in parsed) {
+      diagnostics.push(origin ? relocate(parsed, origin, label) : parsed)
       continue
     }
+    const o = parsed
+    const at = overrideOrigins(o, origin)
     const ptr = toPointer(o.path)
+    if (!opts.addStages) {
+      const missing = missingStage(value, o, at, label)
+      if (missing) {
+        diagnostics.push(missing)
+        continue
+      }
+    }
     // A stage's `with:` belongs to its plugin: switching `use:` drops the old plugin's options.
     if (isUseSwitch(value, o.path, o.value)) {
       const withPath = [...o.path.slice(0, -1), 'with']
-      const dropped = droppedOptionsNote(value, provenance, withPath, arg, o.value)
+      const dropped = droppedOptionsNote(value, provenance, withPath, label, o.value)
       if (dropped) diagnostics.push(dropped)
       value = setAt(value, withPath, null) as Record<string, unknown>
       dropBelow(provenance, toPointer(withPath))
+      // what the new plugin lacks or defaults (a missing required option, a model it would open)
+      // was brought in by this override: such diagnostics point at the plugin name it gives
+      const v = at(o.path.length - 1)
+      provenance.set(toPointer(withPath), { ...v, keyLine: v.line, keyColumn: v.column })
     }
+    // maps the override creates (`--set input.wth.scene=x`) come from it too, each at its key
+    for (let i = 1; i < o.path.length; i++) if (getAt(value, o.path.slice(0, i)) === undefined) provenance.set(toPointer(o.path.slice(0, i)), at(i - 1))
     value = setAt(value, o.path, o.value) as Record<string, unknown>
     for (const k of [...provenance.keys()]) if (k === ptr || k.startsWith(ptr + '/')) provenance.delete(k)
-    provenance.set(ptr, flagOrigin(`--set ${arg}`))
+    provenance.set(ptr, at(o.path.length - 1))
     rawOverrides.set(ptr, o.raw)
   }
   let name = typeof value.name === 'string' ? value.name : basename(file, extname(file))

@@ -32,7 +32,9 @@ function installedManifests(): ModelAccess {
 
 function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
   const o = originOf(loaded.provenance, ptr)
-  return { file: o?.file ?? loaded.file, source: o?.source, line: o?.line, column: o?.column, path: dotted(ptr) }
+  // a value a `--set` gave is located at that argument, never at the file it did not come from
+  if (o?.source) return { source: o.source, column: o.column, path: dotted(ptr) }
+  return { file: o?.file ?? loaded.file, line: o?.line, column: o?.column, path: dotted(ptr) }
 }
 
 /**

@@ -19,7 +19,7 @@ output: { dir: out }
 `
 
 async function start(dir: string, overrides: string[] = [], opts: RunOptions = {}) {
-  const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides })
+  const r = await resolvePipeline(join(dir, 'p.yaml'), registry, { overrides, addStages: true })
   expect(r.diagnostics).toEqual([])
   return runPipeline(r.pipeline!, { cwd: dir, ...opts })
 }
