@@ -1,10 +1,14 @@
 /**
  * The run directory's lock, `.plaf-run.lock`: one run at a time per directory. The lock file is
  * written complete under a temporary name and hard-linked into place (link fails if it exists), so
- * no reader ever sees a half-written lock. It holds who runs (pid, host, start time); a lock whose
- * process is gone (same host, pid dead or reused by another process) is stale and taken over.
+ * no reader ever sees a half-written lock. On a file system without hard links (link fails with
+ * EPERM, ENOTSUP, EOPNOTSUPP, ENOSYS or EXDEV: FAT, some network and FUSE mounts) the lock file is
+ * created exclusively instead (`wx`), written and fsynced; a reader that finds it still empty or
+ * half-written reads again for up to a second before calling it foreign. It holds who runs (pid,
+ * host, start time); a lock whose process is gone (same host, pid dead or reused by another
+ * process) is stale and taken over.
  */
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
@@ -62,13 +66,45 @@ export function staleReason(info: RunLockInfo, host = hostname()): string | null
   return null
 }
 
-function readLock(file: string): RunLockInfo | null {
+function readLockOnce(file: string): RunLockInfo | null {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as RunLockInfo
     return typeof v.pid === 'number' && typeof v.host === 'string' ? v : null
   } catch {
     return null
   }
+}
+
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/**
+ * The lock in `file`, or null when it is not a readable PLAF lock. An unreadable one is read again
+ * for up to `patienceMs`: a lock created in place (no hard links) is empty until its writer wrote it.
+ */
+function readLock(file: string, patienceMs = 0): RunLockInfo | null {
+  for (let waited = 0; ; waited += 50) {
+    const v = readLockOnce(file)
+    if (v || waited >= patienceMs) return v
+    pause(50)
+  }
+}
+
+/** The errors `link` gives on a file system that has no hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
+
+/** Creates `file` only if it does not exist (EEXIST otherwise), with `text`, fsynced. */
+function createExclusive(file: string, text: string): void {
+  const fd = openSync(file, 'wx')
+  try {
+    const bytes = Buffer.from(text, 'utf8')
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off)
+    fsyncSync(fd)
+  } catch (e) {
+    closeSync(fd)
+    rmSync(file, { force: true })
+    throw e
+  }
+  closeSync(fd)
 }
 
 const describeHolder = (h: RunLockInfo): string => `pid ${h.pid} on ${h.host}, started ${h.started_at}`
@@ -83,19 +119,29 @@ let counter = 0
 export function acquireRunLock(runDir: string, pipeline: string): RunLock {
   const file = join(runDir, RUN_LOCK_FILE)
   const info: RunLockInfo = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), proc_start: processStart(process.pid), pipeline }
+  const text = JSON.stringify(info, null, 2) + '\n'
   // a name removeStaleTempFiles recognises, should this process die between write and link
   const tmp = join(runDir, `.${RUN_LOCK_FILE}.${process.pid}.${counter++}.tmp`)
-  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n')
+  writeFileSync(tmp, text)
+  let hardLinks = true
   let tookOver: Diagnostic | undefined
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        linkSync(tmp, file)
+        if (hardLinks) linkSync(tmp, file)
+        else createExclusive(file, text)
         break
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+        const code = (e as NodeJS.ErrnoException).code ?? ''
+        if (hardLinks && NO_HARD_LINKS.has(code)) {
+          hardLinks = false
+          attempt--
+          continue
+        }
+        if (code !== 'EEXIST') throw e
       }
-      const holder = readLock(file)
+      // a lock created in place may be seen before its writer wrote it: give it a second
+      const holder = readLock(file, 1000)
       if (!holder) {
         // not a lock we wrote (links are complete): a foreign or damaged file, left for the user
         throw new PlafError(diagnostic('PLAF_RUN_LOCKED', `${runDir} is locked by ${file}, which is not a readable PLAF lock`, {
