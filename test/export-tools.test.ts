@@ -46,7 +46,7 @@ describe.skipIf(!python)(`tools/export${skipNote}`, () => {
 
     it('pass the TypeScript manifest schema with the contract families, roles and spaces', () => {
       expect(Object.fromEntries(Object.entries(models).map(([k, m]) => [k, [m.manifest.family, Object.keys(m.manifest.graphs)]]))).toEqual({
-        radio: ['radio', ['vision']], 'siglip-text': ['siglip-text', ['text']], clip: ['clip', ['vision', 'text']],
+        radio: ['radio', ['vision', 'adaptor']], 'siglip-text': ['siglip-text', ['text']], clip: ['clip', ['vision', 'text']],
       })
       expect(models.radio.manifest.image?.embedding_space).toBe(models['siglip-text'].manifest.text?.embedding_space)
       expect(models.radio.manifest.graphs.vision.outputs.map((o) => [o.role, o.layout])).toEqual([['features', 'nhwc'], ['backbone_features', 'nhwc']])
@@ -114,6 +114,8 @@ describe.skipIf(!python)(`tools/export${skipNote}`, () => {
           const cell = (y: number, x: number) => features.data.subarray((y * gw + x) * fd, (y * gw + x + 1) * fd)
           expect(maxAbsDiff(cell(0, 0), cell(0, gw - 1)), `${ref}: red and blue patches`).toBeGreaterThan(1e-3)
           spaces[ref] = features.space
+          // the RADIO export ships its head alone too (graphs.adaptor): the grid carries the backbone's tokens
+          if (ref === 'radio') expect([features.adaptor?.dim, features.adaptor?.model]).toEqual([32, `${m.name}@${m.version}`])
         } finally {
           await inst.dispose?.()
         }

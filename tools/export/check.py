@@ -77,6 +77,10 @@ def graph_feeds(model_dir: Path, manifest: dict, role: str, image: np.ndarray | 
     for spec in manifest['graphs'][role]['inputs']:
         if spec.get('role') == 'image':
             feeds[spec['name']] = image_feed(manifest, image)
+        elif spec.get('role') == 'backbone_features':
+            # a separate adaptor's rows: deterministic, at the scale of a ViT's tokens
+            n = spec['shape'][0] if isinstance(spec['shape'][0], int) else 64
+            feeds[spec['name']] = np.random.default_rng(1).normal(0, 2, (n, spec['shape'][1])).astype(np.float32)
         elif spec.get('role') == 'input_ids':
             ids = json.loads((Path(model_dir) / 'tokens.json').read_text())['input_ids']
             feeds[spec['name']] = np.asarray(ids, dtype=np.int64)

@@ -8,6 +8,10 @@ opset 17. Graph `vision`:
                     token: the language-aligned features of PLAF (and RayFronts' NARadio), D = 1152
                     for RADIOv2.5's `siglip` adaptor
   backbone_features float32 [1, H/p, W/p, C]  RADIO's own patch features (C = 768 for B/16)
+and (unless --no-separate-adaptor) the same head on its own, graph `adaptor` in adaptor.onnx:
+  backbone_features float32 [N, C] → features float32 [N, D], N symbolic
+so `mask-mean` can average RADIO's features per mask first and project the K means
+(`adaptor: after-average`, an ablation of the official project-then-average).
 
 Usage (needs the weights: torch.hub downloads NVlabs/RADIO's code and checkpoint, and open_clip's
 SigLIP checkpoint for the adaptor's text tower):
@@ -62,6 +66,38 @@ class RadioVision(torch.nn.Module):
                 feats.float().reshape(1, h, w, feats.shape[-1]))
 
 
+class AdaptorRows(torch.nn.Module):
+    """The language head alone, row-wise: `backbone_features` [N, C] → `features` [N, D] (float32 I/O,
+    the head in `dtype`). The same module RadioVision applies to every patch token."""
+
+    def __init__(self, head_mlp: torch.nn.Module, dtype: torch.dtype = torch.float32):
+        super().__init__()
+        self.head_mlp = head_mlp
+        self.dtype = dtype
+
+    def forward(self, rows: torch.Tensor) -> torch.Tensor:
+        return self.head_mlp(rows.to(self.dtype)).float()
+
+
+ADAPTOR_FILE = 'adaptor.onnx'
+
+
+def export_adaptor(vision: RadioVision, out_dir: Path, backbone_dim: int, device: str = 'cpu') -> tuple[list[str], dict]:
+    """Exports `vision.head_mlp` as graph `adaptor` (adaptor.onnx, N symbolic); returns its files and manifest entry."""
+    rows = AdaptorRows(vision.head_mlp, vision.dtype)
+    example = torch.randn(5, backbone_dim, device=device)
+    with torch.no_grad():
+        d = rows(example).shape[-1]
+    files = px.export_onnx(rows, (example,), out_dir / ADAPTOR_FILE, ['backbone_features'], ['features'],
+                           dynamic_axes={'backbone_features': {0: 'N'}, 'features': {0: 'N'}})
+    graph = px.graph_entry(out_dir, ADAPTOR_FILE, {
+        'backbone_features': {'role': 'backbone_features', 'description': "rows of RADIO's own patch features (or their per-mask means)"},
+    }, {
+        'features': {'role': 'features', 'description': "the language adaptor's summary head (head_mlp) on each row"},
+    }, {'backbone_features': ['N', backbone_dim], 'features': ['N', d]})
+    return files, graph
+
+
 def load_radio(version: str, device: str = 'cpu', fp16: bool = False) -> RadioVision:
     """Real weights: RADIO from torch.hub with its language adaptor, detached as RayFronts does."""
     if version not in VERSIONS:
@@ -78,8 +114,9 @@ def load_radio(version: str, device: str = 'cpu', fp16: bool = False) -> RadioVi
 
 def export_vision(vision: RadioVision, out_dir: Path, *, name: str, version: str, resolution: tuple[int, int],
                   licence: str, space: str, source: dict, description: str, device: str = 'cpu',
-                  external_data: bool | None = None) -> Path:
-    """Wrap + export + manifest, for any module of RadioVision's structure (real or test-sized)."""
+                  external_data: bool | None = None, separate_adaptor: bool = True) -> Path:
+    """Wrap + export + manifest, for any module of RadioVision's structure (real or test-sized).
+    `separate_adaptor`: also write the head alone as graph `adaptor` (see the module docstring)."""
     h, w = resolution
     p = vision.patch_size
     if h % p or w % p:
@@ -97,10 +134,14 @@ def export_vision(vision: RadioVision, out_dir: Path, *, name: str, version: str
         'features': {'role': 'features', 'layout': 'nhwc', 'description': "language adaptor's summary head (head_mlp) on every patch token"},
         'backbone_features': {'role': 'backbone_features', 'layout': 'nhwc', 'description': "RADIO's own patch features"},
     }, {'image': [1, 3, h, w], 'features': [1, h // p, w // p, d], 'backbone_features': [1, h // p, w // p, c]})
+    graphs = {'vision': graph}
+    if separate_adaptor:
+        adaptor_files, graphs['adaptor'] = export_adaptor(vision, out_dir, c, device)
+        files += adaptor_files
     manifest = {
         'name': name, 'version': version, 'description': description,
         'licence': px.LICENCES[licence], 'source': source, 'family': 'radio',
-        'graphs': {'vision': graph},
+        'graphs': graphs,
         'image': {
             'patch_size': p, 'feature_dim': d, 'backbone_dim': c, 'embedding_space': space,
             'preprocessing': {'input_size': [h, w], 'resize': 'squash', 'scale': 1 / 255, 'mean': [0, 0, 0],
@@ -112,7 +153,16 @@ def export_vision(vision: RadioVision, out_dir: Path, *, name: str, version: str
 
 def torch_graphs(manifest: dict, device: str = 'cpu', fp16: bool = False) -> dict[str, torch.nn.Module]:
     """The PyTorch modules behind a manifest written by this script (real weights), for check.py."""
-    return {'vision': load_radio(manifest['source']['revision'], device, fp16)}
+    vision = load_radio(manifest['source']['revision'], device, fp16)
+    return graph_modules(vision, manifest)
+
+
+def graph_modules(vision: RadioVision, manifest: dict) -> dict[str, torch.nn.Module]:
+    """The module behind each graph of the manifest: `vision`, and `adaptor` when it was exported."""
+    modules: dict[str, torch.nn.Module] = {'vision': vision}
+    if 'adaptor' in manifest['graphs']:
+        modules['adaptor'] = AdaptorRows(vision.head_mlp, vision.dtype)
+    return modules
 
 
 def default_name(version: str, h: int, w: int) -> str:
@@ -131,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument('--fp16', action='store_true', help='half-precision network (CUDA); I/O stays float32')
     ap.add_argument('--force', action='store_true', help='replace a non-empty output folder')
     ap.add_argument('--no-check', action='store_true', help='skip the ONNX vs PyTorch comparison')
+    ap.add_argument('--no-separate-adaptor', action='store_true',
+                    help='do not write the language head alone as graph adaptor (adaptor.onnx); mask-mean adaptor: after-average then refuses the model')
     a = ap.parse_args(argv)
     if a.fp16 and not a.device.startswith('cuda'):
         ap.error('--fp16 needs --device cuda (half precision on the CPU is not supported by torch here)')
@@ -141,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     vision = load_radio(a.version, a.device, a.fp16)
     path = export_vision(
         vision, out, name=a.name or default_name(a.version, h, w), version=a.model_version, resolution=(h, w),
-        licence=info['licence'], space=info['space'], device=a.device,
+        licence=info['licence'], space=info['space'], device=a.device, separate_adaptor=not a.no_separate_adaptor,
         description=f'{a.version} with its {info["adaptor"]} adaptor, {h}×{w}{" fp16" if a.fp16 else ""}',
         source={'url': 'https://github.com/NVlabs/RADIO', 'repo': 'NVlabs/RADIO', 'revision': a.version,
                 'exported_by': px.exported_by('export_radio.py'),
@@ -150,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.no_check:
         return 0
     import check
-    return check.check_model(out, {'vision': vision}, fp16=a.fp16, device=a.device)
+    return check.check_model(out, graph_modules(vision, px.read_manifest(out)), fp16=a.fp16, device=a.device)
 
 
 if __name__ == '__main__':

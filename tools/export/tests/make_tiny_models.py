@@ -45,6 +45,7 @@ def main(out: Path) -> None:
                                resolution=(32, 48), licence='NSCL-RADIO', space='siglip-so400m-patch14-384',
                                source={'repo': 'NVlabs/RADIO', 'revision': 'tiny'}, description='test-sized RADIO')
     save_expected(expected, 'radio', 'vision', vision, out / 'radio')
+    save_expected(expected, 'radio', 'adaptor', export_radio.AdaptorRows(vision.head_mlp), out / 'radio')
 
     seeded(11)
     tower = pt.TextTower(TinyTextTower(out=40, context=16)).eval()

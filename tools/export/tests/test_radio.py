@@ -103,8 +103,8 @@ class RadioExportTest(unittest.TestCase):
 
     def test_manifest_lists_every_file_with_its_hash(self):
         files = {f['path']: f for f in self.manifest['files']}
-        self.assertEqual(set(files), {'vision_32x48.onnx'})
-        self.assertEqual(sorted(p.name for p in self.out.iterdir()), ['plaf-model.json', 'vision_32x48.onnx'])
+        self.assertEqual(set(files), {'vision_32x48.onnx', 'adaptor.onnx'})
+        self.assertEqual(sorted(p.name for p in self.out.iterdir()), ['adaptor.onnx', 'plaf-model.json', 'vision_32x48.onnx'])
         for path, f in files.items():
             data = (self.out / path).read_bytes()
             self.assertEqual(f['sha256'], hashlib.sha256(data).hexdigest())
@@ -119,14 +119,46 @@ class RadioExportTest(unittest.TestCase):
 
     def test_check_passes_on_the_honest_export(self):
         with redirect_stdout(io.StringIO()) as out:
-            self.assertEqual(check.check_model(self.out, {'vision': self.vision}), 0)
+            self.assertEqual(check.check_model(self.out, export_radio.graph_modules(self.vision, self.manifest)), 0)
         self.assertRegex(out.getvalue(), r'ok   vision\.features \(\w+\): max abs diff')
         self.assertIn('ok   vision.backbone_features', out.getvalue())
+        self.assertIn('ok   adaptor.features', out.getvalue())
+
+    def test_adaptor_graph_is_the_head_alone_on_rows(self):
+        g = self.manifest['graphs']['adaptor']
+        self.assertEqual(g['file'], 'adaptor.onnx')
+        self.assertEqual([(t['name'], t['dtype'], t['shape'], t['role']) for t in g['inputs']],
+                         [('backbone_features', 'float32', ['N', 32], 'backbone_features')])
+        self.assertEqual([(t['name'], t['dtype'], t['shape'], t['role']) for t in g['outputs']],
+                         [('features', 'float32', ['N', 40], 'features')])
+        # any number of rows; each row is head_mlp of it, computed row by row here
+        for n in (1, 7, 300):
+            rows = torch.randn(n, 32) * 3
+            got, _ = run_onnx(self.out / 'adaptor.onnx', {'backbone_features': rows.numpy()})
+            with torch.no_grad():
+                want = torch.stack([self.vision.head_mlp(r) for r in rows])
+            np.testing.assert_allclose(got['features'], want.numpy(), atol=1e-5, rtol=1e-4)
+
+    def test_adaptor_on_the_backbone_tokens_gives_the_vision_features(self):
+        # the two graphs agree: vision.features = adaptor(vision.backbone_features), token by token
+        x = torch.rand(1, 3, 32, 48)
+        vis, _ = run_onnx(self.out / 'vision_32x48.onnx', {'image': x.numpy()})
+        rows, _ = run_onnx(self.out / 'adaptor.onnx', {'backbone_features': vis['backbone_features'].reshape(24, 32)})
+        np.testing.assert_allclose(rows['features'].reshape(1, 4, 6, 40), vis['features'], atol=1e-5, rtol=1e-4)
+        # and the head is nonlinear: the head of a mean is not the mean of the heads
+        mean_then_head, _ = run_onnx(self.out / 'adaptor.onnx', {'backbone_features': vis['backbone_features'].reshape(24, 32).mean(0, keepdims=True)})
+        self.assertGreater(np.abs(mean_then_head['features'][0] - vis['features'].reshape(24, 40).mean(0)).max(), 1e-2)
+
+    def test_no_separate_adaptor_writes_the_vision_graph_only(self):
+        m = export(self.vision, self.scratch('baked'), separate_adaptor=False)
+        self.assertEqual(list(m['graphs']), ['vision'])
+        self.assertEqual([f['path'] for f in m['files']], ['vision_32x48.onnx'])
+        self.assertEqual(list(export_radio.graph_modules(self.vision, m)), ['vision'])
 
     def test_external_data_for_large_models(self):
         out = self.scratch('ext')
         m = export(self.vision, out, external_data=True)
-        self.assertEqual([f['path'] for f in m['files']], ['vision_32x48.onnx', 'vision_32x48.onnx_data'])
+        self.assertEqual([f['path'] for f in m['files']], ['vision_32x48.onnx', 'vision_32x48.onnx_data', 'adaptor.onnx'])
         graph = onnx.load(str(out / 'vision_32x48.onnx'), load_external_data=False).graph
         self.assertTrue(graph.initializer)
         big = [t for t in graph.initializer if np.prod(t.dims) * 4 >= 1024]
