@@ -144,3 +144,17 @@ describe('plaf validate/run --set: a stage it names must exist, and what it caus
     ])
   })
 })
+
+describe('plaf validate: a sweep variant error has the code frame of the matrix value in the YAML', () => {
+  it('a bad matrix value is shown in its line with a caret under it', async () => {
+    const dir = tempDir({ 'p.yaml': 'input: { use: synthetic-room, with: { frames: 1 } }\nstages:\n  masker: { use: felzenszwalb }\nsweep:\n  matrix:\n    stages.masker.with.sigma: [0.8, abc]\n' })
+    const r = await cli('validate', join(dir, 'p.yaml'))
+    expect(r.code).toBe(1)
+    expect(r.err.split('\n').slice(0, 4)).toEqual([
+      `${join(dir, 'p.yaml')}:6:37 error sweep variant masker.sigma=abc: stages.masker.with.sigma must be number  PLAF_INVALID_OPTION`,
+      '   6 |     stages.masker.with.sigma: [0.8, abc]',
+      '     |                                     ^',
+      '     expected number; got "abc"; options: plaf plugins felzenszwalb',
+    ])
+  })
+})

@@ -12,7 +12,7 @@ export { Registry, checkPluginShape, closestNames, editDistance } from './regist
 export { loadPipeline, parseOverride, type LoadedPipeline, type LoadOptions, type Override, type OverrideArg } from './pipeline/load.js'
 export { resolvePipeline, type ResolvedPipeline, type ResolvedStage, type ResolveResult, type PortSource } from './pipeline/resolve.js'
 export { pipelineSkeletonSchema, type RuntimeSettings } from './pipeline/skeleton.js'
-export { expandSweep, type SweepVariant } from './pipeline/sweep.js'
+export { expandSweep, sweepOverrides, type SweepVariant } from './pipeline/sweep.js'
 export { importPluginModule } from './pipeline/plugins.js'
 export { dotted, type Origin, type Provenance } from './pipeline/provenance.js'
 export { flagOrigin, optionDiagnostics, type OptionsSource } from './pipeline/option-errors.js'

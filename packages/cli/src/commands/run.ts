@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { PlafError, cacheUse, readSceneList, type Diagnostic, describeCacheUse, expandSweep, hasErrors, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { PlafError, cacheUse, readSceneList, type Diagnostic, describeCacheUse, expandSweep, hasErrors, sweepOverrides, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
@@ -85,7 +85,8 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
     io.err(`== sweep variant ${v.name}`)
     // every variant was checked when the base resolved (checkSweep): resolve each once more, alone
     const set = [...(opts.set ?? []), ...v.overrides]
-    const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: set, checkSweep: false })
+    // the variant's values located at the sweep's matrix in the YAML, not as --set nobody typed
+    const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: [...(opts.set ?? []), ...sweepOverrides(v, first.loaded.provenance)], checkSweep: false })
     const res = await runOnce(file, { ...opts, set, out: join(root, v.name) }, io, v.name, resolved)
     if (typeof res === 'number') return res
     const row: Record<string, unknown> = { variant: v.name, wall_s: +(res.report.wall_ms / 1000).toFixed(2), frames: res.report.frames.processed }

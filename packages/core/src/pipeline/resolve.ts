@@ -15,7 +15,7 @@ import { pipelineSkeletonSchema, type RuntimeSettings } from './skeleton.js'
 import { checkCapabilities } from './capabilities.js'
 import { checkEmbeddingSpaces } from './spaces.js'
 import { checkSeparateAdaptors } from './adaptors.js'
-import { expandSweep } from './sweep.js'
+import { expandSweep, sweepOverrides } from './sweep.js'
 
 /** Where one input port of a stage is fed from (`input` is the frame source). */
 export interface PortSource {
@@ -141,7 +141,8 @@ async function checkPlugin(plugin: Plugin, options: Record<string, unknown>, loa
  * A sweep's variants, checked before any runs: the count is bounded without expanding anything
  * (the product of the matrix lengths plus `include`) and refused above `max_variants`; below it,
  * every variant is resolved like the base pipeline and its errors are reported, prefixed with the
- * variant's name, so a bad value in the matrix fails `plaf validate`, not variant 37 of a run.
+ * variant's name and located at the matrix value (or key) that made them, so a bad value in the
+ * matrix fails `plaf validate` at its line, not variant 37 of a run.
  */
 async function checkSweep(path: string, registry: Registry, opts: LoadOptions, sweep: NonNullable<ResolvedPipeline['sweep']>, prov: Provenance): Promise<Diagnostic[]> {
   const lengths = Object.values(sweep.matrix).map((v) => v.length)
@@ -155,7 +156,7 @@ async function checkSweep(path: string, registry: Registry, opts: LoadOptions, s
   }
   const found: Diagnostic[] = []
   for (const v of expandSweep(sweep)) {
-    const r = await resolvePipeline(path, registry, { ...opts, overrides: [...(opts.overrides ?? []), ...v.overrides], checkSweep: false })
+    const r = await resolvePipeline(path, registry, { ...opts, overrides: [...(opts.overrides ?? []), ...sweepOverrides(v, prov)], checkSweep: false })
     for (const d of r.diagnostics) if (d.severity === 'error') found.push({ ...d, message: `sweep variant ${v.name}: ${d.message}` })
   }
   return found

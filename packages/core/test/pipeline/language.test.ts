@@ -109,5 +109,8 @@ describe('sweep', () => {
       'masker.mode=vertical,backbone.block=8',
     ])
     expect(v[0].overrides).toEqual(['stages.masker.with.mode=vertical', 'stages.backbone.with.block=2'])
+    // where each value is written, for diagnostics: the matrix value, or the include entry's
+    expect(v[2].sources).toEqual(['/sweep/matrix/stages.masker.with.mode/1', '/sweep/matrix/stages.backbone.with.block/0'])
+    expect(v[3].sources).toEqual(['/sweep/include/0/stages.masker.with.mode', '/sweep/include/0/stages.backbone.with.block'])
   })
 })

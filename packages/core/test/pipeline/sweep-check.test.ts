@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Registry, resolvePipeline } from '../../src/index.js'
 import { fixturePlugins } from '../fixtures/plugins.js'
-import { files } from './helpers.js'
+import { clean, files } from './helpers.js'
 
 const registry = new Registry(fixturePlugins)
 const stages = `input: { use: flat-frames, with: { frames: 2, size: 8 } }
@@ -25,9 +25,46 @@ describe('sweeps are checked at validate time', () => {
     })])
   })
 
+  it('locates the error of a variant at the matrix value that made it, not at a --set nobody typed', async () => {
+    const { dir, r } = await resolveWith('sweep:\n  matrix:\n    stages.masker.with.mode: [vertical, diagonal]\n')
+    expect(clean(r.diagnostics, dir)).toMatchInlineSnapshot(`
+      [
+        {
+          "actual": ""diagonal"",
+          "code": "PLAF_INVALID_OPTION",
+          "column": 41,
+          "expected": ""vertical" | "horizontal"",
+          "file": "<dir>/p.yaml",
+          "hint": "options: plaf plugins halves",
+          "line": 8,
+          "message": "sweep variant masker.mode=diagonal: stages.masker.with.mode must be equal to one of the allowed values: "vertical" | "horizontal"",
+          "path": "stages.masker.with.mode",
+          "plugin": "halves",
+          "severity": "error",
+          "stage": "masker",
+        },
+      ]
+    `)
+  })
+
+  it('locates a misspelt key at the matrix key, an include entry at its value, in the file of the extends chain that holds the sweep', async () => {
+    const dir = files({
+      'base.yaml': `name: s\n${stages}`,
+      'sweeps/p.yaml': 'extends: ../base.yaml\nsweep:\n  matrix:\n    stages.maskr.use: [halves]\n  include:\n    - { stages.backbone.with.block: -1 }\n',
+    })
+    const r = await resolvePipeline(join(dir, 'sweeps/p.yaml'), registry)
+    expect(clean(r.diagnostics, dir).map((d) => [d.code, d.file, d.line, d.column, d.source, d.message.split(': ')[0]])).toEqual([
+      ['PLAF_INVALID_OVERRIDE', '<dir>/sweeps/p.yaml', 4, 5, undefined, 'sweep variant maskr.use=halves'],
+      ['PLAF_INVALID_OPTION', '<dir>/sweeps/p.yaml', 6, 37, undefined, 'sweep variant backbone.block=-1'],
+    ])
+  })
+
   it('reports a sweep key that names no option', async () => {
-    const { r } = await resolveWith('sweep:\n  matrix:\n    stages.masker.with.mood: [vertical]\n')
+    const { dir, r } = await resolveWith('sweep:\n  matrix:\n    stages.masker.with.mood: [vertical]\n')
     expect(r.diagnostics.map((d) => [d.code, d.message.split(':')[0]])).toEqual([['PLAF_UNKNOWN_OPTION', 'sweep variant masker.mood=vertical']])
+    // at the matrix key that misspells it
+    expect(r.diagnostics[0]).toMatchObject({ file: join(dir, 'p.yaml'), line: 8, column: 5, path: 'stages.masker.with.mood' })
+    expect(r.diagnostics[0]!.source).toBeUndefined()
   })
 
   it('refuses a matrix above max_variants from the lengths alone, at the matrix\'s line', async () => {
