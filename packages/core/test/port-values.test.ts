@@ -14,6 +14,12 @@ describe('port values are checked for what their type forbids', () => {
   it('non-finite features, embeddings, positions and pool rows', () => {
     expect(checkPort('FeatureGrid', grid(new Float32Array([0, NaN])))).toBe('FeatureGrid.data holds NaN at element 1')
     expect(checkPort('FeatureGrid', grid(new Float32Array([0, 1])))).toBeNull()
+    // a separate adaptor's backbone features: h×w×dim finite values and the model that holds the adaptor
+    const split = (data: Float32Array, dim: number, model = 'radio@1.0.0') => ({ ...grid(new Float32Array([0, 1])), adaptor: { data, dim, model } })
+    expect(checkPort('FeatureGrid', split(new Float32Array([1, 2, 3]), 3))).toBeNull()
+    expect(checkPort('FeatureGrid', split(new Float32Array([1, 2]), 3))).toBe('FeatureGrid.adaptor.data has 2 elements, 1×1×3 needs 3')
+    expect(checkPort('FeatureGrid', split(new Float32Array([1, NaN, 3]), 3))).toBe('FeatureGrid.adaptor.data holds NaN at element 1')
+    expect(checkPort('FeatureGrid', split(new Float32Array([1, 2, 3]), 3, ''))).toBe('FeatureGrid.adaptor.model must name the model holding the adaptor graph')
     expect(checkPort('TextEmbeddings', { texts: ['a'], data: new Float32Array([Infinity]), shape: [1, 1], space: 's' })).toBe('TextEmbeddings holds Infinity at element 0')
     expect(checkPort('SemanticMap3D', map([0, 0, -Infinity], [0], 1))).toBe('SemanticMap3D.positions holds -Infinity at element 2')
     const m = map([0, 0, 0], [0], 1)
