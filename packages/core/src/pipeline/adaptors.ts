@@ -26,7 +26,9 @@ function locate(loaded: LoadedPipeline, ptr: string): Partial<Diagnostic> {
 /** One error per stage option that needs a separate adaptor its FeatureGrid producer does not offer. */
 export async function checkSeparateAdaptors(stages: readonly WiredStage[], loaded: LoadedPipeline, models?: ModelAccess): Promise<Diagnostic[]> {
   const out: Diagnostic[] = []
-  const access: ModelAccess = models ?? (() => { const store = new ModelStore(); return { open: async (ref: string) => store.get(ref) } })()
+  // The installed manifests, read without hashing files (as the space check), opened only when a stage asks.
+  let store: ModelStore | undefined
+  const access: ModelAccess = models ?? { open: async (ref: string) => (store ??= new ModelStore()).get(ref) }
   const ctx = { models: access, baseDir: loaded.baseDir }
   for (const s of stages) {
     const option = s.plugin.needsSeparateAdaptor?.(structuredClone(s.options))
