@@ -151,9 +151,9 @@ describe('the shipped pipelines', () => {
     }
   })
   it('points an unknown key given with --set at the key', async () => {
-    const r = await cli('validate', join(__dirname, '../../../pipelines/ablation.yaml'), '--set', 'stages.masker.with.cell_sise=32')
+    const r = await cli('validate', join(__dirname, '../../../pipelines/ablation.yaml'), '--set', 'stages.masker.with.min_sise=32')
     expect(r.code).toBe(1)
-    expect(r.err).toContain('     | --set stages.masker.with.cell_sise=32\n     | ' + ' '.repeat(25) + '^')
-    expect(r.err).toContain('did you mean "cell_size"?')
+    expect(r.err).toContain('     | --set stages.masker.with.min_sise=32\n     | ' + ' '.repeat(25) + '^')
+    expect(r.err).toContain('did you mean "min_size"?')
   })
 })
