@@ -128,7 +128,7 @@ export function readIds(dir: string, m: FrameManifest): Uint16Array | Uint32Arra
   if (m.ids.format === 'png') {
     let png
     try {
-      png = decodePng(bytes)
+      png = decodePng(bytes, path)
     } catch (e) {
       if (e instanceof PlafError) throw e
       return invalid(path, m.id, `${path} is not a readable PNG: ${(e as Error).message}`)

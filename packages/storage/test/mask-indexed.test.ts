@@ -115,7 +115,7 @@ describe('mask-indexed', () => {
     expect(err).toBeInstanceOf(PlafError)
     expect((err as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(outDir, 'k.features.npy') })
     writeFileSync(join(outDir, 'k.ids.png'), 'not a png')
-    await expect(inst.read!({ id: 'k' })).rejects.toThrow(/k\.ids\.png is not a readable PNG/)
+    await expect(inst.read!({ id: 'k' })).rejects.toThrow(/k\.ids\.png: not a PNG \(no PNG signature\)/)
     const empty = temp()
     expect(() => readMaskIndexedFrame(empty, 'k')).toThrow(/frame k is not stored in .* \(0 frames\)/)
   })

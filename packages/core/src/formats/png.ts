@@ -1,5 +1,6 @@
 import { constants as zlibConstants, crc32, deflateSync, inflateSync } from 'node:zlib'
 import { decode } from 'fast-png'
+import { fail } from '../diagnostics.js'
 
 /** A decoded PNG: 8-bit data as Uint8Array, 16-bit as Uint16Array, row-major, channels interleaved. */
 export interface PngImage {
@@ -87,8 +88,6 @@ export function encodePng(img: Omit<PngImage, 'depth'> & { depth?: 8 | 16 }, opt
   return out
 }
 
-const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 4: 2, 2: 3, 6: 4 }
-
 /** Undoes PNG row filter `f` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) of `line` into `cur`; false for an unknown filter. */
 function unfilterRow(f: number, line: Uint8Array, prev: Uint8Array, cur: Uint8Array, bpp: number): boolean {
   const n = line.length
@@ -116,46 +115,118 @@ function unfilterRow(f: number, line: Uint8Array, prev: Uint8Array, cur: Uint8Ar
 }
 
 /**
- * The common case of decodePng without fast-png: 8- or 16-bit grey, grey+alpha, RGB or RGBA, not
- * interlaced, no palette or tRNS chunk (what encodePng and most tools write). The zlib stream goes
- * through node:zlib (a 1296×968 16-bit id map of the demo: 8.6 ms instead of 17.3 ms through fast-png's
- * pure-JS inflate, measured), then the five PNG row filters are undone. Null for anything else,
- * which fast-png then decodes.
+ * The most pixels a PNG may declare: libvips' default input limit (16383²), so `decodePng` and the
+ * dataset readers (sharp) refuse the same images. 16383² 16-bit RGBA samples are 2 GiB.
  */
-function decodeSimplePng(bytes: Uint8Array): PngImage | null {
-  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) return null
+export const PNG_MAX_PIXELS = 0x3fff * 0x3fff
+
+/** Samples per pixel of each PNG colour type (3: palette indices). */
+const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }
+/** Bit depths PNG allows for each colour type. */
+const DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }
+const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 4: 2, 2: 3, 6: 4 }
+
+/** What the chunks of a PNG say, checked: IHDR's fields, the IDAT bytes, and which chunks fast-png must handle. */
+interface PngLayout {
+  width: number
+  height: number
+  depth: number
+  colorType: number
+  interlaced: boolean
+  idat: Uint8Array[]
+  /** A PLTE or tRNS chunk: fast-png expands or keeps it. */
+  needsFastPng: boolean
+  /** Bytes the zlib stream must inflate to: each (pass) row with its filter byte. */
+  rawBytes: number
+}
+
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const
+
+function rawSize(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rows = (w: number, h: number) => (w && h ? h * (Math.ceil((w * bitsPerPixel) / 8) + 1) : 0)
+  if (!interlaced) return rows(width, height)
+  let n = 0
+  for (const [x0, y0, dx, dy] of ADAM7) n += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy))
+  return n
+}
+
+/**
+ * Reads the chunk layout and IHDR of a PNG and checks them before anything is allocated: the
+ * signature, every chunk within the file, an IHDR first with a width and height of 1 or more whose
+ * product is at most PNG_MAX_PIXELS, a bit depth PNG allows for the colour type, compression and
+ * filter method 0, interlace 0 or 1, and at least one IDAT. Throws PLAF_INPUT_INVALID naming `file`.
+ */
+function pngLayout(bytes: Uint8Array, file: string): PngLayout {
+  const bad = (what: string, extra: { expected?: string; actual?: string } = {}): never => fail('PLAF_INPUT_INVALID', `${file}: ${what}`, { file, ...extra })
+  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) bad('not a PNG (no PNG signature)', { expected: 'a PNG file', actual: `${bytes.length} bytes starting ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}` })
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  let width = 0
-  let height = 0
-  let depth = 0
-  let channels: 1 | 2 | 3 | 4 | undefined
+  let ihdr: Uint8Array | undefined
+  let needsFastPng = false
   const idat: Uint8Array[] = []
-  for (let o = 8; o + 8 <= bytes.length;) {
+  for (let o = 8; o < bytes.length;) {
+    if (o + 12 > bytes.length) bad(`truncated: a chunk header at byte ${o} needs 12 bytes, ${bytes.length - o} left`)
     const len = dv.getUint32(o)
     const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7])
-    if (o + 12 + len > bytes.length) return null
+    if (o + 12 + len > bytes.length) bad(`truncated: chunk ${JSON.stringify(type)} at byte ${o} declares ${len} bytes, ${bytes.length - o - 12} left`, { expected: `${o + 12 + len} bytes`, actual: `${bytes.length} bytes` })
     const body = bytes.subarray(o + 8, o + 8 + len)
+    if (!ihdr && type !== 'IHDR') bad(`the first chunk is ${JSON.stringify(type)}, not IHDR`)
     if (type === 'IHDR') {
-      width = dv.getUint32(o + 8)
-      height = dv.getUint32(o + 12)
-      depth = body[8]
-      channels = CHANNELS[body[9]]
-      if (body[10] !== 0 || body[11] !== 0 || body[12] !== 0) return null // compression, filter method, interlace
+      if (ihdr) bad('a second IHDR chunk')
+      if (len !== 13) bad(`IHDR holds ${len} bytes, not 13`)
+      ihdr = body
     } else if (type === 'IDAT') idat.push(body)
-    else if (type === 'PLTE' || type === 'tRNS') return null
+    else if (type === 'PLTE' || type === 'tRNS') needsFastPng = true
     else if (type === 'IEND') break
     o += 12 + len
   }
-  if (!channels || (depth !== 8 && depth !== 16) || !width || !height || !idat.length) return null
+  if (!ihdr) return bad('no IHDR chunk')
+  const hv = new DataView(ihdr.buffer, ihdr.byteOffset, 13)
+  const width = hv.getUint32(0)
+  const height = hv.getUint32(4)
+  const [depth, colorType, compression, filter, interlace] = ihdr.subarray(8, 13)
+  if (!width || !height || width > 0x7fffffff || height > 0x7fffffff) bad(`IHDR size ${width}×${height} is not a PNG image size`, { expected: 'width and height from 1 to 2^31 − 1', actual: `${width}×${height}` })
+  const pixels = BigInt(width) * BigInt(height)
+  if (pixels > PNG_MAX_PIXELS) bad(`IHDR size ${width}×${height} is ${pixels} pixels, more than the ${PNG_MAX_PIXELS} a PNG may have here`, { expected: `at most ${PNG_MAX_PIXELS} pixels`, actual: `${pixels} pixels` })
+  if (!DEPTHS[colorType]?.includes(depth)) bad(`IHDR bit depth ${depth} with colour type ${colorType} is not a PNG format`)
+  if (compression !== 0 || filter !== 0 || interlace > 1) bad(`IHDR compression ${compression}, filter ${filter}, interlace ${interlace}: not PNG methods`, { expected: 'compression 0, filter 0, interlace 0 or 1' })
+  if (!idat.length) bad('no image data (no IDAT chunk)')
+  if (colorType === 3) needsFastPng = true
+  return { width, height, depth, colorType, interlaced: interlace === 1, idat, needsFastPng, rawBytes: rawSize(width, height, SAMPLES[colorType] * depth, interlace === 1) }
+}
+
+/** Bytes a zlib stream may inflate to past what IHDR implies (ignored, as libpng does). */
+const INFLATE_SLACK = 1 << 16
+
+/**
+ * Inflates the IDAT stream, bounded by the bytes IHDR implies: a stream inflating more than
+ * INFLATE_SLACK past them is refused before its excess is held (no zip bomb); a shorter one is
+ * refused too.
+ */
+function inflateImage(l: PngLayout, file: string): Uint8Array {
   let raw: Uint8Array
   try {
-    raw = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat))
-  } catch {
-    return null // let fast-png report the damage in its own words
+    raw = inflateSync(l.idat.length === 1 ? l.idat[0] : Buffer.concat(l.idat), { maxOutputLength: l.rawBytes + INFLATE_SLACK })
+  } catch (e) {
+    const over = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+    return fail('PLAF_INPUT_INVALID', over
+      ? `${file}: image data inflates to more than the ${l.rawBytes} bytes its ${l.width}×${l.height} IHDR implies (by over ${INFLATE_SLACK} bytes)`
+      : `${file}: image data is not a valid zlib stream (${(e as Error).message})`, { file, cause: e, expected: `${l.rawBytes} bytes of image data` })
   }
+  if (raw.length < l.rawBytes) fail('PLAF_INPUT_INVALID', `${file}: image data ends early: ${raw.length} of the ${l.rawBytes} bytes its ${l.width}×${l.height} IHDR implies`, { file, expected: `${l.rawBytes} bytes`, actual: `${raw.length} bytes` })
+  return raw
+}
+
+/**
+ * The common case without fast-png: 8- or 16-bit grey, grey+alpha, RGB or RGBA, not interlaced, no
+ * palette or tRNS chunk (what encodePng and most tools write). The zlib stream goes through
+ * node:zlib (a 1296×968 16-bit id map of the demo: 8.6 ms instead of 17.3 ms through fast-png's
+ * pure-JS inflate, measured), then the five PNG row filters are undone.
+ */
+function decodeSimplePng(l: PngLayout, raw: Uint8Array, file: string): PngImage {
+  const { width, height, depth } = l
+  const channels = CHANNELS[l.colorType]
   const bpp = (channels * depth) / 8
   const rowBytes = width * bpp
-  if (raw.length < height * (rowBytes + 1)) return null
   const px = new Uint8Array(height * rowBytes)
   const zero = new Uint8Array(rowBytes)
   for (let y = 0; y < height; y++) {
@@ -163,7 +234,7 @@ function decodeSimplePng(bytes: Uint8Array): PngImage | null {
     const cur = px.subarray(y * rowBytes, (y + 1) * rowBytes)
     const line = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1))
     const prev = y ? px.subarray((y - 1) * rowBytes, y * rowBytes) : zero
-    if (!unfilterRow(f, line, prev, cur, bpp)) return null
+    if (!unfilterRow(f, line, prev, cur, bpp)) fail('PLAF_INPUT_INVALID', `${file}: row ${y} has filter type ${f}; PNG has 0 to 4`, { file, expected: 'filter type 0–4', actual: String(f) })
   }
   if (depth === 8) return { width, height, channels, depth: 8, data: px }
   const data = new Uint16Array(px.length / 2)
@@ -173,12 +244,21 @@ function decodeSimplePng(bytes: Uint8Array): PngImage | null {
 
 /**
  * Decodes a PNG, keeping 16-bit samples as Uint16Array. Palette images are expanded to RGB(A).
- * Plain 8/16-bit images take a native-zlib path (decodeSimplePng); the rest go through fast-png.
+ * The chunks and IHDR are checked and the image data inflated, bounded by what IHDR implies,
+ * before anything the size of the image is allocated; any damage is PLAF_INPUT_INVALID naming
+ * `file`. Plain 8/16-bit images are then decoded here (decodeSimplePng); the rest (palette,
+ * tRNS, interlaced, bit depths under 8) go through fast-png.
  */
-export function decodePng(bytes: Uint8Array): PngImage {
-  const simple = decodeSimplePng(bytes)
-  if (simple) return simple
-  const d = decode(bytes)
+export function decodePng(bytes: Uint8Array, file = 'PNG data'): PngImage {
+  const l = pngLayout(bytes, file)
+  const raw = inflateImage(l, file)
+  if (!l.needsFastPng && !l.interlaced && (l.depth === 8 || l.depth === 16)) return decodeSimplePng(l, raw, file)
+  let d: ReturnType<typeof decode>
+  try {
+    d = decode(bytes)
+  } catch (e) {
+    return fail('PLAF_INPUT_INVALID', `${file}: not a readable PNG (${(e as Error).message})`, { file, cause: e })
+  }
   let data = d.data as Uint8Array | Uint16Array
   let channels = d.channels as 1 | 2 | 3 | 4
   if (d.palette) {
@@ -187,6 +267,7 @@ export function decodePng(bytes: Uint8Array): PngImage {
     const out = new Uint8Array(d.width * d.height * pc)
     for (let i = 0; i < d.width * d.height; i++) {
       const c = pal[data[i]]
+      if (!c) fail('PLAF_INPUT_INVALID', `${file}: pixel ${i} uses palette entry ${data[i]}, the palette has ${pal.length}`, { file, expected: `indices below ${pal.length}`, actual: String(data[i]) })
       for (let k = 0; k < pc; k++) out[i * pc + k] = c[k]
     }
     data = out

@@ -33,3 +33,4 @@ export { serveHub, type HubFaults, type HubRequest, type HubServer } from './hub
 export { writeModelDir, type ModelManifestParts } from './model-dir.js'
 export { bytesToUnicode, clipBpeTokenizerJson, unigramTokenizerJson, type ClipBpeTokenizerOptions, type UnigramPiece, type UnigramTokenizerOptions } from './tokenizers.js'
 export { CONTRACT_TEXT_WORDS, writeTextContractModel, type TextContractModel, type TextContractSpec } from './text-contract.js'
+export { PNG_EXTREMES, mutatePng, type PngEdit } from './png-mutate.js'

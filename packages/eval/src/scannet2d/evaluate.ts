@@ -89,7 +89,7 @@ export async function evaluateScannet2d(o: Scannet2dEvalOptions): Promise<Scanne
     for (const i of evenlySpaced(indices, o.maxFrames)) {
       o.log?.(`frame ${i}`)
       const file = join(pdir, `${i}.png`)
-      const png = decodePng(readFileSync(file))
+      const png = decodePng(readFileSync(file), file)
       if (png.channels !== 1) fail('PLAF_INPUT_INVALID', `${file}: ${png.channels} channels; prediction images hold one id per pixel`, { file, expected: 'a single-channel 8- or 16-bit PNG', actual: `${png.channels} channels` })
       const pred = new Int32Array(png.width * png.height)
       for (let p = 0; p < pred.length; p++) pred[p] = png.data[p] < lookup.length ? lookup[png.data[p]] : -1
