@@ -5,6 +5,7 @@ import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
 import { createPullProgress } from '../pull-progress.js'
 import { formatDiagnostic } from '../render.js'
+import { sweepTable } from '../sweep-table.js'
 import { VERSION } from '../version.js'
 import { emptyShardMessage, parseShard, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
 
@@ -96,8 +97,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
     }
     rows.push(row)
   }
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))]
-  const md = [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => String(r[c] ?? '')).join(' | ')} |`)].join('\n') + '\n'
+  const md = sweepTable(rows)
   writeJsonAtomic(join(root, 'sweep-summary.json'), rows)
   writeFileAtomic(join(root, 'sweep-summary.md'), md)
   io.out(opts.json ? JSON.stringify(rows, null, 2) : `sweep of ${rows.length} variants written to ${root}\n\n${md}`)
