@@ -2,6 +2,8 @@
 export { maskToBox } from './amg/boxes.js'
 export { connectedComponents } from './amg/components.js'
 export { generateCropBoxes, isBoxNearCropEdge, type CropBox } from './amg/crops.js'
+export { ClassifierPool, NonFiniteLogits, threadCpuMs } from './amg/classify-pool.js'
+export type { PlaneResult } from './amg/classify-job.js'
 export { generateMasks, pointGridsFor } from './amg/generator.js'
 export { buildAllLayerPointGrids, buildPointGrid } from './amg/grid.js'
 export { cropToBox, pasteMask, type AmgMask } from './amg/mask-record.js'

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os'
 import { ModelStore, defineStage, type Mask, type MaskSet, type PluginNote } from '@plaf/core'
+import { ClassifierPool } from './amg/classify-pool.js'
 import { generateMasks } from './amg/generator.js'
 import type { AmgMask } from './amg/mask-record.js'
 import { checkSamOptions, samOptionProblems, samOptionsSchema, type SamOptions } from './options-schema.js'
@@ -26,7 +28,8 @@ export function samModelProblems(model: string, store: ModelStore = new ModelSto
 /**
  * `sam`: SAM's automatic mask generator, in TypeScript, over an ONNX SAM, MobileSAM or SAM 2
  * export from the model store (encoder and decoder sessions opened in `create`, released in
- * `dispose`). Options are SAM's, with SAM's defaults.
+ * `dispose`), masks classified on the runtime's thread count (workers stopped in `dispose`).
+ * Options are SAM's, with SAM's defaults.
  */
 export const samMasker = defineStage<SamOptions, { frame: 'Frame' }, { masks: 'MaskSet' }>({
   name: 'sam',
@@ -45,17 +48,22 @@ export const samMasker = defineStage<SamOptions, { frame: 'Frame' }, { masks: 'M
   async create(opts, ctx) {
     checkSamOptions(opts, ctx.stage)
     const model = await openSamModel(ctx, opts.model, opts.multimask_output)
-    ctx.log(`sam: ${opts.model} through the ${model.layout} adapter (${model.adapter.info.batchAxis})`)
+    // Mask classification on as many threads as the runtime gives the ONNX sessions.
+    const pool = new ClassifierPool(ctx.session.threads > 0 ? ctx.session.threads : availableParallelism())
+    ctx.log(`sam: ${opts.model} through the ${model.layout} adapter (${model.adapter.info.batchAxis}), masks classified on ${pool.threads} thread(s)`)
     return {
       fingerprint: model.fingerprint,
       async run({ frame }, rc) {
         const [h, w] = frame.rgb.shape
-        const records = await generateMasks(frame.rgb, model, opts)
+        const records = await generateMasks(frame.rgb, model, opts, undefined, pool)
         const masks = toMaskSet(records, w, h)
         rc.metric('masks', masks.masks.length)
         return { masks }
       },
-      dispose: () => model.release(),
+      dispose: async () => {
+        await pool.close()
+        await model.release()
+      },
     }
   },
 })

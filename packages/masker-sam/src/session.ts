@@ -106,6 +106,7 @@ export async function openSamModel(ctx: PluginContext, ref: string, multimask: b
   return {
     layout,
     adapter,
+    name: `${m.name}@${m.version}`,
     fingerprint: `${m.name}@${m.version} sha256:${model.sha256}`,
     async encode(image: RgbImage): Promise<EncodedCrop> {
       const [H, W] = image.shape

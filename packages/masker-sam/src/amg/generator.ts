@@ -1,4 +1,6 @@
-import type { RgbImage } from '@plaf/core'
+import { fail, type RgbImage } from '@plaf/core'
+import { ClassifierPool, NonFiniteLogits } from './classify-pool.js'
+import type { PlaneResult } from './classify-job.js'
 import { generateCropBoxes, isBoxNearCropEdge } from './crops.js'
 import { buildAllLayerPointGrids } from './grid.js'
 import type { AmgMask } from './mask-record.js'
@@ -6,8 +8,7 @@ import { nms } from './nms.js'
 import type { AmgOptions } from './options.js'
 import type { AmgTimings, EncodedCrop, MaskPredictor } from './predictor.js'
 import { removeSmallRegionsAll } from './postprocess.js'
-import { RunClassifier, runsToBitmap, type MaskRuns } from './logit-runs.js'
-import { LogitUpsampler } from './upsample-window.js'
+import { runsToBitmap } from './logit-runs.js'
 
 /** The point grids the options ask for, one per crop layer, as interleaved [x, y] in [0, 1]. */
 export function pointGridsFor(opts: AmgOptions): Float64Array[] {
@@ -39,9 +40,15 @@ function cropImage(image: RgbImage, [x0, y0, x1, y1]: readonly number[]): RgbIma
  * SAM's order. No full-resolution logit plane is ever held: each mask is classified straight from
  * its low-res logits (exact values only near its cutoff crossings) into horizontal runs, and a
  * mask's bitmap is made only when it survives its crop's NMS, so memory grows with the masks kept,
- * not with the grid.
+ * not with the grid. The masks of a decoder batch are classified on `pool`'s threads (this one
+ * only, without a pool); the records are the same whatever the thread count.
+ *
+ * A decoder output that is not finite is refused: a NaN or ±Infinity predicted IoU, or one in the
+ * part of a low-res logit plane the upsampling reads (of a mask that passes the IoU filter), is
+ * PLAF_MODEL_RUN_FAILED naming the model, the point and the place.
  */
-export async function generateMasks(image: RgbImage, predictor: MaskPredictor, opts: AmgOptions, timings?: AmgTimings): Promise<AmgMask[]> {
+export async function generateMasks(image: RgbImage, predictor: MaskPredictor, opts: AmgOptions, timings?: AmgTimings, pool?: ClassifierPool): Promise<AmgMask[]> {
+  const threads = pool ?? new ClassifierPool(1)
   const [H, W] = image.shape
   const grids = pointGridsFor(opts)
   const crops = generateCropBoxes(H, W, opts.crop_n_layers, opts.crop_overlap_ratio)
@@ -50,7 +57,7 @@ export async function generateMasks(image: RgbImage, predictor: MaskPredictor, o
     const t0 = now()
     const encoded = await predictor.encode(cropImage(image, box))
     if (timings) timings.encoder += now() - t0
-    all = all.concat(await processCrop(encoded, box, grids[layer]!, [W, H], opts, timings))
+    all = all.concat(await processCrop(encoded, box, grids[layer]!, [W, H], opts, threads, predictor.name, timings))
   }
   if (crops.length > 1) {
     const t = now()
@@ -71,7 +78,7 @@ export async function generateMasks(image: RgbImage, predictor: MaskPredictor, o
   return all
 }
 
-async function processCrop(encoded: EncodedCrop, cropBox: [number, number, number, number], grid: Float64Array, [W, H]: [number, number], opts: AmgOptions, timings?: AmgTimings): Promise<AmgMask[]> {
+async function processCrop(encoded: EncodedCrop, cropBox: [number, number, number, number], grid: Float64Array, [W, H]: [number, number], opts: AmgOptions, pool: ClassifierPool, model: string | undefined, timings?: AmgTimings): Promise<AmgMask[]> {
   const [cx0, cy0, cx1, cy1] = cropBox
   const cw = cx1 - cx0
   const ch = cy1 - cy0
@@ -89,34 +96,46 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
   const maskThresh = Math.fround(opts.mask_threshold)
   // The cutoffs as torch compares them (float32): binarisation at t, stability at t ± offset.
   const cut = { t: maskThresh, hi: Math.fround(opts.mask_threshold + opts.stability_score_offset), lo: Math.fround(opts.mask_threshold - opts.stability_score_offset) }
-  let up: RunClassifier | undefined
+  const where = (start: number, idx: number, k: number): string => {
+    const p = start + Math.floor(idx / k)
+    return `for the point (${points[2 * p]! + cx0}, ${points[2 * p + 1]! + cy0}) (prompt ${p} of crop [${cropBox.join(', ')}]), mask ${idx % k}`
+  }
+  const refuse = (what: string): never =>
+    fail('PLAF_MODEL_RUN_FAILED', `sam: model ${model ?? '(unnamed predictor)'}: the mask decoder returned ${what}; a decoder must return finite IoUs and logits`, { hint: 'check the model export (plaf models info) and its inputs; a NaN usually means a broken or mismatched export' })
   for (let start = 0; start < nPoints; start += opts.points_per_batch) {
     const n = Math.min(opts.points_per_batch, nPoints - start)
     let t = now()
     const out = await encoded.predict(points.subarray(2 * start, 2 * (start + n)), n)
     if (timings) timings.decoder += now() - t
-    if (!up || up.up.lh !== out.lh || up.up.lw !== out.lw) up = new RunClassifier(new LogitUpsampler(out.lh, out.lw, encoded.plan))
-    const planeSize = out.lh * out.lw
-    for (let p = 0; p < n; p++) {
-      for (let j = 0; j < out.k; j++) {
-        const idx = p * out.k + j
-        const iou = out.iou[idx]!
-        if (opts.pred_iou_thresh > 0 && !(iou > iouThresh)) continue
-        t = now()
-        // Counts and mask runs, exactly those of the full upsampled plane (see RunClassifier).
-        const c = up.classify(out.logits, cut, idx * planeSize)
-        const t1 = now()
-        if (timings) timings.upsample += t1 - t
-        const stability = c ? Math.fround(c.inter / c.union) : NaN
-        let record: Pick<(typeof kept)[number], 'box' | 'runs' | 'area'> | undefined
-        if (opts.stability_score_thresh <= 0 || stability >= stabilityThresh) record = boxAndRuns(c, cropBox, [W, H])
-        if (timings) timings.filter += now() - t1
-        if (!record) continue
-        const px = points[2 * (start + p)]!
-        const py = points[2 * (start + p) + 1]!
-        kept.push({ ...record, predictedIou: iou, stabilityScore: stability, point: [px + cx0, py + cy0], cropBox })
-      }
+    // The masks the IoU filter keeps, then their counts and runs, exactly those of the full upsampled planes (see RunClassifier).
+    const planes: number[] = []
+    for (let idx = 0; idx < n * out.k; idx++) {
+      const iou = out.iou[idx]!
+      if (iou - iou !== 0) refuse(`the predicted IoU ${iou} ${where(start, idx, out.k)}`)
+      if (opts.pred_iou_thresh > 0 && !(iou > iouThresh)) continue
+      planes.push(idx)
     }
+    t = now()
+    let classified: (PlaneResult | null)[]
+    try {
+      classified = await pool.classify(out.logits, planes, out.lh, out.lw, encoded.plan, cut)
+    } catch (e) {
+      if (!(e instanceof NonFiniteLogits)) throw e
+      const idx = planes[e.at.plane]!
+      classified = refuse(`${e.at.value} at row ${e.at.row}, column ${e.at.col} of its ${out.lh}×${out.lw} low-res logits ${where(start, idx, out.k)}`)
+    }
+    if (timings) timings.upsample += now() - t
+    t = now()
+    for (const [j, idx] of planes.entries()) {
+      const c = classified[j]!
+      const stability = c ? Math.fround(c.inter / c.union) : NaN
+      if (opts.stability_score_thresh > 0 && !(stability >= stabilityThresh)) continue
+      const record = boxAndRuns(c, cropBox, [W, H])
+      if (!record) continue
+      const p = start + Math.floor(idx / out.k)
+      kept.push({ ...record, predictedIou: out.iou[idx]!, stabilityScore: stability, point: [points[2 * p]! + cx0, points[2 * p + 1]! + cy0], cropBox })
+    }
+    if (timings) timings.filter += now() - t
   }
   const t = now()
   const boxes = new Float64Array(kept.length * 4)
@@ -134,11 +153,11 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
 
 /**
  * The box of a classified mask in crop coordinates (SAM's [0,0,0,0] when empty), dropped near an
- * inner crop edge, and a copy of its runs (null when empty).
+ * inner crop edge, and its runs (null when empty).
  */
-function boxAndRuns(c: MaskRuns | null, cropBox: number[], [W, H]: [number, number]): { box: AmgMask['box']; runs: Int32Array | null; area: number } | undefined {
+function boxAndRuns(c: PlaneResult | null, cropBox: number[], [W, H]: [number, number]): { box: AmgMask['box']; runs: Int32Array | null; area: number } | undefined {
   if (!c || !c.box) return isBoxNearCropEdge([0, 0, 0, 0], cropBox, W, H) ? undefined : { box: [0, 0, 0, 0], runs: null, area: 0 }
   const box: AmgMask['box'] = [...c.box]
   if (isBoxNearCropEdge(box, cropBox, W, H)) return undefined
-  return { box, runs: c.runs.slice(0, 3 * c.count), area: c.area }
+  return { box, runs: c.runs, area: c.area }
 }

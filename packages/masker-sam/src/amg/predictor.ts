@@ -25,6 +25,8 @@ export interface EncodedCrop {
  * decode batches of single-point prompts. The ONNX adapters implement it; tests can too.
  */
 export interface MaskPredictor {
+  /** The model's name for messages (name@version). */
+  readonly name?: string
   encode(image: RgbImage): Promise<EncodedCrop>
 }
 

@@ -83,6 +83,10 @@ export class LogitUpsampler {
   private rows = new Float32Array(0)
   private stage1 = new Float32Array(0)
   private rowMax = new Float64Array(0)
+  private bits: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private bitsOf: ArrayBufferLike | null = null
+  private readonly absBuf = new Int32Array(1)
+  private readonly absF32 = new Float32Array(this.absBuf.buffer)
 
   constructor(
     readonly lh: number,
@@ -106,42 +110,80 @@ export class LogitUpsampler {
     return { x0, y0, x1, y1, values }
   }
 
-  /** The output window whose low-res sources include a logit above `floor − margin`, and the margin. */
+  /**
+   * Index (in `low`) of the first NaN or ±Infinity the last `window` call met, or −1. Such a value
+   * has no defined place among the cutoffs (upsampling spreads it to its neighbours as NaN, which
+   * no comparison passes), so the generator refuses it; `window` then returns null.
+   */
+  nonFinite = -1
+
+  /**
+   * The output window whose low-res sources include a logit above `floor − margin`, and the margin;
+   * null when there is none, or when a value the upsampling reads is not finite (see `nonFinite`).
+   */
   window(low: Float32Array, floor: number, offset: number): { x0: number; x1: number; y0: number; y1: number; margin: number } | null {
     const { lw } = this
     // Only the low-res rows and columns some output value reads (a crop's padding is never read).
     const lh = this.usedH
     const uw = this.usedW
-    // One pass for the largest magnitude and each row's maximum.
+    // One pass for each row's maximum and the largest magnitude, on the float32 bits as integers
+    // (one load a value). The maximum is that of the order-preserving key b ^ ((b >> 31) & 0x7fffffff)
+    // (negative floats' magnitude bits flipped); the magnitude is b & 0x7fffffff, whose integer order
+    // is that of |v| and which also sees NaN and ±Infinity (exponent all ones: ≥ 0x7f800000).
     if (this.rowMax.length < lh) this.rowMax = new Float64Array(lh)
     const rowMax = this.rowMax
-    let maxAbs = 0
+    if (this.bitsOf !== low.buffer || this.bits.byteOffset !== low.byteOffset || this.bits.length !== low.length) {
+      this.bits = new Int32Array(low.buffer, low.byteOffset, low.length)
+      this.bitsOf = low.buffer
+    }
+    const bits = this.bits
+    let absBits = 0
     for (let y = 0; y < lh; y++) {
-      // Two interleaved maxima and minima (independent compare chains: about 20 % faster here).
-      let mx = -Infinity
-      let mn = Infinity
-      let mx2 = -Infinity
-      let mn2 = Infinity
+      // Two interleaved chains of each (independent compares).
+      let k1 = -0x80000000
+      let k2 = -0x80000000
+      let m1 = 0
+      let m2 = 0
       let i = offset + y * lw
       for (const e = i + uw - 1; i < e; i += 2) {
-        const v = low[i]!
-        const w = low[i + 1]!
-        mx = v > mx ? v : mx
-        mn = v < mn ? v : mn
-        mx2 = w > mx2 ? w : mx2
-        mn2 = w < mn2 ? w : mn2
+        const a = bits[i]!
+        const b = bits[i + 1]!
+        const ka = a ^ ((a >> 31) & 0x7fffffff)
+        const kb = b ^ ((b >> 31) & 0x7fffffff)
+        k1 = ka > k1 ? ka : k1
+        k2 = kb > k2 ? kb : k2
+        const ma = a & 0x7fffffff
+        const mb = b & 0x7fffffff
+        m1 = ma > m1 ? ma : m1
+        m2 = mb > m2 ? mb : m2
       }
       if (i < offset + y * lw + uw) {
-        const v = low[i]!
-        mx = v > mx ? v : mx
-        mn = v < mn ? v : mn
+        const a = bits[i]!
+        const ka = a ^ ((a >> 31) & 0x7fffffff)
+        const ma = a & 0x7fffffff
+        k1 = ka > k1 ? ka : k1
+        m1 = ma > m1 ? ma : m1
       }
-      if (mx2 > mx) mx = mx2
-      if (mn2 < mn) mn = mn2
-      rowMax[y] = mx
-      if (mx > maxAbs) maxAbs = mx
-      if (-mn > maxAbs) maxAbs = -mn
+      if (k2 > k1) k1 = k2
+      this.absBuf[0] = k1 ^ ((k1 >> 31) & 0x7fffffff)
+      rowMax[y] = this.absF32[0]!
+      if (m2 > m1) m1 = m2
+      if (m1 > absBits) absBits = m1
     }
+    this.nonFinite = -1
+    if (absBits >= 0x7f800000) {
+      for (let y = 0; y < lh && this.nonFinite < 0; y++) {
+        for (let i = offset + y * lw, e = i + uw; i < e; i++) {
+          if ((bits[i]! & 0x7fffffff) >= 0x7f800000) {
+            this.nonFinite = i
+            break
+          }
+        }
+      }
+      return null
+    }
+    this.absBuf[0] = absBits
+    const maxAbs = this.absF32[0]!
     // Float32 rounding of a convex combination stays far inside this margin.
     const margin = 1e-3 * (1 + Math.abs(floor)) + 1e-6 * maxAbs
     const cut = floor - margin

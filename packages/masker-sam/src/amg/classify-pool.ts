@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { PlafError, diagnostic } from '@plaf/core'
+import { ClassifierCache, classifyPlane, drainJob, threadCpuMs, type ClassifyJob, type NonFinitePlane, type PlaneResult } from './classify-job.js'
+import type { ClassifierReply, ClassifierRequest } from './classify-worker.js'
+import type { Cutoffs } from './logit-runs.js'
+import type { UpsamplePlan } from './upsample.js'
+
+/** The worker's modules, in dependency order, as the sources name them. */
+const SOURCE_MODULES = ['upsample', 'upsample-window', 'logit-runs', 'classify-job', 'classify-worker']
+
+let fromSource: string | undefined
+
+/** Planes copied and shared at a time (48 planes of 191×256 floats: 9 MB). */
+const CHUNK = 48
+
+/**
+ * How a classifier worker is started. From the build (`dist/`) `classify-worker.js` sits next to
+ * this file and runs as the ES module it is. From the sources (vitest) only `.ts` files exist and
+ * a worker gets no transform, so, as core's ONNX session worker does, the modules are transpiled
+ * once per process with `typescript` (a dependency of core, loaded only here) to CommonJS and
+ * joined into one `eval` script whose `require` resolves them to each other (the rest are Node
+ * built-ins).
+ */
+async function classifierWorker(workerData: unknown): Promise<Worker> {
+  const built = new URL('./classify-worker.js', import.meta.url)
+  if (built.protocol === 'file:' && existsSync(fileURLToPath(built))) return new Worker(built, { workerData, execArgv: [] })
+  if (!fromSource) {
+    const ts = (await import('typescript')).default
+    const defs = SOURCE_MODULES.map((name) => {
+      const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url))
+      const code = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText
+      return `${JSON.stringify(`./${name}.js`)}: function (module, exports, require) {\n${code}\n}`
+    })
+    fromSource = [
+      `const defs = {\n${defs.join(',\n')}\n};`,
+      'const done = {};',
+      'function load(name) {',
+      '  if (!(name in defs)) return require(name);',
+      '  if (!done[name]) { const module = { exports: {} }; done[name] = module; defs[name](module, module.exports, load); }',
+      '  return done[name].exports;',
+      '}',
+      `load(${JSON.stringify('./classify-worker.js')});`,
+    ].join('\n')
+  }
+  return new Worker(fromSource, { eval: true, workerData, execArgv: [] })
+}
+
+/** A non-finite logit met while classifying: which plane of the batch and where in it. */
+export class NonFiniteLogits extends Error {
+  constructor(readonly at: NonFinitePlane) {
+    super(`plane ${at.plane} holds ${at.value} at row ${at.row}, column ${at.col}`)
+  }
+}
+
+/**
+ * Classifies the planes of a decoder batch (`RunClassifier`) on `threads` threads: the calling
+ * thread and threads − 1 worker threads. The planes to classify are copied (only the rows the
+ * upsampling reads) into a SharedArrayBuffer that every thread reads, and each thread takes the
+ * next plane through one atomic counter, so a thread slowed by other load takes fewer planes. With
+ * one thread, nothing is copied and no worker is started. Results come back in plane order and
+ * are the same whatever the thread count. Workers start on first use, do not keep the process
+ * alive while idle, and stop on `close`.
+ */
+export class ClassifierPool {
+  private workers: Worker[] = []
+  private starting: Promise<void> | undefined
+  private readonly pending = new Map<number, { resolve: (r: ClassifierReply) => void; reject: (e: unknown) => void }>()
+  private nextId = 1
+  private shared: Float32Array<ArrayBufferLike> = new Float32Array(0)
+  private readonly local = new ClassifierCache()
+  private dead: Error | undefined
+
+  constructor(readonly threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`ClassifierPool: threads must be an integer ≥ 1, got ${threads}`)
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      for (let i = 1; i < this.threads; i++) {
+        const w = await classifierWorker({ role: 'plaf-sam-classifier' })
+        w.on('message', (msg: ClassifierReply) => {
+          const p = this.pending.get(msg.id)
+          if (!p) return
+          this.pending.delete(msg.id)
+          this.refresh()
+          p.resolve(msg)
+        })
+        w.on('error', (e) => this.die(e))
+        w.on('exit', (code) => {
+          if (this.workers.includes(w)) this.die(new Error(`classifier worker exited with code ${code}`))
+        })
+        this.workers.push(w)
+      }
+      this.refresh()
+    })()
+    return this.starting
+  }
+
+  // An idle pool must not keep the process alive; a pending job must.
+  private refresh(): void {
+    for (const w of this.workers) void (this.pending.size ? w.ref() : w.unref())
+  }
+
+  private die(e: Error): void {
+    this.dead ??= e
+    for (const p of this.pending.values()) p.reject(this.failure())
+    this.pending.clear()
+  }
+
+  private failure(): PlafError {
+    return new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${this.dead!.message}`), { cause: this.dead })
+  }
+
+  private ask(w: Worker, msg: ClassifierRequest): Promise<ClassifierReply> {
+    if (this.dead) return Promise.reject(this.failure())
+    return new Promise((resolve, reject) => {
+      this.pending.set(msg.id, { resolve, reject })
+      this.refresh()
+      w.postMessage(msg)
+    })
+  }
+
+  /**
+   * Classifies planes `planes[j]` (plane indices into `logits`, lh×lw each) at the cutoffs; result j
+   * is that of planes[j] (null when no value reaches the lowest cutoff). Throws NonFiniteLogits for
+   * the first plane (in `planes` order) whose read part holds a NaN or ±Infinity.
+   */
+  async classify(logits: Float32Array, planes: ArrayLike<number>, lh: number, lw: number, plan: UpsamplePlan, cut: Cutoffs): Promise<(PlaneResult | null)[]> {
+    const count = planes.length
+    const rc = this.local.get(lh, lw, plan)
+    const out: (PlaneResult | null)[] = new Array(count).fill(null)
+    if (this.threads === 1 || count < 2) {
+      // In place: the planes are read where the decoder put them.
+      for (let j = 0; j < count; j++) {
+        const offset = planes[j]! * lh * lw
+        const r = classifyPlane(rc, logits, offset, cut)
+        if (r && 'nonFinite' in r) throw new NonFiniteLogits({ plane: j, row: Math.floor(r.nonFinite / lw), col: r.nonFinite % lw, value: logits[offset + r.nonFinite]! })
+        out[j] = r
+      }
+      return out
+    }
+    await this.start()
+    // In chunks, so the shared copy stays small (a few MB) whatever the batch size.
+    for (let j0 = 0; j0 < count; j0 += CHUNK) {
+      const j1 = Math.min(count, j0 + CHUNK)
+      let part: (PlaneResult | null)[]
+      try {
+        part = await this.classifyShared(logits, Array.prototype.slice.call(planes, j0, j1) as number[], lh, lw, plan, cut)
+      } catch (e) {
+        throw e instanceof NonFiniteLogits ? new NonFiniteLogits({ ...e.at, plane: e.at.plane + j0 }) : e
+      }
+      for (let j = j0; j < j1; j++) out[j] = part[j - j0]!
+    }
+    return out
+  }
+
+  private async classifyShared(logits: Float32Array, planes: number[], lh: number, lw: number, plan: UpsamplePlan, cut: Cutoffs): Promise<(PlaneResult | null)[]> {
+    const count = planes.length
+    const rc = this.local.get(lh, lw, plan)
+    const out: (PlaneResult | null)[] = new Array(count).fill(null)
+    const stride = rc.up.usedH * lw
+    if (this.shared.length < count * stride) this.shared = new Float32Array(new SharedArrayBuffer(4 * count * stride))
+    for (let j = 0; j < count; j++) this.shared.set(logits.subarray(planes[j]! * lh * lw, planes[j]! * lh * lw + stride), j * stride)
+    const job: ClassifyJob = { data: this.shared, stride, count, next: new Int32Array(new SharedArrayBuffer(4)), lh, lw, plan, cut }
+    const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
+    let bad = drainJob(job, rc, out)
+    for (const reply of await Promise.all(replies)) {
+      if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
+      if (reply.kind !== 'job') continue
+      for (const [i, r] of reply.results) out[i] = r
+      if (reply.bad && (!bad || reply.bad.plane < bad.plane)) bad = reply.bad
+    }
+    if (bad) throw new NonFiniteLogits(bad)
+    return out
+  }
+
+  /** CPU time (ms) of the classifier threads so far: the workers' threads and this one's (Linux; NaN elsewhere). */
+  async workerCpuMs(): Promise<number> {
+    await this.start()
+    const replies = await Promise.all(this.workers.map((w) => this.ask(w, { kind: 'cpu', id: this.nextId++ })))
+    return replies.reduce((a, r) => a + (r.kind === 'cpu' ? r.ms : NaN), 0)
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    const ws = this.workers
+    this.workers = []
+    this.starting = undefined
+    await Promise.all(ws.map((w) => w.terminate()))
+  }
+}
+
+export { threadCpuMs }
