@@ -62,6 +62,8 @@ export interface SensCut {
   reason: string
   /** What the file lacks, in words: the part of the cut frame and the frames after it. */
   missing: string
+  /** Set when the file goes on but frame `frame`'s header gives sizes that cannot hold its images: the index stops there. */
+  damaged?: boolean
 }
 
 /** Everything `indexSens` learns without reading image data. */
@@ -83,8 +85,10 @@ export function failSensCut(idx: SensIndex & { cut: SensCut }): never {
   const { file, cut, header } = idx
   const frame = String(cut.frame).padStart(6, '0')
   return fail('PLAF_INPUT_INVALID', `frame ${frame}: ${file}: ${cut.reason}; missing: ${cut.missing}`, {
-    file, frame, expected: `${header.frameCount} complete frames (the header's count)`, actual: `${idx.frames.length} complete frames, the file ends at byte ${cut.offset}`,
-    hint: idx.frames.length
+    file, frame, expected: `${header.frameCount} complete frames (the header's count)`, actual: `${idx.frames.length} complete frames, ${cut.damaged ? `then a damaged frame header at byte ${cut.offset}` : `the file ends at byte ${cut.offset}`}`,
+    hint: cut.damaged
+      ? `the file is damaged at frame ${cut.frame}${idx.frames.length ? `; to use the ${idx.frames.length} frame${idx.frames.length === 1 ? '' : 's'} before it, leave skip_damaged at its default (true) on the scannet input` : ''}`
+      : idx.frames.length
       ? `the file is cut short (an interrupted download or copy?); to use the ${idx.frames.length} complete frame${idx.frames.length === 1 ? '' : 's'} before the cut, leave skip_damaged at its default (true) on the scannet input (plaf data inspect without --no-skip-damaged)`
       : 'the file is cut short (an interrupted download or copy?) and holds no complete frame',
   })
@@ -104,6 +108,27 @@ const mat = (b: Buffer, at: number): Float64Array => {
   const m = new Float64Array(16)
   for (let i = 0; i < 16; i++) m[i] = b.readFloatLE(at + 4 * i)
   return m
+}
+
+/** The fewest bytes a compressed colour image can take: the smallest PNG (signature, IHDR, IDAT, IEND); any JPEG is larger. */
+export const MIN_COMPRESSED_COLOR_BYTES = 67
+/** Deflate's largest ratio (a 258-byte match in 2 bits), so a zlib stream of `n` bytes takes at least n / 1032 + 6 bytes. */
+const DEFLATE_MAX_RATIO = 1032
+
+/**
+ * The bytes a frame's colour and depth data must take for the header's image sizes: exactly
+ * w×h×3 and w×h×2 when raw, at least MIN_COMPRESSED_COLOR_BYTES for a PNG or JPEG and
+ * ⌈w×h×2 / 1032⌉ + 6 for zlib depth. Every indexed frame therefore takes at least 96 bytes plus
+ * these in the file, which bounds the index by the file size, whatever the frame headers say.
+ */
+export function frameDataBounds(h: Pick<SensHeader, 'colorCompression' | 'depthCompression' | 'colorWidth' | 'colorHeight' | 'depthWidth' | 'depthHeight'>): { color: number; colorExact: boolean; depth: number; depthExact: boolean } {
+  const rawDepth = h.depthWidth * h.depthHeight * 2
+  return {
+    color: h.colorCompression === 0 ? h.colorWidth * h.colorHeight * 3 : MIN_COMPRESSED_COLOR_BYTES,
+    colorExact: h.colorCompression === 0,
+    depth: h.depthCompression === 0 ? rawDepth : Math.ceil(rawDepth / DEFLATE_MAX_RATIO) + 6,
+    depthExact: h.depthCompression === 0,
+  }
 }
 
 /** Reads the header and every frame header of a .sens file (positioned reads; image data is skipped). */
@@ -143,6 +168,9 @@ export function indexSens(file: string): SensIndex {
       colorWidth, colorHeight, depthWidth, depthHeight, depthShift, frameCount, framesOffset: 12 + nameLength + fixed,
     }
     const frames: SensFrameEntry[] = []
+    const least = frameDataBounds(header)
+    const colorWord = colorCompression === 0 ? `exactly ${least.color} (${colorWidth}×${colorHeight}×3 raw)` : `at least ${least.color} (the smallest PNG or JPEG)`
+    const depthWord = depthCompression === 0 ? `exactly ${least.depth} (${depthWidth}×${depthHeight} raw uint16)` : `at least ${least.depth} (${depthWidth}×${depthHeight} uint16 at zlib's best ratio)`
     let offset = header.framesOffset
     let cut: SensCut | undefined
     for (let index = 0; index < frameCount; index++) {
@@ -157,6 +185,13 @@ export function indexSens(file: string): SensIndex {
         break
       }
       const colorBytes = u64(h, 80), depthBytes = u64(h, 88)
+      const colorOk = least.colorExact ? colorBytes === least.color : colorBytes >= least.color
+      const depthOk = least.depthExact ? depthBytes === least.depth : depthBytes >= least.depth
+      if (!colorOk || !depthOk) {
+        const what = [colorOk ? '' : `${colorBytes} bytes of colour, not ${colorWord}`, depthOk ? '' : `${depthBytes} bytes of depth, not ${depthWord}`].filter(Boolean).join(' and ')
+        cut = { frame: index, offset, damaged: true, missing: `frame${index + 1 < frameCount ? `s ${index} to ${frameCount - 1}` : ` ${index}`}`, reason: `frame ${index}'s header at byte ${offset} is damaged: it gives ${what}` }
+        break
+      }
       const colorEnd = offset + FRAME_HEADER_BYTES + colorBytes
       const end = colorEnd + depthBytes
       if (end > size) {

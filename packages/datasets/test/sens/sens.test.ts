@@ -206,6 +206,36 @@ describe('sens: bad files', () => {
     expect(d).toEqual({ code: 'PLAF_INPUT_INVALID', severity: 'error', file, message: `${file}: .sens version 3; only version 4 (ScanNet) is read`, expected: 'version 4', actual: 'version 3' })
   })
 
+  it('frame headers giving sizes no image can have stop the index there: 100,000 empty frames index as none, not 100,000 entries', async () => {
+    const file = copy('empty-frames')
+    const { frames, header } = indexSens(file)
+    const keep = frames[1].offset + frames[1].colorBytes + frames[1].depthBytes
+    truncateSync(file, keep)
+    // 100,000 frame headers of 0 colour and 0 depth bytes: 9.6 MB that would index as 100,000 frames of ~300 B each
+    const empty = Buffer.alloc(96 * 100_000)
+    for (let f = 0; f < 100_000; f++) for (let i = 0; i < 16; i += 5) empty.writeFloatLE(1, 96 * f + 4 * i)
+    appendFileSync(file, empty)
+    const counted = Buffer.from(readFileSync(sens).subarray(0, header.framesOffset))
+    counted.writeBigUInt64LE(100_002n, header.framesOffset - 8)
+    const fd = openSync(file, 'r+')
+    writeSync(fd, counted, 0, counted.length, 0)
+    closeSync(fd)
+    const idx = indexSens(file)
+    expect(idx.frames.map((f) => f.index)).toEqual([0, 1])
+    expect(idx.cut).toEqual({
+      frame: 2, offset: keep, damaged: true, missing: 'frames 2 to 100001',
+      reason: `frame 2's header at byte ${keep} is damaged: it gives 0 bytes of colour, not at least 67 (the smallest PNG or JPEG) and 0 bytes of depth, not at least 44 (160×120 uint16 at zlib's best ratio)`,
+    })
+    // read up to the damage by default (a counted skip); an error with skip_damaged: false
+    const { src, notes } = await open({ scene: file })
+    expect((await all(src)).map((f) => f.index)).toEqual([0, 1])
+    expect(notes.map((n) => [n.code, n.frame])).toEqual([['PLAF_FRAME_SKIPPED', '000002']])
+    expect(await diagnosticOf(() => open({ scene: file, skip_damaged: false }))).toMatchObject({
+      code: 'PLAF_INPUT_INVALID', frame: '000002', actual: `2 complete frames, then a damaged frame header at byte ${keep}`,
+      hint: 'the file is damaged at frame 2; to use the 2 frames before it, leave skip_damaged at its default (true) on the scannet input',
+    })
+  })
+
   it('a depth blob that is not zlib is an error naming the frame', async () => {
     const file = copy('bad-zlib')
     const { frames } = indexSens(file)
