@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { encodeNpy, writeFileAtomic, writeJsonAtomic, type QueryScores3D, type SemanticMap3D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
+import { gatherFlags } from './kernels/gather.js'
 import { regions3D, type Region3D } from './kernels/regions3d.js'
 import { argmaxLabels, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
 import { writeLabelPly, writeMeshScorePly, type ReferenceMesh } from './map-outputs.js'
@@ -116,7 +117,7 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
       }
     }
     const selected = new Uint8Array(n)
-    if (above > 0) for (let p = 0; p < n; p++) selected[p] = rowSelected[map.refs[p]]
+    if (above > 0) gatherFlags(rowSelected, map.refs, selected)
     const g = performance.now() - t1
     gatherMs += g
     const slug = s.slugs[i]

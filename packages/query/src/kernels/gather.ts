@@ -87,6 +87,24 @@ export function gatherRow(row: Float32Array, index: Uint16Array | Uint32Array, o
   for (; i < n; i++) out[i] = row[index[i]]
 }
 
+/** out[i] = flags[index[i]] for every i of `index`: a per-row flag (e.g. selected) per point (JavaScript, unrolled by eight). */
+export function gatherFlags(flags: Uint8Array, index: Uint16Array | Uint32Array, out: Uint8Array): void {
+  const n = index.length
+  const end = n - (n & 7)
+  let i = 0
+  for (; i < end; i += 8) {
+    out[i] = flags[index[i]]
+    out[i + 1] = flags[index[i + 1]]
+    out[i + 2] = flags[index[i + 2]]
+    out[i + 3] = flags[index[i + 3]]
+    out[i + 4] = flags[index[i + 4]]
+    out[i + 5] = flags[index[i + 5]]
+    out[i + 6] = flags[index[i + 6]]
+    out[i + 7] = flags[index[i + 7]]
+  }
+  for (; i < n; i++) out[i] = flags[index[i]]
+}
+
 type Kernel = (row: number, idx: number, out: number, n: number) => void
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */

@@ -1,7 +1,7 @@
 import { PlafError } from '@plaf/core'
 import wabtInit from 'wabt'
 import { describe, expect, it } from 'vitest'
-import { GATHER_WASM, GATHER_WAT, gatherRow, PointGather } from '../../src/kernels/gather.js'
+import { GATHER_WASM, GATHER_WAT, gatherFlags, gatherRow, PointGather } from '../../src/kernels/gather.js'
 import { prng } from '../fixtures.js'
 
 /** The naive gather the kernels must equal bit for bit. */
@@ -51,6 +51,19 @@ describe('gatherRow', () => {
       const out16 = new Float32Array(n)
       gatherRow(row, Uint16Array.from(refs), out16)
       expect(out16).toEqual(out)
+    }
+  })
+})
+
+describe('gatherFlags', () => {
+  it('gives each point its row\'s flag, every length mod 8', () => {
+    const rand = prng(4)
+    const flags = Uint8Array.from({ length: 29 }, () => (rand() < 0.5 ? 1 : 0))
+    for (let n = 0; n < 20; n++) {
+      const refs = randomRefs(rand, n, 29)
+      const out = new Uint8Array(n)
+      gatherFlags(flags, refs, out)
+      expect(Array.from(out)).toEqual(Array.from(refs, (r) => flags[r]))
     }
   })
 })
