@@ -1,9 +1,9 @@
 // mask-mean `adaptor`: before-average (official) vs after-average, on grids whose backbone
 // features and adaptor are known, against a dense float64 computation written here.
-import { createReferenceBackend, PlafError, type FeatureGrid, type MaskSet } from '@plaf/core'
-import { adaptorForward, adaptorWeights, denseMaskMeanOracle, naiveUpsample, type AdaptorWeights } from '@plaf/core/testing'
+import { createReferenceBackend, PlafError, validateOptions, type FeatureGrid, type MaskSet } from '@plaf/core'
+import { adaptorForward, adaptorWeights, createRunContext, createTestContext, denseMaskMeanOracle, naiveUpsample, type AdaptorWeights } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
-import { aggregateMasks, MASK_MEAN_DEFAULTS, type MaskMeanOptions, type RowAdaptor } from '../src/index.js'
+import { aggregateMasks, maskMeanAggregator, MASK_MEAN_DEFAULTS, type MaskMeanOptions, type RowAdaptor } from '../src/index.js'
 import { prng, randomGrid, randomMasks, rect, maskFromFull, resizeTransform } from './fixtures.js'
 
 const tensor = createReferenceBackend()
@@ -159,6 +159,22 @@ describe('mask-mean adaptor: before-average vs after-average', () => {
     expect((e as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INVALID_OPTION', frame: '000042', actual: 'no FeatureGrid.adaptor' })
     const wrong = await aggregateMasks(grid, masks, opts({ adaptor: 'after-average' }), tensor, '000042', rowAdaptor(C + 1, D, () => new Float32Array(D))).catch((x: unknown) => x)
     expect((wrong as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INPUT_INVALID', expected: `${C} → ${D}`, actual: `${C + 1} → ${D}` })
+  })
+
+  it('the plugin: after-average on a grid without adaptor is PLAF_INVALID_OPTION at stages.<stage>.with.adaptor; before-average needs nothing', async () => {
+    const { adaptor: _a, ...plain } = grid
+    const v = validateOptions(maskMeanAggregator, { adaptor: 'after-average' })
+    expect(v.ok).toBe(true)
+    expect(maskMeanAggregator.needsSeparateAdaptor!(v.value as MaskMeanOptions)).toBe('adaptor')
+    expect(maskMeanAggregator.needsSeparateAdaptor!(MASK_MEAN_DEFAULTS)).toBeUndefined()
+    const inst = await maskMeanAggregator.create(v.value as MaskMeanOptions, createTestContext({ stage: 'aggregator' }))
+    try {
+      const e = await Promise.resolve(inst.run({ features: plain, masks }, createRunContext({ id: '000007', index: 7 }))).catch((x: unknown) => x)
+      expect(e).toBeInstanceOf(PlafError)
+      expect((e as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INVALID_OPTION', plugin: 'mask-mean', stage: 'aggregator', frame: '000007', path: 'stages.aggregator.with.adaptor' })
+    } finally {
+      await inst.dispose?.()
+    }
   })
 })
 
