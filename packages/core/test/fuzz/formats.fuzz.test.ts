@@ -42,6 +42,13 @@ describe(`fuzzing the file readers (${FUZZ_RUNS} mutated files each; PLAF_FUZZ_R
     fc.assert(fc.property(mutatedArb(bases, (b) => headerEnd(b, '\n')), readsOrRefuses((b) => decodeNpy(b, 'fuzz.npy'), 'fuzz.npy')), fuzzParams())
   })
 
+  it('.npy of object dtype (what np.save writes with pickled Python objects) is refused, never unpickled', () => {
+    const header = "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"
+    const pad = 64 - ((10 + header.length + 1) % 64)
+    const bytes = Buffer.concat([Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0]), Buffer.from([(header.length + pad + 1) & 0xff, (header.length + pad + 1) >> 8]), Buffer.from(header + ' '.repeat(pad) + '\n'), Buffer.from([0x80, 0x04, 0x95])])
+    expect(() => decodeNpy(bytes, 'objects.npy')).toThrow('objects.npy: unsupported .npy dtype "|O"')
+  })
+
   it('PLY: mutated headers and bodies, binary with faces and ascii', () => {
     const xyz = (n: number) => ['x', 'y', 'z'].map((name, k) => ({ name, type: 'float' as const, data: Float32Array.from({ length: n }, (_, i) => i + k) }))
     const binary = encodePly({ vertexCount: 4, properties: [...xyz(4), { name: 'red', type: 'uchar', data: Uint8Array.from([1, 2, 3, 4]) }], faces: Uint32Array.from([0, 1, 2, 1, 2, 3]) })

@@ -75,6 +75,18 @@ describe('file-system errors a user can cause are user errors naming the path', 
     })
   })
 
+  it('a stage cache that cannot be written: PLAF_OUTPUT_UNWRITABLE naming the cache file, completed frames kept for --resume', async () => {
+    // a frame-stage pipeline whose cache directory is a file: every cache write fails as a full or read-only cache would
+    const dir = files({ 'p.yaml': 'name: t\ninput: { use: flat-frames, with: { frames: 3, size: 4 } }\nstages:\n  backbone: { use: block-mean, with: { block: 2 } }\nruntime: { tensor_backend: reference, cache_dir: cache }\noutput: { dir: out }\n', cache: 'a file' })
+    const err = (await run(dir).catch((e) => e)) as PlafError
+    expect(err).toBeInstanceOf(PlafError)
+    expect(err.diagnostics[0]).toMatchObject({ code: 'PLAF_OUTPUT_UNWRITABLE', severity: 'error', file: expect.stringContaining(join(dir, 'cache')) })
+    expect(existsSync(join(dir, 'out', 'report.json'))).toBe(false)
+    rmSync(join(dir, 'cache'))
+    const res = await run(dir, { resume: true })
+    expect(res.report.frames).toMatchObject({ processed: 3 })
+  })
+
   it('anything else stays a bug', () => {
     expect(fsErrorDiagnostic(new TypeError('x is undefined'))).toBeNull()
     expect(fsErrorDiagnostic(Object.assign(new Error('?'), { code: 'EBADF' }))).toBeNull()
