@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { thresholdSource, type ExportedData } from '@plaf/viewer'
 import { describe, expect, it } from 'vitest'
 import { cli, tempDir } from './helpers.js'
 
@@ -60,5 +61,22 @@ describe('plaf view --export into a folder', () => {
     expect(b.code).toBe(1)
     expect(b.out).toBe('')
     expect(b.err).toBe(`${join(dir, 'afile')} error cannot mkdir ${join(dir, 'afile')}: a file is in the way of a directory (EEXIST)  PLAF_OUTPUT_UNWRITABLE\n     choose another --export <file.html> path\n`)
+  })
+
+  it('a --threshold given on the command line is labelled as that flag, never as the run\'s; the run querier\'s own is kept', async () => {
+    const dir = tempDir({ 'p.yaml': pipeline.replace('queries: [red] }', 'queries: [red], threshold: 0.6 }') })
+    expect((await cli('run', join(dir, 'p.yaml'), '--progress', 'none')).code).toBe(0)
+    const scoringOf = (page: string) => {
+      const json = /<script id="plaf-data" type="application\/json">(.*?)<\/script>/s.exec(readFileSync(page, 'utf8'))![1]!
+      return (JSON.parse(json.replace(/<\\\/script/gi, '</script')) as ExportedData).info.scoring
+    }
+    expect((await cli('view', join(dir, 'out'), '--export', join(dir, 'own.html'), '--export-frames', '0')).code).toBe(0)
+    const own = scoringOf(join(dir, 'own.html'))
+    expect(own).toMatchObject({ threshold: 0.6, thresholdFrom: 'run', modeFrom: 'run', querier: { mode: 'cosine', threshold: 0.6 } })
+    expect(thresholdSource(own)).toBe("the run's")
+    expect((await cli('view', join(dir, 'out'), '--export', join(dir, 'flag.html'), '--export-frames', '0', '--threshold', '0.3')).code).toBe(0)
+    const flagged = scoringOf(join(dir, 'flag.html'))
+    expect(flagged).toMatchObject({ threshold: 0.3, thresholdFrom: '--threshold 0.3', modeFrom: 'run', querier: { mode: 'cosine', threshold: 0.6 } })
+    expect(thresholdSource(flagged)).toBe('--threshold 0.3')
   })
 })

@@ -1,4 +1,4 @@
-import { decodeScores, type ExportedData, type ScoreKind, type ScoreMode, type ScoresReply, type ViewerInfo } from '../src/wire.js'
+import { decodeScores, scoringSummary, thresholdSource, type ExportedData, type ScoreKind, type ScoreMode, type ScoresReply, type ViewerInfo } from '../src/wire.js'
 import { labelColours, rampCss } from './colours.js'
 import { drawImage, drawMaskMap, drawOverlay, type OverlayFigures, type OverlayQuery } from './frame-panel.js'
 import { inlineSource, serverSource, type DataSource } from './source.js'
@@ -15,7 +15,8 @@ export interface ViewerState {
   /** Score mode of the texts and labels (default: the run querier's). */
   scoreMode: ScoreMode
   /**
-   * Where the threshold comes from: `run` (the querier's fixed threshold, in the run's own mode),
+   * Where the threshold comes from: `run` (the fixed threshold the page starts with, in its mode:
+   * the run querier's, or `plaf view --threshold`'s; labelled by `info.scoring.thresholdFrom`),
    * `auto` (Otsu's threshold from the server: of the pool rows in 3D, of each frame's masks in 2D,
    * as the querier's `threshold: auto`), `manual` (the slider).
    */
@@ -110,7 +111,7 @@ function thresholdOf(kind: ScoreKind): number {
 
 /** What the threshold line says about where the threshold comes from. */
 function ruleText(): string {
-  if (state.rule === 'run') return `the run's (${state.scoreMode})`
+  if (state.rule === 'run') return `${thresholdSource(state.info!.scoring)} (${state.scoreMode})`
   if (state.rule === 'manual') return 'set by hand'
   return Number.isFinite(state.threshold) ? 'auto (Otsu)' : 'auto (Otsu): none, fewer than two distinct scores'
 }
@@ -244,7 +245,7 @@ async function redrawOverlay(): Promise<void> {
   if (!fr || !f || !f.ids) return
   let q: OverlayQuery = null
   // auto: the frame's own Otsu threshold (as the querier's 2D outputs); else the slider's
-  const rule = state.rule === 'auto' ? 'auto (Otsu of this frame)' : state.rule === 'run' ? "(the run's)" : '(by hand)'
+  const rule = state.rule === 'auto' ? 'auto (Otsu of this frame)' : state.rule === 'run' ? `(${thresholdSource(state.info!.scoring)})` : '(by hand)'
   const thr = (r: ScoresReply) => (state.rule === 'auto' ? r.auto[0] ?? Infinity : state.manual)
   if (state.mode === 'heat' && state.text) {
     const r = await frameReply(fr.id, [state.text], 'text')
@@ -353,9 +354,8 @@ async function start(): Promise<void> {
   view = new View3D($('view'), p, (id) => void showFrame(id))
   listFrames(info)
   const shown = info.pointsShown < info.points ? `${fmt(info.pointsShown)} of ${fmt(info.points)} points (subsampled for export)` : `${fmt(info.points)} points`
-  const run = info.scoring
   const e = info.export
-  $('stats').textContent = `${shown}, ${fmt(info.poolRows)} pool rows, encoder ${info.encoder}; the run's querier: ${run.mode}, threshold ${run.threshold}` +
+  $('stats').textContent = `${shown}, ${fmt(info.poolRows)} pool rows, encoder ${info.encoder}; ${scoringSummary(info.scoring)}` +
     (e ? `; exported page: ${e.mode} scores of the precomputed texts, threshold ${e.threshold}` : '')
   $<HTMLFormElement>('query-form').onsubmit = (ev) => {
     ev.preventDefault()

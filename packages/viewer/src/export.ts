@@ -119,7 +119,12 @@ export async function exportPage(data: ViewerData, o: ExportOptions): Promise<{ 
   const framesInfo = { shown: frames.length, of: data.info.frames.length, width: frames[0]?.width ?? 0, bytes, budget }
   const payload: ExportedData = {
     info: {
-      ...data.info, scoring: { ...data.info.scoring, mode, threshold }, pointsShown: n, exported: true, export: { mode, threshold, frames: framesInfo },
+      ...data.info,
+      scoring: {
+        ...data.info.scoring, mode, threshold,
+        modeFrom: o.mode === undefined ? data.info.scoring.modeFrom : 'the export options',
+        thresholdFrom: o.threshold === undefined ? data.info.scoring.thresholdFrom : 'the export options',
+      }, pointsShown: n, exported: true, export: { mode, threshold, frames: framesInfo },
       frames: data.info.frames.map((f) => ({ ...f, stored: shown.has(f.id), thumbnail: shown.has(f.id) })), framesComplete: true,
     },
     points: Buffer.from(encodePoints(positions, colors, refs, data.map.pool.shape[0])).toString('base64'),

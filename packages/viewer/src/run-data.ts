@@ -140,6 +140,7 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
     const position = new Map<string, number>()
     const scoring: ViewerScoring = {
       mode: qo.mode ?? 'cosine', threshold: qo.threshold ?? 0.5, temperature: qo.temperature ?? LERF_TEMPERATURE, negatives: qo.negatives ?? [...LERF_NEGATIVES], queries: qo.queries ?? [],
+      thresholdFrom: 'run', modeFrom: 'run', querier: { mode: qo.mode ?? 'cosine', threshold: qo.threshold ?? 0.5 },
     }
     const info: ViewerInfo = {
       run: basename(dir), points: map.refs.length, pointsShown: map.refs.length, poolRows: rows, space: map.space, encoder: qo.encoder, scoring,

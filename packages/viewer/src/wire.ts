@@ -103,6 +103,27 @@ export interface ViewerScoring {
   negatives: string[]
   /** The run's queries: in softmax mode a text competes with these. */
   queries: string[]
+  /**
+   * Where `threshold` comes from: `run` (the run querier's own), or the text of what replaced it
+   * (`--threshold 0.3` of plaf view, `the export options` of exportPage). The page labels the
+   * starting threshold with it (thresholdSource).
+   */
+  thresholdFrom: string
+  /** Where `mode` comes from, likewise: `run` or e.g. `--mode softmax`. */
+  modeFrom: string
+  /** The run querier's own mode and threshold, whatever `mode` and `threshold` were set to. */
+  querier: { mode: ScoreMode; threshold: number | 'auto' }
+}
+
+/** What the page calls the starting fixed threshold: "the run's", or the flag that set it ("--threshold 0.3"). */
+export function thresholdSource(s: Pick<ViewerScoring, 'thresholdFrom'>): string {
+  return s.thresholdFrom === 'run' ? "the run's" : s.thresholdFrom
+}
+
+/** The page's line about scoring: the run querier's own settings, then what replaced them for this view. */
+export function scoringSummary(s: ViewerScoring): string {
+  const replaced = [s.modeFrom, s.thresholdFrom].filter((f) => f !== 'run')
+  return `the run's querier: ${s.querier.mode}, threshold ${s.querier.threshold}` + (replaced.length ? `; this view starts from ${replaced.join(' ')}` : '')
 }
 
 /** Scores of one or more texts over a table's rows (pool rows, or one frame's mask rows). */

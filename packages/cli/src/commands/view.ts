@@ -124,8 +124,9 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   }
   const data = await openViewerData(runDir, builtinRegistry())
   // --mode / --threshold: the page's starting point (the run's querier settings otherwise)
-  if (mode) data.info.scoring.mode = mode
-  if (threshold !== undefined) data.info.scoring.threshold = threshold
+  // (the page says which: "--threshold 0.3 (cosine)", not "the run's")
+  if (mode) Object.assign(data.info.scoring, { mode, modeFrom: `--mode ${mode}` })
+  if (threshold !== undefined) Object.assign(data.info.scoring, { threshold, thresholdFrom: `--threshold ${o.threshold}` })
   if (negatives) data.info.scoring.negatives = negatives
   try {
     if (o.export) {
