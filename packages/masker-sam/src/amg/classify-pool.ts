@@ -12,7 +12,7 @@ const SOURCE_MODULES = ['upsample', 'upsample-window', 'logit-runs', 'classify-j
 
 let fromSource: string | undefined
 
-/** Planes copied and shared at a time (48 planes of 191×256 floats: 9 MB). */
+/** Planes copied and shared at a time (48 planes of 191×256 floats: 9 MB, twice). */
 const CHUNK = 48
 
 /**
@@ -142,37 +142,36 @@ export class ClassifierPool {
       return out
     }
     await this.start()
-    // In chunks, so the shared copy stays small (a few MB) whatever the batch size.
-    for (let j0 = 0; j0 < count; j0 += CHUNK) {
-      const j1 = Math.min(count, j0 + CHUNK)
-      let part: (PlaneResult | null)[]
-      try {
-        part = await this.classifyShared(logits, Array.prototype.slice.call(planes, j0, j1) as number[], lh, lw, plan, cut)
-      } catch (e) {
-        throw e instanceof NonFiniteLogits ? new NonFiniteLogits({ ...e.at, plane: e.at.plane + j0 }) : e
-      }
-      for (let j = j0; j < j1; j++) out[j] = part[j - j0]!
-    }
-    return out
-  }
-
-  private async classifyShared(logits: Float32Array, planes: number[], lh: number, lw: number, plan: UpsamplePlan, cut: Cutoffs): Promise<(PlaneResult | null)[]> {
-    const count = planes.length
-    const rc = this.local.get(lh, lw, plan)
-    const out: (PlaneResult | null)[] = new Array(count).fill(null)
+    // In chunks, so the shared copies stay small (a few MB) whatever the batch size, in two
+    // buffers: the next chunk is copied while the workers start on this one.
     const stride = rc.up.usedH * lw
-    if (this.shared.length < count * stride) this.shared = new Float32Array(new SharedArrayBuffer(4 * count * stride))
-    for (let j = 0; j < count; j++) this.shared.set(logits.subarray(planes[j]! * lh * lw, planes[j]! * lh * lw + stride), j * stride)
-    const job: ClassifyJob = { data: this.shared, stride, count, next: new Int32Array(new SharedArrayBuffer(4)), lh, lw, plan, cut }
-    const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
-    let bad = drainJob(job, rc, out)
-    for (const reply of await Promise.all(replies)) {
-      if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
-      if (reply.kind !== 'job') continue
-      for (const [i, r] of reply.results) out[i] = r
-      if (reply.bad && (!bad || reply.bad.plane < bad.plane)) bad = reply.bad
+    if (this.shared.length < 2 * CHUNK * stride) this.shared = new Float32Array(new SharedArrayBuffer(4 * 2 * CHUNK * stride))
+    const fill = (k: number): { job: ClassifyJob; j0: number } => {
+      const j0 = k * CHUNK
+      const n = Math.min(CHUNK, count - j0)
+      const data = this.shared.subarray((k % 2) * CHUNK * stride, ((k % 2) * CHUNK + n) * stride)
+      for (let j = 0; j < n; j++) data.set(logits.subarray(planes[j0 + j]! * lh * lw, planes[j0 + j]! * lh * lw + stride), j * stride)
+      return { job: { data, stride, count: n, next: new Int32Array(new SharedArrayBuffer(4)), lh, lw, plan, cut }, j0 }
     }
-    if (bad) throw new NonFiniteLogits(bad)
+    let bad: NonFinitePlane | null = null
+    let chunk: { job: ClassifyJob; j0: number } | null = fill(0)
+    for (let k = 1; chunk; k++) {
+      const { job, j0 } = chunk
+      const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
+      chunk = k * CHUNK < count ? fill(k) : null
+      const part: (PlaneResult | null)[] = new Array(job.count).fill(null)
+      const mine = drainJob(job, rc, part)
+      const found = [mine]
+      for (const reply of await Promise.all(replies)) {
+        if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
+        if (reply.kind !== 'job') continue
+        for (const [i, r] of reply.results) part[i] = r
+        found.push(reply.bad)
+      }
+      for (const f of found) if (f && (!bad || f.plane + j0 < bad.plane)) bad = { ...f, plane: f.plane + j0 }
+      if (bad) throw new NonFiniteLogits(bad)
+      for (let j = 0; j < job.count; j++) out[j0 + j] = part[j]!
+    }
     return out
   }
 

@@ -108,6 +108,18 @@ describe('non-finite decoder outputs are refused, naming the model, the point an
     }
   }
 
+  it('NaN in a plane of the second shared chunk names that plane\'s prompt and mask (2 threads)', async () => {
+    // Batch 0 holds prompts 0–39 (planes 0–119); the 49th plane the IoU filter keeps is in the second chunk.
+    const keptPlanes = Array.from({ length: 120 }, (_, i) => i).filter((i) => out.iou[i]! > 0.85)
+    expect(keptPlanes.length).toBeGreaterThan(48)
+    const p = keptPlanes[50]!
+    const nan = (b: { logits: Float32Array }, start: number) => void (start === 0 && (b.logits[p * LOW * LOW + 20 * LOW + 9] = NaN))
+    const d = await diagnostics(generateMasks(image, predictor(out, nan), opts, undefined, pools[0]))
+    expect(d[0]!.code).toBe('PLAF_MODEL_RUN_FAILED')
+    expect(d[0]!.message).toContain(`returned NaN at row 20, column 9 of its 64×64 low-res logits for the point (`)
+    expect(d[0]!.message).toContain(`(prompt ${Math.floor(p / 3)} of crop [0, 0, 200, 150]), mask ${p % 3};`)
+  })
+
   it('a NaN predicted IoU', async () => {
     const d = await diagnostics(generateMasks(image, predictor(out, (b, start) => void (start === 40 && (b.iou[3 * 8 + 1] = NaN))), opts))
     expect(d[0]!.code).toBe('PLAF_MODEL_RUN_FAILED')
