@@ -412,6 +412,12 @@ describe('plaf query: modes, frames and labels', () => {
       '',
     ].join('\n'))
     expect(readdirSync(out).sort()).toEqual(['labels', 'scores.json', 'text.npy', 'texts.json'])
+    // --json: the same counts per label value (background 0), next to QueryResult's own fields
+    const j = await cli('query', run, '--labels', 'red,green,blue', '--threshold', '0.3', '--out', join(base, 'out-labels-json'), '--json')
+    expect(j.code, j.err).toBe(0)
+    const json = JSON.parse(j.out) as { labelCounts: unknown; threshold: unknown; queries: unknown }
+    expect(json.labelCounts).toEqual(['background', 'red', 'green', 'blue'].map((label, value) => ({ label, value, points: points[value], pixels: pixels[value] })))
+    expect(json).toMatchObject({ threshold: 0.3, queries: [] })
     const h = await openRun(run, registry)
     await h.close()
     // the label image agrees with each mask's argmax over the three labels' cosines (stored table · text.npy)

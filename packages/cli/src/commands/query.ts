@@ -87,11 +87,19 @@ function mergedShards(runDir: string): string[] | null {
 }
 
 /**
- * Per label (`--labels`), the pixels over the frames (`labels/labels.json`) and the 3D points
- * (`scores.json` `labels_3d`) whose best label it is at the threshold, background last:
- * `  red          3D 2,523 of 8,157 points   2D 1,600 of 38,400 pixels`.
+ * One label's counts in `plaf query --labels --json` (`labelCounts`): its value in the label
+ * images and `map-labels.npy` (0: background), the 3D points and the 2D pixels over the frames
+ * whose best label it is at the threshold; null where the run has no 3D map or no 2D memory.
  */
-export function labelLines(out: string, scoresFile: string): string[] {
+export interface LabelCount {
+  label: string
+  value: number
+  points: number | null
+  pixels: number | null
+}
+
+/** Per label value (background first), from `labels/labels.json` (pixels) and `scores.json` `labels_3d` (points). */
+export function labelCounts(out: string, scoresFile: string): LabelCount[] {
   const read = (f: string): unknown => {
     try {
       return JSON.parse(readFileSync(f, 'utf8'))
@@ -102,8 +110,19 @@ export function labelLines(out: string, scoresFile: string): string[] {
   const l2 = read(join(out, 'labels', 'labels.json')) as { labels: string[]; pixels: number[] } | null
   const l3 = (read(scoresFile) as { labels?: string[]; labels_3d?: { points: number[] } | null } | null)
   const names = ['background', ...(l3?.labels ?? l2?.labels.slice(1) ?? [])]
-  const points = l3?.labels_3d?.points
-  const pixels = l2?.pixels
+  return names.map((label, value) => ({ label, value, points: l3?.labels_3d?.points?.[value] ?? null, pixels: l2?.pixels?.[value] ?? null }))
+}
+
+/**
+ * Per label (`--labels`), the pixels over the frames (`labels/labels.json`) and the 3D points
+ * (`scores.json` `labels_3d`) whose best label it is at the threshold, background last:
+ * `  red          3D 2,523 of 8,157 points   2D 1,600 of 38,400 pixels`.
+ */
+export function labelLines(out: string, scoresFile: string): string[] {
+  const counts = labelCounts(out, scoresFile)
+  const names = counts.map((c) => c.label)
+  const points = counts.every((c) => c.points !== null) ? counts.map((c) => c.points!) : undefined
+  const pixels = counts.every((c) => c.pixels !== null) ? counts.map((c) => c.pixels!) : undefined
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0)
   const order = [...names.keys()].slice(1).concat(0)
   const name = Math.max(...names.map((x) => x.length))
@@ -182,7 +201,8 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       else if (n === 4) io.err(`(further ${d.code} warnings not shown; --json lists them all)`)
     }
     if (o.json) {
-      io.out(JSON.stringify(r, null, 2))
+      // with --labels, the per-label counts the text output prints (a field added to QueryResult's)
+      io.out(JSON.stringify(o.labels === undefined ? r : { ...r, labelCounts: labelCounts(r.out, r.scoresFile) }, null, 2))
       return EXIT.ok
     }
     const { storage2d, storage3d } = run.stages
