@@ -25,6 +25,26 @@ describe('README.md', () => {
     expect(rows.filter((r) => !r || !commands.includes(r)), 'README rows naming no command').toEqual([])
   })
 
+  it('each Commands row names every option of its command, or ends its synopsis with " …" and packages/cli/README.md names the rest', () => {
+    const cliReadme = readFileSync(join(__dirname, '../README.md'), 'utf8')
+    // the synopsis cell of each row (escaped pipes \| stay inside it)
+    const cells = tableRows('Commands').map((r) => r.slice(2).split(/(?<!\\) \| /)[0]!)
+    const program = buildProgram({ out: () => {}, err: () => {} }, { code: 0 })
+    const missing: string[] = []
+    const walk = (c: typeof program, path: string[]): void => {
+      const name = [...path, c.name()].join(' ')
+      // a sub-command's own row, else its parent's (plaf models list | pull <name> | …)
+      const cell = cells.find((x) => x.startsWith(`\`plaf ${name} `) || x.startsWith(`\`plaf ${name}\``)) ?? cells.find((x) => x.startsWith(`\`plaf ${path.join(' ')} `))
+      const options = c.options.map((o) => o.long!).filter((o) => o && o !== '--help')
+      const absent = options.filter((o) => !cell?.includes(o))
+      const defers = /\s…`/.test(cell?.split('` ')[0] + '`')
+      for (const o of absent) if (!defers || !cliReadme.includes(o)) missing.push(`plaf ${name} ${o}`)
+      for (const sub of c.commands) walk(sub as typeof program, [...path, c.name()])
+    }
+    for (const c of program.commands) if (c.name() !== 'help') walk(c as typeof program, [])
+    expect(missing, 'options neither in their README Commands row nor deferred (" …") to packages/cli/README.md').toEqual([])
+  })
+
   it('the Architecture table lists, per package, exactly the plugins plaf plugins shows for it', () => {
     const plugins = builtinRegistry().list()
     const names = new Set(plugins.map((p) => p.name))
