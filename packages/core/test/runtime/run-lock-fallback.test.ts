@@ -66,11 +66,12 @@ describe('the run lock on a file system without hard links', () => {
     const dir = files({})
     const file = join(dir, RUN_LOCK_FILE)
     writeFileSync(file, '')
-    // another process writes the holder 300 ms later, as a run creating its lock in place would
+    // another process writes the holder 200 ms later, as a run creating its lock in place would
     const holder: RunLockInfo = { pid: process.pid, host: hostname(), started_at: '2026-01-02T03:04:05.000Z', proc_start: null, pipeline: '/other.yaml' }
-    const writer = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(JSON.stringify(holder))}), 300)`])
+    // (it says when it is up, so a slow start on a loaded machine does not use up the reader's patience)
+    const writer = spawn(process.execPath, ['-e', `console.log('up'); setTimeout(() => require('fs').writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(JSON.stringify(holder))}), 200)`])
     children.push(writer.pid!)
-    await new Promise((r) => writer.once('spawn', r))
+    await new Promise((r) => writer.stdout.once('data', r))
     noLinks('EPERM')
     expect(diagnosticOf(() => acquireRunLock(dir, '/p.yaml'))).toMatchObject({
       code: 'PLAF_RUN_LOCKED', severity: 'error', message: `another run is writing into ${dir}: pid ${process.pid} on ${hostname()}, started 2026-01-02T03:04:05.000Z (/other.yaml)`,
