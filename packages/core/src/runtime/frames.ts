@@ -10,6 +10,7 @@ import { pluginSource } from '../pipeline/plugin-source.js'
 import type { ResolvedStage } from '../pipeline/resolve.js'
 import { hashJson, type StageCache } from './cache.js'
 import { runPipelined } from './frame-pipeline.js'
+import { packageCodeHash } from './package-code.js'
 import { DEFAULT_STAGE_TIMEOUT_MS, guardCall } from './guard.js'
 import { type RunDir, writeProgress } from './run-dir.js'
 import { checkOutputs, type ProgressClock, type RunNotes, type RunStats, wrapError } from './stats.js'
@@ -59,9 +60,10 @@ interface CachedCall {
 export function cacheKey(stage: ResolvedStage, inst: StageInstance, upstream: readonly (string | null)[]): string | null {
   const cacheable = stage.plugin.cacheable === true && upstream.every((k) => k !== null)
   if (!cacheable) return null
-  // A plugin from a pipeline's `plugins:` adds the hash of its code: editing it invalidates its
-  // entries without a version bump (built-in plugins: their version is released with the code).
-  const code = pluginSource(stage.plugin)?.codeHash
+  // The plugin's code is part of the key: a plugin from a pipeline's `plugins:` adds the hash of its
+  // files, a built-in plugin that of its package's code, so editing either invalidates its entries
+  // even without a version bump (color-lexicon 0.3.0 changed once without one: stale hits).
+  const code = pluginSource(stage.plugin)?.codeHash ?? (stage.plugin.package ? packageCodeHash(stage.plugin.package) : undefined)
   return hashJson([stage.use, stage.plugin.version, stage.options, inst.fingerprint ?? null, upstream, ...(code ? [code] : [])])
 }
 
