@@ -59,6 +59,14 @@ describe('main --tiny', () => {
     }
     // Dense row, numpy reference row (run or skipped), one row per sparse backend.
     expect(agg.tables[0].rows.length).toBe(2 + size.sparse.length)
+    // mask-mean adaptor placement: both paths timed in the same rounds, the ratio their medians' ratio
+    const p = size.adaptor_placement
+    expect(p.adaptor).toMatchObject({ c: 768, d: 16 })
+    expect(p.before_average.runs_ms).toHaveLength(2)
+    expect(p.after_average.runs_ms).toHaveLength(2)
+    expect(p.adaptor_call.median_ms).toBeGreaterThan(0)
+    expect(p.ratio_after_to_before).toBeCloseTo(p.after_average.median_ms / p.before_average.median_ms, 9)
+    expect(agg.tables[1].rows).toHaveLength(1)
     expect(size.load_average).toHaveLength(2)
     const np = size.numpy_sparse
     if ('skipped' in np) {

@@ -2,6 +2,7 @@ import { aggregateMasks, MASK_MEAN_DEFAULTS } from '@plaf/aggregator'
 import type { SemanticMemory2D } from '@plaf/core'
 import { loadavg } from 'node:os'
 import { runNumpySparse } from '../baselines/numpy-sparse.js'
+import { ADAPTOR_BENCH, compareAdaptorPlacement, type AdaptorComparison } from './aggregator-adaptor.js'
 import { denseAggregate, denseTensorBytes, type DenseSteps } from '../baselines/dense-aggregate.js'
 import type { DenseMemory } from '../baselines/dense-mask-mean.js'
 import type { BenchConfig } from '../config.js'
@@ -42,6 +43,8 @@ interface SizeResult {
   numpy_sparse: NumpyResult
   /** 1-minute load average before and after this size (the machine is shared). */
   load_average: [before: number, after: number]
+  /** `mask-mean` adaptor: before-average vs after-average (RADIO-shaped head through ONNX), on the chosen backend. */
+  adaptor_placement: AdaptorComparison
 }
 
 /** Rounds of (every sparse backend, then numpy) per size; medians are over all rounds' runs. */
@@ -156,9 +159,13 @@ export async function runAggregatorCase(config: BenchConfig, env: BenchEnv): Pro
         details.push(`${tag}: the numpy reference disagrees with the sparse path (max abs diff ${numpySparse.max_abs_diff_vs_sparse}, ${numpySparse.id_pixels_differing_from_sparse} id pixels)`)
       }
     }
+    // Adaptor placement: the same masks, the grid as RADIO's export hands it out (projected, D) plus its C-wide backbone features.
+    const backbone = syntheticGrid(config.seed + 200 + si, H, W, gh, gw, ADAPTOR_BENCH.c)
+    const placement = await compareAdaptorPlacement(grid, backbone, masks, env.backends[0], c.runsSparse, rounds, config.seed + 300 + si)
+    env.progress(`${tag}: adaptor before-average ${formatMs(placement.before_average.median_ms)}, after-average ${formatMs(placement.after_average.median_ms)} (${placement.ratio_after_to_before.toFixed(2)}×), adaptor on the K means ${formatMs(placement.adaptor_call.median_ms)}`)
     results.push({
       size: [H, W], masks: masks.masks.length, mask_pixels: maskPixels(masks), dense_tensor_bytes: bytes, sparse, dense,
-      numpy_sparse: numpySparse, load_average: [load0, loadavg()[0]],
+      numpy_sparse: numpySparse, load_average: [load0, loadavg()[0]], adaptor_placement: placement,
     })
   }
 
@@ -197,6 +204,15 @@ export async function runAggregatorCase(config: BenchConfig, env: BenchEnv): Pro
       title: `aggregator: K = ${c.k} masks, D = ${c.d}, ${gh}×${gw} grid (median of N runs; peak extra memory over the pre-run baseline)`,
       columns: ['size', 'path', 'backend', 'N', 'median', 'peak RSS', 'peak ArrayBuffers', 'max |Δ| vs dense', 'speed-up', 'time / numpy'],
       rows,
+    }, {
+      title: `aggregator: mask-mean adaptor placement, K = ${c.k}, backbone C = ${ADAPTOR_BENCH.c} → D = ${c.d} through a RADIO-shaped head (MLP2, hidden ${ADAPTOR_BENCH.hidden}, ${ADAPTOR_BENCH.inner} inner block) in an ONNX session; alternating rounds`,
+      columns: ['size', 'backend', 'before-average (official)', 'after-average', 'after / before', 'of which: adaptor on the K means', 'head on all h·w tokens (backbone side)'],
+      rows: results.map((r) => {
+        const p = r.adaptor_placement
+        return [`${r.size[0]}×${r.size[1]}`, p.backend, formatMs(p.before_average.median_ms), formatMs(p.after_average.median_ms),
+          `${p.ratio_after_to_before.toFixed(2)}× (rounds ${p.ratio_after_to_before_rounds.map((x) => x.toFixed(2)).join(', ')})`,
+          formatMs(p.adaptor_call.median_ms), formatMs(p.adaptor_on_every_token.median_ms)]
+      }),
     }],
     notes: [
       'Dense baseline: bilinear upsample (align_corners=False) to H×W×D, per-pixel F.normalize into a second tensor, per-mask gather + mean + normalise, ids painted largest first — as the official fuse_mask_features on CPU.',
