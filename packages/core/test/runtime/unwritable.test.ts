@@ -87,6 +87,32 @@ describe('file-system errors a user can cause are user errors naming the path', 
     expect(res.report.frames).toMatchObject({ processed: 3 })
   })
 
+  // Root ignores permissions, so a permission or read-only error is raised as the write would raise it.
+  it.each([
+    ['EACCES', 'permission denied', 'choose a location you can write to (--out, runtime.cache_dir) or fix its permissions'],
+    ['EROFS', 'the file system is read-only', 'choose a writable location (--out, runtime.cache_dir)'],
+    ['EDQUOT', 'the disk quota is exhausted', 'free some space, then run again with --resume (completed frames are kept)'],
+  ])('a write failing with %s mid-run: PLAF_OUTPUT_UNWRITABLE naming the path, saying %s and what to do', async (code, what, hint) => {
+    const failing = defineStage<Record<string, never>, { frame: 'Frame' }, { masks: 'MaskSet' }>({
+      name: 'fs-fail', kind: 'masker', version: '1.0.0', description: 'Fails as a write would.', options: { type: 'object', additionalProperties: false, properties: {} },
+      inputs: { frame: 'Frame' }, outputs: { masks: 'MaskSet' },
+      async create(_o, ctx) {
+        return { run({ frame }) {
+          if (frame.index === 1) throw Object.assign(new Error(`${code}: ${what}, open`), { code, syscall: 'open', path: join(ctx.outDir, 'x.npy') })
+          return { masks: { width: 4, height: 4, masks: [] } }
+        } }
+      },
+    })
+    const dir = files({ 'p.yaml': pipeline.replace('use: disk-full, with: { at: 1 }', 'use: fs-fail') })
+    const r = await resolvePipeline(join(dir, 'p.yaml'), new Registry([...fixturePlugins, failing]))
+    const err = (await runPipeline(r.pipeline!, { cwd: dir }).catch((e) => e)) as PlafError
+    expect(err.diagnostics[0]).toMatchObject({
+      code: 'PLAF_OUTPUT_UNWRITABLE', severity: 'error', frame: '000001', file: join(dir, 'out', 'masker', 'x.npy'),
+      message: `stage masker (fs-fail) frame 000001: cannot open ${join(dir, 'out', 'masker', 'x.npy')}: ${what} (${code})`,
+      hint: expect.stringContaining(hint),
+    })
+  })
+
   it('anything else stays a bug', () => {
     expect(fsErrorDiagnostic(new TypeError('x is undefined'))).toBeNull()
     expect(fsErrorDiagnostic(Object.assign(new Error('?'), { code: 'EBADF' }))).toBeNull()
