@@ -23,9 +23,9 @@ export interface MaskMeanOptions {
    * Where the backbone's language adaptor runs when the grid carries it separately
    * (`FeatureGrid.adaptor`). `before-average` (official): on every patch token, i.e. the grid as
    * given is averaged. `after-average`: the backbone's own features are averaged per mask, and
-   * the adaptor maps each mean.
+   * the adaptor maps each mean. Absent: `before-average` (callers from before the option).
    */
-  adaptor: 'before-average' | 'after-average'
+  adaptor?: 'before-average' | 'after-average'
 }
 
 /** The adaptor `after-average` applies to the K (+ background) means: n×C rows in, n×D rows out. */

@@ -165,9 +165,9 @@ describe('mask-mean adaptor: before-average vs after-average', () => {
     const { adaptor: _a, ...plain } = grid
     const v = validateOptions(maskMeanAggregator, { adaptor: 'after-average' })
     expect(v.ok).toBe(true)
-    expect(maskMeanAggregator.needsSeparateAdaptor!(v.value as MaskMeanOptions)).toBe('adaptor')
+    expect(maskMeanAggregator.needsSeparateAdaptor!(v.value as unknown as MaskMeanOptions)).toBe('adaptor')
     expect(maskMeanAggregator.needsSeparateAdaptor!(MASK_MEAN_DEFAULTS)).toBeUndefined()
-    const inst = await maskMeanAggregator.create(v.value as MaskMeanOptions, createTestContext({ stage: 'aggregator' }))
+    const inst = await maskMeanAggregator.create(v.value as unknown as MaskMeanOptions, createTestContext({ stage: 'aggregator' }))
     try {
       const e = await Promise.resolve(inst.run({ features: plain, masks }, createRunContext({ id: '000007', index: 7 }))).catch((x: unknown) => x)
       expect(e).toBeInstanceOf(PlafError)
