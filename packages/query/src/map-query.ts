@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { encodeNpy, writeFileAtomic, writeJsonAtomic, type QueryScores3D, type SemanticMap3D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
-import { gatherFlags } from './kernels/gather.js'
+import { gatherFlags, gatherRow } from './kernels/gather.js'
 import { regions3D, type Region3D } from './kernels/regions3d.js'
 import { argmaxLabels, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
 import { writeLabelPly, writeMeshScorePly, type ReferenceMesh } from './map-outputs.js'
@@ -95,16 +95,19 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
   const k = top ? top.indices.length / q : 0
   const nearest = s.mesh ? nearestMapPoints(map.positions, s.mesh.vertices, { maxDistance: s.meshMaxDistance }) : null
   const meshScores = s.mesh ? new Float32Array(q * s.mesh.vertices.length / 3) : null
-  // Q×N in the gather kernel's memory: written to map-scores.npy at the end, before anything else uses the kernel
-  const all = prepared.gather.reserve(q)
+  // Q×N in the gather kernel's memory (written to map-scores.npy at the end, before anything else
+  // uses the kernel), or a plain array when Q×N is more than the kernel's memory holds
+  const inKernel = prepared.gather.fits(q)
+  const all = inKernel ? prepared.gather.reserve(q) : new Float32Array(q * n)
   const perQuery: MapQueryEntry[] = []
   let gatherMs = 0
   for (let i = 0; i < q; i++) {
     const t1 = performance.now()
     const rowScores = modes.queries.subarray(i * m, i * m + m)
     const threshold = s.threshold === 'auto' ? otsuThreshold(rowScores, weights) : s.threshold
-    prepared.gather.gatherInto(rowScores, i)
     const points = all.subarray(i * n, i * n + n)
+    if (inKernel) prepared.gather.gatherInto(rowScores, i)
+    else gatherRow(rowScores, map.refs, points)
     // a row is selected when valid and at or above the threshold; its points follow it
     const rowSelected = new Uint8Array(m)
     let above = 0

@@ -176,11 +176,12 @@ export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, t
   const pool = await scorePool(map, embeddings, tensor, prepared)
   const t1 = performance.now()
   let points: Float32Array
-  if (prepared) {
+  if (prepared && (reuse || prepared.gather.fits(q))) {
     const own = prepared.gather.gather(pool.data, q)
     points = reuse ? own : out ?? new Float32Array(q * n)
     if (!reuse) points.set(own)
   } else {
+    // no prepared map, or more queries than its kernel's memory holds: JavaScript straight into the result
     points = out ?? new Float32Array(q * n)
     for (let i = 0; i < q; i++) gatherInto(pool, i, map.refs, points.subarray(i * n, i * n + n))
   }

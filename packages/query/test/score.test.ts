@@ -103,7 +103,8 @@ describe('ScoringTime', () => {
     const wall = performance.now() - t0
     expect(timed).toEqual(await scoreMemory(mem, emb, tensor))
     expect(wall).toBeGreaterThanOrEqual(190)
-    expect(time.ownMs).toBeGreaterThanOrEqual(30) // the idle wait is the backend's and counts
+    // the idle wait is the backend's and counts (40 ms; at a load average of 14 on 2 cores 27 ms of it was seen idle)
+    expect(time.ownMs).toBeGreaterThanOrEqual(20)
     expect(time.ownMs).toBeLessThan(wall - 120) // the 150 ms busy loop does not
   })
 })
@@ -148,6 +149,19 @@ describe('scoreMap output options', () => {
     expect(b.points.buffer).toBe(a.points.buffer)
     expect(b.points.byteOffset).toBe(a.points.byteOffset)
     expect(bitsOf(b.points)).toEqual(bitsOf((await scoreMap(map, other, tensor)).points))
+  })
+
+  it('without reuse, more queries than the prepared kernel holds are gathered in JavaScript, bit-identical', async () => {
+    const map = randomMap(prng(24), 3000, 9)
+    const emb = await embed(['chair', 'red lamp', 'table'])
+    const small = prepareMap(map, { maxBytes: 65536 }) // room for 4·Q·(3000 + 9) bytes only while Q ≤ 4 (with the refs)
+    expect(small.gather.fits(3)).toBe(true)
+    expect(small.gather.fits(6)).toBe(false)
+    const six = await embed(['chair', 'red lamp', 'table', 'lamp', 'wall', 'red'])
+    const want = (await scoreMap(map, six, tensor)).points
+    expect((await scoreMap(map, six, tensor, small)).points).toEqual(want)
+    await expect(scoreMap(map, six, tensor, small, { reuse: true })).rejects.toThrow(/6 queries × 3000 points do not fit/)
+    expect((await scoreMap(map, emb, tensor, small, { reuse: true })).points).toEqual((await scoreMap(map, emb, tensor)).points)
   })
 
   it('refuses an out of the wrong size, reuse without a prepared map, and a prepared map of other refs, before any work', async () => {

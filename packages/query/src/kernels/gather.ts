@@ -130,6 +130,8 @@ const align16 = (x: number) => Math.ceil(x / 16) * 16
 export interface PointGatherOptions {
   /** `js` forces the JavaScript kernel; `auto` (default) uses WebAssembly when the engine has it and the memory fits in 2 GiB. */
   kernel?: 'auto' | 'js'
+  /** Largest kernel memory in bytes (default and maximum 2 GiB). */
+  maxBytes?: number
 }
 
 /**
@@ -150,6 +152,7 @@ export class PointGather {
   private readonly run: Kernel | null
   /** Byte offset of the output region in the memory (after the refs). */
   private readonly outOffset: number
+  private readonly maxBytes: number
   private js: Float32Array | null = null
   private slots = 0
 
@@ -161,9 +164,10 @@ export class PointGather {
     this.n = n
     this.m = rows
     this.refs = refs
+    this.maxBytes = Math.min(opts.maxBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES)
     const bits = rows <= 65536 ? 16 : 32
     const outOffset = align16(n * (bits / 8))
-    const useWasm = opts.kernel !== 'js' && wasm !== undefined && outOffset + 4 * (n + rows) <= MAX_WASM_BYTES
+    const useWasm = opts.kernel !== 'js' && wasm !== undefined && outOffset + 4 * (n + rows) <= this.maxBytes
     if (!useWasm) {
       this.kernel = 'js'
       this.refBits = 32
@@ -189,6 +193,11 @@ export class PointGather {
     return this.memory ? this.memory.buffer.byteLength : (this.js?.byteLength ?? 0)
   }
 
+  /** Whether `reserve(q)` can make room for `q` queries (the JavaScript kernel always can). */
+  fits(q: number): boolean {
+    return !this.memory || this.outOffset + 4 * q * (this.n + this.m) <= this.maxBytes
+  }
+
   /**
    * The reused Q×N output, room made for `q` queries. It stays valid until a later call asks for
    * more queries than any before (the memory then grows and earlier arrays become empty).
@@ -205,7 +214,7 @@ export class PointGather {
     }
     if (q > this.slots) {
       const need = this.outOffset + 4 * q * (n + this.m)
-      if (need > MAX_WASM_BYTES) throw new RangeError(`${q} queries × ${n} points do not fit the gather's 2 GiB memory; score fewer queries at once`)
+      if (need > this.maxBytes) throw new RangeError(`${q} queries × ${n} points do not fit the gather's ${this.maxBytes} bytes of memory; score fewer queries at once`)
       const have = this.memory.buffer.byteLength
       if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE))
       this.slots = q

@@ -113,6 +113,16 @@ describe('PointGather', () => {
     expect(g.bytes).toBeGreaterThanOrEqual(500 * 2 + 3 * 4 * (500 + 40))
   })
 
+  it('says when Q queries do not fit its memory, and refuses to reserve them', () => {
+    const refs = randomRefs(prng(6), 1000, 10)
+    const g = new PointGather(refs, 10, { maxBytes: 3 * 65536 })
+    expect(g.kernel).toBe('wasm')
+    expect(g.fits(40)).toBe(true)
+    expect(g.fits(60)).toBe(false)
+    expect(() => g.reserve(60)).toThrow(/60 queries × 1000 points do not fit the gather's 196608 bytes of memory/)
+    expect(new PointGather(refs, 10, { kernel: 'js' }).fits(1e6)).toBe(true)
+  })
+
   it('refuses a ref outside the pool (PLAF_INPUT_INVALID naming the point), and wrong sizes', () => {
     const refs = Uint32Array.of(0, 3, 4, 1)
     let err: unknown
