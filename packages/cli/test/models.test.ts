@@ -137,6 +137,28 @@ describe('plaf models', () => {
     ].join('\n'))
   })
 
+  it('import of an installed name@version with other files is refused naming both (exit 1); the same content again is a no-op; --replace overwrites', async () => {
+    const a = join(tempDir(), 'sam-onnx')
+    const b = join(tempDir(), 'other-export')
+    writeModelDir(a, parts(), files())
+    writeModelDir(b, parts(), { ...files(), 'extra/data.bin': new Uint8Array(3000).fill(6) })
+    expect((await plaf('models', 'import', a)).code).toBe(0)
+    const before = readFileSync(join(modelDir(), 'extra', 'data.bin'))
+    const again = await plaf('models', 'import', a)
+    expect(again).toMatchObject({ code: 0, err: '', out: `tiny-radio@1.0.0 is already installed with the same files (${modelDir()}); nothing imported\n` })
+    const clash = await plaf('models', 'import', b)
+    expect(clash.code).toBe(1)
+    expect(clash.out).toBe('')
+    expect(clash.err).toContain(`tiny-radio@1.0.0 is already installed from other content (${modelDir()}); ${b} has different files: extra/data.bin (installed sha256 `)
+    expect(clash.err).toContain('PLAF_MODEL_CONFLICT')
+    expect(clash.err).toContain('--replace')
+    expect(readFileSync(join(modelDir(), 'extra', 'data.bin'))).toEqual(before)
+    const replaced = await plaf('models', 'import', b, '--replace', '--json')
+    expect(replaced.code).toBe(0)
+    expect(JSON.parse(replaced.out)).toMatchObject({ ref: 'tiny-radio@1.0.0', replaced: true })
+    expect(readFileSync(join(modelDir(), 'extra', 'data.bin'))[0]).toBe(6)
+  })
+
   it('verify: ok, then a changed byte fails with both hashes (exit 1)', async () => {
     const m = installed()
     expect(await plaf('models', 'verify')).toMatchObject({ code: 0, out: 'ok     tiny-radio@1.0.0 (2 of 2 files intact)\n', err: '' })

@@ -103,6 +103,7 @@ export interface ImportFlags extends ModelsFlags {
   modelVersion?: string
   family?: string
   licence?: string
+  replace?: boolean
 }
 
 /** `plaf models import <dir>`: copies a plaf or transformers.js folder into the store. */
@@ -111,11 +112,12 @@ export function modelsImportCommand(dir: string, o: ImportFlags, io: Io): Promis
     const bad = o.layout !== undefined ? choiceDiagnostic('--layout', o.layout, MODEL_LAYOUTS, 'model folder layout') : undefined
     if (bad) throw new PlafError(bad)
     const m = await store().import(dir, {
-      layout: o.layout as (typeof MODEL_LAYOUTS)[number] | undefined, name: o.name, version: o.modelVersion, family: o.family, licence: o.licence,
+      layout: o.layout as (typeof MODEL_LAYOUTS)[number] | undefined, name: o.name, version: o.modelVersion, family: o.family, licence: o.licence, replace: o.replace,
     })
-    if (o.json) io.out(JSON.stringify(row(m), null, 2))
+    if (o.json) io.out(JSON.stringify({ ...row(m), ...(m.unchanged ? { unchanged: true } : {}), ...(m.replaced ? { replaced: true } : {}) }, null, 2))
+    else if (m.unchanged) io.out(`${m.ref} is already installed with the same files (${m.dir}); nothing imported`)
     else {
-      io.out(`imported ${m.ref} (${m.manifest.family}, ${m.manifest.files.length} files, ${formatBytes(m.bytes)}, licence ${m.manifest.licence.id}) into ${m.dir}`)
+      io.out(`${m.replaced ? 'replaced' : 'imported'} ${m.ref} (${m.manifest.family}, ${m.manifest.files.length} files, ${formatBytes(m.bytes)}, licence ${m.manifest.licence.id}) into ${m.dir}`)
       if (m.manifest.source.notes) io.out(`  notes: ${m.manifest.source.notes}`)
     }
     return EXIT.ok

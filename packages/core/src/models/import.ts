@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { PlafError, fail } from '../diagnostics.js'
+import { PlafError, diagnostic, fail } from '../diagnostics.js'
 import { writeJsonAtomic } from '../util/atomic.js'
 import { MANIFEST_FILE, openModelDir } from './access.js'
 import { checkModelFile, fileCheckDiagnostic, sha256File } from './file-check.js'
@@ -27,6 +27,39 @@ export interface ImportOptions {
   family?: string
   /** transformers.js only: the licence id when README.md's front matter does not name one. */
   licence?: string
+  /**
+   * Replace an installed model of the same name@version whose files or manifest differ (else
+   * that is PLAF_MODEL_CONFLICT: every pipeline naming it would silently run other weights).
+   */
+  replace?: boolean
+}
+
+/** What `importModel` installed; `unchanged` when the same name@version with identical content was already there (nothing copied); `replaced` when `replace` overwrote different content. */
+export type ImportedModel = StoredModel & { unchanged?: boolean; replaced?: boolean }
+
+/** JSON with object keys sorted, so two manifests with the same content compare equal. */
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+  ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x))
+
+/** The installed model of the same name@version: undefined when absent, `same` when its files and manifest equal the new ones, else a PLAF_MODEL_CONFLICT naming both. */
+function installedConflict(store: ModelStore, src: string, manifest: ModelManifest): { same: StoredModel } | { conflict: PlafError } | undefined {
+  const ref = `${manifest.name}@${manifest.version}`
+  const old = store.find(ref)
+  if (!old) return undefined
+  const hashes = (m: ModelManifest) => new Map(m.files.map((f) => [f.path, f.sha256]))
+  const [a, b] = [hashes(old.manifest), hashes(manifest)]
+  const differ = [...new Set([...a.keys(), ...b.keys()])].sort().filter((p) => a.get(p) !== b.get(p))
+  if (!differ.length && canonical(old.manifest) === canonical(manifest)) return { same: old }
+  const short = (h: string | undefined) => (h ? `sha256 ${h.slice(0, 12)}…` : 'absent')
+  const what = differ.length
+    ? `different files: ${differ.slice(0, 4).map((p) => `${p} (installed ${short(a.get(p))}, new ${short(b.get(p))})`).join(', ')}${differ.length > 4 ? `, and ${differ.length - 4} more` : ''}`
+    : 'the same files but a different plaf-model.json'
+  return {
+    conflict: new PlafError(diagnostic('PLAF_MODEL_CONFLICT', `${ref} is already installed from other content (${old.dir}); ${src} has ${what}`, {
+      file: src, expected: `new content under a new name or version, or the same content as the installed ${ref}`, actual: what,
+      hint: `give it another --model-version or --name; or pass --replace to overwrite ${old.dir} (every pipeline naming ${ref} then runs the new files)`,
+    })),
+  }
 }
 
 let seq = 0
@@ -85,9 +118,12 @@ async function transformersFolder(dir: string, opts: ImportOptions): Promise<{ m
  * Imports a model folder into the store: a `plaf` folder is checked (sizes, sha256, real I/O of
  * every graph) and copied; a `transformers.js` folder gets a manifest written from its files (see
  * `readTransformersLayout`). The copy is assembled under `.incoming/` and renamed into place, so
- * a failed import leaves nothing behind. Returns the installed model.
+ * a failed import leaves nothing behind. Returns the installed model. The same name@version already
+ * installed is left alone when its files and manifest are identical (`unchanged`), and refused
+ * (PLAF_MODEL_CONFLICT, naming both folders and the differing files) when they differ, unless
+ * `replace`.
  */
-export async function importModel(store: ModelStore, dir: string, opts: ImportOptions = {}): Promise<StoredModel> {
+export async function importModel(store: ModelStore, dir: string, opts: ImportOptions = {}): Promise<ImportedModel> {
   const src = resolve(dir)
   if (!existsSync(src) || !statSync(src).isDirectory()) {
     fail('PLAF_FILE_NOT_FOUND', `model folder ${src} does not exist`, { file: src, expected: 'a model folder', actual: existsSync(src) ? 'a file' : 'nothing there' })
@@ -100,6 +136,9 @@ export async function importModel(store: ModelStore, dir: string, opts: ImportOp
     if (opts.name) manifest.name = checkName(opts.name, 'name')
     if (opts.version) manifest.version = checkName(opts.version, 'version')
   }
+  const installed = installedConflict(store, src, manifest)
+  if (installed && 'same' in installed) return Object.assign(installed.same, { unchanged: true })
+  if (installed && !opts.replace) throw installed.conflict
   const work = store.incoming(`import-${process.pid}-${seq++}`)
   try {
     for (const f of files) {
@@ -112,7 +151,7 @@ export async function importModel(store: ModelStore, dir: string, opts: ImportOp
     const bad = (await Promise.all(manifest.files.map((f) => checkModelFile(work, f, 'none'))))
       .map((c) => fileCheckDiagnostic(`${manifest.name}@${manifest.version}`, c)).filter((d) => !!d)
     if (bad.length) throw new PlafError(bad.map((d) => ({ ...d, message: `copying into the store: ${d.message}` })))
-    return store.install(copied.dir)
+    return Object.assign(store.install(copied.dir), installed ? { replaced: true } : {})
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

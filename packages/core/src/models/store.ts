@@ -4,7 +4,7 @@ import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import { closestNames } from '../registry.js'
 import { openModelDir, parseModelRef, plafHome, type OpenedModel } from './access.js'
 import { checkModelFile, fileCheckDiagnostic, type FileCheck } from './file-check.js'
-import { importModel, type ImportOptions } from './import.js'
+import { importModel, type ImportOptions, type ImportedModel } from './import.js'
 import { compareGraphIo } from './io-check.js'
 import type { ModelManifest, TensorSpec } from './manifest.js'
 import { jsonLocator } from './manifest-schema.js'
@@ -206,7 +206,7 @@ export class ModelStore {
   }
 
   /** Imports a model folder (see `importModel`). */
-  import(dir: string, opts: ImportOptions = {}): Promise<StoredModel> {
+  import(dir: string, opts: ImportOptions = {}): Promise<ImportedModel> {
     return importModel(this, dir, opts)
   }
 
