@@ -1,12 +1,13 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { Registry, defineStage, fail, resolvePipeline, type ModelAccess, type OpenedModel } from '../../src/index.js'
+import { Registry, defineStage, fail, resolvePipeline, type ModelAccess, type OpenedModel, type StagePlugin } from '../../src/index.js'
 import { blockMean, fixturePlugins } from '../fixtures/plugins.js'
 import { files } from './helpers.js'
 
 /** block-mean that says, from its model's manifest, whether it hands out its adaptor separately. */
-const splitBackbone = defineStage<{ block: number; scale: number; model: string }, { frame: 'Frame' }, { features: 'FeatureGrid' }>({
-  ...blockMean,
+type SplitOptions = { block: number; scale: number; model: string }
+const splitBackbone = defineStage<SplitOptions, { frame: 'Frame' }, { features: 'FeatureGrid' }>({
+  ...(blockMean as unknown as StagePlugin<SplitOptions, { frame: 'Frame' }, { features: 'FeatureGrid' }>),
   name: 'split-backbone',
   options: { ...blockMean.options, properties: { ...blockMean.options.properties, model: { type: 'string', default: 'split', description: 'Model.' } } } as never,
   async separateAdaptor(o, ctx) {
