@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { Registry, defineStage, resolvePipeline, runPipeline } from '../../src/index.js'
+import { fixturePlugins } from '../fixtures/plugins.js'
 import { files } from '../pipeline/helpers.js'
 
 // A run killed before its first frame completed (SIGKILL: no handler runs, nothing is cleaned up)
@@ -137,4 +139,27 @@ describe('--resume after a run killed before its first frame completed', () => {
     writeFileSync(join(dir, 'p.yaml'), pipeline.replace('cache_dir: cache', 'cache_dir: cache2'))
     expect(runChild(dir, out, 'resume').error).toMatchObject({ code: 'PLAF_RESUME_MISMATCH', message: expect.stringContaining('the pipeline changed since') })
   }, 120_000)
+})
+
+describe('a run that completed no frame holds no result', () => {
+  it('a new configuration replaces it without --overwrite, with an info note', async () => {
+    const boom = defineStage<{ at: number }, { frame: 'Frame' }, Record<string, never>>({
+      name: 'boom-at', kind: 'evaluator', version: '1.0.0', description: 'Throws on one frame.',
+      options: { type: 'object', additionalProperties: false, properties: { at: { type: 'integer', default: 0, description: 'Frame index.' } } },
+      inputs: { frame: 'Frame' }, outputs: {},
+      async create(o) { return { run({ frame }) { if (frame.index === o.at) throw new Error('deliberate'); return {} } } },
+    })
+    const registry = new Registry([...fixturePlugins, boom])
+    const yaml = (at: number) => `name: t\ninput: { use: flat-frames, with: { frames: 2, size: 4 } }\nstages:\n  boom: { use: boom-at, with: { at: ${at} } }\nruntime: { tensor_backend: reference, cache: false }\noutput: { dir: mine }\n`
+    // a folder that existed before the run, so the failed run leaves its progress.json there
+    const dir = files({ 'a.yaml': yaml(0), 'b.yaml': yaml(5), 'mine/.keep': '' })
+    const a = await resolvePipeline(join(dir, 'a.yaml'), registry)
+    await expect(runPipeline(a.pipeline!, { cwd: dir })).rejects.toThrow('deliberate')
+    expect(JSON.parse(readFileSync(join(dir, 'mine', 'progress.json'), 'utf8'))).toMatchObject({ completed: 0, complete: false })
+    const b = await resolvePipeline(join(dir, 'b.yaml'), registry)
+    const notes: string[] = []
+    const res = await runPipeline(b.pipeline!, { cwd: dir, onNote: (d) => notes.push(`${d.code} ${d.severity}: ${d.message}`) })
+    expect(res.report.frames.processed).toBe(2)
+    expect(notes[0]).toMatch(new RegExp(`^PLAF_RUN_DIR_USED info: another configuration: cleared ${join(dir, 'mine')}, which held a run of ${join(dir, 'a.yaml')} that started \\S+ and was interrupted after 0 frames$`))
+  })
 })
