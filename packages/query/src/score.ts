@@ -151,7 +151,8 @@ export interface ScoreMapOptions {
   /**
    * Fill the prepared map's own output and return it as `points` (needs `prepared`): no new
    * array per query. Each call overwrites it; a later call with more queries than any before
-   * replaces it (with the WebAssembly kernel earlier `points` then read as empty). Copy what must outlive the next query.
+   * replaces it (with the WebAssembly kernel earlier `points` then read as empty). Copy what
+   * must outlive the next query.
    */
   reuse?: boolean
 }
