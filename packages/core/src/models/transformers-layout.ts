@@ -154,6 +154,47 @@ function textInfo(family: string, config: Json, dir: string): Omit<TextModelInfo
 }
 
 /**
+ * SAM without `vision_config` in config.json (or without config.json, family from --family): the
+ * feature dim and the patch size are read from the image encoder's own `image_embeddings` output
+ * [1, C, h, w] and its `pixel_values` input [1, 3, H, W] (patch H / h), with a note.
+ */
+function samVision(family: string, config: Json, graphs: Record<string, ModelGraph>, notes: string[]): Json | undefined {
+  if (family !== 'sam' || config.vision_config) return undefined
+  const g = graphs.image_encoder
+  const out = g?.outputs.find((t) => t.role === 'image_embeddings')?.shape
+  const inp = g?.inputs.find((t) => t.role === 'image')?.shape
+  if (!g || out?.length !== 4 || inp?.length !== 4 || typeof out[1] !== 'number' || typeof out[2] !== 'number' || typeof inp[2] !== 'number') return undefined
+  const patch = inp[2] / out[2]
+  notes.push(`config.json has no vision_config: feature dim ${out[1]} and patch ${patch} read from ${g.file} (image_embeddings [${out.join(', ')}])`)
+  return { ...config, vision_config: { output_channels: out[1], patch_size: patch } }
+}
+
+/**
+ * A graph that takes an image needs `image` (preprocessing), one that takes token ids needs
+ * `text` (tokenizer): a folder that cannot give them is refused here, naming the missing file or
+ * key, rather than imported and failing only when a run opens it.
+ */
+function requireInfo(dir: string, family: string, graphs: Record<string, ModelGraph>, config: Json, pre: Json | undefined, image: unknown, text: unknown): void {
+  const takes = (role: string) => Object.values(graphs).find((g) => g.inputs.some((t) => t.role === role))
+  const imageGraph = takes('image')
+  if (imageGraph && !image) {
+    const missing = !pre ? [join(dir, 'preprocessor_config.json'), 'no file'] : [join(dir, 'config.json'), `no vision_config${family.endsWith('-vision') ? '' : ` (model_type ${String(config.model_type ?? 'none')})`}`]
+    fail('PLAF_MODEL_INVALID', `${dir}: ${imageGraph.file} takes an image, but ${missing[0]} has ${missing[1]}, so the ${family} model would have no image.preprocessing`, {
+      file: missing[0], expected: pre ? 'config.json with vision_config (patch_size, hidden_size…)' : 'preprocessor_config.json (size, image_mean, image_std…)', actual: missing[1]!,
+      hint: 'copy it from the model\'s repository next to onnx/; a run needs image.preprocessing to feed the image',
+    })
+  }
+  const textGraph = takes('input_ids')
+  if (textGraph && !text) {
+    const tok = existsSync(join(dir, 'tokenizer.json'))
+    fail('PLAF_MODEL_INVALID', `${dir}: ${textGraph.file} takes token ids, but ${tok ? `${join(dir, 'config.json')} has no text_config` : `${join(dir, 'tokenizer.json')} is missing`}, so the ${family} model would have no text tokenizer`, {
+      file: join(dir, tok ? 'config.json' : 'tokenizer.json'), expected: tok ? 'config.json with text_config' : 'tokenizer.json', actual: tok ? 'no text_config' : 'no file',
+      hint: 'copy it from the model\'s repository next to onnx/',
+    })
+  }
+}
+
+/**
  * Reads a folder in the transformers.js (Xenova / onnx-community) layout: `onnx/*.onnx`,
  * `config.json`, and for image models `preprocessor_config.json`, for text models
  * `tokenizer.json`. The family comes from config.json's `model_type` (or `family`), the graphs
@@ -163,15 +204,17 @@ function textInfo(family: string, config: Json, dir: string): Omit<TextModelInfo
  */
 export function readTransformersLayout(dir: string, family?: string): TransformersLayout {
   if (!existsSync(join(dir, 'onnx'))) fail('PLAF_MODEL_INVALID', `${dir} is not in the transformers.js layout: it has no onnx/ folder`, { file: dir, expected: 'onnx/*.onnx, config.json, tokenizer.json or preprocessor_config.json', actual: readdirSync(dir).join(', ') || 'an empty folder' })
-  const config = readJson(dir, 'config.json')
-  if (!config) fail('PLAF_MODEL_INVALID', `${dir} has no config.json, so the model family is unknown`, { file: join(dir, 'config.json'), expected: 'config.json with model_type', actual: 'no file', hint: 'or give the family with --family' })
+  const config = readJson(dir, 'config.json') ?? (family ? {} : undefined)
+  if (!config) fail('PLAF_MODEL_INVALID', `${dir} has no config.json, so the model family is unknown`, { file: join(dir, 'config.json'), expected: 'config.json with model_type', actual: 'no file', hint: 'add the config.json of the export, or give the family with --family' })
   const type = String(config.model_type ?? '')
   const fam = family ?? FAMILIES[type] ?? (type || undefined)
   if (!fam) fail('PLAF_MODEL_INVALID', `${join(dir, 'config.json')} has no model_type, so the model family is unknown`, { file: join(dir, 'config.json'), path: 'model_type', expected: `one of ${Object.keys(FAMILIES).join(', ')}`, actual: 'none', hint: 'give the family with --family' })
   const notes: string[] = []
   const { graphs, files } = pickGraphs(dir, fam, notes)
-  const image = imageInfo(fam, config, readJson(dir, 'preprocessor_config.json'), notes)
+  const pre = readJson(dir, 'preprocessor_config.json')
+  const image = imageInfo(fam, samVision(fam, config, graphs, notes) ?? config, pre, notes)
   const text = textInfo(fam, config, dir)
+  requireInfo(dir, fam, graphs, config, pre, image, text)
   for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) if (existsSync(join(dir, f))) files.push(f)
   const readme = existsSync(join(dir, 'README.md')) ? readFileSync(join(dir, 'README.md'), 'utf8') : ''
   const licence = /^---\n[\s\S]*?^license:\s*([^\s#]+)/m.exec(readme)?.[1] ?? 'NOASSERTION'

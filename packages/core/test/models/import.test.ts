@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ModelStore, PlafError, readTransformersLayout, type Diagnostic } from '../../src/index.js'
+import { ModelStore, PlafError, buildModel, readTransformersLayout, type Diagnostic } from '../../src/index.js'
 import { tempDir, writeModelDir, type TempDir } from '../../src/testing/index.js'
-import { textTowerOnnx, tinyFiles, tinyManifest, visionTowerOnnx } from './model-fixtures.js'
+import { textTowerOnnx, thrown, tinyFiles, tinyManifest, visionTowerOnnx } from './model-fixtures.js'
 
 const dirs: TempDir[] = []
 afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()))
@@ -99,6 +99,36 @@ describe('import', () => {
       patch_size: 16, feature_dim: 4, backbone_dim: 16,
       preprocessing: { input_size: [32, 32], resize: 'longest-side', scale: 0.00392156862745098, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channel_order: 'rgb', pad_value: 0 },
     }])
+  })
+
+  it('--family is honoured without config.json (SAM: dim and patch from the encoder\'s own I/O); a model lacking what its graphs need is refused at import', async () => {
+    // a SAM-like encoder: pixel_values [1, 3, 32, 32] → 16-px average pool → image_embeddings [1, 3, 2, 2]
+    const encoder = buildModel({
+      inputs: [{ name: 'pixel_values', type: 'float32', shape: [1, 3, 32, 32] }],
+      outputs: [{ name: 'image_embeddings', type: 'float32', shape: [1, 3, 2, 2] }],
+      nodes: [{ op: 'AveragePool', inputs: ['pixel_values'], outputs: ['image_embeddings'], attributes: { kernel_shape: [16, 16], strides: [16, 16] } }],
+    })
+    const pre = json({ size: { longest_edge: 32 }, do_pad: true, rescale_factor: 0.00392156862745098, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225] })
+    const t = temp({
+      'bare/onnx/vision_encoder.onnx': encoder, 'bare/preprocessor_config.json': pre,
+      'novision/onnx/vision_encoder.onnx': encoder, 'novision/config.json': json({ model_type: 'sam' }), 'novision/preprocessor_config.json': pre,
+      'nopre/onnx/vision_encoder.onnx': encoder, 'nopre/config.json': json({ model_type: 'sam', vision_config: { patch_size: 16, output_channels: 3 } }),
+      'notok/onnx/text_model.onnx': textTowerOnnx(64, 8, 'pooler_output'), 'notok/config.json': json({ model_type: 'siglip', text_config: { hidden_size: 8 } }),
+    })
+    const store = new ModelStore(t.path('home'))
+    const m = await store.import(t.path('bare'), { layout: 'transformers.js', name: 'sam-vit-b', family: 'sam' })
+    expect([m.manifest.family, m.manifest.image?.feature_dim, m.manifest.image?.patch_size, m.manifest.image?.preprocessing.resize]).toEqual(['sam', 3, 16, 'longest-side'])
+    expect(m.manifest.source.notes).toContain('config.json has no vision_config: feature dim 3 and patch 16 read from onnx/vision_encoder.onnx')
+    // without --family the missing config.json is still the error
+    expect((await thrown(store.import(t.path('bare'), { layout: 'transformers.js', name: 'x' })))[0]!.message).toBe(`${t.path('bare')} has no config.json, so the model family is unknown`)
+    // a model_type sam config without vision_config: the encoder's own I/O gives it too
+    expect((await store.import(t.path('novision'), { layout: 'transformers.js', name: 'sam-b2' })).manifest.image?.feature_dim).toBe(3)
+    const noPre = await thrown(store.import(t.path('nopre'), { layout: 'transformers.js', name: 'sam-b3' }))
+    expect(noPre.map((d) => [d.code, d.message, d.file])).toEqual([['PLAF_MODEL_INVALID',
+      `${t.path('nopre')}: onnx/vision_encoder.onnx takes an image, but ${t.path('nopre', 'preprocessor_config.json')} has no file, so the sam model would have no image.preprocessing`, t.path('nopre', 'preprocessor_config.json')]])
+    const noTok = await thrown(store.import(t.path('notok'), { layout: 'transformers.js', name: 'st' }))
+    expect(noTok[0]!.message).toBe(`${t.path('notok')}: onnx/text_model.onnx takes token ids, but ${t.path('notok', 'tokenizer.json')} is missing, so the siglip model would have no text tokenizer`)
+    expect(store.list().models.map((x) => x.ref).sort()).toEqual(['sam-b2@' + store.list().models.find((x) => x.manifest.name === 'sam-b2')!.manifest.version, 'sam-vit-b@' + m.manifest.version].sort())
   })
 
   it('a plaf folder is checked before it is copied: a declared I/O that differs from the ONNX file names the tensor', async () => {
