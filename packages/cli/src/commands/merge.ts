@@ -6,8 +6,8 @@
  * that sidecar enter as whole maps (MapBuilder.addMap: each partial map enters as one frame whose
  * masks are its pool rows and whose samples are its points, weighted by their observation counts).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
   PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
@@ -168,6 +168,39 @@ function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: n
   writeJsonAtomic(join(out, 'report.json'), report)
 }
 
+/** `p` with symbolic links resolved: the real path of its deepest existing ancestor, plus the rest as given. */
+export function realPath(p: string): string {
+  const abs = resolve(p)
+  try {
+    return realpathSync.native(abs)
+  } catch {
+    const parent = dirname(abs)
+    return parent === abs ? abs : join(realPath(parent), basename(abs))
+  }
+}
+
+/** Whether `inner` is `outer` or inside it (both real, absolute paths). */
+const within = (inner: string, outer: string): boolean => {
+  const r = relative(outer, inner)
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r))
+}
+
+/**
+ * --out must be none of the partials, lie in none and hold none: the merge writes (and clears) its
+ * output directory, so an input there would be destroyed or mixed into the result (PLAF_INVALID_OPTION).
+ */
+export function checkOutApart(out: string, dirs: string[]): void {
+  const o = realPath(out)
+  for (const d of dirs) {
+    const r = realPath(d)
+    const how = o === r ? 'is' : within(o, r) ? 'lies inside' : within(r, o) ? 'contains' : null
+    if (!how) continue
+    throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `--out ${out} ${how} the partial run ${d}${how === 'is' ? '' : ` (${r})`}: the merge writes its output directory and would destroy that input`, {
+      path: 'out', source: `--out ${out}`, file: d, hint: 'give --out a new directory outside every partial run, e.g. runs/merged',
+    }))
+  }
+}
+
 /** `plaf merge <dirs…> --out DIR`. */
 export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: Io): Promise<number> {
   if (!o.out) {
@@ -177,6 +210,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
   const out = resolve(o.out)
   return userErrors(io, o.json, async () => {
     const t0 = performance.now()
+    checkOutApart(o.out!, dirs)
     const parts: PartialRun[] = []
     for (const d of dirs) parts.push(await openPartial(resolve(d)))
     const notes = checkCompatible(parts)

@@ -1,0 +1,60 @@
+import { cpSync, existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDir as coreTempDir, type TempDir } from '@plaf/core/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from './helpers.js'
+
+// A small generated scene: 12 frames, two frame shards of chunks of 3, and the unsharded run.
+const pipeline = `name: guards
+input: { use: synthetic-room, with: { seed: 2, frames: 12, objects: 3, color_width: 96, color_height: 72, depth_width: 48, depth_height: 36 } }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 32 } }
+  masker: { use: felzenszwalb, with: { min_size: 30, max_side: 96 } }
+  aggregator: { use: mask-mean }
+  lifter: { use: backproject, with: { voxel_size: 0.05, fusion: voxel-overlap } }
+  storage3d: { use: index-reference, with: { feature_dtype: float32, counts: true } }
+runtime: { cache: false }
+`
+
+let tmp: TempDir
+let dir: string
+/** A fresh copy of a fixture run (tests that could destroy a run work on copies). */
+let copies = 0
+const copy = (name: string): string => {
+  const to = join(dir, `${name}-copy${copies++}`)
+  cpSync(join(dir, name), to, { recursive: true })
+  return to
+}
+const listing = (d: string): string[] => readdirSync(d, { recursive: true }).map(String).sort()
+
+beforeAll(async () => {
+  tmp = coreTempDir('merge-guards', { 'p.yaml': pipeline })
+  dir = tmp.dir
+  const run = (...a: string[]) => cli('run', join(dir, 'p.yaml'), '--progress', 'none', ...a)
+  for (const [i, a] of [['whole', []], ['s0', ['--shard', '0/2', '--shard-chunk', '3']], ['s1', ['--shard', '1/2', '--shard-chunk', '3']]] as const) {
+    const r = await run(...a, '--out', join(dir, i))
+    expect(r.code, r.err).toBe(0)
+  }
+})
+afterAll(() => tmp?.cleanup())
+
+describe('plaf merge guards its inputs and its output directory', () => {
+  it('refuses --out that is, lies inside or contains a partial run (exit 1, naming it), and leaves the partial whole', async () => {
+    const s0 = copy('s0')
+    const s1 = copy('s1')
+    const before = listing(s1)
+    for (const out of [s1, join(s1, 'merged'), dir]) {
+      const r = await cli('merge', s0, s1, '--out', out)
+      expect(r.code, r.err).toBe(1)
+      expect(r.err).toContain('PLAF_INVALID_OPTION')
+      expect(r.err).toMatch(/--out .* (is|lies inside|contains) the partial run /)
+      expect(r.err).toContain(out === dir ? s0 : s1)
+    }
+    expect(listing(s1)).toEqual(before)
+    // through a symbolic link too
+    symlinkSync(s1, join(dir, 'link-to-s1'))
+    const r = await cli('merge', s0, s1, '--out', join(dir, 'link-to-s1'))
+    expect(r.code, r.err).toBe(1)
+    expect(listing(s1)).toEqual(before)
+  })
+})
