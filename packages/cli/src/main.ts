@@ -164,7 +164,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
   models.command('rm <name>').description('remove name@version, or every version of name')
     .option('--json', 'machine-readable')
     .action(act((name: string, o) => modelsRemoveCommand(name, o, io)))
-  models.command('info <name>').description('the manifest and the real inputs/outputs read from each ONNX file (exit 1 on a mismatch)')
+  models.command('info <name>').description('the manifest and the real inputs/outputs read from each ONNX file (exit 1 on a mismatch); <name> may be a model folder not imported yet (without plaf-model.json: its ONNX files\' real I/O)')
     .option('--json', 'machine-readable')
     .action(act((name: string, o) => modelsInfoCommand(name, o, io)))
   return program
