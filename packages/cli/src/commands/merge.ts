@@ -35,6 +35,10 @@ interface PartialRun {
   storage: { key: string; options: IndexReferenceOptions }
   shard: ShardRecord | null
   masksSeen: number | null
+  /** The directory with symbolic links resolved: what makes two arguments the same run. */
+  realDir: string
+  /** The input frame positions the run processed: a shard's, a merged run's shards', every frame of an unsharded run. */
+  frames: number[]
 }
 
 const invalid = (message: string, extra: Partial<Diagnostic>): PlafError => new PlafError(diagnostic('PLAF_INPUT_INVALID', message, extra))
@@ -78,10 +82,16 @@ async function openPartial(dir: string): Promise<PartialRun> {
   }
   const shardFile = join(dir, SHARD_FILE)
   const shard = existsSync(shardFile) ? (read(shardFile) as ShardRecord) : null
-  const report = read(reportFile) as { stages?: Record<string, { metrics?: Record<string, number> }> }
+  const report = read(reportFile) as { stages?: Record<string, { metrics?: Record<string, number> }>; frames?: { total?: number; processed?: number } }
   const masksSeen = report.stages?.[lifter.key]?.metrics?.masks_seen ?? null
+  const manifestFile = join(dir, 'manifest.json')
+  const merged = existsSync(manifestFile) ? (read(manifestFile) as { merged?: MergedRecord }).merged : undefined
+  const all = (n: number) => Array.from({ length: n }, (_, i) => i)
+  const whole = all(report.frames?.total ?? report.frames?.processed ?? 0)
+  // an earlier merge's output holds its shards' frames (all of them when a partial was not sharded)
+  const frames = shard ? shard.frames : merged?.shards?.every((x) => Array.isArray(x.frames)) ? merged.shards.flatMap((x) => x.frames!) : whole
   return {
-    dir, configFile, pipeline: p, shard, masksSeen,
+    dir, configFile, pipeline: p, shard, masksSeen, realDir: realPath(dir), frames,
     lifter: { key: lifter.key, options: lifter.options as unknown as BackprojectLifterOptions },
     storage: { key: storage.key, options: storage.options as unknown as IndexReferenceOptions },
   }
@@ -94,19 +104,42 @@ function checkCompatible(parts: PartialRun[]): Diagnostic[] {
   // runtime (threads, cache, progress) and output may differ between workers; everything that shapes the map may not
   const comparable = (p: PartialRun) => ({ ...p.pipeline.config, output: undefined, runtime: undefined })
   const seen = new Map<number, string>()
+  const real = new Map<string, string>()
+  for (const p of parts) {
+    const dup = real.get(p.realDir)
+    if (dup !== undefined) {
+      const again = p.shard ? `: it is shard ${p.shard.shard}/${p.shard.of} again` : ''
+      throw invalid(`${p.dir} is given twice${dup === p.dir ? '' : ` (also as ${dup}; both are ${p.realDir})`}${again}; its frames would be merged twice`, { file: p.dir, hint: 'give each partial run once' })
+    }
+    real.set(p.realDir, p.dir)
+  }
   for (const p of parts) {
     const at = firstDifference(comparable(first), comparable(p))
     if (at !== null) {
       throw invalid(`${p.dir} is a run of a different pipeline than ${first.dir}: ${at} differs`, { file: p.configFile, path: at, hint: 'merge only the shards of one plaf run … --shard i/n' })
     }
-    if (!p.shard) continue
+    if (!p.shard || !first.shard) continue
     const s0 = first.shard
-    if (!s0 || s0.of !== p.shard.of || s0.chunk !== p.shard.chunk || s0.input_identity !== p.shard.input_identity) {
+    if (s0.of !== p.shard.of || s0.chunk !== p.shard.chunk || s0.input_identity !== p.shard.input_identity) {
       throw invalid(`${p.dir} was sharded differently from ${first.dir} (${p.shard.shard}/${p.shard.of}, chunks of ${p.shard.chunk})`, { file: join(p.dir, SHARD_FILE) })
     }
     const dup = seen.get(p.shard.shard)
     if (dup) throw invalid(`${p.dir} is shard ${p.shard.shard}/${p.shard.of} again (also ${dup})`, { file: join(p.dir, SHARD_FILE) })
     seen.set(p.shard.shard, p.dir)
+  }
+  // A frame in two partials would enter the map twice: a shard beside the unsharded run of the same
+  // pipeline, or beside a merged run that holds it, is refused like the same shard twice.
+  const at = new Map<number, string>()
+  for (const p of parts) {
+    for (const f of p.frames) {
+      const other = at.get(f)
+      if (other !== undefined) {
+        throw invalid(`frame position ${f} is in both ${other} and ${p.dir}${p.shard ? '' : ' (a run that was not sharded holds every frame)'}: its masks would be merged twice`, {
+          file: p.dir, hint: 'merge the shards of one sharded run, each once; an unsharded run needs no merge',
+        })
+      }
+      at.set(f, p.dir)
+    }
   }
   const of = first.shard?.of
   if (of !== undefined && seen.size < of) {
