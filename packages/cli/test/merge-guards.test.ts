@@ -58,6 +58,30 @@ describe('plaf merge guards its inputs and its output directory', () => {
     expect(listing(s1)).toEqual(before)
   })
 
+  it('follows plaf run\'s run-directory rules: refuses a directory holding another run without --overwrite, clears it with --overwrite', async () => {
+    const s0 = join(dir, 's0')
+    const s1 = join(dir, 's1')
+    const small = copy('whole')
+    const before = listing(small)
+    const refused = await cli('merge', s0, s1, '--out', small)
+    expect(refused.code, refused.err).toBe(1)
+    expect(refused.err).toContain('PLAF_RUN_DIR_USED')
+    expect(refused.err).toContain('--overwrite')
+    expect(listing(small)).toEqual(before)
+    const over = await cli('merge', s0, s1, '--out', small, '--overwrite')
+    expect(over.code, over.err).toBe(0)
+    // nothing of the earlier run is left beside the merged map: no storage2d, querier outputs, report.md
+    const names = readdirSync(small).sort()
+    expect(names).toEqual(['config.resolved.yaml', 'manifest.json', 'merge.json', 'progress.json', 'report.json', 'storage3d'])
+    expect(JSON.parse(readFileSync(join(small, 'progress.json'), 'utf8'))).toMatchObject({ complete: true })
+    // the same merge again replaces its own earlier output (as plaf run's rerun of one configuration)
+    const again = await cli('merge', s0, s1, '--out', small)
+    expect(again.code, again.err).toBe(0)
+    expect(again.err).toContain('cleared')
+    expect(readdirSync(small).sort()).toEqual(names)
+    expect(existsSync(join(small, '.plaf-run.lock'))).toBe(false)
+  })
+
   it('refuses one directory twice (also through a link) and frames in two partials (a shard with the unsharded run), exit 1', async () => {
     const s0 = join(dir, 's0')
     const whole = join(dir, 'whole')

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSyn
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
-  PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, resolvePipeline, stableStringify, writeFileAtomic, writeJsonAtomic,
+  PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, prepareRunDir, resolvePipeline, settleFailedRun, stableStringify, writeFileAtomic, writeJsonAtomic, writeProgress,
   type Diagnostic, type ResolvedPipeline, type RunReport, type StageReport,
 } from '@plaf/core'
 import { MapBuilder, replayPartials, type BackprojectLifterOptions, type MaskObservations, type PartialObservations } from '@plaf/lifter'
@@ -23,6 +23,8 @@ import { decodeMasks, SHARD_FILE, type MaskFiles, type ShardRecord } from './sha
 /** Options of `plaf merge`. */
 export interface MergeCommandOptions {
   out?: string
+  /** Clear an --out directory that holds another run first (refused otherwise, as plaf run). */
+  overwrite?: boolean
   json?: boolean
 }
 
@@ -251,6 +253,26 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
     // unsharded run met their first chunks (shard 0's first), and the result does not depend on argument order.
     if (parts.every((p) => p.shard)) parts.sort((a, b) => a.shard!.shard - b.shard!.shard)
     printDiagnostics(io, notes, o.json)
+    // The output is a run directory under plaf run's rules: locked while the merge writes, an earlier
+    // merge of the same pipeline's partials is replaced, any other run is refused unless --overwrite
+    // (PLAF_RUN_DIR_USED), and whatever that run left is cleared: results are never a mixture of two runs.
+    const identity = { merge: { ...parts[0].pipeline.config, output: undefined, runtime: undefined } }
+    const runDir = prepareRunDir({ ...parts[0].pipeline, config: identity } as unknown as ResolvedPipeline, { outDir: out, overwrite: o.overwrite })
+    try {
+      printDiagnostics(io, runDir.notes, o.json)
+      await mergeInto(out, parts, io, o, t0)
+      writeProgress(runDir, parts.length, null, true)
+    } catch (e) {
+      throw settleFailedRun(runDir, e)
+    } finally {
+      runDir.lock.release()
+    }
+  })
+}
+
+/** Fuses the opened partials and writes the merged run into `out` (a prepared run directory). */
+async function mergeInto(out: string, parts: PartialRun[], io: Io, o: MergeCommandOptions, t0: number): Promise<void> {
+  {
     const lo = parts[0].lifter.options
     const tensor = createReferenceBackend()
     const builder = new MapBuilder({
@@ -326,5 +348,5 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
     writeJsonAtomic(join(out, 'merge.json'), summary)
     writeRunFiles(out, parts, rows, summary, performance.now() - t0)
     io.out(o.json ? JSON.stringify(summary, null, 2) : `merged ${parts.length} partial maps (fusion ${lo.fusion}) into ${summary.map}: ${summary.points} points, ${summary.pool_rows} pool rows`)
-  })
+  }
 }
