@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { buildModel } from '@plaf/core'
 import { serveHub, writeModelDir, type ModelManifestParts } from '@plaf/core/testing'
+import { writeSamContractModel } from '@plaf/masker-sam/testing'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { knownModels } from '../src/commands/models.js'
 import { main } from '../src/main.js'
@@ -157,6 +158,37 @@ describe('plaf models', () => {
     expect(replaced.code).toBe(0)
     expect(JSON.parse(replaced.out)).toMatchObject({ ref: 'tiny-radio@1.0.0', replaced: true })
     expect(readFileSync(join(modelDir(), 'extra', 'data.bin'))[0]).toBe(6)
+  })
+
+  it('masker-sam README samexporter steps on generated exports: info <folder> without a manifest prints the real I/O, the README manifest without sha256/bytes passes info and imports with a note', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'masker-sam', 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('- **samexporter**'))
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!)
+    // step 1: an export folder (the contract model in samexporter's sam-onnx layout and file names), no plaf-model.json
+    const dir = join(tempDir(), 'sam-export')
+    writeSamContractModel(dir, { layout: 'sam-onnx' })
+    rmSync(join(dir, 'plaf-model.json'))
+    expect((await plaf('models', 'info', dir)).out).toContain(`${dir}: no plaf-model.json; the real inputs and outputs of its ONNX files`)
+    const step2 = await plaf('models', 'info', dir, '--json')
+    expect(step2.code).toBe(0)
+    const onnx = JSON.parse(step2.out).onnx as { file: string; inputs: unknown[]; outputs: unknown[] }[]
+    expect(onnx.map((f) => f.file)).toEqual(example.files.map((f: { path: string }) => f.path).sort())
+    // step 3: the README's manifest with inputs/outputs copied from step 2
+    for (const g of Object.values(example.graphs) as { file: string; inputs: unknown[]; outputs: unknown[] }[]) Object.assign(g, onnx.find((f) => f.file === g.file)!, { file: g.file })
+    writeFileSync(join(dir, 'plaf-model.json'), JSON.stringify(example, null, 2))
+    // step 4
+    const check = await plaf('models', 'info', dir)
+    expect([check.code, check.err]).toEqual([0, ''])
+    expect(check.out).toContain('sam-vit-h@1.0.0  family sam')
+    expect(check.out).toContain('sha256 and bytes computed for sam_vit_h_encoder.onnx, sam_vit_h_decoder.onnx')
+    const imported = await plaf('models', 'import', dir)
+    expect([imported.code, imported.err]).toEqual([0, ''])
+    expect(imported.out).toContain('note: plaf-model.json did not give sha256/bytes for sam_vit_h_encoder.onnx, sam_vit_h_decoder.onnx: computed from the files')
+    expect(await plaf('models', 'verify', 'sam-vit-h')).toMatchObject({ code: 0 })
+    // a wrong declared shape is still caught by info on the folder (exit 1)
+    example.graphs.image_encoder.inputs[0].shape = [1, 3, 512, 512]
+    writeFileSync(join(dir, 'plaf-model.json'), JSON.stringify(example, null, 2))
+    expect((await plaf('models', 'info', dir)).code).toBe(1)
   })
 
   it('verify: ok, then a changed byte fails with both hashes (exit 1)', async () => {

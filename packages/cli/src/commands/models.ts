@@ -1,5 +1,7 @@
+import { existsSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import {
-  MODEL_LAYOUTS, ModelStore, PlafError, checkHub, describeTensor, flagOrigin, hubSettings, parseModelRef, plafHome,
+  MODEL_LAYOUTS, ModelStore, PlafError, checkHub, describeTensor, diagnostic, flagOrigin, folderOnnxIo, hubSettings, parseModelRef, plafHome,
   type Diagnostic, type ModelInfo, type OnnxIoValue, type StoredModel, type TensorSpec,
 } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
@@ -119,6 +121,7 @@ export function modelsImportCommand(dir: string, o: ImportFlags, io: Io): Promis
     else {
       io.out(`${m.replaced ? 'replaced' : 'imported'} ${m.ref} (${m.manifest.family}, ${m.manifest.files.length} files, ${formatBytes(m.bytes)}, licence ${m.manifest.licence.id}) into ${m.dir}`)
       if (m.manifest.source.notes) io.out(`  notes: ${m.manifest.source.notes}`)
+      if (m.completed) io.out(`  note: plaf-model.json did not give sha256/bytes for ${m.completed.join(', ')}: computed from the files (the stored manifest has them)`)
     }
     return EXIT.ok
   })
@@ -212,16 +215,42 @@ export function infoLines(info: ModelInfo): string[] {
   return lines
 }
 
-/** `plaf models info <name>`: the manifest summary and the real I/O of each ONNX file; exit 1 on a mismatch. */
+/** `plaf models info <name | folder>`: the manifest summary and the real I/O of each ONNX file; exit 1 on a mismatch. */
 export function modelsInfoCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, async () => {
-    const info = await withoutPullHint(() => store().info(name))
+    // a folder path (e.g. an export not imported yet): its plaf-model.json, or else its ONNX files' real I/O
+    const folder = existsSync(name) && statSync(name).isDirectory() ? resolve(name) : undefined
+    if (folder && !existsSync(join(folder, 'plaf-model.json'))) return folderIoCommand(folder, o, io)
+    const info: ModelInfo & { completed?: string[] } = folder ? await store().infoFolder(folder) : await withoutPullHint(() => store().info(name))
     const problems: Diagnostic[] = info.diagnostics
     if (o.json) {
       const { manifest, dir, sha256, bytes, ref } = info.model
-      io.out(JSON.stringify({ ref, dir, sha256, bytes, manifest, graphs: info.graphs }, null, 2))
-    } else io.out(infoLines(info).join('\n'))
+      io.out(JSON.stringify({ ref, dir, sha256, bytes, manifest, graphs: info.graphs, ...(info.completed ? { completed: info.completed } : {}) }, null, 2))
+    } else {
+      io.out(infoLines(info).join('\n'))
+      if (info.completed) io.out(`  (not in the store: sha256 and bytes computed for ${info.completed.join(', ')}, which plaf-model.json does not list them for; plaf models import does the same)`)
+    }
     printDiagnostics(io, problems, o.json)
     return problems.some((d) => d.severity === 'error') ? EXIT.user : EXIT.ok
   })
+}
+
+/** `plaf models info <folder>` on a folder without plaf-model.json: the real I/O of each ONNX file, as `graphs` entries declare it. */
+function folderIoCommand(dir: string, o: ModelsFlags, io: Io): number {
+  const files = folderOnnxIo(dir)
+  if (!files.length) {
+    throw new PlafError(diagnostic('PLAF_MODEL_INVALID', `${dir} has neither plaf-model.json nor any .onnx file`, { file: dir, expected: 'a model folder (plaf-model.json) or ONNX exports', actual: 'neither' }))
+  }
+  if (o.json) {
+    io.out(JSON.stringify({ dir, manifest: null, onnx: files }, null, 2))
+    return EXIT.ok
+  }
+  io.out(`${dir}: no plaf-model.json; the real inputs and outputs of its ONNX files (declare them under graphs.<role> in plaf-model.json; --json prints them in that form):`)
+  for (const f of files) {
+    io.out(`  ${f.file}`)
+    const width = Math.max(0, ...[...f.inputs, ...f.outputs].map((d) => d.name.length))
+    for (const d of f.inputs) io.out(`    input  ${d.name.padEnd(width)}  ${describeTensor(d)}`)
+    for (const d of f.outputs) io.out(`    output ${d.name.padEnd(width)}  ${describeTensor(d)}`)
+  }
+  return EXIT.ok
 }

@@ -57,11 +57,11 @@ export function parseModelRef(ref: string): { name: string; version?: string } {
  * PLAF_MODEL_INVALID diagnostics located in `plaf-model.json`. Files are not hashed here; see
  * `ModelStore.check` and `createModelAccess`.
  */
-export function openModelDir(dir: string): OpenedModel {
+export function openModelDir(dir: string, manifestText?: string): OpenedModel {
   const file = join(dir, MANIFEST_FILE)
   let bytes: Buffer
   try {
-    bytes = readFileSync(file)
+    bytes = manifestText !== undefined ? Buffer.from(manifestText, 'utf8') : readFileSync(file)
   } catch (e) {
     fail('PLAF_MODEL_INVALID', `model folder ${dir} has no readable ${MANIFEST_FILE}`, { file, expected: `${MANIFEST_FILE} in the model folder`, actual: (e as NodeJS.ErrnoException).code ?? 'unreadable', cause: e })
   }

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { PlafError, diagnostic, fail } from '../diagnostics.js'
 import { writeJsonAtomic } from '../util/atomic.js'
 import { MANIFEST_FILE, openModelDir } from './access.js'
 import { checkModelFile, fileCheckDiagnostic, sha256File } from './file-check.js'
+import { resolveInside } from './model-paths.js'
 import { compareGraphIo } from './io-check.js'
-import type { ModelFile, ModelManifest } from './manifest.js'
+import type { ModelFile, ModelManifest, TensorSpec } from './manifest.js'
 import { MODEL_NAME_PATTERN, jsonLocator } from './manifest-schema.js'
-import { readOnnxIo } from './onnx-io.js'
+import { readOnnxIo, type OnnxIoValue } from './onnx-io.js'
 import type { ModelStore, StoredModel } from './store.js'
 import { readTransformersLayout } from './transformers-layout.js'
 
@@ -35,7 +36,12 @@ export interface ImportOptions {
 }
 
 /** What `importModel` installed; `unchanged` when the same name@version with identical content was already there (nothing copied); `replaced` when `replace` overwrote different content. */
-export type ImportedModel = StoredModel & { unchanged?: boolean; replaced?: boolean }
+export type ImportedModel = StoredModel & {
+  unchanged?: boolean
+  replaced?: boolean
+  /** Files whose sha256/bytes the folder's plaf-model.json did not give and the import computed (the stored manifest has them). */
+  completed?: string[]
+}
 
 /** JSON with object keys sorted, so two manifests with the same content compare equal. */
 const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
@@ -80,9 +86,51 @@ function checkName(value: string, what: 'name' | 'version'): string {
   return value
 }
 
+/**
+ * A local folder's plaf-model.json with every `files[]` entry that lacks `sha256` or `bytes`
+ * completed from the file itself (a hand-written manifest need not hash the exports); undefined
+ * when nothing was missing (or the text is not JSON: parsing it reports that). Only for local
+ * folders: a download is always checked against the hashes its hub's manifest gives.
+ */
+export async function completeLocalManifest(dir: string): Promise<{ text: string; completed: string[] } | undefined> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8'))
+  } catch {
+    return undefined
+  }
+  const files = (raw as { files?: unknown })?.files
+  if (!Array.isArray(files)) return undefined
+  const completed: string[] = []
+  for (const f of files as Record<string, unknown>[]) {
+    if (!f || typeof f !== 'object' || typeof f.path !== 'string' || (f.sha256 !== undefined && f.bytes !== undefined)) continue
+    const r = resolveInside(dir, f.path)
+    if ('escape' in r || !existsSync(r.path) || !statSync(r.path).isFile()) continue // the schema or the file check names it
+    if (f.sha256 === undefined) f.sha256 = await sha256File(r.path)
+    if (f.bytes === undefined) f.bytes = statSync(r.path).size
+    completed.push(f.path)
+  }
+  return completed.length ? { text: JSON.stringify(raw, null, 2) + '\n', completed } : undefined
+}
+
+/**
+ * The real inputs and outputs of every `.onnx` file in a folder and its subfolders (paths relative
+ * to it, sorted), in the form plaf-model.json's `graphs` declares them: what to write into a
+ * hand-written manifest.
+ */
+export function folderOnnxIo(dir: string): { file: string; inputs: TensorSpec[]; outputs: TensorSpec[] }[] {
+  const found = (readdirSync(dir, { recursive: true }) as string[]).map((f) => f.split(sep).join('/')).filter((f) => f.endsWith('.onnx') && !f.startsWith('.')).sort()
+  return found.map((file) => {
+    const io = readOnnxIo(join(dir, file))
+    const spec = (v: OnnxIoValue): TensorSpec => ({ name: v.name, dtype: v.dtype as TensorSpec['dtype'], shape: v.shape })
+    return { file, inputs: io.inputs.map(spec), outputs: io.outputs.map(spec) }
+  })
+}
+
 /** A plaf-layout folder, checked as a pull would check it: files' sizes and hashes, then each graph's real I/O. */
-async function checkedPlafFolder(dir: string): Promise<{ manifest: ModelManifest; files: string[] }> {
-  const m = openModelDir(dir)
+async function checkedPlafFolder(dir: string): Promise<{ manifest: ModelManifest; files: string[]; completed?: string[] }> {
+  const filled = await completeLocalManifest(dir)
+  const m = openModelDir(dir, filled?.text)
   const ref = `${m.manifest.name}@${m.manifest.version}`
   const checks = await Promise.all(m.manifest.files.map((f) => checkModelFile(dir, f, 'always')))
   const bad = checks.map((c) => fileCheckDiagnostic(ref, c, `the folder does not match its ${MANIFEST_FILE}; export it again`)).filter((d) => !!d)
@@ -91,7 +139,7 @@ async function checkedPlafFolder(dir: string): Promise<{ manifest: ModelManifest
   const locate = jsonLocator(readFileSync(manifestFile, 'utf8'))
   const io = Object.entries(m.manifest.graphs).flatMap(([role, g]) => compareGraphIo(ref, role, g, readOnnxIo(m.path(g.file)), manifestFile, locate))
   if (io.length) throw new PlafError(io)
-  return { manifest: m.manifest, files: m.manifest.files.map((f) => f.path) }
+  return { manifest: m.manifest, files: m.manifest.files.map((f) => f.path), ...(filled ? { completed: filled.completed } : {}) }
 }
 
 async function transformersFolder(dir: string, opts: ImportOptions): Promise<{ manifest: ModelManifest; files: string[] }> {
@@ -129,9 +177,9 @@ export async function importModel(store: ModelStore, dir: string, opts: ImportOp
     fail('PLAF_FILE_NOT_FOUND', `model folder ${src} does not exist`, { file: src, expected: 'a model folder', actual: existsSync(src) ? 'a file' : 'nothing there' })
   }
   const layout = opts.layout ?? detectLayout(src)
-  const { manifest, files } = layout === 'plaf' ? await checkedPlafFolder(src) : await transformersFolder(src, opts)
-  // A plaf manifest is copied byte for byte (its sha256 identifies the model) unless renamed.
-  const verbatim = layout === 'plaf' && !opts.name && !opts.version
+  const { manifest, files, completed } = layout === 'plaf' ? await checkedPlafFolder(src) : { ...(await transformersFolder(src, opts)), completed: undefined }
+  // A plaf manifest is copied byte for byte (its sha256 identifies the model) unless renamed or completed.
+  const verbatim = layout === 'plaf' && !opts.name && !opts.version && !completed
   if (layout === 'plaf') {
     if (opts.name) manifest.name = checkName(opts.name, 'name')
     if (opts.version) manifest.version = checkName(opts.version, 'version')
@@ -151,7 +199,7 @@ export async function importModel(store: ModelStore, dir: string, opts: ImportOp
     const bad = (await Promise.all(manifest.files.map((f) => checkModelFile(work, f, 'none'))))
       .map((c) => fileCheckDiagnostic(`${manifest.name}@${manifest.version}`, c)).filter((d) => !!d)
     if (bad.length) throw new PlafError(bad.map((d) => ({ ...d, message: `copying into the store: ${d.message}` })))
-    return Object.assign(store.install(copied.dir), installed ? { replaced: true } : {})
+    return Object.assign(store.install(copied.dir), installed ? { replaced: true } : {}, completed ? { completed } : {})
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

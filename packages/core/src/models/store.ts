@@ -4,7 +4,7 @@ import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import { closestNames } from '../registry.js'
 import { openModelDir, parseModelRef, plafHome, type OpenedModel } from './access.js'
 import { checkModelFile, fileCheckDiagnostic, type FileCheck } from './file-check.js'
-import { importModel, type ImportOptions, type ImportedModel } from './import.js'
+import { completeLocalManifest, importModel, type ImportOptions, type ImportedModel } from './import.js'
 import { compareGraphIo } from './io-check.js'
 import type { ModelManifest, TensorSpec } from './manifest.js'
 import { jsonLocator } from './manifest-schema.js'
@@ -186,7 +186,22 @@ export class ModelStore {
 
   /** The manifest plus the real I/O read from each ONNX file, with every declared/real difference as a diagnostic. */
   async info(ref: string): Promise<ModelInfo> {
-    const model = this.get(ref)
+    return this.graphInfo(this.get(ref))
+  }
+
+  /**
+   * `info` of a model folder that is not (yet) in the store: its plaf-model.json, with sha256 and
+   * bytes computed for files that it does not list them for (as `import` does; `completed` names
+   * them). A folder without plaf-model.json is PLAF_MODEL_INVALID: read its ONNX files with
+   * `folderOnnxIo`.
+   */
+  async infoFolder(dir: string): Promise<ModelInfo & { completed?: string[] }> {
+    const filled = await completeLocalManifest(dir)
+    const info = await this.graphInfo(this.stored(openModelDir(dir, filled?.text)))
+    return filled ? { ...info, completed: filled.completed } : info
+  }
+
+  private async graphInfo(model: StoredModel): Promise<ModelInfo> {
     const graphs: GraphInfo[] = []
     const diagnostics: Diagnostic[] = []
     const manifestFile = join(model.dir, 'plaf-model.json')
