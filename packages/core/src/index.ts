@@ -37,7 +37,7 @@ export { checkModelFile, fileCheckDiagnostic, sha256File, type FileCheck, type F
 export { describeTensor, readOnnxIo, type OnnxIo, type OnnxIoValue } from './models/onnx-io.js'
 export { compareGraphIo } from './models/io-check.js'
 export { ModelStore, type DamagedModel, type GraphInfo, type ModelInfo, type StoredModel, type VerifyResult } from './models/store.js'
-export { MODEL_LAYOUTS, detectLayout, importModel, type ImportOptions, type ImportedModel } from './models/import.js'
+export { MODEL_LAYOUTS, completeLocalManifest, detectLayout, folderOnnxIo, importModel, type ImportOptions, type ImportedModel } from './models/import.js'
 export { readTransformersLayout, type TransformersLayout } from './models/transformers-layout.js'
 export { downloadFile, hubGet, hubUrl, type FileProgress } from './models/download.js'
 export { checkHub, offlineDiagnostic, pullModel, type PullOptions, type PullProgress, type PullResult } from './models/pull.js'
