@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { closestNames, fail } from '@plaf/core'
-import { promptName, type ClassSet } from './classes.js'
+import { BACKGROUND_CLASSES, classSet, promptName, type ClassSet } from './classes.js'
 
 /** Which classes are queried and with which texts. */
 export interface ClassPrompts {
@@ -38,6 +38,12 @@ export function classPrompts(set: ClassSet, templates: readonly string[], file?:
   const prompts: string[][] = []
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
     const k = set.names.indexOf(name)
+    if (k < 0 && BACKGROUND_CLASSES.includes(name) && classSet(set.name).names.includes(name)) {
+      fail('PLAF_INPUT_INVALID', `${file}: "${name}" is a background class of ${set.name}, which --background exclude leaves out (not queried, its ground truth ignored)`, {
+        file, path: name, expected: `a class --background exclude keeps (not ${BACKGROUND_CLASSES.join(', ')})`, actual: name,
+        hint: `drop "${name}" from ${file}, or evaluate with --background include`,
+      })
+    }
     if (k < 0) {
       const near = closestNames(name, set.names)
       fail('PLAF_INPUT_INVALID', `${file}: "${name}" is not a class of ${set.name}${near.length ? ` (did you mean "${near[0]}"?)` : ''}`, { file, path: name, expected: `a class name of ${set.name}`, actual: name })
