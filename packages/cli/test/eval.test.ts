@@ -135,6 +135,25 @@ describe('plaf eval scannet --run', () => {
     expect(neither.err).toContain('plaf eval scannet needs --run or --predictions')
   })
 
+  it('warns when the run\'s input names no scene (a synthetic-room run against an unrelated scan)', async () => {
+    const file = join(base, 'synthetic.yaml')
+    writeFileSync(file, `name: synthetic
+extends: ${fileURLToPath(new URL('../../../pipelines/demo.yaml', import.meta.url))}
+input: { use: synthetic-room, with: { frames: 3, seed: 11, color_width: 324, color_height: 242, depth_width: 160, depth_height: 120 } }
+stages:
+  dense2d: null
+  querier: { with: { write_overlays: false } }
+`)
+    const run = join(base, 'sh0')
+    const r = await cli('run', file, '--out', run, '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+    expect(r.code, r.err).toBe(0)
+    const e = await cli('eval', 'scannet', '--run', run, '--scene', scene, '--prompts', prompts, '--json')
+    expect(e.code, e.err).toBe(0)
+    expect(e.err).toContain(`${join(run, 'manifest.json')} warning ${run} was made from synthetic-room input`)
+    expect(e.err).toContain(`that input names no scene folder (no "scene" option), so nothing shows it was made from ${scene}: the scores may compare a map with a scene it was not built from  PLAF_INPUT_INVALID`)
+    expect(JSON.parse(e.out).warnings).toHaveLength(1)
+  })
+
   it('warns when the run was made from another scene; explains a plaf query labels PLY and predictions outside the set; names the files it looks for', async () => {
     const runManifest = JSON.parse(readFileSync(join(base, 'run', 'manifest.json'), 'utf8'))
     // another generated scene under the same scene name

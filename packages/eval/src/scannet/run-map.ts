@@ -157,8 +157,16 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
     async inputCheck(sceneDir, flag = `--scene ${sceneDir}`) {
       const recorded = manifest.input?.identity as string | undefined
       const runScene = p.input.options.scene
-      if (!recorded || typeof runScene !== 'string') return null
       const scene = resolve(sceneDir)
+      if (!recorded || typeof runScene !== 'string') {
+        // nothing ties the run to a scene folder (a generated input such as synthetic-room, or an input with no identity)
+        const made = `${p.input.use} input${manifest.input?.describe ? ` (${manifest.input.describe})` : ''}`
+        const why = !recorded ? 'its manifest records no input identity' : `that input names no scene folder (no "scene" option)`
+        return diagnostic('PLAF_INPUT_INVALID', `${runDir} was made from ${made}; ${why}, so nothing shows it was made from ${scene}: the scores may compare a map with a scene it was not built from`, {
+          severity: 'warning', file: join(dir, 'manifest.json'), source: flag, path: 'scene', expected: `a run whose input is ${scene}`, actual: made,
+          hint: `evaluate a run made from the scan: input: { use: scannet, with: { scene: ${scene} } }`,
+        })
+      }
       const was = resolve(p.baseDir, runScene)
       const what = `${manifest.input?.describe ?? was}`
       const hint = `give the scene the run was made from (--scene ${was}), or run the pipeline on ${scene} (--set input.with.scene=${scene}) and evaluate that run; the identity hashes the input's files, so the same scan in another layout (a .sens file against exported frames) differs too: then this warning does not apply`
