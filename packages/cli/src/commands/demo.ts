@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PlafError, cacheUse, describeCacheUse, diagnostic, readQueryScores, type QueryScores, type RunReport } from '@plaf/core'
+import { PlafError, cacheUse, describeCacheUse, diagnostic, readQueryScores, timesSmaller, type QueryScores, type RunReport } from '@plaf/core'
 import { GENERATOR_VERSION, SCENE_META_FILE, readSceneMeta, writeScene } from '@plaf/datasets'
 import { EXIT, type Io } from '../io.js'
 import type { ProgressMode } from '../progress.js'
@@ -95,7 +95,7 @@ export function demoFigures(r: RunReport): [string, string][] {
       const same = denseFrames.reduce((s, f) => s + (mi.frame_metrics[f]?.bytes ?? 0), 0)
       const dn = dense.metrics.bytes
       rows.push(['2D dense per-pixel baseline', `${mb(dn)} for ${plural(denseFrames.length, 'frame')} (${mb(dn / denseFrames.length)}/frame)`])
-      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${plural(denseFrames.length, 'frame')} (${(dn / same).toFixed(0)}× smaller)`])
+      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${plural(denseFrames.length, 'frame')} (${timesSmaller(dn, same)})`])
     }
   }
   if (map) {
@@ -104,7 +104,7 @@ export function demoFigures(r: RunReport): [string, string][] {
     rows.push(['3D map (PLY + pool)', mb(map.metrics.bytes)])
     if (map.metrics.dense_bytes) {
       rows.push(['3D dense per-point baseline', mb(map.metrics.dense_bytes)])
-      rows.push(['3D index-reference / dense', `${pct(map.metrics.bytes / map.metrics.dense_bytes)} (${(map.metrics.dense_bytes / map.metrics.bytes).toFixed(0)}× smaller)`])
+      rows.push(['3D index-reference / dense', `${pct(map.metrics.bytes / map.metrics.dense_bytes)} (${timesSmaller(map.metrics.dense_bytes, map.metrics.bytes)})`])
     }
   }
   if (q) rows.push(['query time', `${(q.metrics.query_ms ?? 0).toFixed(1)} ms total (${q.metrics.masks_scored ?? 0} masks, ${(q.metrics.points_scored ?? 0).toLocaleString('en-US')} points scored)`])

@@ -34,6 +34,12 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, 
 const href = (p: string): string => p.split('/').map(encodeURIComponent).join('/')
 
 /** Median and nearest-rank 95th percentile (the smallest value ≥ 95 % of the values) of a non-empty list. */
+/** `large / small` as "N× smaller": one decimal below 10× (38.8 % is "2.6× smaller", not "3×"), whole above. */
+export function timesSmaller(large: number, small: number): string {
+  const r = large / Math.max(small, 1)
+  return `${r < 10 ? r.toFixed(1) : r.toFixed(0)}× smaller`
+}
+
 export function medianP95(values: number[]): { median: number; p95: number; min: number; max: number } {
   const s = [...values].sort((a, b) => a - b)
   const n = s.length
@@ -70,7 +76,7 @@ export function storageSection(r: RunReport): string[] {
         if (!common.length) continue
         const [small, large] = [[ka, sumOver(a, common, 'bytes')], [kb, sumOver(b, common, 'bytes')]].sort((x, y) => (x[1] as number) - (y[1] as number)) as [string, number][]
         if (!large[1]) continue
-        out.push(`- ${small[0]} / ${large[0]} on the same ${common.length} frame${common.length === 1 ? '' : 's'}: ${pct(small[1] / large[1])} (${(large[1] / Math.max(small[1], 1)).toFixed(0)}× smaller)`)
+        out.push(`- ${small[0]} / ${large[0]} on the same ${common.length} frame${common.length === 1 ? '' : 's'}: ${pct(small[1] / large[1])} (${timesSmaller(large[1], small[1])})`)
       }
     }
   }
@@ -79,7 +85,7 @@ export function storageSection(r: RunReport): string[] {
     const line = [`- 3D map (${key}, ${s.plugin} ${s.version}): ${int(m.points ?? 0)} points, pool of ${int(m.pool_rows ?? 0)} rows`]
     if (m.points && m.pool_rows) line.push(` (${num(m.points / m.pool_rows)} points per row)`)
     line.push(`, ${bytes(m.bytes ?? 0)}`)
-    if (m.dense_bytes) line.push(`; dense per-point baseline ${bytes(m.dense_bytes)}: ${pct((m.bytes ?? 0) / m.dense_bytes)} of it (${(m.dense_bytes / Math.max(m.bytes ?? 0, 1)).toFixed(0)}× smaller)`)
+    if (m.dense_bytes) line.push(`; dense per-point baseline ${bytes(m.dense_bytes)}: ${pct((m.bytes ?? 0) / m.dense_bytes)} of it (${timesSmaller(m.dense_bytes, m.bytes ?? 0)})`)
     out.push(line.join(''))
   }
   out.push('')

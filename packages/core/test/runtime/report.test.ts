@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readReportQueriers, reportMarkdown, type RunReport, type StageReport } from '../../src/runtime/report.js'
-import { medianP95 } from '../../src/runtime/report-sections.js'
+import { medianP95, timesSmaller } from '../../src/runtime/report-sections.js'
 import { tempDir } from '../../src/testing/index.js'
 
 const stage = (plugin: string, kind: string, metrics: Record<string, number>, frame_metrics: Record<string, Record<string, number>> = {}): StageReport => ({
@@ -32,6 +32,10 @@ describe('report.md', () => {
     expect(medianP95([4, 1, 3, 2])).toEqual({ median: 2.5, p95: 4, min: 1, max: 4 })
     const hundred = Array.from({ length: 100 }, (_, i) => i + 1)
     expect(medianP95(hundred)).toMatchObject({ median: 50.5, p95: 95 })
+  })
+
+  it('timesSmaller: one decimal below 10× (38.8 % is 2.6×, not 3×), whole numbers above', () => {
+    expect([timesSmaller(1000, 388), timesSmaller(100, 50), timesSmaller(40_000, 2000), timesSmaller(500, 0)]).toEqual(['2.6× smaller', '2.0× smaller', '20× smaller', '500× smaller'])
   })
 
   it('tells the run: storage ratios, pool size, hit counts with pictures, skipped frames, per-frame figures, stages', () => {
