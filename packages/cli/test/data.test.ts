@@ -188,8 +188,8 @@ describe('plaf data inspect', () => {
     expect(c.err).toContain('ADE20K holds images and annotations, not RGB-D frames')
     const bad = await cli('data', 'inspect', root, '--format', 'tumm')
     expect(bad.code).toBe(1)
-    expect(bad.err).toContain('unknown data format (readers so far: scannet, sens, rgbd-folder, tum, replica, ade20k) "tumm"')
-    expect(bad.err).toContain('did you mean "tum"?')
+    expect(bad.err).toContain('error unknown data format "tumm"  PLAF_INVALID_OPTION')
+    expect(bad.err).toContain('did you mean "tum"?; formats with a reader so far: scannet, sens, rgbd-folder, tum, replica, ade20k')
   })
 })
 

@@ -225,6 +225,11 @@ stages:
     expect(j.classes.filter((c: { support: number }) => c.support > 0).length).toBeGreaterThan(3)
     expect(j.miou).toBeGreaterThanOrEqual(0)
     expect(j.runs[0].pipeline).toBe('evaltest')
+    // the text says which 2D memories were read, never "map read from -"
+    const text = await cli('eval', 'scannet2d', '--run', join(base, 'run'), '--scene', scene, '--prompts', prompts, '--max-frames', '1')
+    expect(text.code, text.err).toBe(0)
+    expect(text.out).toContain('; 2D memories read from storage2d\n')
+    expect(text.out).not.toContain('map read from')
     const bad = await cli('eval', 'scannet2d', '--run', join(base, 'run'), '--scene', scene, '--max-frames', '0')
     expect(bad.code).toBe(1)
     expect(bad.err).toContain('--max-frames must be a positive integer')

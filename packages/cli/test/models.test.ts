@@ -127,6 +127,9 @@ describe('plaf models', () => {
     const r = await plaf('models', 'import', src)
     expect(r.code).toBe(0)
     expect(r.out).toBe(`imported tiny-radio@1.0.0 (radio, 2 files, 3.24 kB, licence NSCL-RADIO) into ${modelDir()}\n`)
+    const one = join(tempDir(), 'one')
+    writeModelDir(one, { ...parts(), name: 'one-file' }, { 'onnx/vision.onnx': vision })
+    expect((await plaf('models', 'import', one)).out).toMatch(/^imported one-file@1\.0\.0 \(radio, 1 file, /)
     const bad = await plaf('models', 'import', src, '--layout', 'transformersjs')
     expect(bad.code).toBe(1)
     expect(bad.err).toBe([

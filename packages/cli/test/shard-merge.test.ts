@@ -239,6 +239,12 @@ describe('plaf run --shard and plaf merge', () => {
     expect(existsSync(join(root, 'runs', 'b', 'report.json'))).toBe(true)
     expect(existsSync(join(root, 'runs', 'a'))).toBe(false)
     expect(existsSync(join(root, 'runs', 'c'))).toBe(false)
+    expect(r.out).toBe(`shard 1/2: 1 scene run\n  ${join(root, 'runs', 'b')}\n`)
+    // without --shard no shard is named
+    writeFileSync(join(root, 'two.txt'), `${join(dir, 'a')}\n${join(dir, 'c')}\n`)
+    const all = await cli('run', join(root, 'p.yaml'), '--scenes', join(root, 'two.txt'), '--out', join(root, 'all'), '--progress', 'none')
+    expect(all.code, all.err).toBe(0)
+    expect(all.out).toBe(`2 scenes run\n  ${join(root, 'all', 'a')}\n  ${join(root, 'all', 'c')}\n`)
     const chunk = await cli('run', join(root, 'p.yaml'), '--scenes', join(root, 'list.txt'), '--shard-chunk', '5', '--progress', 'none')
     expect(chunk.code).toBe(1)
     expect(chunk.err).toContain('--shard-chunk applies to frame shards')

@@ -1,4 +1,5 @@
 import { DATASET_FORMATS, INSPECT_FORMATS, convertToRgbdFolder, inspectDataset, type DatasetFormat, type InspectReport } from '@plaf/datasets'
+import type { Diagnostic } from '@plaf/core'
 import { choiceDiagnostic } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { userErrors } from '../user-errors.js'
@@ -15,6 +16,12 @@ export interface DataInspectOptions {
 
 /** Values `--format` takes: `auto` and every format name (those without a reader say so when used). */
 export const FORMAT_CHOICES: readonly string[] = ['auto', ...DATASET_FORMATS]
+
+/** A bad `--format`: `unknown data format "x"`, with the formats that have a reader in the hint. */
+function formatChoice(format: string): Diagnostic | undefined {
+  const bad = choiceDiagnostic('--format', format, FORMAT_CHOICES, 'data format')
+  return bad && { ...bad, hint: [bad.hint, `formats with a reader so far: ${INSPECT_FORMATS.join(', ')}`].filter(Boolean).join('; ') }
+}
 
 const size = (s: { width: number; height: number } | null): string => (s ? `${s.width}×${s.height}` : 'none')
 /** A measured value as printed: 10 significant digits, so float noise (318.90495999999996) reads as the value (318.90496). */
@@ -53,7 +60,7 @@ export function formatInspectReport(r: InspectReport): string {
  */
 export async function dataInspectCommand(path: string, o: DataInspectOptions, io: Io): Promise<number> {
   const format = o.format ?? 'auto'
-  const bad = choiceDiagnostic('--format', format, FORMAT_CHOICES, `data format (readers so far: ${INSPECT_FORMATS.join(', ')})`)
+  const bad = formatChoice(format)
   if (bad) {
     printDiagnostics(io, [bad], o.json)
     return EXIT.user
@@ -81,7 +88,7 @@ export interface DataConvertOptions {
 export async function dataConvertCommand(src: string, dir: string, o: DataConvertOptions, io: Io): Promise<number> {
   const format = o.format ?? 'auto'
   const bad = choiceDiagnostic('--to', o.to, ['rgbd-folder'], 'output format') ??
-    choiceDiagnostic('--format', format, FORMAT_CHOICES, `data format (readers so far: ${INSPECT_FORMATS.join(', ')})`)
+    formatChoice(format)
   if (bad) {
     printDiagnostics(io, [bad], o.json)
     return EXIT.user

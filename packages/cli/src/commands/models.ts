@@ -119,7 +119,7 @@ export function modelsImportCommand(dir: string, o: ImportFlags, io: Io): Promis
     if (o.json) io.out(JSON.stringify({ ...row(m), ...(m.unchanged ? { unchanged: true } : {}), ...(m.replaced ? { replaced: true } : {}) }, null, 2))
     else if (m.unchanged) io.out(`${m.ref} is already installed with the same files (${m.dir}); nothing imported`)
     else {
-      io.out(`${m.replaced ? 'replaced' : 'imported'} ${m.ref} (${m.manifest.family}, ${m.manifest.files.length} files, ${formatBytes(m.bytes)}, licence ${m.manifest.licence.id}) into ${m.dir}`)
+      io.out(`${m.replaced ? 'replaced' : 'imported'} ${m.ref} (${m.manifest.family}, ${m.manifest.files.length} file${m.manifest.files.length === 1 ? '' : 's'}, ${formatBytes(m.bytes)}, licence ${m.manifest.licence.id}) into ${m.dir}`)
       if (m.manifest.source.notes) io.out(`  notes: ${m.manifest.source.notes}`)
       if (m.completed) io.out(`  note: plaf-model.json did not give sha256/bytes for ${m.completed.join(', ')}: computed from the files (the stored manifest has them)`)
     }

@@ -136,7 +136,7 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
       if (typeof res === 'number') return res
       done.push(res.runDir)
     }
-    io.out(opts.json ? JSON.stringify({ shard: spec.index, of: spec.count, runs: done }, null, 2) : `shard ${spec.index}/${spec.count}: ${done.length} scene(s) run\n${done.map((d) => `  ${d}`).join('\n')}`)
+    io.out(opts.json ? JSON.stringify({ shard: spec.index, of: spec.count, runs: done }, null, 2) : `${opts.shard === undefined ? '' : `shard ${spec.index}/${spec.count}: `}${done.length} scene${done.length === 1 ? '' : 's'} run\n${done.map((d) => `  ${d}`).join('\n')}`)
     return EXIT.ok
   }
   const first = await resolvePipeline(file, builtinRegistry(), { overrides: opts.set ?? [] })

@@ -58,7 +58,7 @@ export function manifestLines(runs: RunManifestSummary[]): string[] {
   for (const r of runs) {
     out.push(`run ${r.dir}: pipeline ${r.pipeline}, config sha256 ${r.config_hash ?? '-'}`)
     out.push(`  plugins: ${Object.entries(r.plugins).map(([k, v]) => `${k}=${v}`).join(', ')}`)
-    out.push(`  text encoder: ${r.text_encoder.plugin} ${JSON.stringify(r.text_encoder.options)}; map read from ${r.storage3d}`)
+    out.push(`  text encoder: ${r.text_encoder.plugin} ${JSON.stringify(r.text_encoder.options)}; ${r.storage2d ? `2D memories read from ${r.storage2d}` : `map read from ${r.storage3d}`}`)
     out.push(`  models: ${r.models.length ? r.models.map((m) => JSON.stringify(m)).join('; ') : 'none (weight-free plugins)'}`)
   }
   return out

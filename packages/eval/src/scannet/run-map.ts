@@ -16,7 +16,10 @@ export interface RunManifestSummary {
   models: unknown[]
   /** The text encoder that embeds class prompts, and its options. */
   text_encoder: { plugin: string; options: Record<string, unknown> }
+  /** The storage3d stage whose map was read (`plaf eval scannet`); `-` when none was (scannet2d). */
   storage3d: string
+  /** The storage2d stage whose 2D memories were read (`plaf eval scannet2d`). */
+  storage2d?: string
   /** The input the run read, as its manifest records it (identity: the input plugin's content hash). */
   input: { plugin: string | null; identity: string | null; describe: string | null }
 }

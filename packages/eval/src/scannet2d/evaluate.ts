@@ -130,6 +130,7 @@ export async function evaluateScannet2d(o: Scannet2dEvalOptions): Promise<Scanne
     }
     prediction = `${run.runDir}: 2D memories of ${memories.stage}; each mask takes the class of highest cosine with its prompt embedding (the run's text encoder${o.templates.length ? `, mean over ${o.templates.length} templates` : ''}); pixels without a mask: none, a miss`
     run.manifest.storage3d = '-'
+    run.manifest.storage2d = memories.stage
     runManifest = run.manifest
     runReport = run.report
   }
