@@ -74,7 +74,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--seed <n>', 'random seed')
     .option('--objects <n>', 'number of coloured objects')
     .option('--sens', 'also write <scene>.sens, the same frames in ScanNet\'s raw format (v4)')
-    .option('--format <format>', 'scannet (default: the ScanNet export layout), rgbd-folder (the own-data format), replica (NICE-SLAM layout) or tum (TUM RGB-D, freiburg3 camera)')
+    .option('--format <format>', 'scannet (default: the ScanNet export layout), rgbd-folder (the own-data format), replica (NICE-SLAM layout) or tum (TUM RGB-D, freiburg3 camera: the tum reader takes the camera from the folder name, so <dir> must contain freiburg3, e.g. rgbd_dataset_freiburg3_room)')
     .option('--set <path=value>', 'any synthetic-room option, e.g. invalid_pose_frames=[3]', collect, [])
     .action(act((dir: string, o) => makeSceneCommand(dir, o, io)))
   program.command('query <run-dir>').description('query a finished run with text, without recomputing features')

@@ -154,6 +154,12 @@ describe('plaf data inspect', () => {
     expect(mixed.err).toContain('a Replica sequence has depth at the colour size; got colour 1296×968, depth 80×968')
     const tum = join(root, 'rgbd_dataset_freiburg3_synthetic')
     expect((await cli('make-scene', tum, '--format', 'tum', '--frames', '3', '--set', 'invalid_pose_frames=[1]')).out).toContain(`tum sequence written to ${tum}: 3 frames (invalid poses: 1)`)
+    // another folder name is refused with why and the name to use; --help says so first
+    const r2 = await cli('make-scene', join(root, 'r2', 'tum'), '--format', 'tum', '--frames', '2')
+    expect(r2.code).toBe(1)
+    expect(r2.err).toContain('the tum reader takes the camera from the folder name')
+    expect(r2.err).toContain(`write it as ${join(root, 'r2', 'rgbd_dataset_freiburg3_tum')}`)
+    expect((await cli('make-scene', '--help')).out.replace(/\s+/g, ' ')).toContain('so <dir> must contain freiburg3, e.g. rgbd_dataset_freiburg3_room')
     const rt = JSON.parse((await cli('data', 'inspect', tum, '--json')).out)
     expect([rt.format, rt.frames, rt.usable, rt.color, rt.intrinsics.color, rt.intrinsics.depth_scale, rt.intrinsics.distortion]).toEqual(['tum', 3, 2, { width: 640, height: 480 }, { fx: 535.4, fy: 539.2, cx: 320.1, cy: 247.6 }, 5000, undefined])
   })

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs'
-import { basename, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fail, type Frame, type OptionsSource } from '@plaf/core'
 import { writeReplicaSequence } from './replica/write.js'
 import { writeRgbdFolder } from './rgbd-folder/write.js'
@@ -87,6 +87,7 @@ function checkTum(opts: SyntheticOptions, target: string): void {
   if (!/freiburg3/.test(basename(target))) {
     fail('PLAF_INVALID_OPTION', `make-scene: ${target}: a TUM sequence carries no intrinsics, and the tum reader takes the camera from the folder name; a generated one uses the freiburg3 camera, so its folder name must say freiburg3`, {
       file: target, expected: 'a folder named like rgbd_dataset_freiburg3_synthetic', actual: basename(target),
+      hint: `TUM's own folders are named so (rgbd_dataset_freiburg3_…); write it as ${join(dirname(target), `rgbd_dataset_freiburg3_${basename(target)}`)}`,
     })
   }
 }

@@ -42,6 +42,7 @@ describe('writeSyntheticSequence tum', () => {
     expect(await diagnosticOf(() => writeSyntheticSequence(wrongName, 'tum', { frames: 2 }))).toEqual({
       code: 'PLAF_INVALID_OPTION', severity: 'error', file: wrongName, expected: 'a folder named like rgbd_dataset_freiburg3_synthetic', actual: 'rgbd_dataset_freiburg1_synthetic',
       message: `make-scene: ${wrongName}: a TUM sequence carries no intrinsics, and the tum reader takes the camera from the folder name; a generated one uses the freiburg3 camera, so its folder name must say freiburg3`,
+      hint: `TUM's own folders are named so (rgbd_dataset_freiburg3_…); write it as ${join(tmp.root, 'rgbd_dataset_freiburg3_rgbd_dataset_freiburg1_synthetic')}`,
     })
     expect(await diagnosticOf(() => writeSyntheticSequence(join(tmp.root, 'x_freiburg3'), 'tum', { frames: 2, color_width: 320 }))).toMatchObject({
       code: 'PLAF_INVALID_OPTION', path: 'color_width', expected: '640×480 colour and depth', actual: 'colour 320×480, depth 640×480',
