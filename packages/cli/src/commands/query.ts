@@ -76,6 +76,16 @@ export function whereLines(scoresFile: string): string[] {
   })]
 }
 
+/**
+ * How much of a reference mesh (`--mesh`) the map covers, from scores.json `mesh`:
+ * `mesh: 8,120 of 10,000 mesh vertices had a map point within 0.05 m (the rest NaN)`; null without a mesh.
+ */
+export function meshCoverage(scoresFile: string): string | null {
+  const m = (JSON.parse(readFileSync(scoresFile, 'utf8')) as { mesh?: { vertices: number; vertices_matched: number; max_distance: number } | null }).mesh
+  if (!m) return null
+  return `mesh: ${int(m.vertices_matched)} of ${int(m.vertices)} mesh vertices had a map point within ${m.max_distance} m (the rest NaN)`
+}
+
 /** The partial runs a `plaf merge` output was merged from (its manifest's `merged.shards`), or null for another run. */
 function mergedShards(runDir: string): string[] | null {
   try {
@@ -219,6 +229,8 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       for (const line of queryTable(r)) io.out(line)
     }
     if (storage3d && r.texts.length) for (const line of whereLines(r.scoresFile)) io.out(line)
+    const coverage = meshCoverage(r.scoresFile)
+    if (coverage) io.out(`\n${coverage}`)
     if (labels.length) {
       io.out(`\nlabels (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu' : r.threshold}; each mask and point its best label, background below the threshold or without a feature):`)
       for (const line of labelLines(r.out, r.scoresFile)) io.out(line)

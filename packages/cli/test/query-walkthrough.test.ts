@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { readSceneMeta, sceneObjects } from '@plaf/datasets'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from './helpers.js'
+
+// One generated ScanNet-layout scene (3 frames) and one run of the demo pipeline on it: what a new
+// user's walkthrough of plaf query found (output directory, printed summary, ignored flags).
+let base = ''
+let scene = ''
+let run = ''
+let colours: string[] = []
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'plaf-query-walk-'))
+  scene = join(base, 'scene0004_00')
+  const made = await cli('make-scene', scene, '--frames', '3', '--seed', '5', '--set', 'color_width=160', '--set', 'color_height=120', '--set', 'depth_width=80', '--set', 'depth_height=60')
+  expect(made.code, made.err).toBe(0)
+  colours = [...new Set(sceneObjects(readSceneMeta(scene)).map((o) => o.colour))]
+  writeFileSync(join(base, 'p.yaml'), `name: walk
+extends: ${join(process.cwd(), 'pipelines', 'demo.yaml')}
+input: { use: scannet, with: { scene: '${scene}' } }
+stages:
+  masker: { use: grid, with: { cell_size: 24 } }
+  dense2d: null
+  querier: { with: { write_overlays: false } }
+`)
+  run = join(base, 'run')
+  const r = await cli('run', join(base, 'p.yaml'), '--out', run, '--progress', 'none', '--set', `runtime.cache_dir=${join(base, 'cache')}`)
+  expect(r.code, r.err).toBe(0)
+}, 300_000)
+
+afterAll(() => rmSync(base, { recursive: true, force: true }))
+
+const mesh = () => join(scene, `${'scene0004_00'}_vh_clean_2.ply`)
+
+describe('plaf query: what a new user runs into', () => {
+  it('prints how many mesh vertices had a map point within the distance (the rest NaN)', async () => {
+    const out = join(base, 'q-mesh')
+    const r = await cli('query', run, '--text', colours[0], '--mesh', mesh(), '--mesh-max-distance', '0.04', '--out', out)
+    expect(r.code, r.err).toBe(0)
+    const m = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).mesh
+    expect(m.vertices_matched).toBeGreaterThan(0)
+    expect(r.out).toContain(`${m.vertices_matched.toLocaleString('en-US')} of ${m.vertices.toLocaleString('en-US')} mesh vertices had a map point within 0.04 m (the rest NaN)`)
+  })
+})
