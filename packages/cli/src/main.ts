@@ -88,6 +88,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--skip-damaged', 'leave out stored frames that cannot be read, each a counted warning (default: an error)')
     .option('--mesh <file.ply>', 'carry the 3D scores and labels to this mesh\'s vertices (nearest map point within --mesh-max-distance; else score NaN, label 0): mesh/<query>.ply')
     .option('--mesh-max-distance <m>', 'distance cut-off in metres for --mesh (default 0.05)')
+    .option('--top-regions <n>', 'regions listed per query in <query>.regions.json, largest first (default: the run\'s, 5)')
     .option('--images', 'also write pictures: mask and overlay PNGs per frame, a contact sheet and a 3D map snapshot per query (default: scores, top masks and PLYs only)')
     .option('--json', 'print the result (per-query counts, best scores, timings, paths) as JSON')
     .action(act((runDir: string, o) => queryCommand(runDir, o, io)))

@@ -130,8 +130,8 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
     const regions = regions3D(map.positions, selected, s.regionVoxel, s.topRegions).map((r) => ({ points: r.points, bbox: r.bbox.map(round4) as Region3D['bbox'], centroid: r.centroid.map(round4) as Region3D['centroid'] }))
     writeJsonAtomic(join(s.outDir, `${slug}.regions.json`), {
       text, mode: s.mode, threshold, threshold_rule: s.threshold === 'auto' ? 'auto: Otsu over pool rows weighted by their points' : 'given',
-      points: n, points_above_threshold: above, voxel_size: s.regionVoxel,
-      rule: 'points whose pool row scores at or above the threshold, joined when their voxels (edge voxel_size, keys round(p / voxel_size)) touch (26-neighbourhood); largest first',
+      points: n, points_above_threshold: above, voxel_size: s.regionVoxel, top_regions: s.topRegions,
+      rule: 'points whose pool row scores at or above the threshold, joined when their voxels (edge voxel_size, keys round(p / voxel_size)) touch (26-neighbourhood); the top_regions largest, largest first',
       coordinates: 'the map\'s world frame, metres; bbox = [x_min, y_min, z_min, x_max, y_max, z_max]',
       regions: regions.map((r, rank) => ({ rank: rank + 1, ...r })),
     }, NO_FSYNC)

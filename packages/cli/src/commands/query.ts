@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { PlafError, diagnostic, openRun, type QueryHit, type QueryResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
@@ -26,6 +26,8 @@ export interface QueryOptions {
   mesh?: string
   /** Distance cut-off in metres for `mesh`, as typed. */
   meshMaxDistance?: string
+  /** Regions listed per query in <query>.regions.json (the querier's top_regions), as typed. */
+  topRegions?: string
   json?: boolean
 }
 
@@ -68,7 +70,17 @@ export function whereLines(scoresFile: string): string[] {
   if (!qs.length) return []
   const name = Math.max(...qs.map((q) => q.text.length))
   const f = (v: number) => v.toFixed(2)
-  return ['\nwhere in 3D (largest region at the threshold; all regions in <query>.regions.json):', ...qs.map((q) => {
+  // the cap the querier listed regions under (top_regions), from a regions file
+  const file = qs[0].map!.regions_file
+  let cap: number | null = null
+  try {
+    const r = file ? (JSON.parse(readFileSync(join(dirname(scoresFile), file), 'utf8')) as { top_regions?: unknown }) : null
+    cap = typeof r?.top_regions === 'number' ? r.top_regions : null
+  } catch {
+    cap = null
+  }
+  const listed = cap === null ? 'the largest regions' : `the ${cap} largest region${cap === 1 ? '' : 's'}`
+  return [`\nwhere in 3D (largest region at the threshold; ${listed} in <query>.regions.json, --top-regions N for more):`, ...qs.map((q) => {
     const r = q.map!.top_region
     if (!r) return `  ${q.text.padEnd(name)}   no point at or above the threshold`
     const b = r.bbox
@@ -199,6 +211,10 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     if (o.meshMaxDistance !== undefined) {
       options.mesh_max_distance = flagValue(o.meshMaxDistance)
       flags.mesh_max_distance = `--mesh-max-distance ${o.meshMaxDistance}`
+    }
+    if (o.topRegions !== undefined) {
+      options.top_regions = flagValue(o.topRegions)
+      flags.top_regions = `--top-regions ${o.topRegions}`
     }
     if (o.frames !== undefined) flags.frames = `--frames ${o.frames}`
     const frames = o.frames === undefined ? undefined : list(o.frames)
