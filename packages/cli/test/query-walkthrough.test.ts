@@ -69,4 +69,16 @@ describe('plaf query: what a new user runs into', () => {
     expect(bad.code, bad.err).toBe(1)
     expect(bad.err).toContain('--top-regions 0')
   })
+
+  it('refuses flags that would be ignored: --mesh-max-distance without a mesh, a label given twice (exit 1)', async () => {
+    const out = join(base, 'q-flags')
+    const dist = await cli('query', run, '--text', colours[0], '--mesh-max-distance', '0.04', '--out', out)
+    expect(dist.code, dist.err).toBe(1)
+    expect(dist.err).toContain('--mesh-max-distance')
+    expect(dist.err).toContain('--mesh')
+    const [x, y] = colours
+    const twice = await cli('query', run, '--labels', `${x},${x},${y}`, '--out', out)
+    expect(twice.code, twice.err).toBe(1)
+    expect(twice.err).toContain(`--labels names "${x}" twice`)
+  })
 })

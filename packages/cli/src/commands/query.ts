@@ -174,9 +174,25 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `${flag} needs a comma-separated list, got ${JSON.stringify(v)}`, { source: `${flag} ${v}`, path: flag.slice(2), expected: 'e.g. chair,table', actual: v }))
     }
   }
+  if (o.labels !== undefined) {
+    const seen = new Set<string>()
+    const dup = list(o.labels).find((l) => seen.has(l) || !seen.add(l))
+    if (dup !== undefined) {
+      // the argmax would give every mask and point to the first of the two: the second gets nothing
+      throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--labels names "${dup}" twice: each mask and point takes its best label, so the second "${dup}" would get nothing`, {
+        source: `--labels ${o.labels}`, path: 'labels', actual: o.labels, hint: 'give each label once',
+      }))
+    }
+  }
   const run = await openRun(runDir, builtinRegistry())
   try {
     printDiagnostics(io, run.diagnostics)
+    const runMesh = (run.pipeline.stages.find((st) => st.key === run.stages.querier)?.options as { mesh?: unknown } | undefined)?.mesh
+    if (o.meshMaxDistance !== undefined && o.mesh === undefined && (runMesh === null || runMesh === undefined)) {
+      throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--mesh-max-distance applies to --mesh, and neither --mesh nor the run's querier names a mesh: the distance would be ignored`, {
+        source: `--mesh-max-distance ${o.meshMaxDistance}`, path: 'mesh_max_distance', hint: 'add --mesh <file.ply> (the reference mesh to carry the scores to), or leave out --mesh-max-distance',
+      }))
+    }
     if (o.mesh !== undefined && !run.stages.storage3d) {
       throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', `--mesh needs a run with a readable 3D map, and ${runDir} has none (no storage3d stage that can read back)`, {
         source: `--mesh ${o.mesh}`, path: 'mesh', file: o.mesh,
