@@ -70,6 +70,39 @@ describe('plaf query: what a new user runs into', () => {
     expect(bad.err).toContain('--top-regions 0')
   })
 
+  it('an output directory holds one query: the previous query\'s outputs are cleared; files it did not write are refused without --overwrite', async () => {
+    const out = join(base, 'q-twice')
+    const [a, b] = colours
+    expect((await cli('query', run, '--text', a, '--labels', colours.join(','), '--out', out)).code).toBe(0)
+    expect(existsSync(join(out, `${a}.ply`))).toBe(true)
+    expect(existsSync(join(out, 'labels'))).toBe(true)
+    const second = await cli('query', run, '--text', b, '--out', out)
+    expect(second.code, second.err).toBe(0)
+    expect(second.err).toContain(`cleared ${out}, which held an earlier query's outputs`)
+    const left = readdirSync(out)
+    expect(left).not.toContain(`${a}.ply`)
+    expect(left).not.toContain(`${a}.regions.json`)
+    expect(left).not.toContain('labels')
+    expect(left).toContain(`${b}.ply`)
+    expect(JSON.parse(readFileSync(join(out, 'query.json'), 'utf8'))).toMatchObject({ tool: 'plaf query', texts: [b], labels: [] })
+    // a file no query wrote: refused, kept; --overwrite deletes it
+    writeFileSync(join(out, 'notes.txt'), 'mine')
+    const foreign = join(base, 'q-foreign')
+    mkdirSync(foreign)
+    writeFileSync(join(foreign, 'notes.txt'), 'mine')
+    const refused = await cli('query', run, '--text', a, '--out', foreign)
+    expect(refused.code, refused.err).toBe(1)
+    expect(refused.err).toContain('PLAF_RUN_DIR_USED')
+    expect(readFileSync(join(foreign, 'notes.txt'), 'utf8')).toBe('mine')
+    const over = await cli('query', run, '--text', a, '--out', foreign, '--overwrite')
+    expect(over.code, over.err).toBe(0)
+    expect(existsSync(join(foreign, 'notes.txt'))).toBe(false)
+    // never the run itself
+    const self = await cli('query', run, '--text', a, '--out', run, '--overwrite')
+    expect(self.code, self.err).toBe(1)
+    expect(existsSync(join(run, 'report.json'))).toBe(true)
+  })
+
   it('refuses flags that would be ignored: --mesh-max-distance without a mesh, a label given twice (exit 1)', async () => {
     const out = join(base, 'q-flags')
     const dist = await cli('query', run, '--text', colours[0], '--mesh-max-distance', '0.04', '--out', out)

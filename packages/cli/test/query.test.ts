@@ -411,7 +411,7 @@ describe('plaf query: modes, frames and labels', () => {
       '  3D: labels/map.ply, labels/map-labels.npy',
       '',
     ].join('\n'))
-    expect(readdirSync(out).sort()).toEqual(['labels', 'scores.json', 'text.npy', 'texts.json'])
+    expect(readdirSync(out).sort()).toEqual(['labels', 'query.json', 'scores.json', 'text.npy', 'texts.json'])
     // --json: the same counts per label value (background 0), next to QueryResult's own fields
     const j = await cli('query', run, '--labels', 'red,green,blue', '--threshold', '0.3', '--out', join(base, 'out-labels-json'), '--json')
     expect(j.code, j.err).toBe(0)

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
-import { PlafError, diagnostic, openRun, type QueryHit, type QueryResult } from '@plaf/core'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { PlafError, diagnostic, openRun, writeJsonAtomic, type Diagnostic, type QueryHit, type QueryResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
@@ -24,6 +24,8 @@ export interface QueryOptions {
   images?: boolean
   /** A reference mesh PLY (relative to the working directory) to carry 3D scores and labels to. */
   mesh?: string
+  /** Delete what a query output directory holds that no earlier plaf query recorded writing (refused otherwise). */
+  overwrite?: boolean
   /** Distance cut-off in metres for `mesh`, as typed. */
   meshMaxDistance?: string
   /** Regions listed per query in <query>.regions.json (the querier's top_regions), as typed. */
@@ -96,6 +98,64 @@ export function meshCoverage(scoresFile: string): string | null {
   const m = (JSON.parse(readFileSync(scoresFile, 'utf8')) as { mesh?: { vertices: number; vertices_matched: number; max_distance: number } | null }).mesh
   if (!m) return null
   return `mesh: ${int(m.vertices_matched)} of ${int(m.vertices)} mesh vertices had a map point within ${m.max_distance} m (the rest NaN)`
+}
+
+/** The manifest plaf query writes into its output directory: what it wrote there, so the next query there can clear it. */
+export const QUERY_MANIFEST = 'query.json'
+
+/**
+ * Makes `out` hold one query run only (as a run directory holds one run): the entries an earlier
+ * plaf query recorded in its query.json are removed (with a note); anything else there is refused
+ * (PLAF_RUN_DIR_USED) unless `overwrite`, which deletes it, but never a run directory or a directory
+ * holding the queried run. Returns the notes.
+ */
+export function claimQueryOut(out: string, runDir: string, overwrite: boolean, querierKey?: string): Diagnostic[] {
+  const run = resolve(runDir)
+  const rel = relative(out, run)
+  const own = querierKey !== undefined && out === join(run, querierKey)
+  if (own || rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))) {
+    const how = own ? `is the run's own querier output directory in` : rel === '' ? 'is' : 'contains'
+    throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `--out ${out} ${how} the run directory ${runDir}: a query clears its output directory first`, {
+      path: 'out', source: `--out ${out}`, hint: 'give --out a directory of its own (default <run-dir>/queries)',
+    }))
+  }
+  if (!existsSync(out)) return []
+  const notes: Diagnostic[] = []
+  const manifestFile = join(out, QUERY_MANIFEST)
+  type Earlier = { files?: unknown; texts?: unknown; labels?: unknown }
+  let earlier: Earlier | null = null
+  try {
+    earlier = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Earlier) : null
+  } catch {
+    earlier = null
+  }
+  // an earlier plaf query's outputs: the names its query.json lists, or (written before query.json
+  // existed) everything beside its scores.json
+  // (a query that failed or was stopped recorded no list: the directory was its own, so all of it)
+  const before = earlier ? (Array.isArray(earlier.files) ? earlier.files : readdirSync(out)) : existsSync(join(out, 'scores.json')) ? readdirSync(out) : null
+  if (before) {
+    // only plain names at the top of `out` (never a path that leaves it)
+    const files = before.filter((f): f is string => typeof f === 'string' && f !== '' && !f.includes('/') && !f.includes('\\') && f !== '.' && f !== '..')
+    for (const f of files) rmSync(join(out, f), { recursive: true, force: true })
+    rmSync(manifestFile, { force: true })
+    const what = [...(Array.isArray(earlier?.texts) ? earlier!.texts as unknown[] : []), ...(Array.isArray(earlier?.labels) ? earlier!.labels as unknown[] : [])].map((t) => JSON.stringify(t)).join(', ')
+    notes.push(diagnostic('PLAF_RUN_DIR_USED', `cleared ${out}, which held an earlier query's outputs${what ? ` (${what})` : ''}`, { severity: 'info', file: out }))
+  }
+  const left = readdirSync(out)
+  if (!left.length) return notes
+  if (['manifest.json', 'progress.json', 'config.resolved.yaml'].some((f) => left.includes(f))) {
+    throw new PlafError(diagnostic('PLAF_RUN_DIR_USED', `--out ${out} is a run directory (it holds ${left.filter((f) => ['manifest.json', 'progress.json', 'config.resolved.yaml'].includes(f)).join(', ')}): query outputs would mix with that run`, {
+      path: 'out', file: out, hint: 'give --out a directory of its own (default <run-dir>/queries)',
+    }))
+  }
+  if (!overwrite) {
+    throw new PlafError(diagnostic('PLAF_RUN_DIR_USED', `--out ${out} holds files no earlier plaf query recorded writing (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}); the new query's outputs would mix with them`, {
+      path: 'out', file: out, hint: 'choose another --out, or add --overwrite to delete what it holds first',
+    }))
+  }
+  for (const f of left) rmSync(join(out, f), { recursive: true, force: true })
+  notes.push(diagnostic('PLAF_RUN_DIR_USED', `--overwrite: cleared ${out} (${left.length} entr${left.length === 1 ? 'y' : 'ies'})`, { severity: 'info', file: out }))
+  return notes
 }
 
 /** The partial runs a `plaf merge` output was merged from (its manifest's `merged.shards`), or null for another run. */
@@ -234,7 +294,16 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     }
     if (o.frames !== undefined) flags.frames = `--frames ${o.frames}`
     const frames = o.frames === undefined ? undefined : list(o.frames)
-    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: o.out, frames, skipDamaged: o.skipDamaged })
+    // one query per output directory: the previous query's outputs go first (query.json says which)
+    const outDir = resolve(o.out ?? join(runDir, 'queries'))
+    printDiagnostics(io, claimQueryOut(outDir, runDir, o.overwrite ?? false, run.stages.querier), o.json)
+    const record = { tool: 'plaf query', run: resolve(runDir), texts: o.text, labels: o.labels === undefined ? [] : list(o.labels) }
+    // written first: a query that fails half-way leaves a directory the next query knows to clear
+    writeJsonAtomic(join(outDir, QUERY_MANIFEST), { ...record, files: null, complete: false })
+    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: outDir, frames, skipDamaged: o.skipDamaged })
+    writeJsonAtomic(join(r.out, QUERY_MANIFEST), {
+      ...record, files: readdirSync(r.out).filter((f) => f !== QUERY_MANIFEST && !(f.startsWith('.') && f.endsWith('.tmp'))).sort(), complete: true,
+    })
     const seen = new Map<string, number>()
     for (const d of r.notes) {
       const n = (seen.get(d.code) ?? 0) + 1
