@@ -23,6 +23,8 @@ export interface ClassifyJob {
   stride: number
   count: number
   next: Int32Array
+  /** Planes of `data` filled so far, when it is being filled while the job runs (plane i is read once ready[0] > i). */
+  ready?: Int32Array
   lh: number
   lw: number
   plan: UpsamplePlan
@@ -66,7 +68,9 @@ export function classifyPlane(rc: RunClassifier, low: Float32Array, offset: numb
  */
 export function drainJob(job: ClassifyJob, rc: RunClassifier, out: (PlaneResult | null)[] | Map<number, PlaneResult | null>): NonFinitePlane | null {
   let bad: NonFinitePlane | null = null
+  const ready = job.ready
   for (let i = Atomics.add(job.next, 0, 1); i < job.count; i = Atomics.add(job.next, 0, 1)) {
+    if (ready) for (let r = Atomics.load(ready, 0); r <= i; r = Atomics.load(ready, 0)) Atomics.wait(ready, 0, r)
     const r = classifyPlane(rc, job.data, i * job.stride, job.cut)
     if (r && 'nonFinite' in r) {
       const at = r.nonFinite

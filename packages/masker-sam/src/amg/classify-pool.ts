@@ -12,8 +12,8 @@ const SOURCE_MODULES = ['upsample', 'upsample-window', 'logit-runs', 'classify-j
 
 let fromSource: string | undefined
 
-/** Planes copied and shared at a time (48 planes of 191×256 floats: 9 MB, twice). */
-const CHUNK = 48
+/** Planes copied and shared at a time: a batch of 64 prompts × 3 masks of 191×256 floats is 37 MB. */
+const CHUNK = 192
 
 /**
  * How a classifier worker is started. From the build (`dist/`) `classify-worker.js` sits next to
@@ -72,8 +72,13 @@ export class ClassifierPool {
   private readonly local = new ClassifierCache()
   private dead: Error | undefined
 
-  constructor(readonly threads: number) {
+  /** `chunk`: planes shared at a time (a decoder batch of 64 prompts × 3 masks by default). */
+  constructor(
+    readonly threads: number,
+    readonly chunk = CHUNK,
+  ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`ClassifierPool: threads must be an integer ≥ 1, got ${threads}`)
+    if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`ClassifierPool: chunk must be an integer ≥ 1, got ${chunk}`)
   }
 
   private start(): Promise<void> {
@@ -142,35 +147,35 @@ export class ClassifierPool {
       return out
     }
     await this.start()
-    // In chunks, so the shared copies stay small (a few MB) whatever the batch size, in two
-    // buffers: the next chunk is copied while the workers start on this one.
+    // One job per batch (chunks only beyond CHUNK planes): the workers start at once and each
+    // waits for a plane to be copied (the `ready` counter) only if it gets ahead of the copy, so
+    // the copy overlaps their work and a batch costs one message round trip, which a loaded
+    // machine makes expensive (the waiting thread must be scheduled again).
     const stride = rc.up.usedH * lw
-    if (this.shared.length < 2 * CHUNK * stride) this.shared = new Float32Array(new SharedArrayBuffer(4 * 2 * CHUNK * stride))
-    const fill = (k: number): { job: ClassifyJob; j0: number } => {
-      const j0 = k * CHUNK
-      const n = Math.min(CHUNK, count - j0)
-      const data = this.shared.subarray((k % 2) * CHUNK * stride, ((k % 2) * CHUNK + n) * stride)
-      for (let j = 0; j < n; j++) data.set(logits.subarray(planes[j0 + j]! * lh * lw, planes[j0 + j]! * lh * lw + stride), j * stride)
-      return { job: { data, stride, count: n, next: new Int32Array(new SharedArrayBuffer(4)), lh, lw, plan, cut }, j0 }
-    }
-    let bad: NonFinitePlane | null = null
-    let chunk: { job: ClassifyJob; j0: number } | null = fill(0)
-    for (let k = 1; chunk; k++) {
-      const { job, j0 } = chunk
+    const size = Math.min(count, this.chunk) * stride
+    if (this.shared.length < size) this.shared = new Float32Array(new SharedArrayBuffer(4 * size))
+    for (let j0 = 0; j0 < count; j0 += this.chunk) {
+      const n = Math.min(this.chunk, count - j0)
+      const data = this.shared.subarray(0, n * stride)
+      const ready = new Int32Array(new SharedArrayBuffer(4))
+      const job: ClassifyJob = { data, stride, count: n, next: new Int32Array(new SharedArrayBuffer(4)), ready, lh, lw, plan, cut }
       const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
-      chunk = k * CHUNK < count ? fill(k) : null
-      const part: (PlaneResult | null)[] = new Array(job.count).fill(null)
-      const mine = drainJob(job, rc, part)
-      const found = [mine]
+      for (let j = 0; j < n; j++) {
+        const from = planes[j0 + j]! * lh * lw
+        data.set(logits.subarray(from, from + stride), j * stride)
+        Atomics.store(ready, 0, j + 1)
+        Atomics.notify(ready, 0)
+      }
+      const part: (PlaneResult | null)[] = new Array(n).fill(null)
+      let bad = drainJob(job, rc, part)
       for (const reply of await Promise.all(replies)) {
         if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
         if (reply.kind !== 'job') continue
         for (const [i, r] of reply.results) part[i] = r
-        found.push(reply.bad)
+        if (reply.bad && (!bad || reply.bad.plane < bad.plane)) bad = reply.bad
       }
-      for (const f of found) if (f && (!bad || f.plane + j0 < bad.plane)) bad = { ...f, plane: f.plane + j0 }
-      if (bad) throw new NonFiniteLogits(bad)
-      for (let j = 0; j < job.count; j++) out[j0 + j] = part[j]!
+      if (bad) throw new NonFiniteLogits({ ...bad, plane: bad.plane + j0 })
+      for (let j = 0; j < n; j++) out[j0 + j] = part[j]!
     }
     return out
   }

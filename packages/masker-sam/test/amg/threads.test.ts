@@ -52,7 +52,7 @@ function predictor(out: { logits: Float32Array; iou: Float32Array }, edit?: (b: 
 
 const image: RgbImage = { data: new Uint8Array(H * W * 3), shape: [H, W, 3] }
 const opts: AmgOptions = { ...AMG_DEFAULTS, points_per_side: 7, points_per_batch: 40, pred_iou_thresh: 0.85, stability_score_thresh: 0.8, min_mask_region_area: 30 }
-const pools = [new ClassifierPool(2), new ClassifierPool(3)]
+const pools = [new ClassifierPool(2, 48), new ClassifierPool(3)]
 afterAll(() => Promise.all(pools.map((p) => p.close())))
 
 async function diagnostics(p: Promise<unknown>): Promise<Diagnostic[]> {
@@ -66,7 +66,7 @@ async function diagnostics(p: Promise<unknown>): Promise<Diagnostic[]> {
 }
 
 describe('mask classification on several threads', () => {
-  it('gives the same records on 1, 2 and 3 threads (batches of 120 planes, taken in shared chunks of 48)', async () => {
+  it('gives the same records on 1, 2 (shared chunks of 48 planes) and 3 threads (whole batches of up to 120 planes)', async () => {
     const out = outputs(49, 7)
     const one = await generateMasks(image, predictor(out), opts)
     expect(one.length).toBeGreaterThan(5)
@@ -76,8 +76,9 @@ describe('mask classification on several threads', () => {
     }
   })
 
-  it('rejects a thread count below 1', () => {
+  it('rejects a thread count or chunk below 1', () => {
     expect(() => new ClassifierPool(0)).toThrow('threads must be an integer ≥ 1, got 0')
+    expect(() => new ClassifierPool(2, 0)).toThrow('chunk must be an integer ≥ 1, got 0')
   })
 })
 
@@ -108,7 +109,7 @@ describe('non-finite decoder outputs are refused, naming the model, the point an
     }
   }
 
-  it('NaN in a plane of the second shared chunk names that plane\'s prompt and mask (2 threads)', async () => {
+  it('NaN in a plane of the second shared chunk names that plane\'s prompt and mask (2 threads, chunks of 48)', async () => {
     // Batch 0 holds prompts 0–39 (planes 0–119); the 49th plane the IoU filter keeps is in the second chunk.
     const keptPlanes = Array.from({ length: 120 }, (_, i) => i).filter((i) => out.iou[i]! > 0.85)
     expect(keptPlanes.length).toBeGreaterThan(48)
