@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateOptions, type Frame } from '@plaf/core'
@@ -128,7 +128,21 @@ describe('plaf data inspect', () => {
     const lenient = await cli('data', 'inspect', sens, '--json')
     expect(lenient.code).toBe(0)
     const r = JSON.parse(lenient.out)
-    expect([r.frames, r.usable, r.skipped.map((s: { frame: number }) => s.frame)]).toEqual([3, 2, [2]])
+    // counted against the header's 4 frames: frame 2 is cut, frame 3 is not in the file at all
+    expect([r.frames, r.usable, r.skipped.map((s: { frame: number }) => s.frame)]).toEqual([4, 2, [2, 3]])
+    expect(r.skipped[1].reason).toBe(`not in the file: it ends at byte ${cutAt}, in frame 2 of the 4 its header claims`)
+    expect((await cli('data', 'inspect', sens)).out).toContain('frames       4 (2 usable, 2 skipped)')
+    // 110 kB of trailing garbage after a complete file: a note, not silence
+    const whole = join(tempDir(), 'scene0005_00')
+    expect((await cli('make-scene', whole, '--sens', '--frames', '2', '--set', 'color_width=160', '--set', 'color_height=120', '--set', 'depth_width=80', '--set', 'depth_height=60')).code).toBe(0)
+    const padded = join(whole, 'scene0005_00.sens')
+    const size = statSync(padded).size
+    expect(JSON.parse((await cli('data', 'inspect', padded, '--json')).out).notes).toBeUndefined() // a clean file: no note
+    appendFileSync(padded, Buffer.alloc(110_000, 7))
+    const noted = await cli('data', 'inspect', padded)
+    expect(noted.code).toBe(0)
+    expect(noted.out).toContain(`note         ${padded} has 110000 bytes after its 2 frames and IMU block (0 records) (bytes ${size} to ${size + 110_000}): not read`)
+    expect(JSON.parse((await cli('data', 'inspect', padded, '--json')).out).notes).toHaveLength(1)
   })
 
   it('plaf make-scene --format rgbd-folder and --format replica write sequences that inspect reads back', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ADE20K_CLASSES } from './ade20k/classes.js'
 import { openAde20kSplit } from './ade20k/reader.js'
@@ -13,6 +13,7 @@ import { openTumSequence } from './tum/reader.js'
 import { scannetInput, type ScannetOptions } from './plugins/scannet.js'
 import { openRgbdFolder, isRgbdFolder } from './rgbd-folder/reader.js'
 import { openScannetScene } from './scannet/reader.js'
+import { indexSens } from './sens/header.js'
 import { findSensFile, openSensFile } from './sens/reader.js'
 import { findLabelsTsv, findScanMesh, readLabelTable, readScannetMesh, unknownLabelIds, unknownNyu40Ids } from './scannet/scan.js'
 import type { LensDistortion } from './frames/distortion.js'
@@ -51,6 +52,8 @@ export interface InspectReport {
   labels: InspectLabels | null
   /** Only with `quick`: what was not checked, in words. */
   not_checked?: string[]
+  /** What is odd about the data but does not stop a run, in words (a .sens with bytes after its last frame). */
+  notes?: string[]
 }
 
 /** How `inspectDataset` reads. */
@@ -133,6 +136,52 @@ export function openDataset(path: string, format: DatasetFormat, o: { skipDamage
 
 const pinhole = (k: Intrinsics): PinholeJson => ({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy })
 
+/** Frames a .sens cut short can still be listed one by one (a larger count is a damaged header's, not frames). */
+const MAX_LISTED_LOST = 100_000
+
+/**
+ * A .sens counted against its header: a file cut short lost the cut frame and every frame after
+ * it, so `frames` is the header's count and each lost frame is skipped; bytes after the last of
+ * the header's frames are a note (they are never read).
+ */
+function sensCounts(report: InspectReport, file: string): void {
+  const idx = indexSens(file)
+  const count = idx.header.frameCount
+  if (idx.cut && count - idx.cut.frame <= MAX_LISTED_LOST) {
+    report.frames = count
+    const cut = idx.cut.frame
+    for (let f = cut + 1; f < count; f++) {
+      report.skipped.push({ frame: f, file, reason: `not in the file: it ends at byte ${idx.size}, in frame ${cut} of the ${count} its header claims` })
+    }
+    report.skipped.sort((a, b) => a.frame - b.frame)
+  }
+  const last = idx.frames.at(-1)
+  const end = last ? last.offset + last.colorBytes + last.depthBytes : idx.header.framesOffset
+  if (idx.cut || idx.frames.length !== count || end >= idx.size) return
+  // after the frames ScanNet's writer puts num_imu_frames (uint64) and that many 128-byte IMU records
+  const imuBytes = (): number | undefined => {
+    if (end + 8 > idx.size) return undefined
+    const fd = openSync(file, 'r')
+    try {
+      const b = Buffer.alloc(8)
+      readSync(fd, b, 0, 8, end)
+      const n = b.readBigUInt64LE(0)
+      return n <= BigInt(Math.floor((idx.size - end - 8) / IMU_FRAME_BYTES)) ? 8 + Number(n) * IMU_FRAME_BYTES : undefined
+    } finally {
+      closeSync(fd)
+    }
+  }
+  const imu = imuBytes()
+  const from = end + (imu ?? 0)
+  if (from < idx.size) {
+    const after = imu === undefined ? `the last of its header's ${count} frames` : `its ${count} frames and IMU block (${(imu - 8) / IMU_FRAME_BYTES} records)`
+    report.notes = [...(report.notes ?? []), `${file} has ${idx.size - from} bytes after ${after} (bytes ${from} to ${idx.size}): not read; a frame count too low in the header, or data appended to the file?`]
+  }
+}
+
+/** Bytes of one IMU record of a .sens (ScanNet's IMUFrame: 5 × 3 doubles and a uint64 timestamp). */
+const IMU_FRAME_BYTES = 128
+
 /**
  * Reads a whole data set the way `plaf run` would (same reader, default options, every frame
  * decoded unless `quick`) and reports what `plaf data inspect` prints. A fault that stops a run
@@ -184,6 +233,7 @@ async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSourc
   const labels = fmt === 'scannet' || fmt === 'sens' ? scanLabels(statSync(path).isFile() ? dirname(path) : path, anyLabels ? seen : undefined) : null
   const skipped = noDepth.length ? [...src.skips, ...noDepth].sort((a, b) => a.frame - b.frame) : src.skips
   const report: InspectReport = { format: fmt, frames: src.found, usable: src.frameCount - noDepth.length, skipped, color, depth, intrinsics: intrinsics ?? null, labels }
+  if (fmt === 'sens') sensCounts(report, findSensFile(path)!)
   if (quick) {
     const rest = src.frameCount - done
     report.not_checked = [

@@ -46,6 +46,7 @@ export function formatInspectReport(r: InspectReport): string {
     lines.push('skipped:')
     for (const s of r.skipped) lines.push(`  frame ${s.frame}  ${s.file}: ${s.reason}`)
   }
+  for (const n of r.notes ?? []) lines.push(`note         ${n}`)
   if (r.not_checked) {
     lines.push('not checked (--quick):')
     for (const s of r.not_checked) lines.push(`  ${s}`)
