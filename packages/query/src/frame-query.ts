@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Frame, SemanticMemory2D } from '@plaf/core'
 import { rowBoxes } from './kernels/boxes.js'
-import { argmaxLabels, otsuThreshold } from './kernels/scoring.js'
+import { argmaxLabels, autoThreshold } from './kernels/scoring.js'
 import type { ModeScores } from './modes.js'
 import { fileSafe, topMasks, writeFrameOutputs, writeLabelPng } from './outputs.js'
 import { thresholdLabel } from './pictures.js'
@@ -36,9 +36,12 @@ export interface FrameQuerySettings {
   mode: string
 }
 
-/** The threshold for one frame and query: fixed, or Otsu over the valid masks' scores weighted by their pixels (null: not separable). */
-export function frameThreshold(threshold: number | 'auto', scores: Float32Array, weights: Float64Array): number | null {
-  return threshold === 'auto' ? otsuThreshold(scores, weights) : threshold
+/**
+ * The threshold for one frame and query: fixed, or Otsu over the valid masks' scores weighted by
+ * their pixels (null: not separable), in relevancy mode at least 0.5 (autoThreshold).
+ */
+export function frameThreshold(threshold: number | 'auto', scores: Float32Array, weights: Float64Array, mode = 'cosine'): number | null {
+  return threshold === 'auto' ? autoThreshold(mode, scores, weights).threshold : threshold
 }
 
 /**
@@ -64,7 +67,7 @@ export async function queryFrame(
   let gatherMs = 0
   for (let q = 0; q < s.queries.length; q++) {
     const sc = scores.queries.subarray(q * rows, q * rows + rows)
-    const t = frameThreshold(s.threshold, sc, weights)
+    const t = frameThreshold(s.threshold, sc, weights, s.mode)
     const out = await writeFrameOutputs(join(s.outDir, s.slugs[q]), frame, memory, sc, valid, t ?? Infinity, {
       masks: s.masks, overlay: s.overlays, sheet: s.sheets?.[q], text: s.queries[q], threshold: thresholdLabel(s.mode, t, s.threshold === 'auto'), rowPixels: boxes.pixels,
     })
@@ -86,7 +89,7 @@ export async function queryFrame(
   if (!s.labels.length) return { gatherMs, labelPixels: null, labelThreshold: null }
   // Background rule: no mask, or the best label's score below the threshold (auto: Otsu of the best scores).
   const pass = argmaxLabels(scores.labels, s.labels.length, rows, valid, -Infinity)
-  const t = s.threshold === 'auto' ? otsuThreshold(pass.best, weights) : s.threshold
+  const t = s.threshold === 'auto' ? autoThreshold(s.mode, pass.best, weights).threshold : s.threshold
   const { labels } = argmaxLabels(scores.labels, s.labels.length, rows, valid, t ?? -Infinity)
   const labelPixels = writeLabelPng(join(s.outDir, 'labels', `${fileSafe(frame.id)}.png`), memory.ids.data, w, h, labels, s.labels.length)
   return { gatherMs, labelPixels, labelThreshold: t }

@@ -1,6 +1,6 @@
 /** `@plaf/query`: the `text` querier, and the scoring functions `plaf query` reuses. */
 export { textQuerier, type TextQuerierOptions } from './plugin.js'
-export { argmaxLabels, LERF_NEGATIVES, LERF_TEMPERATURE, otsuThreshold, relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
+export { argmaxLabels, autoThreshold, LERF_NEGATIVES, RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON, LERF_TEMPERATURE, otsuThreshold, relevancy, softmaxOverQueries, type ScoreMode } from './kernels/scoring.js'
 export { rowBoxes, type RowBoxes } from './kernels/boxes.js'
 export { applyMode, negativesError, softmaxOfOne, type ModeScores, type TextSets } from './modes.js'
 export { frameThreshold, queryFrame, type FrameQuerySettings, type FrameStats } from './frame-query.js'

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { encodeNpy, writeFileAtomic, writeJsonAtomic, type QueryScores3D, type SemanticMap3D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
 import { gatherFlags, gatherRow } from './kernels/gather.js'
 import { regions3D, type Region3D } from './kernels/regions3d.js'
-import { argmaxLabels, otsuThreshold, type ScoreMode } from './kernels/scoring.js'
+import { argmaxLabels, autoThreshold, RELEVANCY_FLOOR_REASON, type ScoreMode } from './kernels/scoring.js'
 import { writeLabelPly, writeMeshScorePly, type ReferenceMesh } from './map-outputs.js'
 import { nearestMapPoints, gatherToMesh } from './mesh-transfer.js'
 import { applyMode, type TextSets } from './modes.js'
@@ -104,7 +104,8 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
   for (let i = 0; i < q; i++) {
     const t1 = performance.now()
     const rowScores = modes.queries.subarray(i * m, i * m + m)
-    const threshold = s.threshold === 'auto' ? otsuThreshold(rowScores, weights) : s.threshold
+    const auto = s.threshold === 'auto' ? autoThreshold(s.mode, rowScores, weights) : null
+    const threshold = auto ? auto.threshold : (s.threshold as number)
     const points = all.subarray(i * n, i * n + n)
     if (inKernel) prepared.gather.gatherInto(rowScores, i)
     else gatherRow(rowScores, map.refs, points)
@@ -129,7 +130,7 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
     // Positions rounded to 0.1 mm in the files: finer digits say nothing about a map of 2–5 cm voxels.
     const regions = regions3D(map.positions, selected, s.regionVoxel, s.topRegions).map((r) => ({ points: r.points, bbox: r.bbox.map(round4) as Region3D['bbox'], centroid: r.centroid.map(round4) as Region3D['centroid'] }))
     writeJsonAtomic(join(s.outDir, `${slug}.regions.json`), {
-      text, mode: s.mode, threshold, threshold_rule: s.threshold === 'auto' ? 'auto: Otsu over pool rows weighted by their points' : 'given',
+      text, mode: s.mode, threshold, threshold_rule: auto ? `auto: Otsu over pool rows weighted by their points${auto.floored ? `, ${RELEVANCY_FLOOR_REASON}` : ''}` : 'given',
       points: n, points_above_threshold: above, voxel_size: s.regionVoxel, top_regions: s.topRegions,
       rule: 'points whose pool row scores at or above the threshold, joined when their voxels (edge voxel_size, keys round(p / voxel_size)) touch (26-neighbourhood); the top_regions largest, largest first',
       coordinates: 'the map\'s world frame, metres; bbox = [x_min, y_min, z_min, x_max, y_max, z_max]',
@@ -171,7 +172,7 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
   if (sets.labels > 0) {
     const l = sets.labels
     const rowsBest = argmaxLabels(modes.labels, l, m, valid, -Infinity).best
-    const threshold = s.threshold === 'auto' ? otsuThreshold(rowsBest, weights) : s.threshold
+    const threshold = s.threshold === 'auto' ? autoThreshold(s.mode, rowsBest, weights).threshold : s.threshold
     const rows = argmaxLabels(modes.labels, l, m, valid, threshold ?? -Infinity)
     const label = new Uint16Array(n)
     const score = new Float32Array(n)

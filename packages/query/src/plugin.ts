@@ -50,7 +50,7 @@ const options: OptionsSchema<TextQuerierOptions> = {
     threshold: {
       default: 0.5,
       anyOf: [{ type: 'number', minimum: -1, maximum: 1 }, { type: 'string', enum: ['auto'] }],
-      description: 'Score at or above which a mask or point is selected (in the mode\'s units), or auto: Otsu\'s threshold of the score histogram, per frame and query in 2D (masks weighted by their pixels) and per query in 3D (pool rows weighted by their points).',
+      description: 'Score at or above which a mask or point is selected (in the mode\'s units), or auto: Otsu\'s threshold of the score histogram, per frame and query in 2D (masks weighted by their pixels) and per query in 3D (pool rows weighted by their points); in relevancy mode auto is at least 0.5, the break-even below which a negative phrase wins.',
     },
     labels: {
       type: 'array', items: { type: 'string', minLength: 1 }, default: [],

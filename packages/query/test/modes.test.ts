@@ -84,7 +84,8 @@ describe('score modes through the querier', () => {
     const want = new Map([[1, rel(1, 0)], [2, rel(0.6, 0)], [3, rel(0, 1)], [4, rel(0.8, 0.6)]])
     for (const m of top.masks as Top[]) expect(m.score).toBeCloseTo(want.get(m.id)!, 6)
     const scores = Float32Array.from([0, ...[1, 2, 3, 4].map((r) => want.get(r)!)])
-    const t = otsuThreshold(scores, [0, 4, 5, 4, 3])!
+    // Otsu, but never below relevancy's break-even 0.5 (below it the negative wins)
+    const t = Math.max(0.5, otsuThreshold(scores, [0, 4, 5, 4, 3])!)
     expect(top.threshold).toBeCloseTo(t, 6)
     const selected = new Set((top.masks as Top[]).filter((m) => m.score >= t).map((m) => m.id))
     expect(selected.size).toBeGreaterThan(0)
@@ -142,7 +143,7 @@ describe('3D scores and wide label images', () => {
     const s = JSON.parse(readFileSync(join(ctx.outDir, 'scores.json'), 'utf8'))
     const rel = (cq: number, cn: number) => 1 / (1 + Math.exp((cn - cq) / 0.1))
     const pool = Float32Array.from([0, rel(1, 0), rel(0.6, 0), rel(0, 1), rel(0.8, 0.6)])
-    const th = otsuThreshold(pool, [0, 3, 2, 4, 1])!
+    const th = Math.max(0.5, otsuThreshold(pool, [0, 3, 2, 4, 1])!)
     expect(s.queries[0].map.threshold).toBeCloseTo(th, 6)
     const above = Array.from(refs).filter((r) => r > 0 && pool[r] >= th).length
     expect(s.queries[0].map.points_above_threshold).toBe(above)

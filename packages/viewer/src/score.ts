@@ -7,7 +7,7 @@
  * GPU) and to pixels through the id map.
  */
 import { PlafError, diagnostic, type TensorBackend, type TextEmbeddings } from '@plaf/core'
-import { applyMode, argmaxLabels, negativesError, otsuThreshold, scoreRows, type RowScores, type ScoreMode } from '@plaf/query'
+import { applyMode, argmaxLabels, autoThreshold, negativesError, scoreRows, type RowScores, type ScoreMode } from '@plaf/query'
 import type { ScoreKind, ScoresReply, ViewerScoring } from './wire.js'
 
 /** A table to score: rows×d features, optionally their row norms (`prepareMap`), and Otsu's weights per row. */
@@ -78,9 +78,9 @@ export async function scoreTexts(
   if (kind === 'labels') {
     const flat = new Float32Array(texts.length * rows)
     scores.forEach((x, i) => flat.set(x, i * rows))
-    auto = [texts.length ? otsuThreshold(argmaxLabels(flat, texts.length, rows, cos.valid, -Infinity).best, weights) : null]
+    auto = [texts.length ? autoThreshold(mode, argmaxLabels(flat, texts.length, rows, cos.valid, -Infinity).best, weights).threshold : null]
   } else {
-    auto = scores.map((x) => otsuThreshold(x, weights))
+    auto = scores.map((x) => autoThreshold(mode, x, weights).threshold)
   }
   const best: (number | null)[] = []
   for (const x of scores) {

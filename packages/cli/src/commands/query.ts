@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { PlafError, diagnostic, openRun, writeJsonAtomic, type Diagnostic, type QueryHit, type QueryResult } from '@plaf/core'
+import { RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON } from '@plaf/query'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
@@ -311,9 +312,13 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       if (n <= 3) io.err(formatDiagnostic(d))
       else if (n === 4) io.err(`(further ${d.code} warnings not shown; --json lists them all)`)
     }
+    // relevancy's auto threshold never goes below the break-even 0.5 (autoThreshold in @plaf/query)
+    const floored = r.mode === 'relevancy' && r.threshold === 'auto'
+    const floor = floored ? `, ${RELEVANCY_FLOOR_REASON}` : ''
     if (o.json) {
-      // with --labels, the per-label counts the text output prints (a field added to QueryResult's)
-      io.out(JSON.stringify(o.labels === undefined ? r : { ...r, labelCounts: labelCounts(r.out, r.scoresFile) }, null, 2))
+      // with --labels, the per-label counts the text output prints; in relevancy with auto, the floor (fields added to QueryResult's)
+      const extra = { ...(o.labels === undefined ? {} : { labelCounts: labelCounts(r.out, r.scoresFile) }), ...(floored ? { thresholdFloor: { value: RELEVANCY_BREAK_EVEN, reason: RELEVANCY_FLOOR_REASON } } : {}) }
+      io.out(JSON.stringify({ ...r, ...extra }, null, 2))
       return EXIT.ok
     }
     const { storage2d, storage3d } = run.stages
@@ -326,14 +331,14 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     if (r.framesNotStored.length) io.out(`${r.framesNotStored.length} input frames were not stored by ${storage2d} and are left out: ${r.framesNotStored.join(', ')}`)
     if (r.framesDamaged.length) io.out(`${r.framesDamaged.length} stored frame${r.framesDamaged.length === 1 ? '' : 's'} could not be read and ${r.framesDamaged.length === 1 ? 'is' : 'are'} left out (--skip-damaged): ${r.framesDamaged.map((d) => d.frame).join(', ')}`)
     if (r.texts.length) {
-      io.out(`\ntext queries (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu per frame and query' : r.threshold}):`)
+      io.out(`\ntext queries (${r.mode} ≥ ${r.threshold === 'auto' ? `auto: Otsu per frame and query${floor}` : r.threshold}):`)
       for (const line of queryTable(r)) io.out(line)
     }
     if (storage3d && r.texts.length) for (const line of whereLines(r.scoresFile)) io.out(line)
     const coverage = meshCoverage(r.scoresFile)
     if (coverage) io.out(`\n${coverage}`)
     if (labels.length) {
-      io.out(`\nlabels (${r.mode} ≥ ${r.threshold === 'auto' ? 'auto: Otsu' : r.threshold}; each mask and point its best label, background below the threshold or without a feature):`)
+      io.out(`\nlabels (${r.mode} ≥ ${r.threshold === 'auto' ? `auto: Otsu${floor}` : r.threshold}; each mask and point its best label, background below the threshold or without a feature):`)
       for (const line of labelLines(r.out, r.scoresFile)) io.out(line)
     }
     const rel = relative(process.cwd(), r.out)

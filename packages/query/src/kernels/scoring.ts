@@ -96,6 +96,27 @@ export function otsuThreshold(values: Float32Array, weights?: ArrayLike<number>,
 }
 
 /**
+ * The relevancy score at which a query and its strongest negative phrase tie: below it the negative
+ * wins (exp(c_q/τ) < exp(c_neg/τ)), so no auto threshold in relevancy mode goes below it.
+ */
+export const RELEVANCY_BREAK_EVEN = 0.5
+
+/** Why an auto threshold in relevancy mode is never below {@link RELEVANCY_BREAK_EVEN}, for outputs and JSON. */
+export const RELEVANCY_FLOOR_REASON = 'floored at 0.5, the relevancy break-even: below it the negative phrase scores higher than the query'
+
+/**
+ * The `auto` threshold of a score mode: Otsu's threshold of the weighted scores
+ * ({@link otsuThreshold}; null when they do not split), and in `relevancy` mode at least
+ * {@link RELEVANCY_BREAK_EVEN} (Otsu alone can fall below it, selecting rows where a negative wins).
+ * `floored` says whether the floor applied.
+ */
+export function autoThreshold(mode: ScoreMode | string, values: Float32Array, weights?: ArrayLike<number>): { threshold: number | null; floored: boolean } {
+  const t = otsuThreshold(values, weights)
+  if (mode === 'relevancy' && t !== null && t < RELEVANCY_BREAK_EVEN) return { threshold: RELEVANCY_BREAK_EVEN, floored: true }
+  return { threshold: t, floored: false }
+}
+
+/**
  * Per-row label of an argmax over L label scores (L×rows): 1 + the best label's index, or 0 when
  * the row is not valid or its best score is below `threshold` (the background rule). Returns the
  * labels and each row's best score.
