@@ -60,6 +60,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--json', 'print diagnostics as JSON')
     .action(act((file: string, o) => validateCommand(file, o, io)))
   program.command('plugins [name]').description('list plugins with their kind, description and options schema')
+    .option('--pipeline <file>', 'also the plugins that pipeline file loads with plugins: (a plugin of your own)')
     .option('--json', 'machine-readable, with the full JSON Schema of each plugin')
     .action(act((name: string | undefined, o) => pluginsCommand(name, o, io)))
   program.command('schema').description('write the JSON Schema of pipeline files (for yaml-language-server)')

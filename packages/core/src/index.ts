@@ -10,7 +10,7 @@ export { openAtomicWriter, removeStaleTempFiles, writeFileAtomic, writeJsonAtomi
 export { fsErrorDiagnostic } from './util/fs-errors.js'
 export { Registry, checkPluginShape, closestNames, editDistance } from './registry.js'
 export { loadPipeline, parseOverride, type LoadedPipeline, type LoadOptions, type Override, type OverrideArg } from './pipeline/load.js'
-export { resolvePipeline, type ResolvedPipeline, type ResolvedStage, type ResolveResult, type PortSource } from './pipeline/resolve.js'
+export { pipelineRegistry, resolvePipeline, type ResolvedPipeline, type ResolvedStage, type ResolveResult, type PortSource } from './pipeline/resolve.js'
 export { pipelineSkeletonSchema, type RuntimeSettings } from './pipeline/skeleton.js'
 export { expandSweep, sweepOverrides, type SweepVariant } from './pipeline/sweep.js'
 export { importPluginModule } from './pipeline/plugins.js'

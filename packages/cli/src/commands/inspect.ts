@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { PlafError, fsErrorDiagnostic, hasErrors, pipelineEditorSchema, resolvePipeline, writeFileAtomic, type Plugin } from '@plaf/core'
+import { PlafError, fsErrorDiagnostic, hasErrors, pipelineEditorSchema, pipelineRegistry, resolvePipeline, writeFileAtomic, type Plugin } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
@@ -41,13 +41,25 @@ export function optionRows(p: Plugin): OptionRow[] {
   }))
 }
 
-/** `plaf plugins [name] [--json]`. */
-export function pluginsCommand(name: string | undefined, opts: { json?: boolean }, io: Io): number {
-  const reg = builtinRegistry()
+/**
+ * `plaf plugins [name] [--pipeline <file>] [--json]`: the built-in plugins, plus with `--pipeline`
+ * those the file's `plugins:` loads (a user's own plugin; an option error's hint names this command).
+ */
+export async function pluginsCommand(name: string | undefined, opts: { json?: boolean; pipeline?: string }, io: Io): Promise<number> {
+  let reg = builtinRegistry()
+  if (opts.pipeline !== undefined) {
+    const r = await pipelineRegistry(opts.pipeline, reg)
+    if (hasErrors(r.diagnostics)) {
+      printDiagnostics(io, r.diagnostics, opts.json)
+      return EXIT.user
+    }
+    reg = r.registry
+  }
   const list = reg.list().filter((p) => !name || p.name === name)
   if (name && !list.length) {
     const near = reg.suggest(name)
-    io.err(`no plugin named "${name}"${near.length ? `; closest: ${near.join(', ')}` : ''}`)
+    const more = opts.pipeline === undefined ? '; a plugin a pipeline loads with plugins: is listed with --pipeline <file>' : ` (built-in or loaded by ${opts.pipeline})`
+    io.err(`no plugin named "${name}"${near.length ? `; closest: ${near.join(', ')}` : ''}${more}`)
     return EXIT.user
   }
   if (opts.json) {

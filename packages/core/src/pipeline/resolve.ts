@@ -1,4 +1,4 @@
-import { resolve as resolvePath } from 'node:path'
+import { isAbsolute, relative, resolve as resolvePath } from 'node:path'
 import type { ValidateFunction } from 'ajv'
 import { type Diagnostic, PlafError, diagnostic, hasErrors } from '../diagnostics.js'
 import { createAjv, validateOptions } from '../options.js'
@@ -88,6 +88,32 @@ function unknownPlugin(registry: Registry, use: string, kinds: StageKind[], ptr:
   })
 }
 
+/**
+ * Where a plugin's options are listed: `plaf plugins <name>` for a built-in one; for one the
+ * pipeline's `plugins:` loads, `plaf plugins <name> --pipeline <file>` (plain `plaf plugins` does
+ * not know it).
+ */
+function optionsHint(plugin: Plugin, registry: Registry, loaded: LoadedPipeline, cwd: string): string {
+  if (registry.origin(plugin.kind, plugin.name) === 'built-in' || !loaded.file) return `options: plaf plugins ${plugin.name}`
+  const rel = relative(cwd, loaded.file)
+  const file = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : loaded.file
+  return `options: plaf plugins ${plugin.name} --pipeline ${/\s/.test(file) ? JSON.stringify(file) : file}`
+}
+
+/**
+ * The registry a pipeline file's stages resolve against: `registry` plus the plugins its
+ * `plugins:` list loads (what `plaf plugins --pipeline <file>` shows), and the diagnostics of
+ * reading the file and loading them.
+ */
+export async function pipelineRegistry(path: string, registry: Registry, opts: LoadOptions = {}): Promise<{ registry: Registry; diagnostics: Diagnostic[] }> {
+  const loaded = loadPipeline(path, opts)
+  const out = [...loaded.diagnostics]
+  if (hasErrors(out)) return { registry, diagnostics: out }
+  const list = (loaded.value as { plugins?: unknown }).plugins
+  const reg = await loadThirdPartyPlugins(Array.isArray(list) ? (list as string[]) : undefined, loaded, registry, out, resolvePath(opts.cwd ?? process.cwd()))
+  return { registry: reg, diagnostics: out }
+}
+
 function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedPipeline, registry: Registry, stage: string, out: Diagnostic[], cwd: string): Record<string, unknown> {
   const given = isPlainObject(raw) ? raw : {}
   const r = validateOptions(plugin, given)
@@ -95,7 +121,7 @@ function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedP
   const again = validateOptions(plugin, r.value)
   out.push(...schemaDiagnostics(again.errors, {
     value: setAt(loaded.value, fromPointer(ptr), given), provenance: loaded.provenance, base: ptr, code: 'PLAF_INVALID_OPTION',
-    plugin: plugin.name, stage, hint: `options: plaf plugins ${plugin.name}`,
+    plugin: plugin.name, stage, hint: optionsHint(plugin, registry, loaded, cwd),
   }))
   resolvePaths(plugin.options, again.value, ptr, loaded, cwd)
   // Options that name another plugin (schema keyword plafPlugin), and their `<name>_options`.
