@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import {
   PlafError, checkPort, createModelAccess, createStandaloneContext, diagnostic, hubSettings, openRun, resolvePipeline, selectTensorBackend,
@@ -122,6 +122,25 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
     const encoder = await ctxFor(querier.key).instantiate('text-encoder', qo.encoder, qo.encoder_options ?? {})
     open.push(encoder)
     const memReader = s2 ? await create(s2) : null
+    // A merged run (plaf merge) holds only the 3D map: its 2D memories stay in the shard run
+    // directories its manifest names; they are read there, through the same 2D codec.
+    const merged = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { merged?: { shards?: { dir: string }[] } }).merged
+    const shardStage = !s2 && merged ? p.stages.find((s) => s.plugin.kind === 'storage2d') : undefined
+    const shardReaders = new Map<string, StageInstance>()
+    const shardsMissing: string[] = []
+    for (const shard of shardStage ? merged?.shards ?? [] : []) {
+      const shardDir = resolve(dir, shard.dir)
+      const shardReport = join(shardDir, 'report.json')
+      if (!existsSync(shardReport)) {
+        shardsMissing.push(shardDir)
+        continue
+      }
+      const ids = Object.keys((JSON.parse(readFileSync(shardReport, 'utf8')) as { stages?: Record<string, { frame_metrics?: Record<string, unknown> }> }).stages?.[shardStage!.key]?.frame_metrics ?? {})
+      const inst = await shardStage!.plugin.create(structuredClone(shardStage!.options), createStandaloneContext({ stage: shardStage!.key, runDir: shardDir, baseDir: p.baseDir, tensor, plugins: p.registry.list(), models }))
+      open.push(inst)
+      if (!inst.read) continue
+      for (const id of ids) shardReaders.set(id, inst)
+    }
     const embed = async (texts: string[]): Promise<TextEmbeddings> => {
       const out = (await encoder.run({ text: { texts } }, { metric: () => {}, warn: () => {} })) as Record<string, unknown>
       const e = portValue<TextEmbeddings>('TextEmbeddings', out)
@@ -136,7 +155,7 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
     const frames: FrameInfo[] = []
     // The frames the 2D codec stored, as the run's report lists them (what openRun reads too).
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { stages?: Record<string, { frame_metrics?: Record<string, unknown> }> }
-    const storedIds = new Set(s2 && memReader ? Object.keys(report.stages?.[s2.key]?.frame_metrics ?? {}) : [])
+    const storedIds = new Set(s2 && memReader ? Object.keys(report.stages?.[s2.key]?.frame_metrics ?? {}) : shardReaders.keys())
     const position = new Map<string, number>()
     const scoring: ViewerScoring = {
       mode: qo.mode ?? 'cosine', threshold: qo.threshold ?? 0.5, temperature: qo.temperature ?? LERF_TEMPERATURE, negatives: qo.negatives ?? [...LERF_NEGATIVES], queries: qo.queries ?? [],
@@ -145,13 +164,18 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
     const info: ViewerInfo = {
       run: basename(dir), points: map.refs.length, pointsShown: map.refs.length, poolRows: rows, space: map.space, encoder: qo.encoder, scoring,
       queries: qo.queries ?? [], labels: qo.labels ?? [], exported: false, frames, framesComplete: false,
-      frames2d: !s2 ? 'the run stored no 2D memories (its pipeline has no storage2d stage that can read them back): frames show their image only'
+      frames2d: shardStage && !shardReaders.size
+        ? `a merged run (plaf merge) holds only the 3D map; its 2D memories stay in its shard directories${shardsMissing.length ? `, and ${shardsMissing.join(', ')} ${shardsMissing.length === 1 ? 'is' : 'are'} gone` : ', which stored no readable frame'}: frames show their image only`
+        : shardStage && shardsMissing.length ? `a merged run: the 2D memories are read from its shard directories, but ${shardsMissing.join(', ')} ${shardsMissing.length === 1 ? 'is' : 'are'} gone: the frames of ${shardsMissing.length === 1 ? 'that shard' : 'those shards'} show their image only`
+        : !s2 && !shardStage ? 'the run stored no 2D memories (its pipeline has no storage2d stage that can read them back): frames show their image only'
+        : !s2 ? undefined
         : storedIds.size === 0 ? `the run's 2D codec (${s2.key}) stored no frame: frames show their image only` : undefined,
     }
     const stored = async (id: string): Promise<SemanticMemory2D | null> => {
-      if (!memReader) return null
+      const reader = memReader ?? shardReaders.get(id)
+      if (!reader) return null
       try {
-        return portValue<SemanticMemory2D>('SemanticMemory2D', (await memReader.read!({ id })) as Record<string, unknown>) ?? null
+        return portValue<SemanticMemory2D>('SemanticMemory2D', (await reader.read!({ id })) as Record<string, unknown>) ?? null
       } catch (e) {
         if (e instanceof PlafError && e.diagnostics.every((x) => x.code === 'PLAF_FILE_NOT_FOUND')) return null
         throw e
