@@ -95,7 +95,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--json', 'print the result (per-query counts, best scores, timings, paths) as JSON')
     .action(act((runDir: string, o) => queryCommand(runDir, o, io)))
   program.command('view <run-dir>').description('explore a finished run in the browser: its 3D map, text queries, frames; or --export one static page')
-    .option('--port <n>', 'port to listen on (0: any free one)', '8080')
+    .option('--port <n>', 'port to listen on (default 8080; 0: any free one); not with --export')
     .option('--host <address>', 'address to bind (default 127.0.0.1: this machine only)')
     .option('--open', 'open the page in the default browser')
     .option('--export <file.html>', 'write one self-contained page (no server needed) and exit')

@@ -69,6 +69,23 @@ function scoringOf(url: URL, data: ViewerData): { mode: ScoreMode; kind: ScoreKi
 }
 
 /**
+ * `threshold=` of a scoring request, checked (a number in [-1, 1] or auto; 400 otherwise, never
+ * ignored) and echoed in the reply; undefined when not given. The page applies thresholds itself.
+ */
+function thresholdOf(url: URL): number | 'auto' | undefined {
+  const raw = url.searchParams.get('threshold')
+  if (raw === null) return undefined
+  const t = raw.trim()
+  if (t === 'auto') return 'auto'
+  const v = Number(t)
+  if (t === '' || !Number.isFinite(v) || v < -1 || v > 1) throw new HttpError(400, `threshold must be a number in [-1, 1] or auto, got ${JSON.stringify(raw)}`)
+  return v
+}
+
+/** The reply, with the checked threshold when the request gave one. */
+const withThreshold = <T extends object>(reply: T, threshold: number | 'auto' | undefined): T & { threshold?: number | 'auto' } => (threshold === undefined ? reply : { ...reply, threshold })
+
+/**
  * A scoring request's failure caused by what it asked (a text the encoder cannot embed, a mode
  * whose negatives it cannot embed): 400 with the diagnostics' messages and hints; others as they are.
  */
@@ -149,7 +166,8 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
     if (route === 'query') {
       const texts = textsOf(url)
       const { mode, kind } = scoringOf(url, data)
-      return json(res, (await poolScores(data, texts, kind, mode).catch(userError)).reply)
+      const threshold = thresholdOf(url)
+      return json(res, withThreshold((await poolScores(data, texts, kind, mode).catch(userError)).reply, threshold))
     }
     if (rest[0] === 'frame' && rest.length === 3) {
       const f = await frameOf(rest[1])
@@ -160,7 +178,8 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
       if (rest[2] === 'query') {
         const texts = textsOf(url)
         const { mode, kind } = scoringOf(url, data)
-        return json(res, (await frameScores(data, f.memory, texts, kind, mode).catch(userError)).reply)
+        const threshold = thresholdOf(url)
+        return json(res, withThreshold((await frameScores(data, f.memory, texts, kind, mode).catch(userError)).reply, threshold))
       }
     }
     throw new HttpError(404, `not found: ${raw}`)

@@ -143,6 +143,8 @@ export interface ScoresReply {
   auto: (number | null)[]
   /** Softmax: the texts a text competed with (the run's queries); relevancy: the negatives; cosine: none. */
   against: string[]
+  /** The request's `threshold=`, checked (a number in [-1, 1] or auto, else 400) and echoed; absent when not given. */
+  threshold?: number | 'auto'
 }
 
 /** Decodes one base64 float32 score list (browser and Node: atob). */

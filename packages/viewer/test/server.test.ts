@@ -79,6 +79,14 @@ describe('startViewer', () => {
     expect((await get('/api/query')).status).toBe(400)
     expect((await get('/api/query?q=red&mode=dot')).status).toBe(400)
     expect((await get('/api/query?q=red&kind=all')).status).toBe(400)
+    // threshold= is checked, never ignored: 400 with the reason, or echoed
+    const bad = await get('/api/query?q=red&threshold=abc')
+    expect([bad.status, bad.body.toString()]).toEqual([400, '400 threshold must be a number in [-1, 1] or auto, got "abc"\n'])
+    expect((await get('/api/query?q=red&threshold=2')).status).toBe(400)
+    expect((await get('/api/query?q=red&threshold=')).status).toBe(400)
+    expect((await scores('/api/query?q=red&threshold=0.3')).threshold).toBe(0.3)
+    expect((await scores('/api/query?q=red&threshold=auto')).threshold).toBe('auto')
+    expect('threshold' in (await scores('/api/query?q=red'))).toBe(false)
   })
 
   it('relevancy: each text against the run\'s negatives (LERF), as the querier computes it', async () => {

@@ -115,6 +115,15 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
   const frameBudget = o.exportFramesMb === undefined ? THUMBNAIL_BUDGET : mbFlag(o.exportFramesMb)
   const exportOnly = o.text.length ? `--text ${o.text[0]}` : o.labels !== undefined ? `--labels ${o.labels}` : o.maxPoints !== undefined ? `--max-points ${o.maxPoints}`
     : o.exportFrames !== undefined ? `--export-frames ${o.exportFrames}` : o.exportFramesMb !== undefined ? `--export-frames-mb ${o.exportFramesMb}` : null
+  const serveOnly = o.port !== undefined ? `--port ${o.port}` : o.host !== undefined ? `--host ${o.host}` : o.allowHost?.length ? `--allow-host ${o.allowHost[0]}` : o.open ? '--open' : null
+  if (o.export && serveOnly) {
+    printDiagnostics(io, [{
+      code: 'PLAF_INVALID_OVERRIDE', severity: 'error', source: serveOnly,
+      message: `${serveOnly.split(' ')[0]} applies to serving the viewer, and --export ${o.export} writes a page and serves nothing: it would be ignored`,
+      hint: 'leave it out with --export, or leave out --export to serve',
+    }])
+    return EXIT.user
+  }
   if (!o.export && exportOnly) {
     printDiagnostics(io, [{
       code: 'PLAF_INVALID_OVERRIDE', severity: 'error', source: exportOnly,
