@@ -146,15 +146,13 @@ describe('ply', () => {
     expect(Array.from(geo.getAttribute('position').array)).toEqual(Array.from(c.xyz))
   })
 
-  it('decodes a 1M-point cloud quickly', () => {
+  // Size, not speed: speed belongs to the benchmarks (no unit test asserts on a time).
+  it('round-trips a 1M-point cloud exactly', () => {
     const c = cloud(1_000_000)
-    const t0 = performance.now()
     const bytes = encodePly({ vertexCount: c.n, properties: c.properties })
     const back = decodePly(bytes)
-    const ms = performance.now() - t0
     const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
     expect(back.properties.ref).toBeInstanceOf(Uint32Array)
     expect(same(back.properties.ref, c.ref) && same(back.properties.score, c.score) && same(back.properties.red, c.properties[3].data as Uint8Array)).toBe(true)
-    expect(ms).toBeLessThan(2000)
   })
 })
