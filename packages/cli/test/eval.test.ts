@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -190,6 +190,20 @@ stages:
       '1 error(s), 0 warning(s)',
       '',
     ].join('\n'))
+    // and so does the labels.npy beside it: its sidecar labels.json says so (and, without the
+    // sidecar, the labels.ply beside it); the .npy alone cannot
+    const npy = join(base, 'q', 'mesh', 'labels.npy')
+    expect(JSON.parse(readFileSync(join(base, 'q', 'mesh', 'labels.json'), 'utf8'))).toMatchObject({ format: 'plaf-query-labels', labels: ['background', 'red', 'blue'] })
+    const npyFromQuery = await cli('eval', 'scannet', '--predictions', npy, '--scene', scene)
+    expect(npyFromQuery.code, npyFromQuery.err).toBe(1)
+    expect(npyFromQuery.err).toContain(`${npy} was written by plaf query --labels (its sidecar labels.json says format "plaf-query-labels"): its array holds indices into the query's 3 labels (0 = "background", 1 = "red", 2 = "blue"), not NYU40 ids`)
+    const moved = join(base, 'q-moved')
+    mkdirSync(moved)
+    copyFileSync(npy, join(moved, 'labels.npy'))
+    copyFileSync(join(base, 'q', 'mesh', 'labels.ply'), join(moved, 'labels.ply'))
+    const older = await cli('eval', 'scannet', '--predictions', join(moved, 'labels.npy'), '--scene', scene)
+    expect(older.code, older.err).toBe(1)
+    expect(older.err).toContain('(the labels.ply beside it has the header comment "plaf query labels …"): its array holds indices')
 
     // a .txt of ids outside the set: a warning naming the file and its first such line
     const gt = readScannetMesh(join(scene, 'scene0003_00_vh_clean_2.labels.ply'), true).labels!

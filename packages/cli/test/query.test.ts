@@ -389,7 +389,7 @@ describe('plaf query: modes, frames and labels', () => {
     const out = join(base, 'out-labels')
     const r = await cli('query', run, '--labels', 'red,green,blue', '--threshold', '0.3', '--out', out)
     expect(r.code, r.err).toBe(0)
-    expect(readdirSync(join(out, 'labels')).sort()).toEqual(['000000.png', '000001.png', 'labels.json', 'map-labels.npy', 'map.ply']) // the 3D map's labels too
+    expect(readdirSync(join(out, 'labels')).sort()).toEqual(['000000.png', '000001.png', 'labels.json', 'map-labels.json', 'map-labels.npy', 'map.ply']) // the 3D map's labels too
     const lj = JSON.parse(readFileSync(join(out, 'labels', 'labels.json'), 'utf8'))
     expect(lj).toMatchObject({ labels: ['background', 'red', 'green', 'blue'], frames: 2 })
     // the printout: per label the points (counted in map-labels.npy) and pixels (counted in the label PNGs), and only the outputs written

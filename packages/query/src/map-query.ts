@@ -67,6 +67,21 @@ export function pointsPerRow(refs: Uint32Array, valid: Uint8Array): Float64Array
   return w
 }
 
+/** `format` of the sidecar beside a label-index `.npy` plaf query writes (`<stem>.json`). */
+export const QUERY_LABELS_FORMAT = 'plaf-query-labels'
+
+/**
+ * The sidecar of a label-index `.npy` (`mesh/labels.json`, `labels/map-labels.json`): the values
+ * are indices into the query's labels (0 background), which a reader of the `.npy` alone cannot tell
+ * from class ids (`plaf eval scannet --predictions` refuses such a file by it).
+ */
+export function queryLabelsSidecar(npy: string, labels: readonly string[], count: number): Record<string, unknown> {
+  return {
+    format: QUERY_LABELS_FORMAT, file: npy, count, labels: ['background', ...labels],
+    values: 'indices into labels (0 = background: no map point close enough, no feature or below the threshold), not dataset class ids',
+  }
+}
+
 /**
  * Scores the map's pool once for every text (Q queries, L labels, negatives), applies the mode,
  * and writes the 3D outputs: per query `<slug>.ply` (float `score`), `<slug>.regions.json`
@@ -186,12 +201,15 @@ export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddin
     const comments = [`plaf query labels ${JSON.stringify(['background', ...s.labels])}`, `mode ${s.mode} threshold ${threshold ?? 'none'}`]
     writeLabelPly(join(s.outDir, 'labels', 'map.ply'), map.positions, label, score, l, comments)
     writeFileAtomic(join(s.outDir, 'labels', 'map-labels.npy'), encodeNpy({ data: label, shape: [n], dtype: '<u2' }), NO_FSYNC)
+    writeJsonAtomic(join(s.outDir, 'labels', 'map-labels.json'), queryLabelsSidecar('map-labels.npy', s.labels, n), NO_FSYNC)
     labels = { file: 'labels/map.ply', npy: 'labels/map-labels.npy', threshold, points: counts }
     if (s.mesh && nearest) {
       meshLabels = 'mesh/labels.ply'
       const ml = gatherToMesh(nearest.index, label, n, 0)
       writeLabelPly(join(s.outDir, meshLabels), s.mesh.vertices, ml, gatherToMesh(nearest.index, score, n), l, comments, { distance: nearest.distance, faces: s.mesh.faces })
       writeFileAtomic(join(s.outDir, 'mesh', 'labels.npy'), encodeNpy({ data: ml, shape: [ml.length], dtype: '<u2' }), NO_FSYNC)
+      // the .npy cannot say what its values are: this sidecar does (plaf eval scannet refuses the pair)
+      writeJsonAtomic(join(s.outDir, 'mesh', 'labels.json'), queryLabelsSidecar('labels.npy', s.labels, ml.length), NO_FSYNC)
     }
   }
   let mesh: MapQueryResult['mesh'] = null

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { extname, join } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import { PlafError, decodeNpy, decodePly, fail } from '@plaf/core'
 
 /** The prediction file formats `--predictions` reads, by extension. */
@@ -40,6 +40,56 @@ function parseBenchmarkTxt(text: string, file: string): Float64Array {
   return ids
 }
 
+/** The query's label list in a `plaf query labels [...]` PLY header comment ([] when edited beyond reading). */
+function namesOfComment(comment: string): string[] {
+  try {
+    const v = JSON.parse(comment.slice('plaf query labels '.length)) as unknown
+    return Array.isArray(v) ? v.map(String) : []
+  } catch {
+    return []
+  }
+}
+
+/** The refusal of a file of plaf query label indices (`how`: what gave it away). */
+function queryLabelsError(file: string, flag: string, how: string, names: string[], what: string): never {
+  const listed = names.slice(0, 4).map((n, i) => `${i} = ${JSON.stringify(n)}`).join(', ')
+  return fail('PLAF_INPUT_INVALID', `${file} was written by plaf query --labels (${how}): its ${what} holds indices into the query's ${names.length ? `${names.length} labels (${listed}${names.length > 4 ? ', …' : ''})` : 'labels'}, not NYU40 ids, so scoring it against ScanNet classes would be meaningless`, {
+    file, source: flag, path: 'predictions', expected: 'NYU40 ids per vertex (ScanNet20 and NYU40 sets) or raw ScanNet ids (ScanNet200)', actual: 'plaf query label indices',
+    hint: 'score the run itself: plaf eval scannet --run <run dir> --scene <scene> (it queries every class, by name or with --prompts), or map the indices to NYU40 ids and write one id a line to a .txt',
+  })
+}
+
+/**
+ * A `.npy` of plaf query label indices: its sidecar `<stem>.json` says so (`format:
+ * plaf-query-labels`, written beside `mesh/labels.npy` and `labels/map-labels.npy`), or, for a
+ * `labels.npy` without one (an older plaf query), the `labels.ply` beside it carries the query's
+ * header comment. Refused like that PLY.
+ */
+function refuseQueryLabelsNpy(file: string, flag: string): void {
+  const sidecar = join(dirname(file), `${basename(file, extname(file))}.json`)
+  if (existsSync(sidecar)) {
+    let meta: { format?: unknown; labels?: unknown } | null = null
+    try {
+      meta = JSON.parse(readFileSync(sidecar, 'utf8')) as typeof meta
+    } catch {
+      meta = null
+    }
+    if (meta?.format === 'plaf-query-labels') {
+      queryLabelsError(file, flag, `its sidecar ${basename(sidecar)} says format "plaf-query-labels"`, Array.isArray(meta.labels) ? meta.labels.map(String) : [], 'array')
+    }
+  }
+  const ply = join(dirname(file), 'labels.ply')
+  if (basename(file) === 'labels.npy' && existsSync(ply)) {
+    let comment: string | undefined
+    try {
+      comment = decodePly(readFileSync(ply), ply).comments.find((c) => c.startsWith('plaf query labels '))
+    } catch {
+      comment = undefined
+    }
+    if (comment) queryLabelsError(file, flag, `the labels.ply beside it has the header comment "plaf query labels …"`, namesOfComment(comment), 'array')
+  }
+}
+
 /**
  * Reads per-vertex predictions: a ScanNet benchmark `.txt` (one id per line), a 1-D `.npy` of
  * ids (any integer or float dtype), or a PLY with a vertex property `label`. The count must be
@@ -57,6 +107,7 @@ export function readVertexPredictions(file: string, vertexCount: number, flag = 
     ids = parseBenchmarkTxt(bytes.toString('utf8'), file)
     format = 'benchmark-txt'
   } else if (ext === '.npy') {
+    refuseQueryLabelsNpy(file, flag)
     const a = decodeNpy(bytes, file)
     if (a.shape.length !== 1 && !(a.shape.length === 2 && a.shape[1] === 1)) {
       fail('PLAF_INPUT_INVALID', `${file}: predictions must be a 1-D array of label ids, found shape (${a.shape.join(', ')})`, { file, expected: '(N,)', actual: `(${a.shape.join(', ')})` })
@@ -77,19 +128,7 @@ export function readVertexPredictions(file: string, vertexCount: number, flag = 
     }
     // plaf query --labels … --mesh writes labels.ply with indices into its label list, which it names in a header comment
     const byQuery = ply.comments.find((c) => c.startsWith('plaf query labels '))
-    if (byQuery) {
-      let names: string[] = []
-      try {
-        names = JSON.parse(byQuery.slice('plaf query labels '.length)) as string[]
-      } catch {
-        // an edited comment: the explanation without the list
-      }
-      const listed = names.slice(0, 4).map((n, i) => `${i} = ${JSON.stringify(n)}`).join(', ')
-      fail('PLAF_INPUT_INVALID', `${file} was written by plaf query --labels (its header comment "plaf query labels …"): its label property holds indices into the query's ${names.length ? `${names.length} labels (${listed}${names.length > 4 ? ', …' : ''})` : 'labels'}, not NYU40 ids, so scoring it against ScanNet classes would be meaningless`, {
-        file, source: flag, path: 'predictions', expected: 'NYU40 ids per vertex (ScanNet20 and NYU40 sets) or raw ScanNet ids (ScanNet200)', actual: 'plaf query label indices',
-        hint: 'score the run itself: plaf eval scannet --run <run dir> --scene <scene> (it queries every class, by name or with --prompts), or map the indices to NYU40 ids and write one id a line to a .txt',
-      })
-    }
+    if (byQuery) queryLabelsError(file, flag, 'its header comment "plaf query labels …"', namesOfComment(byQuery), 'label property')
     const label = ply.properties.label
     if (!label) fail('PLAF_INPUT_INVALID', `${file}: vertex has no "label" property`, { file, expected: 'a vertex property label', actual: Object.keys(ply.properties).join(' ') || 'no properties' })
     ids = Float64Array.from(label)
