@@ -68,9 +68,10 @@ function queryLabelsError(file: string, flag: string, how: string, names: string
 function refuseQueryLabelsNpy(file: string, flag: string): void {
   const sidecar = join(dirname(file), `${basename(file, extname(file))}.json`)
   if (existsSync(sidecar)) {
-    let meta: { format?: unknown; labels?: unknown } | null = null
+    type Sidecar = { format?: unknown; labels?: unknown }
+    let meta: Sidecar | null = null
     try {
-      meta = JSON.parse(readFileSync(sidecar, 'utf8')) as typeof meta
+      meta = JSON.parse(readFileSync(sidecar, 'utf8')) as Sidecar
     } catch {
       meta = null
     }
