@@ -14,6 +14,10 @@ const options: OptionsSchema<FelzenszwalbOptions> = {
     k: { type: 'number', exclusiveMinimum: 0, default: 500, description: 'Scale parameter k of the threshold τ(C) = k/|C|: larger k gives larger segments.' },
     min_size: { type: 'integer', minimum: 1, default: 50, description: 'Segments smaller than this many pixels (at the segmented size) are merged into a neighbour.' },
     max_side: { type: 'integer', minimum: 0, default: 640, description: 'Segment an area-downscaled copy whose longer side is this many pixels when the image is larger, then upsample the labels (nearest); 0 = always full size.' },
+    edge_strips: {
+      type: 'string', enum: ['reassign', 'keep'], default: 'reassign',
+      description: 'reassign: pixels in parts of a segment less than 3 px wide (the strips σ-smoothing leaves along sharp edges) move to the nearby segment whose mean unsmoothed colour is nearest; keep: the reference code\'s segments unchanged.',
+    },
   },
 }
 

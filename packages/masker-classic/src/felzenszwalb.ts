@@ -1,4 +1,5 @@
 import { gaussianBlur } from './kernels/gaussian-blur.js'
+import { reassignEdgeStrips } from './kernels/edge-strips.js'
 import { buildGridGraph } from './kernels/grid-graph.js'
 import { mergeSmallComponents } from './kernels/merge-small.js'
 import { resizeArea } from './kernels/resize-area.js'
@@ -16,6 +17,12 @@ export interface FelzenszwalbParams {
   min_size: number
   /** Longest side the image is segmented at; larger images are area-downscaled first. 0 = never. */
   max_side: number
+  /**
+   * `reassign`: move the parts of segments less than 3 px wide (edge strips left by smoothing) to
+   * the nearby segment of nearest unsmoothed colour (`reassignEdgeStrips`); `keep`: the reference
+   * code's output unchanged.
+   */
+  edge_strips: 'reassign' | 'keep'
 }
 
 /** A segmentation: one label per image pixel. */
@@ -41,7 +48,9 @@ export function segmentationSize(h: number, w: number, maxSide: number): { size:
  * matching the authors' reference code: Gaussian smoothing, the 8-connected grid graph weighted by
  * RGB distance, edges in ascending (weight, index) order, merging under τ(C) = k/|C|, then joining
  * components smaller than min_size. When the image's longer side exceeds max_side it is segmented
- * on an area-downscaled copy and the labels are upsampled with nearest neighbour.
+ * on an area-downscaled copy and the labels are upsampled with nearest neighbour. With
+ * `edge_strips: 'reassign'` the thin parts of segments are then reassigned by unsmoothed colour
+ * (at the segmented size, before upsampling).
  */
 export function felzenszwalb(rgb: Uint8Array, h: number, w: number, params: FelzenszwalbParams): Segmentation {
   const { size, scale } = segmentationSize(h, w, params.max_side)
@@ -51,7 +60,8 @@ export function felzenszwalb(rgb: Uint8Array, h: number, w: number, params: Felz
   const edges = sortEdges(buildGridGraph(smooth, sh, sw))
   const sets = segmentGraph(sh * sw, edges, params.k)
   mergeSmallComponents(sets, edges, params.min_size)
-  const { labels, count } = sets.labels()
+  let { labels, count } = sets.labels()
+  if (params.edge_strips === 'reassign') ({ labels, count } = reassignEdgeStrips(labels, count, src, sh, sw))
   return {
     labels: scale === 1 ? labels : upsampleLabels(labels, sh, sw, h, w),
     count,

@@ -1,2 +1,2 @@
 /** Version of @plaf/masker-classic, reported by its plugins. */
-export const VERSION = '0.1.0'
+export const VERSION = '0.2.0'

@@ -60,11 +60,11 @@ describe('felzenszwalb masker', () => {
     }
   })
 
-  it('with the default σ 0.8 finds the rectangles plus thin strips where smoothing blends the edges', async () => {
+  it('with σ 0.8 and edge_strips keep finds the rectangles plus thin strips where smoothing blends the edges', async () => {
     // Smoothing gives the pixels on each side of a sharp edge an in-between colour; those 1 px
     // strips are coherent along the edge, so FH keeps them (as the reference code does) when
     // they are longer than min_size. A larger min_size folds them into a neighbour.
-    const { set } = await segment(rectangles(h, w, sx, sy, 15))
+    const { set } = await segment(rectangles(h, w, sx, sy, 15), { edge_strips: 'keep' })
     const byArea = [...set.masks].sort((a, b) => b.area - a.area)
     const big = { ...set, masks: byArea.slice(0, 4) }
     for (const r of rects) expect(bestIou(big, r), `rectangle ${r}`).toBeGreaterThan(0.95)
@@ -74,6 +74,31 @@ describe('felzenszwalb masker', () => {
     const folded = await segment(rectangles(h, w, sx, sy, 15, 2), { min_size: 100 })
     expect(folded.set.masks).toHaveLength(4)
     for (const r of rects) expect(bestIou(folded.set, r), `rectangle ${r}`).toBeGreaterThan(0.9)
+  })
+
+  it('with the default edge_strips reassign returns the strips to the rectangles they were smoothed from', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { set } = await segment(rectangles(h, w, sx, sy, 15, seed))
+      expect(set.masks, `seed ${seed}`).toHaveLength(4)
+      for (const r of rects) expect(bestIou(set, r), `seed ${seed} rectangle ${r}`).toBeGreaterThan(0.97)
+      expect(coverage(set).hits.every((c) => c === 1)).toBe(true)
+      expect(set.masks.reduce((s, m) => s + m.area, 0)).toBe(h * w)
+    }
+  })
+
+  it('two flat regions with a smoothed edge: no strip segment along the edge after the pass', async () => {
+    // A sharp vertical edge at x = 37 between two flat colours; σ 0.8 blends the columns beside it.
+    const frame = makeFrame(40, 80, (x) => (x < 37 ? COLOURS[0] : COLOURS[2]))
+    const kept = await segment(frame, { edge_strips: 'keep', min_size: 20 })
+    const thin = (set: MaskSet) => set.masks.filter((m) => m.bbox[2] <= 2)
+    expect(thin(kept.set).length, 'keep: the smoothing strips are segments').toBeGreaterThan(0)
+    const { set } = await segment(frame, { min_size: 20 })
+    expect(thin(set)).toEqual([])
+    expect(set.masks).toHaveLength(2)
+    expect(bestIou(set, [0, 0, 37, 40])).toBe(1)
+    expect(bestIou(set, [37, 0, 80, 40])).toBe(1)
+    expect(coverage(set).hits.every((c) => c === 1)).toBe(true)
+    expect(set.masks.reduce((s, m) => s + m.area, 0)).toBe(40 * 80)
   })
 
   it('covers every pixel exactly once, with tight areas and unit scores', async () => {
