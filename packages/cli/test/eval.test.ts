@@ -71,7 +71,7 @@ describe('plaf eval scannet --run', () => {
     expect(j.ignored.classes).toEqual(j.classes.filter((c: { support: number }) => c.support === 0).map((c: { name: string }) => c.name))
     expect(j.miou).toBeCloseTo(present.reduce((a: number, c: { iou: number }) => a + c.iou, 0) / present.length, 12)
     expect(j.runs[0]).toMatchObject({ pipeline: 'evaltest', text_encoder: { plugin: 'color-lexicon-text' }, storage3d: 'storage3d' })
-    expect(j.runs[0].plugins).toMatchObject({ masker: 'felzenszwalb@0.1.0', backbone: expect.stringMatching(/^color-lexicon@/) })
+    expect(j.runs[0].plugins).toMatchObject({ masker: 'felzenszwalb@0.2.0', backbone: expect.stringMatching(/^color-lexicon@/) })
   })
 
   it('prints the protocol and a per-class table, and writes JSON, CSV, Markdown and plots with --out', async () => {
