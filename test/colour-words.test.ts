@@ -20,7 +20,10 @@
 // masker choice, outside the colour lexicon. Rather than change the demo's σ after seeing this
 // test, masker-classic 0.2.0 reassigns such strips by unsmoothed colour (felzenszwalb
 // `edge_strips: reassign`, judged on ground truth of other seeds): with it seed 1 meets the goal
-// (purple 0.92, every word 0.74–0.94), so it is a normal test again.
+// (purple 0.92, every word 0.74–0.94), so it is a normal test again. Seeds 1 to 9 with it (runs
+// PLAF_COLOUR_WORDS_SEEDS=5,3,4,6 and 7,8,9): 8 of 9 meet the goal, 62 of 63 words ≥ 0.6 (mean
+// 0.854; before 61, mean 0.834), the absent word selects nothing on all 9. Seed 5's baby pink can
+// still misses (0.565): the leak into its mask there is wider than the 2 px strips the pass handles.
 // With 0.2.0 (no colour constancy) only seeds 2, 3 and 8 met the goal: shaded yellows read as green
 // or brown, pale orange as brown, coral pink as red.
 // Seed 1 was the seed chosen before any result: it was a known failure (it.fails) until
