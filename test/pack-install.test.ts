@@ -27,7 +27,9 @@ beforeAll(() => {
 /** Bare specifiers (package names) imported by a built .js file. */
 function importedPackages(js: string): string[] {
   const names = new Set<string>()
-  for (const m of js.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"./][^'"]*)['"]/g)) {
+  // A bare `import 'x'` counts only as a statement at the start of a line, so text such as a
+  // WebAssembly module's `(import "env" "memory")` inside a string is not taken for one.
+  for (const m of js.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+|\brequire\s*\(\s*)['"]([^'"./][^'"]*)['"]/gm)) {
     const spec = m[1]
     if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue
     names.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0])
