@@ -99,8 +99,10 @@ describe('plaf run --shard and plaf merge', () => {
     const r = await cli('merge', join(dir, 's2'), join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged-2'), '--json')
     expect(r.code, r.err).toBe(0)
     expect(readFileSync(join(dir, 'merged-2', 'storage3d', 'map.ply'))).toEqual(readFileSync(join(dir, 'merged', 'storage3d', 'map.ply')))
-    // a fused pool: fewer rows than masks seen (measured 373 masks → 114 rows; 24 frames see each thing only a few times)
-    expect(summary.pool_rows * 3).toBeLessThan(summary.masks_seen)
+    // a fused pool: well under one row per mask seen (24 frames see each thing only a few times).
+    // Measured 373 masks → 114 rows (3.3×) with felzenszwalb 0.1.0, 304 → 104 (2.9×) with 0.2.0,
+    // whose edge-strip pass no longer emits the sliver masks that fused most readily.
+    expect(summary.pool_rows * 2).toBeLessThan(summary.masks_seen)
 
     // merging a run of another pipeline is a located error, exit 1
     expect((await run('--shard', '0/3', '--shard-chunk', '4', '--out', join(dir, 'other'), '--set', 'stages.lifter.with.voxel_size=0.04')).code).toBe(0)
