@@ -40,7 +40,7 @@ const options: OptionsSchema<TextQuerierOptions> = {
   properties: {
     encoder: { type: 'string', minLength: 1, plafPlugin: 'text-encoder', description: 'The text-encoder plugin that embeds the queries; it must share the backbone\'s embedding space.' },
     encoder_options: { type: 'object', default: {}, description: 'The `with:` block passed to the text encoder.' },
-    queries: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Text queries, each embedded once, raw (no prompt templates, as the official code).' },
+    queries: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, default: [], description: 'Text queries, each embedded once, raw (no prompt templates, as the official code).' },
     mode: {
       type: 'string', enum: ['cosine', 'softmax', 'relevancy'], default: 'cosine',
       description: 'Score of a mask or point: cosine (raw); softmax over the queries (labels: over the labels) at temperature τ; relevancy (LERF): min over the negatives of exp(c_q/τ) / (exp(c_q/τ) + exp(c_neg/τ)).',
@@ -53,7 +53,7 @@ const options: OptionsSchema<TextQuerierOptions> = {
       description: 'Score at or above which a mask or point is selected (in the mode\'s units), or auto: Otsu\'s threshold of the score histogram, per frame and query in 2D (masks weighted by their pixels) and per query in 3D (pool rows weighted by their points); in relevancy mode auto is at least 0.5, the break-even below which a negative phrase wins.',
     },
     labels: {
-      type: 'array', items: { type: 'string', minLength: 1 }, default: [],
+      type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, default: [],
       description: 'Label texts for open-vocabulary segmentation: each frame gets labels/<frame>.png, each mask the 1-based index of its best-scoring label, 0 (background) when it has no mask or its best score is below the threshold.',
     },
     top_k: { type: 'integer', minimum: 1, default: 10, description: 'Masks listed per query and frame in <frame>.top.json, best first.' },

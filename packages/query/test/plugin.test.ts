@@ -21,6 +21,14 @@ describeStagePlugin(textQuerier, [
   volatile: [{ file: 'querier/scores.json', fields: ['timings_ms.*', 'queries.*.frames_2d.gather_ms', 'queries.*.map.gather_ms'], why: 'wall-clock milliseconds' }],
 })
 
+describe('text querier options', () => {
+  it('refuses a query or a label named twice (the second would never win a mask or point)', () => {
+    expect(() => querierOptions({ labels: ['chair', 'lamp', 'chair'] })).toThrow(/uniqueItems/)
+    expect(() => querierOptions({ queries: ['red', 'red'] })).toThrow(/uniqueItems/)
+    expect(querierOptions({ queries: ['red', 'lamp'], labels: ['chair', 'lamp'] }).labels).toEqual(['chair', 'lamp'])
+  })
+})
+
 const dirs: TempDir[] = []
 afterAll(() => dirs.forEach((d) => d.cleanup()))
 const temp = (): string => {

@@ -62,6 +62,16 @@ export function schemaDiagnostics(errors: readonly ErrorObject[], s: ErrorScope)
       message = `${dotted(ptr + '/' + escapeSegment(missing))} is required but missing`
       expected = missing
       useKey = true
+    } else if (e.keyword === 'uniqueItems') {
+      // point at the repeat, in the user's words (1-based positions), not ajv's "items ## i and j"
+      const { i, j } = e.params as { i: number; j: number }
+      const list = ptr
+      ptr = `${list}/${Math.max(i, j)}`
+      const v = getAt(s.value, fromPointer(ptr))
+      actual = show(v)
+      expected = 'each item once'
+      message = `${dotted(list)} names ${actual} twice (items ${Math.min(i, j) + 1} and ${Math.max(i, j) + 1})`
+      hint = `remove the repeated item${hint ? '; ' + hint : ''}`
     } else {
       const v = getAt(s.value, fromPointer(ptr))
       actual = show(v)

@@ -76,3 +76,20 @@ describe('optionDiagnostics: option errors outside pipeline files', () => {
     }])
   })
 })
+
+describe('optionDiagnostics: a list option that repeats an item', () => {
+  const tags = { ...blockMean, name: 'tagged', options: { type: 'object', additionalProperties: false, properties: { tags: { type: 'array', items: { type: 'string' }, uniqueItems: true } } } } as unknown as typeof blockMean
+  it('names the repeated item and both 1-based positions, pointing at the repeat', () => {
+    const value = { tags: ['chair', 'table', 'lamp', 'table'] }
+    const [d, ...rest] = optionDiagnostics(tags, validateOptions(tags, value).errors, { value, path: 'stages.q.with' })
+    expect(rest).toEqual([])
+    expect(d).toMatchObject({
+      code: 'PLAF_INVALID_OPTION', path: 'stages.q.with.tags.3', actual: '"table"', expected: 'each item once',
+      message: 'stages.q.with.tags names "table" twice (items 2 and 4)',
+    })
+    expect(d.hint).toMatch(/^remove the repeated item/)
+  })
+  it('accepts the same list without the repeat', () => {
+    expect(validateOptions(tags, { tags: ['chair', 'table', 'lamp'] }).errors).toEqual([])
+  })
+})
