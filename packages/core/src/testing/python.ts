@@ -3,16 +3,22 @@ import { spawnSync } from 'node:child_process'
 const cache = new Map<string, string | null>()
 
 /**
- * A Python interpreter that can import every module listed, or null. Debian's packages
+ * A Python interpreter on which every module listed is installed, or null. Debian's packages
  * (python3-numpy, python3-onnx) install for /usr/bin/python3, which may differ from the
  * `python3` on PATH (pyenv), so that one is tried first.
+ *
+ * The probe locates the modules (`importlib.util.find_spec`) without importing them: importing
+ * torch takes seconds, and test files probe at load time, so a full import per probe cost the
+ * suite minutes. A module that is installed but fails to import makes the test that uses it fail
+ * with Python's error (rather than skip), which is what a broken install should do.
  */
 export function findPython(modules: readonly string[]): string | null {
   const key = modules.join(',')
   if (cache.has(key)) return cache.get(key)!
   let found: string | null = null
+  const probe = `import importlib.util, sys\nsys.exit(0 if all(importlib.util.find_spec(m) for m in sys.argv[1:]) else 1)`
   for (const exe of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(exe, ['-c', modules.map((m) => `import ${m}`).join('; ') || 'pass'], { encoding: 'utf8' })
+    const r = spawnSync(exe, ['-c', probe, ...modules], { encoding: 'utf8' })
     if (r.status === 0) {
       found = exe
       break
