@@ -18,11 +18,20 @@ export const QUERY_GOAL = { points: 1_000_000, max_ms: 10, min_speedup_vs_offici
 /** Where the prepared path's point scores go: the prepared map's own output (`scoreMap(…, { reuse: true })`) or a new array per query. */
 type Output = 'reused' | 'fresh'
 
-/** The prepared path on one backend: pool norms and the gather's refs once per map, then per query product + gather. */
+/** Where the prepared path's pool product runs: `prepareMap`'s WebAssembly SIMD kernel (the default, what `plaf query` runs) or the tensor backend. */
+type Product = 'wasm-simd' | 'tensor'
+
+/** The prepared path: pool norms, the product kernel's pool copy and the gather's refs once per map, then per query product + gather. */
 interface PreparedResult {
   backend: string
   output: Output
-  /** prepareMap (pool row norms, refs checked and copied for the gather kernel), once per map, ms. */
+  /** Where the pool product ran (`prepareMap`'s `product`): the WebAssembly SIMD kernel or the tensor backend named in `backend`. */
+  product: Product
+  /** Threads computing the pool product: the kernel's (1, or 2 with its helper thread); for the tensor backend its own (onnxruntime: intra-op threads; reference: 1). */
+  product_threads: number | null
+  /** With the kernel on two threads: the share of the helper's half of the rows it computed itself (the rest this thread took over); else null. */
+  helper_share: number | null
+  /** prepareMap (pool row norms, the product kernel's pool copy and helper thread start, refs checked and copied for the gather kernel), once per map, ms. */
   prepare_ms: number
   /** `PointGather` kernel: `wasm` or `js`. */
   gather_kernel: string
@@ -37,7 +46,7 @@ interface PreparedResult {
   /** Against numpy's second variant (refs checked once, take into a reused out=): median and minima. */
   ratio_to_numpy_out: number | null
   ratio_to_numpy_out_of_minima: number | null
-  /** Pool, refs, norms and the gather kernel's memory (its refs copy and output). */
+  /** Pool, refs, norms, the product kernel's memory (its pool copy, and the helper thread's half) and the gather kernel's memory (its refs copy and output). */
   held_bytes: number
   max_abs_diff_vs_dense: number | null
   speedup_vs_dense_official: number | null
@@ -141,8 +150,15 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
   const rounds = config.mode === 'tiny' ? 1 : 3
   const load0 = loadavg()[0]
   const outputs: Output[] = ['reused', 'fresh']
-  const prepared = env.backends.flatMap(({ label }, b) => outputs.map((output) => ({
-    label, b, output, prepare_ms: 0, kernel: '', held: 0, runs: [] as number[], rounds: [] as number[], peak: null as RunStats['peak_extra'] | null, first: null as Float32Array | null,
+  // the library's default (the pool product in prepareMap's WebAssembly kernel: the goal's path, first), then
+  // the product on each tensor backend as before; the tensor argument of the kernel path is the first backend (unused)
+  const paths = [
+    { label: 'wasm-simd', backend: env.backends[0].backend, product: 'wasm-simd' as Product },
+    ...env.backends.map(({ label, backend }) => ({ label, backend, product: 'tensor' as Product })),
+  ]
+  const prepared = paths.flatMap(({ label, product }, b) => outputs.map((output) => ({
+    label, b, output, product, threads: null as number | null, helperShare: null as number | null,
+    prepare_ms: 0, kernel: '', held: 0, runs: [] as number[], rounds: [] as number[], peak: null as RunStats['peak_extra'] | null, first: null as Float32Array | null,
   })))
   let numpyRuns: number[] = []
   let numpyOutRuns: number[] = []
@@ -151,23 +167,27 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
   let numpyMeta: { prepare_ms: number; numpy: string } | null = null
   let numpySkipped: string | null = null
   for (let round = 0; round < rounds; round++) {
-    for (const { label, backend } of env.backends) {
+    for (const { label, backend, product } of paths) {
       const t1 = performance.now()
-      const prep = prepareMap(map)
+      const prep = prepareMap(map, { product: product === 'tensor' ? 'tensor' : 'auto' })
       const prepareMs = performance.now() - t1
+      if (product === 'wasm-simd' && !prep.product) throw new Error('prepareMap made no WebAssembly SIMD product kernel on this engine')
       for (const p of prepared.filter((x) => x.label === label)) {
         const reuse = p.output === 'reused'
         const r = await measure<MapScores>(runsPlaf, () => scoreMap(map, texts, backend, prep, { reuse }), { warmup: 1 })
         env.progress(`${tag}: prepared pool + gather on ${label}, ${p.output} output, round ${round + 1}/${rounds}: median ${formatMs(r.stats.median_ms)}, min ${formatMs(Math.min(...r.stats.runs_ms))} over ${runsPlaf} run(s)`)
         p.prepare_ms = prepareMs
         p.kernel = prep.gather.kernel
-        p.held = m * d * 4 + n * 4 + m * 8 + prep.gather.bytes
+        p.held = m * d * 4 + n * 4 + m * 8 + prep.gather.bytes + (prep.product?.bytes ?? 0)
+        p.threads = prep.product ? prep.product.threads : tensorThreads(backend)
+        p.helperShare = prep.product?.helperShare ?? null
         p.runs.push(...r.stats.runs_ms)
         p.rounds.push(r.stats.median_ms)
         p.peak = p.peak ? { rss_bytes: Math.max(p.peak.rss_bytes, r.stats.peak_extra.rss_bytes), array_buffers_bytes: Math.max(p.peak.array_buffers_bytes, r.stats.peak_extra.array_buffers_bytes), samples: p.peak.samples + r.stats.peak_extra.samples } : r.stats.peak_extra
         // a reused output is overwritten by the next query: keep a copy (the same query every run)
         p.first ??= reuse ? r.first.points.slice() : r.first.points
       }
+      prep.product?.dispose()
     }
     if (numpySkipped !== null) continue
     const np = runNumpyQuery(map, texts, runsPlaf, config.tmpDir)
@@ -197,7 +217,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
       details.push(`${p.label} (prepared, ${p.output} output): max abs diff ${diff} to the dense scores exceeds ${QUERY_TOLERANCE}`)
     }
     return {
-      backend: p.label, output: p.output, prepare_ms: p.prepare_ms, gather_kernel: p.kernel, stats, min_ms: minMs,
+      backend: p.label, output: p.output, product: p.product, product_threads: p.threads, helper_share: p.helperShare, prepare_ms: p.prepare_ms, gather_kernel: p.kernel, stats, min_ms: minMs,
       ratio_to_numpy_rounds: numpyRounds.length === p.rounds.length ? p.rounds.map((x, i) => x / numpyRounds[i]) : [],
       ratio_to_numpy: over(stats.median_ms, numpyMedian),
       ratio_to_numpy_of_minima: over(minMs, numpyMin),
@@ -209,7 +229,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
     }
   })
   // the two outputs give the same bits
-  for (let b = 0; b < env.backends.length; b++) {
+  for (let b = 0; b < paths.length; b++) {
     const [reused, fresh] = prepared.filter((p) => p.b === b)
     if (maxAbsDiff(reused.first!, fresh.first!) !== 0) {
       passed = false
@@ -257,7 +277,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
       `${formatRatio(p.speedup_vs_dense_official)} / ${formatRatio(p.speedup_vs_dense_product)}`,
     ]),
     ...preparedAll.map((p): Cell[] => [
-      `prepared map (once: ${formatMs(p.prepare_ms)}) + pool scoring + ${p.gather_kernel} gather, ${p.output === 'reused' ? 'reused output' : 'new output array'} (min ${formatMs(p.min_ms)})`, p.backend, p.stats.runs_ms.length, formatMs(p.stats.median_ms), formatBytes(p.held_bytes),
+      `prepared map (once: ${formatMs(p.prepare_ms)}) + pool product ${p.product === 'wasm-simd' ? `in the WebAssembly SIMD kernel (${p.product_threads} thread${p.product_threads === 1 ? '' : 's'})` : 'on the tensor backend'} + ${p.gather_kernel} gather, ${p.output === 'reused' ? 'reused output' : 'new output array'} (min ${formatMs(p.min_ms)})`, p.backend, p.stats.runs_ms.length, formatMs(p.stats.median_ms), formatBytes(p.held_bytes),
       formatBytes(p.stats.peak_extra.array_buffers_bytes), formatBytes(p.stats.peak_extra.rss_bytes), formatDiff(p.max_abs_diff_vs_dense),
       `${formatRatio(p.speedup_vs_dense_official)} / –`,
     ]),
@@ -291,10 +311,18 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
     notes: [
       '"held" is what must stay resident to answer a query: N×D float32 per-point features (dense) vs the M×D pool and N uint32 refs (PLAF).',
       'Peak memory is measured during the query only; the held representation was allocated before the baseline was taken.',
-      'Prepared: the pool rows\' norms are computed once per map and the refs checked and copied for the gather kernel (prepareMap; numpy: norms plus refs as intp), as a map is loaded once and queried many times; the time is shown, not in the median. Rounds alternate PLAF and numpy so machine load hits both.',
+      'Prepared: the pool rows\' norms are computed once per map, the pool copied into the product kernel\'s memory (and its second half into the helper thread\'s) and the refs checked and copied for the gather kernel (prepareMap; numpy: norms plus refs as intp), as a map is loaded once and queried many times; the time is shown, not in the median. Rounds alternate PLAF and numpy so machine load hits both.',
+      'The first prepared entry (the goal\'s path, what plaf query runs) computes the pool product in prepareMap\'s WebAssembly SIMD kernel (PoolProduct: product_threads says on how many threads, helper_share how much of its half the helper thread took); the entries after it keep the product on each tensor backend (prepareMap(map, { product: \'tensor\' })), as measured before. numpy\'s BLAS may use both cores too.',
       'plaf_prepared (the goal\'s path) writes into the prepared map\'s own output (scoreMap(…, { reuse: true })); plaf_prepared_fresh_output allocates a new Q×N array per query, as numpy\'s take() does. numpy\'s second variant writes into a reused out= as well.',
     ],
   }
+}
+
+/** Threads a tensor backend computes a product on, when it says (onnxruntime: its intra-op threads; reference: 1). */
+function tensorThreads(backend: unknown): number | null {
+  const b = backend as { name?: string; threads?: unknown }
+  if (typeof b.threads === 'number') return b.threads
+  return b.name === 'reference' ? 1 : null
 }
 
 /** The official script's dense path for Q texts: one call per text (each normalising N×D when `normalize`), scores Q×N. */

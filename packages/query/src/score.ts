@@ -1,5 +1,6 @@
 import { fail, type SemanticMap3D, type SemanticMemory2D, type TensorBackend, type TextEmbeddings } from '@plaf/core'
 import { gatherRow, PointGather, type PointGatherOptions } from './kernels/gather.js'
+import { PoolProduct } from './kernels/product.js'
 
 /** Cosine similarity of every feature row to every query. */
 export interface RowScores {
@@ -50,27 +51,40 @@ function rowNorms(a: Float32Array, rows: number, d: number): Float64Array {
 }
 
 /**
- * Cosine of every row of a rows×D table with every text: one rows×D · D×Q product on the tensor
- * seam, then division by the norms (so unnormalised tables and texts still give cosines).
- * `norms`: the table's row L2 norms when already known (`prepareMap`), else computed here (rows×D
- * work, several times the product's cost in JS). `time`: adds this call's own time (see ScoringTime).
+ * Cosine of every row of a rows×D table with every text: one rows×D · D×Q product, then division
+ * by the norms (so unnormalised tables and texts still give cosines). The product runs on the
+ * tensor seam, or in `product` (the WebAssembly kernel over a copy of this table, `prepareMap`)
+ * when given. `norms`: the table's row L2 norms when already known (`prepareMap`), else computed
+ * here (rows×D work, several times the product's cost in JS). `time`: adds this call's own time
+ * (see ScoringTime).
  */
-export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend, norms?: Float64Array, time?: ScoringTime): Promise<RowScores> {
+export async function scoreRows(table: Float32Array, rows: number, embeddings: TextEmbeddings, tensor: TensorBackend, norms?: Float64Array, time?: ScoringTime, product?: PoolProduct): Promise<RowScores> {
   const t0 = performance.now()
   const [q, d] = embeddings.shape
-  const textT = new Float32Array(d * q)
-  for (let i = 0; i < q; i++) for (let c = 0; c < d; c++) textT[c * q + i] = embeddings.data[i * d + c]
-  if (time) time.ownMs += performance.now() - t0
-  const prod = rows > 0 && q > 0 ? await idleWait(() => tensor.matmul(table, textT, rows, d, q), time) : new Float32Array(0)
-  const t1 = performance.now()
   if (norms && norms.length !== rows) throw new RangeError(`norms has ${norms.length} entries for ${rows} rows`)
+  if (product && (product.rows !== rows || product.d !== d)) throw new RangeError(`the product kernel holds ${product.rows}×${product.d}, not ${rows}×${d}`)
+  // prod[r·sr + i·sq]: rows×Q from the tensor seam, Q×rows from the kernel
+  let prod: Float32Array
+  let sr = q
+  let sq = 1
+  if (product) {
+    prod = product.dots(embeddings.data, q)
+    sr = 1
+    sq = rows
+  } else {
+    const textT = new Float32Array(d * q)
+    for (let i = 0; i < q; i++) for (let c = 0; c < d; c++) textT[c * q + i] = embeddings.data[i * d + c]
+    if (time) time.ownMs += performance.now() - t0
+    prod = rows > 0 && q > 0 ? await idleWait(() => tensor.matmul(table, textT, rows, d, q), time) : new Float32Array(0)
+  }
+  const t1 = product ? t0 : performance.now()
   const rn = norms ?? rowNorms(table, rows, d)
   const tn = rowNorms(embeddings.data, q, d)
   const data = new Float32Array(q * rows)
   const valid = new Uint8Array(rows)
   for (let r = 0; r < rows; r++) {
     valid[r] = rn[r] > 0 ? 1 : 0
-    for (let i = 0; i < q; i++) data[i * rows + r] = rn[r] > 0 && tn[i] > 0 ? prod[r * q + i] / (rn[r] * tn[i]) : 0
+    for (let i = 0; i < q; i++) data[i * rows + r] = rn[r] > 0 && tn[i] > 0 ? prod[r * sr + i * sq] / (rn[r] * tn[i]) : 0
   }
   if (time) time.ownMs += performance.now() - t1
   return { texts: embeddings.texts, data, shape: [q, rows], valid }
@@ -107,10 +121,11 @@ export async function scoreMemory(memory: SemanticMemory2D, embeddings: TextEmbe
 export async function scorePool(map: SemanticMap3D, embeddings: TextEmbeddings, tensor: TensorBackend, prepared?: PreparedMap, time?: ScoringTime): Promise<RowScores> {
   const [rows, d] = map.pool.shape
   if (map.refs.length > 0) checkSpace(map.space, d, embeddings, 'map', undefined)
-  return scoreRows(map.pool.data, rows, embeddings, tensor, preparedNorms(map, prepared), time)
+  const product = prepared?.product && prepared.product.fits(embeddings.shape[0]) ? prepared.product : undefined
+  return scoreRows(map.pool.data, rows, embeddings, tensor, preparedNorms(map, prepared), time, product)
 }
 
-/** What a map needs once, whatever the queries: the pool rows' norms and the per-point gather. */
+/** What a map needs once, whatever the queries: the pool rows' norms, the pool product and the per-point gather. */
 export interface PreparedMap {
   /** The pool table the norms belong to (checked by identity when used). */
   pool: Float32Array
@@ -120,22 +135,45 @@ export interface PreparedMap {
   norms: Float64Array
   /** The per-point gather: a checked copy of the refs in the kernel's memory, and the output `reuse` returns. */
   gather: PointGather
+  /**
+   * The pool product in the WebAssembly SIMD kernel over its own copy of the pool, used by
+   * `scorePool` / `scoreMap` instead of the tensor backend; null with `product: 'tensor'`, or
+   * when the engine has no WebAssembly SIMD or the pool does not fit the kernel's 2 GiB.
+   */
+  product: PoolProduct | null
   /** Time it took, ms. */
   ms: number
 }
 
+/** Options of `prepareMap`: the gather's, and where the pool product runs. */
+export interface PrepareMapOptions extends PointGatherOptions {
+  /**
+   * `auto` (default): the pool product in the WebAssembly SIMD kernel (`PoolProduct`, a copy of
+   * the pool in its memory) when it can run here, else on the tensor backend; `tensor`: always on
+   * the tensor backend passed to `scorePool` / `scoreMap` (no pool copy).
+   */
+  product?: 'auto' | 'tensor'
+  /** Threads of the kernel's product (`PoolProduct`): 1 or 2; default 2 on a machine with two or more cores for pools of ≥ 2^20 floats. */
+  threads?: number
+}
+
 /**
  * Prepares a map for repeated queries: the pool rows' norms, which every query needs and which
- * cost M×D work (more than the product itself in JS), and the per-point gather (`PointGather`:
- * the refs checked against the pool size and copied into a WebAssembly kernel's memory). Pass the
- * result to `scoreMap` / `scorePool` while the map is unchanged; scores are bit-identical to
- * unprepared ones. Throws PLAF_INPUT_INVALID when a ref is not a row of the pool.
+ * cost M×D work (more than the product itself in JS), the pool product's kernel (`PoolProduct`:
+ * a copy of the pool in a WebAssembly SIMD kernel's memory, unless `product: 'tensor'`) and the
+ * per-point gather (`PointGather`: the refs checked against the pool size and copied into a
+ * WebAssembly kernel's memory). Pass the result to `scoreMap` / `scorePool` while the map is
+ * unchanged. The gather and the norms are bit-identical to unprepared ones; the kernel's product
+ * sums in its own fixed order (float32, like the tensor backends), so scores may differ from the
+ * tensor backend's in the last bits. Throws PLAF_INPUT_INVALID when a ref is not a row of the pool.
  */
-export function prepareMap(map: SemanticMap3D, opts: PointGatherOptions = {}): PreparedMap {
+export function prepareMap(map: SemanticMap3D, opts: PrepareMapOptions = {}): PreparedMap {
   const t0 = performance.now()
-  const norms = rowNorms(map.pool.data, map.pool.shape[0], map.pool.shape[1])
-  const gather = new PointGather(map.refs, map.pool.shape[0], opts)
-  return { pool: map.pool.data, refs: map.refs, norms, gather, ms: performance.now() - t0 }
+  const [rows, d] = map.pool.shape
+  const norms = rowNorms(map.pool.data, rows, d)
+  const gather = new PointGather(map.refs, rows, opts)
+  const product = opts.product === 'tensor' || opts.kernel === 'js' ? null : PoolProduct.create(map.pool.data, rows, d, { maxBytes: opts.maxBytes, threads: opts.threads })
+  return { pool: map.pool.data, refs: map.refs, norms, gather, product, ms: performance.now() - t0 }
 }
 
 function preparedNorms(map: SemanticMap3D, prepared: PreparedMap | undefined): Float64Array | undefined {

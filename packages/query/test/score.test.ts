@@ -110,11 +110,12 @@ describe('ScoringTime', () => {
 })
 
 describe('prepareMap', () => {
-  it('gives bit-identical scores to the unprepared path, and refuses another pool', async () => {
+  it('with the product on the tensor backend, gives bit-identical scores to the unprepared path, and refuses another pool', async () => {
     const map = randomMap(prng(12), 500, 17)
     map.pool.data.fill(0, 3 * VOCAB.length, 4 * VOCAB.length) // an all-zero row scores 0 either way
     const emb = await embed(['chair', 'red lamp'])
-    const prepared = prepareMap(map)
+    const prepared = prepareMap(map, { product: 'tensor' })
+    expect(prepared.product).toBeNull()
     expect(prepared.norms).toHaveLength(17)
     expect(prepared.norms[3]).toBe(0)
     const a = await scoreMap(map, emb, tensor)
@@ -125,6 +126,24 @@ describe('prepareMap', () => {
     const other = randomMap(prng(13), 500, 17)
     await expect(scoreMap(other, emb, tensor, prepared)).rejects.toThrow(/made for another pool/)
   })
+
+  it('with the product in its WebAssembly kernel (the default), agrees with the tensor backend within float32 rounding, and never calls it', async () => {
+    const map = randomMap(prng(14), 700, 19)
+    map.pool.data.fill(0, 5 * VOCAB.length, 6 * VOCAB.length)
+    const emb = await embed(['chair', 'red lamp', 'table'])
+    for (const threads of [1, 2]) {
+      const prepared = prepareMap(map, { threads })
+      expect(prepared.product).not.toBeNull()
+      expect(prepared.product!.threads).toBe(threads)
+      const busy: typeof tensor = { ...tensor, matmul: () => Promise.reject(new Error('the tensor backend ran')) }
+      const got = await scoreMap(map, emb, busy, prepared)
+      const want = await scoreMap(map, emb, tensor)
+      expect(got.pool.valid).toEqual(want.pool.valid)
+      expect(got.pool.data[5]).toBe(0)
+      for (let i = 0; i < want.points.length; i++) expect(Math.abs(got.points[i] - want.points[i])).toBeLessThanOrEqual(1e-6)
+      prepared.product!.dispose()
+    }
+  })
 })
 
 describe('scoreMap output options', () => {
@@ -133,14 +152,14 @@ describe('scoreMap output options', () => {
     const emb = await embed(['chair', 'red lamp', 'table'])
     const want = (await scoreMap(map, emb, tensor)).points
     const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
-    for (const prepared of [prepareMap(map), prepareMap(map, { kernel: 'js' }), undefined]) {
+    for (const prepared of [prepareMap(map, { product: 'tensor' }), prepareMap(map, { kernel: 'js' }), undefined]) {
       const out = new Float32Array(3 * 1001).fill(7)
       const viaOut = await scoreMap(map, emb, tensor, prepared, { out })
       expect(viaOut.points).toBe(out)
       expect(bitsOf(out)).toEqual(bitsOf(want))
       expect(bitsOf((await scoreMap(map, emb, tensor, prepared)).points)).toEqual(bitsOf(want))
     }
-    const prepared = prepareMap(map)
+    const prepared = prepareMap(map, { product: 'tensor' })
     const a = await scoreMap(map, emb, tensor, prepared, { reuse: true })
     expect(bitsOf(a.points)).toEqual(bitsOf(want))
     // the next call reuses the same memory: what must outlive it has to be copied
@@ -154,7 +173,7 @@ describe('scoreMap output options', () => {
   it('without reuse, more queries than the prepared kernel holds are gathered in JavaScript, bit-identical', async () => {
     const map = randomMap(prng(24), 3000, 9)
     const emb = await embed(['chair', 'red lamp', 'table'])
-    const small = prepareMap(map, { maxBytes: 65536 }) // room for 4·Q·(3000 + 9) bytes only while Q ≤ 4 (with the refs)
+    const small = prepareMap(map, { maxBytes: 65536, product: 'tensor' }) // room for 4·Q·(3000 + 9) bytes only while Q ≤ 4 (with the refs)
     expect(small.gather.fits(3)).toBe(true)
     expect(small.gather.fits(6)).toBe(false)
     const six = await embed(['chair', 'red lamp', 'table', 'lamp', 'wall', 'red'])
@@ -162,6 +181,19 @@ describe('scoreMap output options', () => {
     expect((await scoreMap(map, six, tensor, small)).points).toEqual(want)
     await expect(scoreMap(map, six, tensor, small, { reuse: true })).rejects.toThrow(/6 queries × 3000 points do not fit/)
     expect((await scoreMap(map, emb, tensor, small, { reuse: true })).points).toEqual((await scoreMap(map, emb, tensor)).points)
+  })
+
+  it('with the kernel product, out, reuse and a new array give the same bits', async () => {
+    const map = randomMap(prng(25), 1001, 23)
+    const emb = await embed(['chair', 'red lamp', 'table'])
+    const prepared = prepareMap(map)
+    expect(prepared.product).not.toBeNull()
+    const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
+    const fresh = (await scoreMap(map, emb, tensor, prepared)).points
+    const out = new Float32Array(3 * 1001)
+    await scoreMap(map, emb, tensor, prepared, { out })
+    expect(bitsOf(out)).toEqual(bitsOf(fresh))
+    expect(bitsOf((await scoreMap(map, emb, tensor, prepared, { reuse: true })).points)).toEqual(bitsOf(fresh))
   })
 
   it('refuses an out of the wrong size, reuse without a prepared map, and a prepared map of other refs, before any work', async () => {

@@ -1,0 +1,440 @@
+/**
+ * The pool product of a 3D query, out[q·M + r] = Σ_j pool[r·D + j] · texts[q·D + j]: M×D · D×Q
+ * with Q small (usually 1), a matrix–vector product that reads the whole M×D float32 pool once
+ * and does two flops per float read, so its speed is the speed of reading the pool.
+ *
+ * `PoolProduct` runs it in a WebAssembly SIMD kernel (source in `PRODUCT_WAT`) over a copy of the
+ * pool held in the kernel's own linear memory (copied once, by `prepareMap`). Four pool rows are
+ * read side by side in f32x4 lanes, each block of four rows is used for every query while it is
+ * in cache (so Q queries still read the pool once), and the call is synchronous: no tensor-backend
+ * round trip, no new tensors per query. With `threads: 2` (the default on a machine with two or
+ * more cores, for pools of at least `THREADED_MIN_VALUES` floats) a persistent helper thread
+ * (worker_threads, started once per kernel) holds a copy of the second half of the rows and
+ * takes chunks of it while this thread computes the first half; the chunks are claimed through
+ * Atomics on a small SharedArrayBuffer, so whichever thread is free takes the next one and this
+ * thread finishes alone when the helper is busy, not started yet or gone. Reading the pool is the
+ * cost, and two cores read it about twice as fast as one.
+ *
+ * Summation order (fixed, so results are reproducible): per row and query, lane l of a float32
+ * accumulator sums the products of the columns j ≡ l (mod 4) below D − D mod 4 in order; the
+ * lanes are then added as (l0 + l1) + (l2 + l3), then the last D mod 4 products in order. The
+ * error is that of a float32 dot product (the tensor backends' MatMul is float32 too).
+ */
+
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+
+/** The kernel's source; `PRODUCT_WASM` is its binary (wabt 1.0.39 `parseWat` + `toBinary`, checked by a test). */
+export const PRODUCT_WAT = `(module
+  (memory (import "env" "memory") 1)
+  ;; out[i·ld + r] = Σ_j pool[r·d + j] · texts[i·d + j] for r < rows, i < q (byte addresses; rows of d floats)
+  (func $dots (export "dots") (param $pool i32) (param $texts i32) (param $out i32) (param $rows i32) (param $d i32) (param $q i32) (param $ld i32)
+    (local $stride i32) (local $dv i32) (local $r i32) (local $i i32) (local $j i32) (local $t i32) (local $o i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $tv v128)
+    (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32) (local $x f32)
+    (local.set $stride (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $dv (i32.shl (i32.and (local.get $d) (i32.const -4)) (i32.const 2)))
+    ;; four rows at a time, every query while they are in cache
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+        (local.set $p0 (i32.add (local.get $pool) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $stride)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $stride)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $stride)))
+        (local.set $i (i32.const 0))
+        (block $qdone4
+          (loop $queries4
+            (br_if $qdone4 (i32.ge_u (local.get $i) (local.get $q)))
+            (local.set $t (i32.add (local.get $texts) (i32.mul (local.get $i) (local.get $stride))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (block $vdone4
+              (loop $vec4
+                (br_if $vdone4 (i32.ge_u (local.get $j) (local.get $dv)))
+                (local.set $tv (v128.load (i32.add (local.get $t) (local.get $j))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $p0) (local.get $j))) (local.get $tv))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load (i32.add (local.get $p1) (local.get $j))) (local.get $tv))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load (i32.add (local.get $p2) (local.get $j))) (local.get $tv))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load (i32.add (local.get $p3) (local.get $j))) (local.get $tv))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $vec4)))
+            (local.set $s0 (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0))) (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+            (local.set $s1 (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a1)) (f32x4.extract_lane 1 (local.get $a1))) (f32.add (f32x4.extract_lane 2 (local.get $a1)) (f32x4.extract_lane 3 (local.get $a1)))))
+            (local.set $s2 (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a2)) (f32x4.extract_lane 1 (local.get $a2))) (f32.add (f32x4.extract_lane 2 (local.get $a2)) (f32x4.extract_lane 3 (local.get $a2)))))
+            (local.set $s3 (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a3)) (f32x4.extract_lane 1 (local.get $a3))) (f32.add (f32x4.extract_lane 2 (local.get $a3)) (f32x4.extract_lane 3 (local.get $a3)))))
+            (block $tdone4
+              (loop $tail4
+                (br_if $tdone4 (i32.ge_u (local.get $j) (local.get $stride)))
+                (local.set $x (f32.load (i32.add (local.get $t) (local.get $j))))
+                (local.set $s0 (f32.add (local.get $s0) (f32.mul (f32.load (i32.add (local.get $p0) (local.get $j))) (local.get $x))))
+                (local.set $s1 (f32.add (local.get $s1) (f32.mul (f32.load (i32.add (local.get $p1) (local.get $j))) (local.get $x))))
+                (local.set $s2 (f32.add (local.get $s2) (f32.mul (f32.load (i32.add (local.get $p2) (local.get $j))) (local.get $x))))
+                (local.set $s3 (f32.add (local.get $s3) (f32.mul (f32.load (i32.add (local.get $p3) (local.get $j))) (local.get $x))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $tail4)))
+            (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ld)) (local.get $r)) (i32.const 2))))
+            (f32.store offset=0 (local.get $o) (local.get $s0))
+            (f32.store offset=4 (local.get $o) (local.get $s1))
+            (f32.store offset=8 (local.get $o) (local.get $s2))
+            (f32.store offset=12 (local.get $o) (local.get $s3))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $queries4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $rows4)))
+    ;; the last rows mod 4, one at a time, the same order per row
+    (block $done1
+      (loop $rows1
+        (br_if $done1 (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $p0 (i32.add (local.get $pool) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $i (i32.const 0))
+        (block $qdone1
+          (loop $queries1
+            (br_if $qdone1 (i32.ge_u (local.get $i) (local.get $q)))
+            (local.set $t (i32.add (local.get $texts) (i32.mul (local.get $i) (local.get $stride))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $j (i32.const 0))
+            (block $vdone1
+              (loop $vec1
+                (br_if $vdone1 (i32.ge_u (local.get $j) (local.get $dv)))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $p0) (local.get $j))) (v128.load (i32.add (local.get $t) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 16)))
+                (br $vec1)))
+            (local.set $s0 (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0))) (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+            (block $tdone1
+              (loop $tail1
+                (br_if $tdone1 (i32.ge_u (local.get $j) (local.get $stride)))
+                (local.set $s0 (f32.add (local.get $s0) (f32.mul (f32.load (i32.add (local.get $p0) (local.get $j))) (f32.load (i32.add (local.get $t) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $tail1)))
+            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ld)) (local.get $r)) (i32.const 2))) (local.get $s0))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $queries1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows1)))))
+`
+
+/** The binary of `PRODUCT_WAT`, base64. */
+export const PRODUCT_WASM = 'AGFzbQEAAAABCwFgB39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDAgEABwgBBGRvdHMAAAqXBgGUBgMLfwV7BX0gBEECdCEHIARBfHFBAnQhCAJAA0AgCUEEaiADSw0BIAAgCSAHbGohDiAOIAdqIQ8gDyAHaiEQIBAgB2ohEUEAIQoCQANAIAogBU8NASABIAogB2xqIQz9DAAAAAAAAAAAAAAAAAAAAAAhEv0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFUEAIQsCQANAIAsgCE8NASAMIAtq/QAEACEWIBIgDiALav0ABAAgFv3mAf3kASESIBMgDyALav0ABAAgFv3mAf3kASETIBQgECALav0ABAAgFv3mAf3kASEUIBUgESALav0ABAAgFv3mAf3kASEVIAtBEGohCwwACwsgEv0fACAS/R8BkiAS/R8CIBL9HwOSkiEXIBP9HwAgE/0fAZIgE/0fAiAT/R8DkpIhGCAU/R8AIBT9HwGSIBT9HwIgFP0fA5KSIRkgFf0fACAV/R8BkiAV/R8CIBX9HwOSkiEaAkADQCALIAdPDQEgDCALaioCACEbIBcgDiALaioCACAblJIhFyAYIA8gC2oqAgAgG5SSIRggGSAQIAtqKgIAIBuUkiEZIBogESALaioCACAblJIhGiALQQRqIQsMAAsLIAIgCiAGbCAJakECdGohDSANIBc4AgAgDSAYOAIEIA0gGTgCCCANIBo4AgwgCkEBaiEKDAALCyAJQQRqIQkMAAsLAkADQCAJIANPDQEgACAJIAdsaiEOQQAhCgJAA0AgCiAFTw0BIAEgCiAHbGohDP0MAAAAAAAAAAAAAAAAAAAAACESQQAhCwJAA0AgCyAITw0BIBIgDiALav0ABAAgDCALav0ABAD95gH95AEhEiALQRBqIQsMAAsLIBL9HwAgEv0fAZIgEv0fAiAS/R8DkpIhFwJAA0AgCyAHTw0BIBcgDiALaioCACAMIAtqKgIAlJIhFyALQQRqIQsMAAsLIAIgCiAGbCAJakECdGogFzgCACAKQQFqIQoMAAsLIAlBAWohCQwACwsL'
+
+type Dots = (pool: number, texts: number, out: number, rows: number, d: number, q: number, ld: number) => void
+
+/** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
+  Memory: new (descriptor: { initial: number }) => WasmMemory
+  validate(bytes: Uint8Array): boolean
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+
+let productModule: object | null | undefined
+
+/** The compiled kernel, or null when this engine has no WebAssembly or no SIMD (checked once). */
+function compiled(): object | null {
+  if (productModule === undefined) {
+    const bytes = Buffer.from(PRODUCT_WASM, 'base64')
+    productModule = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null
+  }
+  return productModule
+}
+
+/** Largest linear memory used (bytes): byte addresses stay far from the i32 wrap-around. */
+const MAX_WASM_BYTES = 2 ** 31
+const PAGE = 65536
+const align16 = (x: number) => Math.ceil(x / 16) * 16
+
+/** Smallest pool (rows × D floats) given a helper thread: below it (4 MB) waking a thread costs more than it saves. */
+export const THREADED_MIN_VALUES = 1 << 20
+
+/** Queries per threaded pass: the shared block holds this many texts and results (more queries take more passes). */
+const BATCH = 8
+/** Chunks the helper's half of the rows is split into, claimed one at a time by either thread. */
+const CHUNKS = 16
+
+// The control block (Int32Array over a SharedArrayBuffer): job number, the claim word
+// (generation << 16 | next chunk), chunks finished, queries in the job, a failure flag.
+const SEQ = 0
+const NEXT = 1
+const DONE = 2
+const QN = 3
+const FAILED = 4
+const CTRL_INTS = 8
+/** How long the calling thread waits for the helper's claimed chunks before it computes them itself and stops the helper. */
+const HELPER_TIMEOUT_MS = 10_000
+
+/**
+ * The helper thread (CommonJS, run with `eval`): waits for a job number, copies the texts, claims
+ * chunks of its rows until none are left for this job (a claim carries the job's generation, so
+ * a late wake never takes a later job's chunk with an earlier job's texts), writes each chunk's
+ * products into the shared results and counts it done, even when it fails (then FAILED is set and
+ * the calling thread recomputes).
+ */
+const HELPER = `'use strict'
+const { workerData } = require('node:worker_threads')
+const { module, pool, sab, rows, d, h, chunkRows, chunks, batch, ctrlInts } = workerData
+const c = new Int32Array(sab, 0, ctrlInts)
+const half = rows - h
+const sharedTexts = new Float32Array(sab, ctrlInts * 4, batch * d)
+const sharedOut = new Float32Array(sab, ctrlInts * 4 + batch * d * 4, batch * half)
+const textsOffset = Math.ceil(pool.length * 4 / 16) * 16
+const outOffset = Math.ceil((textsOffset + batch * d * 4) / 16) * 16
+const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((outOffset + batch * half * 4) / 65536)) })
+const dots = new WebAssembly.Instance(module, { env: { memory } }).exports.dots
+new Float32Array(memory.buffer, 0, pool.length).set(pool)
+const texts = new Float32Array(memory.buffer, textsOffset, batch * d)
+const out = new Float32Array(memory.buffer, outOffset, batch * half)
+let seen = 0
+for (;;) {
+  Atomics.wait(c, ${SEQ}, seen)
+  seen = Atomics.load(c, ${SEQ})
+  const gen = seen & 0x7fff
+  const q = Atomics.load(c, ${QN})
+  texts.set(sharedTexts.subarray(0, q * d))
+  for (;;) {
+    const v = Atomics.load(c, ${NEXT})
+    if ((v >>> 16) !== gen || (v & 0xffff) >= chunks) break
+    if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue
+    const k = v & 0xffff
+    const a = k * chunkRows
+    const b = Math.min(half, a + chunkRows)
+    try {
+      dots(a * d * 4, textsOffset, outOffset + a * 4, b - a, d, q, half)
+      for (let i = 0; i < q; i++) sharedOut.set(out.subarray(i * half + a, i * half + b), i * half + a)
+    } catch {
+      Atomics.store(c, ${FAILED}, 1)
+    }
+    Atomics.add(c, ${DONE}, 1)
+    Atomics.notify(c, ${DONE})
+  }
+}
+`
+
+/** The helper thread's side of a kernel: its worker, the shared control block and its halves of texts and results. */
+interface Helper {
+  worker: { terminate(): Promise<number>; unref(): void }
+  ctrl: Int32Array
+  texts: Float32Array
+  out: Float32Array
+  /** First row the helper holds (rows h..M−1), a multiple of 4. */
+  h: number
+  chunkRows: number
+  chunks: number
+  bytes: number
+  alive: boolean
+}
+
+/** Terminates a kernel's helper when the kernel is garbage-collected without `dispose()`. */
+const helpers = new FinalizationRegistry<Helper>((helper) => {
+  helper.alive = false
+  void helper.worker.terminate()
+})
+
+/** Options of `PoolProduct.create`. */
+export interface PoolProductOptions {
+  /** Largest kernel memory in bytes (default and maximum 2 GiB): the pool copy plus Q texts and Q×M outputs. */
+  maxBytes?: number
+  /**
+   * Threads computing the product: 1 (this thread only) or 2 (a helper thread too). Default: 2
+   * when the machine has at least two cores (`os.availableParallelism()`) and the pool has at
+   * least `THREADED_MIN_VALUES` floats, else 1.
+   */
+  threads?: number
+}
+
+/**
+ * The M×D pool's product with Q texts in the WebAssembly kernel, over the kernel's own copy of the
+ * pool (made once; the caller's array is not kept). `create` returns null when the engine cannot
+ * run the kernel or the pool does not fit its memory: use the tensor backend then.
+ */
+export class PoolProduct {
+  readonly rows: number
+  readonly d: number
+  /** Threads that compute a product: 1, or 2 with the helper thread. */
+  readonly threads: 1 | 2
+  private readonly memory: WasmMemory
+  private readonly run: Dots
+  private readonly textsOffset: number
+  private readonly maxBytes: number
+  private readonly helper: Helper | null
+  private slots = 0
+  /** Chunks of the second half computed so far by the helper thread and in all (`helperShare`). */
+  private chunksHelper = 0
+  private chunksAll = 0
+
+  private constructor(pool: Float32Array, rows: number, d: number, module: object, maxBytes: number, threads: number) {
+    this.rows = rows
+    this.d = d
+    this.maxBytes = maxBytes
+    this.textsOffset = align16(4 * rows * d)
+    this.memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(this.textsOffset / PAGE)) })
+    this.run = new wasm!.Instance(module, { env: { memory: this.memory } }).exports.dots as Dots
+    new Float32Array(this.memory.buffer, 0, rows * d).set(pool.subarray(0, rows * d))
+    this.helper = threads >= 2 && rows >= 8 ? startHelper(pool, rows, d, module) : null
+    this.threads = this.helper ? 2 : 1
+    if (this.helper) helpers.register(this, this.helper, this)
+  }
+
+  /** The kernel over a copy of `pool` (rows×D, row-major), or null when it cannot run here or the pool takes more than `maxBytes`. */
+  static create(pool: Float32Array, rows: number, d: number, opts: PoolProductOptions = {}): PoolProduct | null {
+    if (!(Number.isInteger(rows) && Number.isInteger(d) && rows >= 0 && d >= 0)) throw new RangeError(`pool shape ${rows}×${d} is not a pair of whole numbers`)
+    if (pool.length < rows * d) throw new RangeError(`pool has ${pool.length} values for ${rows}×${d}`)
+    if (opts.threads !== undefined && opts.threads !== 1 && opts.threads !== 2) throw new RangeError(`threads must be 1 or 2, not ${opts.threads}`)
+    const maxBytes = Math.min(opts.maxBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES)
+    const module = compiled()
+    if (module === null || align16(align16(4 * rows * d) + 4 * d) + 4 * rows > maxBytes) return null
+    const threads = opts.threads ?? (availableParallelism() >= 2 && rows * d >= THREADED_MIN_VALUES ? 2 : 1)
+    return new PoolProduct(pool, rows, d, module, maxBytes, threads)
+  }
+
+  /** Bytes the kernel holds: the pool copy, the texts and outputs of the most queries asked at once, and the helper thread's half of the pool. */
+  get bytes(): number {
+    return this.memory.buffer.byteLength + (this.helper?.bytes ?? 0)
+  }
+
+  /** Whether `dots` can take `q` queries at once within the kernel's memory. */
+  fits(q: number): boolean {
+    return this.need(q) <= this.maxBytes
+  }
+
+  /** Memory for `q` queries: pool, texts (Q×D), outputs (Q×M). */
+  private need(q: number): number {
+    return align16(this.textsOffset + 4 * q * this.d) + 4 * q * this.rows
+  }
+
+  /**
+   * The Q×M products, out[q·M + r] = pool row r · text q, of `texts` (Q×D, row-major). The result
+   * is a view of the kernel's memory, overwritten by the next call: copy what must outlive it.
+   * Bit-identical with one thread or two (each row's sum has the same order wherever it runs).
+   */
+  dots(texts: Float32Array, q: number): Float32Array {
+    const { rows, d } = this
+    if (!Number.isInteger(q) || q < 0) throw new RangeError(`dots needs a whole number of queries, not ${q}`)
+    if (texts.length !== q * d) throw new RangeError(`texts has ${texts.length} values for ${q} queries × ${d} dimensions`)
+    const outOffset = align16(this.textsOffset + 4 * q * d)
+    if (q > this.slots) {
+      if (!this.fits(q)) throw new RangeError(`${q} queries × ${rows} pool rows do not fit the product kernel's ${this.maxBytes} bytes of memory; score fewer queries at once`)
+      const need = this.need(q)
+      const have = this.memory.buffer.byteLength
+      if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE))
+      this.slots = q
+    }
+    new Float32Array(this.memory.buffer, this.textsOffset, q * d).set(texts)
+    const helper = this.helper
+    if (!helper?.alive) {
+      this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
+    } else {
+      for (let i0 = 0; i0 < q; i0 += BATCH) this.together(helper, texts, i0, Math.min(q, i0 + BATCH) - i0, outOffset)
+    }
+    return new Float32Array(this.memory.buffer, outOffset, q * rows)
+  }
+
+  /** Queries i0..i0+qb−1 on both threads: this one takes rows 0..h−1, then both claim chunks of h..M−1. */
+  private together(helper: Helper, texts: Float32Array, i0: number, qb: number, outOffset: number): void {
+    const { rows, d } = this
+    const { ctrl, h, chunkRows, chunks } = helper
+    const half = rows - h
+    const textsAt = this.textsOffset + 4 * i0 * d
+    const outAt = outOffset + 4 * i0 * rows
+    helper.texts.set(texts.subarray(i0 * d, (i0 + qb) * d))
+    const gen = (Atomics.load(ctrl, SEQ) + 1) & 0x7fff
+    Atomics.store(ctrl, QN, qb)
+    Atomics.store(ctrl, DONE, 0)
+    Atomics.store(ctrl, FAILED, 0)
+    Atomics.store(ctrl, NEXT, gen << 16)
+    Atomics.add(ctrl, SEQ, 1)
+    Atomics.notify(ctrl, SEQ)
+    this.run(0, textsAt, outAt, h, d, qb, rows)
+    const mine: number[] = []
+    for (;;) {
+      const v = Atomics.load(ctrl, NEXT)
+      if ((v & 0xffff) >= chunks) break
+      if (Atomics.compareExchange(ctrl, NEXT, v, v + 1) !== v) continue
+      const k = v & 0xffff
+      const a = h + k * chunkRows
+      this.run(4 * a * d, textsAt, outAt + 4 * a, Math.min(rows, a + chunkRows) - a, d, qb, rows)
+      mine.push(k)
+      Atomics.add(ctrl, DONE, 1)
+    }
+    // the helper's claimed chunks: it is computing them (a chunk takes well under a millisecond)
+    const waitUntil = performance.now() + HELPER_TIMEOUT_MS
+    let late = false
+    for (let done = Atomics.load(ctrl, DONE); done < chunks; done = Atomics.load(ctrl, DONE)) {
+      const left = waitUntil - performance.now()
+      if (left <= 0) {
+        late = true
+        break
+      }
+      Atomics.wait(ctrl, DONE, done, left)
+    }
+    const out = new Float32Array(this.memory.buffer, outAt, qb * rows)
+    if (late || Atomics.load(ctrl, FAILED)) {
+      // the helper failed on a chunk or stopped answering: this thread does its half, and goes on alone
+      helper.alive = false
+      helpers.unregister(this)
+      void helper.worker.terminate()
+      this.run(4 * h * d, textsAt, outAt + 4 * h, half, d, qb, rows)
+      return
+    }
+    this.chunksAll += chunks
+    this.chunksHelper += chunks - mine.length
+    const taken = new Uint8Array(chunks)
+    for (const k of mine) taken[k] = 1
+    for (let k = 0; k < chunks; k++) {
+      if (taken[k]) continue
+      const a = k * chunkRows
+      const b = Math.min(half, a + chunkRows)
+      for (let i = 0; i < qb; i++) out.set(helper.out.subarray(i * half + a, i * half + b), i * rows + h + a)
+    }
+  }
+
+  /**
+   * The share of the second half's chunks the helper thread computed over all threaded calls so
+   * far (null before any): near 1 when both threads ran side by side, near 0 when this thread
+   * did (nearly) everything, e.g. while the helper was not scheduled on a busy machine.
+   */
+  get helperShare(): number | null {
+    return this.chunksAll ? this.chunksHelper / this.chunksAll : null
+  }
+
+  /** Stops the helper thread (if any); the kernel then computes on this thread alone. */
+  dispose(): void {
+    if (!this.helper?.alive) return
+    this.helper.alive = false
+    helpers.unregister(this)
+    void this.helper.worker.terminate()
+  }
+}
+
+/** Starts the helper thread over rows h..M−1 (a copy); it does not keep the process alive. */
+function startHelper(pool: Float32Array, rows: number, d: number, module: object): Helper {
+  const h = Math.floor(rows / 8) * 4
+  const half = rows - h
+  const chunkRows = Math.ceil(half / CHUNKS / 4) * 4
+  const chunks = Math.ceil(half / chunkRows)
+  const sab = new SharedArrayBuffer(4 * (CTRL_INTS + BATCH * d + BATCH * half))
+  const ctrl = new Int32Array(sab, 0, CTRL_INTS)
+  const worker = new Worker(HELPER, {
+    eval: true,
+    workerData: { module, pool: pool.slice(h * d, rows * d), sab, rows, d, h, chunkRows, chunks, batch: BATCH, ctrlInts: CTRL_INTS },
+  })
+  worker.unref()
+  const helper: Helper = {
+    worker, ctrl, h, chunkRows, chunks, alive: true,
+    texts: new Float32Array(sab, 4 * CTRL_INTS, BATCH * d),
+    out: new Float32Array(sab, 4 * (CTRL_INTS + BATCH * d), BATCH * half),
+    bytes: 4 * half * d + sab.byteLength,
+  }
+  worker.on('error', () => {
+    helper.alive = false
+  })
+  return helper
+}

@@ -1,0 +1,132 @@
+import wabtInit from 'wabt'
+import { describe, expect, it } from 'vitest'
+import { PoolProduct, PRODUCT_WASM, PRODUCT_WAT } from '../../src/kernels/product.js'
+import { prng } from '../fixtures.js'
+
+const f = Math.fround
+
+/**
+ * The product in the kernel's stated order, every step rounded to float32: per row and query,
+ * lane l sums the products of columns j ≡ l (mod 4) below D − D mod 4 in order, the lanes are
+ * added as (l0 + l1) + (l2 + l3), then the last D mod 4 products in order. Q×rows.
+ */
+function naive(pool: Float32Array, rows: number, d: number, texts: Float32Array, q: number): Float32Array {
+  const out = new Float32Array(q * rows)
+  const dv = d - (d % 4)
+  for (let i = 0; i < q; i++) {
+    for (let r = 0; r < rows; r++) {
+      const lane = [0, 0, 0, 0]
+      for (let j = 0; j < dv; j++) lane[j % 4] = f(lane[j % 4] + f(pool[r * d + j] * texts[i * d + j]))
+      let s = f(f(lane[0] + lane[1]) + f(lane[2] + lane[3]))
+      for (let j = dv; j < d; j++) s = f(s + f(pool[r * d + j] * texts[i * d + j]))
+      out[i * rows + r] = s
+    }
+  }
+  return out
+}
+
+/** The dot product in float64 (the exact value's close neighbour), for the error bound. */
+function exact(pool: Float32Array, r: number, d: number, texts: Float32Array, i: number): { dot: number; abs: number } {
+  let dot = 0
+  let abs = 0
+  for (let j = 0; j < d; j++) {
+    dot += pool[r * d + j] * texts[i * d + j]
+    abs += Math.abs(pool[r * d + j] * texts[i * d + j])
+  }
+  return { dot, abs }
+}
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
+
+function random(rand: () => number, n: number): Float32Array {
+  return Float32Array.from({ length: n }, () => rand() * 2 - 1)
+}
+
+describe('PRODUCT_WASM', () => {
+  it('is the binary of PRODUCT_WAT (wabt)', async () => {
+    const wabt = await wabtInit()
+    const mod = wabt.parseWat('product.wat', PRODUCT_WAT)
+    mod.validate()
+    expect(Buffer.from(mod.toBinary({}).buffer).toString('base64')).toBe(PRODUCT_WASM)
+    mod.destroy()
+  })
+})
+
+describe('PoolProduct', () => {
+  it('equals the naive float32 product in its stated order bit for bit: rows mod 4, D mod 4, Q = 0, 1, 3', () => {
+    const rand = prng(31)
+    for (const rows of [0, 1, 3, 4, 5, 7, 8, 9, 13]) {
+      for (const d of [1, 2, 3, 4, 5, 7, 8, 13, 64]) {
+        const pool = random(rand, rows * d)
+        const kernel = PoolProduct.create(pool, rows, d, { threads: 1 })!
+        for (const q of [0, 1, 3]) {
+          const texts = random(rand, q * d)
+          expect(bits(kernel.dots(texts, q))).toEqual(bits(naive(pool, rows, d, texts, q)))
+        }
+      }
+    }
+  })
+
+  it('is within float32 rounding of the float64 dot product', () => {
+    const rand = prng(32)
+    const rows = 37
+    const d = 1152
+    const pool = random(rand, rows * d)
+    const texts = random(rand, 2 * d)
+    const got = PoolProduct.create(pool, rows, d, { threads: 1 })!.dots(texts, 2)
+    for (let i = 0; i < 2; i++) {
+      for (let r = 0; r < rows; r++) {
+        const { dot, abs } = exact(pool, r, d, texts, i)
+        // a float32 sum of D/4 + 3 terms per lane: |error| ≤ (D/4 + 3)·2⁻²⁴·Σ|products| (with room)
+        expect(Math.abs(got[i * rows + r] - dot)).toBeLessThanOrEqual((d / 4 + 3) * 2 ** -24 * abs)
+      }
+    }
+  })
+
+  it('gives the same bits on two threads as on one, over more queries than one threaded pass holds', async () => {
+    const rand = prng(33)
+    const rows = 203
+    const d = 37
+    const pool = random(rand, rows * d)
+    const one = PoolProduct.create(pool, rows, d, { threads: 1 })!
+    const two = PoolProduct.create(pool, rows, d, { threads: 2 })!
+    expect(one.threads).toBe(1)
+    expect(two.threads).toBe(2)
+    expect(two.bytes).toBeGreaterThan(one.bytes) // the helper's copy of the second half
+    // the helper starts in the background: before and after it is up, the result is the same
+    for (let round = 0; round < 3; round++) {
+      for (const q of [1, 11]) {
+        const texts = random(rand, q * d)
+        const want = bits(naive(pool, rows, d, texts, q))
+        expect(bits(one.dots(texts, q))).toEqual(want)
+        expect(bits(two.dots(texts, q))).toEqual(want)
+      }
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(two.helperShare).not.toBeNull()
+    expect(one.helperShare).toBeNull()
+    two.dispose()
+    const texts = random(rand, 2 * d)
+    expect(bits(two.dots(texts, 2))).toEqual(bits(naive(pool, rows, d, texts, 2)))
+  })
+
+  it('keeps its own copy of the pool', () => {
+    const pool = Float32Array.of(1, 2, 3, 4, 5, 6)
+    const kernel = PoolProduct.create(pool, 2, 3)!
+    pool.fill(0)
+    expect(Array.from(kernel.dots(Float32Array.of(1, 1, 1), 1))).toEqual([6, 15])
+  })
+
+  it('refuses bad texts, query counts and thread counts, and declines a pool larger than its memory', () => {
+    const kernel = PoolProduct.create(new Float32Array(12), 3, 4)!
+    expect(() => kernel.dots(new Float32Array(5), 1)).toThrow(/texts has 5 values for 1 queries × 4 dimensions/)
+    expect(() => kernel.dots(new Float32Array(0), 1.5)).toThrow(/whole number of queries/)
+    expect(() => PoolProduct.create(new Float32Array(12), 3, 4, { threads: 3 })).toThrow(/threads must be 1 or 2/)
+    expect(() => PoolProduct.create(new Float32Array(11), 3, 4)).toThrow(/11 values for 3×4/)
+    expect(PoolProduct.create(new Float32Array(65536), 1024, 64, { maxBytes: 65536 * 4 })).toBeNull()
+    const small = PoolProduct.create(new Float32Array(12), 3, 4, { maxBytes: 65536 })!
+    expect(small.fits(100)).toBe(true)
+    expect(small.fits(10000)).toBe(false)
+    expect(() => small.dots(new Float32Array(40000), 10000)).toThrow(/10000 queries × 3 pool rows do not fit/)
+  })
+})
