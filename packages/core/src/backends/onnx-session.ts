@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import { PlafError, diagnostic, fail, type DiagnosticCode } from '../diagnostics.js'
+import { startWorker, workerScript, type WorkerScript } from '../util/worker-source.js'
 import type { OnnxDataType } from './onnx-graph.js'
 import type { OnnxBufferStats, OnnxWorkerData, OnnxWorkerReply } from './onnx-worker.js'
 import { onnxruntimeEntry, planProviders, type OnnxDevice, type OnnxProvider } from './ort-providers.js'
@@ -106,10 +105,6 @@ const CODE_CRASH: DiagnosticCode = 'PLAF_INTERNAL'
 
 type Reply = OnnxWorkerReply
 
-/** How the session worker is started: the built module, or the source transpiled to CommonJS. */
-export type OnnxWorkerScript = { kind: 'built'; url: URL } | { kind: 'source'; file: string; code: string }
-
-let fromSource: OnnxWorkerScript | undefined
 let live = 0
 
 /**
@@ -121,26 +116,12 @@ export function liveOnnxSessions(): number {
 }
 
 /**
- * Finds the worker module `onnx-worker`. From the build (`dist/`, also inside an installed npm
- * tarball) `onnx-worker.js` sits next to this file and runs as the ES module it is. From the
- * sources (vitest with the `@plaf/source` export condition) only `onnx-worker.ts` exists, and Node 20
- * cannot run it: a worker gets neither vitest's transform nor type stripping. So it is transpiled
- * once per process with the `typescript` package (already a dependency, for `.ts` plugins; loaded
- * only here) to CommonJS and run with `eval: true`. That needs no loader hook, no temp file and no
- * extra dependency, and works because the worker imports only Node built-ins at run time (a
- * CommonJS eval worker has `require` but no module resolution relative to a file).
+ * The session worker's script: `onnx-worker.js` beside this file in the build, else
+ * `onnx-worker.ts` transpiled (see `workerScript` in util/worker-source.ts). The worker needs no
+ * module resolution of its own: at run time it imports only Node built-ins.
  */
-export async function onnxWorkerScript(): Promise<OnnxWorkerScript> {
-  const built = new URL('./onnx-worker.js', import.meta.url)
-  if (built.protocol === 'file:' && existsSync(fileURLToPath(built))) return { kind: 'built', url: built }
-  if (fromSource) return fromSource
-  const file = fileURLToPath(new URL('./onnx-worker.ts', import.meta.url))
-  const ts = (await import('typescript')).default
-  const code = ts.transpileModule(readFileSync(file, 'utf8'), {
-    fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  }).outputText
-  return (fromSource = { kind: 'source', file, code })
+export function onnxWorkerScript(): Promise<WorkerScript> {
+  return workerScript(import.meta.url, 'onnx-worker')
 }
 
 function workerError(code: DiagnosticCode, model: string, file: string | undefined, what: string, message: string, stack?: string): PlafError {
@@ -171,9 +152,7 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
   }
   const script = await onnxWorkerScript()
   const workerData: OnnxWorkerData = { role: 'plaf-onnx-session', ortEntry: onnxruntimeEntry(), model: file ?? model, order: plan.order, reasons: plan.reasons, options }
-  // No inherited node flags: the worker needs none, and some break it (`node --input-type=module
-  // -e …` would make a file worker fail to start).
-  const worker = script.kind === 'built' ? new Worker(script.url, { workerData, execArgv: [] }) : new Worker(script.code, { eval: true, workerData, execArgv: [] })
+  const worker = startWorker(script, workerData)
   const pending = new Map<number, { resolve: (r: Extract<Reply, { ok: true }>) => void; reject: (e: unknown) => void }>()
   const pool = new InputPool()
   let nextId = 1

@@ -190,7 +190,7 @@ describe('the session worker module (src/backends/onnx-worker.ts)', () => {
     const script = await onnxWorkerScript()
     expect(script.kind).toBe('source')
     if (script.kind !== 'source') return
-    expect(script.file).toBe(fileURLToPath(new URL('../../src/backends/onnx-worker.ts', import.meta.url)))
+    expect(script.entry).toBe(fileURLToPath(new URL('../../src/backends/onnx-worker.ts', import.meta.url)))
     expect(script.code).toContain('function serveOnnxSession(')
     expect(script.code).not.toMatch(/^import /m) // CommonJS: an eval worker has no ES module loader
   })

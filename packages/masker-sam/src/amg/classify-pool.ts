@@ -1,51 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
-import { PlafError, diagnostic } from '@plaf/core'
+import type { Worker } from 'node:worker_threads'
+import { PlafError, diagnostic, startWorker, workerScript, type WorkerScript } from '@plaf/core'
 import { ClassifierCache, classifyPlane, drainJob, threadCpuMs, type ClassifyJob, type NonFinitePlane, type PlaneResult } from './classify-job.js'
 import type { ClassifierReply, ClassifierRequest } from './classify-worker.js'
 import type { Cutoffs } from './logit-runs.js'
 import type { UpsamplePlan } from './upsample.js'
 
-/** The worker's modules, in dependency order, as the sources name them. */
-const SOURCE_MODULES = ['upsample', 'upsample-window', 'logit-runs', 'classify-job', 'classify-worker']
-
-let fromSource: string | undefined
-
 /** Planes copied and shared at a time: a batch of 64 prompts × 3 masks of 191×256 floats is 37 MB. */
 const CHUNK = 192
 
 /**
- * How a classifier worker is started. From the build (`dist/`) `classify-worker.js` sits next to
- * this file and runs as the ES module it is. From the sources (vitest) only `.ts` files exist and
- * a worker gets no transform, so, as core's ONNX session worker does, the modules are transpiled
- * once per process with `typescript` (a dependency of core, loaded only here) to CommonJS and
- * joined into one `eval` script whose `require` resolves them to each other (the rest are Node
- * built-ins).
+ * The classifier worker's script: `classify-worker.js` beside this file in the build, else
+ * `classify-worker.ts` and the modules it imports transpiled into one script (`workerScript` in
+ * `@plaf/core`). The worker imports only these modules and Node built-ins.
  */
-async function classifierWorker(workerData: unknown): Promise<Worker> {
-  const built = new URL('./classify-worker.js', import.meta.url)
-  if (built.protocol === 'file:' && existsSync(fileURLToPath(built))) return new Worker(built, { workerData, execArgv: [] })
-  if (!fromSource) {
-    const ts = (await import('typescript')).default
-    const defs = SOURCE_MODULES.map((name) => {
-      const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url))
-      const code = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText
-      return `${JSON.stringify(`./${name}.js`)}: function (module, exports, require) {\n${code}\n}`
-    })
-    fromSource = [
-      `const defs = {\n${defs.join(',\n')}\n};`,
-      'const done = {};',
-      'function load(name) {',
-      '  if (!(name in defs)) return require(name);',
-      '  if (!done[name]) { const module = { exports: {} }; done[name] = module; defs[name](module, module.exports, load); }',
-      '  return done[name].exports;',
-      '}',
-      `load(${JSON.stringify('./classify-worker.js')});`,
-    ].join('\n')
-  }
-  return new Worker(fromSource, { eval: true, workerData, execArgv: [] })
-}
+const classifierWorkerScript = (): Promise<WorkerScript> => workerScript(import.meta.url, 'classify-worker')
 
 /** A non-finite logit met while classifying: which plane of the batch and where in it. */
 export class NonFiniteLogits extends Error {
@@ -84,7 +52,7 @@ export class ClassifierPool {
   private start(): Promise<void> {
     this.starting ??= (async () => {
       for (let i = 1; i < this.threads; i++) {
-        const w = await classifierWorker({ role: 'plaf-sam-classifier' })
+        const w = startWorker(await classifierWorkerScript(), { role: 'plaf-sam-classifier' })
         w.on('message', (msg: ClassifierReply) => {
           const p = this.pending.get(msg.id)
           if (!p) return
