@@ -58,7 +58,7 @@ output: { dir: out }
 // YAML's own syntax, inserted where it breaks structure in interesting ways
 const TOKENS = [': ', '- ', '{', '}', '[', ']', '&x ', '*x', '*b', '!!str ', '!!binary ', '|\n', '>-\n', '\n  ', '\n', '\t', '${', '${env.', '}', "'", '"', '# ', '%YAML 1.2\n---\n', '<<: *b\n', '? ', '---\n', '...\n', '\u0000', '\ufeff', 'use: ', 'with: ', 'from: ', 'null', '~', '1e400', '-.inf', '0x10']
 const tokenInsert = fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.constantFrom(...TOKENS).map((t) => new TextEncoder().encode(t)) })
-const yamlArb = fc.tuple(fc.constantFrom(...BASES), fc.array(fc.oneof(mutationArb, tokenInsert, tokenInsert), { minLength: 1, maxLength: 5 }))
+const yamlArb = fc.tuple(fc.constantFrom(...BASES), fc.array(fc.oneof(mutationArb(), tokenInsert, tokenInsert), { minLength: 1, maxLength: 5 }))
   .map(([b, muts]) => mutate(b, muts))
 
 const CODES = new Set<string>(DIAGNOSTIC_CODES)

@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PlafError } from '../../src/diagnostics.js'
 import { PNG_MAX_PIXELS, decodePng, encodePng } from '../../src/formats/png.js'
-import { PNG_EXTREMES, mutatePng, type PngEdit } from '../../src/testing/png-mutate.js'
+import { pngEditArb } from '../../../../test/support/fuzz-edits.js'
+import { mutatePng } from '../../src/testing/png-mutate.js'
 import { FUZZ_RUNS, fuzzParams } from './mutate.js'
 
 /**
@@ -40,15 +41,7 @@ const bases: Uint8Array[] = [
   png(3, 3, 8, 0, 1, Uint8Array.from([0, 10, 0, 20, 0, 30, 40, 0, 50, 0, 60, 0, 70, 80, 90])),
 ]
 
-const editArb: fc.Arbitrary<PngEdit> = fc.oneof(
-  fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: fc.constantFrom(...PNG_EXTREMES) }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 12 }) }),
-)
-const mutatedArb = fc.tuple(fc.constantFrom(...bases), fc.array(editArb, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
+const mutatedArb = fc.tuple(fc.constantFrom(...bases), fc.array(pngEditArb, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
   .map(([b, edits, header, fixCrc]) => mutatePng(b, edits, header ? 41 : b.length, fixCrc))
 
 function decodesOrRefuses(bytes: Uint8Array): void {

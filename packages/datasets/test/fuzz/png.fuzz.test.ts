@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PlafError } from '@plaf/core'
-import { FUZZ_RUNS, PNG_EXTREMES, fuzzParams, mutatePng, type PngEdit } from '@plaf/core/testing'
+import { FUZZ_RUNS, fuzzParams, mutatePng } from '@plaf/core/testing'
+import { pngEditArb } from '../../../../test/support/fuzz-edits.js'
 import { decodeColorBytes, decodeDepthPngBytes } from '../../src/frames/images.js'
 
 /**
@@ -22,15 +23,7 @@ beforeAll(async () => {
   bases.push(await sharp(rgb, { raw: { width: 8, height: 6, channels: 3 } }).png({ progressive: true }).toBuffer())
 })
 
-const editArb: fc.Arbitrary<PngEdit> = fc.oneof(
-  fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: fc.constantFrom(...PNG_EXTREMES) }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 12 }) }),
-)
-const mutatedArb = (): fc.Arbitrary<Buffer> => fc.tuple(fc.nat({ max: 1000 }), fc.array(editArb, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
+const mutatedArb = (): fc.Arbitrary<Buffer> => fc.tuple(fc.nat({ max: 1000 }), fc.array(pngEditArb, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
   .map(([i, edits, header, fixCrc]) => { const b = bases[i % bases.length]; return Buffer.from(mutatePng(b, edits, header ? 41 : b.length, fixCrc)) })
 
 async function decodesOrRefuses(decode: () => Promise<unknown>): Promise<void> {

@@ -5,6 +5,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PlafError, type Frame } from '@plaf/core'
 import { FUZZ_RUNS, fuzzParams, mutate, type Mutation } from '@plaf/core/testing'
+import { byteEditArbs } from '../../../../test/support/fuzz-edits.js'
 import { FRAME_HEADER_BYTES, frameDataBounds, indexSens } from '../../src/sens/header.js'
 import { openSensFile } from '../../src/sens/reader.js'
 import { encodeSensFrame, encodeSensHeader } from '../../src/sens/write.js'
@@ -50,11 +51,7 @@ const EXTREMES = [0, 1, 0x7fffffff, 0xffffffff, 2 ** 32, 2 ** 53, -1]
 type FieldEdit = { kind: 'field'; at: number; width: 4 | 8; value: number; float: boolean }
 const editArb: fc.Arbitrary<Mutation | FieldEdit> = fc.oneof(
   fc.record({ kind: fc.constant('field' as const), at: fc.nat(), width: fc.constantFrom(4 as const, 8 as const), value: fc.constantFrom(...EXTREMES, NaN, 1e30, -1000), float: fc.boolean() }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 12 }) }),
+  ...byteEditArbs,
 )
 
 /** Overwrites a little-endian u32/u64 (or f32/f64) at a 4-aligned offset: counts, sizes, dimensions, shifts. */
