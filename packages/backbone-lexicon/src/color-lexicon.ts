@@ -1,5 +1,5 @@
 import { defineStage, fail, type FeatureGrid, type GridTransform, type OptionsSchema } from '@plaf/core'
-import { buildAssignmentLut, type AssignmentLut } from './kernels/assignment-lut.js'
+import { lazyAssignmentLut, type AssignmentLut } from './kernels/assignment-lut.js'
 import { patchFeatures, type Assigner } from './kernels/patch-features.js'
 import { resizeBilinear } from './kernels/resize-bilinear.js'
 import { anchorShading, SHADING_ANCHOR, shadingWorkspace } from './kernels/shading-anchor.js'
@@ -40,7 +40,11 @@ const options: OptionsSchema<ColorLexiconOptions> = {
   },
 }
 
-/** Lattices by bits and temperature, built once per process (4 illumination steps make a build 4× a plain one). */
+/**
+ * Lattices by bits and temperature, one per process, filled lazily: a row is computed the first
+ * time a pixel falls on it (4 illumination steps make a row 4× a plain one; a full 5-bit build is
+ * 2–4 s, the demo's 12 frames use 5 % of the rows).
+ */
 const lattices = new Map<string, AssignmentLut>()
 
 /** The exact map from image pixels to grid cells for a plain (aspect-distorting) resize. */
@@ -88,17 +92,19 @@ export const colorLexiconBackbone = defineStage<
     let lut: AssignmentLut | undefined
     if (opts.lut_bits > 0) {
       const key = `${opts.lut_bits}/${opts.temperature}`
-      lut = lattices.get(key) ?? buildAssignmentLut(opts.lut_bits, vocab.model, opts.temperature)
+      lut = lattices.get(key) ?? lazyAssignmentLut(opts.lut_bits, vocab.model, opts.temperature)
       lattices.set(key, lut)
     }
     const assigner: Assigner = lut ? { kind: 'lut', lut } : { kind: 'exact', model: vocab.model, temperature: opts.temperature }
     const space = lexiconSpace(opts.temperature)
     const d = vocab.entries.length
     const work = opts.constancy === 'shading' ? shadingWorkspace(ih * iw) : undefined
+    // the network-input image, reused across frames (only the patch features leave `run`)
+    const img = new Float32Array(ih * iw * 3)
     return {
       run({ frame }) {
         const [H, W] = frame.rgb.shape
-        const img = resizeBilinear(frame.rgb.data, H, W, ih, iw)
+        resizeBilinear(frame.rgb.data, H, W, ih, iw, img)
         if (work) anchorShading(img, ih, iw, SHADING_ANCHOR, img, work)
         const grid: [number, number] = [ih / p, iw / p]
         const features: FeatureGrid = {

@@ -93,16 +93,16 @@ export function anchorShading(
   const n = h * w
   if (work.pixels < n) throw new RangeError(`shading work space holds ${work.pixels} pixels, the image has ${n}`)
   const { sum, chr, parent, size, acc, top } = work
-  for (let i = 0; i < n; i++) {
-    const r = img[3 * i], g = img[3 * i + 1], b = img[3 * i + 2]
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const r = img[j], g = img[j + 1], b = img[j + 2]
     const s = r + g + b
     sum[i] = s
     parent[i] = i
     size[i] = 1
     const inv = s > 0 ? 1 / s : 0
-    chr[3 * i] = acc[3 * i] = r * inv
-    chr[3 * i + 1] = acc[3 * i + 1] = g * inv
-    chr[3 * i + 2] = acc[3 * i + 2] = b * inv
+    chr[j] = acc[j] = r * inv
+    chr[j + 1] = acc[j + 1] = g * inv
+    chr[j + 2] = acc[j + 2] = b * inv
   }
   const { maxGain, step, chroma, minSum } = opts
   // 1. Candidate edges (right and lower neighbour) that shading could explain, bucketed by their
@@ -112,21 +112,25 @@ export function anchorShading(
   counts.fill(0)
   let m = 0
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = y * w + x
+    const down = y + 1 < h
+    for (let x = 0, p = y * w; x < w; x++, p++) {
       const sp = sum[p]
       if (sp < minSum) continue
-      for (let k = 0; k < 2; k++) {
-        if (k === 0 ? x + 1 >= w : y + 1 >= h) continue
-        const q = k === 0 ? p + 1 : p + w
-        const sq = sum[q]
-        if (sq < minSum || sp > step * sq || sq > step * sp) continue
-        const dc = Math.max(Math.abs(chr[3 * p] - chr[3 * q]), Math.abs(chr[3 * p + 1] - chr[3 * q + 1]), Math.abs(chr[3 * p + 2] - chr[3 * q + 2]))
-        if (dc > chroma) continue
-        const bucket = Math.min(BUCKETS - 1, Math.floor((dc / chroma) * BUCKETS))
-        edges[m] = 2 * p + k
-        bucketOf[m++] = bucket
-        counts[bucket]++
+      if (x + 1 < w) {
+        const bucket = edgeBucket(sum, chr, p, p + 1, sp, step, chroma, minSum)
+        if (bucket >= 0) {
+          edges[m] = 2 * p
+          bucketOf[m++] = bucket
+          counts[bucket]++
+        }
+      }
+      if (down) {
+        const bucket = edgeBucket(sum, chr, p, p + w, sp, step, chroma, minSum)
+        if (bucket >= 0) {
+          edges[m] = 2 * p + 1
+          bucketOf[m++] = bucket
+          counts[bucket]++
+        }
       }
     }
   }
@@ -142,14 +146,14 @@ export function anchorShading(
   for (let e = 0; e < m; e++) {
     const code = sorted[e]
     const p = code >> 1
-    const q = (code & 1) === 0 ? p + 1 : p + w
-    let a = find(parent, p), b = find(parent, q)
+    let a = find(parent, p), b = find(parent, (code & 1) === 0 ? p + 1 : p + w)
     if (a === b) continue
     const na = size[a], nb = size[b]
+    const ja = 3 * a, jb = 3 * b
     if (
-      Math.abs(acc[3 * a] / na - acc[3 * b] / nb) > chroma ||
-      Math.abs(acc[3 * a + 1] / na - acc[3 * b + 1] / nb) > chroma ||
-      Math.abs(acc[3 * a + 2] / na - acc[3 * b + 2] / nb) > chroma
+      Math.abs(acc[ja] / na - acc[jb] / nb) > chroma ||
+      Math.abs(acc[ja + 1] / na - acc[jb + 1] / nb) > chroma ||
+      Math.abs(acc[ja + 2] / na - acc[jb + 2] / nb) > chroma
     ) continue
     if (na < nb) {
       const t = a
@@ -166,11 +170,14 @@ export function anchorShading(
   // away in the 4 directions are on the same surface. Edge pixels are left out: there the sensor,
   // the codec's chroma subsampling and the resize mix two surfaces, and a few pixels of a brighter
   // neighbour with a chromaticity between the two must not set a surface's lightness.
-  for (let i = 0; i < n; i++) parent[i] = find(parent, i)
+  for (let i = 0; i < n; i++) {
+    // parents are flattened in index order, so a parent below i already points at its root
+    const q = parent[i]
+    parent[i] = q < i ? parent[q] : find(parent, q)
+  }
   top.fill(0, 0, n)
   for (let y = 2; y < h - 2; y++) {
-    for (let x = 2; x < w - 2; x++) {
-      const i = y * w + x
+    for (let x = 2, i = y * w + 2; x < w - 2; x++, i++) {
       const r = parent[i]
       if (sum[i] < minSum || sum[i] <= top[r]) continue
       if (parent[i - 1] !== r || parent[i - 2] !== r || parent[i + 1] !== r || parent[i + 2] !== r) continue
@@ -178,17 +185,38 @@ export function anchorShading(
       top[r] = sum[i]
     }
   }
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, c = 0; i < n; i++, c += 3) {
     const s = sum[i]
-    let g = 1
-    if (s >= minSum && top[parent[i]] > s) {
-      g = top[parent[i]] / s
+    const t = top[parent[i]]
+    if (s >= minSum && t > s) {
+      let g = t / s
       if (g > maxGain) g = maxGain
-    }
-    for (let c = 3 * i; c < 3 * i + 3; c++) {
-      const v = img[c] * g
-      out[c] = v > 255 ? 255 : v
+      const v0 = img[c] * g, v1 = img[c + 1] * g, v2 = img[c + 2] * g
+      out[c] = v0 > 255 ? 255 : v0
+      out[c + 1] = v1 > 255 ? 255 : v1
+      out[c + 2] = v2 > 255 ? 255 : v2
+    } else if (out !== img) {
+      out[c] = img[c] > 255 ? 255 : img[c]
+      out[c + 1] = img[c + 1] > 255 ? 255 : img[c + 1]
+      out[c + 2] = img[c + 2] > 255 ? 255 : img[c + 2]
+    } else {
+      if (img[c] > 255) out[c] = 255
+      if (img[c + 1] > 255) out[c + 1] = 255
+      if (img[c + 2] > 255) out[c + 2] = 255
     }
   }
   return out
+}
+
+/**
+ * Bucket (0..BUCKETS−1) of the candidate edge p–q, or −1 when shading cannot explain it: q too
+ * dark, an intensity step beyond `step`, or chromaticities more than `chroma` apart.
+ */
+function edgeBucket(sum: Float32Array, chr: Float32Array, p: number, q: number, sp: number, step: number, chroma: number, minSum: number): number {
+  const sq = sum[q]
+  if (sq < minSum || sp > step * sq || sq > step * sp) return -1
+  const jp = 3 * p, jq = 3 * q
+  const dc = Math.max(Math.abs(chr[jp] - chr[jq]), Math.abs(chr[jp + 1] - chr[jq + 1]), Math.abs(chr[jp + 2] - chr[jq + 2]))
+  if (dc > chroma) return -1
+  return Math.min(BUCKETS - 1, Math.floor((dc / chroma) * BUCKETS))
 }

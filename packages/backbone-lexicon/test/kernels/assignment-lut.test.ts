@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildAssignmentLut, lutRow } from '../../src/kernels/assignment-lut.js'
+import { buildAssignmentLut, fillLutRow, lazyAssignmentLut, lutRow } from '../../src/kernels/assignment-lut.js'
 import { vocabulary } from '../../src/vocabulary.js'
 import { plainShadedAssign } from './shaded-oracle.js'
 
@@ -34,5 +34,25 @@ describe('buildAssignmentLut', () => {
     expect(lutRow(lut, 255, 0, 0)).toBe(7 * 64)
     expect(lutRow(lut, 18, 0, 0)).toBe(0) // 18 < 255/14: nearer node 0 than node 1 (36.4)
     expect(lutRow(lut, 19, 0, 0)).toBe(64)
+  })
+})
+
+describe('lazyAssignmentLut', () => {
+  const v = vocabulary()
+  const eager = buildAssignmentLut(3, v.model, 10)
+
+  it('starts empty and fills a row with exactly the eager lattice\'s values', () => {
+    const lazy = lazyAssignmentLut(3, v.model, 10)
+    expect(lazy.rowsFilled).toBe(0)
+    expect(lazy.filled.every((f) => f === 0)).toBe(true)
+    const d = lazy.d
+    for (const row of [0, 1, 7, 8, 64, 137, 300, 511]) {
+      fillLutRow(lazy, row)
+      expect(lazy.filled[row]).toBe(1)
+      expect(Array.from(lazy.data.subarray(row * d, (row + 1) * d))).toEqual(Array.from(eager.data.subarray(row * d, (row + 1) * d)))
+    }
+    expect(lazy.rowsFilled).toBe(8)
+    expect(lazy.filled.reduce((a, f) => a + f, 0)).toBe(8)
+    expect(eager.rowsFilled).toBe(512)
   })
 })

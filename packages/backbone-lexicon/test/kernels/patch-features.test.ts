@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildAssignmentLut } from '../../src/kernels/assignment-lut.js'
+import { buildAssignmentLut, lazyAssignmentLut } from '../../src/kernels/assignment-lut.js'
 import { patchFeatures } from '../../src/kernels/patch-features.js'
 import { vocabulary } from '../../src/vocabulary.js'
 import { cosine, rng } from '../fixtures.js'
@@ -62,5 +62,20 @@ describe('patchFeatures', () => {
     const a = patchFeatures(img, ih, iw, 8, { kind: 'lut', lut })
     const b = patchFeatures(img, ih, iw, 8, { kind: 'exact', model: v.model, temperature: 10 })
     for (let c = 0; c < 6; c++) expect(cosine(a, c * d, b, c * d, d)).toBeGreaterThan(0.98)
+  })
+
+  it('a lazy lattice gives the eager lattice\'s features bit for bit and fills only the rows the image uses', () => {
+    const eager = buildAssignmentLut(5, v.model, 10)
+    const lazy = lazyAssignmentLut(5, v.model, 10)
+    const want = patchFeatures(img, ih, iw, 8, { kind: 'lut', lut: eager })
+    expect(Array.from(patchFeatures(img, ih, iw, 8, { kind: 'lut', lut: lazy }))).toEqual(Array.from(want))
+    const used = new Set<number>()
+    const s = 31 / 255
+    for (let i = 0; i < ih * iw; i++) used.add((Math.round(img[3 * i] * s) * 32 + Math.round(img[3 * i + 1] * s)) * 32 + Math.round(img[3 * i + 2] * s))
+    expect(lazy.rowsFilled).toBe(used.size)
+    // a second image over the same rows computes nothing new and reads the same values
+    const before = lazy.rowsFilled
+    expect(Array.from(patchFeatures(img, ih, iw, 8, { kind: 'lut', lut: lazy }))).toEqual(Array.from(want))
+    expect(lazy.rowsFilled).toBe(before)
   })
 })

@@ -49,4 +49,13 @@ describe('resizeBilinear', () => {
     const src = new Uint8Array(4 * 5 * 3).map((_, i) => (i * 37) % 256)
     expect([...resizeBilinear(src, 4, 5, 4, 5)]).toEqual([...src])
   })
+
+  it('fills a given output buffer (reused across frames) with the same values, and refuses a short one', () => {
+    const r = rng(9)
+    const src = new Uint8Array(37 * 53 * 3).map(() => Math.floor(r() * 256))
+    const buf = new Float32Array(16 * 24 * 3).fill(-1)
+    expect(resizeBilinear(src, 37, 53, 16, 24, buf)).toBe(buf)
+    expect([...buf]).toEqual([...resizeBilinear(src, 37, 53, 16, 24)])
+    expect(() => resizeBilinear(src, 37, 53, 16, 24, new Float32Array(10))).toThrow(RangeError)
+  })
 })
