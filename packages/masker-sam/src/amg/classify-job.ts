@@ -57,7 +57,7 @@ export class ClassifierCache {
 /** Classifies one plane at `offset` of `low`: its result (null when nothing is above the lowest cutoff), or where it is not finite. */
 export function classifyPlane(rc: RunClassifier, low: Float32Array, offset: number, cut: Cutoffs): PlaneResult | null | { nonFinite: number } {
   const c = rc.classify(low, cut, offset)
-  if (rc.up.nonFinite >= 0) return { nonFinite: rc.up.nonFinite - offset }
+  if (rc.nonFinite >= 0) return { nonFinite: rc.nonFinite - offset }
   if (!c) return null
   return { inter: c.inter, union: c.union, area: c.area, box: c.box ? [...c.box] : null, runs: c.runs.slice(0, 3 * c.count) }
 }

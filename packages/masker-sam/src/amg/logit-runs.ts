@@ -1,4 +1,4 @@
-import type { Axis, LogitUpsampler } from './upsample-window.js'
+import { span as spanOf, type Axis, type LogitUpsampler } from './upsample-window.js'
 
 /** The three cutoffs of the generator, lo ≤ t ≤ hi: stability at lo and hi, binarisation at t. */
 export interface Cutoffs {
@@ -44,20 +44,41 @@ function sourceBounds(ax: Axis, low: number): { from: Int32Array; to: Int32Array
 }
 
 /**
+ * How far from a cutoff a low-res value must lie for every output value it alone contributes to to
+ * lie on its side: float32 rounding of a convex combination of values of magnitude ≤ `bound` stays
+ * far inside it (the margin of `LogitUpsampler.window`, with a bound on |value| for the plane's
+ * largest |value|).
+ */
+function marginFor(cut: Cutoffs, bound: number): number {
+  return 1e-3 * (1 + Math.abs(cut.lo)) + 1e-6 * bound
+}
+
+/**
  * The stability counts, binary mask and box of one upsampled logit plane, exactly as the full plane
- * gives them, computing exact values only where they can matter. Output rows are taken in strips;
- * for each strip, a low-res column whose values over the strip's source rows (each widened by the
- * rounding margin) all lie between the same two cutoffs has a known level (how many of lo, t, hi
- * its values exceed). Every output value is a convex combination of its sources, so an output
- * pixel all of whose source columns share a level has that level; only the other pixels (near a
- * cutoff crossing) are upsampled, by `LogitUpsampler.finalRows` and the same last vertical pass
- * done here. The mask comes out as horizontal runs, so no plane-sized buffer is filled.
- * Buffers are kept across calls; `runs` is valid until the next call.
+ * gives them, computing exact values only where they can matter.
+ *
+ * One pass over the low-res values the upsampling reads gives each value a level: how many of
+ * lo, t, hi it exceeds by more than a rounding margin, or −1 when it lies within the margin of one
+ * of them. Each low-res row is kept as runs of one level (a few runs a row), and the same pass
+ * refuses NaN and ±Infinity. Output rows are then taken in strips of rows that read the same
+ * low-res rows (`groups` such row groups a strip; two or three low-res rows each). Merging those
+ * rows' runs gives each low-res column's level over the strip (−1 when its values differ or one
+ * straddles), in time proportional to the runs, not the width. Every output value is a convex
+ * combination of its sources (float32 rounding stays inside the margin), so an output pixel all of
+ * whose source columns share a level has that level: its counts come by area and its run is known.
+ * Only the other pixels (near a cutoff crossing) are upsampled, by `LogitUpsampler.finalRows` and
+ * the same last vertical pass done here. The mask comes out as horizontal runs, so no plane-sized
+ * buffer is filled. Buffers are kept across calls; `runs` is valid until the next call.
  */
 export class RunClassifier {
   private readonly fx: { from: Int32Array; to: Int32Array }
-  private colLevel = new Int8Array(0)
-  private codes = new Int8Array(0)
+  // Level runs of each used low-res row r: starts[k], levels[k] for k in [rowBegin[r], rowBegin[r + 1]).
+  private readonly rowBegin: Int32Array
+  private readonly starts: Int32Array
+  private readonly levels: Int8Array
+  // Merged column runs of one strip.
+  private colStart: Int32Array
+  private colLevel: Int8Array
   // Segments of one strip: [x0, x1) with a level, or −1 (exact; values at valOff).
   private segX0 = new Int32Array(64)
   private segX1 = new Int32Array(64)
@@ -65,44 +86,171 @@ export class RunClassifier {
   private segOff = new Int32Array(64)
   private vals = new Float32Array(4096)
   private runs = new Int32Array(3 * 1024)
+  /** The largest |value| the margin is sized for (a power of two, grown when a plane exceeds it); any bound ≥ the plane's gives the same results. */
+  private magnitude = 1
+
+  /**
+   * Index (in `low`) of the first NaN or ±Infinity (row-major) the last `classify` call met, or −1.
+   * Such a value has no defined place among the cutoffs (upsampling spreads it to its neighbours as
+   * NaN, which no comparison passes), so the generator refuses it; `classify` then returns null.
+   */
+  nonFinite = -1
 
   constructor(
     readonly up: LogitUpsampler,
-    readonly strip = 8,
+    readonly groups = 1,
   ) {
+    if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`RunClassifier: groups must be an integer ≥ 1, got ${groups}`)
     this.fx = sourceBounds(up.x, up.lw)
-    this.colLevel = new Int8Array(up.lw)
+    const cells = up.usedH * (up.usedW + 1)
+    this.rowBegin = new Int32Array(up.usedH + 1)
+    this.starts = new Int32Array(cells)
+    this.levels = new Int8Array(cells)
+    this.colStart = new Int32Array(up.usedW + 1)
+    this.colLevel = new Int8Array(up.usedW + 1)
   }
+
+  /**
+   * The level runs of each used low-res row, at the margin for values of magnitude ≤ `bound`.
+   * Returns 0, or NaN when a value is not finite (`nonFinite` is then set), or the largest |value|
+   * when one exceeds `bound` (the runs are then not valid: classify again with a larger bound).
+   * Inside a run each value costs two comparisons (the run's level interval, which NaN fails and
+   * which ends at ±bound), so a plane whose rows are a few runs is read at nearly copy speed.
+   */
+  private levelRuns(low: Float32Array, offset: number, cut: Cutoffs, bound: number): number {
+    const { lw, usedW: uw, usedH: uh } = this.up
+    const { starts, levels, rowBegin } = this
+    const margin = marginFor(cut, bound)
+    const lm = cut.lo - margin
+    const lp = cut.lo + margin
+    const tm = cut.t - margin
+    const tp = cut.t + margin
+    const hm = cut.hi - margin
+    const hp = cut.hi + margin
+    const nb = -bound
+    let over = 0
+    let n = 0
+    for (let r = 0; r < uh; r++) {
+      rowBegin[r] = n
+      let prev = 4
+      const i0 = offset + r * lw
+      let x = 0
+      while (x < uw) {
+        // A value outside its run's interval: its level, NaN and magnitude checked.
+        const v = low[i0 + x]!
+        if (v - v !== 0) return this.refuse(low, offset)
+        const a = v < 0 ? -v : v
+        if (a > bound && a > over) over = a
+        const c = v > lp ? (v > tp ? (v > hp ? 3 : v > hm ? -1 : 2) : v > tm ? -1 : 1) : v > lm ? -1 : 0
+        if (c !== prev) {
+          starts[n] = x
+          levels[n++] = c
+          prev = c
+        }
+        x++
+        if (c < 0) continue
+        // The rest of the run: values in the level's interval (lo, hi], within ±bound.
+        const lo = c === 0 ? nb : c === 1 ? lp : c === 2 ? tp : hp
+        const hi = c === 0 ? lm : c === 1 ? tm : c === 2 ? hm : bound
+        while (x < uw) {
+          const w = low[i0 + x]!
+          if (!(w > lo && w <= hi)) break
+          x++
+        }
+      }
+    }
+    rowBegin[uh] = n
+    return over
+  }
+
+  /** Finds the first value (row-major, in the part the upsampling reads) that is NaN or ±Infinity; returns NaN. */
+  private refuse(low: Float32Array, offset: number): number {
+    const { lw, usedW: uw, usedH: uh } = this.up
+    this.nonFinite = -1
+    for (let r = 0; r < uh && this.nonFinite < 0; r++) {
+      for (let i = offset + r * lw, e = i + uw; i < e; i++) {
+        const v = low[i]!
+        if (v - v !== 0) {
+          this.nonFinite = i
+          break
+        }
+      }
+    }
+    return NaN
+  }
+
+  /**
+   * Merges the level runs of low-res rows [r0, r1] into column runs (colStart/colLevel, ending with
+   * a run start at usedW): a column's level is its rows' common level, else −1. Returns the run count.
+   */
+  private mergeRows(r0: number, r1: number): number {
+    const { starts, levels, rowBegin, colStart, colLevel } = this
+    const uw = this.up.usedW
+    let n = 0
+    if (r0 === r1) {
+      for (let k = rowBegin[r0]!, e = rowBegin[r0 + 1]!; k < e; k++) {
+        colStart[n] = starts[k]!
+        colLevel[n++] = levels[k]!
+      }
+      colStart[n] = uw
+      return n
+    }
+    // The rows' current runs: k[j] for row r0 + j (at most a few rows: a strip's sources).
+    const rows = r1 - r0 + 1
+    const k = this.cursor.length >= rows ? this.cursor : (this.cursor = new Int32Array(rows))
+    for (let j = 0; j < rows; j++) k[j] = rowBegin[r0 + j]!
+    let c = 0
+    let last = 4
+    while (c < uw) {
+      let L = levels[k[0]!]!
+      let end = k[0]! + 1 < rowBegin[r0 + 1]! ? starts[k[0]! + 1]! : uw
+      for (let j = 1; j < rows; j++) {
+        const kj = k[j]!
+        if (levels[kj] !== L) L = -1
+        const e = kj + 1 < rowBegin[r0 + j + 1]! ? starts[kj + 1]! : uw
+        if (e < end) end = e
+      }
+      if (L !== last) {
+        colStart[n] = c
+        colLevel[n++] = L
+        last = L
+      }
+      c = end
+      for (let j = 0; j < rows; j++) if (k[j]! + 1 < rowBegin[r0 + j + 1]! && starts[k[j]! + 1] === end) k[j]!++
+    }
+    colStart[n] = uw
+    return n
+  }
+
+  private cursor = new Int32Array(4)
 
   classify(low: Float32Array, cut: Cutoffs, offset = 0): MaskRuns | null {
     const { up } = this
-    const win = up.window(low, cut.lo, offset)
-    if (!win) return null
-    const { x0, x1, y0, y1, margin } = win
     const { t, hi, lo } = cut
-    const lw = up.lw
-    const sx = up.x
+    this.nonFinite = -1
+    // The margin is sized for |values| ≤ magnitude, a power of two kept across planes and doubled
+    // until it bounds this plane's values (any bound gives the same results; a tight one less work).
+    if (this.magnitude < Math.max(Math.abs(lo), Math.abs(hi)) + 1) this.magnitude = 2 ** Math.ceil(Math.log2(Math.max(Math.abs(lo), Math.abs(hi)) + 1))
+    for (;;) {
+      const over = this.levelRuns(low, offset, cut, this.magnitude)
+      if (over !== over) return null
+      if (over === 0) break
+      while (this.magnitude < over) this.magnitude *= 2
+    }
+    const { levels, rowBegin, colStart, colLevel } = this
+    const uh = up.usedH
+    // The rows with a value above lo − margin (a run of level ≠ 0), and the output rows they reach.
+    let ay0 = 0
+    const zeroRow = (r: number): boolean => rowBegin[r + 1]! - rowBegin[r]! === 1 && levels[rowBegin[r]!] === 0
+    while (ay0 < uh && zeroRow(ay0)) ay0++
+    if (ay0 === uh) return null
+    let ay1 = uh - 1
+    while (zeroRow(ay1)) ay1--
     const sy = up.y
     const ty = sy.stage2
+    const outW = up.plan.outW
     const { from, to } = this.fx
-    const cx0 = sx.srcLo[x0]!
-    const cx1 = sx.srcHi[x1 - 1]!
-    const colLevel = this.colLevel
-    // Each low-res value's level when its ±margin interval lies between the same two cutoffs, else −1,
-    // once per mask over the rows and columns the window reads; a column's level over a strip's
-    // rows is then the common code of its values (−1 when they differ or one straddles).
-    const ry0 = sy.srcLo[y0]!
-    const ry1 = sy.srcHi[y1 - 1]!
-    const cw = cx1 - cx0 + 1
-    if (this.codes.length < cw * (ry1 - ry0 + 1)) this.codes = new Int8Array(cw * (ry1 - ry0 + 1))
-    const codes = this.codes
-    const [lm, lp, tm, tp, hm, hp] = [lo - margin, lo + margin, t - margin, t + margin, hi - margin, hi + margin]
-    for (let r = ry0; r <= ry1; r++) {
-      for (let i = offset + r * lw + cx0, e = i + cw, o = (r - ry0) * cw - i; i < e; i++) {
-        const v = low[i]!
-        codes[o + i] = v > lp ? (v > tp ? (v > hp ? 3 : v > hm ? -1 : 2) : v > tm ? -1 : 1) : v > lm ? -1 : 0
-      }
-    }
+    const [y0, y1] = spanOf(sy, ay0, ay1)
     let inter = 0
     let union = 0
     let area = 0
@@ -111,38 +259,37 @@ export class RunClassifier {
     let bx1 = -1
     let by0 = -1
     let by1 = -1
-    for (let ys = y0; ys < y1; ys += this.strip) {
-      const ye = Math.min(y1, ys + this.strip)
+    let ys = y0
+    while (ys < y1) {
+      // A strip: `groups` runs of output rows with the same source rows.
+      let ye = ys
+      for (let g = 0; g < this.groups && ye < y1; g++) {
+        const a = sy.srcLo[ye]!
+        const b = sy.srcHi[ye]!
+        while (ye < y1 && sy.srcLo[ye] === a && sy.srcHi[ye] === b) ye++
+      }
       const r0 = sy.srcLo[ys]!
       const r1 = sy.srcHi[ye - 1]!
-      // Each source column's level over the strip's source rows (−1: its values straddle a cutoff).
-      const c0 = (r0 - ry0) * cw - cx0
-      const c1 = (r1 - ry0) * cw - cx0
-      for (let c = cx0; c <= cx1; c++) {
-        let L = codes[c0 + c]!
-        for (let i = c0 + c + cw, e = c1 + c; i <= e && L >= 0; i += cw) if (codes[i] !== L) L = -1
-        colLevel[c] = L
-      }
+      const nCol = this.mergeRows(r0, r1)
       // Segments: maximal runs of columns with one known level give the outputs whose sources all lie in them.
       let nSeg = 0
-      let xPrev = x0
-      let c = cx0
-      while (c <= cx1) {
-        const L = colLevel[c]!
-        let e = c
-        while (e < cx1 && colLevel[e + 1] === L) e++
-        if (L >= 0) {
-          const a = Math.max(x0, from[c]!)
-          const b = Math.min(x1, to[e]!)
-          if (a < b) {
-            if (a > xPrev) nSeg = this.pushSeg(nSeg, xPrev, a, -1)
-            nSeg = this.pushSeg(nSeg, a, b, L)
-            xPrev = b
-          }
+      let xPrev = 0
+      for (let q = 0; q < nCol; q++) {
+        const L = colLevel[q]!
+        if (L < 0) continue
+        const a = from[colStart[q]!]!
+        const b = Math.min(outW, to[colStart[q + 1]! - 1]!)
+        if (a < b) {
+          if (a > xPrev) nSeg = this.pushSeg(nSeg, xPrev, a, -1)
+          nSeg = this.pushSeg(nSeg, a, b, L)
+          xPrev = b
         }
-        c = e + 1
       }
-      if (xPrev < x1) nSeg = this.pushSeg(nSeg, xPrev, x1, -1)
+      if (xPrev < outW) nSeg = this.pushSeg(nSeg, xPrev, outW, -1)
+      if (nSeg === 1 && this.segLevel[0] === 0) {
+        ys = ye
+        continue
+      }
       // The straddling segments up to the last vertical pass, over the last stage's source rows
       // of the strip (J0 … J1); the row loop finishes each value as that pass does.
       const J0 = ty.i0[ys]!
@@ -205,7 +352,9 @@ export class RunClassifier {
           for (let r = rowStart; r < count; r++) area += runs[3 * r + 2]! - runs[3 * r + 1]!
         }
       }
+      ys = ye
     }
+    if (union === 0) return null
     return { inter, union, area, box: area > 0 ? [bx0, by0, bx1, by1] : null, runs: this.runs, count }
   }
 

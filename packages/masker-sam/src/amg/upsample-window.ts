@@ -53,7 +53,7 @@ function axis(low: number, plan: UpsamplePlan, horizontal: boolean): Axis {
 }
 
 /** The output interval [a, b) whose low-res sources meet [lo, hi] (sources are monotone in the output index). */
-function span(ax: Axis, lo: number, hi: number): [number, number] {
+export function span(ax: Axis, lo: number, hi: number): [number, number] {
   const n = ax.srcLo.length
   let a = 0
   while (a < n && ax.srcHi[a]! < lo) a++
