@@ -99,10 +99,27 @@ describe('plaf run --shard and plaf merge', () => {
     const r = await cli('merge', join(dir, 's2'), join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged-2'), '--json')
     expect(r.code, r.err).toBe(0)
     expect(readFileSync(join(dir, 'merged-2', 'storage3d', 'map.ply'))).toEqual(readFileSync(join(dir, 'merged', 'storage3d', 'map.ply')))
-    // a fused pool: well under one row per mask seen (24 frames see each thing only a few times).
-    // Measured 373 masks → 114 rows (3.3×) with felzenszwalb 0.1.0, 304 → 104 (2.9×) with 0.2.0,
-    // whose edge-strip pass no longer emits the sliver masks that fused most readily.
-    expect(summary.pool_rows * 2).toBeLessThan(summary.masks_seen)
+    // The fused pool against an unfused one (fusion: none) of the same shards, merged. Both saw the
+    // same masks; an unfused row is a mask that leads some voxel's vote (masks that lead none are
+    // compacted away), so unfused rows ≤ masks seen. Fusion's rule (lifter README, Fusion): a
+    // mask with ≥ fusion_overlap (0.3) of its points on voxels led by an entry that agrees with it
+    // (cosine ≥ fusion_cosine to its mean and anchor) joins that entry instead of adding a row. So
+    // a surface in view over k frames takes one fused row where the unfused map keeps up to k. On
+    // this camera loop (24 views 15° apart looking at the room's centre, a 58° horizontal field of
+    // view) a wall stays in view for about 58° / 15° ≈ 4 frames and the objects near the centre in
+    // all 24: fusion must at least halve the rows, leaving room for masks whose view changed too
+    // much to reach the overlap, or that straddle two surfaces, and start entries of their own.
+    // Measured 274 unfused rows → 104 fused (0.38; 304 masks seen) with felzenszwalb 0.2.0.
+    for (const i of [0, 1, 2]) {
+      const r = await run('--shard', `${i}/3`, '--shard-chunk', '4', '--set', 'stages.lifter.with.fusion=none', '--out', join(dir, `u${i}`))
+      expect(r.code, r.err).toBe(0)
+    }
+    const um = await cli('merge', join(dir, 'u0'), join(dir, 'u1'), join(dir, 'u2'), '--out', join(dir, 'merged-unfused'), '--json')
+    expect(um.code, um.err).toBe(0)
+    const unfused = JSON.parse(um.out)
+    expect(unfused).toMatchObject({ points: summary.points, masks_seen: summary.masks_seen })
+    expect(unfused.pool_rows).toBeLessThanOrEqual(unfused.masks_seen)
+    expect(summary.pool_rows * 2).toBeLessThan(unfused.pool_rows)
 
     // merging a run of another pipeline is a located error, exit 1
     expect((await run('--shard', '0/3', '--shard-chunk', '4', '--out', join(dir, 'other'), '--set', 'stages.lifter.with.voxel_size=0.04')).code).toBe(0)
