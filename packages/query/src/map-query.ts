@@ -94,8 +94,10 @@ export function queryLabelsSidecar(npy: string, labels: readonly string[], count
 export async function queryMap(s: MapQuerySettings, map: SemanticMap3D, embeddings: TextEmbeddings, sets: TextSets, tensor: TensorBackend): Promise<MapQueryResult> {
   // the querier's own time (ScoringTime): not other work that runs while the product is awaited
   const time: ScoringTime = { ownMs: 0 }
-  // pool norms and the checked refs for the gather kernel, once (the norms would otherwise be computed by scorePool)
-  const prepared = prepareMap(map)
+  // pool norms, the pool copy for the product kernel and the checked refs for the gather kernel, once (the norms
+  // would otherwise be computed by scorePool). One product per run, all texts at once: a helper thread would start
+  // (tens of ms) after the product is done, so the kernel runs on this thread alone.
+  const prepared = prepareMap(map, { threads: 1 })
   const cos = await scorePool(map, embeddings, tensor, prepared, time)
   const t0 = performance.now()
   const modes = applyMode(cos, sets, s.mode, s.temperature)

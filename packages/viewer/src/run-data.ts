@@ -114,7 +114,7 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
     const map = portValue<SemanticMap3D>('SemanticMap3D', (await mapReader.read!()) as Record<string, unknown>)
     if (!map) throw new PlafError(diagnostic('PLAF_PORT_VALUE_INVALID', `stage ${s3.key} (${s3.use}) read back no valid SemanticMap3D`, { stage: s3.key, plugin: s3.use }))
     const [rows, d] = map.pool.shape
-    const prepared = prepareMap(map)
+    const prepared = prepareMap(map, { product: 'tensor' }) // the norms are what the viewer uses: no product kernel (pool copy, helper thread)
     const qo = querier.options as {
       encoder: string; encoder_options?: Record<string, unknown>; threshold?: number | 'auto'; mode?: ScoreMode; temperature?: number; negatives?: string[]
       queries?: string[]; labels?: string[]
