@@ -29,7 +29,7 @@ interface PreparedResult {
   product: Product
   /** Threads computing the pool product: the kernel's (1, or 2 with its helper thread); for the tensor backend its own (onnxruntime: intra-op threads; reference: 1). */
   product_threads: number | null
-  /** With the kernel on two threads: the share of the helper's half of the rows it computed itself (the rest this thread took over); else null. */
+  /** With the kernel on two threads: the share of the row chunks the helper thread computed in the last round (about 0.5 when both ran side by side; the rest this thread took); else null. */
   helper_share: number | null
   /** prepareMap (pool row norms, the product kernel's pool copy and helper thread start, refs checked and copied for the gather kernel), once per map, ms. */
   prepare_ms: number
@@ -46,7 +46,7 @@ interface PreparedResult {
   /** Against numpy's second variant (refs checked once, take into a reused out=): median and minima. */
   ratio_to_numpy_out: number | null
   ratio_to_numpy_out_of_minima: number | null
-  /** Pool, refs, norms, the product kernel's memory (its pool copy, and the helper thread's half) and the gather kernel's memory (its refs copy and output). */
+  /** Pool, refs, norms, the product kernel's memory (its pool copy, shared with its helper thread) and the gather kernel's memory (its refs copy and output). */
   held_bytes: number
   max_abs_diff_vs_dense: number | null
   speedup_vs_dense_official: number | null
@@ -311,8 +311,8 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
     notes: [
       '"held" is what must stay resident to answer a query: N×D float32 per-point features (dense) vs the M×D pool and N uint32 refs (PLAF).',
       'Peak memory is measured during the query only; the held representation was allocated before the baseline was taken.',
-      'Prepared: the pool rows\' norms are computed once per map, the pool copied into the product kernel\'s memory (and its second half into the helper thread\'s) and the refs checked and copied for the gather kernel (prepareMap; numpy: norms plus refs as intp), as a map is loaded once and queried many times; the time is shown, not in the median. Rounds alternate PLAF and numpy so machine load hits both.',
-      'The first prepared entry (the goal\'s path, what plaf query runs) computes the pool product in prepareMap\'s WebAssembly SIMD kernel (PoolProduct: product_threads says on how many threads, helper_share how much of its half the helper thread took); the entries after it keep the product on each tensor backend (prepareMap(map, { product: \'tensor\' })), as measured before. numpy\'s BLAS may use both cores too.',
+      'Prepared: the pool rows\' norms are computed once per map, the pool copied into the product kernel\'s memory (shared with its helper thread) and the refs checked and copied for the gather kernel (prepareMap; numpy: norms plus refs as intp), as a map is loaded once and queried many times; the time is shown, not in the median. Rounds alternate PLAF and numpy so machine load hits both.',
+      'The first prepared entry (the goal\'s path; plaf query runs the same kernel, on one thread) computes the pool product in prepareMap\'s WebAssembly SIMD kernel (PoolProduct: product_threads says on how many threads, helper_share what share of the row chunks the helper thread took); the entries after it keep the product on each tensor backend (prepareMap(map, { product: \'tensor\' })), as measured before. numpy\'s BLAS may use both cores too.',
       'plaf_prepared (the goal\'s path) writes into the prepared map\'s own output (scoreMap(…, { reuse: true })); plaf_prepared_fresh_output allocates a new Q×N array per query, as numpy\'s take() does. numpy\'s second variant writes into a reused out= as well.',
     ],
   }

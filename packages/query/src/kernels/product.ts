@@ -7,13 +7,13 @@
  * pool held in the kernel's own linear memory (copied once, by `prepareMap`). Four pool rows are
  * read side by side in f32x4 lanes, each block of four rows is used for every query while it is
  * in cache (so Q queries still read the pool once), and the call is synchronous: no tensor-backend
- * round trip, no new tensors per query. With `threads: 2` (the default on a machine with two or
- * more cores, for pools of at least `THREADED_MIN_VALUES` floats) a persistent helper thread
- * (worker_threads, started once per kernel) holds a copy of the second half of the rows and
- * takes chunks of it while this thread computes the first half; the chunks are claimed through
- * Atomics on a small SharedArrayBuffer, so whichever thread is free takes the next one and this
- * thread finishes alone when the helper is busy, not started yet or gone. Reading the pool is the
- * cost, and two cores read it about twice as fast as one.
+ * round trip, no new tensors per query. The memory is a shared WebAssembly memory: with
+ * `threads: 2` (the default on a machine with two or more cores, for pools of at least
+ * `THREADED_MIN_VALUES` floats) a persistent helper thread (worker_threads, started once per
+ * kernel) runs the same kernel over the same memory, and per call both threads claim chunks of
+ * rows through Atomics on a small SharedArrayBuffer, so whichever thread is free takes the next
+ * one and this thread finishes alone when the helper is busy, not started yet or gone. Reading
+ * the pool is the cost, and two cores read it about twice as fast as one.
  *
  * Summation order (fixed, so results are reproducible): per row and query, lane l of a float32
  * accumulator sums the products of the columns j ≡ l (mod 4) below D − D mod 4 in order; the
@@ -26,7 +26,7 @@ import { Worker } from 'node:worker_threads'
 
 /** The kernel's source; `PRODUCT_WASM` is its binary (wabt 1.0.39 `parseWat` + `toBinary`, checked by a test). */
 export const PRODUCT_WAT = `(module
-  (memory (import "env" "memory") 1)
+  (memory (import "env" "memory") 1 32768 shared)
   ;; out[i·ld + r] = Σ_j pool[r·d + j] · texts[i·d + j] for r < rows, i < q (byte addresses; rows of d floats)
   (func $dots (export "dots") (param $pool i32) (param $texts i32) (param $out i32) (param $rows i32) (param $d i32) (param $q i32) (param $ld i32)
     (local $stride i32) (local $dv i32) (local $r i32) (local $i i32) (local $j i32) (local $t i32) (local $o i32)
@@ -119,35 +119,41 @@ export const PRODUCT_WAT = `(module
 `
 
 /** The binary of `PRODUCT_WAT`, base64. */
-export const PRODUCT_WASM = 'AGFzbQEAAAABCwFgB39/f39/f38AAg8BA2VudgZtZW1vcnkCAAEDAgEABwgBBGRvdHMAAAqXBgGUBgMLfwV7BX0gBEECdCEHIARBfHFBAnQhCAJAA0AgCUEEaiADSw0BIAAgCSAHbGohDiAOIAdqIQ8gDyAHaiEQIBAgB2ohEUEAIQoCQANAIAogBU8NASABIAogB2xqIQz9DAAAAAAAAAAAAAAAAAAAAAAhEv0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFUEAIQsCQANAIAsgCE8NASAMIAtq/QAEACEWIBIgDiALav0ABAAgFv3mAf3kASESIBMgDyALav0ABAAgFv3mAf3kASETIBQgECALav0ABAAgFv3mAf3kASEUIBUgESALav0ABAAgFv3mAf3kASEVIAtBEGohCwwACwsgEv0fACAS/R8BkiAS/R8CIBL9HwOSkiEXIBP9HwAgE/0fAZIgE/0fAiAT/R8DkpIhGCAU/R8AIBT9HwGSIBT9HwIgFP0fA5KSIRkgFf0fACAV/R8BkiAV/R8CIBX9HwOSkiEaAkADQCALIAdPDQEgDCALaioCACEbIBcgDiALaioCACAblJIhFyAYIA8gC2oqAgAgG5SSIRggGSAQIAtqKgIAIBuUkiEZIBogESALaioCACAblJIhGiALQQRqIQsMAAsLIAIgCiAGbCAJakECdGohDSANIBc4AgAgDSAYOAIEIA0gGTgCCCANIBo4AgwgCkEBaiEKDAALCyAJQQRqIQkMAAsLAkADQCAJIANPDQEgACAJIAdsaiEOQQAhCgJAA0AgCiAFTw0BIAEgCiAHbGohDP0MAAAAAAAAAAAAAAAAAAAAACESQQAhCwJAA0AgCyAITw0BIBIgDiALav0ABAAgDCALav0ABAD95gH95AEhEiALQRBqIQsMAAsLIBL9HwAgEv0fAZIgEv0fAiAS/R8DkpIhFwJAA0AgCyAHTw0BIBcgDiALaioCACAMIAtqKgIAlJIhFyALQQRqIQsMAAsLIAIgCiAGbCAJakECdGogFzgCACAKQQFqIQoMAAsLIAlBAWohCQwACwsL'
+export const PRODUCT_WASM = 'AGFzbQEAAAABCwFgB39/f39/f38AAhIBA2VudgZtZW1vcnkCAwGAgAIDAgEABwgBBGRvdHMAAAqXBgGUBgMLfwV7BX0gBEECdCEHIARBfHFBAnQhCAJAA0AgCUEEaiADSw0BIAAgCSAHbGohDiAOIAdqIQ8gDyAHaiEQIBAgB2ohEUEAIQoCQANAIAogBU8NASABIAogB2xqIQz9DAAAAAAAAAAAAAAAAAAAAAAhEv0MAAAAAAAAAAAAAAAAAAAAACET/QwAAAAAAAAAAAAAAAAAAAAAIRT9DAAAAAAAAAAAAAAAAAAAAAAhFUEAIQsCQANAIAsgCE8NASAMIAtq/QAEACEWIBIgDiALav0ABAAgFv3mAf3kASESIBMgDyALav0ABAAgFv3mAf3kASETIBQgECALav0ABAAgFv3mAf3kASEUIBUgESALav0ABAAgFv3mAf3kASEVIAtBEGohCwwACwsgEv0fACAS/R8BkiAS/R8CIBL9HwOSkiEXIBP9HwAgE/0fAZIgE/0fAiAT/R8DkpIhGCAU/R8AIBT9HwGSIBT9HwIgFP0fA5KSIRkgFf0fACAV/R8BkiAV/R8CIBX9HwOSkiEaAkADQCALIAdPDQEgDCALaioCACEbIBcgDiALaioCACAblJIhFyAYIA8gC2oqAgAgG5SSIRggGSAQIAtqKgIAIBuUkiEZIBogESALaioCACAblJIhGiALQQRqIQsMAAsLIAIgCiAGbCAJakECdGohDSANIBc4AgAgDSAYOAIEIA0gGTgCCCANIBo4AgwgCkEBaiEKDAALCyAJQQRqIQkMAAsLAkADQCAJIANPDQEgACAJIAdsaiEOQQAhCgJAA0AgCiAFTw0BIAEgCiAHbGohDP0MAAAAAAAAAAAAAAAAAAAAACESQQAhCwJAA0AgCyAITw0BIBIgDiALav0ABAAgDCALav0ABAD95gH95AEhEiALQRBqIQsMAAsLIBL9HwAgEv0fAZIgEv0fAiAS/R8DkpIhFwJAA0AgCyAHTw0BIBcgDiALaioCACAMIAtqKgIAlJIhFyALQQRqIQsMAAsLIAIgCiAGbCAJakECdGogFzgCACAKQQFqIQoMAAsLIAlBAWohCQwACwsL'
 
 type Dots = (pool: number, texts: number, out: number, rows: number, d: number, q: number, ld: number) => void
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
-  readonly buffer: ArrayBuffer
+  readonly buffer: ArrayBufferLike
   grow(pages: number): number
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-  Memory: new (descriptor: { initial: number }) => WasmMemory
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
   validate(bytes: Uint8Array): boolean
 }
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
 
 let productModule: object | null | undefined
 
-/** The compiled kernel, or null when this engine has no WebAssembly or no SIMD (checked once). */
+/** The compiled kernel, or null when this engine has no WebAssembly, no SIMD or no shared memory (checked once). */
 function compiled(): object | null {
   if (productModule === undefined) {
     const bytes = Buffer.from(PRODUCT_WASM, 'base64')
-    productModule = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null
+    let ok = wasm !== undefined && wasm.validate(bytes)
+    try {
+      if (ok) new wasm!.Memory({ initial: 1, maximum: 1, shared: true })
+    } catch {
+      ok = false
+    }
+    productModule = ok ? new wasm!.Module(bytes) : null
   }
   return productModule
 }
 
-/** Largest linear memory used (bytes): byte addresses stay far from the i32 wrap-around. */
+/** Largest linear memory used (bytes): byte addresses stay far from the i32 wrap-around; the module's declared maximum (32,768 pages). */
 const MAX_WASM_BYTES = 2 ** 31
 const PAGE = 65536
 const align16 = (x: number) => Math.ceil(x / 16) * 16
@@ -155,60 +161,49 @@ const align16 = (x: number) => Math.ceil(x / 16) * 16
 /** Smallest pool (rows × D floats) given a helper thread: below it (4 MB) waking a thread costs more than it saves. */
 export const THREADED_MIN_VALUES = 1 << 20
 
-/** Queries per threaded pass: the shared block holds this many texts and results (more queries take more passes). */
-const BATCH = 8
-/** Chunks the helper's half of the rows is split into, claimed one at a time by either thread. */
-const CHUNKS = 16
+/** Chunks the rows are split into per call, claimed one at a time by either thread. */
+const CHUNKS = 32
 
 // The control block (Int32Array over a SharedArrayBuffer): job number, the claim word
-// (generation << 16 | next chunk), chunks finished, queries in the job, a failure flag.
+// (generation << 16 | next chunk), chunks finished, the job's queries and byte offsets, a failure flag.
 const SEQ = 0
 const NEXT = 1
 const DONE = 2
 const QN = 3
-const FAILED = 4
+const TEXTS = 4
+const OUT = 5
+const FAILED = 6
 const CTRL_INTS = 8
 /** How long the calling thread waits for the helper's claimed chunks before it computes them itself and stops the helper. */
 const HELPER_TIMEOUT_MS = 10_000
 
 /**
- * The helper thread (CommonJS, run with `eval`): waits for a job number, copies the texts, claims
- * chunks of its rows until none are left for this job (a claim carries the job's generation, so
- * a late wake never takes a later job's chunk with an earlier job's texts), writes each chunk's
- * products into the shared results and counts it done, even when it fails (then FAILED is set and
- * the calling thread recomputes).
+ * The helper thread (CommonJS, run with `eval`): the same kernel over the same shared memory.
+ * It waits for a job number, reads the job (queries, texts and output offsets), and claims chunks
+ * until none are left for this job (a claim carries the job's generation, so a late wake never
+ * takes a later job's chunk with an earlier job's offsets); each chunk is counted done even when
+ * it fails (then FAILED is set and the calling thread recomputes).
  */
 const HELPER = `'use strict'
 const { workerData } = require('node:worker_threads')
-const { module, pool, sab, rows, d, h, chunkRows, chunks, batch, ctrlInts } = workerData
-const c = new Int32Array(sab, 0, ctrlInts)
-const half = rows - h
-const sharedTexts = new Float32Array(sab, ctrlInts * 4, batch * d)
-const sharedOut = new Float32Array(sab, ctrlInts * 4 + batch * d * 4, batch * half)
-const textsOffset = Math.ceil(pool.length * 4 / 16) * 16
-const outOffset = Math.ceil((textsOffset + batch * d * 4) / 16) * 16
-const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((outOffset + batch * half * 4) / 65536)) })
+const { module, memory, sab, rows, d, chunkRows, chunks } = workerData
+const c = new Int32Array(sab)
 const dots = new WebAssembly.Instance(module, { env: { memory } }).exports.dots
-new Float32Array(memory.buffer, 0, pool.length).set(pool)
-const texts = new Float32Array(memory.buffer, textsOffset, batch * d)
-const out = new Float32Array(memory.buffer, outOffset, batch * half)
 let seen = 0
 for (;;) {
   Atomics.wait(c, ${SEQ}, seen)
   seen = Atomics.load(c, ${SEQ})
   const gen = seen & 0x7fff
   const q = Atomics.load(c, ${QN})
-  texts.set(sharedTexts.subarray(0, q * d))
+  const texts = Atomics.load(c, ${TEXTS})
+  const out = Atomics.load(c, ${OUT})
   for (;;) {
     const v = Atomics.load(c, ${NEXT})
     if ((v >>> 16) !== gen || (v & 0xffff) >= chunks) break
     if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue
-    const k = v & 0xffff
-    const a = k * chunkRows
-    const b = Math.min(half, a + chunkRows)
+    const a = (v & 0xffff) * chunkRows
     try {
-      dots(a * d * 4, textsOffset, outOffset + a * 4, b - a, d, q, half)
-      for (let i = 0; i < q; i++) sharedOut.set(out.subarray(i * half + a, i * half + b), i * half + a)
+      dots(a * d * 4, texts, out + a * 4, Math.min(rows, a + chunkRows) - a, d, q, rows)
     } catch {
       Atomics.store(c, ${FAILED}, 1)
     }
@@ -218,17 +213,12 @@ for (;;) {
 }
 `
 
-/** The helper thread's side of a kernel: its worker, the shared control block and its halves of texts and results. */
+/** The helper thread of a kernel: its worker and the shared control block. */
 interface Helper {
   worker: { terminate(): Promise<number>; unref(): void }
   ctrl: Int32Array
-  texts: Float32Array
-  out: Float32Array
-  /** First row the helper holds (rows h..M−1), a multiple of 4. */
-  h: number
   chunkRows: number
   chunks: number
-  bytes: number
   alive: boolean
 }
 
@@ -266,7 +256,7 @@ export class PoolProduct {
   private readonly maxBytes: number
   private readonly helper: Helper | null
   private slots = 0
-  /** Chunks of the second half computed so far by the helper thread and in all (`helperShare`). */
+  /** Chunks computed so far by the helper thread and in all threaded calls (`helperShare`). */
   private chunksHelper = 0
   private chunksAll = 0
 
@@ -275,10 +265,10 @@ export class PoolProduct {
     this.d = d
     this.maxBytes = maxBytes
     this.textsOffset = align16(4 * rows * d)
-    this.memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(this.textsOffset / PAGE)) })
+    this.memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(this.textsOffset / PAGE)), maximum: Math.ceil(maxBytes / PAGE), shared: true })
     this.run = new wasm!.Instance(module, { env: { memory: this.memory } }).exports.dots as Dots
     new Float32Array(this.memory.buffer, 0, rows * d).set(pool.subarray(0, rows * d))
-    this.helper = threads >= 2 && rows >= 8 ? startHelper(pool, rows, d, module) : null
+    this.helper = threads >= 2 && rows >= 8 ? startHelper(this.memory, module, rows, d) : null
     this.threads = this.helper ? 2 : 1
     if (this.helper) helpers.register(this, this.helper, this)
   }
@@ -295,9 +285,9 @@ export class PoolProduct {
     return new PoolProduct(pool, rows, d, module, maxBytes, threads)
   }
 
-  /** Bytes the kernel holds: the pool copy, the texts and outputs of the most queries asked at once, and the helper thread's half of the pool. */
+  /** Bytes the kernel holds: the pool copy, and the texts and outputs of the most queries asked at once (one memory, shared with the helper thread). */
   get bytes(): number {
-    return this.memory.buffer.byteLength + (this.helper?.bytes ?? 0)
+    return this.memory.buffer.byteLength
   }
 
   /** Whether `dots` can take `q` queries at once within the kernel's memory. */
@@ -328,40 +318,32 @@ export class PoolProduct {
       this.slots = q
     }
     new Float32Array(this.memory.buffer, this.textsOffset, q * d).set(texts)
-    const helper = this.helper
-    if (!helper?.alive) {
-      this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
-    } else {
-      for (let i0 = 0; i0 < q; i0 += BATCH) this.together(helper, texts, i0, Math.min(q, i0 + BATCH) - i0, outOffset)
-    }
+    if (this.helper?.alive && q > 0) this.together(this.helper, q, outOffset)
+    else this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
     return new Float32Array(this.memory.buffer, outOffset, q * rows)
   }
 
-  /** Queries i0..i0+qb−1 on both threads: this one takes rows 0..h−1, then both claim chunks of h..M−1. */
-  private together(helper: Helper, texts: Float32Array, i0: number, qb: number, outOffset: number): void {
+  /** Both threads claim chunks of rows until none are left; then this one waits for the helper's. */
+  private together(helper: Helper, q: number, outOffset: number): void {
     const { rows, d } = this
-    const { ctrl, h, chunkRows, chunks } = helper
-    const half = rows - h
-    const textsAt = this.textsOffset + 4 * i0 * d
-    const outAt = outOffset + 4 * i0 * rows
-    helper.texts.set(texts.subarray(i0 * d, (i0 + qb) * d))
+    const { ctrl, chunkRows, chunks } = helper
     const gen = (Atomics.load(ctrl, SEQ) + 1) & 0x7fff
-    Atomics.store(ctrl, QN, qb)
+    Atomics.store(ctrl, QN, q)
+    Atomics.store(ctrl, TEXTS, this.textsOffset)
+    Atomics.store(ctrl, OUT, outOffset)
     Atomics.store(ctrl, DONE, 0)
     Atomics.store(ctrl, FAILED, 0)
     Atomics.store(ctrl, NEXT, gen << 16)
     Atomics.add(ctrl, SEQ, 1)
     Atomics.notify(ctrl, SEQ)
-    this.run(0, textsAt, outAt, h, d, qb, rows)
-    const mine: number[] = []
+    let mine = 0
     for (;;) {
       const v = Atomics.load(ctrl, NEXT)
       if ((v & 0xffff) >= chunks) break
       if (Atomics.compareExchange(ctrl, NEXT, v, v + 1) !== v) continue
-      const k = v & 0xffff
-      const a = h + k * chunkRows
-      this.run(4 * a * d, textsAt, outAt + 4 * a, Math.min(rows, a + chunkRows) - a, d, qb, rows)
-      mine.push(k)
+      const a = (v & 0xffff) * chunkRows
+      this.run(4 * a * d, this.textsOffset, outOffset + 4 * a, Math.min(rows, a + chunkRows) - a, d, q, rows)
+      mine++
       Atomics.add(ctrl, DONE, 1)
     }
     // the helper's claimed chunks: it is computing them (a chunk takes well under a millisecond)
@@ -375,31 +357,22 @@ export class PoolProduct {
       }
       Atomics.wait(ctrl, DONE, done, left)
     }
-    const out = new Float32Array(this.memory.buffer, outAt, qb * rows)
     if (late || Atomics.load(ctrl, FAILED)) {
-      // the helper failed on a chunk or stopped answering: this thread does its half, and goes on alone
+      // the helper failed on a chunk or stopped answering: this thread computes everything, and goes on alone
       helper.alive = false
       helpers.unregister(this)
       void helper.worker.terminate()
-      this.run(4 * h * d, textsAt, outAt + 4 * h, half, d, qb, rows)
+      this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
       return
     }
     this.chunksAll += chunks
-    this.chunksHelper += chunks - mine.length
-    const taken = new Uint8Array(chunks)
-    for (const k of mine) taken[k] = 1
-    for (let k = 0; k < chunks; k++) {
-      if (taken[k]) continue
-      const a = k * chunkRows
-      const b = Math.min(half, a + chunkRows)
-      for (let i = 0; i < qb; i++) out.set(helper.out.subarray(i * half + a, i * half + b), i * rows + h + a)
-    }
+    this.chunksHelper += chunks - mine
   }
 
   /**
-   * The share of the second half's chunks the helper thread computed over all threaded calls so
-   * far (null before any): near 1 when both threads ran side by side, near 0 when this thread
-   * did (nearly) everything, e.g. while the helper was not scheduled on a busy machine.
+   * The share of the chunks the helper thread computed over all threaded calls so far (null
+   * before any): near 0.5 when both threads ran side by side at the same speed, near 0 when this
+   * thread did (nearly) everything, e.g. while the helper was not scheduled on a busy machine.
    */
   get helperShare(): number | null {
     return this.chunksAll ? this.chunksHelper / this.chunksAll : null
@@ -414,25 +387,14 @@ export class PoolProduct {
   }
 }
 
-/** Starts the helper thread over rows h..M−1 (a copy); it does not keep the process alive. */
-function startHelper(pool: Float32Array, rows: number, d: number, module: object): Helper {
-  const h = Math.floor(rows / 8) * 4
-  const half = rows - h
-  const chunkRows = Math.ceil(half / CHUNKS / 4) * 4
-  const chunks = Math.ceil(half / chunkRows)
-  const sab = new SharedArrayBuffer(4 * (CTRL_INTS + BATCH * d + BATCH * half))
-  const ctrl = new Int32Array(sab, 0, CTRL_INTS)
-  const worker = new Worker(HELPER, {
-    eval: true,
-    workerData: { module, pool: pool.slice(h * d, rows * d), sab, rows, d, h, chunkRows, chunks, batch: BATCH, ctrlInts: CTRL_INTS },
-  })
+/** Starts the helper thread over the kernel's shared memory; it does not keep the process alive. */
+function startHelper(memory: WasmMemory, module: object, rows: number, d: number): Helper {
+  const chunkRows = Math.ceil(rows / CHUNKS / 4) * 4
+  const chunks = Math.ceil(rows / chunkRows)
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_INTS))
+  const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, sab: ctrl.buffer, rows, d, chunkRows, chunks } })
   worker.unref()
-  const helper: Helper = {
-    worker, ctrl, h, chunkRows, chunks, alive: true,
-    texts: new Float32Array(sab, 4 * CTRL_INTS, BATCH * d),
-    out: new Float32Array(sab, 4 * (CTRL_INTS + BATCH * d), BATCH * half),
-    bytes: 4 * half * d + sab.byteLength,
-  }
+  const helper: Helper = { worker, ctrl, chunkRows, chunks, alive: true }
   worker.on('error', () => {
     helper.alive = false
   })
