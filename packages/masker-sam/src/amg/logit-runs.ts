@@ -98,7 +98,7 @@ export class RunClassifier {
 
   constructor(
     readonly up: LogitUpsampler,
-    readonly groups = 1,
+    readonly groups = 2,
   ) {
     if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`RunClassifier: groups must be an integer ≥ 1, got ${groups}`)
     this.fx = sourceBounds(up.x, up.lw)
@@ -152,6 +152,13 @@ export class RunClassifier {
         // The rest of the run: values in the level's interval (lo, hi], within ±bound.
         const lo = c === 0 ? nb : c === 1 ? lp : c === 2 ? tp : hp
         const hi = c === 0 ? lm : c === 1 ? tm : c === 2 ? hm : bound
+        for (const e = uw - 3; x < e; x += 4) {
+          const a = low[i0 + x]!
+          const b = low[i0 + x + 1]!
+          const c = low[i0 + x + 2]!
+          const d = low[i0 + x + 3]!
+          if (!(a > lo && a <= hi && b > lo && b <= hi && c > lo && c <= hi && d > lo && d <= hi)) break
+        }
         while (x < uw) {
           const w = low[i0 + x]!
           if (!(w > lo && w <= hi)) break

@@ -62,7 +62,7 @@ describe('windowed logit upsampling', () => {
     ]
     let checked = 0
     for (const [k, [plan, n]] of cases.entries()) {
-      const strips = [1, 5, 8, 16].map((strip) => new RunClassifier(new LogitUpsampler(n, n, plan), strip))
+      const strips = [1, 2, 5, 16].map((groups) => new RunClassifier(new LogitUpsampler(n, n, plan), groups))
       for (let seed = 1; seed <= 3; seed++) {
         for (const [t, off] of [[0, 1], [0.5, 0.25], [0, 0]] as const) {
           const low = plane(seed * 11 + k, n, -20)
@@ -81,7 +81,7 @@ describe('windowed logit upsampling', () => {
           const drawn = new Uint8Array(plan.outH * W)
           for (const rc of strips) {
             const c = rc.classify(low, cut)
-            const tag = `plan ${k} strip ${rc.strip} seed ${seed} t ${t} offset ${off}`
+            const tag = `plan ${k} groups ${rc.groups} seed ${seed} t ${t} offset ${off}`
             if (!c) {
               expect(union, tag).toBe(0)
               continue
@@ -121,5 +121,123 @@ describe('windowed logit upsampling', () => {
     two[64 + 4 * 8 + 5] = 3 // cell (5, 4)
     const w = up.run(two, -1, 64)!
     expect([w.x0 > 0, w.x1 < 50, w.y0 > 0, w.y1 < 40]).toEqual([true, true, true, true])
+  })
+
+  /** What the full plane gives: counts at the cutoffs, the mask and its box, for comparison with RunClassifier. */
+  function fullResult(full: Float32Array, W: number, cut: { t: number; hi: number; lo: number }): { inter: number; union: number; area: number; mask: Uint8Array } {
+    const mask = new Uint8Array(full.length)
+    let [inter, union, area] = [0, 0, 0]
+    for (let i = 0; i < full.length; i++) {
+      const v = full[i]!
+      if (v > cut.hi) inter++
+      if (v > cut.lo) union++
+      if (v > cut.t) {
+        mask[i] = 1
+        area++
+      }
+    }
+    void W
+    return { inter, union, area, mask }
+  }
+
+  it('property: the bounded classification equals full evaluation on random planes, with many logits exactly at a cutoff or one float32 step from it', () => {
+    const plans: UpsamplePlan[] = [
+      { kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 },
+      { kind: 'resize-pad', padSize: 1024, validH: 1024, validW: 683, outH: 300, outW: 200 },
+      { kind: 'resize-pad', padSize: 1024, validH: 576, validW: 1024, outH: 90, outW: 160 },
+      { kind: 'direct', outH: 120, outW: 97 },
+    ]
+    const next = (v: number, dir: number): number => {
+      // The float32 neighbour of v (v a float32) towards dir.
+      const f = new Float32Array([v])
+      const b = new Int32Array(f.buffer)
+      if (v === 0) return dir > 0 ? 1e-45 : -1e-45
+      b[0] = b[0]! + ((v > 0) === (dir > 0) ? 1 : -1)
+      return f[0]!
+    }
+    let compared = 0
+    for (const [k, plan] of plans.entries()) {
+      const n = 32
+      const rcs = [1, 2, 3].map((g) => new RunClassifier(new LogitUpsampler(n, n, plan), g))
+      for (let seed = 1; seed <= 12; seed++) {
+        const r = mulberry32(1000 * k + seed)
+        const t = Math.fround([0, 0.5, -2][seed % 3]!)
+        const off = Math.fround([1, 0.25, 0][seed % 4 === 3 ? 2 : seed % 2]!)
+        const cut = { t, hi: Math.fround(t + off), lo: Math.fround(t - off) }
+        const levels = [cut.lo, cut.t, cut.hi]
+        // Regions of constant value (so whole pixel blocks sit exactly at a cutoff), smooth ramps, noise, and large magnitudes.
+        const scale = [1, 8, 1e4][seed % 3]!
+        const low = new Float32Array(n * n)
+        const [cx, cy, rad] = [r() * n, r() * n, 3 + r() * n * 0.4]
+        for (let i = 0; i < n * n; i++) {
+          const [x, y] = [i % n, Math.floor(i / n)]
+          const u = r()
+          let v: number
+          if (u < 0.25) v = levels[Math.floor(r() * 3)]!
+          else if (u < 0.35) v = next(levels[Math.floor(r() * 3)]!, r() < 0.5 ? -1 : 1)
+          else if (u < 0.45) v = (r() - 0.5) * scale * 4
+          else v = ((rad - Math.hypot(x - cx, y - cy)) / rad) * 3 * scale
+          // Blocks of equal values: copy the left or upper neighbour now and then.
+          if (x > 0 && r() < 0.3) v = low[i - 1]!
+          else if (y > 0 && r() < 0.3) v = low[i - n]!
+          low[i] = Math.fround(v)
+        }
+        const full = upsampleLogits(low, n, n, plan)
+        const want = fullResult(full, plan.outW, cut)
+        for (const rc of rcs) {
+          const tag = `plan ${k} seed ${seed} groups ${rc.groups} cut ${JSON.stringify(cut)}`
+          const c = rc.classify(low, cut)
+          expect(rc.nonFinite, tag).toBe(-1)
+          if (!c) {
+            expect(want.union, tag).toBe(0)
+            continue
+          }
+          expect([c.inter, c.union, c.area], tag).toEqual([want.inter, want.union, want.area])
+          const drawn = new Uint8Array(full.length)
+          for (let q = 0; q < c.count; q++) drawn.fill(1, c.runs[3 * q]! * plan.outW + c.runs[3 * q + 1]!, c.runs[3 * q]! * plan.outW + c.runs[3 * q + 2]!)
+          expect(Buffer.from(drawn).equals(Buffer.from(want.mask)), tag).toBe(true)
+          if (want.area > 0) expect(c.box, tag).toEqual(Array.from(maskToBox(want.mask, plan.outH, plan.outW)))
+          compared++
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(100)
+  })
+
+  it('refuses NaN and ±Infinity in the rows and columns the upsampling reads (first one in row-major order), whatever the plane around them', () => {
+    const plan: UpsamplePlan = { kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }
+    const rc = new RunClassifier(new LogitUpsampler(64, 64, plan))
+    const cut = { t: 0, hi: 1, lo: -1 }
+    const r = mulberry32(5)
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const fill of [-20, 0, 20, -1, 1]) {
+        const low = new Float32Array(2 * 64 * 64).fill(fill)
+        const at = 64 * 64 + Math.floor(r() * rc.up.usedH) * 64 + Math.floor(r() * 64)
+        low[at] = bad
+        // A later one too: the first is reported.
+        low[64 * 64 + (rc.up.usedH - 1) * 64 + 63] = NaN
+        expect(rc.classify(low, cut, 64 * 64), `${bad} in a plane of ${fill}`).toBeNull()
+        expect(rc.nonFinite, `${bad} in a plane of ${fill}`).toBe(at)
+      }
+      // In the padding rows the upsampling never reads: no refusal, and the next plane is classified normally.
+      const low = new Float32Array(64 * 64).fill(5)
+      low[(rc.up.usedH + 1) * 64 + 3] = bad
+      expect(rc.classify(low, cut)).not.toBeNull()
+      expect(rc.nonFinite).toBe(-1)
+    }
+  })
+
+  it('a plane larger than any before re-sizes the margin (results still equal full evaluation)', () => {
+    const plan: UpsamplePlan = { kind: 'direct', outH: 70, outW: 90 }
+    const rc = new RunClassifier(new LogitUpsampler(16, 16, plan))
+    const cut = { t: 0, hi: 1, lo: -1 }
+    for (const scale of [1, 1e3, 1e6, 1e30, 3e38]) {
+      const r = mulberry32(Math.log10(scale) | 0)
+      const low = Float32Array.from({ length: 256 }, (_, i) => (i % 16 < 8 ? scale : -scale) * (r() < 0.8 ? 1 : r()) + (r() < 0.1 ? 1 : 0))
+      const full = upsampleLogits(low, 16, 16, plan)
+      const want = fullResult(full, 90, cut)
+      const c = rc.classify(low, cut)!
+      expect([c.inter, c.union, c.area], `scale ${scale}`).toEqual([want.inter, want.union, want.area])
+    }
   })
 })
