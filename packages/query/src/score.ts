@@ -68,7 +68,7 @@ export async function scoreRows(table: Float32Array, rows: number, embeddings: T
   let sr = q
   let sq = 1
   if (product) {
-    prod = product.dots(embeddings.data, q)
+    prod = product.dots(embeddings.data.subarray(0, q * d), q)
     sr = 1
     sq = rows
   } else {
