@@ -31,7 +31,7 @@ interface PreparedResult {
   product_threads: number | null
   /** With the kernel on two threads: the share of the row chunks the helper thread computed in the last round (about 0.5 when both ran side by side; the rest this thread took); else null. */
   helper_share: number | null
-  /** prepareMap (pool row norms, the product kernel's pool copy and helper thread start, refs checked and copied for the gather kernel), once per map, ms. */
+  /** prepareMap (pool row norms, the product kernel's pool copy and its helper thread's start, awaited, refs checked and copied for the gather kernel), once per map, ms. */
   prepare_ms: number
   /** `PointGather` kernel: `wasm` or `js`. */
   gather_kernel: string
@@ -170,6 +170,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
     for (const { label, backend, product } of paths) {
       const t1 = performance.now()
       const prep = prepareMap(map, { product: product === 'tensor' ? 'tensor' : 'auto' })
+      await prep.product?.ready // the helper thread up before the runs (counted in prepare_ms)
       const prepareMs = performance.now() - t1
       if (product === 'wasm-simd' && !prep.product) throw new Error('prepareMap made no WebAssembly SIMD product kernel on this engine')
       for (const p of prepared.filter((x) => x.label === label)) {

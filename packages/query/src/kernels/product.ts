@@ -185,10 +185,11 @@ const HELPER_TIMEOUT_MS = 10_000
  * it fails (then FAILED is set and the calling thread recomputes).
  */
 const HELPER = `'use strict'
-const { workerData } = require('node:worker_threads')
+const { workerData, parentPort } = require('node:worker_threads')
 const { module, memory, sab, rows, d, chunkRows, chunks } = workerData
 const c = new Int32Array(sab)
 const dots = new WebAssembly.Instance(module, { env: { memory } }).exports.dots
+parentPort.postMessage('ready')
 let seen = 0
 for (;;) {
   Atomics.wait(c, ${SEQ}, seen)
@@ -216,6 +217,8 @@ for (;;) {
 /** The helper thread of a kernel: its worker and the shared control block. */
 interface Helper {
   worker: { terminate(): Promise<number>; unref(): void }
+  /** Settles when the helper is ready to take chunks (or has failed to start). */
+  ready: Promise<void>
   ctrl: Int32Array
   chunkRows: number
   chunks: number
@@ -250,6 +253,11 @@ export class PoolProduct {
   readonly d: number
   /** Threads that compute a product: 1, or 2 with the helper thread. */
   readonly threads: 1 | 2
+  /**
+   * Settles when the helper thread is up (it starts in the background, tens of ms; calls made
+   * before then simply run on this thread) or has failed to start; at once without a helper.
+   */
+  readonly ready: Promise<void>
   private readonly memory: WasmMemory
   private readonly run: Dots
   private readonly textsOffset: number
@@ -270,6 +278,7 @@ export class PoolProduct {
     new Float32Array(this.memory.buffer, 0, rows * d).set(pool.subarray(0, rows * d))
     this.helper = threads >= 2 && rows >= 8 ? startHelper(this.memory, module, rows, d) : null
     this.threads = this.helper ? 2 : 1
+    this.ready = this.helper ? this.helper.ready : Promise.resolve()
     if (this.helper) helpers.register(this, this.helper, this)
   }
 
@@ -394,9 +403,16 @@ function startHelper(memory: WasmMemory, module: object, rows: number, d: number
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_INTS))
   const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, sab: ctrl.buffer, rows, d, chunkRows, chunks } })
   worker.unref()
-  const helper: Helper = { worker, ctrl, chunkRows, chunks, alive: true }
+  let settle = () => {}
+  const ready = new Promise<void>((resolve) => {
+    settle = resolve
+  })
+  const helper: Helper = { worker, ctrl, chunkRows, chunks, alive: true, ready }
+  worker.once('message', settle)
+  worker.once('exit', settle)
   worker.on('error', () => {
     helper.alive = false
+    settle()
   })
   return helper
 }
