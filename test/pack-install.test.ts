@@ -9,7 +9,7 @@ import { decodeNpy } from '@plaf/core'
 import { readSceneMeta, sceneObjects } from '@plaf/datasets'
 import { npyFileBytes } from '@plaf/storage'
 import { tempDir } from './helpers.js'
-import { buildPackages, exec, npmInstall, packAll, repo, workspacePackages, type PackResult } from './packing.js'
+import { buildPackages, exec, npmInstall, repo, sharedPacks, workspacePackages, type PackResult } from './packing.js'
 
 const { dir: tmp, cleanup } = tempDir('pack')
 afterAll(cleanup)
@@ -20,7 +20,7 @@ let packed: (PackResult & { tarball: string })[] = []
 
 beforeAll(() => {
   buildPackages()
-  packed = packAll(join(tmp, 'tarballs'))
+  packed = sharedPacks()
   npmInstall(tmp, packed.map((p) => p.tarball), { prefix })
 }, 300_000)
 

@@ -1,9 +1,10 @@
 // Packing the workspace packages as npm would publish them, and installing the tarballs outside
 // the repository: shared by the pack-and-install test and the README plugin test.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 
 /** The repository root. */
 export const repo = join(__dirname, '..')
@@ -116,6 +117,54 @@ export function packAll(dest: string): (PackResult & { tarball: string })[] {
   const args = ['pack', '--json', '--pack-destination', dest, ...workspacePackages().flatMap((p) => ['--workspace', p.dir])]
   const packed = JSON.parse(exec('npm', args, repo).stdout) as PackResult[] // script output goes to stderr
   return packed.map((p) => ({ ...p, tarball: join(dest, p.filename) }))
+}
+
+/**
+ * Every file a tarball can be made from, hashed: each package's folder (all of it but
+ * node_modules and the pipelines/ its prepack writes), the repository's pipelines/ (which that
+ * prepack copies) and the root package.json. Conservative: any change there is a new key.
+ */
+function packInputsKey(): string {
+  const h = createHash('sha256')
+  const add = (dir: string, skip: (rel: string) => boolean) => {
+    for (const rel of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
+      if (skip(rel)) continue
+      const file = join(dir, rel)
+      if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue
+      h.update(`${relative(repo, file)}\0`).update(readFileSync(file)).update('\0')
+    }
+  }
+  for (const p of workspacePackages()) add(p.dir, (rel) => /^(node_modules|pipelines)(\/|$)/.test(rel))
+  add(join(repo, 'pipelines'), () => false)
+  h.update(readFileSync(join(repo, 'package.json')))
+  return h.digest('hex').slice(0, 16)
+}
+
+/**
+ * `packAll` shared by the test files of a run (pack-install and the README plugin test each
+ * need every tarball; one `npm pack` of 14 packages takes 10–45 s on 2 cores): the tarballs are
+ * made once per content of their inputs, into <os tmpdir>/plaf-test-packs-<clone>/<key> (outside
+ * the repository, as the tests install them; written to a temp folder and renamed, under a lock),
+ * and reused while nothing they are made from changed. Call after `buildPackages()`. Treat the
+ * folder as read-only: it holds the tarballs (plaf-*.tgz) and npm's report (packs.json).
+ */
+export function sharedPacks(): (PackResult & { tarball: string })[] {
+  const root = join(tmpdir(), `plaf-test-packs-${createHash('sha256').update(repo).digest('hex').slice(0, 8)}`)
+  return withLock('packs', () => {
+    const key = packInputsKey()
+    const dir = join(root, key)
+    const report = join(dir, 'packs.json')
+    if (!existsSync(report)) {
+      const tmp = `${dir}.${process.pid}.tmp`
+      rmSync(tmp, { recursive: true, force: true })
+      const packed = packAll(tmp).map((p) => ({ ...p, tarball: join(dir, p.filename) }))
+      writeFileSync(join(tmp, 'packs.json'), JSON.stringify(packed))
+      // older contents are of no use again; keep only this one
+      for (const old of existsSync(root) ? readdirSync(root) : []) if (old !== key && join(root, old) !== tmp) rmSync(join(root, old), { recursive: true, force: true })
+      renameSync(tmp, dir)
+    }
+    return JSON.parse(readFileSync(report, 'utf8')) as (PackResult & { tarball: string })[]
+  })
 }
 
 /**

@@ -3,10 +3,10 @@
 // empty directory outside the repository, the README's own commands install the packed packages
 // and vitest, validate and run the pipeline and run the README's conformance test.
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { plaf, tempDir } from './helpers.js'
-import { buildPackages, exec, packAll, repo, spawn } from './packing.js'
+import { buildPackages, exec, repo, sharedPacks, spawn } from './packing.js'
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8')
 const { dir, cleanup } = tempDir('readme')
@@ -46,7 +46,6 @@ describe('README: write a plugin', () => {
 describe('README: write a plugin, in an empty directory outside the repository', () => {
   const outside = tempDir('readme-outside')
   afterAll(outside.cleanup)
-  const packs = join(outside.dir, 'packs')
   const project = join(outside.dir, 'project')
   // npm options as environment, so the README's commands run verbatim: dependencies from the
   // npm cache `npm ci` filled, the registry only for metadata the cache lacks. The README's own
@@ -59,10 +58,11 @@ describe('README: write a plugin, in an empty directory outside the repository',
 
   beforeAll(() => {
     buildPackages()
-    packAll(packs)
+    // the tarballs as the README's `npm pack` makes them, shared with pack-install.test.ts
+    const packs = dirname(sharedPacks()[0]!.tarball)
     mkdirSync(project)
     for (const f of ['bands.ts', 'bands.yaml', 'bands.test.ts']) writeFileSync(join(project, f), block(f))
-    // the README packs into /tmp/plaf-packs; this test packed into its own temp dir
+    // the README packs into /tmp/plaf-packs; this test's tarballs are in a folder of their own
     commands = exec('bash', ['-euo', 'pipefail', '-c', block('commands').replaceAll('/tmp/plaf-packs', packs)], project, npmEnv)
   }, 600_000)
 
