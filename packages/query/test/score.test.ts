@@ -183,6 +183,26 @@ describe('scoreMap output options', () => {
     expect((await scoreMap(map, emb, tensor, small, { reuse: true })).points).toEqual((await scoreMap(map, emb, tensor)).points)
   })
 
+  it('a pool of more than 65,536 rows: uint32 refs in the gather, the kernel product on two threads, within float32 rounding of the tensor path', async () => {
+    const rows = 70_001 // 5 dimensions: 350,005 floats, so threads: 2 is asked for (the default would stay on one below 2^20)
+    const map = randomMap(prng(26), 4000, rows)
+    for (let i = 0; i < 4000; i += 97) map.refs[i] = rows - 1 - (i % 3) // refs past 65,535 for sure
+    const emb = await embed(['chair', 'red lamp'])
+    const prepared = prepareMap(map, { threads: 2 })
+    expect(prepared.gather.refBits).toBe(32)
+    expect(prepared.product!.threads).toBe(2)
+    await prepared.product!.ready
+    const want = await scoreMap(map, emb, tensor)
+    for (let round = 0; round < 3; round++) {
+      const got = await scoreMap(map, emb, tensor, prepared, { reuse: true })
+      let worst = 0
+      for (let i = 0; i < want.points.length; i++) worst = Math.max(worst, Math.abs(got.points[i] - want.points[i]))
+      expect(worst).toBeLessThanOrEqual(1e-6)
+      for (let i = 0; i < 4000; i += 97) expect(got.points[i]).toBe(got.pool.data[map.refs[i]])
+    }
+    prepared.product!.dispose()
+  })
+
   it('with the kernel product, out, reuse and a new array give the same bits', async () => {
     const map = randomMap(prng(25), 1001, 23)
     const emb = await embed(['chair', 'red lamp', 'table'])

@@ -122,6 +122,7 @@ describe('PoolProduct', () => {
 
   it('refuses bad texts, query counts and thread counts, and declines a pool larger than its memory', () => {
     const kernel = PoolProduct.create(new Float32Array(12), 3, 4)!
+    expect(kernel.threads).toBe(1) // below THREADED_MIN_VALUES no helper thread by default
     expect(() => kernel.dots(new Float32Array(5), 1)).toThrow(/texts has 5 values for 1 queries × 4 dimensions/)
     expect(() => kernel.dots(new Float32Array(0), 1.5)).toThrow(/whole number of queries/)
     expect(() => PoolProduct.create(new Float32Array(12), 3, 4, { threads: 3 })).toThrow(/threads must be 1 or 2/)
