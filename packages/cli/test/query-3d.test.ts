@@ -120,7 +120,10 @@ describe('plaf query --mesh: bad files', () => {
     const r = await cli('query', run, '--text', 'red', '--mesh', join(base, 'nope.ply'), '--out', join(base, 'bad1'))
     expect(r.code).toBe(1)
     expect(norm(r.err)).toMatchInlineSnapshot(`
-      "<tmp>/nope.ply error stage querier (text): reference mesh <tmp>/nope.ply does not exist  PLAF_FILE_NOT_FOUND
+      "<tmp>/nope.ply error reference mesh <tmp>/nope.ply does not exist  PLAF_FILE_NOT_FOUND
+           | --mesh <tmp>/nope.ply
+           | ^
+           give the reference mesh PLY (e.g. the scene's <scene>_vh_clean_2.ply), relative to the working directory
       "
     `)
   })

@@ -1,11 +1,14 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { PlafError, diagnostic, openRun, writeJsonAtomic, type Diagnostic, type QueryHit, type QueryResult } from '@plaf/core'
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { PlafError, diagnostic, openRun, writeJsonAtomic, type QueryHit, type QueryResult } from '@plaf/core'
 import { RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON } from '@plaf/query'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { formatDiagnostic } from '../render.js'
+import { QUERY_MANIFEST, checkQueryOut, commitQueryOut, recoverQueryOut, stageQueryOut } from './query-out.js'
+
+export { QUERY_MANIFEST } from './query-out.js'
 
 /** Options of `plaf query`: flag values as typed (the querier's schema checks them). */
 export interface QueryOptions {
@@ -101,64 +104,6 @@ export function meshCoverage(scoresFile: string): string | null {
   return `mesh: ${int(m.vertices_matched)} of ${int(m.vertices)} mesh vertices had a map point within ${m.max_distance} m (the rest NaN)`
 }
 
-/** The manifest plaf query writes into its output directory: what it wrote there, so the next query there can clear it. */
-export const QUERY_MANIFEST = 'query.json'
-
-/**
- * Makes `out` hold one query run only (as a run directory holds one run): the entries an earlier
- * plaf query recorded in its query.json are removed (with a note); anything else there is refused
- * (PLAF_RUN_DIR_USED) unless `overwrite`, which deletes it, but never a run directory or a directory
- * holding the queried run. Returns the notes.
- */
-export function claimQueryOut(out: string, runDir: string, overwrite: boolean, querierKey?: string): Diagnostic[] {
-  const run = resolve(runDir)
-  const rel = relative(out, run)
-  const own = querierKey !== undefined && out === join(run, querierKey)
-  if (own || rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))) {
-    const how = own ? `is the run's own querier output directory in` : rel === '' ? 'is' : 'contains'
-    throw new PlafError(diagnostic('PLAF_INVALID_OPTION', `--out ${out} ${how} the run directory ${runDir}: a query clears its output directory first`, {
-      path: 'out', source: `--out ${out}`, hint: 'give --out a directory of its own (default <run-dir>/queries)',
-    }))
-  }
-  if (!existsSync(out)) return []
-  const notes: Diagnostic[] = []
-  const manifestFile = join(out, QUERY_MANIFEST)
-  type Earlier = { files?: unknown; texts?: unknown; labels?: unknown }
-  let earlier: Earlier | null = null
-  try {
-    earlier = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Earlier) : null
-  } catch {
-    earlier = null
-  }
-  // an earlier plaf query's outputs: the names its query.json lists, or (written before query.json
-  // existed) everything beside its scores.json
-  // (a query that failed or was stopped recorded no list: the directory was its own, so all of it)
-  const before = earlier ? (Array.isArray(earlier.files) ? earlier.files : readdirSync(out)) : existsSync(join(out, 'scores.json')) ? readdirSync(out) : null
-  if (before) {
-    // only plain names at the top of `out` (never a path that leaves it)
-    const files = before.filter((f): f is string => typeof f === 'string' && f !== '' && !f.includes('/') && !f.includes('\\') && f !== '.' && f !== '..')
-    for (const f of files) rmSync(join(out, f), { recursive: true, force: true })
-    rmSync(manifestFile, { force: true })
-    const what = [...(Array.isArray(earlier?.texts) ? earlier!.texts as unknown[] : []), ...(Array.isArray(earlier?.labels) ? earlier!.labels as unknown[] : [])].map((t) => JSON.stringify(t)).join(', ')
-    notes.push(diagnostic('PLAF_RUN_DIR_USED', `cleared ${out}, which held an earlier query's outputs${what ? ` (${what})` : ''}`, { severity: 'info', file: out }))
-  }
-  const left = readdirSync(out)
-  if (!left.length) return notes
-  if (['manifest.json', 'progress.json', 'config.resolved.yaml'].some((f) => left.includes(f))) {
-    throw new PlafError(diagnostic('PLAF_RUN_DIR_USED', `--out ${out} is a run directory (it holds ${left.filter((f) => ['manifest.json', 'progress.json', 'config.resolved.yaml'].includes(f)).join(', ')}): query outputs would mix with that run`, {
-      path: 'out', file: out, hint: 'give --out a directory of its own (default <run-dir>/queries)',
-    }))
-  }
-  if (!overwrite) {
-    throw new PlafError(diagnostic('PLAF_RUN_DIR_USED', `--out ${out} holds files no earlier plaf query recorded writing (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}); the new query's outputs would mix with them`, {
-      path: 'out', file: out, hint: 'choose another --out, or add --overwrite to delete what it holds first',
-    }))
-  }
-  for (const f of left) rmSync(join(out, f), { recursive: true, force: true })
-  notes.push(diagnostic('PLAF_RUN_DIR_USED', `--overwrite: cleared ${out} (${left.length} entr${left.length === 1 ? 'y' : 'ies'})`, { severity: 'info', file: out }))
-  return notes
-}
-
 /** The partial runs a `plaf merge` output was merged from (its manifest's `merged.shards`), or null for another run. */
 function mergedShards(runDir: string): string[] | null {
   try {
@@ -219,12 +164,50 @@ export function labelLines(out: string, scoresFile: string): string[] {
   })
 }
 
+/** Throws PLAF_FILE_NOT_FOUND / PLAF_INPUT_INVALID naming `--mesh` when the file is missing, a directory, or cannot be opened. */
+function meshReadable(mesh: string): void {
+  const file = resolve(mesh)
+  const fail = (code: 'PLAF_FILE_NOT_FOUND' | 'PLAF_INPUT_INVALID', what: string, cause?: unknown): never => {
+    throw new PlafError(diagnostic(code, `reference mesh ${what}`, { source: `--mesh ${mesh}`, path: 'mesh', file, hint: 'give the reference mesh PLY (e.g. the scene\'s <scene>_vh_clean_2.ply), relative to the working directory', cause }))
+  }
+  let st
+  try {
+    st = statSync(file)
+  } catch (e) {
+    return fail('PLAF_FILE_NOT_FOUND', `${file} does not exist`, e)
+  }
+  if (!st.isFile()) fail('PLAF_INPUT_INVALID', `${file} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a PLY file`)
+  try {
+    closeSync(openSync(file, 'r'))
+  } catch (e) {
+    fail('PLAF_INPUT_INVALID', `${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e)
+  }
+}
+
+/** `text` with the staging directory's path put back to the output directory's. */
+const unstage = (text: string, staged: string, out: string): string => text.split(staged).join(out)
+
+/** A query's error with paths in its staging directory named as the output directory (where the user looks). */
+function relocateError(e: unknown, staged: string, out: string): unknown {
+  if (!(e instanceof PlafError)) return e
+  return new PlafError(e.diagnostics.map((d) => ({ ...d, message: unstage(d.message, staged, out), ...(d.file ? { file: unstage(d.file, staged, out) } : {}) })), { cause: e })
+}
+
+/** The query result with its paths moved from the staging directory to the output directory. */
+function relocateResult(r: QueryResult, staged: string, out: string): QueryResult {
+  return {
+    ...r, out, scoresFile: unstage(r.scoresFile, staged, out),
+    notes: r.notes.map((d) => ({ ...d, message: unstage(d.message, staged, out), ...(d.file ? { file: unstage(d.file, staged, out) } : {}) })),
+  }
+}
+
 /**
  * `plaf query <run-dir> --text T…`: opens the finished run with `openRun` (no backbone, masker or
  * aggregator runs), scores the texts against its stored 2D memories and 3D map, and prints per
  * query how many points, masks and pixels reach the threshold and the best score (`--json`: the
  * whole `QueryResult`). Outputs go to `<run-dir>/queries` (or --out); pictures (mask and overlay
- * PNGs, contact sheets, map snapshots) only with `--images`.
+ * PNGs, contact sheets, map snapshots) only with `--images`. The query is written to a hidden sibling
+ * of the output directory and replaces the previous query there only once it has succeeded.
  */
 export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Promise<number> {
   if (!o.text.length && !o.labels) {
@@ -245,6 +228,11 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       }))
     }
   }
+  // checked before anything is read or written, so the message names the flag
+  if (o.mesh !== undefined) meshReadable(o.mesh)
+  const outDir = resolve(o.out ?? join(runDir, 'queries'))
+  // a query killed half-way before: its staged outputs go; a previous query it had moved aside comes back
+  printDiagnostics(io, recoverQueryOut(outDir), o.json)
   const run = await openRun(runDir, builtinRegistry())
   try {
     printDiagnostics(io, run.diagnostics)
@@ -295,16 +283,26 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     }
     if (o.frames !== undefined) flags.frames = `--frames ${o.frames}`
     const frames = o.frames === undefined ? undefined : list(o.frames)
-    // one query per output directory: the previous query's outputs go first (query.json says which)
-    const outDir = resolve(o.out ?? join(runDir, 'queries'))
-    printDiagnostics(io, claimQueryOut(outDir, runDir, o.overwrite ?? false, run.stages.querier), o.json)
+    // One query per output directory. What it holds is checked first (touching nothing); the new
+    // query is written to a hidden sibling directory and swapped in only once it has succeeded, so
+    // a mistake found late (an unknown frame, a damaged stored frame), a model error or a kill
+    // leaves the previous query as it was.
+    const plan = checkQueryOut(outDir, runDir, o.overwrite ?? false, run.stages.querier)
     const record = { tool: 'plaf query', run: resolve(runDir), texts: o.text, labels: o.labels === undefined ? [] : list(o.labels) }
-    // written first: a query that fails half-way leaves a directory the next query knows to clear
-    writeJsonAtomic(join(outDir, QUERY_MANIFEST), { ...record, files: null, complete: false })
-    const r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: outDir, frames, skipDamaged: o.skipDamaged })
-    writeJsonAtomic(join(r.out, QUERY_MANIFEST), {
-      ...record, files: readdirSync(r.out).filter((f) => f !== QUERY_MANIFEST && !(f.startsWith('.') && f.endsWith('.tmp'))).sort(), complete: true,
-    })
+    const staged = stageQueryOut(outDir)
+    let r: QueryResult
+    try {
+      r = await run.query(o.text, { with: options, flags, source: `plaf query ${runDir}`, out: staged, frames, skipDamaged: o.skipDamaged })
+      writeJsonAtomic(join(staged, QUERY_MANIFEST), {
+        ...record, files: readdirSync(staged).filter((f) => f !== QUERY_MANIFEST && !(f.startsWith('.') && f.endsWith('.tmp'))).sort(), complete: true,
+      })
+      commitQueryOut(plan, staged)
+    } catch (e) {
+      rmSync(staged, { recursive: true, force: true })
+      throw relocateError(e, staged, outDir)
+    }
+    r = relocateResult(r, staged, outDir)
+    printDiagnostics(io, plan.notes, o.json)
     const seen = new Map<string, number>()
     for (const d of r.notes) {
       const n = (seen.get(d.code) ?? 0) + 1
