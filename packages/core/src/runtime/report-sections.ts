@@ -25,6 +25,12 @@ export interface ReportQuerier {
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US')
+/**
+ * A metric value for a table: whole numbers with thousands separators, others with two decimals
+ * from 1 up and three significant digits below 1, so a small ratio never reads 0.00 (0.000259
+ * stays 0.000259, 1.2e-7 reads 1.20e-7).
+ */
+export const figure = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : !Number.isFinite(n) || Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3))
 const num = (n: number): string => (Number.isInteger(n) ? int(n) : Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3))
 const pct = (x: number): string => `${(100 * x).toPrecision(3)} %`
 const bytes = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`)
@@ -56,7 +62,8 @@ const sumOver = (s: StageReport, frames: string[], metric: string): number => fr
 export function storageSection(r: RunReport): string[] {
   const s2 = byKind(r, 'storage2d')
   const s3 = byKind(r, 'storage3d')
-  if (!s2.length && !s3.length) return []
+  const lifters = byKind(r, 'lifter').filter(([, s]) => s.metrics.pool_rows !== undefined && s.metrics.masks_seen !== undefined)
+  if (!s2.length && !s3.length && !lifters.length) return []
   const out = ['## Storage', '']
   if (s2.length) {
     out.push('| 2D codec | plugin | frames | bytes | bytes per frame (median) | vs dense float32 |', '|---|---|---:|---:|---:|---:|')
@@ -85,8 +92,17 @@ export function storageSection(r: RunReport): string[] {
     const line = [`- 3D map (${key}, ${s.plugin} ${s.version}): ${int(m.points ?? 0)} points, pool of ${int(m.pool_rows ?? 0)} rows`]
     if (m.points && m.pool_rows) line.push(` (${num(m.points / m.pool_rows)} points per row)`)
     line.push(`, ${bytes(m.bytes ?? 0)}`)
-    if (m.dense_bytes) line.push(`; dense per-point baseline ${bytes(m.dense_bytes)}: ${pct((m.bytes ?? 0) / m.dense_bytes)} of it (${timesSmaller(m.dense_bytes, m.bytes ?? 0)})`)
+    if (m.dense_bytes) {
+      // dense_file_bytes: the baseline file was written and this is its size on disk; else computed exactly (points × D × 4 + .npy header)
+      const which = m.dense_file_bytes ? 'written and measured on disk' : 'points × D × 4 B + .npy header, computed, not written'
+      line.push(`; dense per-point float32 baseline ${bytes(m.dense_bytes)} (${which}): ${pct((m.bytes ?? 0) / m.dense_bytes)} of it (${timesSmaller(m.dense_bytes, m.bytes ?? 0)})`)
+    }
     out.push(line.join(''))
+  }
+  // pool rows against the masks that gave points (the lifter's masks_seen): what fusion saved, and rows that lead no voxel
+  for (const [key, s] of lifters) {
+    const { pool_rows: rows, masks_seen: seen } = s.metrics
+    out.push(`- pool rows vs masks seen (${key}, ${s.plugin} ${s.version}): ${int(rows)} pool rows for ${int(seen)} masks seen${seen ? ` (${pct(rows / seen)})` : ''}`)
   }
   out.push('')
   return out

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Diagnostic } from '../diagnostics.js'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
 import { QUERY_SCORES_FILE } from './query-scores.js'
-import { perFrameSection, queriesSection, skippedSection, storageSection, type ReportQuerier } from './report-sections.js'
+import { figure, perFrameSection, queriesSection, skippedSection, storageSection, type ReportQuerier } from './report-sections.js'
 
 /** Figures of one stage over a run. */
 export interface StageReport {
@@ -63,7 +63,8 @@ export function describeCacheUse(u: CacheUse): string {
   return `${u.reused} of ${u.calls} stage calls reused (${u.lookups ? `${u.reused} of ${u.lookups} cache lookups hit` : 'no cache lookups'})`
 }
 
-const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2))
+/** A metric in the stage table: three significant digits below 1, so a ratio of 0.000259 never reads 0.00. */
+const fmt = figure
 
 /**
  * report.md: the run's figures for a person (opened on GitHub, the pictures show): the summary,

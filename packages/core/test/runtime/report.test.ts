@@ -58,7 +58,7 @@ describe('report.md', () => {
     expect(sections).toEqual(['## Storage', '## Queries (querier: text, cosine, selected at cosine ≥ 0.7)', '## Skipped frames', '## Per-frame figures', '## Stages'])
     expect(md).toContain('| compact | mask-indexed 1.0.0 | 4 | 4.0 kB | 1.0 kB | 0.100 % |')
     expect(md).toContain('- compact / dense on the same 1 frame: 0.200 % (500× smaller)')
-    expect(md).toContain('- 3D map (map, index-reference 1.0.0): 10,000 points, pool of 50 rows (200 points per row), 2.0 kB; dense per-point baseline 40.0 kB: 5.00 % of it (20× smaller)')
+    expect(md).toContain('- 3D map (map, index-reference 1.0.0): 10,000 points, pool of 50 rows (200 points per row), 2.0 kB; dense per-point float32 baseline 40.0 kB (points × D × 4 B + .npy header, computed, not written): 5.00 % of it (20× smaller)')
     expect(md).toContain('| red | 1,200 of 10,000 (12.0 %) | 0.95 | 3 of 40 | 12.5 % | 0.93 (000002) |')
     expect(md).toContain('| blue \\| sky | 0 of 10,000 (0.00 %) | - | - | - | - |')
     expect(md).toContain('![contact sheet of "red"](querier/red/contact-sheet.png)')
