@@ -6,7 +6,7 @@ import { type Diagnostic, diagnostic, hasErrors } from '../diagnostics.js'
 import type { ModelAccess } from '../models/access.js'
 import { interpolate } from './interpolate.js'
 import { flagOrigin } from './option-errors.js'
-import { deepMerge, getAt, isPlainObject, setAt } from './merge.js'
+import { deepMerge, getAt, isPlainObject, setAt, type Nulls } from './merge.js'
 import { dropBelow, escapeSegment, originOf, toPointer, type Origin, type Provenance } from './provenance.js'
 import { parseYamlSource } from './yaml-source.js'
 
@@ -21,6 +21,12 @@ export interface LoadedPipeline {
   files: string[]
   /** Raw text of each `--set` value by pointer, so the resolver can keep strings as strings. */
   rawOverrides: Map<string, string>
+  /**
+   * Keys an explicit `null` in an overlay (a file with `extends`) or a `--set` deleted, by pointer,
+   * with the null's origin: the resolver makes such a plugin option null, not its default, when
+   * the option accepts null (README, "null deletes").
+   */
+  nulls: Nulls
 }
 
 /** Options for loading. */
@@ -138,6 +144,7 @@ function loadTree(file: string, chain: string[], from: { prov: Provenance; ptr: 
   }
   let value: unknown = src.value ?? {}
   let prov: Provenance = src.provenance
+  const nulls: Nulls = new Map()
   const ext = (value as Record<string, unknown>).extends
   if (ext !== undefined) {
     const list = Array.isArray(ext) ? ext : [ext]
@@ -151,14 +158,17 @@ function loadTree(file: string, chain: string[], from: { prov: Provenance; ptr: 
         return
       }
       const parent = loadTree(resolve(dirname(file), e), [...chain, file], { prov, ptr }, out, files)
-      if (parent) merged = deepMerge(merged, mergedProv, parent.value, parent.prov)
+      if (parent) {
+        merged = deepMerge(merged, mergedProv, parent.value, parent.prov, '', nulls)
+        for (const [k, o] of parent.nulls) nulls.set(k, o)
+      }
     })
     const own = { ...(value as Record<string, unknown>) }
     delete own.extends
-    value = deepMerge(merged, mergedProv, own, prov)
+    value = deepMerge(merged, mergedProv, own, prov, '', nulls)
     prov = mergedProv
   }
-  return { value, prov }
+  return { value, prov, nulls }
 }
 
 /** True when a path is `input.use` or `stages.<key>.use` and the value names a different plugin. */
@@ -238,6 +248,7 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
   const tree = loadTree(file, [], undefined, diagnostics, files)
   let value = (tree?.value ?? {}) as Record<string, unknown>
   const provenance: Provenance = tree?.prov ?? new Map()
+  const nulls: Nulls = tree?.nulls ?? new Map()
   for (const given of opts.overrides ?? []) {
     const { arg, origin, label = `--set ${arg}` } = typeof given === 'string' ? { arg: given } : given
     const parsed = parseOverride(arg)
@@ -262,6 +273,7 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
       if (dropped) diagnostics.push(dropped)
       value = setAt(value, withPath, null) as Record<string, unknown>
       dropBelow(provenance, toPointer(withPath))
+      dropBelow(nulls, toPointer(withPath))
       // what the new plugin lacks or defaults (a missing required option, a model it would open)
       // was brought in by this override: such diagnostics point at the plugin name it gives
       const v = at(o.path.length - 1)
@@ -269,9 +281,13 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
     }
     // maps the override creates (`--set input.wth.scene=x`) come from it too, each at its key
     for (let i = 1; i < o.path.length; i++) if (getAt(value, o.path.slice(0, i)) === undefined) provenance.set(toPointer(o.path.slice(0, i)), at(i - 1))
+    // a null deletes a key of a map (it sets an element of a list to null)
+    const deletes = o.value === null && !Array.isArray(getAt(value, o.path.slice(0, -1)))
     value = setAt(value, o.path, o.value) as Record<string, unknown>
     for (const k of [...provenance.keys()]) if (k === ptr || k.startsWith(ptr + '/')) provenance.delete(k)
     provenance.set(ptr, at(o.path.length - 1))
+    dropBelow(nulls, ptr)
+    if (deletes) nulls.set(ptr, at(o.path.length - 1))
     rawOverrides.set(ptr, o.raw)
   }
   let name = typeof value.name === 'string' ? value.name : basename(file, extname(file))
@@ -286,7 +302,7 @@ export function loadPipeline(path: string, opts: LoadOptions = {}): LoadedPipeli
     value = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k in done ? done[k] : interpolate(v, provenance, { env, name, vars }, diagnostics, '/' + escapeSegment(k))]))
   }
   if (value.name === undefined) value = { name, ...value }
-  return { file, baseDir: dirname(file), value, provenance, diagnostics, files, rawOverrides }
+  return { file, baseDir: dirname(file), value, provenance, diagnostics, files, rawOverrides, nulls }
 }
 
 export { getAt }

@@ -1,11 +1,20 @@
-import { dropBelow, escapeSegment, type Provenance } from './provenance.js'
+import { dropBelow, escapeSegment, type Origin, type Provenance } from './provenance.js'
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /**
+ * Pointers of keys an explicit `null` deleted (in an overlay or a `--set`), each with the origin
+ * of that null. The resolver gives such a plugin option the value null instead of its default when
+ * the option's schema accepts null (see `applyNulls` in resolve.ts); elsewhere the key stays
+ * deleted, so the default (if any) applies.
+ */
+export type Nulls = Map<string, Origin>
+
+/**
  * Deep-merges `over` onto `base` (both plain values): maps merge key by key, lists and scalars are
- * replaced, and `null` deletes a key. Provenance entries follow the values that won.
+ * replaced, and `null` deletes a key. Provenance entries follow the values that won. `nulls`, when
+ * given, collects the keys a null deleted (and forgets those below a value that replaced them).
  */
 export function deepMerge(
   base: unknown,
@@ -13,6 +22,7 @@ export function deepMerge(
   over: unknown,
   overProv: Provenance,
   ptr = '',
+  nulls?: Nulls,
 ): unknown {
   if (isPlainObject(base) && isPlainObject(over)) {
     const out: Record<string, unknown> = { ...base }
@@ -23,14 +33,21 @@ export function deepMerge(
       if (isPlainObject(v) && isPlainObject(base[k]) && typeof v.use === 'string' && typeof base[k].use === 'string' && v.use !== base[k].use) {
         out[k] = v
         copyBelow(baseProv, overProv, p)
+        if (nulls) dropBelow(nulls, p)
         continue
       }
       if (v === null) {
         delete out[k]
         dropBelow(baseProv, p)
+        if (nulls) {
+          dropBelow(nulls, p)
+          const o = overProv.get(p)
+          nulls.set(p, o ?? {})
+        }
         continue
       }
-      out[k] = k in base ? deepMerge(base[k], baseProv, v, overProv, p) : v
+      if (nulls && !(isPlainObject(base[k]) && isPlainObject(v))) dropBelow(nulls, p)
+      out[k] = k in base ? deepMerge(base[k], baseProv, v, overProv, p, nulls) : v
       if (!(k in base) || !isPlainObject(base[k]) || !isPlainObject(v)) copyBelow(baseProv, overProv, p)
       else copyOne(baseProv, overProv, p)
     }

@@ -114,8 +114,41 @@ export async function pipelineRegistry(path: string, registry: Registry, opts: L
   return { registry: reg, diagnostics: out }
 }
 
+/** True when a JSON schema accepts null (`type: 'null'` or a type list with it, `const`/`enum` null, or a null branch). */
+export function acceptsNull(s: unknown): boolean {
+  if (!isPlainObject(s)) return false
+  const t = s.type
+  if (t === 'null' || (Array.isArray(t) && t.includes('null'))) return true
+  if (s.const === null || (Array.isArray(s.enum) && s.enum.includes(null))) return true
+  return (['anyOf', 'oneOf'] as const).some((k) => Array.isArray(s[k]) && (s[k] as unknown[]).some(acceptsNull))
+}
+
+/**
+ * The `null deletes` rule for plugin options: an option an overlay or `--set` deleted with null is
+ * given the value null when its schema accepts null (sam's `points_per_side: null` beside
+ * `point_grids`), so the option's default does not come back; any other deleted option is left
+ * out and gets its default. Located at the null.
+ */
+function applyNulls(plugin: Plugin, given: Record<string, unknown>, ptr: string, loaded: LoadedPipeline): Record<string, unknown> {
+  let out = given
+  for (const [p, origin] of loaded.nulls) {
+    if (!p.startsWith(ptr + '/')) continue
+    const rel = fromPointer(p.slice(ptr.length))
+    let s: unknown = plugin.options
+    for (const seg of rel) s = isPlainObject(s) && isPlainObject(s.properties) ? s.properties[seg] : undefined
+    if (!acceptsNull(s) || getAt(out, rel) !== undefined) continue
+    const parent = rel.slice(0, -1)
+    if (parent.length && !isPlainObject(getAt(out, parent))) continue
+    // setAt(…, null) deletes: copy the maps down to the parent and set the key to null there
+    const last = rel[rel.length - 1]!
+    out = parent.length ? (setAt(out, parent, { ...(getAt(out, parent) as Record<string, unknown>), [last]: null }) as Record<string, unknown>) : { ...out, [last]: null }
+    loaded.provenance.set(p, origin)
+  }
+  return out
+}
+
 function checkOptions(plugin: Plugin, raw: unknown, ptr: string, loaded: LoadedPipeline, registry: Registry, stage: string, out: Diagnostic[], cwd: string): Record<string, unknown> {
-  const given = isPlainObject(raw) ? raw : {}
+  const given = applyNulls(plugin, isPlainObject(raw) ? raw : {}, ptr, loaded)
   const r = validateOptions(plugin, given)
   keepStringOverrides(loaded, plugin.options, ptr, r.value)
   const again = validateOptions(plugin, r.value)
