@@ -8,6 +8,7 @@ import { openAde20kSplit } from '@plaf/datasets'
 import { PROBE_DEFAULTS, probeMarkdown, runAde20kProbe, writeProbeReport, type Ade20kProbeResult, type ProbeProgress, type ProbeVariant } from '@plaf/eval'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
+import { abortOnStopSignals } from '../stop-signals.js'
 import { userErrors } from '../user-errors.js'
 
 /** Options of `plaf eval ade20k-probe` as commander gives them (strings). */
@@ -158,17 +159,12 @@ export async function evalProbeCommand(o: ProbeCommandOptions, io: Io): Promise<
   }
   const progress = progressLines(progressMode === 'none' ? undefined : io)
   let result: Ade20kProbeResult | undefined
-  // Ctrl-C stops between images or steps, so the temporary rows file is removed
+  // Ctrl-C or SIGTERM stops between images or steps, so the temporary rows file is removed
   const abort = new AbortController()
-  const onSigint = (): void => {
-    io.err('\ninterrupt: stopping after the current image or step (Ctrl-C again to quit at once)')
-    abort.abort()
-    process.once('SIGINT', () => process.exit(130))
-  }
-  process.once('SIGINT', onSigint)
+  const stopListening = abortOnStopSignals(io, abort, 'the current image or step')
   const code = await userErrors(io, o.json, async () => {
     result = await runAde20kProbe(variants, { ...opts, data: resolve(o.data), spillDir: o.spillDir && resolve(o.spillDir), onProgress: progress, signal: abort.signal })
-  }).finally(() => process.removeListener('SIGINT', onSigint))
+  }).finally(stopListening)
   if (code !== EXIT.ok || !result) return code
   const done = result
   if (o.out) {

@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path'
-import { PlafError, cacheUse, readSceneList, type Diagnostic, describeCacheUse, expandSweep, hasErrors, sweepOverrides, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { PlafError, cacheUse, readSceneList, type Diagnostic, describeCacheUse, expandSweep, stageTimesNote, hasErrors, sweepOverrides, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
 import { createPullProgress } from '../pull-progress.js'
 import { formatDiagnostic } from '../render.js'
+import { abortOnStopSignals } from '../stop-signals.js'
 import { sweepTable } from '../sweep-table.js'
 import { VERSION } from '../version.js'
 import { emptyShardMessage, parseShard, shardPipeline, shardScenes, writeShardRecord, type ShardSpec } from './shard.js'
@@ -42,14 +43,10 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
   // models a stage opens but the store lacks are pulled from runtime.hub / PLAF_HUB before the frames start
   const pulls = createPullProgress(opts.progress ?? r.pipeline.runtime.progress, io.progressStream)
   const seen = new Map<string, number>()
-  // Ctrl-C stops between frames: every file written so far is complete, and --resume continues.
+  // Ctrl-C or SIGTERM (Slurm, Kubernetes) stops between frames: every file written so far is
+  // complete, and --resume continues.
   const abort = new AbortController()
-  const onSigint = () => {
-    io.err('\ninterrupt: stopping after the current frame (Ctrl-C again to quit at once)')
-    abort.abort()
-    process.once('SIGINT', () => process.exit(130))
-  }
-  process.once('SIGINT', onSigint)
+  const stopListening = abortOnStopSignals(io, abort, 'the current frame')
   try {
     return await runPipeline(r.pipeline, {
       signal: abort.signal,
@@ -63,7 +60,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
       },
     })
   } finally {
-    process.removeListener('SIGINT', onSigint)
+    stopListening()
     pulls.stop()
     progress.stop()
   }
@@ -165,8 +162,12 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
 
 function summaryLine(res: RunResult): string {
   const r = res.report
-  const lines = [`frames ${r.frames.processed}/${r.frames.total}, ${(r.wall_ms / 1000).toFixed(1)} s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`]
-  for (const [k, s] of Object.entries(r.stages)) lines.push(`  ${k.padEnd(12)} ${s.plugin.padEnd(16)} ${s.ms_mean.toFixed(1).padStart(8)} ms/call  cache ${s.cache_hits}/${s.cache_hits + s.cache_misses}`)
+  const lines = [`frames ${r.frames.processed}/${r.frames.total}, ${(r.wall_ms / 1000).toFixed(1)} s wall, ${(r.cpu_ms / 1000).toFixed(1)} s CPU, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`]
+  // wall ms per call (other frames' stages included when frames overlap) beside the stage's own main-thread ms
+  for (const [k, s] of Object.entries(r.stages)) {
+    lines.push(`  ${k.padEnd(12)} ${s.plugin.padEnd(16)} ${s.ms_mean.toFixed(1).padStart(8)} ms/call wall ${s.own_ms_mean.toFixed(1).padStart(8)} ms/call own  cache ${s.cache_hits}/${s.cache_hits + s.cache_misses}`)
+  }
+  lines.push(stageTimesNote(r.frames_in_flight))
   lines.push(`cache: ${describeCacheUse(cacheUse(r))}`)
   lines.push(`report: ${join(res.runDir, 'report.md')}`)
   return lines.join('\n')
