@@ -59,15 +59,25 @@ export function samOptionProblems(o: SamOptions): PluginNote[] {
     if (empty >= 0) out.push(bad(`point_grids.${empty}`, `point_grids[${empty}] has no points`, { expected: 'at least one [x, y] point', actual: '[]' }))
     return out
   }
-  for (let i = 1; i <= o.crop_n_layers; i++) {
-    const n = Math.trunc(o.points_per_side! / o.crop_n_points_downscale_factor ** i)
-    if (n < 1) {
-      out.push(bad('crop_n_points_downscale_factor', `crop layer ${i} gets no prompt points: ${o.points_per_side} / ${o.crop_n_points_downscale_factor}^${i} < 1`, {
-        expected: `a factor f with ${o.points_per_side} / f^${o.crop_n_layers} ≥ 1`, actual: String(o.crop_n_points_downscale_factor),
-        hint: 'use fewer crop layers, a smaller downscale factor or more points per side',
-      }))
-      break
-    }
+  // SAM's build_all_layer_point_grids: crop layer i gets int(points_per_side / factor^i) points per
+  // side, so every layer has a point exactly when the last one does: points_per_side / f^n ≥ 1.
+  const pps = o.points_per_side!
+  const f = o.crop_n_points_downscale_factor
+  const n = o.crop_n_layers
+  let first = 0
+  for (let i = 1; i <= n && !first; i++) if (Math.trunc(pps / f ** i) < 1) first = i
+  if (first) {
+    const layers = first === n ? `crop layer ${n} gets` : `crop layers ${first} to ${n} get`
+    let maxF = 1
+    while ((maxF + 1) ** n <= pps) maxF++
+    let maxN = 0
+    while (maxN < n && f ** (maxN + 1) <= pps) maxN++
+    const ways = [`crop_n_points_downscale_factor ≤ ${maxF}`, `crop_n_layers ≤ ${maxN} with factor ${f}`]
+    if (f ** n <= 256) ways.push(`points_per_side ≥ ${f ** n}`)
+    out.push(bad('crop_n_points_downscale_factor', `${layers} no prompt points: layer i has points_per_side / factor^i points per side, and ${pps} / ${f}^${first} = ${Number((pps / f ** first).toPrecision(3))} < 1`, {
+      expected: `a factor f with ${pps} / f^${n} ≥ 1 (the last crop layer, ${n}, needs a point too): f ≤ ${maxF}`, actual: String(f),
+      hint: `use ${ways.join(', or ')}`,
+    }))
   }
   return out
 }

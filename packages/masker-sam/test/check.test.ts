@@ -29,8 +29,23 @@ describe('sam: cross-option errors at validate time, at the option\'s line', () 
     const d = await validate('      points_per_side: 16\n      crop_n_layers: 2\n      crop_n_points_downscale_factor: 8\n')
     expect(d).toEqual([expect.objectContaining({
       code: 'PLAF_INVALID_OPTION', line: 8, column: 39, path: 'stages.masker.with.crop_n_points_downscale_factor', stage: 'masker', plugin: 'sam',
-      message: 'crop layer 2 gets no prompt points: 16 / 8^2 < 1', actual: '8',
+      message: 'crop layer 2 gets no prompt points: layer i has points_per_side / factor^i points per side, and 16 / 8^2 = 0.25 < 1', actual: '8',
     })])
+  })
+  it('message, expected and hint agree when the first layer already has no points (16 / 32^1)', async () => {
+    const d = await validate('      points_per_side: 16\n      crop_n_layers: 2\n      crop_n_points_downscale_factor: 32\n')
+    expect(d).toEqual([expect.objectContaining({
+      path: 'stages.masker.with.crop_n_points_downscale_factor', actual: '32',
+      message: 'crop layers 1 to 2 get no prompt points: layer i has points_per_side / factor^i points per side, and 16 / 32^1 = 0.5 < 1',
+      expected: 'a factor f with 16 / f^2 ≥ 1 (the last crop layer, 2, needs a point too): f ≤ 4',
+      hint: 'use crop_n_points_downscale_factor ≤ 4, or crop_n_layers ≤ 0 with factor 32',
+    })])
+    // each way out the hint names validates
+    for (const fix of ['      points_per_side: 16\n      crop_n_layers: 2\n      crop_n_points_downscale_factor: 4\n', '      points_per_side: 16\n      crop_n_layers: 0\n      crop_n_points_downscale_factor: 32\n']) {
+      expect(await validate(fix)).toEqual([])
+    }
+    // and one step past each bound does not
+    expect(await validate('      points_per_side: 16\n      crop_n_layers: 2\n      crop_n_points_downscale_factor: 5\n')).toHaveLength(1)
   })
   it('point_grids: with points_per_side, one grid per layer, an empty grid at its index', async () => {
     expect(await validate('      point_grids: [[[0.5, 0.5]]]\n')).toEqual([expect.objectContaining({ line: 6, path: 'stages.masker.with.point_grids', message: 'point_grids replaces the regular grid: give points_per_side: null with it' })])

@@ -100,9 +100,9 @@ describe('option errors', () => {
 
   it('crop layers without points (points_per_side / factor^layer < 1)', async () => {
     expect(await check({ points_per_side: 4, crop_n_layers: 2, crop_n_points_downscale_factor: 3 })).toEqual([{
-      code: 'PLAF_INVALID_OPTION', severity: 'error', message: 'crop layer 2 gets no prompt points: 4 / 3^2 < 1',
-      path: 'stages.masker.with.crop_n_points_downscale_factor', plugin: 'sam', stage: 'masker', expected: 'a factor f with 4 / f^2 ≥ 1', actual: '3',
-      hint: 'use fewer crop layers, a smaller downscale factor or more points per side',
+      code: 'PLAF_INVALID_OPTION', severity: 'error', message: 'crop layer 2 gets no prompt points: layer i has points_per_side / factor^i points per side, and 4 / 3^2 = 0.444 < 1',
+      path: 'stages.masker.with.crop_n_points_downscale_factor', plugin: 'sam', stage: 'masker', expected: 'a factor f with 4 / f^2 ≥ 1 (the last crop layer, 2, needs a point too): f ≤ 2', actual: '3',
+      hint: 'use crop_n_points_downscale_factor ≤ 2, or crop_n_layers ≤ 1 with factor 3, or points_per_side ≥ 9',
     }])
   })
 
