@@ -132,7 +132,8 @@ function holdsNothing(runDir: string): boolean {
 
 /**
  * What a resumed run continues from: the frames the interrupted run completed (0 when it had
- * completed, so it starts over, or when it completed none: a fresh run writes progress.json with 0
+ * completed but its report is gone, so it starts over (a complete one with its report is
+ * `completedRun`'s and never gets here), or when it completed none: a fresh run writes progress.json with 0
  * frames before it starts). A directory holding nothing at all (a run that died before it could
  * write progress.json, e.g. on a full disk, or whose failed start removed the directory) is resumed
  * from frame 0 with an info note in `notes`. Throws PLAF_RESUME_MISMATCH when the directory holds
@@ -222,4 +223,33 @@ export function settleFailedRun(dir: RunDir, e: unknown): unknown {
   const kept = `${dir.completed} completed frame${dir.completed === 1 ? '' : 's'} kept in ${dir.path}: continue with --resume`
   const at = e.diagnostics.findIndex((d) => d.severity === 'error')
   return new PlafError(e.diagnostics.map((d, i) => (i === at ? { ...d, hint: d.hint ? `${d.hint}; ${kept}` : kept } : d)), { cause: e.cause ?? e })
+}
+
+/** What `completedRun` finds: a finished run's own files. */
+export interface CompletedRun {
+  /** Absolute path of the run directory. */
+  path: string
+  /** Its report.json and manifest.json as written when it finished. */
+  report: Record<string, unknown>
+  manifest: Record<string, unknown>
+  /** Frames it completed (progress.json). */
+  completed: number
+}
+
+/**
+ * The run `--resume` would continue when it has nothing left to do: the run directory's
+ * progress.json says complete with this configuration's hash, and its report.json and
+ * manifest.json read. Null otherwise (no such run, another configuration: `prepareRunDir` then
+ * decides, and says why). Reads only; a requeued cluster task that finished before (deploy/ adds
+ * `--resume` whenever progress.json exists) is answered from these files without opening a stage.
+ */
+export function completedRun(p: ResolvedPipeline, opts: { outDir?: string; cwd?: string }): CompletedRun | null {
+  const path = resolve(opts.cwd ?? process.cwd(), opts.outDir ?? p.output.dir)
+  const progress = readJson(join(path, 'progress.json'))
+  if (progress?.complete !== true || progress.config_hash !== hashJson(p.config)) return null
+  const report = readJson(join(path, 'report.json'))
+  const manifest = readJson(join(path, 'manifest.json'))
+  // a report or manifest that is missing or does not parse: not known to be complete, so run again
+  if (!report || !manifest || report.complete !== true) return null
+  return { path, report, manifest, completed: typeof progress.completed === 'number' ? progress.completed : 0 }
 }

@@ -19,7 +19,7 @@ import type { PullProgress } from '../models/pull.js'
 import { runFrames, type OpenStage } from './frames.js'
 import { finishManifest, writeManifest } from './manifest.js'
 import { writeReport, type RunReport } from './report.js'
-import { prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './run-dir.js'
+import { completedRun, prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './run-dir.js'
 import { finishScene } from './scene.js'
 import { ProgressClock, RunNotes, RunStats, wrapError, type ProgressEvent } from './stats.js'
 import { removeStaleTempFiles } from '../util/atomic.js'
@@ -31,7 +31,10 @@ export type { ProgressEvent } from './stats.js'
 export interface RunOptions {
   /** Run directory (default: the pipeline's `output.dir`, already absolute after resolvePipeline: relative paths resolve against the file that declared them). */
   outDir?: string
-  /** Continue an interrupted run in the same directory. */
+  /**
+   * Continue an interrupted run in the same directory. A run there that already completed with this
+   * configuration is left as it is and returned at once (`RunResult.alreadyComplete`).
+   */
   resume?: boolean
   /**
    * Clear a run directory that holds another configuration's run before running (without it such
@@ -56,6 +59,11 @@ export interface RunResult {
   runDir: string
   report: RunReport
   manifest: Record<string, unknown>
+  /**
+   * True when `resume` found the run already complete with this configuration: nothing was run or
+   * written, and `report`/`manifest` are the files it finished with.
+   */
+  alreadyComplete?: boolean
 }
 
 /** What a run has opened so far, closed in reverse by `closeStages` (also after a failure half-way). */
@@ -121,6 +129,9 @@ function buildReport(p: ResolvedPipeline, dir: RunDir, t0: number, backend: Tens
 export async function runPipeline(p: ResolvedPipeline, opts: RunOptions = {}): Promise<RunResult> {
   // every ONNX session a plugin opens during the run is listed in the manifest's `sessions`
   const sessions: SessionRecord[] = []
+  // --resume of a run that already finished with this configuration: nothing to do (no stage opened)
+  const done = opts.resume && !opts.overwrite ? completedRun(p, { outDir: opts.outDir, cwd: opts.cwd }) : null
+  if (done) return { runDir: done.path, report: done.report as unknown as RunReport, manifest: done.manifest, alreadyComplete: true }
   return withSessionLog(sessions, () => runLogged(p, opts, sessions))
 }
 
