@@ -86,7 +86,7 @@ export class RunClassifier {
   private segOff = new Int32Array(64)
   private vals = new Float32Array(4096)
   private runs = new Int32Array(3 * 1024)
-  /** The largest |value| the margin is sized for (a power of two, grown when a plane exceeds it); any bound ≥ the plane's gives the same results. */
+  /** The power-of-two bound on |value| the next plane tries first (the last plane's, shrunk when that plane needed under 1/1024 of it). */
   private magnitude = 1
 
   /**
@@ -112,10 +112,10 @@ export class RunClassifier {
 
   /**
    * The level runs of each used low-res row, at the margin for values of magnitude ≤ `bound`.
-   * Returns 0, or NaN when a value is not finite (`nonFinite` is then set), or the largest |value|
-   * when one exceeds `bound` (the runs are then not valid: classify again with a larger bound).
-   * Inside a run each value costs two comparisons (the run's level interval, which NaN fails and
-   * which ends at ±bound), so a plane whose rows are a few runs is read at nearly copy speed.
+   * Returns the plane's largest |value| (the runs hold only when it is ≤ `bound`), or NaN when a
+   * value is not finite (`nonFinite` is then set). Inside a run a value costs two comparisons: the
+   * run's level interval, and, in the unbounded levels (below t − offset, above t + offset), the
+   * running extreme. NaN fails every interval and ±Infinity shows as the extreme, so both are found.
    */
   private levelRuns(low: Float32Array, offset: number, cut: Cutoffs, bound: number): number {
     const { lw, usedW: uw, usedH: uh } = this.up
@@ -127,8 +127,10 @@ export class RunClassifier {
     const tp = cut.t + margin
     const hm = cut.hi - margin
     const hp = cut.hi + margin
-    const nb = -bound
-    let over = 0
+    // The largest |value| outside runs, the lowest value in runs below lm, the highest in runs above hp.
+    let big = 0
+    let mn = 0
+    let mx = 0
     let n = 0
     for (let r = 0; r < uh; r++) {
       rowBegin[r] = n
@@ -140,7 +142,7 @@ export class RunClassifier {
         const v = low[i0 + x]!
         if (v - v !== 0) return this.refuse(low, offset)
         const a = v < 0 ? -v : v
-        if (a > bound && a > over) over = a
+        if (a > big) big = a
         const c = v > lp ? (v > tp ? (v > hp ? 3 : v > hm ? -1 : 2) : v > tm ? -1 : 1) : v > lm ? -1 : 0
         if (c !== prev) {
           starts[n] = x
@@ -148,26 +150,67 @@ export class RunClassifier {
           prev = c
         }
         x++
-        if (c < 0) continue
-        // The rest of the run: values in the level's interval (lo, hi], within ±bound.
-        const lo = c === 0 ? nb : c === 1 ? lp : c === 2 ? tp : hp
-        const hi = c === 0 ? lm : c === 1 ? tm : c === 2 ? hm : bound
-        for (const e = uw - 3; x < e; x += 4) {
-          const a = low[i0 + x]!
-          const b = low[i0 + x + 1]!
-          const c = low[i0 + x + 2]!
-          const d = low[i0 + x + 3]!
-          if (!(a > lo && a <= hi && b > lo && b <= hi && c > lo && c <= hi && d > lo && d <= hi)) break
-        }
-        while (x < uw) {
-          const w = low[i0 + x]!
-          if (!(w > lo && w <= hi)) break
-          x++
+        if (c === 0) {
+          for (const e = uw - 3; x < e; x += 4) {
+            const a = low[i0 + x]!
+            const b = low[i0 + x + 1]!
+            const c = low[i0 + x + 2]!
+            const d = low[i0 + x + 3]!
+            if (!(a <= lm && b <= lm && c <= lm && d <= lm)) break
+            const ab = a < b ? a : b
+            const cd = c < d ? c : d
+            const m = ab < cd ? ab : cd
+            if (m < mn) mn = m
+          }
+          while (x < uw) {
+            const w = low[i0 + x]!
+            if (!(w <= lm)) break
+            if (w < mn) mn = w
+            x++
+          }
+        } else if (c === 3) {
+          for (const e = uw - 3; x < e; x += 4) {
+            const a = low[i0 + x]!
+            const b = low[i0 + x + 1]!
+            const c = low[i0 + x + 2]!
+            const d = low[i0 + x + 3]!
+            if (!(a > hp && b > hp && c > hp && d > hp)) break
+            const ab = a > b ? a : b
+            const cd = c > d ? c : d
+            const m = ab > cd ? ab : cd
+            if (m > mx) mx = m
+          }
+          while (x < uw) {
+            const w = low[i0 + x]!
+            if (!(w > hp)) break
+            if (w > mx) mx = w
+            x++
+          }
+        } else if (c > 0) {
+          // Between two cutoffs: |value| is below the cutoffs' own, which `bound` exceeds.
+          const lo = c === 1 ? lp : tp
+          const hi = c === 1 ? tm : hm
+          for (const e = uw - 3; x < e; x += 4) {
+            const a = low[i0 + x]!
+            const b = low[i0 + x + 1]!
+            const c = low[i0 + x + 2]!
+            const d = low[i0 + x + 3]!
+            if (!(a > lo && a <= hi && b > lo && b <= hi && c > lo && c <= hi && d > lo && d <= hi)) break
+          }
+          while (x < uw) {
+            const w = low[i0 + x]!
+            if (!(w > lo && w <= hi)) break
+            x++
+          }
         }
       }
     }
     rowBegin[uh] = n
-    return over
+    if (-mn > big) big = -mn
+    if (mx > big) big = mx
+    // ±Infinity inside a run.
+    if (big === Infinity) return this.refuse(low, offset)
+    return big
   }
 
   /** Finds the first value (row-major, in the part the upsampling reads) that is NaN or ±Infinity; returns NaN. */
@@ -235,14 +278,25 @@ export class RunClassifier {
     const { up } = this
     const { t, hi, lo } = cut
     this.nonFinite = -1
-    // The margin is sized for |values| ≤ magnitude, a power of two kept across planes and doubled
-    // until it bounds this plane's values (any bound gives the same results; a tight one less work).
-    if (this.magnitude < Math.max(Math.abs(lo), Math.abs(hi)) + 1) this.magnitude = 2 ** Math.ceil(Math.log2(Math.max(Math.abs(lo), Math.abs(hi)) + 1))
+    // The margin is sized for |values| ≤ a power-of-two bound: the previous plane's (within 1024× of
+    // what it needed), else this plane's own (found by a second pass). Any bound ≥ the plane's largest |value| gives
+    // the same results; a tight one less exact work, so one plane of huge values costs only itself.
+    const floor = 2 ** Math.ceil(Math.log2(Math.max(Math.abs(lo), Math.abs(hi)) + 1))
+    let bound = Math.max(this.magnitude, floor)
     for (;;) {
-      const over = this.levelRuns(low, offset, cut, this.magnitude)
-      if (over !== over) return null
-      if (over === 0) break
-      while (this.magnitude < over) this.magnitude *= 2
+      const big = this.levelRuns(low, offset, cut, bound)
+      if (big !== big) return null
+      let need = floor
+      while (need < big) need *= 2
+      if (big <= bound) {
+        // Kept while within 1024× of what the plane needed (masks of one batch differ by 100× here),
+        // so a plane rarely passes twice, and one plane of huge values does not slow the next ones.
+        if (need < bound / 1024) this.magnitude = need
+        else this.magnitude = bound
+        break
+      }
+      bound = need
+      this.magnitude = need
     }
     const { levels, rowBegin, colStart, colLevel } = this
     const uh = up.usedH

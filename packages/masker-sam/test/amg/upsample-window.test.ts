@@ -240,4 +240,31 @@ describe('windowed logit upsampling', () => {
       expect([c.inter, c.union, c.area], `scale ${scale}`).toEqual([want.inter, want.union, want.area])
     }
   })
+
+  it('one plane of huge logits does not widen the exact work of the planes after it', () => {
+    const plan: UpsamplePlan = { kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }
+    const rc = new RunClassifier(new LogitUpsampler(64, 64, plan))
+    let exact = 0
+    const finalRows = rc.up.finalRows.bind(rc.up)
+    rc.up.finalRows = (low, offset, x0, x1, y0, y1, out, at) => {
+      exact += (x1 - x0) * (y1 - y0)
+      finalRows(low, offset, x0, x1, y0, y1, out, at)
+    }
+    const cut = { t: 0, hi: 1, lo: -1 }
+    const normal = plane(3, 64, -20)
+    // Huge values between small ones: the plane's margin is wide, so nearly all of it is exact.
+    const huge = normal.map((v, i) => (i % 7 === 0 ? 1e12 : v))
+    const exactOf = (low: Float32Array): number => {
+      exact = 0
+      rc.classify(low, cut)
+      return exact
+    }
+    const before = exactOf(normal)
+    expect(before).toBeGreaterThan(0)
+    // Its margin (1e-6 of its magnitude) covers every value: it is upsampled whole, exactly.
+    const all = exactOf(huge)
+    expect(all).toBeGreaterThan(before)
+    exactOf(normal)
+    expect(exactOf(normal)).toBe(before)
+  })
 })
