@@ -1,4 +1,4 @@
-import { defineStage, fail, poseFault, type Frame, type OptionsSchema } from '@plaf/core'
+import { defineStage, fail, poseFault, type Frame, type OptionsSchema, type PluginNote } from '@plaf/core'
 import { backproject } from './kernels/backproject.js'
 import { MapBuilder, type FusionMode } from './map-builder.js'
 import { VERSION } from './version.js'
@@ -54,6 +54,32 @@ const options: OptionsSchema<BackprojectLifterOptions> = {
       description: 'fusion: voxel-overlap: least cosine between a mask\'s feature and an entry\'s mean feature for the mask to match it.',
     },
   },
+}
+
+/**
+ * The cross-option rules of `backproject` the schema does not express: min_depth below max_depth,
+ * and pool_merge_threshold exactly when fusion is greedy. One PLAF_INVALID_OPTION note per broken
+ * rule, its `path` the option inside `with:` (the plugin's validate-time `check`; `create` throws
+ * the first for API callers).
+ */
+export function backprojectOptionProblems(o: BackprojectLifterOptions): PluginNote[] {
+  const out: PluginNote[] = []
+  if (o.min_depth >= o.max_depth) {
+    out.push({ code: 'PLAF_INVALID_OPTION', message: `min_depth (${o.min_depth}) must be below max_depth (${o.max_depth})`, path: 'min_depth', expected: `< ${o.max_depth}`, actual: String(o.min_depth) })
+  }
+  if (o.fusion === 'greedy' && o.pool_merge_threshold === null) {
+    // at fusion: the value that needs the missing option (pool_merge_threshold has no line)
+    out.push({
+      code: 'PLAF_INVALID_OPTION', message: 'fusion: greedy needs pool_merge_threshold (a cosine, e.g. 0.95)', path: 'fusion',
+      expected: 'pool_merge_threshold: a number in [-1, 1]', actual: 'pool_merge_threshold null', hint: 'set pool_merge_threshold, or use fusion: voxel-overlap',
+    })
+  } else if (o.fusion !== 'greedy' && o.pool_merge_threshold !== null) {
+    out.push({
+      code: 'PLAF_INVALID_OPTION', message: `pool_merge_threshold applies to fusion: greedy, but fusion is ${o.fusion}`, path: 'pool_merge_threshold',
+      expected: 'fusion: greedy', actual: `fusion ${o.fusion}`, hint: 'set fusion: greedy, or remove pool_merge_threshold',
+    })
+  }
+  return out
 }
 
 /** Why a frame cannot be lifted, or null. */
@@ -120,19 +146,10 @@ export const backprojectLifter = defineStage<
   inputs: { frame: 'Frame', memory: 'SemanticMemory2D' },
   outputs: { map: 'SemanticMap3D' },
   requires: ['depth', 'pose'],
+  check: (o) => backprojectOptionProblems(o),
   async create(opts, ctx) {
-    if (opts.min_depth >= opts.max_depth) {
-      fail('PLAF_INVALID_OPTION', `min_depth (${opts.min_depth}) must be below max_depth (${opts.max_depth})`, {
-        path: 'min_depth', expected: `< ${opts.max_depth}`, actual: String(opts.min_depth),
-      })
-    }
-    if ((opts.fusion === 'greedy') !== (opts.pool_merge_threshold !== null)) {
-      const greedy = opts.fusion === 'greedy'
-      fail('PLAF_INVALID_OPTION', greedy ? 'fusion: greedy needs pool_merge_threshold (a cosine, e.g. 0.95)' : `pool_merge_threshold applies to fusion: greedy, but fusion is ${opts.fusion}`, {
-        path: greedy ? 'pool_merge_threshold' : 'fusion', expected: greedy ? 'a number in [-1, 1]' : 'greedy', actual: greedy ? 'null' : opts.fusion,
-        hint: greedy ? 'set pool_merge_threshold, or use fusion: voxel-overlap' : 'set fusion: greedy, or remove pool_merge_threshold',
-      })
-    }
+    const problem = backprojectOptionProblems(opts)[0]
+    if (problem) fail(problem.code, problem.message, problem)
     const builder = new MapBuilder({
       voxelSize: opts.voxel_size, fusion: opts.fusion, poolMergeThreshold: opts.pool_merge_threshold,
       fusionOverlap: opts.fusion_overlap, fusionCosine: opts.fusion_cosine, tensor: ctx.tensor,

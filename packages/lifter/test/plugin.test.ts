@@ -247,10 +247,10 @@ describe('backproject lifter', () => {
     expect((map as unknown as { observations: Uint32Array }).observations).toEqual(Uint32Array.from([2, 2]))
   })
 
-  it('names the option to fix when greedy has no threshold or a threshold has no greedy', async () => {
+  it('create (API callers) refuses greedy without a threshold and a threshold without greedy, at the option written (test/check.test.ts: the same at validate time)', async () => {
     await expect(backprojectLifter.create({ ...defaults, fusion: 'greedy' }, createTestContext()))
-      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION', diagnostics: [{ path: 'pool_merge_threshold' }] })
+      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION', diagnostics: [{ path: 'fusion', message: 'fusion: greedy needs pool_merge_threshold (a cosine, e.g. 0.95)' }] })
     await expect(backprojectLifter.create({ ...defaults, pool_merge_threshold: 0.9 }, createTestContext()))
-      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION', diagnostics: [{ path: 'fusion', actual: 'none' }] })
+      .rejects.toMatchObject({ code: 'PLAF_INVALID_OPTION', diagnostics: [{ path: 'pool_merge_threshold', actual: 'fusion none' }] })
   })
 })
