@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
@@ -67,6 +68,7 @@ const jobSchema = {
               properties: {
                 // a Job's pods may not restart Always
                 restartPolicy: { enum: ['Never', 'OnFailure'] },
+                terminationGracePeriodSeconds: { type: 'integer', minimum: 0 },
                 containers: { type: 'array', minItems: 1, items: container },
                 volumes: {
                   type: 'array',
@@ -108,6 +110,29 @@ describe('deploy/ examples', () => {
     expect(parseShard(`${last}/${Number(last) + 1}`).index).toBe(Number(last))
   })
 
+  it('a shard task adds --resume once its progress.json exists, and plaf gets SIGTERM before the time limit', () => {
+    const root = mkdtempSync(join(tmpdir(), 'plaf-deploy-'))
+    try {
+      const env = { ...process.env, PLAF: 'echo plaf', SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' }
+      const run = () => execFileSync('bash', [join(DEPLOY, 'slurm', 'plaf-shards.sbatch'), 'p.yaml', root, '--set', 'a=b'], { encoding: 'utf8', env }).trim()
+      expect(run()).toBe(`plaf run p.yaml --shard 1/3 --shard-chunk 25 --out ${root}/shard-1-of-3 --progress lines --set a=b`)
+      mkdirSync(join(root, 'shard-1-of-3'))
+      writeFileSync(join(root, 'shard-1-of-3', 'progress.json'), '{}')
+      expect(run()).toBe(`plaf run p.yaml --shard 1/3 --shard-chunk 25 --out ${root}/shard-1-of-3 --progress lines --resume --set a=b`)
+      // scenes: --resume always (a finished scene is skipped, one not started runs from frame 0)
+      const scenes = execFileSync('bash', [join(DEPLOY, 'slurm', 'plaf-scenes.sbatch'), 'p.yaml', 'list.txt', root], { encoding: 'utf8', env }).trim()
+      expect(scenes).toBe(`plaf run p.yaml --scenes list.txt --shard 1/3 --out ${root} --progress lines --resume`)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+    for (const s of ['plaf-shards.sbatch', 'plaf-scenes.sbatch']) {
+      const text = readFileSync(join(DEPLOY, 'slurm', s), 'utf8')
+      // B: signals the batch shell, which plaf replaced (exec): no srun step to receive it otherwise
+      expect(text, s).toMatch(/^#SBATCH --signal=B:TERM@\d+$/m)
+      expect(text, s).toMatch(/^exec \$PLAF run /m)
+    }
+  })
+
   it('the merge script passes every shard directory to plaf merge', () => {
     // run it with a stand-in for plaf that prints its arguments
     const out = execFileSync('bash', [join(DEPLOY, 'slurm', 'plaf-merge.sbatch'), '/r', '3'], { encoding: 'utf8', env: { ...process.env, PLAF: 'echo plaf' } })
@@ -138,6 +163,9 @@ describe('deploy/ examples', () => {
     for (let i = 0; i < n; i++) expect(merge).toContain(`shard-${i}-of-${n}`)
     expect(merge).not.toContain(`shard-${n}-of-${n}`)
     expect(args).toContain(`shard-\${JOB_COMPLETION_INDEX}-of-${n}`)
+    // plaf is PID 1 (exec) and gets SIGTERM with time to finish its frame
+    expect(args).toMatch(/exec plaf run /)
+    expect((shards.template.spec as unknown as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60)
     // the pod template's labels carry the job's
     for (const j of Object.values(jobs)) expect(j.spec.template.metadata?.labels).toEqual(j.metadata.labels)
   })

@@ -48,7 +48,7 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
   const abort = new AbortController()
   const stopListening = abortOnStopSignals(io, abort, 'the current frame')
   try {
-    return await runPipeline(r.pipeline, {
+    const res = await runPipeline(r.pipeline, {
       signal: abort.signal,
       outDir: opts.out, resume: opts.resume, overwrite: opts.overwrite, toolVersion: VERSION, onProgress: progress.onProgress, onModelProgress: pulls.onProgress,
       onNote: (d) => {
@@ -59,6 +59,8 @@ export async function runOnce(file: string, opts: RunCommandOptions, io: Io, lab
         else if (n === 4) io.err(`(further ${d.code} warnings are counted in report.json)`)
       },
     })
+    if (res.alreadyComplete) io.err(`${label === 'plaf' ? '' : `[${label}] `}--resume: ${res.runDir} already holds this run, complete (${res.report.frames.processed} frames, same configuration): nothing to do`)
+    return res
   } finally {
     stopListening()
     pulls.stop()
@@ -74,7 +76,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: Io):
   if (!sweep) {
     const res = await runOnce(file, opts, io, 'plaf', first)
     if (typeof res === 'number') return res
-    io.out(opts.json ? JSON.stringify(res.report, null, 2) : `run written to ${res.runDir}\n\n${res.report && summaryLine(res)}`)
+    io.out(opts.json ? JSON.stringify(res.report, null, 2) : `${res.alreadyComplete ? 'run already complete in' : 'run written to'} ${res.runDir}\n\n${res.report && summaryLine(res)}`)
     return EXIT.ok
   }
   const root = resolve(opts.out ?? first.pipeline!.output.dir)
@@ -162,10 +164,10 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
 
 function summaryLine(res: RunResult): string {
   const r = res.report
-  const lines = [`frames ${r.frames.processed}/${r.frames.total}, ${(r.wall_ms / 1000).toFixed(1)} s wall, ${(r.cpu_ms / 1000).toFixed(1)} s CPU, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`]
+  const lines = [`frames ${r.frames.processed}/${r.frames.total}, ${(r.wall_ms / 1000).toFixed(1)} s wall, ${((r.cpu_ms ?? NaN) / 1000).toFixed(1)} s CPU, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`]
   // wall ms per call (other frames' stages included when frames overlap) beside the stage's own main-thread ms
   for (const [k, s] of Object.entries(r.stages)) {
-    lines.push(`  ${k.padEnd(12)} ${s.plugin.padEnd(16)} ${s.ms_mean.toFixed(1).padStart(8)} ms/call wall ${s.own_ms_mean.toFixed(1).padStart(8)} ms/call own  cache ${s.cache_hits}/${s.cache_hits + s.cache_misses}`)
+    lines.push(`  ${k.padEnd(12)} ${s.plugin.padEnd(16)} ${s.ms_mean.toFixed(1).padStart(8)} ms/call wall ${(s.own_ms_mean ?? NaN).toFixed(1).padStart(8)} ms/call own  cache ${s.cache_hits}/${s.cache_hits + s.cache_misses}`)
   }
   lines.push(stageTimesNote(r.frames_in_flight))
   lines.push(`cache: ${describeCacheUse(cacheUse(r))}`)
