@@ -46,9 +46,16 @@ export interface IndexReferenceManifest {
       semantic_bytes: number
       /** map.ply + the pool file(s) (refs.npy repeats the refs for readers that drop PLY extras and is not counted). */
       total_bytes: number
-      /** Size of dense-points.npy with dense_baseline: on disk when kept, else computed exactly without writing it. */
+      /**
+       * Size of the dense per-point float32 baseline (dense-points.npy, N × D `<f4`): on disk when
+       * written (`dense_written`), else computed exactly (npy header + N·D·4) without writing it.
+       * Always set since maps report their ratio to dense whatever `dense_baseline` says; null
+       * only in map.json files written before.
+       */
       dense_bytes: number | null
-      /** semantic_bytes / dense_bytes, when measured. */
+      /** Whether dense-points.npy was written (dense_baseline and keep_dense_baseline); absent in older map.json files. */
+      dense_written?: boolean
+      /** semantic_bytes / dense_bytes (null only in older map.json files). */
       ratio: number | null
     }
   }

@@ -1,5 +1,6 @@
 import { mulberry32 } from '@plaf/core'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { validateOptions, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type StagePlugin } from '@plaf/core'
 import { createTestContext, pythonCheck } from '@plaf/core/testing'
 
@@ -45,6 +46,17 @@ export function makeMap(n: number, m: number, d: number, seed = 2, space = 'test
 }
 
 /** Files in a directory, temporaries (dot files) included, sorted; [] when it does not exist. */
+/**
+ * Records the current size of every file map.json lists, as if its writer had written them: for
+ * tests that replace a map's file on purpose (an older spelling, a damaged stream) and check what
+ * the reader says about its contents, past open3D's size check.
+ */
+export function recordSizes(dir: string): void {
+  const man = JSON.parse(readFileSync(join(dir, 'map.json'), 'utf8')) as { files: Record<string, { name: string; bytes: number }> }
+  for (const f of Object.values(man.files)) f.bytes = statSync(join(dir, f.name)).size
+  writeFileSync(join(dir, 'map.json'), JSON.stringify(man, null, 2) + '\n')
+}
+
 export const listDir = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : [])
 
 const numpy = pythonCheck(['numpy'], ['python3-numpy'])

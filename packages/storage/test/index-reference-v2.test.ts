@@ -4,7 +4,7 @@ import { decodePly, encodePly } from '@plaf/core'
 import { pythonCheck } from '@plaf/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { open3D, worstRowCosine, writeIndexReferenceMap, type IndexReferenceOptions } from '../src/index.js'
-import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, runPython, tempDir } from './fixtures.js'
+import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, recordSizes, runPython, tempDir } from './fixtures.js'
 
 let cleanups: Array<() => void> = []
 afterEach(() => {
@@ -116,12 +116,14 @@ print(json.dumps({'n': len(pc.points), 'p': np.asarray(pc.points)[:4].ravel().to
     const dir = temp()
     writeIndexReferenceMap(dir, map, { ...base, counts: true }, new Uint32Array(20).fill(2))
     const ply = decodePly(readFileSync(join(dir, 'map.ply')))
-    const rewrite = (ref: { type: 'ushort' | 'int32'; data: ArrayLike<number> }, count: { type: 'uint' | 'int32'; data: ArrayLike<number> }) =>
+    const rewrite = (ref: { type: 'ushort' | 'int32'; data: ArrayLike<number> }, count: { type: 'uint' | 'int32'; data: ArrayLike<number> }) => {
       writeFileSync(join(dir, 'map.ply'), encodePly({ vertexCount: 20, properties: [
         ...(['x', 'y', 'z'] as const).map((name) => ({ name, type: 'float' as const, data: ply.properties[name] })),
         ...(['red', 'green', 'blue'] as const).map((name) => ({ name, type: 'uchar' as const, data: ply.properties[name] })),
         { name: 'ref', ...ref }, { name: 'count', ...count },
       ] }))
+      recordSizes(dir)
+    }
     rewrite({ type: 'ushort', data: map.refs }, { type: 'uint', data: new Uint32Array(20).fill(2) })
     expect(open3D(dir).map.refs).toEqual(map.refs)
     expect(open3D(dir).counts).toEqual(new Uint32Array(20).fill(2))
@@ -156,10 +158,13 @@ describe('refs_codec: deflate', () => {
     const dir = temp()
     writeIndexReferenceMap(dir, makeMap(100, 4, 2), { ...base, refs_codec: 'deflate' })
     writeFileSync(join(dir, 'refs.npy.zlib'), new Uint8Array([1, 2, 3]))
+    expect(() => open3D(dir)).toThrow(/refs\.npy\.zlib is 3 bytes but .*map\.json records \d+: the file was truncated/)
+    recordSizes(dir)
     expect(() => open3D(dir)).toThrow(/refs\.npy\.zlib is not a zlib stream of a \.npy/)
     const other = temp()
     writeIndexReferenceMap(other, makeMap(100, 4, 2, 9), { ...base, refs_codec: 'deflate' })
     writeFileSync(join(dir, 'refs.npy.zlib'), readFileSync(join(other, 'refs.npy.zlib')))
+    recordSizes(dir)
     expect(() => open3D(dir)).toThrow(/refs\.npy\.zlib disagrees with the ref column of .*map\.ply/)
   })
 

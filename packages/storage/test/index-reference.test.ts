@@ -6,7 +6,7 @@ import { ColorManagement } from 'three'
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { indexReferenceStorage, npyFileBytes, readIndexReferenceMap, type IndexReferenceManifest } from '../src/index.js'
-import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, openStage, runPython, tempDir } from './fixtures.js'
+import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, openStage, recordSizes, runPython, tempDir } from './fixtures.js'
 
 describeStagePlugin(indexReferenceStorage, [
   { name: 'float32', inputs: () => ({ map: makeMap(50, 6, 8) }) },
@@ -58,7 +58,8 @@ describe('index-reference', () => {
     const { map: back } = (await inst.read!()) as { map: SemanticMap3D }
     expect(back).toEqual(map)
     expect(listDir(outDir)).toEqual(['map.json', 'map.ply', 'pool.npy', 'refs.npy'])
-    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 500, pool_rows: 17 })
+    // dense_bytes even without dense_baseline: computed exactly (header + N·D·4), nothing written
+    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 500, pool_rows: 17, dense_bytes: npyFileBytes([500, 32], '<f4') })
   })
 
   it('stores a float16 pool within 1e-3, and measures the dense per-point baseline on disk', async () => {
@@ -69,7 +70,7 @@ describe('index-reference', () => {
     expect(maxAbsDiff(back.pool.data, map.pool.data)).toBeLessThan(1e-3)
     const dense = size(outDir, 'dense-points.npy')
     expect(dense).toBe(128 + 300 * 64 * 4)
-    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 300, pool_rows: 9, dense_bytes: dense })
+    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 300, pool_rows: 9, dense_bytes: dense, dense_file_bytes: dense })
     const man = JSON.parse(readFileSync(join(outDir, 'map.json'), 'utf8')) as IndexReferenceManifest
     const pool = size(outDir, 'pool.npy')
     expect(pool).toBe(128 + 9 * 64 * 2)
@@ -80,7 +81,7 @@ describe('index-reference', () => {
     // Paper eqs. (7)–(9): dense N·D·4, ours M·D·b + N·r, with b = 2 (float16) and r = 2 (uint16, M ≤ 65,535).
     expect(man.storage.paper).toEqual({ dense_bytes: 300 * 64 * 4, index_reference_bytes: 9 * 64 * 2 + 300 * 2, ratio: (9 * 64 * 2 + 300 * 2) / (300 * 64 * 4), feature_bytes: 2, ref_bytes: 2 })
     expect(man.storage.measured).toEqual({
-      pool_bytes: pool, ref_bytes: 600, semantic_bytes: pool + 600, total_bytes: pool + size(outDir, 'map.ply'), dense_bytes: dense, ratio: (pool + 600) / dense,
+      pool_bytes: pool, ref_bytes: 600, semantic_bytes: pool + 600, total_bytes: pool + size(outDir, 'map.ply'), dense_bytes: dense, dense_written: true, ratio: (pool + 600) / dense,
     })
   })
 
@@ -144,12 +145,15 @@ print(json.dumps({'pool': list(pool.shape), 'dense': list(dense.shape), 'dtype':
     const { inst, outDir } = await store({}, makeMap(5, 2, 3))
     const noRef = encodePly({ vertexCount: 1, properties: ['x', 'y', 'z'].map((name) => ({ name, type: 'float' as const, data: [0] })) })
     writeFileSync(join(outDir, 'map.ply'), noRef)
+    await expect(inst.read!()).rejects.toThrow(/map\.ply is \d+ bytes but .*map\.json records \d+: the file was truncated after the map was written/)
+    recordSizes(outDir)
     await expect(inst.read!()).rejects.toThrow(/map\.ply needs vertex property "uchar red", found none/)
     writeFileSync(join(outDir, 'pool.npy'), new Uint8Array(3))
     writeFileSync(join(outDir, 'map.ply'), encodePly({ vertexCount: 0, properties: [
       ...['x', 'y', 'z'].map((name) => ({ name, type: 'float' as const, data: [] })),
       ...['red', 'green', 'blue'].map((name) => ({ name, type: 'uchar' as const, data: [] })), { name: 'ref', type: 'ushort' as const, data: [] },
     ] }))
+    recordSizes(outDir)
     const err = await inst.read!().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PlafError)
     expect((err as PlafError).diagnostics[0]).toMatchObject({ code: 'PLAF_INPUT_INVALID', file: join(outDir, 'pool.npy') })
