@@ -252,6 +252,8 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
 
   const producers: { stage: string; port: string; type: PortName }[] = [{ stage: 'input', port: 'frame', type: 'Frame' }]
   const stages: ResolvedStage[] = []
+  // stages whose options have errors: nothing more is asked of them (their models, their spaces)
+  const badOptions = new Set<string>()
   // After an unknown plugin its outputs are unknown too: unwired ports below it would only echo that error.
   let unresolved = false
   for (const [key, ref] of Object.entries(config.stages as Record<string, { use: string; with?: unknown; from?: Record<string, string> }>)) {
@@ -265,6 +267,7 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
     const before = out.length
     const options = checkOptions(plugin, ref.with, `${base}/with`, loaded, reg, key, out, cwd)
     if (!hasErrors(out.slice(before))) out.push(...(await checkPlugin(plugin, options, loaded, `${base}/with`, key)))
+    if (hasErrors(out.slice(before))) badOptions.add(key)
     const wiring: Record<string, PortSource> = {}
     for (const [port, type] of Object.entries(plugin.inputs)) {
       const explicit = ref.from?.[port]
@@ -294,11 +297,13 @@ export async function resolvePipeline(path: string, registry: Registry, opts: Lo
     Object.assign(ref, { with: options })
   }
   if (inputPlugin) Object.assign(inputRef, { with: inputOptions })
-  if (hasErrors(out) || !inputPlugin) return { diagnostics: out, loaded }
+  // The stages' models do not depend on the input: they are checked (every model not installed
+  // named) even when the input is wrong, e.g. a scene not there yet.
+  const checked = stages.filter((s) => !badOptions.has(s.key))
+  const modelChecks = async (): Promise<Diagnostic[]> => [...(await checkEmbeddingSpaces(checked, loaded, reg, opts.models)), ...(await checkSeparateAdaptors(checked, loaded, opts.models))]
+  if (hasErrors(out) || !inputPlugin) return { diagnostics: [...out, ...(await modelChecks())], loaded }
   if (opts.checkInput !== false) out.push(...(await checkCapabilities({ use: inputRef.use, plugin: inputPlugin, options: inputOptions }, stages, loaded, reg)))
-  if (hasErrors(out)) return { diagnostics: out, loaded }
-  out.push(...(await checkEmbeddingSpaces(stages, loaded, reg, opts.models)))
-  out.push(...(await checkSeparateAdaptors(stages, loaded, opts.models)))
+  out.push(...(await modelChecks()))
   if (hasErrors(out)) return { diagnostics: out, loaded }
   const name = config.name as string
   const output = config.output as { dir: string }
