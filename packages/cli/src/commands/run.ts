@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { PlafError, cacheUse, readSceneList, type Diagnostic, describeCacheUse, expandSweep, stageTimesNote, hasErrors, sweepOverrides, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
+import { PlafError, cacheUse, flagOrigin, type OverrideArg, readSceneList, type Diagnostic, describeCacheUse, expandSweep, stageTimesNote, hasErrors, sweepOverrides, resolvePipeline, runPipeline, writeFileAtomic, writeJsonAtomic, type ResolveResult, type RunResult } from '@plaf/core'
 import { builtinRegistry } from '../builtins.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { createProgress, type ProgressMode } from '../progress.js'
@@ -129,7 +129,7 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
     for (const sc of scenes) {
       io.err(`== scene ${sc.name} (${opts.scenes}:${sc.line})`)
       const set = [...(opts.set ?? []), `input.with.${opts.sceneOption ?? 'scene'}=${sc.dir}`]
-      const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: set })
+      const resolved = await resolvePipeline(file, builtinRegistry(), { overrides: [...(opts.set ?? []), sceneOverride(opts, sc)] })
       const root = opts.out ?? resolved.pipeline?.output.dir ?? '.'
       const res = await runOnce(file, { ...opts, set, out: join(root, sc.name) }, io, sc.name, resolved)
       if (typeof res === 'number') return res
@@ -160,6 +160,18 @@ async function runShard(file: string, opts: RunCommandOptions, io: Io): Promise<
   if (record) writeShardRecord(res.runDir, record)
   io.out(opts.json ? JSON.stringify(res.report, null, 2) : `${record?.frames.length === 0 ? 'empty partial map (no frames)' : 'partial map'} (shard ${spec.index}/${spec.count}, chunks of ${spec.chunk} frames) written to ${res.runDir}\n\n${summaryLine(res)}\nmerge the shards with: plaf merge <shard dirs…> --out <dir>`)
   return EXIT.ok
+}
+
+/**
+ * The override that sets a listed scene as the input's option: diagnostics about it point at the
+ * flag the user typed (`--scene-option scen`, or `--scenes list.txt` when the option is the default
+ * `scene`), never at a `--set` nobody typed.
+ */
+function sceneOverride(opts: RunCommandOptions, sc: { dir: string; line: number }): OverrideArg {
+  const key = opts.sceneOption ?? 'scene'
+  const flag = opts.sceneOption === undefined ? `--scenes ${opts.scenes}` : `--scene-option ${opts.sceneOption}`
+  const at = flagOrigin(flag)
+  return { arg: `input.with.${key}=${sc.dir}`, origin: { ...at, keyColumn: at.column }, label: `${flag} (${opts.scenes}:${sc.line})` }
 }
 
 function summaryLine(res: RunResult): string {
