@@ -16,7 +16,7 @@ afterAll(cleanup)
 function timeless(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(timeless)
   if (!v || typeof v !== 'object') return v
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !/_ms$|^peak_rss_mib$|^run_dir$/.test(k)).map(([k, x]) => [k, timeless(x)]))
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !/_ms$|^peak_rss_mib$|^run_dir$|^frames_in_flight$/.test(k)).map(([k, x]) => [k, timeless(x)]))
 }
 
 /** Every file under `root`: its bytes, or for the files that record times, what is left without them. */
@@ -29,11 +29,11 @@ function snapshot(root: string): Record<string, string> {
     if (rel === 'config.resolved.yaml') text = readFileSync(f, 'utf8').replace(/\n\s*frames_in_flight: \d+/, '').split(root).join('<run>').replace(/cache-\d/, 'cache')
     if (rel === 'progress.json') text = JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), config_hash: null })
     if (rel === 'report.md') {
-      text = readFileSync(f, 'utf8').replace(/^- wall time: .*$/m, '').replace(/^(\| [^|]+ \| [^|]+ \| \d+ \| )[\d.]+ \| [\d.]+ (\| [^|]+ \| )\d+ \|/gm, '$1$2|').replace(/\w+_ms=[\d.,]+/g, '').replace(/^\| [^|]+ \| \w+_ms \|.*$/gm, '') // per-frame timings
+      text = readFileSync(f, 'utf8').replace(/^- wall time: .*$/m, '').replace(/^(\| [^|]+ \| [^|]+ \| \d+ \| )[\d.]+ \| [\d.]+ \| [\d.]+ (\| [^|]+ \| )\d+ \|/gm, '$1$2|').replace(/\w+_ms=[\d.,]+/g, '').replace(/^\| [^|]+ \| \w+_ms \|.*$/gm, '') // per-frame timings
     }
     if (rel === 'report.json' || rel === 'querier/scores.json') {
       const r = timeless(JSON.parse(readFileSync(f, 'utf8'))) as { stages?: Record<string, Record<string, unknown>> }
-      for (const st of Object.values(r.stages ?? {})) for (const k of ['ms_total', 'ms_mean']) delete st[k]
+      for (const st of Object.values(r.stages ?? {})) for (const k of ['ms_total', 'ms_mean', 'own_ms_total', 'own_ms_mean']) delete st[k]
       text = JSON.stringify(r)
     }
     out[rel] = text

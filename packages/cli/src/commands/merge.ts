@@ -168,7 +168,7 @@ const bytesUnder = (dir: string): number => readdirSync(dir, { withFileTypes: tr
  * `merged`: the shards) and report.json (the lifter's and 3D map's figures; every 2D codec with
  * `frames: 0`, since the 2D memories are not merged: they stay in the shard directories).
  */
-function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; masks_seen: number | null; replayed: boolean }, ms: number): void {
+function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; masks_seen: number | null; replayed: boolean }, ms: number, cpuMs: number): void {
   const read = (f: string): Record<string, unknown> | null => (existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : null)
   const first = parts[0]
   const manifest = read(join(first.dir, 'manifest.json')) ?? {}
@@ -191,14 +191,14 @@ function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: n
     if (st.key === first.lifter.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows }, summary.masks_seen === null ? {} : { masks_seen: summary.masks_seen })
     if (st.key === first.storage.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows, bytes: bytesUnder(join(out, st.key)) })
     stages[st.key] = {
-      plugin: st.use, kind: st.plugin.kind, version: base.stages?.[st.key]?.version ?? '', calls: 0, ms_total: 0, ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics, frame_metrics: {},
+      plugin: st.use, kind: st.plugin.kind, version: base.stages?.[st.key]?.version ?? '', calls: 0, ms_total: 0, ms_mean: 0, own_ms_total: 0, own_ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics, frame_metrics: {},
     } as StageReport
   }
   const processed = reports.reduce((n, r) => n + (r?.frames?.processed ?? 0), 0)
   const report: RunReport = {
     name: first.pipeline.name, run_dir: out, complete: true,
     frames: { total: rec?.frames_total ?? processed, processed, resumed_from: 0 },
-    wall_ms: ms, peak_rss_mib: process.memoryUsage().rss / 2 ** 20, tensor_backend: 'reference', stages, warnings: {}, notes: [],
+    wall_ms: ms, cpu_ms: cpuMs, frames_in_flight: 1, peak_rss_mib: process.memoryUsage().rss / 2 ** 20, tensor_backend: 'reference', stages, warnings: {}, notes: [],
   }
   writeJsonAtomic(join(out, 'report.json'), report)
 }
@@ -245,6 +245,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
   const out = resolve(o.out)
   return userErrors(io, o.json, async () => {
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     checkOutApart(o.out!, dirs)
     const parts: PartialRun[] = []
     for (const d of dirs) parts.push(await openPartial(resolve(d)))
@@ -260,7 +261,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
     const runDir = prepareRunDir({ ...parts[0].pipeline, config: identity } as unknown as ResolvedPipeline, { outDir: out, overwrite: o.overwrite })
     try {
       printDiagnostics(io, runDir.notes, o.json)
-      await mergeInto(out, parts, io, o, t0)
+      await mergeInto(out, parts, io, o, t0, cpu0)
       writeProgress(runDir, parts.length, null, true)
     } catch (e) {
       throw settleFailedRun(runDir, e)
@@ -271,7 +272,7 @@ export async function mergeCommand(dirs: string[], o: MergeCommandOptions, io: I
 }
 
 /** Fuses the opened partials and writes the merged run into `out` (a prepared run directory). */
-async function mergeInto(out: string, parts: PartialRun[], io: Io, o: MergeCommandOptions, t0: number): Promise<void> {
+async function mergeInto(out: string, parts: PartialRun[], io: Io, o: MergeCommandOptions, t0: number, cpu0: NodeJS.CpuUsage): Promise<void> {
   {
     const lo = parts[0].lifter.options
     const tensor = createReferenceBackend()
@@ -346,7 +347,7 @@ async function mergeInto(out: string, parts: PartialRun[], io: Io, o: MergeComma
       points: merged.refs.length, pool_rows: merged.pool.shape[0], masks_seen: replay || rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null, replayed: replay,
     }
     writeJsonAtomic(join(out, 'merge.json'), summary)
-    writeRunFiles(out, parts, rows, summary, performance.now() - t0)
+    writeRunFiles(out, parts, rows, summary, performance.now() - t0, ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0)))
     io.out(o.json ? JSON.stringify(summary, null, 2) : `merged ${parts.length} partial maps (fusion ${lo.fusion}) into ${summary.map}: ${summary.points} points, ${summary.pool_rows} pool rows`)
   }
 }

@@ -11,8 +11,23 @@ export interface StageReport {
   kind: string
   version: string
   calls: number
+  /**
+   * Wall time of the stage's computed calls, from each call to its result, in ms (`ms_mean`: per
+   * call). With `runtime.frames_in_flight` > 1 it includes other stages' work that ran on the main
+   * thread while the call awaited (another frame's stages), so it overstates what the stage costs;
+   * `own_ms_*` does not.
+   */
   ms_total: number
   ms_mean: number
+  /**
+   * The stage's own main-thread time in ms (`own_ms_mean`: per call): its code's synchronous part
+   * and every continuation of the call (after each await), without other stages' work run
+   * meanwhile and without waiting; work in worker threads or native thread pools (onnxruntime's
+   * inference) is not in it (see `ms_*`, and measure such stages with frames_in_flight 1).
+   * Absent in reports written before this field existed (as are `cpu_ms` and `frames_in_flight`).
+   */
+  own_ms_total?: number
+  own_ms_mean?: number
   cache_hits: number
   cache_misses: number
   /** Highest process RSS seen right after this stage ran, in MiB. */
@@ -30,6 +45,10 @@ export interface RunReport {
   complete: boolean
   frames: { total: number; processed: number; resumed_from: number }
   wall_ms: number
+  /** CPU time of the whole process over the run (user + system, every thread: model threads too), in ms. */
+  cpu_ms?: number
+  /** `runtime.frames_in_flight` of the run: with more than 1, stages' wall times (`ms_*`) overlap. */
+  frames_in_flight?: number
   peak_rss_mib: number
   tensor_backend: string
   stages: Record<string, StageReport>
@@ -63,6 +82,19 @@ export function describeCacheUse(u: CacheUse): string {
   return `${u.reused} of ${u.calls} stage calls reused (${u.lookups ? `${u.reused} of ${u.lookups} cache lookups hit` : 'no cache lookups'})`
 }
 
+/**
+ * What the stage times mean, for report.md (`framesInFlight` left out: the same text whatever the
+ * setting, so reports of runs that differ only in it stay comparable) and the run summary.
+ */
+export function stageTimesNote(framesInFlight?: number): string {
+  const wall = framesInFlight === undefined
+    ? 'with runtime.frames_in_flight above 1 it includes other stages\' work that ran while the call awaited'
+    : framesInFlight > 1
+      ? `with ${framesInFlight} frames in flight (runtime.frames_in_flight) it includes other stages' work that ran while the call awaited`
+      : 'one frame at a time here (runtime.frames_in_flight 1), so besides the stage\'s work only its own waiting is in it'
+  return `Stage times: ms/call wall is from each call to its result; ${wall}. Own ms/call is the stage's own main-thread JavaScript (after each await too), the figure to compare plugins by; work in worker or native threads (e.g. onnxruntime inference) is in wall only, so time such stages with frames_in_flight 1.`
+}
+
 /** A metric in the stage table: three significant digits below 1, so a ratio of 0.000259 never reads 0.00. */
 const fmt = figure
 
@@ -77,7 +109,7 @@ export function reportMarkdown(r: RunReport, queriers: ReportQuerier[] = []): st
     `# Run ${r.name}`,
     '',
     `- frames: ${r.frames.processed} of ${r.frames.total}${r.frames.resumed_from ? ` (resumed after ${r.frames.resumed_from})` : ''}`,
-    `- wall time: ${(r.wall_ms / 1000).toFixed(2)} s, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`,
+    `- wall time: ${(r.wall_ms / 1000).toFixed(2)} s${r.cpu_ms === undefined ? '' : `, CPU ${(r.cpu_ms / 1000).toFixed(2)} s`}, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`,
     `- cache: ${describeCacheUse(cacheUse(r))}`,
     `- warnings: ${Object.entries(r.warnings).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`,
     '',
@@ -87,12 +119,14 @@ export function reportMarkdown(r: RunReport, queriers: ReportQuerier[] = []): st
     ...perFrameSection(r),
     '## Stages',
     '',
-    '| stage | plugin | calls | total ms | mean ms | cache hits | peak RSS MiB | metrics |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
+    stageTimesNote(),
+    '',
+    '| stage | plugin | calls | total ms (wall) | ms/call wall | own ms/call | cache hits | peak RSS MiB | metrics |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ]
   for (const [key, s] of Object.entries(r.stages)) {
     const m = Object.entries(s.metrics).map(([k, v]) => `${k}=${fmt(v)}`).join(', ')
-    lines.push(`| ${key} | ${s.plugin} ${s.version} | ${s.calls} | ${s.ms_total.toFixed(1)} | ${s.ms_mean.toFixed(1)} | ${s.cache_hits}/${s.cache_hits + s.cache_misses} | ${s.peak_rss_mib.toFixed(0)} | ${m} |`)
+    lines.push(`| ${key} | ${s.plugin} ${s.version} | ${s.calls} | ${s.ms_total.toFixed(1)} | ${s.ms_mean.toFixed(1)} | ${s.own_ms_mean === undefined ? '' : s.own_ms_mean.toFixed(1)} | ${s.cache_hits}/${s.cache_hits + s.cache_misses} | ${s.peak_rss_mib.toFixed(0)} | ${m} |`)
   }
   return lines.join('\n') + '\n'
 }

@@ -22,6 +22,7 @@ import { writeReport, type RunReport } from './report.js'
 import { completedRun, prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './run-dir.js'
 import { finishScene } from './scene.js'
 import { ProgressClock, RunNotes, RunStats, wrapError, type ProgressEvent } from './stats.js'
+import { startOwnTime, stopOwnTime } from './own-time.js'
 import { removeStaleTempFiles } from '../util/atomic.js'
 import { fsErrorDiagnostic } from '../util/fs-errors.js'
 
@@ -114,11 +115,14 @@ async function closeStages(open: OpenRun): Promise<void> {
 }
 
 /** report.json's content, from what the run measured. */
-function buildReport(p: ResolvedPipeline, dir: RunDir, t0: number, backend: TensorBackend, stats: RunStats, notes: RunNotes, progress: ProgressClock): RunReport {
+function buildReport(p: ResolvedPipeline, dir: RunDir, t0: number, cpu0: NodeJS.CpuUsage, backend: TensorBackend, stats: RunStats, notes: RunNotes, progress: ProgressClock): RunReport {
+  const cpu = process.cpuUsage(cpu0)
   return {
     name: p.name, run_dir: dir.path, complete: true,
     frames: { total: progress.total, processed: progress.done, resumed_from: dir.resumeFrom },
     wall_ms: performance.now() - t0,
+    cpu_ms: (cpu.user + cpu.system) / 1000,
+    frames_in_flight: p.runtime.frames_in_flight,
     peak_rss_mib: process.resourceUsage().maxRSS / 1024,
     tensor_backend: `${backend.name} (${backend.device})`,
     stages: stats.close(), warnings: notes.byCode(), notes: notes.list.map(({ cause: _c, ...d }) => d),
@@ -139,6 +143,7 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
   const cwd = opts.cwd ?? process.cwd()
   const started = new Date()
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   let dir: RunDir
   try {
     dir = prepareRunDir(p, { ...opts, cwd })
@@ -165,10 +170,16 @@ async function runLogged(p: ResolvedPipeline, opts: RunOptions, sessions: Sessio
       const progress = new ProgressClock(source.frameCount, opts.onProgress)
       progress.emit('start')
       const frameStages = open.instances.filter((i) => i.stage.mode === 'frame')
-      await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal, framesInFlight: p.runtime.frames_in_flight, notes, stageTimeoutMs: p.runtime.stage_timeout * 1000 })
-      await finishScene(open.instances, stats, progress, p.runtime.stage_timeout * 1000)
+      // each stage call's own main-thread time (report.json own_ms_*), while the stages run
+      startOwnTime()
+      try {
+        await runFrames({ dir, source, stages: frameStages, cache, stats, progress, signal: opts.signal, framesInFlight: p.runtime.frames_in_flight, notes, stageTimeoutMs: p.runtime.stage_timeout * 1000 })
+        await finishScene(open.instances, stats, progress, p.runtime.stage_timeout * 1000)
+      } finally {
+        stopOwnTime()
+      }
       for (const { key, plugin, note } of stats.emptyResultNotes(progress.done)) notes.add(note, key, plugin)
-      const report = buildReport(p, dir, t0, backend, stats, notes, progress)
+      const report = buildReport(p, dir, t0, cpu0, backend, stats, notes, progress)
       manifest.models = models.opened()
       finishManifest(dir, manifest)
       writeReport(dir.path, report)

@@ -11,6 +11,7 @@ import type { ResolvedStage } from '../pipeline/resolve.js'
 import type { StageReport } from './report.js'
 import { fsErrorDiagnostic } from '../util/fs-errors.js'
 import { bugSite, pluginSource } from '../pipeline/plugin-source.js'
+import { ownTimed } from './own-time.js'
 
 /** Progress of a run, emitted after every frame and at each scene-level step. */
 export interface ProgressEvent {
@@ -76,7 +77,7 @@ export class RunStats {
   readonly stages: Record<string, StageReport> = {}
   constructor(stages: readonly ResolvedStage[], private readonly notes: RunNotes) {
     for (const s of stages) {
-      this.stages[s.key] = { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, calls: 0, ms_total: 0, ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics: {}, frame_metrics: {} }
+      this.stages[s.key] = { plugin: s.use, kind: s.plugin.kind, version: s.plugin.version, calls: 0, ms_total: 0, ms_mean: 0, own_ms_total: 0, own_ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics: {}, frame_metrics: {} }
     }
   }
 
@@ -124,20 +125,30 @@ export class RunStats {
     }
   }
 
-  /** Runs one computed stage call, counting it with its time and the RSS right after it. */
+  /**
+   * Runs one computed stage call, counting it with its wall time (call to settle: with frames in
+   * flight, other stages' work that ran meanwhile included), its own main-thread time (`ownTimed`:
+   * the call's code only; measured while `startOwnTime` is on, else its synchronous part) and the
+   * RSS right after it.
+   */
   async timed<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
     const t = performance.now()
-    const r = await fn()
+    const { result, clock } = ownTimed(fn)
+    const r = await result
     const st = this.stages[key]
     st.calls++
     st.ms_total += performance.now() - t
+    st.own_ms_total = (st.own_ms_total ?? 0) + clock.ms
     st.peak_rss_mib = Math.max(st.peak_rss_mib, mib(process.memoryUsage().rss))
     return r
   }
 
-  /** Fills in each stage's mean time per call; call once after the last call. */
+  /** Fills in each stage's mean times per call; call once after the last call. */
   close(): Record<string, StageReport> {
-    for (const st of Object.values(this.stages)) st.ms_mean = st.calls ? st.ms_total / st.calls : 0
+    for (const st of Object.values(this.stages)) {
+      st.ms_mean = st.calls ? st.ms_total / st.calls : 0
+      st.own_ms_mean = st.calls ? (st.own_ms_total ?? 0) / st.calls : 0
+    }
     return this.stages
   }
 }

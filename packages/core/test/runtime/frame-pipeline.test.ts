@@ -51,13 +51,15 @@ function timeless(rel: string, text: string): string {
   if (rel === 'report.md') {
     return text
       .replace(/^- wall time: .*$/m, '')
-      .replace(/^(\| [^|]+ \| [^|]+ \| \d+ \| )[\d.]+ \| [\d.]+ (\| [^|]+ \| )\d+ \|/gm, '$1$2|')
+      .replace(/^(\| [^|]+ \| [^|]+ \| \d+ \| )[\d.]+ \| [\d.]+ \| [\d.]+ (\| [^|]+ \| )\d+ \|/gm, '$1$2|')
   }
   const r = JSON.parse(text)
   delete r.wall_ms
+  delete r.cpu_ms
+  delete r.frames_in_flight
   delete r.peak_rss_mib
   delete r.run_dir
-  for (const st of Object.values(r.stages) as Record<string, unknown>[]) for (const k of ['ms_total', 'ms_mean', 'peak_rss_mib']) delete st[k]
+  for (const st of Object.values(r.stages) as Record<string, unknown>[]) for (const k of ['ms_total', 'ms_mean', 'own_ms_total', 'own_ms_mean', 'peak_rss_mib']) delete st[k]
   return JSON.stringify(r)
 }
 

@@ -67,7 +67,7 @@ describe('report.md', () => {
     expect(md).toContain('- 1 of 5 input frames were not processed')
     expect(md).toContain('- frame 000004 (input): frame 000004: pose/000004.txt: not finite; frame skipped `PLAF_FRAME_SKIPPED`')
     expect(md).toContain('| masker | masks | 4 | 10 | 12 | 8 | 12 |')
-    expect(md).toContain('| masker | grid 1.0.0 | 4 | 10.0 | 5.0 | 0/0 | 100 | masks=40 |')
+    expect(md).toContain('| masker | grid 1.0.0 | 4 | 10.0 | 5.0 |  | 0/0 | 100 | masks=40 |') // no own ms: a report written before own_ms_mean existed
   })
 
   it('says so when no frame was skipped, and leaves out sections it has nothing for', () => {
