@@ -7,6 +7,7 @@ import { MANIFEST_FILE, openModelDir } from './access.js'
 import { checkModelFile, fileCheckDiagnostic, sha256File } from './file-check.js'
 import { resolveInside } from './model-paths.js'
 import { compareGraphIo } from './io-check.js'
+import { familyDiagnostic } from './families.js'
 import type { ModelFile, ModelManifest, TensorSpec } from './manifest.js'
 import { MODEL_NAME_PATTERN, jsonLocator } from './manifest-schema.js'
 import { readOnnxIo, type OnnxIoValue } from './onnx-io.js'
@@ -137,6 +138,8 @@ async function checkedPlafFolder(dir: string): Promise<{ manifest: ModelManifest
   if (bad.length) throw new PlafError(bad)
   const manifestFile = join(dir, MANIFEST_FILE)
   const locate = jsonLocator(readFileSync(manifestFile, 'utf8'))
+  const family = familyDiagnostic(m.manifest.family, { file: manifestFile, ...locate(['family']) })
+  if (family) throw new PlafError(family)
   const io = Object.entries(m.manifest.graphs).flatMap(([role, g]) => compareGraphIo(ref, role, g, readOnnxIo(m.path(g.file)), manifestFile, locate))
   if (io.length) throw new PlafError(io)
   return { manifest: m.manifest, files: m.manifest.files.map((f) => f.path), ...(filled ? { completed: filled.completed } : {}) }
@@ -144,6 +147,9 @@ async function checkedPlafFolder(dir: string): Promise<{ manifest: ModelManifest
 
 async function transformersFolder(dir: string, opts: ImportOptions): Promise<{ manifest: ModelManifest; files: string[] }> {
   const t = readTransformersLayout(dir, opts.family)
+  // --family as given, or config.json's model_type when it maps to no family
+  const family = familyDiagnostic(t.family, opts.family !== undefined ? { source: `--family ${opts.family}`, path: undefined } : { file: join(dir, 'config.json'), path: 'model_type' })
+  if (family) throw new PlafError(family)
   const files: ModelFile[] = []
   for (const path of t.files) files.push({ path, sha256: await sha256File(join(dir, path)), bytes: statSync(join(dir, path)).size })
   const name = checkName(opts.name ?? basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9._+-]+/g, '-').replace(/^[^a-z0-9]+/, ''), 'name')

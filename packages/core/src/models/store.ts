@@ -5,6 +5,7 @@ import { closestNames } from '../registry.js'
 import { openModelDir, parseModelRef, plafHome, type OpenedModel } from './access.js'
 import { checkModelFile, fileCheckDiagnostic, type FileCheck } from './file-check.js'
 import { completeLocalManifest, importModel, type ImportOptions, type ImportedModel } from './import.js'
+import { familyDiagnostic } from './families.js'
 import { compareGraphIo } from './io-check.js'
 import type { ModelManifest, TensorSpec } from './manifest.js'
 import { jsonLocator } from './manifest-schema.js'
@@ -206,6 +207,8 @@ export class ModelStore {
     const diagnostics: Diagnostic[] = []
     const manifestFile = join(model.dir, 'plaf-model.json')
     const locate = jsonLocator(readFileSync(manifestFile, 'utf8'))
+    const family = familyDiagnostic(model.manifest.family, { file: manifestFile, ...locate(['family']) })
+    if (family) diagnostics.push(family)
     for (const [role, g] of Object.entries(model.manifest.graphs)) {
       const info: GraphInfo = { role, file: g.file, declared: { inputs: g.inputs, outputs: g.outputs } }
       try {
