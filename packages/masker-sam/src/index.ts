@@ -19,6 +19,7 @@ export { VERSION } from './version.js'
 export { samMasker, toMaskSet } from './plugin.js'
 export { checkSamOptions, samOptionProblems, samOptionsSchema, type SamOptions } from './options-schema.js'
 export { openSamModel, type SamModel } from './session.js'
+export { decoderLayout, familiesOf, samManifestProblem } from './family.js'
 export { ADAPTERS, SAM_FAMILIES } from './adapters/layouts.js'
 export { maskSelection, readMasks, type AdapterInfo, type Binding, type DecoderAdapter, type SamLayout, type TensorNeed } from './adapters/types.js'
 

@@ -3,6 +3,7 @@ import { ModelStore, defineStage, type Mask, type MaskSet, type PluginNote } fro
 import { ClassifierPool } from './amg/classify-pool.js'
 import { generateMasks } from './amg/generator.js'
 import type { AmgMask } from './amg/mask-record.js'
+import { samManifestProblem } from './family.js'
 import { checkSamOptions, samOptionProblems, samOptionsSchema, type SamOptions } from './options-schema.js'
 import { openSamModel } from './session.js'
 import { VERSION } from './version.js'
@@ -18,11 +19,15 @@ export function toMaskSet(records: AmgMask[], width: number, height: number): Ma
 
 /**
  * The validate-time model check: reads the store's manifests only (no hashing, no network); a
- * model not installed is a PLAF_MODEL_MISSING warning at `model` with the pull command.
+ * model not installed is a PLAF_MODEL_MISSING warning at `model` with the pull command; an
+ * installed one the masker cannot read (another family, or a graph of another family's export)
+ * is a PLAF_MODEL_INVALID error at `model`, as the run would fail with it.
  */
 export function samModelProblems(model: string, store: ModelStore = new ModelStore()): PluginNote[] {
-  if (store.find(model)) return []
-  return [{ ...store.missing(model), severity: 'warning', path: 'model' }]
+  const found = store.find(model)
+  if (!found) return [{ ...store.missing(model), severity: 'warning', path: 'model' }]
+  const problem = samManifestProblem(found.manifest)
+  return problem ? [{ ...problem, severity: 'error' }] : []
 }
 
 /**

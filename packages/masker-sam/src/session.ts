@@ -1,8 +1,9 @@
 import { join } from 'node:path'
-import { fail, ImagePreprocessor, openOnnxSession, resizedSize, type Diagnostic, type ModelGraph, type OnnxSession, type OnnxTensor, type PluginContext, type RgbImage, type TensorSpec } from '@plaf/core'
+import { fail, ImagePreprocessor, openOnnxSession, resizedSize, type Diagnostic, type OnnxSession, type OnnxTensor, type PluginContext, type RgbImage, type TensorSpec } from '@plaf/core'
 import type { EncodedCrop, MaskPredictor } from './amg/predictor.js'
 import type { UpsamplePlan } from './amg/upsample.js'
-import { ADAPTERS, SAM_FAMILIES } from './adapters/layouts.js'
+import { ADAPTERS } from './adapters/layouts.js'
+import { decoderLayout, samManifestProblem } from './family.js'
 import { maskSelection, readMasks, type Binding, type DecoderAdapter, type SamLayout, type TensorNeed } from './adapters/types.js'
 
 /** An opened SAM model: encoder and decoder sessions behind the generator's predictor interface. */
@@ -22,14 +23,6 @@ function find(specs: readonly TensorSpec[], need: TensorNeed): TensorSpec | unde
   return specs.find((t) => t.role === need.role) ?? specs.find((t) => t.name === need.name)
 }
 
-/** The layout of a decoder graph: SAM 2 by family, else by the rank of its points input. */
-function layoutOf(family: string, decoder: ModelGraph): SamLayout | undefined {
-  if (SAM_FAMILIES[family]!.includes('sam2-onnx')) return 'sam2-onnx'
-  const points = decoder.inputs.find((t) => t.role === 'points') ?? decoder.inputs.find((t) => t.name === 'input_points' || t.name === 'point_coords')
-  if (!points) return undefined
-  return points.shape.length === 4 ? 'transformers.js' : 'sam-onnx'
-}
-
 /**
  * Opens a SAM-family model for the `sam` masker: checks the family, picks the decoder adapter,
  * binds every tensor the adapter needs (by role, else by the public export's name) with its dtype
@@ -41,18 +34,12 @@ export async function openSamModel(ctx: PluginContext, ref: string, multimask: b
   const m = model.manifest
   const label = `model ${m.name}@${m.version}`
   const where: Partial<Diagnostic> = { file: join(model.dir, 'plaf-model.json'), plugin: 'sam', stage: ctx.stage }
-  if (!SAM_FAMILIES[m.family]) {
-    fail('PLAF_MODEL_INVALID', `${label} has family "${m.family}", which the sam masker does not read`, { ...where, path: `stages.${ctx.stage}.with.model`, expected: Object.keys(SAM_FAMILIES).join(', '), actual: m.family, hint: 'name a SAM, MobileSAM or SAM 2 model (plaf models list)' })
-  }
-  const encoder = m.graphs.image_encoder
-  const decoder = m.graphs.mask_decoder
-  if (!encoder || !decoder) {
-    fail('PLAF_MODEL_INVALID', `${label} needs graphs image_encoder and mask_decoder; it has ${Object.keys(m.graphs).join(', ') || 'none'}`, { ...where, expected: 'image_encoder, mask_decoder', actual: Object.keys(m.graphs).join(', ') })
-  }
-  const layout = layoutOf(m.family, decoder)
-  if (!layout || !SAM_FAMILIES[m.family]!.includes(layout)) {
-    fail('PLAF_MODEL_INVALID', `${label}: the mask_decoder's inputs (${decoder.inputs.map(describe).join('; ')}) match no ${m.family} export layout`, { ...where, expected: SAM_FAMILIES[m.family]!.join(' or '), actual: decoder.inputs.map((t) => t.name).join(', ') })
-  }
+  // family, graphs and the decoder's layout, from the manifest (also checked at validate time)
+  const problem = samManifestProblem(m)
+  if (problem) fail(problem.code, problem.message, { ...problem, ...where, path: `stages.${ctx.stage}.with.model` })
+  const encoder = m.graphs.image_encoder!
+  const decoder = m.graphs.mask_decoder!
+  const layout = decoderLayout(decoder)!
   const adapter = ADAPTERS[layout]
   const bind: Binding = {}
   const need = (specs: readonly TensorSpec[], n: TensorNeed, what: string): TensorSpec => {

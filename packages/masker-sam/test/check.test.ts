@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { defineInput, Registry, resolvePipeline } from '@plaf/core'
 import { makeFrame, tempDir } from '@plaf/core/testing'
 import { samMasker } from '../src/plugin.js'
+import { testStore } from './fixtures.js'
 
 const one = defineInput<Record<string, never>>({
   name: 'one-frame', kind: 'input', version: '1.0.0', description: 'One flat frame.', outputs: { frame: 'Frame' },
@@ -67,6 +68,31 @@ describe('sam: cross-option errors at validate time, at the option\'s line', () 
       })])
     } finally {
       vi.unstubAllEnvs()
+    }
+  })
+  it('an installed model the masker cannot read is an error at model: (validate, not 24 s into the run)', async () => {
+    const store = testStore()
+    store.add({ layout: 'transformers.js', name: 'radio-like', family: 'radio' })
+    store.add({ layout: 'sam-onnx', name: 'sam1-as-sam2', family: 'sam2' })
+    store.add({ layout: 'sam-onnx', name: 'good' })
+    vi.stubEnv('PLAF_HOME', store.home.dir)
+    try {
+      const file = dir.path('f.yaml')
+      const at = async (model: string) => {
+        writeFileSync(file, `input: { use: one-frame }\nstages:\n  masker:\n    use: sam\n    with: { model: ${model} }\noutput: { dir: out }\n`)
+        return (await resolvePipeline(file, registry)).diagnostics
+      }
+      expect(await at('radio-like')).toEqual([expect.objectContaining({
+        code: 'PLAF_MODEL_INVALID', severity: 'error', file, line: 5, path: 'stages.masker.with.model', stage: 'masker', plugin: 'sam',
+        message: 'model radio-like@1.0.0 has family "radio", which the sam masker does not read', expected: 'sam, mobile-sam, sam2, sam2.1',
+      })])
+      expect(await at('sam1-as-sam2')).toEqual([expect.objectContaining({
+        severity: 'error', line: 5, path: 'stages.masker.with.model', message: expect.stringContaining('has family "sam2", but its mask_decoder looks like a samexporter SAM / MobileSAM export'),
+      })])
+      expect(await at('good')).toEqual([])
+    } finally {
+      vi.unstubAllEnvs()
+      store.home.cleanup()
     }
   })
   it('consistent options pass', async () => {

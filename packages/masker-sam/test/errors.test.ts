@@ -11,6 +11,9 @@ const tjDir = store.add({ layout: 'transformers.js', name: 'tj' })
 const radioLike = store.add({ layout: 'transformers.js', name: 'not-sam', family: 'radio' })
 const badDtype = store.add({ layout: 'transformers.js', name: 'bad-labels' })
 const renamed = store.add({ layout: 'sam-onnx', name: 'renamed' })
+// the walkthrough's mistake: samexporter SAM 1 files labelled sam2 (and the other way round)
+const sam1AsSam2 = store.add({ layout: 'sam-onnx', name: 'sam1-as-sam2', family: 'sam2' })
+const sam2AsSam = store.add({ layout: 'sam2-onnx', name: 'sam2-as-sam', family: 'sam' })
 afterAll(() => store.home.cleanup())
 
 /** Edits a model's plaf-model.json in place. */
@@ -45,6 +48,19 @@ describe('model errors are whole diagnostics', () => {
       file: join(radioLike, 'plaf-model.json'), plugin: 'sam', stage: 'masker', path: 'stages.masker.with.model',
       expected: 'sam, mobile-sam, sam2, sam2.1', actual: 'radio', hint: 'name a SAM, MobileSAM or SAM 2 model (plaf models list)',
     }])
+  })
+
+  it('a family whose exports have another layout names the layout the graph has and the family that reads it', async () => {
+    expect(await diagnostics(runSam(store.models, frame, { model: 'sam1-as-sam2' }))).toEqual([{
+      code: 'PLAF_MODEL_INVALID', severity: 'error',
+      message: 'model sam1-as-sam2@1.0.0 has family "sam2", but its mask_decoder looks like a samexporter SAM / MobileSAM export (an orig_im_size input), which is family sam or mobile-sam, not sam2',
+      file: join(sam1AsSam2, 'plaf-model.json'), plugin: 'sam', stage: 'masker', path: 'stages.masker.with.model',
+      expected: 'a sam2 export (sam2-onnx layout)', actual: 'sam-onnx layout (inputs image_embeddings, point_coords, point_labels, mask_input, has_mask_input, orig_im_size)',
+      hint: 'set "family" to "sam" or "mobile-sam" in plaf-model.json and import it again, or export the model with the sam2 exporter',
+    }])
+    const [d] = await diagnostics(runSam(store.models, frame, { model: 'sam2-as-sam' }))
+    expect(d).toMatchObject({ file: join(sam2AsSam, 'plaf-model.json'), message: 'model sam2-as-sam@1.0.0 has family "sam", but its mask_decoder looks like a samexporter SAM 2 export (point_coords of rank 3, no orig_im_size input), which is family sam2 or sam2.1, not sam' })
+    expect(d!.message).not.toContain('come from no image_encoder output')
   })
 
   it('a decoder input of the wrong dtype', async () => {
