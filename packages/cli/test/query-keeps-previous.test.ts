@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -141,5 +141,21 @@ describe('plaf query: a mistake leaves the previous query in --out as it was', (
     for (const [f, v] of after) if (v !== 'dir') expect(Buffer.from(v, 'base64').includes('.plaf-query-'), f).toBe(false)
     expect(siblings()).toEqual([])
     expect(existsSync(join(q, 'blue.ply'))).toBe(true)
+  })
+
+  it('--out a symbolic link: the new query replaces the previous one in the directory it points to, and the link stays', async () => {
+    const target = join(base, 'kept')
+    const link = join(base, 'link')
+    expect((await cli('query', run, '--text', 'red', '--out', target)).code).toBe(0)
+    symlinkSync(target, link)
+    const bad = await cli('query', run, '--text', 'blue', '--threshold', '1.5', '--out', link)
+    expect(bad.code).toBe(1)
+    expect(JSON.parse(readFileSync(join(target, 'query.json'), 'utf8')).texts).toEqual(['red'])
+    const r = await cli('query', run, '--text', 'blue', '--out', link)
+    expect(r.code, r.err).toBe(0)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(JSON.parse(readFileSync(join(link, 'query.json'), 'utf8')).texts).toEqual(['blue'])
+    expect(existsSync(join(target, 'red.ply'))).toBe(false)
+    expect(readdirSync(base).filter((f) => f.includes('.plaf-query-'))).toEqual([])
   })
 })

@@ -134,13 +134,21 @@ export function stageQueryOut(out: string): string {
  * Swaps the staged query in: `out` (when it exists) is renamed aside, `staged` renamed to `out`,
  * the old directory deleted. Both renames stay on one filesystem (siblings); if the second fails
  * the old directory is renamed back. A directory that cannot be renamed (a mount point) has its
- * entries replaced instead.
+ * entries replaced instead. Give it `out` with symbolic links resolved (a link would be replaced
+ * by a directory).
  */
 export function commitQueryOut(plan: QueryOutPlan, staged: string): void {
   const { out } = plan
   if (!existsSync(out)) {
     renameSync(staged, out)
     return
+  }
+  // `out` itself cannot move (a mount point): what it holds is replaced entry by entry (each
+  // entry's rename is atomic, the whole is not)
+  const replaceEntries = (): void => {
+    for (const f of readdirSync(out)) rmSync(join(out, f), { recursive: true, force: true })
+    for (const f of readdirSync(staged)) renameSync(join(staged, f), join(out, f))
+    rmSync(staged, { recursive: true, force: true })
   }
   const old = mkdtempSync(siblingPrefix(out, 'old'))
   rmSync(old, { recursive: true })
@@ -149,11 +157,7 @@ export function commitQueryOut(plan: QueryOutPlan, staged: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code !== 'EBUSY' && code !== 'EPERM' && code !== 'EXDEV') throw e
-    // `out` itself cannot move (a mount point): replace what it holds, entry by entry
-    for (const f of readdirSync(out)) rmSync(join(out, f), { recursive: true, force: true })
-    for (const f of readdirSync(staged)) renameSync(join(staged, f), join(out, f))
-    rmSync(staged, { recursive: true, force: true })
-    return
+    return replaceEntries()
   }
   try {
     renameSync(staged, out)

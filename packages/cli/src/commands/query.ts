@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { PlafError, diagnostic, openRun, writeJsonAtomic, type QueryHit, type QueryResult } from '@plaf/core'
 import { RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON } from '@plaf/query'
@@ -184,6 +184,15 @@ function meshReadable(mesh: string): void {
   }
 }
 
+/** `p` with symbolic links resolved when it exists (as is otherwise). */
+function realOut(p: string): string {
+  try {
+    return lstatSync(p).isSymbolicLink() ? realpathSync(p) : p
+  } catch {
+    return p
+  }
+}
+
 /** `text` with the staging directory's path put back to the output directory's. */
 const unstage = (text: string, staged: string, out: string): string => text.split(staged).join(out)
 
@@ -230,7 +239,8 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
   }
   // checked before anything is read or written, so the message names the flag
   if (o.mesh !== undefined) meshReadable(o.mesh)
-  const outDir = resolve(o.out ?? join(runDir, 'queries'))
+  // a symbolic link to the directory the queries go to: the swap happens there (the link stays)
+  const outDir = realOut(resolve(o.out ?? join(runDir, 'queries')))
   // a query killed half-way before: its staged outputs go; a previous query it had moved aside comes back
   printDiagnostics(io, recoverQueryOut(outDir), o.json)
   const run = await openRun(runDir, builtinRegistry())
