@@ -46,7 +46,9 @@ export const samOptionsSchema: OptionsSchema<SamOptions> = {
 export function samOptionProblems(o: SamOptions): PluginNote[] {
   const bad = (path: string, message: string, more: Partial<PluginNote>): PluginNote => ({ code: 'PLAF_INVALID_OPTION', message, path, ...more })
   if ((o.points_per_side === null) === (o.point_grids === null)) {
-    return [bad('point_grids', o.point_grids ? 'point_grids replaces the regular grid: give points_per_side: null with it' : 'give points_per_side or point_grids', {
+    // both given: at point_grids; neither: at points_per_side, whose null (a line, or the --set
+    // that nulled it) is what left no grid
+    return [bad(o.point_grids ? 'point_grids' : 'points_per_side', o.point_grids ? 'point_grids replaces the regular grid: give points_per_side: null with it' : 'give points_per_side or point_grids', {
       expected: 'exactly one of points_per_side and point_grids', actual: `points_per_side ${o.points_per_side}, point_grids ${o.point_grids ? `${o.point_grids.length} grid(s)` : 'null'}`,
     })]
   }

@@ -95,6 +95,15 @@ describe('sam: cross-option errors at validate time, at the option\'s line', () 
       store.home.cleanup()
     }
   })
+  it('points_per_side: null without point_grids is an error at points_per_side (a standalone file and a --set alike)', async () => {
+    expect(await validate('      crop_n_layers: 0\n      points_per_side: null\n')).toEqual([expect.objectContaining({
+      line: 7, column: 24, path: 'stages.masker.with.points_per_side', message: 'give points_per_side or point_grids', actual: 'points_per_side null, point_grids null',
+    })])
+    const file = dir.path('p.yaml')
+    writeFileSync(file, 'input: { use: one-frame }\nstages:\n  masker:\n    use: sam\n    with:\n      points_per_side: 16\noutput: { dir: out }\n')
+    const d = (await resolvePipeline(file, registry, { overrides: ['stages.masker.with.points_per_side=null'] })).diagnostics.filter((x) => x.severity === 'error')
+    expect(d).toEqual([expect.objectContaining({ path: 'stages.masker.with.points_per_side', source: '--set stages.masker.with.points_per_side=null', message: 'give points_per_side or point_grids' })])
+  })
   it('consistent options pass', async () => {
     expect(await validate('      points_per_side: 16\n      crop_n_layers: 1\n      crop_n_points_downscale_factor: 2\n')).toEqual([])
     expect(await validate('      points_per_side: null\n      point_grids: [[[0.5, 0.5]]]\n')).toEqual([])
