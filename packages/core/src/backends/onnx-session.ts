@@ -124,9 +124,18 @@ export function onnxWorkerScript(): Promise<WorkerScript> {
   return workerScript(import.meta.url, 'onnx-worker')
 }
 
+/**
+ * ONNX Runtime's message on one line, whole: its details follow on further lines (which index of
+ * which input got what size and expected what), and a message cut at the first line would keep
+ * only "Got invalid dimensions for input: pixel_values for the following indices".
+ */
+export function ortMessage(message: string): string {
+  return message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ')
+}
+
 function workerError(code: DiagnosticCode, model: string, file: string | undefined, what: string, message: string, stack?: string): PlafError {
   const cause = Object.assign(new Error(message), stack ? { stack } : {})
-  return new PlafError(diagnostic(code, `${what} ${model}: ${message.split('\n')[0]}`, { file, cause }), { cause })
+  return new PlafError(diagnostic(code, `${what} ${model}: ${ortMessage(message)}`, { file, cause }), { cause })
 }
 
 /**

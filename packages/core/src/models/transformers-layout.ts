@@ -97,9 +97,29 @@ function pickGraphs(dir: string, family: string, notes: string[]): { graphs: Rec
   return { graphs, files }
 }
 
-function imageInfo(family: string, config: Json, pre: Json | undefined, notes: string[]): Omit<ImageModelInfo, 'embedding_space'> | undefined {
+/** The graph that takes the image, and its input's fixed [H, W] when the graph fixes both. */
+function imageGraphSize(graphs: Record<string, ModelGraph>): { graph: ModelGraph; tensor: TensorSpec; hw?: [number, number] } | undefined {
+  for (const graph of Object.values(graphs)) {
+    const tensor = graph.inputs.find((t) => t.role === 'image')
+    if (!tensor) continue
+    const [h, w] = tensor.shape.slice(-2)
+    return { graph, tensor, ...(tensor.shape.length === 4 && typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? { hw: [h, w] as [number, number] } : {}) }
+  }
+  return undefined
+}
+
+/**
+ * image.preprocessing from preprocessor_config.json. The input size comes from its `size` (or
+ * `crop_size`); without one, from the image graph's own fixed input shape (a SAM vision_encoder's
+ * [1, 3, 1024, 1024]), then config.json's `image_size`; with none of them the import is refused
+ * (never a guessed size). A size the config gives that the graph's fixed shape contradicts is
+ * refused too: every run would fail when the image is fed.
+ */
+function imageInfo(dir: string, family: string, config: Json, pre: Json | undefined, graphs: Record<string, ModelGraph>, notes: string[]): Omit<ImageModelInfo, 'embedding_space'> | undefined {
   const vision = (config.vision_config ?? (family.endsWith('-vision') ? config : undefined)) as Json | undefined
   if (!pre || !vision) return undefined
+  const preFile = join(dir, 'preprocessor_config.json')
+  const fixed = imageGraphSize(graphs)
   const size = (pre.size ?? {}) as Json
   const crop = pre.crop_size as Json | number | undefined
   const cropHw = typeof crop === 'number' ? [crop, crop] : crop ? [num(crop.height), num(crop.width)] : undefined
@@ -110,10 +130,29 @@ function imageInfo(family: string, config: Json, pre: Json | undefined, notes: s
     resize = 'longest-side'
   } else if (num(size.height) && num(size.width)) {
     input = [num(size.height)!, num(size.width)!]
-  } else {
-    const s = num(size.shortest_edge) ?? num(pre.size) ?? num(vision.image_size) ?? 224
+  } else if (num(size.shortest_edge) ?? num(pre.size) ?? (cropHw?.[0] && cropHw[1])) {
+    const s = num(size.shortest_edge) ?? num(pre.size) ?? cropHw![0]!
     input = cropHw?.[0] && cropHw[1] ? [cropHw[0], cropHw[1]] : [s, s]
     if (pre.do_center_crop) notes.push(`preprocessor_config.json resizes the shortest side to ${s} and centre-crops ${input.join('×')}; dense use resizes the whole image to ${input.join('×')} (squash)`)
+  } else if (fixed?.hw) {
+    input = fixed.hw
+    // SAM's processor resizes the longest side to the encoder's input and pads the rest
+    if (family === 'sam') resize = 'longest-side'
+    notes.push(`preprocessor_config.json gives no size: input ${input.join('×')} (${resize}) read from ${fixed.graph.file} (${fixed.tensor.name} [${fixed.tensor.shape.join(', ')}])`)
+  } else if (num(vision.image_size)) {
+    input = [num(vision.image_size)!, num(vision.image_size)!]
+    notes.push(`preprocessor_config.json gives no size: input ${input.join('×')} from config.json's image_size`)
+  } else {
+    fail('PLAF_MODEL_INVALID', `${preFile} gives no input size (size, crop_size), and neither ${fixed ? `${fixed.graph.file} (${fixed.tensor.name} [${fixed.tensor.shape.join(', ')}], not fixed)` : 'the image graph'} nor config.json (image_size) fixes one`, {
+      file: preFile, path: 'size', expected: 'size: { height, width } (or longest_edge, shortest_edge)', actual: 'no size',
+      hint: 'copy preprocessor_config.json from the model\'s repository, or add the size the model was trained at',
+    })
+  }
+  if (fixed?.hw && (fixed.hw[0] !== input[0] || fixed.hw[1] !== input[1])) {
+    fail('PLAF_MODEL_INVALID', `${preFile} gives input ${input.join('×')}, but ${fixed.graph.file} takes ${fixed.tensor.name} of fixed shape [${fixed.tensor.shape.join(', ')}]: every image fed would be refused`, {
+      file: preFile, path: 'size', expected: `${fixed.hw.join('×')} (the graph's input)`, actual: input.join('×'),
+      hint: 'use the preprocessor_config.json that came with this export',
+    })
   }
   const triple = (v: unknown, d: number): [number, number, number] => (Array.isArray(v) && v.length === 3 ? (v as [number, number, number]) : [d, d, d])
   return {
@@ -212,7 +251,7 @@ export function readTransformersLayout(dir: string, family?: string): Transforme
   const notes: string[] = []
   const { graphs, files } = pickGraphs(dir, fam, notes)
   const pre = readJson(dir, 'preprocessor_config.json')
-  const image = imageInfo(fam, samVision(fam, config, graphs, notes) ?? config, pre, notes)
+  const image = imageInfo(dir, fam, samVision(fam, config, graphs, notes) ?? config, pre, graphs, notes)
   const text = textInfo(fam, config, dir)
   requireInfo(dir, fam, graphs, config, pre, image, text)
   for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) if (existsSync(join(dir, f))) files.push(f)
