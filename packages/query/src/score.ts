@@ -62,6 +62,8 @@ export async function scoreRows(table: Float32Array, rows: number, embeddings: T
   const t0 = performance.now()
   const [q, d] = embeddings.shape
   if (norms && norms.length !== rows) throw new RangeError(`norms has ${norms.length} entries for ${rows} rows`)
+  // an empty pool (a shard that saw no frames: shape 0×0) has nothing to multiply, whatever D
+  if (rows === 0) product = undefined
   if (product && (product.rows !== rows || product.d !== d)) throw new RangeError(`the product kernel holds ${product.rows}×${product.d}, not ${rows}×${d}`)
   // prod[r·sr + i·sq]: rows×Q from the tensor seam, Q×rows from the kernel
   let prod: Float32Array

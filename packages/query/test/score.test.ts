@@ -144,6 +144,16 @@ describe('prepareMap', () => {
       prepared.product!.dispose()
     }
   })
+
+  it('an empty map (a shard that saw no frames: pool 0×0, no points) scores to nothing with the kernel, as without it', async () => {
+    const empty = randomMap(prng(15), 0, 0, 0)
+    const emb = await embed(['chair'])
+    const prepared = prepareMap(empty)
+    const got = await scoreMap(empty, emb, tensor, prepared)
+    expect(got.points).toHaveLength(0)
+    expect(got.pool.shape).toEqual([1, 0])
+    prepared.product?.dispose()
+  })
 })
 
 describe('scoreMap output options', () => {
