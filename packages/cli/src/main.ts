@@ -6,6 +6,7 @@ import { embedTextCommand } from './commands/embed-text.js'
 import { evalCommand } from './commands/eval.js'
 import { registerEvalProbe } from './commands/eval-probe.js'
 import { pluginsCommand, schemaCommand, validateCommand } from './commands/inspect.js'
+import { modelsMakeContractCommand } from './commands/make-contract.js'
 import { makeSceneCommand } from './commands/make-scene.js'
 import { mergeCommand } from './commands/merge.js'
 import { modelsImportCommand, modelsInfoCommand, modelsListCommand, modelsPullCommand, modelsRemoveCommand, modelsVerifyCommand } from './commands/models.js'
@@ -162,6 +163,9 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .option('--replace', 'overwrite an installed name@version whose files differ (else that is refused, exit 1)')
     .option('--json', 'print the result as JSON')
     .action(act((dir: string, o) => modelsImportCommand(dir, o, io)))
+  models.command('make-contract <model...>').description('install contract models (radio, siglip-text, sam, or all) under the names pipelines/scannet.yaml opens: the real exports\' I/O with RANDOM weights, to try a pipeline end to end (marked random_weights; every run using one warns)')
+    .option('--json', 'machine-readable')
+    .action(act((which: string[], o) => modelsMakeContractCommand(which, o, io)))
   models.command('verify [name]').description('re-hash every file of one or all models (exit 1 on a missing, truncated or changed file)')
     .option('--json', 'machine-readable')
     .action(act((name: string | undefined, o) => modelsVerifyCommand(name, o, io)))

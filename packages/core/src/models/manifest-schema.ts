@@ -30,6 +30,7 @@ export const modelManifestSchema = closed({
   description: { type: 'string' },
   licence: closed({ id: str, url: { type: 'string' }, commercial_use: { type: 'boolean' }, note: { type: 'string' } }, ['id']),
   source: closed({ url: { type: 'string' }, repo: { type: 'string' }, revision: { type: 'string' }, exported_by: { type: 'string' }, notes: { type: 'string' } }, []),
+  random_weights: { type: 'boolean' },
   family: str,
   files: {
     type: 'array',

@@ -19,6 +19,12 @@ export interface ModelManifest {
   licence: { id: string; url?: string; commercial_use?: boolean; note?: string }
   /** Where the weights came from and how they were converted. */
   source: { url?: string; repo?: string; revision?: string; exported_by?: string; notes?: string }
+  /**
+   * True for a generated contract model (`plaf models make-contract`): the I/O of a public export
+   * with random weights, for trying a pipeline end to end; its results mean nothing. A run that
+   * opens one warns (PLAF_RANDOM_WEIGHTS, in report.json).
+   */
+  random_weights?: boolean
   /** Model family: selects the plugin-side adapter (`radio`, `siglip-text`, `clip-vision`, `clip-text`, `sam`, `sam2`, …). */
   family: string
   /** Every file of the model, paths relative to the model directory (never escaping it). */

@@ -16,6 +16,8 @@ export interface ModelRecord {
   graphs: Record<string, { file: string; sha256: string }>
   /** True when this process downloaded it. */
   pulled: boolean
+  /** Present (true) for a contract model with random weights (the manifest's `random_weights`). */
+  random_weights?: true
 }
 
 /** Where models come from in a run. */
@@ -58,6 +60,7 @@ export function createModelAccess(opts: ModelAccessOptions = {}): RecordingModel
       name: man.name, version: man.version, sha256: m.sha256, licence: man.licence.id, family: man.family,
       graphs: Object.fromEntries(Object.entries(man.graphs).map(([role, g]) => [role, { file: g.file, sha256: sha.get(g.file)! }])),
       pulled,
+      ...(man.random_weights ? { random_weights: true as const } : {}),
     })
   }
   return {
