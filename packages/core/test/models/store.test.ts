@@ -113,7 +113,7 @@ describe('ModelStore', () => {
       {
         code: 'PLAF_MODEL_INVALID', severity: 'error', message: `${file}: familly is not a known field`,
         file, path: 'familly', line: 13, column: 3,
-        expected: 'one of $schema, format, name, version, description, licence, source, family, files, graphs, image, text',
+        expected: 'one of $schema, format, name, version, description, licence, source, random_weights, family, files, graphs, image, text',
         actual: 'familly', hint: 'did you mean "family"?',
       },
       {

@@ -24,7 +24,9 @@ describe('temporary files of interrupted atomic writes', () => {
   it('are removed from the run directory and the cache when a run (or --resume) starts', async () => {
     const dir = files({ 'p.yaml': 'name: t\ninput: { use: flat-frames, with: { frames: 2, size: 8 } }\nstages:\n  backbone: { use: block-mean, with: { block: 2 } }\n  masker: { use: halves }\nruntime: { tensor_backend: reference, cache_dir: cache }\noutput: { dir: out }\n' })
     const r = await resolvePipeline(join(dir, 'p.yaml'), new Registry(fixturePlugins))
-    await runPipeline(r.pipeline!, { cwd: dir })
+    // an interrupted run (after its first frame) for --resume to continue: a complete one it leaves untouched
+    const abort = new AbortController()
+    await runPipeline(r.pipeline!, { cwd: dir, signal: abort.signal, onProgress: (e) => { if (e.done === 1) abort.abort() } }).catch(() => {})
     const left = [join(dir, 'out', `.progress.json.${DEAD}.0.tmp`), join(dir, 'cache', 'ab', `.abcd.bin.${DEAD}.1.tmp`)]
     mkdirSync(join(dir, 'cache', 'ab'), { recursive: true })
     for (const f of left) writeFileSync(f, 'half')
