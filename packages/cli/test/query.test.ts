@@ -453,6 +453,10 @@ describe('plaf query: modes, frames and labels', () => {
     const l = await cli('query', run, '--labels', ',', '--out', join(base, 'out-bad-labels'))
     expect(l.code).toBe(1)
     expect(l.err).toMatch(/--labels needs a comma-separated list/)
+    // an empty --labels was given: a list mistake, not "needs at least one --text or --labels"
+    const e = await cli('query', run, '--labels', '', '--out', join(base, 'out-empty-labels'))
+    expect(e.code).toBe(1)
+    expect(e.err).toMatch(/--labels needs a comma-separated list, got ""/)
     const none = await cli('query', run)
     expect(none.code).toBe(1)
     expect(none.err).toMatch(/needs at least one --text or --labels/)

@@ -216,6 +216,12 @@ describe('plaf run --shard and plaf merge', () => {
       expect.stringMatching(/^queried 1 text on the 3D map \(storage3d\) in \d+ ms \(no features recomputed\)$/),
       `${join(dir, 'merged')} is a merged run (plaf merge of 3 partial runs): it holds the 3D map only; each shard's 2D memories stay in its own directory (plaf query <shard dir> for 2D hits): ${[0, 1, 2].map((i) => join(dir, `s${i}`)).join(', ')}`,
     ])
+    // labels on a merged run (no 2D memory): per label 3D points only, not "2D 0 of 0 pixels"
+    const lq = await cli('query', join(dir, 'merged'), '--labels', 'red,blue', '--out', join(dir, 'merged-labels'))
+    expect(lq.code, lq.err).toBe(0)
+    const labelLines = lq.out.slice(lq.out.indexOf('\nlabels (') + 1).split('\n\n')[0].split('\n').slice(1)
+    expect(labelLines.map((l) => l.trim().split(/\s+/)[0])).toEqual(['red', 'blue', 'background'])
+    for (const l of labelLines) expect(l).toMatch(/3D +[\d,]+ of [\d,]+ points$/)
     // plaf view opens it too (an exported page of the merged map)
     const page = join(dir, 'merged.html')
     const v = await cli('view', join(dir, 'merged'), '--export', page)

@@ -135,10 +135,12 @@ export function labelCounts(out: string, scoresFile: string): LabelCount[] {
       return null
     }
   }
-  const l2 = read(join(out, 'labels', 'labels.json')) as { labels: string[]; pixels: number[] } | null
+  const l2 = read(join(out, 'labels', 'labels.json')) as { labels: string[]; pixels: number[]; frames?: number } | null
+  // no frame had a 2D memory (a merged run keeps only the map): no pixel counts, not "0 of 0"
+  const pixels = l2 && l2.frames !== 0 ? l2.pixels : undefined
   const l3 = (read(scoresFile) as { labels?: string[]; labels_3d?: { points: number[] } | null } | null)
   const names = ['background', ...(l3?.labels ?? l2?.labels.slice(1) ?? [])]
-  return names.map((label, value) => ({ label, value, points: l3?.labels_3d?.points?.[value] ?? null, pixels: l2?.pixels?.[value] ?? null }))
+  return names.map((label, value) => ({ label, value, points: l3?.labels_3d?.points?.[value] ?? null, pixels: pixels?.[value] ?? null }))
 }
 
 /**
@@ -219,7 +221,8 @@ function relocateResult(r: QueryResult, staged: string, out: string): QueryResul
  * of the output directory and replaces the previous query there only once it has succeeded.
  */
 export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Promise<number> {
-  if (!o.text.length && !o.labels) {
+  // `--labels ""` is a list mistake (below), not a missing flag
+  if (!o.text.length && o.labels === undefined) {
     throw new PlafError(diagnostic('PLAF_INVALID_OVERRIDE', 'plaf query needs at least one --text or --labels', { source: `plaf query ${runDir}` }))
   }
   for (const [flag, v] of [['--labels', o.labels], ['--negatives', o.negatives], ['--frames', o.frames]] as const) {
