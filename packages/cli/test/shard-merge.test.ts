@@ -94,6 +94,10 @@ describe('plaf run --shard and plaf merge', () => {
     expect(same / whole.size).toBeGreaterThanOrEqual(0.99)
     expect(same).toBe(whole.size)
     expect(summary.pool_rows).toBe(wholeReport.stages.lifter.metrics.pool_rows)
+    // the dense per-point size (computed, not written) and the ratio in report.md, as the unsharded run has them
+    expect(summary.dense_bytes).toBeGreaterThan(0)
+    expect(summary.dense_bytes).toBe(wholeReport.stages.storage3d.metrics.dense_bytes)
+    expect(JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8')).stages.storage3d.metrics.dense_bytes).toBe(summary.dense_bytes)
     expect(open3D(join(dir, 'merged', 'storage3d')).map.refs).toEqual(open3D(join(dir, 'whole', 'storage3d')).map.refs)
     // the partials' order on the command line does not matter (they are taken in shard order)
     const r = await cli('merge', join(dir, 's2'), join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged-2'), '--json')

@@ -168,7 +168,7 @@ const bytesUnder = (dir: string): number => readdirSync(dir, { withFileTypes: tr
  * `merged`: the shards) and report.json (the lifter's and 3D map's figures; every 2D codec with
  * `frames: 0`, since the 2D memories are not merged: they stay in the shard directories).
  */
-function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; masks_seen: number | null; replayed: boolean }, ms: number, cpuMs: number): void {
+function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; dense_bytes: number | null; masks_seen: number | null; replayed: boolean }, ms: number, cpuMs: number): void {
   const read = (f: string): Record<string, unknown> | null => (existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : null)
   const first = parts[0]
   const manifest = read(join(first.dir, 'manifest.json')) ?? {}
@@ -189,7 +189,9 @@ function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: n
     const metrics: Record<string, number> = {}
     if (st.plugin.kind === 'storage2d') Object.assign(metrics, { frames: 0, bytes: 0 })
     if (st.key === first.lifter.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows }, summary.masks_seen === null ? {} : { masks_seen: summary.masks_seen })
-    if (st.key === first.storage.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows, bytes: bytesUnder(join(out, st.key)) })
+    if (st.key === first.storage.key) {
+      Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows, bytes: bytesUnder(join(out, st.key)) }, summary.dense_bytes === null ? {} : { dense_bytes: summary.dense_bytes })
+    }
     stages[st.key] = {
       plugin: st.use, kind: st.plugin.kind, version: base.stages?.[st.key]?.version ?? '', calls: 0, ms_total: 0, ms_mean: 0, own_ms_total: 0, own_ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics, frame_metrics: {},
     } as StageReport
@@ -340,11 +342,12 @@ async function mergeInto(out: string, parts: PartialRun[], io: Io, o: MergeComma
     const so = parts[0].storage.options
     const mapDir = join(out, parts[0].storage.key)
     mkdirSync(mapDir, { recursive: true })
-    writeIndexReferenceMap(mapDir, merged, { ...so, dense_baseline: false, keep_dense_baseline: false, counts: true }, merged.counts)
+    // the dense per-point size is computed, never written (as in a run with keep_dense_baseline false)
+    const man = writeIndexReferenceMap(mapDir, merged, { ...so, dense_baseline: false, keep_dense_baseline: false, counts: true }, merged.counts)
     writeFileAtomic(join(out, 'config.resolved.yaml'), readFileSync(parts[0].configFile, 'utf8'))
     const summary = {
       format: 'plaf-merge', version: 1, fusion: lo.fusion, partials: rows, map: join(out, parts[0].storage.key),
-      points: merged.refs.length, pool_rows: merged.pool.shape[0], masks_seen: replay || rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null, replayed: replay,
+      points: merged.refs.length, pool_rows: merged.pool.shape[0], dense_bytes: man.storage.measured.dense_bytes, masks_seen: replay || rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null, replayed: replay,
     }
     writeJsonAtomic(join(out, 'merge.json'), summary)
     writeRunFiles(out, parts, rows, summary, performance.now() - t0, ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0)))
