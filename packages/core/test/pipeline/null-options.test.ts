@@ -18,7 +18,7 @@ const gridded = defineStage<{ side: number | null; grid: number[] | null; label:
       grid: { type: ['array', 'null'], items: { type: 'number' }, default: null, description: 'Explicit grid.' },
       label: { type: 'string', default: 'x', description: 'Not nullable.' },
       sub: {
-        type: 'object', additionalProperties: false, default: {}, description: 'Nested options.',
+        type: 'object', additionalProperties: false, default: {} as { k: number | null }, description: 'Nested options.',
         properties: { k: { anyOf: [{ type: 'integer' }, { type: 'null' }], default: 2, description: 'Nested nullable.' } },
       },
     },
