@@ -72,7 +72,7 @@ describe('pipelines/pipeline.schema.json accepts what plaf validate accepts', ()
     expect(errorsOf(check, parse(text))).toEqual([])
   })
   it('finds the README examples: the ablation overlay and bands.yaml', () => {
-    expect(readmePipelines().map((b) => b.title)).toEqual(['extends: ./demo.yaml            # maps deep-merge, lists are replaced, null deletes', 'plugins: [./bands.ts]'])
+    expect(readmePipelines().map((b) => b.title)).toEqual(['extends: ./demo.yaml            # maps deep-merge, lists are replaced, null deletes (*)', 'plugins: [./bands.ts]'])
   })
 })
 
