@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { PlafError, diagnostic, type Diagnostic } from '@plaf/core'
+import { PlafError, diagnostic, processAlive, type Diagnostic } from '@plaf/core'
 
 /** The manifest plaf query writes into its output directory: what it wrote there, so the next query there knows it. */
 export const QUERY_MANIFEST = 'query.json'
@@ -90,16 +90,6 @@ function siblingPrefix(out: string, what: 'new' | 'old', pid = process.pid): str
   return join(dirname(out), `.${basename(out)}.plaf-query-${what}-${pid}-`)
 }
 
-/** Whether process `pid` is alive (signal 0: EPERM means it exists under another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * Puts right what a plaf query killed half-way left beside `out` (its process is gone): a staged
  * new query is deleted; a previous query moved aside for the swap is moved back when `out` is
@@ -111,7 +101,7 @@ export function recoverQueryOut(out: string): Diagnostic[] {
   const pattern = new RegExp(`^\\.${basename(out).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.plaf-query-(new|old)-(\\d+)-`)
   const notes: Diagnostic[] = []
   // the moved-aside previous query first, so a missing `out` gets it back
-  const found = readdirSync(parent).map((f) => ({ f, m: pattern.exec(f) })).filter((x) => x.m && !alive(Number(x.m[2])))
+  const found = readdirSync(parent).map((f) => ({ f, m: pattern.exec(f) })).filter((x) => x.m && !processAlive(Number(x.m[2])))
   for (const { f, m } of found.sort((a, b) => (a.m![1] === 'old' ? 0 : 1) - (b.m![1] === 'old' ? 0 : 1))) {
     const p = join(parent, f)
     if (m![1] === 'old' && !existsSync(out)) {

@@ -12,6 +12,7 @@ import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, writeFi
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
+import { processAlive } from '../util/process-alive.js'
 
 /** The lock file's name inside the run directory. */
 export const RUN_LOCK_FILE = '.plaf-run.lock'
@@ -47,20 +48,10 @@ export function processStart(pid: number): string | null {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Why the lock's holder is known to be gone, or null when it may still run (or cannot be checked). */
 export function staleReason(info: RunLockInfo, host = hostname()): string | null {
   if (info.host !== host) return null
-  if (!pidAlive(info.pid)) return `process ${info.pid} is no longer running`
+  if (!processAlive(info.pid)) return `process ${info.pid} is no longer running`
   const now = info.proc_start === null ? null : processStart(info.pid)
   if (now !== null && now !== info.proc_start) return `process id ${info.pid} now belongs to another process`
   return null

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
+import { processAlive } from './process-alive.js'
 
 let counter = 0
 
@@ -97,16 +98,6 @@ export function openAtomicWriter(path: string): AtomicWriter {
 /** Name of an atomic writer's temporary file: `.<name>.<pid>.<n>.tmp`. */
 const TEMP_FILE = /^\..+\.(\d+)\.\d+\.tmp$/
 
-const alive = (pid: number): boolean => {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' // exists, owned by someone else
-  }
-}
-
 /**
  * Removes the temporary files that atomic writes of dead processes left under `dir` (a process
  * killed between open and rename). Files of live processes, this one included, are kept: they may
@@ -122,7 +113,7 @@ export function removeStaleTempFiles(dir: string): string[] {
   }
   for (const e of entries) {
     const m = e.isFile() ? TEMP_FILE.exec(e.name) : null
-    if (!m || alive(Number(m[1]))) continue
+    if (!m || processAlive(Number(m[1]))) continue
     const p = join(e.parentPath, e.name)
     rmSync(p, { force: true })
     removed.push(p)
