@@ -17,8 +17,18 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * How long each timed run waits (untimed) after its forced garbage collection, ms. V8 finishes a
+ * full collection's sweeping on its background threads after `gc()` returns; on a 2-core machine
+ * they take the second core for about a millisecond, and a run that starts at once finds it busy
+ * (a kernel's helper thread started 1.3–1.6 ms late). The harness's own collection must not be
+ * billed to the run it prepares; a user's query loop makes little garbage and rarely collects.
+ */
+export const SETTLE_AFTER_GC_MS = 10
+
+/**
  * Runs `fn` `warmup` times untimed (JIT compilation, ORT session creation), then `runs` times;
- * before each timed run the garbage is collected (not timed) and a memory probe starts. `fn` gets
+ * before each timed run the garbage is collected, a memory probe starts and the collector's
+ * background work is given `SETTLE_AFTER_GC_MS` to finish (none of it timed). `fn` gets
  * a sampler to call from inside its loops. Returns the stats and the first timed run's result
  * (later results are dropped at once, so big outputs do not pile up).
  */
@@ -33,6 +43,7 @@ export async function measure<T>(
   for (let i = 0; i < runs; i++) {
     collectGarbage()
     const probe = MemoryProbe.start()
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_GC_MS))
     const t0 = performance.now()
     const out = await fn(throttledSampler(probe))
     const ms = performance.now() - t0

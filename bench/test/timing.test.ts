@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { collectGarbage, MemoryProbe } from '../src/memory.js'
-import { measure, median } from '../src/timing.js'
+import { measure, median, SETTLE_AFTER_GC_MS } from '../src/timing.js'
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -37,5 +37,12 @@ describe('measure', () => {
     expect(stats.runs_ms).toHaveLength(3)
     expect(stats.median_ms).toBe(median(stats.runs_ms))
     await expect(measure(0, () => 1)).rejects.toThrow(RangeError)
+  })
+
+  it('lets the forced collection settle before each timed run (not before warm-ups)', async () => {
+    const at: number[] = []
+    await measure(3, () => at.push(performance.now()), { warmup: 1 })
+    expect(at).toHaveLength(4)
+    for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(SETTLE_AFTER_GC_MS - 1)
   })
 })
