@@ -21,3 +21,19 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
   const code = await main(argv, { out: (t) => void (out += t + '\n'), err: (t) => void (err += t + '\n') })
   return { code, out, err }
 }
+
+/**
+ * A small weight-free pipeline over the synthetic room (160×120 colour, 80×60 depth): the
+ * colour-lexicon backbone, a grid masker, mask-mean and mask-indexed 2D memories; `extra` adds
+ * YAML lines under `stages:` (e.g. a lifter) and `tail` lines after them.
+ */
+export function tinyPipeline(name: string, frames: number, opts: { cell?: number; extra?: string[]; tail?: string } = {}): string {
+  return `name: ${name}
+input: { use: synthetic-room, with: { frames: ${frames}, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 } }
+stages:
+  backbone: { use: color-lexicon, with: { resolution: 64 } }
+  masker: { use: grid, with: { cell_size: ${opts.cell ?? 40} } }
+  aggregator: { use: mask-mean }
+  storage2d: { use: mask-indexed }
+${(opts.extra ?? []).map((l) => `  ${l}\n`).join('')}${opts.tail ?? ''}`
+}

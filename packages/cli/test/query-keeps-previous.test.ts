@@ -3,21 +3,11 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli } from './helpers.js'
+import { cli, tinyPipeline } from './helpers.js'
 
 // One small finished run (2D memories and a 3D map) and one earlier query in `q`: every user
 // mistake, and a failure half-way through the new query, must leave that query byte for byte.
-const pipeline = `name: keep
-input: { use: synthetic-room, with: { frames: 2, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 } }
-stages:
-  backbone: { use: color-lexicon, with: { resolution: 64 } }
-  masker: { use: grid, with: { cell_size: 20 } }
-  aggregator: { use: mask-mean }
-  storage2d: { use: mask-indexed }
-  lifter: { use: backproject }
-  storage3d: { use: index-reference }
-  querier: { use: text, with: { encoder: color-lexicon-text, queries: [red] } }
-`
+const pipeline = tinyPipeline('keep', 2, { cell: 20, extra: ['lifter: { use: backproject }', 'storage3d: { use: index-reference }', 'querier: { use: text, with: { encoder: color-lexicon-text, queries: [red] } }'] })
 
 let base = ''
 let run = ''

@@ -1,17 +1,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cli, tempDir } from './helpers.js'
+import { cli, tempDir, tinyPipeline } from './helpers.js'
 
-const pipeline = `name: small
-input: { use: synthetic-room, with: { frames: 3, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 } }
-stages:
-  backbone: { use: color-lexicon, with: { resolution: 64 } }
-  masker: { use: grid, with: { cell_size: 40 } }
-  aggregator: { use: mask-mean }
-  storage2d: { use: mask-indexed }
-runtime: { cache: false }
-`
+const pipeline = tinyPipeline('small', 3, { tail: 'runtime: { cache: false }\n' })
 const stamp = (f: string) => `${readFileSync(f, 'utf8')}@${statSync(f).mtimeMs}`
 
 describe('plaf run --resume of a complete run (a requeued cluster task that had finished)', () => {

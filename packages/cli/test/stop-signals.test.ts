@@ -1,18 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cli, tempDir } from './helpers.js'
+import { cli, tempDir, tinyPipeline } from './helpers.js'
 
 // Many small frames: the run is still going when the test sees the first one completed.
-const pipeline = `name: long
-input: { use: synthetic-room, with: { frames: 60, color_width: 160, color_height: 120, depth_width: 80, depth_height: 60 } }
-stages:
-  backbone: { use: color-lexicon, with: { resolution: 64 } }
-  masker: { use: grid, with: { cell_size: 40 } }
-  aggregator: { use: mask-mean }
-  storage2d: { use: mask-indexed }
-runtime: { cache: false }
-`
+const pipeline = tinyPipeline('long', 60, { tail: 'runtime: { cache: false }\n' })
 
 const completed = (dir: string): number => {
   try {
