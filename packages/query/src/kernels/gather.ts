@@ -9,7 +9,7 @@
  *   into an output region of that memory which is reused from query to query (no fresh 4 MB array
  *   per query of 1 M points). The refs are checked against the pool size once, when it is made.
  */
-import { fail } from '@plaf/core'
+import { fail, WASM_PAGE, wasmApi, type WasmMemory } from '@plaf/core'
 
 /** The kernel's source; `GATHER_WASM` is its binary (wabt 1.0.39 `parseWat` + `toBinary`, checked by a test). */
 export const GATHER_WAT = `(module
@@ -107,23 +107,13 @@ export function gatherFlags(flags: Uint8Array, index: Uint16Array | Uint32Array,
 
 type Kernel = (row: number, idx: number, out: number, n: number) => void
 
-/** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-  Memory: new (descriptor: { initial: number }) => WasmMemory
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+const wasm = wasmApi
 
 let gatherModule: object | undefined
 
 /** Largest linear memory used (bytes): byte addresses stay far from the i32 wrap-around. */
 const MAX_WASM_BYTES = 2 ** 31
-const PAGE = 65536
+const PAGE = WASM_PAGE
 const align16 = (x: number) => Math.ceil(x / 16) * 16
 
 /** Options of `PointGather` (for tests and measurements). */

@@ -23,6 +23,7 @@
 
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { WASM_PAGE, wasmApi, type WasmMemory } from '@plaf/core'
 
 /**
  * One loop of the kernel over blocks of `k` rows from `$r` on: the k rows are read side by side
@@ -93,18 +94,7 @@ export const PRODUCT_WASM = 'AGFzbQEAAAABCwFgB39/f39/f38AAhIBA2VudgZtZW1vcnkCAwG
 
 type Dots = (pool: number, texts: number, out: number, rows: number, d: number, q: number, ld: number) => void
 
-/** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
-  validate(bytes: Uint8Array): boolean
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+const wasm = wasmApi
 
 let productModule: object | null | undefined
 
@@ -125,7 +115,7 @@ function compiled(): object | null {
 
 /** Largest linear memory used (bytes): byte addresses stay far from the i32 wrap-around; the module's declared maximum (32,768 pages). */
 const MAX_WASM_BYTES = 2 ** 31
-const PAGE = 65536
+const PAGE = WASM_PAGE
 const align16 = (x: number) => Math.ceil(x / 16) * 16
 
 /** Smallest pool (rows × D floats) given a helper thread: below it (4 MB) waking a thread costs more than it saves. */
