@@ -1,3 +1,4 @@
+import { ExactKernel, exactKernelAvailable } from './exact-kernel.js'
 import { span as spanOf, type Axis, type LogitUpsampler } from './upsample-window.js'
 
 /** The three cutoffs of the generator, lo ≤ t ≤ hi: stability at lo and hi, binarisation at t. */
@@ -96,11 +97,22 @@ export class RunClassifier {
    */
   nonFinite = -1
 
+  /** Output pixels the last `classify` call evaluated exactly (those whose sources straddle a cutoff). */
+  exactPixels = 0
+
+  /** The WebAssembly kernel of the exact pixels (null: the JavaScript path, `LogitUpsampler.finalRows`). */
+  readonly kernel: ExactKernel | null
+  // Where each exact segment of the current strip reads its next row's crossings (kernel path).
+  private cursor2 = new Int32Array(64)
+
+  /** `exact`: `auto` (default) evaluates the exact pixels with `ExactKernel` when the engine runs WebAssembly SIMD, `js` always in JavaScript (same results). */
   constructor(
     readonly up: LogitUpsampler,
     readonly groups = 2,
+    exact: 'auto' | 'js' = 'auto',
   ) {
     if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`RunClassifier: groups must be an integer ≥ 1, got ${groups}`)
+    this.kernel = exact === 'auto' && exactKernelAvailable() ? new ExactKernel(up, groups) : null
     this.fx = sourceBounds(up.x, up.lw)
     const cells = up.usedH * (up.usedW + 1)
     this.rowBegin = new Int32Array(up.usedH + 1)
@@ -278,6 +290,7 @@ export class RunClassifier {
     const { up } = this
     const { t, hi, lo } = cut
     this.nonFinite = -1
+    this.exactPixels = 0
     // The margin is sized for |values| ≤ a power-of-two bound: the previous plane's (within 1024× of
     // what it needed), else this plane's own (found by a second pass). Any bound ≥ the plane's largest |value| gives
     // the same results; a tight one less exact work, so one plane of huge values costs only itself.
@@ -320,6 +333,8 @@ export class RunClassifier {
     let bx1 = -1
     let by0 = -1
     let by1 = -1
+    const kernel = this.kernel
+    let loaded = false
     let ys = y0
     while (ys < y1) {
       // A strip: `groups` runs of output rows with the same source rows.
@@ -351,20 +366,43 @@ export class RunClassifier {
         ys = ye
         continue
       }
-      // The straddling segments up to the last vertical pass, over the last stage's source rows
-      // of the strip (J0 … J1); the row loop finishes each value as that pass does.
+      // The straddling segments: by the kernel (its crossings of t per row), else up to the last
+      // vertical pass here, over the last stage's source rows of the strip (J0 … J1); the row
+      // loop then finishes each value as that pass does.
       const J0 = ty.i0[ys]!
-      const nJ = ty.i1[ye - 1]! + 1 - J0
-      let need = 0
-      for (let s = 0; s < nSeg; s++) {
-        if (this.segLevel[s] !== -1) continue
-        this.segOff[s] = need
-        need += (this.segX1[s]! - this.segX0[s]!) * nJ
-      }
-      if (this.vals.length < need) this.vals = new Float32Array(need)
-      for (let s = 0; s < nSeg; s++) {
-        if (this.segLevel[s] !== -1) continue
-        up.finalRows(low, offset, this.segX0[s]!, this.segX1[s]!, ys, ye, this.vals, this.segOff[s]!)
+      if (kernel) {
+        const mem = kernel.i32
+        let e = 0
+        for (let s = 0; s < nSeg; s++) {
+          if (this.segLevel[s] !== -1) continue
+          this.exactPixels += (this.segX1[s]! - this.segX0[s]!) * (ye - ys)
+          mem[kernel.segs + 3 * e] = this.segX0[s]!
+          mem[kernel.segs + 3 * e + 1] = this.segX1[s]!
+          e++
+        }
+        if (e > 0) {
+          if (!loaded) {
+            kernel.load(low, offset, lo, t, hi)
+            loaded = true
+          }
+          kernel.strip(ys, ye, e)
+          if (this.cursor2.length < e) this.cursor2 = new Int32Array(2 * e)
+          for (let k = 0; k < e; k++) this.cursor2[k] = mem[kernel.segs + 3 * k + 2]!
+        }
+      } else {
+        const nJ = ty.i1[ye - 1]! + 1 - J0
+        let need = 0
+        for (let s = 0; s < nSeg; s++) {
+          if (this.segLevel[s] !== -1) continue
+          this.exactPixels += (this.segX1[s]! - this.segX0[s]!) * (ye - ys)
+          this.segOff[s] = need
+          need += (this.segX1[s]! - this.segX0[s]!) * nJ
+        }
+        if (this.vals.length < need) this.vals = new Float32Array(need)
+        for (let s = 0; s < nSeg; s++) {
+          if (this.segLevel[s] !== -1) continue
+          up.finalRows(low, offset, this.segX0[s]!, this.segX1[s]!, ys, ye, this.vals, this.segOff[s]!)
+        }
       }
       // Counts and runs, row by row, left to right.
       for (let y = ys; y < ye; y++) {
@@ -373,6 +411,7 @@ export class RunClassifier {
         const jb = ty.i1[y]! - J0
         const w0 = ty.w0[y]!
         const w1 = ty.w1[y]!
+        let e = 0
         for (let s = 0; s < nSeg; s++) {
           const a = this.segX0[s]!
           const b = this.segX1[s]!
@@ -382,6 +421,15 @@ export class RunClassifier {
             if (L >= 1) union += n
             if (L === 3) inter += n
             if (L >= 2) count = this.addRun(count, rowStart, y, a, b)
+            continue
+          }
+          if (kernel) {
+            // This row's runs of the segment, from the kernel's crossings (its counts add up in the kernel).
+            const mem = kernel.i32
+            const p = this.cursor2[e]!
+            const end = p + 1 + mem[p]!
+            for (let k = p + 1; k < end; k += 2) count = this.addRun(count, rowStart, y, mem[k]!, mem[k + 1]!)
+            this.cursor2[e++] = end
             continue
           }
           // region's last pass: the same float32 rounding of the same weighted sum.
@@ -414,6 +462,10 @@ export class RunClassifier {
         }
       }
       ys = ye
+    }
+    if (loaded) {
+      union += kernel!.union
+      inter += kernel!.inter
     }
     if (union === 0) return null
     return { inter, union, area, box: area > 0 ? [bx0, by0, bx1, by1] : null, runs: this.runs, count }

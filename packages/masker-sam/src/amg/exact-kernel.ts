@@ -1,0 +1,353 @@
+/**
+ * The exact part of `RunClassifier` as a WebAssembly kernel: for the output pixels of a strip
+ * whose sources straddle a cutoff, the upsampled values (both stages of `LogitUpsampler.finalRows`
+ * and the last vertical pass) and what they say: how many exceed lo and hi, and where each row's
+ * values cross t. Every value is rounded as the JavaScript path rounds it: the weighted sum
+ * w0·a + w1·b of float32 values in float64 (the products are exact there), rounded once to
+ * float32, so the results are bit-identical (tests compare both paths on random planes with
+ * values at and one float32 step from the cutoffs). The vertical pass of stage 1 takes two
+ * values a step (f64x2); the horizontal passes read their taps per column, one value a step.
+ *
+ * The kernel reads a copy of the plane's used rows in its own linear memory (`load`) and the
+ * taps of both axes, copied once per geometry. The module imports only Node's WebAssembly; the
+ * classifier worker loads the same code.
+ */
+import type { LogitUpsampler } from './upsample-window.js'
+
+/** The kernel's source; `EXACT_WASM` is its binary (wabt 1.0.39 `parseWat` + `toBinary`, checked by a test). */
+export const EXACT_WAT = `(module
+  (memory (import "env" "memory") 1)
+  (func $horizontal (param $src i32) (param $stride i32) (param $rows i32) (param $ti0 i32) (param $ti1 i32) (param $tw0 i32) (param $tw1 i32) (param $x0 i32) (param $x1 i32) (param $out i32)
+    (local $k i32) (local $end i32) (local $a i32) (local $b i32) (local $p i32) (local $pe i32) (local $wb i32) (local $w0 f64) (local $w1 f64)
+    (local.set $wb (i32.shl (i32.sub (local.get $x1) (local.get $x0)) (i32.const 2)))
+    (local.set $k (i32.shl (local.get $x0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $x1) (i32.const 2)))
+    (block $done
+      (loop $cols
+        (br_if $done (i32.ge_s (local.get $k) (local.get $end)))
+        (local.set $a (i32.add (local.get $src) (i32.shl (i32.load (i32.add (local.get $ti0) (local.get $k))) (i32.const 2))))
+        (local.set $b (i32.add (local.get $src) (i32.shl (i32.load (i32.add (local.get $ti1) (local.get $k))) (i32.const 2))))
+        (local.set $w0 (f64.promote_f32 (f32.load (i32.add (local.get $tw0) (local.get $k)))))
+        (local.set $w1 (f64.promote_f32 (f32.load (i32.add (local.get $tw1) (local.get $k)))))
+        (local.set $p (local.get $out))
+        (local.set $pe (i32.add (local.get $out) (i32.mul (local.get $rows) (local.get $wb))))
+        (block $rdone
+          (loop $rows
+            (br_if $rdone (i32.ge_u (local.get $p) (local.get $pe)))
+            (f32.store (local.get $p)
+              (f32.demote_f64 (f64.add
+                (f64.mul (local.get $w0) (f64.promote_f32 (f32.load (local.get $a))))
+                (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))
+            (local.set $a (i32.add (local.get $a) (local.get $stride)))
+            (local.set $b (i32.add (local.get $b) (local.get $stride)))
+            (local.set $p (i32.add (local.get $p) (local.get $wb)))
+            (br $rows)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $cols))))
+  (func $vertical (param $mid i32) (param $r0 i32) (param $iw i32) (param $j0 i32) (param $j1 i32) (param $ti0 i32) (param $ti1 i32) (param $tw0 i32) (param $tw1 i32) (param $out i32)
+    (local $k i32) (local $a i32) (local $b i32) (local $p i32) (local $pe i32) (local $rb i32) (local $w0 f64) (local $w1 f64) (local $v0 v128) (local $v1 v128)
+    (local.set $rb (i32.shl (local.get $iw) (i32.const 2)))
+    (local.set $k (i32.shl (local.get $j0) (i32.const 2)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_s (local.get $j0) (local.get $j1)))
+        (local.set $a (i32.add (local.get $mid) (i32.mul (i32.sub (i32.load (i32.add (local.get $ti0) (local.get $k))) (local.get $r0)) (local.get $rb))))
+        (local.set $b (i32.add (local.get $mid) (i32.mul (i32.sub (i32.load (i32.add (local.get $ti1) (local.get $k))) (local.get $r0)) (local.get $rb))))
+        (local.set $w0 (f64.promote_f32 (f32.load (i32.add (local.get $tw0) (local.get $k)))))
+        (local.set $w1 (f64.promote_f32 (f32.load (i32.add (local.get $tw1) (local.get $k)))))
+        (local.set $v0 (f64x2.splat (local.get $w0)))
+        (local.set $v1 (f64x2.splat (local.get $w1)))
+        (local.set $p (local.get $out))
+        (local.set $pe (i32.add (local.get $out) (i32.and (local.get $rb) (i32.const -8))))
+        (block $pdone
+          (loop $pairs
+            (br_if $pdone (i32.ge_u (local.get $p) (local.get $pe)))
+            (v128.store64_lane 0 (local.get $p)
+              (f32x4.demote_f64x2_zero (f64x2.add
+                (f64x2.mul (local.get $v0) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a))))
+                (f64x2.mul (local.get $v1) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $b)))))))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (local.set $b (i32.add (local.get $b) (i32.const 8)))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $pairs)))
+        (if (i32.and (local.get $iw) (i32.const 1))
+          (then
+            (f32.store (local.get $p)
+              (f32.demote_f64 (f64.add
+                (f64.mul (local.get $w0) (f64.promote_f32 (f32.load (local.get $a))))
+                (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))))
+        (local.set $out (i32.add (local.get $out) (local.get $rb)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (local.set $j0 (i32.add (local.get $j0) (i32.const 1)))
+        (br $rows))))
+  ;; Header (i32 / f32 at byte offsets): 0 kind (0 direct, 1 resize-pad), 4 lw (floats), 8 low plane,
+  ;; 12-24 x stage-2 taps i0 i1 w0 w1, 28-40 y stage-2 taps, 44-56 x stage-1 taps, 60-72 y stage-1 taps,
+  ;; 76 scratch, 80 lo, 84 t, 88 hi (f32), 92 segments, 96 transitions, 100 union, 104 inter (out).
+  (func $strip (export "strip") (param $ys i32) (param $ye i32) (param $nseg i32)
+    (local $seg i32) (local $segEnd i32) (local $x0 i32) (local $x1 i32) (local $w i32) (local $wb i32)
+    (local $jy0 i32) (local $nj i32) (local $jx0 i32) (local $iw i32) (local $r0 i32) (local $r1 i32)
+    (local $mid i32) (local $inter i32) (local $vals i32) (local $tr i32) (local $cnt i32) (local $n i32)
+    (local $y i32) (local $k i32) (local $a i32) (local $b i32) (local $ae i32) (local $x i32)
+    (local $w0 f64) (local $w1 f64) (local $v f32) (local $lo f32) (local $t f32) (local $hi f32)
+    (local $s i32) (local $prev i32) (local $union i32) (local $int i32) (local $lw4 i32)
+    (local.set $lo (f32.load (i32.const 80)))
+    (local.set $t (f32.load (i32.const 84)))
+    (local.set $hi (f32.load (i32.const 88)))
+    (local.set $lw4 (i32.shl (i32.load (i32.const 4)) (i32.const 2)))
+    (local.set $seg (i32.load (i32.const 92)))
+    (local.set $segEnd (i32.add (local.get $seg) (i32.mul (local.get $nseg) (i32.const 12))))
+    (local.set $tr (i32.load (i32.const 96)))
+    ;; the last stage's source rows of the strip
+    (local.set $jy0 (i32.load (i32.add (i32.load (i32.const 28)) (i32.shl (local.get $ys) (i32.const 2)))))
+    (local.set $nj (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (i32.sub (local.get $ye) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jy0)))
+    (block $segsDone
+      (loop $segs
+        (br_if $segsDone (i32.ge_u (local.get $seg) (local.get $segEnd)))
+        (local.set $x0 (i32.load (local.get $seg)))
+        (local.set $x1 (i32.load offset=4 (local.get $seg)))
+        (i32.store offset=8 (local.get $seg) (i32.shr_u (local.get $tr) (i32.const 2)))
+        (local.set $w (i32.sub (local.get $x1) (local.get $x0)))
+        (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
+        (local.set $vals (i32.load (i32.const 76)))
+        (if (i32.eqz (i32.load (i32.const 0)))
+          (then
+            ;; direct: the horizontal pass on the low-res rows
+            (call $horizontal
+              (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $jy0) (local.get $lw4)))
+              (local.get $lw4) (local.get $nj)
+              (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
+              (local.get $x0) (local.get $x1) (local.get $vals)))
+          (else
+            ;; resize-pad: stage 1 (rows, then columns) on the intermediate columns and rows stage 2 reads, then stage 2's horizontal pass
+            (local.set $jx0 (i32.load (i32.add (i32.load (i32.const 12)) (i32.shl (local.get $x0) (i32.const 2)))))
+            (local.set $iw (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 16)) (i32.shl (i32.sub (local.get $x1) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jx0)))
+            (local.set $r0 (i32.load (i32.add (i32.load (i32.const 60)) (i32.shl (local.get $jy0) (i32.const 2)))))
+            (local.set $r1 (i32.add (i32.load (i32.add (i32.load (i32.const 64)) (i32.shl (i32.sub (i32.add (local.get $jy0) (local.get $nj)) (i32.const 1)) (i32.const 2)))) (i32.const 1)))
+            (local.set $mid (i32.add (local.get $vals) (i32.shl (i32.mul (local.get $nj) (local.get $w)) (i32.const 2))))
+            (local.set $inter (i32.add (local.get $mid) (i32.shl (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $iw)) (i32.const 2))))
+            (call $horizontal
+              (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $r0) (local.get $lw4)))
+              (local.get $lw4) (i32.sub (local.get $r1) (local.get $r0))
+              (i32.load (i32.const 44)) (i32.load (i32.const 48)) (i32.load (i32.const 52)) (i32.load (i32.const 56))
+              (local.get $jx0) (i32.add (local.get $jx0) (local.get $iw)) (local.get $mid))
+            (call $vertical (local.get $mid) (local.get $r0) (local.get $iw) (local.get $jy0) (i32.add (local.get $jy0) (local.get $nj))
+              (i32.load (i32.const 60)) (i32.load (i32.const 64)) (i32.load (i32.const 68)) (i32.load (i32.const 72)) (local.get $inter))
+            (call $horizontal
+              (i32.sub (local.get $inter) (i32.shl (local.get $jx0) (i32.const 2)))
+              (i32.shl (local.get $iw) (i32.const 2)) (local.get $nj)
+              (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
+              (local.get $x0) (local.get $x1) (local.get $vals))))
+        ;; the last (vertical) pass, row by row: counts, and where the value crosses t
+        (local.set $y (local.get $ys))
+        (block $ydone
+          (loop $ys
+            (br_if $ydone (i32.ge_s (local.get $y) (local.get $ye)))
+            (local.set $k (i32.shl (local.get $y) (i32.const 2)))
+            (local.set $a (i32.add (local.get $vals) (i32.mul (i32.sub (i32.load (i32.add (i32.load (i32.const 28)) (local.get $k))) (local.get $jy0)) (local.get $wb))))
+            (local.set $b (i32.add (local.get $vals) (i32.mul (i32.sub (i32.load (i32.add (i32.load (i32.const 32)) (local.get $k))) (local.get $jy0)) (local.get $wb))))
+            (local.set $w0 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 36)) (local.get $k)))))
+            (local.set $w1 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 40)) (local.get $k)))))
+            (local.set $cnt (local.get $tr))
+            (local.set $tr (i32.add (local.get $tr) (i32.const 4)))
+            (local.set $n (local.get $tr))
+            (local.set $prev (i32.const 0))
+            (local.set $x (local.get $x0))
+            (local.set $ae (i32.add (local.get $a) (local.get $wb)))
+            (block $xdone
+              (loop $xs
+                (br_if $xdone (i32.ge_u (local.get $a) (local.get $ae)))
+                (local.set $v (f32.demote_f64 (f64.add
+                  (f64.mul (local.get $w0) (f64.promote_f32 (f32.load (local.get $a))))
+                  (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))
+                (local.set $union (i32.add (local.get $union) (f32.gt (local.get $v) (local.get $lo))))
+                (local.set $int (i32.add (local.get $int) (f32.gt (local.get $v) (local.get $hi))))
+                (local.set $s (f32.gt (local.get $v) (local.get $t)))
+                (i32.store (local.get $n) (local.get $x))
+                (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
+                (local.set $prev (local.get $s))
+                (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                (local.set $a (i32.add (local.get $a) (i32.const 4)))
+                (local.set $b (i32.add (local.get $b) (i32.const 4)))
+                (br $xs)))
+            (if (local.get $prev)
+              (then
+                (i32.store (local.get $n) (local.get $x1))
+                (local.set $n (i32.add (local.get $n) (i32.const 4)))))
+            (i32.store (local.get $cnt) (i32.shr_u (i32.sub (local.get $n) (local.get $tr)) (i32.const 2)))
+            (local.set $tr (local.get $n))
+            (local.set $y (i32.add (local.get $y) (i32.const 1)))
+            (br $ys)))
+        (local.set $seg (i32.add (local.get $seg) (i32.const 12)))
+        (br $segs)))
+    (i32.store (i32.const 100) (i32.add (i32.load (i32.const 100)) (local.get $union)))
+    (i32.store (i32.const 104) (i32.add (i32.load (i32.const 104)) (local.get $int)))))
+`
+
+/** The binary of `EXACT_WAT`, base64. */
+export const EXACT_WASM = 'AGFzbQEAAAABFAJgCn9/f39/f39/f38AYAN/f38AAg8BA2VudgZtZW1vcnkCAAEDBAMAAAEHCQEFc3RyaXAAAgrQCQO8AQIHfwJ8IAggB2tBAnQhECAHQQJ0IQogCEECdCELAkADQCAKIAtODQEgACADIApqKAIAQQJ0aiEMIAAgBCAKaigCAEECdGohDSAFIApqKgIAuyERIAYgCmoqAgC7IRIgCSEOIAkgAiAQbGohDwJAA0AgDiAPTw0BIA4gESAMKgIAu6IgEiANKgIAu6KgtjgCACAMIAFqIQwgDSABaiENIA4gEGohDgwACwsgCUEEaiEJIApBBGohCgwACwsL+wEDBn8CfAJ7IAJBAnQhDyADQQJ0IQoCQANAIAMgBE4NASAAIAUgCmooAgAgAWsgD2xqIQsgACAGIApqKAIAIAFrIA9saiEMIAcgCmoqAgC7IRAgCCAKaioCALshESAQ/RQhEiAR/RQhEyAJIQ0gCSAPQXhxaiEOAkADQCANIA5PDQEgDSASIAv9XQMA/V/98gEgEyAM/V0DAP1f/fIB/fAB/V79WwMAACALQQhqIQsgDEEIaiEMIA1BCGohDQwACwsgAkEBcQRAIA0gECALKgIAu6IgESAMKgIAu6KgtjgCAAsgCSAPaiEJIApBBGohCiADQQFqIQMMAAsLC5IGBBh/AnwEfQV/QdAAKgIAIR5B1AAqAgAhH0HYACoCACEgQQQoAgBBAnQhJUHcACgCACEDIAMgAkEMbGohBEHgACgCACESQRwoAgAgAEECdGooAgAhCUEgKAIAIAFBAWtBAnRqKAIAQQFqIAlrIQoCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMgEkECdjYCCCAGIAVrIQcgB0ECdCEIQcwAKAIAIRFBACgCAEUEQEEIKAIAIAkgJWxqICUgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAAFQQwoAgAgBUECdGooAgAhC0EQKAIAIAZBAWtBAnRqKAIAQQFqIAtrIQxBPCgCACAJQQJ0aigCACENQcAAKAIAIAkgCmpBAWtBAnRqKAIAQQFqIQ4gESAKIAdsQQJ0aiEPIA8gDiANayAMbEECdGohEEEIKAIAIA0gJWxqICUgDiANa0EsKAIAQTAoAgBBNCgCAEE4KAIAIAsgCyAMaiAPEAAgDyANIAwgCSAJIApqQTwoAgBBwAAoAgBBxAAoAgBByAAoAgAgEBABIBAgC0ECdGsgDEECdCAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAsgACEVAkADQCAVIAFODQEgFUECdCEWIBFBHCgCACAWaigCACAJayAIbGohFyARQSAoAgAgFmooAgAgCWsgCGxqIRhBJCgCACAWaioCALshG0EoKAIAIBZqKgIAuyEcIBIhEyASQQRqIRIgEiEUQQAhIiAFIRogFyAIaiEZAkADQCAXIBlPDQEgGyAXKgIAu6IgHCAYKgIAu6KgtiEdICMgHSAeXmohIyAkIB0gIF5qISQgHSAfXiEhIBQgGjYCACAUICEgInNBAnRqIRQgISEiIBpBAWohGiAXQQRqIRcgGEEEaiEYDAALCyAiBEAgFCAGNgIAIBRBBGohFAsgEyAUIBJrQQJ2NgIAIBQhEiAVQQFqIRUMAAsLIANBDGohAwwACwtB5ABB5AAoAgAgI2o2AgBB6ABB6AAoAgAgJGo2AgAL'
+
+/** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
+  Memory: new (descriptor: { initial: number }) => WasmMemory
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+let exactModule: object | undefined
+
+const PAGE = 65536
+/** Header fields (byte offsets, see the WAT). */
+const H_KIND = 0
+const H_LW = 4
+const H_LOW = 8
+const H_X2 = 12
+const H_Y2 = 28
+const H_X1 = 44
+const H_Y1 = 60
+const H_SCRATCH = 76
+const H_CUT = 80
+const H_SEGS = 92
+const H_TRANS = 96
+const H_UNION = 100
+const H_INTER = 104
+const HEADER = 128
+
+type Taps = { i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array }
+
+/** Whether this engine runs WebAssembly (with SIMD: the module fails to compile otherwise). */
+export function exactKernelAvailable(): boolean {
+  if (!wasm) return false
+  try {
+    exactModule ??= new wasm.Module(base64Bytes(EXACT_WASM))
+    return true
+  } catch {
+    return false
+  }
+}
+
+function base64Bytes(s: string): Uint8Array {
+  const bin = atob(s)
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}
+
+/**
+ * One kernel per plane geometry (a `LogitUpsampler`) and strip size (`groups` row groups a strip,
+ * as `RunClassifier` takes them). Its memory is sized once for the largest strip.
+ */
+export class ExactKernel {
+  /** i32 and f32 views of the kernel's memory (it never grows). */
+  readonly i32: Int32Array
+  readonly f32: Float32Array
+  /** Segment records (x0, x1, then the kernel's i32 index of the segment's crossings) from `segs`. */
+  readonly segs: number
+  private readonly lowAt: number
+  private readonly lowFloats: number
+  private readonly run: (ys: number, ye: number, nSeg: number) => void
+
+  constructor(
+    readonly up: LogitUpsampler,
+    groups: number,
+  ) {
+    if (!exactKernelAvailable()) throw new Error('ExactKernel: this engine has no WebAssembly SIMD')
+    const { plan } = up
+    const outW = plan.outW
+    const ty = up.y.stage2
+    const direct = plan.kind === 'direct'
+    // The largest strip: output rows, last-stage source rows, stage-1 source rows.
+    let maxRows = 1
+    let maxJ = 1
+    let maxR = 1
+    const sy = up.y
+    for (let ys = 0; ys < plan.outH; ys++) {
+      let ye = ys
+      for (let g = 0; g < groups && ye < plan.outH; g++) {
+        const a = sy.srcLo[ye]!
+        const b = sy.srcHi[ye]!
+        while (ye < plan.outH && sy.srcLo[ye] === a && sy.srcHi[ye] === b) ye++
+      }
+      const j0 = ty.i0[ys]!
+      const j1 = ty.i1[ye - 1]! + 1
+      maxRows = Math.max(maxRows, ye - ys)
+      maxJ = Math.max(maxJ, j1 - j0)
+      if (!direct) maxR = Math.max(maxR, up.y.stage1!.i1[j1 - 1]! + 1 - up.y.stage1!.i0[j0]!)
+    }
+    const midW = direct ? 0 : up.x.stage1!.i0.length
+    let at = HEADER
+    const take = (bytes: number): number => {
+      const p = at
+      at += Math.ceil(bytes / 16) * 16
+      return p
+    }
+    const tapsAt = (t: Taps): number[] => [take(4 * t.i0.length), take(4 * t.i0.length), take(4 * t.i0.length), take(4 * t.i0.length)]
+    const x2 = tapsAt(up.x.stage2)
+    const y2 = tapsAt(ty)
+    const x1 = direct ? [0, 0, 0, 0] : tapsAt(up.x.stage1!)
+    const y1 = direct ? [0, 0, 0, 0] : tapsAt(up.y.stage1!)
+    this.lowFloats = (up.usedH - 1) * up.lw + up.usedW
+    this.lowAt = take(4 * this.lowFloats)
+    const maxSegs = (outW >> 1) + 2
+    const segsAt = take(12 * maxSegs)
+    const transAt = take(4 * maxRows * (2 * outW + 2 * maxSegs + 2))
+    const scratchAt = take(4 * (maxJ * outW + maxR * midW + maxJ * midW))
+    const memory = new wasm!.Memory({ initial: Math.ceil(at / PAGE) })
+    this.i32 = new Int32Array(memory.buffer)
+    this.f32 = new Float32Array(memory.buffer)
+    const put = (ptrs: number[], t: Taps, header: number): void => {
+      this.i32.set(t.i0, ptrs[0]! >> 2)
+      this.i32.set(t.i1, ptrs[1]! >> 2)
+      this.f32.set(t.w0, ptrs[2]! >> 2)
+      this.f32.set(t.w1, ptrs[3]! >> 2)
+      for (let k = 0; k < 4; k++) this.i32[(header >> 2) + k] = ptrs[k]!
+    }
+    this.i32[H_KIND >> 2] = direct ? 0 : 1
+    this.i32[H_LW >> 2] = up.lw
+    this.i32[H_LOW >> 2] = this.lowAt
+    put(x2, up.x.stage2, H_X2)
+    put(y2, ty, H_Y2)
+    if (!direct) {
+      put(x1, up.x.stage1!, H_X1)
+      put(y1, up.y.stage1!, H_Y1)
+    }
+    this.i32[H_SCRATCH >> 2] = scratchAt
+    this.i32[H_SEGS >> 2] = segsAt
+    this.i32[H_TRANS >> 2] = transAt
+    this.segs = segsAt >> 2
+    const exports = new wasm!.Instance(exactModule!, { env: { memory } }).exports
+    this.run = exports.strip as (ys: number, ye: number, nSeg: number) => void
+  }
+
+  /** Copies the used rows of the plane at `offset` of `low`, sets the cutoffs and clears the counts. */
+  load(low: Float32Array, offset: number, lo: number, t: number, hi: number): void {
+    this.f32.set(low.subarray(offset, offset + this.lowFloats), this.lowAt >> 2)
+    this.f32[H_CUT >> 2] = lo
+    this.f32[(H_CUT >> 2) + 1] = t
+    this.f32[(H_CUT >> 2) + 2] = hi
+    this.i32[H_UNION >> 2] = 0
+    this.i32[H_INTER >> 2] = 0
+  }
+
+  /**
+   * The `nSeg` segments written at `i32[segs + 3·s]` (x0) and `i32[segs + 3·s + 1]` (x1, exclusive)
+   * over output rows [ys, ye) of a strip. Afterwards `i32[segs + 3·s + 2]` is where segment s's
+   * crossings start: for each row in turn a count n (even), then n columns alternately starting
+   * and ending (exclusive) a run of values above t. The counts of values above lo and hi add up
+   * in `union` and `inter` from `load` on.
+   */
+  strip(ys: number, ye: number, nSeg: number): void {
+    this.run(ys, ye, nSeg)
+  }
+
+  get union(): number {
+    return this.i32[H_UNION >> 2]!
+  }
+
+  get inter(): number {
+    return this.i32[H_INTER >> 2]!
+  }
+}
