@@ -81,9 +81,119 @@ export const EXACT_WAT = `(module
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
         (local.set $j0 (i32.add (local.get $j0) (i32.const 1)))
         (br $rows))))
+  ;; The level runs of each used low-res row (RunClassifier.levelRuns): header 108 rowBegin, 112 starts,
+  ;; 116 levels (i8), 120 usedW, 124 usedH. Thresholds are float32 (each the largest float32 at or below
+  ;; the float64 one, which gives the same comparisons). Returns the largest |value|, or -1 at a NaN or ±Infinity
+  ;; outside a run (±Infinity inside one shows in the result).
+  (func $levels (export "levels") (param $lm f32) (param $lp f32) (param $tm f32) (param $tp f32) (param $hm f32) (param $hp f32) (result f32)
+    (local $r i32) (local $uh i32) (local $uw i32) (local $lw4 i32) (local $row i32) (local $x i32) (local $n i32) (local $prev i32) (local $c i32)
+    (local $rb i32) (local $sp i32) (local $lv i32) (local $v f32) (local $big f32) (local $mn f32) (local $mx f32) (local $lo f32) (local $hi f32)
+    (local $q v128) (local $mn4 v128) (local $mx4 v128) (local $lmv v128) (local $hpv v128) (local $lov v128) (local $hiv v128) (local $end4 i32) (local $end i32) (local $p i32)
+    (local.set $rb (i32.load (i32.const 108)))
+    (local.set $sp (i32.load (i32.const 112)))
+    (local.set $lv (i32.load (i32.const 116)))
+    (local.set $uw (i32.load (i32.const 120)))
+    (local.set $uh (i32.load (i32.const 124)))
+    (local.set $lw4 (i32.shl (i32.load (i32.const 4)) (i32.const 2)))
+    (local.set $row (i32.load (i32.const 8)))
+    (local.set $lmv (f32x4.splat (local.get $lm)))
+    (local.set $hpv (f32x4.splat (local.get $hp)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_s (local.get $r) (local.get $uh)))
+        (i32.store (i32.add (local.get $rb) (i32.shl (local.get $r) (i32.const 2))) (local.get $n))
+        (local.set $prev (i32.const 4))
+        (local.set $p (local.get $row))
+        (local.set $end (i32.add (local.get $row) (i32.shl (local.get $uw) (i32.const 2))))
+        (local.set $end4 (i32.sub (local.get $end) (i32.const 12)))
+        (block $xDone
+          (loop $xs
+            (br_if $xDone (i32.ge_u (local.get $p) (local.get $end)))
+            ;; a value outside its run's interval: its level, NaN and magnitude checked
+            (local.set $v (f32.load (local.get $p)))
+            (if (f32.ne (f32.sub (local.get $v) (local.get $v)) (f32.const 0)) (then (return (f32.const -1))))
+            (local.set $big (f32.max (local.get $big) (f32.abs (local.get $v))))
+            (local.set $c
+              (if (result i32) (f32.gt (local.get $v) (local.get $lp))
+                (then
+                  (if (result i32) (f32.gt (local.get $v) (local.get $tp))
+                    (then (if (result i32) (f32.gt (local.get $v) (local.get $hp)) (then (i32.const 3)) (else (select (i32.const -1) (i32.const 2) (f32.gt (local.get $v) (local.get $hm))))))
+                    (else (select (i32.const -1) (i32.const 1) (f32.gt (local.get $v) (local.get $tm))))))
+                (else (select (i32.const -1) (i32.const 0) (f32.gt (local.get $v) (local.get $lm))))))
+            (if (i32.ne (local.get $c) (local.get $prev))
+              (then
+                (i32.store (i32.add (local.get $sp) (i32.shl (local.get $n) (i32.const 2))) (i32.shr_u (i32.sub (local.get $p) (local.get $row)) (i32.const 2)))
+                (i32.store8 (i32.add (local.get $lv) (local.get $n)) (local.get $c))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                (local.set $prev (local.get $c))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (if (i32.eqz (local.get $c))
+              (then
+                (block $d4 (loop $l4
+                  (br_if $d4 (i32.ge_u (local.get $p) (local.get $end4)))
+                  (local.set $q (v128.load (local.get $p)))
+                  (br_if $d4 (i32.eqz (i32x4.all_true (f32x4.le (local.get $q) (local.get $lmv)))))
+                  (local.set $mn4 (f32x4.min (local.get $mn4) (local.get $q)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                  (br $l4)))
+                (block $d1 (loop $l1
+                  (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+                  (local.set $v (f32.load (local.get $p)))
+                  (br_if $d1 (i32.eqz (f32.le (local.get $v) (local.get $lm))))
+                  (local.set $mn (f32.min (local.get $mn) (local.get $v)))
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br $l1))))
+              (else
+                (if (i32.eq (local.get $c) (i32.const 3))
+                  (then
+                    (block $d4 (loop $l4
+                      (br_if $d4 (i32.ge_u (local.get $p) (local.get $end4)))
+                      (local.set $q (v128.load (local.get $p)))
+                      (br_if $d4 (i32.eqz (i32x4.all_true (f32x4.gt (local.get $q) (local.get $hpv)))))
+                      (local.set $mx4 (f32x4.max (local.get $mx4) (local.get $q)))
+                      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                      (br $l4)))
+                    (block $d1 (loop $l1
+                      (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+                      (local.set $v (f32.load (local.get $p)))
+                      (br_if $d1 (i32.eqz (f32.gt (local.get $v) (local.get $hp))))
+                      (local.set $mx (f32.max (local.get $mx) (local.get $v)))
+                      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                      (br $l1))))
+                  (else
+                    (if (i32.gt_s (local.get $c) (i32.const 0))
+                      (then
+                        ;; between two cutoffs: (lo, hi]
+                        (local.set $lo (select (local.get $lp) (local.get $tp) (i32.eq (local.get $c) (i32.const 1))))
+                        (local.set $hi (select (local.get $tm) (local.get $hm) (i32.eq (local.get $c) (i32.const 1))))
+                        (local.set $lov (f32x4.splat (local.get $lo)))
+                        (local.set $hiv (f32x4.splat (local.get $hi)))
+                        (block $d4 (loop $l4
+                          (br_if $d4 (i32.ge_u (local.get $p) (local.get $end4)))
+                          (local.set $q (v128.load (local.get $p)))
+                          (br_if $d4 (i32.eqz (i32x4.all_true (v128.and (f32x4.gt (local.get $q) (local.get $lov)) (f32x4.le (local.get $q) (local.get $hiv))))))
+                          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                          (br $l4)))
+                        (block $d1 (loop $l1
+                          (br_if $d1 (i32.ge_u (local.get $p) (local.get $end)))
+                          (local.set $v (f32.load (local.get $p)))
+                          (br_if $d1 (i32.eqz (i32.and (f32.gt (local.get $v) (local.get $lo)) (f32.le (local.get $v) (local.get $hi)))))
+                          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                          (br $l1)))))))))
+            (br $xs)))
+        (local.set $row (i32.add (local.get $row) (local.get $lw4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+    (i32.store (i32.add (local.get $rb) (i32.shl (local.get $uh) (i32.const 2))) (local.get $n))
+    (local.set $mn (f32.min (f32.min (local.get $mn) (f32.min (f32x4.extract_lane 0 (local.get $mn4)) (f32x4.extract_lane 1 (local.get $mn4))))
+      (f32.min (f32x4.extract_lane 2 (local.get $mn4)) (f32x4.extract_lane 3 (local.get $mn4)))))
+    (local.set $mx (f32.max (f32.max (local.get $mx) (f32.max (f32x4.extract_lane 0 (local.get $mx4)) (f32x4.extract_lane 1 (local.get $mx4))))
+      (f32.max (f32x4.extract_lane 2 (local.get $mx4)) (f32x4.extract_lane 3 (local.get $mx4)))))
+    (f32.max (local.get $big) (f32.max (f32.neg (local.get $mn)) (local.get $mx))))
   ;; Header (i32 / f32 at byte offsets): 0 kind (0 direct, 1 resize-pad), 4 lw (floats), 8 low plane,
   ;; 12-24 x stage-2 taps i0 i1 w0 w1, 28-40 y stage-2 taps, 44-56 x stage-1 taps, 60-72 y stage-1 taps,
-  ;; 76 scratch, 80 lo, 84 t, 88 hi (f32), 92 segments, 96 transitions, 100 union, 104 inter (out).
+  ;; 76 scratch, 80 lo, 84 t, 88 hi (f32), 92 segments, 96 transitions, 100 union, 104 inter (out);
+  ;; 108-124 the level runs' arrays and the used width and height (see $levels).
   (func $strip (export "strip") (param $ys i32) (param $ye i32) (param $nseg i32)
     (local $seg i32) (local $segEnd i32) (local $x0 i32) (local $x1 i32) (local $w i32) (local $wb i32)
     (local $jy0 i32) (local $nj i32) (local $jx0 i32) (local $iw i32) (local $r0 i32) (local $r1 i32)
@@ -185,7 +295,7 @@ export const EXACT_WAT = `(module
 `
 
 /** The binary of `EXACT_WAT`, base64. */
-export const EXACT_WASM = 'AGFzbQEAAAABFAJgCn9/f39/f39/f38AYAN/f38AAg8BA2VudgZtZW1vcnkCAAEDBAMAAAEHCQEFc3RyaXAAAgrQCQO8AQIHfwJ8IAggB2tBAnQhECAHQQJ0IQogCEECdCELAkADQCAKIAtODQEgACADIApqKAIAQQJ0aiEMIAAgBCAKaigCAEECdGohDSAFIApqKgIAuyERIAYgCmoqAgC7IRIgCSEOIAkgAiAQbGohDwJAA0AgDiAPTw0BIA4gESAMKgIAu6IgEiANKgIAu6KgtjgCACAMIAFqIQwgDSABaiENIA4gEGohDgwACwsgCUEEaiEJIApBBGohCgwACwsL+wEDBn8CfAJ7IAJBAnQhDyADQQJ0IQoCQANAIAMgBE4NASAAIAUgCmooAgAgAWsgD2xqIQsgACAGIApqKAIAIAFrIA9saiEMIAcgCmoqAgC7IRAgCCAKaioCALshESAQ/RQhEiAR/RQhEyAJIQ0gCSAPQXhxaiEOAkADQCANIA5PDQEgDSASIAv9XQMA/V/98gEgEyAM/V0DAP1f/fIB/fAB/V79WwMAACALQQhqIQsgDEEIaiEMIA1BCGohDQwACwsgAkEBcQRAIA0gECALKgIAu6IgESAMKgIAu6KgtjgCAAsgCSAPaiEJIApBBGohCiADQQFqIQMMAAsLC5IGBBh/AnwEfQV/QdAAKgIAIR5B1AAqAgAhH0HYACoCACEgQQQoAgBBAnQhJUHcACgCACEDIAMgAkEMbGohBEHgACgCACESQRwoAgAgAEECdGooAgAhCUEgKAIAIAFBAWtBAnRqKAIAQQFqIAlrIQoCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMgEkECdjYCCCAGIAVrIQcgB0ECdCEIQcwAKAIAIRFBACgCAEUEQEEIKAIAIAkgJWxqICUgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAAFQQwoAgAgBUECdGooAgAhC0EQKAIAIAZBAWtBAnRqKAIAQQFqIAtrIQxBPCgCACAJQQJ0aigCACENQcAAKAIAIAkgCmpBAWtBAnRqKAIAQQFqIQ4gESAKIAdsQQJ0aiEPIA8gDiANayAMbEECdGohEEEIKAIAIA0gJWxqICUgDiANa0EsKAIAQTAoAgBBNCgCAEE4KAIAIAsgCyAMaiAPEAAgDyANIAwgCSAJIApqQTwoAgBBwAAoAgBBxAAoAgBByAAoAgAgEBABIBAgC0ECdGsgDEECdCAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAsgACEVAkADQCAVIAFODQEgFUECdCEWIBFBHCgCACAWaigCACAJayAIbGohFyARQSAoAgAgFmooAgAgCWsgCGxqIRhBJCgCACAWaioCALshG0EoKAIAIBZqKgIAuyEcIBIhEyASQQRqIRIgEiEUQQAhIiAFIRogFyAIaiEZAkADQCAXIBlPDQEgGyAXKgIAu6IgHCAYKgIAu6KgtiEdICMgHSAeXmohIyAkIB0gIF5qISQgHSAfXiEhIBQgGjYCACAUICEgInNBAnRqIRQgISEiIBpBAWohGiAXQQRqIRcgGEEEaiEYDAALCyAiBEAgFCAGNgIAIBRBBGohFAsgEyAUIBJrQQJ2NgIAIBQhEiAVQQFqIRUMAAsLIANBDGohAwwACwtB5ABB5AAoAgAgI2o2AgBB6ABB6AAoAgAgJGo2AgAL'
+export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCq8PBLwBAgd/AnwgCCAHa0ECdCEQIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IREgBiAKaioCALshEiAJIQ4gCSACIBBsaiEPAkADQCAOIA9PDQEgDiARIAwqAgC7oiASIA0qAgC7oqC2OAIAIAwgAWohDCANIAFqIQ0gDiAQaiEODAALCyAJQQRqIQkgCkEEaiEKDAALCwv7AQMGfwJ8AnsgAkECdCEPIANBAnQhCgJAA0AgAyAETg0BIAAgBSAKaigCACABayAPbGohCyAAIAYgCmooAgAgAWsgD2xqIQwgByAKaioCALshECAIIApqKgIAuyERIBD9FCESIBH9FCETIAkhDSAJIA9BeHFqIQ4CQANAIA0gDk8NASANIBIgC/1dAwD9X/3yASATIAz9XQMA/V/98gH98AH9Xv1bAwAAIAtBCGohCyAMQQhqIQwgDUEIaiENDAALCyACQQFxBEAgDSAQIAsqAgC7oiARIAwqAgC7oqC2OAIACyAJIA9qIQkgCkEEaiEKIANBAWohAwwACwsL3QUEDH8GfQd7A39B7AAoAgAhD0HwACgCACEQQfQAKAIAIRFB+AAoAgAhCEH8ACgCACEHQQQoAgBBAnQhCUEIKAIAIQogAP0TIRsgBf0TIRwCQANAIAYgB04NASAPIAZBAnRqIAw2AgBBBCENIAohISAKIAhBAnRqISAgIEEMayEfAkADQCAhICBPDQEgISoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogISAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgIUEEaiEhIA5FBEACQANAICEgH08NASAh/QAEACEYIBggG/1F/aMBRQ0BIBkgGP3oASEZICFBEGohIQwACwsCQANAICEgIE8NASAhKgIAIRIgEiAAX0UNASAUIBKWIRQgIUEEaiEhDAALCwUgDkEDRgRAAkADQCAhIB9PDQEgIf0ABAAhGCAYIBz9RP2jAUUNASAaIBj96QEhGiAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgBV5FDQEgFSASlyEVICFBBGohIQwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHSAX/RMhHgJAA0AgISAfTw0BICH9AAQAIRggGCAd/UQgGCAe/UX9Tv2jAUUNASAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgFl4gEiAXX3FFDQEgIUEEaiEhDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGf0fACAZ/R8BlpYgGf0fAiAZ/R8DlpYhFCAVIBr9HwAgGv0fAZeXIBr9HwIgGv0fA5eXIRUgEyAUjCAVl5cLkgYEGH8CfAR9BX9B0AAqAgAhHkHUACoCACEfQdgAKgIAISBBBCgCAEECdCElQdwAKAIAIQMgAyACQQxsaiEEQeAAKAIAIRJBHCgCACAAQQJ0aigCACEJQSAoAgAgAUEBa0ECdGooAgBBAWogCWshCgJAA0AgAyAETw0BIAMoAgAhBSADKAIEIQYgAyASQQJ2NgIIIAYgBWshByAHQQJ0IQhBzAAoAgAhEUEAKAIARQRAQQgoAgAgCSAlbGogJSAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAVBDCgCACAFQQJ0aigCACELQRAoAgAgBkEBa0ECdGooAgBBAWogC2shDEE8KAIAIAlBAnRqKAIAIQ1BwAAoAgAgCSAKakEBa0ECdGooAgBBAWohDiARIAogB2xBAnRqIQ8gDyAOIA1rIAxsQQJ0aiEQQQgoAgAgDSAlbGogJSAOIA1rQSwoAgBBMCgCAEE0KAIAQTgoAgAgCyALIAxqIA8QACAPIA0gDCAJIAkgCmpBPCgCAEHAACgCAEHEACgCAEHIACgCACAQEAEgECALQQJ0ayAMQQJ0IApBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgERAACyAAIRUCQANAIBUgAU4NASAVQQJ0IRYgEUEcKAIAIBZqKAIAIAlrIAhsaiEXIBFBICgCACAWaigCACAJayAIbGohGEEkKAIAIBZqKgIAuyEbQSgoAgAgFmoqAgC7IRwgEiETIBJBBGohEiASIRRBACEiIAUhGiAXIAhqIRkCQANAIBcgGU8NASAbIBcqAgC7oiAcIBgqAgC7oqC2IR0gIyAdIB5eaiEjICQgHSAgXmohJCAdIB9eISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgGkEBaiEaIBdBBGohFyAYQQRqIRgMAAsLICIEQCAUIAY2AgAgFEEEaiEUCyATIBQgEmtBAnY2AgAgFCESIBVBAWohFQwACwsgA0EMaiEDDAALC0HkAEHkACgCACAjajYCAEHoAEHoACgCACAkajYCAAs='
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
@@ -214,6 +324,7 @@ const H_SEGS = 92
 const H_TRANS = 96
 const H_UNION = 100
 const H_INTER = 104
+const H_LEVELS = 108
 const HEADER = 128
 
 type Taps = { i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array }
@@ -227,6 +338,19 @@ export function exactKernelAvailable(): boolean {
   } catch {
     return false
   }
+}
+
+const f32One = new Float32Array(1)
+const i32One = new Int32Array(f32One.buffer)
+
+/** The largest float32 ≤ x (x finite). */
+export function floor32(x: number): number {
+  f32One[0] = x
+  if (f32One[0]! <= x) return f32One[0]!
+  // Rounded up (to +Infinity, or to the next float32): one step down.
+  if (f32One[0] === 0) return -(2 ** -149)
+  i32One[0] = i32One[0]! + (f32One[0]! > 0 ? -1 : 1)
+  return f32One[0]!
 }
 
 function base64Bytes(s: string): Uint8Array {
@@ -246,6 +370,11 @@ export class ExactKernel {
   readonly f32: Float32Array
   /** Segment records (x0, x1, then the kernel's i32 index of the segment's crossings) from `segs`. */
   readonly segs: number
+  /** Byte offsets of the level runs `levels` writes: row starts (int32, usedH + 1), run starts (int32) and levels (int8), `cells` each. */
+  readonly rowBeginAt: number
+  readonly startsAt: number
+  readonly levelsAt: number
+  readonly cells: number
   private readonly lowAt: number
   private readonly lowFloats: number
   private readonly run: (ys: number, ye: number, nSeg: number) => void
@@ -291,6 +420,10 @@ export class ExactKernel {
     const y1 = direct ? [0, 0, 0, 0] : tapsAt(up.y.stage1!)
     this.lowFloats = (up.usedH - 1) * up.lw + up.usedW
     this.lowAt = take(4 * this.lowFloats)
+    this.cells = up.usedH * (up.usedW + 1)
+    this.rowBeginAt = take(4 * (up.usedH + 1))
+    this.startsAt = take(4 * this.cells)
+    this.levelsAt = take(this.cells)
     const maxSegs = (outW >> 1) + 2
     const segsAt = take(12 * maxSegs)
     const transAt = take(4 * maxRows * (2 * outW + 2 * maxSegs + 2))
@@ -317,9 +450,24 @@ export class ExactKernel {
     this.i32[H_SCRATCH >> 2] = scratchAt
     this.i32[H_SEGS >> 2] = segsAt
     this.i32[H_TRANS >> 2] = transAt
+    this.i32.set([this.rowBeginAt, this.startsAt, this.levelsAt, up.usedW, up.usedH], H_LEVELS >> 2)
     this.segs = segsAt >> 2
     const exports = new wasm!.Instance(exactModule!, { env: { memory } }).exports
     this.run = exports.strip as (ys: number, ye: number, nSeg: number) => void
+    this.levelPass = exports.levels as (lm: number, lp: number, tm: number, tp: number, hm: number, hp: number) => number
+  }
+
+  private readonly levelPass: (lm: number, lp: number, tm: number, tp: number, hm: number, hp: number) => number
+
+  /**
+   * `RunClassifier`'s level runs of the loaded plane for the (float64) thresholds lo ± margin,
+   * t ± margin, hi ± margin, into the arrays at `rowBeginAt`, `startsAt` and `levelsAt`. Returns
+   * the largest |value| (Infinity when a run holds ±Infinity), or −1 when a value outside a run is
+   * NaN or ±Infinity. Each threshold T is passed as the largest float32 ≤ T: for a float32 v,
+   * v > T exactly when v > that float32, so the levels are those of the float64 comparisons.
+   */
+  levels(lm: number, lp: number, tm: number, tp: number, hm: number, hp: number): number {
+    return this.levelPass(floor32(lm), floor32(lp), floor32(tm), floor32(tp), floor32(hm), floor32(hp))
   }
 
   /** Copies the used rows of the plane at `offset` of `low`, sets the cutoffs and clears the counts. */

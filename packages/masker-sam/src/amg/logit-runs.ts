@@ -74,6 +74,7 @@ function marginFor(cut: Cutoffs, bound: number): number {
 export class RunClassifier {
   private readonly fx: { from: Int32Array; to: Int32Array }
   // Level runs of each used low-res row r: starts[k], levels[k] for k in [rowBegin[r], rowBegin[r + 1]).
+  // (Views of the kernel's memory when there is a kernel: its level pass writes them.)
   private readonly rowBegin: Int32Array
   private readonly starts: Int32Array
   private readonly levels: Int8Array
@@ -115,9 +116,10 @@ export class RunClassifier {
     this.kernel = exact === 'auto' && exactKernelAvailable() ? new ExactKernel(up, groups) : null
     this.fx = sourceBounds(up.x, up.lw)
     const cells = up.usedH * (up.usedW + 1)
-    this.rowBegin = new Int32Array(up.usedH + 1)
-    this.starts = new Int32Array(cells)
-    this.levels = new Int8Array(cells)
+    const k = this.kernel
+    this.rowBegin = k ? new Int32Array(k.i32.buffer, k.rowBeginAt, up.usedH + 1) : new Int32Array(up.usedH + 1)
+    this.starts = k ? new Int32Array(k.i32.buffer, k.startsAt, cells) : new Int32Array(cells)
+    this.levels = k ? new Int8Array(k.i32.buffer, k.levelsAt, cells) : new Int8Array(cells)
     this.colStart = new Int32Array(up.usedW + 1)
     this.colLevel = new Int8Array(up.usedW + 1)
   }
@@ -139,6 +141,12 @@ export class RunClassifier {
     const tp = cut.t + margin
     const hm = cut.hi - margin
     const hp = cut.hi + margin
+    if (this.kernel) {
+      // The same runs from the kernel's SIMD pass over its copy of the plane (`classify` loads it).
+      const big = this.kernel.levels(lm, lp, tm, tp, hm, hp)
+      if (big < 0 || big === Infinity) return this.refuse(low, offset)
+      return big
+    }
     // The largest |value| outside runs, the lowest value in runs below lm, the highest in runs above hp.
     let big = 0
     let mn = 0
@@ -296,6 +304,7 @@ export class RunClassifier {
     // the same results; a tight one less exact work, so one plane of huge values costs only itself.
     const floor = 2 ** Math.ceil(Math.log2(Math.max(Math.abs(lo), Math.abs(hi)) + 1))
     let bound = Math.max(this.magnitude, floor)
+    this.kernel?.load(low, offset, lo, t, hi)
     for (;;) {
       const big = this.levelRuns(low, offset, cut, bound)
       if (big !== big) return null
@@ -334,7 +343,6 @@ export class RunClassifier {
     let by0 = -1
     let by1 = -1
     const kernel = this.kernel
-    let loaded = false
     let ys = y0
     while (ys < y1) {
       // A strip: `groups` runs of output rows with the same source rows.
@@ -381,10 +389,6 @@ export class RunClassifier {
           e++
         }
         if (e > 0) {
-          if (!loaded) {
-            kernel.load(low, offset, lo, t, hi)
-            loaded = true
-          }
           kernel.strip(ys, ye, e)
           if (this.cursor2.length < e) this.cursor2 = new Int32Array(2 * e)
           for (let k = 0; k < e; k++) this.cursor2[k] = mem[kernel.segs + 3 * k + 2]!
@@ -463,9 +467,9 @@ export class RunClassifier {
       }
       ys = ye
     }
-    if (loaded) {
-      union += kernel!.union
-      inter += kernel!.inter
+    if (kernel) {
+      union += kernel.union
+      inter += kernel.inter
     }
     if (union === 0) return null
     return { inter, union, area, box: area > 0 ? [bx0, by0, bx1, by1] : null, runs: this.runs, count }

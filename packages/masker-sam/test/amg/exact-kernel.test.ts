@@ -1,7 +1,7 @@
 import { mulberry32 } from '@plaf/core/testing'
 import wabtInit from 'wabt'
 import { describe, expect, it } from 'vitest'
-import { EXACT_WASM, EXACT_WAT, ExactKernel } from '../../src/amg/exact-kernel.js'
+import { EXACT_WASM, EXACT_WAT, ExactKernel, floor32 } from '../../src/amg/exact-kernel.js'
 import { upsampleLogits, type UpsamplePlan } from '../../src/amg/upsample.js'
 import { LogitUpsampler } from '../../src/amg/upsample-window.js'
 
@@ -9,7 +9,7 @@ import { LogitUpsampler } from '../../src/amg/upsample-window.js'
 function step(v: number, dir: number): number {
   const f = new Float32Array([v])
   const b = new Int32Array(f.buffer)
-  if (v === 0) return dir > 0 ? 1e-45 : -1e-45
+  if (v === 0) return dir > 0 ? 2 ** -149 : -(2 ** -149)
   b[0] = b[0]! + ((v > 0) === (dir > 0) ? 1 : -1)
   return f[0]!
 }
@@ -105,5 +105,99 @@ describe('ExactKernel', () => {
       }
     }
     expect(checked).toBeGreaterThan(1000)
+  })
+})
+
+describe('floor32', () => {
+  it('is the largest float32 at or below x', () => {
+    const r = mulberry32(5)
+    const xs = [0, -0, 1e-46, -1e-46, 1, -1, 0.1, -0.1, 3.5e38, -3.5e38, 1e300, 2 ** -149, -(2 ** -149)]
+    for (let i = 0; i < 2000; i++) xs.push((r() - 0.5) * 10 ** Math.floor(r() * 20 - 10))
+    for (const x of xs) {
+      const f = floor32(x)
+      expect(Math.fround(f), String(x)).toBe(f)
+      expect(f <= x, String(x)).toBe(true)
+      expect(step(f, 1) > x, String(x)).toBe(true)
+    }
+  })
+})
+
+describe('ExactKernel.levels', () => {
+  /** The level runs by their definition: maximal runs of one level code per row, and the largest |value|. */
+  function naive(low: Float32Array, lh: number, lw: number, uh: number, uw: number, th: number[]): { rowBegin: number[]; starts: number[]; levels: number[]; big: number } {
+    const [lm, lp, tm, tp, hm, hp] = th as [number, number, number, number, number, number]
+    const rowBegin: number[] = []
+    const starts: number[] = []
+    const levels: number[] = []
+    let big = 0
+    for (let y = 0; y < uh; y++) {
+      rowBegin.push(starts.length)
+      let prev = 4
+      for (let x = 0; x < uw; x++) {
+        const v = low[y * lw + x]!
+        big = Math.max(big, Math.abs(v))
+        const c = v > lp ? (v > tp ? (v > hp ? 3 : v > hm ? -1 : 2) : v > tm ? -1 : 1) : v > lm ? -1 : 0
+        if (c !== prev) {
+          starts.push(x)
+          levels.push(c)
+          prev = c
+        }
+      }
+    }
+    rowBegin.push(starts.length)
+    return { rowBegin, starts, levels, big }
+  }
+
+  it('equals the runs of the float64 comparisons, with values at, just below and just above each threshold', () => {
+    const r = mulberry32(9)
+    for (const [plan, lh, lw] of [
+      [{ kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }, 64, 64],
+      [{ kind: 'direct', outH: 120, outW: 97 }, 23, 37],
+    ] as [UpsamplePlan, number, number][]) {
+      const up = new LogitUpsampler(lh, lw, plan)
+      const kernel = new ExactKernel(up, 2)
+      for (let trial = 0; trial < 20; trial++) {
+        const t = [0, 0.5, -3][trial % 3]!
+        const margin = 1e-3 * (1 + r()) + 1e-6 * 2 ** Math.floor(r() * 30)
+        const th = [t - 1 - margin, t - 1 + margin, t - margin, t + margin, t + 1 - margin, t + 1 + margin]
+        const low = new Float32Array(lh * lw)
+        let x = 0
+        while (x < low.length) {
+          // Runs of one kind, so the SIMD steps see long runs too.
+          const len = 1 + Math.floor(r() * r() * 40)
+          const T = th[Math.floor(r() * 6)]!
+          const kind = Math.floor(r() * 4)
+          for (let k = 0; k < len && x < low.length; k++, x++) {
+            const f = floor32(T)
+            low[x] = kind === 0 ? f : kind === 1 ? step(f, 1) : kind === 2 ? step(f, -1) : Math.fround(t + (r() - 0.5) * 6)
+          }
+        }
+        kernel.load(low, 0, 0, 0, 0)
+        const big = kernel.levels(...(th as [number, number, number, number, number, number]))
+        const want = naive(low, lh, lw, up.usedH, up.usedW, th)
+        const n = want.starts.length
+        expect(big).toBe(want.big)
+        expect(Array.from(new Int32Array(kernel.i32.buffer, kernel.rowBeginAt, up.usedH + 1))).toEqual(want.rowBegin)
+        expect(Array.from(new Int32Array(kernel.i32.buffer, kernel.startsAt, n))).toEqual(want.starts)
+        expect(Array.from(new Int8Array(kernel.i32.buffer, kernel.levelsAt, n))).toEqual(want.levels)
+      }
+    }
+  })
+
+  it('returns −1 or Infinity (refused) for NaN and ±Infinity anywhere in the read part, inside or outside a run', () => {
+    const plan: UpsamplePlan = { kind: 'direct', outH: 64, outW: 64 }
+    const up = new LogitUpsampler(32, 32, plan)
+    const kernel = new ExactKernel(up, 2)
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const bg of [-20, 0.5, 20]) {
+        for (const at of [0, 5, 17, 31, 32 * 7 + 13, 32 * 32 - 1]) {
+          const low = new Float32Array(32 * 32).fill(bg)
+          low[at] = bad
+          kernel.load(low, 0, 0, 0, 0)
+          const big = kernel.levels(-1.01, -0.99, -0.01, 0.01, 0.99, 1.01)
+          expect(big < 0 || big === Infinity, `${bad} at ${at} in ${bg}`).toBe(true)
+        }
+      }
+    }
   })
 })
