@@ -201,9 +201,14 @@ export const EXACT_WAT = `(module
     (local $y i32) (local $k i32) (local $a i32) (local $b i32) (local $ae i32) (local $x i32)
     (local $w0 f64) (local $w1 f64) (local $v f32) (local $lo f32) (local $t f32) (local $hi f32)
     (local $s i32) (local $prev i32) (local $union i32) (local $int i32) (local $lw4 i32)
+    (local $w0v v128) (local $w1v v128) (local $va v128) (local $vb v128) (local $v4 v128) (local $lov v128) (local $tv v128) (local $hiv v128)
+    (local $union4 v128) (local $inter4 v128) (local $bits i32) (local $ae4 i32)
     (local.set $lo (f32.load (i32.const 80)))
     (local.set $t (f32.load (i32.const 84)))
     (local.set $hi (f32.load (i32.const 88)))
+    (local.set $lov (f32x4.splat (local.get $lo)))
+    (local.set $tv (f32x4.splat (local.get $t)))
+    (local.set $hiv (f32x4.splat (local.get $hi)))
     (local.set $lw4 (i32.shl (i32.load (i32.const 4)) (i32.const 2)))
     (local.set $seg (i32.load (i32.const 92)))
     (local.set $segEnd (i32.add (local.get $seg) (i32.mul (local.get $nseg) (i32.const 12))))
@@ -264,6 +269,48 @@ export const EXACT_WAT = `(module
             (local.set $prev (i32.const 0))
             (local.set $x (local.get $x0))
             (local.set $ae (i32.add (local.get $a) (local.get $wb)))
+            (local.set $ae4 (i32.sub (local.get $ae) (i32.const 12)))
+            (local.set $w0v (f64x2.splat (local.get $w0)))
+            (local.set $w1v (f64x2.splat (local.get $w1)))
+            ;; four values a step: two f64x2 sums, each lane rounded to float32 as the scalar step does
+            (block $d4
+              (loop $x4
+                (br_if $d4 (i32.ge_u (local.get $a) (local.get $ae4)))
+                (local.set $va (v128.load (local.get $a)))
+                (local.set $vb (v128.load (local.get $b)))
+                (local.set $v4 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                  (f32x4.demote_f64x2_zero (f64x2.add
+                    (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4 (local.get $va)))
+                    (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4 (local.get $vb)))))
+                  (f32x4.demote_f64x2_zero (f64x2.add
+                    (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $va) (local.get $va))))
+                    (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vb) (local.get $vb))))))))
+                (local.set $union4 (i32x4.sub (local.get $union4) (f32x4.gt (local.get $v4) (local.get $lov))))
+                (local.set $inter4 (i32x4.sub (local.get $inter4) (f32x4.gt (local.get $v4) (local.get $hiv))))
+                (local.set $bits (i32x4.bitmask (f32x4.gt (local.get $v4) (local.get $tv))))
+                ;; a crossing of t among the four (or at their start)
+                (if (i32.ne (local.get $bits) (i32.mul (local.get $prev) (i32.const 15)))
+                  (then
+                    (local.set $s (i32.and (local.get $bits) (i32.const 1)))
+                    (i32.store (local.get $n) (local.get $x))
+                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
+                    (local.set $prev (local.get $s))
+                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 1)) (i32.const 1)))
+                    (i32.store (local.get $n) (i32.add (local.get $x) (i32.const 1)))
+                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
+                    (local.set $prev (local.get $s))
+                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 2)) (i32.const 1)))
+                    (i32.store (local.get $n) (i32.add (local.get $x) (i32.const 2)))
+                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
+                    (local.set $prev (local.get $s))
+                    (local.set $s (i32.shr_u (local.get $bits) (i32.const 3)))
+                    (i32.store (local.get $n) (i32.add (local.get $x) (i32.const 3)))
+                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
+                    (local.set $prev (local.get $s))))
+                (local.set $x (i32.add (local.get $x) (i32.const 4)))
+                (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                (local.set $b (i32.add (local.get $b) (i32.const 16)))
+                (br $x4)))
             (block $xdone
               (loop $xs
                 (br_if $xdone (i32.ge_u (local.get $a) (local.get $ae)))
@@ -290,12 +337,18 @@ export const EXACT_WAT = `(module
             (br $ys)))
         (local.set $seg (i32.add (local.get $seg) (i32.const 12)))
         (br $segs)))
+    (local.set $union (i32.add (local.get $union) (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $union4)) (i32x4.extract_lane 1 (local.get $union4)))
+      (i32.add (i32x4.extract_lane 2 (local.get $union4)) (i32x4.extract_lane 3 (local.get $union4))))))
+    (local.set $int (i32.add (local.get $int) (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $inter4)) (i32x4.extract_lane 1 (local.get $inter4)))
+      (i32.add (i32x4.extract_lane 2 (local.get $inter4)) (i32x4.extract_lane 3 (local.get $inter4))))))
     (i32.store (i32.const 100) (i32.add (i32.load (i32.const 100)) (local.get $union)))
     (i32.store (i32.const 104) (i32.add (i32.load (i32.const 104)) (local.get $int)))))
 `
 
 /** The binary of `EXACT_WAT`, base64. */
-export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCq8PBLwBAgd/AnwgCCAHa0ECdCEQIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IREgBiAKaioCALshEiAJIQ4gCSACIBBsaiEPAkADQCAOIA9PDQEgDiARIAwqAgC7oiASIA0qAgC7oqC2OAIAIAwgAWohDCANIAFqIQ0gDiAQaiEODAALCyAJQQRqIQkgCkEEaiEKDAALCwv7AQMGfwJ8AnsgAkECdCEPIANBAnQhCgJAA0AgAyAETg0BIAAgBSAKaigCACABayAPbGohCyAAIAYgCmooAgAgAWsgD2xqIQwgByAKaioCALshECAIIApqKgIAuyERIBD9FCESIBH9FCETIAkhDSAJIA9BeHFqIQ4CQANAIA0gDk8NASANIBIgC/1dAwD9X/3yASATIAz9XQMA/V/98gH98AH9Xv1bAwAAIAtBCGohCyAMQQhqIQwgDUEIaiENDAALCyACQQFxBEAgDSAQIAsqAgC7oiARIAwqAgC7oqC2OAIACyAJIA9qIQkgCkEEaiEKIANBAWohAwwACwsL3QUEDH8GfQd7A39B7AAoAgAhD0HwACgCACEQQfQAKAIAIRFB+AAoAgAhCEH8ACgCACEHQQQoAgBBAnQhCUEIKAIAIQogAP0TIRsgBf0TIRwCQANAIAYgB04NASAPIAZBAnRqIAw2AgBBBCENIAohISAKIAhBAnRqISAgIEEMayEfAkADQCAhICBPDQEgISoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogISAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgIUEEaiEhIA5FBEACQANAICEgH08NASAh/QAEACEYIBggG/1F/aMBRQ0BIBkgGP3oASEZICFBEGohIQwACwsCQANAICEgIE8NASAhKgIAIRIgEiAAX0UNASAUIBKWIRQgIUEEaiEhDAALCwUgDkEDRgRAAkADQCAhIB9PDQEgIf0ABAAhGCAYIBz9RP2jAUUNASAaIBj96QEhGiAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgBV5FDQEgFSASlyEVICFBBGohIQwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHSAX/RMhHgJAA0AgISAfTw0BICH9AAQAIRggGCAd/UQgGCAe/UX9Tv2jAUUNASAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgFl4gEiAXX3FFDQEgIUEEaiEhDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGf0fACAZ/R8BlpYgGf0fAiAZ/R8DlpYhFCAVIBr9HwAgGv0fAZeXIBr9HwIgGv0fA5eXIRUgEyAUjCAVl5cLkgYEGH8CfAR9BX9B0AAqAgAhHkHUACoCACEfQdgAKgIAISBBBCgCAEECdCElQdwAKAIAIQMgAyACQQxsaiEEQeAAKAIAIRJBHCgCACAAQQJ0aigCACEJQSAoAgAgAUEBa0ECdGooAgBBAWogCWshCgJAA0AgAyAETw0BIAMoAgAhBSADKAIEIQYgAyASQQJ2NgIIIAYgBWshByAHQQJ0IQhBzAAoAgAhEUEAKAIARQRAQQgoAgAgCSAlbGogJSAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAVBDCgCACAFQQJ0aigCACELQRAoAgAgBkEBa0ECdGooAgBBAWogC2shDEE8KAIAIAlBAnRqKAIAIQ1BwAAoAgAgCSAKakEBa0ECdGooAgBBAWohDiARIAogB2xBAnRqIQ8gDyAOIA1rIAxsQQJ0aiEQQQgoAgAgDSAlbGogJSAOIA1rQSwoAgBBMCgCAEE0KAIAQTgoAgAgCyALIAxqIA8QACAPIA0gDCAJIAkgCmpBPCgCAEHAACgCAEHEACgCAEHIACgCACAQEAEgECALQQJ0ayAMQQJ0IApBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgERAACyAAIRUCQANAIBUgAU4NASAVQQJ0IRYgEUEcKAIAIBZqKAIAIAlrIAhsaiEXIBFBICgCACAWaigCACAJayAIbGohGEEkKAIAIBZqKgIAuyEbQSgoAgAgFmoqAgC7IRwgEiETIBJBBGohEiASIRRBACEiIAUhGiAXIAhqIRkCQANAIBcgGU8NASAbIBcqAgC7oiAcIBgqAgC7oqC2IR0gIyAdIB5eaiEjICQgHSAgXmohJCAdIB9eISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgGkEBaiEaIBdBBGohFyAYQQRqIRgMAAsLICIEQCAUIAY2AgAgFEEEaiEUCyATIBQgEmtBAnY2AgAgFCESIBVBAWohFQwACwsgA0EMaiEDDAALC0HkAEHkACgCACAjajYCAEHoAEHoACgCACAkajYCAAs='
+export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCukSBLwBAgd/AnwgCCAHa0ECdCEQIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IREgBiAKaioCALshEiAJIQ4gCSACIBBsaiEPAkADQCAOIA9PDQEgDiARIAwqAgC7oiASIA0qAgC7oqC2OAIAIAwgAWohDCANIAFqIQ0gDiAQaiEODAALCyAJQQRqIQkgCkEEaiEKDAALCwv7AQMGfwJ8AnsgAkECdCEPIANBAnQhCgJAA0AgAyAETg0BIAAgBSAKaigCACABayAPbGohCyAAIAYgCmooAgAgAWsgD2xqIQwgByAKaioCALshECAIIApqKgIAuyERIBD9FCESIBH9FCETIAkhDSAJIA9BeHFqIQ4CQANAIA0gDk8NASANIBIgC/1dAwD9X/3yASATIAz9XQMA/V/98gH98AH9Xv1bAwAAIAtBCGohCyAMQQhqIQwgDUEIaiENDAALCyACQQFxBEAgDSAQIAsqAgC7oiARIAwqAgC7oqC2OAIACyAJIA9qIQkgCkEEaiEKIANBAWohAwwACwsL3QUEDH8GfQd7A39B7AAoAgAhD0HwACgCACEQQfQAKAIAIRFB+AAoAgAhCEH8ACgCACEHQQQoAgBBAnQhCUEIKAIAIQogAP0TIRsgBf0TIRwCQANAIAYgB04NASAPIAZBAnRqIAw2AgBBBCENIAohISAKIAhBAnRqISAgIEEMayEfAkADQCAhICBPDQEgISoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogISAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgIUEEaiEhIA5FBEACQANAICEgH08NASAh/QAEACEYIBggG/1F/aMBRQ0BIBkgGP3oASEZICFBEGohIQwACwsCQANAICEgIE8NASAhKgIAIRIgEiAAX0UNASAUIBKWIRQgIUEEaiEhDAALCwUgDkEDRgRAAkADQCAhIB9PDQEgIf0ABAAhGCAYIBz9RP2jAUUNASAaIBj96QEhGiAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgBV5FDQEgFSASlyEVICFBBGohIQwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHSAX/RMhHgJAA0AgISAfTw0BICH9AAQAIRggGCAd/UQgGCAe/UX9Tv2jAUUNASAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgFl4gEiAXX3FFDQEgIUEEaiEhDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGf0fACAZ/R8BlpYgGf0fAiAZ/R8DlpYhFCAVIBr9HwAgGv0fAZeXIBr9HwIgGv0fA5eXIRUgEyAUjCAVl5cLzAkGGH8CfAR9BX8KewJ/QdAAKgIAIR5B1AAqAgAhH0HYACoCACEgIB79EyErIB/9EyEsICD9EyEtQQQoAgBBAnQhJUHcACgCACEDIAMgAkEMbGohBEHgACgCACESQRwoAgAgAEECdGooAgAhCUEgKAIAIAFBAWtBAnRqKAIAQQFqIAlrIQoCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMgEkECdjYCCCAGIAVrIQcgB0ECdCEIQcwAKAIAIRFBACgCAEUEQEEIKAIAIAkgJWxqICUgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAAFQQwoAgAgBUECdGooAgAhC0EQKAIAIAZBAWtBAnRqKAIAQQFqIAtrIQxBPCgCACAJQQJ0aigCACENQcAAKAIAIAkgCmpBAWtBAnRqKAIAQQFqIQ4gESAKIAdsQQJ0aiEPIA8gDiANayAMbEECdGohEEEIKAIAIA0gJWxqICUgDiANa0EsKAIAQTAoAgBBNCgCAEE4KAIAIAsgCyAMaiAPEAAgDyANIAwgCSAJIApqQTwoAgBBwAAoAgBBxAAoAgBByAAoAgAgEBABIBAgC0ECdGsgDEECdCAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAsgACEVAkADQCAVIAFODQEgFUECdCEWIBFBHCgCACAWaigCACAJayAIbGohFyARQSAoAgAgFmooAgAgCWsgCGxqIRhBJCgCACAWaioCALshG0EoKAIAIBZqKgIAuyEcIBIhEyASQQRqIRIgEiEUQQAhIiAFIRogFyAIaiEZIBlBDGshMSAb/RQhJiAc/RQhJwJAA0AgFyAxTw0BIBf9AAQAISggGP0ABAAhKSAmICj9X/3yASAnICn9X/3yAf3wAf1eICYgKCAo/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gEgJyApICn9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yAf3wAf1e/Q0AAQIDBAUGBxAREhMUFRYXISogLiAqICv9RP2xASEuIC8gKiAt/UT9sQEhLyAqICz9RP2kASEwIDAgIkEPbEcEQCAwQQFxISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgMEEBdkEBcSEhIBQgGkEBajYCACAUICEgInNBAnRqIRQgISEiIDBBAnZBAXEhISAUIBpBAmo2AgAgFCAhICJzQQJ0aiEUICEhIiAwQQN2ISEgFCAaQQNqNgIAIBQgISAic0ECdGohFCAhISILIBpBBGohGiAXQRBqIRcgGEEQaiEYDAALCwJAA0AgFyAZTw0BIBsgFyoCALuiIBwgGCoCALuioLYhHSAjIB0gHl5qISMgJCAdICBeaiEkIB0gH14hISAUIBo2AgAgFCAhICJzQQJ0aiEUICEhIiAaQQFqIRogF0EEaiEXIBhBBGohGAwACwsgIgRAIBQgBjYCACAUQQRqIRQLIBMgFCASa0ECdjYCACAUIRIgFUEBaiEVDAALCyADQQxqIQMMAAsLICMgLv0bACAu/RsBaiAu/RsCIC79GwNqamohIyAkIC/9GwAgL/0bAWogL/0bAiAv/RsDampqISRB5ABB5AAoAgAgI2o2AgBB6ABB6AAoAgAgJGo2AgAL'
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
