@@ -88,7 +88,7 @@ export const EXACT_WAT = `(module
   (func $levels (export "levels") (param $lm f32) (param $lp f32) (param $tm f32) (param $tp f32) (param $hm f32) (param $hp f32) (result f32)
     (local $r i32) (local $uh i32) (local $uw i32) (local $lw4 i32) (local $row i32) (local $x i32) (local $n i32) (local $prev i32) (local $c i32)
     (local $rb i32) (local $sp i32) (local $lv i32) (local $v f32) (local $big f32) (local $mn f32) (local $mx f32) (local $lo f32) (local $hi f32)
-    (local $q v128) (local $mn4 v128) (local $mx4 v128) (local $lmv v128) (local $hpv v128) (local $lov v128) (local $hiv v128) (local $end4 i32) (local $end i32) (local $p i32)
+    (local $q v128) (local $r8 v128) (local $mn4 v128) (local $mx4 v128) (local $lmv v128) (local $hpv v128) (local $lov v128) (local $hiv v128) (local $end4 i32) (local $end8 i32) (local $end i32) (local $p i32)
     (local.set $rb (i32.load (i32.const 108)))
     (local.set $sp (i32.load (i32.const 112)))
     (local.set $lv (i32.load (i32.const 116)))
@@ -106,6 +106,7 @@ export const EXACT_WAT = `(module
         (local.set $p (local.get $row))
         (local.set $end (i32.add (local.get $row) (i32.shl (local.get $uw) (i32.const 2))))
         (local.set $end4 (i32.sub (local.get $end) (i32.const 12)))
+        (local.set $end8 (i32.sub (local.get $end) (i32.const 28)))
         (block $xDone
           (loop $xs
             (br_if $xDone (i32.ge_u (local.get $p) (local.get $end)))
@@ -129,11 +130,20 @@ export const EXACT_WAT = `(module
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (if (i32.eqz (local.get $c))
               (then
+                ;; eight values a step while all stay at or below lm, then four, then one
+                (block $d8 (loop $l8
+                  (br_if $d8 (i32.ge_u (local.get $p) (local.get $end8)))
+                  (local.set $q (v128.load (local.get $p)))
+                  (local.set $r8 (v128.load offset=16 (local.get $p)))
+                  (br_if $d8 (i32.eqz (i32x4.all_true (v128.and (f32x4.le (local.get $q) (local.get $lmv)) (f32x4.le (local.get $r8) (local.get $lmv))))))
+                  (local.set $mn4 (f32x4.pmin (local.get $mn4) (f32x4.pmin (local.get $q) (local.get $r8))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 32)))
+                  (br $l8)))
                 (block $d4 (loop $l4
                   (br_if $d4 (i32.ge_u (local.get $p) (local.get $end4)))
                   (local.set $q (v128.load (local.get $p)))
                   (br_if $d4 (i32.eqz (i32x4.all_true (f32x4.le (local.get $q) (local.get $lmv)))))
-                  (local.set $mn4 (f32x4.min (local.get $mn4) (local.get $q)))
+                  (local.set $mn4 (f32x4.pmin (local.get $mn4) (local.get $q)))
                   (local.set $p (i32.add (local.get $p) (i32.const 16)))
                   (br $l4)))
                 (block $d1 (loop $l1
@@ -146,11 +156,19 @@ export const EXACT_WAT = `(module
               (else
                 (if (i32.eq (local.get $c) (i32.const 3))
                   (then
+                    (block $d8 (loop $l8
+                      (br_if $d8 (i32.ge_u (local.get $p) (local.get $end8)))
+                      (local.set $q (v128.load (local.get $p)))
+                      (local.set $r8 (v128.load offset=16 (local.get $p)))
+                      (br_if $d8 (i32.eqz (i32x4.all_true (v128.and (f32x4.gt (local.get $q) (local.get $hpv)) (f32x4.gt (local.get $r8) (local.get $hpv))))))
+                      (local.set $mx4 (f32x4.pmax (local.get $mx4) (f32x4.pmax (local.get $q) (local.get $r8))))
+                      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+                      (br $l8)))
                     (block $d4 (loop $l4
                       (br_if $d4 (i32.ge_u (local.get $p) (local.get $end4)))
                       (local.set $q (v128.load (local.get $p)))
                       (br_if $d4 (i32.eqz (i32x4.all_true (f32x4.gt (local.get $q) (local.get $hpv)))))
-                      (local.set $mx4 (f32x4.max (local.get $mx4) (local.get $q)))
+                      (local.set $mx4 (f32x4.pmax (local.get $mx4) (local.get $q)))
                       (local.set $p (i32.add (local.get $p) (i32.const 16)))
                       (br $l4)))
                     (block $d1 (loop $l1
@@ -348,7 +366,7 @@ export const EXACT_WAT = `(module
 `
 
 /** The binary of `EXACT_WAT`, base64. */
-export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCukSBLwBAgd/AnwgCCAHa0ECdCEQIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IREgBiAKaioCALshEiAJIQ4gCSACIBBsaiEPAkADQCAOIA9PDQEgDiARIAwqAgC7oiASIA0qAgC7oqC2OAIAIAwgAWohDCANIAFqIQ0gDiAQaiEODAALCyAJQQRqIQkgCkEEaiEKDAALCwv7AQMGfwJ8AnsgAkECdCEPIANBAnQhCgJAA0AgAyAETg0BIAAgBSAKaigCACABayAPbGohCyAAIAYgCmooAgAgAWsgD2xqIQwgByAKaioCALshECAIIApqKgIAuyERIBD9FCESIBH9FCETIAkhDSAJIA9BeHFqIQ4CQANAIA0gDk8NASANIBIgC/1dAwD9X/3yASATIAz9XQMA/V/98gH98AH9Xv1bAwAAIAtBCGohCyAMQQhqIQwgDUEIaiENDAALCyACQQFxBEAgDSAQIAsqAgC7oiARIAwqAgC7oqC2OAIACyAJIA9qIQkgCkEEaiEKIANBAWohAwwACwsL3QUEDH8GfQd7A39B7AAoAgAhD0HwACgCACEQQfQAKAIAIRFB+AAoAgAhCEH8ACgCACEHQQQoAgBBAnQhCUEIKAIAIQogAP0TIRsgBf0TIRwCQANAIAYgB04NASAPIAZBAnRqIAw2AgBBBCENIAohISAKIAhBAnRqISAgIEEMayEfAkADQCAhICBPDQEgISoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogISAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgIUEEaiEhIA5FBEACQANAICEgH08NASAh/QAEACEYIBggG/1F/aMBRQ0BIBkgGP3oASEZICFBEGohIQwACwsCQANAICEgIE8NASAhKgIAIRIgEiAAX0UNASAUIBKWIRQgIUEEaiEhDAALCwUgDkEDRgRAAkADQCAhIB9PDQEgIf0ABAAhGCAYIBz9RP2jAUUNASAaIBj96QEhGiAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgBV5FDQEgFSASlyEVICFBBGohIQwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHSAX/RMhHgJAA0AgISAfTw0BICH9AAQAIRggGCAd/UQgGCAe/UX9Tv2jAUUNASAhQRBqISEMAAsLAkADQCAhICBPDQEgISoCACESIBIgFl4gEiAXX3FFDQEgIUEEaiEhDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGf0fACAZ/R8BlpYgGf0fAiAZ/R8DlpYhFCAVIBr9HwAgGv0fAZeXIBr9HwIgGv0fA5eXIRUgEyAUjCAVl5cLzAkGGH8CfAR9BX8KewJ/QdAAKgIAIR5B1AAqAgAhH0HYACoCACEgIB79EyErIB/9EyEsICD9EyEtQQQoAgBBAnQhJUHcACgCACEDIAMgAkEMbGohBEHgACgCACESQRwoAgAgAEECdGooAgAhCUEgKAIAIAFBAWtBAnRqKAIAQQFqIAlrIQoCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMgEkECdjYCCCAGIAVrIQcgB0ECdCEIQcwAKAIAIRFBACgCAEUEQEEIKAIAIAkgJWxqICUgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAAFQQwoAgAgBUECdGooAgAhC0EQKAIAIAZBAWtBAnRqKAIAQQFqIAtrIQxBPCgCACAJQQJ0aigCACENQcAAKAIAIAkgCmpBAWtBAnRqKAIAQQFqIQ4gESAKIAdsQQJ0aiEPIA8gDiANayAMbEECdGohEEEIKAIAIA0gJWxqICUgDiANa0EsKAIAQTAoAgBBNCgCAEE4KAIAIAsgCyAMaiAPEAAgDyANIAwgCSAJIApqQTwoAgBBwAAoAgBBxAAoAgBByAAoAgAgEBABIBAgC0ECdGsgDEECdCAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAsgACEVAkADQCAVIAFODQEgFUECdCEWIBFBHCgCACAWaigCACAJayAIbGohFyARQSAoAgAgFmooAgAgCWsgCGxqIRhBJCgCACAWaioCALshG0EoKAIAIBZqKgIAuyEcIBIhEyASQQRqIRIgEiEUQQAhIiAFIRogFyAIaiEZIBlBDGshMSAb/RQhJiAc/RQhJwJAA0AgFyAxTw0BIBf9AAQAISggGP0ABAAhKSAmICj9X/3yASAnICn9X/3yAf3wAf1eICYgKCAo/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gEgJyApICn9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yAf3wAf1e/Q0AAQIDBAUGBxAREhMUFRYXISogLiAqICv9RP2xASEuIC8gKiAt/UT9sQEhLyAqICz9RP2kASEwIDAgIkEPbEcEQCAwQQFxISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgMEEBdkEBcSEhIBQgGkEBajYCACAUICEgInNBAnRqIRQgISEiIDBBAnZBAXEhISAUIBpBAmo2AgAgFCAhICJzQQJ0aiEUICEhIiAwQQN2ISEgFCAaQQNqNgIAIBQgISAic0ECdGohFCAhISILIBpBBGohGiAXQRBqIRcgGEEQaiEYDAALCwJAA0AgFyAZTw0BIBsgFyoCALuiIBwgGCoCALuioLYhHSAjIB0gHl5qISMgJCAdICBeaiEkIB0gH14hISAUIBo2AgAgFCAhICJzQQJ0aiEUICEhIiAaQQFqIRogF0EEaiEXIBhBBGohGAwACwsgIgRAIBQgBjYCACAUQQRqIRQLIBMgFCASa0ECdjYCACAUIRIgFUEBaiEVDAALCyADQQxqIQMMAAsLICMgLv0bACAu/RsBaiAu/RsCIC79GwNqamohIyAkIC/9GwAgL/0bAWogL/0bAiAv/RsDampqISRB5ABB5AAoAgAgI2o2AgBB6ABB6AAoAgAgJGo2AgAL'
+export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCoAUBLwBAgd/AnwgCCAHa0ECdCEQIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IREgBiAKaioCALshEiAJIQ4gCSACIBBsaiEPAkADQCAOIA9PDQEgDiARIAwqAgC7oiASIA0qAgC7oqC2OAIAIAwgAWohDCANIAFqIQ0gDiAQaiEODAALCyAJQQRqIQkgCkEEaiEKDAALCwv7AQMGfwJ8AnsgAkECdCEPIANBAnQhCgJAA0AgAyAETg0BIAAgBSAKaigCACABayAPbGohCyAAIAYgCmooAgAgAWsgD2xqIQwgByAKaioCALshECAIIApqKgIAuyERIBD9FCESIBH9FCETIAkhDSAJIA9BeHFqIQ4CQANAIA0gDk8NASANIBIgC/1dAwD9X/3yASATIAz9XQMA/V/98gH98AH9Xv1bAwAAIAtBCGohCyAMQQhqIQwgDUEIaiENDAALCyACQQFxBEAgDSAQIAsqAgC7oiARIAwqAgC7oqC2OAIACyAJIA9qIQkgCkEEaiEKIANBAWohAwwACwsL9AYEDH8GfQh7BH9B7AAoAgAhD0HwACgCACEQQfQAKAIAIRFB+AAoAgAhCEH8ACgCACEHQQQoAgBBAnQhCUEIKAIAIQogAP0TIRwgBf0TIR0CQANAIAYgB04NASAPIAZBAnRqIAw2AgBBBCENIAohIyAKIAhBAnRqISIgIkEMayEgICJBHGshIQJAA0AgIyAiTw0BICMqAgAhEiASIBKTQwAAAABcBEBDAACAvw8LIBMgEouXIRMgEiABXgR/IBIgA14EfyASIAVeBH9BAwVBf0ECIBIgBF4bCwVBf0EBIBIgAl4bCwVBf0EAIBIgAF4bCyEOIA4gDUcEQCAQIAxBAnRqICMgCmtBAnY2AgAgESAMaiAOOgAAIAxBAWohDCAOIQ0LICNBBGohIyAORQRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHP1FIBkgHP1F/U79owFFDQEgGiAYIBn96gH96gEhGiAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIBz9Rf2jAUUNASAaIBj96gEhGiAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgAF9FDQEgFCASliEUICNBBGohIwwACwsFIA5BA0YEQAJAA0AgIyAhTw0BICP9AAQAIRggI/0ABBAhGSAYIB39RCAZIB39RP1O/aMBRQ0BIBsgGCAZ/esB/esBIRsgI0EgaiEjDAALCwJAA0AgIyAgTw0BICP9AAQAIRggGCAd/UT9owFFDQEgGyAY/esBIRsgI0EQaiEjDAALCwJAA0AgIyAiTw0BICMqAgAhEiASIAVeRQ0BIBUgEpchFSAjQQRqISMMAAsLBSAOQQBKBEAgASADIA5BAUYbIRYgAiAEIA5BAUYbIRcgFv0TIR4gF/0TIR8CQANAICMgIE8NASAj/QAEACEYIBggHv1EIBggH/1F/U79owFFDQEgI0EQaiEjDAALCwJAA0AgIyAiTw0BICMqAgAhEiASIBZeIBIgF19xRQ0BICNBBGohIwwACwsLCwsMAAsLIAogCWohCiAGQQFqIQYMAAsLIA8gB0ECdGogDDYCACAUIBr9HwAgGv0fAZaWIBr9HwIgGv0fA5aWIRQgFSAb/R8AIBv9HwGXlyAb/R8CIBv9HwOXlyEVIBMgFIwgFZeXC8wJBhh/AnwEfQV/CnsCf0HQACoCACEeQdQAKgIAIR9B2AAqAgAhICAe/RMhKyAf/RMhLCAg/RMhLUEEKAIAQQJ0ISVB3AAoAgAhAyADIAJBDGxqIQRB4AAoAgAhEkEcKAIAIABBAnRqKAIAIQlBICgCACABQQFrQQJ0aigCAEEBaiAJayEKAkADQCADIARPDQEgAygCACEFIAMoAgQhBiADIBJBAnY2AgggBiAFayEHIAdBAnQhCEHMACgCACERQQAoAgBFBEBBCCgCACAJICVsaiAlIApBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgERAABUEMKAIAIAVBAnRqKAIAIQtBECgCACAGQQFrQQJ0aigCAEEBaiALayEMQTwoAgAgCUECdGooAgAhDUHAACgCACAJIApqQQFrQQJ0aigCAEEBaiEOIBEgCiAHbEECdGohDyAPIA4gDWsgDGxBAnRqIRBBCCgCACANICVsaiAlIA4gDWtBLCgCAEEwKAIAQTQoAgBBOCgCACALIAsgDGogDxAAIA8gDSAMIAkgCSAKakE8KAIAQcAAKAIAQcQAKAIAQcgAKAIAIBAQASAQIAtBAnRrIAxBAnQgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAALIAAhFQJAA0AgFSABTg0BIBVBAnQhFiARQRwoAgAgFmooAgAgCWsgCGxqIRcgEUEgKAIAIBZqKAIAIAlrIAhsaiEYQSQoAgAgFmoqAgC7IRtBKCgCACAWaioCALshHCASIRMgEkEEaiESIBIhFEEAISIgBSEaIBcgCGohGSAZQQxrITEgG/0UISYgHP0UIScCQANAIBcgMU8NASAX/QAEACEoIBj9AAQAISkgJiAo/V/98gEgJyAp/V/98gH98AH9XiAmICggKP0NCAkKCwwNDg8ICQoLDA0OD/1f/fIBICcgKSAp/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gH98AH9Xv0NAAECAwQFBgcQERITFBUWFyEqIC4gKiAr/UT9sQEhLiAvICogLf1E/bEBIS8gKiAs/UT9pAEhMCAwICJBD2xHBEAgMEEBcSEhIBQgGjYCACAUICEgInNBAnRqIRQgISEiIDBBAXZBAXEhISAUIBpBAWo2AgAgFCAhICJzQQJ0aiEUICEhIiAwQQJ2QQFxISEgFCAaQQJqNgIAIBQgISAic0ECdGohFCAhISIgMEEDdiEhIBQgGkEDajYCACAUICEgInNBAnRqIRQgISEiCyAaQQRqIRogF0EQaiEXIBhBEGohGAwACwsCQANAIBcgGU8NASAbIBcqAgC7oiAcIBgqAgC7oqC2IR0gIyAdIB5eaiEjICQgHSAgXmohJCAdIB9eISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgGkEBaiEaIBdBBGohFyAYQQRqIRgMAAsLICIEQCAUIAY2AgAgFEEEaiEUCyATIBQgEmtBAnY2AgAgFCESIBVBAWohFQwACwsgA0EMaiEDDAALCyAjIC79GwAgLv0bAWogLv0bAiAu/RsDampqISMgJCAv/RsAIC/9GwFqIC/9GwIgL/0bA2pqaiEkQeQAQeQAKAIAICNqNgIAQegAQegAKAIAICRqNgIACw=='
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
