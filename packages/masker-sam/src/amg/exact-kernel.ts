@@ -18,8 +18,11 @@ import type { LogitUpsampler } from './upsample-window.js'
 export const EXACT_WAT = `(module
   (memory (import "env" "memory") 1)
   (func $horizontal (param $src i32) (param $stride i32) (param $rows i32) (param $ti0 i32) (param $ti1 i32) (param $tw0 i32) (param $tw1 i32) (param $x0 i32) (param $x1 i32) (param $out i32)
-    (local $k i32) (local $end i32) (local $a i32) (local $b i32) (local $p i32) (local $pe i32) (local $wb i32) (local $w0 f64) (local $w1 f64)
+    (local $k i32) (local $end i32) (local $a i32) (local $b i32) (local $p i32) (local $pe i32) (local $pe2 i32) (local $wb i32) (local $w0 f64) (local $w1 f64)
+    (local $w0v v128) (local $w1v v128) (local $r v128) (local $stride2 i32) (local $wb2 i32)
     (local.set $wb (i32.shl (i32.sub (local.get $x1) (local.get $x0)) (i32.const 2)))
+    (local.set $wb2 (i32.shl (local.get $wb) (i32.const 1)))
+    (local.set $stride2 (i32.shl (local.get $stride) (i32.const 1)))
     (local.set $k (i32.shl (local.get $x0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $x1) (i32.const 2)))
     (block $done
@@ -29,19 +32,33 @@ export const EXACT_WAT = `(module
         (local.set $b (i32.add (local.get $src) (i32.shl (i32.load (i32.add (local.get $ti1) (local.get $k))) (i32.const 2))))
         (local.set $w0 (f64.promote_f32 (f32.load (i32.add (local.get $tw0) (local.get $k)))))
         (local.set $w1 (f64.promote_f32 (f32.load (i32.add (local.get $tw1) (local.get $k)))))
+        (local.set $w0v (f64x2.splat (local.get $w0)))
+        (local.set $w1v (f64x2.splat (local.get $w1)))
         (local.set $p (local.get $out))
         (local.set $pe (i32.add (local.get $out) (i32.mul (local.get $rows) (local.get $wb))))
-        (block $rdone
-          (loop $rows
-            (br_if $rdone (i32.ge_u (local.get $p) (local.get $pe)))
+        (local.set $pe2 (i32.add (local.get $out) (i32.mul (i32.and (local.get $rows) (i32.const -2)) (local.get $wb))))
+        ;; two rows a step (same taps): one f64x2 sum, each lane rounded to float32
+        (block $rdone2
+          (loop $rows2
+            (br_if $rdone2 (i32.ge_u (local.get $p) (local.get $pe2)))
+            (local.set $r
+              (f32x4.demote_f64x2_zero (f64x2.add
+                (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4
+                  (v128.load32_lane 1 (i32.add (local.get $a) (local.get $stride)) (v128.load32_zero (local.get $a)))))
+                (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4
+                  (v128.load32_lane 1 (i32.add (local.get $b) (local.get $stride)) (v128.load32_zero (local.get $b))))))))
+            (v128.store32_lane 0 (local.get $p) (local.get $r))
+            (v128.store32_lane 1 (i32.add (local.get $p) (local.get $wb)) (local.get $r))
+            (local.set $a (i32.add (local.get $a) (local.get $stride2)))
+            (local.set $b (i32.add (local.get $b) (local.get $stride2)))
+            (local.set $p (i32.add (local.get $p) (local.get $wb2)))
+            (br $rows2)))
+        (if (i32.lt_u (local.get $p) (local.get $pe))
+          (then
             (f32.store (local.get $p)
               (f32.demote_f64 (f64.add
                 (f64.mul (local.get $w0) (f64.promote_f32 (f32.load (local.get $a))))
-                (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))
-            (local.set $a (i32.add (local.get $a) (local.get $stride)))
-            (local.set $b (i32.add (local.get $b) (local.get $stride)))
-            (local.set $p (i32.add (local.get $p) (local.get $wb)))
-            (br $rows)))
+                (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
         (br $cols))))
@@ -366,7 +383,7 @@ export const EXACT_WAT = `(module
 `
 
 /** The binary of `EXACT_WAT`, base64. */
-export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCoAUBLwBAgd/AnwgCCAHa0ECdCEQIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IREgBiAKaioCALshEiAJIQ4gCSACIBBsaiEPAkADQCAOIA9PDQEgDiARIAwqAgC7oiASIA0qAgC7oqC2OAIAIAwgAWohDCANIAFqIQ0gDiAQaiEODAALCyAJQQRqIQkgCkEEaiEKDAALCwv7AQMGfwJ8AnsgAkECdCEPIANBAnQhCgJAA0AgAyAETg0BIAAgBSAKaigCACABayAPbGohCyAAIAYgCmooAgAgAWsgD2xqIQwgByAKaioCALshECAIIApqKgIAuyERIBD9FCESIBH9FCETIAkhDSAJIA9BeHFqIQ4CQANAIA0gDk8NASANIBIgC/1dAwD9X/3yASATIAz9XQMA/V/98gH98AH9Xv1bAwAAIAtBCGohCyAMQQhqIQwgDUEIaiENDAALCyACQQFxBEAgDSAQIAsqAgC7oiARIAwqAgC7oqC2OAIACyAJIA9qIQkgCkEEaiEKIANBAWohAwwACwsL9AYEDH8GfQh7BH9B7AAoAgAhD0HwACgCACEQQfQAKAIAIRFB+AAoAgAhCEH8ACgCACEHQQQoAgBBAnQhCUEIKAIAIQogAP0TIRwgBf0TIR0CQANAIAYgB04NASAPIAZBAnRqIAw2AgBBBCENIAohIyAKIAhBAnRqISIgIkEMayEgICJBHGshIQJAA0AgIyAiTw0BICMqAgAhEiASIBKTQwAAAABcBEBDAACAvw8LIBMgEouXIRMgEiABXgR/IBIgA14EfyASIAVeBH9BAwVBf0ECIBIgBF4bCwVBf0EBIBIgAl4bCwVBf0EAIBIgAF4bCyEOIA4gDUcEQCAQIAxBAnRqICMgCmtBAnY2AgAgESAMaiAOOgAAIAxBAWohDCAOIQ0LICNBBGohIyAORQRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHP1FIBkgHP1F/U79owFFDQEgGiAYIBn96gH96gEhGiAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIBz9Rf2jAUUNASAaIBj96gEhGiAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgAF9FDQEgFCASliEUICNBBGohIwwACwsFIA5BA0YEQAJAA0AgIyAhTw0BICP9AAQAIRggI/0ABBAhGSAYIB39RCAZIB39RP1O/aMBRQ0BIBsgGCAZ/esB/esBIRsgI0EgaiEjDAALCwJAA0AgIyAgTw0BICP9AAQAIRggGCAd/UT9owFFDQEgGyAY/esBIRsgI0EQaiEjDAALCwJAA0AgIyAiTw0BICMqAgAhEiASIAVeRQ0BIBUgEpchFSAjQQRqISMMAAsLBSAOQQBKBEAgASADIA5BAUYbIRYgAiAEIA5BAUYbIRcgFv0TIR4gF/0TIR8CQANAICMgIE8NASAj/QAEACEYIBggHv1EIBggH/1F/U79owFFDQEgI0EQaiEjDAALCwJAA0AgIyAiTw0BICMqAgAhEiASIBZeIBIgF19xRQ0BICNBBGohIwwACwsLCwsMAAsLIAogCWohCiAGQQFqIQYMAAsLIA8gB0ECdGogDDYCACAUIBr9HwAgGv0fAZaWIBr9HwIgGv0fA5aWIRQgFSAb/R8AIBv9HwGXlyAb/R8CIBv9HwOXlyEVIBMgFIwgFZeXC8wJBhh/AnwEfQV/CnsCf0HQACoCACEeQdQAKgIAIR9B2AAqAgAhICAe/RMhKyAf/RMhLCAg/RMhLUEEKAIAQQJ0ISVB3AAoAgAhAyADIAJBDGxqIQRB4AAoAgAhEkEcKAIAIABBAnRqKAIAIQlBICgCACABQQFrQQJ0aigCAEEBaiAJayEKAkADQCADIARPDQEgAygCACEFIAMoAgQhBiADIBJBAnY2AgggBiAFayEHIAdBAnQhCEHMACgCACERQQAoAgBFBEBBCCgCACAJICVsaiAlIApBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgERAABUEMKAIAIAVBAnRqKAIAIQtBECgCACAGQQFrQQJ0aigCAEEBaiALayEMQTwoAgAgCUECdGooAgAhDUHAACgCACAJIApqQQFrQQJ0aigCAEEBaiEOIBEgCiAHbEECdGohDyAPIA4gDWsgDGxBAnRqIRBBCCgCACANICVsaiAlIA4gDWtBLCgCAEEwKAIAQTQoAgBBOCgCACALIAsgDGogDxAAIA8gDSAMIAkgCSAKakE8KAIAQcAAKAIAQcQAKAIAQcgAKAIAIBAQASAQIAtBAnRrIAxBAnQgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAALIAAhFQJAA0AgFSABTg0BIBVBAnQhFiARQRwoAgAgFmooAgAgCWsgCGxqIRcgEUEgKAIAIBZqKAIAIAlrIAhsaiEYQSQoAgAgFmoqAgC7IRtBKCgCACAWaioCALshHCASIRMgEkEEaiESIBIhFEEAISIgBSEaIBcgCGohGSAZQQxrITEgG/0UISYgHP0UIScCQANAIBcgMU8NASAX/QAEACEoIBj9AAQAISkgJiAo/V/98gEgJyAp/V/98gH98AH9XiAmICggKP0NCAkKCwwNDg8ICQoLDA0OD/1f/fIBICcgKSAp/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gH98AH9Xv0NAAECAwQFBgcQERITFBUWFyEqIC4gKiAr/UT9sQEhLiAvICogLf1E/bEBIS8gKiAs/UT9pAEhMCAwICJBD2xHBEAgMEEBcSEhIBQgGjYCACAUICEgInNBAnRqIRQgISEiIDBBAXZBAXEhISAUIBpBAWo2AgAgFCAhICJzQQJ0aiEUICEhIiAwQQJ2QQFxISEgFCAaQQJqNgIAIBQgISAic0ECdGohFCAhISIgMEEDdiEhIBQgGkEDajYCACAUICEgInNBAnRqIRQgISEiCyAaQQRqIRogF0EQaiEXIBhBEGohGAwACwsCQANAIBcgGU8NASAbIBcqAgC7oiAcIBgqAgC7oqC2IR0gIyAdIB5eaiEjICQgHSAgXmohJCAdIB9eISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgGkEBaiEaIBdBBGohFyAYQQRqIRgMAAsLICIEQCAUIAY2AgAgFEEEaiEUCyATIBQgEmtBAnY2AgAgFCESIBVBAWohFQwACwsgA0EMaiEDDAALCyAjIC79GwAgLv0bAWogLv0bAiAu/RsDampqISMgJCAv/RsAIC/9GwFqIC/9GwIgL/0bA2pqaiEkQeQAQeQAKAIAICNqNgIAQegAQegAKAIAICRqNgIACw=='
+export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCv0UBLkCBAh/AnwDewJ/IAggB2tBAnQhESARQQF0IRggAUEBdCEXIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IRIgBiAKaioCALshEyAS/RQhFCAT/RQhFSAJIQ4gCSACIBFsaiEPIAkgAkF+cSARbGohEAJAA0AgDiAQTw0BIBQgDCABaiAM/VwCAP1WAgAB/V/98gEgFSANIAFqIA39XAIA/VYCAAH9X/3yAf3wAf1eIRYgDiAW/VoCAAAgDiARaiAW/VoCAAEgDCAXaiEMIA0gF2ohDSAOIBhqIQ4MAAsLIA4gD0kEQCAOIBIgDCoCALuiIBMgDSoCALuioLY4AgALIAlBBGohCSAKQQRqIQoMAAsLC/sBAwZ/AnwCeyACQQJ0IQ8gA0ECdCEKAkADQCADIARODQEgACAFIApqKAIAIAFrIA9saiELIAAgBiAKaigCACABayAPbGohDCAHIApqKgIAuyEQIAggCmoqAgC7IREgEP0UIRIgEf0UIRMgCSENIAkgD0F4cWohDgJAA0AgDSAOTw0BIA0gEiAL/V0DAP1f/fIBIBMgDP1dAwD9X/3yAf3wAf1e/VsDAAAgC0EIaiELIAxBCGohDCANQQhqIQ0MAAsLIAJBAXEEQCANIBAgCyoCALuiIBEgDCoCALuioLY4AgALIAkgD2ohCSAKQQRqIQogA0EBaiEDDAALCwv0BgQMfwZ9CHsEf0HsACgCACEPQfAAKAIAIRBB9AAoAgAhEUH4ACgCACEIQfwAKAIAIQdBBCgCAEECdCEJQQgoAgAhCiAA/RMhHCAF/RMhHQJAA0AgBiAHTg0BIA8gBkECdGogDDYCAEEEIQ0gCiEjIAogCEECdGohIiAiQQxrISAgIkEcayEhAkADQCAjICJPDQEgIyoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogIyAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgI0EEaiEjIA5FBEACQANAICMgIU8NASAj/QAEACEYICP9AAQQIRkgGCAc/UUgGSAc/UX9Tv2jAUUNASAaIBggGf3qAf3qASEaICNBIGohIwwACwsCQANAICMgIE8NASAj/QAEACEYIBggHP1F/aMBRQ0BIBogGP3qASEaICNBEGohIwwACwsCQANAICMgIk8NASAjKgIAIRIgEiAAX0UNASAUIBKWIRQgI0EEaiEjDAALCwUgDkEDRgRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHf1EIBkgHf1E/U79owFFDQEgGyAYIBn96wH96wEhGyAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIB39RP2jAUUNASAbIBj96wEhGyAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgBV5FDQEgFSASlyEVICNBBGohIwwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHiAX/RMhHwJAA0AgIyAgTw0BICP9AAQAIRggGCAe/UQgGCAf/UX9Tv2jAUUNASAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgFl4gEiAXX3FFDQEgI0EEaiEjDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGv0fACAa/R8BlpYgGv0fAiAa/R8DlpYhFCAVIBv9HwAgG/0fAZeXIBv9HwIgG/0fA5eXIRUgEyAUjCAVl5cLzAkGGH8CfAR9BX8KewJ/QdAAKgIAIR5B1AAqAgAhH0HYACoCACEgIB79EyErIB/9EyEsICD9EyEtQQQoAgBBAnQhJUHcACgCACEDIAMgAkEMbGohBEHgACgCACESQRwoAgAgAEECdGooAgAhCUEgKAIAIAFBAWtBAnRqKAIAQQFqIAlrIQoCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMgEkECdjYCCCAGIAVrIQcgB0ECdCEIQcwAKAIAIRFBACgCAEUEQEEIKAIAIAkgJWxqICUgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAAFQQwoAgAgBUECdGooAgAhC0EQKAIAIAZBAWtBAnRqKAIAQQFqIAtrIQxBPCgCACAJQQJ0aigCACENQcAAKAIAIAkgCmpBAWtBAnRqKAIAQQFqIQ4gESAKIAdsQQJ0aiEPIA8gDiANayAMbEECdGohEEEIKAIAIA0gJWxqICUgDiANa0EsKAIAQTAoAgBBNCgCAEE4KAIAIAsgCyAMaiAPEAAgDyANIAwgCSAJIApqQTwoAgBBwAAoAgBBxAAoAgBByAAoAgAgEBABIBAgC0ECdGsgDEECdCAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAsgACEVAkADQCAVIAFODQEgFUECdCEWIBFBHCgCACAWaigCACAJayAIbGohFyARQSAoAgAgFmooAgAgCWsgCGxqIRhBJCgCACAWaioCALshG0EoKAIAIBZqKgIAuyEcIBIhEyASQQRqIRIgEiEUQQAhIiAFIRogFyAIaiEZIBlBDGshMSAb/RQhJiAc/RQhJwJAA0AgFyAxTw0BIBf9AAQAISggGP0ABAAhKSAmICj9X/3yASAnICn9X/3yAf3wAf1eICYgKCAo/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gEgJyApICn9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yAf3wAf1e/Q0AAQIDBAUGBxAREhMUFRYXISogLiAqICv9RP2xASEuIC8gKiAt/UT9sQEhLyAqICz9RP2kASEwIDAgIkEPbEcEQCAwQQFxISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgMEEBdkEBcSEhIBQgGkEBajYCACAUICEgInNBAnRqIRQgISEiIDBBAnZBAXEhISAUIBpBAmo2AgAgFCAhICJzQQJ0aiEUICEhIiAwQQN2ISEgFCAaQQNqNgIAIBQgISAic0ECdGohFCAhISILIBpBBGohGiAXQRBqIRcgGEEQaiEYDAALCwJAA0AgFyAZTw0BIBsgFyoCALuiIBwgGCoCALuioLYhHSAjIB0gHl5qISMgJCAdICBeaiEkIB0gH14hISAUIBo2AgAgFCAhICJzQQJ0aiEUICEhIiAaQQFqIRogF0EEaiEXIBhBBGohGAwACwsgIgRAIBQgBjYCACAUQQRqIRQLIBMgFCASa0ECdjYCACAUIRIgFUEBaiEVDAALCyADQQxqIQMMAAsLICMgLv0bACAu/RsBaiAu/RsCIC79GwNqamohIyAkIC/9GwAgL/0bAWogL/0bAiAv/RsDampqISRB5ABB5AAoAgAgI2o2AgBB6ABB6AAoAgAgJGo2AgAL'
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
