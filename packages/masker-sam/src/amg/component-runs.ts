@@ -78,6 +78,23 @@ export function componentRuns(mask: Uint8Array, h: number, w: number, value: 0 |
     prevStart = rowStart
     prevEnd = n
   }
+  const { label, count, sizes } = labelRuns(x0, x1, parent, n)
+  return { y: y.subarray(0, n), x0: x0.subarray(0, n), x1: x1.subarray(0, n), label, count, sizes }
+}
+
+/**
+ * Component labels of `n` runs once joined by union-find in `parent` (each root its component's
+ * first run, as `componentRuns` and `joinRuns` leave it): components numbered 1…count in raster
+ * order of their first run, `label[r]` per run and `sizes[l]` in pixels (runs x0…x1 inclusive).
+ */
+export function labelRuns(x0: Int32Array, x1: Int32Array, parent: Int32Array, n: number): { label: Int32Array; count: number; sizes: Float64Array } {
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]!]!
+      a = parent[a]!
+    }
+    return a
+  }
   const label = new Int32Array(n)
   let count = 0
   for (let r = 0; r < n; r++) {
@@ -86,5 +103,49 @@ export function componentRuns(mask: Uint8Array, h: number, w: number, value: 0 |
   }
   const sizes = new Float64Array(count + 1)
   for (let r = 0; r < n; r++) sizes[label[r]!] += x1[r]! - x0[r]! + 1
-  return { y: y.subarray(0, n), x0: x0.subarray(0, n), x1: x1.subarray(0, n), label, count, sizes }
+  return { label, count, sizes }
+}
+
+/**
+ * The 8-connected components of `n` horizontal runs given in raster order (row `y[r]`, columns
+ * `x0[r]…x1[r]` inclusive, never touching within a row): what `componentRuns` gives for the
+ * mask the runs paint, without the mask.
+ */
+export function joinRuns(y: Int32Array, x0: Int32Array, x1: Int32Array, n: number): { label: Int32Array; count: number; sizes: Float64Array } {
+  const parent = new Int32Array(n)
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]!]!
+      a = parent[a]!
+    }
+    return a
+  }
+  // The previous row's runs [prevStart, prevEnd) while on row `row`.
+  let prevStart = 0
+  let prevEnd = 0
+  let rowStart = 0
+  let row = n > 0 ? y[0]! : 0
+  let p = 0
+  for (let r = 0; r < n; r++) {
+    if (y[r] !== row) {
+      // A new row: the runs of the row just ended are "above" only when it is the row right before.
+      const adjacent = y[r] === row + 1
+      prevStart = adjacent ? rowStart : r
+      prevEnd = adjacent ? r : r
+      rowStart = r
+      row = y[r]!
+      p = prevStart
+    }
+    parent[r] = r
+    const s = x0[r]!
+    const e = x1[r]!
+    while (p < prevEnd && x1[p]! < s - 1) p++
+    for (let q = p; q < prevEnd && x0[q]! <= e + 1; q++) {
+      const ra = find(q)
+      const rb = find(r)
+      if (ra < rb) parent[rb] = ra
+      else if (rb < ra) parent[ra] = rb
+    }
+  }
+  return labelRuns(x0, x1, parent, n)
 }

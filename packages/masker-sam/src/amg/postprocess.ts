@@ -2,6 +2,162 @@ import { maskToBox } from './boxes.js'
 import { cropToBox, pasteMask, type AmgMask } from './mask-record.js'
 import { nms } from './nms.js'
 import { removeSmallRegions } from './small-regions.js'
+import { joinRuns } from './component-runs.js'
+
+/** Growable run list (row, first column, last column inclusive). */
+class Runs {
+  y: Int32Array = new Int32Array(256)
+  x0: Int32Array = new Int32Array(256)
+  x1: Int32Array = new Int32Array(256)
+  n = 0
+  push(y: number, a: number, b: number): void {
+    if (this.n === this.y.length) {
+      const grow = (arr: Int32Array): Int32Array => {
+        const next = new Int32Array(2 * arr.length)
+        next.set(arr)
+        return next
+      }
+      this.y = grow(this.y)
+      this.x0 = grow(this.x0)
+      this.x1 = grow(this.x1)
+    }
+    this.y[this.n] = y
+    this.x0[this.n] = a
+    this.x1[this.n++] = b
+  }
+}
+
+/**
+ * `cleanOne` on the mask's runs instead of a window bitmap: the runs of the bitmap (one native scan
+ * per value), the holes as the gaps between them in the window, components of both by union-find
+ * on runs (`joinRuns`), exactly the components the window bitmap has. Null when the whole image is
+ * needed (a mask spanning the image, or the background around it filled): then `cleanOne` decides.
+ */
+function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number): { box: AmgMask['box']; bitmap: Uint8Array; area: number; changed: boolean } | null {
+  if (m.area === 0) return null
+  const win = window(m, W, H)
+  if (!win) return null
+  const [wx0, wy0, wx1, wy1] = win
+  const ww = wx1 - wx0 + 1
+  const wh = wy1 - wy0 + 1
+  const [x0, y0, x1, y1] = m.box
+  const bw = x1 - x0 + 1
+  const bh = y1 - y0 + 1
+  const dx = x0 - wx0
+  const dy = y0 - wy0
+  // The mask's runs in window coordinates.
+  const ones = new Runs()
+  const bm = m.bitmap
+  // The first index ≥ i holding v (the bitmap's length if none), by the native indexOf; the last
+  // answer per value is reused while i has not passed it, so the bitmap is scanned about once per value.
+  const from = [-1, -1]
+  const at = [-1, -1]
+  const next = (v: 0 | 1, i: number): number => {
+    if (i < from[v]! || i > at[v]!) {
+      const j = bm.indexOf(v, i)
+      from[v] = i
+      at[v] = j < 0 ? bm.length : j
+    }
+    return at[v]!
+  }
+  for (let r = 0; r < bh; r++) {
+    const base = r * bw
+    let x = 0
+    while (x < bw) {
+      const s = next(1, base + x) - base
+      if (s >= bw) break
+      const e = Math.min(next(0, base + s) - base, bw)
+      ones.push(r + dy, s + dx, e - 1 + dx)
+      x = e
+    }
+  }
+  // Holes: the gaps of each window row.
+  const zeros = new Runs()
+  let k = 0
+  for (let r = 0; r < wh; r++) {
+    let x = 0
+    while (k < ones.n && ones.y[k] === r) {
+      if (ones.x0[k]! > x) zeros.push(r, x, ones.x0[k]! - 1)
+      x = ones.x1[k]! + 1
+      k++
+    }
+    if (x < ww) zeros.push(r, x, ww - 1)
+  }
+  const hz = joinRuns(zeros.y, zeros.x0, zeros.x1, zeros.n)
+  // The ring pixel at a corner that exists, and the background beyond the window it joins.
+  const ringY = wx0 < x0 || wy0 < y0 ? 0 : wh - 1
+  const ringX = wx0 < x0 || wy0 < y0 ? 0 : ww - 1
+  let ringLabel = 0
+  for (let r = 0; r < zeros.n; r++) {
+    if (zeros.y[r] === ringY && zeros.x0[r]! <= ringX && ringX <= zeros.x1[r]!) {
+      ringLabel = hz.label[r]!
+      hz.sizes[ringLabel] += W * H - ww * wh
+      break
+    }
+  }
+  let holesChanged = false
+  for (let l = 1; l <= hz.count; l++) if (hz.sizes[l]! < minArea) holesChanged = true
+  // The background around the mask was filled: only the whole image can say how (rare).
+  if (holesChanged && hz.sizes[ringLabel]! < minArea) return null
+  // The mask with its small holes filled: both run lists merged row by row, touching runs joined.
+  let filled = ones
+  if (holesChanged) {
+    filled = new Runs()
+    let i = 0
+    let j = 0
+    while (i < ones.n || j < zeros.n) {
+      // Next run in raster order among the mask's runs and the small holes.
+      while (j < zeros.n && !(hz.sizes[hz.label[j]!]! < minArea)) j++
+      const takeOne = j >= zeros.n || (i < ones.n && (ones.y[i]! < zeros.y[j]! || (ones.y[i] === zeros.y[j] && ones.x0[i]! < zeros.x0[j]!)))
+      if (!takeOne && j >= zeros.n) break
+      const [y, a, b] = takeOne ? [ones.y[i]!, ones.x0[i]!, ones.x1[i++]!] : [zeros.y[j]!, zeros.x0[j]!, zeros.x1[j++]!]
+      const last = filled.n - 1
+      if (last >= 0 && filled.y[last] === y && filled.x1[last]! + 1 === a) filled.x1[last] = b
+      else filled.push(y, a, b)
+    }
+  }
+  const is = joinRuns(filled.y, filled.x0, filled.x1, filled.n)
+  let islandsChanged = false
+  let allSmall = is.count > 0
+  for (let l = 1; l <= is.count; l++) {
+    if (is.sizes[l]! < minArea) islandsChanged = true
+    else allSmall = false
+  }
+  if (!holesChanged && !islandsChanged) return { box: m.box, bitmap: m.bitmap, area: m.area, changed: false }
+  let keepLargest = 0
+  if (allSmall) {
+    let best = -1
+    for (let l = 1; l <= is.count; l++) {
+      if (is.sizes[l]! > best) {
+        best = is.sizes[l]!
+        keepLargest = l
+      }
+    }
+  }
+  const keep = (r: number): boolean => {
+    const l = is.label[r]!
+    return !(is.sizes[l]! < minArea) || l === keepLargest
+  }
+  let [bx0, by0, bx1, by1] = [Infinity, Infinity, -1, -1]
+  let area = 0
+  for (let r = 0; r < filled.n; r++) {
+    if (!keep(r)) continue
+    if (filled.x0[r]! < bx0) bx0 = filled.x0[r]!
+    if (filled.x1[r]! > bx1) bx1 = filled.x1[r]!
+    if (filled.y[r]! < by0) by0 = filled.y[r]!
+    by1 = filled.y[r]!
+    area += filled.x1[r]! - filled.x0[r]! + 1
+  }
+  if (area === 0) return { box: [0, 0, 0, 0], bitmap: new Uint8Array(0), area: 0, changed: true }
+  const nbw = bx1 - bx0 + 1
+  const bitmap = new Uint8Array(nbw * (by1 - by0 + 1))
+  for (let r = 0; r < filled.n; r++) {
+    if (!keep(r)) continue
+    const o = (filled.y[r]! - by0) * nbw - bx0
+    bitmap.fill(1, o + filled.x0[r]!, o + filled.x1[r]! + 1)
+  }
+  return { box: [bx0 + wx0, by0 + wy0, bx1 + wx0, by1 + wy0], bitmap, area, changed: true }
+}
 
 /**
  * A mask's box grown by one pixel (clipped to the image): a window in which the 1-pixel ring
@@ -77,7 +233,7 @@ function fromFull(full: Uint8Array, W: number, H: number, changed: boolean): { b
  */
 export function removeSmallRegionsAll(masks: AmgMask[], W: number, H: number, minArea: number, nmsThresh: number): AmgMask[] {
   if (masks.length === 0) return masks
-  const cleaned = masks.map((m) => cleanOne(m, W, H, minArea))
+  const cleaned = masks.map((m) => cleanOneRuns(m, W, H, minArea) ?? cleanOne(m, W, H, minArea))
   const boxes = new Float64Array(masks.length * 4)
   cleaned.forEach((c, i) => boxes.set(c.box, 4 * i))
   const keep = nms(boxes, Float32Array.from(cleaned, (c) => (c.changed ? 0 : 1)), nmsThresh)

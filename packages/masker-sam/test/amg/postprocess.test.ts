@@ -37,6 +37,31 @@ describe('small-region clean-up of all masks (windowed) equals the whole-image c
     }
   })
 
+  it('on random masks of larger images with many holes and islands near the limit (the run-based path)', () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const [H, W] = [40 + seed, 55 + 2 * seed]
+      const masks = Array.from({ length: 5 }, (_, k) => {
+        const full = blobby(seed * 31 + k, H, W, 6 + (k % 4))
+        // Punch holes and scatter islands of 1–12 pixels.
+        let r = seed * 7 + k
+        const rnd = (): number => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648)
+        for (let q = 0; q < 25; q++) {
+          const [cx, cy, n] = [Math.floor(rnd() * W), Math.floor(rnd() * H), 1 + Math.floor(rnd() * 12)]
+          const v = rnd() < 0.5 ? 0 : 1
+          for (let t = 0; t < n; t++) {
+            const x = Math.min(W - 1, cx + (t % 4))
+            const y = Math.min(H - 1, cy + Math.floor(t / 4))
+            full[y * W + x] = v
+          }
+        }
+        return record(full, W, H, 0.9)
+      })
+      for (const minArea of [2, 6, 13, 200]) {
+        expect(removeSmallRegionsAll(masks, W, H, minArea, 0.7), `seed ${seed} min ${minArea}`).toEqual(naive(masks, W, H, minArea, 0.7))
+      }
+    }
+  })
+
   it('hand-worked: two islands both below the limit keep the larger; a changed duplicate loses to an unchanged mask', () => {
     const [H, W] = [8, 8]
     const full = new Uint8Array(64)
