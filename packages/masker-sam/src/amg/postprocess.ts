@@ -30,14 +30,15 @@ class Runs {
 /**
  * `cleanOne` on the mask's runs instead of a window bitmap: the runs of the bitmap (one native scan
  * per value), the holes as the gaps between them in the window, components of both by union-find
- * on runs (`joinRuns`), exactly the components the window bitmap has. Null when the whole image is
- * needed (a mask spanning the image, or the background around it filled): then `cleanOne` decides.
+ * on runs (`joinRuns`), exactly the components the window bitmap has. The window is the whole
+ * image (`whole`, no ring) for a mask spanning the image, or when the background around the mask
+ * is filled. Null for an empty mask (`cleanOne` takes it).
  */
-function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number): { box: AmgMask['box']; bitmap: Uint8Array; area: number; changed: boolean } | null {
+function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number, whole = false): { box: AmgMask['box']; bitmap: Uint8Array; area: number; changed: boolean } | null {
   if (m.area === 0) return null
-  const win = window(m, W, H)
-  if (!win) return null
-  const [wx0, wy0, wx1, wy1] = win
+  const win = whole ? null : window(m, W, H)
+  if (!win && !whole) return cleanOneRuns(m, W, H, minArea, true)
+  const [wx0, wy0, wx1, wy1] = win ?? [0, 0, W - 1, H - 1]
   const ww = wx1 - wx0 + 1
   const wh = wy1 - wy0 + 1
   const [x0, y0, x1, y1] = m.box
@@ -88,7 +89,7 @@ function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number): { box:
   const ringY = wx0 < x0 || wy0 < y0 ? 0 : wh - 1
   const ringX = wx0 < x0 || wy0 < y0 ? 0 : ww - 1
   let ringLabel = 0
-  for (let r = 0; r < zeros.n; r++) {
+  for (let r = 0; r < zeros.n && win; r++) {
     if (zeros.y[r] === ringY && zeros.x0[r]! <= ringX && ringX <= zeros.x1[r]!) {
       ringLabel = hz.label[r]!
       hz.sizes[ringLabel] += W * H - ww * wh
@@ -98,7 +99,7 @@ function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number): { box:
   let holesChanged = false
   for (let l = 1; l <= hz.count; l++) if (hz.sizes[l]! < minArea) holesChanged = true
   // The background around the mask was filled: only the whole image can say how (rare).
-  if (holesChanged && hz.sizes[ringLabel]! < minArea) return null
+  if (win && holesChanged && hz.sizes[ringLabel]! < minArea) return cleanOneRuns(m, W, H, minArea, true)
   // The mask with its small holes filled: both run lists merged row by row, touching runs joined.
   let filled = ones
   if (holesChanged) {
