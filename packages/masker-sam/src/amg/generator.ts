@@ -3,7 +3,7 @@ import { ClassifierPool, NonFiniteLogits } from './classify-pool.js'
 import type { PlaneResult } from './classify-job.js'
 import { generateCropBoxes, isBoxNearCropEdge } from './crops.js'
 import { buildAllLayerPointGrids } from './grid.js'
-import type { AmgMask } from './mask-record.js'
+import { recordRuns, type AmgMask } from './mask-record.js'
 import { nms } from './nms.js'
 import type { AmgOptions } from './options.js'
 import type { AmgTimings, EncodedCrop, MaskPredictor } from './predictor.js'
@@ -145,7 +145,9 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
     const { runs, ...m } = kept[i]!
     const b = m.box
     const bitmap = runs ? runsToBitmap(runs, runs.length / 3, b) : new Uint8Array(0)
-    return { ...m, bitmap, box: [b[0] + cx0, b[1] + cy0, b[2] + cx0, b[3] + cy0] }
+    const record: AmgMask = { ...m, bitmap, box: [b[0] + cx0, b[1] + cy0, b[2] + cx0, b[3] + cy0] }
+    if (runs && opts.min_mask_region_area > 0) recordRuns.set(record, { runs, dx: cx0, dy: cy0 })
+    return record
   })
   if (timings) timings.nms += now() - t
   return result

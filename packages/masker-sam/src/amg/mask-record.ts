@@ -13,6 +13,14 @@ export interface AmgMask {
   cropBox: [x0: number, y0: number, x1: number, y1: number]
 }
 
+/**
+ * The runs a record's bitmap was painted from, when the generator still has them: (y, x0, x1)
+ * triples, x1 exclusive, in the coordinates of the crop whose top-left corner is (dx, dy) in the
+ * image. The small-region clean-up reads them instead of scanning the bitmap. Keyed by the record
+ * object, so a record that is copied or changed simply has none.
+ */
+export const recordRuns = new WeakMap<AmgMask, { runs: Int32Array; dx: number; dy: number }>()
+
 /** Copies the box region of an h×w(row stride w) mask into a tight bitmap, returning it and its area. */
 export function cropToBox(mask: Uint8Array, w: number, box: ArrayLike<number>): { bitmap: Uint8Array; area: number } {
   const [x0, y0, x1, y1] = [box[0]!, box[1]!, box[2]!, box[3]!]

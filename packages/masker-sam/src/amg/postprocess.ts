@@ -1,5 +1,5 @@
 import { maskToBox } from './boxes.js'
-import { cropToBox, pasteMask, type AmgMask } from './mask-record.js'
+import { cropToBox, pasteMask, recordRuns, type AmgMask } from './mask-record.js'
 import { nms } from './nms.js'
 import { removeSmallRegions } from './small-regions.js'
 import { joinRuns } from './component-runs.js'
@@ -27,27 +27,10 @@ class Runs {
   }
 }
 
-/**
- * `cleanOne` on the mask's runs instead of a window bitmap: the runs of the bitmap (one native scan
- * per value), the holes as the gaps between them in the window, components of both by union-find
- * on runs (`joinRuns`), exactly the components the window bitmap has. The window is the whole
- * image (`whole`, no ring) for a mask spanning the image, or when the background around the mask
- * is filled. Null for an empty mask (`cleanOne` takes it).
- */
-function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number, whole = false): { box: AmgMask['box']; bitmap: Uint8Array; area: number; changed: boolean } | null {
-  if (m.area === 0) return null
-  const win = whole ? null : window(m, W, H)
-  if (!win && !whole) return cleanOneRuns(m, W, H, minArea, true)
-  const [wx0, wy0, wx1, wy1] = win ?? [0, 0, W - 1, H - 1]
-  const ww = wx1 - wx0 + 1
-  const wh = wy1 - wy0 + 1
-  const [x0, y0, x1, y1] = m.box
-  const bw = x1 - x0 + 1
-  const bh = y1 - y0 + 1
-  const dx = x0 - wx0
-  const dy = y0 - wy0
-  // The mask's runs in window coordinates.
-  const ones = new Runs()
+/** The runs of a record's bitmap (inclusive ends), shifted by (dx, dy), into `ones`. */
+function fromBitmap(m: AmgMask, ones: Runs, dx: number, dy: number): void {
+  const bw = m.box[2] - m.box[0] + 1
+  const bh = m.box[3] - m.box[1] + 1
   const bm = m.bitmap
   // The first index ≥ i holding v (the bitmap's length if none), by the native indexOf; the last
   // answer per value is reused while i has not passed it, so the bitmap is scanned about once per value.
@@ -72,6 +55,30 @@ function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number, whole =
       x = e
     }
   }
+}
+
+/**
+ * `cleanOne` on the mask's runs instead of a window bitmap: the runs of the bitmap (one native scan
+ * per value), the holes as the gaps between them in the window, components of both by union-find
+ * on runs (`joinRuns`), exactly the components the window bitmap has. The window is the whole
+ * image (`whole`, no ring) for a mask spanning the image, or when the background around the mask
+ * is filled. Null for an empty mask (`cleanOne` takes it).
+ */
+function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number, whole = false): { box: AmgMask['box']; bitmap: Uint8Array; area: number; changed: boolean } | null {
+  if (m.area === 0) return null
+  const win = whole ? null : window(m, W, H)
+  if (!win && !whole) return cleanOneRuns(m, W, H, minArea, true)
+  const [wx0, wy0, wx1, wy1] = win ?? [0, 0, W - 1, H - 1]
+  const ww = wx1 - wx0 + 1
+  const wh = wy1 - wy0 + 1
+  const [x0, y0] = m.box
+  // The mask's runs in window coordinates: the generator's, else from the bitmap.
+  const ones = new Runs()
+  const given = recordRuns.get(m)
+  if (given) {
+    const { runs, dx, dy } = given
+    for (let r = 0; r < runs.length; r += 3) ones.push(runs[r]! + dy - wy0, runs[r + 1]! + dx - wx0, runs[r + 2]! - 1 + dx - wx0)
+  } else fromBitmap(m, ones, x0 - wx0, y0 - wy0)
   // Holes: the gaps of each window row.
   const zeros = new Runs()
   let k = 0

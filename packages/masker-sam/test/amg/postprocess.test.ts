@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { maskToBox } from '../../src/amg/boxes.js'
-import { cropToBox, pasteMask, type AmgMask } from '../../src/amg/mask-record.js'
+import { cropToBox, pasteMask, recordRuns, type AmgMask } from '../../src/amg/mask-record.js'
 import { nms } from '../../src/amg/nms.js'
 import { removeSmallRegionsAll } from '../../src/amg/postprocess.js'
 import { removeSmallRegions } from '../../src/amg/small-regions.js'
@@ -56,8 +56,24 @@ describe('small-region clean-up of all masks (windowed) equals the whole-image c
         }
         return record(full, W, H, 0.9)
       })
+      // The same masks carrying the generator's runs (in a crop's coordinates, the crop at (3, 2)).
+      const withRuns = masks.map((m) => {
+        const c = { ...m }
+        const runs: number[] = []
+        const bw = m.box[2] - m.box[0] + 1
+        for (let i = 0; i < m.bitmap.length; i++) {
+          if (!m.bitmap[i] || (i % bw > 0 && m.bitmap[i - 1])) continue
+          let e = i
+          while (e % bw < bw - 1 && m.bitmap[e + 1]) e++
+          runs.push(Math.floor(i / bw) + m.box[1] - 2, (i % bw) + m.box[0] - 3, (e % bw) + m.box[0] - 3 + 1)
+        }
+        if (m.area > 0) recordRuns.set(c, { runs: Int32Array.from(runs), dx: 3, dy: 2 })
+        return c
+      })
       for (const minArea of [2, 6, 13, 200]) {
-        expect(removeSmallRegionsAll(masks, W, H, minArea, 0.7), `seed ${seed} min ${minArea}`).toEqual(naive(masks, W, H, minArea, 0.7))
+        const want = naive(masks, W, H, minArea, 0.7)
+        expect(removeSmallRegionsAll(masks, W, H, minArea, 0.7), `seed ${seed} min ${minArea}`).toEqual(want)
+        expect(removeSmallRegionsAll(withRuns, W, H, minArea, 0.7), `seed ${seed} min ${minArea} (runs)`).toEqual(want)
       }
     }
   })
