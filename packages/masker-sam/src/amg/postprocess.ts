@@ -10,6 +10,11 @@ class Runs {
   x0: Int32Array = new Int32Array(256)
   x1: Int32Array = new Int32Array(256)
   n = 0
+  /** Empties the list (its arrays are kept). */
+  reset(): this {
+    this.n = 0
+    return this
+  }
   push(y: number, a: number, b: number): void {
     if (this.n === this.y.length) {
       const grow = (arr: Int32Array): Int32Array => {
@@ -26,6 +31,11 @@ class Runs {
     this.x1[this.n++] = b
   }
 }
+
+// The run lists of `cleanOneRuns`, reused from mask to mask (a recursive call happens only where the caller returns its result).
+const ONES = new Runs()
+const ZEROS = new Runs()
+const FILLED = new Runs()
 
 /** The runs of a record's bitmap (inclusive ends), shifted by (dx, dy), into `ones`. */
 function fromBitmap(m: AmgMask, ones: Runs, dx: number, dy: number): void {
@@ -73,14 +83,14 @@ function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number, whole =
   const wh = wy1 - wy0 + 1
   const [x0, y0] = m.box
   // The mask's runs in window coordinates: the generator's, else from the bitmap.
-  const ones = new Runs()
+  const ones = ONES.reset()
   const given = recordRuns.get(m)
   if (given) {
     const { runs, dx, dy } = given
     for (let r = 0; r < runs.length; r += 3) ones.push(runs[r]! + dy - wy0, runs[r + 1]! + dx - wx0, runs[r + 2]! - 1 + dx - wx0)
   } else fromBitmap(m, ones, x0 - wx0, y0 - wy0)
   // Holes: the gaps of each window row.
-  const zeros = new Runs()
+  const zeros = ZEROS.reset()
   let k = 0
   for (let r = 0; r < wh; r++) {
     let x = 0
@@ -110,7 +120,7 @@ function cleanOneRuns(m: AmgMask, W: number, H: number, minArea: number, whole =
   // The mask with its small holes filled: both run lists merged row by row, touching runs joined.
   let filled = ones
   if (holesChanged) {
-    filled = new Runs()
+    filled = FILLED.reset()
     let i = 0
     let j = 0
     while (i < ones.n || j < zeros.n) {
