@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { decodeNpy, defineStage, fail, float32ToFloat16, type NpyDtype, type OptionsSchema, type SemanticMemory2D } from '@plaf/core'
-import { featureDtypeOption, fromStored, npyDtypeOf, type FeatureDtype } from './feature-dtype.js'
+import { featureBytes, featureDtypeOption, fromStored, npyDtypeOf, type FeatureDtype } from './feature-dtype.js'
 import { denseBytes, storageRatio } from './figures.js'
 import { frameIdOf, npyFileBytes, type OutputBatch, readBytes, storedFile, writeBatch } from './files.js'
 import { FrameIndexBuilder, frameEntry, readFrameIndex, type FrameEntry } from './frame-index.js'
@@ -142,18 +142,21 @@ export const denseStorage = defineStage<DenseOptions, { memory: 'SemanticMemory2
         return {}
       },
       finish(_inputs, rc) {
+        // eq. (4) at the stored dtype's b (H·W·D·b); dense_float32_bytes is the float32 file
+        const b = featureBytes(opts.feature_dtype)
         let dense = 0
         let measured = 0
         let dense32 = 0
         for (const f of index.entries) {
-          dense += denseBytes(f.image_size[0] * f.image_size[1], index.featureDim ?? 0)
+          dense += denseBytes(f.image_size[0] * f.image_size[1], index.featureDim ?? 0, b)
           dense32 += npyFileBytes([f.image_size[0], f.image_size[1], index.featureDim ?? 0], '<f4')
           measured += f.bytes
         }
         const ratio = storageRatio(measured, dense32)
         if (ratio !== null) rc.metric('ratio_to_dense_float32', ratio)
+        rc.metric('feature_bytes', b)
         writeBatch((batch) => index.write(ctx.outDir, batch, {
-          bytes: measured, dense_float32_bytes: dense32, ratio_to_dense_float32: ratio, paper_dense_bytes: dense, ratio_to_paper_dense: storageRatio(measured, dense),
+          bytes: measured, dense_float32_bytes: dense32, ratio_to_dense_float32: ratio, paper_feature_bytes: b, paper_dense_bytes: dense, ratio_to_paper_dense: storageRatio(measured, dense),
         }))
         return {}
       },

@@ -4,8 +4,11 @@
  * (2 for uint16 ids, 4 for uint32 refs) and `rows` the feature table / pool rows (K or M).
  */
 
-/** Dense storage, one D-dimensional feature per pixel or point: count·D·b (eqs. (4) and (7)). */
-export function denseBytes(count: number, d: number, featureBytes = 4): number {
+/**
+ * Dense storage, one D-dimensional feature per pixel or point: count·D·b (eqs. (4) and (7)). b has
+ * no default: the paper's ratios (eqs. (6) and (9)) use the same b as the indexed side.
+ */
+export function denseBytes(count: number, d: number, featureBytes: number): number {
   return count * d * featureBytes
 }
 

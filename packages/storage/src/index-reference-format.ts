@@ -36,7 +36,12 @@ export interface IndexReferenceManifest {
   files: Record<string, { name: string; bytes: number }>
   /** The paper's eqs. (7)–(9) next to the sizes measured on disk. */
   storage: {
-    paper: { dense_bytes: number; index_reference_bytes: number; ratio: number | null; feature_bytes: number; ref_bytes: number }
+    /**
+     * The paper's equations with b = feature_bytes on both sides (dense_bytes = N·D·b, not the
+     * float32 file; map.json files written before this field used b = 4 for dense_bytes) and r =
+     * ref_bytes; `formula` states them (absent in older files).
+     */
+    paper: { dense_bytes: number; index_reference_bytes: number; ratio: number | null; feature_bytes: number; ref_bytes: number; formula?: string }
     measured: {
       /** The pool file(s) on disk (with int8 scales). */
       pool_bytes: number
@@ -55,8 +60,20 @@ export interface IndexReferenceManifest {
       dense_bytes: number | null
       /** Whether dense-points.npy was written (dense_baseline and keep_dense_baseline); absent in older map.json files. */
       dense_written?: boolean
-      /** semantic_bytes / dense_bytes (null only in older map.json files). */
+      /** semantic_bytes / dense_bytes: pool at `pool_dtype` against dense float32 (null only in older map.json files). */
       ratio: number | null
+      /** The dtype of dense_bytes: always float32 (the official layout); absent in older map.json files, like the fields below. */
+      dense_dtype?: 'float32'
+      /** The pool's dtype (= feature_dtype): what the like-for-like figures below use on the dense side too. */
+      pool_dtype?: TableDtype
+      /** Exact .npy size of the dense per-point baseline at the pool's dtype (header + N·D·b; int8: + N float32 scales), computed, never written. */
+      dense_pool_dtype_bytes?: number
+      /** semantic_bytes / dense_pool_dtype_bytes: like for like, pool_dtype on both sides. */
+      ratio_pool_dtype?: number | null
+      /** total_bytes / dense_bytes: the whole map (xyz, rgb, ref per point + pool) against dense float32 features. */
+      total_ratio?: number | null
+      /** total_bytes / dense_pool_dtype_bytes: the whole map against dense features at the pool's dtype. */
+      total_ratio_pool_dtype?: number | null
     }
   }
 }

@@ -31,6 +31,18 @@ export type WriteIndexReferenceOptions = Omit<IndexReferenceOptions, 'pool_forma
 
 
 
+/** What `storage.paper` in map.json is: the paper's eqs. (7)–(9), one b on both sides. */
+export const PAPER_FORMULA_3D = 'eq. (7) dense_bytes = N·D·b; eq. (8) index_reference_bytes = N·r + M·D·b; eq. (9) ratio = index_reference_bytes / dense_bytes; b = feature_bytes (the pool\'s dtype) on both sides, r = ref_bytes'
+
+/**
+ * Exact .npy size of a dense per-point baseline of N×D features stored at `dtype` (header + N·D·b);
+ * at int8 plus a float32 scale per point (npy of N), as the int8 pool keeps one scale per row.
+ */
+export function densePointsBytes(n: number, d: number, dtype: TableDtype): number {
+  if (dtype === 'int8') return npyFileBytes([n, d], '|i1') + npyFileBytes([n], '<f4')
+  return npyFileBytes([n, d], dtype === 'float16' ? '<f2' : '<f4')
+}
+
 /** Points per chunk when streaming the dense per-point baseline. */
 const DENSE_CHUNK = 4096
 
@@ -111,11 +123,13 @@ export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, optio
       ],
     })
     files.ply = { name: f.ply, bytes: batch.file(join(dir, f.ply), ply) }
+    // Eqs. (7)–(9) as the paper writes them: the same b (the pool's bytes per element) on both sides.
     const b = tableElementBytes(opts.feature_dtype)
-    const paperDense = denseBytes(n, d)
+    const paperDense = denseBytes(n, d, b)
     const paperIndexed = indexedBytes(n, refBytes, m, d, b)
     const poolBytes = pool.pool.bytes + (pool.scales?.bytes ?? 0)
     const semantic = poolBytes + refsStored
+    const densePoolDtype = densePointsBytes(n, d, opts.feature_dtype)
     const manifest: IndexReferenceManifest = {
       format: INDEX_REFERENCE_FORMAT,
       version: 2,
@@ -131,7 +145,10 @@ export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, optio
       space: map.space,
       files,
       storage: {
-        paper: { dense_bytes: paperDense, index_reference_bytes: paperIndexed, ratio: storageRatio(paperIndexed, paperDense), feature_bytes: b, ref_bytes: refBytes },
+        paper: {
+          dense_bytes: paperDense, index_reference_bytes: paperIndexed, ratio: storageRatio(paperIndexed, paperDense), feature_bytes: b, ref_bytes: refBytes,
+          formula: PAPER_FORMULA_3D,
+        },
         measured: {
           pool_bytes: poolBytes,
           ref_bytes: refsStored,
@@ -140,6 +157,12 @@ export function writeIndexReferenceMap(dir: string, lifted: SemanticMap3D, optio
           dense_bytes: denseSize,
           dense_written: denseWritten,
           ratio: storageRatio(semantic, denseSize),
+          dense_dtype: 'float32',
+          pool_dtype: opts.feature_dtype,
+          dense_pool_dtype_bytes: densePoolDtype,
+          ratio_pool_dtype: storageRatio(semantic, densePoolDtype),
+          total_ratio: storageRatio(poolBytes + files.ply.bytes, denseSize),
+          total_ratio_pool_dtype: storageRatio(poolBytes + files.ply.bytes, densePoolDtype),
         },
       },
     }
@@ -205,6 +228,10 @@ export const indexReferenceStorage = defineStage<IndexReferenceOptions, { map: '
         if (dense !== null) rc.metric('dense_bytes', dense, 'B')
         // the same figure once more when dense-points.npy was written: report.md says which it is
         if (dense !== null && man.storage.measured.dense_written) rc.metric('dense_file_bytes', dense, 'B')
+        // like-for-like: the same dense per-point layout at the pool's dtype (feature_bytes says which)
+        rc.metric('dense_pool_dtype_bytes', man.storage.measured.dense_pool_dtype_bytes!, 'B')
+        rc.metric('semantic_bytes', man.storage.measured.semantic_bytes, 'B')
+        rc.metric('feature_bytes', man.storage.paper.feature_bytes)
         return {}
       },
       read: async () => ({ map: open3D(ctx.outDir).map }),

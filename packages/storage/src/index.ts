@@ -6,7 +6,7 @@ import { indexReferenceStorage } from './index-reference.js'
 import { maskIndexedStorage } from './mask-indexed.js'
 
 export { denseStorage, measureDenseFrame, readDenseFile, readDenseFrame, writeDenseFrame, DENSE_FORMAT, type DenseFrame, type DenseOptions } from './dense.js'
-export { indexReferenceStorage, writeIndexReferenceMap, type IndexReferenceOptions, type WriteIndexReferenceOptions } from './index-reference.js'
+export { densePointsBytes, indexReferenceStorage, writeIndexReferenceMap, PAPER_FORMULA_3D, type IndexReferenceOptions, type WriteIndexReferenceOptions } from './index-reference.js'
 export {
   INDEX_REFERENCE_FILES, INDEX_REFERENCE_FORMAT, MAX_USHORT_POOL_ROWS, type IndexReferenceManifest, type RefsCodec,
 } from './index-reference-format.js'

@@ -104,23 +104,27 @@ export const maskIndexedStorage = defineStage<MaskIndexedOptions, { memory: 'Sem
       },
       finish(_inputs, rc) {
         const dim = index.featureDim ?? 0
+        // eqs. (4)–(6) as the paper writes them: the table's b on both sides
+        const b = tableElementBytes(opts.feature_dtype)
         let dense = 0
         let paper = 0
         let measured = 0
         for (const f of index.entries) {
           const pixels = f.image_size[0] * f.image_size[1]
-          dense += denseBytes(pixels, dim)
-          paper += indexedBytes(pixels, 2, f.rows ?? 0, dim, tableElementBytes(opts.feature_dtype))
+          dense += denseBytes(pixels, dim, b)
+          paper += indexedBytes(pixels, 2, f.rows ?? 0, dim, b)
           measured += f.bytes
         }
         const ratio = storageRatio(measured, denseTotal)
         if (ratio !== null) rc.metric('ratio_to_dense_float32', ratio)
         if (worst !== null) rc.metric('int8_worst_row_cosine', worst)
+        rc.metric('feature_bytes', b)
         writeBatch((batch) => index.write(ctx.outDir, batch, {
           bytes: measured,
           dense_float32_bytes: denseTotal,
           ratio_to_dense_float32: ratio,
           int8_worst_row_cosine: worst,
+          paper_feature_bytes: b,
           paper_dense_bytes: dense,
           paper_mask_indexed_bytes: paper,
           paper_ratio: storageRatio(paper, dense),

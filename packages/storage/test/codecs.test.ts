@@ -117,7 +117,7 @@ describe('mask-indexed codec options', () => {
     const fin = createRunContext()
     await inst.finish!({}, fin)
     const dense = 2 * npyFileBytes([24, 32, 64], '<f4')
-    expect(fin.metrics).toEqual({ ratio_to_dense_float32: bytes / dense, int8_worst_row_cosine: worst })
+    expect(fin.metrics).toEqual({ ratio_to_dense_float32: bytes / dense, int8_worst_row_cosine: worst, feature_bytes: 1 })
     const index = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as FrameIndex
     expect(index.storage).toMatchObject({ bytes, dense_float32_bytes: dense, ratio_to_dense_float32: bytes / dense, int8_worst_row_cosine: worst })
   })

@@ -159,5 +159,17 @@ describe('dense: ratio to dense float32 in the run report', () => {
     await inst.finish!({}, fin)
     expect(rc.metrics).toMatchObject({ bytes: 128 + 9 * 11 * 32 * 2, dense_float32_bytes: 128 + 9 * 11 * 32 * 4 })
     expect(fin.metrics.ratio_to_dense_float32).toBe((128 + 9 * 11 * 32 * 2) / (128 + 9 * 11 * 32 * 4))
+    expect(fin.metrics.feature_bytes).toBe(2)
+  })
+
+  it('index.json: eq. (4) at the stored dtype\'s b (float16: H·W·D·2), the float32 file beside it', async () => {
+    const { inst, outDir } = await openStage(denseStorage, { feature_dtype: 'float16', keep: false }, temp())
+    await inst.run({ memory: makeMemory(9, 11, 32, 5) }, createRunContext({ id: 'f', index: 0 }))
+    await inst.finish!({}, createRunContext())
+    const index = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as { storage: Record<string, number> }
+    expect(index.storage).toMatchObject({
+      bytes: 128 + 9 * 11 * 32 * 2, dense_float32_bytes: 128 + 9 * 11 * 32 * 4, paper_feature_bytes: 2, paper_dense_bytes: 9 * 11 * 32 * 2,
+      ratio_to_paper_dense: (128 + 9 * 11 * 32 * 2) / (9 * 11 * 32 * 2),
+    })
   })
 })

@@ -5,7 +5,7 @@ import { createRunContext, describeStagePlugin } from '@plaf/core/testing'
 import { ColorManagement } from 'three'
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { indexReferenceStorage, npyFileBytes, readIndexReferenceMap, type IndexReferenceManifest } from '../src/index.js'
+import { densePointsBytes, indexReferenceStorage, npyFileBytes, PAPER_FORMULA_3D, readIndexReferenceMap, type IndexReferenceManifest } from '../src/index.js'
 import { hasNumpy, listDir, makeMap, maxAbsDiff, numpyNote, openStage, recordSizes, runPython, tempDir } from './fixtures.js'
 
 describeStagePlugin(indexReferenceStorage, [
@@ -59,7 +59,10 @@ describe('index-reference', () => {
     expect(back).toEqual(map)
     expect(listDir(outDir)).toEqual(['map.json', 'map.ply', 'pool.npy', 'refs.npy'])
     // dense_bytes even without dense_baseline: computed exactly (header + N·D·4), nothing written
-    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 500, pool_rows: 17, dense_bytes: npyFileBytes([500, 32], '<f4') })
+    expect(metrics).toEqual({
+      bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 500, pool_rows: 17, dense_bytes: npyFileBytes([500, 32], '<f4'),
+      dense_pool_dtype_bytes: npyFileBytes([500, 32], '<f4'), semantic_bytes: size(outDir, 'pool.npy') + 500 * 2, feature_bytes: 4,
+    })
   })
 
   it('stores a float16 pool within 1e-3, and measures the dense per-point baseline on disk', async () => {
@@ -70,7 +73,11 @@ describe('index-reference', () => {
     expect(maxAbsDiff(back.pool.data, map.pool.data)).toBeLessThan(1e-3)
     const dense = size(outDir, 'dense-points.npy')
     expect(dense).toBe(128 + 300 * 64 * 4)
-    expect(metrics).toEqual({ bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 300, pool_rows: 9, dense_bytes: dense, dense_file_bytes: dense })
+    // dense_bytes is the float32 file; dense_pool_dtype_bytes the same layout at the pool's float16 (feature_bytes 2)
+    expect(metrics).toEqual({
+      bytes: size(outDir, 'map.ply') + size(outDir, 'pool.npy'), points: 300, pool_rows: 9, dense_bytes: dense, dense_file_bytes: dense,
+      dense_pool_dtype_bytes: 128 + 300 * 64 * 2, semantic_bytes: 128 + 9 * 64 * 2 + 600, feature_bytes: 2,
+    })
     const man = JSON.parse(readFileSync(join(outDir, 'map.json'), 'utf8')) as IndexReferenceManifest
     const pool = size(outDir, 'pool.npy')
     expect(pool).toBe(128 + 9 * 64 * 2)
@@ -78,11 +85,32 @@ describe('index-reference', () => {
       format: 'plaf-index-reference', version: 2, points: 300, pool_rows: 9, feature_dim: 64, feature_dtype: 'float16', ref_dtype: 'uint16', pool_format: 'npy', counts: false, space: 'test-space',
       files: { ply: { name: 'map.ply', bytes: size(outDir, 'map.ply') }, pool: { name: 'pool.npy', bytes: pool }, dense: { name: 'dense-points.npy', bytes: dense } },
     })
-    // Paper eqs. (7)–(9): dense N·D·4, ours M·D·b + N·r, with b = 2 (float16) and r = 2 (uint16, M ≤ 65,535).
-    expect(man.storage.paper).toEqual({ dense_bytes: 300 * 64 * 4, index_reference_bytes: 9 * 64 * 2 + 300 * 2, ratio: (9 * 64 * 2 + 300 * 2) / (300 * 64 * 4), feature_bytes: 2, ref_bytes: 2 })
-    expect(man.storage.measured).toEqual({
-      pool_bytes: pool, ref_bytes: 600, semantic_bytes: pool + 600, total_bytes: pool + size(outDir, 'map.ply'), dense_bytes: dense, dense_written: true, ratio: (pool + 600) / dense,
+    // Paper eqs. (7)–(9) as written: dense N·D·b, ours M·D·b + N·r, the same b = 2 (float16) on both
+    // sides and r = 2 (uint16, M ≤ 65,535); eq. (9) then reads r/(D·b) + M/N.
+    expect(man.storage.paper).toEqual({
+      dense_bytes: 300 * 64 * 2, index_reference_bytes: 9 * 64 * 2 + 300 * 2, ratio: (9 * 64 * 2 + 300 * 2) / (300 * 64 * 2), feature_bytes: 2, ref_bytes: 2, formula: PAPER_FORMULA_3D,
     })
+    expect(man.storage.paper.ratio).toBeCloseTo(2 / (64 * 2) + 9 / 300, 12)
+    const ply = size(outDir, 'map.ply')
+    const dense16 = 128 + 300 * 64 * 2
+    expect(man.storage.measured).toEqual({
+      pool_bytes: pool, ref_bytes: 600, semantic_bytes: pool + 600, total_bytes: pool + ply, dense_bytes: dense, dense_written: true, ratio: (pool + 600) / dense,
+      dense_dtype: 'float32', pool_dtype: 'float16', dense_pool_dtype_bytes: dense16, ratio_pool_dtype: (pool + 600) / dense16,
+      total_ratio: (pool + ply) / dense, total_ratio_pool_dtype: (pool + ply) / dense16,
+    })
+  })
+
+  it('states eq. (9) with one b for every pool dtype, and the dense per-point size at the pool\'s dtype', async () => {
+    for (const [dtype, b] of [['float32', 4], ['float16', 2], ['int8', 1]] as const) {
+      const { outDir } = await store({ feature_dtype: dtype }, makeMap(200, 5, 16))
+      const man = JSON.parse(readFileSync(join(outDir, 'map.json'), 'utf8')) as IndexReferenceManifest
+      expect(man.storage.paper).toMatchObject({ dense_bytes: 200 * 16 * b, index_reference_bytes: 200 * 2 + 5 * 16 * b, feature_bytes: b })
+      expect(man.storage.measured.dense_bytes).toBe(npyFileBytes([200, 16], '<f4'))
+      expect(man.storage.measured.dense_pool_dtype_bytes).toBe(densePointsBytes(200, 16, dtype))
+    }
+    expect(densePointsBytes(200, 16, 'float16')).toBe(128 + 200 * 16 * 2)
+    // int8: one byte an element plus a float32 scale a point, as the int8 pool keeps a scale a row
+    expect(densePointsBytes(200, 16, 'int8')).toBe(128 + 200 * 16 + 128 + 200 * 4)
   })
 
   it('writes map.ply with exactly the documented header', async () => {

@@ -77,7 +77,15 @@ describe('mask-indexed', () => {
       frames: [{ id: 'a', files: { ids: 'a.ids.png', features: 'a.features.npy', manifest: 'a.json' }, bytes, rows: 4, image_size: [10, 12] }],
     })
     // Paper eqs. (4)–(5): dense H·W·D·4, mask-indexed H·W·2 + K·D·b.
-    expect(index.storage).toMatchObject({ bytes, paper_dense_bytes: 10 * 12 * 4 * 4, paper_mask_indexed_bytes: 10 * 12 * 2 + 4 * 4 * 4 })
+    expect(index.storage).toMatchObject({ bytes, paper_feature_bytes: 4, paper_dense_bytes: 10 * 12 * 4 * 4, paper_mask_indexed_bytes: 10 * 12 * 2 + 4 * 4 * 4 })
+  })
+
+  it('computes the paper\'s eqs. (4)–(6) with the table\'s b on both sides (float16: b = 2)', async () => {
+    const memory = makeMemory(10, 12, 4, 3, 4, 'siglip-test')
+    const { outDir } = await store({ feature_dtype: 'float16' }, [['a', memory]])
+    const index = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as FrameIndex
+    const paper = 10 * 12 * 2 + 4 * 4 * 2
+    expect(index.storage).toMatchObject({ paper_feature_bytes: 2, paper_dense_bytes: 10 * 12 * 4 * 2, paper_mask_indexed_bytes: paper, paper_ratio: paper / (10 * 12 * 4 * 2) })
   })
 
   it('writes an empty index when no frame arrived', async () => {
