@@ -23,16 +23,31 @@ function readBytes(file: string, flag: string): Buffer {
 }
 
 /**
- * The ScanNet benchmark format: one integer label per line, one line per vertex (a trailing
- * newline allowed). A line that is not an integer is an error naming its line.
+ * The ScanNet benchmark format: one integer label per line, one line per vertex. Like the
+ * benchmark's own reader (BenchmarkScripts/util_3d.py `load_ids`: `splitlines()`, then
+ * `np.array(…, dtype=np.int64)`), `\r\n` line ends, spaces around a value and a leading `+` are
+ * accepted. Blank (or whitespace-only) lines after the last value are ignored: `load_ids` refuses
+ * them, `numpy.loadtxt` skips them, and they cannot shift a value to another vertex. A blank line
+ * with values after it is an error naming its line: line k holds vertex k's id, so skipping it
+ * (as `numpy.loadtxt` does, blank lines and `#` comments anywhere) would give every later vertex
+ * its neighbour's label. Any other line that is not an integer is an error naming its line.
  */
-function parseBenchmarkTxt(text: string, file: string): Float64Array {
+export function parseBenchmarkTxt(text: string, file: string): Float64Array {
   const lines = text.split('\n')
-  if (lines.length && lines[lines.length - 1].trim() === '') lines.pop()
-  const ids = new Float64Array(lines.length)
-  for (let i = 0; i < lines.length; i++) {
+  let n = lines.length
+  while (n > 0 && lines[n - 1].trim() === '') n--
+  const ids = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
     const t = lines[i].trim()
-    if (!/^-?\d+$/.test(t)) {
+    if (t === '') {
+      let next = i + 1
+      while (lines[next].trim() === '') next++
+      fail('PLAF_INPUT_INVALID', `${file}:${i + 1}: blank line between label ids (the next id is on line ${next + 1}): line k holds vertex k's id, so a blank line would shift every later vertex's label`, {
+        file, line: i + 1, expected: 'one integer label id per line, no blank line before the last (blank lines after the last id are ignored)', actual: 'a blank line',
+        hint: 'remove the blank line if it is stray, or write the missing vertex\'s id there',
+      })
+    }
+    if (!/^[+-]?\d+$/.test(t)) {
       fail('PLAF_INPUT_INVALID', `${file}:${i + 1}: "${t.slice(0, 40)}" is not an integer label id`, { file, line: i + 1, expected: 'one integer label id per line', actual: t.slice(0, 40) })
     }
     ids[i] = Number(t)

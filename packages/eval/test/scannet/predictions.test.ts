@@ -4,7 +4,7 @@ import { PlafError, encodeNpy, encodePly } from '@plaf/core'
 import { tempDir } from '@plaf/core/testing'
 import { readLabelTable, readScannetMesh, writeScene } from '@plaf/datasets'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { classSet, evalScannet, evaluateScannet, segmentationScores, vertexGroundTruth } from '../../src/index.js'
+import { classSet, evalScannet, evaluateScannet, readVertexPredictions, segmentationScores, vertexGroundTruth } from '../../src/index.js'
 
 // One generated scene for the file: the labels PLY is the ground truth the predictions are made from.
 const t = tempDir('eval-pred')
@@ -135,6 +135,25 @@ describe('located errors', () => {
       code: 'PLAF_INVALID_OPTION', message: 'unknown class set "scannet21"', source: '--classes scannet21', expected: 'one of scannet20, scannet200, nyu40',
     })
     expect(await diagnosticOf(run(write('z.csv', '1\n')))).toMatchObject({ code: 'PLAF_INPUT_INVALID', message: expect.stringContaining('unknown prediction format ".csv"') })
+  })
+
+  it('ignores blank lines after the last id (and \\r\\n line ends), refuses a blank line with ids after it, naming its line', async () => {
+    // (cat gt.txt; echo; echo) > t.txt: the ScanNet ground-truth file with two blank lines after it
+    const trailing = await run(write('trailing.txt', txt(nyu40) + '\n\n'))
+    expect(trailing.pooled.scores.miou).toBe(1)
+    expect(trailing.warnings).toEqual([])
+    const crlf = await run(write('crlf.txt', Array.from(nyu40).map((v) => ` ${v} `).join('\r\n') + '\r\n \t\r\n\r\n'))
+    expect(crlf.pooled.scores.miou).toBe(1)
+    expect(readVertexPredictions(write('plus.txt', '+3\n-1\n7'), 3).ids).toEqual(Float64Array.from([3, -1, 7]))
+    // a blank line in the middle: the ids after it would belong to the next vertex
+    const ids = Array.from(nyu40, String)
+    const middle = write('middle.txt', [...ids.slice(0, 10), '', ...ids.slice(10, -1)].join('\n') + '\n')
+    expect(await diagnosticOf(run(middle))).toMatchObject({
+      code: 'PLAF_INPUT_INVALID', file: middle, line: 11, message: expect.stringMatching(/^.*middle\.txt:11: blank line between label ids \(the next id is on line 12\)/),
+    })
+    const spaces = write('spaces.txt', '1\n2\n  \r\n\n3\n')
+    expect(() => readVertexPredictions(spaces, 3)).toThrow(/spaces\.txt:3: blank line between label ids \(the next id is on line 5\)/)
+    expect(() => readVertexPredictions(write('empty.txt', '\n\n'), 3)).toThrow(/has 0 predictions, but the mesh has 3 vertices/)
   })
 
   it('asks for segments and aggregation when scannet200 needs raw ids and only the labels PLY is there', async () => {
