@@ -16,10 +16,10 @@ export const RGBD_FOLDER_LAYOUT = 'intrinsics.json, color/, depth/, and pose/ or
 const COLOR_EXT = /^(.+)\.(jpe?g|png)$/i
 const DEPTH_EXT = /^(.+)\.(png|npy)$/i
 
-/** One colour file of the sequence, by stem. */
+/** One frame of the sequence, by stem, with its colour file (undefined when only its depth or pose file is there). */
 export interface StemFile {
   stem: string
-  name: string
+  name: string | undefined
 }
 
 /** Names in a folder, or undefined when it does not exist or is not a folder. */
@@ -33,14 +33,32 @@ export function listFolder(dir: string): string[] | undefined {
 
 const numeric = (s: string): boolean => /^[+-]?(\d+\.?\d*|\.\d+)$/.test(s)
 
-/**
- * Colour files by stem, in sequence order: numeric order when every stem is a number (`2`
- * before `10`; timestamps), natural string order otherwise.
- */
-export function colorStems(names: readonly string[]): StemFile[] {
-  const files = names.map((name) => ({ name, m: COLOR_EXT.exec(name) })).filter((x) => x.m).map((x) => ({ stem: x.m![1], name: x.name }))
+/** Sorts stems in sequence order: numeric when every stem is a number (`2` before `10`; timestamps), natural string order otherwise. */
+function sortStems<T extends { stem: string }>(files: T[]): T[] {
   if (files.every((f) => numeric(f.stem))) return files.sort((a, b) => Number(a.stem) - Number(b.stem))
   return files.sort((a, b) => a.stem.localeCompare(b.stem, 'en', { numeric: true }))
+}
+
+/** Colour files by stem, in sequence order (see `sortStems`). */
+export function colorStems(names: readonly string[]): StemFile[] {
+  return sortStems(names.map((name) => ({ name, m: COLOR_EXT.exec(name) })).filter((x) => x.m).map((x) => ({ stem: x.m![1], name: x.name })))
+}
+
+/**
+ * The frames of a folder: the union of the stems of colour, depth and (when poses are files)
+ * pose files, in sequence order, each with its colour file when it has one. A frame with depth or
+ * a pose but no colour image is listed, so that reading it names the missing image instead of
+ * the frame silently not being there.
+ */
+export function frameStems(colorNames: readonly string[], depthNames: readonly string[], poseNames: readonly string[] = []): StemFile[] {
+  const files = colorStems(colorNames)
+  const seen = new Set(files.map((f) => f.stem))
+  const poseStems = poseNames.map((name) => /^(.+)\.txt$/i.exec(name)?.[1]).filter((s) => s !== undefined)
+  for (const stem of [...depthByStem(depthNames).keys(), ...poseStems]) {
+    if (!seen.has(stem)) files.push({ stem, name: undefined })
+    seen.add(stem)
+  }
+  return sortStems(files)
 }
 
 /** Depth file names by stem (`.png` preferred when both exist). */

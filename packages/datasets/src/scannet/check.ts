@@ -1,20 +1,14 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PluginNote } from '@plaf/core'
-import { findLabelDir, listFrameStems } from './layout.js'
+import { checkByOpening } from '../plugins/check-by-opening.js'
+import { findLabelDir, listSceneFrames } from './layout.js'
+import { findSceneMetadata } from './scan.js'
+import { readSceneTxtCamera, sceneFrameCount } from './scene-txt.js'
 
 const PARTS = ['color', 'depth', 'pose', 'intrinsic'] as const
 const LAYOUT = 'color/, depth/, pose/, intrinsic/'
 const MAKE_SCENE = 'a scene in this layout can be written with plaf make-scene <dir>'
-
-/** Names of the files in a folder, or an empty set when it cannot be listed. */
-const namesIn = (dir: string): Set<string> => {
-  try {
-    return new Set(readdirSync(dir))
-  } catch {
-    return new Set()
-  }
-}
 
 /**
  * The `scannet` input's cheap check (no image is decoded, no pose parsed): the scene directory
@@ -40,16 +34,19 @@ export function checkScannetScene(o: { scene: string; frame_step: number; load_l
   if (intrinsics.length) {
     notes.push({ code: 'PLAF_INPUT_INVALID', message: `${dir} has no ${intrinsics.map((f) => `intrinsic/${f}`).join(', ')}`, ...at, expected: 'intrinsic/intrinsic_color.txt and intrinsic/intrinsic_depth.txt' })
   }
-  const stems = listFrameStems(join(dir, 'color'))
-  if (!stems.length) notes.push({ code: 'PLAF_INPUT_INVALID', message: `${join(dir, 'color')} holds no <i>.jpg frames`, ...at, expected: 'color/<i>.jpg' })
-  // Only the frames frame_step selects are read; max_frames counts after invalid poses, so all selected are checked.
-  const depth = namesIn(join(dir, 'depth'))
-  const pose = namesIn(join(dir, 'pose'))
-  for (const [folder, names, ext] of [['depth', depth, 'png'], ['pose', pose, 'txt']] as const) {
-    const lacking = stems.filter((s, k) => k % o.frame_step === 0 && !names.has(`${s}.${ext}`))
+  let count: ReturnType<typeof sceneFrameCount>
+  const metaFile = findSceneMetadata(dir)
+  if (metaFile) notes.push(...checkByOpening(() => { count = sceneFrameCount(readSceneTxtCamera(metaFile)) }, 'scene'))
+  const listed = listSceneFrames(dir, count)
+  if (!listed.color.size) notes.push({ code: 'PLAF_INPUT_INVALID', message: `${join(dir, 'color')} holds no <i>.jpg frames`, ...at, expected: 'color/<i>.jpg' })
+  // Frames are the union of colour, depth and pose stems and of the frames <scene>.txt counts (as
+  // the reader lists them); only those frame_step selects are read (max_frames counts after
+  // invalid poses, so all selected are checked).
+  for (const [folder, names, ext] of [['color', listed.color, 'jpg'], ['depth', listed.depth, 'png'], ['pose', listed.pose, 'txt']] as const) {
+    const lacking = listed.stems.filter((s, k) => k % o.frame_step === 0 && !names.has(s))
     if (lacking.length) {
       notes.push({
-        code: 'PLAF_INPUT_INVALID', ...at, expected: `${folder}/<i>.${ext} for every color/<i>.jpg`,
+        code: 'PLAF_INPUT_INVALID', ...at, expected: `color/<i>.jpg, depth/<i>.png and pose/<i>.txt for every frame`,
         message: `${dir}: ${lacking.length} frame(s) have no ${folder}/<i>.${ext} (first: ${folder}/${lacking[0]}.${ext})`,
       })
     }

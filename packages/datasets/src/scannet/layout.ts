@@ -19,14 +19,68 @@ export interface FrameFiles {
   label?: string
 }
 
-/** Integer stems of `color/<i>.jpg` files, ascending (numeric, not lexicographic: 2 < 10). */
-export function listFrameStems(colorDir: string): number[] {
+/** Integer stems of the files in `dir` matching `ext` (e.g. /\.jpe?g$/i), ascending; none when `dir` cannot be listed. */
+function stemsIn(dir: string, ext: RegExp): number[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
   const stems: number[] = []
-  for (const name of readdirSync(colorDir)) {
-    const m = /^(\d+)\.jpe?g$/i.exec(name)
-    if (m) stems.push(Number(m[1]))
+  for (const name of names) {
+    const m = /^(\d+)(\.[^.]+)$/.exec(name)
+    if (m && ext.test(m[2])) stems.push(Number(m[1]))
   }
   return stems.sort((a, b) => a - b)
+}
+
+/** Integer stems of `color/<i>.jpg` files, ascending (numeric, not lexicographic: 2 < 10). */
+export function listFrameStems(colorDir: string): number[] {
+  return stemsIn(colorDir, /^\.jpe?g$/i)
+}
+
+/** The frames a scene holds: which stems have which file, and the frames `<scene>.txt` counts. */
+export interface SceneFrameList {
+  /** Every frame index, ascending: the union of colour, depth and pose stems and of `counted`. */
+  stems: number[]
+  color: ReadonlySet<number>
+  depth: ReadonlySet<number>
+  pose: ReadonlySet<number>
+  /** Frames implied by `<scene>.txt`'s frame count alone (no file of theirs exists), and why. */
+  counted: ReadonlySet<number>
+  /** `scene0000_00.txt says numColorFrames = 6, so frames 0 to 5`, when the count added frames. */
+  countedBecause?: string
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b]
+  return a
+}
+
+/**
+ * Lists a scene's frames from the union of `color/<i>.jpg`, `depth/<i>.png` and `pose/<i>.txt`,
+ * so that a frame missing one of its files is a frame with a gap (named when it is read), not a
+ * frame that silently is not there. With `count` (`<scene>.txt`'s numColorFrames/numDepthFrames),
+ * frames with no file at all are listed too: the indices below the count on the grid the export
+ * used (SensReader's `frame_skip` writes 0, s, 2s, …; s is the greatest common divisor of the
+ * stems found, 1 when only frame 0 is there).
+ */
+export function listSceneFrames(dir: string, count?: { value: number; because: string }): SceneFrameList {
+  const color = new Set(listFrameStems(join(dir, 'color')))
+  const depth = new Set(stemsIn(join(dir, 'depth'), /^\.png$/i))
+  const pose = new Set(stemsIn(join(dir, 'pose'), /^\.txt$/i))
+  const found = new Set([...color, ...depth, ...pose])
+  const counted = new Set<number>()
+  let countedBecause: string | undefined
+  if (count && found.size) {
+    const step = [...found].reduce(gcd, 0) || 1
+    for (let i = 0; i < count.value; i += step) if (!found.has(i)) counted.add(i)
+    const last = Math.floor((count.value - 1) / step) * step
+    if (counted.size) countedBecause = `${count.because}, so frames 0 to ${last}${step > 1 ? `, every ${step}th (the stems' step)` : ''}`
+  }
+  const stems = [...found, ...counted].sort((a, b) => a - b)
+  return { stems, color, depth, pose, counted, countedBecause }
 }
 
 /** The file name of frame `stem` in a folder, keeping the extension actually used (.jpg or .jpeg). */

@@ -112,6 +112,9 @@ describe('scannet: round trip of a written scene', () => {
     const copy = copyScene('scene0042_01')
     // Rename frame 5 to 10: as text, "10" would sort before "3".
     for (const [from, to] of [['color', 'jpg'], ['depth', 'png'], ['pose', 'txt'], ['label-filt', 'png']]) renameSync(join(copy, from, `5.${to}`), join(copy, from, `10.${to}`))
+    // Frame 5 is gone, so the scan's metadata no longer counts its frames: a hand-made scene without numColorFrames/numDepthFrames.
+    const txt = join(copy, 'scene0042_00.txt')
+    writeFileSync(txt, readFileSync(txt, 'utf8').replace(/^num(Color|Depth)Frames = .*\n/gm, ''))
     mkdirSync(join(copy, 'scene0042_01_2d-label-filt'))
     renameSync(join(copy, 'label-filt'), join(copy, 'scene0042_01_2d-label-filt', 'label-filt'))
     const { src } = await open({ scene: copy })
@@ -207,8 +210,9 @@ describe('scannet: bad inputs', () => {
     expect(d).toMatchObject({ code: 'PLAF_INPUT_INVALID', file, frame: '000004' })
   })
 
-  it('colour images whose size changes mid-sequence: an error naming both frames', async () => {
+  it('colour images whose size changes mid-sequence: an error naming both frames (no <scene>.txt to check sizes against)', async () => {
     const copy = copyScene('size-change')
+    rmSync(join(copy, 'scene0042_00.txt'))
     const file = join(copy, 'color', '3.jpg')
     writeFileSync(file, await sharp({ create: { width: 80, height: 60, channels: 3, background: '#808080' } }).jpeg().toBuffer())
     const d = await diagnosticOf(async () => collect((await open({ scene: copy })).src))
@@ -231,8 +235,9 @@ describe('scannet: bad inputs', () => {
     })
   })
 
-  it('colour images resized while their intrinsics stayed: an error naming the principal point, not a silent resize back', async () => {
+  it('colour images resized while their intrinsics stayed: an error naming the principal point, not a silent resize back (no <scene>.txt)', async () => {
     const copy = copyScene('shrunk-colour')
+    rmSync(join(copy, 'scene0042_00.txt'))
     for (const i of [0, 1, 3, 4, 5]) {
       const file = join(copy, 'color', `${i}.jpg`)
       writeFileSync(file, await sharp(readFileSync(file)).resize(64, 48).jpeg().toBuffer())
