@@ -1,4 +1,5 @@
 import type { OnnxDataType } from '../backends/onnx-graph.js'
+import { diagnostic, type Diagnostic } from '../diagnostics.js'
 
 /**
  * The model contract: a model is a directory holding `plaf-model.json` (this type) and the files it
@@ -129,4 +130,34 @@ export interface TokenizerInfo {
   /** On truncation, keep the end-of-text token as the last id (CLIP does). */
   keep_eos_on_truncate?: boolean
   eos_id?: number
+}
+
+/**
+ * The PLAF_RANDOM_WEIGHTS warning for a contract model with random weights (`random_weights: true`
+ * in its plaf-model.json, what `plaf models make-contract` installs): `plaf run` gives it for each
+ * such model its stages opened (report.json); `plaf eval`, `plaf query` and `plaf view` give it
+ * again for each one a run's manifest records ({@link recordedRandomWeights}), since their
+ * scores and pictures come from that run's features.
+ */
+export function randomWeightsWarning(m: { name: string; version: string }, extra: Partial<Diagnostic> = {}): Diagnostic {
+  return diagnostic('PLAF_RANDOM_WEIGHTS', `model ${m.name}@${m.version} is a generated contract model with random weights: this run's features, masks and scores mean nothing`, {
+    severity: 'warning', actual: `${m.name}@${m.version} (random_weights: true)`,
+    hint: `for real results, install the real model over it: plaf models pull ${m.name}, or export it with tools/export/ and plaf models import <dir>`,
+    ...extra,
+  })
+}
+
+/**
+ * One PLAF_RANDOM_WEIGHTS warning per entry of a run manifest's `models` (as `plaf run` records
+ * them) marked `random_weights: true`; `file` (the manifest) locates them. Anything else in the
+ * list is passed over: an empty array for a run without contract models.
+ */
+export function recordedRandomWeights(models: unknown, file?: string): Diagnostic[] {
+  if (!Array.isArray(models)) return []
+  const out: Diagnostic[] = []
+  for (const m of models as Array<{ name?: unknown; version?: unknown; random_weights?: unknown } | null>) {
+    if (m?.random_weights !== true) continue
+    out.push(randomWeightsWarning({ name: String(m.name), version: String(m.version) }, file === undefined ? {} : { file }))
+  }
+  return out
 }

@@ -9,13 +9,14 @@ import { performance } from 'node:perf_hooks'
 import { selectTensorBackend } from '../backends/select.js'
 import { withSessionLog, type SessionRecord } from '../backends/session-log.js'
 import type { BackendChoice, TensorBackend } from '../backends/types.js'
-import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
+import { PlafError, type Diagnostic } from '../diagnostics.js'
 import type { InputSource, PluginContext, StageKind } from '../plugin.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
 import { StageCache } from './cache.js'
 import { instantiatePlugin } from './context.js'
 import { createModelAccess, hubSettings, type ModelRecord, type RecordingModelAccess } from '../models/model-access.js'
 import type { PullProgress } from '../models/pull.js'
+import { randomWeightsWarning } from '../models/manifest.js'
 import { runFrames, type OpenStage } from './frames.js'
 import { finishManifest, writeManifest } from './manifest.js'
 import { writeReport, type RunReport } from './report.js'
@@ -116,12 +117,7 @@ async function closeStages(open: OpenRun): Promise<void> {
 
 /** A warning (in report.json) for each contract model with random weights the stages opened: its results mean nothing. */
 function warnRandomWeights(opened: readonly ModelRecord[], notes: RunNotes): void {
-  for (const m of opened.filter((r) => r.random_weights)) {
-    notes.emit(diagnostic('PLAF_RANDOM_WEIGHTS', `model ${m.name}@${m.version} is a generated contract model with random weights: this run's features, masks and scores mean nothing`, {
-      severity: 'warning', actual: `${m.name}@${m.version} (random_weights: true)`,
-      hint: `for real results, install the real model over it: plaf models pull ${m.name}, or export it with tools/export/ and plaf models import <dir>`,
-    }))
-  }
+  for (const m of opened.filter((r) => r.random_weights)) notes.emit(randomWeightsWarning(m))
 }
 
 /** report.json's content, from what the run measured. */
