@@ -98,6 +98,10 @@ describe('plaf run --shard and plaf merge', () => {
     expect(summary.dense_bytes).toBeGreaterThan(0)
     expect(summary.dense_bytes).toBe(wholeReport.stages.storage3d.metrics.dense_bytes)
     expect(JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8')).stages.storage3d.metrics.dense_bytes).toBe(summary.dense_bytes)
+    // and the like-for-like figures (dense per-point at the pool's dtype, refs + pool) as the unsharded run has them
+    for (const k of ['dense_pool_dtype_bytes', 'semantic_bytes', 'feature_bytes']) {
+      expect(JSON.parse(readFileSync(join(dir, 'merged', 'report.json'), 'utf8')).stages.storage3d.metrics[k], k).toBe(wholeReport.stages.storage3d.metrics[k])
+    }
     expect(open3D(join(dir, 'merged', 'storage3d')).map.refs).toEqual(open3D(join(dir, 'whole', 'storage3d')).map.refs)
     // the partials' order on the command line does not matter (they are taken in shard order)
     const r = await cli('merge', join(dir, 's2'), join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged-2'), '--json')

@@ -23,7 +23,7 @@ export { runPipeline, type ProgressEvent, type RunOptions, type RunResult } from
 export { RUN_LOCK_FILE, type RunLockInfo } from './runtime/run-lock.js'
 export { prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './runtime/run-dir.js'
 export { cacheUse, describeCacheUse, reportMarkdown, stageTimesNote, type CacheUse, type RunReport, type StageReport } from './runtime/report.js'
-export { timesSmaller } from './runtime/report-sections.js'
+export { featureDtypeName, timesSmaller } from './runtime/report-sections.js'
 export { openRun, type OpenRunOptions, type QueryHit, type QueryResult, type RunHandle, type RunQueryOptions } from './runtime/query-run.js'
 export { QUERY_SCORES_FILE, readQueryScores, type QueryScores, type QueryScores2D, type QueryScores3D } from './runtime/query-scores.js'
 export { StageCache, hashJson, stableStringify } from './runtime/cache.js'

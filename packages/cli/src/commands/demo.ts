@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PlafError, cacheUse, describeCacheUse, diagnostic, readQueryScores, timesSmaller, type QueryScores, type RunReport } from '@plaf/core'
+import { PlafError, cacheUse, describeCacheUse, diagnostic, featureDtypeName, readQueryScores, timesSmaller, type QueryScores, type RunReport } from '@plaf/core'
 import { GENERATOR_VERSION, SCENE_META_FILE, readSceneMeta, writeScene } from '@plaf/datasets'
 import { EXIT, type Io } from '../io.js'
 import type { ProgressMode } from '../progress.js'
@@ -77,6 +77,34 @@ const mb = (b: number): string => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 const pct = (x: number): string => `${(100 * x).toPrecision(3)} %`
 
+/**
+ * The 3D rows of the demo table from an index-reference stage's metrics. Every ratio names the
+ * dtypes on both sides: first like for like (dense per-point at the pool's dtype,
+ * dense_pool_dtype_bytes), then against the float32 dense per-point layout (dense_bytes, the
+ * official one); the map's bytes include xyz and rgb a point, its refs + pool are what eq. (9) counts.
+ */
+export function map3dFigures(m: Record<string, number>): [string, string][] {
+  const pool = featureDtypeName(m.feature_bytes)
+  const rows: [string, string][] = [['3D map (PLY + pool)', `${mb(m.bytes)}${pool ? ` (xyz, rgb, ref a point + ${pool} pool)` : ''}`]]
+  const d32 = m.dense_bytes
+  const dp = m.dense_pool_dtype_bytes
+  if (!d32) return rows
+  const vs32 = `${pct(m.bytes / d32)} of dense float32 (${timesSmaller(d32, m.bytes)}${pool ? `, ${pool} pool vs float32 dense` : ''})`
+  if (!pool || !dp || pool === 'float32') {
+    // float32 pool (like for like already) or an older report without the pool's dtype
+    rows.push(['3D dense per-point baseline', `${mb(d32)} float32 (N×D×4 B${pool === 'float32' ? ', the pool\'s dtype' : ''})`])
+    rows.push(['3D index-reference / dense', pool === 'float32' ? `${pct(m.bytes / d32)} at float32 both sides (${timesSmaller(d32, m.bytes)})` : vs32])
+  } else {
+    rows.push(['3D dense per-point baseline', `${mb(dp)} ${pool} (the pool's dtype); ${mb(d32)} float32 (N×D×4 B, the official layout)`])
+    rows.push(['3D index-reference / dense', `${pct(m.bytes / dp)} at ${pool} both sides (${timesSmaller(dp, m.bytes)}); ${vs32}`])
+  }
+  const den = pool && dp ? dp : d32
+  if (m.semantic_bytes !== undefined) {
+    rows.push(['3D refs + pool / dense', `${pct(m.semantic_bytes / den)} at ${pool ?? 'float32'} both sides (${timesSmaller(den, m.semantic_bytes)}): the semantic part (${mb(m.semantic_bytes)}), as eq. (9) counts`])
+  }
+  return rows
+}
+
 /** The figures the demo prints, all read from the run's report (measured, never assumed). */
 export function demoFigures(r: RunReport): [string, string][] {
   const byPlugin = (name: string) => Object.values(r.stages).find((s) => s.plugin === name)
@@ -94,18 +122,17 @@ export function demoFigures(r: RunReport): [string, string][] {
     if (dense && denseFrames.length) {
       const same = denseFrames.reduce((s, f) => s + (mi.frame_metrics[f]?.bytes ?? 0), 0)
       const dn = dense.metrics.bytes
-      rows.push(['2D dense per-pixel baseline', `${mb(dn)} for ${plural(denseFrames.length, 'frame')} (${mb(dn / denseFrames.length)}/frame)`])
-      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${plural(denseFrames.length, 'frame')} (${timesSmaller(dn, same)})`])
+      // each side's dtype (feature_bytes, reported by the codecs' finish; absent in older reports)
+      const dd = featureDtypeName(dense.metrics.feature_bytes)
+      const md = featureDtypeName(mi.metrics.feature_bytes)
+      rows.push(['2D dense per-pixel baseline', `${mb(dn)} for ${plural(denseFrames.length, 'frame')} (${mb(dn / denseFrames.length)}/frame)${dd ? `, ${dd} (H×W×D×${dense.metrics.feature_bytes} B)` : ''}`])
+      rows.push(['2D mask-indexed / dense', `${pct(same / dn)} on the same ${plural(denseFrames.length, 'frame')} (${timesSmaller(dn, same)})${dd && md ? `, ${md} table vs dense ${dd}` : ''}`])
     }
   }
   if (map) {
     rows.push(['3D points', (map.metrics.points ?? 0).toLocaleString('en-US')])
     rows.push(['3D pool rows', (map.metrics.pool_rows ?? 0).toLocaleString('en-US')])
-    rows.push(['3D map (PLY + pool)', mb(map.metrics.bytes)])
-    if (map.metrics.dense_bytes) {
-      rows.push(['3D dense per-point baseline', mb(map.metrics.dense_bytes)])
-      rows.push(['3D index-reference / dense', `${pct(map.metrics.bytes / map.metrics.dense_bytes)} (${timesSmaller(map.metrics.dense_bytes, map.metrics.bytes)})`])
-    }
+    rows.push(...map3dFigures(map.metrics))
   }
   if (q) rows.push(['query time', `${(q.metrics.query_ms ?? 0).toFixed(1)} ms total (${q.metrics.masks_scored ?? 0} masks, ${(q.metrics.points_scored ?? 0).toLocaleString('en-US')} points scored)`])
   return rows

@@ -168,7 +168,7 @@ const bytesUnder = (dir: string): number => readdirSync(dir, { withFileTypes: tr
  * `merged`: the shards) and report.json (the lifter's and 3D map's figures; every 2D codec with
  * `frames: 0`, since the 2D memories are not merged: they stay in the shard directories).
  */
-function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; dense_bytes: number | null; masks_seen: number | null; replayed: boolean }, ms: number, cpuMs: number): void {
+function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: number; pool_rows: number }>, summary: { points: number; pool_rows: number; dense_bytes: number | null; masks_seen: number | null; replayed: boolean }, ms: number, cpuMs: number, storageFigures: Record<string, number> = {}): void {
   const read = (f: string): Record<string, unknown> | null => (existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : null)
   const first = parts[0]
   const manifest = read(join(first.dir, 'manifest.json')) ?? {}
@@ -190,7 +190,7 @@ function writeRunFiles(out: string, parts: PartialRun[], rows: Array<{ points: n
     if (st.plugin.kind === 'storage2d') Object.assign(metrics, { frames: 0, bytes: 0 })
     if (st.key === first.lifter.key) Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows }, summary.masks_seen === null ? {} : { masks_seen: summary.masks_seen })
     if (st.key === first.storage.key) {
-      Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows, bytes: bytesUnder(join(out, st.key)) }, summary.dense_bytes === null ? {} : { dense_bytes: summary.dense_bytes })
+      Object.assign(metrics, { points: summary.points, pool_rows: summary.pool_rows, bytes: bytesUnder(join(out, st.key)) }, summary.dense_bytes === null ? {} : { dense_bytes: summary.dense_bytes }, storageFigures)
     }
     stages[st.key] = {
       plugin: st.use, kind: st.plugin.kind, version: base.stages?.[st.key]?.version ?? '', calls: 0, ms_total: 0, ms_mean: 0, own_ms_total: 0, own_ms_mean: 0, cache_hits: 0, cache_misses: 0, peak_rss_mib: 0, metrics, frame_metrics: {},
@@ -350,7 +350,10 @@ async function mergeInto(out: string, parts: PartialRun[], io: Io, o: MergeComma
       points: merged.refs.length, pool_rows: merged.pool.shape[0], dense_bytes: man.storage.measured.dense_bytes, masks_seen: replay || rows.every((r) => r.masks_seen !== null) ? builder.masksSeen : null, replayed: replay,
     }
     writeJsonAtomic(join(out, 'merge.json'), summary)
-    writeRunFiles(out, parts, rows, summary, performance.now() - t0, ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0)))
+    // the like-for-like figures a run's index-reference stage reports (dense per-point at the pool's dtype)
+    const ms = man.storage.measured
+    const storageFigures = { semantic_bytes: ms.semantic_bytes, feature_bytes: man.storage.paper.feature_bytes, ...(ms.dense_pool_dtype_bytes === undefined ? {} : { dense_pool_dtype_bytes: ms.dense_pool_dtype_bytes }) }
+    writeRunFiles(out, parts, rows, summary, performance.now() - t0, ((u) => (u.user + u.system) / 1000)(process.cpuUsage(cpu0)), storageFigures)
     io.out(o.json ? JSON.stringify(summary, null, 2) : `merged ${parts.length} partial maps (fusion ${lo.fusion}) into ${summary.map}: ${summary.points} points, ${summary.pool_rows} pool rows`)
   }
 }

@@ -46,6 +46,11 @@ export function timesSmaller(large: number, small: number): string {
   return `${r < 10 ? r.toFixed(1) : r.toFixed(0)}× smaller`
 }
 
+/** The element type a `feature_bytes` metric (b: 4, 2 or 1 bytes a feature element) stands for, or null (absent in older reports). */
+export function featureDtypeName(b: number | undefined): 'float32' | 'float16' | 'int8' | null {
+  return b === 4 ? 'float32' : b === 2 ? 'float16' : b === 1 ? 'int8' : null
+}
+
 export function medianP95(values: number[]): { median: number; p95: number; min: number; max: number } {
   const s = [...values].sort((a, b) => a - b)
   const n = s.length
@@ -83,7 +88,11 @@ export function storageSection(r: RunReport): string[] {
         if (!common.length) continue
         const [small, large] = [[ka, sumOver(a, common, 'bytes')], [kb, sumOver(b, common, 'bytes')]].sort((x, y) => (x[1] as number) - (y[1] as number)) as [string, number][]
         if (!large[1]) continue
-        out.push(`- ${small[0]} / ${large[0]} on the same ${common.length} frame${common.length === 1 ? '' : 's'}: ${pct(small[1] / large[1])} (${timesSmaller(large[1], small[1])})`)
+        // the dtypes on both sides (feature_bytes, from each codec's finish), when both reported it
+        const dt = (k: string) => featureDtypeName(s2.find(([key]) => key === k)?.[1].metrics.feature_bytes)
+        const [ds, dl] = [dt(small[0]), dt(large[0])]
+        const dtypes = ds && dl ? `, ${ds} vs ${dl}` : ''
+        out.push(`- ${small[0]} / ${large[0]} on the same ${common.length} frame${common.length === 1 ? '' : 's'}: ${pct(small[1] / large[1])} (${timesSmaller(large[1], small[1])}${dtypes})`)
       }
     }
   }
@@ -92,12 +101,22 @@ export function storageSection(r: RunReport): string[] {
     const line = [`- 3D map (${key}, ${s.plugin} ${s.version}): ${int(m.points ?? 0)} points, pool of ${int(m.pool_rows ?? 0)} rows`]
     if (m.points && m.pool_rows) line.push(` (${num(m.points / m.pool_rows)} points per row)`)
     line.push(`, ${bytes(m.bytes ?? 0)}`)
+    const pool = featureDtypeName(m.feature_bytes)
     if (m.dense_bytes) {
       // dense_file_bytes: the baseline file was written and this is its size on disk; else computed exactly (points × D × 4 + .npy header)
       const which = m.dense_file_bytes ? 'written and measured on disk' : 'points × D × 4 B + .npy header, computed, not written'
-      line.push(`; dense per-point float32 baseline ${bytes(m.dense_bytes)} (${which}): ${pct((m.bytes ?? 0) / m.dense_bytes)} of it (${timesSmaller(m.dense_bytes, m.bytes ?? 0)})`)
+      const dtypes = pool ? `, ${pool} pool vs float32 dense` : ''
+      line.push(`; dense per-point float32 baseline ${bytes(m.dense_bytes)} (${which}): ${pct((m.bytes ?? 0) / m.dense_bytes)} of it (${timesSmaller(m.dense_bytes, m.bytes ?? 0)}${dtypes})`)
     }
     out.push(line.join(''))
+    // like for like: the dense per-point layout at the pool's dtype; the map's bytes include xyz and
+    // rgb a point, its refs + pool (semantic_bytes) are what the paper's eq. (9) counts
+    if (pool && m.dense_pool_dtype_bytes) {
+      const d = m.dense_pool_dtype_bytes
+      const per = pool === 'int8' ? 'points × D × 1 B + a float32 scale a point + .npy headers' : `points × D × ${m.feature_bytes} B + .npy header`
+      const sem = m.semantic_bytes === undefined ? '' : `; its refs + pool (the semantic part, ${bytes(m.semantic_bytes)}) ${pct(m.semantic_bytes / d)} (${timesSmaller(d, m.semantic_bytes)})`
+      out.push(`- 3D map (${key}) against dense per-point ${pool}, the pool's dtype on both sides: dense ${bytes(d)} (${per}, computed, not written); the map (xyz, rgb, ref a point + pool) ${pct((m.bytes ?? 0) / d)} of it (${timesSmaller(d, m.bytes ?? 0)})${sem}`)
+    }
   }
   // pool rows against the masks that gave points (the lifter's masks_seen): what fusion saved, and rows that lead no voxel
   for (const [key, s] of lifters) {

@@ -33,4 +33,21 @@ describe('report.md figures', () => {
     expect(written).toContain('dense per-point float32 baseline 40.1 kB (written and measured on disk): 4.98 % of it (20× smaller)')
     expect(written).not.toContain('pool rows vs masks seen')
   })
+
+  it('labels the dtypes on both sides: float16 pool vs float32 dense, and the like-for-like figures at the pool\'s dtype', () => {
+    // the demo's figures: 78,728 points, D = 11, a float16 pool
+    const md = reportMarkdown(run({
+      storage3d: stage('index-reference', 'storage3d', {
+        bytes: 1_343_727, points: 78_728, pool_rows: 300, dense_bytes: 128 + 78_728 * 11 * 4, dense_pool_dtype_bytes: 128 + 78_728 * 11 * 2, semantic_bytes: 128 + 300 * 11 * 2 + 78_728 * 2, feature_bytes: 2,
+      }),
+    }))
+    expect(md).toContain('dense per-point float32 baseline 3.46 MB (points × D × 4 B + .npy header, computed, not written): 38.8 % of it (2.6× smaller, float16 pool vs float32 dense)')
+    expect(md).toContain('- 3D map (storage3d) against dense per-point float16, the pool\'s dtype on both sides: dense 1.73 MB (points × D × 2 B + .npy header, computed, not written); the map (xyz, rgb, ref a point + pool) 77.6 % of it (1.3× smaller); its refs + pool (the semantic part, 164.2 kB) 9.48 % (11× smaller)')
+    // 2D: the pair line names each codec's dtype when both report feature_bytes
+    const two = reportMarkdown(run({
+      storage2d: { ...stage('mask-indexed', 'storage2d', { bytes: 100, frames: 1, feature_bytes: 2 }), frame_metrics: { f: { bytes: 100 } } },
+      dense2d: { ...stage('dense', 'storage2d', { bytes: 10_000, frames: 1, feature_bytes: 2 }), frame_metrics: { f: { bytes: 10_000 } } },
+    }))
+    expect(two).toContain('- storage2d / dense2d on the same 1 frame: 1.00 % (100× smaller, float16 vs float16)')
+  })
 })
