@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { validateOptions, type Frame } from '@plaf/core'
+import { encodePng, validateOptions, type Frame } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
 import { indexSens, openDataset, syntheticRoomInput, writeAde20kSplit, writeReplicaSequence, writeRgbdFolder, writeScene, writeTumSequence, type DatasetFormat, type InspectReport, type SyntheticOptions } from '@plaf/datasets'
 import { formatInspectReport } from '../src/commands/data.js'
@@ -176,6 +176,21 @@ describe('plaf data inspect', () => {
     expect((await cli('make-scene', '--help')).out.replace(/\s+/g, ' ')).toContain('so <dir> must contain freiburg3, e.g. rgbd_dataset_freiburg3_room')
     const rt = JSON.parse((await cli('data', 'inspect', tum, '--json')).out)
     expect([rt.format, rt.frames, rt.usable, rt.color, rt.intrinsics.color, rt.intrinsics.depth_scale, rt.intrinsics.distortion]).toEqual(['tum', 3, 2, { width: 640, height: 480 }, { fx: 535.4, fy: 539.2, cx: 320.1, cy: 247.6 }, 5000, undefined])
+  })
+
+  it('a ScanNet export missing a colour image, or with depth resized against <scene>.txt, is exit 1 naming the file and frame, no stack trace', async () => {
+    const scene = join(tempDir(), 'scene0002_00')
+    await writeScene(scene, { ...ROOM, mesh_spacing: 0.2 })
+    rmSync(join(scene, 'color', '2.jpg'))
+    const missing = await cli('data', 'inspect', scene)
+    expect(missing.code).toBe(1)
+    expect(missing.err).toContain(`frame 000002: ${join(scene, 'color', '2.jpg')} is missing; depth/2.png and pose/2.txt are there`)
+    expect(missing.err).not.toMatch(/\n\s+at /)
+    writeFileSync(join(scene, 'color', '2.jpg'), readFileSync(join(scene, 'color', '3.jpg')))
+    for (let i = 0; i < 5; i++) writeFileSync(join(scene, 'depth', `${i}.png`), encodePng({ width: 160, height: 120, channels: 1, depth: 16, data: new Uint16Array(160 * 120).fill(1000) }))
+    const resized = await cli('data', 'inspect', scene, '--quick')
+    expect(resized.code).toBe(1)
+    expect(resized.err).toContain(`frame 000000: ${join(scene, 'depth', '0.png')}: depth image is 160×120, but ${join(scene, 'scene0002_00.txt')} says depthWidth = 80, depthHeight = 60`)
   })
 
   it('an unreadable scene is exit 1 with the error naming the file; an empty one too', async () => {

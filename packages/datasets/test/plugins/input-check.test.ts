@@ -71,6 +71,26 @@ describe('scannet: validate checks the scene cheaply, at the scene option', () =
     const stepped = await validate('input: { use: scannet, with: { scene: ../scenes/damaged, frame_step: 2 } }') as { message: string }[]
     expect(stepped.map((x) => x.message)).toEqual(['<tmp>/scenes/damaged has no intrinsic/intrinsic_depth.txt', '<tmp>/scenes/damaged: 1 frame(s) have no depth/<i>.png (first: depth/2.png)'])
   })
+
+  it('names frames without a colour image, and frames <scene>.txt counts that have no file at all', async () => {
+    const gappy = join(tmp.root, 'scenes', 'gappy')
+    await writeScene(gappy, { ...SMALL, frames: 4 })
+    rmSync(join(gappy, 'color', '1.jpg'))
+    for (const f of ['color/3.jpg', 'depth/3.png', 'pose/3.txt']) rmSync(join(gappy, f))
+    const d = await validate('input: { use: scannet, with: { scene: ../scenes/gappy } }') as { message: string; path: string }[]
+    expect(d.map((x) => [x.path, x.message])).toEqual([
+      ['input.with.scene', '<tmp>/scenes/gappy: 2 frame(s) have no color/<i>.jpg (first: color/1.jpg)'],
+      ['input.with.scene', '<tmp>/scenes/gappy: 1 frame(s) have no depth/<i>.png (first: depth/3.png)'],
+      ['input.with.scene', '<tmp>/scenes/gappy: 1 frame(s) have no pose/<i>.txt (first: pose/3.txt)'],
+    ])
+    const txt = join(gappy, 'scene0000_00.txt')
+    writeFileSync(txt, 'numColorFrames = four\n')
+    const bad = await validate('input: { use: scannet, with: { scene: ../scenes/gappy } }') as { message: string; path: string }[]
+    expect(bad.map((x) => [x.path, x.message])).toEqual([
+      ['input.with.scene', '<tmp>/scenes/gappy/scene0000_00.txt: numColorFrames = four is not a non-negative integer'],
+      ['input.with.scene', '<tmp>/scenes/gappy: 1 frame(s) have no color/<i>.jpg (first: color/1.jpg)'],
+    ])
+  })
 })
 
 describe('synthetic-room: cross-option rules are validation errors, not run-time ones', () => {

@@ -308,3 +308,145 @@ describe('scannet: bad inputs', () => {
     expect(ctx.notes.map((n) => n.frame)).toEqual(['000000', '000001', '000002', '000003', '000004', '000005'])
   })
 })
+
+/** The first diagnostic `open` throws, without `cause`. */
+async function openFault(options: Partial<ScannetOptions>): Promise<Record<string, unknown>> {
+  const d = await diagnosticOf(() => open(options))
+  expect(d).toBeDefined()
+  const { cause: _c, ...rest } = d!
+  return rest
+}
+
+/** `<scene>.txt` of a copy, with `edit` applied to its text. */
+function editSceneTxt(copy: string, edit: (text: string) => string): string {
+  const txt = join(copy, 'scene0042_00.txt')
+  writeFileSync(txt, edit(readFileSync(txt, 'utf8')))
+  return txt
+}
+
+describe('scannet: every frame is accounted for', () => {
+  it('a missing colour image is an error naming it and the frame, like a missing depth or pose file; the frame is not dropped', async () => {
+    const copy = copyScene('missing-colour')
+    const file = join(copy, 'color', '3.jpg')
+    rmSync(file)
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000003',
+      message: `frame 000003: ${file} is missing; depth/3.png and pose/3.txt are there`,
+      expected: 'color/<i>.jpg, depth/<i>.png and pose/<i>.txt for every frame', actual: 'no color/3.jpg',
+    })
+    // as with a missing pose, a frame that frame_step does not select does not matter
+    const { src } = await open({ scene: copy, frame_step: 2 })
+    expect(src.files.map((f) => f.index)).toEqual([0, 4])
+  })
+
+  it('a colour image whose depth and pose are missing too, and a depth image alone', async () => {
+    const copy = copyScene('missing-colour-pose')
+    rmSync(join(copy, 'color', '4.jpg'))
+    rmSync(join(copy, 'pose', '4.txt'))
+    expect(await openFault({ scene: copy })).toMatchObject({ file: join(copy, 'color', '4.jpg'), message: `frame 000004: ${join(copy, 'color', '4.jpg')} is missing (so is pose/4.txt); depth/4.png is there` })
+    const orphan = copyScene('orphan-depth')
+    cpSync(join(orphan, 'depth', '5.png'), join(orphan, 'depth', '7.png'))
+    expect(await openFault({ scene: orphan })).toMatchObject({ file: join(orphan, 'color', '7.jpg'), frame: '000007', actual: 'no color/7.jpg, pose/7.txt' })
+  })
+
+  it('a frame with no file at all is noticed through <scene>.txt\'s numColorFrames, on the grid the export used', async () => {
+    const copy = copyScene('gone-frame')
+    for (const f of ['color/3.jpg', 'depth/3.png', 'pose/3.txt', 'label-filt/3.png']) rmSync(join(copy, f))
+    const file = join(copy, 'color', '3.jpg')
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000003',
+      message: `frame 000003: ${file} is missing (so are depth/3.png and pose/3.txt); scene0042_00.txt says numColorFrames = 6, so frames 0 to 5`,
+      expected: 'color/<i>.jpg, depth/<i>.png and pose/<i>.txt for every frame', actual: 'no color/3.jpg, depth/3.png, pose/3.txt',
+    })
+    // exported every 2nd frame (SensReader's frame_skip 2): frames 0, 2, 4 are all there is
+    const stepped = copyScene('every-second')
+    for (const i of [1, 3, 5]) for (const f of [`color/${i}.jpg`, `depth/${i}.png`, `pose/${i}.txt`, `label-filt/${i}.png`]) rmSync(join(stepped, f))
+    const { src } = await open({ scene: stepped })
+    expect([src.found, src.files.map((f) => f.index)]).toEqual([3, [0, 4]]) // frame 2's pose is -inf
+    for (const f of ['color/4.jpg', 'depth/4.png', 'pose/4.txt']) rmSync(join(stepped, f))
+    expect(await openFault({ scene: stepped })).toMatchObject({ frame: '000004', message: expect.stringMatching(/says numColorFrames = 6, so frames 0 to 4, every 2th \(the stems' step\)$/) })
+  })
+
+  it('the frame count is the larger of numColorFrames and numDepthFrames; without either, a frame with no file is not known', async () => {
+    const copy = copyScene('depth-count')
+    editSceneTxt(copy, (t) => t.replace(/^numColorFrames = .*$/m, 'numColorFrames = 5').replace(/^numDepthFrames = .*$/m, 'numDepthFrames = 7'))
+    expect(await openFault({ scene: copy })).toMatchObject({ frame: '000006', message: expect.stringMatching(/says numDepthFrames = 7, so frames 0 to 6$/) })
+    editSceneTxt(copy, (t) => t.replace(/^num(Color|Depth)Frames = .*\n/gm, ''))
+    expect((await open({ scene: copy })).src.found).toBe(6)
+  })
+})
+
+describe('scannet: image sizes and intrinsics against <scene>.txt, checked when the scene is opened', () => {
+  const depth16 = (w: number, h: number) => encodePng({ width: w, height: h, channels: 1, depth: 16, data: new Uint16Array(w * h).fill(1500) })
+
+  it('depth images of another size than depthWidth × depthHeight: an error naming the file, the frame and both sizes, before any frame is decoded', async () => {
+    const copy = copyScene('depth-size')
+    // 320×240: the principal point of intrinsic_depth.txt still lies on it, so only the .txt tells
+    for (const i of [0, 1, 2, 3, 4, 5]) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
+    const file = join(copy, 'depth', '0.png')
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', expected: '160×120', actual: '320×240',
+      message: `frame 000000: ${file}: depth image is 320×240, but ${join(copy, 'scene0042_00.txt')} says depthWidth = 160, depthHeight = 120; the image was resized or belongs to another scan`,
+    })
+  })
+
+  it('colour images of another size than colorWidth × colorHeight', async () => {
+    const copy = copyScene('colour-size')
+    for (const i of [0, 1, 2, 3, 4, 5]) {
+      const f = join(copy, 'color', `${i}.jpg`)
+      writeFileSync(f, await sharp(readFileSync(f)).resize(320, 200, { fit: 'fill' }).jpeg().toBuffer())
+    }
+    expect(await openFault({ scene: copy })).toMatchObject({
+      file: join(copy, 'color', '0.jpg'), frame: '000000', expected: '320×240', actual: '320×200',
+      message: expect.stringContaining('says colorWidth = 320, colorHeight = 240'),
+    })
+  })
+
+  it('an intrinsic file that disagrees with fx/fy/mx/my_color or _depth; float formatting is no disagreement', async () => {
+    const copy = copyScene('intrinsics-edited')
+    const kFile = join(copy, 'intrinsic', 'intrinsic_color.txt')
+    const k = readFileSync(kFile, 'utf8')
+    const fx = k.trim().split(/\s+/)[0]
+    writeFileSync(kFile, k.replace(fx, '600.000000'))
+    const txt = join(copy, 'scene0042_00.txt')
+    const said = /^fx_color = (.*)$/m.exec(readFileSync(txt, 'utf8'))![1]
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file: kFile, path: 'fx', expected: `fx_color = ${said}`, actual: 'fx 600',
+      message: `${kFile}: fx is 600, but ${txt} says fx_color = ${said}; the intrinsics were edited or belong to another scan`,
+    })
+    writeFileSync(kFile, k)
+    const dFile = join(copy, 'intrinsic', 'intrinsic_depth.txt')
+    const cy = Number(readFileSync(dFile, 'utf8').trim().split(/\s+/)[6])
+    const original = readFileSync(txt, 'utf8')
+    editSceneTxt(copy, (t) => t.replace(/^my_depth = .*$/m, `my_depth = ${cy + 3}`))
+    expect(await openFault({ scene: copy })).toMatchObject({ file: dFile, path: 'cy', actual: `cy ${cy}`, expected: `my_depth = ${cy + 3}` })
+    writeFileSync(txt, original)
+    // the .txt written with fewer digits (%g) than the intrinsic file (%f): the same camera
+    editSceneTxt(copy, (t) => t.replace(/^(\w+_(color|depth)) = (.*)$/gm, (_l, key: string, _c, v: string) => `${key} = ${Number(Number(v).toPrecision(6))}`))
+    expect((await open({ scene: copy })).src.files).toHaveLength(5)
+  })
+
+  it('a .txt field that is not a number is an error naming the key; a .txt without size or camera fields checks nothing against it', async () => {
+    const copy = copyScene('bad-txt')
+    const txt = editSceneTxt(copy, (t) => t.replace(/^depthWidth = .*$/m, 'depthWidth = 160px'))
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file: txt, path: 'depthWidth', expected: 'a non-negative integer', actual: '160px',
+      message: `${txt}: depthWidth = 160px is not a non-negative integer`,
+    })
+    // only axisAlignment, as some hand-made scenes have: depth of another size is then only checked frame against frame
+    editSceneTxt(copy, (t) => t.split('\n').filter((l) => l.startsWith('axisAlignment')).join('\n') + '\n')
+    for (const i of [0, 1, 2, 3, 4, 5]) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
+    expect((await open({ scene: copy })).src.files).toHaveLength(5)
+  })
+
+  it('without <scene>.txt, one depth image of another size is an error when the scene is opened, naming the first frame', async () => {
+    const copy = copyScene('depth-size-change')
+    rmSync(join(copy, 'scene0042_00.txt'))
+    const file = join(copy, 'depth', '4.png')
+    writeFileSync(file, depth16(80, 60))
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000004', expected: '160×120', actual: '80×60',
+      message: `frame 000004: ${file}: depth image is 80×60, but frame 000000 was 160×120; depth size changes mid-sequence`,
+    })
+  })
+})

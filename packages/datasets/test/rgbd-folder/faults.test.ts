@@ -137,6 +137,28 @@ describe('rgbd-folder: every fault is a clear error or a counted skip', () => {
     })
   })
 
+  it('a missing colour image: an error naming it and the frame, as a missing pose is; the frame is not dropped', async () => {
+    const dir = damaged()
+    const file = join(dir, 'color', '3.jpg')
+    rmSync(file)
+    expect(await fault(dir)).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000003', expected: 'a colour image for every frame that has a depth image or pose file', actual: 'no such file',
+      message: `frame 000003: ${file}: colour image is missing; depth/3.png and pose/3.txt are there`,
+    })
+    // a frame frame_step does not select does not matter, as with a missing pose
+    expect((await readAll((await openFolder({ folder: dir, frame_step: 2 })).src)).map((f) => f.index)).toEqual([0, 4])
+  })
+
+  it('a depth image with neither colour nor pose is named too, also by the plugin check (plaf validate)', async () => {
+    const dir = damaged()
+    cpSync(join(dir, 'depth', '4.png'), join(dir, 'depth', '9.png'))
+    expect(await fault(dir)).toMatchObject({ file: join(dir, 'color', '9.jpg'), frame: '000009', message: `frame 000009: ${join(dir, 'color', '9.jpg')}: colour image is missing; depth/9.png is there` })
+    // the plugin check (plaf validate) opens the folder the same way
+    const { rgbdFolderInput } = await import('../../src/plugins/rgbd-folder.js')
+    const notes = await rgbdFolderInput.check!({ folder: dir, frame_step: 1, frame_range: null, max_frames: null, pose_axes: 'opencv', pose_direction: 'camera-to-world', max_time_diff: 0.02 }, { baseDir: tmp.root })
+    expect(notes).toMatchObject([{ code: 'PLAF_INPUT_INVALID', path: 'folder', file: join(dir, 'color', '9.jpg'), frame: '000009' }])
+  })
+
   it('missing intrinsics, and intrinsics with a bad value', async () => {
     const dir = damaged()
     const file = join(dir, 'intrinsics.json')
