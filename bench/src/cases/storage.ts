@@ -81,7 +81,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
         dense = { bytes: computedDense, how: `computed, = npy header + H·W·D·4 (${noDisk})` }
       }
       env.progress(`${tag}: mask-indexed ${formatBytes(f32.bytes)} (float32), ${formatBytes(f16.bytes)} (float16), ${formatBytes(i8.bytes)} (int8), dense ${formatBytes(dense.bytes)} (${dense.how === 'measured' ? 'measured' : 'computed'})`)
-      const paper = { eq4_dense_bytes: denseBytes(pixels, s.d), eq5_mask_indexed_bytes: indexedBytes(pixels, 2, K, s.d, 4) }
+      const paper = { eq4_dense_bytes: denseBytes(pixels, s.d, 4), eq5_mask_indexed_bytes: indexedBytes(pixels, 2, K, s.d, 4) }
       const eq6 = storageRatio(paper.eq5_mask_indexed_bytes, paper.eq4_dense_bytes)
       const pickle = pixels * 2 + (K + 1) * s.d * 4
       twoD.push({
@@ -130,7 +130,7 @@ export async function runStorageCase(config: BenchConfig, env: BenchEnv): Promis
       const i8z = write('int8', false, 'deflate')
       const measuredDense = f32.man.storage.measured.dense_bytes
       dense ??= measuredDense !== null ? { bytes: measuredDense, how: 'measured' } : { bytes: denseNpy, how: `computed, = npy header + N·D·4 (${noDisk})` }
-      const eq7 = denseBytes(n, d)
+      const eq7 = denseBytes(n, d, 4)
       const eq8 = { uint32_refs: indexedBytes(n, 4, m, d, 4), uint16_refs: indexedBytes(n, 2, m, d, 4) }
       const entry = (r: typeof f32) => ({ ...r.man.storage.measured, dense_bytes: undefined, ratio: undefined, ref_dtype: r.man.ref_dtype, files: r.man.files, write_ms: r.ms })
       const ratio = (r: typeof f32) => storageRatio(r.man.storage.measured.semantic_bytes, dense!.bytes)
