@@ -227,17 +227,36 @@ export const EXACT_WAT = `(module
     (f32.max (local.get $big) (f32.max (f32.neg (local.get $mn)) (local.get $mx))))
   ;; Header (i32 / f32 at byte offsets): 0 kind (0 direct, 1 resize-pad), 4 lw (floats), 8 low plane,
   ;; 12-24 x stage-2 taps i0 i1 w0 w1, 28-40 y stage-2 taps, 44-56 x stage-1 taps, 60-72 y stage-1 taps,
-  ;; 76 scratch, 80 lo, 84 t, 88 hi (f32), 92 segments, 96 transitions, 100 union, 104 inter (out);
-  ;; 108-124 the level runs' arrays and the used width and height (see $levels).
+  ;; 76 exact values (scratch), 80 lo, 84 t, 88 hi (f32), 92 segments, 100 union, 104 inter,
+  ;; 108-124 the level runs' arrays and the used width and height (see $levels), 128 runs,
+  ;; 132 run count, 136 area, 140 x0, 144 x1, 148 y0, 152 y1 (the box, inclusive), 156 stage-1 scratch.
+  ;; The mask's runs so far: (y, x0, x1) triples, x1 exclusive, $cnt of them at $runs.
+  (global $runs (mut i32) (i32.const 0))
+  (global $cnt (mut i32) (i32.const 0))
+  ;; Appends run [a, b) of row y, joining it to the row's last run (the row's runs start at $rowStart) when they touch.
+  (func $addRun (param $y i32) (param $a i32) (param $b i32) (param $rowStart i32)
+    (local $p i32)
+    (local.set $p (i32.add (global.get $runs) (i32.mul (global.get $cnt) (i32.const 12))))
+    (if (i32.and (i32.gt_s (global.get $cnt) (local.get $rowStart)) (i32.eq (i32.load (i32.sub (local.get $p) (i32.const 4))) (local.get $a)))
+      (then (i32.store (i32.sub (local.get $p) (i32.const 4)) (local.get $b)))
+      (else
+        (i32.store (local.get $p) (local.get $y))
+        (i32.store offset=4 (local.get $p) (local.get $a))
+        (i32.store offset=8 (local.get $p) (local.get $b))
+        (global.set $cnt (i32.add (global.get $cnt) (i32.const 1))))))
+  ;; One strip of output rows [ys, ye): its nseg segments (x0, x1, level, -) at header 92 cover the row
+  ;; left to right; a level >= 0 is known for the whole segment, -1 means evaluate exactly. Adds the
+  ;; strip's runs, counts, area and box to those in the header.
   (func $strip (export "strip") (param $ys i32) (param $ye i32) (param $nseg i32)
-    (local $seg i32) (local $segEnd i32) (local $x0 i32) (local $x1 i32) (local $w i32) (local $wb i32)
+    (local $seg i32) (local $segEnd i32) (local $x0 i32) (local $x1 i32) (local $w i32) (local $wb i32) (local $L i32)
     (local $jy0 i32) (local $nj i32) (local $jx0 i32) (local $iw i32) (local $r0 i32) (local $r1 i32)
-    (local $mid i32) (local $inter i32) (local $vals i32) (local $tr i32) (local $cnt i32) (local $n i32)
-    (local $y i32) (local $k i32) (local $a i32) (local $b i32) (local $ae i32) (local $x i32)
+    (local $mid i32) (local $inter i32) (local $vals i32) (local $rowStart i32) (local $start i32)
+    (local $y i32) (local $k i32) (local $a i32) (local $b i32) (local $ae i32) (local $x i32) (local $r i32)
     (local $w0 f64) (local $w1 f64) (local $v f32) (local $lo f32) (local $t f32) (local $hi f32)
-    (local $s i32) (local $prev i32) (local $union i32) (local $int i32) (local $lw4 i32)
+    (local $s i32) (local $prev i32) (local $union i32) (local $int i32) (local $lw4 i32) (local $n i32)
     (local $w0v v128) (local $w1v v128) (local $va v128) (local $vb v128) (local $v4 v128) (local $lov v128) (local $tv v128) (local $hiv v128)
     (local $union4 v128) (local $inter4 v128) (local $bits i32) (local $ae4 i32)
+    (local $ja i32) (local $jb i32) (local $area i32) (local $bx0 i32) (local $bx1 i32) (local $by0 i32) (local $by1 i32)
     (local.set $lo (f32.load (i32.const 80)))
     (local.set $t (f32.load (i32.const 84)))
     (local.set $hi (f32.load (i32.const 88)))
@@ -245,133 +264,189 @@ export const EXACT_WAT = `(module
     (local.set $tv (f32x4.splat (local.get $t)))
     (local.set $hiv (f32x4.splat (local.get $hi)))
     (local.set $lw4 (i32.shl (i32.load (i32.const 4)) (i32.const 2)))
-    (local.set $seg (i32.load (i32.const 92)))
-    (local.set $segEnd (i32.add (local.get $seg) (i32.mul (local.get $nseg) (i32.const 12))))
-    (local.set $tr (i32.load (i32.const 96)))
+    (local.set $segEnd (i32.add (i32.load (i32.const 92)) (i32.shl (local.get $nseg) (i32.const 4))))
     ;; the last stage's source rows of the strip
     (local.set $jy0 (i32.load (i32.add (i32.load (i32.const 28)) (i32.shl (local.get $ys) (i32.const 2)))))
     (local.set $nj (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (i32.sub (local.get $ye) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jy0)))
+    ;; the exact segments up to the last pass, each into its own values (rows jy0 ..., width x1 - x0)
+    (local.set $vals (i32.load (i32.const 76)))
+    (local.set $seg (i32.load (i32.const 92)))
     (block $segsDone
       (loop $segs
         (br_if $segsDone (i32.ge_u (local.get $seg) (local.get $segEnd)))
-        (local.set $x0 (i32.load (local.get $seg)))
-        (local.set $x1 (i32.load offset=4 (local.get $seg)))
-        (i32.store offset=8 (local.get $seg) (i32.shr_u (local.get $tr) (i32.const 2)))
-        (local.set $w (i32.sub (local.get $x1) (local.get $x0)))
-        (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
-        (local.set $vals (i32.load (i32.const 76)))
-        (if (i32.eqz (i32.load (i32.const 0)))
+        (if (i32.eq (i32.load offset=8 (local.get $seg)) (i32.const -1))
           (then
-            ;; direct: the horizontal pass on the low-res rows
-            (call $horizontal
-              (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $jy0) (local.get $lw4)))
-              (local.get $lw4) (local.get $nj)
-              (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
-              (local.get $x0) (local.get $x1) (local.get $vals)))
-          (else
-            ;; resize-pad: stage 1 (rows, then columns) on the intermediate columns and rows stage 2 reads, then stage 2's horizontal pass
-            (local.set $jx0 (i32.load (i32.add (i32.load (i32.const 12)) (i32.shl (local.get $x0) (i32.const 2)))))
-            (local.set $iw (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 16)) (i32.shl (i32.sub (local.get $x1) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jx0)))
-            (local.set $r0 (i32.load (i32.add (i32.load (i32.const 60)) (i32.shl (local.get $jy0) (i32.const 2)))))
-            (local.set $r1 (i32.add (i32.load (i32.add (i32.load (i32.const 64)) (i32.shl (i32.sub (i32.add (local.get $jy0) (local.get $nj)) (i32.const 1)) (i32.const 2)))) (i32.const 1)))
-            (local.set $mid (i32.add (local.get $vals) (i32.shl (i32.mul (local.get $nj) (local.get $w)) (i32.const 2))))
-            (local.set $inter (i32.add (local.get $mid) (i32.shl (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $iw)) (i32.const 2))))
-            (call $horizontal
-              (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $r0) (local.get $lw4)))
-              (local.get $lw4) (i32.sub (local.get $r1) (local.get $r0))
-              (i32.load (i32.const 44)) (i32.load (i32.const 48)) (i32.load (i32.const 52)) (i32.load (i32.const 56))
-              (local.get $jx0) (i32.add (local.get $jx0) (local.get $iw)) (local.get $mid))
-            (call $vertical (local.get $mid) (local.get $r0) (local.get $iw) (local.get $jy0) (i32.add (local.get $jy0) (local.get $nj))
-              (i32.load (i32.const 60)) (i32.load (i32.const 64)) (i32.load (i32.const 68)) (i32.load (i32.const 72)) (local.get $inter))
-            (call $horizontal
-              (i32.sub (local.get $inter) (i32.shl (local.get $jx0) (i32.const 2)))
-              (i32.shl (local.get $iw) (i32.const 2)) (local.get $nj)
-              (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
-              (local.get $x0) (local.get $x1) (local.get $vals))))
-        ;; the last (vertical) pass, row by row: counts, and where the value crosses t
-        (local.set $y (local.get $ys))
-        (block $ydone
-          (loop $ys
-            (br_if $ydone (i32.ge_s (local.get $y) (local.get $ye)))
-            (local.set $k (i32.shl (local.get $y) (i32.const 2)))
-            (local.set $a (i32.add (local.get $vals) (i32.mul (i32.sub (i32.load (i32.add (i32.load (i32.const 28)) (local.get $k))) (local.get $jy0)) (local.get $wb))))
-            (local.set $b (i32.add (local.get $vals) (i32.mul (i32.sub (i32.load (i32.add (i32.load (i32.const 32)) (local.get $k))) (local.get $jy0)) (local.get $wb))))
-            (local.set $w0 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 36)) (local.get $k)))))
-            (local.set $w1 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 40)) (local.get $k)))))
-            (local.set $cnt (local.get $tr))
-            (local.set $tr (i32.add (local.get $tr) (i32.const 4)))
-            (local.set $n (local.get $tr))
-            (local.set $prev (i32.const 0))
-            (local.set $x (local.get $x0))
-            (local.set $ae (i32.add (local.get $a) (local.get $wb)))
-            (local.set $ae4 (i32.sub (local.get $ae) (i32.const 12)))
-            (local.set $w0v (f64x2.splat (local.get $w0)))
-            (local.set $w1v (f64x2.splat (local.get $w1)))
-            ;; four values a step: two f64x2 sums, each lane rounded to float32 as the scalar step does
-            (block $d4
-              (loop $x4
-                (br_if $d4 (i32.ge_u (local.get $a) (local.get $ae4)))
-                (local.set $va (v128.load (local.get $a)))
-                (local.set $vb (v128.load (local.get $b)))
-                (local.set $v4 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                  (f32x4.demote_f64x2_zero (f64x2.add
-                    (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4 (local.get $va)))
-                    (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4 (local.get $vb)))))
-                  (f32x4.demote_f64x2_zero (f64x2.add
-                    (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $va) (local.get $va))))
-                    (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vb) (local.get $vb))))))))
-                (local.set $union4 (i32x4.sub (local.get $union4) (f32x4.gt (local.get $v4) (local.get $lov))))
-                (local.set $inter4 (i32x4.sub (local.get $inter4) (f32x4.gt (local.get $v4) (local.get $hiv))))
-                (local.set $bits (i32x4.bitmask (f32x4.gt (local.get $v4) (local.get $tv))))
-                ;; a crossing of t among the four (or at their start)
-                (if (i32.ne (local.get $bits) (i32.mul (local.get $prev) (i32.const 15)))
-                  (then
-                    (local.set $s (i32.and (local.get $bits) (i32.const 1)))
-                    (i32.store (local.get $n) (local.get $x))
-                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
-                    (local.set $prev (local.get $s))
-                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 1)) (i32.const 1)))
-                    (i32.store (local.get $n) (i32.add (local.get $x) (i32.const 1)))
-                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
-                    (local.set $prev (local.get $s))
-                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 2)) (i32.const 1)))
-                    (i32.store (local.get $n) (i32.add (local.get $x) (i32.const 2)))
-                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
-                    (local.set $prev (local.get $s))
-                    (local.set $s (i32.shr_u (local.get $bits) (i32.const 3)))
-                    (i32.store (local.get $n) (i32.add (local.get $x) (i32.const 3)))
-                    (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
-                    (local.set $prev (local.get $s))))
-                (local.set $x (i32.add (local.get $x) (i32.const 4)))
-                (local.set $a (i32.add (local.get $a) (i32.const 16)))
-                (local.set $b (i32.add (local.get $b) (i32.const 16)))
-                (br $x4)))
-            (block $xdone
-              (loop $xs
-                (br_if $xdone (i32.ge_u (local.get $a) (local.get $ae)))
-                (local.set $v (f32.demote_f64 (f64.add
-                  (f64.mul (local.get $w0) (f64.promote_f32 (f32.load (local.get $a))))
-                  (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))
-                (local.set $union (i32.add (local.get $union) (f32.gt (local.get $v) (local.get $lo))))
-                (local.set $int (i32.add (local.get $int) (f32.gt (local.get $v) (local.get $hi))))
-                (local.set $s (f32.gt (local.get $v) (local.get $t)))
-                (i32.store (local.get $n) (local.get $x))
-                (local.set $n (i32.add (local.get $n) (i32.shl (i32.xor (local.get $s) (local.get $prev)) (i32.const 2))))
-                (local.set $prev (local.get $s))
-                (local.set $x (i32.add (local.get $x) (i32.const 1)))
-                (local.set $a (i32.add (local.get $a) (i32.const 4)))
-                (local.set $b (i32.add (local.get $b) (i32.const 4)))
-                (br $xs)))
-            (if (local.get $prev)
+            (local.set $x0 (i32.load (local.get $seg)))
+            (local.set $x1 (i32.load offset=4 (local.get $seg)))
+            (i32.store offset=12 (local.get $seg) (local.get $vals))
+            (local.set $w (i32.sub (local.get $x1) (local.get $x0)))
+            (if (i32.eqz (i32.load (i32.const 0)))
               (then
-                (i32.store (local.get $n) (local.get $x1))
-                (local.set $n (i32.add (local.get $n) (i32.const 4)))))
-            (i32.store (local.get $cnt) (i32.shr_u (i32.sub (local.get $n) (local.get $tr)) (i32.const 2)))
-            (local.set $tr (local.get $n))
-            (local.set $y (i32.add (local.get $y) (i32.const 1)))
-            (br $ys)))
-        (local.set $seg (i32.add (local.get $seg) (i32.const 12)))
+                ;; direct: the horizontal pass on the low-res rows
+                (call $horizontal
+                  (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $jy0) (local.get $lw4)))
+                  (local.get $lw4) (local.get $nj)
+                  (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
+                  (local.get $x0) (local.get $x1) (local.get $vals)))
+              (else
+                ;; resize-pad: stage 1 (rows, then columns) on the intermediate columns and rows stage 2 reads, then stage 2's horizontal pass
+                (local.set $jx0 (i32.load (i32.add (i32.load (i32.const 12)) (i32.shl (local.get $x0) (i32.const 2)))))
+                (local.set $iw (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 16)) (i32.shl (i32.sub (local.get $x1) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jx0)))
+                (local.set $r0 (i32.load (i32.add (i32.load (i32.const 60)) (i32.shl (local.get $jy0) (i32.const 2)))))
+                (local.set $r1 (i32.add (i32.load (i32.add (i32.load (i32.const 64)) (i32.shl (i32.sub (i32.add (local.get $jy0) (local.get $nj)) (i32.const 1)) (i32.const 2)))) (i32.const 1)))
+                (local.set $mid (i32.load (i32.const 156)))
+                (local.set $inter (i32.add (local.get $mid) (i32.shl (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $iw)) (i32.const 2))))
+                (call $horizontal
+                  (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $r0) (local.get $lw4)))
+                  (local.get $lw4) (i32.sub (local.get $r1) (local.get $r0))
+                  (i32.load (i32.const 44)) (i32.load (i32.const 48)) (i32.load (i32.const 52)) (i32.load (i32.const 56))
+                  (local.get $jx0) (i32.add (local.get $jx0) (local.get $iw)) (local.get $mid))
+                (call $vertical (local.get $mid) (local.get $r0) (local.get $iw) (local.get $jy0) (i32.add (local.get $jy0) (local.get $nj))
+                  (i32.load (i32.const 60)) (i32.load (i32.const 64)) (i32.load (i32.const 68)) (i32.load (i32.const 72)) (local.get $inter))
+                (call $horizontal
+                  (i32.sub (local.get $inter) (i32.shl (local.get $jx0) (i32.const 2)))
+                  (i32.shl (local.get $iw) (i32.const 2)) (local.get $nj)
+                  (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
+                  (local.get $x0) (local.get $x1) (local.get $vals))))
+            (local.set $vals (i32.add (local.get $vals) (i32.shl (i32.mul (local.get $nj) (local.get $w)) (i32.const 2))))))
+        (local.set $seg (i32.add (local.get $seg) (i32.const 16)))
         (br $segs)))
+    ;; row by row, segment by segment: counts, runs, area and box
+    (global.set $runs (i32.load (i32.const 128)))
+    (global.set $cnt (i32.load (i32.const 132)))
+    (local.set $area (i32.load (i32.const 136)))
+    (local.set $bx0 (i32.load (i32.const 140)))
+    (local.set $bx1 (i32.load (i32.const 144)))
+    (local.set $by0 (i32.load (i32.const 148)))
+    (local.set $by1 (i32.load (i32.const 152)))
+    (local.set $y (local.get $ys))
+    (block $ydone
+      (loop $rows
+        (br_if $ydone (i32.ge_s (local.get $y) (local.get $ye)))
+        (local.set $rowStart (global.get $cnt))
+        (local.set $k (i32.shl (local.get $y) (i32.const 2)))
+        (local.set $ja (i32.sub (i32.load (i32.add (i32.load (i32.const 28)) (local.get $k))) (local.get $jy0)))
+        (local.set $jb (i32.sub (i32.load (i32.add (i32.load (i32.const 32)) (local.get $k))) (local.get $jy0)))
+        (local.set $w0 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 36)) (local.get $k)))))
+        (local.set $w1 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 40)) (local.get $k)))))
+        (local.set $w0v (f64x2.splat (local.get $w0)))
+        (local.set $w1v (f64x2.splat (local.get $w1)))
+        (local.set $seg (i32.load (i32.const 92)))
+        (block $sdone
+          (loop $segs2
+            (br_if $sdone (i32.ge_u (local.get $seg) (local.get $segEnd)))
+            (local.set $x0 (i32.load (local.get $seg)))
+            (local.set $x1 (i32.load offset=4 (local.get $seg)))
+            (local.set $L (i32.load offset=8 (local.get $seg)))
+            (if (i32.ge_s (local.get $L) (i32.const 0))
+              (then
+                ;; a known level: counts by width, a run when above t
+                (local.set $n (i32.sub (local.get $x1) (local.get $x0)))
+                (if (i32.ge_s (local.get $L) (i32.const 1)) (then (local.set $union (i32.add (local.get $union) (local.get $n)))))
+                (if (i32.eq (local.get $L) (i32.const 3)) (then (local.set $int (i32.add (local.get $int) (local.get $n)))))
+                (if (i32.ge_s (local.get $L) (i32.const 2)) (then (call $addRun (local.get $y) (local.get $x0) (local.get $x1) (local.get $rowStart)))))
+              (else
+                ;; exact: the last (vertical) pass of this row
+                (local.set $wb (i32.shl (i32.sub (local.get $x1) (local.get $x0)) (i32.const 2)))
+                (local.set $vals (i32.load offset=12 (local.get $seg)))
+                (local.set $a (i32.add (local.get $vals) (i32.mul (local.get $ja) (local.get $wb))))
+                (local.set $b (i32.add (local.get $vals) (i32.mul (local.get $jb) (local.get $wb))))
+                (local.set $ae (i32.add (local.get $a) (local.get $wb)))
+                (local.set $ae4 (i32.sub (local.get $ae) (i32.const 12)))
+                (local.set $prev (i32.const 0))
+                (local.set $x (local.get $x0))
+                ;; four values a step: two f64x2 sums, each lane rounded to float32 as the scalar step does
+                (block $d4
+                  (loop $x4
+                    (br_if $d4 (i32.ge_u (local.get $a) (local.get $ae4)))
+                    (local.set $va (v128.load (local.get $a)))
+                    (local.set $vb (v128.load (local.get $b)))
+                    (local.set $v4 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                      (f32x4.demote_f64x2_zero (f64x2.add
+                        (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4 (local.get $va)))
+                        (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4 (local.get $vb)))))
+                      (f32x4.demote_f64x2_zero (f64x2.add
+                        (f64x2.mul (local.get $w0v) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $va) (local.get $va))))
+                        (f64x2.mul (local.get $w1v) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $vb) (local.get $vb))))))))
+                    (local.set $union4 (i32x4.sub (local.get $union4) (f32x4.gt (local.get $v4) (local.get $lov))))
+                    (local.set $inter4 (i32x4.sub (local.get $inter4) (f32x4.gt (local.get $v4) (local.get $hiv))))
+                    (local.set $bits (i32x4.bitmask (f32x4.gt (local.get $v4) (local.get $tv))))
+                    ;; a crossing of t among the four (or at their start)
+                    (if (i32.ne (local.get $bits) (i32.mul (local.get $prev) (i32.const 15)))
+                      (then
+                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 0)) (i32.const 1)))
+                    (if (i32.ne (local.get $s) (local.get $prev))
+                      (then
+                        (if (local.get $s)
+                          (then (local.set $start (i32.add (local.get $x) (i32.const 0))))
+                          (else (call $addRun (local.get $y) (local.get $start) (i32.add (local.get $x) (i32.const 0)) (local.get $rowStart))))
+                        (local.set $prev (local.get $s))))
+                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 1)) (i32.const 1)))
+                    (if (i32.ne (local.get $s) (local.get $prev))
+                      (then
+                        (if (local.get $s)
+                          (then (local.set $start (i32.add (local.get $x) (i32.const 1))))
+                          (else (call $addRun (local.get $y) (local.get $start) (i32.add (local.get $x) (i32.const 1)) (local.get $rowStart))))
+                        (local.set $prev (local.get $s))))
+                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 2)) (i32.const 1)))
+                    (if (i32.ne (local.get $s) (local.get $prev))
+                      (then
+                        (if (local.get $s)
+                          (then (local.set $start (i32.add (local.get $x) (i32.const 2))))
+                          (else (call $addRun (local.get $y) (local.get $start) (i32.add (local.get $x) (i32.const 2)) (local.get $rowStart))))
+                        (local.set $prev (local.get $s))))
+                    (local.set $s (i32.and (i32.shr_u (local.get $bits) (i32.const 3)) (i32.const 1)))
+                    (if (i32.ne (local.get $s) (local.get $prev))
+                      (then
+                        (if (local.get $s)
+                          (then (local.set $start (i32.add (local.get $x) (i32.const 3))))
+                          (else (call $addRun (local.get $y) (local.get $start) (i32.add (local.get $x) (i32.const 3)) (local.get $rowStart))))
+                        (local.set $prev (local.get $s))))
+                    ))
+                    (local.set $x (i32.add (local.get $x) (i32.const 4)))
+                    (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                    (local.set $b (i32.add (local.get $b) (i32.const 16)))
+                    (br $x4)))
+                (block $xdone
+                  (loop $xs
+                    (br_if $xdone (i32.ge_u (local.get $a) (local.get $ae)))
+                    (local.set $v (f32.demote_f64 (f64.add
+                      (f64.mul (local.get $w0) (f64.promote_f32 (f32.load (local.get $a))))
+                      (f64.mul (local.get $w1) (f64.promote_f32 (f32.load (local.get $b)))))))
+                    (local.set $union (i32.add (local.get $union) (f32.gt (local.get $v) (local.get $lo))))
+                    (local.set $int (i32.add (local.get $int) (f32.gt (local.get $v) (local.get $hi))))
+                    (local.set $s (f32.gt (local.get $v) (local.get $t)))
+                    (if (i32.ne (local.get $s) (local.get $prev))
+                      (then
+                        (if (local.get $s)
+                          (then (local.set $start (local.get $x)))
+                          (else (call $addRun (local.get $y) (local.get $start) (local.get $x) (local.get $rowStart))))
+                        (local.set $prev (local.get $s))))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (local.set $a (i32.add (local.get $a) (i32.const 4)))
+                    (local.set $b (i32.add (local.get $b) (i32.const 4)))
+                    (br $xs)))
+                (if (local.get $prev) (then (call $addRun (local.get $y) (local.get $start) (local.get $x1) (local.get $rowStart))))))
+            (local.set $seg (i32.add (local.get $seg) (i32.const 16)))
+            (br $segs2)))
+        ;; the row's runs: box and area
+        (if (i32.gt_s (global.get $cnt) (local.get $rowStart))
+          (then
+            (if (i32.lt_s (local.get $by0) (i32.const 0)) (then (local.set $by0 (local.get $y))))
+            (local.set $by1 (local.get $y))
+            (local.set $r (i32.add (global.get $runs) (i32.mul (local.get $rowStart) (i32.const 12))))
+            (if (i32.lt_s (i32.load offset=4 (local.get $r)) (local.get $bx0)) (then (local.set $bx0 (i32.load offset=4 (local.get $r)))))
+            (local.set $k (i32.add (global.get $runs) (i32.mul (global.get $cnt) (i32.const 12))))
+            (if (i32.gt_s (i32.sub (i32.load (i32.sub (local.get $k) (i32.const 4))) (i32.const 1)) (local.get $bx1))
+              (then (local.set $bx1 (i32.sub (i32.load (i32.sub (local.get $k) (i32.const 4))) (i32.const 1)))))
+            (block $adone
+              (loop $as
+                (br_if $adone (i32.ge_u (local.get $r) (local.get $k)))
+                (local.set $area (i32.add (local.get $area) (i32.sub (i32.load offset=8 (local.get $r)) (i32.load offset=4 (local.get $r)))))
+                (local.set $r (i32.add (local.get $r) (i32.const 12)))
+                (br $as)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rows)))
     (local.set $union (i32.add (local.get $union) (i32.add
       (i32.add (i32x4.extract_lane 0 (local.get $union4)) (i32x4.extract_lane 1 (local.get $union4)))
       (i32.add (i32x4.extract_lane 2 (local.get $union4)) (i32x4.extract_lane 3 (local.get $union4))))))
@@ -379,11 +454,17 @@ export const EXACT_WAT = `(module
       (i32.add (i32x4.extract_lane 0 (local.get $inter4)) (i32x4.extract_lane 1 (local.get $inter4)))
       (i32.add (i32x4.extract_lane 2 (local.get $inter4)) (i32x4.extract_lane 3 (local.get $inter4))))))
     (i32.store (i32.const 100) (i32.add (i32.load (i32.const 100)) (local.get $union)))
-    (i32.store (i32.const 104) (i32.add (i32.load (i32.const 104)) (local.get $int)))))
+    (i32.store (i32.const 104) (i32.add (i32.load (i32.const 104)) (local.get $int)))
+    (i32.store (i32.const 132) (global.get $cnt))
+    (i32.store (i32.const 136) (local.get $area))
+    (i32.store (i32.const 140) (local.get $bx0))
+    (i32.store (i32.const 144) (local.get $bx1))
+    (i32.store (i32.const 148) (local.get $by0))
+    (i32.store (i32.const 152) (local.get $by1))))
 `
 
 /** The binary of `EXACT_WAT`, base64. */
-export const EXACT_WASM = 'AGFzbQEAAAABHgNgCn9/f39/f39/f38AYAZ9fX19fX0BfWADf39/AAIPAQNlbnYGbWVtb3J5AgABAwUEAAABAgcSAgZsZXZlbHMAAgVzdHJpcAADCv0UBLkCBAh/AnwDewJ/IAggB2tBAnQhESARQQF0IRggAUEBdCEXIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IRIgBiAKaioCALshEyAS/RQhFCAT/RQhFSAJIQ4gCSACIBFsaiEPIAkgAkF+cSARbGohEAJAA0AgDiAQTw0BIBQgDCABaiAM/VwCAP1WAgAB/V/98gEgFSANIAFqIA39XAIA/VYCAAH9X/3yAf3wAf1eIRYgDiAW/VoCAAAgDiARaiAW/VoCAAEgDCAXaiEMIA0gF2ohDSAOIBhqIQ4MAAsLIA4gD0kEQCAOIBIgDCoCALuiIBMgDSoCALuioLY4AgALIAlBBGohCSAKQQRqIQoMAAsLC/sBAwZ/AnwCeyACQQJ0IQ8gA0ECdCEKAkADQCADIARODQEgACAFIApqKAIAIAFrIA9saiELIAAgBiAKaigCACABayAPbGohDCAHIApqKgIAuyEQIAggCmoqAgC7IREgEP0UIRIgEf0UIRMgCSENIAkgD0F4cWohDgJAA0AgDSAOTw0BIA0gEiAL/V0DAP1f/fIBIBMgDP1dAwD9X/3yAf3wAf1e/VsDAAAgC0EIaiELIAxBCGohDCANQQhqIQ0MAAsLIAJBAXEEQCANIBAgCyoCALuiIBEgDCoCALuioLY4AgALIAkgD2ohCSAKQQRqIQogA0EBaiEDDAALCwv0BgQMfwZ9CHsEf0HsACgCACEPQfAAKAIAIRBB9AAoAgAhEUH4ACgCACEIQfwAKAIAIQdBBCgCAEECdCEJQQgoAgAhCiAA/RMhHCAF/RMhHQJAA0AgBiAHTg0BIA8gBkECdGogDDYCAEEEIQ0gCiEjIAogCEECdGohIiAiQQxrISAgIkEcayEhAkADQCAjICJPDQEgIyoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogIyAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgI0EEaiEjIA5FBEACQANAICMgIU8NASAj/QAEACEYICP9AAQQIRkgGCAc/UUgGSAc/UX9Tv2jAUUNASAaIBggGf3qAf3qASEaICNBIGohIwwACwsCQANAICMgIE8NASAj/QAEACEYIBggHP1F/aMBRQ0BIBogGP3qASEaICNBEGohIwwACwsCQANAICMgIk8NASAjKgIAIRIgEiAAX0UNASAUIBKWIRQgI0EEaiEjDAALCwUgDkEDRgRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHf1EIBkgHf1E/U79owFFDQEgGyAYIBn96wH96wEhGyAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIB39RP2jAUUNASAbIBj96wEhGyAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgBV5FDQEgFSASlyEVICNBBGohIwwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHiAX/RMhHwJAA0AgIyAgTw0BICP9AAQAIRggGCAe/UQgGCAf/UX9Tv2jAUUNASAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgFl4gEiAXX3FFDQEgI0EEaiEjDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGv0fACAa/R8BlpYgGv0fAiAa/R8DlpYhFCAVIBv9HwAgG/0fAZeXIBv9HwIgG/0fA5eXIRUgEyAUjCAVl5cLzAkGGH8CfAR9BX8KewJ/QdAAKgIAIR5B1AAqAgAhH0HYACoCACEgIB79EyErIB/9EyEsICD9EyEtQQQoAgBBAnQhJUHcACgCACEDIAMgAkEMbGohBEHgACgCACESQRwoAgAgAEECdGooAgAhCUEgKAIAIAFBAWtBAnRqKAIAQQFqIAlrIQoCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMgEkECdjYCCCAGIAVrIQcgB0ECdCEIQcwAKAIAIRFBACgCAEUEQEEIKAIAIAkgJWxqICUgCkEMKAIAQRAoAgBBFCgCAEEYKAIAIAUgBiAREAAFQQwoAgAgBUECdGooAgAhC0EQKAIAIAZBAWtBAnRqKAIAQQFqIAtrIQxBPCgCACAJQQJ0aigCACENQcAAKAIAIAkgCmpBAWtBAnRqKAIAQQFqIQ4gESAKIAdsQQJ0aiEPIA8gDiANayAMbEECdGohEEEIKAIAIA0gJWxqICUgDiANa0EsKAIAQTAoAgBBNCgCAEE4KAIAIAsgCyAMaiAPEAAgDyANIAwgCSAJIApqQTwoAgBBwAAoAgBBxAAoAgBByAAoAgAgEBABIBAgC0ECdGsgDEECdCAKQQwoAgBBECgCAEEUKAIAQRgoAgAgBSAGIBEQAAsgACEVAkADQCAVIAFODQEgFUECdCEWIBFBHCgCACAWaigCACAJayAIbGohFyARQSAoAgAgFmooAgAgCWsgCGxqIRhBJCgCACAWaioCALshG0EoKAIAIBZqKgIAuyEcIBIhEyASQQRqIRIgEiEUQQAhIiAFIRogFyAIaiEZIBlBDGshMSAb/RQhJiAc/RQhJwJAA0AgFyAxTw0BIBf9AAQAISggGP0ABAAhKSAmICj9X/3yASAnICn9X/3yAf3wAf1eICYgKCAo/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gEgJyApICn9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yAf3wAf1e/Q0AAQIDBAUGBxAREhMUFRYXISogLiAqICv9RP2xASEuIC8gKiAt/UT9sQEhLyAqICz9RP2kASEwIDAgIkEPbEcEQCAwQQFxISEgFCAaNgIAIBQgISAic0ECdGohFCAhISIgMEEBdkEBcSEhIBQgGkEBajYCACAUICEgInNBAnRqIRQgISEiIDBBAnZBAXEhISAUIBpBAmo2AgAgFCAhICJzQQJ0aiEUICEhIiAwQQN2ISEgFCAaQQNqNgIAIBQgISAic0ECdGohFCAhISILIBpBBGohGiAXQRBqIRcgGEEQaiEYDAALCwJAA0AgFyAZTw0BIBsgFyoCALuiIBwgGCoCALuioLYhHSAjIB0gHl5qISMgJCAdICBeaiEkIB0gH14hISAUIBo2AgAgFCAhICJzQQJ0aiEUICEhIiAaQQFqIRogF0EEaiEXIBhBBGohGAwACwsgIgRAIBQgBjYCACAUQQRqIRQLIBMgFCASa0ECdjYCACAUIRIgFUEBaiEVDAALCyADQQxqIQMMAAsLICMgLv0bACAu/RsBaiAu/RsCIC79GwNqamohIyAkIC/9GwAgL/0bAWogL/0bAiAv/RsDampqISRB5ABB5AAoAgAgI2o2AgBB6ABB6AAoAgAgJGo2AgAL'
+export const EXACT_WASM = 'AGFzbQEAAAABJQRgCn9/f39/f39/f38AYAZ9fX19fX0BfWAEf39/fwBgA39/fwACDwEDZW52Bm1lbW9yeQIAAQMGBQAAAQIDBgsCfwFBAAt/AUEACwcSAgZsZXZlbHMAAgVzdHJpcAAECt8YBbkCBAh/AnwDewJ/IAggB2tBAnQhESARQQF0IRggAUEBdCEXIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IRIgBiAKaioCALshEyAS/RQhFCAT/RQhFSAJIQ4gCSACIBFsaiEPIAkgAkF+cSARbGohEAJAA0AgDiAQTw0BIBQgDCABaiAM/VwCAP1WAgAB/V/98gEgFSANIAFqIA39XAIA/VYCAAH9X/3yAf3wAf1eIRYgDiAW/VoCAAAgDiARaiAW/VoCAAEgDCAXaiEMIA0gF2ohDSAOIBhqIQ4MAAsLIA4gD0kEQCAOIBIgDCoCALuiIBMgDSoCALuioLY4AgALIAlBBGohCSAKQQRqIQoMAAsLC/sBAwZ/AnwCeyACQQJ0IQ8gA0ECdCEKAkADQCADIARODQEgACAFIApqKAIAIAFrIA9saiELIAAgBiAKaigCACABayAPbGohDCAHIApqKgIAuyEQIAggCmoqAgC7IREgEP0UIRIgEf0UIRMgCSENIAkgD0F4cWohDgJAA0AgDSAOTw0BIA0gEiAL/V0DAP1f/fIBIBMgDP1dAwD9X/3yAf3wAf1e/VsDAAAgC0EIaiELIAxBCGohDCANQQhqIQ0MAAsLIAJBAXEEQCANIBAgCyoCALuiIBEgDCoCALuioLY4AgALIAkgD2ohCSAKQQRqIQogA0EBaiEDDAALCwv0BgQMfwZ9CHsEf0HsACgCACEPQfAAKAIAIRBB9AAoAgAhEUH4ACgCACEIQfwAKAIAIQdBBCgCAEECdCEJQQgoAgAhCiAA/RMhHCAF/RMhHQJAA0AgBiAHTg0BIA8gBkECdGogDDYCAEEEIQ0gCiEjIAogCEECdGohIiAiQQxrISAgIkEcayEhAkADQCAjICJPDQEgIyoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogIyAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgI0EEaiEjIA5FBEACQANAICMgIU8NASAj/QAEACEYICP9AAQQIRkgGCAc/UUgGSAc/UX9Tv2jAUUNASAaIBggGf3qAf3qASEaICNBIGohIwwACwsCQANAICMgIE8NASAj/QAEACEYIBggHP1F/aMBRQ0BIBogGP3qASEaICNBEGohIwwACwsCQANAICMgIk8NASAjKgIAIRIgEiAAX0UNASAUIBKWIRQgI0EEaiEjDAALCwUgDkEDRgRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHf1EIBkgHf1E/U79owFFDQEgGyAYIBn96wH96wEhGyAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIB39RP2jAUUNASAbIBj96wEhGyAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgBV5FDQEgFSASlyEVICNBBGohIwwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHiAX/RMhHwJAA0AgIyAgTw0BICP9AAQAIRggGCAe/UQgGCAf/UX9Tv2jAUUNASAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgFl4gEiAXX3FFDQEgI0EEaiEjDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGv0fACAa/R8BlpYgGv0fAiAa/R8DlpYhFCAVIBv9HwAgG/0fAZeXIBv9HwIgG/0fA5eXIRUgEyAUjCAVl5cLSQEBfyMAIwFBDGxqIQQjASADSiAEQQRrKAIAIAFGcQRAIARBBGsgAjYCAAUgBCAANgIAIAQgATYCBCAEIAI2AggjAUEBaiQBCwvkDAYZfwJ8BH0Gfwp7CX9B0AAqAgAhH0HUACoCACEgQdgAKgIAISEgH/0TIS0gIP0TIS4gIf0TIS9BBCgCAEECdCEmQdwAKAIAIAJBBHRqIQRBHCgCACAAQQJ0aigCACEKQSAoAgAgAUEBa0ECdGooAgBBAWogCmshC0HMACgCACESQdwAKAIAIQMCQANAIAMgBE8NASADKAIIQX9GBEAgAygCACEFIAMoAgQhBiADIBI2AgwgBiAFayEHQQAoAgBFBEBBCCgCACAKICZsaiAmIAtBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgEhAABUEMKAIAIAVBAnRqKAIAIQxBECgCACAGQQFrQQJ0aigCAEEBaiAMayENQTwoAgAgCkECdGooAgAhDkHAACgCACAKIAtqQQFrQQJ0aigCAEEBaiEPQZwBKAIAIRAgECAPIA5rIA1sQQJ0aiERQQgoAgAgDiAmbGogJiAPIA5rQSwoAgBBMCgCAEE0KAIAQTgoAgAgDCAMIA1qIBAQACAQIA4gDSAKIAogC2pBPCgCAEHAACgCAEHEACgCAEHIACgCACAREAEgESAMQQJ0ayANQQJ0IAtBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgEhAACyASIAsgB2xBAnRqIRILIANBEGohAwwACwtBgAEoAgAkAEGEASgCACQBQYgBKAIAITZBjAEoAgAhN0GQASgCACE4QZQBKAIAITlBmAEoAgAhOiAAIRUCQANAIBUgAU4NASMBIRMgFUECdCEWQRwoAgAgFmooAgAgCmshNEEgKAIAIBZqKAIAIAprITVBJCgCACAWaioCALshHEEoKAIAIBZqKgIAuyEdIBz9FCEoIB39FCEpQdwAKAIAIQMCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMoAgghCSAJQQBOBEAgBiAFayEnIAlBAU4EQCAkICdqISQLIAlBA0YEQCAlICdqISULIAlBAk4EQCAVIAUgBiATEAMLBSAGIAVrQQJ0IQggAygCDCESIBIgNCAIbGohFyASIDUgCGxqIRggFyAIaiEZIBlBDGshM0EAISMgBSEaAkADQCAXIDNPDQEgF/0ABAAhKiAY/QAEACErICggKv1f/fIBICkgK/1f/fIB/fAB/V4gKCAqICr9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yASApICsgK/0NCAkKCwwNDg8ICQoLDA0OD/1f/fIB/fAB/V79DQABAgMEBQYHEBESExQVFhchLCAwICwgLf1E/bEBITAgMSAsIC/9RP2xASExICwgLv1E/aQBITIgMiAjQQ9sRwRAIDJBAHZBAXEhIiAiICNHBEAgIgRAIBpBAGohFAUgFSAUIBpBAGogExADCyAiISMLIDJBAXZBAXEhIiAiICNHBEAgIgRAIBpBAWohFAUgFSAUIBpBAWogExADCyAiISMLIDJBAnZBAXEhIiAiICNHBEAgIgRAIBpBAmohFAUgFSAUIBpBAmogExADCyAiISMLIDJBA3ZBAXEhIiAiICNHBEAgIgRAIBpBA2ohFAUgFSAUIBpBA2ogExADCyAiISMLCyAaQQRqIRogF0EQaiEXIBhBEGohGAwACwsCQANAIBcgGU8NASAcIBcqAgC7oiAdIBgqAgC7oqC2IR4gJCAeIB9eaiEkICUgHiAhXmohJSAeICBeISIgIiAjRwRAICIEQCAaIRQFIBUgFCAaIBMQAwsgIiEjCyAaQQFqIRogF0EEaiEXIBhBBGohGAwACwsgIwRAIBUgFCAGIBMQAwsLIANBEGohAwwACwsjASATSgRAIDlBAEgEQCAVITkLIBUhOiMAIBNBDGxqIRsgGygCBCA3SARAIBsoAgQhNwsjACMBQQxsaiEWIBZBBGsoAgBBAWsgOEoEQCAWQQRrKAIAQQFrITgLAkADQCAbIBZPDQEgNiAbKAIIIBsoAgRraiE2IBtBDGohGwwACwsLIBVBAWohFQwACwsgJCAw/RsAIDD9GwFqIDD9GwIgMP0bA2pqaiEkICUgMf0bACAx/RsBaiAx/RsCIDH9GwNqamohJUHkAEHkACgCACAkajYCAEHoAEHoACgCACAlajYCAEGEASMBNgIAQYgBIDY2AgBBjAEgNzYCAEGQASA4NgIAQZQBIDk2AgBBmAEgOjYCAAs='
 
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
@@ -409,11 +490,15 @@ const H_Y1 = 60
 const H_SCRATCH = 76
 const H_CUT = 80
 const H_SEGS = 92
-const H_TRANS = 96
 const H_UNION = 100
 const H_INTER = 104
 const H_LEVELS = 108
-const HEADER = 128
+const H_RUNS = 128
+const H_COUNT = 132
+const H_AREA = 136
+const H_BOX = 140
+const H_MID = 156
+const HEADER = 192
 
 type Taps = { i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array }
 
@@ -456,8 +541,10 @@ export class ExactKernel {
   /** i32 and f32 views of the kernel's memory (it never grows). */
   readonly i32: Int32Array
   readonly f32: Float32Array
-  /** Segment records (x0, x1, then the kernel's i32 index of the segment's crossings) from `segs`. */
+  /** Segment records (x0, x1, level; a fourth i32 the kernel uses) from i32 index `segs`. */
   readonly segs: number
+  /** Byte offset of the mask's runs, (y, x0, x1) triples with x1 exclusive (`count` of them). */
+  readonly runsAt: number
   /** Byte offsets of the level runs `levels` writes: row starts (int32, usedH + 1), run starts (int32) and levels (int8), `cells` each. */
   readonly rowBeginAt: number
   readonly startsAt: number
@@ -512,10 +599,11 @@ export class ExactKernel {
     this.rowBeginAt = take(4 * (up.usedH + 1))
     this.startsAt = take(4 * this.cells)
     this.levelsAt = take(this.cells)
-    const maxSegs = (outW >> 1) + 2
-    const segsAt = take(12 * maxSegs)
-    const transAt = take(4 * maxRows * (2 * outW + 2 * maxSegs + 2))
-    const scratchAt = take(4 * (maxJ * outW + maxR * midW + maxJ * midW))
+    // Segments of a strip (at least one pixel each), runs of a mask (never touching: at most ⌈outW/2⌉ a row).
+    const segsAt = take(16 * (outW + 2))
+    this.runsAt = take(12 * plan.outH * ((outW + 1) >> 1))
+    const scratchAt = take(4 * maxJ * outW)
+    const midAt = take(4 * (maxR * midW + maxJ * midW))
     const memory = new wasm!.Memory({ initial: Math.ceil(at / PAGE) })
     this.i32 = new Int32Array(memory.buffer)
     this.f32 = new Float32Array(memory.buffer)
@@ -537,7 +625,8 @@ export class ExactKernel {
     }
     this.i32[H_SCRATCH >> 2] = scratchAt
     this.i32[H_SEGS >> 2] = segsAt
-    this.i32[H_TRANS >> 2] = transAt
+    this.i32[H_RUNS >> 2] = this.runsAt
+    this.i32[H_MID >> 2] = midAt
     this.i32.set([this.rowBeginAt, this.startsAt, this.levelsAt, up.usedW, up.usedH], H_LEVELS >> 2)
     this.segs = segsAt >> 2
     const exports = new wasm!.Instance(exactModule!, { env: { memory } }).exports
@@ -558,7 +647,7 @@ export class ExactKernel {
     return this.levelPass(floor32(lm), floor32(lp), floor32(tm), floor32(tp), floor32(hm), floor32(hp))
   }
 
-  /** Copies the used rows of the plane at `offset` of `low`, sets the cutoffs and clears the counts. */
+  /** Copies the used rows of the plane at `offset` of `low`, sets the cutoffs and clears the counts, runs and box. */
   load(low: Float32Array, offset: number, lo: number, t: number, hi: number): void {
     this.f32.set(low.subarray(offset, offset + this.lowFloats), this.lowAt >> 2)
     this.f32[H_CUT >> 2] = lo
@@ -566,14 +655,17 @@ export class ExactKernel {
     this.f32[(H_CUT >> 2) + 2] = hi
     this.i32[H_UNION >> 2] = 0
     this.i32[H_INTER >> 2] = 0
+    this.i32[H_COUNT >> 2] = 0
+    this.i32[H_AREA >> 2] = 0
+    this.i32.set([0x7fffffff, -1, -1, -1], H_BOX >> 2)
   }
 
   /**
-   * The `nSeg` segments written at `i32[segs + 3·s]` (x0) and `i32[segs + 3·s + 1]` (x1, exclusive)
-   * over output rows [ys, ye) of a strip. Afterwards `i32[segs + 3·s + 2]` is where segment s's
-   * crossings start: for each row in turn a count n (even), then n columns alternately starting
-   * and ending (exclusive) a run of values above t. The counts of values above lo and hi add up
-   * in `union` and `inter` from `load` on.
+   * One strip of output rows [ys, ye): its `nSeg` segments, written left to right at
+   * `i32[segs + 4·s]` (x0), `i32[segs + 4·s + 1]` (x1, exclusive) and `i32[segs + 4·s + 2]` (level:
+   * 0–3 known for the whole segment, −1 evaluated exactly), cover its columns. Adds the strip's
+   * runs above t (joined across segments), its counts above lo and hi, its area and box to those
+   * since `load`, as `RunClassifier`'s JavaScript row loop does.
    */
   strip(ys: number, ye: number, nSeg: number): void {
     this.run(ys, ye, nSeg)
@@ -585,5 +677,21 @@ export class ExactKernel {
 
   get inter(): number {
     return this.i32[H_INTER >> 2]!
+  }
+
+  /** Runs so far. */
+  get count(): number {
+    return this.i32[H_COUNT >> 2]!
+  }
+
+  /** Pixels above t so far. */
+  get area(): number {
+    return this.i32[H_AREA >> 2]!
+  }
+
+  /** The box of the runs so far, inclusive (meaningful when `count` > 0). */
+  box(): [x0: number, y0: number, x1: number, y1: number] {
+    const b = H_BOX >> 2
+    return [this.i32[b]!, this.i32[b + 2]!, this.i32[b + 1]!, this.i32[b + 3]!]
   }
 }

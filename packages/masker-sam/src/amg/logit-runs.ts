@@ -103,8 +103,6 @@ export class RunClassifier {
 
   /** The WebAssembly kernel of the exact pixels (null: the JavaScript path, `LogitUpsampler.finalRows`). */
   readonly kernel: ExactKernel | null
-  // Where each exact segment of the current strip reads its next row's crossings (kernel path).
-  private cursor2 = new Int32Array(64)
 
   /** `exact`: `auto` (default) evaluates the exact pixels with `ExactKernel` when the engine runs WebAssembly SIMD, `js` always in JavaScript (same results). */
   constructor(
@@ -379,20 +377,20 @@ export class RunClassifier {
       // loop then finishes each value as that pass does.
       const J0 = ty.i0[ys]!
       if (kernel) {
+        // The kernel does the rest of the strip: exact spans, counts, runs, area and box.
         const mem = kernel.i32
-        let e = 0
         for (let s = 0; s < nSeg; s++) {
-          if (this.segLevel[s] !== -1) continue
-          this.exactPixels += (this.segX1[s]! - this.segX0[s]!) * (ye - ys)
-          mem[kernel.segs + 3 * e] = this.segX0[s]!
-          mem[kernel.segs + 3 * e + 1] = this.segX1[s]!
-          e++
+          const x0 = this.segX0[s]!
+          const x1 = this.segX1[s]!
+          const L = this.segLevel[s]!
+          if (L === -1) this.exactPixels += (x1 - x0) * (ye - ys)
+          mem[kernel.segs + 4 * s] = x0
+          mem[kernel.segs + 4 * s + 1] = x1
+          mem[kernel.segs + 4 * s + 2] = L
         }
-        if (e > 0) {
-          kernel.strip(ys, ye, e)
-          if (this.cursor2.length < e) this.cursor2 = new Int32Array(2 * e)
-          for (let k = 0; k < e; k++) this.cursor2[k] = mem[kernel.segs + 3 * k + 2]!
-        }
+        kernel.strip(ys, ye, nSeg)
+        ys = ye
+        continue
       } else {
         const nJ = ty.i1[ye - 1]! + 1 - J0
         let need = 0
@@ -415,7 +413,6 @@ export class RunClassifier {
         const jb = ty.i1[y]! - J0
         const w0 = ty.w0[y]!
         const w1 = ty.w1[y]!
-        let e = 0
         for (let s = 0; s < nSeg; s++) {
           const a = this.segX0[s]!
           const b = this.segX1[s]!
@@ -425,15 +422,6 @@ export class RunClassifier {
             if (L >= 1) union += n
             if (L === 3) inter += n
             if (L >= 2) count = this.addRun(count, rowStart, y, a, b)
-            continue
-          }
-          if (kernel) {
-            // This row's runs of the segment, from the kernel's crossings (its counts add up in the kernel).
-            const mem = kernel.i32
-            const p = this.cursor2[e]!
-            const end = p + 1 + mem[p]!
-            for (let k = p + 1; k < end; k += 2) count = this.addRun(count, rowStart, y, mem[k]!, mem[k + 1]!)
-            this.cursor2[e++] = end
             continue
           }
           // region's last pass: the same float32 rounding of the same weighted sum.
@@ -468,8 +456,10 @@ export class RunClassifier {
       ys = ye
     }
     if (kernel) {
-      union += kernel.union
-      inter += kernel.inter
+      const k = kernel
+      if (k.union === 0) return null
+      const count = k.count
+      return { inter: k.inter, union: k.union, area: k.area, box: k.area > 0 ? k.box() : null, runs: new Int32Array(k.i32.buffer, k.runsAt, 3 * count), count }
     }
     if (union === 0) return null
     return { inter, union, area, box: area > 0 ? [bx0, by0, bx1, by1] : null, runs: this.runs, count }

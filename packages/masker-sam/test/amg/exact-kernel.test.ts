@@ -25,7 +25,7 @@ describe('EXACT_WASM', () => {
 })
 
 describe('ExactKernel', () => {
-  it('gives the counts and the crossings of t of the full upsampled plane on random strips and segments, with cutoffs at output values and one float32 step from them', () => {
+  it('gives the runs, counts, area and box of the full upsampled plane on random strips and segments (exact ones and known levels), with cutoffs at output values and one float32 step from them', () => {
     const cases: [UpsamplePlan, number, number][] = [
       [{ kind: 'resize-pad', padSize: 1024, validH: 765, validW: 1024, outH: 968, outW: 1296 }, 64, 64],
       [{ kind: 'resize-pad', padSize: 1024, validH: 1024, validW: 683, outH: 300, outW: 200 }, 32, 32],
@@ -39,7 +39,7 @@ describe('ExactKernel', () => {
       const r = mulberry32(77 + k)
       for (const groups of [1, 2, 3]) {
         const kernel = new ExactKernel(up, groups)
-        for (let trial = 0; trial < 6; trial++) {
+        for (let trial = 0; trial < 8; trial++) {
           const scale = [1, 8, 1e4][trial % 3]!
           const low = Float32Array.from({ length: lh * lw }, () => Math.fround((r() - 0.5) * scale))
           const full = upsampleLogits(low, lh, lw, plan)
@@ -52,55 +52,56 @@ describe('ExactKernel', () => {
             const b = up.y.srcHi[ye]!
             while (ye < plan.outH && up.y.srcLo[ye] === a && up.y.srcHi[ye] === b) ye++
           }
-          // Disjoint segments, left to right, widths 1 … 40 (the whole row now and then).
-          const segs: [number, number][] = []
-          if (trial === 5) segs.push([0, W])
+          // Segments covering the row: exact (−1) or of a known level (0–3), widths 1 … 40; one segment of the whole row now and then.
+          const segs: [number, number, number][] = []
+          if (trial === 5) segs.push([0, W, -1])
           else {
-            for (let x = Math.floor(r() * 5); x < W; ) {
-              const w = 1 + Math.floor(r() * r() * 40)
-              segs.push([x, Math.min(W, x + w)])
-              x += w + 1 + Math.floor(r() * 30)
+            for (let x = 0; x < W; ) {
+              const w = Math.min(W - x, 1 + Math.floor(r() * r() * 40))
+              segs.push([x, x + w, r() < 0.6 ? -1 : Math.floor(r() * 4)])
+              x += w
             }
           }
           // Cutoffs at output values of the strip, or one float32 step from them.
           const pick = (): number => {
-            const [a, b] = segs[Math.floor(r() * segs.length)]!
-            const v = full[(ys + Math.floor(r() * (ye - ys))) * W + a + Math.floor(r() * (b - a))]!
+            const v = full[(ys + Math.floor(r() * (ye - ys))) * W + Math.floor(r() * W)]!
             const u = r()
             return u < 0.4 ? v : step(v, u < 0.7 ? 1 : -1)
           }
           const [lo, t, hi] = [pick(), pick(), pick()].sort((a, b) => a - b) as [number, number, number]
           kernel.load(low, 0, lo, t, hi)
-          segs.forEach(([a, b], s) => {
-            kernel.i32[kernel.segs + 3 * s] = a
-            kernel.i32[kernel.segs + 3 * s + 1] = b
-          })
+          segs.forEach(([a, b, L], s) => kernel.i32.set([a, b, L], kernel.segs + 4 * s))
           kernel.strip(ys, ye, segs.length)
-          let [union, inter] = [0, 0]
-          const tag = `plan ${k} groups ${groups} trial ${trial} strip ${ys}–${ye}`
-          segs.forEach(([a, b], s) => {
-            let p = kernel.i32[kernel.segs + 3 * s + 2]!
-            for (let y = ys; y < ye; y++) {
-              // The naive crossings of this row: where v > t starts and stops.
-              const want: number[] = []
-              let above = false
-              for (let x = a; x < b; x++) {
-                const v = full[y * W + x]!
-                if (v > lo) union++
-                if (v > hi) inter++
-                if (v > t !== above) {
-                  want.push(x)
-                  above = !above
-                }
-              }
-              if (above) want.push(b)
-              const n = kernel.i32[p]!
-              expect(Array.from(kernel.i32.subarray(p + 1, p + 1 + n)), `${tag} segment [${a}, ${b}) row ${y}`).toEqual(want)
-              p += 1 + n
-              checked++
+          // What each pixel is: a known segment's level, else the full plane's value against the cutoffs.
+          let [union, inter, area] = [0, 0, 0]
+          const want: number[] = []
+          let box: number[] | null = null
+          for (let y = ys; y < ye; y++) {
+            let start = -1
+            const above = (x: number): boolean => {
+              const [, , L] = segs.find(([a, b]) => a <= x && x < b)!
+              const v = full[y * W + x]!
+              const [l, m, h] = L >= 0 ? [L >= 1, L >= 2, L === 3] : [v > lo, v > t, v > hi]
+              if (l) union++
+              if (h) inter++
+              return m
             }
-          })
-          expect([kernel.union, kernel.inter], tag).toEqual([union, inter])
+            for (let x = 0; x <= W; x++) {
+              const on = x < W && above(x)
+              if (on && start < 0) start = x
+              if (!on && start >= 0) {
+                want.push(y, start, x)
+                area += x - start
+                box = box ? [Math.min(box[0]!, start), box[1]!, Math.max(box[2]!, x - 1), y] : [start, y, x - 1, y]
+                start = -1
+              }
+            }
+          }
+          const tag = `plan ${k} groups ${groups} trial ${trial} strip ${ys}–${ye}`
+          expect([kernel.union, kernel.inter, kernel.area], tag).toEqual([union, inter, area])
+          expect(Array.from(new Int32Array(kernel.i32.buffer, kernel.runsAt, 3 * kernel.count)), tag).toEqual(want)
+          if (box) expect(kernel.box(), tag).toEqual(box)
+          checked += kernel.count
         }
       }
     }
