@@ -98,6 +98,7 @@ export interface EvalScannet2dOptions {
   templates: string[]
   prompts?: string
   maxFrames?: string
+  allowPartial?: boolean
   json?: boolean
   out?: string
 }
@@ -121,7 +122,7 @@ export async function evalScannet2dCommand(o: EvalScannet2dOptions, io: Io): Pro
   return userErrors(io, o.json, async () => {
     const r = await evalScannet2d({
       scene: o.scene!, source: o.run !== undefined ? { kind: 'run', path: o.run } : { kind: 'predictions', path: o.predictions! },
-      classes: o.classes, background: o.background, templates: o.templates, prompts: o.prompts, maxFrames, registry: builtinRegistry(), out: o.out,
+      classes: o.classes, background: o.background, templates: o.templates, prompts: o.prompts, maxFrames, allowPartial: o.allowPartial, registry: builtinRegistry(), out: o.out,
       log: o.json ? undefined : (line) => io.err(`[eval] ${line}`),
     })
     printResult({ kind: 'single', ...r }, o.json, io)
@@ -134,9 +135,9 @@ export async function evalScannet2dCommand(o: EvalScannet2dOptions, io: Io): Pro
  */
 export function evalCommand(program: Command, act: Act, io: Io): Command {
   const evaluate = program.command('eval').description('evaluate runs or any system\'s predictions with the protocol written out: scannet, scannet2d, ade20k-probe')
-  evaluate.command('scannet').description('ScanNet 3D semantic segmentation: per-class IoU/acc/support, mIoU, fmIoU, mAcc; protocol and run manifest stated')
-    .option('--run <dir>', 'a finished run (its map is transferred to the mesh vertices), a sweep\'s output directory, or with --scenes a folder of per-scene runs')
-    .option('--predictions <file>', 'per-vertex ids: ScanNet benchmark .txt (one per line), .npy, or .ply with a label property; with --scenes a folder of <scene>.txt|.npy|.ply')
+  evaluate.command('scannet').description('ScanNet 3D semantic segmentation: per-class IoU/acc/support, mIoU, fmIoU, mAcc; protocol and run manifest stated (a run made with random-weight contract models warns PLAF_RANDOM_WEIGHTS)')
+    .option('--run <dir>', 'a finished run (its map is transferred to the mesh vertices), a sweep\'s output directory, or with --scenes a folder of per-scene runs; a plaf run --shard i/n partial is refused (plaf merge the shards first)')
+    .option('--predictions <file>', 'per-vertex ids: ScanNet benchmark .txt (one per line; blank lines after the last are ignored, a blank line before it is an error), .npy, or .ply with a label property; with --scenes a folder of <scene>.txt|.npy|.ply')
     .option('--scene <dir>', 'the ScanNet scan folder with the ground truth')
     .option('--scenes <list.txt>', 'several scenes, one folder a line (as plaf run --scenes): per-scene and pooled results')
     .option('--classes <set>', 'scannet20, scannet200 or nyu40', 'scannet20')
@@ -149,7 +150,7 @@ export function evalCommand(program: Command, act: Act, io: Io): Command {
     .option('--out <dir>', 'write result.json, classes.csv, report.md and the plots (SVG + PNG) there')
     .action(act((o: EvalScannetOptions) => evalScannetCommand(o, io)))
   evaluate.command('scannet2d').description('open-vocabulary 2D segmentation of sampled frames against label-filt: same metrics and outputs')
-    .option('--run <dir>', 'a finished run: its stored 2D memories, each mask labelled by its best class prompt')
+    .option('--run <dir>', 'a finished run: its stored 2D memories, each mask labelled by its best class prompt (a plaf run --shard i/n partial is refused without --allow-partial)')
     .option('--predictions <dir>', 'a folder of <frame index>.png label images (ids of the class set, 0 = none)')
     .option('--scene <dir>', 'the ScanNet scan folder with label-filt/ and the labels TSV')
     .option('--classes <set>', 'scannet20, scannet200 or nyu40', 'scannet20')
@@ -157,6 +158,7 @@ export function evalCommand(program: Command, act: Act, io: Io): Command {
     .option('--templates <template>', 'prompt template with {} (repeatable): each class is embedded under every one and averaged', collect, [])
     .option('--prompts <file.json>', 'class name → prompt text(s) (JSON); only the classes listed are queried')
     .option('--max-frames <n>', 'evaluate at most n frames, evenly spaced over those stored')
+    .option('--allow-partial', 'score a plaf run --shard i/n partial\'s own frames (a warning says so); plaf merge keeps no 2D memories, so this is how a sharded run\'s frames are scored')
     .option('--json', 'print one JSON object: {protocol, classes: [{id, name, iou, acc, support}], miou, fmiou, macc, ignored, …}')
     .option('--out <dir>', 'write result.json, classes.csv, report.md and the plots (SVG + PNG) there')
     .action(act((o: EvalScannet2dOptions) => evalScannet2dCommand(o, io)))

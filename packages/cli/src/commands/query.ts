@@ -6,6 +6,7 @@ import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { formatDiagnostic } from '../render.js'
+import { runModelWarnings } from '../run-warnings.js'
 import { QUERY_MANIFEST, checkQueryOut, commitQueryOut, recoverQueryOut, stageQueryOut } from './query-out.js'
 
 export { QUERY_MANIFEST } from './query-out.js'
@@ -301,7 +302,9 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
     // a mistake found late (an unknown frame, a damaged stored frame), a model error or a kill
     // leaves the previous query as it was.
     const plan = checkQueryOut(outDir, runDir, o.overwrite ?? false, run.stages.querier)
-    const record = { tool: 'plaf query', run: resolve(runDir), texts: o.text, labels: o.labels === undefined ? [] : list(o.labels) }
+    // a run made with random-weight contract models: its scores mean nothing, said on stderr, in --json's notes and in query.json
+    const modelWarnings = runModelWarnings(runDir)
+    const record = { tool: 'plaf query', run: resolve(runDir), texts: o.text, labels: o.labels === undefined ? [] : list(o.labels), ...(modelWarnings.length ? { warnings: modelWarnings } : {}) }
     const staged = stageQueryOut(outDir)
     let r: QueryResult
     try {
@@ -315,6 +318,7 @@ export async function queryCommand(runDir: string, o: QueryOptions, io: Io): Pro
       throw relocateError(e, staged, outDir)
     }
     r = relocateResult(r, staged, outDir)
+    if (modelWarnings.length) r = { ...r, notes: [...modelWarnings, ...r.notes] }
     printDiagnostics(io, plan.notes, o.json)
     const seen = new Map<string, number>()
     for (const d of r.notes) {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { PlafError, diagnostic, fsErrorDiagnostic, writeFileAtomic } from '@plaf/core'
 import { THUMBNAIL_BUDGET, exportPage, openViewerData, startViewer, type ScoreMode } from '@plaf/viewer'
 import { builtinRegistry } from '../builtins.js'
+import { runModelWarnings } from '../run-warnings.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
 /** Options of `plaf view`, as typed. */
@@ -132,6 +133,8 @@ export async function viewCommand(runDir: string, o: ViewOptions, io: Io, until?
     return EXIT.user
   }
   const data = await openViewerData(runDir, builtinRegistry())
+  // a run made with random-weight contract models: what the page or viewer shows means nothing
+  printDiagnostics(io, runModelWarnings(runDir))
   // --mode / --threshold: the page's starting point (the run's querier settings otherwise)
   // (the page says which: "--threshold 0.3 (cosine)", not "the run's")
   if (mode) Object.assign(data.info.scoring, { mode, modeFrom: `--mode ${mode}` })

@@ -92,6 +92,8 @@ export function evalMarkdown(o: EvalOutcome, title: string, plots: string[] = []
   const several = o.scenes.length > 1
   const md = [
     `# ${title}`, '',
+    // what qualifies every number below (random-weight models, a run made from another scene, …)
+    ...(o.warnings?.length ? ['## Warnings', '', ...o.warnings.map((d) => `- ${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`), ''] : []),
     '## Protocol', '', ...protocolLines(o.protocol).map((l) => `- ${l}`),
     ...o.scenes.filter((s) => s.prediction).map((s) => `- source ${s.scene}: ${s.prediction}`), '',
     ...(runs.length ? ['## Runs', '', '```', ...manifestLines(runs), '```', ''] : []),

@@ -196,6 +196,7 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
         prediction = `${file} (${p.format})`
       } else {
         run = await readRunMap(several ? join(o.source.path, sc.name) : o.source.path, o.registry!)
+        for (const d of run.warnings) warn(d)
         warn(await run.inputCheck(sc.dir, several ? `--scenes (scene ${sc.name})` : undefined))
         const pointClass = await mapPointClasses(run, prompts!)
         // @plaf/query's transfer (the querier's `mesh` option): nearest map point strictly within the cut-off, else -1
@@ -212,7 +213,10 @@ export async function evaluateScannet(o: ScannetEvalOptions): Promise<ScannetEva
       unpredicted = v.unpredicted
       prediction = v.prediction
       run = v.run
-      if (run) warn(await run.inputCheck(sc.dir, several ? `--scenes (scene ${sc.name})` : undefined))
+      if (run) {
+        for (const d of run.warnings) warn(d)
+        warn(await run.inputCheck(sc.dir, several ? `--scenes (scene ${sc.name})` : undefined))
+      }
     }
     const cm = confusionMatrix(gtIdx, pred, k)
     results.push({ scene: sc.name, dir: sc.dir, prediction, cm, scores: segmentationScores(cm), run: run?.manifest, report: run?.report, unpredicted })

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
-  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, resolvePipeline,
+  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, recordedRandomWeights, resolvePipeline,
   type Diagnostic, type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
 } from '@plaf/core'
 
@@ -43,6 +43,27 @@ export interface EvalRun {
    * input has no `scene` option or recorded no identity.
    */
   inputCheck(sceneDir: string, flag?: string): Promise<Diagnostic | null>
+  /**
+   * What the evaluation must say about the run before its scores: PLAF_RANDOM_WEIGHTS for each
+   * contract model with random weights its manifest records, and, when a partial run was allowed
+   * ({@link OpenEvalRunOptions.allowPartial}), that it holds only some of the input's frames.
+   */
+  warnings: Diagnostic[]
+}
+
+/** Options of {@link openEvalRun}. */
+export interface OpenEvalRunOptions {
+  /**
+   * A run holding only part of its input (a shard, a merge that left shards out) is refused
+   * unless this is set; then it is opened with a warning. `plaf eval scannet2d --allow-partial`.
+   */
+  allowPartial?: boolean
+  /** The flag that sets `allowPartial`, offered in the refusal's hint (none: no way around it but merging). */
+  allowFlag?: string
+  /** What to do instead, in place of {@link PartialRun.hint} (`plaf merge` first): for 2D memories, which a merge does not carry. */
+  partialHint?: string
+  /** What scoring a partial run would get wrong, in the refusal (default: a 3D map scored against the whole scene). */
+  partialWhy?: string
 }
 
 /** A finished run's 3D map, read back through its storage3d codec, and how to embed texts in its space. */
@@ -89,12 +110,81 @@ export function ensembleMean(data: Float32Array, d: number, sizes: readonly numb
   return out
 }
 
+/** The file `plaf run --shard i/n` writes into a partial run directory (the fields read here). */
+export const SHARD_RECORD = 'shard.json'
+
+/** What makes a run directory hold only part of its input's frames: a shard, or a merge that left shards out. */
+export interface PartialRun {
+  /** E.g. `shard 1/3 of a sharded run` or `merged from shards 0/3, 1/3 only`. */
+  what: string
+  /** Frames the run's map (or 2D memories) holds, and frames of the whole input. */
+  frames: number
+  total: number
+  /** The file that says so (shard.json, or manifest.json's `merged`). */
+  file: string
+  /** The command that makes the whole run. */
+  hint: string
+}
+
+/**
+ * Whether a run directory holds only some of its input's frames: a `plaf run --shard i/n` partial
+ * (its shard.json lists fewer frames than the input has), or a `plaf merge` output whose
+ * manifest's `merged.shards` do not cover every frame. Null for a whole run (also a shard that
+ * got every frame, e.g. `--shard 0/1`). `manifest` is the run's parsed manifest.json.
+ */
+export function partialRun(dir: string, manifest: any): PartialRun | null {
+  const shardFile = join(dir, SHARD_RECORD)
+  if (existsSync(shardFile)) {
+    const r = readJson(shardFile) as { shard?: unknown; of?: unknown; chunk?: unknown; frames?: unknown; frames_total?: unknown }
+    const frames = Array.isArray(r.frames) ? r.frames.length : NaN
+    const total = typeof r.frames_total === 'number' ? r.frames_total : NaN
+    if (!(frames >= total)) {
+      return {
+        what: `shard ${r.shard}/${r.of} of a sharded run (plaf run --shard ${r.shard}/${r.of}${typeof r.chunk === 'number' ? `, chunks of ${r.chunk} frames` : ''})`,
+        frames, total, file: shardFile,
+        hint: `merge the run's ${r.of} shards first: plaf merge <the ${r.of} shard dirs> --out <merged dir>, then evaluate the merged run (--run <merged dir>)`,
+      }
+    }
+    return null
+  }
+  const merged = manifest?.merged as { shards?: Array<{ shard?: unknown; frames?: unknown }> } | undefined
+  const total = manifest?.input?.frames
+  if (!merged || !Array.isArray(merged.shards) || typeof total !== 'number') return null
+  // a partial that was not sharded (frames null) held every frame
+  if (merged.shards.some((x) => !Array.isArray(x.frames))) return null
+  const held = new Set(merged.shards.flatMap((x) => x.frames as number[]))
+  if (held.size >= total) return null
+  const names = merged.shards.map((x) => String(x.shard)).join(', ')
+  const of = Number(String(merged.shards[0]?.shard ?? '').split('/')[1])
+  const missing = of > 0 ? Array.from({ length: of }, (_, i) => `${i}/${of}`).filter((x) => !merged.shards!.some((y) => y.shard === x)) : []
+  return {
+    what: `a plaf merge of shards ${names} only${missing.length ? ` (shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} left out)` : ''}`,
+    frames: held.size, total, file: join(dir, 'manifest.json'),
+    hint: `merge every shard of the run: plaf merge <the ${of > 0 ? `${of} ` : ''}shard dirs> --out <merged dir>, then evaluate that run`,
+  }
+}
+
+/**
+ * The refusal (or, with `severity: 'warning'`, the note) that a run holds only part of its input.
+ * `why`: what scoring it would get wrong (default: for a 3D map against the whole scene).
+ */
+export function partialRunDiagnostic(runDir: string, p: PartialRun, flag: string, severity: 'error' | 'warning', allow?: string, why?: string): Diagnostic {
+  const scored = severity === 'error'
+    ? (why ?? `its map lacks what only the other ${p.total - p.frames} frames saw, and scoring it against the whole scene would count those surfaces as misses`)
+    : `scored as asked${allow ? ` (${allow})` : ''}: the scores cover only those frames, not the whole run`
+  return diagnostic('PLAF_INPUT_INVALID', `${runDir} is ${p.what}: it holds ${p.frames} of the input's ${p.total} frames; ${scored}`, {
+    severity, file: p.file, source: flag, path: 'run', expected: `a run of all ${p.total} frames`, actual: `${p.frames} of ${p.total} frames`,
+    hint: severity === 'error' && allow ? `${p.hint}; or ${allow} to score only its ${p.frames} frames` : p.hint,
+  })
+}
+
 /**
  * Opens a finished run (`config.resolved.yaml`, `manifest.json`, `report.json`) and reads its 3D
  * map back through the first storage3d codec that can `read()`. Errors name the file that is
  * missing (PLAF_FILE_NOT_FOUND) or say why the run has no map (PLAF_RUN_NOT_QUERYABLE).
  */
 export async function readRunMap(runDir: string, registry: Registry, flag = `--run ${runDir}`): Promise<RunMap> {
+  // a shard's map lacks the other shards' frames: never scored as the scene's (plaf merge first)
   const run = await openEvalRun(runDir, registry, flag)
   const dir = run.runDir
   const p = run.pipeline
@@ -121,8 +211,13 @@ export async function readRunMap(runDir: string, registry: Registry, flag = `--r
   return { ...run, map }
 }
 
-/** Opens a finished run for evaluation (see {@link EvalRun}); errors name the missing file or what the run lacks. */
-export async function openEvalRun(runDir: string, registry: Registry, flag = `--run ${runDir}`): Promise<EvalRun & { ctxFor(stage: string): ReturnType<typeof createStandaloneContext> }> {
+/**
+ * Opens a finished run for evaluation (see {@link EvalRun}); errors name the missing file or what
+ * the run lacks. A run holding only part of its input's frames ({@link partialRun}) is a
+ * PLAF_INPUT_INVALID error naming shard.json (or the manifest) and the `plaf merge` to run first,
+ * unless `opts.allowPartial`.
+ */
+export async function openEvalRun(runDir: string, registry: Registry, flag = `--run ${runDir}`, opts: OpenEvalRunOptions = {}): Promise<EvalRun & { ctxFor(stage: string): ReturnType<typeof createStandaloneContext> }> {
   const dir = resolve(runDir)
   if (!existsSync(dir)) fail('PLAF_FILE_NOT_FOUND', `run directory ${runDir} does not exist`, { file: dir, source: flag, path: 'run' })
   for (const f of ['config.resolved.yaml', 'manifest.json', 'report.json']) {
@@ -132,6 +227,11 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
   }
   const manifest = readJson(join(dir, 'manifest.json'))
   const report = readJson(join(dir, 'report.json')) as RunReportLike
+  const partial = partialRun(dir, manifest)
+  if (partial && opts.partialHint) partial.hint = opts.partialHint
+  if (partial && !opts.allowPartial) throw new PlafError(partialRunDiagnostic(runDir, partial, flag, 'error', opts.allowFlag, opts.partialWhy))
+  const warnings = recordedRandomWeights(manifest.models, join(dir, 'manifest.json'))
+  if (partial) warnings.push(partialRunDiagnostic(runDir, partial, flag, 'warning', opts.allowFlag))
   const r = await resolvePipeline(join(dir, 'config.resolved.yaml'), registry)
   if (!r.pipeline || hasErrors(r.diagnostics)) throw new PlafError(r.diagnostics.filter((d) => d.severity === 'error'))
   const p: ResolvedPipeline = { ...r.pipeline, baseDir: manifest.pipeline?.base_dir ?? r.pipeline.baseDir }
@@ -152,6 +252,7 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
     pipeline: p,
     report,
     ctxFor,
+    warnings,
     manifest: {
       dir, pipeline: p.name, config_hash: manifest.pipeline?.config_hash ?? null, plugins, models: Array.isArray(manifest.models) ? manifest.models : [],
       text_encoder: { plugin: encoderName, options: encoderOptions }, storage3d: '',

@@ -24,6 +24,12 @@ export interface Scannet2dEvalOptions {
   prompts?: string
   /** Evaluate at most this many frames, evenly spaced over those available; default all. */
   maxFrames?: number
+  /**
+   * Score a run holding only part of its input (a `plaf run --shard i/n` partial: its frames'
+   * 2D memories are the whole run's for those frames, and `plaf merge` leaves them in the shard
+   * directories): with a warning that only its frames are scored. Without it such a run is refused.
+   */
+  allowPartial?: boolean
   registry?: Registry
   log?: (line: string) => void
 }
@@ -97,7 +103,11 @@ export async function evaluateScannet2d(o: Scannet2dEvalOptions): Promise<Scanne
     }
     prediction = `label images of ${o.source.path} (${set.idColumn === 'id' ? 'raw ScanNet' : 'NYU40'} ids, 0 = none)`
   } else {
-    const run = await openEvalRun(o.source.path, o.registry!)
+    const run = await openEvalRun(o.source.path, o.registry!, undefined, {
+      allowPartial: o.allowPartial, allowFlag: '--allow-partial', partialWhy: 'its scores would cover only those frames, not the whole run\'s',
+      partialHint: 'plaf merge fuses the 3D maps only (each shard keeps its own 2D memories), so to score every frame run the pipeline without --shard and evaluate that run',
+    })
+    warnings.push(...run.warnings)
     const mismatch = await run.inputCheck(dir)
     if (mismatch) warnings.push(mismatch)
     const prompts = classPrompts(set, o.templates, o.prompts)
