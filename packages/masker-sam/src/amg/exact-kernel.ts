@@ -469,6 +469,7 @@ export const EXACT_WASM = 'AGFzbQEAAAABJQRgCn9/f39/f39/f38AYAZ9fX19fX0BfWAEf39/f
 /** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer
+  grow(pages: number): number
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object
@@ -539,8 +540,9 @@ function base64Bytes(s: string): Uint8Array {
  */
 export class ExactKernel {
   /** i32 and f32 views of the kernel's memory (it never grows). */
-  readonly i32: Int32Array
-  readonly f32: Float32Array
+  /** i32 and f32 views of the kernel's memory; new ones after `reserveRuns` grew it. */
+  i32: Int32Array
+  f32: Float32Array
   /** Segment records (x0, x1, level; a fourth i32 the kernel uses) from i32 index `segs`. */
   readonly segs: number
   /** Byte offset of the mask's runs, (y, x0, x1) triples with x1 exclusive (`count` of them). */
@@ -601,10 +603,14 @@ export class ExactKernel {
     this.levelsAt = take(this.cells)
     // Segments of a strip (at least one pixel each), runs of a mask (never touching: at most ⌈outW/2⌉ a row).
     const segsAt = take(16 * (outW + 2))
-    this.runsAt = take(12 * plan.outH * ((outW + 1) >> 1))
     const scratchAt = take(4 * maxJ * outW)
     const midAt = take(4 * (maxR * midW + maxJ * midW))
-    const memory = new wasm!.Memory({ initial: Math.ceil(at / PAGE) })
+    // The runs last, so the memory grows at their end (`reserveRuns`): room for 4 a row to start with.
+    this.runsAt = at
+    this.rowRuns = (outW + 1) >> 1
+    this.stripRuns = maxRows * this.rowRuns
+    const memory = new wasm!.Memory({ initial: Math.ceil((at + 12 * (4 * plan.outH + this.stripRuns)) / PAGE) })
+    this.memory = memory
     this.i32 = new Int32Array(memory.buffer)
     this.f32 = new Float32Array(memory.buffer)
     const put = (ptrs: number[], t: Taps, header: number): void => {
@@ -632,6 +638,26 @@ export class ExactKernel {
     const exports = new wasm!.Instance(exactModule!, { env: { memory } }).exports
     this.run = exports.strip as (ys: number, ye: number, nSeg: number) => void
     this.levelPass = exports.levels as (lm: number, lp: number, tm: number, tp: number, hm: number, hp: number) => number
+  }
+
+  private readonly memory: WasmMemory
+  /** Most runs one output row can have (they never touch), and one strip. */
+  private readonly rowRuns: number
+  private readonly stripRuns: number
+
+  /**
+   * Makes room for the runs a strip of `rows` output rows can add after the `count` so far, growing
+   * the memory when needed. Returns true when it grew: `i32`, `f32` and every other view of the
+   * memory must then be made anew.
+   */
+  reserveRuns(rows: number): boolean {
+    const need = this.runsAt + 12 * (this.count + rows * this.rowRuns)
+    const have = this.memory.buffer.byteLength
+    if (need <= have) return false
+    this.memory.grow(Math.ceil((Math.max(need, 2 * have) - have) / PAGE))
+    this.i32 = new Int32Array(this.memory.buffer)
+    this.f32 = new Float32Array(this.memory.buffer)
+    return true
   }
 
   private readonly levelPass: (lm: number, lp: number, tm: number, tp: number, hm: number, hp: number) => number

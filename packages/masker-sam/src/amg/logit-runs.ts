@@ -75,9 +75,9 @@ export class RunClassifier {
   private readonly fx: { from: Int32Array; to: Int32Array }
   // Level runs of each used low-res row r: starts[k], levels[k] for k in [rowBegin[r], rowBegin[r + 1]).
   // (Views of the kernel's memory when there is a kernel: its level pass writes them.)
-  private readonly rowBegin: Int32Array
-  private readonly starts: Int32Array
-  private readonly levels: Int8Array
+  private rowBegin: Int32Array
+  private starts: Int32Array
+  private levels: Int8Array
   // Merged column runs of one strip.
   private colStart: Int32Array
   private colLevel: Int8Array
@@ -120,6 +120,14 @@ export class RunClassifier {
     this.levels = k ? new Int8Array(k.i32.buffer, k.levelsAt, cells) : new Int8Array(cells)
     this.colStart = new Int32Array(up.usedW + 1)
     this.colLevel = new Int8Array(up.usedW + 1)
+  }
+
+  /** The level runs' views of the kernel's memory, made anew after it grew (the old ones are detached). */
+  private viewKernel(k: ExactKernel): void {
+    const cells = this.up.usedH * (this.up.usedW + 1)
+    this.rowBegin = new Int32Array(k.i32.buffer, k.rowBeginAt, this.up.usedH + 1)
+    this.starts = new Int32Array(k.i32.buffer, k.startsAt, cells)
+    this.levels = new Int8Array(k.i32.buffer, k.levelsAt, cells)
   }
 
   /**
@@ -378,6 +386,7 @@ export class RunClassifier {
       const J0 = ty.i0[ys]!
       if (kernel) {
         // The kernel does the rest of the strip: exact spans, counts, runs, area and box.
+        if (kernel.reserveRuns(ye - ys)) this.viewKernel(kernel)
         const mem = kernel.i32
         for (let s = 0; s < nSeg; s++) {
           const x0 = this.segX0[s]!

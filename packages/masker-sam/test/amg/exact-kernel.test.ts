@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { EXACT_WASM, EXACT_WAT, ExactKernel, floor32 } from '../../src/amg/exact-kernel.js'
 import { upsampleLogits, type UpsamplePlan } from '../../src/amg/upsample.js'
 import { LogitUpsampler } from '../../src/amg/upsample-window.js'
+import { RunClassifier } from '../../src/amg/logit-runs.js'
 
 /** The float32 neighbour of the float32 v towards dir. */
 function step(v: number, dir: number): number {
@@ -200,5 +201,35 @@ describe('ExactKernel.levels', () => {
         }
       }
     }
+  })
+})
+
+describe('RunClassifier with the kernel', () => {
+  it('grows the kernel memory for masks of many runs (views made anew), with the same runs as the full plane', () => {
+    const plan: UpsamplePlan = { kind: 'direct', outH: 160, outW: 256 }
+    const rc = new RunClassifier(new LogitUpsampler(40, 64, plan))
+    const before = rc.kernel!.i32.buffer.byteLength
+    const cut = { t: 0, hi: 1, lo: -1 }
+    for (let seed = 1; seed <= 4; seed++) {
+      const r = mulberry32(seed)
+      // Stripes: the sign alternates every column or two, so rows hold dozens of runs.
+      const low = Float32Array.from({ length: 40 * 64 }, (_, i) => Math.fround(((i % 64) % (2 + (seed % 2)) === 0 ? 5 : -5) + (r() - 0.5)))
+      const full = upsampleLogits(low, 40, 64, plan)
+      const c = rc.classify(low, cut)!
+      const want: number[] = []
+      for (let y = 0; y < plan.outH; y++) {
+        for (let x = 0, start = -1; x <= plan.outW; x++) {
+          const on = x < plan.outW && full[y * plan.outW + x]! > 0
+          if (on && start < 0) start = x
+          if (!on && start >= 0) {
+            want.push(y, start, x)
+            start = -1
+          }
+        }
+      }
+      expect(c.count, `seed ${seed}`).toBeGreaterThan(8 * plan.outH)
+      expect(Array.from(c.runs.subarray(0, 3 * c.count)), `seed ${seed}`).toEqual(want)
+    }
+    expect(rc.kernel!.i32.buffer.byteLength).toBeGreaterThan(before)
   })
 })
