@@ -41,6 +41,16 @@ describe('plaf models make-contract: scannet.yaml end to end on a fresh machine'
     expect(report.warnings.PLAF_RANDOM_WEIGHTS).toBe(3)
     const runManifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { models: { name: string; random_weights?: boolean }[] }
     expect(runManifest.models.map((m) => [m.name, m.random_weights])).toEqual(expect.arrayContaining([['sam-vit-h', true], ['radio-v2.5-b', true], ['siglip-so400m-text', true]]))
+
+    // what is read from that run says so too: eval (stderr and its warnings), query (stderr and its notes)
+    const scores = await cli('eval', 'scannet', '--run', out, '--scene', join(dir, 'scannet', 'scans', 'scene0000_00'), '--json')
+    expect(scores.code, scores.err).toBe(0)
+    expect(scores.err).toContain('PLAF_RANDOM_WEIGHTS')
+    expect((JSON.parse(scores.out) as { warnings: { code: string }[] }).warnings.filter((d) => d.code === 'PLAF_RANDOM_WEIGHTS')).toHaveLength(3)
+    const hits = await cli('query', out, '--text', 'chair', '--json')
+    expect(hits.code, hits.err).toBe(0)
+    expect(hits.err).toContain('model radio-v2.5-b@0.0.0-contract is a generated contract model with random weights')
+    expect((JSON.parse(hits.out) as { notes: { code: string }[] }).notes.filter((d) => d.code === 'PLAF_RANDOM_WEIGHTS')).toHaveLength(3)
   })
 
   it('an unknown model name is a user error with the choices', async () => {
