@@ -1,16 +1,17 @@
 /**
- * The exact part of `RunClassifier` as a WebAssembly kernel: for the output pixels of a strip
- * whose sources straddle a cutoff, the upsampled values (both stages of `LogitUpsampler.finalRows`
- * and the last vertical pass) and what they say: how many exceed lo and hi, and where each row's
- * values cross t. Every value is rounded as the JavaScript path rounds it: the weighted sum
- * w0·a + w1·b of float32 values in float64 (the products are exact there), rounded once to
- * float32, so the results are bit-identical (tests compare both paths on random planes with
- * values at and one float32 step from the cutoffs). The vertical pass of stage 1 takes two
- * values a step (f64x2); the horizontal passes read their taps per column, one value a step.
+ * `RunClassifier`'s numeric work as a WebAssembly kernel (SIMD, no relaxed-simd):
+ * - `levels`: the level runs of each low-res row (f32x4, eight values a step inside the outer
+ *   runs), with float32 thresholds that give exactly the float64 comparisons (`floor32`);
+ * - `strip`: one strip of output rows from its segments (known level, or exact): the exact
+ *   values (both stages of `LogitUpsampler.finalRows` and the last vertical pass), the counts above
+ *   lo and hi, the mask's runs above t joined across segments, its area and box.
  *
- * The kernel reads a copy of the plane's used rows in its own linear memory (`load`) and the
- * taps of both axes, copied once per geometry. The module imports only Node's WebAssembly; the
- * classifier worker loads the same code.
+ * Every value is rounded as the JavaScript path rounds it: the weighted sum w0·a + w1·b of float32
+ * values in float64 (the products are exact there), rounded once to float32 (f64x2 lanes, each
+ * rounded as the scalar step), so the results are bit-identical (tests compare both paths on random
+ * planes with values at and one float32 step from the cutoffs). The kernel reads a copy of the
+ * plane's used rows in its own linear memory (`load`) and the taps of both axes, copied once per
+ * geometry. The module imports only Node's WebAssembly; the classifier worker loads the same code.
  */
 import type { LogitUpsampler } from './upsample-window.js'
 

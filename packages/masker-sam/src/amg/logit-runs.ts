@@ -70,6 +70,9 @@ function marginFor(cut: Cutoffs, bound: number): number {
  * Only the other pixels (near a cutoff crossing) are upsampled, by `LogitUpsampler.finalRows` and
  * the same last vertical pass done here. The mask comes out as horizontal runs, so no plane-sized
  * buffer is filled. Buffers are kept across calls; `runs` is valid until the next call.
+ *
+ * With WebAssembly SIMD (the default), the level pass and everything after a strip's segments
+ * run in `ExactKernel` instead, with the same results; the row merges and segments stay here.
  */
 export class RunClassifier {
   private readonly fx: { from: Int32Array; to: Int32Array }
