@@ -193,6 +193,43 @@ describe('plaf data inspect', () => {
     expect(resized.err).toContain(`frame 000000: ${join(scene, 'depth', '0.png')}: depth image is 160×120, but ${join(scene, 'scene0002_00.txt')} says depthWidth = 80, depthHeight = 60`)
   })
 
+  it('a ScanNet export resized with its intrinsics scaled (plainly or about pixel centres) is read, exit 0 with a note; left unscaled, or 10 % off at <scene>.txt\'s size, exit 1 naming the file', async () => {
+    // 80×60 colour rendered through intrinsic_color.txt; <scene>.txt then states a 160×120 sensor
+    // whose camera, scaled by 0.5, is that file's: the export of a preprocessing that halved it
+    const scene = join(tempDir(), 'scene0003_00')
+    await writeScene(scene, { ...ROOM, color_width: 80, color_height: 60, mesh_spacing: 0.2 })
+    const txt = join(scene, 'scene0003_00.txt'), kFile = join(scene, 'intrinsic', 'intrinsic_color.txt')
+    const original = readFileSync(txt, 'utf8'), kText = readFileSync(kFile, 'utf8')
+    const [fx, , cx, , , fy, cy] = kText.trim().split(/\s+/).map(Number)
+    const sensor = (centres: boolean) => {
+      const up = (c: number) => (centres ? (c + 0.5) * 2 - 0.5 : c * 2)
+      return { colorWidth: 160, colorHeight: 120, fx_color: (fx * 2).toFixed(6), fy_color: (fy * 2).toFixed(6), mx_color: up(cx).toFixed(6), my_color: up(cy).toFixed(6) }
+    }
+    const withFields = (fields: Record<string, string | number>) => Object.entries(fields).reduce((t, [k, v]) => t.replace(new RegExp(`^${k} = .*$`, 'm'), `${k} = ${v}`), original)
+    for (const centres of [false, true]) {
+      writeFileSync(txt, withFields(sensor(centres)))
+      const r = await cli('data', 'inspect', scene)
+      expect([r.code, r.err]).toEqual([0, ''])
+      const note = `${kFile}: colour images are 80×60 (scene0003_00.txt states the sensor's 160×120) and these intrinsics are the .txt's scaled by 0.5 × 0.5 to match: read as an export resized with its intrinsics`
+      expect(r.out).toContain(`note         ${note}`)
+      const json = JSON.parse((await cli('data', 'inspect', scene, '--json', '--quick')).out) as InspectReport
+      expect([json.color, json.intrinsics!.color.fx, json.notes]).toEqual([{ width: 80, height: 60 }, fx, [note]])
+    }
+    // the images resized but intrinsic_color.txt left at the sensor's camera
+    const s = sensor(true) // as <scene>.txt now states
+    writeFileSync(kFile, `${s.fx_color} 0 ${s.mx_color} 0\n0 ${s.fy_color} ${s.my_color} 0\n0 0 1 0\n0 0 0 1\n`)
+    const stale = await cli('data', 'inspect', scene, '--quick')
+    expect(stale.code).toBe(1)
+    expect(stale.err).toContain(`frame 000000: ${join(scene, 'color', '0.jpg')}: colour image is 80×60, but ${txt} says colorWidth = 160, colorHeight = 120, and ${kFile} still holds the intrinsics it states for 160×120`)
+    expect(stale.err).not.toMatch(/\n\s+at /)
+    // not resized, intrinsic_color.txt 10 % off <scene>.txt's fx_color
+    writeFileSync(txt, original)
+    writeFileSync(kFile, kText.replace(/^\S+/, (fx * 1.1).toFixed(6)))
+    const off = await cli('data', 'inspect', scene, '--quick')
+    expect(off.code).toBe(1)
+    expect(off.err).toContain(`${kFile}: fx is ${Number((fx * 1.1).toFixed(6))}, but ${txt} says fx_color = `)
+  })
+
   it('an unreadable scene is exit 1 with the error naming the file; an empty one too', async () => {
     const rec = await recording()
     rmSync(join(rec, 'intrinsics.json'))

@@ -52,7 +52,7 @@ export interface InspectReport {
   labels: InspectLabels | null
   /** Only with `quick`: what was not checked, in words. */
   not_checked?: string[]
-  /** What is odd about the data but does not stop a run, in words (a .sens with bytes after its last frame). */
+  /** What is odd about the data but does not stop a run, in words (a .sens with bytes after its last frame, a ScanNet export resized with its intrinsics scaled). */
   notes?: string[]
 }
 
@@ -233,6 +233,7 @@ async function inspectFrames(path: string, fmt: DatasetFormat, src: DatasetSourc
   const labels = fmt === 'scannet' || fmt === 'sens' ? scanLabels(statSync(path).isFile() ? dirname(path) : path, anyLabels ? seen : undefined) : null
   const skipped = noDepth.length ? [...src.skips, ...noDepth].sort((a, b) => a.frame - b.frame) : src.skips
   const report: InspectReport = { format: fmt, frames: src.found, usable: src.frameCount - noDepth.length, skipped, color, depth, intrinsics: intrinsics ?? null, labels }
+  if (src.notes?.length) report.notes = [...src.notes]
   if (fmt === 'sens') sensCounts(report, findSensFile(path)!)
   if (quick) {
     const rest = src.frameCount - done

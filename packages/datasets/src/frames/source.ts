@@ -21,6 +21,8 @@ export interface DatasetSource extends InputSource {
   distortion?: LensDistortion
   /** The colour and depth files of a frame already read (by its id), for messages about its content. */
   frameFiles?(id: string): { color: string; depth: string } | undefined
+  /** What the reader noticed that is not wrong and does not stop a run, in words (`plaf data inspect` prints them as notes; a run does not warn). */
+  notes?: string[]
 }
 
 /** Everything `datasetSource` needs besides the frames' loader. */

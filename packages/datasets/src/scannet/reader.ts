@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fail, type Frame, type Intrinsics, type PluginNote } from '@plaf/core'
 import { decodeColor, decodeDepthPng, decodeLabelPng } from '../frames/images.js'
 import { parsePoseRows } from '../frames/pose.js'
@@ -71,12 +71,10 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
   const listed = listSceneFrames(dir, sceneFrameCount(sceneTxt))
   const { stems } = listed
   if (listed.color.size === 0) fail('PLAF_INPUT_INVALID', `${colorDir} holds no <i>.jpg frames`, { file: colorDir })
-  const colorK = readIntrinsics(join(dir, 'intrinsic', 'intrinsic_color.txt'))
-  const depthK = readIntrinsics(join(dir, 'intrinsic', 'intrinsic_depth.txt'))
-  if (sceneTxt) {
-    checkAgainstSceneTxt(join(dir, 'intrinsic', 'intrinsic_color.txt'), colorK, 'color', sceneTxt)
-    checkAgainstSceneTxt(join(dir, 'intrinsic', 'intrinsic_depth.txt'), depthK, 'depth', sceneTxt)
-  }
+  const colorKFile = join(dir, 'intrinsic', 'intrinsic_color.txt')
+  const depthKFile = join(dir, 'intrinsic', 'intrinsic_depth.txt')
+  const colorK = readIntrinsics(colorKFile)
+  const depthK = readIntrinsics(depthKFile)
   const foundLabels = findLabelDir(dir)
   if (opts.load_labels === true && !foundLabels) fail('PLAF_INPUT_INVALID', `load_labels is true but ${dir} has no label-filt/ folder`, { file: join(dir, 'label-filt') })
   const labelDir = opts.load_labels === false ? undefined : foundLabels
@@ -108,8 +106,11 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     poses.set(index, align ? multiply4(align, pose) : pose)
     return f
   })
-  checkImageSizes(files, colorK, depthK, sceneTxt)
   if (files.length === 0) fail('PLAF_INPUT_INVALID', `${dir}: no frame with a valid pose among the ${stems.length} frames selected by frame_step ${opts.frame_step}`, { file: dir })
+  const notes = checkCameras(files, [
+    { what: 'colour', cam: 'color', file: (f) => f.color, kFile: colorKFile, k: colorK },
+    { what: 'depth', cam: 'depth', file: (f) => f.depth, kFile: depthKFile, k: depthK },
+  ], sceneTxt)
 
   const checkLabels = labelDir ? labelIdChecker(dir, warn) : undefined
   async function load(f: FrameFiles): Promise<Frame> {
@@ -146,7 +147,7 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     describe: `ScanNet scene ${dir} (${files.length} frames${every}${skips.length ? `, ${skips.length} skipped for invalid poses` : ''})`,
     items: files, load, files: (f) => f,
   })
-  return { ...source, dir, labelDir, files, skipped: skips.length, skippedFrames }
+  return { ...source, dir, labelDir, files, skipped: skips.length, skippedFrames, ...(notes.length ? { notes } : {}) }
 }
 
 /** The axisAlignment of the scan folder `dir` (its `<scene>.txt`), or an error naming what is missing. */
@@ -175,63 +176,167 @@ function failMissingImages(dir: string, index: number, listed: SceneFrameList): 
   })
 }
 
-/** An intrinsic file's fx, fy, cx, cy against `<scene>.txt`'s fx_/fy_/mx_/my_<cam>, where the .txt has them. */
-function checkAgainstSceneTxt(file: string, k: Omit<Intrinsics, 'width' | 'height'>, cam: 'color' | 'depth', t: SceneTxtCamera): void {
-  for (const p of ['fx', 'fy', 'cx', 'cy'] as const) {
-    const want = t[cam][p]
-    if (want === undefined || sameIntrinsic(k[p], want)) continue
-    const key = sceneTxtKey(p, cam)
-    fail('PLAF_INPUT_INVALID', `${file}: ${p} is ${k[p]}, but ${t.file} says ${key} = ${t.raw[key]}; the intrinsics were edited or belong to another scan`, {
-      file, path: p, expected: `${key} = ${t.raw[key]}`, actual: `${p} ${k[p]}`,
+type Pinhole = Omit<Intrinsics, 'width' | 'height'>
+type PinholeParam = keyof Pinhole
+const PINHOLE_PARAMS = ['fx', 'fy', 'cx', 'cy'] as const
+
+/** One camera of a scene: how to find its image in a frame, and its intrinsic file. */
+interface SceneCamera {
+  what: 'colour' | 'depth'
+  cam: 'color' | 'depth'
+  file(f: FrameFiles): string
+  kFile: string
+  k: Pinhole
+}
+
+/** The first frame of a camera whose image header could be read, and the size it states. */
+interface FirstImage {
+  id: string
+  file: string
+  width: number
+  height: number
+}
+
+/**
+ * Whether an intrinsic file's value agrees with `<scene>.txt`'s scaled to a resized image: within
+ * 1 % of the scaled value, at least 1 pixel. Tools scale with slightly different rules (one factor
+ * for both axes, a rounded size, the pixel-centre convention); another camera or an edited file
+ * is further off than that.
+ */
+export function nearScaledIntrinsic(actual: number, scaled: number): boolean {
+  return Math.abs(actual - scaled) <= Math.max(1, 0.01 * Math.abs(scaled))
+}
+
+/**
+ * The values a resized image's intrinsic can take: a focal length scaled by the size ratio `s`, a
+ * principal point scaled either plainly (c·s) or about pixel centres ((c + 0.5)·s − 0.5).
+ */
+function scaledIntrinsic(p: PinholeParam, value: number, s: number): number[] {
+  return p === 'fx' || p === 'fy' ? [value * s] : [value * s, (value + 0.5) * s - 0.5]
+}
+
+const short = (v: number) => String(Number(v.toFixed(3)))
+
+/**
+ * Every selected frame's colour and depth size, read from the image headers (no decoding), and
+ * the intrinsic files against the images and `<scene>.txt`. Per camera, the first frame whose
+ * header can be read gives the size the images have (a header that cannot be read is left to the
+ * decoder, which names what is wrong with the file when its frame is read); with it:
+ *  - the intrinsic file is checked against `<scene>.txt` (`checkIntrinsicFile`): at the `.txt`'s
+ *    size it must hold the `.txt`'s intrinsics, at another size those intrinsics scaled to it;
+ *  - the first frame's images are checked as the decoded frames are later (at least 2×2 colour
+ *    pixels before the intrinsic file, the principal point on the image after it), so a scene
+ *    without a `.txt` gets these errors when it is opened too;
+ * then each frame's size against that first frame's (a size change mid-sequence). Returns the
+ * notes for `plaf data inspect` (an export resized with its intrinsics scaled).
+ */
+function checkCameras(files: FrameFiles[], cams: SceneCamera[], t: SceneTxtCamera | undefined): string[] {
+  const notes: string[] = []
+  const firsts = cams.map((c) => {
+    let first: FirstImage | undefined
+    for (const f of files) {
+      const file = c.file(f)
+      const size = readImageHeaderSize(file)
+      if (size) {
+        first = { id: frameId(f.index), file, width: size.width, height: size.height }
+        break
+      }
+    }
+    if (first) checkTwoByTwo(c, first)
+    const note = checkIntrinsicFile(c, first, t)
+    if (note) notes.push(note)
+    if (first) checkPrincipalPoint(c, first)
+    return first
+  })
+  for (const f of files) {
+    const id = frameId(f.index)
+    cams.forEach((c, k) => {
+      const first = firsts[k]
+      if (!first || first.id === id) return
+      const file = c.file(f)
+      const size = readImageHeaderSize(file)
+      if (!size || (size.width === first.width && size.height === first.height)) return
+      const actual = `${size.width}×${size.height}`, expected = `${first.width}×${first.height}`
+      fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${c.what} image is ${actual}, but frame ${first.id} was ${expected}; ${c.what} size changes mid-sequence`, { file, frame: id, expected, actual })
+    })
+  }
+  return notes
+}
+
+/** A colour image of 1 pixel in a dimension is not a camera frame. */
+function checkTwoByTwo(c: SceneCamera, first: FirstImage): void {
+  const { id, file, width: W, height: H } = first
+  if (c.what === 'colour' && (W < 2 || H < 2)) {
+    fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: colour image is ${W}×${H}; a camera frame has at least 2×2 pixels`, { file, frame: id, expected: 'at least 2×2 pixels', actual: `${W}×${H}` })
+  }
+}
+
+/** The first image against its own intrinsics: the principal point on the image. */
+function checkPrincipalPoint(c: SceneCamera, first: FirstImage): void {
+  const { id, file, width: W, height: H } = first
+  const actual = `${W}×${H}`
+  const { cx, cy } = c.k
+  if (!(cx >= -0.5 && cx <= W - 0.5 && cy >= -0.5 && cy <= H - 0.5)) {
+    const off = `cx ${cx}, cy ${cy}`
+    fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${c.what} image is ${actual} but its intrinsics' principal point (${off}) lies off it; the image was resized or its intrinsics are another camera's`, {
+      file, frame: id, expected: `a principal point within the ${actual} image (−0.5 ≤ cx ≤ ${W - 0.5}, −0.5 ≤ cy ≤ ${H - 0.5})`, actual: off,
     })
   }
 }
 
 /**
- * Every selected frame's colour and depth size, read from the image headers (no decoding):
- * against `<scene>.txt`'s colorWidth/colorHeight and depthWidth/depthHeight when it has them, and
- * each frame against the first (a size change mid-sequence). A header that cannot be read is left
- * to the decoder, which names what is wrong with the file when its frame is read. The first
- * frame's images are also checked against their intrinsic files as the decoded frames are later
- * (at least 2×2 colour pixels, the principal point on the image), so a scene without a .txt gets
- * these errors when it is opened too.
+ * A camera's intrinsic file against `<scene>.txt`, which states the sensor's image size
+ * (colorWidth/colorHeight, depthWidth/depthHeight) and intrinsics (fx/fy/mx/my_color, _depth).
+ * The intrinsics must fit the images actually there:
+ *  - images at the `.txt`'s size (or of unknown size, or a `.txt` without sizes): each parameter
+ *    the `.txt` gives must equal the file's (`sameIntrinsic`);
+ *  - images of another size (a resized export: SensReader's image-size option, OpenScene-style
+ *    preprocessing): the file must hold the `.txt`'s intrinsics scaled by the size ratios sx, sy
+ *    (fx·sx, fy·sy, cx·sx or (cx + 0.5)·sx − 0.5, the same for cy; `nearScaledIntrinsic`); that
+ *    is fine and gives a note. A file still holding the `.txt`'s intrinsics (the images were
+ *    resized and the intrinsics left), one matching neither, and a `.txt` that gives sizes but
+ *    no intrinsics to tell by are errors.
  */
-function checkImageSizes(files: FrameFiles[], colorK: Omit<Intrinsics, 'width' | 'height'>, depthK: Omit<Intrinsics, 'width' | 'height'>, t: SceneTxtCamera | undefined): void {
-  const stated = (w: 'colorWidth' | 'depthWidth', h: 'colorHeight' | 'depthHeight') =>
-    t && t[w] !== undefined && t[h] !== undefined ? { width: t[w]!, height: t[h]!, says: `${t.file} says ${w} = ${t[w]}, ${h} = ${t[h]}` } : undefined
-  const views = [
-    { what: 'colour', file: (f: FrameFiles) => f.color, stated: stated('colorWidth', 'colorHeight'), k: colorK, first: undefined as { id: string; width: number; height: number } | undefined },
-    { what: 'depth', file: (f: FrameFiles) => f.depth, stated: stated('depthWidth', 'depthHeight'), k: depthK, first: undefined as { id: string; width: number; height: number } | undefined },
-  ]
-  for (const f of files) {
-    const id = frameId(f.index)
-    for (const v of views) {
-      const file = v.file(f)
-      const size = readImageHeaderSize(file)
-      if (!size) continue
-      const actual = `${size.width}×${size.height}`
-      if (!v.first && v.what === 'colour' && (size.width < 2 || size.height < 2)) {
-        fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: colour image is ${actual}; a camera frame has at least 2×2 pixels`, { file, frame: id, expected: 'at least 2×2 pixels', actual })
-      }
-      if (v.stated && (size.width !== v.stated.width || size.height !== v.stated.height)) {
-        const expected = `${v.stated.width}×${v.stated.height}`
-        fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${v.what} image is ${actual}, but ${v.stated.says}; the image was resized or belongs to another scan`, { file, frame: id, expected, actual })
-      }
-      if (!v.first) {
-        v.first = { id, ...size }
-        const { cx, cy } = v.k, W = size.width, H = size.height
-        if (!(cx >= -0.5 && cx <= W - 0.5 && cy >= -0.5 && cy <= H - 0.5)) {
-          const off = `cx ${cx}, cy ${cy}`
-          fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${v.what} image is ${actual} but its intrinsics' principal point (${off}) lies off it; the image was resized or its intrinsics are another camera's`, {
-            file, frame: id, expected: `a principal point within the ${actual} image (−0.5 ≤ cx ≤ ${W - 0.5}, −0.5 ≤ cy ≤ ${H - 0.5})`, actual: off,
-          })
-        }
-        continue
-      }
-      if (size.width !== v.first.width || size.height !== v.first.height) {
-        const expected = `${v.first.width}×${v.first.height}`
-        fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${v.what} image is ${actual}, but frame ${v.first.id} was ${expected}; ${v.what} size changes mid-sequence`, { file, frame: id, expected, actual })
-      }
+function checkIntrinsicFile(c: SceneCamera, first: FirstImage | undefined, t: SceneTxtCamera | undefined): string | undefined {
+  if (!t) return undefined
+  const want = t[c.cam]
+  const params = PINHOLE_PARAMS.filter((p) => want[p] !== undefined)
+  const said = (p: PinholeParam) => `${sceneTxtKey(p, c.cam)} = ${t.raw[sceneTxtKey(p, c.cam)]}`
+  const [wKey, hKey] = c.cam === 'color' ? ['colorWidth', 'colorHeight'] as const : ['depthWidth', 'depthHeight'] as const
+  const sw = t[wKey], sh = t[hKey]
+  if (!first || sw === undefined || sh === undefined || (first.width === sw && first.height === sh)) {
+    for (const p of params) {
+      if (sameIntrinsic(c.k[p], want[p]!)) continue
+      fail('PLAF_INPUT_INVALID', `${c.kFile}: ${p} is ${c.k[p]}, but ${t.file} says ${said(p)}; the intrinsics were edited or belong to another scan`, {
+        file: c.kFile, path: p, expected: said(p), actual: `${p} ${c.k[p]}`,
+      })
     }
+    return undefined
   }
+  const { id, file } = first
+  const actual = `${first.width}×${first.height}`, stated = `${sw}×${sh}`
+  const says = `${t.file} says ${wKey} = ${sw}, ${hKey} = ${sh}`
+  const image = `frame ${id}: ${file}: ${c.what} image is ${actual}, but ${says}`
+  if (!params.length) {
+    const keys = PINHOLE_PARAMS.map((p) => sceneTxtKey(p, c.cam)).join(', ')
+    fail('PLAF_INPUT_INVALID', `${image}, and gives no ${keys} to tell whether ${c.kFile} was scaled to ${actual}; the image was resized or belongs to another scan`, {
+      file, frame: id, expected: `${stated}, or a ${basename(t.file)} with ${keys}`, actual,
+    })
+  }
+  if (params.every((p) => sameIntrinsic(c.k[p], want[p]!))) {
+    fail('PLAF_INPUT_INVALID', `${image}, and ${c.kFile} still holds the intrinsics it states for ${stated} (${params.map(said).join(', ')}); the image was resized without scaling its intrinsics, or belongs to another scan`, {
+      file, frame: id, expected: `${stated}, or ${basename(c.kFile)} scaled to ${actual}`, actual,
+    })
+  }
+  const sx = first.width / sw, sy = first.height / sh
+  for (const p of params) {
+    const s = p === 'fx' || p === 'cx' ? sx : sy
+    const scaled = scaledIntrinsic(p, want[p]!, s)
+    if (scaled.some((v) => nearScaledIntrinsic(c.k[p], v))) continue
+    const options = scaled.map(short).join(p === 'fx' || p === 'fy' ? '' : ', or about pixel centres ')
+    fail('PLAF_INPUT_INVALID', `${c.kFile}: ${p} is ${c.k[p]}, but ${c.what} images are ${actual} (frame ${id} on) and ${t.file} says ${said(p)} at ${stated}: neither that nor it scaled to ${actual} (${options}); the intrinsics were edited or belong to another scan`, {
+      file: c.kFile, frame: id, path: p, expected: `${said(p)} scaled to ${actual}: ${options} (within 1 %, at least 1 px)`, actual: `${p} ${c.k[p]}`,
+    })
+  }
+  return `${c.kFile}: ${c.what} images are ${actual} (${basename(t.file)} states the sensor's ${stated}) and these intrinsics are the .txt's scaled by ${short(sx)} × ${short(sy)} to match: read as an export resized with its intrinsics`
 }

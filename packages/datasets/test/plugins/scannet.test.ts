@@ -384,9 +384,11 @@ describe('scannet: image sizes and intrinsics against <scene>.txt, checked when 
     // 320×240: the principal point of intrinsic_depth.txt still lies on it, so only the .txt tells
     for (const i of [0, 1, 2, 3, 4, 5]) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
     const file = join(copy, 'depth', '0.png')
+    const kFile = join(copy, 'intrinsic', 'intrinsic_depth.txt')
+    const said = ['fx', 'fy', 'mx', 'my'].map((k) => `${k}_depth = ${new RegExp(`^${k}_depth = (.*)$`, 'm').exec(readFileSync(join(copy, 'scene0042_00.txt'), 'utf8'))![1]}`).join(', ')
     expect(await openFault({ scene: copy })).toEqual({
-      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', expected: '160×120', actual: '320×240',
-      message: `frame 000000: ${file}: depth image is 320×240, but ${join(copy, 'scene0042_00.txt')} says depthWidth = 160, depthHeight = 120; the image was resized or belongs to another scan`,
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', expected: '160×120, or intrinsic_depth.txt scaled to 320×240', actual: '320×240',
+      message: `frame 000000: ${file}: depth image is 320×240, but ${join(copy, 'scene0042_00.txt')} says depthWidth = 160, depthHeight = 120, and ${kFile} still holds the intrinsics it states for 160×120 (${said}); the image was resized without scaling its intrinsics, or belongs to another scan`,
     })
   })
 
@@ -397,8 +399,8 @@ describe('scannet: image sizes and intrinsics against <scene>.txt, checked when 
       writeFileSync(f, await sharp(readFileSync(f)).resize(320, 200, { fit: 'fill' }).jpeg().toBuffer())
     }
     expect(await openFault({ scene: copy })).toMatchObject({
-      file: join(copy, 'color', '0.jpg'), frame: '000000', expected: '320×240', actual: '320×200',
-      message: expect.stringContaining('says colorWidth = 320, colorHeight = 240'),
+      file: join(copy, 'color', '0.jpg'), frame: '000000', expected: '320×240, or intrinsic_color.txt scaled to 320×200', actual: '320×200',
+      message: expect.stringMatching(/says colorWidth = 320, colorHeight = 240, and .*intrinsic_color\.txt still holds the intrinsics it states for 320×240 \(fx_color = /),
     })
   })
 
@@ -447,6 +449,136 @@ describe('scannet: image sizes and intrinsics against <scene>.txt, checked when 
     expect(await openFault({ scene: copy })).toEqual({
       code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000004', expected: '160×120', actual: '80×60',
       message: `frame 000004: ${file}: depth image is 80×60, but frame 000000 was 160×120; depth size changes mid-sequence`,
+    })
+  })
+})
+
+describe('scannet: an export resized with its intrinsics scaled to match opens (the intrinsics must fit the images there; <scene>.txt is the reference)', () => {
+  type K = { fx: number; fy: number; cx: number; cy: number }
+  /** The 4×4 matrix ScanNet's exporter writes, %f-formatted. */
+  const matrix = (k: K) => `${k.fx.toFixed(6)} 0.000000 ${k.cx.toFixed(6)} 0.000000\n0.000000 ${k.fy.toFixed(6)} ${k.cy.toFixed(6)} 0.000000\n0.000000 0.000000 1.000000 0.000000\n0.000000 0.000000 0.000000 1.000000\n`
+  const readK = (file: string): K => {
+    const m = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number)
+    return { fx: m[0], fy: m[5], cx: m[2], cy: m[6] }
+  }
+  /** `k` (for a w0×h0 image) scaled to w×h: c·s, or about pixel centres (c + 0.5)·s − 0.5. */
+  const scale = (k: K, w0: number, h0: number, w: number, h: number, centres: boolean): K => {
+    const sx = w / w0, sy = h / h0
+    const c = (v: number, s: number) => (centres ? (v + 0.5) * s - 0.5 : v * s)
+    return { fx: k.fx * sx, fy: k.fy * sy, cx: c(k.cx, sx), cy: c(k.cy, sy) }
+  }
+  const ALL = [0, 1, 2, 3, 4, 5]
+  async function resizeColour(copy: string, w: number, h: number): Promise<void> {
+    for (const i of ALL) {
+      const f = join(copy, 'color', `${i}.jpg`)
+      writeFileSync(f, await sharp(readFileSync(f)).resize(w, h, { fit: 'fill' }).jpeg().toBuffer())
+    }
+  }
+  const depth16 = (w: number, h: number) => encodePng({ width: w, height: h, channels: 1, depth: 16, data: new Uint16Array(w * h).fill(1500) })
+
+  for (const centres of [false, true]) {
+    it(`colour resized 320×240 → 158×120 (sx ≠ sy, as 1296×968 → 640×480) with intrinsic_color.txt scaled ${centres ? 'about pixel centres' : 'plainly'}: opens, reads every frame with the file's intrinsics, warns of nothing, notes the resize`, async () => {
+      const copy = copyScene(`resized-colour-${centres ? 'centres' : 'plain'}`)
+      const kFile = join(copy, 'intrinsic', 'intrinsic_color.txt')
+      await resizeColour(copy, 158, 120)
+      const k = scale(readK(kFile), 320, 240, 158, 120, centres)
+      writeFileSync(kFile, matrix(k))
+      const { src, notes } = await open({ scene: copy })
+      expect(notes.map((n) => n.code)).toEqual(['PLAF_FRAME_SKIPPED']) // frame 2's -inf pose, as for the original scene
+      expect(src.notes).toEqual([`${kFile}: colour images are 158×120 (scene0042_00.txt states the sensor's 320×240) and these intrinsics are the .txt's scaled by 0.494 × 0.5 to match: read as an export resized with its intrinsics`])
+      const frames = await collect(src)
+      expect(frames).toHaveLength(5)
+      const c = frames[0].colorIntrinsics!
+      expect([c.width, c.height, frames[0].rgb.shape, frames[0].labels!.shape]).toEqual([158, 120, [120, 158, 3], [120, 158]])
+      for (const p of ['fx', 'fy', 'cx', 'cy'] as const) expect(c[p]).toBeCloseTo(k[p], 5)
+      expect(frames[0].depthIntrinsics).toMatchObject({ width: 160, height: 120 })
+    })
+  }
+
+  it('depth resized 160×120 → 320×240 with intrinsic_depth.txt scaled: opens and reads; without scaling it is refused (above), and scaled with cy 10 % off too', async () => {
+    const copy = copyScene('resized-depth')
+    const kFile = join(copy, 'intrinsic', 'intrinsic_depth.txt')
+    for (const i of ALL) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
+    const k = scale(readK(kFile), 160, 120, 320, 240, true)
+    writeFileSync(kFile, matrix(k))
+    const { src, notes } = await open({ scene: copy })
+    expect(notes.map((n) => n.code)).toEqual(['PLAF_FRAME_SKIPPED'])
+    expect(src.notes).toEqual([expect.stringMatching(/intrinsic_depth\.txt: depth images are 320×240 \(scene0042_00\.txt states the sensor's 160×120\) and these intrinsics are the \.txt's scaled by 2 × 2 to match/)])
+    const frames = await collect(src)
+    expect(frames[0].depthIntrinsics).toMatchObject({ width: 320, height: 240, fy: expect.closeTo(k.fy, 5) })
+    writeFileSync(kFile, matrix({ ...k, cy: k.cy * 1.1 }))
+    const txt = join(copy, 'scene0042_00.txt')
+    const my = /^my_depth = (.*)$/m.exec(readFileSync(txt, 'utf8'))![1]
+    const cy = Number((k.cy * 1.1).toFixed(6))
+    const plain = Number((Number(my) * 2).toFixed(3)), centred = Number(((Number(my) + 0.5) * 2 - 0.5).toFixed(3))
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file: kFile, frame: '000000', path: 'cy', actual: `cy ${cy}`,
+      expected: `my_depth = ${my} scaled to 320×240: ${plain}, or about pixel centres ${centred} (within 1 %, at least 1 px)`,
+      message: `${kFile}: cy is ${cy}, but depth images are 320×240 (frame 000000 on) and ${txt} says my_depth = ${my} at 160×120: neither that nor it scaled to 320×240 (${plain}, or about pixel centres ${centred}); the intrinsics were edited or belong to another scan`,
+    })
+  })
+
+  it('resized colour whose intrinsic file is scaled but fx 10 % off: an error naming the file, the value and the scaled one', async () => {
+    const copy = copyScene('resized-colour-off')
+    const kFile = join(copy, 'intrinsic', 'intrinsic_color.txt')
+    await resizeColour(copy, 160, 120)
+    const k = scale(readK(kFile), 320, 240, 160, 120, false)
+    writeFileSync(kFile, matrix({ ...k, fx: k.fx * 1.1 }))
+    expect(await openFault({ scene: copy })).toMatchObject({
+      code: 'PLAF_INPUT_INVALID', file: kFile, frame: '000000', path: 'fx', actual: `fx ${Number((k.fx * 1.1).toFixed(6))}`,
+      message: expect.stringMatching(/says fx_color = [\d.]+ at 320×240: neither that nor it scaled to 160×120 \([\d.]+\); the intrinsics were edited or belong to another scan$/),
+    })
+  })
+
+  it('at the .txt\'s size, an intrinsic file 10 % off is an error (colour and depth), as any disagreement there', async () => {
+    const copy = copyScene('off-ten-percent')
+    const txt = join(copy, 'scene0042_00.txt')
+    for (const cam of ['color', 'depth'] as const) {
+      const kFile = join(copy, 'intrinsic', `intrinsic_${cam}.txt`)
+      const original = readFileSync(kFile, 'utf8')
+      const k = readK(kFile)
+      writeFileSync(kFile, matrix({ ...k, fy: k.fy * 1.1 }))
+      const said = new RegExp(`^fy_${cam} = (.*)$`, 'm').exec(readFileSync(txt, 'utf8'))![1]
+      const fy = Number((k.fy * 1.1).toFixed(6))
+      expect(await openFault({ scene: copy })).toEqual({
+        code: 'PLAF_INPUT_INVALID', severity: 'error', file: kFile, path: 'fy', expected: `fy_${cam} = ${said}`, actual: `fy ${fy}`,
+        message: `${kFile}: fy is ${fy}, but ${txt} says fy_${cam} = ${said}; the intrinsics were edited or belong to another scan`,
+      })
+      writeFileSync(kFile, original)
+    }
+  })
+
+  it('a ScanNet header\'s camera (1296×968 colour, 640×480 depth) and intrinsic files written by the adjust_intrinsic of 3DMV/OpenScene preprocessing for 320×240 and 160×120 images: opens', async () => {
+    const copy = copyScene('adjust-intrinsic')
+    editSceneTxt(copy, (t) => t
+      .replace(/^colorWidth = .*$/m, 'colorWidth = 1296').replace(/^colorHeight = .*$/m, 'colorHeight = 968')
+      .replace(/^depthWidth = .*$/m, 'depthWidth = 640').replace(/^depthHeight = .*$/m, 'depthHeight = 480')
+      .replace(/^fx_color = .*$/m, 'fx_color = 1170.187988').replace(/^fy_color = .*$/m, 'fy_color = 1170.187988')
+      .replace(/^mx_color = .*$/m, 'mx_color = 647.750000').replace(/^my_color = .*$/m, 'my_color = 483.750000')
+      .replace(/^fx_depth = .*$/m, 'fx_depth = 571.623718').replace(/^fy_depth = .*$/m, 'fy_depth = 571.623718')
+      .replace(/^mx_depth = .*$/m, 'mx_depth = 319.500000').replace(/^my_depth = .*$/m, 'my_depth = 239.500000'))
+    // adjust_intrinsic(intrinsic, intrinsic_image_dim, image_dim): fx by floor(h·W0/H0)/W0, fy by h/H0, cx by (w−1)/(W0−1), cy by (h−1)/(H0−1)
+    const adjust = (k: K, w0: number, h0: number, w: number, h: number): K => ({
+      fx: k.fx * Math.floor(h * w0 / h0) / w0, fy: k.fy * h / h0, cx: k.cx * (w - 1) / (w0 - 1), cy: k.cy * (h - 1) / (h0 - 1),
+    })
+    writeFileSync(join(copy, 'intrinsic', 'intrinsic_color.txt'), matrix(adjust({ fx: 1170.187988, fy: 1170.187988, cx: 647.75, cy: 483.75 }, 1296, 968, 320, 240)))
+    writeFileSync(join(copy, 'intrinsic', 'intrinsic_depth.txt'), matrix(adjust({ fx: 571.623718, fy: 571.623718, cx: 319.5, cy: 239.5 }, 640, 480, 160, 120)))
+    const { src } = await open({ scene: copy })
+    expect(src.notes).toHaveLength(2)
+    expect(src.files).toHaveLength(5)
+    // the same header with the intrinsic files left at its values (the exporter resized the images only): refused
+    writeFileSync(join(copy, 'intrinsic', 'intrinsic_color.txt'), matrix({ fx: 1170.187988, fy: 1170.187988, cx: 647.75, cy: 483.75 }))
+    expect(await openFault({ scene: copy })).toMatchObject({ file: join(copy, 'color', '0.jpg'), frame: '000000', actual: '320×240', expected: '1296×968, or intrinsic_color.txt scaled to 320×240' })
+  })
+
+  it('a .txt that gives the sizes but not the intrinsics cannot tell a resized export from a stale intrinsic file: an error saying so', async () => {
+    const copy = copyScene('sizes-only')
+    const txt = editSceneTxt(copy, (t) => t.replace(/^(fx|fy|mx|my)_depth = .*\n/gm, ''))
+    for (const i of ALL) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
+    const file = join(copy, 'depth', '0.png')
+    expect(await openFault({ scene: copy })).toEqual({
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', actual: '320×240', expected: '160×120, or a scene0042_00.txt with fx_depth, fy_depth, mx_depth, my_depth',
+      message: `frame 000000: ${file}: depth image is 320×240, but ${txt} says depthWidth = 160, depthHeight = 120, and gives no fx_depth, fy_depth, mx_depth, my_depth to tell whether ${join(copy, 'intrinsic', 'intrinsic_depth.txt')} was scaled to 320×240; the image was resized or belongs to another scan`,
     })
   })
 })
