@@ -112,6 +112,7 @@ export function reportMarkdown(r: RunReport, queriers: ReportQuerier[] = []): st
     `- wall time: ${(r.wall_ms / 1000).toFixed(2)} s${r.cpu_ms === undefined ? '' : `, CPU ${(r.cpu_ms / 1000).toFixed(2)} s`}, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, tensor backend ${r.tensor_backend}`,
     `- cache: ${describeCacheUse(cacheUse(r))}`,
     `- warnings: ${Object.entries(r.warnings).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`,
+    ...r.notes.filter((n) => n.severity === 'info').map((n) => `- note: ${n.message}`),
     '',
     ...storageSection(r),
     ...queriesSection(queriers),

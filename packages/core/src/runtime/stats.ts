@@ -64,10 +64,10 @@ export class RunNotes {
     this.onNote?.(d)
   }
 
-  /** Count of notes by code, for the report. */
+  /** Count of warnings by code, for the report (info notes, e.g. PLAF_INTRINSICS_SCALED, are in `notes` only). */
   byCode(): Record<string, number> {
     const warnings: Record<string, number> = {}
-    for (const n of this.list) warnings[n.code] = (warnings[n.code] ?? 0) + 1
+    for (const n of this.list) if (n.severity !== 'info') warnings[n.code] = (warnings[n.code] ?? 0) + 1
     return warnings
   }
 }

@@ -71,6 +71,8 @@ export const scannetInput = defineInput<ScannetOptions>({
     const read: ScannetReadOptions = { ...options, scene: isAbsolute(options.scene) ? options.scene : resolve(ctx.baseDir, options.scene) }
     const sens = findSensFile(read.scene)
     const src = sens ? openSensFile({ ...read, scene: sens, skip_damaged: options.skip_damaged }, (note) => ctx.warn(note)) : openScannetScene(read, (note) => ctx.warn(note))
+    // intrinsics scaled to resized images (SensorData.py's export): an info note, once per camera
+    if (!sens) for (const note of (src as ScannetSource).scaledIntrinsics ?? []) ctx.warn(note)
     const out = options.resize === 'color-to-depth' ? withColorAtDepthSize(src) : src
     if (!options.load_mesh) return out
     const dir = sens ? dirname(sens) : read.scene

@@ -36,6 +36,12 @@ export interface ScannetSource extends DatasetSource {
   labelDir?: string
   /** The frames that will be yielded, in order. */
   files: FrameFiles[]
+  /**
+   * One info note per camera whose intrinsics were scaled to its images (the images resized, the
+   * intrinsic file left at `<scene>.txt`'s values, as ScanNet's SensorData.py exports them): the
+   * `scannet` input records each once in a run (report.json `notes`, severity info).
+   */
+  scaledIntrinsics?: PluginNote[]
 }
 
 function readText(file: string, what: string, frame?: string): string {
@@ -73,8 +79,8 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
   if (listed.color.size === 0) fail('PLAF_INPUT_INVALID', `${colorDir} holds no <i>.jpg frames`, { file: colorDir })
   const colorKFile = join(dir, 'intrinsic', 'intrinsic_color.txt')
   const depthKFile = join(dir, 'intrinsic', 'intrinsic_depth.txt')
-  const colorK = readIntrinsics(colorKFile)
-  const depthK = readIntrinsics(depthKFile)
+  const colorKRead = readIntrinsics(colorKFile)
+  const depthKRead = readIntrinsics(depthKFile)
   const foundLabels = findLabelDir(dir)
   if (opts.load_labels === true && !foundLabels) fail('PLAF_INPUT_INVALID', `load_labels is true but ${dir} has no label-filt/ folder`, { file: join(dir, 'label-filt') })
   const labelDir = opts.load_labels === false ? undefined : foundLabels
@@ -107,10 +113,12 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     return f
   })
   if (files.length === 0) fail('PLAF_INPUT_INVALID', `${dir}: no frame with a valid pose among the ${stems.length} frames selected by frame_step ${opts.frame_step}`, { file: dir })
-  const notes = checkCameras(files, [
-    { what: 'colour', cam: 'color', file: (f) => f.color, kFile: colorKFile, k: colorK },
-    { what: 'depth', cam: 'depth', file: (f) => f.depth, kFile: depthKFile, k: depthK },
+  const { notes, k: [colorK, depthK], scaled } = checkCameras(files, [
+    { what: 'colour', cam: 'color', file: (f) => f.color, kFile: colorKFile, k: colorKRead },
+    { what: 'depth', cam: 'depth', file: (f) => f.depth, kFile: depthKFile, k: depthKRead },
   ], sceneTxt)
+  // the intrinsics the frames carry are then not the files' alone: the scaled values are identity
+  for (const s of scaled) hash.update(`scaled ${s.cam} ${PINHOLE_PARAMS.map((p) => s.k[p]).join(' ')}\0`)
 
   const checkLabels = labelDir ? labelIdChecker(dir, warn) : undefined
   async function load(f: FrameFiles): Promise<Frame> {
@@ -147,7 +155,8 @@ export function openScannetScene(opts: ScannetReadOptions, warn: (note: PluginNo
     describe: `ScanNet scene ${dir} (${files.length} frames${every}${skips.length ? `, ${skips.length} skipped for invalid poses` : ''})`,
     items: files, load, files: (f) => f,
   })
-  return { ...source, dir, labelDir, files, skipped: skips.length, skippedFrames, ...(notes.length ? { notes } : {}) }
+  const scaledIntrinsics = scaled.map((s) => s.note)
+  return { ...source, dir, labelDir, files, skipped: skips.length, skippedFrames, ...(notes.length ? { notes } : {}), ...(scaledIntrinsics.length ? { scaledIntrinsics } : {}) }
 }
 
 /** The axisAlignment of the scan folder `dir` (its `<scene>.txt`), or an error naming what is missing. */
@@ -217,21 +226,38 @@ function scaledIntrinsic(p: PinholeParam, value: number, s: number): number[] {
 
 const short = (v: number) => String(Number(v.toFixed(3)))
 
+/** A camera whose intrinsics the reader scaled to its images, and the note that says so. */
+interface ScaledCamera {
+  cam: 'color' | 'depth'
+  k: Pinhole
+  note: PluginNote
+}
+
+/** What `checkCameras` found: the notes for `plaf data inspect`, each camera's intrinsics as the frames carry them, the cameras scaled. */
+interface CheckedCameras {
+  notes: string[]
+  k: Pinhole[]
+  scaled: ScaledCamera[]
+}
+
 /**
  * Every selected frame's colour and depth size, read from the image headers (no decoding), and
  * the intrinsic files against the images and `<scene>.txt`. Per camera, the first frame whose
  * header can be read gives the size the images have (a header that cannot be read is left to the
  * decoder, which names what is wrong with the file when its frame is read); with it:
  *  - the intrinsic file is checked against `<scene>.txt` (`checkIntrinsicFile`): at the `.txt`'s
- *    size it must hold the `.txt`'s intrinsics, at another size those intrinsics scaled to it;
+ *    size it must hold the `.txt`'s intrinsics; at another size either those intrinsics scaled to
+ *    it, or the `.txt`'s own, which the reader then scales (SensorData.py's resized export);
  *  - the first frame's images are checked as the decoded frames are later (at least 2×2 colour
- *    pixels before the intrinsic file, the principal point on the image after it), so a scene
- *    without a `.txt` gets these errors when it is opened too;
+ *    pixels before the intrinsic file, the principal point of the intrinsics used after it), so a
+ *    scene without a `.txt` gets these errors when it is opened too;
  * then each frame's size against that first frame's (a size change mid-sequence). Returns the
- * notes for `plaf data inspect` (an export resized with its intrinsics scaled).
+ * notes for `plaf data inspect`, the intrinsics the frames carry, and the cameras scaled.
  */
-function checkCameras(files: FrameFiles[], cams: SceneCamera[], t: SceneTxtCamera | undefined): string[] {
+function checkCameras(files: FrameFiles[], cams: SceneCamera[], t: SceneTxtCamera | undefined): CheckedCameras {
   const notes: string[] = []
+  const scaled: ScaledCamera[] = []
+  const k: Pinhole[] = []
   const firsts = cams.map((c) => {
     let first: FirstImage | undefined
     for (const f of files) {
@@ -243,9 +269,15 @@ function checkCameras(files: FrameFiles[], cams: SceneCamera[], t: SceneTxtCamer
       }
     }
     if (first) checkTwoByTwo(c, first)
-    const note = checkIntrinsicFile(c, first, t)
-    if (note) notes.push(note)
-    if (first) checkPrincipalPoint(c, first)
+    const fit = checkIntrinsicFile(c, first, t)
+    if (fit?.note) notes.push(fit.note)
+    if (fit?.scaled) {
+      notes.push(fit.scaled.note.message)
+      scaled.push(fit.scaled)
+    }
+    const used = fit?.scaled?.k ?? c.k
+    k.push(used)
+    if (first) checkPrincipalPoint(c, used, first)
     return first
   })
   for (const f of files) {
@@ -260,7 +292,7 @@ function checkCameras(files: FrameFiles[], cams: SceneCamera[], t: SceneTxtCamer
       fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${c.what} image is ${actual}, but frame ${first.id} was ${expected}; ${c.what} size changes mid-sequence`, { file, frame: id, expected, actual })
     })
   }
-  return notes
+  return { notes, k, scaled }
 }
 
 /** A colour image of 1 pixel in a dimension is not a camera frame. */
@@ -271,11 +303,11 @@ function checkTwoByTwo(c: SceneCamera, first: FirstImage): void {
   }
 }
 
-/** The first image against its own intrinsics: the principal point on the image. */
-function checkPrincipalPoint(c: SceneCamera, first: FirstImage): void {
+/** The first image against the intrinsics it is read with (`k`): the principal point on the image. */
+function checkPrincipalPoint(c: SceneCamera, k: Pinhole, first: FirstImage): void {
   const { id, file, width: W, height: H } = first
   const actual = `${W}×${H}`
-  const { cx, cy } = c.k
+  const { cx, cy } = k
   if (!(cx >= -0.5 && cx <= W - 0.5 && cy >= -0.5 && cy <= H - 0.5)) {
     const off = `cx ${cx}, cy ${cy}`
     fail('PLAF_INPUT_INVALID', `frame ${id}: ${file}: ${c.what} image is ${actual} but its intrinsics' principal point (${off}) lies off it; the image was resized or its intrinsics are another camera's`, {
@@ -285,19 +317,46 @@ function checkPrincipalPoint(c: SceneCamera, first: FirstImage): void {
 }
 
 /**
+ * How far apart two aspect ratios may be for images resized whole (`cv2.resize` to a fixed size):
+ * 1296×968 → 640×480 is 0.42 %; cropping or another camera is further off.
+ */
+export const RESIZE_ASPECT_TOLERANCE = 0.02
+
+/**
+ * `k` (the camera at the `.txt`'s size) scaled to an image resized by sx × sy, about pixel
+ * centres (integer pixel coordinates at pixel centres, as everywhere in PLAF: `scaleIntrinsics`):
+ * fx·sx, fy·sy, (cx + 0.5)·sx − 0.5, (cy + 0.5)·sy − 0.5; exact for `cv2.resize`'s interpolating
+ * modes, which map pixel centres onto pixel centres.
+ */
+function scalePinhole(k: Pinhole, sx: number, sy: number): Pinhole {
+  return { fx: k.fx * sx, fy: k.fy * sy, cx: (k.cx + 0.5) * sx - 0.5, cy: (k.cy + 0.5) * sy - 0.5 }
+}
+
+/** What an intrinsic file says about its images: a note for `plaf data inspect`, or the intrinsics the reader scaled. */
+interface IntrinsicFit {
+  note?: string
+  scaled?: ScaledCamera
+}
+
+/**
  * A camera's intrinsic file against `<scene>.txt`, which states the sensor's image size
  * (colorWidth/colorHeight, depthWidth/depthHeight) and intrinsics (fx/fy/mx/my_color, _depth).
  * The intrinsics must fit the images actually there:
  *  - images at the `.txt`'s size (or of unknown size, or a `.txt` without sizes): each parameter
  *    the `.txt` gives must equal the file's (`sameIntrinsic`);
- *  - images of another size (a resized export: SensReader's image-size option, OpenScene-style
- *    preprocessing): the file must hold the `.txt`'s intrinsics scaled by the size ratios sx, sy
- *    (fx·sx, fy·sy, cx·sx or (cx + 0.5)·sx − 0.5, the same for cy; `nearScaledIntrinsic`); that
- *    is fine and gives a note. A file still holding the `.txt`'s intrinsics (the images were
- *    resized and the intrinsics left), one matching neither, and a `.txt` that gives sizes but
- *    no intrinsics to tell by are errors.
+ *  - images of another size, the file holding the `.txt`'s intrinsics (`sameIntrinsic` on each):
+ *    ScanNet's SensorData.py `export_color_images`/`export_depth_images` with `image_size`
+ *    resize the whole frame (`cv2.resize`, no crop) while `export_intrinsics` writes the
+ *    sensor's matrices, and the code reading such exports scales them. So does the reader
+ *    (`scalePinhole`, sx = w/W, sy = h/H, which may differ slightly: 1296×968 → 640×480), with
+ *    an info note, unless the aspect ratios differ by more than 2 % (`RESIZE_ASPECT_TOLERANCE`:
+ *    a crop or another camera), which is an error naming both sizes;
+ *  - images of another size, the file holding the `.txt`'s intrinsics scaled by the size ratios
+ *    (fx·sx, fy·sy, cx·sx or (cx + 0.5)·sx − 0.5, the same for cy; `nearScaledIntrinsic`; an
+ *    export whose tool scaled them): used as they are, with a note.
+ * A file matching neither, and a `.txt` that gives sizes but no intrinsics to tell by, are errors.
  */
-function checkIntrinsicFile(c: SceneCamera, first: FirstImage | undefined, t: SceneTxtCamera | undefined): string | undefined {
+function checkIntrinsicFile(c: SceneCamera, first: FirstImage | undefined, t: SceneTxtCamera | undefined): IntrinsicFit | undefined {
   if (!t) return undefined
   const want = t[c.cam]
   const params = PINHOLE_PARAMS.filter((p) => want[p] !== undefined)
@@ -323,12 +382,20 @@ function checkIntrinsicFile(c: SceneCamera, first: FirstImage | undefined, t: Sc
       file, frame: id, expected: `${stated}, or a ${basename(t.file)} with ${keys}`, actual,
     })
   }
-  if (params.every((p) => sameIntrinsic(c.k[p], want[p]!))) {
-    fail('PLAF_INPUT_INVALID', `${image}, and ${c.kFile} still holds the intrinsics it states for ${stated} (${params.map(said).join(', ')}); the image was resized without scaling its intrinsics, or belongs to another scan`, {
-      file, frame: id, expected: `${stated}, or ${basename(c.kFile)} scaled to ${actual}`, actual,
-    })
-  }
   const sx = first.width / sw, sy = first.height / sh
+  if (params.every((p) => sameIntrinsic(c.k[p], want[p]!))) {
+    const aspect = Math.abs(sx / sy - 1)
+    if (aspect > RESIZE_ASPECT_TOLERANCE) {
+      const ratio = (w: number, h: number) => short(w / h)
+      fail('PLAF_INPUT_INVALID', `${image}, and ${c.kFile} holds the intrinsics it states for ${stated} (${params.map(said).join(', ')}); ${actual} has another aspect ratio than ${stated} (width/height ${ratio(first.width, first.height)} against ${ratio(sw, sh)}, ${short(aspect * 100)} % apart, more than ${RESIZE_ASPECT_TOLERANCE * 100} %), so the images were cropped or belong to another scan, and scaling the intrinsics to them would not fit`, {
+        file, frame: id, expected: `${stated} or a whole-image resize of it (aspect ratio within ${RESIZE_ASPECT_TOLERANCE * 100} %), or ${basename(c.kFile)} for ${actual}`, actual,
+      })
+    }
+    const k = scalePinhole(c.k, sx, sy)
+    const values = PINHOLE_PARAMS.map((p) => `${p} ${short(k[p])}`).join(', ')
+    const message = `${c.kFile}: ${c.what} images are ${actual} and this file holds the intrinsics ${basename(t.file)} states for the sensor's ${stated}, as ScanNet's SensorData.py writes them when it exports resized images: read with them scaled to ${actual} (by ${short(sx)} × ${short(sy)}, about pixel centres: ${values})`
+    return { scaled: { cam: c.cam, k, note: { code: 'PLAF_INTRINSICS_SCALED', severity: 'info', message, file: c.kFile, expected: `intrinsics for ${actual}`, actual: `${basename(c.kFile)} for ${stated}` } } }
+  }
   for (const p of params) {
     const s = p === 'fx' || p === 'cx' ? sx : sy
     const scaled = scaledIntrinsic(p, want[p]!, s)
@@ -338,5 +405,5 @@ function checkIntrinsicFile(c: SceneCamera, first: FirstImage | undefined, t: Sc
       file: c.kFile, frame: id, path: p, expected: `${said(p)} scaled to ${actual}: ${options} (within 1 %, at least 1 px)`, actual: `${p} ${c.k[p]}`,
     })
   }
-  return `${c.kFile}: ${c.what} images are ${actual} (${basename(t.file)} states the sensor's ${stated}) and these intrinsics are the .txt's scaled by ${short(sx)} × ${short(sy)} to match: read as an export resized with its intrinsics`
+  return { note: `${c.kFile}: ${c.what} images are ${actual} (${basename(t.file)} states the sensor's ${stated}) and these intrinsics are the .txt's scaled by ${short(sx)} × ${short(sy)} to match: read as an export resized with its intrinsics` }
 }

@@ -2,11 +2,12 @@ import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } fr
 import { join, relative } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodePng, validateOptions, type Frame } from '@plaf/core'
+import { decodePng, encodePng, validateOptions, type Frame, type Intrinsics } from '@plaf/core'
 import { createTestContext, describeInputPlugin } from '@plaf/core/testing'
 import { scannetInput, type ScannetOptions } from '../../src/plugins/scannet.js'
 import { syntheticRoomInput } from '../../src/plugins/synthetic-room.js'
 import type { ScannetSource } from '../../src/scannet/reader.js'
+import { backProject, projectPoint } from '../../src/synthetic/camera.js'
 import type { SyntheticOptions } from '../../src/synthetic/options.js'
 import { writeScene } from '../../src/write-scene.js'
 import { SMALL, diagnosticOf, tempRoot } from '../fixtures.js'
@@ -379,28 +380,28 @@ describe('scannet: every frame is accounted for', () => {
 describe('scannet: image sizes and intrinsics against <scene>.txt, checked when the scene is opened', () => {
   const depth16 = (w: number, h: number) => encodePng({ width: w, height: h, channels: 1, depth: 16, data: new Uint16Array(w * h).fill(1500) })
 
-  it('depth images of another size than depthWidth × depthHeight: an error naming the file, the frame and both sizes, before any frame is decoded', async () => {
+  it('depth images of another aspect ratio than depthWidth × depthHeight, intrinsic_depth.txt at the .txt\'s values: an error naming the file, the frame and both sizes, before any frame is decoded', async () => {
     const copy = copyScene('depth-size')
-    // 320×240: the principal point of intrinsic_depth.txt still lies on it, so only the .txt tells
-    for (const i of [0, 1, 2, 3, 4, 5]) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
+    // 160×100 (a crop, not a resize): the principal point of intrinsic_depth.txt still lies on it, so only the .txt tells
+    for (const i of [0, 1, 2, 3, 4, 5]) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(160, 100))
     const file = join(copy, 'depth', '0.png')
     const kFile = join(copy, 'intrinsic', 'intrinsic_depth.txt')
     const said = ['fx', 'fy', 'mx', 'my'].map((k) => `${k}_depth = ${new RegExp(`^${k}_depth = (.*)$`, 'm').exec(readFileSync(join(copy, 'scene0042_00.txt'), 'utf8'))![1]}`).join(', ')
     expect(await openFault({ scene: copy })).toEqual({
-      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', expected: '160×120, or intrinsic_depth.txt scaled to 320×240', actual: '320×240',
-      message: `frame 000000: ${file}: depth image is 320×240, but ${join(copy, 'scene0042_00.txt')} says depthWidth = 160, depthHeight = 120, and ${kFile} still holds the intrinsics it states for 160×120 (${said}); the image was resized without scaling its intrinsics, or belongs to another scan`,
+      code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', expected: '160×120 or a whole-image resize of it (aspect ratio within 2 %), or intrinsic_depth.txt for 160×100', actual: '160×100',
+      message: `frame 000000: ${file}: depth image is 160×100, but ${join(copy, 'scene0042_00.txt')} says depthWidth = 160, depthHeight = 120, and ${kFile} holds the intrinsics it states for 160×120 (${said}); 160×100 has another aspect ratio than 160×120 (width/height 1.6 against 1.333, 20 % apart, more than 2 %), so the images were cropped or belong to another scan, and scaling the intrinsics to them would not fit`,
     })
   })
 
-  it('colour images of another size than colorWidth × colorHeight', async () => {
+  it('colour images of another aspect ratio than colorWidth × colorHeight (320×200 against 320×240), intrinsic_color.txt at the .txt\'s values: an error naming both sizes', async () => {
     const copy = copyScene('colour-size')
     for (const i of [0, 1, 2, 3, 4, 5]) {
       const f = join(copy, 'color', `${i}.jpg`)
       writeFileSync(f, await sharp(readFileSync(f)).resize(320, 200, { fit: 'fill' }).jpeg().toBuffer())
     }
     expect(await openFault({ scene: copy })).toMatchObject({
-      file: join(copy, 'color', '0.jpg'), frame: '000000', expected: '320×240, or intrinsic_color.txt scaled to 320×200', actual: '320×200',
-      message: expect.stringMatching(/says colorWidth = 320, colorHeight = 240, and .*intrinsic_color\.txt still holds the intrinsics it states for 320×240 \(fx_color = /),
+      file: join(copy, 'color', '0.jpg'), frame: '000000', expected: '320×240 or a whole-image resize of it (aspect ratio within 2 %), or intrinsic_color.txt for 320×200', actual: '320×200',
+      message: expect.stringMatching(/colour image is 320×200, but .* says colorWidth = 320, colorHeight = 240, and .*intrinsic_color\.txt holds the intrinsics it states for 320×240 \(fx_color = .*\); 320×200 has another aspect ratio than 320×240 \(width\/height 1\.6 against 1\.333, 20 % apart, more than 2 %\)/),
     })
   })
 
@@ -495,7 +496,7 @@ describe('scannet: an export resized with its intrinsics scaled to match opens (
     })
   }
 
-  it('depth resized 160×120 → 320×240 with intrinsic_depth.txt scaled: opens and reads; without scaling it is refused (above), and scaled with cy 10 % off too', async () => {
+  it('depth resized 160×120 → 320×240 with intrinsic_depth.txt scaled: opens and reads; scaled with cy 10 % off it is refused', async () => {
     const copy = copyScene('resized-depth')
     const kFile = join(copy, 'intrinsic', 'intrinsic_depth.txt')
     for (const i of ALL) writeFileSync(join(copy, 'depth', `${i}.png`), depth16(320, 240))
@@ -566,9 +567,13 @@ describe('scannet: an export resized with its intrinsics scaled to match opens (
     const { src } = await open({ scene: copy })
     expect(src.notes).toHaveLength(2)
     expect(src.files).toHaveLength(5)
-    // the same header with the intrinsic files left at its values (the exporter resized the images only): refused
+    // the same header with intrinsic_color.txt left at its values (SensorData.py resized the images only): read with them scaled, 320/1296 × 240/968
     writeFileSync(join(copy, 'intrinsic', 'intrinsic_color.txt'), matrix({ fx: 1170.187988, fy: 1170.187988, cx: 647.75, cy: 483.75 }))
-    expect(await openFault({ scene: copy })).toMatchObject({ file: join(copy, 'color', '0.jpg'), frame: '000000', actual: '320×240', expected: '1296×968, or intrinsic_color.txt scaled to 320×240' })
+    const { src: kept } = await open({ scene: copy })
+    expect(kept.scaledIntrinsics?.map((n) => n.file)).toEqual([join(copy, 'intrinsic', 'intrinsic_color.txt')])
+    const c = (await collect(kept))[0].colorIntrinsics!
+    const sx = 320 / 1296, sy = 240 / 968
+    expect(c).toEqual({ fx: 1170.187988 * sx, fy: 1170.187988 * sy, cx: (647.75 + 0.5) * sx - 0.5, cy: (483.75 + 0.5) * sy - 0.5, width: 320, height: 240 })
   })
 
   it('a .txt that gives the sizes but not the intrinsics cannot tell a resized export from a stale intrinsic file: an error saying so', async () => {
@@ -580,5 +585,151 @@ describe('scannet: an export resized with its intrinsics scaled to match opens (
       code: 'PLAF_INPUT_INVALID', severity: 'error', file, frame: '000000', actual: '320×240', expected: '160×120, or a scene0042_00.txt with fx_depth, fy_depth, mx_depth, my_depth',
       message: `frame 000000: ${file}: depth image is 320×240, but ${txt} says depthWidth = 160, depthHeight = 120, and gives no fx_depth, fy_depth, mx_depth, my_depth to tell whether ${join(copy, 'intrinsic', 'intrinsic_depth.txt')} was scaled to 320×240; the image was resized or belongs to another scan`,
     })
+  })
+})
+
+describe('scannet: images resized with the intrinsic files left at <scene>.txt\'s values (SensorData.py export_color_images/export_depth_images with image_size): read with the intrinsics scaled', () => {
+  type K = { fx: number; fy: number; cx: number; cy: number }
+  const readK = (file: string): K => {
+    const m = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number)
+    return { fx: m[0], fy: m[5], cx: m[2], cy: m[6] }
+  }
+  /** An intrinsic matrix with every digit of the values (a by-hand scaling, nothing lost to %f). */
+  const exact = (k: K) => `${k.fx} 0 ${k.cx} 0\n0 ${k.fy} ${k.cy} 0\n0 0 1 0\n0 0 0 1\n`
+  /** `k` scaled by hand to an image resized by sx × sy, about pixel centres. */
+  const byHand = (k: K, sx: number, sy: number): K => ({ fx: k.fx * sx, fy: k.fy * sy, cx: (k.cx + 0.5) * sx - 0.5, cy: (k.cy + 0.5) * sy - 0.5 })
+  const ALL = [0, 1, 2, 3, 4, 5]
+  const intrinsicsOf = (k: Intrinsics | undefined): K => ({ fx: k!.fx, fy: k!.fy, cx: k!.cx, cy: k!.cy })
+
+  /** Every depth pixel of a frame back-projected to world coordinates with the frame's depth intrinsics. */
+  function worldPoints(f: Frame): Float64Array {
+    const [h, w] = f.depth!.shape
+    const out = new Float64Array(3 * w * h), p = new Float64Array(3)
+    for (let v = 0; v < h; v++) {
+      for (let u = 0; u < w; u++) {
+        backProject(f.depthIntrinsics!, f.pose!, u, v, f.depth!.data[v * w + u], p)
+        out.set(p, 3 * (v * w + u))
+      }
+    }
+    return out
+  }
+  /** Those points projected into the colour image with the frame's colour intrinsics (u, v each). */
+  function colourPixels(f: Frame, points: Float64Array): Float64Array {
+    const out = new Float64Array((points.length / 3) * 2), p = new Float64Array(3)
+    for (let i = 0; i < points.length / 3; i++) {
+      projectPoint(f.colorIntrinsics!, f.pose!, points[3 * i], points[3 * i + 1], points[3 * i + 2], p)
+      out[2 * i] = p[0]
+      out[2 * i + 1] = p[1]
+    }
+    return out
+  }
+  function expectClose(a: Float64Array, b: Float64Array, tol: number): void {
+    expect(a.length).toBe(b.length)
+    let worst = 0
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]))
+    expect(worst).toBeLessThan(tol)
+  }
+  /** The copy `name` and a second copy whose intrinsic file `cam` holds `k`, written by hand. */
+  function withByHandTwin(copy: string, cam: 'color' | 'depth', k: K): string {
+    const twin = `${copy}-by-hand`
+    cpSync(copy, twin, { recursive: true })
+    writeFileSync(join(twin, 'intrinsic', `intrinsic_${cam}.txt`), exact(k))
+    return twin
+  }
+
+  // 0.5 × 0.5, and 0.4938 × 0.4958 as ScanNet's 1296×968 → 640×480 (sx ≠ sy)
+  for (const [w, h] of [[160, 120], [158, 119]] as const) {
+    it(`colour 320×240 → ${w}×${h}: opens; the frames carry intrinsic_color.txt scaled about pixel centres; one info note (inspect and run); projections equal those of the scene with the file scaled by hand`, async () => {
+      const copy = copyScene(`kept-colour-${w}x${h}`)
+      const kFile = join(copy, 'intrinsic', 'intrinsic_color.txt')
+      for (const i of ALL) {
+        const f = join(copy, 'color', `${i}.jpg`)
+        writeFileSync(f, await sharp(readFileSync(f)).resize(w, h, { fit: 'fill' }).jpeg().toBuffer())
+      }
+      const sx = w / 320, sy = h / 240
+      const want = byHand(readK(kFile), sx, sy)
+      const twin = withByHandTwin(copy, 'color', want)
+      const { src, notes } = await open({ scene: copy })
+      const values = `fx ${Number(want.fx.toFixed(3))}, fy ${Number(want.fy.toFixed(3))}, cx ${Number(want.cx.toFixed(3))}, cy ${Number(want.cy.toFixed(3))}`
+      const message = `${kFile}: colour images are ${w}×${h} and this file holds the intrinsics scene0042_00.txt states for the sensor's 320×240, as ScanNet's SensorData.py writes them when it exports resized images: read with them scaled to ${w}×${h} (by ${Number(sx.toFixed(3))} × ${Number(sy.toFixed(3))}, about pixel centres: ${values})`
+      expect(notes).toEqual([
+        expect.objectContaining({ code: 'PLAF_FRAME_SKIPPED', frame: '000002' }),
+        { code: 'PLAF_INTRINSICS_SCALED', severity: 'info', file: kFile, message, expected: `intrinsics for ${w}×${h}`, actual: 'intrinsic_color.txt for 320×240' },
+      ])
+      expect(src.notes).toEqual([message])
+      const frames = await collect(src)
+      const twinFrames = await collect((await open({ scene: twin })).src)
+      expect(frames).toHaveLength(5)
+      for (const [i, f] of frames.entries()) {
+        expect(f.colorIntrinsics).toEqual({ ...want, width: w, height: h })
+        expect(f.rgb.shape).toEqual([h, w, 3])
+        expect(f.depthIntrinsics).toEqual(twinFrames[i].depthIntrinsics)
+        const points = worldPoints(f)
+        expectClose(points, worldPoints(twinFrames[i]), 1e-9)
+        expectClose(colourPixels(f, points), colourPixels(twinFrames[i], points), 1e-9)
+      }
+      // scaled intrinsics are part of what the frames are: the identity is not the original scene's
+      expect(src.identity).not.toBe((await open({ scene: dir })).src.identity)
+    })
+  }
+
+  for (const [w, h] of [[80, 60], [79, 59]] as const) {
+    it(`depth 160×120 → ${w}×${h} (nearest): opens; the frames carry intrinsic_depth.txt scaled; back-projected points equal those with the file scaled by hand`, async () => {
+      const copy = copyScene(`kept-depth-${w}x${h}`)
+      const kFile = join(copy, 'intrinsic', 'intrinsic_depth.txt')
+      for (const i of ALL) {
+        const f = join(copy, 'depth', `${i}.png`)
+        const png = decodePng(readFileSync(f))
+        const out = new Uint16Array(w * h)
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = png.data[Math.floor((y * png.height) / h) * png.width + Math.floor((x * png.width) / w)]
+        writeFileSync(f, encodePng({ width: w, height: h, channels: 1, depth: 16, data: out }))
+      }
+      const want = byHand(readK(kFile), w / 160, h / 120)
+      const twin = withByHandTwin(copy, 'depth', want)
+      const { src, notes } = await open({ scene: copy })
+      expect(notes.map((n) => [n.code, n.severity, n.file])).toEqual([['PLAF_FRAME_SKIPPED', 'warning', join(copy, 'pose', '2.txt')], ['PLAF_INTRINSICS_SCALED', 'info', kFile]])
+      expect(src.notes).toEqual([expect.stringContaining(`${kFile}: depth images are ${w}×${h} and this file holds the intrinsics scene0042_00.txt states for the sensor's 160×120`)])
+      const frames = await collect(src)
+      const twinFrames = await collect((await open({ scene: twin })).src)
+      for (const [i, f] of frames.entries()) {
+        expect(intrinsicsOf(f.depthIntrinsics)).toEqual(want)
+        expect([f.depthIntrinsics!.width, f.depthIntrinsics!.height, f.depth!.shape]).toEqual([w, h, [h, w]])
+        const points = worldPoints(f)
+        expect(points.some((v) => v !== 0)).toBe(true)
+        expectClose(points, worldPoints(twinFrames[i]), 1e-9)
+      }
+    })
+  }
+
+  it('both cameras resized (SensorData.py exports colour and depth at image_size): two notes, both scaled', async () => {
+    const copy = copyScene('kept-both')
+    for (const i of ALL) {
+      const f = join(copy, 'color', `${i}.jpg`)
+      writeFileSync(f, await sharp(readFileSync(f)).resize(160, 120, { fit: 'fill' }).jpeg().toBuffer())
+      writeFileSync(join(copy, 'depth', `${i}.png`), encodePng({ width: 80, height: 60, channels: 1, depth: 16, data: new Uint16Array(80 * 60).fill(1500) }))
+    }
+    const kc = readK(join(copy, 'intrinsic', 'intrinsic_color.txt')), kd = readK(join(copy, 'intrinsic', 'intrinsic_depth.txt'))
+    const { src, notes } = await open({ scene: copy })
+    expect(notes.filter((n) => n.code === 'PLAF_INTRINSICS_SCALED').map((n) => n.file)).toEqual([join(copy, 'intrinsic', 'intrinsic_color.txt'), join(copy, 'intrinsic', 'intrinsic_depth.txt')])
+    const [f] = await collect(src)
+    expect(intrinsicsOf(f.colorIntrinsics)).toEqual(byHand(kc, 0.5, 0.5))
+    expect(intrinsicsOf(f.depthIntrinsics)).toEqual(byHand(kd, 0.5, 0.5))
+  })
+
+  it('an aspect ratio 2.5 % off (a crop) with intrinsic_color.txt at the .txt\'s values: refused naming both sizes; 1.7 % off is a resize', async () => {
+    const copy = copyScene('kept-colour-crop')
+    const resize = async (w: number, h: number) => {
+      for (const i of ALL) {
+        const f = join(copy, 'color', `${i}.jpg`)
+        writeFileSync(f, await sharp(readFileSync(join(dir, 'color', `${i}.jpg`))).resize(w, h, { fit: 'fill' }).jpeg().toBuffer())
+      }
+    }
+    await resize(164, 120) // sx / sy = 1.025
+    expect(await openFault({ scene: copy })).toMatchObject({
+      file: join(copy, 'color', '0.jpg'), frame: '000000', actual: '164×120',
+      message: expect.stringContaining('164×120 has another aspect ratio than 320×240 (width/height 1.367 against 1.333, 2.5 % apart, more than 2 %)'),
+    })
+    await resize(163, 120) // 1.875 %
+    expect((await open({ scene: copy })).src.scaledIntrinsics).toHaveLength(1)
   })
 })
