@@ -1,5 +1,5 @@
 import { appendFileSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { encodePng, validateOptions, type Frame } from '@plaf/core'
 import { createTestContext } from '@plaf/core/testing'
@@ -178,7 +178,7 @@ describe('plaf data inspect', () => {
     expect([rt.format, rt.frames, rt.usable, rt.color, rt.intrinsics.color, rt.intrinsics.depth_scale, rt.intrinsics.distortion]).toEqual(['tum', 3, 2, { width: 640, height: 480 }, { fx: 535.4, fy: 539.2, cx: 320.1, cy: 247.6 }, 5000, undefined])
   })
 
-  it('a ScanNet export missing a colour image, or with depth resized against <scene>.txt, is exit 1 naming the file and frame, no stack trace', async () => {
+  it('a ScanNet export missing a colour image, or with depth cropped against <scene>.txt, is exit 1 naming the file and frame, no stack trace', async () => {
     const scene = join(tempDir(), 'scene0002_00')
     await writeScene(scene, { ...ROOM, mesh_spacing: 0.2 })
     rmSync(join(scene, 'color', '2.jpg'))
@@ -187,13 +187,14 @@ describe('plaf data inspect', () => {
     expect(missing.err).toContain(`frame 000002: ${join(scene, 'color', '2.jpg')} is missing; depth/2.png and pose/2.txt are there`)
     expect(missing.err).not.toMatch(/\n\s+at /)
     writeFileSync(join(scene, 'color', '2.jpg'), readFileSync(join(scene, 'color', '3.jpg')))
-    for (let i = 0; i < 5; i++) writeFileSync(join(scene, 'depth', `${i}.png`), encodePng({ width: 160, height: 120, channels: 1, depth: 16, data: new Uint16Array(160 * 120).fill(1000) }))
-    const resized = await cli('data', 'inspect', scene, '--quick')
-    expect(resized.code).toBe(1)
-    expect(resized.err).toContain(`frame 000000: ${join(scene, 'depth', '0.png')}: depth image is 160×120, but ${join(scene, 'scene0002_00.txt')} says depthWidth = 80, depthHeight = 60`)
+    for (let i = 0; i < 5; i++) writeFileSync(join(scene, 'depth', `${i}.png`), encodePng({ width: 160, height: 100, channels: 1, depth: 16, data: new Uint16Array(160 * 100).fill(1000) }))
+    const cropped = await cli('data', 'inspect', scene, '--quick')
+    expect(cropped.code).toBe(1)
+    expect(cropped.err).toContain(`frame 000000: ${join(scene, 'depth', '0.png')}: depth image is 160×100, but ${join(scene, 'scene0002_00.txt')} says depthWidth = 80, depthHeight = 60`)
+    expect(cropped.err).toContain('160×100 has another aspect ratio than 80×60')
   })
 
-  it('a ScanNet export resized with its intrinsics scaled (plainly or about pixel centres) is read, exit 0 with a note; left unscaled, or 10 % off at <scene>.txt\'s size, exit 1 naming the file', async () => {
+  it('a ScanNet export resized with its intrinsics scaled (plainly or about pixel centres) is read, exit 0 with a note; left unscaled (SensorData.py) read with them scaled, exit 0 with a note; 10 % off at <scene>.txt\'s size, exit 1 naming the file', async () => {
     // 80×60 colour rendered through intrinsic_color.txt; <scene>.txt then states a 160×120 sensor
     // whose camera, scaled by 0.5, is that file's: the export of a preprocessing that halved it
     const scene = join(tempDir(), 'scene0003_00')
@@ -215,13 +216,26 @@ describe('plaf data inspect', () => {
       const json = JSON.parse((await cli('data', 'inspect', scene, '--json', '--quick')).out) as InspectReport
       expect([json.color, json.intrinsics!.color.fx, json.notes]).toEqual([{ width: 80, height: 60 }, fx, [note]])
     }
-    // the images resized but intrinsic_color.txt left at the sensor's camera
+    // the images resized but intrinsic_color.txt left at the sensor's camera (SensorData.py's export): read with it scaled back to 80×60
     const s = sensor(true) // as <scene>.txt now states
     writeFileSync(kFile, `${s.fx_color} 0 ${s.mx_color} 0\n0 ${s.fy_color} ${s.my_color} 0\n0 0 1 0\n0 0 0 1\n`)
-    const stale = await cli('data', 'inspect', scene, '--quick')
-    expect(stale.code).toBe(1)
-    expect(stale.err).toContain(`frame 000000: ${join(scene, 'color', '0.jpg')}: colour image is 80×60, but ${txt} says colorWidth = 160, colorHeight = 120, and ${kFile} still holds the intrinsics it states for 160×120`)
-    expect(stale.err).not.toMatch(/\n\s+at /)
+    const kept = await cli('data', 'inspect', scene, '--json', '--quick')
+    expect([kept.code, kept.err]).toEqual([0, ''])
+    const keptJson = JSON.parse(kept.out) as InspectReport
+    expect(keptJson.intrinsics!.color.fx).toBeCloseTo(fx, 5)
+    expect(keptJson.intrinsics!.color.cx).toBeCloseTo(cx, 5)
+    expect(keptJson.notes).toEqual([expect.stringContaining(`${kFile}: colour images are 80×60 and this file holds the intrinsics scene0003_00.txt states for the sensor's 160×120, as ScanNet's SensorData.py writes them when it exports resized images: read with them scaled to 80×60 (by 0.5 × 0.5, about pixel centres: `)])
+    // a run records it once, as an info note in report.json (not among its warnings) and report.md
+    writeFileSync(join(scene, '..', 'p.yaml'), pipeline.replace('use: rgbd-folder, with: { folder: ./rec }', `use: scannet, with: { scene: ./${basename(scene)} }`))
+    const out = join(scene, '..', 'out')
+    const run = await cli('run', join(scene, '..', 'p.yaml'), '--out', out, '--progress', 'none', '--set', `runtime.cache_dir=${join(scene, '..', 'cache')}`)
+    expect(run.code, run.err).toBe(0)
+    expect(run.err.match(/PLAF_INTRINSICS_SCALED/g)).toHaveLength(1)
+    expect(run.err).toContain(' info ')
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { warnings: Record<string, number>; notes: { code: string; severity: string; file?: string }[] }
+    expect(report.notes.filter((n) => n.code === 'PLAF_INTRINSICS_SCALED')).toEqual([expect.objectContaining({ severity: 'info', file: kFile, stage: 'input', plugin: 'scannet' })])
+    expect(report.warnings.PLAF_INTRINSICS_SCALED).toBeUndefined()
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(`- note: ${kFile}: colour images are 80×60 and this file holds the intrinsics`)
     // not resized, intrinsic_color.txt 10 % off <scene>.txt's fx_color
     writeFileSync(txt, original)
     writeFileSync(kFile, kText.replace(/^\S+/, (fx * 1.1).toFixed(6)))
