@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { KernelArena } from './exact-kernel.js'
 import { RunClassifier, type Cutoffs } from './logit-runs.js'
 import type { UpsamplePlan } from './upsample.js'
 import { LogitUpsampler } from './upsample-window.js'
@@ -15,11 +16,13 @@ export interface PlaneResult {
 
 /**
  * One batch of planes to classify, shared by the main thread and the classifier workers:
- * `count` planes of `stride` floats in `data` (each the first `usedH` rows of an lh×lw plane,
- * row stride lw), taken in turn through the atomic counter `next[0]`.
+ * `count` planes of `stride` floats from float `at` of `data` (each the first `usedH` rows of an
+ * lh×lw plane, row stride lw), taken in turn through the atomic counter `next[0]`. Without `data`,
+ * the planes are in the memory of the classifiers' `KernelArena` (each thread views its own).
  */
 export interface ClassifyJob {
-  data: Float32Array
+  data?: Float32Array
+  at: number
   stride: number
   count: number
   next: Int32Array
@@ -39,15 +42,17 @@ export interface NonFinitePlane {
   value: number
 }
 
-/** A RunClassifier per plane geometry, kept across jobs. */
+/** A RunClassifier per plane geometry, kept across jobs; its kernel in `arena` when given. */
 export class ClassifierCache {
   private key = ''
   private rc: RunClassifier | undefined
 
+  constructor(readonly arena?: KernelArena) {}
+
   get(lh: number, lw: number, plan: UpsamplePlan): RunClassifier {
     const key = JSON.stringify([lh, lw, plan])
     if (!this.rc || key !== this.key) {
-      this.rc = new RunClassifier(new LogitUpsampler(lh, lw, plan))
+      this.rc = new RunClassifier(new LogitUpsampler(lh, lw, plan), 2, 'auto', this.arena)
       this.key = key
     }
     return this.rc
@@ -66,15 +71,19 @@ export function classifyPlane(rc: RunClassifier, low: Float32Array, offset: numb
  * Takes planes of `job` through its counter until none is left, classifying each into
  * `out[plane]`. Returns the first plane found not finite (the caller refuses the batch), or null.
  */
-export function drainJob(job: ClassifyJob, rc: RunClassifier, out: (PlaneResult | null)[] | Map<number, PlaneResult | null>): NonFinitePlane | null {
+export function drainJob(job: ClassifyJob, rc: RunClassifier, out: (PlaneResult | null)[] | Map<number, PlaneResult | null>, arena?: KernelArena): NonFinitePlane | null {
   let bad: NonFinitePlane | null = null
   const ready = job.ready
+  // A view of the arena made now (the memory may have grown since the job was posted).
+  let data = job.data ?? new Float32Array(arena!.memory.buffer)
   for (let i = Atomics.add(job.next, 0, 1); i < job.count; i = Atomics.add(job.next, 0, 1)) {
     if (ready) for (let r = Atomics.load(ready, 0); r <= i; r = Atomics.load(ready, 0)) Atomics.wait(ready, 0, r)
-    const r = classifyPlane(rc, job.data, i * job.stride, job.cut)
+    const offset = job.at + i * job.stride
+    if (offset + job.stride > data.length) data = new Float32Array(arena!.memory.buffer)
+    const r = classifyPlane(rc, data, offset, job.cut)
     if (r && 'nonFinite' in r) {
       const at = r.nonFinite
-      if (!bad || i < bad.plane) bad = { plane: i, row: Math.floor(at / job.lw), col: at % job.lw, value: job.data[i * job.stride + at]! }
+      if (!bad || i < bad.plane) bad = { plane: i, row: Math.floor(at / job.lw), col: at % job.lw, value: data[offset + at]! }
       continue
     }
     if (out instanceof Map) out.set(i, r)

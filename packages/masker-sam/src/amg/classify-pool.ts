@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads'
 import { PlafError, diagnostic, startWorker, workerScript, type WorkerScript } from '@plaf/core'
 import { ClassifierCache, classifyPlane, drainJob, threadCpuMs, type ClassifyJob, type NonFinitePlane, type PlaneResult } from './classify-job.js'
 import type { ClassifierReply, ClassifierRequest } from './classify-worker.js'
+import { KernelArena, exactKernelAvailable } from './exact-kernel.js'
 import type { Cutoffs } from './logit-runs.js'
 import type { UpsamplePlan } from './upsample.js'
 
@@ -25,7 +26,8 @@ export class NonFiniteLogits extends Error {
 /**
  * Classifies the planes of a decoder batch (`RunClassifier`) on `threads` threads: the calling
  * thread and threads − 1 worker threads. The planes to classify are copied (only the rows the
- * upsampling reads) into a SharedArrayBuffer that every thread reads, and each thread takes the
+ * upsampling reads) once into a shared WebAssembly memory (`KernelArena`) in which every thread's
+ * kernel lives and reads them in place (a SharedArrayBuffer without WebAssembly), and each thread takes the
  * next plane through one atomic counter, so a thread slowed by other load takes fewer planes. With
  * one thread, nothing is copied and no worker is started. Results come back in plane order and
  * are the same whatever the thread count. Workers start on first use, do not keep the process
@@ -37,7 +39,11 @@ export class ClassifierPool {
   private readonly pending = new Map<number, { resolve: (r: ClassifierReply) => void; reject: (e: unknown) => void }>()
   private nextId = 1
   private shared: Float32Array<ArrayBufferLike> = new Float32Array(0)
-  private readonly local = new ClassifierCache()
+  /** With WebAssembly and more than one thread: the shared memory of every thread's kernel and of the batch (at `batchAt`, `batchFloats` floats). */
+  private readonly arena: KernelArena | undefined
+  private batchAt = 0
+  private batchFloats = 0
+  private readonly local: ClassifierCache
   private dead: Error | undefined
 
   /** `chunk`: planes shared at a time (a decoder batch of 64 prompts × 3 masks by default). */
@@ -47,12 +53,15 @@ export class ClassifierPool {
   ) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`ClassifierPool: threads must be an integer ≥ 1, got ${threads}`)
     if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`ClassifierPool: chunk must be an integer ≥ 1, got ${chunk}`)
+    this.arena = threads > 1 && exactKernelAvailable() ? new KernelArena() : undefined
+    this.local = new ClassifierCache(this.arena)
   }
 
   private start(): Promise<void> {
     this.starting ??= (async () => {
       for (let i = 1; i < this.threads; i++) {
         const w = startWorker(await classifierWorkerScript(), { role: 'plaf-sam-classifier' })
+        if (this.arena) w.postMessage({ kind: 'arena', id: 0, memory: this.arena.memory } satisfies ClassifierRequest)
         w.on('message', (msg: ClassifierReply) => {
           const p = this.pending.get(msg.id)
           if (!p) return
@@ -121,21 +130,29 @@ export class ClassifierPool {
     // machine makes expensive (the waiting thread must be scheduled again).
     const stride = rc.up.usedH * lw
     const size = Math.min(count, this.chunk) * stride
-    if (this.shared.length < size) this.shared = new Float32Array(new SharedArrayBuffer(4 * size))
+    const arena = this.arena
+    if (arena && this.batchFloats < size) {
+      // A larger batch: a new block (the SIMD loads may read a little past the last plane).
+      this.batchAt = arena.take(4 * size + 64)
+      this.batchFloats = size
+    } else if (!arena && this.shared.length < size) this.shared = new Float32Array(new SharedArrayBuffer(4 * size))
     for (let j0 = 0; j0 < count; j0 += this.chunk) {
       const n = Math.min(this.chunk, count - j0)
-      const data = this.shared.subarray(0, n * stride)
       const ready = new Int32Array(new SharedArrayBuffer(4))
-      const job: ClassifyJob = { data, stride, count: n, next: new Int32Array(new SharedArrayBuffer(4)), ready, lh, lw, plan, cut }
+      const job: ClassifyJob = { at: 0, stride, count: n, next: new Int32Array(new SharedArrayBuffer(4)), ready, lh, lw, plan, cut }
+      if (!arena) job.data = this.shared
+      else job.at = this.batchAt >> 2
+      // The main thread's view: the workers make their own (a posted view would be another buffer object than their memory's).
+      const data = arena ? new Float32Array(arena.memory.buffer) : this.shared
       const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
       for (let j = 0; j < n; j++) {
         const from = planes[j0 + j]! * lh * lw
-        data.set(logits.subarray(from, from + stride), j * stride)
+        data.set(logits.subarray(from, from + stride), job.at + j * stride)
         Atomics.store(ready, 0, j + 1)
         Atomics.notify(ready, 0)
       }
       const part: (PlaneResult | null)[] = new Array(n).fill(null)
-      let bad = drainJob(job, rc, part)
+      let bad = drainJob(job, rc, part, arena)
       for (const reply of await Promise.all(replies)) {
         if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
         if (reply.kind !== 'job') continue

@@ -4,10 +4,11 @@
  * job's shared counter, as the main thread does, and posts back their results (runs transferred).
  */
 import { parentPort } from 'node:worker_threads'
+import { KernelArena } from './exact-kernel.js'
 import { ClassifierCache, drainJob, threadCpuMs, type ClassifyJob, type PlaneResult } from './classify-job.js'
 
 /** Main thread → worker. */
-export type ClassifierRequest = { kind: 'job'; id: number; job: ClassifyJob } | { kind: 'cpu'; id: number }
+export type ClassifierRequest = { kind: 'job'; id: number; job: ClassifyJob } | { kind: 'cpu'; id: number } | { kind: 'arena'; id: number; memory: KernelArena['memory'] }
 /** Worker → main thread. */
 export type ClassifierReply =
   | { kind: 'job'; id: number; results: [number, PlaneResult | null][]; bad: import('./classify-job.js').NonFinitePlane | null }
@@ -15,16 +16,21 @@ export type ClassifierReply =
   | { kind: 'error'; id: number; message: string; stack?: string }
 
 const port = parentPort!
-const cache = new ClassifierCache()
+let cache = new ClassifierCache()
 port.on('message', (msg: ClassifierRequest) => {
   try {
+    if (msg.kind === 'arena') {
+      // The pool's shared memory (sent before any job, no reply): kernels and batches live there.
+      cache = new ClassifierCache(new KernelArena(msg.memory))
+      return
+    }
     if (msg.kind === 'cpu') {
       port.postMessage({ kind: 'cpu', id: msg.id, ms: threadCpuMs() } satisfies ClassifierReply)
       return
     }
     const { job } = msg
     const out = new Map<number, PlaneResult | null>()
-    const bad = drainJob(job, cache.get(job.lh, job.lw, job.plan), out)
+    const bad = drainJob(job, cache.get(job.lh, job.lw, job.plan), out, cache.arena)
     const results = [...out]
     const transfer = results.flatMap(([, r]) => (r && r.runs.byteLength ? [r.runs.buffer as ArrayBuffer] : []))
     port.postMessage({ kind: 'job', id: msg.id, results, bad } satisfies ClassifierReply, transfer)

@@ -13,11 +13,13 @@
  * plane's used rows in its own linear memory (`load`) and the taps of both axes, copied once per
  * geometry. The module imports only Node's WebAssembly; the classifier worker loads the same code.
  */
+import type { WasmApi, WasmMemory, WASM_PAGE } from '@plaf/core'
 import type { LogitUpsampler } from './upsample-window.js'
 
 /** The kernel's source; `EXACT_WASM` is its binary (wabt 1.0.39 `parseWat` + `toBinary`, checked by a test). */
 export const EXACT_WAT = `(module
-  (memory (import "env" "memory") 1)
+  (memory (import "env" "memory") 1 16384 shared)
+  (global $hb (import "env" "header") i32)
   (func $horizontal (param $src i32) (param $stride i32) (param $rows i32) (param $ti0 i32) (param $ti1 i32) (param $tw0 i32) (param $tw1 i32) (param $x0 i32) (param $x1 i32) (param $out i32)
     (local $k i32) (local $end i32) (local $a i32) (local $b i32) (local $p i32) (local $pe i32) (local $pe2 i32) (local $wb i32) (local $w0 f64) (local $w1 f64)
     (local $w0v v128) (local $w1v v128) (local $r v128) (local $stride2 i32) (local $wb2 i32)
@@ -107,13 +109,13 @@ export const EXACT_WAT = `(module
     (local $r i32) (local $uh i32) (local $uw i32) (local $lw4 i32) (local $row i32) (local $x i32) (local $n i32) (local $prev i32) (local $c i32)
     (local $rb i32) (local $sp i32) (local $lv i32) (local $v f32) (local $big f32) (local $mn f32) (local $mx f32) (local $lo f32) (local $hi f32)
     (local $q v128) (local $r8 v128) (local $mn4 v128) (local $mx4 v128) (local $lmv v128) (local $hpv v128) (local $lov v128) (local $hiv v128) (local $end4 i32) (local $end8 i32) (local $end i32) (local $p i32)
-    (local.set $rb (i32.load (i32.const 108)))
-    (local.set $sp (i32.load (i32.const 112)))
-    (local.set $lv (i32.load (i32.const 116)))
-    (local.set $uw (i32.load (i32.const 120)))
-    (local.set $uh (i32.load (i32.const 124)))
-    (local.set $lw4 (i32.shl (i32.load (i32.const 4)) (i32.const 2)))
-    (local.set $row (i32.load (i32.const 8)))
+    (local.set $rb (i32.load offset=108 (global.get $hb)))
+    (local.set $sp (i32.load offset=112 (global.get $hb)))
+    (local.set $lv (i32.load offset=116 (global.get $hb)))
+    (local.set $uw (i32.load offset=120 (global.get $hb)))
+    (local.set $uh (i32.load offset=124 (global.get $hb)))
+    (local.set $lw4 (i32.shl (i32.load offset=4 (global.get $hb)) (i32.const 2)))
+    (local.set $row (i32.load offset=8 (global.get $hb)))
     (local.set $lmv (f32x4.splat (local.get $lm)))
     (local.set $hpv (f32x4.splat (local.get $hp)))
     (block $rowsDone
@@ -258,20 +260,20 @@ export const EXACT_WAT = `(module
     (local $w0v v128) (local $w1v v128) (local $va v128) (local $vb v128) (local $v4 v128) (local $lov v128) (local $tv v128) (local $hiv v128)
     (local $union4 v128) (local $inter4 v128) (local $bits i32) (local $ae4 i32)
     (local $ja i32) (local $jb i32) (local $area i32) (local $bx0 i32) (local $bx1 i32) (local $by0 i32) (local $by1 i32)
-    (local.set $lo (f32.load (i32.const 80)))
-    (local.set $t (f32.load (i32.const 84)))
-    (local.set $hi (f32.load (i32.const 88)))
+    (local.set $lo (f32.load offset=80 (global.get $hb)))
+    (local.set $t (f32.load offset=84 (global.get $hb)))
+    (local.set $hi (f32.load offset=88 (global.get $hb)))
     (local.set $lov (f32x4.splat (local.get $lo)))
     (local.set $tv (f32x4.splat (local.get $t)))
     (local.set $hiv (f32x4.splat (local.get $hi)))
-    (local.set $lw4 (i32.shl (i32.load (i32.const 4)) (i32.const 2)))
-    (local.set $segEnd (i32.add (i32.load (i32.const 92)) (i32.shl (local.get $nseg) (i32.const 4))))
+    (local.set $lw4 (i32.shl (i32.load offset=4 (global.get $hb)) (i32.const 2)))
+    (local.set $segEnd (i32.add (i32.load offset=92 (global.get $hb)) (i32.shl (local.get $nseg) (i32.const 4))))
     ;; the last stage's source rows of the strip
-    (local.set $jy0 (i32.load (i32.add (i32.load (i32.const 28)) (i32.shl (local.get $ys) (i32.const 2)))))
-    (local.set $nj (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 32)) (i32.shl (i32.sub (local.get $ye) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jy0)))
+    (local.set $jy0 (i32.load (i32.add (i32.load offset=28 (global.get $hb)) (i32.shl (local.get $ys) (i32.const 2)))))
+    (local.set $nj (i32.sub (i32.add (i32.load (i32.add (i32.load offset=32 (global.get $hb)) (i32.shl (i32.sub (local.get $ye) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jy0)))
     ;; the exact segments up to the last pass, each into its own values (rows jy0 ..., width x1 - x0)
-    (local.set $vals (i32.load (i32.const 76)))
-    (local.set $seg (i32.load (i32.const 92)))
+    (local.set $vals (i32.load offset=76 (global.get $hb)))
+    (local.set $seg (i32.load offset=92 (global.get $hb)))
     (block $segsDone
       (loop $segs
         (br_if $segsDone (i32.ge_u (local.get $seg) (local.get $segEnd)))
@@ -281,58 +283,58 @@ export const EXACT_WAT = `(module
             (local.set $x1 (i32.load offset=4 (local.get $seg)))
             (i32.store offset=12 (local.get $seg) (local.get $vals))
             (local.set $w (i32.sub (local.get $x1) (local.get $x0)))
-            (if (i32.eqz (i32.load (i32.const 0)))
+            (if (i32.eqz (i32.load offset=0 (global.get $hb)))
               (then
                 ;; direct: the horizontal pass on the low-res rows
                 (call $horizontal
-                  (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $jy0) (local.get $lw4)))
+                  (i32.add (i32.load offset=8 (global.get $hb)) (i32.mul (local.get $jy0) (local.get $lw4)))
                   (local.get $lw4) (local.get $nj)
-                  (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
+                  (i32.load offset=12 (global.get $hb)) (i32.load offset=16 (global.get $hb)) (i32.load offset=20 (global.get $hb)) (i32.load offset=24 (global.get $hb))
                   (local.get $x0) (local.get $x1) (local.get $vals)))
               (else
                 ;; resize-pad: stage 1 (rows, then columns) on the intermediate columns and rows stage 2 reads, then stage 2's horizontal pass
-                (local.set $jx0 (i32.load (i32.add (i32.load (i32.const 12)) (i32.shl (local.get $x0) (i32.const 2)))))
-                (local.set $iw (i32.sub (i32.add (i32.load (i32.add (i32.load (i32.const 16)) (i32.shl (i32.sub (local.get $x1) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jx0)))
-                (local.set $r0 (i32.load (i32.add (i32.load (i32.const 60)) (i32.shl (local.get $jy0) (i32.const 2)))))
-                (local.set $r1 (i32.add (i32.load (i32.add (i32.load (i32.const 64)) (i32.shl (i32.sub (i32.add (local.get $jy0) (local.get $nj)) (i32.const 1)) (i32.const 2)))) (i32.const 1)))
-                (local.set $mid (i32.load (i32.const 156)))
+                (local.set $jx0 (i32.load (i32.add (i32.load offset=12 (global.get $hb)) (i32.shl (local.get $x0) (i32.const 2)))))
+                (local.set $iw (i32.sub (i32.add (i32.load (i32.add (i32.load offset=16 (global.get $hb)) (i32.shl (i32.sub (local.get $x1) (i32.const 1)) (i32.const 2)))) (i32.const 1)) (local.get $jx0)))
+                (local.set $r0 (i32.load (i32.add (i32.load offset=60 (global.get $hb)) (i32.shl (local.get $jy0) (i32.const 2)))))
+                (local.set $r1 (i32.add (i32.load (i32.add (i32.load offset=64 (global.get $hb)) (i32.shl (i32.sub (i32.add (local.get $jy0) (local.get $nj)) (i32.const 1)) (i32.const 2)))) (i32.const 1)))
+                (local.set $mid (i32.load offset=156 (global.get $hb)))
                 (local.set $inter (i32.add (local.get $mid) (i32.shl (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $iw)) (i32.const 2))))
                 (call $horizontal
-                  (i32.add (i32.load (i32.const 8)) (i32.mul (local.get $r0) (local.get $lw4)))
+                  (i32.add (i32.load offset=8 (global.get $hb)) (i32.mul (local.get $r0) (local.get $lw4)))
                   (local.get $lw4) (i32.sub (local.get $r1) (local.get $r0))
-                  (i32.load (i32.const 44)) (i32.load (i32.const 48)) (i32.load (i32.const 52)) (i32.load (i32.const 56))
+                  (i32.load offset=44 (global.get $hb)) (i32.load offset=48 (global.get $hb)) (i32.load offset=52 (global.get $hb)) (i32.load offset=56 (global.get $hb))
                   (local.get $jx0) (i32.add (local.get $jx0) (local.get $iw)) (local.get $mid))
                 (call $vertical (local.get $mid) (local.get $r0) (local.get $iw) (local.get $jy0) (i32.add (local.get $jy0) (local.get $nj))
-                  (i32.load (i32.const 60)) (i32.load (i32.const 64)) (i32.load (i32.const 68)) (i32.load (i32.const 72)) (local.get $inter))
+                  (i32.load offset=60 (global.get $hb)) (i32.load offset=64 (global.get $hb)) (i32.load offset=68 (global.get $hb)) (i32.load offset=72 (global.get $hb)) (local.get $inter))
                 (call $horizontal
                   (i32.sub (local.get $inter) (i32.shl (local.get $jx0) (i32.const 2)))
                   (i32.shl (local.get $iw) (i32.const 2)) (local.get $nj)
-                  (i32.load (i32.const 12)) (i32.load (i32.const 16)) (i32.load (i32.const 20)) (i32.load (i32.const 24))
+                  (i32.load offset=12 (global.get $hb)) (i32.load offset=16 (global.get $hb)) (i32.load offset=20 (global.get $hb)) (i32.load offset=24 (global.get $hb))
                   (local.get $x0) (local.get $x1) (local.get $vals))))
             (local.set $vals (i32.add (local.get $vals) (i32.shl (i32.mul (local.get $nj) (local.get $w)) (i32.const 2))))))
         (local.set $seg (i32.add (local.get $seg) (i32.const 16)))
         (br $segs)))
     ;; row by row, segment by segment: counts, runs, area and box
-    (global.set $runs (i32.load (i32.const 128)))
-    (global.set $cnt (i32.load (i32.const 132)))
-    (local.set $area (i32.load (i32.const 136)))
-    (local.set $bx0 (i32.load (i32.const 140)))
-    (local.set $bx1 (i32.load (i32.const 144)))
-    (local.set $by0 (i32.load (i32.const 148)))
-    (local.set $by1 (i32.load (i32.const 152)))
+    (global.set $runs (i32.load offset=128 (global.get $hb)))
+    (global.set $cnt (i32.load offset=132 (global.get $hb)))
+    (local.set $area (i32.load offset=136 (global.get $hb)))
+    (local.set $bx0 (i32.load offset=140 (global.get $hb)))
+    (local.set $bx1 (i32.load offset=144 (global.get $hb)))
+    (local.set $by0 (i32.load offset=148 (global.get $hb)))
+    (local.set $by1 (i32.load offset=152 (global.get $hb)))
     (local.set $y (local.get $ys))
     (block $ydone
       (loop $rows
         (br_if $ydone (i32.ge_s (local.get $y) (local.get $ye)))
         (local.set $rowStart (global.get $cnt))
         (local.set $k (i32.shl (local.get $y) (i32.const 2)))
-        (local.set $ja (i32.sub (i32.load (i32.add (i32.load (i32.const 28)) (local.get $k))) (local.get $jy0)))
-        (local.set $jb (i32.sub (i32.load (i32.add (i32.load (i32.const 32)) (local.get $k))) (local.get $jy0)))
-        (local.set $w0 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 36)) (local.get $k)))))
-        (local.set $w1 (f64.promote_f32 (f32.load (i32.add (i32.load (i32.const 40)) (local.get $k)))))
+        (local.set $ja (i32.sub (i32.load (i32.add (i32.load offset=28 (global.get $hb)) (local.get $k))) (local.get $jy0)))
+        (local.set $jb (i32.sub (i32.load (i32.add (i32.load offset=32 (global.get $hb)) (local.get $k))) (local.get $jy0)))
+        (local.set $w0 (f64.promote_f32 (f32.load (i32.add (i32.load offset=36 (global.get $hb)) (local.get $k)))))
+        (local.set $w1 (f64.promote_f32 (f32.load (i32.add (i32.load offset=40 (global.get $hb)) (local.get $k)))))
         (local.set $w0v (f64x2.splat (local.get $w0)))
         (local.set $w1v (f64x2.splat (local.get $w1)))
-        (local.set $seg (i32.load (i32.const 92)))
+        (local.set $seg (i32.load offset=92 (global.get $hb)))
         (block $sdone
           (loop $segs2
             (br_if $sdone (i32.ge_u (local.get $seg) (local.get $segEnd)))
@@ -454,33 +456,49 @@ export const EXACT_WAT = `(module
     (local.set $int (i32.add (local.get $int) (i32.add
       (i32.add (i32x4.extract_lane 0 (local.get $inter4)) (i32x4.extract_lane 1 (local.get $inter4)))
       (i32.add (i32x4.extract_lane 2 (local.get $inter4)) (i32x4.extract_lane 3 (local.get $inter4))))))
-    (i32.store (i32.const 100) (i32.add (i32.load (i32.const 100)) (local.get $union)))
-    (i32.store (i32.const 104) (i32.add (i32.load (i32.const 104)) (local.get $int)))
-    (i32.store (i32.const 132) (global.get $cnt))
-    (i32.store (i32.const 136) (local.get $area))
-    (i32.store (i32.const 140) (local.get $bx0))
-    (i32.store (i32.const 144) (local.get $bx1))
-    (i32.store (i32.const 148) (local.get $by0))
-    (i32.store (i32.const 152) (local.get $by1))))
+    (i32.store offset=100 (global.get $hb) (i32.add (i32.load offset=100 (global.get $hb)) (local.get $union)))
+    (i32.store offset=104 (global.get $hb) (i32.add (i32.load offset=104 (global.get $hb)) (local.get $int)))
+    (i32.store offset=132 (global.get $hb) (global.get $cnt))
+    (i32.store offset=136 (global.get $hb) (local.get $area))
+    (i32.store offset=140 (global.get $hb) (local.get $bx0))
+    (i32.store offset=144 (global.get $hb) (local.get $bx1))
+    (i32.store offset=148 (global.get $hb) (local.get $by0))
+    (i32.store offset=152 (global.get $hb) (local.get $by1))))
 `
 
 /** The binary of `EXACT_WAT`, base64. */
-export const EXACT_WASM = 'AGFzbQEAAAABJQRgCn9/f39/f39/f38AYAZ9fX19fX0BfWAEf39/fwBgA39/fwACDwEDZW52Bm1lbW9yeQIAAQMGBQAAAQIDBgsCfwFBAAt/AUEACwcSAgZsZXZlbHMAAgVzdHJpcAAECt8YBbkCBAh/AnwDewJ/IAggB2tBAnQhESARQQF0IRggAUEBdCEXIAdBAnQhCiAIQQJ0IQsCQANAIAogC04NASAAIAMgCmooAgBBAnRqIQwgACAEIApqKAIAQQJ0aiENIAUgCmoqAgC7IRIgBiAKaioCALshEyAS/RQhFCAT/RQhFSAJIQ4gCSACIBFsaiEPIAkgAkF+cSARbGohEAJAA0AgDiAQTw0BIBQgDCABaiAM/VwCAP1WAgAB/V/98gEgFSANIAFqIA39XAIA/VYCAAH9X/3yAf3wAf1eIRYgDiAW/VoCAAAgDiARaiAW/VoCAAEgDCAXaiEMIA0gF2ohDSAOIBhqIQ4MAAsLIA4gD0kEQCAOIBIgDCoCALuiIBMgDSoCALuioLY4AgALIAlBBGohCSAKQQRqIQoMAAsLC/sBAwZ/AnwCeyACQQJ0IQ8gA0ECdCEKAkADQCADIARODQEgACAFIApqKAIAIAFrIA9saiELIAAgBiAKaigCACABayAPbGohDCAHIApqKgIAuyEQIAggCmoqAgC7IREgEP0UIRIgEf0UIRMgCSENIAkgD0F4cWohDgJAA0AgDSAOTw0BIA0gEiAL/V0DAP1f/fIBIBMgDP1dAwD9X/3yAf3wAf1e/VsDAAAgC0EIaiELIAxBCGohDCANQQhqIQ0MAAsLIAJBAXEEQCANIBAgCyoCALuiIBEgDCoCALuioLY4AgALIAkgD2ohCSAKQQRqIQogA0EBaiEDDAALCwv0BgQMfwZ9CHsEf0HsACgCACEPQfAAKAIAIRBB9AAoAgAhEUH4ACgCACEIQfwAKAIAIQdBBCgCAEECdCEJQQgoAgAhCiAA/RMhHCAF/RMhHQJAA0AgBiAHTg0BIA8gBkECdGogDDYCAEEEIQ0gCiEjIAogCEECdGohIiAiQQxrISAgIkEcayEhAkADQCAjICJPDQEgIyoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogIyAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgI0EEaiEjIA5FBEACQANAICMgIU8NASAj/QAEACEYICP9AAQQIRkgGCAc/UUgGSAc/UX9Tv2jAUUNASAaIBggGf3qAf3qASEaICNBIGohIwwACwsCQANAICMgIE8NASAj/QAEACEYIBggHP1F/aMBRQ0BIBogGP3qASEaICNBEGohIwwACwsCQANAICMgIk8NASAjKgIAIRIgEiAAX0UNASAUIBKWIRQgI0EEaiEjDAALCwUgDkEDRgRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHf1EIBkgHf1E/U79owFFDQEgGyAYIBn96wH96wEhGyAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIB39RP2jAUUNASAbIBj96wEhGyAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgBV5FDQEgFSASlyEVICNBBGohIwwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHiAX/RMhHwJAA0AgIyAgTw0BICP9AAQAIRggGCAe/UQgGCAf/UX9Tv2jAUUNASAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgFl4gEiAXX3FFDQEgI0EEaiEjDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGv0fACAa/R8BlpYgGv0fAiAa/R8DlpYhFCAVIBv9HwAgG/0fAZeXIBv9HwIgG/0fA5eXIRUgEyAUjCAVl5cLSQEBfyMAIwFBDGxqIQQjASADSiAEQQRrKAIAIAFGcQRAIARBBGsgAjYCAAUgBCAANgIAIAQgATYCBCAEIAI2AggjAUEBaiQBCwvkDAYZfwJ8BH0Gfwp7CX9B0AAqAgAhH0HUACoCACEgQdgAKgIAISEgH/0TIS0gIP0TIS4gIf0TIS9BBCgCAEECdCEmQdwAKAIAIAJBBHRqIQRBHCgCACAAQQJ0aigCACEKQSAoAgAgAUEBa0ECdGooAgBBAWogCmshC0HMACgCACESQdwAKAIAIQMCQANAIAMgBE8NASADKAIIQX9GBEAgAygCACEFIAMoAgQhBiADIBI2AgwgBiAFayEHQQAoAgBFBEBBCCgCACAKICZsaiAmIAtBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgEhAABUEMKAIAIAVBAnRqKAIAIQxBECgCACAGQQFrQQJ0aigCAEEBaiAMayENQTwoAgAgCkECdGooAgAhDkHAACgCACAKIAtqQQFrQQJ0aigCAEEBaiEPQZwBKAIAIRAgECAPIA5rIA1sQQJ0aiERQQgoAgAgDiAmbGogJiAPIA5rQSwoAgBBMCgCAEE0KAIAQTgoAgAgDCAMIA1qIBAQACAQIA4gDSAKIAogC2pBPCgCAEHAACgCAEHEACgCAEHIACgCACAREAEgESAMQQJ0ayANQQJ0IAtBDCgCAEEQKAIAQRQoAgBBGCgCACAFIAYgEhAACyASIAsgB2xBAnRqIRILIANBEGohAwwACwtBgAEoAgAkAEGEASgCACQBQYgBKAIAITZBjAEoAgAhN0GQASgCACE4QZQBKAIAITlBmAEoAgAhOiAAIRUCQANAIBUgAU4NASMBIRMgFUECdCEWQRwoAgAgFmooAgAgCmshNEEgKAIAIBZqKAIAIAprITVBJCgCACAWaioCALshHEEoKAIAIBZqKgIAuyEdIBz9FCEoIB39FCEpQdwAKAIAIQMCQANAIAMgBE8NASADKAIAIQUgAygCBCEGIAMoAgghCSAJQQBOBEAgBiAFayEnIAlBAU4EQCAkICdqISQLIAlBA0YEQCAlICdqISULIAlBAk4EQCAVIAUgBiATEAMLBSAGIAVrQQJ0IQggAygCDCESIBIgNCAIbGohFyASIDUgCGxqIRggFyAIaiEZIBlBDGshM0EAISMgBSEaAkADQCAXIDNPDQEgF/0ABAAhKiAY/QAEACErICggKv1f/fIBICkgK/1f/fIB/fAB/V4gKCAqICr9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yASApICsgK/0NCAkKCwwNDg8ICQoLDA0OD/1f/fIB/fAB/V79DQABAgMEBQYHEBESExQVFhchLCAwICwgLf1E/bEBITAgMSAsIC/9RP2xASExICwgLv1E/aQBITIgMiAjQQ9sRwRAIDJBAHZBAXEhIiAiICNHBEAgIgRAIBpBAGohFAUgFSAUIBpBAGogExADCyAiISMLIDJBAXZBAXEhIiAiICNHBEAgIgRAIBpBAWohFAUgFSAUIBpBAWogExADCyAiISMLIDJBAnZBAXEhIiAiICNHBEAgIgRAIBpBAmohFAUgFSAUIBpBAmogExADCyAiISMLIDJBA3ZBAXEhIiAiICNHBEAgIgRAIBpBA2ohFAUgFSAUIBpBA2ogExADCyAiISMLCyAaQQRqIRogF0EQaiEXIBhBEGohGAwACwsCQANAIBcgGU8NASAcIBcqAgC7oiAdIBgqAgC7oqC2IR4gJCAeIB9eaiEkICUgHiAhXmohJSAeICBeISIgIiAjRwRAICIEQCAaIRQFIBUgFCAaIBMQAwsgIiEjCyAaQQFqIRogF0EEaiEXIBhBBGohGAwACwsgIwRAIBUgFCAGIBMQAwsLIANBEGohAwwACwsjASATSgRAIDlBAEgEQCAVITkLIBUhOiMAIBNBDGxqIRsgGygCBCA3SARAIBsoAgQhNwsjACMBQQxsaiEWIBZBBGsoAgBBAWsgOEoEQCAWQQRrKAIAQQFrITgLAkADQCAbIBZPDQEgNiAbKAIIIBsoAgRraiE2IBtBDGohGwwACwsLIBVBAWohFQwACwsgJCAw/RsAIDD9GwFqIDD9GwIgMP0bA2pqaiEkICUgMf0bACAx/RsBaiAx/RsCIDH9GwNqamohJUHkAEHkACgCACAkajYCAEHoAEHoACgCACAlajYCAEGEASMBNgIAQYgBIDY2AgBBjAEgNzYCAEGQASA4NgIAQZQBIDk2AgBBmAEgOjYCAAs='
+export const EXACT_WASM = 'AGFzbQEAAAABJQRgCn9/f39/f39/f38AYAZ9fX19fX0BfWAEf39/fwBgA39/fwACIAIDZW52Bm1lbW9yeQIDAYCAAQNlbnYGaGVhZGVyA38AAwYFAAABAgMGCwJ/AUEAC38BQQALBxICBmxldmVscwACBXN0cmlwAAQKyxgFuQIECH8CfAN7An8gCCAHa0ECdCERIBFBAXQhGCABQQF0IRcgB0ECdCEKIAhBAnQhCwJAA0AgCiALTg0BIAAgAyAKaigCAEECdGohDCAAIAQgCmooAgBBAnRqIQ0gBSAKaioCALshEiAGIApqKgIAuyETIBL9FCEUIBP9FCEVIAkhDiAJIAIgEWxqIQ8gCSACQX5xIBFsaiEQAkADQCAOIBBPDQEgFCAMIAFqIAz9XAIA/VYCAAH9X/3yASAVIA0gAWogDf1cAgD9VgIAAf1f/fIB/fAB/V4hFiAOIBb9WgIAACAOIBFqIBb9WgIAASAMIBdqIQwgDSAXaiENIA4gGGohDgwACwsgDiAPSQRAIA4gEiAMKgIAu6IgEyANKgIAu6KgtjgCAAsgCUEEaiEJIApBBGohCgwACwsL+wEDBn8CfAJ7IAJBAnQhDyADQQJ0IQoCQANAIAMgBE4NASAAIAUgCmooAgAgAWsgD2xqIQsgACAGIApqKAIAIAFrIA9saiEMIAcgCmoqAgC7IRAgCCAKaioCALshESAQ/RQhEiAR/RQhEyAJIQ0gCSAPQXhxaiEOAkADQCANIA5PDQEgDSASIAv9XQMA/V/98gEgEyAM/V0DAP1f/fIB/fAB/V79WwMAACALQQhqIQsgDEEIaiEMIA1BCGohDQwACwsgAkEBcQRAIA0gECALKgIAu6IgESAMKgIAu6KgtjgCAAsgCSAPaiEJIApBBGohCiADQQFqIQMMAAsLC+8GBAx/Bn0IewR/IwAoAmwhDyMAKAJwIRAjACgCdCERIwAoAnghCCMAKAJ8IQcjACgCBEECdCEJIwAoAgghCiAA/RMhHCAF/RMhHQJAA0AgBiAHTg0BIA8gBkECdGogDDYCAEEEIQ0gCiEjIAogCEECdGohIiAiQQxrISAgIkEcayEhAkADQCAjICJPDQEgIyoCACESIBIgEpNDAAAAAFwEQEMAAIC/DwsgEyASi5chEyASIAFeBH8gEiADXgR/IBIgBV4Ef0EDBUF/QQIgEiAEXhsLBUF/QQEgEiACXhsLBUF/QQAgEiAAXhsLIQ4gDiANRwRAIBAgDEECdGogIyAKa0ECdjYCACARIAxqIA46AAAgDEEBaiEMIA4hDQsgI0EEaiEjIA5FBEACQANAICMgIU8NASAj/QAEACEYICP9AAQQIRkgGCAc/UUgGSAc/UX9Tv2jAUUNASAaIBggGf3qAf3qASEaICNBIGohIwwACwsCQANAICMgIE8NASAj/QAEACEYIBggHP1F/aMBRQ0BIBogGP3qASEaICNBEGohIwwACwsCQANAICMgIk8NASAjKgIAIRIgEiAAX0UNASAUIBKWIRQgI0EEaiEjDAALCwUgDkEDRgRAAkADQCAjICFPDQEgI/0ABAAhGCAj/QAEECEZIBggHf1EIBkgHf1E/U79owFFDQEgGyAYIBn96wH96wEhGyAjQSBqISMMAAsLAkADQCAjICBPDQEgI/0ABAAhGCAYIB39RP2jAUUNASAbIBj96wEhGyAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgBV5FDQEgFSASlyEVICNBBGohIwwACwsFIA5BAEoEQCABIAMgDkEBRhshFiACIAQgDkEBRhshFyAW/RMhHiAX/RMhHwJAA0AgIyAgTw0BICP9AAQAIRggGCAe/UQgGCAf/UX9Tv2jAUUNASAjQRBqISMMAAsLAkADQCAjICJPDQEgIyoCACESIBIgFl4gEiAXX3FFDQEgI0EEaiEjDAALCwsLCwwACwsgCiAJaiEKIAZBAWohBgwACwsgDyAHQQJ0aiAMNgIAIBQgGv0fACAa/R8BlpYgGv0fAiAa/R8DlpYhFCAVIBv9HwAgG/0fAZeXIBv9HwIgG/0fA5eXIRUgEyAUjCAVl5cLSQEBfyMBIwJBDGxqIQQjAiADSiAEQQRrKAIAIAFGcQRAIARBBGsgAjYCAAUgBCAANgIAIAQgATYCBCAEIAI2AggjAkEBaiQCCwvVDAYZfwJ8BH0Gfwp7CX8jACoCUCEfIwAqAlQhICMAKgJYISEgH/0TIS0gIP0TIS4gIf0TIS8jACgCBEECdCEmIwAoAlwgAkEEdGohBCMAKAIcIABBAnRqKAIAIQojACgCICABQQFrQQJ0aigCAEEBaiAKayELIwAoAkwhEiMAKAJcIQMCQANAIAMgBE8NASADKAIIQX9GBEAgAygCACEFIAMoAgQhBiADIBI2AgwgBiAFayEHIwAoAgBFBEAjACgCCCAKICZsaiAmIAsjACgCDCMAKAIQIwAoAhQjACgCGCAFIAYgEhAABSMAKAIMIAVBAnRqKAIAIQwjACgCECAGQQFrQQJ0aigCAEEBaiAMayENIwAoAjwgCkECdGooAgAhDiMAKAJAIAogC2pBAWtBAnRqKAIAQQFqIQ8jACgCnAEhECAQIA8gDmsgDWxBAnRqIREjACgCCCAOICZsaiAmIA8gDmsjACgCLCMAKAIwIwAoAjQjACgCOCAMIAwgDWogEBAAIBAgDiANIAogCiALaiMAKAI8IwAoAkAjACgCRCMAKAJIIBEQASARIAxBAnRrIA1BAnQgCyMAKAIMIwAoAhAjACgCFCMAKAIYIAUgBiASEAALIBIgCyAHbEECdGohEgsgA0EQaiEDDAALCyMAKAKAASQBIwAoAoQBJAIjACgCiAEhNiMAKAKMASE3IwAoApABITgjACgClAEhOSMAKAKYASE6IAAhFQJAA0AgFSABTg0BIwIhEyAVQQJ0IRYjACgCHCAWaigCACAKayE0IwAoAiAgFmooAgAgCmshNSMAKAIkIBZqKgIAuyEcIwAoAiggFmoqAgC7IR0gHP0UISggHf0UISkjACgCXCEDAkADQCADIARPDQEgAygCACEFIAMoAgQhBiADKAIIIQkgCUEATgRAIAYgBWshJyAJQQFOBEAgJCAnaiEkCyAJQQNGBEAgJSAnaiElCyAJQQJOBEAgFSAFIAYgExADCwUgBiAFa0ECdCEIIAMoAgwhEiASIDQgCGxqIRcgEiA1IAhsaiEYIBcgCGohGSAZQQxrITNBACEjIAUhGgJAA0AgFyAzTw0BIBf9AAQAISogGP0ABAAhKyAoICr9X/3yASApICv9X/3yAf3wAf1eICggKiAq/Q0ICQoLDA0ODwgJCgsMDQ4P/V/98gEgKSArICv9DQgJCgsMDQ4PCAkKCwwNDg/9X/3yAf3wAf1e/Q0AAQIDBAUGBxAREhMUFRYXISwgMCAsIC39RP2xASEwIDEgLCAv/UT9sQEhMSAsIC79RP2kASEyIDIgI0EPbEcEQCAyQQB2QQFxISIgIiAjRwRAICIEQCAaQQBqIRQFIBUgFCAaQQBqIBMQAwsgIiEjCyAyQQF2QQFxISIgIiAjRwRAICIEQCAaQQFqIRQFIBUgFCAaQQFqIBMQAwsgIiEjCyAyQQJ2QQFxISIgIiAjRwRAICIEQCAaQQJqIRQFIBUgFCAaQQJqIBMQAwsgIiEjCyAyQQN2QQFxISIgIiAjRwRAICIEQCAaQQNqIRQFIBUgFCAaQQNqIBMQAwsgIiEjCwsgGkEEaiEaIBdBEGohFyAYQRBqIRgMAAsLAkADQCAXIBlPDQEgHCAXKgIAu6IgHSAYKgIAu6KgtiEeICQgHiAfXmohJCAlIB4gIV5qISUgHiAgXiEiICIgI0cEQCAiBEAgGiEUBSAVIBQgGiATEAMLICIhIwsgGkEBaiEaIBdBBGohFyAYQQRqIRgMAAsLICMEQCAVIBQgBiATEAMLCyADQRBqIQMMAAsLIwIgE0oEQCA5QQBIBEAgFSE5CyAVITojASATQQxsaiEbIBsoAgQgN0gEQCAbKAIEITcLIwEjAkEMbGohFiAWQQRrKAIAQQFrIDhKBEAgFkEEaygCAEEBayE4CwJAA0AgGyAWTw0BIDYgGygCCCAbKAIEa2ohNiAbQQxqIRsMAAsLCyAVQQFqIRUMAAsLICQgMP0bACAw/RsBaiAw/RsCIDD9GwNqamohJCAlIDH9GwAgMf0bAWogMf0bAiAx/RsDampqISUjACMAKAJkICRqNgJkIwAjACgCaCAlajYCaCMAIwI2AoQBIwAgNjYCiAEjACA3NgKMASMAIDg2ApABIwAgOTYClAEjACA6NgKYAQs='
 
-/** The part of the WebAssembly JS API used here (Node's types for Node 20 do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
-  Memory: new (descriptor: { initial: number }) => WasmMemory
-}
+// Type-only: the classifier worker, run from the sources, may import Node built-ins and relative
+// modules only (see `workerScript` in @plaf/core), so the values are taken here as core takes them.
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+const PAGE: typeof WASM_PAGE = 65536
+/** Most pages an arena's shared memory may grow to (1 GiB: batches of 37 MB and kernels of about 1 MB at 1296×968). */
+const MAX_PAGES = 16384
 let exactModule: object | undefined
+let privateModule: object | undefined
 
-const PAGE = 65536
+/**
+ * `EXACT_WASM` with its memory import not shared (its limits flags 3 → 1, same maximum): for a
+ * kernel in an arena of its own, which one thread uses. Copies into a shared memory are several
+ * times slower than into an unshared one (V8 copies word by word), which costs the one-thread path.
+ */
+function privateBytes(): Uint8Array {
+  const bytes = base64Bytes(EXACT_WASM)
+  const at = findBytes(bytes, [6, ...[...'memory'].map((c) => c.charCodeAt(0)), 2, 3])
+  if (at < 0) throw new Error('ExactKernel: no shared memory import in EXACT_WASM')
+  bytes[at + 8] = 1
+  return bytes
+}
+
+function findBytes(bytes: Uint8Array, pattern: number[]): number {
+  outer: for (let i = 0; i + pattern.length <= bytes.length; i++) {
+    for (let k = 0; k < pattern.length; k++) if (bytes[i + k] !== pattern[k]) continue outer
+    return i
+  }
+  return -1
+}
+
 /** Header fields (byte offsets, see the WAT). */
 const H_KIND = 0
 const H_LW = 4
@@ -509,6 +527,7 @@ export function exactKernelAvailable(): boolean {
   if (!wasm) return false
   try {
     exactModule ??= new wasm.Module(base64Bytes(EXACT_WASM))
+    privateModule ??= new wasm.Module(privateBytes())
     return true
   } catch {
     return false
@@ -536,18 +555,52 @@ function base64Bytes(s: string): Uint8Array {
 }
 
 /**
+ * A shared WebAssembly memory that kernels and decoder batches are placed in: each kernel its own
+ * header, tables and scratch (`ExactKernel`), a batch of planes once (`take`), so that kernels on
+ * several threads (each instantiated on this memory) read the batch where it was written, with no
+ * copy of their own. Space is taken through an atomic bump pointer at byte 0 and never given back
+ * (a kernel's runs move to a larger block when they outgrow theirs, a batch when a larger one
+ * comes: at most about twice the largest). Post `memory` to a worker and wrap it there again.
+ */
+export class KernelArena {
+  readonly memory: WasmMemory
+
+  /** `memory`: an arena's memory posted from another thread (shared), else a new one, `shared` or not (for one thread). */
+  constructor(
+    memory?: WasmMemory,
+    readonly shared = true,
+  ) {
+    if (!wasm) throw new Error('KernelArena: this engine has no WebAssembly')
+    this.memory = memory ?? new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared })
+  }
+
+  /**
+   * `bytes` of the memory (zero at first), growing it when needed; returns the byte offset. Blocks
+   * start on cache lines (64 bytes), so that threads writing their own blocks never share a line.
+   */
+  take(bytes: number): number {
+    const size = Math.ceil(bytes / 64) * 64
+    const at = 64 + Atomics.add(new Int32Array(this.memory.buffer, 0, 1), 0, size)
+    const have = this.memory.buffer.byteLength
+    // Another thread may grow it at the same time: then it grows a little more than needed.
+    if (at + size > have) this.memory.grow(Math.ceil((at + size - have) / PAGE))
+    return at
+  }
+}
+
+/**
  * One kernel per plane geometry (a `LogitUpsampler`) and strip size (`groups` row groups a strip,
- * as `RunClassifier` takes them). Its memory is sized once for the largest strip.
+ * as `RunClassifier` takes them), in an arena of its own or a shared one (`KernelArena`). Its
+ * space is sized once for the largest strip; only its runs move to a larger block when a mask needs it.
  */
 export class ExactKernel {
-  /** i32 and f32 views of the kernel's memory (it never grows). */
   /** i32 and f32 views of the kernel's memory; new ones after `reserveRuns` grew it. */
   i32: Int32Array
   f32: Float32Array
   /** Segment records (x0, x1, level; a fourth i32 the kernel uses) from i32 index `segs`. */
   readonly segs: number
   /** Byte offset of the mask's runs, (y, x0, x1) triples with x1 exclusive (`count` of them). */
-  readonly runsAt: number
+  runsAt: number
   /** Byte offsets of the level runs `levels` writes: row starts (int32, usedH + 1), run starts (int32) and levels (int8), `cells` each. */
   readonly rowBeginAt: number
   readonly startsAt: number
@@ -560,6 +613,7 @@ export class ExactKernel {
   constructor(
     readonly up: LogitUpsampler,
     groups: number,
+    readonly arena = new KernelArena(undefined, false),
   ) {
     if (!exactKernelAvailable()) throw new Error('ExactKernel: this engine has no WebAssembly SIMD')
     const { plan } = up
@@ -585,35 +639,44 @@ export class ExactKernel {
       if (!direct) maxR = Math.max(maxR, up.y.stage1!.i1[j1 - 1]! + 1 - up.y.stage1!.i0[j0]!)
     }
     const midW = direct ? 0 : up.x.stage1!.i0.length
-    let at = HEADER
+    let at = 0
     const take = (bytes: number): number => {
       const p = at
       at += Math.ceil(bytes / 16) * 16
       return p
     }
     const tapsAt = (t: Taps): number[] => [take(4 * t.i0.length), take(4 * t.i0.length), take(4 * t.i0.length), take(4 * t.i0.length)]
+    take(HEADER)
     const x2 = tapsAt(up.x.stage2)
     const y2 = tapsAt(ty)
     const x1 = direct ? [0, 0, 0, 0] : tapsAt(up.x.stage1!)
     const y1 = direct ? [0, 0, 0, 0] : tapsAt(up.y.stage1!)
     this.lowFloats = (up.usedH - 1) * up.lw + up.usedW
-    this.lowAt = take(4 * this.lowFloats)
+    const lowAt = take(4 * this.lowFloats)
     this.cells = up.usedH * (up.usedW + 1)
-    this.rowBeginAt = take(4 * (up.usedH + 1))
-    this.startsAt = take(4 * this.cells)
-    this.levelsAt = take(this.cells)
+    const rowBeginAt = take(4 * (up.usedH + 1))
+    const startsAt = take(4 * this.cells)
+    const levelsAt = take(this.cells)
     // Segments of a strip (at least one pixel each), runs of a mask (never touching: at most ⌈outW/2⌉ a row).
     const segsAt = take(16 * (outW + 2))
     const scratchAt = take(4 * maxJ * outW)
     const midAt = take(4 * (maxR * midW + maxJ * midW))
-    // The runs last, so the memory grows at their end (`reserveRuns`): room for 4 a row to start with.
-    this.runsAt = at
+    // All of it at `base` of the arena; the runs apart (`reserveRuns` moves them): room for 4 a row to start with.
+    const base = this.arena.take(at)
     this.rowRuns = (outW + 1) >> 1
     this.stripRuns = maxRows * this.rowRuns
-    const memory = new wasm!.Memory({ initial: Math.ceil((at + 12 * (4 * plan.outH + this.stripRuns)) / PAGE) })
+    this.runsCap = 4 * plan.outH + this.stripRuns
+    this.runsAt = this.arena.take(12 * this.runsCap)
+    const memory = this.arena.memory
     this.memory = memory
     this.i32 = new Int32Array(memory.buffer)
     this.f32 = new Float32Array(memory.buffer)
+    this.base = base
+    this.lowAt = base + lowAt
+    this.rowBeginAt = base + rowBeginAt
+    this.startsAt = base + startsAt
+    this.levelsAt = base + levelsAt
+    const abs = (ptrs: number[]): number[] => ptrs.map((q) => base + q)
     const put = (ptrs: number[], t: Taps, header: number): void => {
       this.i32.set(t.i0, ptrs[0]! >> 2)
       this.i32.set(t.i1, ptrs[1]! >> 2)
@@ -621,27 +684,30 @@ export class ExactKernel {
       this.f32.set(t.w1, ptrs[3]! >> 2)
       for (let k = 0; k < 4; k++) this.i32[(header >> 2) + k] = ptrs[k]!
     }
-    this.i32[H_KIND >> 2] = direct ? 0 : 1
-    this.i32[H_LW >> 2] = up.lw
-    this.i32[H_LOW >> 2] = this.lowAt
-    put(x2, up.x.stage2, H_X2)
-    put(y2, ty, H_Y2)
+    put(abs(x2), up.x.stage2, base + H_X2)
+    put(abs(y2), ty, base + H_Y2)
     if (!direct) {
-      put(x1, up.x.stage1!, H_X1)
-      put(y1, up.y.stage1!, H_Y1)
+      put(abs(x1), up.x.stage1!, base + H_X1)
+      put(abs(y1), up.y.stage1!, base + H_Y1)
     }
-    this.i32[H_SCRATCH >> 2] = scratchAt
-    this.i32[H_SEGS >> 2] = segsAt
-    this.i32[H_RUNS >> 2] = this.runsAt
-    this.i32[H_MID >> 2] = midAt
-    this.i32.set([this.rowBeginAt, this.startsAt, this.levelsAt, up.usedW, up.usedH], H_LEVELS >> 2)
-    this.segs = segsAt >> 2
-    const exports = new wasm!.Instance(exactModule!, { env: { memory } }).exports
+    this.i32[(base + H_KIND) >> 2] = direct ? 0 : 1
+    this.i32[(base + H_LW) >> 2] = up.lw
+    this.i32[(base + H_SCRATCH) >> 2] = base + scratchAt
+    this.i32[(base + H_SEGS) >> 2] = base + segsAt
+    this.i32[(base + H_RUNS) >> 2] = this.runsAt
+    this.i32[(base + H_MID) >> 2] = base + midAt
+    this.i32.set([this.rowBeginAt, this.startsAt, this.levelsAt, up.usedW, up.usedH], (base + H_LEVELS) >> 2)
+    this.segs = (base + segsAt) >> 2
+    const exports = new wasm!.Instance(this.arena.shared ? exactModule! : privateModule!, { env: { memory, header: base } }).exports
     this.run = exports.strip as (ys: number, ye: number, nSeg: number) => void
     this.levelPass = exports.levels as (lm: number, lp: number, tm: number, tp: number, hm: number, hp: number) => number
   }
 
   private readonly memory: WasmMemory
+  /** Byte offset of the kernel's header in the arena. */
+  private readonly base: number
+  /** Runs the block at `runsAt` holds. */
+  private runsCap: number
   /** Most runs one output row can have (they never touch), and one strip. */
   private readonly rowRuns: number
   private readonly stripRuns: number
@@ -652,10 +718,24 @@ export class ExactKernel {
    * memory must then be made anew.
    */
   reserveRuns(rows: number): boolean {
-    const need = this.runsAt + 12 * (this.count + rows * this.rowRuns)
-    const have = this.memory.buffer.byteLength
-    if (need <= have) return false
-    this.memory.grow(Math.ceil((Math.max(need, 2 * have) - have) / PAGE))
+    const count = this.count
+    const need = count + rows * this.rowRuns
+    let grew = false
+    if (need > this.runsCap) {
+      const cap = Math.max(need, 2 * this.runsCap)
+      const at = this.arena.take(12 * cap)
+      grew = this.view()
+      this.i32.copyWithin(at >> 2, this.runsAt >> 2, (this.runsAt >> 2) + 3 * count)
+      this.runsAt = at
+      this.runsCap = cap
+      this.i32[(this.base + H_RUNS) >> 2] = at
+    }
+    return this.view() || grew
+  }
+
+  /** Makes `i32` and `f32` anew when the arena grew since (another thread may have grown it); true when it did. */
+  private view(): boolean {
+    if (this.i32.buffer.byteLength === this.memory.buffer.byteLength) return false
     this.i32 = new Int32Array(this.memory.buffer)
     this.f32 = new Float32Array(this.memory.buffer)
     return true
@@ -674,17 +754,26 @@ export class ExactKernel {
     return this.levelPass(floor32(lm), floor32(lp), floor32(tm), floor32(tp), floor32(hm), floor32(hp))
   }
 
-  /** Copies the used rows of the plane at `offset` of `low`, sets the cutoffs and clears the counts, runs and box. */
+  /**
+   * Takes the plane at `offset` of `low`: where it is when `low` views the arena's memory (a batch
+   * placed there), else a copy of its used rows. Sets the cutoffs and clears the counts, runs and box.
+   */
   load(low: Float32Array, offset: number, lo: number, t: number, hi: number): void {
-    this.f32.set(low.subarray(offset, offset + this.lowFloats), this.lowAt >> 2)
-    this.f32[H_CUT >> 2] = lo
-    this.f32[(H_CUT >> 2) + 1] = t
-    this.f32[(H_CUT >> 2) + 2] = hi
-    this.i32[H_UNION >> 2] = 0
-    this.i32[H_INTER >> 2] = 0
-    this.i32[H_COUNT >> 2] = 0
-    this.i32[H_AREA >> 2] = 0
-    this.i32.set([0x7fffffff, -1, -1, -1], H_BOX >> 2)
+    const h = this.base >> 2
+    if (low.buffer === this.i32.buffer || low.buffer === this.memory.buffer) {
+      this.i32[h + (H_LOW >> 2)] = low.byteOffset + 4 * offset
+    } else {
+      this.f32.set(low.subarray(offset, offset + this.lowFloats), this.lowAt >> 2)
+      this.i32[h + (H_LOW >> 2)] = this.lowAt
+    }
+    this.f32[h + (H_CUT >> 2)] = lo
+    this.f32[h + (H_CUT >> 2) + 1] = t
+    this.f32[h + (H_CUT >> 2) + 2] = hi
+    this.i32[h + (H_UNION >> 2)] = 0
+    this.i32[h + (H_INTER >> 2)] = 0
+    this.i32[h + (H_COUNT >> 2)] = 0
+    this.i32[h + (H_AREA >> 2)] = 0
+    this.i32.set([0x7fffffff, -1, -1, -1], h + (H_BOX >> 2))
   }
 
   /**
@@ -699,26 +788,26 @@ export class ExactKernel {
   }
 
   get union(): number {
-    return this.i32[H_UNION >> 2]!
+    return this.i32[(this.base + H_UNION) >> 2]!
   }
 
   get inter(): number {
-    return this.i32[H_INTER >> 2]!
+    return this.i32[(this.base + H_INTER) >> 2]!
   }
 
   /** Runs so far. */
   get count(): number {
-    return this.i32[H_COUNT >> 2]!
+    return this.i32[(this.base + H_COUNT) >> 2]!
   }
 
   /** Pixels above t so far. */
   get area(): number {
-    return this.i32[H_AREA >> 2]!
+    return this.i32[(this.base + H_AREA) >> 2]!
   }
 
   /** The box of the runs so far, inclusive (meaningful when `count` > 0). */
   box(): [x0: number, y0: number, x1: number, y1: number] {
-    const b = H_BOX >> 2
+    const b = (this.base + H_BOX) >> 2
     return [this.i32[b]!, this.i32[b + 2]!, this.i32[b + 1]!, this.i32[b + 3]!]
   }
 }

@@ -1,4 +1,4 @@
-import { ExactKernel, exactKernelAvailable } from './exact-kernel.js'
+import { ExactKernel, exactKernelAvailable, type KernelArena } from './exact-kernel.js'
 import { span as spanOf, type Axis, type LogitUpsampler } from './upsample-window.js'
 
 /** The three cutoffs of the generator, lo ≤ t ≤ hi: stability at lo and hi, binarisation at t. */
@@ -107,14 +107,18 @@ export class RunClassifier {
   /** The WebAssembly kernel of the exact pixels (null: the JavaScript path, `LogitUpsampler.finalRows`). */
   readonly kernel: ExactKernel | null
 
-  /** `exact`: `auto` (default) evaluates the exact pixels with `ExactKernel` when the engine runs WebAssembly SIMD, `js` always in JavaScript (same results). */
+  /**
+   * `exact`: `auto` (default) evaluates the exact pixels with `ExactKernel` when the engine runs WebAssembly SIMD, `js` always in JavaScript (same results).
+   * `arena`: where the kernel lives (its own by default); planes given in a view of the arena's memory are read in place.
+   */
   constructor(
     readonly up: LogitUpsampler,
     readonly groups = 2,
     exact: 'auto' | 'js' = 'auto',
+    arena?: KernelArena,
   ) {
     if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`RunClassifier: groups must be an integer ≥ 1, got ${groups}`)
-    this.kernel = exact === 'auto' && exactKernelAvailable() ? new ExactKernel(up, groups) : null
+    this.kernel = exact === 'auto' && exactKernelAvailable() ? new ExactKernel(up, groups, arena) : null
     this.fx = sourceBounds(up.x, up.lw)
     const cells = up.usedH * (up.usedW + 1)
     const k = this.kernel
