@@ -17,18 +17,42 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * How long each timed run waits (untimed) after its forced garbage collection, ms. V8 finishes a
- * full collection's sweeping on its background threads after `gc()` returns; on a 2-core machine
- * they take the second core for about a millisecond, and a run that starts at once finds it busy
- * (a kernel's helper thread started 1.3–1.6 ms late). The harness's own collection must not be
- * billed to the run it prepares; a user's query loop makes little garbage and rarely collects.
+ * The least time each timed run waits (untimed) after its forced garbage collection, ms, in
+ * windows of this length. V8 finishes a collection on its background threads after `gc()`
+ * returns (sweeping; after a case that freed gigabytes, unmapping), onnxruntime's pool threads
+ * spin for a while after a session run, and on a 2-core machine that work takes the second core:
+ * a run that starts at once finds it busy (a kernel's helper thread started 1.3–1.6 ms late, and
+ * the first runs after a heavy case took twice as long). The harness's own collection and the
+ * previous case's leftovers must not be billed to the run; so the run waits until a whole window
+ * passes in which the process (all its threads) used less than `QUIET_CPU_MS` of CPU, for at
+ * most `SETTLE_MAX_MS`.
  */
 export const SETTLE_AFTER_GC_MS = 10
+/** CPU time (user + system, all threads) below which a settle window counts as quiet, ms. */
+export const QUIET_CPU_MS = 1
+/** Longest settle before a run, ms (a process with a busy background thread of its own is timed anyway). */
+export const SETTLE_MAX_MS = 500
+
+/** Waits until the process is quiet (see `SETTLE_AFTER_GC_MS`); returns the time waited, ms. `cpuMs` (tests) gives the process's CPU time so far, ms. */
+export async function settle(opts: { cpuMs?: () => number; maxMs?: number } = {}): Promise<number> {
+  const cpuMs = opts.cpuMs ?? (() => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  })
+  const maxMs = opts.maxMs ?? SETTLE_MAX_MS
+  const t0 = performance.now()
+  for (;;) {
+    const before = cpuMs()
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_GC_MS))
+    const waited = performance.now() - t0
+    if (cpuMs() - before < QUIET_CPU_MS || waited >= maxMs) return waited
+  }
+}
 
 /**
  * Runs `fn` `warmup` times untimed (JIT compilation, ORT session creation), then `runs` times;
- * before each timed run the garbage is collected, a memory probe starts and the collector's
- * background work is given `SETTLE_AFTER_GC_MS` to finish (none of it timed). `fn` gets
+ * before each timed run the garbage is collected, a memory probe starts and the process is let
+ * settle until its background threads are quiet (`settle`; none of it timed). `fn` gets
  * a sampler to call from inside its loops. Returns the stats and the first timed run's result
  * (later results are dropped at once, so big outputs do not pile up).
  */
@@ -43,7 +67,7 @@ export async function measure<T>(
   for (let i = 0; i < runs; i++) {
     collectGarbage()
     const probe = MemoryProbe.start()
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_GC_MS))
+    await settle()
     const t0 = performance.now()
     const out = await fn(throttledSampler(probe))
     const ms = performance.now() - t0

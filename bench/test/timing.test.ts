@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { collectGarbage, MemoryProbe } from '../src/memory.js'
-import { measure, median, SETTLE_AFTER_GC_MS } from '../src/timing.js'
+import { measure, median, settle, SETTLE_AFTER_GC_MS } from '../src/timing.js'
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -44,5 +44,22 @@ describe('measure', () => {
     await measure(3, () => at.push(performance.now()), { warmup: 1 })
     expect(at).toHaveLength(4)
     for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(SETTLE_AFTER_GC_MS - 1)
+  })
+
+  it('settles until a whole window is quiet, and no longer than its limit', async () => {
+    // busy (5 ms of CPU a window) for three windows, then quiet
+    let windows = 0
+    let cpu = 0
+    const busyThenQuiet = () => {
+      windows++
+      if (windows % 2 === 0 && windows <= 6) cpu += 5
+      return cpu
+    }
+    expect(await settle({ cpuMs: busyThenQuiet })).toBeGreaterThanOrEqual(4 * SETTLE_AFTER_GC_MS - 4)
+    expect(windows).toBe(8)
+    let always = 0
+    const waited = await settle({ cpuMs: () => (always += 5), maxMs: 60 })
+    expect(waited).toBeGreaterThanOrEqual(59)
+    expect(waited).toBeLessThan(400) // it stopped (timers run late on a loaded machine)
   })
 })
