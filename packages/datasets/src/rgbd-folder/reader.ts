@@ -43,7 +43,7 @@ function readPoseFile(file: string, id: string): string {
  * (with the extension the folder's other colour images have) and what the frame does have, as a
  * missing pose or depth file is.
  */
-function failMissingColor(dir: string, c: Candidate, depthName: string | undefined, poseFile: string | undefined): never {
+function failMissingColor(c: Candidate, depthName: string | undefined, poseFile: string | undefined): never {
   const id = frameId(c.index)
   const present = [depthName && `depth/${depthName}`, poseFile && `pose/${c.stem}.txt`].filter(Boolean)
   return fail('PLAF_INPUT_INVALID', `frame ${id}: ${c.color}: colour image is missing; ${present.join(' and ')} ${present.length > 1 ? 'are' : 'is'} there`, {
@@ -92,7 +92,7 @@ export function openRgbdFolder(o: RgbdFolderReadOptions, warn: (note: PluginNote
   }
   const depthFiles = depthByStem(depthNames)
   const readPose = (c: Candidate): PoseRead => {
-    if (!c.hasColor) failMissingColor(dir, c, depthFiles.get(c.stem), poses.kind === 'files' && existsSync(c.poseFile) ? c.poseFile : undefined)
+    if (!c.hasColor) failMissingColor(c, depthFiles.get(c.stem), poses.kind === 'files' && existsSync(c.poseFile) ? c.poseFile : undefined)
     const raw = trajectory ? poseAt(trajectory, Number(c.stem), o.max_time_diff) : { pose: parsePoseRows(readPoseFile(c.poseFile, frameId(c.index)), c.poseFile, frameId(c.index)) }
     if ('reason' in raw) return raw
     const fault = poseFault(raw.pose)

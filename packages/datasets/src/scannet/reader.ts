@@ -7,6 +7,7 @@ import { parsePoseRows } from '../frames/pose.js'
 import { selectFrames, type FrameSelection } from '../frames/select.js'
 import { datasetSource, type DatasetSource } from '../frames/source.js'
 import { frameId } from '../synthetic/render.js'
+import { scaleIntrinsics } from '../synthetic/camera.js'
 import { colorFile, findLabelDir, hashFileSample, listSceneFrames, type FrameFiles, type SceneFrameList } from './layout.js'
 import { parseMatrix } from './text.js'
 import { findSceneMetadata, labelIdChecker, multiply4, readAxisAlignment } from './scan.js'
@@ -322,16 +323,6 @@ function checkPrincipalPoint(c: SceneCamera, k: Pinhole, first: FirstImage): voi
  */
 export const RESIZE_ASPECT_TOLERANCE = 0.02
 
-/**
- * `k` (the camera at the `.txt`'s size) scaled to an image resized by sx × sy, about pixel
- * centres (integer pixel coordinates at pixel centres, as everywhere in PLAF: `scaleIntrinsics`):
- * fx·sx, fy·sy, (cx + 0.5)·sx − 0.5, (cy + 0.5)·sy − 0.5; exact for `cv2.resize`'s interpolating
- * modes, which map pixel centres onto pixel centres.
- */
-function scalePinhole(k: Pinhole, sx: number, sy: number): Pinhole {
-  return { fx: k.fx * sx, fy: k.fy * sy, cx: (k.cx + 0.5) * sx - 0.5, cy: (k.cy + 0.5) * sy - 0.5 }
-}
-
 /** What an intrinsic file says about its images: a note for `plaf data inspect`, or the intrinsics the reader scaled. */
 interface IntrinsicFit {
   note?: string
@@ -348,7 +339,7 @@ interface IntrinsicFit {
  *    ScanNet's SensorData.py `export_color_images`/`export_depth_images` with `image_size`
  *    resize the whole frame (`cv2.resize`, no crop) while `export_intrinsics` writes the
  *    sensor's matrices, and the code reading such exports scales them. So does the reader
- *    (`scalePinhole`, sx = w/W, sy = h/H, which may differ slightly: 1296×968 → 640×480), with
+ *    (`scaleIntrinsics`, sx = w/W, sy = h/H, which may differ slightly: 1296×968 → 640×480), with
  *    an info note, unless the aspect ratios differ by more than 2 % (`RESIZE_ASPECT_TOLERANCE`:
  *    a crop or another camera), which is an error naming both sizes;
  *  - images of another size, the file holding the `.txt`'s intrinsics scaled by the size ratios
@@ -391,7 +382,10 @@ function checkIntrinsicFile(c: SceneCamera, first: FirstImage | undefined, t: Sc
         file, frame: id, expected: `${stated} or a whole-image resize of it (aspect ratio within ${RESIZE_ASPECT_TOLERANCE * 100} %), or ${basename(c.kFile)} for ${actual}`, actual,
       })
     }
-    const k = scalePinhole(c.k, sx, sy)
+    // scaled about pixel centres (fx·sx, fy·sy, (c + 0.5)·s − 0.5), as everywhere in PLAF: exact for
+    // cv2.resize's interpolating modes, which map pixel centres onto pixel centres
+    const { fx, fy, cx, cy } = scaleIntrinsics({ ...c.k, width: sw, height: sh }, first.width, first.height)
+    const k: Pinhole = { fx, fy, cx, cy }
     const values = PINHOLE_PARAMS.map((p) => `${p} ${short(k[p])}`).join(', ')
     const message = `${c.kFile}: ${c.what} images are ${actual} and this file holds the intrinsics ${basename(t.file)} states for the sensor's ${stated}, as ScanNet's SensorData.py writes them when it exports resized images: read with them scaled to ${actual} (by ${short(sx)} × ${short(sy)}, about pixel centres: ${values})`
     return { scaled: { cam: c.cam, k, note: { code: 'PLAF_INTRINSICS_SCALED', severity: 'info', message, file: c.kFile, expected: `intrinsics for ${actual}`, actual: `${basename(c.kFile)} for ${stated}` } } }
