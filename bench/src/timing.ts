@@ -83,3 +83,28 @@ export async function measure<T>(
   }
   return { stats: { runs_ms: times, median_ms: median(times), peak_extra: peak }, first: first as T }
 }
+
+/** Times of runs made back to back. */
+export interface BackToBackStats {
+  runs_ms: number[]
+  median_ms: number
+  min_ms: number
+}
+
+/**
+ * The other regime: `runs` timed calls of `fn` in a row, with no forced collection and no settle
+ * between them (after `warmup` untimed calls), as a caller querying in a tight loop sees them:
+ * threads that spin-wait after a call (OpenBLAS's, or a kernel's helper) are still awake, and the
+ * garbage of one run may be collected inside the next.
+ */
+export async function measureBackToBack(runs: number, fn: () => unknown, opts: { warmup?: number } = {}): Promise<BackToBackStats> {
+  if (runs < 1) throw new RangeError('measureBackToBack needs at least one run')
+  for (let i = 0; i < (opts.warmup ?? 0); i++) await fn()
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    await fn()
+    times.push(performance.now() - t0)
+  }
+  return { runs_ms: times, median_ms: median(times), min_ms: Math.min(...times) }
+}

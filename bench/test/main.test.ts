@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { QUERY_PROTOCOL } from '../src/cases/query3d.js'
 import { BENCH_EXIT, main, type BenchIo } from '../src/main.js'
+import { median, SETTLE_AFTER_GC_MS } from '../src/timing.js'
 
 const root = mkdtempSync(join(tmpdir(), 'plaf-bench-test-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -101,10 +103,23 @@ describe('main --tiny', () => {
       expect(p.stats.runs_ms).toHaveLength(2)
       expect(p.prepare_ms).toBeGreaterThanOrEqual(0)
     }
+    // both regimes on both sides: settled runs (the goal's ratio) and back to back
+    expect(q.params.protocol).toEqual(QUERY_PROTOCOL)
+    const head = q.measurements.plaf_prepared[0]
+    expect(head.back_to_back.runs_ms).toHaveLength(2)
+    expect(head.back_to_back.median_ms).toBe(median(head.back_to_back.runs_ms))
+    expect(q.summary).toMatchObject({ median_ms: head.stats.median_ms, back_to_back_median_ms: head.back_to_back.median_ms })
     const np = q.measurements.numpy_pool_gather
     if ('runs_ms' in np) {
       expect(np.max_abs_diff_vs_plaf).toBeLessThanOrEqual(1e-5)
-      expect(q.measurements.plaf_prepared[0].ratio_to_numpy).toBeCloseTo(q.measurements.plaf_prepared[0].stats.median_ms / np.median_ms, 9)
+      expect(head.ratio_to_numpy).toBeCloseTo(head.stats.median_ms / np.median_ms, 9)
+      expect(q.summary.numpy_median_ms).toBe(np.median_ms)
+      expect(np.back_to_back.runs_ms).toHaveLength(2)
+      expect(q.summary.numpy_back_to_back_median_ms).toBe(np.back_to_back.median_ms)
+      expect(head.back_to_back.ratio_to_numpy).toBeCloseTo(head.back_to_back.median_ms / np.back_to_back.median_ms, 9)
+      expect(q.measurements.goal.ratio_to_numpy_back_to_back).toBe(head.back_to_back.ratio_to_numpy)
+      // each settled numpy run waited at least one quiet window
+      expect(np.settle_ms.median).toBeGreaterThanOrEqual(SETTLE_AFTER_GC_MS - 1)
     }
     expect(q.measurements.goal).toMatchObject({ points: 1_000_000, max_ms: 10, applies: false, median_ms: q.measurements.plaf_prepared[0].stats.median_ms })
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { collectGarbage, MemoryProbe } from '../src/memory.js'
-import { measure, median, settle, SETTLE_AFTER_GC_MS } from '../src/timing.js'
+import { measure, measureBackToBack, median, settle, SETTLE_AFTER_GC_MS } from '../src/timing.js'
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -61,5 +61,19 @@ describe('measure', () => {
     const waited = await settle({ cpuMs: () => (always += 5), maxMs: 60 })
     expect(waited).toBeGreaterThanOrEqual(59)
     expect(waited).toBeLessThan(400) // it stopped (timers run late on a loaded machine)
+  })
+})
+
+describe('measureBackToBack', () => {
+  it('times N calls in a row after the warm-ups, with no settle between them', async () => {
+    const at: number[] = []
+    const r = await measureBackToBack(4, () => at.push(performance.now()), { warmup: 2 })
+    expect(at).toHaveLength(6)
+    expect(r.runs_ms).toHaveLength(4)
+    expect(r.median_ms).toBe(median(r.runs_ms))
+    expect(r.min_ms).toBe(Math.min(...r.runs_ms))
+    // no 10 ms settle between the calls (a loaded machine may still delay one)
+    expect(at[5] - at[2]).toBeLessThan(3 * SETTLE_AFTER_GC_MS)
+    await expect(measureBackToBack(0, () => 1)).rejects.toThrow(RangeError)
   })
 })
