@@ -80,7 +80,14 @@ export async function scoreRows(table: Float32Array, rows: number, embeddings: T
     prod = rows > 0 && q > 0 ? await idleWait(() => tensor.matmul(table, textT, rows, d, q), time) : new Float32Array(0)
   }
   const t1 = product ? t0 : performance.now()
-  const rn = norms ?? rowNorms(table, rows, d)
+  const scores = cosines(prod, sr, sq, rows, embeddings, norms ?? rowNorms(table, rows, d))
+  if (time) time.ownMs += performance.now() - t1
+  return scores
+}
+
+/** The cosines from the products prod[r·sr + i·sq] (row r, query i) and the row norms `rn`: Q×rows, 0 where a norm is 0. */
+function cosines(prod: Float32Array, sr: number, sq: number, rows: number, embeddings: TextEmbeddings, rn: Float64Array): RowScores {
+  const [q, d] = embeddings.shape
   const tn = rowNorms(embeddings.data, q, d)
   const data = new Float32Array(q * rows)
   const valid = new Uint8Array(rows)
@@ -88,7 +95,6 @@ export async function scoreRows(table: Float32Array, rows: number, embeddings: T
     valid[r] = rn[r] > 0 ? 1 : 0
     for (let i = 0; i < q; i++) data[i * rows + r] = rn[r] > 0 && tn[i] > 0 ? prod[r * sr + i * sq] / (rn[r] * tn[i]) : 0
   }
-  if (time) time.ownMs += performance.now() - t1
   return { texts: embeddings.texts, data, shape: [q, rows], valid }
 }
 
@@ -174,7 +180,7 @@ export function prepareMap(map: SemanticMap3D, opts: PrepareMapOptions = {}): Pr
   const [rows, d] = map.pool.shape
   const norms = rowNorms(map.pool.data, rows, d)
   const gather = new PointGather(map.refs, rows, opts)
-  const product = opts.product === 'tensor' || opts.kernel === 'js' ? null : PoolProduct.create(map.pool.data, rows, d, { maxBytes: opts.maxBytes, threads: opts.threads })
+  const product = opts.product === 'tensor' || opts.kernel === 'js' ? null : PoolProduct.create(map.pool.data, rows, d, { maxBytes: opts.maxBytes, threads: opts.threads, gather })
   return { pool: map.pool.data, refs: map.refs, norms, gather, product, ms: performance.now() - t0 }
 }
 
@@ -214,6 +220,23 @@ export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, t
   preparedNorms(map, prepared) // the pool check first
   if (prepared && prepared.refs !== map.refs) throw new RangeError('the PreparedMap was made for another map\'s refs (prepareMap(map) again)')
   const t0 = performance.now()
+  const product = prepared?.product
+  if (prepared && product && prepared.gather.shared && (reuse || prepared.gather.fits(q)) && product.fits(q) && map.pool.shape[0] > 0) {
+    // the product kernel and the gather kernel in one job: the product's helper thread, once awake, gathers half the points too
+    const [rows, d] = map.pool.shape
+    if (map.refs.length > 0) checkSpace(map.space, d, embeddings, 'map', undefined)
+    if (product.rows !== rows || product.d !== d) throw new RangeError(`the product kernel holds ${product.rows}×${product.d}, not ${rows}×${d}`)
+    let pool: RowScores | null = null
+    let t1 = t0
+    const own = product.query(embeddings.data.subarray(0, q * d), q, prepared.gather, (prod) => {
+      pool = cosines(prod, 1, rows, rows, embeddings, prepared.norms)
+      t1 = performance.now()
+      return pool.data
+    })
+    const points = reuse ? own : out ?? new Float32Array(q * n)
+    if (!reuse) points.set(own)
+    return { pool: pool!, points, timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
+  }
   const pool = await scorePool(map, embeddings, tensor, prepared)
   const t1 = performance.now()
   let points: Float32Array

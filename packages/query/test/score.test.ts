@@ -1,7 +1,7 @@
 import { createReferenceBackend, type TextEmbeddings } from '@plaf/core'
 import { createRunContext } from '@plaf/core/testing'
 import { describe, expect, it } from 'vitest'
-import { gatherScores, prepareMap, scoreMap, scoreMemory, slugify, uniqueSlugs, type ScoringTime } from '../src/index.js'
+import { gatherScores, prepareMap, scoreMap, scoreMemory, scorePool, slugify, uniqueSlugs, type ScoringTime } from '../src/index.js'
 import { cosine, prng, randomMap, randomMemory, VOCAB, wordHotEncoder } from './fixtures.js'
 
 const tensor = createReferenceBackend()
@@ -224,6 +224,30 @@ describe('scoreMap output options', () => {
     await scoreMap(map, emb, tensor, prepared, { out })
     expect(bitsOf(out)).toEqual(bitsOf(fresh))
     expect(bitsOf((await scoreMap(map, emb, tensor, prepared, { reuse: true })).points)).toEqual(bitsOf(fresh))
+  })
+
+  it('product and gather in one job (the helper thread gathers too): the same bits as one thread, and as the product, the cosines and the gather one after the other', async () => {
+    const map = randomMap(prng(27), 3001, 45) // M and N not multiples of 8
+    const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length))
+    const one = prepareMap(map, { threads: 1 })
+    const two = prepareMap(map, { threads: 2 })
+    await two.product!.ready
+    for (const texts of [['chair'], ['chair', 'red lamp', 'table'], ['lamp', 'table']]) {
+      const emb = await embed(texts)
+      const want = await scoreMap(map, emb, tensor, one)
+      // the step by step path: scorePool's cosines (the same kernel product), then the gather
+      const pool = await scorePool(map, emb, tensor, one)
+      expect(bitsOf(want.pool.data)).toEqual(bitsOf(pool.data))
+      expect(bitsOf(want.points)).toEqual(bitsOf(one.gather.gather(pool.data, texts.length).slice()))
+      for (let round = 0; round < 3; round++) {
+        const got = await scoreMap(map, emb, tensor, two, { reuse: true })
+        expect(bitsOf(got.points)).toEqual(bitsOf(want.points))
+        expect(bitsOf(got.pool.data)).toEqual(bitsOf(want.pool.data))
+        expect(got.pool.valid).toEqual(want.pool.valid)
+      }
+    }
+    expect(two.product!.helperGatherShare).not.toBeNull()
+    two.product!.dispose()
   })
 
   it('refuses an out of the wrong size, reuse without a prepared map, and a prepared map of other refs, before any work', async () => {

@@ -3,17 +3,19 @@
  * that grows with the points. Two implementations with bit-identical results (both copy the
  * float32 bits unchanged):
  * - `gatherRows` in JavaScript, unrolled by eight (about twice as fast as the plain loop here);
- * - `PointGather`, a 591-byte WebAssembly kernel (source in `GATHER_WAT`) over a copy of the refs
+ * - `PointGather`, a 594-byte WebAssembly kernel (source in `GATHER_WAT`) over a copy of the refs
  *   held in its own linear memory (uint16 when the pool has ≤ 65,536 rows). Its loads need no
  *   JavaScript bounds checks, so it runs 2–3× faster than the unrolled JavaScript, and it writes
  *   into an output region of that memory which is reused from query to query (no fresh 4 MB array
  *   per query of 1 M points). The refs are checked against the pool size once, when it is made.
+ *   Its memory is a shared WebAssembly memory, so that a `PoolProduct` made for the same map can
+ *   let its helper thread gather half the points in the same job as the product (see product.ts).
  */
 import { fail, WASM_PAGE, wasmApi, type WasmMemory } from '@plaf/core'
 
 /** The kernel's source; `GATHER_WASM` is its binary (wabt 1.0.39 `parseWat` + `toBinary`, checked by a test). */
 export const GATHER_WAT = `(module
-  (memory (import "env" "memory") 1)
+  (memory (import "env" "memory") 1 32768 shared)
   (func $gather32 (export "gather32") (param $row i32) (param $idx i32) (param $out i32) (param $n i32)
     (local $end i32)
     (local.set $end (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2))))
@@ -67,7 +69,7 @@ export const GATHER_WAT = `(module
 `
 
 /** The binary of `GATHER_WAT`, base64. */
-export const GATHER_WASM = 'AGFzbQEAAAABCAFgBH9/f38AAg8BA2VudgZtZW1vcnkCAAEDAwIAAAcXAghnYXRoZXIzMgAACGdhdGhlcjE2AAEKiwQCgwIBAX8gAiADQXhxQQJ0aiEEAkADQCACIARPDQEgAiAAIAEoAgBBAnRqKAIANgIAIAIgACABKAIEQQJ0aigCADYCBCACIAAgASgCCEECdGooAgA2AgggAiAAIAEoAgxBAnRqKAIANgIMIAIgACABKAIQQQJ0aigCADYCECACIAAgASgCFEECdGooAgA2AhQgAiAAIAEoAhhBAnRqKAIANgIYIAIgACABKAIcQQJ0aigCADYCHCACQSBqIQIgAUEgaiEBDAALCyACIANBB3FBAnRqIQQCQANAIAIgBE8NASACIAAgASgCAEECdGooAgA2AgAgAkEEaiECIAFBBGohAQwACwsLgwIBAX8gAiADQXhxQQJ0aiEEAkADQCACIARPDQEgAiAAIAEvAQBBAnRqKAIANgIAIAIgACABLwECQQJ0aigCADYCBCACIAAgAS8BBEECdGooAgA2AgggAiAAIAEvAQZBAnRqKAIANgIMIAIgACABLwEIQQJ0aigCADYCECACIAAgAS8BCkECdGooAgA2AhQgAiAAIAEvAQxBAnRqKAIANgIYIAIgACABLwEOQQJ0aigCADYCHCACQSBqIQIgAUEQaiEBDAALCyACIANBB3FBAnRqIQQCQANAIAIgBE8NASACIAAgAS8BAEECdGooAgA2AgAgAkEEaiECIAFBAmohAQwACwsL'
+export const GATHER_WASM = 'AGFzbQEAAAABCAFgBH9/f38AAhIBA2VudgZtZW1vcnkCAwGAgAIDAwIAAAcXAghnYXRoZXIzMgAACGdhdGhlcjE2AAEKiwQCgwIBAX8gAiADQXhxQQJ0aiEEAkADQCACIARPDQEgAiAAIAEoAgBBAnRqKAIANgIAIAIgACABKAIEQQJ0aigCADYCBCACIAAgASgCCEECdGooAgA2AgggAiAAIAEoAgxBAnRqKAIANgIMIAIgACABKAIQQQJ0aigCADYCECACIAAgASgCFEECdGooAgA2AhQgAiAAIAEoAhhBAnRqKAIANgIYIAIgACABKAIcQQJ0aigCADYCHCACQSBqIQIgAUEgaiEBDAALCyACIANBB3FBAnRqIQQCQANAIAIgBE8NASACIAAgASgCAEECdGooAgA2AgAgAkEEaiECIAFBBGohAQwACwsLgwIBAX8gAiADQXhxQQJ0aiEEAkADQCACIARPDQEgAiAAIAEvAQBBAnRqKAIANgIAIAIgACABLwECQQJ0aigCADYCBCACIAAgAS8BBEECdGooAgA2AgggAiAAIAEvAQZBAnRqKAIANgIMIAIgACABLwEIQQJ0aigCADYCECACIAAgAS8BCkECdGooAgA2AhQgAiAAIAEvAQxBAnRqKAIANgIYIAIgACABLwEOQQJ0aigCADYCHCACQSBqIQIgAUEQaiEBDAALCyACIANBB3FBAnRqIQQCQANAIAIgBE8NASACIAAgAS8BAEECdGooAgA2AgAgAkEEaiECIAFBAmohAQwACwsL'
 
 /** out[i] = row[index[i]] for every i of `index` (JavaScript, unrolled by eight). */
 export function gatherRow(row: Float32Array, index: Uint16Array | Uint32Array, out: Float32Array): void {
@@ -109,7 +111,31 @@ type Kernel = (row: number, idx: number, out: number, n: number) => void
 
 const wasm = wasmApi
 
-let gatherModule: object | undefined
+let gatherModule: object | null | undefined
+
+/** The compiled kernel (over a shared memory), or null when this engine has no WebAssembly or no shared memory (checked once). */
+export function gatherKernelModule(): object | null {
+  if (gatherModule === undefined) {
+    let ok = wasm !== undefined
+    try {
+      if (ok) new wasm!.Memory({ initial: 1, maximum: 1, shared: true })
+    } catch {
+      ok = false
+    }
+    gatherModule = ok ? new wasm!.Module(Buffer.from(GATHER_WASM, 'base64')) : null
+  }
+  return gatherModule
+}
+
+/** What a helper thread needs to run the gather kernel on a `PointGather`'s memory (see `PointGather.shared`). */
+export interface SharedGather {
+  module: object
+  memory: WasmMemory
+  /** Bits per ref in the memory (the refs start at byte 0). */
+  refBits: 16 | 32
+  n: number
+  m: number
+}
 
 /** Largest linear memory used (bytes): byte addresses stay far from the i32 wrap-around. */
 const MAX_WASM_BYTES = 2 ** 31
@@ -157,8 +183,8 @@ export class PointGather {
     this.maxBytes = Math.min(opts.maxBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES)
     const bits = rows <= 65536 ? 16 : 32
     const outOffset = align16(n * (bits / 8))
-    const useWasm = opts.kernel !== 'js' && wasm !== undefined && outOffset + 4 * (n + rows) <= this.maxBytes
-    if (!useWasm) {
+    const module = opts.kernel === 'js' ? null : gatherKernelModule()
+    if (module === null || outOffset + 4 * (n + rows) > this.maxBytes) {
       this.kernel = 'js'
       this.refBits = 32
       this.memory = null
@@ -166,16 +192,43 @@ export class PointGather {
       this.outOffset = 0
       return
     }
-    gatherModule ??= new wasm.Module(Buffer.from(GATHER_WASM, 'base64'))
     // refs only: the output and row regions grow on the first `reserve`
-    this.memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(outOffset / PAGE)) })
-    const exports = new wasm.Instance(gatherModule, { env: { memory: this.memory } }).exports
+    this.memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(outOffset / PAGE)), maximum: Math.ceil(this.maxBytes / PAGE), shared: true })
+    const exports = new wasm!.Instance(module, { env: { memory: this.memory } }).exports
     this.run = (bits === 16 ? exports.gather16 : exports.gather32) as Kernel
     this.kernel = 'wasm'
     this.refBits = bits
     this.outOffset = outOffset
     if (bits === 16) new Uint16Array(this.memory.buffer, 0, n).set(refs)
     else new Uint32Array(this.memory.buffer, 0, n).set(refs)
+  }
+
+  /** The kernel's module and memory for a helper thread, or null for the JavaScript kernel. */
+  get shared(): SharedGather | null {
+    if (!this.memory) return null
+    return { module: gatherModule!, memory: this.memory, refBits: this.refBits as 16 | 32, n: this.n, m: this.m }
+  }
+
+  /**
+   * Copies the Q×M row scores (row-major) into the row slots, room made for `q` queries, and
+   * returns the byte offsets of query 0's row slot and output in the kernel's memory (query s:
+   * rows at `rows + 4·s·M`, output at `out + 4·s·N`), for `gatherRange` or a helper thread.
+   * WebAssembly kernel only.
+   */
+  stage(rows: Float32Array, q: number): { rows: number; out: number } {
+    const m = this.m
+    if (!this.memory) throw new Error('stage needs the WebAssembly kernel')
+    if (rows.length !== q * m) throw new RangeError(`rows has ${rows.length} scores for ${q} queries × ${m} pool rows`)
+    this.reserve(q)
+    const rowBase = this.outOffset + 4 * this.slots * this.n
+    new Float32Array(this.memory.buffer, rowBase, q * m).set(rows)
+    return { rows: rowBase, out: this.outOffset }
+  }
+
+  /** Gathers points [from, to) of query `slot` from its staged row (`stage` first; WebAssembly kernel only). */
+  gatherRange(slot: number, from: number, to: number): void {
+    const b = this.refBits / 8
+    this.run!(this.outOffset + 4 * this.slots * this.n + 4 * slot * this.m, from * b, this.outOffset + 4 * (slot * this.n + from), to - from)
   }
 
   /** Bytes this gather holds besides the map: the refs' copy and the reused output (and row slots). */
@@ -235,8 +288,13 @@ export class PointGather {
   gather(rows: Float32Array, q: number): Float32Array {
     const m = this.m
     if (rows.length !== q * m) throw new RangeError(`rows has ${rows.length} scores for ${q} queries × ${m} pool rows`)
-    const out = this.reserve(q)
-    for (let i = 0; i < q; i++) this.gatherInto(rows.subarray(i * m, i * m + m), i)
-    return out
+    if (!this.memory) {
+      const out = this.reserve(q)
+      for (let i = 0; i < q; i++) this.gatherInto(rows.subarray(i * m, i * m + m), i)
+      return out
+    }
+    this.stage(rows, q)
+    for (let i = 0; i < q; i++) this.gatherRange(i, 0, this.n)
+    return this.reserve(q)
   }
 }

@@ -24,6 +24,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { WASM_PAGE, wasmApi, type WasmMemory } from '@plaf/core'
+import type { PointGather, SharedGather } from './gather.js'
 
 /**
  * One loop of the kernel over blocks of `k` rows from `$r` on: the k rows are read side by side
@@ -121,11 +122,13 @@ const align16 = (x: number) => Math.ceil(x / 16) * 16
 /** Smallest pool (rows × D floats) given a helper thread: below it (4 MB) waking a thread costs more than it saves. */
 export const THREADED_MIN_VALUES = 1 << 20
 
-/** Chunks the rows are split into per call, claimed one at a time by either thread. */
+/** Chunks the rows are split into per call, claimed one at a time by either thread; the points of a gather likewise. */
 const CHUNKS = 32
 
-// The control block (Int32Array over a SharedArrayBuffer): job number, the claim word
-// (generation << 16 | next chunk), chunks finished, the job's queries and byte offsets, a failure flag.
+// The control block (Int32Array over a SharedArrayBuffer): job number, the product's claim word
+// (generation << 8 | next chunk), chunks finished, the job's queries and byte offsets, a failure
+// flag; then the gather phase of a `query` job: its state (generation << 8 | 0 product running,
+// 1 gather published, 2 no gather), its claim word and chunks finished, and its byte offsets.
 const SEQ = 0
 const NEXT = 1
 const DONE = 2
@@ -133,9 +136,24 @@ const QN = 3
 const TEXTS = 4
 const OUT = 5
 const FAILED = 6
-const CTRL_INTS = 8
+const PHASE = 7
+const GNEXT = 8
+const GDONE = 9
+const GROWS = 10
+const GOUT = 11
+const CTRL_INTS = 12
+/** Generations are 23 bits (a claim word is generation << 8 | chunk, chunk < 256). */
+const GEN_MASK = 0x7fffff
+const PHASE_GATHER = 1
+const PHASE_NONE = 2
 /** How long the calling thread waits for the helper's claimed chunks before it computes them itself and stops the helper. */
 const HELPER_TIMEOUT_MS = 10_000
+/**
+ * How long a thread spins (rather than sleeps in `Atomics.wait`) for the other's chunks or for the
+ * gather phase within one job, ms: long enough for a chunk (about 0.1 ms) and the cosines between
+ * the phases; waking a sleeping thread costs 0.1 ms at best and several ms at worst on a VM.
+ */
+const JOB_SPIN_MS = 2
 
 /**
  * The helper thread (CommonJS, run with `eval`): the same kernel over the same shared memory.
@@ -146,33 +164,64 @@ const HELPER_TIMEOUT_MS = 10_000
  */
 const HELPER = `'use strict'
 const { workerData, parentPort } = require('node:worker_threads')
-const { module, memory, sab, rows, d, chunkRows, chunks } = workerData
+const { module, memory, sab, rows, d, chunkRows, chunks, gather } = workerData
 const c = new Int32Array(sab)
 const dots = new WebAssembly.Instance(module, { env: { memory } }).exports.dots
+const g = gather && new WebAssembly.Instance(gather.module, { env: { memory: gather.memory } }).exports[gather.refBits === 16 ? 'gather16' : 'gather32']
+const refBytes = gather ? gather.refBits / 8 : 0
 parentPort.postMessage('ready')
+// claims chunks of a phase (claim word at 'next', generation gen) until none are left; run(chunk) computes one
+function claim(next, done, gen, count, run) {
+  for (;;) {
+    const v = Atomics.load(c, next)
+    if ((v >>> 8) !== gen || (v & 0xff) >= count) return
+    if (Atomics.compareExchange(c, next, v, v + 1) !== v) continue
+    try {
+      run(v & 0xff)
+    } catch {
+      Atomics.store(c, ${FAILED}, 1)
+    }
+    Atomics.add(c, done, 1)
+    Atomics.notify(c, done)
+  }
+}
 let seen = 0
 for (;;) {
   Atomics.wait(c, ${SEQ}, seen)
   seen = Atomics.load(c, ${SEQ})
-  const gen = seen & 0x7fff
+  const gen = seen & ${GEN_MASK}
   const q = Atomics.load(c, ${QN})
   const texts = Atomics.load(c, ${TEXTS})
   const out = Atomics.load(c, ${OUT})
-  for (;;) {
-    const v = Atomics.load(c, ${NEXT})
-    if ((v >>> 16) !== gen || (v & 0xffff) >= chunks) break
-    if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue
-    const a = (v & 0xffff) * chunkRows
-    try {
-      dots(a * d * 4, texts, out + a * 4, Math.min(rows, a + chunkRows) - a, d, q, rows)
-    } catch {
-      Atomics.store(c, ${FAILED}, 1)
-    }
-    Atomics.add(c, ${DONE}, 1)
-    Atomics.notify(c, ${DONE})
-  }
+  claim(${NEXT}, ${DONE}, gen, chunks, (k) => {
+    const a = k * chunkRows
+    dots(a * d * 4, texts, out + a * 4, Math.min(rows, a + chunkRows) - a, d, q, rows)
+  })
+  if (!g) continue
+  // the same job's gather: spin (bounded) until the calling thread publishes it or says there is none
+  const until = performance.now() + ${JOB_SPIN_MS}
+  let phase = Atomics.load(c, ${PHASE})
+  while (phase === gen << 8 && performance.now() < until) phase = Atomics.load(c, ${PHASE})
+  if (phase !== ((gen << 8) | ${PHASE_GATHER})) continue
+  const rowsAt = Atomics.load(c, ${GROWS})
+  const outAt = Atomics.load(c, ${GOUT})
+  const { n, m } = gather
+  claim(${GNEXT}, ${GDONE}, gen, ${CHUNKS}, (k) => {
+    const [from, to] = pointChunk(n, k)
+    for (let i = 0; i < q; i++) g(rowsAt + 4 * i * m, from * refBytes, outAt + 4 * (i * n + from), to - from)
+  })
+}
+function pointChunk(n, k) {
+  const size = Math.ceil(n / ${CHUNKS} / 8) * 8
+  return [Math.min(n, k * size), Math.min(n, (k + 1) * size)]
 }
 `
+
+/** Points [from, to) of gather chunk k of `CHUNKS` (chunks of a multiple of 8 points; the last ones may be short or empty). Same as the helper's. */
+export function pointChunk(n: number, k: number): [number, number] {
+  const size = Math.ceil(n / CHUNKS / 8) * 8
+  return [Math.min(n, k * size), Math.min(n, (k + 1) * size)]
+}
 
 /** The helper thread of a kernel: its worker and the shared control block. */
 interface Helper {
@@ -183,6 +232,8 @@ interface Helper {
   chunkRows: number
   chunks: number
   alive: boolean
+  /** The gather the helper can run in a `query` job (its memory), or null. */
+  gather: PointGather | null
 }
 
 /** Terminates a kernel's helper when the kernel is garbage-collected without `dispose()`. */
@@ -190,6 +241,13 @@ const helpers = new FinalizationRegistry<Helper>((helper) => {
   helper.alive = false
   void helper.worker.terminate()
 })
+
+/** The second phase of a `query` job: the cosines between the phases, and the gather. */
+interface GatherPhase {
+  gather: PointGather
+  between: (products: Float32Array) => Float32Array
+  products: () => Float32Array
+}
 
 /** Options of `PoolProduct.create`. */
 export interface PoolProductOptions {
@@ -201,6 +259,11 @@ export interface PoolProductOptions {
    * least `THREADED_MIN_VALUES` floats, else 1.
    */
   threads?: number
+  /**
+   * The map's gather (its WebAssembly kernel; `prepareMap` passes it): the helper thread then
+   * takes half of the gather too, in the same job as the product (`query`).
+   */
+  gather?: PointGather
 }
 
 /**
@@ -227,8 +290,11 @@ export class PoolProduct {
   /** Chunks computed so far by the helper thread and in all threaded calls (`helperShare`). */
   private chunksHelper = 0
   private chunksAll = 0
+  /** Chunks of points gathered so far by the helper thread and in all threaded `query` calls (`helperGatherShare`). */
+  private gatherHelper = 0
+  private gatherAll = 0
 
-  private constructor(pool: Float32Array, rows: number, d: number, module: object, maxBytes: number, threads: number) {
+  private constructor(pool: Float32Array, rows: number, d: number, module: object, maxBytes: number, threads: number, gather: PointGather | null) {
     this.rows = rows
     this.d = d
     this.maxBytes = maxBytes
@@ -236,7 +302,7 @@ export class PoolProduct {
     this.memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(this.textsOffset / PAGE)), maximum: Math.ceil(maxBytes / PAGE), shared: true })
     this.run = new wasm!.Instance(module, { env: { memory: this.memory } }).exports.dots as Dots
     new Float32Array(this.memory.buffer, 0, rows * d).set(pool.subarray(0, rows * d))
-    this.helper = threads >= 2 && rows >= 8 ? startHelper(this.memory, module, rows, d) : null
+    this.helper = threads >= 2 && rows >= 8 ? startHelper(this.memory, module, rows, d, gather) : null
     this.threads = this.helper ? 2 : 1
     this.ready = this.helper ? this.helper.ready : Promise.resolve()
     if (this.helper) helpers.register(this, this.helper, this)
@@ -251,7 +317,8 @@ export class PoolProduct {
     const module = compiled()
     if (module === null || align16(align16(4 * rows * d) + 4 * d) + 4 * rows > maxBytes) return null
     const threads = opts.threads ?? (availableParallelism() >= 2 && rows * d >= THREADED_MIN_VALUES ? 2 : 1)
-    return new PoolProduct(pool, rows, d, module, maxBytes, threads)
+    const gather = opts.gather?.shared && opts.gather.shared.m === rows ? opts.gather : null
+    return new PoolProduct(pool, rows, d, module, maxBytes, threads, gather)
   }
 
   /** Bytes the kernel holds: the pool copy, and the texts and outputs of the most queries asked at once (one memory, shared with the helper thread). */
@@ -276,6 +343,41 @@ export class PoolProduct {
    */
   dots(texts: Float32Array, q: number): Float32Array {
     const { rows, d } = this
+    const outOffset = this.stageTexts(texts, q)
+    if (this.helper?.alive && q > 0) this.together(this.helper, q, outOffset, null)
+    else this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
+    return new Float32Array(this.memory.buffer, outOffset, q * rows)
+  }
+
+  /**
+   * A whole 3D query in one job: the Q×M products (as `dots`), then `between(products)` on this
+   * thread (the cosines: it returns the Q×M rows to gather, e.g. the products over the norms),
+   * then `gather`'s per-point gather of those rows into its reused output, which is returned
+   * (`gather.reserve(q)`). With the helper thread, it takes chunks of the product and then, in the
+   * same job (no second wake-up), chunks of the points: after the last product chunk is claimed
+   * each thread spins until all are done (bounded; a helper that gives up or never woke leaves
+   * its share to this thread), this thread computes `between`, and both claim chunks of points.
+   * Bit-identical to `dots`, `between` and `gather.gather` one after the other (tested).
+   * `gather` must be the one given to `create` for the helper to take part (else this thread
+   * gathers alone); its WebAssembly kernel is needed.
+   */
+  query(texts: Float32Array, q: number, gather: PointGather, between: (products: Float32Array) => Float32Array): Float32Array {
+    const { rows, d } = this
+    if (!gather.shared) throw new Error('query needs the gather\'s WebAssembly kernel')
+    if (gather.shared.m !== rows) throw new RangeError(`the gather was made for ${gather.shared.m} pool rows, the product kernel holds ${rows}`)
+    const outOffset = this.stageTexts(texts, q)
+    const helper = this.helper
+    const products = () => new Float32Array(this.memory.buffer, outOffset, q * rows)
+    if (!helper?.alive || helper.gather !== gather || q === 0) {
+      this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
+      return gather.gather(between(products()), q)
+    }
+    return this.together(helper, q, outOffset, { gather, between, products })!
+  }
+
+  /** Checks the texts, makes room for `q` queries and copies them into the kernel's memory; returns the output's byte offset. */
+  private stageTexts(texts: Float32Array, q: number): number {
+    const { rows, d } = this
     if (!Number.isInteger(q) || q < 0) throw new RangeError(`dots needs a whole number of queries, not ${q}`)
     if (texts.length !== q * d) throw new RangeError(`texts has ${texts.length} values for ${q} queries × ${d} dimensions`)
     const outOffset = align16(this.textsOffset + 4 * q * d)
@@ -287,55 +389,105 @@ export class PoolProduct {
       this.slots = q
     }
     new Float32Array(this.memory.buffer, this.textsOffset, q * d).set(texts)
-    if (this.helper?.alive && q > 0) this.together(this.helper, q, outOffset)
-    else this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
-    return new Float32Array(this.memory.buffer, outOffset, q * rows)
+    return outOffset
   }
 
-  /** Both threads claim chunks of rows until none are left; then this one waits for the helper's. */
-  private together(helper: Helper, q: number, outOffset: number): void {
+  /**
+   * Both threads claim chunks of rows until none are left; then this one waits for the helper's.
+   * With `then` (a `query` job) the job goes on into the gather: the cosines on this thread, then
+   * both threads claim chunks of points; returns the gather's output.
+   */
+  private together(helper: Helper, q: number, outOffset: number, then: GatherPhase | null): Float32Array | null {
     const { rows, d } = this
     const { ctrl, chunkRows, chunks } = helper
-    const gen = (Atomics.load(ctrl, SEQ) + 1) & 0x7fff
+    const gen = (Atomics.load(ctrl, SEQ) + 1) & GEN_MASK
     Atomics.store(ctrl, QN, q)
     Atomics.store(ctrl, TEXTS, this.textsOffset)
     Atomics.store(ctrl, OUT, outOffset)
     Atomics.store(ctrl, DONE, 0)
     Atomics.store(ctrl, FAILED, 0)
-    Atomics.store(ctrl, NEXT, gen << 16)
-    Atomics.add(ctrl, SEQ, 1)
+    Atomics.store(ctrl, PHASE, gen << 8)
+    Atomics.store(ctrl, NEXT, gen << 8)
+    Atomics.store(ctrl, SEQ, gen)
     Atomics.notify(ctrl, SEQ)
+    let published = false
+    try {
+      const mine = this.claimAll(ctrl, NEXT, DONE, chunks, (k) => {
+        const a = k * chunkRows
+        this.run(4 * a * d, this.textsOffset, outOffset + 4 * a, Math.min(rows, a + chunkRows) - a, d, q, rows)
+      })
+      if (!this.helperFinished(helper, DONE, chunks)) {
+        // the helper failed on a chunk or stopped answering: this thread computes everything, and goes on alone
+        this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
+        return then ? then.gather.gather(then.between(then.products()), q) : null
+      }
+      this.chunksAll += chunks
+      this.chunksHelper += chunks - mine
+      if (!then) return null
+      const { gather } = then
+      const staged = gather.stage(then.between(then.products()), q)
+      const n = gather.shared!.n
+      Atomics.store(ctrl, GDONE, 0)
+      Atomics.store(ctrl, GROWS, staged.rows)
+      Atomics.store(ctrl, GOUT, staged.out)
+      Atomics.store(ctrl, GNEXT, gen << 8)
+      Atomics.store(ctrl, PHASE, (gen << 8) | PHASE_GATHER)
+      published = true
+      const mineG = this.claimAll(ctrl, GNEXT, GDONE, CHUNKS, (k) => {
+        const [from, to] = pointChunk(n, k)
+        for (let i = 0; i < q; i++) gather.gatherRange(i, from, to)
+      })
+      if (!this.helperFinished(helper, GDONE, CHUNKS)) {
+        for (let i = 0; i < q; i++) gather.gatherRange(i, 0, n)
+        return gather.reserve(q)
+      }
+      this.gatherAll += CHUNKS
+      this.gatherHelper += CHUNKS - mineG
+      return gather.reserve(q)
+    } finally {
+      // a helper still spinning for this job's gather phase stops at once
+      if (!published) Atomics.store(ctrl, PHASE, (gen << 8) | PHASE_NONE)
+    }
+  }
+
+  /** Claims chunks of a phase on this thread until none are left; returns how many it computed. */
+  private claimAll(ctrl: Int32Array, next: number, done: number, count: number, run: (k: number) => void): number {
     let mine = 0
     for (;;) {
-      const v = Atomics.load(ctrl, NEXT)
-      if ((v & 0xffff) >= chunks) break
-      if (Atomics.compareExchange(ctrl, NEXT, v, v + 1) !== v) continue
-      const a = (v & 0xffff) * chunkRows
-      this.run(4 * a * d, this.textsOffset, outOffset + 4 * a, Math.min(rows, a + chunkRows) - a, d, q, rows)
+      const v = Atomics.load(ctrl, next)
+      if ((v & 0xff) >= count) return mine
+      if (Atomics.compareExchange(ctrl, next, v, v + 1) !== v) continue
+      run(v & 0xff)
       mine++
-      Atomics.add(ctrl, DONE, 1)
+      Atomics.add(ctrl, done, 1)
     }
-    // the helper's claimed chunks: it is computing them (a chunk takes well under a millisecond)
-    const waitUntil = performance.now() + HELPER_TIMEOUT_MS
+  }
+
+  /**
+   * Waits for the helper's claimed chunks of a phase (spinning first: a chunk takes about 0.1 ms,
+   * then sleeping); false when it failed on one or stayed silent for HELPER_TIMEOUT_MS, and then
+   * the helper is stopped and this thread goes on alone.
+   */
+  private helperFinished(helper: Helper, done: number, count: number): boolean {
+    const { ctrl } = helper
+    const t0 = performance.now()
+    const spinUntil = t0 + JOB_SPIN_MS
+    const waitUntil = t0 + HELPER_TIMEOUT_MS
     let late = false
-    for (let done = Atomics.load(ctrl, DONE); done < chunks; done = Atomics.load(ctrl, DONE)) {
-      const left = waitUntil - performance.now()
-      if (left <= 0) {
+    for (let n = Atomics.load(ctrl, done); n < count; n = Atomics.load(ctrl, done)) {
+      const now = performance.now()
+      if (now < spinUntil) continue
+      if (now >= waitUntil) {
         late = true
         break
       }
-      Atomics.wait(ctrl, DONE, done, left)
+      Atomics.wait(ctrl, done, n, waitUntil - now)
     }
-    if (late || Atomics.load(ctrl, FAILED)) {
-      // the helper failed on a chunk or stopped answering: this thread computes everything, and goes on alone
-      helper.alive = false
-      helpers.unregister(this)
-      void helper.worker.terminate()
-      this.run(0, this.textsOffset, outOffset, rows, d, q, rows)
-      return
-    }
-    this.chunksAll += chunks
-    this.chunksHelper += chunks - mine
+    if (!late && !Atomics.load(ctrl, FAILED)) return true
+    helper.alive = false
+    helpers.unregister(this)
+    void helper.worker.terminate()
+    return false
   }
 
   /**
@@ -345,6 +497,11 @@ export class PoolProduct {
    */
   get helperShare(): number | null {
     return this.chunksAll ? this.chunksHelper / this.chunksAll : null
+  }
+
+  /** The same for the chunks of points gathered in threaded `query` calls (null before any). */
+  get helperGatherShare(): number | null {
+    return this.gatherAll ? this.gatherHelper / this.gatherAll : null
   }
 
   /** Stops the helper thread (if any); the kernel then computes on this thread alone. */
@@ -357,17 +514,18 @@ export class PoolProduct {
 }
 
 /** Starts the helper thread over the kernel's shared memory; it does not keep the process alive. */
-function startHelper(memory: WasmMemory, module: object, rows: number, d: number): Helper {
+function startHelper(memory: WasmMemory, module: object, rows: number, d: number, gather: PointGather | null): Helper {
   const chunkRows = Math.ceil(rows / CHUNKS / BLOCK_ROWS) * BLOCK_ROWS
   const chunks = Math.ceil(rows / chunkRows)
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_INTS))
-  const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, sab: ctrl.buffer, rows, d, chunkRows, chunks } })
+  const shared: SharedGather | null = gather?.shared ?? null
+  const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, sab: ctrl.buffer, rows, d, chunkRows, chunks, gather: shared } })
   worker.unref()
   let settle = () => {}
   const ready = new Promise<void>((resolve) => {
     settle = resolve
   })
-  const helper: Helper = { worker, ctrl, chunkRows, chunks, alive: true, ready }
+  const helper: Helper = { worker, ctrl, chunkRows, chunks, alive: true, ready, gather }
   worker.once('message', settle)
   worker.once('exit', settle)
   worker.on('error', () => {

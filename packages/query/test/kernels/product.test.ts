@@ -1,6 +1,7 @@
 import wabtInit from 'wabt'
 import { describe, expect, it } from 'vitest'
-import { PoolProduct, PRODUCT_WASM, PRODUCT_WAT } from '../../src/kernels/product.js'
+import { PointGather } from '../../src/kernels/gather.js'
+import { pointChunk, PoolProduct, PRODUCT_WASM, PRODUCT_WAT } from '../../src/kernels/product.js'
 import { prng } from '../fixtures.js'
 
 const f = Math.fround
@@ -132,5 +133,102 @@ describe('PoolProduct', () => {
     expect(small.fits(100)).toBe(true)
     expect(small.fits(10000)).toBe(false)
     expect(() => small.dots(new Float32Array(40000), 10000)).toThrow(/10000 queries × 3 pool rows do not fit/)
+  })
+})
+
+describe('PoolProduct.query (product, cosines and gather in one job)', () => {
+  // M = 203 (not a multiple of 8), N = 1,237 (not a multiple of 8, nor of the 32 chunks' size)
+  const rows = 203
+  const d = 37
+  const n = 1237
+  const rand = prng(40)
+  const pool = random(rand, rows * d)
+  const refs = Uint32Array.from({ length: n }, () => Math.floor(rand() * rows))
+  /** A stand-in for the cosines: any per-entry map of the products, fixed by `k`. */
+  const scale = (k: number) => (p: Float32Array) => Float32Array.from(p, (x) => x / (k + 1.5))
+  /** What `query` must equal: the naive product, `between`, then the naive gather, Q×N. */
+  function want(texts: Float32Array, q: number, k: number): number[] {
+    const cos = scale(k)(naive(pool, rows, d, texts, q))
+    const out = new Float32Array(q * n)
+    for (let i = 0; i < q; i++) for (let p = 0; p < n; p++) out[i * n + p] = cos[i * rows + refs[p]]
+    return bits(out)
+  }
+
+  it('splits the points into chunks that cover them once, whatever N', () => {
+    for (const count of [0, 1, 7, 8, 255, 256, 1237, 1_000_003]) {
+      let next = 0
+      for (let k = 0; k < 32; k++) {
+        const [from, to] = pointChunk(count, k)
+        expect(from).toBe(next)
+        expect(to).toBeGreaterThanOrEqual(from)
+        next = to
+      }
+      expect(next).toBe(count)
+    }
+  })
+
+  it('is bit-identical to dots, the cosines and the gather one after the other: one thread, two (before and after the helper is up), Q = 0, 1, 3, then 2', async () => {
+    const gather1 = new PointGather(refs, rows)
+    const one = PoolProduct.create(pool, rows, d, { threads: 1, gather: gather1 })!
+    const gather2 = new PointGather(refs, rows)
+    const two = PoolProduct.create(pool, rows, d, { threads: 2, gather: gather2 })!
+    let k = 0
+    for (let round = 0; round < 4; round++) {
+      if (round === 1) await two.ready
+      for (const q of [1, 3, 0, 2, 1]) {
+        const texts = random(rand, q * d)
+        k++
+        const expected = want(texts, q, k)
+        expect(bits(one.query(texts, q, gather1, scale(k)))).toEqual(expected)
+        expect(bits(two.query(texts, q, gather2, scale(k)))).toEqual(expected)
+      }
+      if (round === 2) await new Promise((r) => setTimeout(r, 100)) // the helper asleep, then woken
+    }
+    expect(two.helperGatherShare).not.toBeNull()
+    expect(one.helperGatherShare).toBeNull()
+    two.dispose()
+  })
+
+  it('many queries back to back with other Q and texts each time: no late helper writes into a finished or later job', async () => {
+    const gather = new PointGather(refs, rows)
+    const two = PoolProduct.create(pool, rows, d, { threads: 2, gather })!
+    await two.ready
+    for (let k = 0; k < 150; k++) {
+      const q = 1 + (k % 3)
+      const texts = random(rand, q * d)
+      const got = bits(two.query(texts, q, gather, scale(k)))
+      expect(got).toEqual(want(texts, q, k))
+    }
+    two.dispose()
+  })
+
+  it('a helper that gives up waiting for the gather phase, a cosine step that throws, a disposed helper: results stay right', async () => {
+    const gather = new PointGather(refs, rows)
+    const two = PoolProduct.create(pool, rows, d, { threads: 2, gather })!
+    await two.ready
+    const texts = random(rand, 2 * d)
+    // between takes longer than the helper's bounded spin: it goes back to sleep, this thread gathers alone
+    const slow = (p: Float32Array) => {
+      const t = performance.now()
+      while (performance.now() - t < 15);
+      return scale(7)(p)
+    }
+    expect(bits(two.query(texts, 2, gather, slow))).toEqual(want(texts, 2, 7))
+    expect(() => two.query(texts, 2, gather, () => {
+      throw new Error('cosines failed')
+    })).toThrow(/cosines failed/)
+    for (let k = 0; k < 5; k++) expect(bits(two.query(texts, 2, gather, scale(k)))).toEqual(want(texts, 2, k))
+    // a gather the helper was not given is gathered by this thread alone, the same bits
+    const other = new PointGather(refs, rows)
+    expect(bits(two.query(texts, 2, other, scale(3)))).toEqual(want(texts, 2, 3))
+    two.dispose()
+    expect(bits(two.query(texts, 2, gather, scale(4)))).toEqual(want(texts, 2, 4))
+  })
+
+  it('refuses a gather of another pool size, or one without the WebAssembly kernel', () => {
+    const kernel = PoolProduct.create(pool, rows, d, { threads: 1 })!
+    const texts = random(rand, d)
+    expect(() => kernel.query(texts, 1, new PointGather(new Uint32Array(5), rows + 1), scale(0))).toThrow(/made for 204 pool rows, the product kernel holds 203/)
+    expect(() => kernel.query(texts, 1, new PointGather(refs, rows, { kernel: 'js' }), scale(0))).toThrow(/WebAssembly kernel/)
   })
 })
