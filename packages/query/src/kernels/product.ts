@@ -154,6 +154,12 @@ const HELPER_TIMEOUT_MS = 10_000
  * the phases; waking a sleeping thread costs 0.1 ms at best and several ms at worst on a VM.
  */
 const JOB_SPIN_MS = 2
+/**
+ * How long the helper spins after a job before it sleeps, ms (`idleSpinMs`), like OpenMP's
+ * blocktime or OpenBLAS's spinning workers but short: queries back to back then find it awake
+ * (on this 2-vCPU VM waking a sleeping thread takes 0.1 ms at the median and up to tens of ms).
+ */
+export const IDLE_SPIN_MS = 2
 
 /**
  * The helper thread (CommonJS, run with `eval`): the same kernel over the same shared memory.
@@ -164,7 +170,7 @@ const JOB_SPIN_MS = 2
  */
 const HELPER = `'use strict'
 const { workerData, parentPort } = require('node:worker_threads')
-const { module, memory, sab, rows, d, chunkRows, chunks, gather } = workerData
+const { module, memory, sab, rows, d, chunkRows, chunks, gather, idleSpinMs } = workerData
 const c = new Int32Array(sab)
 const dots = new WebAssembly.Instance(module, { env: { memory } }).exports.dots
 const g = gather && new WebAssembly.Instance(gather.module, { env: { memory: gather.memory } }).exports[gather.refBits === 16 ? 'gather16' : 'gather32']
@@ -187,6 +193,11 @@ function claim(next, done, gen, count, run) {
 }
 let seen = 0
 for (;;) {
+  // after a job, spin a little (bounded) before sleeping: a query right after this one finds the helper awake
+  if (idleSpinMs > 0) {
+    const until = performance.now() + idleSpinMs
+    while (Atomics.load(c, ${SEQ}) === seen && performance.now() < until);
+  }
   Atomics.wait(c, ${SEQ}, seen)
   seen = Atomics.load(c, ${SEQ})
   const gen = seen & ${GEN_MASK}
@@ -264,6 +275,13 @@ export interface PoolProductOptions {
    * takes half of the gather too, in the same job as the product (`query`).
    */
   gather?: PointGather
+  /**
+   * How long the helper thread spins after a job before it sleeps, ms (default `IDLE_SPIN_MS`; 0:
+   * sleep at once): a call within that time finds it awake instead of paying a wake-up. Costs up
+   * to that much CPU time of one core after every threaded call, never more (it then sleeps in
+   * `Atomics.wait` until the next call).
+   */
+  idleSpinMs?: number
 }
 
 /**
@@ -294,7 +312,7 @@ export class PoolProduct {
   private gatherHelper = 0
   private gatherAll = 0
 
-  private constructor(pool: Float32Array, rows: number, d: number, module: object, maxBytes: number, threads: number, gather: PointGather | null) {
+  private constructor(pool: Float32Array, rows: number, d: number, module: object, maxBytes: number, threads: number, gather: PointGather | null, idleSpinMs: number) {
     this.rows = rows
     this.d = d
     this.maxBytes = maxBytes
@@ -302,7 +320,7 @@ export class PoolProduct {
     this.memory = new wasm!.Memory({ initial: Math.max(1, Math.ceil(this.textsOffset / PAGE)), maximum: Math.ceil(maxBytes / PAGE), shared: true })
     this.run = new wasm!.Instance(module, { env: { memory: this.memory } }).exports.dots as Dots
     new Float32Array(this.memory.buffer, 0, rows * d).set(pool.subarray(0, rows * d))
-    this.helper = threads >= 2 && rows >= 8 ? startHelper(this.memory, module, rows, d, gather) : null
+    this.helper = threads >= 2 && rows >= 8 ? startHelper(this.memory, module, rows, d, gather, idleSpinMs) : null
     this.threads = this.helper ? 2 : 1
     this.ready = this.helper ? this.helper.ready : Promise.resolve()
     if (this.helper) helpers.register(this, this.helper, this)
@@ -313,12 +331,13 @@ export class PoolProduct {
     if (!(Number.isInteger(rows) && Number.isInteger(d) && rows >= 0 && d >= 0)) throw new RangeError(`pool shape ${rows}×${d} is not a pair of whole numbers`)
     if (pool.length < rows * d) throw new RangeError(`pool has ${pool.length} values for ${rows}×${d}`)
     if (opts.threads !== undefined && opts.threads !== 1 && opts.threads !== 2) throw new RangeError(`threads must be 1 or 2, not ${opts.threads}`)
+    if (opts.idleSpinMs !== undefined && !(opts.idleSpinMs >= 0 && opts.idleSpinMs <= 1000)) throw new RangeError(`idleSpinMs must be between 0 and 1000 ms, not ${opts.idleSpinMs}`)
     const maxBytes = Math.min(opts.maxBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES)
     const module = compiled()
     if (module === null || align16(align16(4 * rows * d) + 4 * d) + 4 * rows > maxBytes) return null
     const threads = opts.threads ?? (availableParallelism() >= 2 && rows * d >= THREADED_MIN_VALUES ? 2 : 1)
     const gather = opts.gather?.shared && opts.gather.shared.m === rows ? opts.gather : null
-    return new PoolProduct(pool, rows, d, module, maxBytes, threads, gather)
+    return new PoolProduct(pool, rows, d, module, maxBytes, threads, gather, opts.idleSpinMs ?? IDLE_SPIN_MS)
   }
 
   /** Bytes the kernel holds: the pool copy, and the texts and outputs of the most queries asked at once (one memory, shared with the helper thread). */
@@ -514,12 +533,12 @@ export class PoolProduct {
 }
 
 /** Starts the helper thread over the kernel's shared memory; it does not keep the process alive. */
-function startHelper(memory: WasmMemory, module: object, rows: number, d: number, gather: PointGather | null): Helper {
+function startHelper(memory: WasmMemory, module: object, rows: number, d: number, gather: PointGather | null, idleSpinMs: number): Helper {
   const chunkRows = Math.ceil(rows / CHUNKS / BLOCK_ROWS) * BLOCK_ROWS
   const chunks = Math.ceil(rows / chunkRows)
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_INTS))
   const shared: SharedGather | null = gather?.shared ?? null
-  const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, sab: ctrl.buffer, rows, d, chunkRows, chunks, gather: shared } })
+  const worker = new Worker(HELPER, { eval: true, workerData: { module, memory, sab: ctrl.buffer, rows, d, chunkRows, chunks, gather: shared, idleSpinMs } })
   worker.unref()
   let settle = () => {}
   const ready = new Promise<void>((resolve) => {

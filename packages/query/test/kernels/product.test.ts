@@ -127,6 +127,7 @@ describe('PoolProduct', () => {
     expect(() => kernel.dots(new Float32Array(5), 1)).toThrow(/texts has 5 values for 1 queries × 4 dimensions/)
     expect(() => kernel.dots(new Float32Array(0), 1.5)).toThrow(/whole number of queries/)
     expect(() => PoolProduct.create(new Float32Array(12), 3, 4, { threads: 3 })).toThrow(/threads must be 1 or 2/)
+    expect(() => PoolProduct.create(new Float32Array(12), 3, 4, { idleSpinMs: -1 })).toThrow(/idleSpinMs must be between 0 and 1000/)
     expect(() => PoolProduct.create(new Float32Array(11), 3, 4)).toThrow(/11 values for 3×4/)
     expect(PoolProduct.create(new Float32Array(65536), 1024, 64, { maxBytes: 65536 * 4 })).toBeNull()
     const small = PoolProduct.create(new Float32Array(12), 3, 4, { maxBytes: 65536 })!
@@ -191,6 +192,17 @@ describe('PoolProduct.query (product, cosines and gather in one job)', () => {
 
   it('many queries back to back with other Q and texts each time: no late helper writes into a finished or later job', async () => {
     const gather = new PointGather(refs, rows)
+    // without the idle spin (the helper sleeps after every job) and with a long one (it stays awake)
+    for (const idleSpinMs of [0, 50]) {
+      const two = PoolProduct.create(pool, rows, d, { threads: 2, gather, idleSpinMs })!
+      await two.ready
+      for (let k = 0; k < 100; k++) {
+        const q = 1 + (k % 3)
+        const texts = random(rand, q * d)
+        expect(bits(two.query(texts, q, gather, scale(k)))).toEqual(want(texts, q, k))
+      }
+      two.dispose()
+    }
     const two = PoolProduct.create(pool, rows, d, { threads: 2, gather })!
     await two.ready
     for (let k = 0; k < 150; k++) {
