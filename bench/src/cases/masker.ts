@@ -110,7 +110,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
       name: opened.name,
       encode: (img) => timed(async () => {
         const enc = await opened.encode(img)
-        return { plan: enc.plan, predict: (points, n) => timed(() => enc.predict(points, n)) }
+        return { plan: enc.plan, predict: (points, n, into) => timed(() => enc.predict(points, n, into)) }
       }),
     }
     // The generator as the plugin runs it (classification on every core, as the ONNX sessions use), and on one thread.

@@ -105,21 +105,23 @@ export async function openSamModel(ctx: PluginContext, ref: string, multimask: b
       const plan: UpsamplePlan = pre.resize === 'squash' ? { kind: 'direct', outH: H, outW: W } : { kind: 'resize-pad', padSize: Math.max(...inputSize), validH: rh, validW: rw, outH: H, outW: W }
       return {
         plan,
-        async predict(points, n) {
+        async predict(points, n, into) {
           // Crop pixels → the decoder's frame (SAM's ResizeLongestSide.apply_coords; SAM 2: ×1024/size).
           const frame = new Float32Array(2 * n)
           for (let i = 0; i < n; i++) {
             frame[2 * i] = points[2 * i]! * (rw / W)
             frame[2 * i + 1] = points[2 * i + 1]! * (rh / H)
           }
+          // One run whose masks are all read: the worker copies them into `into` (no buffer on this thread).
+          const whole = n <= adapter.maxBatch && select.length === perPrompt
           const parts = []
           for (let s = 0; s < n; s += Math.min(n, adapter.maxBatch)) {
             const c = Math.min(adapter.maxBatch, n - s)
             const feeds = { ...embeddings, ...adapter.feeds(frame.subarray(2 * s, 2 * (s + c)), c, bind, [H, W]) }
-            const r = await dec.run(feeds, [iouSpec.name, masksSpec.name])
-            parts.push(checkOutput(r[masksSpec.name]!, r[iouSpec.name]!, c, adapter, label, where, perPrompt as number, select))
+            const r = await dec.run(feeds, [iouSpec.name, masksSpec.name], whole && into ? { into: { [masksSpec.name]: into } } : undefined)
+            parts.push(checkOutput(r[masksSpec.name]!, r[iouSpec.name]!, c, adapter, label, where, perPrompt as number, select, parts.length || n > adapter.maxBatch ? undefined : into))
           }
-          return parts.length === 1 ? parts[0]! : concat(parts)
+          return parts.length === 1 ? parts[0]! : concat(parts, into)
         },
       }
     },
@@ -144,7 +146,7 @@ function checkReal(session: OnnxSession, inputs: string[], outputs: string[], la
 }
 
 /** Checks one decoder run's outputs against the layout and picks the selected masks. */
-function checkOutput(masks: OnnxTensor, iou: OnnxTensor, n: number, adapter: DecoderAdapter, label: string, where: Partial<Diagnostic>, perPrompt: number, select: readonly number[]) {
+function checkOutput(masks: OnnxTensor, iou: OnnxTensor, n: number, adapter: DecoderAdapter, label: string, where: Partial<Diagnostic>, perPrompt: number, select: readonly number[], into?: Float32Array) {
   const want = adapter.outputs.map((o) => o.rank)
   const prompts = (t: OnnxTensor, axisEnd: number): number => t.dims.slice(0, axisEnd).reduce((a, b) => a * b, 1)
   const ok = masks.type === 'float32' && iou.type === 'float32' && masks.dims.length === want[1] && iou.dims.length === want[0] &&
@@ -155,14 +157,15 @@ function checkOutput(masks: OnnxTensor, iou: OnnxTensor, n: number, adapter: Dec
       ...where, expected: `${n} prompts × ${perPrompt} masks`, actual: `${show(masks.dims)}, ${show(iou.dims)}`,
     })
   }
-  return readMasks(iou, masks, n, perPrompt, select)
+  return readMasks(iou, masks, n, perPrompt, select, into)
 }
 
-/** Concatenates prompt batches (same k and plane size). */
-function concat(parts: ReturnType<typeof readMasks>[]): ReturnType<typeof readMasks> {
+/** Concatenates prompt batches (same k and plane size), the logits into `into` when they fit. */
+function concat(parts: ReturnType<typeof readMasks>[], into?: Float32Array): ReturnType<typeof readMasks> {
   const { k, lh, lw } = parts[0]!
   const iou = new Float32Array(parts.reduce((a, p) => a + p.iou.length, 0))
-  const logits = new Float32Array(parts.reduce((a, p) => a + p.logits.length, 0))
+  const size = parts.reduce((a, p) => a + p.logits.length, 0)
+  const logits = into && into.length >= size ? into.subarray(0, size) : new Float32Array(size)
   let i = 0
   let l = 0
   for (const p of parts) {

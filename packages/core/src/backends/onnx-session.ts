@@ -65,6 +65,16 @@ export interface OnnxRunOptions {
    * session's pool for the next run.
    */
   transfer?: boolean
+  /**
+   * Destinations for outputs, by output name: typed arrays on a SharedArrayBuffer. An output of the
+   * same element type that fits is copied by the worker into its destination, and `run` returns a
+   * view on the destination's first elements instead of a new buffer. A loop whose outputs are
+   * large and short-lived (a SAM decoder's 50 MB of logits a run) then creates no buffer on this
+   * thread, so this thread's garbage collector is not set off by each run's memory. The values
+   * stay valid until the destination is written again. Outputs without a fitting destination come
+   * back as usual.
+   */
+  into?: Record<string, Float32Array<SharedArrayBuffer>>
 }
 
 /** An ONNX model session living in its own worker thread. */
@@ -238,7 +248,8 @@ export async function openOnnxSession(model: string | Uint8Array, opts: OnnxSess
         }
       }
       const pooled = Object.keys(feeds).filter((n) => pool.isPooled(feeds[n]) && transfer.includes((feeds[n].data as ArrayBufferView).buffer as ArrayBuffer))
-      const reply = await call({ kind: 'run', feeds, outputNames, giveBack: pooled.length > 0 }, transfer)
+      const into = runOpts.into && Object.fromEntries(Object.entries(runOpts.into).filter(([, d]) => d.buffer instanceof SharedArrayBuffer))
+      const reply = await call({ kind: 'run', feeds, outputNames, giveBack: pooled.length > 0, into }, transfer)
       for (const n of pooled) if (reply.returned?.[n]) pool.giveBack(reply.returned[n])
       return reply.outputs
     },

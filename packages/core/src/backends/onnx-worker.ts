@@ -35,7 +35,7 @@ export interface OnnxWorkerData {
  * buffers back with the result (they were transferred here, and the parent reuses them).
  */
 export type OnnxWorkerRequest =
-  | { kind: 'run'; id: number; feeds: Record<string, OnnxTensor>; outputNames?: string[]; giveBack?: boolean }
+  | { kind: 'run'; id: number; feeds: Record<string, OnnxTensor>; outputNames?: string[]; giveBack?: boolean; into?: Record<string, Float32Array<SharedArrayBuffer>> }
   | { kind: 'stats'; id: number }
   | { kind: 'release'; id: number }
 
@@ -223,7 +223,15 @@ export function serveOnnxSession(port: MessagePort, data: OnnxWorkerData): void 
     buffers.settle(ort, sig, result, took ? fetches : undefined)
     const outputs: Record<string, OnnxTensor> = {}
     const transfer: TransferListItem[] = []
-    for (const [name, t] of Object.entries(result)) outputs[name] = pack(t, transfer)
+    for (const [name, t] of Object.entries(result)) {
+      const dest = msg.into?.[name]
+      const data = t.data as unknown as ArrayBufferView & { length: number }
+      if (dest && t.type === 'float32' && data instanceof Float32Array && data.length <= dest.length) {
+        // Copied into the caller's shared destination: nothing is allocated or moved on its side.
+        dest.set(data)
+        outputs[name] = { type: 'float32', data: dest.subarray(0, data.length), dims: Array.from(t.dims) }
+      } else outputs[name] = pack(t, transfer)
+    }
     const returned = msg.giveBack ? msg.feeds : undefined
     if (returned) for (const t of Object.values(returned)) if (ArrayBuffer.isView(t.data) && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer)
     try {

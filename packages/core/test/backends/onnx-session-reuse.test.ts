@@ -70,6 +70,36 @@ describe('buffer reuse across runs', () => {
       await s.release()
     }
   })
+
+  it('copies an output into the shared destination given for it, and returns a view on it', async () => {
+    const s = await openOnnxSession(model, { name: 'into' })
+    try {
+      const into = new Float32Array(new SharedArrayBuffer(4 * 8))
+      const out = await s.run(x(1, 2, 3, 0, 0, 1), undefined, { into: { y: into } })
+      expect(out.y.data).toBeInstanceOf(Float32Array)
+      expect(Array.from(out.y.data as Float32Array)).toEqual([5, 8, 2, 2])
+      expect(Array.from(into)).toEqual([5, 8, 2, 2, 0, 0, 0, 0])
+      // a view on the same memory (another buffer object after the message), nothing new here
+      expect((out.y.data as Float32Array).buffer).toBeInstanceOf(SharedArrayBuffer)
+      into[0] = 42
+      expect((out.y.data as Float32Array)[0]).toBe(42)
+      expect(out.y.dims).toEqual([2, 2])
+      expect(Number((out.n.data as BigInt64Array)[0])).toBe(1) // no destination: as usual
+      // the next run writes there again
+      await s.run(x(0, 1, 0), undefined, { into: { y: into } })
+      expect(Array.from(into.subarray(0, 2))).toEqual([1, 3])
+      // a destination too small, or not shared, is not used
+      const small = new Float32Array(new SharedArrayBuffer(4))
+      const big = await s.run(x(1, 2, 3), undefined, { into: { y: small } })
+      expect((big.y.data as Float32Array).buffer).not.toBeInstanceOf(SharedArrayBuffer)
+      expect(Array.from(big.y.data as Float32Array)).toEqual([5, 8])
+      const plain = await s.run(x(1, 2, 3), undefined, { into: { y: new Float32Array(8) as unknown as Float32Array<SharedArrayBuffer> } })
+      expect(Array.from(plain.y.data as Float32Array)).toEqual([5, 8])
+      expect((plain.y.data as Float32Array).buffer).not.toBeInstanceOf(SharedArrayBuffer)
+    } finally {
+      await s.release()
+    }
+  })
 })
 
 describe('the session log of a run', () => {

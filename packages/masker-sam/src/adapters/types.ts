@@ -50,8 +50,8 @@ export interface DecoderAdapter {
   feeds(points: Float32Array, n: number, bind: Binding, size: [number, number]): Record<string, OnnxTensor>
 }
 
-/** Picks masks `select` (indices along the mask axis) of n prompts from decoder outputs. */
-export function readMasks(iou: OnnxTensor, masks: OnnxTensor, n: number, perPrompt: number, select: readonly number[]): PromptBatch {
+/** Picks masks `select` (indices along the mask axis) of n prompts from decoder outputs (into `into` when it is given and they fit, else a new buffer). */
+export function readMasks(iou: OnnxTensor, masks: OnnxTensor, n: number, perPrompt: number, select: readonly number[], into?: Float32Array): PromptBatch {
   const [lh, lw] = masks.dims.slice(-2) as [number, number]
   const plane = lh * lw
   const iouData = iou.data as Float32Array
@@ -59,7 +59,7 @@ export function readMasks(iou: OnnxTensor, masks: OnnxTensor, n: number, perProm
   const k = select.length
   if (k === perPrompt) return { iou: iouData, logits: maskData, k, lh, lw }
   const outIou = new Float32Array(n * k)
-  const logits = new Float32Array(n * k * plane)
+  const logits = into && into.length >= n * k * plane ? into.subarray(0, n * k * plane) : new Float32Array(n * k * plane)
   for (let p = 0; p < n; p++) {
     select.forEach((s, j) => {
       outIou[p * k + j] = iouData[p * perPrompt + s]!

@@ -28,6 +28,12 @@ export interface ClassifyJob {
   next: Int32Array
   /** Planes of `data` filled so far, when it is being filled while the job runs (plane i is read once ready[0] > i). */
   ready?: Int32Array
+  /**
+   * Where plane i starts in `data` (floats), when the planes are read where the decoder put them
+   * (`data` on a SharedArrayBuffer, planes lh×lw apart, some skipped) instead of at `at + i·stride`.
+   * Each thread then copies the plane it takes into its own kernel's memory, as one thread does.
+   */
+  offsets?: Int32Array
   lh: number
   lw: number
   plan: UpsamplePlan
@@ -78,8 +84,8 @@ export function drainJob(job: ClassifyJob, rc: RunClassifier, out: (PlaneResult 
   let data = job.data ?? new Float32Array(arena!.memory.buffer)
   for (let i = Atomics.add(job.next, 0, 1); i < job.count; i = Atomics.add(job.next, 0, 1)) {
     if (ready) for (let r = Atomics.load(ready, 0); r <= i; r = Atomics.load(ready, 0)) Atomics.wait(ready, 0, r)
-    const offset = job.at + i * job.stride
-    if (offset + job.stride > data.length) data = new Float32Array(arena!.memory.buffer)
+    const offset = job.offsets ? job.offsets[i]! : job.at + i * job.stride
+    if (!job.offsets && offset + job.stride > data.length) data = new Float32Array(arena!.memory.buffer)
     const r = classifyPlane(rc, data, offset, job.cut)
     if (r && 'nonFinite' in r) {
       const at = r.nonFinite

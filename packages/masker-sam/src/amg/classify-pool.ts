@@ -44,6 +44,8 @@ export class ClassifierPool {
   private batchAt = 0
   private batchFloats = 0
   private readonly local: ClassifierCache
+  /** Kernels in memory of their own, for planes read where the decoder put them (a SharedArrayBuffer). */
+  private readonly own = new ClassifierCache()
   private dead: Error | undefined
 
   /** `chunk`: planes shared at a time (a decoder batch of 64 prompts × 3 masks by default). */
@@ -124,6 +126,7 @@ export class ClassifierPool {
       return out
     }
     await this.start()
+    if (logits.buffer instanceof SharedArrayBuffer) return this.inPlace(logits, planes, lh, lw, plan, cut)
     // One job per batch (chunks only beyond CHUNK planes): the workers start at once and each
     // waits for a plane to be copied (the `ready` counter) only if it gets ahead of the copy, so
     // the copy overlaps their work and a batch costs one message round trip, which a loaded
@@ -162,6 +165,28 @@ export class ClassifierPool {
       if (bad) throw new NonFiniteLogits({ ...bad, plane: bad.plane + j0 })
       for (let j = 0; j < n; j++) out[j0 + j] = part[j]!
     }
+    return out
+  }
+
+  /**
+   * The planes read where the decoder put them (`logits` on a SharedArrayBuffer, which every
+   * thread sees): one job, nothing copied first; each thread copies the plane it takes into its own
+   * kernel's memory, as one thread does, so both threads start at once and share the copying.
+   */
+  private async inPlace(logits: Float32Array, planes: ArrayLike<number>, lh: number, lw: number, plan: UpsamplePlan, cut: Cutoffs): Promise<(PlaneResult | null)[]> {
+    const count = planes.length
+    const offsets = Int32Array.from(planes, (p) => p * lh * lw)
+    const job: ClassifyJob = { data: logits, at: 0, stride: 0, count, next: new Int32Array(new SharedArrayBuffer(4)), offsets, lh, lw, plan, cut }
+    const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
+    const out: (PlaneResult | null)[] = new Array(count).fill(null)
+    let bad = drainJob(job, this.own.get(lh, lw, plan), out)
+    for (const reply of await Promise.all(replies)) {
+      if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
+      if (reply.kind !== 'job') continue
+      for (const [i, r] of reply.results) out[i] = r
+      if (reply.bad && (!bad || reply.bad.plane < bad.plane)) bad = reply.bad
+    }
+    if (bad) throw new NonFiniteLogits(bad)
     return out
   }
 

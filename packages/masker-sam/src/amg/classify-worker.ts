@@ -17,6 +17,8 @@ export type ClassifierReply =
 
 const port = parentPort!
 let cache = new ClassifierCache()
+// Kernels in memory of their own, for jobs whose planes are read where the decoder put them.
+const own = new ClassifierCache()
 port.on('message', (msg: ClassifierRequest) => {
   try {
     if (msg.kind === 'arena') {
@@ -30,7 +32,8 @@ port.on('message', (msg: ClassifierRequest) => {
     }
     const { job } = msg
     const out = new Map<number, PlaneResult | null>()
-    const bad = drainJob(job, cache.get(job.lh, job.lw, job.plan), out, cache.arena)
+    const c = job.offsets ? own : cache
+    const bad = drainJob(job, c.get(job.lh, job.lw, job.plan), out, c.arena)
     const results = [...out]
     const transfer = results.flatMap(([, r]) => (r && r.runs.byteLength ? [r.runs.buffer as ArrayBuffer] : []))
     port.postMessage({ kind: 'job', id: msg.id, results, bad } satisfies ClassifierReply, transfer)

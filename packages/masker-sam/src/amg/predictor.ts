@@ -14,8 +14,12 @@ export interface PromptBatch {
 
 /** A crop whose image embedding is computed, ready to take prompts. */
 export interface EncodedCrop {
-  /** Decodes n positive points, given as interleaved [x, y] in crop pixels. */
-  predict(points: Float64Array, n: number): Promise<PromptBatch>
+  /**
+   * Decodes n positive points, given as interleaved [x, y] in crop pixels. `into`: a buffer on a
+   * SharedArrayBuffer the caller lends for the logits; when they fit, the batch's `logits` are a
+   * view on it (valid until the caller lends it again), so no buffer is allocated for them.
+   */
+  predict(points: Float64Array, n: number, into?: Float32Array<SharedArrayBuffer>): Promise<PromptBatch>
   /** How the low-res logits map back onto the crop. */
   readonly plan: UpsamplePlan
 }

@@ -28,8 +28,12 @@ function outputs(n: number, seed: number): { logits: Float32Array; iou: Float32A
   return { logits, iou }
 }
 
-/** A predictor returning `out` batch by batch (one crop); `edit` may change a batch before it is returned. */
-function predictor(out: { logits: Float32Array; iou: Float32Array }, edit?: (b: { logits: Float32Array; iou: Float32Array }, start: number) => void): MaskPredictor {
+/**
+ * A predictor returning `out` batch by batch (one crop); `edit` may change a batch before it is
+ * returned. `lent`: the logits go into the buffer the generator lends when they fit (as the ONNX
+ * predictor does), and each lent buffer is recorded there.
+ */
+function predictor(out: { logits: Float32Array; iou: Float32Array }, edit?: (b: { logits: Float32Array; iou: Float32Array }, start: number) => void, lent?: Float32Array[]): MaskPredictor {
   return {
     name: 'fake-sam@1.0.0',
     async encode(image) {
@@ -38,11 +42,18 @@ function predictor(out: { logits: Float32Array; iou: Float32Array }, edit?: (b: 
       let next = 0
       return {
         plan: { kind: 'resize-pad', padSize: 1024, validH: Math.floor(ch * scale + 0.5), validW: Math.floor(cw * scale + 0.5), outH: ch, outW: cw },
-        async predict(_points, n) {
+        async predict(_points, n, into) {
           const start = next
           next += n
-          const b = { iou: out.iou.slice(3 * start, 3 * (start + n)), logits: out.logits.slice(3 * start * LOW * LOW, 3 * (start + n) * LOW * LOW) }
+          const b: { iou: Float32Array; logits: Float32Array } = { iou: out.iou.slice(3 * start, 3 * (start + n)), logits: out.logits.slice(3 * start * LOW * LOW, 3 * (start + n) * LOW * LOW) }
           edit?.(b, start)
+          if (lent && into) {
+            lent.push(into)
+            if (into.length >= b.logits.length) {
+              into.set(b.logits)
+              b.logits = into.subarray(0, b.logits.length)
+            }
+          }
           return { ...b, k: 3, lh: LOW, lw: LOW }
         },
       }
@@ -76,6 +87,20 @@ describe('mask classification on several threads', () => {
     }
   })
 
+  it('gives the same records when the logits come in the shared buffer the generator lends (read in place by every thread)', async () => {
+    const out = outputs(49, 7)
+    const one = await generateMasks(image, predictor(out), opts)
+    for (const pool of [undefined, ...pools]) {
+      const lent: Float32Array[] = []
+      const many = await generateMasks(image, predictor(out, undefined, lent), opts, undefined, pool)
+      expect(many, `${pool?.threads ?? 1} threads`).toEqual(one)
+      // the second batch (prompts 40–48) came in the buffer lent after the first, a SharedArrayBuffer
+      expect(lent.length).toBe(1)
+      expect(lent[0]!.buffer).toBeInstanceOf(SharedArrayBuffer)
+      expect(lent[0]!.length).toBe(40 * 3 * LOW * LOW)
+    }
+  })
+
   it('rejects a thread count or chunk below 1', () => {
     expect(() => new ClassifierPool(0)).toThrow('threads must be an integer ≥ 1, got 0')
     expect(() => new ClassifierPool(2, 0)).toThrow('chunk must be an integer ≥ 1, got 0')
@@ -94,12 +119,12 @@ describe('non-finite decoder outputs are refused, naming the model, the point an
   const dropped = [144, 145, 146].find((p) => !(out.iou[p]! > 0.85))
   const point = '(185.71428571428572, 139.28571428571428)'
 
-  for (const threads of [1, 2]) {
+  for (const [threads, lend] of [[1, false], [2, false], [1, true], [2, true]] as const) {
     const pool = threads === 1 ? undefined : pools[0]
     for (const [name, value] of [['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
-      it(`${name} in a low-res plane the generator reads (${threads} thread(s))`, async () => {
+      it(`${name} in a low-res plane the generator reads (${threads} thread(s)${lend ? ', logits in the lent shared buffer' : ''})`, async () => {
         expect(kept).toBeDefined()
-        const d = await diagnostics(generateMasks(image, predictor(out, at(value, kept!, 30, 17)), opts, undefined, pool))
+        const d = await diagnostics(generateMasks(image, predictor(out, at(value, kept!, 30, 17), lend ? [] : undefined), opts, undefined, pool))
         expect(d).toEqual([{
           code: 'PLAF_MODEL_RUN_FAILED', severity: 'error',
           message: `sam: model fake-sam@1.0.0: the mask decoder returned ${name} at row 30, column 17 of its 64×64 low-res logits for the point ${point} (prompt 48 of crop [0, 0, 200, 150]), mask ${kept! - 144}; a decoder must return finite IoUs and logits`,
