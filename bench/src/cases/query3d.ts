@@ -31,6 +31,8 @@ interface PreparedResult {
   product_threads: number | null
   /** With the kernel on two threads: the share of the row chunks the helper thread computed in the last round (about 0.5 when both ran side by side; the rest this thread took); else null. */
   helper_share: number | null
+  /** Likewise for the chunks of points: the kernel runs product and gather as one job (`PoolProduct.query`), and the helper, once awake, gathers too; else null. */
+  helper_gather_share: number | null
   /** prepareMap (pool row norms, the product kernel's pool copy and its helper thread's start, awaited, refs checked and copied for the gather kernel), once per map, ms. */
   prepare_ms: number
   /** `PointGather` kernel: `wasm` or `js`. */
@@ -182,7 +184,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
     ...env.backends.map(({ label, backend }) => ({ label, backend, product: 'tensor' as Product })),
   ]
   const prepared = paths.flatMap(({ label, product }, b) => outputs.map((output) => ({
-    label, b, output, product, threads: null as number | null, helperShare: null as number | null,
+    label, b, output, product, threads: null as number | null, helperShare: null as number | null, helperGatherShare: null as number | null,
     prepare_ms: 0, kernel: '', held: 0, runs: [] as number[], b2b: [] as number[], rounds: [] as number[], peak: null as RunStats['peak_extra'] | null, first: null as Float32Array | null,
   })))
   let numpyRuns: number[] = []
@@ -210,6 +212,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
         p.held = m * d * 4 + n * 4 + m * 8 + prep.gather.bytes + (prep.product?.bytes ?? 0)
         p.threads = prep.product ? prep.product.threads : tensorThreads(backend)
         p.helperShare = prep.product?.helperShare ?? null
+        p.helperGatherShare = prep.product?.helperGatherShare ?? null
         p.runs.push(...r.stats.runs_ms)
         p.rounds.push(r.stats.median_ms)
         p.peak = p.peak ? { rss_bytes: Math.max(p.peak.rss_bytes, r.stats.peak_extra.rss_bytes), array_buffers_bytes: Math.max(p.peak.array_buffers_bytes, r.stats.peak_extra.array_buffers_bytes), samples: p.peak.samples + r.stats.peak_extra.samples } : r.stats.peak_extra
@@ -258,7 +261,7 @@ export async function runQuery3dCase(config: BenchConfig, env: BenchEnv): Promis
       details.push(`${p.label} (prepared, ${p.output} output): max abs diff ${diff} to the dense scores exceeds ${QUERY_TOLERANCE}`)
     }
     return {
-      backend: p.label, output: p.output, product: p.product, product_threads: p.threads, helper_share: p.helperShare, prepare_ms: p.prepare_ms, gather_kernel: p.kernel, stats, min_ms: minMs,
+      backend: p.label, output: p.output, product: p.product, product_threads: p.threads, helper_share: p.helperShare, helper_gather_share: p.helperGatherShare, prepare_ms: p.prepare_ms, gather_kernel: p.kernel, stats, min_ms: minMs,
       ratio_to_numpy_rounds: numpyRounds.length === p.rounds.length ? p.rounds.map((x, i) => x / numpyRounds[i]) : [],
       ratio_to_numpy: over(stats.median_ms, numpyMedian),
       ratio_to_numpy_of_minima: over(minMs, numpyMin),
