@@ -98,6 +98,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
     const opened = await openSamModel(ctx, manifest.name, true)
     // The main thread's CPU inside the model's calls (preprocessing, feeds, reading outputs), to leave out of the generator's.
     let inNetworksCpu = 0
+    let lentBytes = 0
     const timed = async <T>(f: () => Promise<T>): Promise<T> => {
       const c = threadCpuMs()
       try {
@@ -110,7 +111,14 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
       name: opened.name,
       encode: (img) => timed(async () => {
         const enc = await opened.encode(img)
-        return { plan: enc.plan, predict: (points, n, into) => timed(() => enc.predict(points, n, into)) }
+        return {
+          plan: enc.plan,
+          predict: (points, n, into) => {
+            // The shared buffer the generator lends for the logits: typed-array memory that arrayBuffers does not count (a SharedArrayBuffer).
+            if (into) lentBytes = Math.max(lentBytes, into.byteLength)
+            return timed(() => enc.predict(points, n, into))
+          },
+        }
       }),
     }
     // The generator as the plugin runs it (classification on every core, as the ONNX sessions use), and on one thread.
@@ -129,6 +137,9 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
         for (let r = 0; r < c.runs; r++) {
           for (const [k, pool] of pools.entries()) {
             collectGarbage()
+            // V8 frees dead buffers' memory on a helper thread after the collection returns: let it, so the baseline holds none of the previous run's.
+            await new Promise((r) => setTimeout(r, 50))
+            lentBytes = 0
             const probe = MemoryProbe.start(2)
             const t: AmgTimings = { encoder: 0, decoder: 0, upsample: 0, filter: 0, nms: 0, postprocess: 0 }
             const workers0 = pool.threads > 1 ? await pool.workerCpuMs() : 0
@@ -147,7 +158,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
             const other = to - ts - (t.encoder + t.decoder + t.upsample + t.filter + t.nms + t.postprocess)
             const digest = createHash('sha256')
             for (const m of set.masks) digest.update(JSON.stringify([m.bbox, m.area, m.predictedIou, m.stabilityScore])).update(m.bitmap)
-            byPool[k]!.push({ wall, cpu, t, steps: { upsample: t.upsample, filter: t.filter, nms: t.nms, postprocess: t.postprocess, output, other }, peakAb: peak.array_buffers_bytes, peakRss: peak.rss_bytes, masks: set.masks.length, bitmapBytes, digest: digest.digest('hex') })
+            byPool[k]!.push({ wall, cpu, t, steps: { upsample: t.upsample, filter: t.filter, nms: t.nms, postprocess: t.postprocess, output, other }, peakAb: peak.array_buffers_bytes + lentBytes, peakRss: peak.rss_bytes, masks: set.masks.length, bitmapBytes, digest: digest.digest('hex') })
             env.progress(`masker: ${n}×${n} grid, ${pool.threads} thread(s), run ${r + 1}/${c.runs}: ${formatMs(wall - t.encoder - t.decoder)} outside the networks (CPU ${formatMs(cpu)}), ${set.masks.length} masks`)
           }
         }
@@ -235,7 +246,7 @@ export async function runMaskerCase(config: BenchConfig, env: BenchEnv): Promise
         'CPU time outside the networks: the main thread\'s (from /proc/thread-self/stat, 10 ms ticks) less what it spends inside the model\'s calls, plus the classifier workers\'; the encoder\'s CPU time is the process\'s during its run (its session threads)',
         `encoder runs ${encoderMs.map((m) => formatMs(m)).join(', ')}: the fastest is the machine with the least other load; outside the networks against it: ${goals.map((gl) => `${gl.points_per_side}×${gl.points_per_side} ${pct(gl.postprocess_share_of_fastest_encoder_run, 1)} (median) / ${pct(gl.fastest_postprocess_share_of_fastest_encoder_run, 1)} (fastest runs)`).join(', ')}`,
         `the generator encodes with the contract model (${formatMs(median(grids.map((gr) => gr.contract_encoder_ms as number)))}); the encoder column is the ViT-B-shaped graph timed alone in the same run`,
-        `peak extra memory: growth of process.memoryUsage().arrayBuffers over the run, sampled every 2 ms: one batch of decoder logits (${batchMb.toFixed(1)} MB at points_per_batch ${PAPER.points_per_batch}), the masks passing the filters as runs, and bitmaps only for the masks their crop's NMS keeps (no full-resolution plane is made); ${memory.map((m) => `${m.points_per_side}×${m.points_per_side}: peak ${m.peak_extra_mb.toFixed(1)} MB, output bitmaps ${m.output_bitmaps_mb.toFixed(1)} MB`).join('; ')}${peakGrowth === null ? '' : `; peak grows ${peakGrowth.toFixed(2)}× for ${(memory.at(-1)!.masks_decoded as number) / (memory[0]!.masks_decoded as number)}× the masks`}`,
+        `peak extra memory: growth of process.memoryUsage().arrayBuffers over the run, sampled every 2 ms, plus the shared buffer the generator lends the decoder for its logits (a SharedArrayBuffer, which arrayBuffers does not count): one batch of decoder logits (${batchMb.toFixed(1)} MB at points_per_batch ${PAPER.points_per_batch}), the masks passing the filters as runs, and bitmaps only for the masks their crop's NMS keeps (no full-resolution plane is made); ${memory.map((m) => `${m.points_per_side}×${m.points_per_side}: peak ${m.peak_extra_mb.toFixed(1)} MB, output bitmaps ${m.output_bitmaps_mb.toFixed(1)} MB`).join('; ')}${peakGrowth === null ? '' : `; peak grows ${peakGrowth.toFixed(2)}× for ${(memory.at(-1)!.masks_decoded as number) / (memory[0]!.masks_decoded as number)}× the masks`}`,
       ],
     }
   } finally {
