@@ -103,8 +103,9 @@ describe('ScoringTime', () => {
     const wall = performance.now() - t0
     expect(timed).toEqual(await scoreMemory(mem, emb, tensor))
     expect(wall).toBeGreaterThanOrEqual(190)
-    // the idle wait is the backend's and counts (40 ms; at a load average of 14 on 2 cores 27 ms of it was seen idle)
-    expect(time.ownMs).toBeGreaterThanOrEqual(20)
+    // the idle wait is the backend's and counts (40 ms; under load less of it is seen: 27 ms at a load
+    // average of 14 on 2 cores, 19.9 ms once with other suites running), so half of it is the bound
+    expect(time.ownMs).toBeGreaterThanOrEqual(10)
     expect(time.ownMs).toBeLessThan(wall - 120) // the 150 ms busy loop does not
   })
 })
