@@ -44,6 +44,11 @@ export class ClassifierPool {
   private batchAt = 0
   private batchFloats = 0
   private readonly local: ClassifierCache
+  /**
+   * The shared buffer `generateMasks` lends the decoder for each batch's logits (see `EncodedCrop.predict`),
+   * kept here from image to image, so that every batch, the first too, comes in it; dropped on `close`.
+   */
+  logitsBuffer: Float32Array<SharedArrayBuffer> | undefined
   /** Kernels in memory of their own, for planes read where the decoder put them (a SharedArrayBuffer). */
   private readonly own = new ClassifierCache()
   private dead: Error | undefined
@@ -201,6 +206,7 @@ export class ClassifierPool {
   async close(): Promise<void> {
     const ws = this.workers
     this.workers = []
+    this.logitsBuffer = undefined
     this.starting = undefined
     await Promise.all(ws.map((w) => w.terminate()))
   }

@@ -102,15 +102,15 @@ async function processCrop(encoded: EncodedCrop, cropBox: [number, number, numbe
   }
   const refuse = (what: string): never =>
     fail('PLAF_MODEL_RUN_FAILED', `sam: model ${model ?? '(unnamed predictor)'}: the mask decoder returned ${what}; a decoder must return finite IoUs and logits`, { hint: 'check the model export (plaf models info) and its inputs; a NaN usually means a broken or mismatched export' })
-  // The batches' logits land in one shared buffer (sized by the first batch), done with before the
-  // next batch: a new 50 MB buffer a batch would set off this thread's garbage collector each time,
-  // and its concurrent marking and freeing would take the cores from the classification.
-  let into: Float32Array<SharedArrayBuffer> | undefined
+  // The batches' logits land in one shared buffer, done with before the next batch: a new 50 MB
+  // buffer a batch would set off this thread's garbage collector each time, and its concurrent
+  // marking and freeing would take the cores from the classification. The pool keeps it for the
+  // next image (sized by a first batch that did not fit it).
   for (let start = 0; start < nPoints; start += opts.points_per_batch) {
     const n = Math.min(opts.points_per_batch, nPoints - start)
     let t = now()
-    const out = await encoded.predict(points.subarray(2 * start, 2 * (start + n)), n, into)
-    into ??= new Float32Array(new SharedArrayBuffer(out.logits.byteLength))
+    const out = await encoded.predict(points.subarray(2 * start, 2 * (start + n)), n, pool.logitsBuffer)
+    if (!(out.logits.buffer instanceof SharedArrayBuffer) && (pool.logitsBuffer?.length ?? 0) < out.logits.length) pool.logitsBuffer = new Float32Array(new SharedArrayBuffer(out.logits.byteLength))
     if (timings) timings.decoder += now() - t
     // The masks the IoU filter keeps, then their counts and runs, exactly those of the full upsampled planes (see RunClassifier).
     const planes: number[] = []

@@ -90,14 +90,24 @@ describe('mask classification on several threads', () => {
   it('gives the same records when the logits come in the shared buffer the generator lends (read in place by every thread)', async () => {
     const out = outputs(49, 7)
     const one = await generateMasks(image, predictor(out), opts)
-    for (const pool of [undefined, ...pools]) {
-      const lent: Float32Array[] = []
-      const many = await generateMasks(image, predictor(out, undefined, lent), opts, undefined, pool)
-      expect(many, `${pool?.threads ?? 1} threads`).toEqual(one)
-      // the second batch (prompts 40–48) came in the buffer lent after the first, a SharedArrayBuffer
-      expect(lent.length).toBe(1)
-      expect(lent[0]!.buffer).toBeInstanceOf(SharedArrayBuffer)
-      expect(lent[0]!.length).toBe(40 * 3 * LOW * LOW)
+    for (const threads of [1, 2, 3]) {
+      const pool = new ClassifierPool(threads, 48)
+      try {
+        for (const image_ of [1, 2]) {
+          const lent: Float32Array[] = []
+          const many = await generateMasks(image, predictor(out, undefined, lent), opts, undefined, pool)
+          expect(many, `${threads} threads, image ${image_}`).toEqual(one)
+          // the first image: the second batch (prompts 40–48) came in the buffer lent after the first;
+          // the next image: both batches, in the buffer the pool kept (a SharedArrayBuffer of the first batch's size)
+          expect(lent.length).toBe(image_)
+          expect(lent.every((b) => b === pool.logitsBuffer)).toBe(true)
+          expect(pool.logitsBuffer!.buffer).toBeInstanceOf(SharedArrayBuffer)
+          expect(pool.logitsBuffer!.length).toBe(40 * 3 * LOW * LOW)
+        }
+      } finally {
+        await pool.close()
+      }
+      expect(pool.logitsBuffer).toBeUndefined()
     }
   })
 
