@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PlafError, diagnostic, fail } from '../diagnostics.js'
 import { writeFileAtomic } from '../util/atomic.js'
 import { MANIFEST_FILE, parseModelRef } from './access.js'
-import { downloadFile, hubGet, hubUrl } from './download.js'
+import { downloadFile, hubGet, hubUrl, stallSeconds } from './download.js'
 import { checkModelFile } from './file-check.js'
 import { jsonLocator, parseManifest } from './manifest-schema.js'
 import { manifestPathDiagnostics } from './model-paths.js'
+import { acquirePullLock, describePullHolder, pullLockFile } from './pull-lock.js'
 import type { ModelStore, StoredModel } from './store.js'
 
 /** One progress event of a pull: bytes of the current file and of the whole model. */
 export interface PullProgress {
-  phase: 'manifest' | 'file' | 'done'
+  phase: 'manifest' | 'waiting' | 'file' | 'retry' | 'done'
   /** `name@version` once the manifest is read, else the name asked for. */
   model: string
   /** The file being fetched (`file` phase). */
@@ -27,6 +28,8 @@ export interface PullProgress {
   totalBytes: number
   /** Where this file's transfer started (> 0: resumed from a partial download). */
   resumedFrom: number
+  /** `waiting`: whose pull this one waits for; `retry`: what cut the transfer short and that it resumes. */
+  note?: string
 }
 
 /** How to pull. */
@@ -39,8 +42,10 @@ export interface PullOptions {
   repo?: string
   /** Refuse the network (PLAF_OFFLINE); a string says what turned it off (`--offline`, `PLAF_OFFLINE=1`). */
   offline?: boolean | string
-  /** Resumes of a dropped connection per file (default 3). */
+  /** Resumes of a dropped or stalled connection per file (default 3). */
   retries?: number
+  /** Seconds without a byte from the hub before a transfer is dropped and resumed (default: PLAF_HUB_STALL_SECONDS, else 30). */
+  stallSeconds?: number
   signal?: AbortSignal
   onProgress?(e: PullProgress): void
 }
@@ -54,6 +59,8 @@ export interface PullResult {
   fetchedBytes: number
   /** Files downloaded (others were present and verified). */
   fetchedFiles: number
+  /** Set when another process was pulling this model first and this pull waited for it: who that was. */
+  waitedFor?: string
 }
 
 /** The PLAF_OFFLINE diagnostic: what was refused and how to allow it. */
@@ -85,6 +92,8 @@ export function checkHub(hub: string | undefined): string {
  * (resumed, size- and sha256-checked, see `downloadFile`), assembled in
  * `<home>/models/.incoming/pull-<name>@<version>/` and renamed into place once all are verified.
  * An installed copy with the same manifest whose files check out is left alone (`upToDate`).
+ * One process at a time pulls a given `name@version` into a store (`acquirePullLock`); another
+ * waits (`waiting` progress), then uses the model the first installed after verifying it.
  */
 export async function pullModel(store: ModelStore, ref: string, opts: PullOptions = {}): Promise<PullResult> {
   const { name, version } = parseModelRef(ref)
@@ -117,34 +126,56 @@ export async function pullModel(store: ModelStore, ref: string, opts: PullOption
   if (installed?.sha256 === sha && !(await store.check(installed, 'cached')).diagnostics.length) {
     return { model: installed, upToDate: true, fetchedBytes: 0, fetchedFiles: 0 }
   }
-  const work = store.incoming(`pull-${full}`)
-  // Parts of another manifest under the same name@version would never verify: start over.
-  if (existsSync(join(work, MANIFEST_FILE)) && readFileSync(join(work, MANIFEST_FILE), 'utf8') !== text) {
-    rmSync(work, { recursive: true, force: true })
-    store.incoming(`pull-${full}`)
-  }
-  writeFileAtomic(join(work, MANIFEST_FILE), text)
-  const totalBytes = manifest.files.reduce((a, f) => a + f.bytes, 0)
-  let done = 0
-  let fetchedBytes = 0
-  let fetchedFiles = 0
-  for (const [i, f] of manifest.files.entries()) {
-    const base = { phase: 'file' as const, model: full, file: f.path, fileIndex: i, fileCount: manifest.files.length, bytes: f.bytes, totalBytes }
-    const present = await checkModelFile(work, f, 'cached')
-    if (!present.problem) {
-      done += f.bytes
-      emit({ ...base, received: f.bytes, totalReceived: done })
-      continue
+  const stall = opts.stallSeconds ?? stallSeconds()
+  // One pull of a model version at a time per store, across processes and hosts (a shared
+  // PLAF_HOME): a second pull waits, then finds the model installed and verifies it.
+  const incomingRoot = join(store.root, '.incoming')
+  mkdirSync(incomingRoot, { recursive: true })
+  const lock = await acquirePullLock(pullLockFile(incomingRoot, full), full, {
+    signal: opts.signal,
+    onWait: (h) => emit({ phase: 'waiting', model: full, note: `waiting for another pull of ${full} (${describePullHolder(h)})` }),
+  })
+  try {
+    const waitedFor = lock.waitedFor !== undefined ? describePullHolder(lock.waitedFor) : undefined
+    if (waitedFor) {
+      const now = store.find(full)
+      if (now?.sha256 === sha && !(await store.check(now, 'always')).diagnostics.length) {
+        emit({ phase: 'done', model: full, fileIndex: manifest.files.length, fileCount: manifest.files.length, totalReceived: now.bytes, totalBytes: now.bytes })
+        return { model: now, upToDate: true, fetchedBytes: 0, fetchedFiles: 0, waitedFor }
+      }
     }
-    if (present.problem.kind !== 'missing') rmSync(join(work, f.path), { force: true })
-    fetchedBytes += await downloadFile(hubUrl(hub, repo, revision, f.path), join(work, ...f.path.split('/')), f, {
-      model: full, retries: opts.retries ?? 3, signal: opts.signal,
-      onBytes: (p) => emit({ ...base, received: p.received, resumedFrom: p.resumedFrom, totalReceived: done + p.received }),
-    })
-    fetchedFiles++
-    done += f.bytes
+    const work = store.incoming(`pull-${full}`)
+    // Parts of another manifest under the same name@version would never verify: start over.
+    if (existsSync(join(work, MANIFEST_FILE)) && readFileSync(join(work, MANIFEST_FILE), 'utf8') !== text) {
+      rmSync(work, { recursive: true, force: true })
+      store.incoming(`pull-${full}`)
+    }
+    writeFileAtomic(join(work, MANIFEST_FILE), text)
+    const totalBytes = manifest.files.reduce((a, f) => a + f.bytes, 0)
+    let done = 0
+    let fetchedBytes = 0
+    let fetchedFiles = 0
+    for (const [i, f] of manifest.files.entries()) {
+      const base = { phase: 'file' as const, model: full, file: f.path, fileIndex: i, fileCount: manifest.files.length, bytes: f.bytes, totalBytes }
+      const present = await checkModelFile(work, f, 'cached')
+      if (!present.problem) {
+        done += f.bytes
+        emit({ ...base, received: f.bytes, totalReceived: done })
+        continue
+      }
+      if (present.problem.kind !== 'missing') rmSync(join(work, f.path), { force: true })
+      fetchedBytes += await downloadFile(hubUrl(hub, repo, revision, f.path), join(work, ...f.path.split('/')), f, {
+        model: full, retries: opts.retries ?? 3, stallSeconds: stall, signal: opts.signal,
+        onRetry: (p) => emit({ ...base, phase: 'retry', received: p.received, resumedFrom: p.resumedFrom, totalReceived: done + p.received, note: p.note }),
+        onBytes: (p) => emit({ ...base, received: p.received, resumedFrom: p.resumedFrom, totalReceived: done + p.received }),
+      })
+      fetchedFiles++
+      done += f.bytes
+    }
+    const model = store.install(work)
+    emit({ phase: 'done', model: full, fileIndex: manifest.files.length, fileCount: manifest.files.length, totalReceived: totalBytes, totalBytes })
+    return { model, upToDate: false, fetchedBytes, fetchedFiles, ...(waitedFor ? { waitedFor } : {}) }
+  } finally {
+    lock.release()
   }
-  const model = store.install(work)
-  emit({ phase: 'done', model: full, fileIndex: manifest.files.length, fileCount: manifest.files.length, totalReceived: totalBytes, totalBytes })
-  return { model, upToDate: false, fetchedBytes, fetchedFiles }
 }

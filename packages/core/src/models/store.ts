@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import { closestNames } from '../registry.js'
@@ -11,6 +11,7 @@ import type { ModelManifest, TensorSpec } from './manifest.js'
 import { jsonLocator } from './manifest-schema.js'
 import { readOnnxIo, type OnnxIo } from './onnx-io.js'
 import { pullModel, type PullOptions, type PullResult } from './pull.js'
+import { describePullHolder, pullLockFile, pullLockStale, readPullLock, tryPullLock } from './pull-lock.js'
 
 /** A model installed in the store. */
 export interface StoredModel extends OpenedModel {
@@ -52,6 +53,17 @@ export interface ModelInfo {
   model: StoredModel
   graphs: GraphInfo[]
   diagnostics: Diagnostic[]
+}
+
+/** A download left in `<home>/models/.incoming/pull-<name>@<version>/` (stopped, or still running). */
+export interface PartialDownload {
+  /** `name@version` being downloaded. */
+  ref: string
+  dir: string
+  /** Bytes on disk: finished files and `.part` files (the manifest not counted). */
+  bytes: number
+  /** Set while a live pull holds its lock: who (`pid 123 on host, since …`). It is then not removed. */
+  activeBy?: string
 }
 
 const byVersion = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
@@ -163,12 +175,68 @@ export class ModelStore {
   }
 
   /**
-   * Removes `name@version`, or every version of `name`; returns what was removed. Damaged folders
-   * of that name (unreadable manifest) are removed too and returned in `damaged`.
+   * Downloads that `plaf models pull` (or a run's auto-pull) left unfinished, sorted by ref; those
+   * of `ref` (`name` or `name@version`) only when given. A pull resumes them; `remove` deletes them.
    */
-  remove(ref: string): StoredModel[] & { damaged?: DamagedModel[] } {
+  partials(ref?: string): PartialDownload[] {
+    const incoming = join(this.root, '.incoming')
+    if (!existsSync(incoming)) return []
+    const want = ref ? parseModelRef(ref) : undefined
+    const out: PartialDownload[] = []
+    for (const d of readdirSync(incoming, { withFileTypes: true })) {
+      if (!d.isDirectory() || !d.name.startsWith('pull-')) continue
+      const full = d.name.slice('pull-'.length)
+      const at = full.lastIndexOf('@')
+      const [name, version] = at > 0 ? [full.slice(0, at), full.slice(at + 1)] : [full, '']
+      if (want && (want.name !== name || (want.version && want.version !== version))) continue
+      const dir = join(incoming, d.name)
+      let bytes = 0
+      for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (f === 'plaf-model.json') continue
+        try {
+          const st = lstatSync(join(dir, f))
+          if (st.isFile()) bytes += st.size
+        } catch {
+          // removed while listing (a pull renamed it into place)
+        }
+      }
+      const lock = pullLockFile(incoming, full)
+      const holder = existsSync(lock) ? readPullLock(lock) : undefined
+      const active = holder !== undefined && pullLockStale(lock, holder) === null
+      out.push({ ref: full, dir, bytes, ...(active ? { activeBy: describePullHolder(holder) } : {}) })
+    }
+    return out.sort((a, b) => byVersion(a.ref, b.ref))
+  }
+
+  /**
+   * Removes `name@version`, or every version of `name`; returns what was removed. Damaged folders
+   * of that name (unreadable manifest) are removed too and returned in `damaged`, and so are its
+   * partial downloads (`partials`), except those a live pull is writing (returned in `busy`,
+   * left alone). Nothing installed, damaged or partial of that name is PLAF_MODEL_MISSING.
+   */
+  remove(ref: string): StoredModel[] & { damaged?: DamagedModel[]; partials?: PartialDownload[]; busy?: PartialDownload[] } {
     const damaged = this.damagedMatching(ref)
-    const models: StoredModel[] & { damaged?: DamagedModel[] } = damaged.length ? this.list().models.filter((m) => this.matches(m, ref)) : this.matching(ref)
+    const partials = this.partials(ref)
+    const models: StoredModel[] & { damaged?: DamagedModel[]; partials?: PartialDownload[]; busy?: PartialDownload[] } =
+      damaged.length || partials.length ? this.list().models.filter((m) => this.matches(m, ref)) : this.matching(ref)
+    const idle: PartialDownload[] = []
+    const busy: PartialDownload[] = []
+    for (const p of partials) {
+      // hold the pull lock while deleting, so no pull starts writing into the folder meanwhile
+      const lock = tryPullLock(pullLockFile(join(this.root, '.incoming'), p.ref), p.ref)
+      if ('holder' in lock) {
+        busy.push({ ...p, activeBy: describePullHolder(lock.holder) })
+        continue
+      }
+      try {
+        rmSync(p.dir, { recursive: true, force: true })
+      } finally {
+        lock.release()
+      }
+      idle.push(p)
+    }
+    if (idle.length) models.partials = idle
+    if (busy.length) models.busy = busy
     for (const d of damaged) {
       const trash = join(this.root, '.trash', `${d.folder}.${process.pid}.${Date.now()}`)
       mkdirSync(join(this.root, '.trash'), { recursive: true })

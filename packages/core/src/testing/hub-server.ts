@@ -16,6 +16,10 @@ export interface HubFaults {
   serverError?: string[]
   /** Send the headers of the whole file, the body up to byte `afterBytes` of the file, then destroy the socket; for `times` requests (default 1). */
   drop?: (FaultRule & { afterBytes: number; times?: number })[]
+  /** Send the headers of the whole file and the body up to byte `afterBytes`, then nothing (socket left open); for `times` requests (default 1). */
+  stall?: (FaultRule & { afterBytes: number; times?: number })[]
+  /** Send the body in pieces of `chunk` bytes, one every `everyMs` ms (a slow hub). */
+  throttle?: (FaultRule & { chunk: number; everyMs: number })[]
   /** Serve only the first `bytes` bytes, as if the file on the hub were that long. */
   truncate?: (FaultRule & { bytes: number })[]
   /** Serve these bytes instead of the file's. */
@@ -61,8 +65,8 @@ const matches = <R extends FaultRule>(rules: readonly R[] | undefined, repo: str
  * `GET /{repo}/resolve/{revision}/{path}` serves `{rootDir}/{repo}/{path}`, or
  * `{rootDir}/{repo}@{revision}/{path}` when that folder exists. Supports `Range: bytes=N-` (206
  * with Content-Range; 416 past the end), counts the body bytes it sends per request, and injects
- * the faults in `faults` (404, 500, a connection dropped after N bytes, a truncated or different
- * file). Repos may have slashes (`org/model`). Lay a repo out with `writeModelDir`.
+ * the faults in `faults` (404, 500, a connection dropped or stalled after N bytes, a slow body, a
+ * truncated or different file). Repos may have slashes (`org/model`). Lay a repo out with `writeModelDir`.
  */
 export async function serveHub(rootDir: string, faults: HubFaults = {}): Promise<HubServer> {
   const requests: HubRequest[] = []
@@ -115,6 +119,29 @@ export async function serveHub(rootDir: string, faults: HubFaults = {}): Promise
       entry.bytesSent = sent.length
       // Flush what is sent, then cut the connection: the client sees a body shorter than Content-Length.
       return void res.write(sent, () => res.socket?.destroy())
+    }
+    const stall = matches(f.stall, repo, file)
+    const stallCount = stall ? (dropped.get(stall) ?? 0) : 0
+    if (stall && stallCount < (stall.times ?? 1)) {
+      dropped.set(stall, stallCount + 1)
+      const sent = part.subarray(0, Math.max(0, stall.afterBytes - start))
+      entry.bytesSent = sent.length
+      // the response is never ended: the client waits for bytes that never come
+      return void res.write(sent)
+    }
+    const slow = matches(f.throttle, repo, file)
+    if (slow) {
+      let off = 0
+      const next = (): void => {
+        if (res.destroyed) return
+        const piece = part.subarray(off, off + slow.chunk)
+        off += piece.length
+        entry.bytesSent += piece.length
+        if (off >= part.length) return void res.end(piece)
+        res.write(piece)
+        setTimeout(next, slow.everyMs)
+      }
+      return next()
     }
     entry.bytesSent = part.length
     res.end(part)
