@@ -183,7 +183,8 @@ export interface StagePlugin<
   /**
    * Optional cheap check of the options, called by the resolver (so by `plaf validate`, and by
    * `plaf run` before anything is created) once the stage's options are valid against the schema:
-   * cross-option rules the schema cannot express; no model opened, nothing run. Returns what is
+   * cross-option rules the schema cannot express, and that files the options name are there (the
+   * `text` querier's `mesh`); no model opened, nothing run. Returns what is
    * wrong (severity error unless given); each note's `path` is the dotted option path inside
    * `with:` (`point_grids.0`), so the diagnostic points at that option's line and column. A thrown
    * PlafError counts as its diagnostics.

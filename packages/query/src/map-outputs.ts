@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { decodePly, encodePly, fail, writeFileAtomic, type PlyData, type PlyProperty } from '@plaf/core'
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs'
+import { decodePly, encodePly, fail, writeFileAtomic, type DiagnosticCode, type PlyData, type PlyProperty } from '@plaf/core'
 import { heatColors } from './kernels/render.js'
 
 /** A reference mesh read for `mesh:` / `--mesh`: x, y, z per vertex and its triangles, if any. */
@@ -10,16 +10,44 @@ export interface ReferenceMesh {
   faces?: Uint32Array
 }
 
+/** What is wrong with a reference mesh path before its content is read (see {@link meshFileProblem}). */
+export interface MeshFileProblem {
+  code: Extract<DiagnosticCode, 'PLAF_FILE_NOT_FOUND' | 'PLAF_INPUT_INVALID'>
+  message: string
+  cause?: unknown
+}
+
+/**
+ * The cheap check of a reference mesh path (absolute), shared by the `text` querier's validate-time
+ * `check` (`mesh:`), `plaf query --mesh` and {@link readReferenceMesh}: PLAF_FILE_NOT_FOUND when
+ * nothing is there, PLAF_INPUT_INVALID when it is a directory (or not a regular file) or cannot be
+ * opened for reading. Undefined when the file is there and readable; its content is not read.
+ */
+export function meshFileProblem(file: string): MeshFileProblem | undefined {
+  let st
+  try {
+    st = statSync(file)
+  } catch (e) {
+    return { code: 'PLAF_FILE_NOT_FOUND', message: `reference mesh ${file} does not exist`, cause: e }
+  }
+  if (!st.isFile()) return { code: 'PLAF_INPUT_INVALID', message: `reference mesh ${file} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a PLY file` }
+  try {
+    closeSync(openSync(file, 'r'))
+  } catch (e) {
+    return { code: 'PLAF_INPUT_INVALID', message: `reference mesh ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, cause: e }
+  }
+  return undefined
+}
+
 /**
  * Reads a reference mesh (or point cloud) PLY: binary or ascii, with float `x`, `y`, `z` vertex
  * properties and at least one vertex. Throws PlafError naming the file: PLAF_FILE_NOT_FOUND when
- * it is missing or a directory, PLAF_INPUT_INVALID when it is not a PLY, has no vertices or no
- * x, y, z.
+ * it is missing, PLAF_INPUT_INVALID when it is a directory or unreadable ({@link meshFileProblem}),
+ * not a PLY, or has no vertices or no x, y, z.
  */
 export function readReferenceMesh(file: string): ReferenceMesh {
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    fail('PLAF_FILE_NOT_FOUND', `reference mesh ${file} does not exist${existsSync(file) ? ' as a file (it is a directory)' : ''}`, { file })
-  }
+  const problem = meshFileProblem(file)
+  if (problem) fail(problem.code, problem.message, { file })
   const ply: PlyData = decodePly(readFileSync(file), file)
   if (ply.vertexCount === 0) fail('PLAF_INPUT_INVALID', `reference mesh ${file} has no vertices`, { file, expected: 'at least one vertex', actual: '0' })
   const missing = ['x', 'y', 'z'].filter((k) => !ply.properties[k])

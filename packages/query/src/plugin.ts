@@ -1,13 +1,13 @@
 import { join, resolve } from 'node:path'
 import {
-  checkPort, defineStage, encodeNpy, fail, writeFileAtomic, writeJsonAtomic, type OptionsSchema, type PluginContext, type QueryScores,
+  checkPort, defineStage, encodeNpy, fail, writeFileAtomic, writeJsonAtomic, type OptionsSchema, type PluginContext, type PluginNote, type QueryScores,
   type SemanticMap3D, type StageInstance, type TextEmbeddings,
 } from '@plaf/core'
 import { ContactSheet } from './contact-sheet.js'
 import { queryFrame, type FrameStats } from './frame-query.js'
 import { LERF_NEGATIVES, LERF_TEMPERATURE, type ScoreMode } from './kernels/scoring.js'
 import { applyMode, negativesError, softmaxOfOne, type TextSets } from './modes.js'
-import { readReferenceMesh } from './map-outputs.js'
+import { meshFileProblem, readReferenceMesh } from './map-outputs.js'
 import { queryMap, type MapQueryEntry, type MapQueryResult, type MapQuerySettings } from './map-query.js'
 import { thresholdLabel } from './pictures.js'
 import { scoreMemory, type ScoringTime } from './score.js'
@@ -68,8 +68,8 @@ const options: OptionsSchema<TextQuerierOptions> = {
     },
     top_regions: { type: 'integer', minimum: 1, default: 5, description: 'Regions listed per query in <query>.regions.json, largest first.' },
     mesh: {
-      type: ['string', 'null'], minLength: 1, default: null,
-      description: 'A reference mesh or point cloud (PLY with vertex x, y, z; relative to the pipeline file) to carry the 3D scores and labels to: each vertex takes those of its nearest map point within mesh_max_distance (mesh/<query>.ply, mesh/labels.ply).',
+      type: ['string', 'null'], format: 'path', minLength: 1, default: null,
+      description: 'A reference mesh or point cloud (PLY with vertex x, y, z; a relative path resolves against the file that sets it; plaf validate checks that it is a readable file) to carry the 3D scores and labels to: each vertex takes those of its nearest map point within mesh_max_distance (mesh/<query>.ply, mesh/labels.ply).',
     },
     mesh_max_distance: {
       type: 'number', exclusiveMinimum: 0, default: 0.05,
@@ -111,9 +111,14 @@ export const textQuerier = defineStage<
   outputs: {},
   // only the overlays and contact sheets draw on the frame's image; masks, top masks and labels need its id
   readsFramePixels: (opts) => opts.write_overlays,
-  check(opts) {
+  check(opts, ctx) {
+    const notes: PluginNote[] = []
     const one = softmaxOfOne(opts.mode, opts.queries, opts.labels)
-    return one ? [one] : []
+    if (one) notes.push(one)
+    // the same file create reads (path options arrive absolute from the resolver), located at `mesh:`
+    const problem = opts.mesh === null ? undefined : meshFileProblem(resolve(ctx.baseDir, opts.mesh))
+    if (problem) notes.push({ code: problem.code, message: problem.message, path: 'mesh', hint: 'give a PLY with vertex x, y, z (e.g. the scene\'s <scene>_vh_clean_2.ply); a relative path resolves against the pipeline file that sets mesh' })
+    return notes
   },
   async create(opts, ctx) {
     const one = softmaxOfOne(opts.mode, opts.queries, opts.labels)

@@ -1,7 +1,7 @@
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { lstatSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { PlafError, diagnostic, openRun, writeJsonAtomic, type QueryHit, type QueryResult } from '@plaf/core'
-import { RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON } from '@plaf/query'
+import { RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON, meshFileProblem } from '@plaf/query'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
@@ -170,20 +170,11 @@ export function labelLines(out: string, scoresFile: string): string[] {
 /** Throws PLAF_FILE_NOT_FOUND / PLAF_INPUT_INVALID naming `--mesh` when the file is missing, a directory, or cannot be opened. */
 function meshReadable(mesh: string): void {
   const file = resolve(mesh)
-  const fail = (code: 'PLAF_FILE_NOT_FOUND' | 'PLAF_INPUT_INVALID', what: string, cause?: unknown): never => {
-    throw new PlafError(diagnostic(code, `reference mesh ${what}`, { source: `--mesh ${mesh}`, path: 'mesh', file, hint: 'give the reference mesh PLY (e.g. the scene\'s <scene>_vh_clean_2.ply), relative to the working directory', cause }))
-  }
-  let st
-  try {
-    st = statSync(file)
-  } catch (e) {
-    return fail('PLAF_FILE_NOT_FOUND', `${file} does not exist`, e)
-  }
-  if (!st.isFile()) fail('PLAF_INPUT_INVALID', `${file} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a PLY file`)
-  try {
-    closeSync(openSync(file, 'r'))
-  } catch (e) {
-    fail('PLAF_INPUT_INVALID', `${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e)
+  const problem = meshFileProblem(file)
+  if (problem) {
+    throw new PlafError(diagnostic(problem.code, problem.message, {
+      source: `--mesh ${mesh}`, path: 'mesh', file, hint: 'give the reference mesh PLY (e.g. the scene\'s <scene>_vh_clean_2.ply), relative to the working directory', cause: problem.cause,
+    }))
   }
 }
 
