@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { builtinRegistry } from '@plaf/cli'
-import { decodePng, encodePng, openRun } from '@plaf/core'
+import { decodePng, encodePng, openRun, randomWeightsWarning } from '@plaf/core'
 import { pointInstances, readSceneMeta, sceneObjects, type SceneMeta } from '@plaf/datasets'
 import { evenSubsample, openViewerData, startViewer, type ViewerData, type ViewerServer } from '@plaf/viewer'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -440,5 +440,40 @@ describe('plaf view in chromium', () => {
     expect(await p.locator('#status').textContent()).toContain('made in cosine mode only')
     expect(requests).toEqual([])
     await p.close()
+  })
+
+  it('a run made with a random-weight contract model: the served and the exported page show the PLAF_RANDOM_WEIGHTS warning in a banner at the top; a run without one has none', async () => {
+    expect(await page.locator('#warnings').count()).toBe(0)
+    // the run again, its manifest recording a contract model it opened, as plaf run records one (models[], random_weights: true)
+    const contractRun = join(tmp.dir, 'run-contract')
+    cpSync(run, contractRun, { recursive: true })
+    const manifestFile = join(contractRun, 'manifest.json')
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { models?: unknown[] }
+    const contract = { name: 'radio-v2.5-b', version: '0.0.0-contract', sha256: '0'.repeat(64), licence: 'none', family: 'radio', graphs: {}, pulled: false, random_weights: true }
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, models: [...(manifest.models ?? []), contract] }, null, 2))
+    const message = randomWeightsWarning(contract).message
+    const file = join(tmp.dir, 'contract.html')
+    const r = await plaf(['view', contractRun, '--export', file, '--max-points', '500', '--export-frames', '0'])
+    expect(r.err).toContain(`${message}  PLAF_RANDOM_WEIGHTS`)
+    const d = await openViewerData(contractRun, builtinRegistry())
+    const s = await startViewer(d, { port: 0 })
+    try {
+      for (const url of [s.url, `file://${file}`]) {
+        const p = await browser.newPage({ viewport: { width: 900, height: 600 } })
+        await p.goto(url)
+        await ready(p)
+        const banner = p.locator('#warnings')
+        expect(await banner.isVisible(), url).toBe(true)
+        expect(await banner.textContent()).toContain(`PLAF_RANDOM_WEIGHTS ${message}`)
+        // across the top of the page, above the 3D view and the panel (not over them)
+        const box = (await banner.boundingBox())!
+        expect([box.x, box.y, box.width]).toEqual([0, 0, 900])
+        for (const below of ['#view', '#panel']) expect((await p.locator(below).boundingBox())!.y).toBeGreaterThanOrEqual(box.height - 1)
+        await p.close()
+      }
+    } finally {
+      await s.close()
+      await d.close()
+    }
   })
 })

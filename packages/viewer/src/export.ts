@@ -2,6 +2,7 @@ import { deflateRawSync } from 'node:zlib'
 import { encodePng } from '@plaf/core'
 import { resizeNearest } from '@plaf/query'
 import { inlineScript, pageAssets } from './assets.js'
+import { inlineJson, withWarnings } from './banner.js'
 import { frameScores, poolScores, type ViewerData } from './run-data.js'
 import { evenSubsample } from './score.js'
 import { encodePoints, type ExportInfo, type ExportedData, type ExportedFrame, type ScoreKind, type ScoreMode, type ScoresReply } from './wire.js'
@@ -77,7 +78,8 @@ async function thumbnail(data: ViewerData, id: string, texts: string[], labels: 
  * scores of the given texts and labels in one score mode (computed here with the run's encoder,
  * with their auto thresholds), and small thumbnails of up to `frames` frames within
  * `frameBudget` bytes, each with its id map and mask scores so the page draws the query's 2D
- * overlay. It opens from disk without a server.
+ * overlay. The run's warnings (`info.warnings`: random-weight models) are a banner at its top,
+ * written into the HTML. It opens from disk without a server.
  */
 export async function exportPage(data: ViewerData, o: ExportOptions): Promise<{ html: string; points: number; texts: string[]; labels: string[]; mode: ScoreMode; threshold: number | 'auto'; frames: ExportInfo['frames'] }> {
   const { html, js } = pageAssets()
@@ -132,6 +134,7 @@ export async function exportPage(data: ViewerData, o: ExportOptions): Promise<{ 
     labels: await score(labels, 'labels'),
     frames,
   }
-  const inline = `<script id="plaf-data" type="application/json">${inlineScript(JSON.stringify(payload))}</script>\n<script>${inlineScript(js)}</script>`
-  return { html: html.replace('<!--PLAF_SCRIPT-->', () => inline), points: n, texts, labels, mode, threshold, frames: framesInfo }
+  const inline = `<script id="plaf-data" type="application/json">${inlineJson(JSON.stringify(payload))}</script>\n<script>${inlineScript(js)}</script>`
+  // the run's warnings (random-weight models) in a banner at the top, written into the page itself
+  return { html: withWarnings(html, data.info.warnings).replace('<!--PLAF_SCRIPT-->', () => inline), points: n, texts, labels, mode, threshold, frames: framesInfo }
 }

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import {
-  PlafError, checkPort, createModelAccess, createStandaloneContext, diagnostic, hubSettings, openRun, resolvePipeline, selectTensorBackend,
+  PlafError, checkPort, createModelAccess, createStandaloneContext, diagnostic, hubSettings, openRun, resolvePipeline, runModelWarnings, selectTensorBackend,
   type Frame, type Registry, type ResolvedPipeline, type ResolvedStage, type SemanticMap3D, type SemanticMemory2D, type StageInstance, type TensorBackend,
   type TextEmbeddings,
 } from '@plaf/core'
 import { LERF_NEGATIVES, LERF_TEMPERATURE, pointsPerRow, prepareMap, rowBoxes, type PreparedMap } from '@plaf/query'
 import { scoreTexts } from './score.js'
-import type { FrameInfo, ScoreKind, ScoreMode, ViewerInfo, ViewerScoring } from './wire.js'
+import type { FrameInfo, ScoreKind, ScoreMode, ViewerInfo, ViewerScoring, ViewerWarning } from './wire.js'
 
 /** What the viewer shows of a finished run: the 3D map, the text encoder, and frames on demand. */
 export interface ViewerData {
@@ -47,6 +47,16 @@ export function frameScores(data: ViewerData, memory: SemanticMemory2D, texts: s
   return scoreTexts({ data: memory.features.data, rows, weights }, texts, kind, mode, data.info.scoring, data.embed, data.tensor)
 }
 
+/**
+ * The warnings the page shows about a run in its top banner: PLAF_RANDOM_WEIGHTS per contract
+ * model with random weights its manifest.json records (core's `runModelWarnings`, the text `plaf
+ * view` prints on stderr), code, message and hint, without the manifest's path (an exported page
+ * travels). Empty for a run without such models.
+ */
+export function viewerWarnings(runDir: string): ViewerWarning[] {
+  return runModelWarnings(runDir).map((w) => ({ code: w.code, message: w.message, ...(w.hint ? { hint: w.hint } : {}) }))
+}
+
 /** What a run's pipeline lacks for plaf view: a stored 3D map, and (unless `hasQuerier`) a querier with its text encoder. */
 function viewMisses(p: ResolvedPipeline, hasQuerier: boolean): string[] {
   const has = (kind: string) => p.stages.some((s) => s.plugin.kind === kind)
@@ -66,7 +76,9 @@ const stageOf = (p: ResolvedPipeline, key: string | null): ResolvedStage | undef
  * Opens a finished run for the viewer. `openRun` checks the run (a missing or unfinished run
  * directory is PLAF_FILE_NOT_FOUND naming it) and picks the querier and the codecs to read, as
  * `plaf query` does; the viewer then reads the 3D map once, keeps the querier's text encoder open
- * to embed queries, and walks the input once in the background for the camera path.
+ * to embed queries, and walks the input once in the background for the camera path. `info.warnings`
+ * holds a PLAF_RANDOM_WEIGHTS warning per contract model with random weights the run's manifest
+ * records (core's `runModelWarnings`), which the page shows in its top banner.
  */
 export async function openViewerData(runDir: string, registry: Registry): Promise<ViewerData> {
   const handle = await openRun(runDir, registry).catch(async (e: unknown) => {
@@ -162,7 +174,7 @@ export async function openViewerData(runDir: string, registry: Registry): Promis
       thresholdFrom: 'run', modeFrom: 'run', querier: { mode: qo.mode ?? 'cosine', threshold: qo.threshold ?? 0.5 },
     }
     const info: ViewerInfo = {
-      run: basename(dir), points: map.refs.length, pointsShown: map.refs.length, poolRows: rows, space: map.space, encoder: qo.encoder, scoring,
+      run: basename(dir), warnings: viewerWarnings(dir), points: map.refs.length, pointsShown: map.refs.length, poolRows: rows, space: map.space, encoder: qo.encoder, scoring,
       queries: qo.queries ?? [], labels: qo.labels ?? [], exported: false, frames, framesComplete: false,
       frames2d: shardStage && !shardReaders.size
         ? `a merged run (plaf merge) holds only the 3D map; its 2D memories stay in its shard directories${shardsMissing.length ? `, and ${shardsMissing.join(', ')} ${shardsMissing.length === 1 ? 'is' : 'are'} gone` : ', which stored no readable frame'}: frames show their image only`

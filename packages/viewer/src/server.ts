@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, relative, isAbsolute } from 'node:path'
 import { PlafError, diagnostic, encodePng } from '@plaf/core'
 import { pageAssets } from './assets.js'
+import { withWarnings } from './banner.js'
 import { hostAllowed, safeSegments } from './request-path.js'
 import { frameScores, poolScores, type ViewerData } from './run-data.js'
 import { encodeIds, encodePoints, type ScoreKind, type ScoreMode } from './wire.js'
@@ -112,7 +113,7 @@ function runFile(runDir: string, segs: string[]): string {
 }
 
 /**
- * Serves the viewer for `data`: the page (`/`), its bundle (`/assets/viewer.js`), the API
+ * Serves the viewer for `data`: the page (`/`, with a banner of `data.info.warnings` at its top when there are any), its bundle (`/assets/viewer.js`), the API
  * (`/api/info`, `/api/points.bin`, `/api/query?q=…`, `/api/frame/<id>/{image.png,ids.bin,query}`)
  * and the run's own files under `/run/…`, nothing else. GET and HEAD only; requests whose Host
  * header is not this server (DNS rebinding) get 403, paths that could leave the run directory 400.
@@ -121,7 +122,8 @@ export async function startViewer(data: ViewerData, options: ViewerServerOptions
   const host = options.host ?? '127.0.0.1'
   const allowHosts = options.allowHosts ?? []
   const { html, js } = pageAssets()
-  const page = html.replace('<!--PLAF_SCRIPT-->', '<script src="/assets/viewer.js"></script>')
+  // the run's warnings (random-weight models) in a banner at the top, in the page as served
+  const page = withWarnings(html, data.info.warnings).replace('<!--PLAF_SCRIPT-->', '<script src="/assets/viewer.js"></script>')
   const points = encodePoints(data.map.positions, data.map.colors, data.map.refs, data.map.pool.shape[0])
   const frames = new Map<string, Awaited<ReturnType<ViewerData['frame']>> & { png: Uint8Array }>()
   const frameOf = async (id: string) => {

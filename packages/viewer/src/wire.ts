@@ -163,9 +163,22 @@ export interface ExportInfo {
   frames: { shown: number; of: number; width: number; bytes: number; budget: number }
 }
 
+/**
+ * A warning about the run that the page shows in a banner at its top: PLAF_RANDOM_WEIGHTS for each
+ * contract model with random weights the run's manifest.json records (the text `plaf run`, `plaf
+ * query` and `plaf view` print on stderr; no file path, so an exported page carries none).
+ */
+export interface ViewerWarning {
+  code: string
+  message: string
+  hint?: string
+}
+
 /** What the page needs to know about the run (`/api/info`, or inlined in an exported page). */
 export interface ViewerInfo {
   run: string
+  /** Warnings about the run's results (empty for most runs); the page shows each in its top banner. */
+  warnings: ViewerWarning[]
   points: number
   /** Points sent to the page (fewer than `points` in an exported page, by `--max-points`). */
   pointsShown: number

@@ -31,7 +31,7 @@ export function fixtureData(): { data: ViewerData; root: string; cleanup: () => 
   const data: ViewerData = {
     runDir,
     info: {
-      run: 'run', points: 6, pointsShown: 6, poolRows: 3, space: 'toy', encoder: 'toy', queries: ['red'], labels: ['red', 'blue'],
+      run: 'run', warnings: [], points: 6, pointsShown: 6, poolRows: 3, space: 'toy', encoder: 'toy', queries: ['red'], labels: ['red', 'blue'],
       scoring: { mode: 'cosine', threshold: 0.5, temperature: 0.1, negatives: ['object'], queries: ['red'], thresholdFrom: 'run', modeFrom: 'run', querier: { mode: 'cosine', threshold: 0.5 } },
       exported: false, framesComplete: true,
       frames: [

@@ -1,9 +1,12 @@
 /** `config.resolved.yaml` and `manifest.json` of a run directory. */
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism, cpus, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { stringify as toYaml } from 'yaml'
 import type { SessionRecord } from '../backends/session-log.js'
 import type { BackendChoice, TensorBackend } from '../backends/types.js'
+import type { Diagnostic } from '../diagnostics.js'
+import { recordedRandomWeights } from '../models/manifest.js'
 import type { ModelRecord } from '../models/model-access.js'
 import type { InputSource, StageInstance } from '../plugin.js'
 import type { ResolvedPipeline, ResolvedStage } from '../pipeline/resolve.js'
@@ -53,4 +56,23 @@ export function writeManifest(p: ResolvedPipeline, dir: RunDir, open: ManifestSo
 export function finishManifest(dir: RunDir, manifest: Record<string, unknown>): void {
   manifest.ended_at = new Date().toISOString()
   writeJsonAtomic(join(dir.path, 'manifest.json'), manifest)
+}
+
+/**
+ * What a finished run's results carry from its models: one PLAF_RANDOM_WEIGHTS warning (the text
+ * `plaf run` gives, {@link recordedRandomWeights}) per contract model with random weights its
+ * manifest.json records, located at that file. `plaf query` and `plaf view` print them; the viewer
+ * page shows them in a banner. Empty when the manifest is missing or unreadable (opening the run
+ * reports that) or records none.
+ */
+export function runModelWarnings(runDir: string): Diagnostic[] {
+  const file = join(resolve(runDir), 'manifest.json')
+  if (!existsSync(file)) return []
+  let manifest: { models?: unknown } | null
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as { models?: unknown } | null
+  } catch {
+    return []
+  }
+  return recordedRandomWeights(manifest?.models, file)
 }
