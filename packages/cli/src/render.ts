@@ -17,7 +17,9 @@ function sourceLine(file: string, line: number): string | undefined {
   return lines[line - 1]
 }
 
-const rel = (f: string): string => {
+/** A file shown relative to the working directory when inside it; a URL (anything with a scheme: `http://…`, `file:…`) as is. */
+export const rel = (f: string): string => {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(f)) return f
   const r = relative(process.cwd(), f)
   return r.startsWith('..') ? f : r
 }

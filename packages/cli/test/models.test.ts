@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { buildModel } from '@plaf/core'
@@ -223,6 +224,62 @@ describe('plaf models', () => {
     ].join('\n'))
     expect(await plaf('models', 'rm', 'tiny-radio')).toMatchObject({ code: 0, out: `removed tiny-radio@1.0.0 (3.24 kB, ${modelDir()})\n` })
     expect((await plaf('models', 'list')).out).toMatch(/^no models in /)
+  })
+
+  it('a stopped pull is listed as a partial download (name, bytes, how to remove it); rm removes it', async () => {
+    const root = tempDir()
+    writeModelDir(join(root, 'tiny-radio'), parts(), files())
+    const hub = await serveHub(root, { drop: [{ path: 'extra/data.bin', afterBytes: 1200, times: 4 }] })
+    try {
+      const failed = await plaf('models', 'pull', 'tiny-radio', '--hub', hub.url, '--progress', 'lines')
+      expect(failed.code).toBe(1)
+      // each resume is said, with the bytes that arrived
+      expect(failed.progress).toContain('[pull tiny-radio@1.0.0] the connection dropped after 1200 of 3000 bytes of extra/data.bin (UND_ERR_SOCKET); resuming, attempt 2 of 4\n')
+    } finally {
+      await hub.close()
+    }
+    const partial = join(home, 'models', '.incoming', 'pull-tiny-radio@1.0.0')
+    const size = `${((vision.byteLength + 1200) / 1000).toFixed(2)} kB`
+    expect((await plaf('models', 'list')).out).toBe([
+      `no models in ${join(home, 'models')}; get one with plaf models pull <name> or plaf models import <dir>`,
+      'partial downloads (plaf models pull <name> resumes one, plaf models rm <name> removes it):',
+      `  tiny-radio@1.0.0  ${size}  ${partial}`, '',
+    ].join('\n'))
+    expect(JSON.parse((await plaf('models', 'list', '--json')).out).partial).toEqual([{ ref: 'tiny-radio@1.0.0', dir: partial, bytes: vision.byteLength + 1200 }])
+    expect(await plaf('models', 'rm', 'tiny-radio')).toMatchObject({ code: 0, err: '', out: `removed partial download of tiny-radio@1.0.0 (${size}, ${partial})\n` })
+    expect((await plaf('models', 'list')).out).toBe(`no models in ${join(home, 'models')}; get one with plaf models pull <name> or plaf models import <dir>\n`)
+    expect((await plaf('models', 'rm', 'tiny-radio')).code).toBe(1)
+  })
+
+  it('a partial download a live pull holds is listed as such, and rm keeps it (exit 1)', async () => {
+    const incoming = join(home, 'models', '.incoming')
+    mkdirSync(join(incoming, 'pull-tiny-radio@1.0.0'), { recursive: true })
+    writeFileSync(join(incoming, 'pull-tiny-radio@1.0.0', 'data.bin.part'), new Uint8Array(500))
+    // a lock held by this (live) process, as a pull running elsewhere in it would hold it
+    writeFileSync(join(incoming, 'pull-tiny-radio@1.0.0.lock'), JSON.stringify({ pid: process.pid, host: hostname(), started_at: '2026-12-01T10:00:00.000Z', proc_start: null, token: 't', model: 'tiny-radio@1.0.0' }))
+    const holder = `pid ${process.pid} on ${hostname()}, since 2026-12-01T10:00:00.000Z`
+    expect((await plaf('models', 'list')).out.split('\n').slice(1)).toEqual([
+      'partial downloads (plaf models pull <name> resumes one, plaf models rm <name> removes it):',
+      `  tiny-radio@1.0.0  500 B  being downloaded by ${holder}`, '',
+    ])
+    const r = await plaf('models', 'rm', 'tiny-radio')
+    expect(r.code).toBe(1)
+    expect(r.err.split('\n')[0]).toBe(`${join(incoming, 'pull-tiny-radio@1.0.0')} error kept the partial download of tiny-radio@1.0.0: a pull is writing it (${holder})  PLAF_MODEL_CONFLICT`)
+    expect(existsSync(join(incoming, 'pull-tiny-radio@1.0.0', 'data.bin.part'))).toBe(true)
+  })
+
+  it('a hub manifest that is not JSON is located at its URL, printed whole (http://…:2:3)', async () => {
+    const root = tempDir()
+    mkdirSync(join(root, 'badjson'), { recursive: true })
+    writeFileSync(join(root, 'badjson', 'plaf-model.json'), '{\n  oops\n}\n')
+    const hub = await serveHub(root)
+    try {
+      const r = await plaf('models', 'pull', 'badjson', '--hub', hub.url)
+      expect(r.code).toBe(1)
+      expect(r.err.split('\n')[0], r.err).toMatch(new RegExp(`^${hub.url.replace(/[.]/g, '\\.')}/badjson/resolve/main/plaf-model\\.json:2:3 error `))
+    } finally {
+      await hub.close()
+    }
   })
 
   it('rm of a name nothing resembles says how to list models', async () => {

@@ -38,10 +38,11 @@ export function modelsListCommand(o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, () => {
     const s = store()
     const { models, problems, damaged } = s.list()
+    const partials = s.partials()
     if (o.json) {
       io.out(JSON.stringify({
         store: s.root, models: models.map(row), damaged: damaged.map((d) => ({ folder: d.folder, dir: d.dir, problem: d.diagnostics[0]?.message })),
-        problems: problems.map(({ cause: _c, ...d }) => d),
+        partial: partials, problems: problems.map(({ cause: _c, ...d }) => d),
       }, null, 2))
       return EXIT.ok
     }
@@ -56,6 +57,11 @@ export function modelsListCommand(o: ModelsFlags, io: Io): Promise<number> {
       io.out(cols.map(([t], i) => t.padEnd(widths[i]!)).join('  ').trimEnd())
       for (const m of models) io.out(cols.map(([, f], i) => (i === 2 ? f(m).padStart(widths[i]!) : f(m).padEnd(widths[i]!))).join('  ').trimEnd())
       io.out(`(${models.length} in ${s.root}${broken})`)
+    }
+    if (partials.length) {
+      // unfinished pulls live in .incoming/, invisible otherwise: name them and how to be rid of them
+      io.out(`partial downloads (plaf models pull <name> resumes one, plaf models rm <name> removes it):`)
+      for (const p of partials) io.out(`  ${p.ref}  ${formatBytes(p.bytes)}  ${p.activeBy ? `being downloaded by ${p.activeBy}` : p.dir}`)
     }
     printDiagnostics(io, problems)
     return EXIT.ok
@@ -89,7 +95,7 @@ export function modelsPullCommand(name: string, o: PullFlags, io: Io): Promise<n
     try {
       const r = await store().pull(name, { hub, offline, revision: o.revision, repo: o.repo, onProgress: (e) => progress.onProgress(e) })
       if (o.json) io.out(JSON.stringify({ ...row(r.model), upToDate: r.upToDate, fetchedBytes: r.fetchedBytes, fetchedFiles: r.fetchedFiles }, null, 2))
-      else if (r.upToDate) io.out(`${r.model.ref} is up to date (${r.model.dir})`)
+      else if (r.upToDate) io.out(`${r.model.ref} is up to date (${r.waitedFor ? `pulled meanwhile by ${r.waitedFor}, verified; ` : ''}${r.model.dir})`)
       else io.out(`pulled ${r.model.ref}: ${r.fetchedFiles} of ${r.model.manifest.files.length} files fetched (${formatBytes(r.fetchedBytes)}), licence ${r.model.manifest.licence.id}, into ${r.model.dir}`)
       return EXIT.ok
     } finally {
@@ -168,18 +174,34 @@ async function withoutPullHint<T>(fn: () => T | Promise<T>, always = false): Pro
   }
 }
 
-/** `plaf models rm <name>`: removes `name@version`, or every version of `name`. */
+/**
+ * `plaf models rm <name>`: removes `name@version`, or every version of `name`, and its partial
+ * downloads; a partial download a live pull is writing is kept and named (exit 1 when nothing
+ * else was removed).
+ */
 export function modelsRemoveCommand(name: string, o: ModelsFlags, io: Io): Promise<number> {
   return guarded(io, o.json, async () => {
     // nothing to remove: a pull command makes no sense here; say what is installed instead
     const removed = await withoutPullHint(() => store().remove(name), true)
     const damaged = removed.damaged ?? []
-    if (o.json) io.out(JSON.stringify([...removed.map((m) => ({ ref: m.ref, dir: m.dir, bytes: m.bytes })), ...damaged.map((d) => ({ ref: d.folder, dir: d.dir, damaged: true }))], null, 2))
-    else {
+    const partials = removed.partials ?? []
+    const busy = removed.busy ?? []
+    if (o.json) {
+      io.out(JSON.stringify([
+        ...removed.map((m) => ({ ref: m.ref, dir: m.dir, bytes: m.bytes })), ...damaged.map((d) => ({ ref: d.folder, dir: d.dir, damaged: true })),
+        ...partials.map((p) => ({ ref: p.ref, dir: p.dir, bytes: p.bytes, partial: true })),
+      ], null, 2))
+    } else {
       for (const m of removed) io.out(`removed ${m.ref} (${formatBytes(m.bytes)}, ${m.dir})`)
       for (const d of damaged) io.out(`removed damaged folder ${d.folder} (${d.dir})`)
+      for (const p of partials) io.out(`removed partial download of ${p.ref} (${formatBytes(p.bytes)}, ${p.dir})`)
     }
-    return EXIT.ok
+    const kept = busy.map((p) => diagnostic('PLAF_MODEL_CONFLICT', `kept the partial download of ${p.ref}: a pull is writing it (${p.activeBy})`, {
+      file: p.dir, severity: removed.length || damaged.length || partials.length ? 'warning' : 'error',
+      hint: `wait for that pull to finish, or stop it and run plaf models rm ${p.ref} again`,
+    }))
+    printDiagnostics(io, kept, o.json)
+    return kept.some((d) => d.severity === 'error') ? EXIT.user : EXIT.ok
   })
 }
 
