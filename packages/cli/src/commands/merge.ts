@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSyn
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
-  PlafError, createReferenceBackend, decodeNpy, diagnostic, hasErrors, prepareRunDir, resolvePipeline, settleFailedRun, stableStringify, writeFileAtomic, writeJsonAtomic, writeProgress,
+  PlafError, createReferenceBackend, decodeNpy, diagnostic, firstDifference, hasErrors, prepareRunDir, resolvePipeline, settleFailedRun, writeFileAtomic, writeJsonAtomic, writeProgress,
   type Diagnostic, type ResolvedPipeline, type RunReport, type StageReport,
 } from '@plaf/core'
 import { MapBuilder, replayPartials, type BackprojectLifterOptions, type MaskObservations, type PartialObservations } from '@plaf/lifter'
@@ -44,18 +44,6 @@ interface PartialRun {
 }
 
 const invalid = (message: string, extra: Partial<Diagnostic>): PlafError => new PlafError(diagnostic('PLAF_INPUT_INVALID', message, extra))
-
-/** The first path (dotted) where two JSON values differ, or null. */
-function firstDifference(a: unknown, b: unknown, path: string[] = []): string | null {
-  if (stableStringify(a) === stableStringify(b)) return null
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...path, k])
-      if (d !== null) return d
-    }
-  }
-  return path.join('.') || '(root)'
-}
 
 async function openPartial(dir: string): Promise<PartialRun> {
   const configFile = join(dir, 'config.resolved.yaml')
@@ -116,8 +104,8 @@ function checkCompatible(parts: PartialRun[]): Diagnostic[] {
     real.set(p.realDir, p.dir)
   }
   for (const p of parts) {
-    const at = firstDifference(comparable(first), comparable(p))
-    if (at !== null) {
+    const at = firstDifference(comparable(first), comparable(p))?.path
+    if (at !== undefined) {
       throw invalid(`${p.dir} is a run of a different pipeline than ${first.dir}: ${at} differs`, { file: p.configFile, path: at, hint: 'merge only the shards of one plaf run … --shard i/n' })
     }
     if (!p.shard || !first.shard) continue

@@ -7,6 +7,8 @@ import { dirname, join, resolve } from 'node:path'
 import { PlafError, diagnostic, type Diagnostic } from '../diagnostics.js'
 import type { ResolvedPipeline } from '../pipeline/resolve.js'
 import { removeStaleTempFiles, writeJsonAtomic } from '../util/atomic.js'
+import { parse as parseYaml } from 'yaml'
+import { describeJsonValue, firstDifference, type FirstDifference } from '../util/first-difference.js'
 import { hashJson } from './cache.js'
 import { RUN_LOCK_FILE, acquireRunLock, type RunLock } from './run-lock.js'
 
@@ -131,15 +133,53 @@ function holdsNothing(runDir: string): boolean {
 }
 
 /**
+ * Where the configuration `config` (hash `configHash`) first differs from the one the run in
+ * `runDir` started with, from that run's `config.resolved.yaml`: null when the file is missing,
+ * unreadable, or not the configuration of `runHash` (progress.json's), so it cannot say.
+ */
+function differenceFromRun(runDir: string, runHash: string, config: unknown): FirstDifference | null {
+  let earlier: unknown
+  try {
+    earlier = parseYaml(readFileSync(join(runDir, 'config.resolved.yaml'), 'utf8'))
+  } catch {
+    return null
+  }
+  return hashJson(earlier) === runHash ? firstDifference(earlier, config) : null
+}
+
+/**
+ * PLAF_RESUME_MISMATCH for a run directory started with another configuration: names the first
+ * differing path with both values (as `plaf merge` does, when the run's config.resolved.yaml says),
+ * and a hint with what works: a fresh run where that run completed no frame, else `--overwrite` or
+ * another `--out`, or restoring the configuration.
+ */
+function resumeMismatch(runDir: string, progressFile: string, prev: RunProgress, configHash: string, config: unknown): PlafError {
+  const diff = config === undefined ? null : differenceFromRun(runDir, prev.config_hash, config)
+  const what = diff
+    ? `: ${diff.path} is ${describeJsonValue(diff.b)} now, ${describeJsonValue(diff.a)} in that run`
+    : ` (configuration hash ${configHash.slice(0, 12)} now, ${prev.config_hash.slice(0, 12)} in that run)`
+  const fresh = !prev.complete && prev.completed === 0
+    ? 'that run completed no frame: run without --resume to start this configuration there, or choose another --out'
+    : 'add --overwrite instead of --resume to replace that run (its outputs are deleted), or choose another --out for this configuration'
+  return new PlafError(diagnostic('PLAF_RESUME_MISMATCH', `cannot resume ${runDir}: it was started with another configuration${what}`, {
+    file: progressFile, path: diff?.path,
+    expected: `${diff ? `${describeJsonValue(diff.a)} ` : ''}(that run's configuration ${prev.config_hash.slice(0, 12)})`,
+    actual: `${diff ? `${describeJsonValue(diff.b)} ` : ''}(this configuration ${configHash.slice(0, 12)})`,
+    hint: `${fresh}; to continue that run, resume it with its own configuration (${join(runDir, 'config.resolved.yaml')})`,
+  }))
+}
+
+/**
  * What a resumed run continues from: the frames the interrupted run completed (0 when it had
  * completed but its report is gone, so it starts over (a complete one with its report is
  * `completedRun`'s and never gets here), or when it completed none: a fresh run writes progress.json with 0
  * frames before it starts). A directory holding nothing at all (a run that died before it could
  * write progress.json, e.g. on a full disk, or whose failed start removed the directory) is resumed
  * from frame 0 with an info note in `notes`. Throws PLAF_RESUME_MISMATCH when the directory holds
- * something but no progress.json, or the configuration changed since.
+ * something but no progress.json, or the configuration changed since (naming, with `config` given,
+ * the first differing path and both values).
  */
-export function readResume(runDir: string, configHash: string, notes: Diagnostic[] = []): number {
+export function readResume(runDir: string, configHash: string, notes: Diagnostic[] = [], config?: unknown): number {
   const progressFile = join(runDir, 'progress.json')
   if (!existsSync(progressFile) && holdsNothing(runDir)) {
     notes.push(diagnostic('PLAF_RESUME_MISMATCH', `nothing to resume in ${runDir} (no frame was completed there): running from frame 0`, { severity: 'info', file: progressFile }))
@@ -147,11 +187,7 @@ export function readResume(runDir: string, configHash: string, notes: Diagnostic
   }
   if (!existsSync(progressFile)) throw new PlafError(diagnostic('PLAF_RESUME_MISMATCH', `nothing to resume in ${runDir} (no progress.json)`, { file: progressFile }))
   const prev = JSON.parse(readFileSync(progressFile, 'utf8')) as RunProgress
-  if (prev.config_hash !== configHash) {
-    throw new PlafError(diagnostic('PLAF_RESUME_MISMATCH', `the pipeline changed since ${runDir} was started; run without --resume or restore the configuration`, {
-      file: progressFile, expected: prev.config_hash.slice(0, 12), actual: configHash.slice(0, 12),
-    }))
-  }
+  if (prev.config_hash !== configHash) throw resumeMismatch(runDir, progressFile, prev, configHash, config)
   return prev.complete ? 0 : prev.completed
 }
 
@@ -172,7 +208,7 @@ export function prepareRunDir(p: ResolvedPipeline, opts: { outDir?: string; resu
   const lock = acquireRunLock(path, p.file)
   try {
     const notes = lock.tookOver ? [lock.tookOver] : []
-    const resumeFrom = opts.resume ? readResume(path, configHash, notes) : 0
+    const resumeFrom = opts.resume ? readResume(path, configHash, notes, p.config) : 0
     if (!opts.resume) notes.push(...claimForFreshRun(path, configHash, opts.overwrite ?? false))
     // what atomic writes of a killed earlier run left behind (never a live writer's)
     removeStaleTempFiles(path)

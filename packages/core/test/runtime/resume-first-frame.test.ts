@@ -137,7 +137,12 @@ describe('--resume after a run killed before its first frame completed', () => {
     const out = join(dir, 'killed')
     await killWhileStarting(dir, out, 'run')
     writeFileSync(join(dir, 'p.yaml'), pipeline.replace('cache_dir: cache', 'cache_dir: cache2'))
-    expect(runChild(dir, out, 'resume').error).toMatchObject({ code: 'PLAF_RESUME_MISMATCH', message: expect.stringContaining('the pipeline changed since') })
+    // that run completed no frame, so a fresh run (no --resume) may replace it: the hint says so
+    expect(runChild(dir, out, 'resume').error).toMatchObject({
+      code: 'PLAF_RESUME_MISMATCH', message: expect.stringContaining(`cannot resume ${out}: it was started with another configuration`),
+      hint: expect.stringMatching(/^that run completed no frame: run without --resume to start this configuration there, or choose another --out;/),
+    })
+    expect(runChild(dir, out, 'fresh').frames).toEqual({ total: 3, processed: 3, resumed_from: 0 })
   }, 120_000)
 })
 

@@ -68,7 +68,12 @@ describe('runtime', () => {
     expect(JSON.parse(readFileSync(join(out, 'progress.json'), 'utf8'))).toMatchObject({ completed: 1, last_frame: '000000', complete: false })
     // resuming with a different configuration is refused
     const mismatch = await runPipeline((await resolvePipeline(join(dir, 'p.yaml'), registry)).pipeline!, { cwd: dir, resume: true }).catch((e) => e)
-    expect(mismatch.diagnostics[0].code).toBe('PLAF_RESUME_MISMATCH')
+    // naming the first differing path (as plaf merge does) and what works instead: --overwrite or another --out
+    expect(mismatch.diagnostics[0]).toMatchObject({
+      code: 'PLAF_RESUME_MISMATCH', path: 'stages.boom',
+      message: `cannot resume ${out}: it was started with another configuration: stages.boom is absent now, {"use":"failing","with":{"fail_at":1}} in that run`,
+      hint: `add --overwrite instead of --resume to replace that run (its outputs are deleted), or choose another --out for this configuration; to continue that run, resume it with its own configuration (${join(out, 'config.resolved.yaml')})`,
+    })
   })
 
   it('resumes an interrupted run from the last completed frame', async () => {
