@@ -127,6 +127,7 @@ export async function pullModel(store: ModelStore, ref: string, opts: PullOption
     return { model: installed, upToDate: true, fetchedBytes: 0, fetchedFiles: 0 }
   }
   const stall = opts.stallSeconds ?? stallSeconds()
+  if (!(stall > 0)) fail('PLAF_INVALID_OPTION', `stallSeconds ${stall} is not a positive number of seconds`, { path: 'stallSeconds', expected: 'seconds > 0', actual: String(stall) })
   // One pull of a model version at a time per store, across processes and hosts (a shared
   // PLAF_HOME): a second pull waits, then finds the model installed and verifies it.
   const incomingRoot = join(store.root, '.incoming')
