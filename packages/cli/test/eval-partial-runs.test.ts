@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readSceneMeta } from '@plaf/datasets'
+import { openViewerData } from '@plaf/viewer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { builtinRegistry } from '../src/builtins.js'
 import { cli } from './helpers.js'
 
 // One small generated scene (6 frames, quarter-size images), the demo pipeline run on it whole and
 // in two shards (chunks of 2 frames: shard 0/2 holds frames 0, 1, 4, 5, shard 1/2 frames 2, 3), the
-// two shards merged, and shard 0 merged alone: what plaf eval makes of partial runs, and of a run
-// whose manifest records a random-weight contract model.
+// two shards merged, and shard 0 merged alone: what plaf eval makes of partial runs (and what plaf
+// query and plaf view say about them), and of a run whose manifest records a random-weight
+// contract model.
 let base = ''
 let scene = ''
 let prompts = ''
@@ -97,6 +100,61 @@ describe('plaf eval on a partial run (plaf run --shard i/n)', () => {
     expect(j.warnings).toEqual([expect.objectContaining({ code: 'PLAF_INPUT_INVALID', severity: 'warning', message: expect.stringContaining('scored as asked (--allow-partial): the scores cover only those frames') })])
     expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).warnings).toHaveLength(1)
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/## Warnings\n\n- PLAF_INPUT_INVALID: .* is shard 1\/2 of a sharded run/)
+  })
+})
+
+describe('plaf query and plaf view on a partial run: opened, with a warning of k of N frames', () => {
+  const shardSays = (name: string) => `${name} is shard 1/2 of a sharded run (plaf run --shard 1/2, chunks of 2 frames): it holds 2 of the input's 6 frames; query results cover only those frames`
+  const mergeSays = (name: string) => `${name} is a plaf merge of shards 0/2 only (shard 1/2 left out): it holds 4 of the input's 6 frames; query results cover only those frames`
+  const partialNotes = (notes: Array<{ code: string; message: string }>) => notes.filter((d) => d.code === 'PLAF_INPUT_INVALID' && / is (shard|a plaf merge)/.test(d.message))
+
+  it('plaf query on a shard or a merge that left one out: exit 0, the warning on stderr (at shard.json / the manifest), in --json notes and query.json; none on the whole run or the full merge', async () => {
+    const q = await cli('query', dir('s1'), '--text', 'red', '--out', dir('q-s1'))
+    expect(q.code, q.err).toBe(0)
+    expect(q.err).toContain(`${join(dir('s1'), 'shard.json')} warning ${shardSays(dir('s1'))}  PLAF_INPUT_INVALID`)
+    expect(q.err).toContain('to query the whole input, merge the run\'s 2 shards first: plaf merge <the 2 shard dirs> --out <merged dir>, then query or view the merged run')
+    expect(JSON.parse(readFileSync(join(dir('q-s1'), 'query.json'), 'utf8')).warnings).toEqual([
+      expect.objectContaining({ code: 'PLAF_INPUT_INVALID', severity: 'warning', message: shardSays(dir('s1')), expected: 'a run of all 6 frames', actual: '2 of 6 frames' }),
+    ])
+    const m = await cli('query', dir('merged-s0'), '--text', 'red', '--out', dir('q-m0'), '--json')
+    expect(m.code, m.err).toBe(0)
+    expect(partialNotes(JSON.parse(m.out).notes)).toEqual([expect.objectContaining({ message: mergeSays(dir('merged-s0')), file: join(dir('merged-s0'), 'manifest.json') })])
+    expect(m.err).toContain('merge every shard of the run: plaf merge <the 2 shard dirs> --out <merged dir>, then query or view that run')
+    for (const run of ['whole', 'merged']) {
+      const r = await cli('query', dir(run), '--text', 'red', '--out', dir(`q-${run}`), '--json')
+      expect(r.code, r.err).toBe(0)
+      expect(partialNotes(JSON.parse(r.out).notes), run).toEqual([])
+      expect(r.err, run).not.toMatch(/holds \d+ of the input's/)
+      expect(JSON.parse(readFileSync(join(dir(`q-${run}`), 'query.json'), 'utf8')).warnings, run).toBeUndefined()
+    }
+  })
+
+  it('plaf view on a shard: the warning on stderr, in the served info and in the exported page\'s banner (named by its directory\'s name); none on the whole run or the full merge', async () => {
+    const v = await cli('view', dir('s1'), '--export', dir('s1.html'), '--max-points', '2000', '--export-frames', '0')
+    expect(v.code, v.err).toBe(0)
+    expect(v.err).toContain(`${join(dir('s1'), 'shard.json')} warning ${shardSays(dir('s1'))}  PLAF_INPUT_INVALID`)
+    const page = readFileSync(dir('s1.html'), 'utf8')
+    const banner = /<div id="warnings" role="alert">.*?<\/ul><\/div>/s.exec(page)?.[0] ?? ''
+    expect(banner).toContain(`<code>PLAF_INPUT_INVALID</code> ${shardSays('s1').replace(/'/g, '&#39;')}`)
+    expect(banner).not.toContain(base) // no local path in a page that is sent around
+    const served = await openViewerData(dir('s1'), builtinRegistry())
+    try {
+      expect(served.info.warnings).toEqual([expect.objectContaining({ code: 'PLAF_INPUT_INVALID', message: shardSays('s1') })])
+    } finally {
+      await served.close()
+    }
+    for (const run of ['whole', 'merged']) {
+      const r = await cli('view', dir(run), '--export', dir(`${run}.html`), '--max-points', '2000', '--export-frames', '0')
+      expect(r.code, r.err).toBe(0)
+      expect(r.err, run).not.toMatch(/holds \d+ of the input's/)
+      expect(readFileSync(dir(`${run}.html`), 'utf8'), run).not.toContain('id="warnings"')
+      const d = await openViewerData(dir(run), builtinRegistry())
+      try {
+        expect(d.info.warnings, run).toEqual([])
+      } finally {
+        await d.close()
+      }
+    }
   })
 })
 

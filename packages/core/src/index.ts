@@ -22,6 +22,7 @@ export { flagOrigin, optionDiagnostics, type OptionsSource } from './pipeline/op
 export { runPipeline, type ProgressEvent, type RunOptions, type RunResult } from './runtime/run.js'
 export { RUN_LOCK_FILE, type RunLockInfo } from './runtime/run-lock.js'
 export { runModelWarnings } from './runtime/manifest.js'
+export { SHARD_RECORD, partialRun, partialRunWarning, type PartialRun } from './runtime/partial-run.js'
 export { prepareRunDir, settleFailedRun, writeProgress, type RunDir } from './runtime/run-dir.js'
 export { cacheUse, describeCacheUse, reportMarkdown, stageTimesNote, type CacheUse, type RunReport, type StageReport } from './runtime/report.js'
 export { featureDtypeName, timesSmaller } from './runtime/report-sections.js'

@@ -48,13 +48,16 @@ export function frameScores(data: ViewerData, memory: SemanticMemory2D, texts: s
 }
 
 /**
- * The warnings the page shows about a run in its top banner: PLAF_RANDOM_WEIGHTS per contract
- * model with random weights its manifest.json records (core's `runModelWarnings`, the text `plaf
- * view` prints on stderr), code, message and hint, without the manifest's path (an exported page
- * travels). Empty for a run without such models.
+ * The warnings the page shows about a run in its top banner (core's `runModelWarnings`, what `plaf
+ * view` prints on stderr): PLAF_RANDOM_WEIGHTS per contract model with random weights its
+ * manifest.json records, and PLAF_INPUT_INVALID when the run holds only part of its input's frames
+ * (a `plaf run --shard i/n` directory, a `plaf merge` that left shards out: k of N frames, the
+ * merge to run). Code, message and hint, with no local path (an exported page travels): the run is
+ * named by its directory's name, as the page names it (`ViewerInfo.run`), and the file the warning
+ * comes from is left out. Empty for a whole run without such models.
  */
 export function viewerWarnings(runDir: string): ViewerWarning[] {
-  return runModelWarnings(runDir).map((w) => ({ code: w.code, message: w.message, ...(w.hint ? { hint: w.hint } : {}) }))
+  return runModelWarnings(runDir, basename(resolve(runDir))).map((w) => ({ code: w.code, message: w.message, ...(w.hint ? { hint: w.hint } : {}) }))
 }
 
 /** What a run's pipeline lacks for plaf view: a stored 3D map, and (unless `hasQuerier`) a querier with its text encoder. */
@@ -77,8 +80,8 @@ const stageOf = (p: ResolvedPipeline, key: string | null): ResolvedStage | undef
  * directory is PLAF_FILE_NOT_FOUND naming it) and picks the querier and the codecs to read, as
  * `plaf query` does; the viewer then reads the 3D map once, keeps the querier's text encoder open
  * to embed queries, and walks the input once in the background for the camera path. `info.warnings`
- * holds a PLAF_RANDOM_WEIGHTS warning per contract model with random weights the run's manifest
- * records (core's `runModelWarnings`), which the page shows in its top banner.
+ * holds what {@link viewerWarnings} finds (random-weight models, a run holding only part of its
+ * input's frames), which the page shows in its top banner.
  */
 export async function openViewerData(runDir: string, registry: Registry): Promise<ViewerData> {
   const handle = await openRun(runDir, registry).catch(async (e: unknown) => {

@@ -166,7 +166,8 @@ export interface ExportInfo {
 /**
  * A warning about the run that the page shows in a banner at its top: PLAF_RANDOM_WEIGHTS for each
  * contract model with random weights the run's manifest.json records (the text `plaf run`, `plaf
- * query` and `plaf view` print on stderr; no file path, so an exported page carries none).
+ * query` and `plaf view` print on stderr), PLAF_INPUT_INVALID when the run holds only part of its
+ * input's frames (a shard, a merge that left shards out); no file path, so an exported page carries none.
  */
 export interface ViewerWarning {
   code: string

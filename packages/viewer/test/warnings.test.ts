@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { randomWeightsWarning } from '@plaf/core'
 import { escapeHtml, warningsBanner } from '../src/banner.js'
@@ -31,6 +31,42 @@ describe('the run\'s warnings in the viewer', () => {
     writeFileSync(join(fx.data.runDir, 'manifest.json'), JSON.stringify({ models: MODELS.slice(0, 1) }))
     expect(viewerWarnings(fx.data.runDir)).toEqual([])
     expect(viewerWarnings(join(fx.root, 'no-such-run'))).toEqual([])
+  })
+
+  it('viewerWarnings: a shard (shard.json with fewer frames than the input) or a merge that left shards out is PLAF_INPUT_INVALID with k of N frames, the run named by its directory\'s name; a shard of every frame and a full merge are not', async () => {
+    const name = basename(fx.data.runDir)
+    const shardFile = join(fx.data.runDir, 'shard.json')
+    writeFileSync(join(fx.data.runDir, 'manifest.json'), JSON.stringify({ models: MODELS.slice(0, 1), input: { frames: 7 } }))
+    try {
+      writeFileSync(shardFile, JSON.stringify({ format: 'plaf-shard', version: 1, shard: 1, of: 2, chunk: 2, frames_total: 7, frames: [2, 3, 6] }))
+      const [w, ...rest] = viewerWarnings(fx.data.runDir)
+      expect(rest).toEqual([])
+      expect(w).toEqual({
+        code: 'PLAF_INPUT_INVALID',
+        message: `${name} is shard 1/2 of a sharded run (plaf run --shard 1/2, chunks of 2 frames): it holds 3 of the input's 7 frames; query results cover only those frames`,
+        hint: 'to query the whole input, merge the run\'s 2 shards first: plaf merge <the 2 shard dirs> --out <merged dir>, then query or view the merged run',
+      })
+      const warned = await startViewer(withWarningsOf(fx.data.runDir), { port: 0 })
+      try {
+        expect(((await (await fetch(`${warned.url}api/info`)).json()) as ViewerInfo).warnings).toEqual([w])
+        expect(bannerOf(await (await fetch(warned.url)).text())).toContain(`<code>PLAF_INPUT_INVALID</code> ${escapeHtml(w.message)}`)
+      } finally {
+        await warned.close()
+      }
+      const page = (await exportPage(withWarningsOf(fx.data.runDir), { maxPoints: 4, frames: 0 })).html
+      expect(bannerOf(page)).toContain(escapeHtml('it holds 3 of the input\'s 7 frames'))
+      expect(page).not.toContain(fx.root)
+      writeFileSync(shardFile, JSON.stringify({ format: 'plaf-shard', version: 1, shard: 0, of: 1, chunk: 25, frames_total: 7, frames: [0, 1, 2, 3, 4, 5, 6] }))
+      expect(viewerWarnings(fx.data.runDir)).toEqual([])
+      rmSync(shardFile)
+      const shards = [{ dir: 's0', shard: '0/3', frames: [0, 1, 6] }, { dir: 's1', shard: '1/3', frames: [2, 3] }, { dir: 's2', shard: '2/3', frames: [4, 5] }]
+      writeFileSync(join(fx.data.runDir, 'manifest.json'), JSON.stringify({ input: { frames: 7 }, merged: { shards: [shards[0], shards[2]] } }))
+      expect(viewerWarnings(fx.data.runDir).map((x) => x.message)).toEqual([`${name} is a plaf merge of shards 0/3, 2/3 only (shard 1/3 left out): it holds 5 of the input's 7 frames; query results cover only those frames`])
+      writeFileSync(join(fx.data.runDir, 'manifest.json'), JSON.stringify({ input: { frames: 7 }, merged: { shards } }))
+      expect(viewerWarnings(fx.data.runDir)).toEqual([])
+    } finally {
+      rmSync(shardFile, { force: true })
+    }
   })
 
   it('the served info and page of a run with a random-weight model carry the warning in a banner; a run without one has none', async () => {

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
-  diagnostic, encodeNpy, flagOrigin, PlafError, writeFileAtomic, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type ListedScene, type NpyArray, type ResolvedPipeline, type StagePlugin,
+  diagnostic, encodeNpy, flagOrigin, PlafError, SHARD_RECORD, writeFileAtomic, writeJsonAtomic, type Diagnostic, type Frame, type InputPlugin, type InputSource, type ListedScene, type NpyArray, type ResolvedPipeline, type StagePlugin,
 } from '@plaf/core'
 import { KEEP_MASKS, type MaskObservations } from '@plaf/lifter'
 
@@ -116,7 +116,8 @@ export function decodeMasks(files: Record<keyof MaskFiles, string>, read: (file:
   return { frameIds: ids, frames, sizes, features: features.data as Float32Array, pairs, keys: keys.data as Int32Array }
 }
 
-export const SHARD_FILE = 'shard.json'
+/** shard.json: core's name for it, where `plaf eval`, `plaf query` and `plaf view` read it (`partialRun`). */
+export const SHARD_FILE = SHARD_RECORD
 
 function flagError(flag: string, raw: string, message: string, expected: string): PlafError {
   const { source, column } = flagOrigin(`${flag} ${raw}`)

@@ -11,6 +11,7 @@ import type { ModelRecord } from '../models/model-access.js'
 import type { InputSource, StageInstance } from '../plugin.js'
 import type { ResolvedPipeline, ResolvedStage } from '../pipeline/resolve.js'
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js'
+import { partialRun, partialRunWarning } from './partial-run.js'
 import type { RunDir } from './run-dir.js'
 
 /** What the manifest records about the opened stages. */
@@ -59,14 +60,19 @@ export function finishManifest(dir: RunDir, manifest: Record<string, unknown>): 
 }
 
 /**
- * What a finished run's results carry from its models: one PLAF_RANDOM_WEIGHTS warning (the text
- * `plaf run` gives, {@link recordedRandomWeights}) per contract model with random weights its
- * manifest.json records, located at that file. `plaf query` and `plaf view` print them; the viewer
- * page shows them in a banner. Empty when the manifest is missing or unreadable (opening the run
- * reports that) or records none.
+ * What a finished run's results must say before they are shown: one PLAF_RANDOM_WEIGHTS warning
+ * (the text `plaf run` gives, {@link recordedRandomWeights}) per contract model with random
+ * weights its manifest.json records, located at that file; and, when the run holds only part of
+ * its input's frames (a `plaf run --shard i/n` directory, a `plaf merge` that left shards out:
+ * {@link partialRun}), a PLAF_INPUT_INVALID warning with k of N frames and the merge to run
+ * ({@link partialRunWarning}; `name` names the run in it, default `runDir` as given). `plaf query`
+ * and `plaf view` print them; the viewer page shows them in a banner. Empty when the manifest is
+ * missing or unreadable (opening the run reports that) or there is nothing to say. A shard.json
+ * that is not JSON is a PLAF_INPUT_INVALID error naming it.
  */
-export function runModelWarnings(runDir: string): Diagnostic[] {
-  const file = join(resolve(runDir), 'manifest.json')
+export function runModelWarnings(runDir: string, name = runDir): Diagnostic[] {
+  const dir = resolve(runDir)
+  const file = join(dir, 'manifest.json')
   if (!existsSync(file)) return []
   let manifest: { models?: unknown } | null
   try {
@@ -74,5 +80,8 @@ export function runModelWarnings(runDir: string): Diagnostic[] {
   } catch {
     return []
   }
-  return recordedRandomWeights(manifest?.models, file)
+  const out = recordedRandomWeights(manifest?.models, file)
+  const partial = partialRun(dir, manifest)
+  if (partial) out.push(partialRunWarning(name, partial))
+  return out
 }

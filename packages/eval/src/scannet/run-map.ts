@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
-  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, recordedRandomWeights, resolvePipeline,
-  type Diagnostic, type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
+  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, partialRun, recordedRandomWeights, resolvePipeline,
+  type Diagnostic, type PartialRun, type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
 } from '@plaf/core'
 
 /** What a report says about the run the predictions came from: pipeline, plugins, models and hashes. */
@@ -60,7 +60,7 @@ export interface OpenEvalRunOptions {
   allowPartial?: boolean
   /** The flag that sets `allowPartial`, offered in the refusal's hint (none: no way around it but merging). */
   allowFlag?: string
-  /** What to do instead, in place of {@link PartialRun.hint} (`plaf merge` first): for 2D memories, which a merge does not carry. */
+  /** What to do instead, in place of `plaf merge` first ({@link PartialRun.merge}): for 2D memories, which a merge does not carry. */
   partialHint?: string
   /** What scoring a partial run would get wrong, in the refusal (default: a 3D map scored against the whole scene). */
   partialWhy?: string
@@ -110,71 +110,23 @@ export function ensembleMean(data: Float32Array, d: number, sizes: readonly numb
   return out
 }
 
-/** The file `plaf run --shard i/n` writes into a partial run directory (the fields read here). */
-export const SHARD_RECORD = 'shard.json'
-
-/** What makes a run directory hold only part of its input's frames: a shard, or a merge that left shards out. */
-export interface PartialRun {
-  /** E.g. `shard 1/3 of a sharded run` or `merged from shards 0/3, 1/3 only`. */
-  what: string
-  /** Frames the run's map (or 2D memories) holds, and frames of the whole input. */
-  frames: number
-  total: number
-  /** The file that says so (shard.json, or manifest.json's `merged`). */
-  file: string
-  /** The command that makes the whole run. */
-  hint: string
+/** What to do instead of evaluating a partial run: make the whole run with plaf merge, then evaluate that. */
+function evalPartialHint(p: PartialRun): string {
+  return `${p.merge}, then evaluate ${p.kind === 'shard' ? 'the merged run (--run <merged dir>)' : 'that run'}`
 }
 
 /**
- * Whether a run directory holds only some of its input's frames: a `plaf run --shard i/n` partial
- * (its shard.json lists fewer frames than the input has), or a `plaf merge` output whose
- * manifest's `merged.shards` do not cover every frame. Null for a whole run (also a shard that
- * got every frame, e.g. `--shard 0/1`). `manifest` is the run's parsed manifest.json.
- */
-export function partialRun(dir: string, manifest: any): PartialRun | null {
-  const shardFile = join(dir, SHARD_RECORD)
-  if (existsSync(shardFile)) {
-    const r = readJson(shardFile) as { shard?: unknown; of?: unknown; chunk?: unknown; frames?: unknown; frames_total?: unknown }
-    const frames = Array.isArray(r.frames) ? r.frames.length : NaN
-    const total = typeof r.frames_total === 'number' ? r.frames_total : NaN
-    if (!(frames >= total)) {
-      return {
-        what: `shard ${r.shard}/${r.of} of a sharded run (plaf run --shard ${r.shard}/${r.of}${typeof r.chunk === 'number' ? `, chunks of ${r.chunk} frames` : ''})`,
-        frames, total, file: shardFile,
-        hint: `merge the run's ${r.of} shards first: plaf merge <the ${r.of} shard dirs> --out <merged dir>, then evaluate the merged run (--run <merged dir>)`,
-      }
-    }
-    return null
-  }
-  const merged = manifest?.merged as { shards?: Array<{ shard?: unknown; frames?: unknown }> } | undefined
-  const total = manifest?.input?.frames
-  if (!merged || !Array.isArray(merged.shards) || typeof total !== 'number') return null
-  // a partial that was not sharded (frames null) held every frame
-  if (merged.shards.some((x) => !Array.isArray(x.frames))) return null
-  const held = new Set(merged.shards.flatMap((x) => x.frames as number[]))
-  if (held.size >= total) return null
-  const names = merged.shards.map((x) => String(x.shard)).join(', ')
-  const of = Number(String(merged.shards[0]?.shard ?? '').split('/')[1])
-  const missing = of > 0 ? Array.from({ length: of }, (_, i) => `${i}/${of}`).filter((x) => !merged.shards!.some((y) => y.shard === x)) : []
-  return {
-    what: `a plaf merge of shards ${names} only${missing.length ? ` (shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} left out)` : ''}`,
-    frames: held.size, total, file: join(dir, 'manifest.json'),
-    hint: `merge every shard of the run: plaf merge <the ${of > 0 ? `${of} ` : ''}shard dirs> --out <merged dir>, then evaluate that run`,
-  }
-}
-
-/**
- * The refusal (or, with `severity: 'warning'`, the note) that a run holds only part of its input.
+ * The refusal (or, with `severity: 'warning'`, the note) that a run holds only part of its input
+ * (core's {@link partialRun}). `hint`: what to do instead ({@link evalPartialHint} by default);
  * `why`: what scoring it would get wrong (default: for a 3D map against the whole scene).
  */
-export function partialRunDiagnostic(runDir: string, p: PartialRun, flag: string, severity: 'error' | 'warning', allow?: string, why?: string): Diagnostic {
+export function partialRunDiagnostic(runDir: string, p: PartialRun, hint: string, flag: string, severity: 'error' | 'warning', allow?: string, why?: string): Diagnostic {
   const scored = severity === 'error'
     ? (why ?? `its map lacks what only the other ${p.total - p.frames} frames saw, and scoring it against the whole scene would count those surfaces as misses`)
     : `scored as asked${allow ? ` (${allow})` : ''}: the scores cover only those frames, not the whole run`
   return diagnostic('PLAF_INPUT_INVALID', `${runDir} is ${p.what}: it holds ${p.frames} of the input's ${p.total} frames; ${scored}`, {
     severity, file: p.file, source: flag, path: 'run', expected: `a run of all ${p.total} frames`, actual: `${p.frames} of ${p.total} frames`,
-    hint: severity === 'error' && allow ? `${p.hint}; or ${allow} to score only its ${p.frames} frames` : p.hint,
+    hint: severity === 'error' && allow ? `${hint}; or ${allow} to score only its ${p.frames} frames` : hint,
   })
 }
 
@@ -213,7 +165,7 @@ export async function readRunMap(runDir: string, registry: Registry, flag = `--r
 
 /**
  * Opens a finished run for evaluation (see {@link EvalRun}); errors name the missing file or what
- * the run lacks. A run holding only part of its input's frames ({@link partialRun}) is a
+ * the run lacks. A run holding only part of its input's frames (core's {@link partialRun}) is a
  * PLAF_INPUT_INVALID error naming shard.json (or the manifest) and the `plaf merge` to run first,
  * unless `opts.allowPartial`.
  */
@@ -228,10 +180,10 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
   const manifest = readJson(join(dir, 'manifest.json'))
   const report = readJson(join(dir, 'report.json')) as RunReportLike
   const partial = partialRun(dir, manifest)
-  if (partial && opts.partialHint) partial.hint = opts.partialHint
-  if (partial && !opts.allowPartial) throw new PlafError(partialRunDiagnostic(runDir, partial, flag, 'error', opts.allowFlag, opts.partialWhy))
+  const partialHint = partial ? (opts.partialHint ?? evalPartialHint(partial)) : ''
+  if (partial && !opts.allowPartial) throw new PlafError(partialRunDiagnostic(runDir, partial, partialHint, flag, 'error', opts.allowFlag, opts.partialWhy))
   const warnings = recordedRandomWeights(manifest.models, join(dir, 'manifest.json'))
-  if (partial) warnings.push(partialRunDiagnostic(runDir, partial, flag, 'warning', opts.allowFlag))
+  if (partial) warnings.push(partialRunDiagnostic(runDir, partial, partialHint, flag, 'warning', opts.allowFlag))
   const r = await resolvePipeline(join(dir, 'config.resolved.yaml'), registry)
   if (!r.pipeline || hasErrors(r.diagnostics)) throw new PlafError(r.diagnostics.filter((d) => d.severity === 'error'))
   const p: ResolvedPipeline = { ...r.pipeline, baseDir: manifest.pipeline?.base_dir ?? r.pipeline.baseDir }
