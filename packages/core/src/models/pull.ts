@@ -101,6 +101,9 @@ export async function pullModel(store: ModelStore, ref: string, opts: PullOption
   const hub = checkHub(opts.hub)
   const repo = opts.repo ?? name
   const revision = opts.revision ?? 'main'
+  // a bad stall setting is the user's mistake: said before any request to the hub
+  const stall = opts.stallSeconds ?? stallSeconds()
+  if (!(stall > 0)) fail('PLAF_INVALID_OPTION', `stallSeconds ${stall} is not a positive number of seconds`, { path: 'stallSeconds', expected: 'seconds > 0', actual: String(stall) })
   const emit = (e: Partial<PullProgress> & Pick<PullProgress, 'phase' | 'model'>) =>
     opts.onProgress?.({ fileIndex: 0, fileCount: 0, received: 0, bytes: 0, totalReceived: 0, totalBytes: 0, resumedFrom: 0, ...e })
   emit({ phase: 'manifest', model: ref })
@@ -126,8 +129,6 @@ export async function pullModel(store: ModelStore, ref: string, opts: PullOption
   if (installed?.sha256 === sha && !(await store.check(installed, 'cached')).diagnostics.length) {
     return { model: installed, upToDate: true, fetchedBytes: 0, fetchedFiles: 0 }
   }
-  const stall = opts.stallSeconds ?? stallSeconds()
-  if (!(stall > 0)) fail('PLAF_INVALID_OPTION', `stallSeconds ${stall} is not a positive number of seconds`, { path: 'stallSeconds', expected: 'seconds > 0', actual: String(stall) })
   // One pull of a model version at a time per store, across processes and hosts (a shared
   // PLAF_HOME): a second pull waits, then finds the model installed and verifies it.
   const incomingRoot = join(store.root, '.incoming')

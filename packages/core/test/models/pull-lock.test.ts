@@ -150,6 +150,8 @@ describe('a hub that stops sending', () => {
     expect(stallSeconds({ PLAF_HUB_STALL_SECONDS: '2.5' })).toBe(2.5)
     const { hub, store } = await setup()
     expect((await thrown(store.pull('tiny-radio', { hub: hub.url, stallSeconds: 0 })))[0]).toMatchObject({ code: 'PLAF_INVALID_OPTION', path: 'stallSeconds' })
+    // refused before any request to the hub
+    expect(hub.requests).toEqual([])
     expect(await thrown(() => stallSeconds({ PLAF_HUB_STALL_SECONDS: 'soon' }))).toEqual([expect.objectContaining({
       code: 'PLAF_INVALID_OPTION', message: 'PLAF_HUB_STALL_SECONDS=soon is not a positive number of seconds', path: 'PLAF_HUB_STALL_SECONDS',
     })])
