@@ -1,12 +1,11 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import { PlafError, diagnostic, openRun, writeJsonAtomic, type QueryHit, type QueryResult } from '@plaf/core'
+import { PlafError, diagnostic, openRun, runModelWarnings, writeJsonAtomic, type QueryHit, type QueryResult } from '@plaf/core'
 import { RELEVANCY_BREAK_EVEN, RELEVANCY_FLOOR_REASON, meshFileProblem } from '@plaf/query'
 import { builtinRegistry } from '../builtins.js'
 import { flagValue } from '../flags.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 import { formatDiagnostic } from '../render.js'
-import { runModelWarnings } from '../run-warnings.js'
 import { QUERY_MANIFEST, checkQueryOut, commitQueryOut, recoverQueryOut, stageQueryOut } from './query-out.js'
 
 export { QUERY_MANIFEST } from './query-out.js'

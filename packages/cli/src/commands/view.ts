@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { PlafError, diagnostic, fsErrorDiagnostic, writeFileAtomic } from '@plaf/core'
+import { PlafError, diagnostic, fsErrorDiagnostic, runModelWarnings, writeFileAtomic } from '@plaf/core'
 import { THUMBNAIL_BUDGET, exportPage, openViewerData, startViewer, type ScoreMode } from '@plaf/viewer'
 import { builtinRegistry } from '../builtins.js'
-import { runModelWarnings } from '../run-warnings.js'
 import { EXIT, printDiagnostics, type Io } from '../io.js'
 
 /** Options of `plaf view`, as typed. */

@@ -7,11 +7,11 @@
  * this host and its pid is dead or now another process, or (any host, for shared file systems
  * where a pid cannot be checked) when it was not touched for `PULL_LOCK_STALE_MS`.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs'
+import { rmSync, statSync, utimesSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { processStart, staleReason } from '../runtime/run-lock.js'
+import { createExclusive, processStart, readLockFile, staleReason } from '../runtime/run-lock.js'
 
 /** How often a held pull lock's mtime is refreshed. */
 export const PULL_LOCK_REFRESH_MS = 10_000
@@ -34,14 +34,7 @@ export interface PullLockInfo {
 export const pullLockFile = (incomingRoot: string, full: string): string => join(incomingRoot, `pull-${full}.lock`)
 
 /** The lock in `file`, or null when absent or not (yet) a readable lock. */
-export function readPullLock(file: string): PullLockInfo | null {
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as PullLockInfo
-    return typeof v.pid === 'number' && typeof v.host === 'string' ? v : null
-  } catch {
-    return null
-  }
-}
+export const readPullLock = (file: string): PullLockInfo | null => readLockFile<PullLockInfo>(file)
 
 /** Why the lock in `file` is stale (its holder is gone), or null when a live pull may hold it. */
 export function pullLockStale(file: string, info: PullLockInfo | null, now = Date.now(), staleMs = PULL_LOCK_STALE_MS): string | null {
@@ -71,30 +64,26 @@ export interface PullLock {
   release(): void
 }
 
+/** Creates the lock file with `text` unless it exists: false when another holds it. */
 function tryCreate(file: string, text: string): boolean {
-  let fd: number
   try {
-    fd = openSync(file, 'wx')
+    createExclusive(file, text)
+    return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw e
   }
-  try {
-    const bytes = Buffer.from(text, 'utf8')
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  return true
 }
+
+/** This process's lock for a pull of `full`. */
+const ownLock = (full: string): PullLockInfo => ({ pid: process.pid, host: hostname(), started_at: new Date().toISOString(), proc_start: processStart(process.pid), token: randomUUID(), model: full })
 
 /**
  * Takes the pull lock of `full` now if nobody live holds it (a stale lock is taken over): the
  * held lock, or `{ holder }` naming the live pull that holds it. For removing a partial download.
  */
 export function tryPullLock(file: string, full: string, staleMs = PULL_LOCK_STALE_MS): PullLock | { holder: PullLockInfo | null } {
-  const info: PullLockInfo = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), proc_start: processStart(process.pid), token: randomUUID(), model: full }
+  const info = ownLock(full)
   for (let attempt = 0; ; attempt++) {
     if (tryCreate(file, JSON.stringify(info, null, 2) + '\n')) break
     const holder = readPullLock(file)
@@ -115,7 +104,7 @@ export function tryPullLock(file: string, full: string, staleMs = PULL_LOCK_STAL
  * `signal` ends the wait (its abort reason is thrown).
  */
 export async function acquirePullLock(file: string, full: string, opts: { signal?: AbortSignal; onWait?(holder: PullLockInfo | null): void; pollMs?: number; staleMs?: number; refreshMs?: number } = {}): Promise<PullLock> {
-  const info: PullLockInfo = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), proc_start: processStart(process.pid), token: randomUUID(), model: full }
+  const info = ownLock(full)
   const text = JSON.stringify(info, null, 2) + '\n'
   let waitedFor: PullLockInfo | null | undefined
   let tookOver: string | undefined

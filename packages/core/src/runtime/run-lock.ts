@@ -57,14 +57,17 @@ export function staleReason(info: RunLockInfo, host = hostname()): string | null
   return null
 }
 
-function readLockOnce(file: string): RunLockInfo | null {
+/** The lock file's JSON when it names a holder (numeric `pid`, string `host`), else null (absent, empty, half-written, foreign). Run and pull locks. */
+export function readLockFile<T extends { pid: number; host: string }>(file: string): T | null {
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as RunLockInfo
+    const v = JSON.parse(readFileSync(file, 'utf8')) as T
     return typeof v.pid === 'number' && typeof v.host === 'string' ? v : null
   } catch {
     return null
   }
 }
+
+const readLockOnce = (file: string): RunLockInfo | null => readLockFile<RunLockInfo>(file)
 
 const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
@@ -83,8 +86,8 @@ function readLock(file: string, patienceMs = 0): RunLockInfo | null {
 /** The errors `link` gives on a file system that has no hard links. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
 
-/** Creates `file` only if it does not exist (EEXIST otherwise), with `text`, fsynced. */
-function createExclusive(file: string, text: string): void {
+/** Creates `file` only if it does not exist (EEXIST otherwise), with `text`, fsynced; a failed write removes it. Run and pull locks. */
+export function createExclusive(file: string, text: string): void {
   const fd = openSync(file, 'wx')
   try {
     const bytes = Buffer.from(text, 'utf8')
