@@ -160,13 +160,7 @@ export class ClassifierPool {
         Atomics.notify(ready, 0)
       }
       const part: (PlaneResult | null)[] = new Array(n).fill(null)
-      let bad = drainJob(job, rc, part, arena)
-      for (const reply of await Promise.all(replies)) {
-        if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
-        if (reply.kind !== 'job') continue
-        for (const [i, r] of reply.results) part[i] = r
-        if (reply.bad && (!bad || reply.bad.plane < bad.plane)) bad = reply.bad
-      }
+      const bad = await this.merge(replies, part, drainJob(job, rc, part, arena))
       if (bad) throw new NonFiniteLogits({ ...bad, plane: bad.plane + j0 })
       for (let j = 0; j < n; j++) out[j0 + j] = part[j]!
     }
@@ -184,15 +178,24 @@ export class ClassifierPool {
     const job: ClassifyJob = { data: logits, at: 0, stride: 0, count, next: new Int32Array(new SharedArrayBuffer(4)), offsets, lh, lw, plan, cut }
     const replies = this.workers.map((w) => this.ask(w, { kind: 'job', id: this.nextId++, job }))
     const out: (PlaneResult | null)[] = new Array(count).fill(null)
-    let bad = drainJob(job, this.own.get(lh, lw, plan), out)
+    const bad = await this.merge(replies, out, drainJob(job, this.own.get(lh, lw, plan), out))
+    if (bad) throw new NonFiniteLogits(bad)
+    return out
+  }
+
+  /**
+   * The workers' replies to one job merged into `out` (their planes, by index in the job); returns
+   * the job's first non-finite plane, this thread's (`bad`) or a worker's. A worker's failure is
+   * PLAF_INTERNAL.
+   */
+  private async merge(replies: Promise<ClassifierReply>[], out: (PlaneResult | null)[], bad: NonFinitePlane | null): Promise<NonFinitePlane | null> {
     for (const reply of await Promise.all(replies)) {
       if (reply.kind === 'error') throw new PlafError(diagnostic('PLAF_INTERNAL', `sam: a mask classifier thread failed: ${reply.message}`), { cause: Object.assign(new Error(reply.message), { stack: reply.stack }) })
       if (reply.kind !== 'job') continue
       for (const [i, r] of reply.results) out[i] = r
       if (reply.bad && (!bad || reply.bad.plane < bad.plane)) bad = reply.bad
     }
-    if (bad) throw new NonFiniteLogits(bad)
-    return out
+    return bad
   }
 
   /** CPU time (ms) of the classifier threads so far: the workers' threads and this one's (Linux; NaN elsewhere). */
