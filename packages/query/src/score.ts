@@ -64,7 +64,7 @@ export async function scoreRows(table: Float32Array, rows: number, embeddings: T
   if (norms && norms.length !== rows) throw new RangeError(`norms has ${norms.length} entries for ${rows} rows`)
   // an empty pool (a shard that saw no frames: shape 0×0) has nothing to multiply, whatever D
   if (rows === 0) product = undefined
-  if (product && (product.rows !== rows || product.d !== d)) throw new RangeError(`the product kernel holds ${product.rows}×${product.d}, not ${rows}×${d}`)
+  if (product) checkKernelShape(product, rows, d)
   // prod[r·sr + i·sq]: rows×Q from the tensor seam, Q×rows from the kernel
   let prod: Float32Array
   let sr = q
@@ -225,7 +225,7 @@ export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, t
     // the product kernel and the gather kernel in one job: the product's helper thread, once awake, gathers half the points too
     const [rows, d] = map.pool.shape
     if (map.refs.length > 0) checkSpace(map.space, d, embeddings, 'map', undefined)
-    if (product.rows !== rows || product.d !== d) throw new RangeError(`the product kernel holds ${product.rows}×${product.d}, not ${rows}×${d}`)
+    checkKernelShape(product, rows, d)
     let pool: RowScores | null = null
     let t1 = t0
     const own = product.query(embeddings.data.subarray(0, q * d), q, prepared.gather, (prod) => {
@@ -233,23 +233,32 @@ export async function scoreMap(map: SemanticMap3D, embeddings: TextEmbeddings, t
       t1 = performance.now()
       return pool.data
     })
-    const points = reuse ? own : out ?? new Float32Array(q * n)
-    if (!reuse) points.set(own)
-    return { pool: pool!, points, timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
+    return { pool: pool!, points: pointsFrom(own, q * n, options), timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
   }
   const pool = await scorePool(map, embeddings, tensor, prepared)
   const t1 = performance.now()
   let points: Float32Array
   if (prepared && (reuse || prepared.gather.fits(q))) {
-    const own = prepared.gather.gather(pool.data, q)
-    points = reuse ? own : out ?? new Float32Array(q * n)
-    if (!reuse) points.set(own)
+    points = pointsFrom(prepared.gather.gather(pool.data, q), q * n, options)
   } else {
     // no prepared map, or more queries than its kernel's memory holds: JavaScript straight into the result
     points = out ?? new Float32Array(q * n)
     for (let i = 0; i < q; i++) gatherInto(pool, i, map.refs, points.subarray(i * n, i * n + n))
   }
   return { pool, points, timings: { poolMs: t1 - t0, gatherMs: performance.now() - t1 } }
+}
+
+/** The point scores a prepared map's gather wrote into its own output `own`: that output itself with `reuse`, else copied into `out` or a new array of `size`. */
+function pointsFrom(own: Float32Array, size: number, { out, reuse }: ScoreMapOptions): Float32Array {
+  if (reuse) return own
+  const points = out ?? new Float32Array(size)
+  points.set(own)
+  return points
+}
+
+/** A RangeError when the product kernel was made for another pool shape than rows×d. */
+function checkKernelShape(product: PoolProduct, rows: number, d: number): void {
+  if (product.rows !== rows || product.d !== d) throw new RangeError(`the product kernel holds ${product.rows}×${product.d}, not ${rows}×${d}`)
 }
 
 /** Writes query `q`'s score of each element of `index` into `out`: out[i] = score[index[i]]. */
