@@ -10,6 +10,7 @@ export { openAtomicWriter, removeStaleTempFiles, writeFileAtomic, writeJsonAtomi
 export { processAlive } from './util/process-alive.js'
 export { WASM_PAGE, wasmApi, type WasmApi, type WasmMemory } from './util/wasm.js'
 export { fsErrorDiagnostic } from './util/fs-errors.js'
+export { readJsonFile } from './util/read-json.js'
 export { startWorker, workerFromSources, workerScript, type WorkerScript } from './util/worker-source.js'
 export { Registry, checkPluginShape, closestNames, editDistance } from './registry.js'
 export { loadPipeline, parseOverride, type LoadedPipeline, type LoadOptions, type Override, type OverrideArg } from './pipeline/load.js'

@@ -3,9 +3,10 @@
  * directory, or a `plaf merge` that left shards out. `plaf eval` refuses such a run as the scene's
  * (eval's `openEvalRun`); `plaf query` and `plaf view` open it with a warning ({@link partialRunWarning}).
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { diagnostic, fail, type Diagnostic } from '../diagnostics.js'
+import { diagnostic, type Diagnostic } from '../diagnostics.js'
+import { readJsonFile } from '../util/read-json.js'
 
 /** The file `plaf run --shard i/n` writes into a partial run directory (the fields read here). */
 export const SHARD_RECORD = 'shard.json'
@@ -25,14 +26,6 @@ export interface PartialRun {
   merge: string
 }
 
-function readJson(file: string): any {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'))
-  } catch (e) {
-    return fail('PLAF_INPUT_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file, cause: e })
-  }
-}
-
 /**
  * Whether a run directory holds only some of its input's frames: a `plaf run --shard i/n` partial
  * (its shard.json lists fewer frames than the input has), or a `plaf merge` output whose
@@ -43,7 +36,7 @@ function readJson(file: string): any {
 export function partialRun(dir: string, manifest: any): PartialRun | null {
   const shardFile = join(dir, SHARD_RECORD)
   if (existsSync(shardFile)) {
-    const r = readJson(shardFile) as { shard?: unknown; of?: unknown; chunk?: unknown; frames?: unknown; frames_total?: unknown }
+    const r = readJsonFile(shardFile) as { shard?: unknown; of?: unknown; chunk?: unknown; frames?: unknown; frames_total?: unknown }
     const frames = Array.isArray(r.frames) ? r.frames.length : NaN
     const total = typeof r.frames_total === 'number' ? r.frames_total : NaN
     if (!(frames >= total)) {

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
-  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, partialRun, recordedRandomWeights, resolvePipeline,
+  PlafError, checkPort, createModelAccess, createRunContext, createStandaloneContext, diagnostic, fail, hasErrors, hubSettings, partialRun, readJsonFile, recordedRandomWeights, resolvePipeline,
   type Diagnostic, type PartialRun, type Registry, type ResolvedPipeline, type SemanticMap3D, type SemanticMemory2D, type TextEmbeddings,
 } from '@plaf/core'
 
@@ -76,14 +76,6 @@ export interface RunReportLike {
   wall_ms?: number
   frames?: { processed?: number }
   stages?: Record<string, { plugin?: string; kind?: string; ms_mean?: number; ms_total?: number; calls?: number; metrics?: Record<string, number> }>
-}
-
-function readJson(file: string): any {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'))
-  } catch (e) {
-    return fail('PLAF_INPUT_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file, cause: e })
-  }
 }
 
 /**
@@ -177,8 +169,8 @@ export async function openEvalRun(runDir: string, registry: Registry, flag = `--
       fail('PLAF_FILE_NOT_FOUND', `${runDir} is not a finished run: ${f} is missing`, { file: join(dir, f), source: flag, path: 'run', hint: 'give the directory plaf run wrote (or a sweep\'s output directory)' })
     }
   }
-  const manifest = readJson(join(dir, 'manifest.json'))
-  const report = readJson(join(dir, 'report.json')) as RunReportLike
+  const manifest = readJsonFile(join(dir, 'manifest.json'))
+  const report = readJsonFile(join(dir, 'report.json')) as RunReportLike
   const partial = partialRun(dir, manifest)
   const partialHint = partial ? (opts.partialHint ?? evalPartialHint(partial)) : ''
   if (partial && !opts.allowPartial) throw new PlafError(partialRunDiagnostic(runDir, partial, partialHint, flag, 'error', opts.allowFlag, opts.partialWhy))

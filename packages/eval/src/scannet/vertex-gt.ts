@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { fail } from '@plaf/core'
+import { fail, readJsonFile } from '@plaf/core'
 import { findLabelsTsv, findScanMesh, readLabelTable, readScannetMesh } from '@plaf/datasets'
 import type { ClassSet } from '../classes.js'
 
@@ -51,14 +51,6 @@ export function scanFileStem(dir: string): string {
   return own
 }
 
-function readJson(file: string): any {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'))
-  } catch (e) {
-    return fail('PLAF_INPUT_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { file, cause: e })
-  }
-}
-
 /** `<scene>_vh_clean_2.0.010000.segs.json` and `<scene>.aggregation.json` of a scan folder, when both are there. */
 function annotationFiles(dir: string): { segs: string; aggregation: string } | undefined {
   const names = readdirSync(dir)
@@ -75,8 +67,8 @@ function annotationFiles(dir: string): { segs: string; aggregation: string } | u
  * raw category mapped through the labels TSV (`id` or `nyu40id` column); 0 elsewhere.
  */
 function idsFromAnnotation(files: { segs: string; aggregation: string }, tsv: string, column: 'id' | 'nyu40id', vertexCount: number): Uint16Array {
-  const segs = readJson(files.segs)
-  const agg = readJson(files.aggregation)
+  const segs = readJsonFile(files.segs)
+  const agg = readJsonFile(files.aggregation)
   if (!Array.isArray(segs?.segIndices)) fail('PLAF_INPUT_INVALID', `${files.segs} has no segIndices array`, { file: files.segs, path: 'segIndices' })
   if (!Array.isArray(agg?.segGroups)) fail('PLAF_INPUT_INVALID', `${files.aggregation} has no segGroups array`, { file: files.aggregation, path: 'segGroups' })
   const seg: number[] = segs.segIndices
