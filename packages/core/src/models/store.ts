@@ -186,8 +186,7 @@ export class ModelStore {
     for (const d of readdirSync(incoming, { withFileTypes: true })) {
       if (!d.isDirectory() || !d.name.startsWith('pull-')) continue
       const full = d.name.slice('pull-'.length)
-      const at = full.lastIndexOf('@')
-      const [name, version] = at > 0 ? [full.slice(0, at), full.slice(at + 1)] : [full, '']
+      const { name, version = '' } = parseModelRef(full)
       if (want && (want.name !== name || (want.version && want.version !== version))) continue
       const dir = join(incoming, d.name)
       let bytes = 0
